@@ -1,0 +1,19 @@
+//! The pure domain: record types and fields, values, the condition tree, segments,
+//! sequences, sellers and teams, and (later) the reference evaluator that defines what a
+//! condition means. No egui, no rusqlite, no threads, no IO.
+
+pub mod condition;
+pub mod condition_format;
+pub mod people;
+pub mod schema;
+pub mod segment;
+pub mod value;
+
+pub use condition::{
+    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, OperandKind, Operator,
+    Quantifier, RelatedBlock, operators_for,
+};
+pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
+pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
+pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+pub use value::{Record, RecordId, SellerId, TeamId, Value};
