@@ -1,5 +1,10 @@
 //! Segment Builder: segments of CRM records, sequences and assignment rules, kept in one
 //! SQLite workspace file. See ARCHITECTURE.md for the map.
 
+pub mod app;
+pub mod demo;
 pub mod domain;
+pub mod engine;
 pub mod store;
+pub mod ui;
+pub mod worker;

@@ -1,1 +1,118 @@
-fn main() {}
+//! The command line: which workspace to open, or a subcommand to run without a window.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use segment_builder::app::{App, Startup, default_demo_path};
+use segment_builder::demo::{DemoSpec, create_demo_workspace};
+
+/// Segment Builder: build segments of CRM records, connect them to sequences and route
+/// them to sellers. Everything lives in one SQLite workspace file.
+#[derive(Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    /// The workspace to open (created after asking when it does not exist). Without it,
+    /// the demo workspace in your data directory opens, generated on first run.
+    workspace: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write a demo workspace with generated records.
+    Demo {
+        /// Where to write it. Must not exist yet.
+        path: PathBuf,
+        /// How many leads to generate (accounts, contacts and opportunities scale along).
+        #[arg(long, default_value_t = 10_000)]
+        records: u64,
+        /// The seed of the generator: the same seed gives the same workspace.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
+        None => {
+            let startup = match cli.workspace {
+                Some(path) => Startup::Open(path),
+                None => Startup::Demo(default_demo_path()),
+            };
+            window(startup)
+        }
+    }
+}
+
+fn demo(path: PathBuf, records: u64, seed: u64) -> ExitCode {
+    let spec = DemoSpec::with_leads(records, seed, jiff::Timestamp::now());
+    let started = std::time::Instant::now();
+    let mut last_shown = -1i32;
+    let mut progress = |fraction: f32, message: &str| {
+        let percent = (fraction * 100.0).round() as i32;
+        if percent != last_shown {
+            last_shown = percent;
+            eprint!("\r{percent:>3}%  {message:<40}");
+            // Progress is best effort: a closed stderr must not stop the work.
+            std::io::stderr().flush().ok();
+        }
+        true
+    };
+    match create_demo_workspace(&path, &spec, &mut progress) {
+        Ok(()) => {
+            eprintln!("\rwrote {} with {records} leads in {:.1} s", path.display(), started.elapsed().as_secs_f32());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("\nerror: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn window(startup: Startup) -> ExitCode {
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Segment Builder")
+            .with_app_id("segment-builder")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([960.0, 600.0]),
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Segment Builder",
+        options,
+        Box::new(move |cc| {
+            let recent = cc.storage.and_then(|s| eframe::get_value::<Vec<PathBuf>>(s, RECENT_KEY)).unwrap_or_default();
+            Ok(Box::new(Window(App::new(startup, recent))))
+        }),
+    );
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: could not open a window: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const RECENT_KEY: &str = "recent_workspaces";
+
+struct Window(App);
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, RECENT_KEY, &self.0.state().recent);
+    }
+}

@@ -4,6 +4,8 @@
 
 pub mod condition;
 pub mod condition_format;
+pub mod describe;
+pub mod format;
 pub mod people;
 pub mod schema;
 pub mod segment;

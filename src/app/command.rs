@@ -1,0 +1,52 @@
+//! Everything a user can ask for. Panels push commands while drawing; `App::apply` carries
+//! them out after the frame, in order.
+
+use std::path::PathBuf;
+
+use crate::domain::{FieldName, RecordId, RecordTypeName, SegmentId};
+
+use super::state::{DetailTab, PathPurpose, Screen};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    // Workspace files.
+    ShowPathDialog(PathPurpose),
+    SetDialogText(String),
+    /// Pick a path with the platform file dialog (falls back to the typed path).
+    BrowseForPath,
+    SubmitPathDialog,
+    CloseDialog,
+    OpenWorkspace(PathBuf),
+    CreateWorkspace(PathBuf),
+    CancelJob,
+    DismissNotice(u64),
+    Quit,
+
+    // Navigation.
+    ShowScreen(Screen),
+    SelectRecordType(RecordTypeName),
+    SelectSegment(SegmentId),
+    ShowDetailTab(DetailTab),
+    SetSegmentSearch(String),
+
+    // Records screen.
+    SetRecordFilter(String),
+    /// Sort by this field; asking again for the same field flips the direction.
+    SortRecordsBy(FieldName),
+    /// Rows the table wants to show but has not got yet.
+    FetchRows(Vec<RecordId>),
+    SelectRecord(RecordId),
+    StartAddRecord,
+    StartEditRecord(RecordId),
+    SetEditorInput {
+        index: usize,
+        text: String,
+    },
+    SaveRecord,
+    CancelEdit,
+    AskDeleteRecord(RecordId),
+    DeleteRecord {
+        record_type: RecordTypeName,
+        id: RecordId,
+    },
+}

@@ -1,0 +1,624 @@
+//! App state, commands and the one place that applies them.
+//!
+//! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
+//! the background workers and the [`AppState`] panels draw from. A frame is: take what
+//! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
+
+mod command;
+pub mod state;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+
+pub use command::Command;
+pub use state::{AppState, DetailTab, Dialog, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen};
+use state::{RecordEditor, WorkspaceView};
+
+use crate::domain::format::{format_value, parse_value};
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, Value};
+use crate::store::{SortDirection, StoreError, Workspace};
+use crate::worker::jobs::{Job, Poll, Reporter};
+use crate::worker::records::{RecordsWorker, Request, Response};
+use crate::worker::{NoWaker, Waker};
+
+/// How many fetched rows the Records screen keeps before it starts over.
+const ROW_CACHE_LIMIT: usize = 20_000;
+/// How many recent workspaces the File menu lists.
+const RECENT_LIMIT: usize = 8;
+
+/// What to do on the first frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Startup {
+    /// Open the demo workspace at this path, generating it first if it does not exist.
+    Demo(PathBuf),
+    /// Open this workspace; offer to create it when there is no file.
+    Open(PathBuf),
+    Nothing,
+}
+
+/// A workspace opened in the background, with what the screens need from it.
+pub struct Opened {
+    pub workspace: Workspace,
+    pub view: WorkspaceView,
+}
+
+type OpenJob = Job<Result<Opened, String>>;
+
+pub struct App {
+    state: AppState,
+    workspace: Option<Workspace>,
+    startup: Option<Startup>,
+    waker: Option<Arc<dyn Waker>>,
+    open_job: Option<OpenJob>,
+    records_worker: Option<RecordsWorker>,
+    records_generation: u64,
+    rows_requested: HashSet<RecordId>,
+    next_notice_id: u64,
+    quit_requested: bool,
+}
+
+impl App {
+    pub fn new(startup: Startup, recent: Vec<PathBuf>) -> Self {
+        Self {
+            state: AppState { recent, ..AppState::default() },
+            workspace: None,
+            startup: Some(startup),
+            waker: None,
+            open_job: None,
+            records_worker: None,
+            records_generation: 0,
+            rows_requested: HashSet::new(),
+            next_notice_id: 0,
+            quit_requested: false,
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The open workspace, for tests that check what was stored.
+    pub fn workspace(&self) -> Option<&Workspace> {
+        self.workspace.as_ref()
+    }
+
+    /// True while a workspace is being opened or generated.
+    pub fn is_busy(&self) -> bool {
+        self.open_job.is_some() || self.state.records.ids.is_pending() && self.records_worker.is_some()
+    }
+
+    pub fn quit_requested(&self) -> bool {
+        self.quit_requested
+    }
+
+    /// One frame: collect finished background work, draw, apply what the user asked for.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.waker.is_none() {
+            self.waker = Some(Arc::new(ui.ctx().clone()));
+        }
+        if let Some(startup) = self.startup.take() {
+            self.start(startup);
+        }
+        self.poll_background();
+        let mut commands = Vec::new();
+        crate::ui::root_ui(ui, &self.state, &mut commands);
+        for command in commands {
+            self.apply(command);
+        }
+        if self.quit_requested {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+
+    fn waker(&self) -> Arc<dyn Waker> {
+        self.waker.clone().unwrap_or_else(|| Arc::new(NoWaker))
+    }
+
+    fn start(&mut self, startup: Startup) {
+        match startup {
+            Startup::Demo(path) if !path.exists() => self.spawn_open(path, OpenMode::CreateDemo),
+            Startup::Demo(path) => self.spawn_open(path, OpenMode::Open),
+            Startup::Open(path) if !path.exists() => self.state.dialog = Some(Dialog::ConfirmCreate { path }),
+            Startup::Open(path) => self.spawn_open(path, OpenMode::Open),
+            Startup::Nothing => {}
+        }
+    }
+
+    /// Applies one command. Errors become notices or inline messages, never panics.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::ShowPathDialog(purpose) => {
+                let text = match purpose {
+                    PathPurpose::Open => String::new(),
+                    PathPurpose::Create => default_new_workspace_path().display().to_string(),
+                };
+                self.state.dialog = Some(Dialog::WorkspacePath { purpose, text, error: None });
+            }
+            Command::SetDialogText(new_text) => {
+                if let Some(Dialog::WorkspacePath { text, error, .. }) = &mut self.state.dialog {
+                    *text = new_text;
+                    *error = None;
+                }
+            }
+            Command::BrowseForPath => self.browse_for_path(),
+            Command::SubmitPathDialog => self.submit_path_dialog(),
+            Command::CloseDialog => self.state.dialog = None,
+            Command::OpenWorkspace(path) => {
+                self.state.dialog = None;
+                self.spawn_open(path, OpenMode::Open);
+            }
+            Command::CreateWorkspace(path) => {
+                self.state.dialog = None;
+                self.spawn_open(path, OpenMode::Create);
+            }
+            Command::CancelJob => {
+                if let Some(job) = &self.open_job {
+                    job.cancel();
+                }
+            }
+            Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
+            Command::Quit => self.quit_requested = true,
+
+            Command::ShowScreen(screen) => {
+                self.state.screen = screen;
+                if screen == Screen::Records && self.state.records.ids.latest().is_none() {
+                    self.refresh_records();
+                }
+            }
+            Command::SelectRecordType(name) => self.select_record_type(name),
+            Command::SelectSegment(id) => self.state.selected_segment = Some(id),
+            Command::ShowDetailTab(tab) => self.state.detail_tab = tab,
+            Command::SetSegmentSearch(text) => self.state.segment_search = text,
+
+            Command::SetRecordFilter(filter) => {
+                if self.state.records.query.filter != filter {
+                    self.state.records.query.filter = filter;
+                    self.refresh_records();
+                }
+            }
+            Command::SortRecordsBy(field) => {
+                let query = &mut self.state.records.query;
+                query.sort = match query.sort.take() {
+                    Some((current, SortDirection::Ascending)) if current == field => {
+                        Some((field, SortDirection::Descending))
+                    }
+                    _ => Some((field, SortDirection::Ascending)),
+                };
+                self.refresh_records();
+            }
+            Command::FetchRows(ids) => self.fetch_rows(ids),
+            Command::SelectRecord(id) => self.state.records.selected = Some(id),
+            Command::StartAddRecord => self.start_add_record(),
+            Command::StartEditRecord(id) => self.start_edit_record(id),
+            Command::SetEditorInput { index, text } => self.set_editor_input(index, text),
+            Command::SaveRecord => self.save_record(),
+            Command::CancelEdit => self.state.records.editor = None,
+            Command::AskDeleteRecord(id) => {
+                if let Some(def) = self.state.current_type() {
+                    let title = self
+                        .state
+                        .records
+                        .rows
+                        .get(&id)
+                        .map(|r| record_title(def, r))
+                        .unwrap_or_else(|| format!("#{id}"));
+                    self.state.dialog = Some(Dialog::ConfirmDeleteRecord { record_type: def.name.clone(), id, title });
+                }
+            }
+            Command::DeleteRecord { record_type, id } => self.delete_record(&record_type, id),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Opening workspaces
+
+    fn spawn_open(&mut self, path: PathBuf, mode: OpenMode) {
+        if self.open_job.is_some() {
+            self.notify(NoticeLevel::Error, "Another workspace is still opening; wait for it or cancel it first");
+            return;
+        }
+        let title = match mode {
+            OpenMode::Open => format!("Opening {}", path.display()),
+            OpenMode::Create => format!("Creating {}", path.display()),
+            OpenMode::CreateDemo => "Creating the demo workspace".to_owned(),
+        };
+        let job = Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, reporter));
+        self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
+        self.open_job = Some(job);
+    }
+
+    fn poll_background(&mut self) {
+        if let Some(job) = &self.open_job {
+            match job.poll() {
+                Poll::Running(progress) => {
+                    self.state.job = Some(JobStatus {
+                        title: job.title.clone(),
+                        fraction: progress.fraction,
+                        message: progress.message,
+                    });
+                }
+                Poll::Done(outcome) => {
+                    self.open_job = None;
+                    self.state.job = None;
+                    match outcome {
+                        Ok(opened) => self.install(opened),
+                        Err(message) => self.notify(NoticeLevel::Error, message),
+                    }
+                }
+                Poll::Lost => {
+                    self.open_job = None;
+                    self.state.job = None;
+                    self.notify(NoticeLevel::Error, "Opening the workspace failed unexpectedly; nothing was changed");
+                }
+            }
+        }
+        let mut responses = Vec::new();
+        if let Some(worker) = &self.records_worker {
+            while let Some(response) = worker.try_recv() {
+                responses.push(response);
+            }
+        }
+        for response in responses {
+            self.take_records_response(response);
+        }
+    }
+
+    fn install(&mut self, opened: Opened) {
+        let Opened { workspace, view } = opened;
+        let path = view.path.clone();
+        self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
+        self.workspace = Some(workspace);
+        let first_type = view.schema.types.first().map(|t| t.name.clone());
+        let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
+        self.state.view = Some(view);
+        self.state.record_type = keep_type.or(first_type);
+        self.state.selected_segment = None;
+        self.state.records = Default::default();
+        self.rows_requested.clear();
+        self.select_first_segment();
+        self.refresh_records();
+        self.state.recent.retain(|p| p != &path);
+        self.state.recent.insert(0, path);
+        self.state.recent.truncate(RECENT_LIMIT);
+    }
+
+    fn browse_for_path(&mut self) {
+        let Some(Dialog::WorkspacePath { purpose, text, .. }) = &mut self.state.dialog else { return };
+        let dialog = rfd::FileDialog::new().add_filter("Segment Builder workspace", &["sqlite", "db"]);
+        let picked = match purpose {
+            PathPurpose::Open => dialog.pick_file(),
+            PathPurpose::Create => dialog.set_file_name("workspace.sqlite").save_file(),
+        };
+        // No file dialog on this desktop (or the user cancelled): the typed path stays.
+        if let Some(path) = picked {
+            *text = path.display().to_string();
+        }
+    }
+
+    fn submit_path_dialog(&mut self) {
+        let Some(Dialog::WorkspacePath { purpose, text, error }) = &mut self.state.dialog else { return };
+        let path = PathBuf::from(text.trim());
+        let problem = if text.trim().is_empty() {
+            Some("Type the path of a workspace file".to_owned())
+        } else if *purpose == PathPurpose::Open && !path.is_file() {
+            Some(format!("{}: no such file", path.display()))
+        } else if *purpose == PathPurpose::Create && path.exists() {
+            Some(format!("{}: a file already exists there; open it instead or pick another name", path.display()))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            *error = Some(problem);
+            return;
+        }
+        let purpose = *purpose;
+        self.state.dialog = None;
+        match purpose {
+            PathPurpose::Open => self.spawn_open(path, OpenMode::Open),
+            PathPurpose::Create => self.spawn_open(path, OpenMode::Create),
+        }
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Navigation
+
+    fn select_record_type(&mut self, name: RecordTypeName) {
+        if self.state.record_type.as_ref() == Some(&name) {
+            return;
+        }
+        self.state.record_type = Some(name);
+        self.state.records = Default::default();
+        self.rows_requested.clear();
+        self.select_first_segment();
+        self.refresh_records();
+    }
+
+    fn select_first_segment(&mut self) {
+        let first = self
+            .state
+            .view
+            .as_ref()
+            .zip(self.state.record_type.as_ref())
+            .and_then(|(view, ty)| view.segments_of(ty).first().map(|s| s.id));
+        self.state.selected_segment = first;
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Records
+
+    /// Asks the worker for the ids of the current query (a new generation).
+    fn refresh_records(&mut self) {
+        let Some(record_type) = self.state.record_type.clone() else { return };
+        let Some(worker) = &self.records_worker else { return };
+        self.records_generation += 1;
+        self.rows_requested.clear();
+        self.state.records.ids.start_over();
+        let request = Request::Query {
+            generation: self.records_generation,
+            record_type,
+            query: self.state.records.query.clone(),
+        };
+        if !worker.send(request) {
+            self.state.records.ids.fail("The records reader is busy or stopped; try again".to_owned());
+        }
+    }
+
+    fn fetch_rows(&mut self, ids: Vec<RecordId>) {
+        let Some(record_type) = self.state.record_type.clone() else { return };
+        let Some(worker) = &self.records_worker else { return };
+        let wanted: Vec<RecordId> = ids
+            .into_iter()
+            .filter(|id| !self.state.records.rows.contains_key(id) && !self.rows_requested.contains(id))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let request = Request::Fetch { generation: self.records_generation, record_type, ids: wanted.clone() };
+        if worker.send(request) {
+            self.rows_requested.extend(wanted);
+        }
+    }
+
+    fn take_records_response(&mut self, response: Response) {
+        match response {
+            Response::Ids { generation, result } if generation == self.records_generation => match result {
+                Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
+                Err(error) => self.state.records.ids.fail(error),
+            },
+            Response::Rows { generation, result } if generation == self.records_generation => match result {
+                Ok(page) => {
+                    let records = &mut self.state.records;
+                    if records.rows.len() + page.rows.len() > ROW_CACHE_LIMIT {
+                        records.rows.clear();
+                        self.rows_requested.clear();
+                    }
+                    for row in page.rows {
+                        self.rows_requested.remove(&row.id);
+                        records.rows.insert(row.id, row);
+                    }
+                    records.titles.extend(page.titles);
+                }
+                Err(error) => self.notify(NoticeLevel::Error, format!("Could not load records: {error}")),
+            },
+            // An answer to an older question: the user has moved on.
+            Response::Ids { .. } | Response::Rows { .. } => {}
+        }
+    }
+
+    fn start_add_record(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = self.state.current_type() else { return };
+        let now = jiff::Timestamp::now();
+        let inputs = def
+            .fields
+            .iter()
+            .map(|f| {
+                if f.kind == FieldKind::DateTime && f.name.as_str() == "created_on" {
+                    format_value(&Value::DateTime(now), &view.time_zone)
+                } else {
+                    String::new()
+                }
+            })
+            .collect::<Vec<_>>();
+        let problems = vec![None; inputs.len()];
+        self.state.records.editor =
+            Some(RecordEditor { record_type: def.name.clone(), id: None, inputs, problems, save_error: None });
+    }
+
+    fn start_edit_record(&mut self, id: RecordId) {
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = self.state.current_type() else { return };
+        let Some(record) = self.state.records.rows.get(&id) else {
+            self.notify(NoticeLevel::Error, format!("Record #{id} is not loaded yet; try again"));
+            return;
+        };
+        let inputs: Vec<String> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format_value(record.values.get(i).unwrap_or(&Value::Empty), &view.time_zone))
+            .collect();
+        let problems = vec![None; inputs.len()];
+        let record_type = def.name.clone();
+        self.state.records.selected = Some(id);
+        self.state.records.editor =
+            Some(RecordEditor { record_type, id: Some(id), inputs, problems, save_error: None });
+    }
+
+    fn set_editor_input(&mut self, index: usize, text: String) {
+        let Some(view) = &self.state.view else { return };
+        let Some(editor) = &mut self.state.records.editor else { return };
+        let Some(field) = view.schema.get(&editor.record_type).and_then(|d| d.fields.get(index)) else { return };
+        let problem = parse_value(field, &text, &view.time_zone).err();
+        if let (Some(input), Some(slot)) = (editor.inputs.get_mut(index), editor.problems.get_mut(index)) {
+            *input = text;
+            *slot = problem;
+            editor.save_error = None;
+        }
+    }
+
+    fn save_record(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let Some(editor) = &mut self.state.records.editor else { return };
+        let Some(def) = view.schema.get(&editor.record_type) else { return };
+        let mut values = Vec::with_capacity(def.fields.len());
+        for (index, field) in def.fields.iter().enumerate() {
+            let input = editor.inputs.get(index).map(String::as_str).unwrap_or_default();
+            match parse_value(field, input, &view.time_zone) {
+                Ok(value) => values.push(value),
+                Err(problem) => {
+                    if let Some(slot) = editor.problems.get_mut(index) {
+                        *slot = Some(problem);
+                    }
+                }
+            }
+        }
+        if editor.has_problems() {
+            editor.save_error = Some("Fix the fields marked in red, then save again".to_owned());
+            return;
+        }
+        let Some(workspace) = &mut self.workspace else { return };
+        let record_type = editor.record_type.clone();
+        let result = match editor.id {
+            Some(id) => workspace.update_record(&record_type, &Record { id, values }).map(|()| (id, false)),
+            None => workspace.insert_record(&record_type, values).map(|id| (id, true)),
+        };
+        match result {
+            Ok((id, created)) => {
+                let label = def.label.clone();
+                self.state.records.editor = None;
+                self.state.records.rows.remove(&id);
+                self.rows_requested.remove(&id);
+                self.state.records.selected = Some(id);
+                if created && let Some(view) = &mut self.state.view {
+                    *view.record_counts.entry(record_type).or_default() += 1;
+                }
+                let verb = if created { "added" } else { "saved" };
+                self.notify(NoticeLevel::Info, format!("{label} #{id} {verb}"));
+                self.refresh_records();
+            }
+            Err(error) => editor.save_error = Some(describe_store_error(&error)),
+        }
+    }
+
+    fn delete_record(&mut self, record_type: &RecordTypeName, id: RecordId) {
+        self.state.dialog = None;
+        let Some(workspace) = &mut self.workspace else { return };
+        match workspace.delete_record(record_type, id) {
+            Ok(()) => {
+                let label = self
+                    .state
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.record_type(record_type))
+                    .map(|d| d.label.clone())
+                    .unwrap_or_else(|| record_type.to_string());
+                if let Some(view) = &mut self.state.view
+                    && let Some(count) = view.record_counts.get_mut(record_type)
+                {
+                    *count = count.saturating_sub(1);
+                }
+                self.state.records.rows.remove(&id);
+                if self.state.records.selected == Some(id) {
+                    self.state.records.selected = None;
+                }
+                self.notify(NoticeLevel::Info, format!("{label} #{id} deleted"));
+                self.refresh_records();
+            }
+            Err(error) => self.notify(NoticeLevel::Error, describe_store_error(&error)),
+        }
+    }
+
+    fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.next_notice_id += 1;
+        self.state.notices.push(Notice { id: self.next_notice_id, level, text: text.into() });
+        // Only the latest few stay on screen.
+        let excess = self.state.notices.len().saturating_sub(4);
+        self.state.notices.drain(..excess);
+    }
+}
+
+/// The title of a record: its primary field, or its id.
+pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> String {
+    def.primary_index()
+        .and_then(|i| record.values.get(i))
+        .and_then(Value::as_text)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("#{}", record.id))
+}
+
+fn describe_store_error(error: &StoreError) -> String {
+    error.to_string()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenMode {
+    Open,
+    Create,
+    CreateDemo,
+}
+
+fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Result<Opened, String> {
+    let workspace = match mode {
+        OpenMode::Open => Workspace::open(path),
+        OpenMode::Create => Workspace::create(path),
+        OpenMode::CreateDemo => {
+            let spec = crate::demo::DemoSpec::standard(jiff::Timestamp::now());
+            crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
+                reporter.report(Some(fraction), message)
+            })
+            .and_then(|()| Workspace::open(path))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    reporter.report(None, "Reading segments and counts");
+    let view = load_view(&workspace).map_err(|e| e.to_string())?;
+    Ok(Opened { workspace, view })
+}
+
+/// Reads what the screens show from a workspace.
+pub fn load_view(workspace: &Workspace) -> Result<WorkspaceView, StoreError> {
+    let schema = workspace.schema().clone();
+    let time_zone_name = workspace.time_zone().to_owned();
+    let time_zone = TimeZone::get(&time_zone_name).unwrap_or(TimeZone::UTC);
+    let mut segments = BTreeMap::new();
+    let mut member_counts = std::collections::HashMap::new();
+    let mut record_counts = BTreeMap::new();
+    let mut sequences = Vec::new();
+    for def in &schema.types {
+        segments.insert(def.name.clone(), workspace.segments(&def.name)?);
+        member_counts.extend(workspace.member_counts(&def.name)?);
+        record_counts.insert(def.name.clone(), workspace.count_records(&def.name)?);
+        sequences.extend(workspace.sequences(&def.name)?);
+    }
+    Ok(WorkspaceView {
+        path: workspace.path().map(Path::to_path_buf).unwrap_or_default(),
+        schema,
+        time_zone,
+        time_zone_name,
+        segments,
+        member_counts,
+        sequences,
+        sellers: workspace.sellers()?,
+        teams: workspace.teams()?,
+        record_counts,
+    })
+}
+
+/// Where the demo workspace lives: the user's data directory.
+pub fn default_demo_path() -> PathBuf {
+    data_dir().join("demo.sqlite")
+}
+
+fn default_new_workspace_path() -> PathBuf {
+    data_dir().join("workspace.sqlite")
+}
+
+fn data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "Segment Builder")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."))
+}

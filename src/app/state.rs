@@ -1,0 +1,259 @@
+//! What the UI draws from. Panels get `&AppState` and never change it; they emit
+//! [`Command`](super::Command)s that `App::apply` carries out after the frame.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use jiff::tz::TimeZone;
+
+use crate::domain::{
+    FieldDef, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId, Sequence,
+    SequenceId, Team,
+};
+use crate::store::RecordQuery;
+
+/// The main screens, picked in the top bar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Screen {
+    #[default]
+    Segments,
+    Records,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 2] = [Screen::Segments, Screen::Records];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Screen::Segments => "Segments",
+            Screen::Records => "Records",
+        }
+    }
+}
+
+/// The detail tabs of the selected segment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DetailTab {
+    #[default]
+    Details,
+    Sequence,
+    AssignmentRules,
+    Members,
+    History,
+}
+
+impl DetailTab {
+    pub const ALL: [DetailTab; 5] =
+        [DetailTab::Details, DetailTab::Sequence, DetailTab::AssignmentRules, DetailTab::Members, DetailTab::History];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DetailTab::Details => "Details",
+            DetailTab::Sequence => "Sequence",
+            DetailTab::AssignmentRules => "Assignment rules",
+            DetailTab::Members => "Members",
+            DetailTab::History => "History",
+        }
+    }
+}
+
+/// Everything loaded from the open workspace that the screens show. Small: records are
+/// not in here, they are fetched page by page.
+#[derive(Clone, Debug)]
+pub struct WorkspaceView {
+    pub path: PathBuf,
+    pub schema: Schema,
+    pub time_zone: TimeZone,
+    pub time_zone_name: String,
+    /// Per record type, in priority order.
+    pub segments: BTreeMap<RecordTypeName, Vec<Segment>>,
+    pub member_counts: HashMap<SegmentId, u64>,
+    pub sequences: Vec<Sequence>,
+    pub sellers: Vec<Seller>,
+    pub teams: Vec<Team>,
+    pub record_counts: BTreeMap<RecordTypeName, u64>,
+}
+
+impl WorkspaceView {
+    pub fn record_type(&self, name: &RecordTypeName) -> Option<&RecordTypeDef> {
+        self.schema.get(name)
+    }
+
+    pub fn segments_of(&self, name: &RecordTypeName) -> &[Segment] {
+        self.segments.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    pub fn segment(&self, id: SegmentId) -> Option<&Segment> {
+        self.segments.values().flatten().find(|s| s.id == id)
+    }
+
+    pub fn sequence(&self, id: SequenceId) -> Option<&Sequence> {
+        self.sequences.iter().find(|s| s.id == id)
+    }
+
+    pub fn seller(&self, id: SellerId) -> Option<&Seller> {
+        self.sellers.iter().find(|s| s.id == id)
+    }
+
+    pub fn record_count(&self, name: &RecordTypeName) -> u64 {
+        self.record_counts.get(name).copied().unwrap_or(0)
+    }
+}
+
+/// A value that is computed in the background. The last good value stays visible while a
+/// newer one is pending, so screens never blank or flicker.
+#[derive(Clone, Debug)]
+pub enum Loadable<T> {
+    Pending { previous: Option<T> },
+    Ready(T),
+    Failed { error: String, previous: Option<T> },
+}
+
+impl<T> Default for Loadable<T> {
+    fn default() -> Self {
+        Loadable::Pending { previous: None }
+    }
+}
+
+impl<T> Loadable<T> {
+    /// The newest value there is, fresh or not.
+    pub fn latest(&self) -> Option<&T> {
+        match self {
+            Loadable::Ready(value) => Some(value),
+            Loadable::Pending { previous } | Loadable::Failed { previous, .. } => previous.as_ref(),
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Loadable::Pending { .. })
+    }
+
+    /// Marks the value as being recomputed, keeping it as the previous one.
+    pub fn start_over(&mut self) {
+        let previous = match std::mem::take(self) {
+            Loadable::Ready(value) => Some(value),
+            Loadable::Pending { previous } | Loadable::Failed { previous, .. } => previous,
+        };
+        *self = Loadable::Pending { previous };
+    }
+
+    pub fn fail(&mut self, error: String) {
+        let previous = match std::mem::take(self) {
+            Loadable::Ready(value) => Some(value),
+            Loadable::Pending { previous } | Loadable::Failed { previous, .. } => previous,
+        };
+        *self = Loadable::Failed { error, previous };
+    }
+}
+
+/// The Records screen.
+#[derive(Clone, Debug, Default)]
+pub struct RecordsState {
+    pub query: RecordQuery,
+    /// The ids passing the filter, in the chosen order.
+    pub ids: Loadable<Vec<RecordId>>,
+    /// Rows fetched so far for the current query.
+    pub rows: HashMap<RecordId, Record>,
+    /// Titles of records that lookups point at, by type and id.
+    pub titles: HashMap<(RecordTypeName, RecordId), String>,
+    pub selected: Option<RecordId>,
+    pub editor: Option<RecordEditor>,
+}
+
+/// The add / edit record form: one text input per field, parsed on every change.
+#[derive(Clone, Debug)]
+pub struct RecordEditor {
+    pub record_type: RecordTypeName,
+    /// `None` while adding a new record.
+    pub id: Option<RecordId>,
+    pub inputs: Vec<String>,
+    /// A parse problem per field, shown under its input.
+    pub problems: Vec<Option<String>>,
+    /// Why the last save failed, if it did.
+    pub save_error: Option<String>,
+}
+
+impl RecordEditor {
+    pub fn has_problems(&self) -> bool {
+        self.problems.iter().any(Option::is_some)
+    }
+}
+
+/// A modal dialog. At most one is open.
+#[derive(Clone, Debug)]
+pub enum Dialog {
+    /// Open or create a workspace by path, with a "Browse…" button where a file dialog works.
+    WorkspacePath {
+        purpose: PathPurpose,
+        text: String,
+        error: Option<String>,
+    },
+    /// The path given on the command line does not exist yet.
+    ConfirmCreate {
+        path: PathBuf,
+    },
+    ConfirmDeleteRecord {
+        record_type: RecordTypeName,
+        id: RecordId,
+        title: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathPurpose {
+    Open,
+    Create,
+}
+
+/// A message shown until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub level: NoticeLevel,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeLevel {
+    Info,
+    Error,
+}
+
+/// A long job the UI shows with a progress bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobStatus {
+    pub title: String,
+    pub fraction: Option<f32>,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct AppState {
+    pub view: Option<WorkspaceView>,
+    pub screen: Screen,
+    pub record_type: Option<RecordTypeName>,
+    pub selected_segment: Option<SegmentId>,
+    pub detail_tab: DetailTab,
+    pub segment_search: String,
+    pub records: RecordsState,
+    pub dialog: Option<Dialog>,
+    pub notices: Vec<Notice>,
+    pub job: Option<JobStatus>,
+    pub recent: Vec<PathBuf>,
+}
+
+impl AppState {
+    /// The record type the screens show and its definition.
+    pub fn current_type(&self) -> Option<&RecordTypeDef> {
+        let view = self.view.as_ref()?;
+        view.record_type(self.record_type.as_ref()?)
+    }
+
+    pub fn selected_segment(&self) -> Option<&Segment> {
+        self.view.as_ref()?.segment(self.selected_segment?)
+    }
+
+    pub fn field(&self, index: usize) -> Option<&FieldDef> {
+        self.current_type()?.fields.get(index)
+    }
+}

@@ -1,0 +1,183 @@
+//! Condition trees as readable text: one line per node, indented by depth. Used for the
+//! read-only summary, and for before/after in history.
+
+use super::condition::{Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Quantifier};
+use super::schema::{FieldKind, RecordTypeDef, Schema};
+
+/// One line of a described tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub depth: usize,
+    pub text: String,
+}
+
+/// Names for ids that appear in conditions (sellers, teams, records), when known.
+pub trait Names {
+    fn seller(&self, id: i64) -> Option<String>;
+    fn team(&self, id: i64) -> Option<String>;
+}
+
+/// Knows no names: ids are shown as `#id`.
+pub struct NoNames;
+
+impl Names for NoNames {
+    fn seller(&self, _id: i64) -> Option<String> {
+        None
+    }
+    fn team(&self, _id: i64) -> Option<String> {
+        None
+    }
+}
+
+/// Describes `root` (conditions on records of `def`) line by line.
+pub fn describe(root: &Group, def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> Vec<Line> {
+    let mut lines = Vec::new();
+    group_lines(root, def, schema, names, 0, &mut lines);
+    lines
+}
+
+fn group_lines(
+    group: &Group,
+    def: &RecordTypeDef,
+    schema: &Schema,
+    names: &dyn Names,
+    depth: usize,
+    out: &mut Vec<Line>,
+) {
+    let head = match (group.mode, group.negated, group.children.is_empty()) {
+        (GroupMode::All, false, true) => "All records (no conditions)".to_owned(),
+        (GroupMode::Any, false, true) => "No records (an empty Any group)".to_owned(),
+        (GroupMode::All, false, false) => "All of".to_owned(),
+        (GroupMode::Any, false, false) => "Any of".to_owned(),
+        (GroupMode::All, true, _) => "Not all of".to_owned(),
+        (GroupMode::Any, true, _) => "None of".to_owned(),
+    };
+    out.push(Line { depth, text: head });
+    for child in &group.children {
+        match child {
+            Node::Condition(c) => out.push(Line { depth: depth + 1, text: condition_text(c, def, schema, names) }),
+            Node::Group(g) => group_lines(g, def, schema, names, depth + 1, out),
+            Node::Related(r) => {
+                let related = schema.get(&r.record_type);
+                let type_label =
+                    related.map(|t| t.plural_label.to_lowercase()).unwrap_or_else(|| r.record_type.to_string());
+                let via = related
+                    .and_then(|t| t.field(&r.via))
+                    .map(|f| f.label.to_lowercase())
+                    .unwrap_or_else(|| r.via.to_string());
+                let verb = match r.quantifier {
+                    Quantifier::AtLeastOne => "Has at least one of the",
+                    Quantifier::None => "Has none of the",
+                };
+                out.push(Line {
+                    depth: depth + 1,
+                    text: format!("{verb} {type_label} whose {via} is this record, where"),
+                });
+                match related {
+                    Some(related) => group_lines(&r.group, related, schema, names, depth + 2, out),
+                    None => out.push(Line { depth: depth + 2, text: "(unknown record type)".to_owned() }),
+                }
+            }
+        }
+    }
+}
+
+/// "Account › Industry is any of Software, Retail".
+pub fn condition_text(condition: &Condition, def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> String {
+    let (label, kind) = path_label(&condition.path, def, schema);
+    let operator = kind.map(|k| condition.operator.label(k)).unwrap_or("?");
+    let value = operand_text(&condition.value, names);
+    if value.is_empty() { format!("{label} {operator}") } else { format!("{label} {operator} {value}") }
+}
+
+/// The readable name of a field path and the kind of the field it ends at.
+pub fn path_label(path: &FieldPath, def: &RecordTypeDef, schema: &Schema) -> (String, Option<FieldKind>) {
+    let mut parts = Vec::new();
+    let mut current = Some(def);
+    for hop in &path.via {
+        let field = current.and_then(|t| t.field(hop));
+        parts.push(field.map(|f| f.label.clone()).unwrap_or_else(|| format!("{hop} (unknown)")));
+        current = field.and_then(|f| f.lookup_target.as_ref()).and_then(|target| schema.get(target));
+    }
+    let field = current.and_then(|t| t.field(&path.field));
+    parts.push(field.map(|f| f.label.clone()).unwrap_or_else(|| format!("{} (unknown)", path.field)));
+    (parts.join(" › "), field.map(|f| f.kind))
+}
+
+fn operand_text(operand: &Operand, names: &dyn Names) -> String {
+    let number = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() };
+    let seller = |id: i64| names.seller(id).unwrap_or_else(|| format!("seller #{id}"));
+    match operand {
+        Operand::None => String::new(),
+        Operand::Text(s) => format!("\"{s}\""),
+        Operand::TextList(items) | Operand::Choices(items) => items.join(", "),
+        Operand::Number(x) => number(*x),
+        Operand::NumberList(xs) => xs.iter().map(|x| number(*x)).collect::<Vec<_>>().join(", "),
+        Operand::NumberRange { low, high } => format!("{} and {}", number(*low), number(*high)),
+        Operand::Date(DateValue::Day(d)) => d.to_string(),
+        Operand::Date(DateValue::At(dt)) => dt.strftime("%Y-%m-%d %H:%M").to_string(),
+        Operand::DateRange { low, high } => format!("{low} and {high}"),
+        Operand::Relative { amount, unit } => format!("{amount} {unit}"),
+        Operand::Record(id) => format!("#{id}"),
+        Operand::Records(ids) => ids.iter().map(|id| format!("#{id}")).collect::<Vec<_>>().join(", "),
+        Operand::Seller(id) => seller(id.0),
+        Operand::Sellers(ids) => ids.iter().map(|id| seller(id.0)).collect::<Vec<_>>().join(", "),
+        Operand::Team(id) => names.team(id.0).unwrap_or_else(|| format!("team #{}", id.0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::condition::{NodeId, Operator};
+
+    #[test]
+    fn describes_nested_tree() {
+        let schema = Schema::built_in();
+        let Some(lead) = schema.get_by_str("lead") else { panic!("built-in lead") };
+        let tree = Group {
+            id: NodeId(0),
+            mode: GroupMode::All,
+            negated: false,
+            children: vec![
+                Node::Condition(Condition {
+                    id: NodeId(1),
+                    path: FieldPath::own("country"),
+                    operator: Operator::Equals,
+                    value: Operand::Text("Germany".into()),
+                }),
+                Node::Group(Group {
+                    id: NodeId(2),
+                    mode: GroupMode::Any,
+                    negated: true,
+                    children: vec![Node::Condition(Condition {
+                        id: NodeId(3),
+                        path: FieldPath::through(&["account"], "industry"),
+                        operator: Operator::AnyOf,
+                        value: Operand::Choices(vec!["Software".into(), "Retail".into()]),
+                    })],
+                }),
+                Node::Condition(Condition {
+                    id: NodeId(4),
+                    path: FieldPath::own("score"),
+                    operator: Operator::Between,
+                    value: Operand::NumberRange { low: 10.0, high: 20.5 },
+                }),
+            ],
+        };
+        let text: Vec<String> = describe(&tree, lead, &schema, &NoNames)
+            .into_iter()
+            .map(|l| format!("{}{}", "  ".repeat(l.depth), l.text))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "All of",
+                "  Country equals \"Germany\"",
+                "  None of",
+                "    Account › Industry is any of Software, Retail",
+                "  Lead score between 10 and 20.5",
+            ]
+        );
+    }
+}

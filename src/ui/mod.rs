@@ -1,0 +1,189 @@
+//! The panels. Each draws from `&AppState` and pushes `Command`s; none holds a connection,
+//! a thread or domain data of its own.
+
+mod dialogs;
+mod records;
+mod segments;
+pub mod theme;
+
+use egui::{Align, Layout, RichText};
+
+use crate::app::{AppState, Command, NoticeLevel, PathPurpose, Screen};
+
+/// The whole window.
+pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    shortcuts(ui, commands);
+    egui::Panel::top("menu_bar").show(ui, |ui| menu_bar_ui(ui, state, commands));
+    egui::Panel::bottom("status_bar").show(ui, |ui| status_bar_ui(ui, state, commands));
+    match &state.view {
+        None => {
+            egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, state, commands));
+        }
+        Some(view) => match state.screen {
+            Screen::Segments => segments::screen_ui(ui, state, view, commands),
+            Screen::Records => records::screen_ui(ui, state, view, commands),
+        },
+    }
+    dialogs::dialog_ui(ui, state, commands);
+    notices_ui(ui, state, commands);
+}
+
+fn shortcuts(ui: &egui::Ui, commands: &mut Vec<Command>) {
+    use egui::{Key, KeyboardShortcut, Modifiers};
+    let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+    let new = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+    let quit = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+    ui.input_mut(|input| {
+        if input.consume_shortcut(&open) {
+            commands.push(Command::ShowPathDialog(PathPurpose::Open));
+        }
+        if input.consume_shortcut(&new) {
+            commands.push(Command::ShowPathDialog(PathPurpose::Create));
+        }
+        if input.consume_shortcut(&quit) {
+            commands.push(Command::Quit);
+        }
+    });
+}
+
+fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("New workspace…").clicked() {
+                commands.push(Command::ShowPathDialog(PathPurpose::Create));
+            }
+            if ui.button("Open…").clicked() {
+                commands.push(Command::ShowPathDialog(PathPurpose::Open));
+            }
+            ui.menu_button("Open recent", |ui| {
+                if state.recent.is_empty() {
+                    ui.label(RichText::new("No recent workspaces").weak());
+                }
+                for path in &state.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        commands.push(Command::OpenWorkspace(path.clone()));
+                    }
+                }
+            });
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                commands.push(Command::Quit);
+            }
+        });
+        ui.separator();
+        if let Some(view) = &state.view {
+            for screen in Screen::ALL {
+                if ui.selectable_label(state.screen == screen, screen.label()).clicked() {
+                    commands.push(Command::ShowScreen(screen));
+                }
+            }
+            ui.separator();
+            let current = state.current_type().map(|t| t.plural_label.as_str()).unwrap_or("None");
+            egui::ComboBox::from_id_salt("record_type_switcher").selected_text(current).show_ui(ui, |ui| {
+                for def in &view.schema.types {
+                    let selected = state.record_type.as_ref() == Some(&def.name);
+                    if ui.selectable_label(selected, &def.plural_label).clicked() {
+                        commands.push(Command::SelectRecordType(def.name.clone()));
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn status_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        if let Some(job) = &state.job {
+            ui.spinner();
+            ui.label(&job.title);
+            if let Some(fraction) = job.fraction {
+                ui.add(egui::ProgressBar::new(fraction).desired_width(160.0).show_percentage());
+            }
+            if !job.message.is_empty() {
+                ui.label(RichText::new(&job.message).weak());
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CancelJob);
+            }
+        }
+        match &state.view {
+            Some(view) => {
+                let counts: Vec<String> = view
+                    .schema
+                    .types
+                    .iter()
+                    .map(|t| {
+                        format!("{} {}", theme::thousands(view.record_count(&t.name)), t.plural_label.to_lowercase())
+                    })
+                    .collect();
+                ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                    ui.label(RichText::new(counts.join(" · ")).weak());
+                    ui.add(egui::Label::new(view.path.display().to_string()).truncate());
+                });
+            }
+            None if state.job.is_none() => {
+                ui.label(RichText::new("No workspace open").weak());
+            }
+            None => {}
+        }
+    });
+}
+
+fn welcome_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.3);
+        ui.heading("Segment Builder");
+        ui.add_space(8.0);
+        if let Some(job) = &state.job {
+            ui.label(&job.title);
+            match job.fraction {
+                Some(fraction) => {
+                    ui.add(egui::ProgressBar::new(fraction).desired_width(320.0).show_percentage());
+                }
+                None => {
+                    ui.spinner();
+                }
+            }
+            return;
+        }
+        ui.label("Open a workspace file, or create a new one");
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            let width = 260.0;
+            ui.add_space((ui.available_width() - width).max(0.0) / 2.0);
+            if ui.button("Open workspace…").clicked() {
+                commands.push(Command::ShowPathDialog(PathPurpose::Open));
+            }
+            if ui.button("Create workspace…").clicked() {
+                commands.push(Command::ShowPathDialog(PathPurpose::Create));
+            }
+        });
+    });
+}
+
+fn notices_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    if state.notices.is_empty() {
+        return;
+    }
+    egui::Area::new(egui::Id::unique("notices"))
+        .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
+        .order(egui::Order::Foreground)
+        .show(ui.ctx(), |ui| {
+            for notice in &state.notices {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.set_max_width(420.0);
+                    ui.horizontal(|ui| {
+                        let text = RichText::new(&notice.text);
+                        let text = match notice.level {
+                            NoticeLevel::Error => text.color(theme::error_colour(ui.visuals())),
+                            NoticeLevel::Info => text,
+                        };
+                        ui.add(egui::Label::new(text).wrap());
+                        if ui.small_button("Dismiss").clicked() {
+                            commands.push(Command::DismissNotice(notice.id));
+                        }
+                    });
+                });
+            }
+        });
+}

@@ -1,0 +1,230 @@
+//! The Segments screen: the priority list (left), the selected segment's conditions and
+//! detail tabs (centre), and the preview (right).
+
+use egui::{RichText, ScrollArea};
+
+use crate::app::state::WorkspaceView;
+use crate::app::{AppState, Command, DetailTab};
+use crate::domain::describe::{self, Names};
+use crate::domain::{RecordTypeDef, Segment};
+
+use super::theme::{self, thousands};
+
+pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
+    let Some(def) = state.current_type() else { return };
+    egui::Panel::left("segment_list")
+        .resizable(true)
+        .default_size(theme::SEGMENT_LIST_WIDTH)
+        .min_size(220.0)
+        .show(ui, |ui| segment_list_ui(ui, state, view, def, commands));
+    let selected = state.selected_segment();
+    egui::Panel::right("preview")
+        .resizable(true)
+        .default_size(theme::PREVIEW_WIDTH)
+        .min_size(220.0)
+        .show(ui, |ui| preview_ui(ui, view, def, selected));
+    egui::CentralPanel::default().show(ui, |ui| match selected {
+        Some(segment) => segment_ui(ui, state, view, def, segment, commands),
+        None => {
+            ui.add_space(24.0);
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new(format!("No {} segment selected", def.label.to_lowercase())).weak());
+            });
+        }
+    });
+}
+
+fn segment_list_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    commands: &mut Vec<Command>,
+) {
+    ui.add_space(4.0);
+    ui.heading(format!("{} segments", def.label));
+    ui.label(RichText::new("Top = highest priority").small().weak());
+    let mut search = state.segment_search.clone();
+    let response =
+        ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search segments").desired_width(f32::INFINITY));
+    if response.changed() {
+        commands.push(Command::SetSegmentSearch(search));
+    }
+    ui.separator();
+    let segments = view.segments_of(&def.name);
+    if segments.is_empty() {
+        ui.add_space(16.0);
+        ui.vertical_centered(|ui| {
+            ui.label(RichText::new(format!("No {} segments yet", def.label.to_lowercase())).strong());
+            ui.label(RichText::new("Segments group records by conditions and route them to sellers").weak());
+        });
+        return;
+    }
+    let needle = state.segment_search.trim().to_lowercase();
+    let mut shown = 0;
+    ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        for (position, segment) in segments.iter().enumerate() {
+            if !needle.is_empty() && !segment.name.to_lowercase().contains(&needle) {
+                continue;
+            }
+            shown += 1;
+            ui.push_id(segment.id, |ui| {
+                segment_row_ui(ui, view, segment, position, state.selected_segment == Some(segment.id), commands);
+            });
+        }
+        if shown == 0 {
+            ui.label(RichText::new(format!("No segment name contains \"{}\"", state.segment_search.trim())).weak());
+        }
+    });
+}
+
+fn segment_row_ui(
+    ui: &mut egui::Ui,
+    view: &WorkspaceView,
+    segment: &Segment,
+    position: usize,
+    selected: bool,
+    commands: &mut Vec<Command>,
+) {
+    let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
+    let sequence = segment.sequence.and_then(|id| view.sequence(id)).map(|s| s.name.as_str());
+    let frame = egui::Frame::new().inner_margin(egui::Margin::symmetric(6, 4)).corner_radius(4.0).fill(if selected {
+        ui.visuals().faint_bg_color
+    } else {
+        egui::Color32::TRANSPARENT
+    });
+    frame.show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("{}.", position + 1)).weak());
+            if ui.selectable_label(selected, RichText::new(&segment.name).strong()).clicked() {
+                commands.push(Command::SelectSegment(segment.id));
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                theme::status_badge(ui, segment.status);
+            });
+        });
+        ui.horizontal(|ui| {
+            let small = |text: String| RichText::new(text).small().weak();
+            ui.label(small(format!("{} members", thousands(members))));
+            ui.label(small("·".into()));
+            ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
+        });
+    });
+}
+
+struct ViewNames<'a>(&'a WorkspaceView);
+
+impl Names for ViewNames<'_> {
+    fn seller(&self, id: i64) -> Option<String> {
+        self.0.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
+    }
+
+    fn team(&self, id: i64) -> Option<String> {
+        self.0.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
+    }
+}
+
+fn segment_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    segment: &Segment,
+    commands: &mut Vec<Command>,
+) {
+    ui.horizontal(|ui| {
+        ui.heading(&segment.name);
+        theme::status_badge(ui, segment.status);
+    });
+    if !segment.description.is_empty() {
+        ui.label(RichText::new(&segment.description).weak());
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Conditions").strong());
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        ScrollArea::vertical().id_salt("conditions").max_height(ui.available_height() * 0.45).show(ui, |ui| {
+            for line in describe::describe(&segment.conditions, def, &view.schema, &ViewNames(view)) {
+                ui.horizontal(|ui| {
+                    ui.add_space(line.depth as f32 * theme::INDENT);
+                    ui.label(line.text);
+                });
+            }
+        });
+    });
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        for tab in DetailTab::ALL {
+            if ui.selectable_label(state.detail_tab == tab, tab.label()).clicked() {
+                commands.push(Command::ShowDetailTab(tab));
+            }
+        }
+    });
+    ui.separator();
+    ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match state.detail_tab {
+        DetailTab::Details => details_ui(ui, view, segment),
+        DetailTab::Sequence => sequence_ui(ui, view, segment),
+        DetailTab::AssignmentRules => {
+            ui.label(RichText::new("This segment has no assignment rules yet").weak());
+        }
+        DetailTab::Members => {
+            let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
+            ui.label(format!("{} {} in this segment", thousands(members), def.plural_label.to_lowercase()));
+        }
+        DetailTab::History => {
+            ui.label(RichText::new("No changes recorded yet").weak());
+        }
+    });
+}
+
+fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
+    let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
+    egui::Grid::new("segment_details").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
+        ui.label("Name");
+        ui.label(&segment.name);
+        ui.end_row();
+        ui.label("Status");
+        ui.label(segment.status.to_string());
+        ui.end_row();
+        ui.label("Priority");
+        ui.label(format!("{} of {}", segment.priority + 1, view.segments_of(&segment.record_type).len()));
+        ui.end_row();
+        ui.label("Members");
+        ui.label(thousands(view.member_counts.get(&segment.id).copied().unwrap_or(0)));
+        ui.end_row();
+        ui.label("Accepts records from other segments");
+        ui.label(if segment.accept_from_other_segments { "Yes" } else { "No" });
+        ui.end_row();
+        ui.label("Created on");
+        ui.label(when(segment.created_on));
+        ui.end_row();
+        ui.label("Modified on");
+        ui.label(when(segment.modified_on));
+        ui.end_row();
+    });
+}
+
+fn sequence_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
+    let Some(sequence) = segment.sequence.and_then(|id| view.sequence(id)) else {
+        ui.label(RichText::new("No sequence connected").weak());
+        return;
+    };
+    ui.label(RichText::new(&sequence.name).strong());
+    for (index, step) in sequence.steps.iter().enumerate() {
+        let wait = step.wait_minutes.map(|m| format!(" ({} d {} h)", m / 1440, (m % 1440) / 60)).unwrap_or_default();
+        ui.label(format!("{}. {} — {}{wait}", index + 1, step.kind, step.name));
+    }
+}
+
+fn preview_ui(ui: &mut egui::Ui, view: &WorkspaceView, def: &RecordTypeDef, selected: Option<&Segment>) {
+    ui.add_space(4.0);
+    ui.heading("Preview");
+    ui.separator();
+    let total = view.record_count(&def.name);
+    ui.label(format!("{} {} in the workspace", thousands(total), def.plural_label.to_lowercase()));
+    if let Some(segment) = selected {
+        let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
+        ui.label(format!("{} in {}", thousands(members), segment.name));
+    }
+}

@@ -1,0 +1,66 @@
+//! Colours and spacing, in one place.
+
+use egui::{Color32, RichText, Visuals};
+
+use crate::domain::Status;
+
+pub const SEGMENT_LIST_WIDTH: f32 = 300.0;
+pub const PREVIEW_WIDTH: f32 = 300.0;
+pub const ROW_HEIGHT: f32 = 22.0;
+pub const INDENT: f32 = 18.0;
+
+pub fn error_colour(visuals: &Visuals) -> Color32 {
+    visuals.error_fg_color
+}
+
+pub fn weak_colour(visuals: &Visuals) -> Color32 {
+    visuals.weak_text_color()
+}
+
+/// Background and text colour of a status badge.
+pub fn status_colours(status: Status, visuals: &Visuals) -> (Color32, Color32) {
+    let dark = visuals.dark_mode;
+    match (status, dark) {
+        (Status::Active, false) => (Color32::from_rgb(0xd7, 0xf0, 0xdc), Color32::from_rgb(0x1b, 0x5e, 0x20)),
+        (Status::Active, true) => (Color32::from_rgb(0x1e, 0x4a, 0x2a), Color32::from_rgb(0xb9, 0xf0, 0xc4)),
+        (Status::Draft, false) => (Color32::from_rgb(0xe8, 0xea, 0xf0), Color32::from_rgb(0x37, 0x47, 0x5a)),
+        (Status::Draft, true) => (Color32::from_rgb(0x38, 0x40, 0x4c), Color32::from_rgb(0xd0, 0xd8, 0xe4)),
+        (Status::Inactive, false) => (Color32::from_rgb(0xf6, 0xe7, 0xcf), Color32::from_rgb(0x7a, 0x4a, 0x00)),
+        (Status::Inactive, true) => (Color32::from_rgb(0x52, 0x3c, 0x1a), Color32::from_rgb(0xf3, 0xd9, 0xa6)),
+    }
+}
+
+/// A small rounded badge with the status name.
+pub fn status_badge(ui: &mut egui::Ui, status: Status) -> egui::Response {
+    let (fill, text) = status_colours(status, ui.visuals());
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(5, 1))
+        .show(ui, |ui| ui.label(RichText::new(status.to_string()).small().color(text)))
+        .inner
+}
+
+/// Thousands separators: 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,25 @@
+//! Background threads. Each owns its own workspace connection, takes requests over a
+//! bounded channel, coalesces them (the newest wins), and wakes the UI with
+//! `request_repaint` when it has an answer. Nothing here draws or holds UI state.
+
+pub mod jobs;
+pub mod records;
+
+/// Something that can wake the UI when a worker has news. `egui::Context` in the app; a
+/// no-op in tests of the workers themselves.
+pub trait Waker: Send + Sync + 'static {
+    fn wake(&self);
+}
+
+impl Waker for egui::Context {
+    fn wake(&self) {
+        self.request_repaint();
+    }
+}
+
+/// A waker that does nothing.
+pub struct NoWaker;
+
+impl Waker for NoWaker {
+    fn wake(&self) {}
+}

@@ -1,0 +1,144 @@
+//! The Records screen's worker: finds the ordered ids of the records that pass the filter
+//! (which can take a second on a million rows) and fetches the rows the table shows.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::thread::JoinHandle;
+
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeName};
+use crate::store::{RecordQuery, Workspace};
+
+use super::Waker;
+
+pub enum Request {
+    /// Find the ids of `record_type` matching `query`, in order.
+    Query { generation: u64, record_type: RecordTypeName, query: RecordQuery },
+    /// Load these rows (and the titles of the records their lookups point at).
+    Fetch { generation: u64, record_type: RecordTypeName, ids: Vec<RecordId> },
+}
+
+pub enum Response {
+    Ids { generation: u64, result: Result<Vec<RecordId>, String> },
+    Rows { generation: u64, result: Result<RowPage, String> },
+}
+
+/// Fetched rows, with the titles of the records their lookup fields point at.
+#[derive(Default)]
+pub struct RowPage {
+    pub rows: Vec<Record>,
+    pub titles: HashMap<(RecordTypeName, RecordId), String>,
+}
+
+pub struct RecordsWorker {
+    requests: Option<SyncSender<Request>>,
+    responses: Receiver<Response>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RecordsWorker {
+    /// Starts a worker reading the workspace at `path` through its own connection.
+    pub fn start(path: PathBuf, waker: Arc<dyn Waker>) -> Self {
+        let (request_tx, request_rx) = sync_channel::<Request>(64);
+        let (response_tx, response_rx) = sync_channel::<Response>(64);
+        let thread = std::thread::Builder::new()
+            .name("records".into())
+            .spawn(move || run(path, request_rx, response_tx, waker))
+            .ok();
+        Self { requests: Some(request_tx), responses: response_rx, thread }
+    }
+
+    /// Queues a request. Returns false when the worker is gone or its queue is full (the
+    /// caller asks again on a later frame).
+    pub fn send(&self, request: Request) -> bool {
+        self.requests.as_ref().is_some_and(|tx| tx.try_send(request).is_ok())
+    }
+
+    pub fn try_recv(&self) -> Option<Response> {
+        self.responses.try_recv().ok()
+    }
+}
+
+impl Drop for RecordsWorker {
+    fn drop(&mut self) {
+        self.requests = None;
+        // Drain so a worker blocked on a full response queue can finish and see the hang-up.
+        while self.responses.try_recv().is_ok() {}
+        if let Some(thread) = self.thread.take() {
+            // A worker that panicked has nothing left to clean up.
+            let _joined = thread.join();
+        }
+    }
+}
+
+fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Response>, waker: Arc<dyn Waker>) {
+    let workspace = Workspace::open_reader(&path).map_err(|e| e.to_string());
+    while let Ok(first) = requests.recv() {
+        // Coalesce: of all waiting queries keep only the newest; keep fetches of its generation.
+        let mut batch = vec![first];
+        loop {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        }
+        let newest_query = batch.iter().rposition(|r| matches!(r, Request::Query { .. }));
+        let newest_generation = batch
+            .iter()
+            .map(|r| match r {
+                Request::Query { generation, .. } | Request::Fetch { generation, .. } => *generation,
+            })
+            .max()
+            .unwrap_or(0);
+        for (index, request) in batch.into_iter().enumerate() {
+            let response = match request {
+                Request::Query { generation, record_type, query } => {
+                    if Some(index) != newest_query {
+                        continue;
+                    }
+                    let result = workspace
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|ws| ws.query_record_ids(&record_type, &query).map_err(|e| e.to_string()));
+                    Response::Ids { generation, result }
+                }
+                Request::Fetch { generation, record_type, ids } => {
+                    if generation < newest_generation {
+                        continue;
+                    }
+                    let result = workspace.as_ref().map_err(Clone::clone).and_then(|ws| fetch(ws, &record_type, &ids));
+                    Response::Rows { generation, result }
+                }
+            };
+            if responses.send(response).is_err() {
+                return;
+            }
+            waker.wake();
+        }
+    }
+}
+
+fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, String> {
+    let rows = ws.records_by_id(record_type, ids).map_err(|e| e.to_string())?;
+    let mut titles = HashMap::new();
+    if let Some(def) = ws.schema().get(record_type) {
+        for (index, field) in def.fields.iter().enumerate() {
+            let (FieldKind::Lookup, Some(target)) = (field.kind, &field.lookup_target) else { continue };
+            let mut targets: Vec<RecordId> = rows
+                .iter()
+                .filter_map(|r| match r.values.get(index) {
+                    Some(crate::domain::Value::Lookup(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            for (id, title) in ws.record_titles(target, &targets).map_err(|e| e.to_string())? {
+                titles.insert((target.clone(), id), title);
+            }
+        }
+    }
+    Ok(RowPage { rows, titles })
+}

@@ -1,0 +1,166 @@
+//! UI flows driven like a user: by labels, clicks and typing, then checked on the app's
+//! state and on what was stored.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use segment_builder::app::{App, Startup};
+use segment_builder::demo::{DemoSpec, create_demo_workspace};
+use segment_builder::domain::{RecordTypeName, Value};
+use segment_builder::store::Workspace;
+use segment_builder::ui::theme::thousands;
+
+fn harness(app: App) -> Harness<'static, App> {
+    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
+}
+
+/// Steps frames (letting workers finish) until `done` holds.
+fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    for _ in 0..1_000 {
+        harness.step();
+        if done(harness.state()) {
+            harness.run_steps(3);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}; notices: {:?}", harness.state().state().notices);
+}
+
+fn settle(harness: &mut Harness<'_, App>) {
+    run_until(harness, "background work", |app| !app.is_busy());
+}
+
+fn temp_path(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+fn lead() -> RecordTypeName {
+    RecordTypeName::new("lead")
+}
+
+fn open_app(path: &Path) -> Harness<'static, App> {
+    let mut harness = harness(App::new(Startup::Open(path.to_path_buf()), Vec::new()));
+    run_until(&mut harness, "the workspace to open", |app| app.state().view.is_some());
+    settle(&mut harness);
+    harness
+}
+
+#[test]
+fn demo_workspace_shows_its_segments_and_record_counts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    let spec = DemoSpec::standard(jiff::Timestamp::now());
+    create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo workspace");
+    let (segments, counts) = {
+        let ws = Workspace::open(&path).expect("open demo");
+        let segments = ws.segments(&lead()).expect("segments");
+        let counts: Vec<(String, u64)> = ws
+            .schema()
+            .types
+            .iter()
+            .map(|t| (t.plural_label.to_lowercase(), ws.count_records(&t.name).expect("count")))
+            .collect();
+        (segments, counts)
+    };
+    assert!(segments.len() >= 3, "the demo has lead segments");
+
+    let harness = open_app(&path);
+    for segment in &segments {
+        harness.get_by_label(&segment.name);
+    }
+    for (label, count) in counts {
+        assert!(count > 0, "the demo has {label}");
+        harness.get_by_label_contains(&format!("{} {label}", thousands(count)));
+    }
+}
+
+#[test]
+fn records_screen_adds_edits_and_deletes_a_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let mut harness = open_app(&path);
+
+    harness.get_by_label("Records").click();
+    settle(&mut harness);
+    harness.get_by_label("No leads yet");
+
+    // Add: a bad score blocks saving and says why; fixing it saves.
+    harness.get_by_label("Add lead…").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::TextInput, "Topic").type_text("Émile's big deal");
+    harness.get_by_role_and_label(Role::TextInput, "Country").type_text("Germany");
+    harness.get_by_role_and_label(Role::TextInput, "Lead score").type_text("high");
+    harness.run_steps(2);
+    harness.get_by_label_contains("is not a whole number");
+    assert!(harness.get_by_label("Save").accesskit_node().is_disabled(), "a field with a problem blocks Save");
+    let score = harness.get_by_role_and_label(Role::TextInput, "Lead score");
+    score.focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_role_and_label(Role::TextInput, "Lead score").type_text("75");
+    harness.run_steps(2);
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+
+    let stored = {
+        let ws = harness.state().workspace().expect("workspace");
+        ws.all_records(&lead()).expect("records")
+    };
+    assert_eq!(stored.len(), 1);
+    let def = harness.state().state().view.as_ref().and_then(|v| v.record_type(&lead()).cloned()).expect("lead type");
+    let record = &stored[0];
+    assert_eq!(record.get(&def, "topic"), &Value::Text("Émile's big deal".into()));
+    assert_eq!(record.get(&def, "country"), &Value::Text("Germany".into()));
+    assert_eq!(record.get(&def, "score"), &Value::WholeNumber(75));
+    assert!(matches!(record.get(&def, "created_on"), Value::DateTime(_)), "new records default to now");
+
+    // Edit: select the row, change the topic.
+    run_until(&mut harness, "the new row", |app| !app.state().records.rows.is_empty());
+    harness.get_by_label("Émile's big deal").click();
+    harness.run_steps(2);
+    harness.get_by_label("Edit…").click();
+    harness.run_steps(2);
+    let topic = harness.get_by_role_and_label(Role::TextInput, "Topic");
+    topic.focus();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_role_and_label(Role::TextInput, "Topic").type_text("Renewal");
+    harness.run_steps(2);
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    let stored = harness.state().workspace().expect("workspace").all_records(&lead()).expect("records");
+    assert_eq!(stored[0].get(&def, "topic"), &Value::Text("Renewal".into()));
+    assert_eq!(stored[0].get(&def, "score"), &Value::WholeNumber(75), "other fields are kept");
+
+    // Delete: asks first, then deletes.
+    run_until(&mut harness, "the edited row", |app| {
+        app.state().records.rows.values().any(|r| r.get(&def, "topic") == &Value::Text("Renewal".into()))
+    });
+    harness.get_by_label("Delete…").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("will be deleted");
+    harness.get_by_label("Delete").click();
+    settle(&mut harness);
+    let stored = harness.state().workspace().expect("workspace").all_records(&lead()).expect("records");
+    assert!(stored.is_empty(), "the record is gone");
+    harness.get_by_label("No leads yet");
+}
+
+#[test]
+fn a_foreign_file_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "notes.sqlite");
+    std::fs::write(&path, "just some notes, not a database\n").expect("write");
+    let before = std::fs::read(&path).expect("read");
+    let mut harness = harness(App::new(Startup::Open(path.clone()), Vec::new()));
+    run_until(&mut harness, "the refusal", |app| !app.state().notices.is_empty());
+    harness.get_by_label_contains("not a Segment Builder workspace");
+    assert!(harness.state().state().view.is_none());
+    assert_eq!(std::fs::read(&path).expect("read"), before, "the file is unchanged");
+}
