@@ -1,9 +1,10 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
-//! sequences, sellers and teams, and (later) the reference evaluator that defines what a
-//! condition means. No egui, no rusqlite, no threads, no IO.
+//! sequences, sellers and teams, the reference evaluator that defines what a condition
+//! means and the validation of condition trees against the schema. No egui, no rusqlite, no threads, no IO.
 
 pub mod condition;
 pub mod condition_format;
+pub mod eval;
 pub mod people;
 pub mod schema;
 pub mod segment;
@@ -13,6 +14,7 @@ pub use condition::{
     Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, OperandKind, Operator,
     Quantifier, RelatedBlock, operators_for,
 };
+pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
 pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
