@@ -1,6 +1,7 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
 //! sequences, sellers and teams, the reference evaluator that defines what a condition
-//! means and the validation of condition trees against the schema. No egui, no rusqlite, no threads, no IO.
+//! means (`eval`) and the validation of condition trees against the schema (`validate`).
+//! No egui, no rusqlite, no threads, no IO.
 
 pub mod condition;
 pub mod condition_format;
@@ -8,14 +9,16 @@ pub mod eval;
 pub mod people;
 pub mod schema;
 pub mod segment;
+pub mod validate;
 pub mod value;
 
 pub use condition::{
-    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, OperandKind, Operator,
-    Quantifier, RelatedBlock, operators_for,
+    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
+    OperandKind, Operator, Quantifier, RelatedBlock, operators_for,
 };
 pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
 pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+pub use validate::{Problem, ProblemKind, matches_everything, validate};
 pub use value::{Record, RecordId, SellerId, TeamId, Value};
