@@ -111,6 +111,16 @@ impl FieldPath {
     }
 }
 
+/// The dotted form: "account.industry".
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for hop in &self.via {
+            write!(f, "{hop}.")?;
+        }
+        write!(f, "{}", self.field)
+    }
+}
+
 /// "field operator value".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Condition {
@@ -658,6 +668,29 @@ mod tests {
         assert_eq!(Op::Between.operand_kind(FieldKind::Money), OperandKind::NumberRange);
         assert_eq!(Op::Equals.label(FieldKind::WholeNumber), "=");
         assert_eq!(Op::Equals.label(FieldKind::Text), "equals");
+    }
+
+    #[test]
+    fn all_operators_are_listed_once() {
+        for kind in FieldKind::ALL {
+            for op in operators_for(kind) {
+                assert!(Operator::ALL.contains(op), "{op:?} missing from Operator::ALL");
+            }
+        }
+        let mut sorted = Operator::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Operator::ALL.len());
+        assert!(Operator::ALL.iter().all(|op| FieldKind::ALL.iter().any(|k| op.applies_to(*k))));
+    }
+
+    #[test]
+    fn paths_display_dotted() {
+        assert_eq!(
+            FieldPath::through(&["account", "parent_account"], "industry").to_string(),
+            "account.parent_account.industry"
+        );
+        assert_eq!(FieldPath::own("country").to_string(), "country");
     }
 
     #[test]

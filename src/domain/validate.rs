@@ -17,7 +17,7 @@ use super::condition::{
     Condition, DEFAULT_MAX_DEPTH, Group, GroupMode, Node, NodeId, Operand, OperandKind, Operator, RelatedBlock,
 };
 use super::eval::{compile_pattern, fold};
-use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
+use super::schema::{FieldDef, FieldKind, RecordTypeDef, RecordTypeName, Schema};
 
 /// One problem of a tree, at one node.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,7 +223,7 @@ impl<'s> Validator<'s> {
     where
         's: 'a,
     {
-        let dotted = dotted(&condition.path.via, &condition.path.field);
+        let dotted = condition.path.to_string();
         let mut current: &RecordTypeDef = ty;
         for hop in &condition.path.via {
             let Some(field) = current.field(hop) else {
@@ -307,11 +307,6 @@ fn operand_problems(field: &FieldDef, operator: Operator, operator_label: &str, 
         _ => {}
     }
     problems
-}
-
-/// "account.industry".
-pub fn dotted(via: &[FieldName], field: &FieldName) -> String {
-    via.iter().chain(std::iter::once(field)).map(FieldName::as_str).collect::<Vec<_>>().join(".")
 }
 
 /// The record type a tree is validated for must exist; a convenience for callers holding
