@@ -174,7 +174,7 @@ fn arb_mode() -> impl Strategy<Value = (GroupMode, bool)> {
 }
 
 /// A valid group over `ty`, nested at most `depth` more levels (groups and related blocks),
-/// with 0 to 3 children. Ids are all 0: see [`arb_tree`].
+/// with 0 to 4 children. Ids are all 0: see [`arb_tree`].
 pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedStrategy<Group> {
     let leaf = arb_condition(&schema, &ty);
     let node = if depth == 0 {
@@ -203,10 +203,10 @@ pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedSt
         if related.is_empty() {
             prop_oneof![4 => leaf, 1 => inner].boxed()
         } else {
-            prop_oneof![6 => leaf, 2 => inner, 1 => proptest::strategy::Union::new(related)].boxed()
+            prop_oneof![4 => leaf, 2 => inner, 1 => proptest::strategy::Union::new(related)].boxed()
         }
     };
-    (arb_mode(), prop::collection::vec(node, 0..4))
+    (arb_mode(), prop::collection::vec(node, 0..5))
         .prop_map(|((mode, negated), children)| Group { id: NodeId(0), mode, negated, children })
         .boxed()
 }
