@@ -57,6 +57,22 @@ impl Group {
     pub fn all(id: NodeId) -> Self {
         Self { id, mode: GroupMode::All, negated: false, children: Vec::new() }
     }
+
+    /// Gives every node of the tree a fresh id from `ids`, in pre-order (a related block
+    /// before its group).
+    pub fn renumber(&mut self, ids: &mut NodeIds) {
+        self.id = ids.next_id();
+        for child in &mut self.children {
+            match child {
+                Node::Condition(condition) => condition.id = ids.next_id(),
+                Node::Group(group) => group.renumber(ids),
+                Node::Related(block) => {
+                    block.id = ids.next_id();
+                    block.group.renumber(ids);
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,6 +108,16 @@ impl FieldPath {
 
     pub fn through(via: &[&str], field: &str) -> Self {
         Self { via: via.iter().map(|v| FieldName::new(*v)).collect(), field: FieldName::new(field) }
+    }
+}
+
+/// The dotted form: "account.industry".
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for hop in &self.via {
+            write!(f, "{hop}.")?;
+        }
+        write!(f, "{}", self.field)
     }
 }
 
@@ -169,6 +195,16 @@ pub enum DateValue {
     At(DateTime),
 }
 
+impl DateValue {
+    /// The calendar day of the value (the typed time, if any, dropped).
+    pub fn date(self) -> Date {
+        match self {
+            DateValue::Day(day) => day,
+            DateValue::At(wall) => wall.date(),
+        }
+    }
+}
+
 /// The typed value of a condition. Which variant an operator takes is given by
 /// [`Operator::operand_kind`] and the field's kind.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -202,6 +238,29 @@ pub enum Operand {
     Team(TeamId),
 }
 
+impl Operand {
+    /// The kind of this value, to compare with [`Operator::operand_kind`].
+    pub fn kind(&self) -> OperandKind {
+        match self {
+            Operand::None => OperandKind::None,
+            Operand::Text(_) => OperandKind::Text,
+            Operand::TextList(_) => OperandKind::TextList,
+            Operand::Number(_) => OperandKind::Number,
+            Operand::NumberList(_) => OperandKind::NumberList,
+            Operand::NumberRange { .. } => OperandKind::NumberRange,
+            Operand::Date(_) => OperandKind::Date,
+            Operand::DateRange { .. } => OperandKind::DateRange,
+            Operand::Relative { .. } => OperandKind::Relative,
+            Operand::Choices(_) => OperandKind::Choices,
+            Operand::Record(_) => OperandKind::Record,
+            Operand::Records(_) => OperandKind::Records,
+            Operand::Seller(_) => OperandKind::Seller,
+            Operand::Sellers(_) => OperandKind::Sellers,
+            Operand::Team(_) => OperandKind::Team,
+        }
+    }
+}
+
 /// What kind of value an operator needs, given the field kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OperandKind {
@@ -220,6 +279,28 @@ pub enum OperandKind {
     Seller,
     Sellers,
     Team,
+}
+
+impl fmt::Display for OperandKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OperandKind::None => "no value",
+            OperandKind::Text => "a text",
+            OperandKind::TextList => "a list of texts",
+            OperandKind::Number => "a number",
+            OperandKind::NumberList => "a list of numbers",
+            OperandKind::NumberRange => "a range of numbers",
+            OperandKind::Date => "a date",
+            OperandKind::DateRange => "a range of dates",
+            OperandKind::Relative => "an amount of days, weeks, months or years",
+            OperandKind::Choices => "a list of options",
+            OperandKind::Record => "a record",
+            OperandKind::Records => "a list of records",
+            OperandKind::Seller => "a seller",
+            OperandKind::Sellers => "a list of sellers",
+            OperandKind::Team => "a team",
+        })
+    }
 }
 
 /// Every operator of every field kind. Which ones a field offers is
@@ -363,6 +444,56 @@ pub fn operators_for(kind: FieldKind) -> &'static [Operator] {
 }
 
 impl Operator {
+    /// Every operator, in declaration order.
+    pub const ALL: [Operator; 46] = [
+        Op::Equals,
+        Op::NotEquals,
+        Op::Contains,
+        Op::NotContains,
+        Op::BeginsWith,
+        Op::NotBeginsWith,
+        Op::EndsWith,
+        Op::NotEndsWith,
+        Op::AnyOf,
+        Op::NoneOf,
+        Op::MatchesPattern,
+        Op::LessThan,
+        Op::LessOrEqual,
+        Op::GreaterThan,
+        Op::GreaterOrEqual,
+        Op::Between,
+        Op::On,
+        Op::NotOn,
+        Op::Before,
+        Op::OnOrBefore,
+        Op::After,
+        Op::OnOrAfter,
+        Op::InLast,
+        Op::InNext,
+        Op::OlderThan,
+        Op::Today,
+        Op::Yesterday,
+        Op::Tomorrow,
+        Op::ThisWeek,
+        Op::LastWeek,
+        Op::NextWeek,
+        Op::ThisMonth,
+        Op::LastMonth,
+        Op::NextMonth,
+        Op::ThisQuarter,
+        Op::LastQuarter,
+        Op::NextQuarter,
+        Op::ThisYear,
+        Op::LastYear,
+        Op::NextYear,
+        Op::IsYes,
+        Op::IsNo,
+        Op::Is,
+        Op::MemberOfTeam,
+        Op::IsEmpty,
+        Op::IsNotEmpty,
+    ];
+
     /// Whether `kind` offers this operator.
     pub fn applies_to(self, kind: FieldKind) -> bool {
         operators_for(kind).contains(&self)
@@ -537,6 +668,29 @@ mod tests {
         assert_eq!(Op::Between.operand_kind(FieldKind::Money), OperandKind::NumberRange);
         assert_eq!(Op::Equals.label(FieldKind::WholeNumber), "=");
         assert_eq!(Op::Equals.label(FieldKind::Text), "equals");
+    }
+
+    #[test]
+    fn all_operators_are_listed_once() {
+        for kind in FieldKind::ALL {
+            for op in operators_for(kind) {
+                assert!(Operator::ALL.contains(op), "{op:?} missing from Operator::ALL");
+            }
+        }
+        let mut sorted = Operator::ALL.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Operator::ALL.len());
+        assert!(Operator::ALL.iter().all(|op| FieldKind::ALL.iter().any(|k| op.applies_to(*k))));
+    }
+
+    #[test]
+    fn paths_display_dotted() {
+        assert_eq!(
+            FieldPath::through(&["account", "parent_account"], "industry").to_string(),
+            "account.parent_account.industry"
+        );
+        assert_eq!(FieldPath::own("country").to_string(), "country");
     }
 
     #[test]

@@ -1,44 +1,427 @@
 //! The persisted, human-readable form of a condition tree (RON), versioned.
 //!
-//! FIRST CUT: serializes the domain types inside a version envelope. To be replaced by a
-//! dedicated versioned DTO so the domain types can change while old files keep loading.
+//! The file shape is a set of dedicated types (module `v1`), separate from the domain
+//! types, so the domain can change while files written by older builds keep loading:
+//! a new format version adds a module `v2` and `from_ron` keeps reading `v1`.
+//! `tests/data/conditions_v1.ron` is a committed version 1 file that must always load.
+//!
+//! ```ron
+//! (
+//!     version: 1,
+//!     root: (
+//!         mode: All,
+//!         children: [
+//!             Condition(field: "country", operator: NotEquals, value: Text("UK")),
+//!             Condition(field: "account.industry", operator: AnyOf, value: Choices(["Software"])),
+//!             Condition(field: "created_on", operator: InLast, value: Relative(amount: 30, unit: Days)),
+//!             Condition(field: "email", operator: IsEmpty),
+//!             Group(mode: Any, negated: true, children: [...]),
+//!             Related(quantifier: HasAtLeastOne, record_type: "opportunity", via: "account", where: (mode: All, children: [...])),
+//!         ],
+//!     ),
+//! )
+//! ```
+//!
+//! Field paths are dotted strings ("account.industry": the lookups followed, then the
+//! field); dates are ISO strings ("2026-03-31", or "2026-03-31T09:30:00" for a date with a
+//! time); `negated`, `children` and a `value` of `None` may be left out. Node ids are not
+//! stored: a loaded tree gets fresh ids in pre-order.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::condition::Group;
+use super::condition::{
+    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Quantifier,
+    RelatedBlock,
+};
+use super::schema::{FieldName, RecordTypeName};
+use super::value::{RecordId, SellerId, TeamId};
 
-/// The version written by this build.
+/// The version written by this build, and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FormatError {
-    #[error("conditions: {0}")]
-    Syntax(String),
+    #[error("conditions, line {line}, column {column}: {message}")]
+    Syntax { line: usize, column: usize, message: String },
     #[error("conditions: format version {found} is newer than this app reads ({supported})")]
     Newer { found: u32, supported: u32 },
+    #[error("conditions: there is no format version {found}")]
+    UnknownVersion { found: u32 },
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    version: u32,
-    root: Group,
+impl From<ron::error::SpannedError> for FormatError {
+    fn from(error: ron::error::SpannedError) -> Self {
+        FormatError::Syntax {
+            line: error.span.start.line,
+            column: error.span.start.col,
+            message: error.code.to_string(),
+        }
+    }
 }
 
+/// The tree in the current format version.
 pub fn to_ron(root: &Group) -> String {
-    let envelope = Envelope { version: FORMAT_VERSION, root: root.clone() };
-    ron::ser::to_string_pretty(&envelope, ron::ser::PrettyConfig::default())
-        .unwrap_or_else(|e| unreachable!("condition trees always serialize: {e}"))
+    let file = v1::File { version: FORMAT_VERSION, root: v1::GroupDto::from(root) };
+    let config = ron::ser::PrettyConfig::default().escape_strings(false);
+    ron::ser::to_string_pretty(&file, config)
+        .unwrap_or_else(|e| unreachable!("the v1 types hold only strings, numbers and enums: {e}"))
 }
 
+/// Reads a tree written by this or an older build, with fresh node ids.
 pub fn from_ron(text: &str) -> Result<Group, FormatError> {
     #[derive(Deserialize)]
-    struct Version {
+    struct Probe {
         version: u32,
     }
-    let version: Version = ron::from_str(text).map_err(|e| FormatError::Syntax(e.to_string()))?;
-    if version.version > FORMAT_VERSION {
-        return Err(FormatError::Newer { found: version.version, supported: FORMAT_VERSION });
+    let probe: Probe = ron::from_str(text)?;
+    match probe.version {
+        1 => {
+            let file: v1::File = ron::from_str(text)?;
+            let mut root = Group::from(file.root);
+            root.renumber(&mut NodeIds::default());
+            Ok(root)
+        }
+        found if found > FORMAT_VERSION => Err(FormatError::Newer { found, supported: FORMAT_VERSION }),
+        found => Err(FormatError::UnknownVersion { found }),
     }
-    let envelope: Envelope = ron::from_str(text).map_err(|e| FormatError::Syntax(e.to_string()))?;
-    Ok(envelope.root)
+}
+
+/// Defines a file-side enum and its mapping to and from a domain enum, variant by variant,
+/// so a variant renamed in the domain keeps its name in files.
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $dto:ident <=> $domain:ident { $($domain_variant:ident => $dto_variant:ident,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $dto {
+            $($dto_variant,)*
+        }
+
+        impl From<$domain> for $dto {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $($domain::$domain_variant => $dto::$dto_variant,)*
+                }
+            }
+        }
+
+        impl From<$dto> for $domain {
+            fn from(value: $dto) -> Self {
+                match value {
+                    $($dto::$dto_variant => $domain::$domain_variant,)*
+                }
+            }
+        }
+    };
+}
+
+/// Version 1 of the file: `(version: 1, root: <group>)`.
+pub mod v1 {
+    use super::*;
+
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        pub version: u32,
+        pub root: GroupDto,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct GroupDto {
+        pub mode: ModeDto,
+        #[serde(default, skip_serializing_if = "is_false")]
+        pub negated: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub children: Vec<NodeDto>,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub enum NodeDto {
+        Condition {
+            field: PathDto,
+            operator: OperatorDto,
+            #[serde(default, skip_serializing_if = "ValueDto::is_none")]
+            value: ValueDto,
+        },
+        Group {
+            mode: ModeDto,
+            #[serde(default, skip_serializing_if = "is_false")]
+            negated: bool,
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            children: Vec<NodeDto>,
+        },
+        Related {
+            quantifier: QuantifierDto,
+            record_type: String,
+            via: String,
+            #[serde(rename = "where")]
+            group: GroupDto,
+        },
+    }
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    pub enum ValueDto {
+        #[default]
+        None,
+        Text(String),
+        TextList(Vec<String>),
+        Number(f64),
+        NumberList(Vec<f64>),
+        NumberRange {
+            low: f64,
+            high: f64,
+        },
+        Date(DateDto),
+        DateRange {
+            low: jiff::civil::Date,
+            high: jiff::civil::Date,
+        },
+        Relative {
+            amount: u32,
+            unit: UnitDto,
+        },
+        Choices(Vec<String>),
+        Record(i64),
+        Records(Vec<i64>),
+        Seller(i64),
+        Sellers(Vec<i64>),
+        Team(i64),
+    }
+
+    impl ValueDto {
+        fn is_none(&self) -> bool {
+            matches!(self, ValueDto::None)
+        }
+    }
+
+    fn is_false(value: &bool) -> bool {
+        !*value
+    }
+
+    /// A field path as a dotted string: "account.industry".
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct PathDto(pub FieldPath);
+
+    impl Serialize for PathDto {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_str(&self.0)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for PathDto {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(deserializer)?;
+            let mut parts: Vec<FieldName> = text.split('.').map(FieldName::new).collect();
+            match parts.pop() {
+                Some(field) if parts.iter().chain([&field]).all(|part| !part.as_str().is_empty()) => {
+                    Ok(PathDto(FieldPath { via: parts, field }))
+                }
+                _ => Err(serde::de::Error::custom(format!(
+                    "\"{text}\" is not a field path (field names joined by dots, like \"account.industry\")"
+                ))),
+            }
+        }
+    }
+
+    /// A date ("2026-03-31") or a date with a time ("2026-03-31T09:30:00").
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct DateDto(pub DateValue);
+
+    impl Serialize for DateDto {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self.0 {
+                DateValue::Day(day) => serializer.collect_str(&day),
+                DateValue::At(wall) => serializer.collect_str(&wall),
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for DateDto {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(deserializer)?;
+            let parsed = if text.contains('T') {
+                text.parse().map(DateValue::At).map_err(|e| e.to_string())
+            } else {
+                text.parse().map(DateValue::Day).map_err(|e| e.to_string())
+            };
+            parsed.map(DateDto).map_err(|e| serde::de::Error::custom(format!("\"{text}\" is not a date: {e}")))
+        }
+    }
+
+    mirror_enum!(ModeDto <=> GroupMode {
+        All => All,
+        Any => Any,
+    });
+
+    mirror_enum!(QuantifierDto <=> Quantifier {
+        AtLeastOne => HasAtLeastOne,
+        None => HasNone,
+    });
+
+    mirror_enum!(UnitDto <=> DateUnit {
+        Days => Days,
+        Weeks => Weeks,
+        Months => Months,
+        Years => Years,
+    });
+
+    mirror_enum!(OperatorDto <=> Operator {
+        Equals => Equals,
+        NotEquals => NotEquals,
+        Contains => Contains,
+        NotContains => NotContains,
+        BeginsWith => BeginsWith,
+        NotBeginsWith => NotBeginsWith,
+        EndsWith => EndsWith,
+        NotEndsWith => NotEndsWith,
+        AnyOf => AnyOf,
+        NoneOf => NoneOf,
+        MatchesPattern => MatchesPattern,
+        LessThan => LessThan,
+        LessOrEqual => LessOrEqual,
+        GreaterThan => GreaterThan,
+        GreaterOrEqual => GreaterOrEqual,
+        Between => Between,
+        On => On,
+        NotOn => NotOn,
+        Before => Before,
+        OnOrBefore => OnOrBefore,
+        After => After,
+        OnOrAfter => OnOrAfter,
+        InLast => InLast,
+        InNext => InNext,
+        OlderThan => OlderThan,
+        Today => Today,
+        Yesterday => Yesterday,
+        Tomorrow => Tomorrow,
+        ThisWeek => ThisWeek,
+        LastWeek => LastWeek,
+        NextWeek => NextWeek,
+        ThisMonth => ThisMonth,
+        LastMonth => LastMonth,
+        NextMonth => NextMonth,
+        ThisQuarter => ThisQuarter,
+        LastQuarter => LastQuarter,
+        NextQuarter => NextQuarter,
+        ThisYear => ThisYear,
+        LastYear => LastYear,
+        NextYear => NextYear,
+        IsYes => IsYes,
+        IsNo => IsNo,
+        Is => Is,
+        MemberOfTeam => MemberOfTeam,
+        IsEmpty => IsEmpty,
+        IsNotEmpty => IsNotEmpty,
+    });
+
+    impl From<&Group> for GroupDto {
+        fn from(group: &Group) -> Self {
+            GroupDto {
+                mode: group.mode.into(),
+                negated: group.negated,
+                children: group.children.iter().map(NodeDto::from).collect(),
+            }
+        }
+    }
+
+    impl From<&Node> for NodeDto {
+        fn from(node: &Node) -> Self {
+            match node {
+                Node::Condition(c) => NodeDto::Condition {
+                    field: PathDto(c.path.clone()),
+                    operator: c.operator.into(),
+                    value: ValueDto::from(&c.value),
+                },
+                Node::Group(g) => {
+                    let GroupDto { mode, negated, children } = GroupDto::from(g);
+                    NodeDto::Group { mode, negated, children }
+                }
+                Node::Related(r) => NodeDto::Related {
+                    quantifier: r.quantifier.into(),
+                    record_type: r.record_type.to_string(),
+                    via: r.via.to_string(),
+                    group: GroupDto::from(&r.group),
+                },
+            }
+        }
+    }
+
+    impl From<&Operand> for ValueDto {
+        fn from(operand: &Operand) -> Self {
+            let ids = |ids: &[RecordId]| ids.iter().map(|id| id.0).collect();
+            match operand {
+                Operand::None => ValueDto::None,
+                Operand::Text(t) => ValueDto::Text(t.clone()),
+                Operand::TextList(t) => ValueDto::TextList(t.clone()),
+                Operand::Number(x) => ValueDto::Number(*x),
+                Operand::NumberList(x) => ValueDto::NumberList(x.clone()),
+                Operand::NumberRange { low, high } => ValueDto::NumberRange { low: *low, high: *high },
+                Operand::Date(d) => ValueDto::Date(DateDto(*d)),
+                Operand::DateRange { low, high } => ValueDto::DateRange { low: *low, high: *high },
+                Operand::Relative { amount, unit } => ValueDto::Relative { amount: *amount, unit: (*unit).into() },
+                Operand::Choices(c) => ValueDto::Choices(c.clone()),
+                Operand::Record(id) => ValueDto::Record(id.0),
+                Operand::Records(r) => ValueDto::Records(ids(r)),
+                Operand::Seller(id) => ValueDto::Seller(id.0),
+                Operand::Sellers(s) => ValueDto::Sellers(s.iter().map(|id| id.0).collect()),
+                Operand::Team(id) => ValueDto::Team(id.0),
+            }
+        }
+    }
+
+    /// Ids are all 0 here; `from_ron` renumbers the whole tree.
+    impl From<GroupDto> for Group {
+        fn from(group: GroupDto) -> Self {
+            Group {
+                id: NodeId(0),
+                mode: group.mode.into(),
+                negated: group.negated,
+                children: group.children.into_iter().map(Node::from).collect(),
+            }
+        }
+    }
+
+    impl From<NodeDto> for Node {
+        fn from(node: NodeDto) -> Self {
+            match node {
+                NodeDto::Condition { field, operator, value } => Node::Condition(Condition {
+                    id: NodeId(0),
+                    path: field.0,
+                    operator: operator.into(),
+                    value: value.into(),
+                }),
+                NodeDto::Group { mode, negated, children } => Node::Group(GroupDto { mode, negated, children }.into()),
+                NodeDto::Related { quantifier, record_type, via, group } => Node::Related(RelatedBlock {
+                    id: NodeId(0),
+                    quantifier: quantifier.into(),
+                    record_type: RecordTypeName(record_type),
+                    via: FieldName(via),
+                    group: group.into(),
+                }),
+            }
+        }
+    }
+
+    impl From<ValueDto> for Operand {
+        fn from(value: ValueDto) -> Self {
+            match value {
+                ValueDto::None => Operand::None,
+                ValueDto::Text(t) => Operand::Text(t),
+                ValueDto::TextList(t) => Operand::TextList(t),
+                ValueDto::Number(x) => Operand::Number(x),
+                ValueDto::NumberList(x) => Operand::NumberList(x),
+                ValueDto::NumberRange { low, high } => Operand::NumberRange { low, high },
+                ValueDto::Date(d) => Operand::Date(d.0),
+                ValueDto::DateRange { low, high } => Operand::DateRange { low, high },
+                ValueDto::Relative { amount, unit } => Operand::Relative { amount, unit: unit.into() },
+                ValueDto::Choices(c) => Operand::Choices(c),
+                ValueDto::Record(id) => Operand::Record(RecordId(id)),
+                ValueDto::Records(r) => Operand::Records(r.into_iter().map(RecordId).collect()),
+                ValueDto::Seller(id) => Operand::Seller(SellerId(id)),
+                ValueDto::Sellers(s) => Operand::Sellers(s.into_iter().map(SellerId).collect()),
+                ValueDto::Team(id) => Operand::Team(TeamId(id)),
+            }
+        }
+    }
 }

@@ -1,21 +1,26 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
-//! sequences, sellers and teams, and (later) the reference evaluator that defines what a
-//! condition means. No egui, no rusqlite, no threads, no IO.
+//! sequences, sellers and teams, the reference evaluator that defines what a condition
+//! means (`eval`) and the validation of condition trees against the schema (`validate`).
+//! No egui, no rusqlite, no threads, no IO.
 
 pub mod condition;
 pub mod condition_format;
 pub mod describe;
+pub mod eval;
 pub mod format;
 pub mod people;
 pub mod schema;
 pub mod segment;
+pub mod validate;
 pub mod value;
 
 pub use condition::{
-    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, OperandKind, Operator,
-    Quantifier, RelatedBlock, operators_for,
+    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
+    OperandKind, Operator, Quantifier, RelatedBlock, operators_for,
 };
+pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
 pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+pub use validate::{Problem, ProblemKind, matches_everything, validate};
 pub use value::{Record, RecordId, SellerId, TeamId, Value};

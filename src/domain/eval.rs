@@ -1,0 +1,449 @@
+//! The reference evaluator: what a condition tree means, written once, record by record.
+//!
+//! This is the definition the fast engine and the SQL compiler are tested against, so it is
+//! written to read like the "Semantics" section of BRIEF.md rather than to be fast.
+//!
+//! Decisions where the brief is silent:
+//! - Text and choice comparisons lowercase both sides with [`str::to_lowercase`] (Unicode
+//!   aware, no trimming, no accent folding): "ÉMILE" equals "émile", " UK" does not equal
+//!   "UK". `%`, `_`, `\` and `'` are ordinary characters. See [`fold`].
+//! - Matches pattern uses the `regex` crate, case-insensitive, on the value as stored
+//!   (see [`compile_pattern`]). An invalid pattern matches nothing.
+//! - A condition that does not fit the schema (unknown field, an operator the field does not
+//!   offer, an operand of the wrong kind) is false, also for negative operators; so is a
+//!   related-record block whose record type or `via` does not fit. Validation reports them.
+//! - A date operand with a time (`DateValue::At`) on a date-only field, or with on / not on
+//!   / between, is compared by its calendar day; only before / after and their "on or" forms
+//!   on a date-time field compare instants.
+//! - Relative ranges that step outside the calendar jiff supports saturate: "in the last
+//!   100000 years" includes every past date, "older than 100000 years" nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::RangeInclusive;
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+use regex::{Regex, RegexBuilder};
+
+use super::condition::{
+    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier, RelatedBlock,
+};
+use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
+use super::value::{Record, RecordId, SellerId, TeamId, Value};
+
+/// The largest compiled size of a pattern, in bytes.
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// Nesting beyond which the evaluator gives up (false) instead of recursing further.
+/// Validation refuses trees far below this ([`super::condition::DEFAULT_MAX_DEPTH`]); this
+/// only keeps an unvalidated tree from exhausting the stack.
+pub const HARD_DEPTH_LIMIT: usize = 256;
+
+/// The clock and the workspace time zone that relative dates are resolved against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalContext {
+    pub now: Timestamp,
+    pub time_zone: TimeZone,
+}
+
+impl EvalContext {
+    pub fn new(now: Timestamp, time_zone: TimeZone) -> Self {
+        Self { now, time_zone }
+    }
+
+    /// The calendar day of `now` in the workspace time zone.
+    pub fn today(&self) -> Date {
+        self.day_of(self.now)
+    }
+
+    /// The calendar day of an instant in the workspace time zone.
+    pub fn day_of(&self, instant: Timestamp) -> Date {
+        self.time_zone.to_datetime(instant).date()
+    }
+
+    /// The instant of a wall-clock time typed by the user, read in the workspace time zone
+    /// (a time skipped or repeated by a DST change resolves as jiff's "compatible" rule: the
+    /// later offset in a gap, the earlier one in a fold).
+    pub fn instant_of(&self, wall: DateTime) -> Option<Timestamp> {
+        self.time_zone.to_ambiguous_timestamp(wall).compatible().ok()
+    }
+}
+
+/// The records a tree is evaluated over: the schema, records by id, the records pointing at
+/// a record, and team membership.
+pub trait Dataset {
+    fn schema(&self) -> &Schema;
+    fn record(&self, ty: &RecordTypeName, id: RecordId) -> Option<&Record>;
+    /// The records of `ty` whose lookup field `via` holds `target`.
+    fn referencing(&self, ty: &RecordTypeName, via: &FieldName, target: RecordId) -> Vec<&Record>;
+    /// The sellers of a team; empty for an unknown team.
+    fn team_members(&self, team: TeamId) -> &[SellerId];
+}
+
+/// A [`Dataset`] held in memory: for tests and small workspaces.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryDataset {
+    schema: Schema,
+    records: HashMap<RecordTypeName, BTreeMap<RecordId, Record>>,
+    teams: HashMap<TeamId, Vec<SellerId>>,
+}
+
+impl MemoryDataset {
+    pub fn new(schema: Schema) -> Self {
+        Self { schema, records: HashMap::new(), teams: HashMap::new() }
+    }
+
+    /// Adds or replaces a record; returns the one it replaced.
+    pub fn insert(&mut self, ty: &RecordTypeName, record: Record) -> Option<Record> {
+        self.records.entry(ty.clone()).or_default().insert(record.id, record)
+    }
+
+    pub fn set_team(&mut self, team: TeamId, members: Vec<SellerId>) {
+        self.teams.insert(team, members);
+    }
+
+    /// The records of a type, by ascending id.
+    pub fn records(&self, ty: &RecordTypeName) -> impl Iterator<Item = &Record> {
+        self.records.get(ty).into_iter().flat_map(|records| records.values())
+    }
+
+    /// The ids of the records of `ty` that `root` matches, ascending. Empty for an unknown type.
+    pub fn matching(&self, ctx: &EvalContext, ty: &RecordTypeName, root: &Group) -> Vec<RecordId> {
+        let Some(def) = self.schema.get(ty) else { return Vec::new() };
+        self.records(ty).filter(|record| matches(self, ctx, def, record, root)).map(|record| record.id).collect()
+    }
+}
+
+impl Dataset for MemoryDataset {
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn record(&self, ty: &RecordTypeName, id: RecordId) -> Option<&Record> {
+        self.records.get(ty)?.get(&id)
+    }
+
+    fn referencing(&self, ty: &RecordTypeName, via: &FieldName, target: RecordId) -> Vec<&Record> {
+        let Some(index) = self.schema.get(ty).and_then(|def| def.field_index(via)) else { return Vec::new() };
+        self.records(ty).filter(|record| record.values.get(index) == Some(&Value::Lookup(target))).collect()
+    }
+
+    fn team_members(&self, team: TeamId) -> &[SellerId] {
+        self.teams.get(&team).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Whether `record` (of type `ty`) matches the tree `root`.
+///
+/// Meant for validated trees; a piece that does not fit the schema is false, never a panic.
+pub fn matches(ds: &dyn Dataset, ctx: &EvalContext, ty: &RecordTypeDef, record: &Record, root: &Group) -> bool {
+    Evaluator { ds, ctx }.group(ty, record, root, 0)
+}
+
+/// How text is compared: both sides lowercased, Unicode-aware, nothing trimmed.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// Compiles a "matches pattern" operand the way the evaluator reads it: case-insensitive,
+/// Unicode, at most [`PATTERN_SIZE_LIMIT`] bytes compiled. The error is the user's message.
+pub fn compile_pattern(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build()
+}
+
+/// `today` moved by `amount` units forward (`forward`) or back; `None` outside the calendar.
+/// Months and years step calendar months, clamping to the month's last day (Mar 31 − 1 month
+/// is Feb 28 or 29); weeks are 7 days.
+pub fn shift(today: Date, amount: u32, unit: DateUnit, forward: bool) -> Option<Date> {
+    let amount = i64::from(amount);
+    let span = match unit {
+        DateUnit::Days => Span::new().try_days(amount),
+        DateUnit::Weeks => Span::new().try_weeks(amount),
+        DateUnit::Months => Span::new().try_months(amount),
+        DateUnit::Years => Span::new().try_years(amount),
+    }
+    .ok()?;
+    if forward { today.checked_add(span).ok() } else { today.checked_sub(span).ok() }
+}
+
+/// The inclusive calendar days of the operators that take no value: today, yesterday,
+/// tomorrow, this / last / next week (Monday to Sunday), month, quarter and year.
+/// `None` for other operators (and at the ends of the calendar).
+pub fn calendar_range(operator: Operator, today: Date) -> Option<RangeInclusive<Date>> {
+    use Operator as Op;
+    let day = |d: Date| Some(d..=d);
+    let months = |n: i64| Span::new().months(n);
+    match operator {
+        Op::Today => day(today),
+        Op::Yesterday => day(today.yesterday().ok()?),
+        Op::Tomorrow => day(today.tomorrow().ok()?),
+        Op::ThisWeek | Op::LastWeek | Op::NextWeek => {
+            let monday = today.checked_sub(Span::new().days(today.weekday().to_monday_zero_offset())).ok()?;
+            let offset = match operator {
+                Op::LastWeek => -7,
+                Op::NextWeek => 7,
+                _ => 0,
+            };
+            let start = monday.checked_add(Span::new().days(offset)).ok()?;
+            Some(start..=start.checked_add(Span::new().days(6)).ok()?)
+        }
+        Op::ThisMonth | Op::LastMonth | Op::NextMonth => {
+            let offset = match operator {
+                Op::LastMonth => -1,
+                Op::NextMonth => 1,
+                _ => 0,
+            };
+            let start = today.first_of_month().checked_add(months(offset)).ok()?;
+            Some(start..=start.last_of_month())
+        }
+        Op::ThisQuarter | Op::LastQuarter | Op::NextQuarter => {
+            let offset = match operator {
+                Op::LastQuarter => -3,
+                Op::NextQuarter => 3,
+                _ => 0,
+            };
+            let first_month = (today.month() - 1) / 3 * 3 + 1;
+            let this_quarter = Date::new(today.year(), first_month, 1).ok()?;
+            let start = this_quarter.checked_add(months(offset)).ok()?;
+            let end = start.checked_add(months(2)).ok()?.last_of_month();
+            Some(start..=end)
+        }
+        Op::ThisYear | Op::LastYear | Op::NextYear => {
+            let offset = match operator {
+                Op::LastYear => -1,
+                Op::NextYear => 1,
+                _ => 0,
+            };
+            let year = today.year().checked_add(offset)?;
+            Some(Date::new(year, 1, 1).ok()?..=Date::new(year, 12, 31).ok()?)
+        }
+        _ => None,
+    }
+}
+
+/// The field a path ends at, with the type it belongs to, following each `via` lookup
+/// through the schema. `None` when a hop is unknown or not a lookup, or the field is unknown.
+pub fn resolve_path<'s>(schema: &'s Schema, ty: &'s RecordTypeDef, path: &FieldPath) -> Option<&'s FieldDef> {
+    let mut current = ty;
+    for hop in &path.via {
+        let field = current.field(hop)?;
+        if field.kind != FieldKind::Lookup {
+            return None;
+        }
+        current = schema.get(field.lookup_target.as_ref()?)?;
+    }
+    current.field(&path.field)
+}
+
+static EMPTY: Value = Value::Empty;
+
+struct Evaluator<'a> {
+    ds: &'a dyn Dataset,
+    ctx: &'a EvalContext,
+}
+
+impl<'a> Evaluator<'a> {
+    /// All of nothing is true, Any of nothing is false; a negated group is the complement.
+    fn group(&self, ty: &RecordTypeDef, record: &Record, group: &Group, depth: usize) -> bool {
+        if depth > HARD_DEPTH_LIMIT {
+            return false;
+        }
+        let holds = |node: &Node| self.node(ty, record, node, depth + 1);
+        let result = match group.mode {
+            GroupMode::All => group.children.iter().all(holds),
+            GroupMode::Any => group.children.iter().any(holds),
+        };
+        result != group.negated
+    }
+
+    fn node(&self, ty: &RecordTypeDef, record: &Record, node: &Node, depth: usize) -> bool {
+        match node {
+            Node::Condition(condition) => self.condition(ty, record, condition),
+            Node::Group(group) => self.group(ty, record, group, depth),
+            Node::Related(block) => self.related(ty, record, block, depth),
+        }
+    }
+
+    /// "has at least one <record_type> whose <via> is this record and where <group>";
+    /// "has no …" is its complement.
+    fn related(&self, ty: &RecordTypeDef, record: &Record, block: &RelatedBlock, depth: usize) -> bool {
+        let schema = self.ds.schema();
+        let Some(related_ty) = schema.get(&block.record_type) else { return false };
+        let points_here = related_ty
+            .field(&block.via)
+            .is_some_and(|f| f.kind == FieldKind::Lookup && f.lookup_target.as_ref() == Some(&ty.name));
+        if !points_here {
+            return false;
+        }
+        let at_least_one = self
+            .ds
+            .referencing(&related_ty.name, &block.via, record.id)
+            .into_iter()
+            .any(|related| self.group(related_ty, related, &block.group, depth + 1));
+        match block.quantifier {
+            Quantifier::AtLeastOne => at_least_one,
+            Quantifier::None => !at_least_one,
+        }
+    }
+
+    /// A negative operator is the exact complement of its positive twin.
+    fn condition(&self, ty: &RecordTypeDef, record: &Record, condition: &Condition) -> bool {
+        let Some((field, value)) = self.resolve(ty, record, &condition.path) else { return false };
+        let operator = condition.operator;
+        if !operator.applies_to(field.kind) || condition.value.kind() != operator.operand_kind(field.kind) {
+            return false;
+        }
+        match operator.positive_twin() {
+            Some(twin) => !self.holds(field.kind, value, twin, &condition.value),
+            None => self.holds(field.kind, value, operator, &condition.value),
+        }
+    }
+
+    /// The field at the end of the path and its value; a missing or empty link on the way
+    /// makes the value empty.
+    fn resolve<'r>(
+        &self,
+        ty: &'r RecordTypeDef,
+        record: &'r Record,
+        path: &FieldPath,
+    ) -> Option<(&'r FieldDef, &'r Value)>
+    where
+        'a: 'r,
+    {
+        let schema = self.ds.schema();
+        let mut current_ty = ty;
+        let mut current = Some(record);
+        for hop in &path.via {
+            let index = current_ty.field_index(hop)?;
+            let field = &current_ty.fields[index];
+            let target = schema.get(field.lookup_target.as_ref()?)?;
+            if field.kind != FieldKind::Lookup {
+                return None;
+            }
+            current = match current.and_then(|r| r.values.get(index)) {
+                Some(Value::Lookup(id)) => self.ds.record(&target.name, *id),
+                _ => None,
+            };
+            current_ty = target;
+        }
+        let index = current_ty.field_index(&path.field)?;
+        let value = current.and_then(|r| r.values.get(index)).unwrap_or(&EMPTY);
+        Some((&current_ty.fields[index], value))
+    }
+
+    /// Whether a positive operator (or is empty) holds. A positive operator on an empty
+    /// value is false.
+    fn holds(&self, kind: FieldKind, value: &Value, operator: Operator, operand: &Operand) -> bool {
+        if operator == Operator::IsEmpty {
+            return value.is_empty();
+        }
+        if value.is_empty() {
+            return false;
+        }
+        match kind {
+            FieldKind::Text | FieldKind::Choice => {
+                value.as_text().is_some_and(|text| text_holds(text, operator, operand))
+            }
+            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => {
+                value.as_f64().is_some_and(|number| number_holds(number, operator, operand))
+            }
+            FieldKind::Date | FieldKind::DateTime => self.date_holds(value, operator, operand),
+            FieldKind::YesNo => match (value, operator) {
+                (Value::YesNo(yes), Operator::IsYes) => *yes,
+                (Value::YesNo(yes), Operator::IsNo) => !*yes,
+                _ => false,
+            },
+            FieldKind::Lookup => match (value, operator, operand) {
+                (Value::Lookup(id), Operator::Is, Operand::Record(wanted)) => id == wanted,
+                (Value::Lookup(id), Operator::AnyOf, Operand::Records(wanted)) => wanted.contains(id),
+                _ => false,
+            },
+            FieldKind::Owner => match (value, operator, operand) {
+                (Value::Owner(seller), Operator::Is, Operand::Seller(wanted)) => seller == wanted,
+                (Value::Owner(seller), Operator::AnyOf, Operand::Sellers(wanted)) => wanted.contains(seller),
+                (Value::Owner(seller), Operator::MemberOfTeam, Operand::Team(team)) => {
+                    self.ds.team_members(*team).contains(seller)
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// A date-time value is compared by its calendar day in the workspace zone, except before
+    /// / after a date-time typed with a time, which compare instants. Ranges are inclusive.
+    fn date_holds(&self, value: &Value, operator: Operator, operand: &Operand) -> bool {
+        use Operator as Op;
+        let (day, instant) = match value {
+            Value::Date(day) => (*day, None),
+            Value::DateTime(instant) => (self.ctx.day_of(*instant), Some(*instant)),
+            _ => return false,
+        };
+        let today = self.ctx.today();
+        match (operator, operand) {
+            (Op::Before | Op::OnOrBefore | Op::After | Op::OnOrAfter, Operand::Date(DateValue::At(wall)))
+                if instant.is_some() =>
+            {
+                let (Some(instant), Some(typed)) = (instant, self.ctx.instant_of(*wall)) else { return false };
+                match operator {
+                    Op::Before => instant < typed,
+                    Op::OnOrBefore => instant <= typed,
+                    Op::After => instant > typed,
+                    _ => instant >= typed,
+                }
+            }
+            (Op::On, Operand::Date(date)) => day == date.date(),
+            (Op::Before, Operand::Date(date)) => day < date.date(),
+            (Op::OnOrBefore, Operand::Date(date)) => day <= date.date(),
+            (Op::After, Operand::Date(date)) => day > date.date(),
+            (Op::OnOrAfter, Operand::Date(date)) => day >= date.date(),
+            (Op::Between, Operand::DateRange { low, high }) => *low <= day && day <= *high,
+            // today − N ≤ d ≤ today
+            (Op::InLast, Operand::Relative { amount, unit }) => {
+                let from = shift(today, *amount, *unit, false).unwrap_or(Date::MIN);
+                from <= day && day <= today
+            }
+            // today ≤ d ≤ today + N
+            (Op::InNext, Operand::Relative { amount, unit }) => {
+                let until = shift(today, *amount, *unit, true).unwrap_or(Date::MAX);
+                today <= day && day <= until
+            }
+            // d < today − N
+            (Op::OlderThan, Operand::Relative { amount, unit }) => {
+                shift(today, *amount, *unit, false).is_some_and(|limit| day < limit)
+            }
+            (_, Operand::None) => calendar_range(operator, today).is_some_and(|range| range.contains(&day)),
+            _ => false,
+        }
+    }
+}
+
+fn text_holds(text: &str, operator: Operator, operand: &Operand) -> bool {
+    let value = fold(text);
+    match (operator, operand) {
+        (Operator::Equals, Operand::Text(wanted)) => value == fold(wanted),
+        (Operator::Contains, Operand::Text(part)) => value.contains(&fold(part)),
+        (Operator::BeginsWith, Operand::Text(start)) => value.starts_with(&fold(start)),
+        (Operator::EndsWith, Operand::Text(end)) => value.ends_with(&fold(end)),
+        (Operator::AnyOf, Operand::TextList(options) | Operand::Choices(options)) => {
+            options.iter().any(|option| value == fold(option))
+        }
+        (Operator::MatchesPattern, Operand::Text(pattern)) => {
+            compile_pattern(pattern).is_ok_and(|regex| regex.is_match(text))
+        }
+        _ => false,
+    }
+}
+
+fn number_holds(number: f64, operator: Operator, operand: &Operand) -> bool {
+    match (operator, operand) {
+        (Operator::Equals, Operand::Number(x)) => number == *x,
+        (Operator::LessThan, Operand::Number(x)) => number < *x,
+        (Operator::LessOrEqual, Operand::Number(x)) => number <= *x,
+        (Operator::GreaterThan, Operand::Number(x)) => number > *x,
+        (Operator::GreaterOrEqual, Operand::Number(x)) => number >= *x,
+        (Operator::Between, Operand::NumberRange { low, high }) => *low <= number && number <= *high,
+        (Operator::AnyOf, Operand::NumberList(options)) => options.contains(&number),
+        _ => false,
+    }
+}

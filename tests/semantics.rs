@@ -1,0 +1,451 @@
+//! The semantics of BRIEF.md, one line per case. `check` evaluates one condition on one
+//! `thing` record (see `common::schema`) at the table clock: Tuesday 2026-03-31, 12:00 in
+//! Europe/Berlin. Every negative operator is also checked to be the complement of its twin.
+
+mod common;
+
+use common::*;
+use segment_builder::domain::eval::matches;
+use segment_builder::domain::{
+    DateUnit::{Days, Months, Weeks, Years},
+    EvalContext, Operand, Operator,
+    Operator::*,
+    RecordId, SellerId, TeamId, Value,
+};
+
+fn check(field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
+    check_with(&ctx(), field, value, operator, operand, expected);
+}
+
+fn check_in(now: &str, zone: &str, field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
+    check_with(&ctx_at(now, zone), field, value, operator, operand, expected);
+}
+
+fn check_with(ctx: &EvalContext, field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
+    let eval = |operator| eval_one(ctx, field, &value, operator, &operand);
+    assert_eq!(eval(operator), expected, "{field} = {value:?}: {operator:?} {operand:?}");
+    if let Some(twin) = operator.positive_twin() {
+        assert_eq!(eval(twin), !expected, "{field} = {value:?}: {twin:?} {operand:?} (the twin)");
+    }
+}
+
+/// A condition that does not fit the schema is false, whatever the operator.
+fn check_unfit(field: &str, value: Value, operator: Operator, operand: Operand) {
+    assert!(!eval_one(&ctx(), field, &value, operator, &operand), "{field} = {value:?}: {operator:?} {operand:?}");
+}
+
+fn eval_one(ctx: &EvalContext, field: &str, value: &Value, operator: Operator, operand: &Operand) -> bool {
+    let ds = world();
+    let schema = schema();
+    let thing = type_def(&schema, "thing");
+    let subject = record(thing, 1000, &[(field, value.clone())]);
+    matches(&ds, ctx, thing, &subject, &tree(all(vec![cond(field, operator, operand.clone())])))
+}
+
+fn txt(s: &str) -> Value {
+    Value::Text(s.to_owned())
+}
+fn int(n: i64) -> Value {
+    Value::WholeNumber(n)
+}
+fn dec(x: f64) -> Value {
+    Value::Decimal(x)
+}
+fn money(x: f64) -> Value {
+    Value::Money(x)
+}
+fn day(s: &str) -> Value {
+    Value::Date(date(s))
+}
+fn ts(s: &str) -> Value {
+    Value::DateTime(instant(s))
+}
+fn opt(s: &str) -> Value {
+    Value::Choice(s.to_owned())
+}
+const E: Value = Value::Empty;
+
+#[test]
+fn text() {
+    check("name", txt("ÉMILE"), Equals, t("émile"), true);
+    check("name", txt("émile"), Equals, t("ÉMILE"), true);
+    check("name", txt("Émile"), Equals, t("EMILE"), false); // no accent folding
+    check("name", txt("Straße"), EndsWith, t("SSE"), false); // lowercasing, not full case folding
+    check("name", txt(" UK"), Equals, t("UK"), false); // nothing is trimmed
+    check("name", txt("UK"), Equals, t("uk"), true);
+    check("name", E, Equals, t("UK"), false);
+    check("name", E, NotEquals, t("UK"), true);
+    check("name", txt("UK"), NotEquals, t("uk"), false);
+    check("name", txt("FR"), NotEquals, t("UK"), true);
+    check("name", txt("100% sure"), Contains, t("0%"), true);
+    check("name", txt("100 sure"), Contains, t("%"), false);
+    check("name", txt("100 sure"), Equals, t("100%"), false); // % is no wildcard
+    check("name", txt("a_b"), Contains, t("_"), true);
+    check("name", txt("axb"), Equals, t("a_b"), false); // _ is no wildcard
+    check("name", txt(r"C:\dir"), Contains, t(r"\d"), true);
+    check("name", txt("C:dir"), Contains, t(r"\d"), false); // \ is no escape
+    check("name", txt(r"\"), Equals, t(r"\"), true);
+    check("name", txt("%"), Equals, t("%"), true);
+    check("name", txt("O'Brien"), BeginsWith, t("o'"), true);
+    check("name", txt("O'Brien"), NotBeginsWith, t("o'"), false);
+    check("name", txt("O'Brien"), NotBeginsWith, t("Brien"), true);
+    check("name", E, BeginsWith, t("a"), false);
+    check("name", E, NotBeginsWith, t("a"), true);
+    check("name", txt("ÉMILE"), EndsWith, t("ile"), true);
+    check("name", txt("ÉMILE"), NotEndsWith, t("ile"), false);
+    check("name", E, NotEndsWith, t("ile"), true);
+    check("name", txt("Émile"), Contains, t("MIL"), true);
+    check("name", E, Contains, t("x"), false);
+    check("name", E, NotContains, t("x"), true);
+    check("name", txt("abc"), NotContains, t("B"), false);
+    check("name", txt("UK"), AnyOf, tl(&["uk", "fr"]), true);
+    check("name", txt("DE"), AnyOf, tl(&["uk", "fr"]), false);
+    check("name", E, AnyOf, tl(&["uk"]), false);
+    check("name", E, NoneOf, tl(&["uk"]), true);
+    check("name", txt("UK"), NoneOf, tl(&["uk"]), false);
+    check("name", txt("a%"), AnyOf, tl(&["a_", "a%"]), true);
+    check("name", txt("Bob@EXAMPLE.com"), MatchesPattern, t(r"^[a-z]+@example\.com$"), true);
+    check("name", txt("bob@example.org"), MatchesPattern, t(r"^[a-z]+@example\.com$"), false);
+    check("name", txt("ÉMILE"), MatchesPattern, t("^émile$"), true);
+    check("name", E, MatchesPattern, t(".*"), false);
+    check("name", txt("("), MatchesPattern, t("("), false); // an invalid pattern matches nothing
+    check("name", E, IsEmpty, NONE, true);
+    check("name", txt("   "), IsEmpty, NONE, true); // blank text is stored as empty
+    check("name", txt("x"), IsEmpty, NONE, false);
+    check("name", txt("x"), IsNotEmpty, NONE, true);
+}
+
+#[test]
+fn numbers() {
+    check("count", int(0), Equals, n(0.0), true);
+    check("count", int(0), Equals, n(-0.0), true);
+    check("ratio", dec(-0.0), Equals, n(0.0), true);
+    check("count", E, Equals, n(0.0), false);
+    check("count", E, NotEquals, n(0.0), true);
+    check("count", int(0), NotEquals, n(0.0), false);
+    check("count", int(-5), NotEquals, n(5.0), true);
+    check("count", int(-5), LessThan, n(0.0), true);
+    check("count", int(0), LessThan, n(0.0), false);
+    check("count", int(0), LessOrEqual, n(0.0), true);
+    check("count", int(-1), GreaterThan, n(-2.0), true);
+    check("count", int(-2), GreaterThan, n(-2.0), false);
+    check("count", int(-2), GreaterOrEqual, n(-2.0), true);
+    check("count", E, LessThan, n(5.0), false);
+    check("count", E, GreaterOrEqual, n(-5.0), false);
+    check("count", int(3), LessThan, n(3.5), true);
+    check("price", money(10.0), Between, nr(10.0, 20.0), true);
+    check("price", money(20.0), Between, nr(10.0, 20.0), true);
+    check("price", money(20.01), Between, nr(10.0, 20.0), false);
+    check("price", money(9.99), Between, nr(10.0, 20.0), false);
+    check("price", money(-1.0), Between, nr(-5.0, -1.0), true);
+    check("price", money(0.0), Between, nr(0.0, 0.0), true);
+    check("price", E, Between, nr(-5.0, 5.0), false);
+    check("ratio", dec(0.5), Between, nr(0.25, 0.75), true);
+    check("count", int(2), AnyOf, nl(&[1.0, 2.0, 3.0]), true);
+    check("count", int(4), AnyOf, nl(&[1.0, 2.0, 3.0]), false);
+    check("count", E, AnyOf, nl(&[0.0]), false);
+    check("count", int(9_007_199_254_740_992), Equals, n(9_007_199_254_740_992.0), true);
+    check("price", money(1.5), GreaterThan, n(1.0), true);
+    check("price", money(f64::NAN), IsEmpty, NONE, true); // a non-finite number is stored as empty
+    check("count", E, IsEmpty, NONE, true);
+    check("count", int(0), IsEmpty, NONE, false);
+    check("count", int(0), IsNotEmpty, NONE, true);
+}
+
+#[test]
+fn dates_by_calendar_day() {
+    check("due", day("2026-03-31"), Today, NONE, true);
+    check("due", day("2026-03-30"), Yesterday, NONE, true);
+    check("due", day("2026-04-01"), Tomorrow, NONE, true);
+    check("due", day("2026-04-01"), Today, NONE, false);
+    check("due", E, Today, NONE, false);
+    check("due", day("2026-03-01"), On, d("2026-03-01"), true);
+    check("due", day("2026-03-01"), NotOn, d("2026-03-01"), false);
+    check("due", day("2026-03-02"), NotOn, d("2026-03-01"), true);
+    check("due", E, On, d("2026-03-01"), false);
+    check("due", E, NotOn, d("2026-03-01"), true);
+    check("due", day("2026-02-28"), Before, d("2026-03-01"), true);
+    check("due", day("2026-03-01"), Before, d("2026-03-01"), false);
+    check("due", day("2026-03-01"), OnOrBefore, d("2026-03-01"), true);
+    check("due", day("2026-03-02"), OnOrBefore, d("2026-03-01"), false);
+    check("due", day("2026-03-02"), After, d("2026-03-01"), true);
+    check("due", day("2026-03-01"), After, d("2026-03-01"), false);
+    check("due", day("2026-03-01"), OnOrAfter, d("2026-03-01"), true);
+    check("due", E, Before, d("2026-03-01"), false);
+    check("due", E, After, d("2026-03-01"), false);
+    check("due", day("2026-03-31"), Before, d("2026-03-31T09:30"), false); // a date field ignores the typed time
+    check("due", day("2026-03-30"), Before, d("2026-03-31T09:30"), true);
+    check("due", day("2026-03-01"), Between, dr("2026-03-01", "2026-03-31"), true);
+    check("due", day("2026-03-31"), Between, dr("2026-03-01", "2026-03-31"), true);
+    check("due", day("2026-02-28"), Between, dr("2026-03-01", "2026-03-31"), false);
+    check("due", day("2026-04-01"), Between, dr("2026-03-01", "2026-03-31"), false);
+    check("due", E, Between, dr("2026-03-01", "2026-03-31"), false);
+    check("due", E, IsEmpty, NONE, true);
+    check("due", day("2026-03-01"), IsNotEmpty, NONE, true);
+}
+
+#[test]
+fn date_times_by_day_in_the_workspace_zone() {
+    // 2026-03-30T22:30Z is 00:30 on the 31st in Berlin (CEST since the 29th).
+    check("at", ts("2026-03-30T22:30:00Z"), Today, NONE, true);
+    check("at", ts("2026-03-30T21:30:00Z"), Yesterday, NONE, true);
+    check("at", ts("2026-03-31T22:30:00Z"), Tomorrow, NONE, true);
+    check("at", ts("2026-03-31T22:30:00Z"), Today, NONE, false);
+    check("at", ts("2026-03-31T10:00:00Z"), On, d("2026-03-31"), true);
+    check("at", ts("2026-03-31T21:59:59Z"), On, d("2026-03-31"), true);
+    check("at", ts("2026-03-31T22:00:00Z"), On, d("2026-03-31"), false);
+    check("at", ts("2026-03-31T07:00:00Z"), Before, d("2026-03-31"), false); // by day
+    check("at", ts("2026-03-31T07:00:00Z"), OnOrBefore, d("2026-03-31"), true);
+    check("at", ts("2026-03-31T07:00:00Z"), On, d("2026-03-31T09:30"), true); // on is by day
+    check("at", ts("2026-02-28T23:30:00Z"), Between, dr("2026-03-01", "2026-03-31"), true);
+    check("at", ts("2026-03-31T22:30:00Z"), Between, dr("2026-03-01", "2026-03-31"), false);
+    // The UTC "today" differs from Berlin's late in the evening.
+    check_in("2026-03-01T12:00:00Z", "UTC", "at", ts("2026-03-01T23:30:00Z"), Today, NONE, true);
+    check_in("2026-03-01T12:00:00Z", "Europe/Berlin", "at", ts("2026-03-01T23:30:00Z"), Today, NONE, false);
+    check_in("2026-03-01T12:00:00Z", "Europe/Berlin", "at", ts("2026-03-01T23:30:00Z"), Tomorrow, NONE, true);
+    check_in("2026-03-01T23:30:00Z", "Europe/Berlin", "due", day("2026-03-02"), Today, NONE, true);
+    check_in("2026-03-01T23:30:00Z", "UTC", "due", day("2026-03-02"), Today, NONE, false);
+    check_in("2026-03-01T12:00:00Z", "Europe/Berlin", "at", ts("2026-03-01T23:30:00Z"), On, d("2026-03-02"), true);
+    check_in("2026-03-01T12:00:00Z", "UTC", "at", ts("2026-03-01T23:30:00Z"), On, d("2026-03-02"), false);
+}
+
+#[test]
+fn date_times_before_and_after_a_typed_time_compare_instants() {
+    // 07:00Z is 09:00 in Berlin; the typed 09:30 is read in Berlin (07:30Z).
+    check("at", ts("2026-03-31T07:00:00Z"), Before, d("2026-03-31T09:30"), true);
+    check("at", ts("2026-03-31T07:30:00Z"), Before, d("2026-03-31T09:30"), false);
+    check("at", ts("2026-03-31T07:30:00Z"), OnOrBefore, d("2026-03-31T09:30"), true);
+    check("at", ts("2026-03-31T07:30:01Z"), OnOrBefore, d("2026-03-31T09:30"), false);
+    check("at", ts("2026-03-31T07:30:01Z"), After, d("2026-03-31T09:30"), true);
+    check("at", ts("2026-03-31T07:30:00Z"), After, d("2026-03-31T09:30"), false);
+    check("at", ts("2026-03-31T07:30:00Z"), OnOrAfter, d("2026-03-31T09:30"), true);
+    check("at", ts("2026-03-31T07:00:00Z"), OnOrAfter, d("2026-03-31T09:30"), false);
+    check("at", E, Before, d("2026-03-31T09:30"), false);
+    check_in("2026-03-31T10:00:00Z", "UTC", "at", ts("2026-03-31T09:00:00Z"), Before, d("2026-03-31T09:30"), true);
+}
+
+#[test]
+fn relative_ranges_are_inclusive_calendar_days() {
+    // today − N ≤ d ≤ today; one month before the 31st of March is the 28th of February.
+    check("due", day("2026-02-28"), InLast, rel(1, Months), true);
+    check("due", day("2026-02-27"), InLast, rel(1, Months), false);
+    check("due", day("2026-03-31"), InLast, rel(1, Months), true);
+    check("due", day("2026-04-01"), InLast, rel(1, Months), false);
+    check("due", day("2026-03-24"), InLast, rel(7, Days), true);
+    check("due", day("2026-03-23"), InLast, rel(7, Days), false);
+    check("due", day("2026-03-24"), InLast, rel(1, Weeks), true);
+    check("due", day("2026-03-23"), InLast, rel(1, Weeks), false);
+    check("due", day("2026-03-31"), InLast, rel(0, Days), true);
+    check("due", day("2025-03-31"), InLast, rel(1, Years), true);
+    check("due", day("2025-03-30"), InLast, rel(1, Years), false);
+    check("due", E, InLast, rel(1, Years), false);
+    check("at", ts("2026-02-27T23:30:00Z"), InLast, rel(1, Months), true); // the 28th in Berlin
+    check("due", day("0001-01-01"), InLast, rel(u32::MAX, Years), true); // saturates
+    check_in("2028-03-31T10:00:00Z", "UTC", "due", day("2028-02-29"), InLast, rel(1, Months), true);
+    check_in("2028-03-31T10:00:00Z", "UTC", "due", day("2028-02-28"), InLast, rel(1, Months), false);
+    check_in("2028-02-29T10:00:00Z", "UTC", "due", day("2027-02-28"), InLast, rel(1, Years), true);
+    check_in("2028-02-29T10:00:00Z", "UTC", "due", day("2027-02-27"), InLast, rel(1, Years), false);
+    // today ≤ d ≤ today + N
+    check("due", day("2026-04-30"), InNext, rel(1, Months), true);
+    check("due", day("2026-05-01"), InNext, rel(1, Months), false);
+    check("due", day("2026-03-30"), InNext, rel(1, Months), false);
+    check("due", day("2026-03-31"), InNext, rel(1, Days), true);
+    check("due", day("2026-04-01"), InNext, rel(1, Days), true);
+    check("due", day("2026-04-02"), InNext, rel(1, Days), false);
+    check("due", day("2026-04-14"), InNext, rel(2, Weeks), true);
+    check("due", day("2027-03-31"), InNext, rel(1, Years), true);
+    check("due", day("2027-04-01"), InNext, rel(1, Years), false);
+    check("due", day("9999-12-31"), InNext, rel(u32::MAX, Days), true);
+    // d < today − N
+    check("due", day("2026-02-27"), OlderThan, rel(1, Months), true);
+    check("due", day("2026-02-28"), OlderThan, rel(1, Months), false);
+    check("due", day("2026-03-23"), OlderThan, rel(7, Days), true);
+    check("due", day("2026-03-24"), OlderThan, rel(1, Weeks), false);
+    check("due", day("2025-03-30"), OlderThan, rel(1, Years), true);
+    check("due", day("2025-03-31"), OlderThan, rel(1, Years), false);
+    check("due", E, OlderThan, rel(1, Days), false);
+    check("due", day("0001-01-01"), OlderThan, rel(u32::MAX, Years), false); // nothing is that old
+}
+
+#[test]
+fn calendar_weeks_months_quarters_years() {
+    // The week of Tuesday 2026-03-31 runs Monday 03-30 to Sunday 04-05.
+    check("due", day("2026-03-30"), ThisWeek, NONE, true);
+    check("due", day("2026-04-05"), ThisWeek, NONE, true);
+    check("due", day("2026-03-29"), ThisWeek, NONE, false);
+    check("due", day("2026-04-06"), ThisWeek, NONE, false);
+    check("due", day("2026-03-23"), LastWeek, NONE, true);
+    check("due", day("2026-03-29"), LastWeek, NONE, true);
+    check("due", day("2026-03-30"), LastWeek, NONE, false);
+    check("due", day("2026-03-22"), LastWeek, NONE, false);
+    check("due", day("2026-04-06"), NextWeek, NONE, true);
+    check("due", day("2026-04-12"), NextWeek, NONE, true);
+    check("due", day("2026-04-13"), NextWeek, NONE, false);
+    check("at", ts("2026-03-29T22:30:00Z"), ThisWeek, NONE, true); // Monday 00:30 in Berlin
+    check("at", ts("2026-03-29T21:30:00Z"), ThisWeek, NONE, false); // Sunday 23:30 in Berlin
+    check("at", ts("2026-03-29T21:30:00Z"), LastWeek, NONE, true);
+    check_in("2026-04-05T12:00:00Z", "UTC", "due", day("2026-03-30"), ThisWeek, NONE, true); // on a Sunday
+    check_in("2026-03-30T12:00:00Z", "UTC", "due", day("2026-04-05"), ThisWeek, NONE, true); // on a Monday
+    check("due", day("2026-03-01"), ThisMonth, NONE, true);
+    check("due", day("2026-03-31"), ThisMonth, NONE, true);
+    check("due", day("2026-04-01"), ThisMonth, NONE, false);
+    check("due", day("2026-02-01"), LastMonth, NONE, true);
+    check("due", day("2026-02-28"), LastMonth, NONE, true);
+    check("due", day("2026-03-01"), LastMonth, NONE, false);
+    check("due", day("2026-04-30"), NextMonth, NONE, true);
+    check("due", day("2026-05-01"), NextMonth, NONE, false);
+    check_in("2026-01-15T12:00:00Z", "UTC", "due", day("2025-12-31"), LastMonth, NONE, true);
+    check("due", day("2026-01-01"), ThisQuarter, NONE, true);
+    check("due", day("2026-03-31"), ThisQuarter, NONE, true);
+    check("due", day("2026-04-01"), ThisQuarter, NONE, false);
+    check("due", day("2025-10-01"), LastQuarter, NONE, true);
+    check("due", day("2025-12-31"), LastQuarter, NONE, true);
+    check("due", day("2025-09-30"), LastQuarter, NONE, false);
+    check("due", day("2026-01-01"), LastQuarter, NONE, false);
+    check("due", day("2026-04-01"), NextQuarter, NONE, true);
+    check("due", day("2026-06-30"), NextQuarter, NONE, true);
+    check("due", day("2026-07-01"), NextQuarter, NONE, false);
+    check_in("2026-11-15T12:00:00Z", "UTC", "due", day("2027-01-01"), NextQuarter, NONE, true);
+    check_in("2026-11-15T12:00:00Z", "UTC", "due", day("2026-09-30"), LastQuarter, NONE, true);
+    check("due", day("2026-01-01"), ThisYear, NONE, true);
+    check("due", day("2026-12-31"), ThisYear, NONE, true);
+    check("due", day("2025-12-31"), ThisYear, NONE, false);
+    check("due", day("2025-01-01"), LastYear, NONE, true);
+    check("due", day("2026-01-01"), LastYear, NONE, false);
+    check("due", day("2027-12-31"), NextYear, NONE, true);
+    check("due", day("2028-01-01"), NextYear, NONE, false);
+    check("due", E, ThisYear, NONE, false);
+    check("at", ts("2026-12-31T23:30:00Z"), NextYear, NONE, true); // 2027 in Berlin
+}
+
+#[test]
+fn choices_yes_no_lookups_and_owners() {
+    check("size", opt("Small"), AnyOf, choices(&["Small", "Large"]), true);
+    check("size", opt("Medium"), AnyOf, choices(&["Small", "Large"]), false);
+    check("size", opt("Small"), AnyOf, choices(&["SMALL"]), true); // labels ignore case
+    check("size", E, AnyOf, choices(&["Small"]), false);
+    check("size", E, NoneOf, choices(&["Small"]), true);
+    check("size", opt("Medium"), NoneOf, choices(&["Small"]), true);
+    check("size", opt("Small"), NoneOf, choices(&["Small"]), false);
+    check("size", E, IsEmpty, NONE, true);
+    check("size", opt("Small"), IsNotEmpty, NONE, true);
+    check("done", Value::YesNo(true), IsYes, NONE, true);
+    check("done", Value::YesNo(false), IsYes, NONE, false);
+    check("done", Value::YesNo(false), IsNo, NONE, true);
+    check("done", Value::YesNo(true), IsNo, NONE, false);
+    check("done", E, IsYes, NONE, false);
+    check("done", E, IsNo, NONE, false);
+    check("done", E, IsEmpty, NONE, true);
+    check("done", Value::YesNo(false), IsEmpty, NONE, false);
+    check("company", Value::Lookup(RecordId(1)), Is, Operand::Record(RecordId(1)), true);
+    check("company", Value::Lookup(RecordId(1)), Is, Operand::Record(RecordId(2)), false);
+    check("company", E, Is, Operand::Record(RecordId(1)), false);
+    check("company", Value::Lookup(RecordId(2)), AnyOf, Operand::Records(vec![RecordId(1), RecordId(2)]), true);
+    check("company", Value::Lookup(RecordId(3)), AnyOf, Operand::Records(vec![RecordId(1), RecordId(2)]), false);
+    check("company", E, AnyOf, Operand::Records(vec![RecordId(1)]), false);
+    check("company", E, IsEmpty, NONE, true);
+    check("company", Value::Lookup(RecordId(1)), IsNotEmpty, NONE, true);
+    check("owner", Value::Owner(SellerId(1)), Is, Operand::Seller(SellerId(1)), true);
+    check("owner", Value::Owner(SellerId(2)), Is, Operand::Seller(SellerId(1)), false);
+    check("owner", E, Is, Operand::Seller(SellerId(1)), false);
+    check("owner", Value::Owner(SellerId(3)), AnyOf, Operand::Sellers(vec![SellerId(1), SellerId(3)]), true);
+    check("owner", Value::Owner(SellerId(2)), AnyOf, Operand::Sellers(vec![SellerId(1)]), false);
+    check("owner", Value::Owner(SellerId(1)), MemberOfTeam, Operand::Team(TeamId(7)), true);
+    check("owner", Value::Owner(SellerId(3)), MemberOfTeam, Operand::Team(TeamId(7)), true);
+    check("owner", Value::Owner(SellerId(2)), MemberOfTeam, Operand::Team(TeamId(7)), false);
+    check("owner", E, MemberOfTeam, Operand::Team(TeamId(7)), false);
+    check("owner", Value::Owner(SellerId(1)), MemberOfTeam, Operand::Team(TeamId(8)), false); // no members
+    check("owner", Value::Owner(SellerId(1)), MemberOfTeam, Operand::Team(TeamId(9)), false); // no such team
+    check("owner", E, IsEmpty, NONE, true);
+    check("owner", Value::Owner(SellerId(1)), IsNotEmpty, NONE, true);
+}
+
+#[test]
+fn pieces_that_do_not_fit_the_schema_are_false() {
+    check_unfit("name", txt("x"), Equals, n(1.0)); // wrong operand
+    check_unfit("name", txt("x"), NotEquals, n(1.0)); // also for a negative operator
+    check_unfit("name", E, NotEquals, n(1.0));
+    check_unfit("name", txt("x"), IsYes, NONE); // an operator the field does not offer
+    check_unfit("count", int(1), Contains, t("1"));
+    check_unfit("done", E, IsNotEmpty, NONE); // yes/no offers only is empty
+}
+
+/// The ids of the records of `ty` in `world()` that `root` matches.
+fn check_tree(ty: &str, root: segment_builder::domain::Group, expected: &[i64]) {
+    let ds = world();
+    let root = tree(root);
+    let found: Vec<i64> = ds.matching(&ctx(), &name(ty), &root).into_iter().map(|id| id.0).collect();
+    assert_eq!(found, expected, "{root:#?}");
+}
+
+#[test]
+fn groups_lookups_and_related_records() {
+    check_tree("thing", all(vec![]), &[10, 11, 12, 13]);
+    check_tree("thing", any(vec![]), &[]);
+    check_tree("thing", not(all(vec![])), &[]);
+    check_tree("thing", not(any(vec![])), &[10, 11, 12, 13]);
+    check_tree("thing", all(vec![group(any(vec![])), cond("company", IsEmpty, NONE)]), &[]);
+    check_tree("thing", any(vec![group(all(vec![])), cond("company", IsEmpty, NONE)]), &[10, 11, 12, 13]);
+    // Lookups: a missing or dangling link makes the looked-up value empty.
+    check_tree("thing", all(vec![cond("company.industry", AnyOf, choices(&["software"]))]), &[10]);
+    check_tree("thing", all(vec![cond("company.industry", NoneOf, choices(&["Software"]))]), &[11, 12, 13]);
+    check_tree("thing", all(vec![cond("company.country", Equals, t("fr"))]), &[11]);
+    check_tree("thing", all(vec![cond("company.country", NotEquals, t("fr"))]), &[10, 12, 13]);
+    check_tree("thing", all(vec![cond("company.name", Equals, t("ÉMILE sarl"))]), &[11]);
+    check_tree("thing", all(vec![cond("company.parent.name", Equals, t("acme"))]), &[11]);
+    check_tree("thing", all(vec![cond("company.parent.name", IsEmpty, NONE)]), &[10, 12, 13]);
+    check_tree("thing", all(vec![cond("company", IsEmpty, NONE)]), &[12]);
+    check_tree("thing", all(vec![cond("company.name", IsEmpty, NONE)]), &[12, 13]);
+    // Related records: deals whose `thing` is this one.
+    check_tree("thing", all(vec![has("deal", "thing", all(vec![]))]), &[10, 11]);
+    check_tree("thing", all(vec![has_no("deal", "thing", all(vec![]))]), &[12, 13]);
+    check_tree("thing", all(vec![has("deal", "thing", all(vec![cond("stage", AnyOf, choices(&["Won"]))]))]), &[10]);
+    check_tree("thing", all(vec![has("deal", "thing", all(vec![cond("amount", LessThan, n(10.0))]))]), &[11]);
+    check_tree(
+        "thing",
+        all(vec![has_no("deal", "thing", all(vec![cond("amount", GreaterThan, n(100.0))]))]),
+        &[11, 12, 13],
+    );
+    check_tree(
+        "thing",
+        all(vec![has("deal", "thing", not(any(vec![cond("stage", AnyOf, choices(&["Lost"]))])))]),
+        &[10],
+    );
+    check_tree("company", all(vec![has("company", "parent", all(vec![]))]), &[1]);
+    check_tree(
+        "company",
+        all(vec![has("thing", "company", all(vec![cond("owner", Is, Operand::Seller(SellerId(1)))]))]),
+        &[1],
+    );
+    check_tree(
+        "company",
+        all(vec![has(
+            "thing",
+            "company",
+            all(vec![has("deal", "thing", all(vec![cond("stage", AnyOf, choices(&["Lost"]))]))]),
+        )]),
+        &[2],
+    );
+    // Owners and teams, negated groups.
+    check_tree("thing", all(vec![cond("owner", MemberOfTeam, Operand::Team(TeamId(7)))]), &[10]);
+    check_tree(
+        "thing",
+        not(any(vec![cond("owner", MemberOfTeam, Operand::Team(TeamId(7))), cond("company.country", Equals, t("FR"))])),
+        &[12, 13],
+    );
+    check_tree(
+        "thing",
+        any(vec![
+            cond("owner", Is, Operand::Seller(SellerId(2))),
+            has("deal", "thing", all(vec![cond("stage", AnyOf, choices(&["Won"]))])),
+        ]),
+        &[10, 11],
+    );
+    // Pieces that do not fit the schema are false, and a negated group around them true.
+    check_tree("thing", all(vec![has("deal", "company", all(vec![]))]), &[]);
+    check_tree("thing", all(vec![has_no("deal", "company", all(vec![]))]), &[]);
+    check_tree("thing", all(vec![has("nothing", "thing", all(vec![]))]), &[]);
+    check_tree("thing", all(vec![cond("nope", IsEmpty, NONE)]), &[]);
+    check_tree("thing", all(vec![cond("name.nope", IsEmpty, NONE)]), &[]);
+    check_tree("thing", not(all(vec![cond("nope", IsEmpty, NONE)])), &[10, 11, 12, 13]);
+}
