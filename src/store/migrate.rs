@@ -40,10 +40,11 @@ pub(super) fn migrate(tx: &Transaction<'_>, from: i32) -> Result<()> {
 /// default settings. Internal table names are `domain::schema::RESERVED_TYPE_NAMES`.
 fn v1_initial(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(V1_TABLES).context("creating the workspace tables")?;
-    for (position, def) in Schema::built_in().types.iter().enumerate() {
+    let schema = Schema::built_in();
+    // Lookup targets first: `field.lookup_target` references `record_type`.
+    for def in schema.creation_order() {
+        let position = schema.types.iter().position(|t| t.name == def.name).unwrap_or_default();
         insert_type_metadata(tx, def, position)?;
-    }
-    for def in Schema::built_in().creation_order() {
         create_type_table(tx, def)?;
     }
     tx.execute("INSERT INTO setting (key, value) VALUES ('time_zone', ?1)", [DEFAULT_TIME_ZONE])
