@@ -303,6 +303,15 @@ fn refuses_a_corrupted_workspace() {
 }
 
 #[test]
+fn refuses_a_truncated_workspace() {
+    let dir = temp();
+    let path = workspace_with_leads(dir.path(), 3_000);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    assert_refused(&path, |e| matches!(e, StoreError::Corrupt { .. }));
+}
+
+#[test]
 fn any_damaged_page_is_an_error_not_a_panic() {
     let dir = temp();
     let path = workspace_with_leads(dir.path(), 2_000);
