@@ -1138,3 +1138,10 @@ fn sequences_round_trip_and_connect_to_segments() {
     assert_eq!(ws.sequences(&ty("contact")).unwrap().len(), 1);
     assert_eq!(ws.segments(&ty("lead")).unwrap()[0].sequence, Some(id));
 }
+
+#[test]
+fn a_workspace_can_move_to_a_worker_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Workspace>();
+    assert_send::<StoreError>();
+}
