@@ -59,6 +59,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "seller",
     "seller_attribute",
     "attribute_definition",
+    "attribute_value",
     "work_hours",
     "time_off",
     "team",

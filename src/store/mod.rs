@@ -1,15 +1,30 @@
 //! THE ONLY module that touches SQLite: opening, refusing and migrating workspace files,
 //! the schema of record types, records, sellers and teams, segments and sequences.
 //!
-//! API CONTRACT (signatures fixed; bodies are being written — see ARCHITECTURE.md).
+//! The public API is [`Workspace`]; its methods live in the submodules by topic:
+//!
+//! - `open`: create / open / refuse files, connection settings, the `sb_fold` SQL function;
+//! - `migrate`: the `PRAGMA user_version` migration list and the table definitions;
+//! - `schema`: loading the schema from its metadata tables, custom types and fields, settings;
+//! - `records`: records of every record type (one table per type, one column per field);
+//! - `people`: sellers, teams and seller attribute definitions;
+//! - `segments`: segments (priority order, conditions as RON), memberships and sequences.
+//!
+//! Values are always bound parameters; identifiers come only from the validated schema and
+//! are always double-quoted ([`quote`]).
 
-use std::collections::HashMap;
+mod migrate;
+mod open;
+mod people;
+mod records;
+mod schema;
+mod segments;
+
 use std::path::{Path, PathBuf};
 
-use crate::domain::{
-    FieldDef, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId, Sequence,
-    SequenceId, Team, TeamId, Value,
-};
+use rusqlite::Connection;
+
+use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
@@ -59,108 +74,90 @@ pub enum SortDirection {
     Descending,
 }
 
+/// An open workspace file (or an in-memory one): one SQLite connection and the schema
+/// loaded from it. A reader ([`Workspace::open_reader`]) refuses every change.
 pub struct Workspace {
-    _private: (),
+    conn: Connection,
+    path: Option<PathBuf>,
+    schema: Schema,
+    time_zone: String,
+    writable: bool,
 }
 
-#[allow(unused_variables)]
 impl Workspace {
-    pub fn create(path: &Path) -> Result<Self> {
-        todo!()
-    }
-    pub fn open(path: &Path) -> Result<Self> {
-        todo!()
-    }
-    pub fn open_reader(path: &Path) -> Result<Self> {
-        todo!()
-    }
-    pub fn in_memory() -> Result<Self> {
-        todo!()
-    }
+    /// The file, or `None` for an in-memory workspace.
     pub fn path(&self) -> Option<&Path> {
-        todo!()
+        self.path.as_deref()
     }
+
+    /// The record types and their fields, as last loaded or changed through this workspace.
     pub fn schema(&self) -> &Schema {
-        todo!()
+        &self.schema
     }
+
+    /// The workspace's IANA time zone ("UTC" in a new workspace); relative dates use it.
     pub fn time_zone(&self) -> &str {
-        todo!()
+        &self.time_zone
     }
-    pub fn set_time_zone(&mut self, tz: &str) -> Result<()> {
-        todo!()
+
+    /// The path shown in errors: the file, or `:memory:`.
+    fn shown_path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| PathBuf::from(":memory:"))
     }
-    pub fn add_record_type(&mut self, def: RecordTypeDef) -> Result<()> {
-        todo!()
+
+    fn corrupt(&self, detail: impl Into<String>) -> StoreError {
+        StoreError::Corrupt { path: self.shown_path(), detail: detail.into() }
     }
-    pub fn add_field(&mut self, ty: &RecordTypeName, field: FieldDef) -> Result<()> {
-        todo!()
+
+    /// Refuses changes through a reader connection.
+    fn check_writable(&self) -> Result<()> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(format!(
+                "{}: this connection is read-only; changes go through the workspace opened for writing",
+                self.shown_path().display()
+            )))
+        }
     }
-    pub fn insert_record(&mut self, ty: &RecordTypeName, values: Vec<Value>) -> Result<RecordId> {
-        todo!()
+
+    /// The definition of a record type, or `Invalid` naming the unknown type.
+    fn type_def(&self, ty: &RecordTypeName) -> Result<&RecordTypeDef> {
+        self.schema.get(ty).ok_or_else(|| StoreError::Invalid(format!("there is no record type \"{ty}\"")))
     }
-    pub fn insert_records(
-        &mut self,
-        ty: &RecordTypeName,
-        rows: &mut dyn Iterator<Item = Vec<Value>>,
-        progress: &mut dyn FnMut(u64) -> bool,
-    ) -> Result<u64> {
-        todo!()
+}
+
+/// Quotes an SQL identifier. Identifiers come from the validated schema only; quoting (and
+/// doubling any `"`) keeps them identifiers whatever they are.
+pub(crate) fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Adds "what was being done" to rusqlite errors.
+trait SqlContext<T> {
+    fn context(self, what: &str) -> Result<T>;
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> SqlContext<T> for rusqlite::Result<T> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|source| StoreError::Sqlite { context: what.to_owned(), source })
     }
-    pub fn update_record(&mut self, ty: &RecordTypeName, record: &Record) -> Result<()> {
-        todo!()
+
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| StoreError::Sqlite { context: what(), source })
     }
-    pub fn delete_record(&mut self, ty: &RecordTypeName, id: RecordId) -> Result<()> {
-        todo!()
-    }
-    pub fn record(&self, ty: &RecordTypeName, id: RecordId) -> Result<Option<Record>> {
-        todo!()
-    }
-    pub fn records_by_id(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<Vec<Record>> {
-        todo!()
-    }
-    pub fn all_records(&self, ty: &RecordTypeName) -> Result<Vec<Record>> {
-        todo!()
-    }
-    pub fn count_records(&self, ty: &RecordTypeName) -> Result<u64> {
-        todo!()
-    }
-    pub fn query_record_ids(&self, ty: &RecordTypeName, query: &RecordQuery) -> Result<Vec<RecordId>> {
-        todo!()
-    }
-    pub fn record_titles(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<HashMap<RecordId, String>> {
-        todo!()
-    }
-    pub fn insert_seller(&mut self, seller: &Seller) -> Result<SellerId> {
-        todo!()
-    }
-    pub fn sellers(&self) -> Result<Vec<Seller>> {
-        todo!()
-    }
-    pub fn insert_team(&mut self, team: &Team) -> Result<TeamId> {
-        todo!()
-    }
-    pub fn teams(&self) -> Result<Vec<Team>> {
-        todo!()
-    }
-    pub fn insert_segment(&mut self, segment: &Segment) -> Result<SegmentId> {
-        todo!()
-    }
-    pub fn update_segment(&mut self, segment: &Segment) -> Result<()> {
-        todo!()
-    }
-    pub fn segments(&self, ty: &RecordTypeName) -> Result<Vec<Segment>> {
-        todo!()
-    }
-    pub fn reorder_segments(&mut self, ty: &RecordTypeName, order: &[SegmentId]) -> Result<()> {
-        todo!()
-    }
-    pub fn member_counts(&self, ty: &RecordTypeName) -> Result<HashMap<SegmentId, u64>> {
-        todo!()
-    }
-    pub fn insert_sequence(&mut self, sequence: &Sequence) -> Result<SequenceId> {
-        todo!()
-    }
-    pub fn sequences(&self, ty: &RecordTypeName) -> Result<Vec<Sequence>> {
-        todo!()
-    }
+}
+
+/// Whether an SQLite error is a foreign key violation (a lookup to a missing record…).
+fn is_foreign_key_error(error: &rusqlite::Error) -> bool {
+    error.sqlite_error().is_some_and(|e| e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
+/// Whether an SQLite error is a UNIQUE / PRIMARY KEY violation.
+fn is_unique_error(error: &rusqlite::Error) -> bool {
+    error.sqlite_error().is_some_and(|e| {
+        e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    })
 }

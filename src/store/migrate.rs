@@ -1,0 +1,301 @@
+//! Schema migrations with `PRAGMA user_version`, and the table definitions they use.
+//!
+//! `MIGRATIONS[i]` brings a workspace from version `i` to `i + 1`; the caller runs them all
+//! inside one transaction, so a failing step leaves the file as it was. To add version 2:
+//! append a step and bump [`SCHEMA_VERSION`].
+
+use rusqlite::Transaction;
+
+use super::{Result, SCHEMA_VERSION, SqlContext, StoreError, quote};
+use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
+
+type Migration = fn(&Transaction<'_>) -> Result<()>;
+
+/// One step per version; its length is [`SCHEMA_VERSION`].
+const MIGRATIONS: &[Migration] = &[v1_initial];
+
+/// The time zone of a new workspace.
+pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
+
+/// Runs every step after `from` inside `tx`, then records the new version. Does nothing for
+/// a current workspace.
+pub(super) fn migrate(tx: &Transaction<'_>, from: i32) -> Result<()> {
+    let from = usize::try_from(from).map_err(|_| StoreError::Invalid(format!("workspace version {from}")))?;
+    if from >= MIGRATIONS.len() {
+        return Ok(());
+    }
+    for (version, step) in MIGRATIONS.iter().enumerate().skip(from) {
+        step(tx).map_err(|e| match e {
+            StoreError::Sqlite { context, source } => StoreError::Sqlite {
+                context: format!("upgrading the workspace to version {}: {context}", version + 1),
+                source,
+            },
+            other => other,
+        })?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION).context("recording the workspace version")
+}
+
+/// Version 1: the metadata and internal tables, the four built-in record types and the
+/// default settings. Internal table names are `domain::schema::RESERVED_TYPE_NAMES`.
+fn v1_initial(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V1_TABLES).context("creating the workspace tables")?;
+    let schema = Schema::built_in();
+    // Lookup targets first: `field.lookup_target` references `record_type`.
+    for def in schema.creation_order() {
+        let position = schema.types.iter().position(|t| t.name == def.name).unwrap_or_default();
+        insert_type_metadata(tx, def, position)?;
+        create_type_table(tx, def)?;
+    }
+    tx.execute("INSERT INTO setting (key, value) VALUES ('time_zone', ?1)", [DEFAULT_TIME_ZONE])
+        .context("storing the default time zone")?;
+    Ok(())
+}
+
+const V1_TABLES: &str = r#"
+CREATE TABLE record_type (
+    name TEXT PRIMARY KEY NOT NULL,
+    label TEXT NOT NULL,
+    plural_label TEXT NOT NULL,
+    primary_field TEXT NOT NULL,
+    built_in INTEGER NOT NULL CHECK (built_in IN (0, 1)),
+    position INTEGER NOT NULL
+);
+CREATE TABLE field (
+    record_type TEXT NOT NULL REFERENCES record_type (name) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    lookup_target TEXT REFERENCES record_type (name),
+    built_in INTEGER NOT NULL CHECK (built_in IN (0, 1)),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (record_type, name)
+);
+CREATE TABLE field_choice (
+    record_type TEXT NOT NULL,
+    field TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (record_type, field, position),
+    UNIQUE (record_type, field, label),
+    FOREIGN KEY (record_type, field) REFERENCES field (record_type, name) ON DELETE CASCADE
+);
+CREATE TABLE setting (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE TABLE seller (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    capacity INTEGER CHECK (capacity IS NULL OR capacity >= 0),
+    assign_records INTEGER NOT NULL CHECK (assign_records IN (0, 1))
+);
+CREATE TABLE seller_attribute (
+    seller_id INTEGER NOT NULL REFERENCES seller (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (seller_id, name, position)
+);
+CREATE TABLE attribute_definition (
+    name TEXT PRIMARY KEY NOT NULL,
+    position INTEGER NOT NULL
+);
+CREATE TABLE attribute_value (
+    attribute TEXT NOT NULL REFERENCES attribute_definition (name) ON DELETE CASCADE ON UPDATE CASCADE,
+    position INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (attribute, position),
+    UNIQUE (attribute, value)
+);
+CREATE TABLE work_hours (
+    seller_id INTEGER NOT NULL REFERENCES seller (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    weekday INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),
+    start_minute INTEGER NOT NULL CHECK (start_minute >= 0),
+    end_minute INTEGER NOT NULL CHECK (end_minute > start_minute AND end_minute <= 1440),
+    PRIMARY KEY (seller_id, position)
+);
+CREATE TABLE time_off (
+    seller_id INTEGER NOT NULL REFERENCES seller (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (seller_id, position)
+);
+CREATE TABLE team (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE team_member (
+    team_id INTEGER NOT NULL REFERENCES team (id) ON DELETE CASCADE,
+    seller_id INTEGER NOT NULL REFERENCES seller (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (team_id, seller_id)
+);
+CREATE INDEX "ix:team_member:seller_id" ON team_member (seller_id);
+CREATE TABLE sequence (
+    id INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL REFERENCES record_type (name),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'inactive')),
+    created_on TEXT NOT NULL,
+    modified_on TEXT NOT NULL
+);
+CREATE TABLE sequence_step (
+    sequence_id INTEGER NOT NULL REFERENCES sequence (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    wait_minutes INTEGER CHECK (wait_minutes IS NULL OR wait_minutes >= 0),
+    PRIMARY KEY (sequence_id, position)
+);
+CREATE TABLE segment (
+    id INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL REFERENCES record_type (name),
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'inactive')),
+    priority INTEGER NOT NULL,
+    conditions TEXT NOT NULL,
+    accept_from_other_segments INTEGER NOT NULL CHECK (accept_from_other_segments IN (0, 1)),
+    rerun_assignment_on_move INTEGER NOT NULL CHECK (rerun_assignment_on_move IN (0, 1)),
+    sequence_id INTEGER REFERENCES sequence (id) ON DELETE SET NULL,
+    created_on TEXT NOT NULL,
+    modified_on TEXT NOT NULL,
+    UNIQUE (record_type, name),
+    UNIQUE (record_type, priority)
+);
+CREATE INDEX "ix:segment:sequence_id" ON segment (sequence_id);
+CREATE TABLE membership (
+    record_type TEXT NOT NULL REFERENCES record_type (name),
+    record_id INTEGER NOT NULL,
+    segment_id INTEGER NOT NULL REFERENCES segment (id) ON DELETE CASCADE,
+    since TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (record_type, record_id)
+);
+CREATE INDEX "ix:membership:segment_id" ON membership (segment_id);
+"#;
+
+/// The rows of `record_type`, `field` and `field_choice` describing `def`.
+pub(super) fn insert_type_metadata(tx: &Transaction<'_>, def: &RecordTypeDef, position: usize) -> Result<()> {
+    tx.execute(
+        "INSERT INTO record_type (name, label, plural_label, primary_field, built_in, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            def.name.as_str(),
+            def.label,
+            def.plural_label,
+            def.primary_field.as_str(),
+            def.built_in,
+            position as i64
+        ],
+    )
+    .with_context(|| format!("describing record type {}", def.name))?;
+    for (position, field) in def.fields.iter().enumerate() {
+        insert_field_metadata(tx, def, field, position)?;
+    }
+    Ok(())
+}
+
+pub(super) fn insert_field_metadata(
+    tx: &Transaction<'_>,
+    def: &RecordTypeDef,
+    field: &FieldDef,
+    position: usize,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO field (record_type, name, label, kind, lookup_target, built_in, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            def.name.as_str(),
+            field.name.as_str(),
+            field.label,
+            field.kind.key(),
+            field.lookup_target.as_ref().map(|t| t.as_str()),
+            field.built_in,
+            position as i64
+        ],
+    )
+    .with_context(|| format!("describing field {}.{}", def.name, field.name))?;
+    let mut stmt = tx
+        .prepare_cached("INSERT INTO field_choice (record_type, field, position, label) VALUES (?1, ?2, ?3, ?4)")
+        .context("storing choices")?;
+    for (position, option) in field.choices.iter().enumerate() {
+        stmt.execute(rusqlite::params![def.name.as_str(), field.name.as_str(), position as i64, option])
+            .with_context(|| format!("storing the options of {}.{}", def.name, field.name))?;
+    }
+    Ok(())
+}
+
+/// The column definition of a field: a real typed column named by the field name.
+pub(super) fn column_sql(field: &FieldDef) -> String {
+    let name = quote(field.name.as_str());
+    match field.kind {
+        FieldKind::Text | FieldKind::Choice | FieldKind::Date | FieldKind::DateTime => format!("{name} TEXT"),
+        FieldKind::WholeNumber => format!("{name} INTEGER"),
+        FieldKind::Decimal | FieldKind::Money => format!("{name} REAL"),
+        FieldKind::YesNo => format!("{name} INTEGER CHECK ({name} IN (0, 1))"),
+        FieldKind::Lookup => {
+            let target = field.lookup_target.as_ref().map(|t| t.as_str()).unwrap_or_default();
+            format!("{name} INTEGER REFERENCES {} (\"id\") ON DELETE SET NULL", quote(target))
+        }
+        FieldKind::Owner => format!("{name} INTEGER REFERENCES \"seller\" (\"id\") ON DELETE SET NULL"),
+    }
+}
+
+/// An index on a lookup or owner column, so deleting the target (ON DELETE SET NULL) and
+/// "records of this account" do not scan the table. Index names hold a `:`, which logical
+/// names cannot, so they never clash with a record type's table.
+pub(super) fn create_reference_index(tx: &Transaction<'_>, def: &RecordTypeDef, field: &FieldDef) -> Result<()> {
+    if !matches!(field.kind, FieldKind::Lookup | FieldKind::Owner) {
+        return Ok(());
+    }
+    let index = format!("ix:{}:{}", def.name, field.name);
+    tx.execute_batch(&format!(
+        "CREATE INDEX {} ON {} ({})",
+        quote(&index),
+        quote(def.name.as_str()),
+        quote(field.name.as_str())
+    ))
+    .with_context(|| format!("indexing {}.{}", def.name, field.name))
+}
+
+/// The table of a record type: `id INTEGER PRIMARY KEY` and one column per field.
+pub(super) fn create_type_table(tx: &Transaction<'_>, def: &RecordTypeDef) -> Result<()> {
+    let mut columns = vec!["\"id\" INTEGER PRIMARY KEY".to_owned()];
+    columns.extend(def.fields.iter().map(column_sql));
+    tx.execute_batch(&format!("CREATE TABLE {} (\n    {}\n)", quote(def.name.as_str()), columns.join(",\n    ")))
+        .with_context(|| format!("creating the table of {}", def.name))?;
+    for field in &def.fields {
+        create_reference_index(tx, def, field)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_migration_per_version() {
+        assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
+    }
+
+    #[test]
+    fn every_internal_table_is_reserved() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1_TABLES).unwrap();
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
+        let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        for name in names {
+            assert!(crate::domain::schema::RESERVED_TYPE_NAMES.contains(&name.as_str()), "{name} is not reserved");
+        }
+    }
+}

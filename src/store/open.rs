@@ -1,0 +1,301 @@
+//! Creating, opening and refusing workspace files.
+//!
+//! Opening never modifies a file it refuses. In order:
+//! 1. the 100-byte header is read with `std::fs`: no SQLite magic → `NotSqlite`, another
+//!    `application_id` → `Foreign`, a newer `user_version` → `Newer`;
+//! 2. the file is opened READ-ONLY: the authoritative `application_id` / `user_version` are
+//!    checked again, `PRAGMA quick_check` runs (→ `Corrupt`), and a current workspace's
+//!    schema is loaded and validated (→ `Corrupt`);
+//! 3. only then is it opened read-write: migrations and the schema load run in one
+//!    transaction (a failure rolls back and leaves the file as it was), and last the
+//!    journal is switched to WAL.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
+use crate::domain::value::fold_text;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// How long a connection waits for another one's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// `PRAGMA cache_size` of read-write connections: negative means KiB, so 64 MiB.
+const WRITER_CACHE_KIB: i64 = -64 * 1024;
+
+/// The two header fields that say whose file this is and which version wrote it.
+#[derive(Clone, Copy, Debug)]
+struct Identity {
+    application_id: i32,
+    user_version: i32,
+}
+
+impl Workspace {
+    /// Creates a new workspace file with the built-in record types and default settings
+    /// ("UTC" time zone). `AlreadyExists` if anything is at `path`; on failure the new file
+    /// is removed again.
+    pub fn create(path: &Path) -> Result<Self> {
+        match OpenOptions::new().write(true).create_new(true).open(path) {
+            Ok(file) => drop(file),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(StoreError::AlreadyExists(path.to_owned())),
+            Err(source) => return Err(StoreError::Io { path: path.to_owned(), source }),
+        }
+        let created = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .context("opening the new workspace")
+            .and_then(|conn| Self::initialize(conn, Some(path.to_owned())));
+        if created.is_err() {
+            // The half-made file is ours and useless; the creation error is what matters, so
+            // a failure to remove it as well is not reported on top.
+            std::fs::remove_file(path).ok();
+        }
+        created
+    }
+
+    /// Opens an existing workspace for reading and writing, migrating an older one. Refuses,
+    /// without changing a byte: a missing file (`NotFound`), a file that is not SQLite
+    /// (`NotSqlite`, including an empty file), another application's database or an SQLite
+    /// database with no application id (`Foreign`), a newer workspace (`Newer`) and a
+    /// damaged one (`Corrupt`).
+    pub fn open(path: &Path) -> Result<Self> {
+        check_identity(path, read_header(path)?)?;
+        probe(path, Probe::Full)?;
+
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| classify(path, e, "opening the workspace for writing"))?;
+        configure(&conn)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(path, e, "locking the workspace"))?;
+        // Read again under the lock: another process may have migrated it meanwhile.
+        let identity = read_identity(&tx).map_err(|e| classify(path, e, "reading the workspace version"))?;
+        check_identity(path, identity)?;
+        migrate::migrate(&tx, identity.user_version)?;
+        let (schema, time_zone) = schema::load(&tx, path).map_err(|e| as_corrupt(path, e))?;
+        tx.commit().context("committing the workspace upgrade")?;
+        use_wal(&conn)?;
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+    }
+
+    /// Opens a read-only connection for background workers: no migrations, no
+    /// `quick_check` (the writer's open ran it), every change refused. Refuses what
+    /// [`Workspace::open`] refuses, and a workspace that still needs upgrading (`Invalid`).
+    pub fn open_reader(path: &Path) -> Result<Self> {
+        check_identity(path, read_header(path)?)?;
+        let conn = probe(path, Probe::Reader)?;
+        let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false })
+    }
+
+    /// A new workspace that lives in memory only: for tests.
+    pub fn in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory().context("opening an in-memory workspace")?;
+        Self::initialize(conn, None)
+    }
+
+    /// Sets up an empty database as a current workspace.
+    fn initialize(mut conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        configure(&conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting the workspace")?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID).context("marking the file as a workspace")?;
+        migrate::migrate(&tx, 0)?;
+        let shown = path.clone().unwrap_or_else(|| PathBuf::from(":memory:"));
+        let (schema, time_zone) = schema::load(&tx, &shown)?;
+        tx.commit().context("committing the new workspace")?;
+        use_wal(&conn)?;
+        Ok(Self { conn, path, schema, time_zone, writable: true })
+    }
+
+    /// Loads the schema and settings again from the file: a reader calls it to see record
+    /// types and fields added through the writer since it was opened.
+    pub fn reload_schema(&mut self) -> Result<()> {
+        let (schema, time_zone) = schema::load(&self.conn, &self.shown_path())?;
+        self.schema = schema;
+        self.time_zone = time_zone;
+        Ok(())
+    }
+}
+
+/// Reads the SQLite header with plain file IO, so a file that is not SQLite is refused
+/// before SQLite ever touches it.
+fn read_header(path: &Path) -> Result<Identity> {
+    let mut file = File::open(path).map_err(|source| match source.kind() {
+        ErrorKind::NotFound => StoreError::NotFound(path.to_owned()),
+        _ => StoreError::Io { path: path.to_owned(), source },
+    })?;
+    let mut header = [0u8; 100];
+    match file.read_exact(&mut header) {
+        Ok(()) => {}
+        // Shorter than a header, including an empty file: not a database we can open.
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Err(StoreError::NotSqlite(path.to_owned())),
+        Err(source) => return Err(StoreError::Io { path: path.to_owned(), source }),
+    }
+    if &header[..16] != SQLITE_MAGIC {
+        return Err(StoreError::NotSqlite(path.to_owned()));
+    }
+    let be_i32 = |at: usize| i32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+    Ok(Identity { application_id: be_i32(68), user_version: be_i32(60) })
+}
+
+fn check_identity(path: &Path, identity: Identity) -> Result<()> {
+    if identity.application_id != APPLICATION_ID {
+        return Err(StoreError::Foreign { path: path.to_owned(), application_id: identity.application_id });
+    }
+    if identity.user_version > SCHEMA_VERSION {
+        return Err(StoreError::Newer {
+            path: path.to_owned(),
+            found: identity.user_version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if identity.user_version < 0 {
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: format!("workspace version {} is not a version", identity.user_version),
+        });
+    }
+    Ok(())
+}
+
+fn read_identity(conn: &Connection) -> rusqlite::Result<Identity> {
+    Ok(Identity {
+        application_id: conn.pragma_query_value(None, "application_id", |r| r.get(0))?,
+        user_version: conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// Before opening for writing: quick_check, and load the schema if no migration is due.
+    Full,
+    /// A reader: the version must be current.
+    Reader,
+}
+
+/// Opens the file read-only and checks what the header check could not see.
+fn probe(path: &Path, probe: Probe) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| classify(path, e, "opening the workspace read-only"))?;
+    configure_connection(&conn)?;
+    let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
+    check_identity(path, identity)?;
+    match probe {
+        Probe::Full => {
+            quick_check(path, &conn)?;
+            if identity.user_version == SCHEMA_VERSION {
+                schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
+            }
+        }
+        Probe::Reader => {
+            if identity.user_version < SCHEMA_VERSION {
+                return Err(StoreError::Invalid(format!(
+                    "{}: the workspace (version {}) must be opened by the app once to upgrade it to version {SCHEMA_VERSION}",
+                    path.display(),
+                    identity.user_version
+                )));
+            }
+        }
+    }
+    Ok(conn)
+}
+
+fn quick_check(path: &Path, conn: &Connection) -> Result<()> {
+    let problems = (|| {
+        let mut stmt = conn.prepare("PRAGMA quick_check(5)")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+    })()
+    .map_err(|e| classify(path, e, "checking the workspace"))?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt { path: path.to_owned(), detail: problems.join("; ") })
+    }
+}
+
+/// SQLite's "this is damaged" and "this is not a database" become our variants.
+fn classify(path: &Path, error: rusqlite::Error, context: &str) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt { path: path.to_owned(), detail: error.to_string() }
+        }
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite(path.to_owned()),
+        _ => StoreError::Sqlite { context: context.to_owned(), source: error },
+    }
+}
+
+/// While opening, a schema that cannot be read means a damaged workspace.
+fn as_corrupt(path: &Path, error: StoreError) -> StoreError {
+    match error {
+        StoreError::Sqlite { context, source } => {
+            StoreError::Corrupt { path: path.to_owned(), detail: format!("{context}: {source}") }
+        }
+        StoreError::Corrupt { detail, .. } => StoreError::Corrupt { path: path.to_owned(), detail },
+        other => other,
+    }
+}
+
+/// Settings of every read-write connection, before anything is written.
+fn configure(conn: &Connection) -> Result<()> {
+    configure_connection(conn)?;
+    conn.pragma_update(None, "foreign_keys", true).context("turning on foreign keys")?;
+    // A 64 MiB page cache (negative: KiB) keeps bulk imports from thrashing the default 2 MiB.
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).context("setting the page cache size")?;
+    Ok(())
+}
+
+/// Settings of every connection, read-only ones included.
+fn configure_connection(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT).context("setting the busy timeout")?;
+    register_functions(conn)
+}
+
+/// WAL and synchronous=NORMAL: set last, once the file is known to be a good workspace
+/// (switching to WAL rewrites the header).
+fn use_wal(conn: &Connection) -> Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).context("switching to WAL")?;
+    // An in-memory database keeps its "memory" journal.
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+        return Err(StoreError::Invalid(format!("the workspace could not switch to WAL (journal mode {mode})")));
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous")?;
+    Ok(())
+}
+
+/// `sb_fold(text)`: the Unicode lower case of [`fold_text`], NULL stays NULL. Case-insensitive
+/// "contains" is `instr(sb_fold(col), ?folded_needle) > 0`, where `% _ \` are plain text.
+fn register_functions(conn: &Connection) -> Result<()> {
+    conn.create_scalar_function(
+        "sb_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Null | ValueRef::Blob(_) => None,
+                ValueRef::Text(bytes) => Some(fold_text(&String::from_utf8_lossy(bytes))),
+                ValueRef::Integer(n) => Some(n.to_string()),
+                ValueRef::Real(x) => Some(x.to_string()),
+            })
+        },
+    )
+    .context("registering sb_fold")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sb_fold_lowercases_unicode_and_keeps_null() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        let folded: Option<String> = conn.query_row("SELECT sb_fold('ÉMILE Ωmega')", [], |r| r.get(0)).unwrap();
+        assert_eq!(folded.as_deref(), Some("émile ωmega"));
+        let null: Option<String> = conn.query_row("SELECT sb_fold(NULL)", [], |r| r.get(0)).unwrap();
+        assert_eq!(null, None);
+    }
+}

@@ -1,0 +1,451 @@
+//! Records: one table per record type, one typed column per field.
+//!
+//! Column forms: Text and Choice (the option label) are TEXT; WholeNumber INTEGER; Decimal
+//! and Money REAL; Date TEXT `YYYY-MM-DD`; DateTime TEXT UTC `YYYY-MM-DDTHH:MM:SSZ` (whole
+//! seconds, fixed width so text order is time order); YesNo INTEGER 0/1; Lookup and Owner
+//! INTEGER ids. Empty is NULL.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::Offset;
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row, Statement};
+
+use super::{RecordQuery, Result, SortDirection, SqlContext, StoreError, Workspace, is_foreign_key_error, quote};
+use crate::domain::value::{ValueError, check_record, fold_text};
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+
+/// [`Workspace::insert_records`] calls its `progress` after every this many rows.
+pub const PROGRESS_EVERY_ROWS: u64 = 10_000;
+
+impl Workspace {
+    /// Inserts one record; `values` holds one value per field of the type, in field order
+    /// (text is normalised: blank text is empty). Bad values, or a lookup / owner to a
+    /// missing record, are `Invalid` naming the field.
+    pub fn insert_record(&mut self, ty: &RecordTypeName, values: Vec<Value>) -> Result<RecordId> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?;
+        let values = prepare_values(def, values).map_err(StoreError::Invalid)?;
+        let mut stmt = self.conn.prepare_cached(&insert_sql(def)).with_context(|| format!("adding a {ty}"))?;
+        execute_with(&mut stmt, &values, None)
+            .map_err(|e| reference_error(&self.conn, def, &values, e, &format!("adding a {ty}")))?;
+        Ok(RecordId(self.conn.last_insert_rowid()))
+    }
+
+    /// Inserts many records in one transaction (an import). Every row is checked as in
+    /// [`Workspace::insert_record`]; an error names the row (1-based) and rolls everything
+    /// back. `progress(rows_so_far)` is called every [`PROGRESS_EVERY_ROWS`] rows and once
+    /// at the end; when it returns false the import is cancelled: everything is rolled back
+    /// and the result is `Ok(0)`. Otherwise returns the number of rows inserted.
+    pub fn insert_records(
+        &mut self,
+        ty: &RecordTypeName,
+        rows: &mut dyn Iterator<Item = Vec<Value>>,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<u64> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?;
+        let context = format!("importing {}", def.plural_label);
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let mut count: u64 = 0;
+        {
+            let mut stmt = tx.prepare(&insert_sql(def)).with_context(|| context.clone())?;
+            for row in rows {
+                let row_number = count + 1;
+                let values =
+                    prepare_values(def, row).map_err(|e| StoreError::Invalid(format!("row {row_number}: {e}")))?;
+                execute_with(&mut stmt, &values, None).map_err(|e| {
+                    match reference_error(&tx, def, &values, e, &format!("{context}, row {row_number}")) {
+                        StoreError::Invalid(message) => StoreError::Invalid(format!("row {row_number}: {message}")),
+                        other => other,
+                    }
+                })?;
+                count = row_number;
+                if count.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(count) {
+                    return Ok(0);
+                }
+            }
+        }
+        if !count.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(count) {
+            return Ok(0);
+        }
+        tx.commit().with_context(|| context.clone())?;
+        Ok(count)
+    }
+
+    /// Replaces every value of an existing record. `Invalid` if there is no such record or
+    /// a value does not fit its field.
+    pub fn update_record(&mut self, ty: &RecordTypeName, record: &Record) -> Result<()> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?;
+        let values = prepare_values(def, record.values.clone()).map_err(StoreError::Invalid)?;
+        let assignments: Vec<String> =
+            def.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", quote(f.name.as_str()), i + 1)).collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE \"id\" = ?{}",
+            quote(ty.as_str()),
+            assignments.join(", "),
+            def.fields.len() + 1
+        );
+        let context = format!("saving {ty} {}", record.id);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(|| context.clone())?;
+        let changed = execute_with(&mut stmt, &values, Some(record.id))
+            .map_err(|e| reference_error(&self.conn, def, &values, e, &context))?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!("there is no {ty} with id {}", record.id)));
+        }
+        Ok(())
+    }
+
+    /// Deletes a record and its segment membership. Lookups pointing at it become empty.
+    /// `Invalid` if there is no such record.
+    pub fn delete_record(&mut self, ty: &RecordTypeName, id: RecordId) -> Result<()> {
+        self.check_writable()?;
+        self.type_def(ty)?;
+        let context = format!("deleting {ty} {id}");
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let deleted = tx
+            .execute(&format!("DELETE FROM {} WHERE \"id\" = ?1", quote(ty.as_str())), [id.0])
+            .with_context(|| context.clone())?;
+        if deleted == 0 {
+            return Err(StoreError::Invalid(format!("there is no {ty} with id {id}")));
+        }
+        tx.execute(
+            "DELETE FROM membership WHERE record_type = ?1 AND record_id = ?2",
+            rusqlite::params![ty.as_str(), id.0],
+        )
+        .with_context(|| context.clone())?;
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// One record, or `None` if there is no record with that id.
+    pub fn record(&self, ty: &RecordTypeName, id: RecordId) -> Result<Option<Record>> {
+        let def = self.type_def(ty)?;
+        let sql = format!("{} WHERE \"id\" = ?1", select_sql(def));
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(|| format!("reading {ty} {id}"))?;
+        let row = stmt.query_row([id.0], |row| Ok(self.read_record(def, row))).optional();
+        row.with_context(|| format!("reading {ty} {id}"))?.transpose()
+    }
+
+    /// The records with these ids, in the order of `ids`; ids with no record are skipped.
+    pub fn records_by_id(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<Vec<Record>> {
+        let def = self.type_def(ty)?;
+        let sql = format!("{} WHERE \"id\" = ?1", select_sql(def));
+        let context = || format!("reading {}", def.plural_label);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = stmt.query_row([id.0], |row| Ok(self.read_record(def, row))).optional().with_context(context)?;
+            if let Some(record) = row.transpose()? {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Every record of the type, by id.
+    pub fn all_records(&self, ty: &RecordTypeName) -> Result<Vec<Record>> {
+        let def = self.type_def(ty)?;
+        let sql = format!("{} ORDER BY \"id\"", select_sql(def));
+        let context = || format!("reading {}", def.plural_label);
+        let mut stmt = self.conn.prepare(&sql).with_context(context)?;
+        let mut rows = stmt.query([]).with_context(context)?;
+        let mut records = Vec::new();
+        while let Some(row) = rows.next().with_context(context)? {
+            records.push(self.read_record(def, row)?);
+        }
+        Ok(records)
+    }
+
+    pub fn count_records(&self, ty: &RecordTypeName) -> Result<u64> {
+        self.type_def(ty)?;
+        let count: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {}", quote(ty.as_str())), [], |r| r.get(0))
+            .with_context(|| format!("counting {ty}"))?;
+        Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    /// The ids of the records whose Text or Choice fields contain `query.filter` ignoring
+    /// case (Unicode; `% _ \` are plain characters; an empty filter keeps every record),
+    /// sorted by `query.sort` with empty values last (text and choices ignoring case), then
+    /// by id.
+    pub fn query_record_ids(&self, ty: &RecordTypeName, query: &RecordQuery) -> Result<Vec<RecordId>> {
+        let def = self.type_def(ty)?;
+        let mut sql = format!("SELECT \"id\" FROM {}", quote(ty.as_str()));
+        let mut params: Vec<String> = Vec::new();
+        if !query.filter.is_empty() {
+            let tests: Vec<String> = def
+                .fields
+                .iter()
+                .filter(|f| matches!(f.kind, FieldKind::Text | FieldKind::Choice))
+                .map(|f| format!("instr(sb_fold({}), ?1) > 0", quote(f.name.as_str())))
+                .collect();
+            if tests.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push_str(" WHERE ");
+            sql.push_str(&tests.join(" OR "));
+            params.push(fold_text(&query.filter));
+        }
+        match &query.sort {
+            None => sql.push_str(" ORDER BY \"id\""),
+            Some((name, direction)) => {
+                let field = def.field(name).ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "cannot sort {} by \"{name}\": there is no such field",
+                        def.plural_label
+                    ))
+                })?;
+                let column = quote(field.name.as_str());
+                let key = match field.kind {
+                    FieldKind::Text | FieldKind::Choice => format!("sb_fold({column})"),
+                    _ => column.clone(),
+                };
+                let direction = match direction {
+                    SortDirection::Ascending => "ASC",
+                    SortDirection::Descending => "DESC",
+                };
+                sql.push_str(&format!(" ORDER BY {column} IS NULL, {key} {direction}, \"id\""));
+            }
+        }
+        let context = || format!("searching {}", def.plural_label);
+        let mut stmt = self.conn.prepare(&sql).with_context(context)?;
+        let ids = stmt
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| r.get(0).map(RecordId))
+            .with_context(context)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .with_context(context)?;
+        Ok(ids)
+    }
+
+    /// The title of each record: its primary field as text; "(no name)" when that is empty;
+    /// "#id" when there is no record with that id.
+    pub fn record_titles(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<HashMap<RecordId, String>> {
+        let def = self.type_def(ty)?;
+        let index = def.primary_index().ok_or_else(|| self.corrupt(format!("{ty} has no primary field")))?;
+        let field = &def.fields[index];
+        let sql = format!("SELECT {} FROM {} WHERE \"id\" = ?1", quote(field.name.as_str()), quote(ty.as_str()));
+        let context = || format!("reading {} titles", def.label);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+        let mut titles = HashMap::with_capacity(ids.len());
+        for &id in ids {
+            let value = stmt
+                .query_row([id.0], |row| Ok(decode(field.kind, row.get_ref(0)?)))
+                .optional()
+                .with_context(context)?;
+            let title = match value {
+                None => format!("#{id}"),
+                Some(Ok(value)) => title_of(&value),
+                Some(Err(problem)) => {
+                    return Err(self.corrupt(format!("{ty} {id}, field {}: {problem}", field.label)));
+                }
+            };
+            titles.insert(id, title);
+        }
+        Ok(titles)
+    }
+
+    /// Reads a row of `select_sql(def)`.
+    fn read_record(&self, def: &RecordTypeDef, row: &Row<'_>) -> Result<Record> {
+        let id = RecordId(row.get(0).with_context(|| format!("reading a {}", def.name))?);
+        let mut values = Vec::with_capacity(def.fields.len());
+        for (i, field) in def.fields.iter().enumerate() {
+            let raw = row.get_ref(i + 1).with_context(|| format!("reading {} {id}", def.name))?;
+            let value = decode(field.kind, raw)
+                .map_err(|p| self.corrupt(format!("{} {id}, field {}: {p}", def.name, field.name)))?;
+            values.push(value);
+        }
+        Ok(Record { id, values })
+    }
+}
+
+fn insert_sql(def: &RecordTypeDef) -> String {
+    let columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
+    let placeholders: Vec<String> = (1..=def.fields.len()).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {} ({}) VALUES ({})", quote(def.name.as_str()), columns.join(", "), placeholders.join(", "))
+}
+
+fn select_sql(def: &RecordTypeDef) -> String {
+    let mut columns = vec!["\"id\"".to_owned()];
+    columns.extend(def.fields.iter().map(|f| quote(f.name.as_str())));
+    format!("SELECT {} FROM {}", columns.join(", "), quote(def.name.as_str()))
+}
+
+/// Normalises and checks the values of one record; the error names every bad field.
+fn prepare_values(def: &RecordTypeDef, values: Vec<Value>) -> std::result::Result<Vec<Value>, String> {
+    let record = Record { id: RecordId(0), values: values.into_iter().map(Value::normalized).collect() };
+    let mut problems = check_record(def, &record);
+    if problems.is_empty() {
+        for (field, value) in def.fields.iter().zip(&record.values) {
+            if let Some(message) = out_of_range(value) {
+                problems.push(ValueError { field: field.label.clone(), message });
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(record.values)
+    } else {
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Err(format!("{}: {}", def.label, messages.join("; ")))
+    }
+}
+
+/// Dates must have four-digit years so their text stays fixed width.
+fn out_of_range(value: &Value) -> Option<String> {
+    let year = match value {
+        Value::Date(date) => date.year(),
+        Value::DateTime(at) => Offset::UTC.to_datetime(*at).year(),
+        _ => return None,
+    };
+    (!(1..=9999).contains(&year)).then(|| format!("the year {year} is outside 1–9999"))
+}
+
+/// Binds the values (and a trailing id for updates) and runs the statement.
+fn execute_with(stmt: &mut Statement<'_>, values: &[Value], id: Option<RecordId>) -> rusqlite::Result<usize> {
+    for (i, value) in values.iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, SqlValue(value))?;
+    }
+    if let Some(id) = id {
+        stmt.raw_bind_parameter(values.len() + 1, id.0)?;
+    }
+    stmt.raw_execute()
+}
+
+/// A foreign key failure becomes `Invalid` naming the field that points nowhere.
+fn reference_error(
+    conn: &Connection,
+    def: &RecordTypeDef,
+    values: &[Value],
+    error: rusqlite::Error,
+    context: &str,
+) -> StoreError {
+    if !is_foreign_key_error(&error) {
+        return StoreError::Sqlite { context: context.to_owned(), source: error };
+    }
+    for (field, value) in def.fields.iter().zip(values) {
+        let (table, id, what) = match (value, &field.lookup_target) {
+            (Value::Lookup(id), Some(target)) => (target.as_str(), id.0, target.as_str()),
+            (Value::Owner(id), _) => ("seller", id.0, "seller"),
+            _ => continue,
+        };
+        let exists =
+            conn.query_row(&format!("SELECT 1 FROM {} WHERE \"id\" = ?1", quote(table)), [id], |_| Ok(())).optional();
+        if let Ok(None) = exists {
+            return StoreError::Invalid(format!("{}: {}: there is no {what} with id {id}", def.label, field.label));
+        }
+    }
+    StoreError::Invalid(format!("{}: a lookup or owner points at a record that does not exist", def.label))
+}
+
+/// A value as an SQL parameter, in its column form.
+struct SqlValue<'a>(&'a Value);
+
+impl ToSql for SqlValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Empty => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Text(text) | Value::Choice(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Value::WholeNumber(n) => ToSqlOutput::from(*n),
+            Value::Decimal(x) | Value::Money(x) => ToSqlOutput::from(*x),
+            Value::Date(date) => ToSqlOutput::from(format_date(*date)),
+            Value::DateTime(at) => ToSqlOutput::from(format_date_time(*at)),
+            Value::YesNo(yes) => ToSqlOutput::from(i64::from(*yes)),
+            Value::Lookup(id) => ToSqlOutput::from(id.0),
+            Value::Owner(id) => ToSqlOutput::from(id.0),
+        })
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub(super) fn format_date(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` in UTC, whole seconds (a fraction is dropped).
+pub(super) fn format_date_time(at: Timestamp) -> String {
+    let t = Offset::UTC.to_datetime(at);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year(), t.month(), t.day(), t.hour(), t.minute(), t.second())
+}
+
+/// A column value back into a field value; the error says what is wrong with it.
+fn decode(kind: FieldKind, raw: ValueRef<'_>) -> std::result::Result<Value, String> {
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| "the text is not valid UTF-8".to_owned());
+    let value = match (kind, raw) {
+        (_, ValueRef::Null) => Value::Empty,
+        (FieldKind::Text, ValueRef::Text(bytes)) => Value::Text(text(bytes)?),
+        (FieldKind::Choice, ValueRef::Text(bytes)) => Value::Choice(text(bytes)?),
+        (FieldKind::WholeNumber, ValueRef::Integer(n)) => Value::WholeNumber(n),
+        (FieldKind::Decimal, ValueRef::Integer(n)) => Value::Decimal(n as f64),
+        (FieldKind::Decimal, ValueRef::Real(x)) => Value::Decimal(x),
+        (FieldKind::Money, ValueRef::Integer(n)) => Value::Money(n as f64),
+        (FieldKind::Money, ValueRef::Real(x)) => Value::Money(x),
+        (FieldKind::Date, ValueRef::Text(bytes)) => {
+            let s = text(bytes)?;
+            Value::Date(s.parse().map_err(|e| format!("\"{s}\" is not a date YYYY-MM-DD ({e})"))?)
+        }
+        (FieldKind::DateTime, ValueRef::Text(bytes)) => {
+            let s = text(bytes)?;
+            Value::DateTime(
+                s.parse().map_err(|e| format!("\"{s}\" is not a date-time like 2026-03-01T14:05:00Z ({e})"))?,
+            )
+        }
+        (FieldKind::YesNo, ValueRef::Integer(0)) => Value::YesNo(false),
+        (FieldKind::YesNo, ValueRef::Integer(1)) => Value::YesNo(true),
+        (FieldKind::Lookup, ValueRef::Integer(n)) => Value::Lookup(RecordId(n)),
+        (FieldKind::Owner, ValueRef::Integer(n)) => Value::Owner(crate::domain::SellerId(n)),
+        (kind, other) => {
+            return Err(format!("a {kind} field cannot hold the {:?} value {}", other.data_type(), shown(other)));
+        }
+    };
+    Ok(value.normalized())
+}
+
+fn shown(raw: ValueRef<'_>) -> String {
+    match raw {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(bytes) => format!("\"{}\"", String::from_utf8_lossy(bytes)),
+        ValueRef::Blob(bytes) => format!("of {} bytes", bytes.len()),
+    }
+}
+
+fn title_of(value: &Value) -> String {
+    match value {
+        Value::Empty => "(no name)".to_owned(),
+        Value::Text(s) | Value::Choice(s) => s.clone(),
+        Value::WholeNumber(n) => n.to_string(),
+        Value::Decimal(x) | Value::Money(x) => x.to_string(),
+        Value::Date(d) => format_date(*d),
+        Value::DateTime(t) => format_date_time(*t),
+        Value::YesNo(true) => "Yes".to_owned(),
+        Value::YesNo(false) => "No".to_owned(),
+        Value::Lookup(id) => format!("#{id}"),
+        Value::Owner(id) => format!("seller #{}", id.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_are_fixed_width_utc() {
+        let at: Timestamp = "2026-03-01T15:05:09.75+01:00".parse().unwrap();
+        assert_eq!(format_date_time(at), "2026-03-01T14:05:09Z");
+        let date: Date = "0999-01-02".parse().unwrap();
+        assert_eq!(format_date(date), "0999-01-02");
+    }
+
+    #[test]
+    fn decode_refuses_what_a_field_cannot_hold() {
+        assert_eq!(decode(FieldKind::YesNo, ValueRef::Integer(1)), Ok(Value::YesNo(true)));
+        assert!(decode(FieldKind::YesNo, ValueRef::Integer(2)).is_err());
+        assert!(decode(FieldKind::Date, ValueRef::Text(b"yesterday")).is_err());
+        assert!(decode(FieldKind::WholeNumber, ValueRef::Text(b"12")).is_err());
+        assert_eq!(decode(FieldKind::Text, ValueRef::Text(b"")), Ok(Value::Empty));
+    }
+}
