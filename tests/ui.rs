@@ -31,6 +31,16 @@ fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> 
     panic!("timed out waiting for {what}; notices: {:?}", harness.state().state().notices);
 }
 
+/// Types into the text input labelled `label`, replacing what it held.
+fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    harness.get_by_role_and_label(Role::TextInput, label).focus();
+    harness.run_steps(2);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.run_steps(1);
+    harness.get_by_role_and_label(Role::TextInput, label).type_text(text);
+    harness.run_steps(2);
+}
+
 fn settle(harness: &mut Harness<'_, App>) {
     run_until(harness, "background work", |app| !app.is_busy());
 }
@@ -92,19 +102,13 @@ fn records_screen_adds_edits_and_deletes_a_record() {
 
     // Add: a bad score blocks saving and says why; fixing it saves.
     harness.get_by_label("Add lead…").click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::TextInput, "Topic").type_text("Émile's big deal");
-    harness.get_by_role_and_label(Role::TextInput, "Country").type_text("Germany");
-    harness.get_by_role_and_label(Role::TextInput, "Lead score").type_text("high");
-    harness.run_steps(2);
+    harness.run_steps(4);
+    type_into(&mut harness, "Topic", "Émile's big deal");
+    type_into(&mut harness, "Country", "Germany");
+    type_into(&mut harness, "Lead score", "high");
     harness.get_by_label_contains("is not a whole number");
     assert!(harness.get_by_label("Save").accesskit_node().is_disabled(), "a field with a problem blocks Save");
-    let score = harness.get_by_role_and_label(Role::TextInput, "Lead score");
-    score.focus();
-    harness.run_steps(1);
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.get_by_role_and_label(Role::TextInput, "Lead score").type_text("75");
-    harness.run_steps(2);
+    type_into(&mut harness, "Lead score", "75");
     harness.get_by_label("Save").click();
     settle(&mut harness);
 
@@ -123,15 +127,10 @@ fn records_screen_adds_edits_and_deletes_a_record() {
     // Edit: select the row, change the topic.
     run_until(&mut harness, "the new row", |app| !app.state().records.rows.is_empty());
     harness.get_by_label("Émile's big deal").click();
-    harness.run_steps(2);
+    harness.run_steps(4);
     harness.get_by_label("Edit…").click();
-    harness.run_steps(2);
-    let topic = harness.get_by_role_and_label(Role::TextInput, "Topic");
-    topic.focus();
-    harness.run_steps(1);
-    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    harness.get_by_role_and_label(Role::TextInput, "Topic").type_text("Renewal");
-    harness.run_steps(2);
+    harness.run_steps(4);
+    type_into(&mut harness, "Topic", "Renewal");
     harness.get_by_label("Save").click();
     settle(&mut harness);
     let stored = harness.state().workspace().expect("workspace").all_records(&lead()).expect("records");
@@ -143,7 +142,7 @@ fn records_screen_adds_edits_and_deletes_a_record() {
         app.state().records.rows.values().any(|r| r.get(&def, "topic") == &Value::Text("Renewal".into()))
     });
     harness.get_by_label("Delete…").click();
-    harness.run_steps(2);
+    harness.run_steps(4);
     harness.get_by_label_contains("will be deleted");
     harness.get_by_label("Delete").click();
     settle(&mut harness);

@@ -141,7 +141,9 @@ pub fn matches(ds: &dyn Dataset, ctx: &EvalContext, ty: &RecordTypeDef, record: 
     Evaluator { ds, ctx }.group(ty, record, root, 0)
 }
 
-/// How text is compared: both sides lowercased, Unicode-aware, nothing trimmed.
+/// The one case fold of the app: Unicode lower case, nothing trimmed, so "ÉMILE" equals
+/// "émile". Every text comparison folds both sides with it: this evaluator, the fast engine
+/// and the store's SQL function `sb_fold`.
 pub fn fold(text: &str) -> String {
     text.to_lowercase()
 }

@@ -169,10 +169,3 @@ pub fn check_record(def: &RecordTypeDef, record: &Record) -> Vec<ValueError> {
     }
     problems
 }
-
-/// The one case fold of the app: Unicode lower case, so "ÉMILE" and "émile" compare equal.
-/// Text comparisons everywhere (the evaluators, the SQL function `sb_fold` of the store)
-/// fold both sides with this.
-pub fn fold_text(text: &str) -> String {
-    text.to_lowercase()
-}

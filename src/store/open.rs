@@ -20,7 +20,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
-use crate::domain::value::fold_text;
+use crate::domain::eval::fold;
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// How long a connection waits for another one's lock before giving up.
@@ -266,7 +266,7 @@ fn use_wal(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// `sb_fold(text)`: the Unicode lower case of [`fold_text`], NULL stays NULL. Case-insensitive
+/// `sb_fold(text)`: the Unicode lower case of [`fold`], NULL stays NULL. Case-insensitive
 /// "contains" is `instr(sb_fold(col), ?folded_needle) > 0`, where `% _ \` are plain text.
 fn register_functions(conn: &Connection) -> Result<()> {
     conn.create_scalar_function(
@@ -276,7 +276,7 @@ fn register_functions(conn: &Connection) -> Result<()> {
         |ctx| {
             Ok(match ctx.get_raw(0) {
                 ValueRef::Null | ValueRef::Blob(_) => None,
-                ValueRef::Text(bytes) => Some(fold_text(&String::from_utf8_lossy(bytes))),
+                ValueRef::Text(bytes) => Some(fold(&String::from_utf8_lossy(bytes))),
                 ValueRef::Integer(n) => Some(n.to_string()),
                 ValueRef::Real(x) => Some(x.to_string()),
             })

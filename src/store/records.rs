@@ -14,7 +14,8 @@ use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Statement};
 
 use super::{RecordQuery, Result, SortDirection, SqlContext, StoreError, Workspace, is_foreign_key_error, quote};
-use crate::domain::value::{ValueError, check_record, fold_text};
+use crate::domain::eval::fold;
+use crate::domain::value::{ValueError, check_record};
 use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
 
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
@@ -188,7 +189,7 @@ impl Workspace {
             }
             sql.push_str(" WHERE ");
             sql.push_str(&tests.join(" OR "));
-            params.push(fold_text(&query.filter));
+            params.push(fold(&query.filter));
         }
         match &query.sort {
             None => sql.push_str(" ORDER BY \"id\""),

@@ -37,7 +37,10 @@ fn toolbar_ui(
     ui.horizontal(|ui| {
         ui.heading(&def.plural_label);
         let mut filter = state.records.query.filter.clone();
-        let response = ui.add(egui::TextEdit::singleline(&mut filter).hint_text("Filter records").desired_width(260.0));
+        let label = ui.label("Filter");
+        let response = ui.add(
+            egui::TextEdit::singleline(&mut filter).hint_text("Text in any text or choice field").desired_width(260.0),
+        );
         if response.changed() {
             commands.push(Command::SetRecordFilter(filter));
         }
