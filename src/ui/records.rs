@@ -41,7 +41,7 @@ fn toolbar_ui(
         let response = ui.add(
             egui::TextEdit::singleline(&mut filter).hint_text("Text in any text or choice field").desired_width(260.0),
         );
-        if response.changed() {
+        if response.labelled_by(label.id).changed() {
             commands.push(Command::SetRecordFilter(filter));
         }
         if ui.button(format!("Add {}…", def.label.to_lowercase())).clicked() {
