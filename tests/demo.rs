@@ -470,7 +470,8 @@ fn two_hundred_thousand_leads_generate() {
     assert!(empties > 0);
 }
 
-/// Measures a million leads: `cargo test --release --test demo -- --ignored --nocapture`.
+/// Measures a million leads: `cargo test --test demo -- --ignored --nocapture` (the test
+/// profile: this crate at opt-level 1, dependencies at 2). Measured: 1.13 s on one core.
 #[test]
 #[ignore]
 fn time_a_million_leads() {
