@@ -165,3 +165,21 @@ fn a_foreign_file_is_refused_with_a_message() {
     assert!(harness.state().state().view.is_none());
     assert_eq!(std::fs::read(&path).expect("read"), before, "the file is unchanged");
 }
+
+#[test]
+fn a_missing_workspace_is_created_after_asking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "new.sqlite");
+    let mut harness = harness(App::new(Startup::Open(path.clone()), Vec::new()));
+    harness.run_steps(4);
+    harness.get_by_label_contains("There is no workspace at");
+    assert!(!path.exists(), "nothing is created before the user agrees");
+    harness.get_by_label("Create workspace").click();
+    run_until(&mut harness, "the new workspace", |app| app.state().view.is_some());
+    assert!(path.is_file());
+    let view = harness.state().state().view.as_ref().expect("view");
+    let types: Vec<&str> = view.schema.types.iter().map(|t| t.name.as_str()).collect();
+    for built_in in ["lead", "opportunity", "contact", "account"] {
+        assert!(types.contains(&built_in), "{built_in} is there");
+    }
+}
