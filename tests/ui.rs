@@ -33,12 +33,27 @@ fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> 
 
 /// Types into the text input labelled `label`, replacing what it held.
 fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
-    harness.get_by_role_and_label(Role::TextInput, label).focus();
+    let role = if harness.query_by_role_and_label(Role::MultilineTextInput, label).is_some() {
+        Role::MultilineTextInput
+    } else {
+        Role::TextInput
+    };
+    harness.get_by_role_and_label(role, label).focus();
     harness.run_steps(2);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     harness.run_steps(1);
-    harness.get_by_role_and_label(Role::TextInput, label).type_text(text);
+    harness.get_by_role_and_label(role, label).type_text(text);
     harness.run_steps(2);
+}
+
+/// Opens the combo box currently showing `shown`.
+fn open_combo(harness: &mut Harness<'_, App>, shown: &str) {
+    let combo = harness
+        .get_all_by_role(Role::ComboBox)
+        .find(|node| node.accesskit_node().value().as_deref() == Some(shown))
+        .unwrap_or_else(|| panic!("no combo box shows {shown:?}"));
+    combo.click();
+    harness.run_steps(3);
 }
 
 fn settle(harness: &mut Harness<'_, App>) {
@@ -182,4 +197,63 @@ fn a_missing_workspace_is_created_after_asking() {
     for built_in in ["lead", "opportunity", "contact", "account"] {
         assert!(types.contains(&built_in), "{built_in} is there");
     }
+}
+
+#[test]
+fn custom_fields_and_record_types_are_added_from_the_window() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let mut harness = open_app(&path);
+    harness.get_by_label("Records").click();
+    settle(&mut harness);
+
+    // A choice field on leads.
+    harness.get_by_label("Add field…").click();
+    harness.run_steps(4);
+    type_into(&mut harness, "Field name", "Preferred region");
+    open_combo(&mut harness, "Text");
+    harness.get_by_label("Choice").click();
+    harness.run_steps(3);
+    type_into(&mut harness, "Options", "North, South\nWest");
+    harness.get_by_label("Add field").click();
+    settle(&mut harness);
+    let schema = harness.state().workspace().expect("workspace").schema().clone();
+    let field = schema.get(&lead()).and_then(|t| t.field_by_str("preferred_region")).expect("the new field");
+    assert_eq!(field.label, "Preferred region");
+    assert_eq!(field.choices, ["North", "South", "West"]);
+    harness.get_by_label("Add lead…").click();
+    harness.run_steps(4);
+    harness.get_by_label("Preferred region");
+    harness.run_steps(10);
+    harness.get_by_label("Cancel").click();
+    run_until(&mut harness, "the form to close", |app| app.state().records.editor.is_none());
+
+    // A choice field without options is refused with a reason, and nothing is added.
+    harness.get_by_label("Add field…").click();
+    harness.run_steps(4);
+    type_into(&mut harness, "Field name", "Tier");
+    open_combo(&mut harness, "Text");
+    harness.get_by_label("Choice").click();
+    harness.run_steps(3);
+    harness.get_by_label("Add field").click();
+    harness.run_steps(3);
+    harness.get_by_label("A choice field needs at least one option");
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(3);
+    let schema = harness.state().workspace().expect("workspace").schema().clone();
+    assert!(schema.get(&lead()).and_then(|t| t.field_by_str("tier")).is_none());
+
+    // A record type of our own.
+    open_combo(&mut harness, "Leads");
+    harness.get_by_label("New record type…").click();
+    harness.run_steps(4);
+    type_into(&mut harness, "Name (singular)", "Project");
+    harness.get_by_label("Create record type").click();
+    settle(&mut harness);
+    let schema = harness.state().workspace().expect("workspace").schema().clone();
+    let project = schema.get_by_str("project").expect("the new type");
+    assert_eq!(project.plural_label, "Projects");
+    assert_eq!(harness.state().state().record_type.as_ref().map(|t| t.as_str()), Some("project"));
+    harness.get_by_label("No projects yet");
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::domain::{FieldName, RecordId, RecordTypeName, SegmentId};
 
-use super::state::{DetailTab, PathPurpose, Screen};
+use super::state::{DetailTab, Dialog, PathPurpose, Screen};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -19,6 +19,8 @@ pub enum Command {
     OpenWorkspace(PathBuf),
     CreateWorkspace(PathBuf),
     CancelJob,
+    /// Replace the open dialog's form with an edited copy (panels edit a clone).
+    UpdateDialog(Dialog),
     DismissNotice(u64),
     Quit,
 
@@ -49,4 +51,10 @@ pub enum Command {
         record_type: RecordTypeName,
         id: RecordId,
     },
+
+    // Schema.
+    ShowAddField,
+    ShowAddRecordType,
+    SubmitAddField,
+    SubmitAddRecordType,
 }

@@ -15,10 +15,10 @@ use jiff::tz::TimeZone;
 
 pub use command::Command;
 pub use state::{AppState, DetailTab, Dialog, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen};
-use state::{RecordEditor, WorkspaceView};
+use state::{FieldForm, RecordEditor, RecordTypeForm, WorkspaceView};
 
 use crate::domain::format::{format_value, parse_value};
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, Value};
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
 use crate::store::{SortDirection, StoreError, Workspace};
 use crate::worker::jobs::{Job, Poll, Reporter};
 use crate::worker::records::{RecordsWorker, Request, Response};
@@ -159,6 +159,11 @@ impl App {
                     job.cancel();
                 }
             }
+            Command::UpdateDialog(dialog) => {
+                if self.state.dialog.is_some() {
+                    self.state.dialog = Some(dialog);
+                }
+            }
             Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
             Command::Quit => self.quit_requested = true,
 
@@ -209,6 +214,21 @@ impl App {
                 }
             }
             Command::DeleteRecord { record_type, id } => self.delete_record(&record_type, id),
+            Command::ShowAddField => {
+                if let Some(record_type) = self.state.record_type.clone() {
+                    self.state.dialog = Some(Dialog::AddField(FieldForm {
+                        record_type,
+                        label: String::new(),
+                        kind: FieldKind::Text,
+                        choices: String::new(),
+                        lookup_target: None,
+                        error: None,
+                    }));
+                }
+            }
+            Command::ShowAddRecordType => self.state.dialog = Some(Dialog::AddRecordType(RecordTypeForm::default())),
+            Command::SubmitAddField => self.submit_add_field(),
+            Command::SubmitAddRecordType => self.submit_add_record_type(),
         }
     }
 
@@ -532,6 +552,75 @@ impl App {
         }
     }
 
+    fn submit_add_field(&mut self) {
+        let Some(Dialog::AddField(form)) = &mut self.state.dialog else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        let result = field_from_form(form).and_then(|field| {
+            let label = field.label.clone();
+            workspace.add_field(&form.record_type, field).map(|()| label).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(label) => {
+                self.state.dialog = None;
+                self.notify(NoticeLevel::Info, format!("Field \"{label}\" added"));
+                self.schema_changed();
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+
+    fn submit_add_record_type(&mut self) {
+        let Some(Dialog::AddRecordType(form)) = &mut self.state.dialog else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        let label = form.label.trim().to_owned();
+        let plural = match form.plural_label.trim() {
+            "" => format!("{label}s"),
+            plural => plural.to_owned(),
+        };
+        let name = crate::domain::schema::logical_name_from_label(&label);
+        let def = RecordTypeDef {
+            name: RecordTypeName::new(name.clone()),
+            label: label.clone(),
+            plural_label: plural,
+            primary_field: crate::domain::FieldName::new("name"),
+            fields: vec![crate::domain::FieldDef::new("name", "Name", FieldKind::Text)],
+            built_in: false,
+        };
+        let result = if label.is_empty() {
+            Err("Give the record type a name".to_owned())
+        } else {
+            workspace.add_record_type(def).map_err(|e| e.to_string())
+        };
+        match result {
+            Ok(()) => {
+                self.state.dialog = None;
+                self.notify(NoticeLevel::Info, format!("Record type \"{label}\" added"));
+                self.schema_changed();
+                self.select_record_type(RecordTypeName::new(name));
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+
+    /// After a type or field was added: the screens and the records reader see the new schema.
+    fn schema_changed(&mut self) {
+        let Some(workspace) = &self.workspace else { return };
+        let schema = workspace.schema().clone();
+        if let Some(view) = &mut self.state.view {
+            for def in &schema.types {
+                view.segments.entry(def.name.clone()).or_default();
+                view.record_counts.entry(def.name.clone()).or_default();
+            }
+            view.schema = schema;
+            // The reader has its own connection and schema: start a fresh one.
+            self.records_worker = Some(RecordsWorker::start(view.path.clone(), self.waker()));
+        }
+        self.state.records.rows.clear();
+        self.state.records.editor = None;
+        self.rows_requested.clear();
+        self.refresh_records();
+    }
+
     fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
         self.next_notice_id += 1;
         self.state.notices.push(Notice { id: self.next_notice_id, level, text: text.into() });
@@ -539,6 +628,35 @@ impl App {
         let excess = self.state.notices.len().saturating_sub(4);
         self.state.notices.drain(..excess);
     }
+}
+
+/// The field a form describes, or what is wrong with it.
+fn field_from_form(form: &FieldForm) -> Result<crate::domain::FieldDef, String> {
+    let label = form.label.trim();
+    if label.is_empty() {
+        return Err("Give the field a name".to_owned());
+    }
+    let name = crate::domain::schema::logical_name_from_label(label);
+    let mut field = crate::domain::FieldDef::new(&name, label, form.kind);
+    match form.kind {
+        FieldKind::Choice => {
+            field.choices = form
+                .choices
+                .split(['\n', ','])
+                .map(str::trim)
+                .filter(|option| !option.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if field.choices.is_empty() {
+                return Err("A choice field needs at least one option".to_owned());
+            }
+        }
+        FieldKind::Lookup => {
+            field.lookup_target = Some(form.lookup_target.clone().ok_or("Pick the record type the lookup points at")?);
+        }
+        _ => {}
+    }
+    Ok(field)
 }
 
 /// The title of a record: its primary field, or its id.

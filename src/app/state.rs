@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use jiff::tz::TimeZone;
 
 use crate::domain::{
-    FieldDef, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId, Sequence,
-    SequenceId, Team,
+    FieldDef, FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId,
+    Sequence, SequenceId, Team,
 };
 use crate::store::RecordQuery;
 
@@ -180,7 +180,7 @@ impl RecordEditor {
 }
 
 /// A modal dialog. At most one is open.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Dialog {
     /// Open or create a workspace by path, with a "Browse…" button where a file dialog works.
     WorkspacePath {
@@ -197,6 +197,28 @@ pub enum Dialog {
         id: RecordId,
         title: String,
     },
+    AddField(FieldForm),
+    AddRecordType(RecordTypeForm),
+}
+
+/// "Add field…": a custom field for an existing record type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldForm {
+    pub record_type: RecordTypeName,
+    pub label: String,
+    pub kind: FieldKind,
+    /// Options of a choice field, one per line or separated by commas.
+    pub choices: String,
+    pub lookup_target: Option<RecordTypeName>,
+    pub error: Option<String>,
+}
+
+/// "New record type…": a custom type, created with a text "Name" field as its title.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RecordTypeForm {
+    pub label: String,
+    pub plural_label: String,
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

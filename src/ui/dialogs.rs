@@ -2,7 +2,9 @@
 
 use egui::RichText;
 
+use crate::app::state::{FieldForm, RecordTypeForm};
 use crate::app::{AppState, Command, Dialog, PathPurpose};
+use crate::domain::FieldKind;
 
 use super::theme;
 
@@ -28,6 +30,8 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     }
                 });
             }
+            Dialog::AddField(form) => add_field_ui(ui, state, form, commands),
+            Dialog::AddRecordType(form) => add_record_type_ui(ui, form, commands),
             Dialog::ConfirmDeleteRecord { record_type, id, title } => {
                 ui.heading("Delete record?");
                 ui.label(format!("\"{title}\" (#{id}) will be deleted. This cannot be undone."));
@@ -82,6 +86,115 @@ fn path_dialog_ui(
     ui.horizontal(|ui| {
         if ui.button(action).clicked() {
             commands.push(Command::SubmitPathDialog);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+fn add_field_ui(ui: &mut egui::Ui, state: &AppState, form: &FieldForm, commands: &mut Vec<Command>) {
+    let type_label = state
+        .view
+        .as_ref()
+        .and_then(|v| v.record_type(&form.record_type))
+        .map(|t| t.label.to_lowercase())
+        .unwrap_or_default();
+    ui.heading(format!("Add a field to {type_label} records"));
+    let mut edited = form.clone();
+    egui::Grid::new("add_field").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+        let label = ui.label("Field name");
+        ui.add(egui::TextEdit::singleline(&mut edited.label).hint_text("e.g. Preferred language").desired_width(300.0))
+            .labelled_by(label.id);
+        ui.end_row();
+        ui.label("Kind");
+        egui::ComboBox::from_id_salt("field_kind").selected_text(edited.kind.to_string()).width(300.0).show_ui(
+            ui,
+            |ui| {
+                for kind in FieldKind::ALL {
+                    ui.selectable_value(&mut edited.kind, kind, kind.to_string());
+                }
+            },
+        );
+        ui.end_row();
+        match edited.kind {
+            FieldKind::Choice => {
+                let label = ui.label("Options");
+                ui.add(
+                    egui::TextEdit::multiline(&mut edited.choices)
+                        .hint_text("One per line, or separated by commas")
+                        .desired_rows(4)
+                        .desired_width(300.0),
+                )
+                .labelled_by(label.id);
+                ui.end_row();
+            }
+            FieldKind::Lookup => {
+                let label = ui.label("Points at");
+                let types = state.view.as_ref().map(|v| v.schema.types.as_slice()).unwrap_or_default();
+                let shown = edited
+                    .lookup_target
+                    .as_ref()
+                    .and_then(|t| types.iter().find(|d| &d.name == t))
+                    .map_or("Pick a record type", |d| d.plural_label.as_str());
+                egui::ComboBox::from_id_salt("lookup_target")
+                    .selected_text(shown)
+                    .width(300.0)
+                    .show_ui(ui, |ui| {
+                        for def in types {
+                            ui.selectable_value(&mut edited.lookup_target, Some(def.name.clone()), &def.plural_label);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+            _ => {}
+        }
+    });
+    if edited != *form {
+        edited.error = None;
+        commands.push(Command::UpdateDialog(Dialog::AddField(edited)));
+    }
+    if let Some(error) = &form.error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Add field").clicked() {
+            commands.push(Command::SubmitAddField);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut Vec<Command>) {
+    ui.heading("New record type");
+    ui.label(RichText::new("It starts with a Name field; add more fields on the Records screen").weak());
+    let mut edited = form.clone();
+    egui::Grid::new("add_type").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+        let label = ui.label("Name (singular)");
+        ui.add(egui::TextEdit::singleline(&mut edited.label).hint_text("e.g. Project").desired_width(300.0))
+            .labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label("Name (plural)");
+        ui.add(egui::TextEdit::singleline(&mut edited.plural_label).hint_text("e.g. Projects").desired_width(300.0))
+            .labelled_by(label.id);
+        ui.end_row();
+    });
+    if edited != *form {
+        edited.error = None;
+        commands.push(Command::UpdateDialog(Dialog::AddRecordType(edited)));
+    }
+    if let Some(error) = &form.error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Create record type").clicked() {
+            commands.push(Command::SubmitAddRecordType);
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);

@@ -79,14 +79,23 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             }
             ui.separator();
             let current = state.current_type().map(|t| t.plural_label.as_str()).unwrap_or("None");
-            egui::ComboBox::from_id_salt("record_type_switcher").selected_text(current).show_ui(ui, |ui| {
-                for def in &view.schema.types {
-                    let selected = state.record_type.as_ref() == Some(&def.name);
-                    if ui.selectable_label(selected, &def.plural_label).clicked() {
-                        commands.push(Command::SelectRecordType(def.name.clone()));
+            let label = ui.label("Record type");
+            egui::ComboBox::from_id_salt("record_type_switcher")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for def in &view.schema.types {
+                        let selected = state.record_type.as_ref() == Some(&def.name);
+                        if ui.selectable_label(selected, &def.plural_label).clicked() {
+                            commands.push(Command::SelectRecordType(def.name.clone()));
+                        }
                     }
-                }
-            });
+                    ui.separator();
+                    if ui.button("New record type…").clicked() {
+                        commands.push(Command::ShowAddRecordType);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
         }
     });
 }

@@ -47,6 +47,9 @@ fn toolbar_ui(
         if ui.button(format!("Add {}…", def.label.to_lowercase())).clicked() {
             commands.push(Command::StartAddRecord);
         }
+        if ui.button("Add field…").clicked() {
+            commands.push(Command::ShowAddField);
+        }
         let selected = state.records.selected;
         if ui.add_enabled(selected.is_some(), egui::Button::new("Edit…")).clicked()
             && let Some(id) = selected
@@ -100,6 +103,20 @@ fn table_ui(
         return;
     }
     let dimmed = state.records.ids.is_pending();
+    egui::ScrollArea::horizontal().auto_shrink(false).show(ui, |ui| {
+        table_body_ui(ui, state, view, def, ids, dimmed, commands);
+    });
+}
+
+fn table_body_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    ids: &[crate::domain::RecordId],
+    dimmed: bool,
+    commands: &mut Vec<Command>,
+) {
     let mut visible = (usize::MAX, 0usize);
     let mut table = TableBuilder::new(ui)
         .id_salt(def.name.as_str())
