@@ -45,11 +45,13 @@ fn segment_list_ui(
     ui.heading(format!("{} segments", def.label));
     ui.label(RichText::new("Top = highest priority").small().weak());
     let mut search = state.segment_search.clone();
-    let response =
-        ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search segments").desired_width(f32::INFINITY));
-    if response.changed() {
-        commands.push(Command::SetSegmentSearch(search));
-    }
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let edit = egui::TextEdit::singleline(&mut search).hint_text("Segment name").desired_width(f32::INFINITY);
+        if ui.add(edit).labelled_by(label.id).changed() {
+            commands.push(Command::SetSegmentSearch(search));
+        }
+    });
     ui.separator();
     let segments = view.segments_of(&def.name);
     if segments.is_empty() {
