@@ -2,4 +2,5 @@
 //! SQLite workspace file. See ARCHITECTURE.md for the map.
 
 pub mod domain;
+pub mod engine;
 pub mod store;
