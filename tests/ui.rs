@@ -257,3 +257,51 @@ fn custom_fields_and_record_types_are_added_from_the_window() {
     assert_eq!(harness.state().state().record_type.as_ref().map(|t| t.as_str()), Some("project"));
     harness.get_by_label("No projects yet");
 }
+
+#[test]
+fn the_preview_of_a_segment_equals_the_reference_evaluator() {
+    use segment_builder::domain::{EvalContext, MemoryDataset, Status};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    let ws = Workspace::open(&path).expect("open");
+    let mut dataset = MemoryDataset::new(ws.schema().clone());
+    for def in &ws.schema().types {
+        for record in ws.all_records(&def.name).expect("records") {
+            dataset.insert(&def.name, record);
+        }
+    }
+    for team in ws.teams().expect("teams") {
+        dataset.set_team(team.id, team.members);
+    }
+    let time_zone = jiff::tz::TimeZone::get(ws.time_zone()).expect("zone");
+    let segments = ws.segments(&lead()).expect("segments");
+    drop(ws);
+
+    let mut harness = open_app(&path);
+    // The third segment has active segments above it that claim some of its matches.
+    let chosen = &segments[2];
+    harness.get_by_role_and_label(Role::Button, &chosen.name).click();
+    run_until(&mut harness, "the preview", |app| {
+        let preview = &app.state().preview;
+        preview.segment == Some(chosen.id) && matches!(preview.result, segment_builder::app::Loadable::Ready(_))
+    });
+
+    let ctx = EvalContext::new(jiff::Timestamp::now(), time_zone);
+    let matching = dataset.matching(&ctx, &lead(), &chosen.conditions);
+    let higher: Vec<_> = segments
+        .iter()
+        .filter(|s| s.priority < chosen.priority && s.status == Status::Active)
+        .map(|s| dataset.matching(&ctx, &lead(), &s.conditions))
+        .collect();
+    let claimed = matching.iter().filter(|id| higher.iter().any(|h| h.contains(id))).count();
+    assert!(!matching.is_empty() && claimed > 0, "the case exercises both counts");
+
+    let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+    assert_eq!(outcome.matches, matching.len());
+    assert_eq!(outcome.claimed_by_higher, claimed);
+    assert_eq!(outcome.would_join, matching.len() - claimed);
+    assert!(outcome.first.iter().all(|(id, _)| matching.contains(id)), "listed records match");
+    assert!(harness.get_all_by_label(&thousands(matching.len() as u64)).next().is_some(), "the count is on screen");
+}

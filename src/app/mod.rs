@@ -14,18 +14,23 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 
 pub use command::Command;
-pub use state::{AppState, DetailTab, Dialog, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen};
+pub use state::{
+    AppState, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
+};
 use state::{FieldForm, RecordEditor, RecordTypeForm, WorkspaceView};
 
 use crate::domain::format::{format_value, parse_value};
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::domain::{FieldKind, Group, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
 use crate::store::{SortDirection, StoreError, Workspace};
+use crate::worker::engine::{EngineRequest, EngineResponse, EngineWorker};
 use crate::worker::jobs::{Job, Poll, Reporter};
 use crate::worker::records::{RecordsWorker, Request, Response};
 use crate::worker::{NoWaker, Waker};
 
 /// How many fetched rows the Records screen keeps before it starts over.
 const ROW_CACHE_LIMIT: usize = 20_000;
+/// How many of a segment's newest matching records the preview lists.
+const PREVIEW_ROWS: usize = 50;
 /// How many recent workspaces the File menu lists.
 const RECENT_LIMIT: usize = 8;
 
@@ -55,6 +60,8 @@ pub struct App {
     open_job: Option<OpenJob>,
     records_worker: Option<RecordsWorker>,
     records_generation: u64,
+    engine_worker: Option<EngineWorker>,
+    preview_generation: u64,
     rows_requested: HashSet<RecordId>,
     next_notice_id: u64,
     quit_requested: bool,
@@ -70,6 +77,8 @@ impl App {
             open_job: None,
             records_worker: None,
             records_generation: 0,
+            engine_worker: None,
+            preview_generation: 0,
             rows_requested: HashSet::new(),
             next_notice_id: 0,
             quit_requested: false,
@@ -87,7 +96,10 @@ impl App {
 
     /// True while a workspace is being opened or generated.
     pub fn is_busy(&self) -> bool {
-        self.open_job.is_some() || self.state.records.ids.is_pending() && self.records_worker.is_some()
+        self.open_job.is_some()
+            || self.state.records.ids.is_pending() && self.records_worker.is_some()
+            || matches!(self.state.engine, EngineStatus::Loading { .. })
+            || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -174,7 +186,10 @@ impl App {
                 }
             }
             Command::SelectRecordType(name) => self.select_record_type(name),
-            Command::SelectSegment(id) => self.state.selected_segment = Some(id),
+            Command::SelectSegment(id) => {
+                self.state.selected_segment = Some(id);
+                self.request_preview();
+            }
             Command::ShowDetailTab(tab) => self.state.detail_tab = tab,
             Command::SetSegmentSearch(text) => self.state.segment_search = text,
 
@@ -284,12 +299,103 @@ impl App {
         for response in responses {
             self.take_records_response(response);
         }
+        let mut engine_responses = Vec::new();
+        if let Some(worker) = &self.engine_worker {
+            if let Some(progress) = worker.progress() {
+                self.state.engine = EngineStatus::Loading { fraction: progress.fraction, message: progress.message };
+            }
+            while let Some(response) = worker.try_recv() {
+                engine_responses.push(response);
+            }
+        }
+        for response in engine_responses {
+            self.take_engine_response(response);
+        }
+    }
+
+    fn take_engine_response(&mut self, response: EngineResponse) {
+        match response {
+            EngineResponse::Ready { records, heap_bytes, elapsed_ms } => {
+                self.state.engine = EngineStatus::Ready { records, heap_bytes, elapsed_ms };
+                self.request_preview();
+            }
+            EngineResponse::Failed(error) => {
+                self.notify(NoticeLevel::Error, format!("Could not load the records for previews: {error}"));
+                self.state.engine = EngineStatus::Failed(error);
+            }
+            EngineResponse::Preview { generation, result } if generation == self.preview_generation => match result {
+                Ok(outcome) => self.state.preview.result = Loadable::Ready(outcome),
+                Err(error) => self.state.preview.result.fail(error),
+            },
+            EngineResponse::Preview { .. } => {}
+        }
+    }
+
+    /// Asks the engine for the preview of the selected segment: its matches, what the active
+    /// segments above it claim, and its newest matching records.
+    fn request_preview(&mut self) {
+        let Some(segment) = self.state.selected_segment().cloned() else {
+            self.state.preview = Default::default();
+            return;
+        };
+        if self.state.preview.segment != Some(segment.id) {
+            // Another segment's figures must not show under this one, even dimmed.
+            self.state.preview.result = Loadable::default();
+        }
+        self.state.preview.segment = Some(segment.id);
+        let Some(worker) = &self.engine_worker else { return };
+        if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
+            return;
+        }
+        let higher: Vec<Group> = self
+            .state
+            .view
+            .as_ref()
+            .map(|view| view.segments_of(&segment.record_type))
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s.priority < segment.priority && s.status == crate::domain::Status::Active)
+            .map(|s| s.conditions.clone())
+            .collect();
+        self.preview_generation += 1;
+        self.state.preview.result.start_over();
+        let request = EngineRequest::Preview {
+            generation: self.preview_generation,
+            record_type: segment.record_type.clone(),
+            conditions: segment.conditions.clone(),
+            higher,
+            now: jiff::Timestamp::now(),
+            limit: PREVIEW_ROWS,
+        };
+        if !worker.send(request) {
+            self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
+        }
+    }
+
+    /// Tells the engine about a changed or deleted record and refreshes the preview.
+    fn record_changed(&mut self, record_type: &RecordTypeName, change: RecordChange) {
+        if let Some(worker) = &self.engine_worker {
+            let request = match change {
+                RecordChange::Saved(record) => EngineRequest::Upsert { record_type: record_type.clone(), record },
+                RecordChange::Deleted(id) => EngineRequest::Remove { record_type: record_type.clone(), id },
+            };
+            if !worker.send(request) {
+                self.notify(
+                    NoticeLevel::Error,
+                    "The preview engine missed a change; reopen the workspace to refresh it",
+                );
+            }
+        }
+        self.request_preview();
     }
 
     fn install(&mut self, opened: Opened) {
         let Opened { workspace, view } = opened;
         let path = view.path.clone();
         self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
+        self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
+        self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
+        self.state.preview = Default::default();
         self.workspace = Some(workspace);
         let first_type = view.schema.types.first().map(|t| t.name.clone());
         let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
@@ -300,6 +406,7 @@ impl App {
         self.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
+        self.request_preview();
         self.state.recent.retain(|p| p != &path);
         self.state.recent.insert(0, path);
         self.state.recent.truncate(RECENT_LIMIT);
@@ -354,6 +461,7 @@ impl App {
         self.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
+        self.request_preview();
     }
 
     fn select_first_segment(&mut self) {
@@ -503,12 +611,17 @@ impl App {
         let Some(workspace) = &mut self.workspace else { return };
         let record_type = editor.record_type.clone();
         let result = match editor.id {
-            Some(id) => workspace.update_record(&record_type, &Record { id, values }).map(|()| (id, false)),
-            None => workspace.insert_record(&record_type, values).map(|id| (id, true)),
+            Some(id) => {
+                let record = Record { id, values };
+                workspace.update_record(&record_type, &record).map(|()| (record, false))
+            }
+            None => workspace.insert_record(&record_type, values.clone()).map(|id| (Record { id, values }, true)),
         };
         match result {
-            Ok((id, created)) => {
+            Ok((record, created)) => {
+                let id = record.id;
                 let label = def.label.clone();
+                self.record_changed(&record_type, RecordChange::Saved(record));
                 self.state.records.editor = None;
                 self.state.records.rows.remove(&id);
                 self.rows_requested.remove(&id);
@@ -542,6 +655,7 @@ impl App {
                     *count = count.saturating_sub(1);
                 }
                 self.state.records.rows.remove(&id);
+                self.record_changed(record_type, RecordChange::Deleted(id));
                 if self.state.records.selected == Some(id) {
                     self.state.records.selected = None;
                 }
@@ -612,8 +726,12 @@ impl App {
                 view.record_counts.entry(def.name.clone()).or_default();
             }
             view.schema = schema;
-            // The reader has its own connection and schema: start a fresh one.
-            self.records_worker = Some(RecordsWorker::start(view.path.clone(), self.waker()));
+        }
+        if let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) {
+            // The readers have their own connections and schema: start fresh ones.
+            self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
+            self.engine_worker = Some(EngineWorker::start(path, self.waker()));
+            self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         }
         self.state.records.rows.clear();
         self.state.records.editor = None;
@@ -670,6 +788,11 @@ pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> Stri
 
 fn describe_store_error(error: &StoreError) -> String {
     error.to_string()
+}
+
+enum RecordChange {
+    Saved(Record),
+    Deleted(RecordId),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

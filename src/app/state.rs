@@ -11,6 +11,7 @@ use crate::domain::{
     Sequence, SequenceId, Team,
 };
 use crate::store::RecordQuery;
+use crate::worker::engine::PreviewOutcome;
 
 /// The main screens, picked in the top bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -249,6 +250,31 @@ pub struct JobStatus {
     pub message: String,
 }
 
+/// Where the in-memory engine of the open workspace stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum EngineStatus {
+    #[default]
+    Off,
+    Loading {
+        fraction: Option<f32>,
+        message: String,
+    },
+    Ready {
+        records: usize,
+        heap_bytes: usize,
+        elapsed_ms: f64,
+    },
+    Failed(String),
+}
+
+/// The preview of the selected segment.
+#[derive(Clone, Debug, Default)]
+pub struct PreviewState {
+    /// The segment the newest request was for.
+    pub segment: Option<SegmentId>,
+    pub result: Loadable<PreviewOutcome>,
+}
+
 #[derive(Debug, Default)]
 pub struct AppState {
     pub view: Option<WorkspaceView>,
@@ -258,6 +284,8 @@ pub struct AppState {
     pub detail_tab: DetailTab,
     pub segment_search: String,
     pub records: RecordsState,
+    pub engine: EngineStatus,
+    pub preview: PreviewState,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

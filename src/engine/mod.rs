@@ -1,4 +1,30 @@
-//! Fast evaluation: compiled conditions over columnar snapshots, condition → SQL with bound
-//! parameters, priority resolution, assignment distribution. No egui, no UI state.
+//! Fast evaluation: condition trees compiled against columnar snapshots of the records
+//! ([`snapshot`], [`fast`]), evaluated into bitsets ([`bitset`]), and the priority
+//! resolution the live preview and membership use ([`priority`]).
 //!
-//! Filled by the condition-engine work (issue 3); the module exists so the layering is set.
+//! The meaning of a tree is the reference evaluator's (`domain::eval`); a property test
+//! (tests/fast_engine.rs) checks both give the same records. No egui, no rusqlite: the
+//! store feeds snapshots with records, the worker runs previews off the UI thread.
+
+pub mod bitset;
+pub mod fast;
+pub mod priority;
+pub mod snapshot;
+
+pub use bitset::Bitset;
+pub use fast::{Compiled, compile};
+pub use priority::{
+    NO_SEGMENT, PreviewResult, SortKey, claims, first_matching, preview, preview_against, union, winners,
+};
+pub use snapshot::{Snapshot, TypeSnapshot};
+
+use crate::domain::RecordTypeName;
+
+/// Why the engine cannot do what was asked.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("the workspace has no record type \"{0}\"")]
+    UnknownType(RecordTypeName),
+    #[error("the records were loaded for the time zone {snapshot}, not {context}")]
+    TimeZoneMismatch { snapshot: String, context: String },
+}

@@ -1,0 +1,887 @@
+//! Columnar snapshots of a workspace's records, the input of the fast evaluator.
+//!
+//! One [`TypeSnapshot`] per record type, one column per field, one row per record:
+//! - text and choice: codes into a dictionary of distinct values, kept both as typed (for
+//!   patterns) and folded with [`fold`] in one `\0`-separated arena, so text operators are
+//!   evaluated once per distinct value with `memchr::memmem`;
+//! - numbers: `f64` (NaN when empty or not a number, so every comparison is false there)
+//!   with an empty bitmap;
+//! - dates and date-times: the calendar day (in the snapshot's time zone) as a day number,
+//!   plus the instant in nanoseconds for date-time values, with an empty bitmap;
+//! - yes/no: yes, no and empty bitmaps;
+//! - lookups: the row of the target record in the target type's snapshot;
+//! - owners: codes into a table of sellers.
+//!
+//! Codes 0 and 1 of a coded column mean "empty" and "a value of the wrong kind"; both
+//! stand for values the reference evaluator treats alike (no positive operator holds, only
+//! an empty value is empty).
+//!
+//! Rows are never reused: an update overwrites its row in place, a removal clears the row
+//! (every column empty) and marks it dead, so lookups pointing at it read empty values, as
+//! they do in the reference evaluator for a missing record. A lookup to an id the target
+//! type does not have gets a dead, empty "placeholder" row that the record fills if it is
+//! added later.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rayon::prelude::*;
+
+use super::EngineError;
+use super::bitset::Bitset;
+use crate::domain::eval::fold;
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, Value};
+
+/// Code of an empty value in a coded column.
+pub(crate) const CODE_EMPTY: u32 = 0;
+/// Code of a value of the wrong kind for the field (a number in a text field…).
+pub(crate) const CODE_INVALID: u32 = 1;
+/// Code of the first dictionary entry.
+pub(crate) const CODE_FIRST: u32 = 2;
+
+/// Lookup row of an empty lookup.
+pub(crate) const LINK_EMPTY: u32 = u32::MAX;
+/// Lookup row of a value that is not a lookup.
+pub(crate) const LINK_INVALID: u32 = u32::MAX - 1;
+
+/// Day number of an empty (or not a date) value; below every real day.
+pub(crate) const DAY_NONE: i32 = i32::MIN;
+/// The lowest day number a range may start at (above [`DAY_NONE`]).
+pub(crate) const DAY_LOWEST: i32 = i32::MIN + 1;
+/// Instant of a value without one (a date, an empty value).
+pub(crate) const INSTANT_NONE: i64 = i64::MIN;
+/// The lowest stored instant (above [`INSTANT_NONE`]).
+pub(crate) const INSTANT_LOWEST: i64 = i64::MIN + 1;
+
+static NEXT_SNAPSHOT: AtomicU64 = AtomicU64::new(1);
+
+/// Days since 1970-01-01 (proleptic Gregorian), ordered like the dates.
+pub(crate) fn day_number(date: Date) -> i32 {
+    let month = i32::from(date.month());
+    let year = i32::from(date.year()) - i32::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + i32::from(date.day()) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Nanoseconds since the Unix epoch, saturated to the stored range (years 1678 to 2262
+/// are exact; instants beyond compare equal to the ends of that range).
+pub(crate) fn instant_number(instant: Timestamp) -> i64 {
+    let ns = instant.as_nanosecond();
+    i64::try_from(ns).unwrap_or(if ns < 0 { INSTANT_LOWEST } else { i64::MAX }).max(INSTANT_LOWEST)
+}
+
+/// Codes of a coded column, as narrow as the dictionary allows.
+#[derive(Clone, Debug)]
+pub(crate) enum Codes {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Codes {
+    fn with_len(len: usize) -> Self {
+        Codes::U8(vec![0; len])
+    }
+
+    pub(crate) fn get(&self, row: usize) -> u32 {
+        match self {
+            Codes::U8(v) => u32::from(v[row]),
+            Codes::U16(v) => u32::from(v[row]),
+            Codes::U32(v) => v[row],
+        }
+    }
+
+    fn set(&mut self, row: usize, code: u32) {
+        self.widen_for(code);
+        match self {
+            Codes::U8(v) => v[row] = code as u8,
+            Codes::U16(v) => v[row] = code as u16,
+            Codes::U32(v) => v[row] = code,
+        }
+    }
+
+    fn push_empty(&mut self) {
+        match self {
+            Codes::U8(v) => v.push(0),
+            Codes::U16(v) => v.push(0),
+            Codes::U32(v) => v.push(0),
+        }
+    }
+
+    fn widen_for(&mut self, code: u32) {
+        match self {
+            Codes::U8(v) if code > u32::from(u8::MAX) => {
+                *self = if code > u32::from(u16::MAX) {
+                    Codes::U32(v.iter().map(|&c| u32::from(c)).collect())
+                } else {
+                    Codes::U16(v.iter().map(|&c| u16::from(c)).collect())
+                };
+            }
+            Codes::U16(v) if code > u32::from(u16::MAX) => {
+                *self = Codes::U32(v.iter().map(|&c| u32::from(c)).collect());
+            }
+            _ => {}
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Codes::U8(v) => v.capacity(),
+            Codes::U16(v) => v.capacity() * 2,
+            Codes::U32(v) => v.capacity() * 4,
+        }
+    }
+}
+
+/// The distinct texts of a column: folded in one arena (`\0` before and after every entry)
+/// for substring search, typed ones kept where they differ from the folded form.
+#[derive(Clone, Debug)]
+pub(crate) struct Dictionary {
+    /// `\0 e0 \0 e1 \0 … \0`: the folded entries.
+    folded: Vec<u8>,
+    /// Where entry `i` starts in `folded` (just after its leading `\0`).
+    starts: Vec<u32>,
+    /// Entries as typed, each preceded by its length (4 bytes, little endian); only the
+    /// ones that differ from their folded form.
+    typed: Vec<u8>,
+    /// Where entry `i`'s length prefix starts in `typed`, or `u32::MAX` when the entry is
+    /// its own folded form.
+    typed_at: Vec<u32>,
+    /// Whether some folded entry contains `\0` (then the arena cannot be searched whole).
+    has_nul: bool,
+    /// Open addressing over the typed texts: entry index + 1, 0 for a free slot.
+    slots: Vec<u32>,
+}
+
+impl Default for Dictionary {
+    fn default() -> Self {
+        Self {
+            folded: vec![0],
+            starts: Vec::new(),
+            typed: Vec::new(),
+            typed_at: Vec::new(),
+            has_nul: false,
+            slots: Vec::new(),
+        }
+    }
+}
+
+fn hash_text(text: &[u8]) -> u64 {
+    // FxHash over 8-byte words: fast and good enough for interning.
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = text.len() as u64;
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    for &byte in chunks.remainder() {
+        hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    }
+    hash
+}
+
+impl Dictionary {
+    pub(crate) fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub(crate) fn folded_arena(&self) -> &[u8] {
+        &self.folded
+    }
+
+    pub(crate) fn starts(&self) -> &[u32] {
+        &self.starts
+    }
+
+    pub(crate) fn has_nul(&self) -> bool {
+        self.has_nul
+    }
+
+    /// The folded form of entry `i`.
+    pub(crate) fn folded(&self, i: usize) -> &str {
+        let start = self.starts[i] as usize;
+        let end = self.starts.get(i + 1).map_or(self.folded.len(), |&next| next as usize) - 1;
+        // Entries are pushed as whole `str`s.
+        std::str::from_utf8(&self.folded[start..end]).unwrap_or_default()
+    }
+
+    /// Entry `i` as typed.
+    pub(crate) fn typed(&self, i: usize) -> &str {
+        let at = self.typed_at[i];
+        if at == u32::MAX {
+            return self.folded(i);
+        }
+        let at = at as usize;
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&self.typed[at..at + 4]);
+        let len = u32::from_le_bytes(len) as usize;
+        std::str::from_utf8(&self.typed[at + 4..at + 4 + len]).unwrap_or_default()
+    }
+
+    /// The entry of `text`, added if new.
+    fn intern(&mut self, text: &str) -> u32 {
+        if self.slots.len() < (self.len() + 1) * 2 {
+            self.rehash((self.len() + 1) * 4);
+        }
+        let mask = self.slots.len() - 1;
+        let mut slot = hash_text(text.as_bytes()) as usize & mask;
+        loop {
+            match self.slots[slot] {
+                0 => break,
+                entry if self.typed(entry as usize - 1) == text => return entry - 1,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+        let entry = self.len() as u32;
+        self.slots[slot] = entry + 1;
+        let folded = fold(text);
+        self.has_nul |= folded.contains('\0');
+        self.starts.push(self.folded.len() as u32);
+        self.folded.extend_from_slice(folded.as_bytes());
+        self.folded.push(0);
+        if folded == text {
+            self.typed_at.push(u32::MAX);
+        } else {
+            self.typed_at.push(self.typed.len() as u32);
+            self.typed.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            self.typed.extend_from_slice(text.as_bytes());
+        }
+        entry
+    }
+
+    fn rehash(&mut self, capacity: usize) {
+        let capacity = capacity.next_power_of_two();
+        let mask = capacity - 1;
+        let mut slots = vec![0u32; capacity];
+        for entry in 0..self.len() {
+            let mut slot = hash_text(self.typed(entry).as_bytes()) as usize & mask;
+            while slots[slot] != 0 {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = entry as u32 + 1;
+        }
+        self.slots = slots;
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.folded.capacity()
+            + self.starts.capacity() * 4
+            + self.typed.capacity()
+            + self.typed_at.capacity() * 4
+            + self.slots.capacity() * 4
+    }
+}
+
+/// A text or choice column.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TextColumn {
+    pub(crate) dictionary: Dictionary,
+    pub(crate) codes: Codes,
+}
+
+impl Default for Codes {
+    fn default() -> Self {
+        Codes::U8(Vec::new())
+    }
+}
+
+/// An owner column: codes into the sellers seen.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OwnerColumn {
+    pub(crate) sellers: Vec<SellerId>,
+    index: HashMap<SellerId, u32>,
+    pub(crate) codes: Codes,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NumberColumn {
+    /// NaN where empty or not a number.
+    pub(crate) values: Vec<f64>,
+    pub(crate) empty: Bitset,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TemporalColumn {
+    /// Calendar day numbers ([`day_number`]); [`DAY_NONE`] where empty or not a date.
+    pub(crate) days: Vec<i32>,
+    /// Instants ([`instant_number`]) of date-time values, [`INSTANT_NONE`] for others;
+    /// absent while the column holds no date-time value.
+    pub(crate) instants: Option<Vec<i64>>,
+    pub(crate) empty: Bitset,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct YesNoColumn {
+    pub(crate) yes: Bitset,
+    pub(crate) no: Bitset,
+    pub(crate) empty: Bitset,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LookupColumn {
+    /// The type the lookup points at (its index in the snapshot), if the schema knows it.
+    pub(crate) target: Option<usize>,
+    /// Row in the target type, or [`LINK_EMPTY`] / [`LINK_INVALID`].
+    pub(crate) rows: Vec<u32>,
+    /// The ids held when the target type is unknown (rows are then [`LINK_INVALID`]): "is"
+    /// still compares them.
+    pub(crate) untargeted: HashMap<usize, RecordId>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Column {
+    Text(TextColumn),
+    Number(NumberColumn),
+    Temporal(TemporalColumn),
+    YesNo(YesNoColumn),
+    Lookup(LookupColumn),
+    Owner(OwnerColumn),
+}
+
+impl Column {
+    fn new(kind: FieldKind, target: Option<usize>, len: usize) -> Self {
+        match kind {
+            FieldKind::Text | FieldKind::Choice => {
+                Column::Text(TextColumn { dictionary: Dictionary::default(), codes: Codes::with_len(len) })
+            }
+            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => {
+                Column::Number(NumberColumn { values: vec![f64::NAN; len], empty: Bitset::full(len) })
+            }
+            FieldKind::Date | FieldKind::DateTime => {
+                Column::Temporal(TemporalColumn { days: vec![DAY_NONE; len], instants: None, empty: Bitset::full(len) })
+            }
+            FieldKind::YesNo => {
+                Column::YesNo(YesNoColumn { yes: Bitset::empty(len), no: Bitset::empty(len), empty: Bitset::full(len) })
+            }
+            FieldKind::Lookup => {
+                Column::Lookup(LookupColumn { target, rows: vec![LINK_EMPTY; len], untargeted: HashMap::new() })
+            }
+            FieldKind::Owner => Column::Owner(OwnerColumn { codes: Codes::with_len(len), ..OwnerColumn::default() }),
+        }
+    }
+
+    fn push_empty(&mut self) {
+        match self {
+            Column::Text(c) => c.codes.push_empty(),
+            Column::Owner(c) => c.codes.push_empty(),
+            Column::Number(c) => {
+                c.values.push(f64::NAN);
+                c.empty.resize(c.values.len());
+                c.empty.insert(c.values.len() - 1);
+            }
+            Column::Temporal(c) => {
+                c.days.push(DAY_NONE);
+                if let Some(instants) = &mut c.instants {
+                    instants.push(INSTANT_NONE);
+                }
+                c.empty.resize(c.days.len());
+                c.empty.insert(c.days.len() - 1);
+            }
+            Column::YesNo(c) => {
+                let len = c.empty.len() + 1;
+                c.yes.resize(len);
+                c.no.resize(len);
+                c.empty.resize(len);
+                c.empty.insert(len - 1);
+            }
+            Column::Lookup(c) => c.rows.push(LINK_EMPTY),
+        }
+    }
+
+    /// Stores `value` at `row`. Lookups are stored by [`Snapshot`], which resolves rows.
+    fn set(&mut self, row: usize, value: &Value, zone: &TimeZone) {
+        match self {
+            Column::Text(c) => {
+                let code = match value {
+                    Value::Empty => CODE_EMPTY,
+                    Value::Text(text) | Value::Choice(text) => c.dictionary.intern(text) + CODE_FIRST,
+                    _ => CODE_INVALID,
+                };
+                c.codes.set(row, code);
+            }
+            Column::Owner(c) => {
+                let code = match value {
+                    Value::Empty => CODE_EMPTY,
+                    Value::Owner(seller) => {
+                        let next = c.sellers.len() as u32;
+                        let entry = *c.index.entry(*seller).or_insert(next);
+                        if entry == next {
+                            c.sellers.push(*seller);
+                        }
+                        entry + CODE_FIRST
+                    }
+                    _ => CODE_INVALID,
+                };
+                c.codes.set(row, code);
+            }
+            Column::Number(c) => {
+                c.values[row] = value.as_f64().unwrap_or(f64::NAN);
+                set_bit(&mut c.empty, row, value.is_empty());
+            }
+            Column::Temporal(c) => {
+                let (day, instant) = match value {
+                    Value::Date(day) => (day_number(*day), INSTANT_NONE),
+                    Value::DateTime(instant) => {
+                        (day_number(zone.to_datetime(*instant).date()), instant_number(*instant))
+                    }
+                    _ => (DAY_NONE, INSTANT_NONE),
+                };
+                c.days[row] = day;
+                if instant != INSTANT_NONE || c.instants.is_some() {
+                    let len = c.days.len();
+                    c.instants.get_or_insert_with(|| vec![INSTANT_NONE; len])[row] = instant;
+                }
+                set_bit(&mut c.empty, row, value.is_empty());
+            }
+            Column::YesNo(c) => {
+                set_bit(&mut c.yes, row, *value == Value::YesNo(true));
+                set_bit(&mut c.no, row, *value == Value::YesNo(false));
+                set_bit(&mut c.empty, row, value.is_empty());
+            }
+            Column::Lookup(c) => {
+                // A lookup's row is stored by `Snapshot::store_link` once targets have rows.
+                c.rows[row] = if value.is_empty() { LINK_EMPTY } else { LINK_INVALID };
+                if c.target.is_none() {
+                    match value {
+                        Value::Lookup(id) => c.untargeted.insert(row, *id),
+                        _ => c.untargeted.remove(&row),
+                    };
+                }
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Column::Text(c) => c.dictionary.heap_bytes() + c.codes.heap_bytes(),
+            Column::Owner(c) => c.codes.heap_bytes() + c.sellers.capacity() * 8 + c.index.capacity() * (8 + 4 + 1),
+            Column::Number(c) => c.values.capacity() * 8 + c.empty.heap_bytes(),
+            Column::Temporal(c) => {
+                c.days.capacity() * 4 + c.instants.as_ref().map_or(0, |i| i.capacity() * 8) + c.empty.heap_bytes()
+            }
+            Column::YesNo(c) => c.yes.heap_bytes() + c.no.heap_bytes() + c.empty.heap_bytes(),
+            Column::Lookup(c) => c.rows.capacity() * 4 + c.untargeted.capacity() * 17,
+        }
+    }
+}
+
+fn set_bit(set: &mut Bitset, row: usize, on: bool) {
+    if on { set.insert(row) } else { set.remove(row) }
+}
+
+/// Finds the row of a record id: binary search over the ids appended in ascending order,
+/// a map for the rest.
+#[derive(Clone, Debug, Default)]
+struct RowIndex {
+    ids: Vec<RecordId>,
+    sorted_len: usize,
+    others: HashMap<RecordId, u32>,
+}
+
+impl RowIndex {
+    fn find(&self, id: RecordId) -> Option<usize> {
+        match self.ids[..self.sorted_len].binary_search(&id) {
+            Ok(row) => Some(row),
+            Err(_) => self.others.get(&id).map(|&row| row as usize),
+        }
+    }
+
+    /// Appends a row for an id not in the index.
+    fn add(&mut self, id: RecordId) -> usize {
+        let row = self.ids.len();
+        if self.sorted_len == row && self.ids.last().is_none_or(|last| *last < id) {
+            self.sorted_len += 1;
+        } else {
+            self.others.insert(id, row as u32);
+        }
+        self.ids.push(id);
+        row
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.ids.capacity() * 8 + self.others.capacity() * (8 + 4 + 1)
+    }
+}
+
+/// Sort orders computed on demand: (field index, descending) → rows in that order.
+type SortCache = Mutex<HashMap<(Option<usize>, bool), Arc<Vec<u32>>>>;
+
+/// The records of one type, by column.
+#[derive(Debug)]
+pub struct TypeSnapshot {
+    name: RecordTypeName,
+    index: RowIndex,
+    live: Bitset,
+    pub(crate) columns: Vec<Column>,
+    sort_cache: SortCache,
+}
+
+impl TypeSnapshot {
+    pub fn name(&self) -> &RecordTypeName {
+        &self.name
+    }
+
+    /// Rows, live or not (a bitset over this type has this length).
+    pub fn rows(&self) -> usize {
+        self.index.ids.len()
+    }
+
+    /// The rows of records that exist (not removed, not placeholders).
+    pub fn live(&self) -> &Bitset {
+        &self.live
+    }
+
+    pub fn live_count(&self) -> usize {
+        self.live.count()
+    }
+
+    pub fn id_of(&self, row: usize) -> Option<RecordId> {
+        self.index.ids.get(row).copied()
+    }
+
+    /// The row of a record id (live or not).
+    pub fn row_of(&self, id: RecordId) -> Option<usize> {
+        self.index.find(id)
+    }
+
+    /// The record ids of the set rows of `rows`, in row order.
+    pub fn ids_of(&self, rows: &Bitset) -> Vec<RecordId> {
+        rows.ones().filter_map(|row| self.id_of(row)).collect()
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        let sorts: usize = self
+            .sort_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|order| order.capacity() * 4)
+            .sum();
+        self.index.heap_bytes()
+            + self.live.heap_bytes()
+            + self.columns.iter().map(Column::heap_bytes).sum::<usize>()
+            + sorts
+    }
+
+    /// The rows ordered by column `field` (`None`: by row), empty values last in either
+    /// direction, ties by row. Computed once per (field, direction) and kept until the
+    /// snapshot changes.
+    pub(crate) fn sorted_rows(&self, field: Option<usize>, descending: bool) -> Arc<Vec<u32>> {
+        let key = (field, descending);
+        if let Some(order) = self.sort_cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
+            return order.clone();
+        }
+        let order = Arc::new(self.compute_order(field, descending));
+        self.sort_cache.lock().unwrap_or_else(PoisonError::into_inner).insert(key, order.clone());
+        order
+    }
+
+    fn compute_order(&self, field: Option<usize>, descending: bool) -> Vec<u32> {
+        let rows = self.rows();
+        let Some(column) = field.and_then(|f| self.columns.get(f)) else {
+            let mut order: Vec<u32> = (0..rows as u32).collect();
+            if descending {
+                order.reverse();
+            }
+            return order;
+        };
+        // Sort keys: `None` for an empty value, else an order-preserving u64.
+        let flip_i64 = |x: i64| (x as u64) ^ (1 << 63);
+        let keys: Vec<Option<u64>> = match column {
+            Column::Text(c) => {
+                let mut entries: Vec<u32> = (0..c.dictionary.len() as u32).collect();
+                entries.par_sort_by(|&a, &b| {
+                    let (a, b) = (a as usize, b as usize);
+                    c.dictionary
+                        .folded(a)
+                        .cmp(c.dictionary.folded(b))
+                        .then(c.dictionary.typed(a).cmp(c.dictionary.typed(b)))
+                });
+                let mut rank = vec![0u64; entries.len()];
+                for (position, &entry) in entries.iter().enumerate() {
+                    rank[entry as usize] = position as u64;
+                }
+                (0..rows)
+                    .map(|row| {
+                        let code = c.codes.get(row);
+                        (code >= CODE_FIRST).then(|| rank[(code - CODE_FIRST) as usize])
+                    })
+                    .collect()
+            }
+            Column::Owner(c) => (0..rows)
+                .map(|row| {
+                    let code = c.codes.get(row);
+                    (code >= CODE_FIRST).then(|| flip_i64(c.sellers[(code - CODE_FIRST) as usize].0))
+                })
+                .collect(),
+            Column::Number(c) => c
+                .values
+                .iter()
+                .map(|&x| {
+                    (!x.is_nan()).then(|| {
+                        let bits = x.to_bits();
+                        if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+                    })
+                })
+                .collect(),
+            Column::Temporal(c) => (0..rows)
+                .map(|row| {
+                    let instant = c.instants.as_ref().map_or(INSTANT_NONE, |i| i[row]);
+                    if instant != INSTANT_NONE {
+                        Some(flip_i64(instant))
+                    } else if c.days[row] != DAY_NONE {
+                        Some(flip_i64(i64::from(c.days[row]).saturating_mul(86_400_000_000_000)))
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            Column::YesNo(c) => (0..rows)
+                .map(|row| {
+                    if c.yes.contains(row) {
+                        Some(1)
+                    } else if c.no.contains(row) {
+                        Some(0)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+            Column::Lookup(c) => {
+                let ids = |row: u32| (row < LINK_INVALID).then_some(row);
+                c.rows.iter().map(|&row| ids(row).map(u64::from)).collect()
+            }
+        };
+        let mut order: Vec<u32> = (0..rows as u32).collect();
+        order.par_sort_unstable_by_key(|&row| {
+            let key = keys[row as usize];
+            let value = key.map_or(0, |k| if descending { !k } else { k });
+            (key.is_none(), value, row)
+        });
+        order
+    }
+
+    fn push_row(&mut self, id: RecordId) -> usize {
+        let row = self.index.add(id);
+        self.live.resize(row + 1);
+        for column in &mut self.columns {
+            column.push_empty();
+        }
+        row
+    }
+
+    fn clear_row(&mut self, row: usize, zone: &TimeZone) {
+        for column in &mut self.columns {
+            column.set(row, &Value::Empty, zone);
+        }
+    }
+}
+
+/// Every record type of a workspace as columns, with team membership: what compiled
+/// condition trees are evaluated on.
+#[derive(Debug)]
+pub struct Snapshot {
+    uid: u64,
+    version: u64,
+    schema: Schema,
+    time_zone: TimeZone,
+    types: Vec<TypeSnapshot>,
+    teams: HashMap<TeamId, Vec<SellerId>>,
+}
+
+impl Snapshot {
+    /// Builds the columns of every type of `schema` from its records (types not in the
+    /// schema are ignored; a repeated id keeps its last record). Date-time values get their
+    /// calendar day in `time_zone`, which is the zone conditions are then compiled for.
+    pub fn build<'r, R>(
+        schema: &Schema,
+        time_zone: TimeZone,
+        records_by_type: impl IntoIterator<Item = (&'r RecordTypeName, R)>,
+        teams: impl IntoIterator<Item = (TeamId, Vec<SellerId>)>,
+    ) -> Self
+    where
+        R: IntoIterator<Item = &'r Record>,
+    {
+        let mut given: HashMap<&RecordTypeName, Vec<&Record>> = HashMap::new();
+        for (name, records) in records_by_type {
+            given.entry(name).or_default().extend(records);
+        }
+        let type_index = |name: &RecordTypeName| schema.types.iter().position(|t| &t.name == name);
+        let mut raw_links: Vec<Vec<(usize, Vec<Option<RecordId>>)>> = Vec::new();
+        let mut types = Vec::with_capacity(schema.types.len());
+        for def in &schema.types {
+            let records = given.remove(&def.name).unwrap_or_default();
+            let mut index = RowIndex::default();
+            let rows: Vec<usize> =
+                records.iter().map(|record| index.find(record.id).unwrap_or_else(|| index.add(record.id))).collect();
+            let len = index.ids.len();
+            let built: Vec<(Column, Option<Vec<Option<RecordId>>>)> = def
+                .fields
+                .par_iter()
+                .enumerate()
+                .map(|(f, field)| {
+                    let target = field.lookup_target.as_ref().and_then(type_index);
+                    let mut column = Column::new(field.kind, target, len);
+                    let mut links = (field.kind == FieldKind::Lookup).then(|| vec![None; len]);
+                    for (record, &row) in records.iter().zip(&rows) {
+                        let value = record.values.get(f).unwrap_or(&Value::Empty);
+                        column.set(row, value, &time_zone);
+                        if let Some(links) = &mut links {
+                            links[row] = match value {
+                                Value::Lookup(id) => Some(*id),
+                                _ => None,
+                            };
+                        }
+                    }
+                    (column, links)
+                })
+                .collect();
+            let mut columns = Vec::with_capacity(built.len());
+            let mut links = Vec::new();
+            for (f, (column, column_links)) in built.into_iter().enumerate() {
+                columns.push(column);
+                if let Some(column_links) = column_links {
+                    links.push((f, column_links));
+                }
+            }
+            raw_links.push(links);
+            types.push(TypeSnapshot {
+                name: def.name.clone(),
+                index,
+                live: Bitset::full(len),
+                columns,
+                sort_cache: SortCache::default(),
+            });
+        }
+        let mut snapshot = Snapshot {
+            uid: NEXT_SNAPSHOT.fetch_add(1, Ordering::Relaxed),
+            version: 0,
+            schema: schema.clone(),
+            time_zone,
+            types,
+            teams: teams.into_iter().collect(),
+        };
+        // Lookups become rows once every type has its rows (placeholders for missing ids).
+        for (t, links) in raw_links.into_iter().enumerate() {
+            for (f, ids) in links {
+                for (row, id) in ids.into_iter().enumerate() {
+                    if let Some(id) = id {
+                        snapshot.store_link(t, f, row, id);
+                    }
+                }
+            }
+        }
+        snapshot
+    }
+
+    /// Adds a record, or replaces the one with its id.
+    pub fn upsert(&mut self, ty: &RecordTypeName, record: &Record) -> Result<(), EngineError> {
+        let t = self.type_position(ty)?;
+        let row = match self.types[t].index.find(record.id) {
+            Some(row) => row,
+            None => self.types[t].push_row(record.id),
+        };
+        for f in 0..self.types[t].columns.len() {
+            let value = record.values.get(f).unwrap_or(&Value::Empty);
+            self.types[t].columns[f].set(row, value, &self.time_zone);
+            if let Value::Lookup(id) = value
+                && matches!(self.types[t].columns[f], Column::Lookup(_))
+            {
+                self.store_link(t, f, row, *id);
+            }
+        }
+        self.types[t].live.insert(row);
+        self.changed(t);
+        Ok(())
+    }
+
+    /// Removes a record: its row no longer matches and reads as empty through lookups.
+    /// Returns whether it was there.
+    pub fn remove(&mut self, ty: &RecordTypeName, id: RecordId) -> Result<bool, EngineError> {
+        let t = self.type_position(ty)?;
+        let Some(row) = self.types[t].index.find(id).filter(|&row| self.types[t].live.contains(row)) else {
+            return Ok(false);
+        };
+        let zone = self.time_zone.clone();
+        self.types[t].clear_row(row, &zone);
+        self.types[t].live.remove(row);
+        self.changed(t);
+        Ok(true)
+    }
+
+    /// Sets the members of a team (an empty list for a team without members).
+    pub fn set_team(&mut self, team: TeamId, members: Vec<SellerId>) {
+        self.teams.insert(team, members);
+        self.version += 1;
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn time_zone(&self) -> &TimeZone {
+        &self.time_zone
+    }
+
+    pub fn type_snapshot(&self, ty: &RecordTypeName) -> Option<&TypeSnapshot> {
+        self.types.iter().find(|t| &t.name == ty)
+    }
+
+    /// The members of a team; empty for an unknown team.
+    pub fn team_members(&self, team: TeamId) -> &[SellerId] {
+        self.teams.get(&team).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Total heap memory held by the columns, indexes and cached sort orders, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.types.iter().map(TypeSnapshot::heap_bytes).sum::<usize>()
+            + self.teams.values().map(|m| m.capacity() * 8 + 32).sum::<usize>()
+    }
+
+    /// Identifies this snapshot and its state: changes after every update.
+    pub(crate) fn stamp(&self) -> (u64, u64) {
+        (self.uid, self.version)
+    }
+
+    pub(crate) fn types(&self) -> &[TypeSnapshot] {
+        &self.types
+    }
+
+    pub(crate) fn type_position(&self, ty: &RecordTypeName) -> Result<usize, EngineError> {
+        self.types.iter().position(|t| &t.name == ty).ok_or_else(|| EngineError::UnknownType(ty.clone()))
+    }
+
+    /// Points lookup `f` of row `row` of type `t` at record `id` of the lookup's target,
+    /// adding a placeholder row there when the target has no such record.
+    fn store_link(&mut self, t: usize, f: usize, row: usize, id: RecordId) {
+        let Some(Column::Lookup(LookupColumn { target: Some(target), .. })) = self.types[t].columns.get(f) else {
+            return;
+        };
+        let target = *target;
+        let target_row = match self.types[target].index.find(id) {
+            Some(target_row) => target_row,
+            None => {
+                let target_row = self.types[target].push_row(id);
+                self.changed(target);
+                target_row
+            }
+        };
+        if let Some(Column::Lookup(column)) = self.types[t].columns.get_mut(f) {
+            column.rows[row] = target_row as u32;
+        }
+    }
+
+    fn changed(&mut self, t: usize) {
+        self.version += 1;
+        self.types[t].sort_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}

@@ -1,0 +1,236 @@
+//! The engine worker: keeps the columnar snapshot of the open workspace in memory, built
+//! in the background when the workspace opens and updated record by record as the user
+//! edits, and answers previews (how many records a segment matches, how many of those a
+//! higher-priority segment claims, the first ones newest first). Newest request wins.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::domain::{EvalContext, Group, Record, RecordId, RecordTypeName};
+use crate::engine::fast::{Compiled, compile};
+use crate::engine::priority::{SortKey, preview_against};
+use crate::engine::snapshot::Snapshot;
+use crate::store::Workspace;
+
+use super::Waker;
+use super::jobs::Progress;
+
+pub enum EngineRequest {
+    /// Preview `conditions` for `record_type` below the active segments `higher`.
+    Preview {
+        generation: u64,
+        record_type: RecordTypeName,
+        conditions: Group,
+        higher: Vec<Group>,
+        now: Timestamp,
+        limit: usize,
+    },
+    /// A record was created or changed.
+    Upsert { record_type: RecordTypeName, record: Record },
+    /// A record was deleted.
+    Remove { record_type: RecordTypeName, id: RecordId },
+}
+
+/// What a preview found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreviewOutcome {
+    pub matches: usize,
+    pub claimed_by_higher: usize,
+    pub would_join: usize,
+    /// The first matching records, newest first, with their titles.
+    pub first: Vec<(RecordId, String)>,
+    pub elapsed_ms: f64,
+}
+
+pub enum EngineResponse {
+    /// The snapshot is built: how many records, how much memory, how long it took.
+    Ready {
+        records: usize,
+        heap_bytes: usize,
+        elapsed_ms: f64,
+    },
+    Failed(String),
+    Preview {
+        generation: u64,
+        result: Result<PreviewOutcome, String>,
+    },
+}
+
+pub struct EngineWorker {
+    requests: Option<SyncSender<EngineRequest>>,
+    responses: Receiver<EngineResponse>,
+    progress: Arc<Mutex<Option<Progress>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EngineWorker {
+    /// Starts building the snapshot of the workspace at `path` through a reader connection.
+    pub fn start(path: PathBuf, waker: Arc<dyn Waker>) -> Self {
+        let (request_tx, request_rx) = sync_channel::<EngineRequest>(256);
+        let (response_tx, response_rx) = sync_channel::<EngineResponse>(16);
+        let progress = Arc::new(Mutex::new(Some(Progress { fraction: None, message: "Loading records".into() })));
+        let shared = progress.clone();
+        let thread = std::thread::Builder::new()
+            .name("engine".into())
+            .spawn(move || run(path, request_rx, response_tx, shared, waker))
+            .ok();
+        Self { requests: Some(request_tx), responses: response_rx, progress, thread }
+    }
+
+    /// Queues a request; false when the worker is gone or its queue is full.
+    pub fn send(&self, request: EngineRequest) -> bool {
+        self.requests.as_ref().is_some_and(|tx| tx.try_send(request).is_ok())
+    }
+
+    pub fn try_recv(&self) -> Option<EngineResponse> {
+        self.responses.try_recv().ok()
+    }
+
+    /// Progress of the initial load; `None` once it is done.
+    pub fn progress(&self) -> Option<Progress> {
+        self.progress.lock().ok().and_then(|p| p.clone())
+    }
+}
+
+impl Drop for EngineWorker {
+    fn drop(&mut self) {
+        self.requests = None;
+        while self.responses.try_recv().is_ok() {}
+        if let Some(thread) = self.thread.take() {
+            // A worker that panicked has nothing left to clean up.
+            let _joined = thread.join();
+        }
+    }
+}
+
+fn set_progress(shared: &Mutex<Option<Progress>>, waker: &dyn Waker, progress: Option<Progress>) {
+    if let Ok(mut slot) = shared.lock() {
+        *slot = progress;
+    }
+    waker.wake();
+}
+
+fn load(path: &PathBuf, shared: &Mutex<Option<Progress>>, waker: &dyn Waker) -> Result<(Workspace, Snapshot), String> {
+    let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
+    let schema = reader.schema().clone();
+    let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
+    let total: u64 = schema.types.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).sum::<u64>().max(1);
+    let mut loaded = 0u64;
+    let mut all = Vec::with_capacity(schema.types.len());
+    for def in &schema.types {
+        let message = format!("Loading {}", def.plural_label.to_lowercase());
+        set_progress(shared, waker, Some(Progress { fraction: Some(loaded as f32 / total as f32), message }));
+        let records = reader.all_records(&def.name).map_err(|e| e.to_string())?;
+        loaded += records.len() as u64;
+        all.push((def.name.clone(), records));
+    }
+    set_progress(shared, waker, Some(Progress { fraction: Some(1.0), message: "Indexing records".into() }));
+    let teams = reader.teams().map_err(|e| e.to_string())?.into_iter().map(|t| (t.id, t.members));
+    let snapshot = Snapshot::build(&schema, time_zone, all.iter().map(|(name, records)| (name, records.iter())), teams);
+    Ok((reader, snapshot))
+}
+
+fn run(
+    path: PathBuf,
+    requests: Receiver<EngineRequest>,
+    responses: SyncSender<EngineResponse>,
+    shared: Arc<Mutex<Option<Progress>>>,
+    waker: Arc<dyn Waker>,
+) {
+    let started = Instant::now();
+    let loaded = load(&path, &shared, waker.as_ref());
+    set_progress(&shared, waker.as_ref(), None);
+    let (reader, mut snapshot) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            // The app learns why; the worker has nothing to serve.
+            if responses.send(EngineResponse::Failed(error)).is_ok() {
+                waker.wake();
+            }
+            return;
+        }
+    };
+    let records =
+        snapshot.schema().types.iter().filter_map(|t| snapshot.type_snapshot(&t.name)).map(|t| t.live_count()).sum();
+    let ready = EngineResponse::Ready {
+        records,
+        heap_bytes: snapshot.heap_bytes(),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+    };
+    if responses.send(ready).is_err() {
+        return;
+    }
+    waker.wake();
+
+    while let Ok(first) = requests.recv() {
+        let mut batch = vec![first];
+        loop {
+            match requests.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        }
+        // Record changes all apply, in order; of the previews only the newest is answered.
+        let newest_preview = batch.iter().rposition(|r| matches!(r, EngineRequest::Preview { .. }));
+        let mut preview = None;
+        for (index, request) in batch.into_iter().enumerate() {
+            match request {
+                EngineRequest::Upsert { record_type, record } => {
+                    // A record the snapshot cannot take is left out of previews until reload.
+                    snapshot.upsert(&record_type, &record).ok();
+                }
+                EngineRequest::Remove { record_type, id } => {
+                    snapshot.remove(&record_type, id).ok();
+                }
+                request @ EngineRequest::Preview { .. } if Some(index) == newest_preview => preview = Some(request),
+                EngineRequest::Preview { .. } => {}
+            }
+        }
+        if let Some(EngineRequest::Preview { generation, record_type, conditions, higher, now, limit }) = preview {
+            let result = run_preview(&snapshot, &reader, &record_type, &conditions, &higher, now, limit);
+            if responses.send(EngineResponse::Preview { generation, result }).is_err() {
+                return;
+            }
+            waker.wake();
+        }
+    }
+}
+
+fn run_preview(
+    snapshot: &Snapshot,
+    reader: &Workspace,
+    record_type: &RecordTypeName,
+    conditions: &Group,
+    higher: &[Group],
+    now: Timestamp,
+    limit: usize,
+) -> Result<PreviewOutcome, String> {
+    let started = Instant::now();
+    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
+    let edited = compile(snapshot, record_type, conditions, &ctx).map_err(|e| e.to_string())?;
+    let higher: Vec<Compiled> = higher
+        .iter()
+        .map(|g| compile(snapshot, record_type, g, &ctx))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
+    let higher_refs: Vec<&Compiled> = higher.iter().collect();
+    let result = preview_against(snapshot, &edited, &higher_refs, &SortKey::newest_first(), limit);
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    let titles = reader.record_titles(record_type, &result.first).map_err(|e| e.to_string())?;
+    let first =
+        result.first.iter().map(|id| (*id, titles.get(id).cloned().unwrap_or_else(|| format!("#{id}")))).collect();
+    Ok(PreviewOutcome {
+        matches: result.matches,
+        claimed_by_higher: result.claimed_by_higher,
+        would_join: result.would_join,
+        first,
+        elapsed_ms,
+    })
+}
