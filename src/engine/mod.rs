@@ -1,4 +1,6 @@
 //! Fast evaluation: compiled conditions over columnar snapshots, condition → SQL with bound
 //! parameters, priority resolution, assignment distribution. No egui, no UI state.
 //!
-//! Filled by the condition-engine work (issue 3); the module exists so the layering is set.
+//! - `sql`: a condition tree as an SQL `WHERE` clause with bound parameters.
+
+pub mod sql;
