@@ -82,9 +82,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
 
-use crate::domain::condition::RelatedBlock;
 use crate::domain::condition::{
-    Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier,
+    Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier, RelatedBlock,
 };
 use crate::domain::eval::{EvalContext, HARD_DEPTH_LIMIT, calendar_range, compile_pattern, fold, resolve_path, shift};
 use crate::domain::schema::{FieldKind, RecordTypeDef, Schema};
@@ -450,7 +449,7 @@ impl<'a> Compiler<'a> {
         }
         let bounds = match kind {
             FieldKind::DateTime => self.instant_bounds(low, high),
-            _ => self.day_bounds(low, high),
+            _ => day_bounds(low, high),
         };
         match bounds {
             None => Pred::Never,
@@ -466,21 +465,6 @@ impl<'a> Compiler<'a> {
             tests.push(format!("{value} {sql_operator} {placeholder}"));
         }
         if tests.is_empty() { Pred::NotEmpty } else { Pred::Sql(tests.join(" AND ")) }
-    }
-
-    /// The bounds of a date column (`YYYY-MM-DD`, years 1–9999): `None` when nothing can
-    /// match, an inner `None` for an open end.
-    fn day_bounds(&self, low: Option<Date>, high: Option<Date>) -> Option<(Bound, Bound)> {
-        let lower = match low {
-            Some(day) if day.year() >= 1 => Some((">=", day_text(day))),
-            _ => None,
-        };
-        let upper = match high {
-            Some(day) if day.year() < 1 => return None,
-            Some(day) => Some(("<=", day_text(day))),
-            None => None,
-        };
-        Some((lower, upper))
     }
 
     /// The bounds of a date-time column for the days `[low, high]` in the workspace zone:
@@ -541,6 +525,21 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// The bounds of a date column (`YYYY-MM-DD`, years 1–9999): `None` when nothing can
+/// match, an inner `None` for an open end.
+fn day_bounds(low: Option<Date>, high: Option<Date>) -> Option<(Bound, Bound)> {
+    let lower = match low {
+        Some(day) if day.year() >= 1 => Some((">=", day_text(day))),
+        _ => None,
+    };
+    let upper = match high {
+        Some(day) if day.year() < 1 => return None,
+        Some(day) => Some(("<=", day_text(day))),
+        None => None,
+    };
+    Some((lower, upper))
+}
+
 #[derive(Clone, Copy)]
 enum Round {
     Up,
@@ -596,4 +595,72 @@ fn day_text(day: Date) -> String {
 /// An identifier from the schema, double-quoted (any `"` doubled).
 fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::condition::NodeId;
+    use crate::domain::schema::{FieldDef, RecordTypeName};
+
+    fn schema() -> Schema {
+        let ty = RecordTypeDef {
+            name: RecordTypeName::new("lead"),
+            label: "Lead".into(),
+            plural_label: "Leads".into(),
+            primary_field: crate::domain::FieldName::new("name"),
+            fields: vec![
+                FieldDef::new("name", "Name", FieldKind::Text),
+                FieldDef::new("at", "At", FieldKind::DateTime),
+            ],
+            built_in: false,
+        };
+        Schema { types: vec![ty] }
+    }
+
+    fn compile(root: &Group) -> CompiledSql {
+        let schema = schema();
+        let ctx = EvalContext::new(Timestamp::UNIX_EPOCH, jiff::tz::TimeZone::UTC);
+        compile_sql(&schema, &schema.types[0], root, &ctx)
+    }
+
+    fn group(mode: GroupMode, negated: bool, children: Vec<Node>) -> Group {
+        Group { id: NodeId(0), mode, negated, children }
+    }
+
+    fn condition(field: &str, operator: Operator, value: Operand) -> Node {
+        Node::Condition(Condition { id: NodeId(1), path: FieldPath::own(field), operator, value })
+    }
+
+    #[test]
+    fn empty_groups_and_misfits_are_constants() {
+        assert_eq!(compile(&group(GroupMode::All, false, vec![])).where_sql, "1");
+        assert_eq!(compile(&group(GroupMode::Any, false, vec![])).where_sql, "0");
+        assert_eq!(compile(&group(GroupMode::Any, true, vec![])).where_sql, "NOT 0");
+        let misfit = condition("name", Operator::NotEquals, Operand::Number(1.0));
+        let compiled = compile(&group(GroupMode::All, false, vec![misfit]));
+        assert_eq!(compiled.where_sql, "(0)");
+        assert!(compiled.params.is_empty());
+    }
+
+    #[test]
+    fn negative_operators_negate_a_two_valued_twin() {
+        let node = condition("name", Operator::NotContains, Operand::Text("ÉM%".into()));
+        let compiled = compile(&group(GroupMode::All, false, vec![node]));
+        assert_eq!(compiled.where_sql, "(NOT (COALESCE(instr(sb_fold(t0.\"name\"), ?1) > 0, 0)))");
+        assert_eq!(compiled.params, vec![SqlParam::Text("ém%".into())]);
+    }
+
+    #[test]
+    fn instants_round_to_the_stored_whole_seconds() {
+        let at: Timestamp = "2026-03-31T07:30:00.25Z".parse().unwrap();
+        let text = |round| match stored(at, round) {
+            Stored::Text(text) => text,
+            _ => panic!("out of range"),
+        };
+        assert_eq!(text(Round::Up), "2026-03-31T07:30:01Z");
+        assert_eq!(text(Round::Down), "2026-03-31T07:30:00Z");
+        assert!(matches!(stored("-000001-06-01T00:00:00Z".parse().unwrap(), Round::Up), Stored::Below));
+        assert_eq!(day_text(Date::constant(999, 1, 2)), "0999-01-02");
+    }
 }
