@@ -1,9 +1,14 @@
 //! The semantics of BRIEF.md, one line per case. `check` evaluates one condition on one
 //! `thing` record (see `common::schema`) at the table clock: Tuesday 2026-03-31, 12:00 in
 //! Europe/Berlin. Every negative operator is also checked to be the complement of its twin.
+//! Every line is checked twice: by the reference evaluator, and through the SQL compiler
+//! against a real workspace holding the same records.
 
 mod common;
 
+use std::cell::RefCell;
+
+use common::workspace::{sql_matching, workspace_of};
 use common::*;
 use segment_builder::domain::eval::matches;
 use segment_builder::domain::{
@@ -12,6 +17,7 @@ use segment_builder::domain::{
     Operator::*,
     RecordId, SellerId, TeamId, Value,
 };
+use segment_builder::store::Workspace;
 
 fn check(field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
     check_with(&ctx(), field, value, operator, operand, expected);
@@ -23,15 +29,19 @@ fn check_in(now: &str, zone: &str, field: &str, value: Value, operator: Operator
 
 fn check_with(ctx: &EvalContext, field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
     let eval = |operator| eval_one(ctx, field, &value, operator, &operand);
+    let sql = |operator| sql_one(ctx, field, &value, operator, &operand);
     assert_eq!(eval(operator), expected, "{field} = {value:?}: {operator:?} {operand:?}");
+    assert_eq!(sql(operator), expected, "through SQL: {field} = {value:?}: {operator:?} {operand:?}");
     if let Some(twin) = operator.positive_twin() {
         assert_eq!(eval(twin), !expected, "{field} = {value:?}: {twin:?} {operand:?} (the twin)");
+        assert_eq!(sql(twin), !expected, "through SQL: {field} = {value:?}: {twin:?} {operand:?} (the twin)");
     }
 }
 
 /// A condition that does not fit the schema is false, whatever the operator.
 fn check_unfit(field: &str, value: Value, operator: Operator, operand: Operand) {
     assert!(!eval_one(&ctx(), field, &value, operator, &operand), "{field} = {value:?}: {operator:?} {operand:?}");
+    assert!(!sql_one(&ctx(), field, &value, operator, &operand), "through SQL: {field} = {value:?}: {operator:?}");
 }
 
 fn eval_one(ctx: &EvalContext, field: &str, value: &Value, operator: Operator, operand: &Operand) -> bool {
@@ -40,6 +50,26 @@ fn eval_one(ctx: &EvalContext, field: &str, value: &Value, operator: Operator, o
     let thing = type_def(&schema, "thing");
     let subject = record(thing, 1000, &[(field, value.clone())]);
     matches(&ds, ctx, thing, &subject, &tree(all(vec![cond(field, operator, operand.clone())])))
+}
+
+thread_local! {
+    /// `world()` in a workspace, made once per test thread; `sql_one` adds its subject and
+    /// removes it again.
+    static STORE: RefCell<Option<Workspace>> = const { RefCell::new(None) };
+}
+
+/// Like `eval_one`, through `compile_sql` and `Workspace::matching_ids`.
+fn sql_one(ctx: &EvalContext, field: &str, value: &Value, operator: Operator, operand: &Operand) -> bool {
+    STORE.with_borrow_mut(|slot| {
+        let ws = slot.get_or_insert_with(|| workspace_of(&world()).0);
+        let schema = schema();
+        let thing = type_def(&schema, "thing");
+        let subject = record(thing, 0, &[(field, value.clone())]);
+        let id = ws.insert_record(&thing.name, subject.values).expect("the subject fits the store");
+        let found = sql_matching(ws, ctx, &thing.name, &tree(all(vec![cond(field, operator, operand.clone())])));
+        ws.delete_record(&thing.name, id).expect("the subject is removed");
+        found.contains(&id)
+    })
 }
 
 fn txt(s: &str) -> Value {
@@ -370,12 +400,20 @@ fn pieces_that_do_not_fit_the_schema_are_false() {
     check_unfit("done", E, IsNotEmpty, NONE); // yes/no offers only is empty
 }
 
-/// The ids of the records of `ty` in `world()` that `root` matches.
+/// The ids of the records of `ty` in `world()` that `root` matches. Through SQL, on the
+/// world as a workspace holds it (thing 13's dangling company is empty there), the answer
+/// is the evaluator's on that world.
 fn check_tree(ty: &str, root: segment_builder::domain::Group, expected: &[i64]) {
     let ds = world();
     let root = tree(root);
     let found: Vec<i64> = ds.matching(&ctx(), &name(ty), &root).into_iter().map(|id| id.0).collect();
     assert_eq!(found, expected, "{root:#?}");
+    let (ws, stored) = workspace_of(&ds);
+    assert_eq!(
+        sql_matching(&ws, &ctx(), &name(ty), &root),
+        stored.matching(&ctx(), &name(ty), &root),
+        "through SQL: {root:#?}"
+    );
 }
 
 #[test]

@@ -3,12 +3,14 @@
 //!
 //! The public API is [`Workspace`]; its methods live in the submodules by topic:
 //!
-//! - `open`: create / open / refuse files, connection settings, the `sb_fold` SQL function;
+//! - `open`: create / open / refuse files, connection settings, the SQL functions `sb_fold`
+//!   and `sb_regexp`;
 //! - `migrate`: the `PRAGMA user_version` migration list and the table definitions;
 //! - `schema`: loading the schema from its metadata tables, custom types and fields, settings;
 //! - `records`: records of every record type (one table per type, one column per field);
 //! - `people`: sellers, teams and seller attribute definitions;
-//! - `segments`: segments (priority order, conditions as RON), memberships and sequences.
+//! - `segments`: segments (priority order, conditions as RON), memberships and sequences;
+//! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
 //! are always double-quoted ([`quote`]).
@@ -16,6 +18,7 @@
 mod migrate;
 mod open;
 mod people;
+mod query;
 mod records;
 mod schema;
 mod segments;

@@ -10,17 +10,20 @@
 //!    transaction (a failure rolls back and leaves the file as it was), and last the
 //!    journal is switched to WAL.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use regex::Regex;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
-use crate::domain::eval::fold;
+use crate::domain::eval::{compile_pattern, fold};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// How long a connection waits for another one's lock before giving up.
@@ -266,23 +269,62 @@ fn use_wal(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// `sb_fold(text)`: the Unicode lower case of [`fold`], NULL stays NULL. Case-insensitive
-/// "contains" is `instr(sb_fold(col), ?folded_needle) > 0`, where `% _ \` are plain text.
+/// The SQL functions of every connection:
+/// - `sb_fold(text)`: the Unicode lower case of [`fold`], NULL stays NULL. Case-insensitive
+///   "contains" is `instr(sb_fold(col), ?folded_needle) > 0`, where `% _ \` are plain text.
+/// - `sb_regexp(pattern, text)`: 1 when `text` matches `pattern` read by [`compile_pattern`]
+///   (case-insensitive), 0 when not or when the pattern is invalid; NULL when either is NULL.
 fn register_functions(conn: &Connection) -> Result<()> {
-    conn.create_scalar_function(
-        "sb_fold",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS,
-        |ctx| {
-            Ok(match ctx.get_raw(0) {
-                ValueRef::Null | ValueRef::Blob(_) => None,
-                ValueRef::Text(bytes) => Some(fold(&String::from_utf8_lossy(bytes))),
-                ValueRef::Integer(n) => Some(n.to_string()),
-                ValueRef::Real(x) => Some(x.to_string()),
-            })
-        },
-    )
-    .context("registering sb_fold")
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS;
+    conn.create_scalar_function("sb_fold", 1, flags, |ctx| Ok(sql_text(ctx.get_raw(0)).map(|text| fold(&text))))
+        .context("registering sb_fold")?;
+    let cache = RefCell::new(PatternCache::default());
+    conn.create_scalar_function("sb_regexp", 2, flags, move |ctx| {
+        let (Some(pattern), Some(text)) = (sql_text(ctx.get_raw(0)), sql_text(ctx.get_raw(1))) else {
+            return Ok(None);
+        };
+        let found = match cache.try_borrow_mut() {
+            Ok(mut cache) => cache.is_match(&pattern, &text),
+            // Only if SQLite ever re-entered the function: answer without the cache.
+            Err(_) => compile_pattern(&pattern).is_ok_and(|regex| regex.is_match(&text)),
+        };
+        Ok(Some(found))
+    })
+    .context("registering sb_regexp")
+}
+
+/// The text of an SQL value (numbers as their text), `None` for NULL and blobs.
+fn sql_text(raw: ValueRef<'_>) -> Option<Cow<'_, str>> {
+    match raw {
+        ValueRef::Null | ValueRef::Blob(_) => None,
+        ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes)),
+        ValueRef::Integer(n) => Some(Cow::Owned(n.to_string())),
+        ValueRef::Real(x) => Some(Cow::Owned(x.to_string())),
+    }
+}
+
+/// The most recently used patterns of `sb_regexp`, compiled (`None`: invalid), newest last.
+#[derive(Default)]
+struct PatternCache {
+    entries: Vec<(String, Option<Regex>)>,
+}
+
+impl PatternCache {
+    const CAPACITY: usize = 16;
+
+    fn is_match(&mut self, pattern: &str, text: &str) -> bool {
+        let index = match self.entries.iter().position(|(p, _)| p == pattern) {
+            Some(index) => index,
+            None => {
+                if self.entries.len() >= Self::CAPACITY {
+                    self.entries.remove(0);
+                }
+                self.entries.push((pattern.to_owned(), compile_pattern(pattern).ok()));
+                self.entries.len() - 1
+            }
+        };
+        self.entries[index].1.as_ref().is_some_and(|regex| regex.is_match(text))
+    }
 }
 
 #[cfg(test)]
@@ -297,5 +339,24 @@ mod tests {
         assert_eq!(folded.as_deref(), Some("émile ωmega"));
         let null: Option<String> = conn.query_row("SELECT sb_fold(NULL)", [], |r| r.get(0)).unwrap();
         assert_eq!(null, None);
+    }
+
+    #[test]
+    fn sb_regexp_matches_ignoring_case_and_refuses_bad_patterns() {
+        let conn = Connection::open_in_memory().unwrap();
+        register_functions(&conn).unwrap();
+        let run = |pattern: &str, text: Option<&str>| -> Option<bool> {
+            conn.query_row("SELECT sb_regexp(?1, ?2)", rusqlite::params![pattern, text], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(run("^émile$", Some("ÉMILE")), Some(true));
+        assert_eq!(run("^émile$", Some("émile!")), Some(false));
+        assert_eq!(run("(", Some("(")), Some(false));
+        assert_eq!(run("a", None), None);
+        // More patterns than the cache holds, then the first ones again.
+        for round in 0..2 {
+            for n in 0..PatternCache::CAPACITY + 3 {
+                assert_eq!(run(&format!("^{n}$"), Some(&n.to_string())), Some(true), "round {round}");
+            }
+        }
     }
 }

@@ -116,7 +116,11 @@ fn set_progress(shared: &Mutex<Option<Progress>>, waker: &dyn Waker, progress: O
     waker.wake();
 }
 
-fn load(path: &PathBuf, shared: &Mutex<Option<Progress>>, waker: &dyn Waker) -> Result<(Workspace, Snapshot), String> {
+fn load(
+    path: &std::path::Path,
+    shared: &Mutex<Option<Progress>>,
+    waker: &dyn Waker,
+) -> Result<(Workspace, Snapshot), String> {
     let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
     let schema = reader.schema().clone();
     let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod r#gen;
+pub mod workspace;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;

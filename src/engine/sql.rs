@@ -1,0 +1,666 @@
+//! Condition tree → SQL `WHERE` clause with bound parameters.
+//!
+//! [`compile_sql`] turns a tree over a record type into the text of a `WHERE` clause over
+//! that type's table aliased [`ROOT_ALIAS`] (`t0`), plus its parameters. The store runs it as
+//! `SELECT "id" FROM "<type>" AS t0 WHERE <where_sql>` (`Workspace::matching_ids`). This
+//! module is pure: it writes text and values, it never talks to SQLite.
+//!
+//! The meaning is the reference evaluator's (`domain::eval`), and the shared helpers are
+//! reused so each rule is computed once: [`fold`], [`compile_pattern`], [`shift`],
+//! [`calendar_range`], [`resolve_path`], and [`EvalContext`]'s `today` / `instant_of`. A
+//! differential property test (`tests/sql_differential.rs`) checks the two agree.
+//!
+//! # Safety of the text
+//!
+//! Every value from the user (texts, numbers, ids, dates, patterns, even the lengths derived
+//! from them) is a numbered parameter `?N`, `N` = its 1-based index in
+//! [`CompiledSql::params`]. Identifiers come only from the schema and are double-quoted.
+//! Constants in the text are `0`, `1` and the aliases `t0`, `l<n>`, `r<n>`.
+//!
+//! # Two-valued logic
+//!
+//! Every condition compiles to an expression that is `0` or `1`, never NULL: a positive
+//! predicate `P` over a value `v` (NULL when empty) is written `COALESCE(P, 0)`, "is empty"
+//! is `v IS NULL`. So `NOT (…)` is the exact complement, as the brief requires:
+//!
+//! | tree | SQL |
+//! | --- | --- |
+//! | All of `a`, `b` / of nothing | `(a AND b)` / `1` |
+//! | Any of `a`, `b` / of nothing | `(a OR b)` / `0` |
+//! | negated group | `NOT (…)` |
+//! | negative operator (does not equal, is none of, not on, is not empty…) | `NOT (<its positive twin>)` |
+//! | a piece that does not fit the schema (also under a negative operator) | `0` |
+//!
+//! # Values
+//!
+//! `v` is the column `t0."field"`; through lookups it is a correlated subquery joining one
+//! alias per hop: `(SELECT l2."name" FROM "company" AS l1 JOIN "company" AS l2
+//! ON l2."id" = l1."parent" WHERE l1."id" = t0."company")`. An empty link gives no row: NULL.
+//!
+//! # Operators
+//!
+//! | field | operator | positive predicate `P` |
+//! | --- | --- | --- |
+//! | text, choice | equals | `sb_fold(v) = ?folded` |
+//! | text | contains | `instr(sb_fold(v), ?folded) > 0` |
+//! | text | begins with | `instr(sb_fold(v), ?folded) = 1` |
+//! | text | ends with | `substr(sb_fold(v), ?-chars) = ?folded` |
+//! | text | contains / begins / ends with an empty text | `v IS NOT NULL` |
+//! | text, choice | is any of | `sb_fold(v) IN (?folded, …)`; an empty list is `0` |
+//! | text | matches pattern | `sb_regexp(?pattern, v)` on the stored text; an invalid pattern is `0` |
+//! | numbers | = < ≤ > ≥ | `v op ?real` (whole numbers as `CAST(v AS REAL)`, as the evaluator's `as f64`) |
+//! | numbers | between, is any of | `v BETWEEN ?low AND ?high`, `v IN (?, …)`; NaN operands are `0` / dropped |
+//! | date | day ranges | `v >= ?'YYYY-MM-DD' AND v <= ?'YYYY-MM-DD'` |
+//! | date-time | day ranges | `v >= ?start AND v < ?end`, UTC text `YYYY-MM-DDTHH:MM:SSZ` |
+//! | date-time | before / after a typed time | `v < ?instant` (and `<=`, `>`, `>=`) |
+//! | yes/no | is yes / is no | `v = 1` / `v = 0` |
+//! | lookup, owner | is, is any of | `v = ?id`, `v IN (?id, …)` |
+//! | owner | is a member of team | `v IN (SELECT "seller_id" FROM "team_member" WHERE "team_id" = ?team)` |
+//! | every kind | is empty | `v IS NULL` (not wrapped) |
+//!
+//! Related-record blocks are `EXISTS (SELECT 1 FROM "deal" AS r<n> WHERE r<n>."thing" =
+//! t0."id" AND (<group over r<n>>))`, and "has no" is `NOT EXISTS (…)`.
+//!
+//! # Dates
+//!
+//! Every date operator (but before / after a typed time on a date-time) is an inclusive range
+//! of calendar days `[low, high]` computed in Rust exactly as the evaluator does (an open end
+//! where it saturates). A date column compares ISO text. A date-time column, stored as fixed
+//! width UTC text, is compared by its day in the workspace zone: `[low, high]` becomes the
+//! instants `[start of low, start of high + 1)` in `ctx.time_zone` (the start of a day is its
+//! first instant, so a DST gap at midnight is handled), formatted in the store's UTC form.
+//! Stored date-times have whole seconds, so a bound with a fraction is rounded to the second
+//! that keeps the comparison exact. Bounds outside the years 1–9999 the store can hold turn
+//! into "no bound" or `0`.
+//!
+//! Known limit: a zone whose clocks go back across midnight (some historical transitions)
+//! has days that are not one interval of instants; there the hour that belongs to the
+//! previous day again counts as the later day. Texts containing the NUL character are
+//! compared by SQLite's `substr`, which stops at NUL, for "ends with".
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::Offset;
+
+use crate::domain::condition::{
+    Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier, RelatedBlock,
+};
+use crate::domain::eval::{EvalContext, HARD_DEPTH_LIMIT, calendar_range, compile_pattern, fold, resolve_path, shift};
+use crate::domain::schema::{FieldKind, RecordTypeDef, Schema};
+
+/// The alias of the record type's table in [`CompiledSql::where_sql`].
+pub const ROOT_ALIAS: &str = "t0";
+
+/// A `WHERE` clause over the record table aliased [`ROOT_ALIAS`], and its parameters:
+/// `params[i]` binds `?{i + 1}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompiledSql {
+    pub where_sql: String,
+    pub params: Vec<SqlParam>,
+}
+
+/// A bound parameter value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SqlParam {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+/// Compiles the tree `root` over records of `ty` (a type of `schema`) into a `WHERE` clause
+/// that selects exactly the records the reference evaluator matches at `ctx`.
+pub fn compile_sql(schema: &Schema, ty: &RecordTypeDef, root: &Group, ctx: &EvalContext) -> CompiledSql {
+    let mut compiler = Compiler { schema, ctx, params: Vec::new(), aliases: 0 };
+    let where_sql = compiler.group(ty, ROOT_ALIAS, root, 0);
+    CompiledSql { where_sql, params: compiler.params }
+}
+
+const TRUE: &str = "1";
+const FALSE: &str = "0";
+
+/// One end of a range: the SQL comparison and the stored text it compares with; `None` is
+/// an open end.
+type Bound = Option<(&'static str, String)>;
+
+/// A positive predicate before it is made two-valued.
+enum Pred {
+    /// Holds for no record.
+    Never,
+    /// Holds for every record with a value.
+    NotEmpty,
+    /// An SQL expression that may be NULL where the value is.
+    Sql(String),
+}
+
+struct Compiler<'a> {
+    schema: &'a Schema,
+    ctx: &'a EvalContext,
+    params: Vec<SqlParam>,
+    /// The number of aliases handed out so far (for lookup hops and related blocks).
+    aliases: usize,
+}
+
+impl<'a> Compiler<'a> {
+    /// Adds a parameter; returns its placeholder.
+    fn bind(&mut self, param: SqlParam) -> String {
+        self.params.push(param);
+        format!("?{}", self.params.len())
+    }
+
+    fn bind_text(&mut self, text: String) -> String {
+        self.bind(SqlParam::Text(text))
+    }
+
+    /// `(?a, ?b, …)` for the values.
+    fn bind_list(&mut self, values: impl IntoIterator<Item = SqlParam>) -> String {
+        let placeholders: Vec<String> = values.into_iter().map(|p| self.bind(p)).collect();
+        format!("({})", placeholders.join(", "))
+    }
+
+    fn alias(&mut self, prefix: &str) -> String {
+        self.aliases += 1;
+        format!("{prefix}{}", self.aliases)
+    }
+
+    /// All of nothing is `1`, Any of nothing `0`; a negated group is `NOT (…)`. Mirrors the
+    /// evaluator's depth guard.
+    fn group(&mut self, ty: &'a RecordTypeDef, alias: &str, group: &Group, depth: usize) -> String {
+        if depth > HARD_DEPTH_LIMIT {
+            return FALSE.to_owned();
+        }
+        let parts: Vec<String> = group.children.iter().map(|child| self.node(ty, alias, child, depth + 1)).collect();
+        let combined = match (group.mode, parts.is_empty()) {
+            (GroupMode::All, true) => TRUE.to_owned(),
+            (GroupMode::Any, true) => FALSE.to_owned(),
+            (GroupMode::All, false) => format!("({})", parts.join(" AND ")),
+            (GroupMode::Any, false) => format!("({})", parts.join(" OR ")),
+        };
+        if group.negated { format!("NOT {combined}") } else { combined }
+    }
+
+    fn node(&mut self, ty: &'a RecordTypeDef, alias: &str, node: &Node, depth: usize) -> String {
+        match node {
+            Node::Condition(condition) => self.condition(ty, alias, condition),
+            Node::Group(group) => self.group(ty, alias, group, depth),
+            Node::Related(block) => self.related(ty, alias, block, depth),
+        }
+    }
+
+    /// `EXISTS (SELECT 1 FROM <related> WHERE <via> = <this>.id AND <group>)`, or `NOT EXISTS`.
+    fn related(&mut self, ty: &RecordTypeDef, alias: &str, block: &RelatedBlock, depth: usize) -> String {
+        let schema = self.schema;
+        let Some(related_ty) = schema.get(&block.record_type) else { return FALSE.to_owned() };
+        let points_here = related_ty
+            .field(&block.via)
+            .is_some_and(|f| f.kind == FieldKind::Lookup && f.lookup_target.as_ref() == Some(&ty.name));
+        if !points_here {
+            return FALSE.to_owned();
+        }
+        let inner_alias = self.alias("r");
+        let inner = self.group(related_ty, &inner_alias, &block.group, depth + 1);
+        let exists = format!(
+            "EXISTS (SELECT 1 FROM {} AS {inner_alias} WHERE {inner_alias}.{} = {alias}.\"id\" AND {inner})",
+            quote(related_ty.name.as_str()),
+            quote(block.via.as_str()),
+        );
+        match block.quantifier {
+            Quantifier::AtLeastOne => exists,
+            Quantifier::None => format!("NOT {exists}"),
+        }
+    }
+
+    /// A negative operator is `NOT (<positive twin>)`; a misfit is `0`.
+    fn condition(&mut self, ty: &RecordTypeDef, alias: &str, condition: &Condition) -> String {
+        let Some(field) = resolve_path(self.schema, ty, &condition.path) else { return FALSE.to_owned() };
+        let operator = condition.operator;
+        if !operator.applies_to(field.kind) || condition.value.kind() != operator.operand_kind(field.kind) {
+            return FALSE.to_owned();
+        }
+        let Some(value) = self.value(ty, alias, &condition.path) else { return FALSE.to_owned() };
+        match operator.positive_twin() {
+            Some(twin) => format!("NOT ({})", self.holds(field.kind, &value, twin, &condition.value)),
+            None => self.holds(field.kind, &value, operator, &condition.value),
+        }
+    }
+
+    /// The SQL of the value at the end of `path`: a column, or a correlated subquery through
+    /// the lookups. `None` where the path does not fit the schema.
+    fn value(&mut self, ty: &RecordTypeDef, alias: &str, path: &FieldPath) -> Option<String> {
+        let schema = self.schema;
+        let mut current = ty;
+        let mut from = String::new();
+        let mut link = String::new();
+        let mut last = alias.to_owned();
+        for (index, hop) in path.via.iter().enumerate() {
+            let field = current.field(hop)?;
+            if field.kind != FieldKind::Lookup {
+                return None;
+            }
+            let target = schema.get(field.lookup_target.as_ref()?)?;
+            let hop_alias = self.alias("l");
+            let table = quote(target.name.as_str());
+            if index == 0 {
+                from = format!("{table} AS {hop_alias}");
+                link = format!("{hop_alias}.\"id\" = {alias}.{}", quote(hop.as_str()));
+            } else {
+                from.push_str(&format!(
+                    " JOIN {table} AS {hop_alias} ON {hop_alias}.\"id\" = {last}.{}",
+                    quote(hop.as_str())
+                ));
+            }
+            last = hop_alias;
+            current = target;
+        }
+        let column = quote(current.field(&path.field)?.name.as_str());
+        Some(if path.via.is_empty() {
+            format!("{alias}.{column}")
+        } else {
+            format!("(SELECT {last}.{column} FROM {from} WHERE {link})")
+        })
+    }
+
+    /// A positive operator (or is empty) on `value`, as `0`/`1`: false on an empty value.
+    fn holds(&mut self, kind: FieldKind, value: &str, operator: Operator, operand: &Operand) -> String {
+        if operator == Operator::IsEmpty {
+            return format!("{value} IS NULL");
+        }
+        let pred = match kind {
+            FieldKind::Text | FieldKind::Choice => self.text(value, operator, operand),
+            FieldKind::WholeNumber => self.number(&format!("CAST({value} AS REAL)"), operator, operand),
+            FieldKind::Decimal | FieldKind::Money => self.number(value, operator, operand),
+            FieldKind::Date | FieldKind::DateTime => self.date(kind, value, operator, operand),
+            FieldKind::YesNo => match operator {
+                Operator::IsYes => Pred::Sql(format!("{value} = 1")),
+                Operator::IsNo => Pred::Sql(format!("{value} = 0")),
+                _ => Pred::Never,
+            },
+            FieldKind::Lookup => match (operator, operand) {
+                (Operator::Is, Operand::Record(id)) => self.equals_id(value, id.0),
+                (Operator::AnyOf, Operand::Records(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
+                _ => Pred::Never,
+            },
+            FieldKind::Owner => match (operator, operand) {
+                (Operator::Is, Operand::Seller(id)) => self.equals_id(value, id.0),
+                (Operator::AnyOf, Operand::Sellers(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
+                (Operator::MemberOfTeam, Operand::Team(team)) => {
+                    let team = self.bind(SqlParam::Integer(team.0));
+                    Pred::Sql(format!(
+                        "{value} IN (SELECT \"seller_id\" FROM \"team_member\" WHERE \"team_id\" = {team})"
+                    ))
+                }
+                _ => Pred::Never,
+            },
+        };
+        match pred {
+            Pred::Never => FALSE.to_owned(),
+            Pred::NotEmpty => format!("{value} IS NOT NULL"),
+            Pred::Sql(sql) => format!("COALESCE({sql}, 0)"),
+        }
+    }
+
+    fn equals_id(&mut self, value: &str, id: i64) -> Pred {
+        let id = self.bind(SqlParam::Integer(id));
+        Pred::Sql(format!("{value} = {id}"))
+    }
+
+    fn any_id(&mut self, value: &str, ids: impl ExactSizeIterator<Item = i64>) -> Pred {
+        if ids.len() == 0 {
+            return Pred::Never;
+        }
+        let list = self.bind_list(ids.map(SqlParam::Integer));
+        Pred::Sql(format!("{value} IN {list}"))
+    }
+
+    /// Case-insensitive through `sb_fold` (the evaluator's [`fold`]) on both sides; no LIKE,
+    /// so `% _ \` are plain characters.
+    fn text(&mut self, value: &str, operator: Operator, operand: &Operand) -> Pred {
+        let folded = format!("sb_fold({value})");
+        match (operator, operand) {
+            (Operator::Equals, Operand::Text(wanted)) => {
+                let wanted = self.bind_text(fold(wanted));
+                Pred::Sql(format!("{folded} = {wanted}"))
+            }
+            (Operator::Contains | Operator::BeginsWith | Operator::EndsWith, Operand::Text(part)) => {
+                let part = fold(part);
+                if part.is_empty() {
+                    return Pred::NotEmpty;
+                }
+                match operator {
+                    Operator::Contains => Pred::Sql(format!("instr({folded}, {}) > 0", self.bind_text(part))),
+                    Operator::BeginsWith => Pred::Sql(format!("instr({folded}, {}) = 1", self.bind_text(part))),
+                    _ => {
+                        // The last `chars` characters; a shorter value yields itself, which differs.
+                        let chars = i64::try_from(part.chars().count()).unwrap_or(i64::MAX);
+                        let from = self.bind(SqlParam::Integer(-chars));
+                        Pred::Sql(format!("substr({folded}, {from}) = {}", self.bind_text(part)))
+                    }
+                }
+            }
+            (Operator::AnyOf, Operand::TextList(options) | Operand::Choices(options)) => {
+                if options.is_empty() {
+                    return Pred::Never;
+                }
+                let list = self.bind_list(options.iter().map(|option| SqlParam::Text(fold(option))));
+                Pred::Sql(format!("{folded} IN {list}"))
+            }
+            (Operator::MatchesPattern, Operand::Text(pattern)) => {
+                if compile_pattern(pattern).is_err() {
+                    return Pred::Never;
+                }
+                let pattern = self.bind_text(pattern.clone());
+                Pred::Sql(format!("sb_regexp({pattern}, {value})"))
+            }
+            _ => Pred::Never,
+        }
+    }
+
+    /// `number` is a REAL expression; NaN equals nothing, as in the evaluator.
+    fn number(&mut self, number: &str, operator: Operator, operand: &Operand) -> Pred {
+        let compare = |this: &mut Self, sql_operator: &str, x: f64| {
+            if x.is_nan() {
+                return Pred::Never;
+            }
+            let x = this.bind(SqlParam::Real(x));
+            Pred::Sql(format!("{number} {sql_operator} {x}"))
+        };
+        match (operator, operand) {
+            (Operator::Equals, Operand::Number(x)) => compare(self, "=", *x),
+            (Operator::LessThan, Operand::Number(x)) => compare(self, "<", *x),
+            (Operator::LessOrEqual, Operand::Number(x)) => compare(self, "<=", *x),
+            (Operator::GreaterThan, Operand::Number(x)) => compare(self, ">", *x),
+            (Operator::GreaterOrEqual, Operand::Number(x)) => compare(self, ">=", *x),
+            (Operator::Between, Operand::NumberRange { low, high }) => {
+                if low.is_nan() || high.is_nan() {
+                    return Pred::Never;
+                }
+                let low = self.bind(SqlParam::Real(*low));
+                let high = self.bind(SqlParam::Real(*high));
+                Pred::Sql(format!("{number} BETWEEN {low} AND {high}"))
+            }
+            (Operator::AnyOf, Operand::NumberList(options)) => {
+                let options: Vec<f64> = options.iter().copied().filter(|x| !x.is_nan()).collect();
+                if options.is_empty() {
+                    return Pred::Never;
+                }
+                let list = self.bind_list(options.into_iter().map(SqlParam::Real));
+                Pred::Sql(format!("{number} IN {list}"))
+            }
+            _ => Pred::Never,
+        }
+    }
+
+    /// Dates and date-times: an inclusive range of calendar days, or (before / after a typed
+    /// time on a date-time) an instant.
+    fn date(&mut self, kind: FieldKind, value: &str, operator: Operator, operand: &Operand) -> Pred {
+        use Operator as Op;
+        let ctx = self.ctx;
+        if let (
+            FieldKind::DateTime,
+            Op::Before | Op::OnOrBefore | Op::After | Op::OnOrAfter,
+            Operand::Date(DateValue::At(wall)),
+        ) = (kind, operator, operand)
+        {
+            return match ctx.instant_of(*wall) {
+                Some(typed) => self.instant(value, operator, typed),
+                None => Pred::Never,
+            };
+        }
+        let today = ctx.today();
+        // Inclusive days; `None` is an open end.
+        let (low, high): (Option<Date>, Option<Date>) = match (operator, operand) {
+            (Op::On, Operand::Date(date)) => (Some(date.date()), Some(date.date())),
+            (Op::Before, Operand::Date(date)) => match date.date().yesterday() {
+                Ok(day) => (None, Some(day)),
+                Err(_) => return Pred::Never,
+            },
+            (Op::OnOrBefore, Operand::Date(date)) => (None, Some(date.date())),
+            (Op::After, Operand::Date(date)) => match date.date().tomorrow() {
+                Ok(day) => (Some(day), None),
+                Err(_) => return Pred::Never,
+            },
+            (Op::OnOrAfter, Operand::Date(date)) => (Some(date.date()), None),
+            (Op::Between, Operand::DateRange { low, high }) => (Some(*low), Some(*high)),
+            // today − N ≤ d ≤ today
+            (Op::InLast, Operand::Relative { amount, unit }) => {
+                (Some(shift(today, *amount, *unit, false).unwrap_or(Date::MIN)), Some(today))
+            }
+            // today ≤ d ≤ today + N
+            (Op::InNext, Operand::Relative { amount, unit }) => {
+                (Some(today), Some(shift(today, *amount, *unit, true).unwrap_or(Date::MAX)))
+            }
+            // d < today − N
+            (Op::OlderThan, Operand::Relative { amount, unit }) => {
+                match shift(today, *amount, *unit, false).and_then(|limit| limit.yesterday().ok()) {
+                    Some(day) => (None, Some(day)),
+                    None => return Pred::Never,
+                }
+            }
+            (_, Operand::None) => match calendar_range(operator, today) {
+                Some(range) => (Some(*range.start()), Some(*range.end())),
+                None => return Pred::Never,
+            },
+            _ => return Pred::Never,
+        };
+        if let (Some(low), Some(high)) = (low, high)
+            && low > high
+        {
+            return Pred::Never;
+        }
+        let bounds = match kind {
+            FieldKind::DateTime => self.instant_bounds(low, high),
+            _ => day_bounds(low, high),
+        };
+        match bounds {
+            None => Pred::Never,
+            Some((lower, upper)) => self.range(value, lower, upper),
+        }
+    }
+
+    /// `value >= lower AND value <op> upper`, with the open ends left out.
+    fn range(&mut self, value: &str, lower: Bound, upper: Bound) -> Pred {
+        let mut tests = Vec::new();
+        for (sql_operator, text) in [lower, upper].into_iter().flatten() {
+            let placeholder = self.bind_text(text);
+            tests.push(format!("{value} {sql_operator} {placeholder}"));
+        }
+        if tests.is_empty() { Pred::NotEmpty } else { Pred::Sql(tests.join(" AND ")) }
+    }
+
+    /// The bounds of a date-time column for the days `[low, high]` in the workspace zone:
+    /// `[start of low, start of high + 1)` as stored UTC text.
+    fn instant_bounds(&self, low: Option<Date>, high: Option<Date>) -> Option<(Bound, Bound)> {
+        let lower = match low {
+            None => None,
+            Some(day) => match self.start_of(day) {
+                // Not representable: before every instant at the bottom, after them at the top.
+                None if day.year() <= 0 => None,
+                None => return None,
+                Some(start) => match stored(start, Round::Up) {
+                    Stored::Below => None,
+                    Stored::Above => return None,
+                    Stored::Text(text) => Some((">=", text)),
+                },
+            },
+        };
+        let upper = match high.map(|day| day.tomorrow()) {
+            None | Some(Err(_)) => None,
+            Some(Ok(next)) => match self.start_of(next) {
+                None if next.year() <= 0 => return None,
+                None => None,
+                Some(end) => match stored(end, Round::Up) {
+                    Stored::Below => return None,
+                    Stored::Above => None,
+                    Stored::Text(text) => Some(("<", text)),
+                },
+            },
+        };
+        Some((lower, upper))
+    }
+
+    /// The first instant of a calendar day in the workspace zone (after a gap at midnight).
+    fn start_of(&self, day: Date) -> Option<Timestamp> {
+        self.ctx.time_zone.to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight())).compatible().ok()
+    }
+
+    /// Before / after an instant: stored values have whole seconds, so `v < t` is
+    /// `v < ceil(t)`, `v <= t` is `v <= floor(t)` and so on.
+    fn instant(&mut self, value: &str, operator: Operator, typed: Timestamp) -> Pred {
+        let (sql_operator, round, upward) = match operator {
+            Operator::Before => ("<", Round::Up, false),
+            Operator::OnOrBefore => ("<=", Round::Down, false),
+            Operator::After => (">", Round::Down, true),
+            _ => (">=", Round::Up, true),
+        };
+        match stored(typed, round) {
+            // Every stored value is above the bound, or every one below it.
+            Stored::Below if upward => Pred::NotEmpty,
+            Stored::Above if !upward => Pred::NotEmpty,
+            Stored::Below | Stored::Above => Pred::Never,
+            Stored::Text(text) => {
+                let bound = self.bind_text(text);
+                Pred::Sql(format!("{value} {sql_operator} {bound}"))
+            }
+        }
+    }
+}
+
+/// The bounds of a date column (`YYYY-MM-DD`, years 1–9999): `None` when nothing can
+/// match, an inner `None` for an open end.
+fn day_bounds(low: Option<Date>, high: Option<Date>) -> Option<(Bound, Bound)> {
+    let lower = match low {
+        Some(day) if day.year() >= 1 => Some((">=", day_text(day))),
+        _ => None,
+    };
+    let upper = match high {
+        Some(day) if day.year() < 1 => return None,
+        Some(day) => Some(("<=", day_text(day))),
+        None => None,
+    };
+    Some((lower, upper))
+}
+
+#[derive(Clone, Copy)]
+enum Round {
+    Up,
+    Down,
+}
+
+/// Where an instant falls against what the store can hold.
+enum Stored {
+    /// Before every storable instant (UTC year < 1).
+    Below,
+    /// After every storable instant (UTC year > 9999).
+    Above,
+    /// The store's text, rounded to a whole second: `YYYY-MM-DDTHH:MM:SSZ` in UTC.
+    Text(String),
+}
+
+/// An instant as the store writes it, rounded up or down to a whole second.
+fn stored(at: Timestamp, round: Round) -> Stored {
+    let second = at.as_second();
+    let nanos = at.subsec_nanosecond();
+    let rounded = match round {
+        Round::Up if nanos > 0 => second.checked_add(1),
+        Round::Down if nanos < 0 => second.checked_sub(1),
+        _ => Some(second),
+    };
+    let Some(at) = rounded.and_then(|s| Timestamp::from_second(s).ok()) else {
+        // Rounding only fails at the very ends of time.
+        return match round {
+            Round::Up => Stored::Above,
+            Round::Down => Stored::Below,
+        };
+    };
+    let t = Offset::UTC.to_datetime(at);
+    match t.year() {
+        ..=0 => Stored::Below,
+        10000.. => Stored::Above,
+        year => Stored::Text(format!(
+            "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )),
+    }
+}
+
+/// The store's date text, `YYYY-MM-DD`.
+fn day_text(day: Date) -> String {
+    format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
+}
+
+/// An identifier from the schema, double-quoted (any `"` doubled).
+fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::condition::NodeId;
+    use crate::domain::schema::{FieldDef, RecordTypeName};
+
+    fn schema() -> Schema {
+        let ty = RecordTypeDef {
+            name: RecordTypeName::new("lead"),
+            label: "Lead".into(),
+            plural_label: "Leads".into(),
+            primary_field: crate::domain::FieldName::new("name"),
+            fields: vec![
+                FieldDef::new("name", "Name", FieldKind::Text),
+                FieldDef::new("at", "At", FieldKind::DateTime),
+            ],
+            built_in: false,
+        };
+        Schema { types: vec![ty] }
+    }
+
+    fn compile(root: &Group) -> CompiledSql {
+        let schema = schema();
+        let ctx = EvalContext::new(Timestamp::UNIX_EPOCH, jiff::tz::TimeZone::UTC);
+        compile_sql(&schema, &schema.types[0], root, &ctx)
+    }
+
+    fn group(mode: GroupMode, negated: bool, children: Vec<Node>) -> Group {
+        Group { id: NodeId(0), mode, negated, children }
+    }
+
+    fn condition(field: &str, operator: Operator, value: Operand) -> Node {
+        Node::Condition(Condition { id: NodeId(1), path: FieldPath::own(field), operator, value })
+    }
+
+    #[test]
+    fn empty_groups_and_misfits_are_constants() {
+        assert_eq!(compile(&group(GroupMode::All, false, vec![])).where_sql, "1");
+        assert_eq!(compile(&group(GroupMode::Any, false, vec![])).where_sql, "0");
+        assert_eq!(compile(&group(GroupMode::Any, true, vec![])).where_sql, "NOT 0");
+        let misfit = condition("name", Operator::NotEquals, Operand::Number(1.0));
+        let compiled = compile(&group(GroupMode::All, false, vec![misfit]));
+        assert_eq!(compiled.where_sql, "(0)");
+        assert!(compiled.params.is_empty());
+    }
+
+    #[test]
+    fn negative_operators_negate_a_two_valued_twin() {
+        let node = condition("name", Operator::NotContains, Operand::Text("ÉM%".into()));
+        let compiled = compile(&group(GroupMode::All, false, vec![node]));
+        assert_eq!(compiled.where_sql, "(NOT (COALESCE(instr(sb_fold(t0.\"name\"), ?1) > 0, 0)))");
+        assert_eq!(compiled.params, vec![SqlParam::Text("ém%".into())]);
+    }
+
+    #[test]
+    fn instants_round_to_the_stored_whole_seconds() {
+        let at: Timestamp = "2026-03-31T07:30:00.25Z".parse().unwrap();
+        let text = |round| match stored(at, round) {
+            Stored::Text(text) => text,
+            _ => panic!("out of range"),
+        };
+        assert_eq!(text(Round::Up), "2026-03-31T07:30:01Z");
+        assert_eq!(text(Round::Down), "2026-03-31T07:30:00Z");
+        assert!(matches!(stored("-000001-06-01T00:00:00Z".parse().unwrap(), Round::Up), Stored::Below));
+        assert_eq!(day_text(Date::constant(999, 1, 2)), "0999-01-02");
+    }
+}
