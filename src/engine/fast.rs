@@ -694,13 +694,13 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
                 NumberPredicate::LessOrEqual(x) => by!(|v| v <= *x),
                 NumberPredicate::Greater(x) => by!(|v| v > *x),
                 NumberPredicate::GreaterOrEqual(x) => by!(|v| v >= *x),
-                NumberPredicate::Between(low, high) => by!(|v| *low <= v && v <= *high),
+                NumberPredicate::Between(low, high) => by!(|v| (*low <= v) & (v <= *high)),
                 NumberPredicate::AnyOf(options) => by!(|v| options.contains(&v)),
             }
         }
         (Column::Temporal(c), Test::Days { low, high, negate }) => {
             let (low, high, negate) = (*low, *high, *negate);
-            masked_words(rows, mask, |w| flip(pack(&c.days, w, |d| low <= d && d <= high), negate))
+            masked_words(rows, mask, |w| flip(pack(&c.days, w, |d| (low <= d) & (d <= high)), negate))
         }
         (Column::Temporal(c), Test::Moments { instants, days }) => {
             let Some(moments) = &c.instants else { return Bitset::empty(rows) };
@@ -711,11 +711,9 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
                 let end = (base + 64).min(rows);
                 let mut bits = 0u64;
                 for (i, (&instant, &day)) in moments[base..end].iter().zip(&c.days[base..end]).enumerate() {
-                    let holds = if instant != INSTANT_NONE {
-                        i_low <= instant && instant <= i_high
-                    } else {
-                        d_low <= day && day <= d_high
-                    };
+                    let by_instant = (i_low <= instant) & (instant <= i_high);
+                    let by_day = (d_low <= day) & (day <= d_high);
+                    let holds = if instant != INSTANT_NONE { by_instant } else { by_day };
                     bits |= u64::from(holds) << i;
                 }
                 bits

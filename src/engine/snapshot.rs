@@ -229,8 +229,9 @@ impl Dictionary {
 
     /// The entry of `text`, added if new.
     fn intern(&mut self, text: &str) -> u32 {
-        if self.slots.len() < (self.len() + 1) * 2 {
-            self.rehash((self.len() + 1) * 4);
+        // At most three quarters full.
+        if self.slots.len() * 3 < (self.len() + 1) * 4 {
+            self.rehash((self.len() + 1) * 2);
         }
         let mask = self.slots.len() - 1;
         let mut slot = hash_text(text.as_bytes()) as usize & mask;
@@ -270,6 +271,16 @@ impl Dictionary {
             slots[slot] = entry as u32 + 1;
         }
         self.slots = slots;
+    }
+
+    /// Releases spare capacity and the interning table (rebuilt on the next new text):
+    /// a built snapshot is mostly read.
+    fn shrink(&mut self) {
+        self.folded.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.typed.shrink_to_fit();
+        self.typed_at.shrink_to_fit();
+        self.slots = Vec::new();
     }
 
     fn heap_bytes(&self) -> usize {
@@ -457,6 +468,14 @@ impl Column {
                     };
                 }
             }
+        }
+    }
+
+    fn shrink(&mut self) {
+        match self {
+            Column::Text(c) => c.dictionary.shrink(),
+            Column::Owner(c) => c.sellers.shrink_to_fit(),
+            Column::Number(_) | Column::Temporal(_) | Column::YesNo(_) | Column::Lookup(_) => {}
         }
     }
 
@@ -742,6 +761,7 @@ impl Snapshot {
                             };
                         }
                     }
+                    column.shrink();
                     (column, links)
                 })
                 .collect();
@@ -883,5 +903,58 @@ impl Snapshot {
     fn changed(&mut self, t: usize) {
         self.version += 1;
         self.types[t].sort_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dictionary_keeps_typed_and_folded_forms() {
+        let mut dictionary = Dictionary::default();
+        let cases = [("ÉMILE", 0, "émile"), ("émile", 1, "émile"), ("ÉMILE", 0, "émile"), ("a%_\\'", 2, "a%_\\'")];
+        for (text, entry, folded) in cases {
+            assert_eq!(dictionary.intern(text), entry, "{text}");
+            assert_eq!(dictionary.typed(entry as usize), text);
+            assert_eq!(dictionary.folded(entry as usize), folded);
+        }
+        assert_eq!(dictionary.folded_arena(), "\0émile\0émile\0a%_\\'\0".as_bytes());
+        assert!(!dictionary.has_nul());
+        dictionary.intern("a\0b");
+        assert!(dictionary.has_nul());
+        for i in 0..1000 {
+            assert_eq!(dictionary.intern(&format!("Text {i}")), 4 + i);
+        }
+        assert_eq!(dictionary.intern("Text 500"), 504);
+    }
+
+    #[test]
+    fn codes_widen_as_the_dictionary_grows() {
+        let mut codes = Codes::with_len(3);
+        codes.set(0, 200);
+        assert!(matches!(codes, Codes::U8(_)));
+        codes.set(1, 300);
+        assert!(matches!(codes, Codes::U16(_)));
+        codes.set(2, 70_000);
+        assert!(matches!(codes, Codes::U32(_)));
+        assert_eq!([codes.get(0), codes.get(1), codes.get(2)], [200, 300, 70_000]);
+    }
+
+    #[test]
+    fn day_numbers_follow_the_calendar() {
+        let day = |y, m, d| day_number(Date::new(y, m, d).unwrap_or(Date::MIN));
+        assert_eq!(day(1970, 1, 1), 0);
+        assert_eq!(day(2026, 3, 1) - day(2026, 2, 28), 1);
+        assert_eq!(day(2024, 3, 1) - day(2024, 2, 28), 2);
+        assert_eq!(day(2000, 1, 1), 10_957);
+        assert!(day_number(Date::MIN) > DAY_LOWEST);
+        assert!(day_number(Date::MIN) < day(-1, 12, 31));
+        let mut date = Date::new(1999, 12, 25).unwrap_or(Date::MIN);
+        for _ in 0..1000 {
+            let next = date.tomorrow().unwrap_or(Date::MAX);
+            assert_eq!(day_number(next), day_number(date) + 1, "{date}");
+            date = next;
+        }
     }
 }

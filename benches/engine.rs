@@ -1,0 +1,548 @@
+//! The fast engine at 1,000,000 leads: snapshot build, the live preview of six typical
+//! segments (compile + count + claimed by 20 higher segments + first 100 newest), and the
+//! winning segment of every lead among 20 active ones.
+//!
+//! Leads come from a small deterministic generator with a realistic skew (US/DE/UK heavy,
+//! ~12% empty values, languages consistent with countries).
+//!
+//! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use segment_builder::domain::{
+    Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Record,
+    RecordId, RecordTypeDef, RecordTypeName, Schema, SellerId, TeamId, Value,
+};
+use segment_builder::engine::{Compiled, Snapshot, SortKey, compile, preview, union, winners};
+
+const LEADS: usize = 1_000_000;
+const ACCOUNTS: usize = 50_000;
+
+/// splitmix64: small, fast, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    /// An item chosen by weight.
+    fn weighted<T: Copy>(&mut self, items: &[(T, u32)]) -> T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut roll = (self.next() % u64::from(total)) as u32;
+        for (item, weight) in items {
+            if roll < *weight {
+                return *item;
+            }
+            roll -= weight;
+        }
+        items[0].0
+    }
+}
+
+/// (country, its languages, its cities, weight)
+const COUNTRIES: &[(&str, &[&str], &[&str], u32)] = &[
+    ("United States", &["English"], &["New York", "Chicago", "Austin", "Seattle", "Boston"], 26),
+    ("Germany", &["German"], &["Berlin", "München", "Hamburg", "Köln"], 15),
+    ("United Kingdom", &["English"], &["London", "Manchester", "Leeds"], 13),
+    ("France", &["French"], &["Paris", "Lyon", "Marseille"], 8),
+    ("Canada", &["English", "English", "French"], &["Toronto", "Montréal", "Vancouver"], 6),
+    ("Belgium", &["French", "Dutch"], &["Brussels", "Antwerp"], 3),
+    ("Netherlands", &["Dutch"], &["Amsterdam", "Rotterdam"], 5),
+    ("Spain", &["Spanish"], &["Madrid", "Barcelona"], 5),
+    ("Italy", &["Italian"], &["Milano", "Roma"], 5),
+    ("Japan", &["Japanese"], &["Tokyo", "Osaka"], 4),
+    ("Brazil", &["Portuguese"], &["São Paulo", "Rio de Janeiro"], 4),
+    ("India", &["English"], &["Bengaluru", "Mumbai"], 4),
+    ("Australia", &["English"], &["Sydney", "Melbourne"], 2),
+];
+
+const FIRST: &[&str] = &[
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "William",
+    "Elizabeth",
+    "David",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Lukas",
+    "Émile",
+    "Sophie",
+    "Hannah",
+    "Jürgen",
+    "Chloé",
+    "Marco",
+    "Giulia",
+    "Hiro",
+    "Yuki",
+    "Ana",
+    "João",
+    "Priya",
+    "Arjun",
+    "Liam",
+    "Olivia",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Rossi",
+    "Russo",
+    "Tanaka",
+    "Suzuki",
+    "Silva",
+    "Santos",
+    "Patel",
+    "Sharma",
+    "Taylor",
+    "Wilson",
+    "O'Brien",
+    "van Dijk",
+    "De Smet",
+    "López",
+    "García",
+];
+const COMPANY_HEADS: &[&str] = &[
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Nakatomi",
+    "Oceanic",
+    "Massive",
+    "Blue Sun",
+    "Aperture",
+    "Black Mesa",
+    "Virtucon",
+    "Gringotts",
+];
+const COMPANY_TAILS: &[&str] = &[
+    "Tech",
+    "Technologies",
+    "Systems",
+    "Labs",
+    "GmbH",
+    "Group",
+    "Partners",
+    "Solutions",
+    "Foods",
+    "Logistics",
+    "Bank",
+    "Holdings",
+    "FinTech",
+    "Consulting",
+    "Industries",
+    "Retail",
+    "Health",
+    "Energy",
+    "Media",
+    "Ventures",
+];
+const TITLES: &[&str] = &[
+    "CEO",
+    "CTO",
+    "CFO",
+    "VP Sales",
+    "Head of IT",
+    "IT Manager",
+    "Procurement Manager",
+    "Developer",
+    "Analyst",
+    "Operations Manager",
+    "Marketing Director",
+    "Founder",
+    "Consultant",
+    "Office Manager",
+    "Engineer",
+];
+const TOPICS: &[&str] = &[
+    "Interested in analytics",
+    "Cloud migration",
+    "Security audit",
+    "Renewal",
+    "Upgrade licences",
+    "Pricing request",
+    "Demo request",
+    "Partnership",
+    "Trade show follow-up",
+    "Webinar attendee",
+    "Newsletter signup",
+    "RFP",
+];
+const MAIL_DOMAINS: &[(&str, u32)] =
+    &[("gmail.com", 22), ("yahoo.com", 6), ("outlook.com", 9), ("hotmail.com", 4), ("", 59)];
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// The clock of the benchmark: Tuesday 2026-03-31, 12:00 in Berlin.
+fn ctx() -> EvalContext {
+    let zone = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
+    EvalContext::new(Timestamp::constant(1_774_951_200, 0), zone)
+}
+
+fn leads(def: &RecordTypeDef, now: Timestamp) -> Vec<Record> {
+    let mut rng = Rng(42);
+    let index = |name: &str| def.fields.iter().position(|f| f.name.as_str() == name).unwrap_or(usize::MAX);
+    let [topic, first, last, email, phone, company, job, country, city, language] =
+        ["topic", "first_name", "last_name", "email", "phone", "company", "job_title", "country", "city", "language"]
+            .map(index);
+    let [industry, source, status, rating, product] =
+        ["industry", "lead_source", "status", "rating", "product_interest"].map(index);
+    let [value, employees, revenue, score, qualified, created, activity, owner, account] = [
+        "estimated_value",
+        "employee_count",
+        "annual_revenue",
+        "score",
+        "qualified",
+        "created_on",
+        "last_activity_on",
+        "owner",
+        "account",
+    ]
+    .map(index);
+    let choice = |rng: &mut Rng, field: usize| {
+        let options = &def.fields[field].choices;
+        Value::Choice(options[rng.below(options.len())].clone())
+    };
+    let weights: Vec<(usize, u32)> = COUNTRIES.iter().enumerate().map(|(i, c)| (i, c.3)).collect();
+    let mut records = Vec::with_capacity(LEADS);
+    for id in 1..=LEADS {
+        let mut values = vec![Value::Empty; def.fields.len()];
+        let (country_name, languages, cities, _) = COUNTRIES[rng.weighted(&weights)];
+        let first_name = rng.pick(FIRST);
+        let last_name = rng.pick(LAST);
+        let company_name = format!("{} {} {}", rng.pick(COMPANY_HEADS), rng.pick(COMPANY_TAILS), rng.below(800));
+        let domain = match rng.weighted(MAIL_DOMAINS) {
+            "" => format!("{}.com", company_name.to_lowercase().replace(' ', "")),
+            d => d.to_owned(),
+        };
+        values[topic] = text(rng.pick(TOPICS));
+        values[last] = text(last_name);
+        let v = text(first_name);
+        maybe(&mut rng, &mut values, first, v);
+        let local = format!("{}.{}{}", first_name.to_lowercase(), last_name.to_lowercase().replace(' ', ""), id);
+        let v = text(format!("{local}@{domain}"));
+        maybe(&mut rng, &mut values, email, v);
+        let v = text(format!("+{} {:09}", 1 + rng.below(99), rng.below(1_000_000_000)));
+        maybe(&mut rng, &mut values, phone, v);
+        let v = text(company_name);
+        maybe(&mut rng, &mut values, company, v);
+        let v = text(rng.pick(TITLES));
+        maybe(&mut rng, &mut values, job, v);
+        let v = text(country_name);
+        maybe(&mut rng, &mut values, country, v);
+        let v = text(rng.pick(cities));
+        maybe(&mut rng, &mut values, city, v);
+        let v = text(rng.pick(languages));
+        maybe(&mut rng, &mut values, language, v);
+        for field in [industry, source, status, product] {
+            let v = choice(&mut rng, field);
+            maybe(&mut rng, &mut values, field, v);
+        }
+        let hot = rng.weighted(&[("Hot", 20), ("Warm", 35), ("Cold", 45)]);
+        let v = Value::Choice(hot.to_owned());
+        maybe(&mut rng, &mut values, rating, v);
+        let estimated = 1_000.0 * (500f64).powf(rng.below(10_000) as f64 / 10_000.0);
+        let v = Value::Money((estimated * 100.0).round() / 100.0);
+        maybe(&mut rng, &mut values, value, v);
+        let v = Value::WholeNumber(1 + rng.below(50_000) as i64);
+        maybe(&mut rng, &mut values, employees, v);
+        let v = Value::Money((rng.below(100_000_000) as f64) * 10.0);
+        maybe(&mut rng, &mut values, revenue, v);
+        let v = Value::WholeNumber(rng.below(101) as i64);
+        maybe(&mut rng, &mut values, score, v);
+        let q = rng.weighted(&[(Some(true), 40), (Some(false), 45), (None, 15)]);
+        values[qualified] = q.map_or(Value::Empty, Value::YesNo);
+        let ago = |rng: &mut Rng, days: usize| {
+            now.checked_sub(SignedDuration::from_secs(rng.below(days * 86_400) as i64)).unwrap_or(now)
+        };
+        values[created] = Value::DateTime(ago(&mut rng, 3 * 365));
+        let last_activity = Value::DateTime(ago(&mut rng, 2 * 365));
+        let v = last_activity;
+        maybe(&mut rng, &mut values, activity, v);
+        let v = Value::Owner(SellerId(1 + rng.below(200) as i64));
+        maybe(&mut rng, &mut values, owner, v);
+        let v = Value::Lookup(RecordId(1 + rng.below(ACCOUNTS) as i64));
+        maybe(&mut rng, &mut values, account, v);
+        records.push(Record { id: RecordId(id as i64), values });
+    }
+    records
+}
+
+/// Sets a value, except for about 12% of them, left empty.
+fn maybe(rng: &mut Rng, values: &mut [Value], field: usize, value: Value) {
+    if !rng.chance(12) {
+        values[field] = value;
+    }
+}
+
+fn accounts(def: &RecordTypeDef) -> Vec<Record> {
+    let mut rng = Rng(7);
+    (1..=ACCOUNTS)
+        .map(|id| {
+            let mut record = Record::empty(RecordId(id as i64), def);
+            record.set(def, "name", text(format!("{} {} {id}", rng.pick(COMPANY_HEADS), rng.pick(COMPANY_TAILS))));
+            let industries =
+                &def.fields[def.field_index(&segment_builder::domain::FieldName::new("industry")).unwrap_or(0)].choices;
+            if let Some(industry) = industries.get(rng.below(industries.len().max(1))) {
+                record.set(def, "industry", Value::Choice(industry.clone()));
+            }
+            record.set(def, "country", text(COUNTRIES[rng.below(COUNTRIES.len())].0));
+            record
+        })
+        .collect()
+}
+
+// Tree builders.
+
+fn c(field: &str, operator: Operator, value: Operand) -> Node {
+    Node::Condition(Condition { id: NodeId(0), path: FieldPath::own(field), operator, value })
+}
+
+fn group(mode: GroupMode, children: Vec<Node>) -> Group {
+    Group { id: NodeId(0), mode, negated: false, children }
+}
+
+fn all(children: Vec<Node>) -> Group {
+    let mut root = group(GroupMode::All, children);
+    root.renumber(&mut NodeIds::default());
+    root
+}
+
+fn any(children: Vec<Node>) -> Node {
+    Node::Group(group(GroupMode::Any, children))
+}
+
+fn t(s: &str) -> Operand {
+    Operand::Text(s.to_owned())
+}
+
+fn options(items: &[&str]) -> Operand {
+    Operand::Choices(items.iter().map(|s| (*s).to_owned()).collect())
+}
+
+fn texts(items: &[&str]) -> Operand {
+    Operand::TextList(items.iter().map(|s| (*s).to_owned()).collect())
+}
+
+fn n(x: f64) -> Operand {
+    Operand::Number(x)
+}
+
+fn days(amount: u32) -> Operand {
+    Operand::Relative { amount, unit: DateUnit::Days }
+}
+
+/// The six segments of the issue.
+fn six() -> Vec<(&'static str, Group)> {
+    use Operator::*;
+    vec![
+        ("1_country_germany", all(vec![c("country", Equals, t("Germany"))])),
+        (
+            "2_us_hot_score60",
+            all(vec![
+                c("country", Equals, t("United States")),
+                c("rating", AnyOf, options(&["Hot"])),
+                c("score", GreaterOrEqual, n(60.0)),
+            ]),
+        ),
+        (
+            "3_qualified_french_hot_warm",
+            all(vec![
+                c("qualified", IsYes, Operand::None),
+                any(vec![
+                    c("country", AnyOf, texts(&["France", "Belgium", "Canada"])),
+                    c("language", Equals, t("French")),
+                ]),
+                c("rating", AnyOf, options(&["Hot", "Warm"])),
+            ]),
+        ),
+        ("4_company_contains_tech", all(vec![c("company", Contains, t("tech"))])),
+        (
+            "5_active_60d_value_10k_100k",
+            all(vec![
+                c("last_activity_on", InLast, days(60)),
+                c("estimated_value", Between, Operand::NumberRange { low: 10_000.0, high: 100_000.0 }),
+            ]),
+        ),
+        ("6_email_contains_gmail", all(vec![c("email", Contains, t("gmail"))])),
+    ]
+}
+
+/// Twenty plausible active segments, highest priority first.
+fn twenty() -> Vec<Group> {
+    use Operator::*;
+    vec![
+        all(vec![c("score", GreaterOrEqual, n(95.0)), c("rating", AnyOf, options(&["Hot"]))]),
+        all(vec![c("estimated_value", GreaterOrEqual, n(400_000.0))]),
+        all(vec![c("job_title", AnyOf, texts(&["CEO", "CTO", "CFO"])), c("country", Equals, t("Germany"))]),
+        all(vec![c("lead_source", AnyOf, options(&["Trade show"])), c("qualified", IsYes, Operand::None)]),
+        all(vec![c("created_on", InLast, days(7))]),
+        all(vec![c("company", Contains, t("bank")), c("employee_count", GreaterThan, n(1_000.0))]),
+        all(vec![c("email", EndsWith, t(".de")), c("status", AnyOf, options(&["New"]))]),
+        all(vec![c("country", Equals, t("Japan")), c("rating", NoneOf, options(&["Cold"]))]),
+        all(vec![c("industry", AnyOf, options(&["Healthcare", "Education"])), c("score", GreaterThan, n(70.0))]),
+        all(vec![c("product_interest", AnyOf, options(&["Security"])), c("annual_revenue", GreaterThan, n(5e8))]),
+        all(vec![c("last_activity_on", OlderThan, Operand::Relative { amount: 1, unit: DateUnit::Years })]),
+        all(vec![c("owner", IsEmpty, Operand::None), c("rating", AnyOf, options(&["Hot"]))]),
+        all(vec![c("language", Equals, t("Spanish"))]),
+        all(vec![c("country", Equals, t("United Kingdom")), c("score", GreaterOrEqual, n(80.0))]),
+        all(vec![c("status", AnyOf, options(&["Disqualified"]))]),
+        all(vec![c("city", AnyOf, texts(&["Paris", "Lyon"])), c("qualified", IsNo, Operand::None)]),
+        all(vec![c("topic", Contains, t("demo"))]),
+        all(vec![c("phone", BeginsWith, t("+49"))]),
+        all(vec![
+            c("industry", AnyOf, options(&["Software"])),
+            c("estimated_value", Between, Operand::NumberRange { low: 50_000.0, high: 200_000.0 }),
+        ]),
+        all(vec![c("account", IsEmpty, Operand::None)]),
+    ]
+}
+
+fn engine(crit: &mut Criterion) {
+    let schema = Schema::built_in();
+    let ctx = ctx();
+    let lead = RecordTypeName::new("lead");
+    let account = RecordTypeName::new("account");
+    let (Some(lead_def), Some(account_def)) = (schema.get(&lead), schema.get(&account)) else {
+        panic!("the built-in schema has leads and accounts")
+    };
+    let started = Instant::now();
+    let lead_records = leads(lead_def, ctx.now);
+    let account_records = accounts(account_def);
+    eprintln!("generated {LEADS} leads in {:.1?}", started.elapsed());
+    let teams = vec![(TeamId(1), (1..=20).map(SellerId).collect::<Vec<_>>())];
+    let build = || {
+        Snapshot::build(
+            &schema,
+            ctx.time_zone.clone(),
+            [(&lead, lead_records.iter()), (&account, account_records.iter())],
+            teams.clone(),
+        )
+    };
+    let started = Instant::now();
+    let snapshot = build();
+    eprintln!("built the snapshot in {:.1?}", started.elapsed());
+
+    let newest = SortKey::newest_first();
+    let started = Instant::now();
+    let warm = compile(&snapshot, &lead, &all(vec![]), &ctx).unwrap_or_else(|e| panic!("{e}"));
+    let _ = preview(&snapshot, &warm, &snapshot_rows(&snapshot, &lead), &newest, 1);
+    eprintln!("sorted leads newest first in {:.1?}", started.elapsed());
+
+    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, |t| t.heap_bytes());
+    eprintln!(
+        "snapshot heap: {:.1} MB in all, leads {:.1} MB = {:.0} bytes per lead (with the newest-first order)",
+        snapshot.heap_bytes() as f64 / 1e6,
+        leads_bytes as f64 / 1e6,
+        leads_bytes as f64 / LEADS as f64
+    );
+
+    let higher: Vec<Compiled> =
+        twenty().iter().map(|root| compile(&snapshot, &lead, root, &ctx).unwrap_or_else(|e| panic!("{e}"))).collect();
+    let higher_refs: Vec<&Compiled> = higher.iter().collect();
+    let claimed = union(&snapshot, &lead, &higher_refs);
+    eprintln!("the 20 higher segments claim {} leads", claimed.count());
+
+    let mut previews = crit.benchmark_group("preview_1m");
+    for (name, root) in six() {
+        let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
+        let result = preview(&snapshot, &compiled, &claimed, &newest, 100);
+        eprintln!(
+            "{name}: {} match, {} claimed by higher, {} would join, first {:?}",
+            result.matches,
+            result.claimed_by_higher,
+            result.would_join,
+            &result.first[..3.min(result.first.len())]
+        );
+        let runs = 20;
+        let started = Instant::now();
+        for _ in 0..runs {
+            black_box(compile(&snapshot, &lead, &root, &ctx).is_ok());
+        }
+        let compiling = started.elapsed() / runs;
+        let started = Instant::now();
+        for _ in 0..runs {
+            black_box(compiled.evaluate(&snapshot));
+        }
+        eprintln!("{name}: compile {compiling:.1?}, evaluate {:.1?}", started.elapsed() / runs);
+        previews.bench_function(name, |b| {
+            b.iter(|| {
+                let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
+                black_box(preview(&snapshot, &compiled, &claimed, &newest, 100))
+            })
+        });
+    }
+    previews.finish();
+
+    let mut resolution = crit.benchmark_group("resolve_1m");
+    resolution.bench_function("union_of_20_higher", |b| b.iter(|| black_box(union(&snapshot, &lead, &higher_refs))));
+    resolution.bench_function("winners_of_20", |b| b.iter(|| black_box(winners(&snapshot, &lead, &higher_refs))));
+    resolution.finish();
+
+    let mut building = crit.benchmark_group("build_1m");
+    building.sample_size(10);
+    building.bench_function("snapshot_build", |b| b.iter(|| black_box(build())));
+    building.finish();
+}
+
+/// Every row of a type (to warm the sort order).
+fn snapshot_rows(snapshot: &Snapshot, ty: &RecordTypeName) -> segment_builder::engine::Bitset {
+    snapshot.type_snapshot(ty).map_or_else(|| segment_builder::engine::Bitset::empty(0), |t| t.live().clone())
+}
+
+criterion_group!(benches, engine);
+criterion_main!(benches);
