@@ -98,7 +98,8 @@ fn segment_row_ui(
     frame.show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            ui.label(RichText::new(format!("{}.", position + 1)).weak());
+            // A fixed-width priority number keeps the names aligned past 9.
+            ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", position + 1)).weak()));
             if ui.selectable_label(selected, RichText::new(&segment.name).strong()).clicked() {
                 commands.push(Command::SelectSegment(segment.id));
             }
