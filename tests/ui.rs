@@ -305,3 +305,72 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
     assert!(outcome.first.iter().all(|(id, _)| matching.contains(id)), "listed records match");
     assert!(harness.get_all_by_label(&thousands(matching.len() as u64)).next().is_some(), "the count is on screen");
 }
+
+#[test]
+fn records_sort_by_a_column_and_filter_by_text() {
+    use segment_builder::domain::RecordId;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    let ids: Vec<RecordId> = {
+        let mut ws = Workspace::create(&path).expect("create");
+        let def = ws.schema().get(&lead()).cloned().expect("lead");
+        let mut add = |topic: &str, country: Option<&str>| {
+            let mut record = segment_builder::domain::Record::empty(RecordId(0), &def);
+            record.set(&def, "topic", Value::Text(topic.into()));
+            if let Some(country) = country {
+                record.set(&def, "country", Value::Text(country.into()));
+            }
+            ws.insert_record(&lead(), record.values).expect("insert")
+        };
+        vec![add("Beta deal", Some("Belgium")), add("Alpha deal", Some("austria")), add("No country", None)]
+    };
+    let mut harness = open_app(&path);
+    harness.get_by_label("Records").click();
+    settle(&mut harness);
+    let shown = |harness: &Harness<'_, App>| harness.state().state().records.ids.latest().cloned().unwrap_or_default();
+    assert_eq!(shown(&harness), ids, "by id until sorted");
+
+    harness.get_by_label("Country").click();
+    settle(&mut harness);
+    assert_eq!(shown(&harness), [ids[1], ids[0], ids[2]], "ascending, case ignored, empty last");
+    harness.get_by_label("Country ⏶").click();
+    settle(&mut harness);
+    assert_eq!(shown(&harness), [ids[0], ids[1], ids[2]], "descending, empty still last");
+
+    type_into(&mut harness, "Filter", "ALPHA");
+    settle(&mut harness);
+    assert_eq!(shown(&harness), [ids[1]]);
+    harness.get_by_label_contains("1 of 3 records");
+}
+
+#[test]
+fn every_text_of_the_demo_has_glyphs_in_the_bundled_fonts() {
+    use std::collections::BTreeSet;
+
+    let spec = DemoSpec::standard(jiff::Timestamp::now());
+    let schema = segment_builder::domain::Schema::built_in();
+    let sellers = segment_builder::demo::sellers(&spec);
+    let seller_ids: Vec<_> = (1..=sellers.len() as i64).map(segment_builder::domain::SellerId).collect();
+    let mut texts = BTreeSet::new();
+    for def in &schema.types {
+        let rows: Box<dyn Iterator<Item = Vec<Value>>> = match def.name.as_str() {
+            "lead" => Box::new(segment_builder::demo::leads(&spec, def, &seller_ids)),
+            "account" => Box::new(segment_builder::demo::accounts(&spec, def, &seller_ids)),
+            "contact" => Box::new(segment_builder::demo::contacts(&spec, def, &seller_ids)),
+            _ => Box::new(segment_builder::demo::opportunities(&spec, def, &seller_ids)),
+        };
+        for value in rows.flatten() {
+            if let Value::Text(text) | Value::Choice(text) = value {
+                texts.insert(text);
+            }
+        }
+    }
+    texts.extend(sellers.iter().map(|s| s.name.clone()));
+    // Every distinct character once: laying it out panics on a glyph the fonts lack.
+    let characters: String = texts.iter().flat_map(|t| t.chars()).collect::<BTreeSet<char>>().into_iter().collect();
+    let mut harness = Harness::new_ui(|ui| {
+        ui.label(&characters);
+    });
+    harness.run();
+}

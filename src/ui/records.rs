@@ -135,8 +135,8 @@ fn table_body_ui(
             for field in &def.fields {
                 header.col(|ui| {
                     let arrow = match &state.records.query.sort {
-                        Some((sorted, SortDirection::Ascending)) if sorted == &field.name => " ▲",
-                        Some((sorted, SortDirection::Descending)) if sorted == &field.name => " ▼",
+                        Some((sorted, SortDirection::Ascending)) if sorted == &field.name => " ⏶",
+                        Some((sorted, SortDirection::Descending)) if sorted == &field.name => " ⏷",
                         _ => "",
                     };
                     let button =
