@@ -374,3 +374,55 @@ fn every_text_of_the_demo_has_glyphs_in_the_bundled_fonts() {
     });
     harness.run();
 }
+
+#[test]
+fn undo_takes_back_adding_editing_and_deleting_a_record() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let mut harness = open_app(&path);
+    harness.get_by_label("Records").click();
+    settle(&mut harness);
+    let def = harness.state().state().view.as_ref().and_then(|v| v.record_type(&lead()).cloned()).expect("lead");
+    let stored = |harness: &Harness<'_, App>| harness.state().workspace().expect("ws").all_records(&lead()).expect("all");
+
+    harness.get_by_label("Add lead…").click();
+    harness.run_steps(4);
+    type_into(&mut harness, "Topic", "Keep me");
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    let kept = stored(&harness)[0].clone();
+
+    // Edit, then undo the edit: the old values are back.
+    run_until(&mut harness, "the row", |app| !app.state().records.rows.is_empty());
+    harness.get_by_label("Keep me").click();
+    harness.run_steps(3);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(6);
+    type_into(&mut harness, "Topic", "Changed");
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    assert_eq!(stored(&harness)[0].get(&def, "topic"), &Value::Text("Changed".into()));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    settle(&mut harness);
+    assert_eq!(stored(&harness), [kept.clone()], "Ctrl+Z restored the values");
+
+    // Delete, then undo: the record is back with its id.
+    run_until(&mut harness, "the row", |app| app.state().records.rows.contains_key(&kept.id));
+    harness.get_by_label("Keep me").click();
+    harness.run_steps(3);
+    harness.get_by_label("Delete…").click();
+    harness.run_steps(6);
+    harness.get_by_label("Delete").click();
+    settle(&mut harness);
+    assert!(stored(&harness).is_empty());
+    harness.get_by_label("Undo").click();
+    settle(&mut harness);
+    assert_eq!(stored(&harness), [kept.clone()], "the deleted record is back, same id");
+
+    // What is left to undo is the add: undoing it removes the record.
+    harness.get_by_label("Undo").click();
+    settle(&mut harness);
+    assert!(stored(&harness).is_empty(), "undoing the add removes the record");
+    assert!(harness.get_by_label("Undo").accesskit_node().is_disabled(), "nothing left to undo");
+}

@@ -57,4 +57,6 @@ pub enum Command {
     ShowAddRecordType,
     SubmitAddField,
     SubmitAddRecordType,
+    /// Take back the newest record edit.
+    Undo,
 }

@@ -31,6 +31,8 @@ use crate::worker::{NoWaker, Waker};
 const ROW_CACHE_LIMIT: usize = 20_000;
 /// How many of a segment's newest matching records the preview lists.
 const PREVIEW_ROWS: usize = 50;
+/// How many record edits Undo remembers.
+const UNDO_LIMIT: usize = 100;
 /// How many recent workspaces the File menu lists.
 const RECENT_LIMIT: usize = 8;
 
@@ -62,6 +64,8 @@ pub struct App {
     records_generation: u64,
     engine_worker: Option<EngineWorker>,
     preview_generation: u64,
+    /// Record edits that Undo takes back, newest last.
+    undo: Vec<UndoStep>,
     rows_requested: HashSet<RecordId>,
     next_notice_id: u64,
     quit_requested: bool,
@@ -79,6 +83,7 @@ impl App {
             records_generation: 0,
             engine_worker: None,
             preview_generation: 0,
+            undo: Vec::new(),
             rows_requested: HashSet::new(),
             next_notice_id: 0,
             quit_requested: false,
@@ -229,6 +234,7 @@ impl App {
                 }
             }
             Command::DeleteRecord { record_type, id } => self.delete_record(&record_type, id),
+            Command::Undo => self.undo(),
             Command::ShowAddField => {
                 if let Some(record_type) = self.state.record_type.clone() {
                     self.state.dialog = Some(Dialog::AddField(FieldForm {
@@ -396,6 +402,8 @@ impl App {
         self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         self.state.preview = Default::default();
+        self.undo.clear();
+        self.state.undo = None;
         self.workspace = Some(workspace);
         let first_type = view.schema.types.first().map(|t| t.name.clone());
         let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
@@ -610,6 +618,16 @@ impl App {
         }
         let Some(workspace) = &mut self.workspace else { return };
         let record_type = editor.record_type.clone();
+        let before = match editor.id {
+            Some(id) => match workspace.record(&record_type, id) {
+                Ok(before) => before,
+                Err(error) => {
+                    editor.save_error = Some(describe_store_error(&error));
+                    return;
+                }
+            },
+            None => None,
+        };
         let result = match editor.id {
             Some(id) => {
                 let record = Record { id, values };
@@ -621,6 +639,10 @@ impl App {
             Ok((record, created)) => {
                 let id = record.id;
                 let label = def.label.clone();
+                self.push_undo(match before {
+                    Some(before) => UndoStep::Edited { record_type: record_type.clone(), before },
+                    None => UndoStep::Added { record_type: record_type.clone(), id },
+                });
                 self.record_changed(&record_type, RecordChange::Saved(record));
                 self.state.records.editor = None;
                 self.state.records.rows.remove(&id);
@@ -640,8 +662,18 @@ impl App {
     fn delete_record(&mut self, record_type: &RecordTypeName, id: RecordId) {
         self.state.dialog = None;
         let Some(workspace) = &mut self.workspace else { return };
+        let before = match workspace.record(record_type, id) {
+            Ok(before) => before,
+            Err(error) => {
+                self.notify(NoticeLevel::Error, describe_store_error(&error));
+                return;
+            }
+        };
         match workspace.delete_record(record_type, id) {
             Ok(()) => {
+                if let Some(record) = before {
+                    self.push_undo(UndoStep::Deleted { record_type: record_type.clone(), record });
+                }
                 let label = self
                     .state
                     .view
@@ -663,6 +695,72 @@ impl App {
                 self.refresh_records();
             }
             Err(error) => self.notify(NoticeLevel::Error, describe_store_error(&error)),
+        }
+    }
+
+    fn push_undo(&mut self, step: UndoStep) {
+        self.undo.push(step);
+        let excess = self.undo.len().saturating_sub(UNDO_LIMIT);
+        self.undo.drain(..excess);
+        self.state.undo = self.undo.last().map(|s| self.describe_undo(s));
+    }
+
+    fn describe_undo(&self, step: &UndoStep) -> String {
+        let label = |ty: &RecordTypeName| {
+            self.state
+                .view
+                .as_ref()
+                .and_then(|v| v.record_type(ty))
+                .map(|d| d.label.to_lowercase())
+                .unwrap_or_else(|| ty.to_string())
+        };
+        match step {
+            UndoStep::Added { record_type, id } => format!("Undo adding {} #{id}", label(record_type)),
+            UndoStep::Edited { record_type, before } => format!("Undo editing {} #{}", label(record_type), before.id),
+            UndoStep::Deleted { record_type, record } => format!("Undo deleting {} #{}", label(record_type), record.id),
+        }
+    }
+
+    /// Takes back the newest record edit: removes an added record, restores an edited one's
+    /// values, puts a deleted one back with its id.
+    fn undo(&mut self) {
+        let Some(step) = self.undo.pop() else { return };
+        let description = self.describe_undo(&step);
+        self.state.undo = self.undo.last().map(|s| self.describe_undo(s));
+        let Some(workspace) = &mut self.workspace else { return };
+        let (record_type, result, change, count_delta) = match step {
+            UndoStep::Added { record_type, id } => {
+                let result = workspace.delete_record(&record_type, id);
+                (record_type, result, RecordChange::Deleted(id), -1)
+            }
+            UndoStep::Edited { record_type, before } => {
+                let result = workspace.update_record(&record_type, &before);
+                (record_type, result, RecordChange::Saved(before), 0)
+            }
+            UndoStep::Deleted { record_type, record } => {
+                let result = workspace.restore_record(&record_type, &record);
+                (record_type, result, RecordChange::Saved(record), 1)
+            }
+        };
+        match result {
+            Ok(()) => {
+                let id = match &change {
+                    RecordChange::Saved(record) => record.id,
+                    RecordChange::Deleted(id) => *id,
+                };
+                if let Some(view) = &mut self.state.view {
+                    let count = view.record_counts.entry(record_type.clone()).or_default();
+                    *count = count.saturating_add_signed(count_delta);
+                }
+                self.state.records.rows.remove(&id);
+                self.rows_requested.remove(&id);
+                self.record_changed(&record_type, change);
+                self.notify(NoticeLevel::Info, format!("{description}: done"));
+                self.refresh_records();
+            }
+            Err(error) => {
+                self.notify(NoticeLevel::Error, format!("{description} failed: {}", describe_store_error(&error)))
+            }
         }
     }
 
@@ -736,6 +834,9 @@ impl App {
         self.state.records.rows.clear();
         self.state.records.editor = None;
         self.rows_requested.clear();
+        // Stored records changed shape: old values no longer fit.
+        self.undo.clear();
+        self.state.undo = None;
         self.refresh_records();
     }
 
@@ -788,6 +889,13 @@ pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> Stri
 
 fn describe_store_error(error: &StoreError) -> String {
     error.to_string()
+}
+
+/// A record edit Undo can take back.
+enum UndoStep {
+    Added { record_type: RecordTypeName, id: RecordId },
+    Edited { record_type: RecordTypeName, before: Record },
+    Deleted { record_type: RecordTypeName, record: Record },
 }
 
 enum RecordChange {

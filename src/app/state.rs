@@ -284,6 +284,8 @@ pub struct AppState {
     pub detail_tab: DetailTab,
     pub segment_search: String,
     pub records: RecordsState,
+    /// What Undo would take back ("Undo adding lead #5"), if anything.
+    pub undo: Option<String>,
     pub engine: EngineStatus,
     pub preview: PreviewState,
     pub dialog: Option<Dialog>,

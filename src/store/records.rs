@@ -76,6 +76,23 @@ impl Workspace {
         Ok(count)
     }
 
+    /// Puts back a record with its own id (undoing its deletion). `Invalid` if a record
+    /// with that id exists, or as [`Workspace::insert_record`] for its values. Records that
+    /// pointed at it before it was deleted had those links cleared and keep them cleared.
+    pub fn restore_record(&mut self, ty: &RecordTypeName, record: &Record) -> Result<()> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?;
+        if self.record(ty, record.id)?.is_some() {
+            return Err(StoreError::Invalid(format!("{} #{} already exists", def.label, record.id)));
+        }
+        let values = prepare_values(def, record.values.clone()).map_err(StoreError::Invalid)?;
+        let sql = insert_with_id_sql(def);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(|| format!("restoring {ty} #{}", record.id))?;
+        execute_with(&mut stmt, &values, Some(record.id))
+            .map_err(|e| reference_error(&self.conn, def, &values, e, &format!("restoring {ty} #{}", record.id)))?;
+        Ok(())
+    }
+
     /// Replaces every value of an existing record. `Invalid` if there is no such record or
     /// a value does not fit its field.
     pub fn update_record(&mut self, ty: &RecordTypeName, record: &Record) -> Result<()> {
@@ -266,6 +283,14 @@ impl Workspace {
 fn insert_sql(def: &RecordTypeDef) -> String {
     let columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
     let placeholders: Vec<String> = (1..=def.fields.len()).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {} ({}) VALUES ({})", quote(def.name.as_str()), columns.join(", "), placeholders.join(", "))
+}
+
+/// `insert_sql` with the id as the last parameter.
+fn insert_with_id_sql(def: &RecordTypeDef) -> String {
+    let mut columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
+    columns.push("\"id\"".to_owned());
+    let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO {} ({}) VALUES ({})", quote(def.name.as_str()), columns.join(", "), placeholders.join(", "))
 }
 

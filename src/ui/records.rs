@@ -17,6 +17,7 @@ const PREFETCH_ROWS: usize = 60;
 
 pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     let Some(def) = state.current_type() else { return };
+    shortcuts(ui, state, commands);
     egui::CentralPanel::default().show(ui, |ui| {
         toolbar_ui(ui, state, view, def, commands);
         ui.separator();
@@ -46,6 +47,14 @@ fn toolbar_ui(
         }
         if ui.button(format!("Add {}…", def.label.to_lowercase())).clicked() {
             commands.push(Command::StartAddRecord);
+        }
+        let undo = egui::Button::new("Undo");
+        let response = ui.add_enabled(state.undo.is_some(), undo);
+        if let Some(what) = &state.undo {
+            let response = response.on_hover_text(format!("{what} (Ctrl+Z)"));
+            if response.clicked() {
+                commands.push(Command::Undo);
+            }
         }
         if ui.button("Add field…").clicked() {
             commands.push(Command::ShowAddField);
@@ -349,4 +358,27 @@ fn field_editor_ui(
             });
         }
     }
+}
+
+/// Ctrl+Z undoes the last record edit, Enter edits the selected record and Delete asks to
+/// delete it; only while no text field or dialog has the keyboard.
+fn shortcuts(ui: &egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    use egui::{Key, KeyboardShortcut, Modifiers};
+    if state.dialog.is_some() || state.records.editor.is_some() || ui.memory(|m| m.focused().is_some()) {
+        return;
+    }
+    let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
+    ui.input_mut(|input| {
+        if input.consume_shortcut(&undo) && state.undo.is_some() {
+            commands.push(Command::Undo);
+        }
+        if let Some(id) = state.records.selected {
+            if input.consume_key(Modifiers::NONE, Key::Enter) {
+                commands.push(Command::StartEditRecord(id));
+            }
+            if input.consume_key(Modifiers::NONE, Key::Delete) {
+                commands.push(Command::AskDeleteRecord(id));
+            }
+        }
+    });
 }
