@@ -405,7 +405,7 @@ fn undo_takes_back_adding_editing_and_deleting_a_record() {
     assert_eq!(stored(&harness)[0].get(&def, "topic"), &Value::Text("Changed".into()));
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     settle(&mut harness);
-    assert_eq!(stored(&harness), [kept.clone()], "Ctrl+Z restored the values");
+    assert_eq!(stored(&harness), std::slice::from_ref(&kept), "Ctrl+Z restored the values");
 
     // Delete, then undo: the record is back with its id.
     run_until(&mut harness, "the row", |app| app.state().records.rows.contains_key(&kept.id));
@@ -418,7 +418,7 @@ fn undo_takes_back_adding_editing_and_deleting_a_record() {
     assert!(stored(&harness).is_empty());
     harness.get_by_label("Undo").click();
     settle(&mut harness);
-    assert_eq!(stored(&harness), [kept.clone()], "the deleted record is back, same id");
+    assert_eq!(stored(&harness), std::slice::from_ref(&kept), "the deleted record is back, same id");
 
     // What is left to undo is the add: undoing it removes the record.
     harness.get_by_label("Undo").click();
