@@ -5,6 +5,10 @@
 //! Leads come from a small deterministic generator with a realistic skew (US/DE/UK heavy,
 //! ~12% empty values, languages consistent with countries).
 //!
+//! The workspace benchmarks read the demo workspace of 1M leads (written once to
+//! target/bench-1m.sqlite): loading it into a snapshot the way the app does, and each of
+//! the six segments as the fast preview and as SQLite counting its compiled WHERE clause.
+//!
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
@@ -13,11 +17,14 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::{
     Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Record,
     RecordId, RecordTypeDef, RecordTypeName, Schema, SellerId, TeamId, Value,
 };
+use segment_builder::engine::sql::compile_sql;
 use segment_builder::engine::{Compiled, Snapshot, SortKey, compile, preview, union, winners};
+use segment_builder::worker::engine::load_snapshot;
 
 const LEADS: usize = 1_000_000;
 const ACCOUNTS: usize = 50_000;
@@ -533,10 +540,71 @@ fn engine(crit: &mut Criterion) {
     resolution.bench_function("winners_of_20", |b| b.iter(|| black_box(winners(&snapshot, &lead, &higher_refs))));
     resolution.finish();
 
+    workspace_benches(crit);
+
     let mut building = crit.benchmark_group("build_1m");
     building.sample_size(10);
     building.bench_function("snapshot_build", |b| b.iter(|| black_box(build())));
     building.finish();
+}
+
+/// The demo workspace with 1M leads (and 200k accounts, 300k contacts, 150k
+/// opportunities), written once and kept at target/bench-1m.sqlite.
+fn demo_workspace() -> std::path::PathBuf {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m.sqlite");
+    if !path.exists() {
+        let started = Instant::now();
+        let spec = DemoSpec::with_leads(LEADS as u64, DemoSpec::STANDARD_SEED, ctx().now);
+        create_demo_workspace(&path, &spec, &mut |_, _| true).unwrap_or_else(|e| panic!("{e}"));
+        eprintln!("wrote the 1M-lead demo workspace in {:.1?}", started.elapsed());
+    }
+    path
+}
+
+/// The app's load (every type streamed from SQLite into the snapshot), and the six
+/// segments on that workspace: the fast preview against SQLite counting with the
+/// compiled WHERE clause (the baseline).
+fn workspace_benches(crit: &mut Criterion) {
+    let path = demo_workspace();
+    let started = Instant::now();
+    let (reader, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("loaded the workspace snapshot in {:.1?}", started.elapsed());
+    let lead = RecordTypeName::new("lead");
+    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, |t| t.heap_bytes());
+    let rows = snapshot.type_snapshot(&lead).map_or(1, |t| t.rows()).max(1);
+    eprintln!("workspace snapshot: leads {:.0} bytes per lead", leads_bytes as f64 / rows as f64);
+    let ctx = EvalContext::new(ctx().now, snapshot.time_zone().clone());
+    let schema = reader.schema().clone();
+    let Some(lead_def) = schema.get(&lead) else { panic!("the demo workspace has leads") };
+    let newest = SortKey::newest_first();
+    let nobody = segment_builder::engine::Bitset::empty(rows);
+
+    let mut group = crit.benchmark_group("workspace_1m");
+    group.sample_size(10);
+    for (name, root) in six() {
+        let sql = compile_sql(&schema, lead_def, &root, &ctx);
+        let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
+        let fast = preview(&snapshot, &compiled, &nobody, &newest, 100).matches;
+        let slow = reader.count_matching(&lead, &sql).unwrap_or_else(|e| panic!("{e}"));
+        eprintln!("{name} on the demo workspace: fast {fast}, SQLite {slow}");
+        if fast as u64 != slow {
+            eprintln!("{name}: THE FAST ENGINE AND SQLITE DISAGREE");
+        }
+        group.bench_function(format!("fast_preview/{name}"), |b| {
+            b.iter(|| {
+                let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
+                black_box(preview(&snapshot, &compiled, &nobody, &newest, 100))
+            })
+        });
+        group.bench_function(format!("sqlite_count/{name}"), |b| {
+            b.iter(|| black_box(reader.count_matching(&lead, &compile_sql(&schema, lead_def, &root, &ctx))))
+        });
+    }
+    drop(snapshot);
+    group.bench_function("snapshot_from_workspace", |b| {
+        b.iter(|| black_box(load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"))))
+    });
+    group.finish();
 }
 
 /// Every row of a type (to warm the sort order).

@@ -87,6 +87,16 @@ impl Bitset {
         self.trim();
     }
 
+    /// Room for `additional` more rows without reallocating.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.words.reserve((self.len + additional).div_ceil(64).saturating_sub(self.words.len()));
+    }
+
+    /// Releases spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.words.shrink_to_fit();
+    }
+
     /// How many rows are set.
     pub fn count(&self) -> usize {
         if self.words.len() >= CHUNK_WORDS * 2 {

@@ -20,7 +20,7 @@ pub use fast::{Compiled, compile};
 pub use priority::{
     NO_SEGMENT, PreviewResult, SortKey, claims, first_matching, preview, preview_against, union, winners,
 };
-pub use snapshot::{Snapshot, TypeSnapshot};
+pub use snapshot::{Snapshot, TypeBuilder, TypeSnapshot};
 
 use crate::domain::RecordTypeName;
 

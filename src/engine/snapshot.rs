@@ -131,6 +131,22 @@ impl Codes {
         }
     }
 
+    fn reserve(&mut self, additional: usize) {
+        match self {
+            Codes::U8(v) => v.reserve(additional),
+            Codes::U16(v) => v.reserve(additional),
+            Codes::U32(v) => v.reserve(additional),
+        }
+    }
+
+    fn shrink(&mut self) {
+        match self {
+            Codes::U8(v) => v.shrink_to_fit(),
+            Codes::U16(v) => v.shrink_to_fit(),
+            Codes::U32(v) => v.shrink_to_fit(),
+        }
+    }
+
     fn heap_bytes(&self) -> usize {
         match self {
             Codes::U8(v) => v.capacity(),
@@ -156,8 +172,9 @@ pub(crate) struct Dictionary {
     typed_at: Vec<u32>,
     /// Whether some folded entry contains `\0` (then the arena cannot be searched whole).
     has_nul: bool,
-    /// Open addressing over the typed texts: entry index + 1, 0 for a free slot.
-    slots: Vec<u32>,
+    /// Open addressing over the typed texts: the hash's high 32 bits, then entry index + 1
+    /// in the low 32 bits; 0 for a free slot.
+    slots: Vec<u64>,
 }
 
 impl Default for Dictionary {
@@ -216,34 +233,48 @@ impl Dictionary {
 
     /// Entry `i` as typed.
     pub(crate) fn typed(&self, i: usize) -> &str {
+        // Entries are pushed as whole `str`s.
+        std::str::from_utf8(self.typed_bytes(i)).unwrap_or_default()
+    }
+
+    /// The bytes of entry `i` as typed (no UTF-8 check: interning compares bytes).
+    fn typed_bytes(&self, i: usize) -> &[u8] {
         let at = self.typed_at[i];
         if at == u32::MAX {
-            return self.folded(i);
+            let start = self.starts[i] as usize;
+            let end = self.starts.get(i + 1).map_or(self.folded.len(), |&next| next as usize) - 1;
+            return &self.folded[start..end];
         }
         let at = at as usize;
         let mut len = [0u8; 4];
         len.copy_from_slice(&self.typed[at..at + 4]);
         let len = u32::from_le_bytes(len) as usize;
-        std::str::from_utf8(&self.typed[at + 4..at + 4 + len]).unwrap_or_default()
+        &self.typed[at + 4..at + 4 + len]
     }
 
     /// The entry of `text`, added if new.
     fn intern(&mut self, text: &str) -> u32 {
-        // At most three quarters full.
-        if self.slots.len() * 3 < (self.len() + 1) * 4 {
-            self.rehash((self.len() + 1) * 2);
+        // At most half full.
+        if self.slots.len() < (self.len() + 1) * 2 {
+            self.rehash((self.len() + 1) * 4);
         }
         let mask = self.slots.len() - 1;
-        let mut slot = hash_text(text.as_bytes()) as usize & mask;
+        let hash = hash_text(text.as_bytes());
+        // The hash's high half is kept in the slot: entries are only compared (a likely
+        // cache miss in the arena) when it agrees.
+        let tag = hash >> 32;
+        let mut slot = hash as usize & mask;
         loop {
             match self.slots[slot] {
                 0 => break,
-                entry if self.typed(entry as usize - 1) == text => return entry - 1,
+                packed if packed >> 32 == tag && self.typed_bytes((packed as u32) as usize - 1) == text.as_bytes() => {
+                    return packed as u32 - 1;
+                }
                 _ => slot = (slot + 1) & mask,
             }
         }
         let entry = self.len() as u32;
-        self.slots[slot] = entry + 1;
+        self.slots[slot] = (tag << 32) | u64::from(entry + 1);
         let folded = fold(text);
         self.has_nul |= folded.contains('\0');
         self.starts.push(self.folded.len() as u32);
@@ -262,13 +293,14 @@ impl Dictionary {
     fn rehash(&mut self, capacity: usize) {
         let capacity = capacity.next_power_of_two();
         let mask = capacity - 1;
-        let mut slots = vec![0u32; capacity];
+        let mut slots = vec![0u64; capacity];
         for entry in 0..self.len() {
-            let mut slot = hash_text(self.typed(entry).as_bytes()) as usize & mask;
+            let hash = hash_text(self.typed_bytes(entry));
+            let mut slot = hash as usize & mask;
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = entry as u32 + 1;
+            slots[slot] = ((hash >> 32) << 32) | (entry as u64 + 1);
         }
         self.slots = slots;
     }
@@ -288,7 +320,7 @@ impl Dictionary {
             + self.starts.capacity() * 4
             + self.typed.capacity()
             + self.typed_at.capacity() * 4
-            + self.slots.capacity() * 4
+            + self.slots.capacity() * 8
     }
 }
 
@@ -473,9 +505,56 @@ impl Column {
 
     fn shrink(&mut self) {
         match self {
-            Column::Text(c) => c.dictionary.shrink(),
-            Column::Owner(c) => c.sellers.shrink_to_fit(),
-            Column::Number(_) | Column::Temporal(_) | Column::YesNo(_) | Column::Lookup(_) => {}
+            Column::Text(c) => {
+                c.dictionary.shrink();
+                c.codes.shrink();
+            }
+            Column::Owner(c) => {
+                c.sellers.shrink_to_fit();
+                c.codes.shrink();
+            }
+            Column::Number(c) => {
+                c.values.shrink_to_fit();
+                c.empty.shrink_to_fit();
+            }
+            Column::Temporal(c) => {
+                c.days.shrink_to_fit();
+                if let Some(instants) = &mut c.instants {
+                    instants.shrink_to_fit();
+                }
+                c.empty.shrink_to_fit();
+            }
+            Column::YesNo(c) => {
+                c.yes.shrink_to_fit();
+                c.no.shrink_to_fit();
+                c.empty.shrink_to_fit();
+            }
+            Column::Lookup(c) => c.rows.shrink_to_fit(),
+        }
+    }
+
+    /// Room for `additional` more rows.
+    fn reserve(&mut self, additional: usize) {
+        match self {
+            Column::Text(c) => c.codes.reserve(additional),
+            Column::Owner(c) => c.codes.reserve(additional),
+            Column::Number(c) => {
+                c.values.reserve(additional);
+                c.empty.reserve(additional);
+            }
+            Column::Temporal(c) => {
+                c.days.reserve(additional);
+                if let Some(instants) = &mut c.instants {
+                    instants.reserve(additional);
+                }
+                c.empty.reserve(additional);
+            }
+            Column::YesNo(c) => {
+                c.yes.reserve(additional);
+                c.no.reserve(additional);
+                c.empty.reserve(additional);
+            }
+            Column::Lookup(c) => c.rows.reserve(additional),
         }
     }
 
@@ -705,6 +784,84 @@ impl TypeSnapshot {
     }
 }
 
+/// The columns of one record type, filled record by record (from a stream of rows, so
+/// no list of every record is ever held); [`Snapshot::from_builders`] assembles them.
+/// Independent of other types' builders, so types can be filled on separate threads.
+pub struct TypeBuilder {
+    name: RecordTypeName,
+    time_zone: TimeZone,
+    index: RowIndex,
+    columns: Vec<Column>,
+    /// Per lookup field: the id each row points at (rows are resolved once every type
+    /// has its rows).
+    links: Vec<(usize, Vec<Option<RecordId>>)>,
+}
+
+impl TypeBuilder {
+    /// An empty builder for type `ty` of `schema`; `None` if the schema has no such type.
+    pub fn new(schema: &Schema, ty: &RecordTypeName, time_zone: TimeZone) -> Option<Self> {
+        let def = schema.types.iter().find(|t| &t.name == ty)?;
+        let type_index = |name: &RecordTypeName| schema.types.iter().position(|t| &t.name == name);
+        let columns = def
+            .fields
+            .iter()
+            .map(|field| Column::new(field.kind, field.lookup_target.as_ref().and_then(type_index), 0))
+            .collect();
+        let links = def
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, field)| field.kind == FieldKind::Lookup)
+            .map(|(f, _)| (f, Vec::new()))
+            .collect();
+        Some(Self { name: ty.clone(), time_zone, index: RowIndex::default(), columns, links })
+    }
+
+    pub fn name(&self) -> &RecordTypeName {
+        &self.name
+    }
+
+    /// Room for `additional` more records.
+    pub fn reserve(&mut self, additional: usize) {
+        self.index.ids.reserve(additional);
+        for column in &mut self.columns {
+            column.reserve(additional);
+        }
+        for (_, ids) in &mut self.links {
+            ids.reserve(additional);
+        }
+    }
+
+    /// Adds a record (one value per field; missing ones are empty); a repeated id replaces
+    /// the earlier record.
+    pub fn push(&mut self, record: &Record) {
+        let index = &mut self.index;
+        let ascending = index.sorted_len == index.ids.len() && index.ids.last().is_none_or(|last| *last < record.id);
+        let row = match (!ascending).then(|| index.find(record.id)).flatten() {
+            Some(row) => row,
+            None => {
+                let row = index.add(record.id);
+                for column in &mut self.columns {
+                    column.push_empty();
+                }
+                for (_, ids) in &mut self.links {
+                    ids.push(None);
+                }
+                row
+            }
+        };
+        for (f, column) in self.columns.iter_mut().enumerate() {
+            column.set(row, record.values.get(f).unwrap_or(&Value::Empty), &self.time_zone);
+        }
+        for (f, ids) in &mut self.links {
+            ids[row] = match record.values.get(*f) {
+                Some(Value::Lookup(id)) => Some(*id),
+                _ => None,
+            };
+        }
+    }
+}
+
 /// Every record type of a workspace as columns, with team membership: what compiled
 /// condition trees are evaluated on.
 #[derive(Debug)]
@@ -721,6 +878,7 @@ impl Snapshot {
     /// Builds the columns of every type of `schema` from its records (types not in the
     /// schema are ignored; a repeated id keeps its last record). Date-time values get their
     /// calendar day in `time_zone`, which is the zone conditions are then compiled for.
+    /// Types are built in parallel.
     pub fn build<'r, R>(
         schema: &Schema,
         time_zone: TimeZone,
@@ -734,51 +892,58 @@ impl Snapshot {
         for (name, records) in records_by_type {
             given.entry(name).or_default().extend(records);
         }
-        let type_index = |name: &RecordTypeName| schema.types.iter().position(|t| &t.name == name);
+        let work: Vec<(TypeBuilder, Vec<&Record>)> = schema
+            .types
+            .iter()
+            .filter_map(|def| TypeBuilder::new(schema, &def.name, time_zone.clone()))
+            .map(|builder| {
+                let records = given.remove(builder.name()).unwrap_or_default();
+                (builder, records)
+            })
+            .collect();
+        let builders: Vec<TypeBuilder> = work
+            .into_par_iter()
+            .map(|(mut builder, records)| {
+                builder.reserve(records.len());
+                for record in records {
+                    builder.push(record);
+                }
+                builder
+            })
+            .collect();
+        Self::from_builders(schema, time_zone, builders, teams)
+    }
+
+    /// Assembles the types filled by [`TypeBuilder`]s (made for this `schema` and
+    /// `time_zone`; a type without a builder is empty, an extra builder is ignored) and
+    /// resolves lookups between them.
+    pub fn from_builders(
+        schema: &Schema,
+        time_zone: TimeZone,
+        builders: impl IntoIterator<Item = TypeBuilder>,
+        teams: impl IntoIterator<Item = (TeamId, Vec<SellerId>)>,
+    ) -> Self {
+        let mut given: HashMap<RecordTypeName, TypeBuilder> =
+            builders.into_iter().map(|builder| (builder.name.clone(), builder)).collect();
         let mut raw_links: Vec<Vec<(usize, Vec<Option<RecordId>>)>> = Vec::new();
         let mut types = Vec::with_capacity(schema.types.len());
         for def in &schema.types {
-            let records = given.remove(&def.name).unwrap_or_default();
-            let mut index = RowIndex::default();
-            let rows: Vec<usize> =
-                records.iter().map(|record| index.find(record.id).unwrap_or_else(|| index.add(record.id))).collect();
-            let len = index.ids.len();
-            let built: Vec<(Column, Option<Vec<Option<RecordId>>>)> = def
-                .fields
-                .par_iter()
-                .enumerate()
-                .map(|(f, field)| {
-                    let target = field.lookup_target.as_ref().and_then(type_index);
-                    let mut column = Column::new(field.kind, target, len);
-                    let mut links = (field.kind == FieldKind::Lookup).then(|| vec![None; len]);
-                    for (record, &row) in records.iter().zip(&rows) {
-                        let value = record.values.get(f).unwrap_or(&Value::Empty);
-                        column.set(row, value, &time_zone);
-                        if let Some(links) = &mut links {
-                            links[row] = match value {
-                                Value::Lookup(id) => Some(*id),
-                                _ => None,
-                            };
-                        }
-                    }
-                    column.shrink();
-                    (column, links)
-                })
-                .collect();
-            let mut columns = Vec::with_capacity(built.len());
-            let mut links = Vec::new();
-            for (f, (column, column_links)) in built.into_iter().enumerate() {
-                columns.push(column);
-                if let Some(column_links) = column_links {
-                    links.push((f, column_links));
-                }
-            }
-            raw_links.push(links);
+            let builder = given
+                .remove(&def.name)
+                .filter(|builder| builder.columns.len() == def.fields.len())
+                .or_else(|| TypeBuilder::new(schema, &def.name, time_zone.clone()));
+            let Some(mut builder) = builder else {
+                continue;
+            };
+            builder.columns.par_iter_mut().for_each(Column::shrink);
+            builder.index.ids.shrink_to_fit();
+            let len = builder.index.ids.len();
+            raw_links.push(builder.links);
             types.push(TypeSnapshot {
                 name: def.name.clone(),
-                index,
+                index: builder.index,
                 live: Bitset::full(len),
-                columns,
+                columns: builder.columns,
                 sort_cache: SortCache::default(),
             });
         }

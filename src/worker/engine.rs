@@ -4,6 +4,7 @@
 //! higher-priority segment claims, the first ones newest first). Newest request wins.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -11,11 +12,12 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 
 use crate::domain::{EvalContext, Group, Record, RecordId, RecordTypeName};
 use crate::engine::fast::{Compiled, compile};
 use crate::engine::priority::{SortKey, preview_against};
-use crate::engine::snapshot::Snapshot;
+use crate::engine::snapshot::{Snapshot, TypeBuilder};
 use crate::store::Workspace;
 
 use super::Waker;
@@ -121,22 +123,54 @@ fn load(
     shared: &Mutex<Option<Progress>>,
     waker: &dyn Waker,
 ) -> Result<(Workspace, Snapshot), String> {
+    let report = |fraction: f32| {
+        let message = "Loading records".to_owned();
+        set_progress(shared, waker, Some(Progress { fraction: Some(fraction), message }));
+    };
+    load_snapshot(path, &report)
+}
+
+/// Reports loading progress after this many records of a type.
+const PROGRESS_EVERY_RECORDS: u64 = 100_000;
+
+/// Opens a reader on the workspace at `path` and builds the snapshot of its records: every
+/// type streamed from its own reader connection straight into its columns (no list of
+/// records is held), types in parallel, the biggest first. `progress` gets the fraction of
+/// records read so far.
+pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) -> Result<(Workspace, Snapshot), String> {
     let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
     let schema = reader.schema().clone();
     let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
-    let total: u64 = schema.types.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).sum::<u64>().max(1);
-    let mut loaded = 0u64;
-    let mut all = Vec::with_capacity(schema.types.len());
-    for def in &schema.types {
-        let message = format!("Loading {}", def.plural_label.to_lowercase());
-        set_progress(shared, waker, Some(Progress { fraction: Some(loaded as f32 / total as f32), message }));
-        let records = reader.all_records(&def.name).map_err(|e| e.to_string())?;
-        loaded += records.len() as u64;
-        all.push((def.name.clone(), records));
-    }
-    set_progress(shared, waker, Some(Progress { fraction: Some(1.0), message: "Indexing records".into() }));
+    let counts: Vec<u64> = schema.types.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();
+    let total = counts.iter().sum::<u64>().max(1);
+    let loaded = AtomicU64::new(0);
+    let mut order: Vec<usize> = (0..schema.types.len()).collect();
+    order.sort_by_key(|&t| std::cmp::Reverse(counts[t]));
+    let builders = order
+        .par_iter()
+        .map(|&t| {
+            let name = &schema.types[t].name;
+            let own = Workspace::open_reader(path).map_err(|e| e.to_string())?;
+            let mut builder = TypeBuilder::new(&schema, name, time_zone.clone())
+                .ok_or_else(|| format!("the workspace has no record type \"{name}\""))?;
+            builder.reserve(usize::try_from(counts[t]).unwrap_or_default());
+            let mut unreported = 0;
+            own.for_each_record(name, &mut |record| {
+                builder.push(record);
+                unreported += 1;
+                if unreported == PROGRESS_EVERY_RECORDS {
+                    let done = loaded.fetch_add(unreported, Ordering::Relaxed) + unreported;
+                    progress(done as f32 / total as f32);
+                    unreported = 0;
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            Ok(builder)
+        })
+        .collect::<Result<Vec<TypeBuilder>, String>>()?;
+    progress(1.0);
     let teams = reader.teams().map_err(|e| e.to_string())?.into_iter().map(|t| (t.id, t.members));
-    let snapshot = Snapshot::build(&schema, time_zone, all.iter().map(|(name, records)| (name, records.iter())), teams);
+    let snapshot = Snapshot::from_builders(&schema, time_zone, builders, teams);
     Ok((reader, snapshot))
 }
 
