@@ -493,9 +493,23 @@ fn alt_up_and_the_move_buttons_change_the_stored_order() {
     assert_eq!(stored_names(&harness), expected, "Alt+Up moved the selected segment one place up");
     assert_eq!(harness.state().state().selected_segment, Some(segments[2].id), "it stays selected");
 
-    harness.get_by_label("Move down").click();
+    harness.get_by_label("Move selected down").click();
     settle(&mut harness);
     assert_eq!(stored_names(&harness), names, "Move down put it back");
+
+    // The row's context menu moves that row, selected or not.
+    harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
+    harness.run_steps(4);
+    harness.get_by_label("Move up").click();
+    settle(&mut harness);
+    let mut expected = names.clone();
+    expected.swap(0, 1);
+    assert_eq!(stored_names(&harness), expected, "the context menu moved the second segment up");
+    harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
+    harness.run_steps(4);
+    harness.get_by_label("Move down").click();
+    settle(&mut harness);
+    assert_eq!(stored_names(&harness), names);
 
     // While the search filters the list, the keyboard does not reorder.
     type_into(&mut harness, "Search", &names[2]);
@@ -569,4 +583,33 @@ fn copy_creates_a_draft_with_the_same_conditions() {
     assert_eq!(copy.status, Status::Draft);
     assert_eq!(harness.state().state().selected_segment, Some(copy.id));
     assert_eq!(stored[..segments.len()], segments[..], "the others are unchanged");
+}
+
+#[test]
+fn the_empty_list_offers_the_first_segment_of_any_record_type() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let mut harness = open_app(&path);
+    harness.get_by_label("No lead segments yet");
+    harness.get_by_label("Create the first segment…").click();
+    harness.run_steps(10);
+    type_into(&mut harness, "Segment name", "Every contact");
+    // The top bar's record type combo shows "Leads" too: pick the form's by its label.
+    harness.get_by_role_and_label(Role::ComboBox, "Applies to").click();
+    harness.run_steps(3);
+    harness.get_by_label("Contacts").click();
+    harness.run_steps(3);
+    harness.get_by_label("Create segment").click();
+    settle(&mut harness);
+
+    let contact = RecordTypeName::new("contact");
+    let ws = harness.state().workspace().expect("workspace");
+    assert!(ws.segments(&lead()).expect("leads").is_empty(), "nothing was added to leads");
+    let stored = ws.segments(&contact).expect("contacts");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].name, "Every contact");
+    let state = harness.state().state();
+    assert_eq!(state.record_type.as_ref(), Some(&contact), "the list switched to contacts");
+    assert_eq!(state.selected_segment, Some(stored[0].id));
 }

@@ -237,7 +237,7 @@ fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, comm
         )
         .labelled_by(label.id);
         ui.end_row();
-        let label = ui.label("Record type");
+        let label = ui.label("Applies to");
         if source.is_some() {
             // A copy keeps the conditions, which only fit their own record type.
             let shown =

@@ -63,7 +63,9 @@ fn segment_list_ui(
                     .add_enabled(!filtering && position + 1 < segments.len(), egui::Button::new("⏷").small())
                     .on_hover_text("Move the selected segment down (Alt+Down)")
                     .on_disabled_hover_text(hint);
-                down.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move down"));
+                down.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move selected down")
+                });
                 if down.clicked() {
                     commands.push(Command::MoveSegment { id, to_index: position + 1 });
                 }
@@ -71,7 +73,7 @@ fn segment_list_ui(
                     .add_enabled(!filtering && position > 0, egui::Button::new("⏶").small())
                     .on_hover_text("Move the selected segment up (Alt+Up)")
                     .on_disabled_hover_text(hint);
-                up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move up"));
+                up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move selected up"));
                 if up.clicked() {
                     commands.push(Command::MoveSegment { id, to_index: position - 1 });
                 }
@@ -195,7 +197,7 @@ fn segment_row_ui(
     } else {
         egui::Color32::TRANSPARENT
     });
-    let response = frame.show(ui, |ui| {
+    frame.show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
             // A fixed-width priority number keeps the names aligned past 9.
@@ -216,7 +218,6 @@ fn segment_row_ui(
             ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
         });
     });
-    response.response.context_menu(|ui| row_menu_ui(ui, row, segment, commands));
 }
 
 fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, commands: &mut Vec<Command>) {
@@ -238,7 +239,7 @@ fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, comma
         ui.close();
     }
     ui.separator();
-    if ui.button("Copy…").clicked() {
+    if ui.button("Copy this segment…").clicked() {
         commands.push(Command::ShowCopySegment(segment.id));
         ui.close();
     }
