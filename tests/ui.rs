@@ -528,6 +528,7 @@ fn new_segment_is_stored_as_a_draft_at_the_bottom_and_selected() {
 
     harness.get_by_label("New segment…").click();
     harness.run_steps(4);
+    assert!(harness.get_by_role_and_label(Role::TextInput, "Segment name").is_focused(), "ready to type the name");
     type_into(&mut harness, "Segment name", "Fresh leads");
     type_into(&mut harness, "Description", "Made in a test");
     harness.get_by_label("Create segment").click();

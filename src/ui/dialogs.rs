@@ -226,6 +226,14 @@ fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, comm
             .labelled_by(label.id);
         if name.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             submit = true;
+        } else {
+            // Ready to type as soon as the dialog opens: the name takes the focus unless a
+            // widget of this dialog has it (the button that opened it keeps it otherwise).
+            let focused = ui.memory(|m| m.focused());
+            let focus_layer = focused.and_then(|id| ui.ctx().read_response(id)).map(|r| r.layer_id);
+            if focus_layer != Some(ui.layer_id()) {
+                name.request_focus();
+            }
         }
         ui.end_row();
         let label = ui.label("Description");

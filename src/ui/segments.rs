@@ -154,8 +154,17 @@ fn segment_list_ui(
                     item.ui(ui, |ui, handle, item_state| {
                         handle.ui(ui, |ui| {
                             let row = RowContext { view, position, count: segments.len(), reorderable: true };
-                            let selected = state.selected_segment == Some(segment.id) || item_state.dragged;
-                            segment_row_ui(ui, &row, segment, selected, commands);
+                            if item_state.dragged {
+                                // Floating over the other rows: opaque, outlined.
+                                egui::Frame::new()
+                                    .fill(ui.visuals().window_fill)
+                                    .stroke(ui.visuals().selection.stroke)
+                                    .corner_radius(4.0)
+                                    .show(ui, |ui| segment_row_ui(ui, &row, segment, true, commands));
+                            } else {
+                                let selected = state.selected_segment == Some(segment.id);
+                                segment_row_ui(ui, &row, segment, selected, commands);
+                            }
                         });
                     })
                 });
