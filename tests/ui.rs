@@ -8,7 +8,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use segment_builder::app::{App, Startup};
+use segment_builder::app::{App, Loadable, Startup};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::{RecordTypeName, Segment, Value};
 use segment_builder::store::Workspace;
@@ -285,7 +285,7 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
     harness.get_by_role_and_label(Role::Button, &chosen.name).click();
     run_until(&mut harness, "the preview", |app| {
         let preview = &app.state().preview;
-        preview.segment == Some(chosen.id) && matches!(preview.result, segment_builder::app::Loadable::Ready(_))
+        preview.segment == Some(chosen.id) && matches!(preview.result, Loadable::Ready(_))
     });
 
     let ctx = EvalContext::new(jiff::Timestamp::now(), time_zone);
@@ -450,6 +450,17 @@ fn dragging_a_segment_to_the_top_saves_the_new_priority_order() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut harness, segments) = open_demo(&dir);
     let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    // Select the third: active segments above it claim some of its matches.
+    harness.get_by_role_and_label(Role::Button, &names[2]).click();
+    let claimed = |app: &App| {
+        let preview = &app.state().preview;
+        match &preview.result {
+            Loadable::Ready(outcome) if preview.segment == Some(segments[2].id) => Some(outcome.claimed_by_higher),
+            _ => None,
+        }
+    };
+    run_until(&mut harness, "the preview of the third segment", |app| claimed(app).is_some());
+    assert!(claimed(harness.state()).is_some_and(|n| n > 0), "higher segments claim some of its matches");
     let third = harness.get_by_role_and_label(Role::Button, &names[2]).rect().center();
     let first = harness.get_by_role_and_label(Role::Button, &names[0]).rect();
 
@@ -475,6 +486,7 @@ fn dragging_a_segment_to_the_top_saves_the_new_priority_order() {
     let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
     assert_eq!(shown, expected, "the list shows the stored order");
     assert_eq!(view.segments_of(&lead())[0].priority, 0);
+    run_until(&mut harness, "the new preview", |app| claimed(app) == Some(0));
 }
 
 #[test]
@@ -613,4 +625,40 @@ fn the_empty_list_offers_the_first_segment_of_any_record_type() {
     let state = harness.state().state();
     assert_eq!(state.record_type.as_ref(), Some(&contact), "the list switched to contacts");
     assert_eq!(state.selected_segment, Some(stored[0].id));
+}
+
+#[test]
+fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
+    use segment_builder::app::NoticeLevel;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    let mut harness = open_app(&path);
+    let names = stored_names(&harness);
+
+    // Another window adds a segment the list does not know of, so the list's order no
+    // longer names every stored segment and the store refuses it.
+    let mut other = Workspace::open(&path).expect("second connection");
+    let mut extra = other.segments(&lead()).expect("segments")[0].clone();
+    extra.name = "Added elsewhere".into();
+    other.insert_segment(&extra).expect("insert");
+    drop(other);
+
+    harness.get_by_role_and_label(Role::Button, &names[1]).click();
+    settle(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    settle(&mut harness);
+
+    let notices = &harness.state().state().notices;
+    assert!(
+        notices.iter().any(|n| n.level == NoticeLevel::Error && n.text.contains("The new order was not saved")),
+        "{notices:?}"
+    );
+    let mut expected = names.clone();
+    expected.push("Added elsewhere".into());
+    assert_eq!(stored_names(&harness), expected, "the stored order is unchanged");
+    let view = harness.state().state().view.as_ref().expect("view");
+    let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(shown, expected, "the list shows what is stored, including the new segment");
 }
