@@ -8,9 +8,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use segment_builder::app::{App, Startup};
+use segment_builder::app::{App, Loadable, Startup};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
-use segment_builder::domain::{RecordTypeName, Value};
+use segment_builder::domain::{RecordTypeName, Segment, Value};
 use segment_builder::store::Workspace;
 use segment_builder::ui::theme::thousands;
 
@@ -285,7 +285,7 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
     harness.get_by_role_and_label(Role::Button, &chosen.name).click();
     run_until(&mut harness, "the preview", |app| {
         let preview = &app.state().preview;
-        preview.segment == Some(chosen.id) && matches!(preview.result, segment_builder::app::Loadable::Ready(_))
+        preview.segment == Some(chosen.id) && matches!(preview.result, Loadable::Ready(_))
     });
 
     let ctx = EvalContext::new(jiff::Timestamp::now(), time_zone);
@@ -384,7 +384,8 @@ fn undo_takes_back_adding_editing_and_deleting_a_record() {
     harness.get_by_label("Records").click();
     settle(&mut harness);
     let def = harness.state().state().view.as_ref().and_then(|v| v.record_type(&lead()).cloned()).expect("lead");
-    let stored = |harness: &Harness<'_, App>| harness.state().workspace().expect("ws").all_records(&lead()).expect("all");
+    let stored =
+        |harness: &Harness<'_, App>| harness.state().workspace().expect("ws").all_records(&lead()).expect("all");
 
     harness.get_by_label("Add lead…").click();
     harness.run_steps(4);
@@ -425,4 +426,239 @@ fn undo_takes_back_adding_editing_and_deleting_a_record() {
     settle(&mut harness);
     assert!(stored(&harness).is_empty(), "undoing the add removes the record");
     assert!(harness.get_by_label("Undo").accesskit_node().is_disabled(), "nothing left to undo");
+}
+
+/// The demo workspace open in the window, with its lead segments as stored.
+fn open_demo(dir: &tempfile::TempDir) -> (Harness<'static, App>, Vec<Segment>) {
+    let path = temp_path(dir, "demo.sqlite");
+    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    let segments = Workspace::open(&path).expect("open").segments(&lead()).expect("segments");
+    assert!(segments.len() >= 3, "the demo has at least three lead segments");
+    (open_app(&path), segments)
+}
+
+fn stored_segments(harness: &Harness<'_, App>) -> Vec<Segment> {
+    harness.state().workspace().expect("workspace").segments(&lead()).expect("segments")
+}
+
+fn stored_names(harness: &Harness<'_, App>) -> Vec<String> {
+    stored_segments(harness).into_iter().map(|s| s.name).collect()
+}
+
+#[test]
+fn dragging_a_segment_to_the_top_saves_the_new_priority_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    // Select the third: active segments above it claim some of its matches.
+    harness.get_by_role_and_label(Role::Button, &names[2]).click();
+    let claimed = |app: &App| {
+        let preview = &app.state().preview;
+        match &preview.result {
+            Loadable::Ready(outcome) if preview.segment == Some(segments[2].id) => Some(outcome.claimed_by_higher),
+            _ => None,
+        }
+    };
+    run_until(&mut harness, "the preview of the third segment", |app| claimed(app).is_some());
+    assert!(claimed(harness.state()).is_some_and(|n| n > 0), "higher segments claim some of its matches");
+    let third = harness.get_by_role_and_label(Role::Button, &names[2]).rect().center();
+    let first = harness.get_by_role_and_label(Role::Button, &names[0]).rect();
+
+    harness.hover_at(third);
+    harness.step();
+    harness.drag_at(third);
+    harness.step();
+    // Move in small steps, as a hand would, to above the middle of the first row.
+    let target = egui::pos2(third.x, first.top() - 4.0);
+    for i in 1..=20 {
+        let t = i as f32 / 20.0;
+        harness.hover_at(third + (target - third) * t);
+        harness.step();
+    }
+    harness.drop_at(target);
+    harness.run_steps(60);
+
+    let mut expected = names.clone();
+    let moved = expected.remove(2);
+    expected.insert(0, moved);
+    assert_eq!(stored_names(&harness), expected, "the stored order has the third segment on top");
+    let view = harness.state().state().view.as_ref().expect("view");
+    let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(shown, expected, "the list shows the stored order");
+    assert_eq!(view.segments_of(&lead())[0].priority, 0);
+    run_until(&mut harness, "the new preview", |app| claimed(app) == Some(0));
+}
+
+#[test]
+fn alt_up_and_the_move_buttons_change_the_stored_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    harness.get_by_role_and_label(Role::Button, &names[2]).click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state().selected_segment, Some(segments[2].id));
+
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    settle(&mut harness);
+    let mut expected = names.clone();
+    expected.swap(1, 2);
+    assert_eq!(stored_names(&harness), expected, "Alt+Up moved the selected segment one place up");
+    assert_eq!(harness.state().state().selected_segment, Some(segments[2].id), "it stays selected");
+
+    harness.get_by_label("Move selected down").click();
+    settle(&mut harness);
+    assert_eq!(stored_names(&harness), names, "Move down put it back");
+
+    // The row's context menu moves that row, selected or not.
+    harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
+    harness.run_steps(4);
+    harness.get_by_label("Move up").click();
+    settle(&mut harness);
+    let mut expected = names.clone();
+    expected.swap(0, 1);
+    assert_eq!(stored_names(&harness), expected, "the context menu moved the second segment up");
+    harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
+    harness.run_steps(4);
+    harness.get_by_label("Move down").click();
+    settle(&mut harness);
+    assert_eq!(stored_names(&harness), names);
+
+    // While the search filters the list, the keyboard does not reorder.
+    type_into(&mut harness, "Search", &names[2]);
+    harness.get_by_label_contains("Clear the search to reorder");
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    settle(&mut harness);
+    assert_eq!(stored_names(&harness), names, "no reordering while filtered");
+}
+
+#[test]
+fn new_segment_is_stored_as_a_draft_at_the_bottom_and_selected() {
+    use segment_builder::domain::{Group, NodeId, Status};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+
+    harness.get_by_label("New segment…").click();
+    harness.run_steps(4);
+    assert!(harness.get_by_role_and_label(Role::TextInput, "Segment name").is_focused(), "ready to type the name");
+    type_into(&mut harness, "Segment name", "Fresh leads");
+    type_into(&mut harness, "Description", "Made in a test");
+    harness.get_by_label("Create segment").click();
+    settle(&mut harness);
+    let stored = stored_segments(&harness);
+    assert_eq!(stored.len(), segments.len() + 1);
+    let created = stored.last().expect("the new segment");
+    assert_eq!(created.name, "Fresh leads");
+    assert_eq!(created.description, "Made in a test");
+    assert_eq!(created.status, Status::Draft);
+    assert_eq!(created.conditions, Group::all(NodeId(0)));
+    assert_eq!(harness.state().state().selected_segment, Some(created.id), "the new segment is selected");
+    assert!(harness.state().state().dialog.is_none());
+
+    // A name in use (ignoring case) is refused in the form; nothing is created.
+    harness.get_by_label("New segment…").click();
+    harness.run_steps(4);
+    type_into(&mut harness, "Segment name", &segments[0].name.to_uppercase());
+    harness.get_by_label_contains("There is already a segment named");
+    assert!(harness.get_by_label("Create segment").accesskit_node().is_disabled());
+    harness.get_by_label("Create segment").click();
+    harness.run_steps(4);
+    assert_eq!(stored_segments(&harness).len(), segments.len() + 1, "nothing more was created");
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(4);
+    assert!(harness.state().state().dialog.is_none());
+}
+
+#[test]
+fn copy_creates_a_draft_with_the_same_conditions() {
+    use segment_builder::domain::Status;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let source = &segments[1];
+    harness.get_by_role_and_label(Role::Button, &source.name).click();
+    settle(&mut harness);
+    harness.get_by_label("Copy…").click();
+    harness.run_steps(4);
+    // The modal fades in; clicks count once it is fully there.
+    harness.run_steps(10);
+    harness.get_by_label("Create copy").click();
+    settle(&mut harness);
+    assert!(harness.state().state().dialog.is_none(), "{:?}", harness.state().state().dialog);
+
+    let stored = stored_segments(&harness);
+    assert_eq!(stored.len(), segments.len() + 1);
+    let copy = stored.last().expect("the copy");
+    assert_eq!(copy.name, format!("Copy of {}", source.name));
+    assert_eq!(copy.conditions, source.conditions);
+    assert_eq!(copy.description, source.description);
+    assert_eq!(copy.accept_from_other_segments, source.accept_from_other_segments);
+    assert_eq!(copy.status, Status::Draft);
+    assert_eq!(harness.state().state().selected_segment, Some(copy.id));
+    assert_eq!(stored[..segments.len()], segments[..], "the others are unchanged");
+}
+
+#[test]
+fn the_empty_list_offers_the_first_segment_of_any_record_type() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let mut harness = open_app(&path);
+    harness.get_by_label("No lead segments yet");
+    harness.get_by_label("Create the first segment…").click();
+    harness.run_steps(10);
+    type_into(&mut harness, "Segment name", "Every contact");
+    // The top bar's record type combo shows "Leads" too: pick the form's by its label.
+    harness.get_by_role_and_label(Role::ComboBox, "Applies to").click();
+    harness.run_steps(3);
+    harness.get_by_label("Contacts").click();
+    harness.run_steps(3);
+    harness.get_by_label("Create segment").click();
+    settle(&mut harness);
+
+    let contact = RecordTypeName::new("contact");
+    let ws = harness.state().workspace().expect("workspace");
+    assert!(ws.segments(&lead()).expect("leads").is_empty(), "nothing was added to leads");
+    let stored = ws.segments(&contact).expect("contacts");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].name, "Every contact");
+    let state = harness.state().state();
+    assert_eq!(state.record_type.as_ref(), Some(&contact), "the list switched to contacts");
+    assert_eq!(state.selected_segment, Some(stored[0].id));
+}
+
+#[test]
+fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
+    use segment_builder::app::NoticeLevel;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    let mut harness = open_app(&path);
+    let names = stored_names(&harness);
+
+    // Another window adds a segment the list does not know of, so the list's order no
+    // longer names every stored segment and the store refuses it.
+    let mut other = Workspace::open(&path).expect("second connection");
+    let mut extra = other.segments(&lead()).expect("segments")[0].clone();
+    extra.name = "Added elsewhere".into();
+    other.insert_segment(&extra).expect("insert");
+    drop(other);
+
+    harness.get_by_role_and_label(Role::Button, &names[1]).click();
+    settle(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    settle(&mut harness);
+
+    let notices = &harness.state().state().notices;
+    assert!(
+        notices.iter().any(|n| n.level == NoticeLevel::Error && n.text.contains("The new order was not saved")),
+        "{notices:?}"
+    );
+    let mut expected = names.clone();
+    expected.push("Added elsewhere".into());
+    assert_eq!(stored_names(&harness), expected, "the stored order is unchanged");
+    let view = harness.state().state().view.as_ref().expect("view");
+    let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(shown, expected, "the list shows what is stored, including the new segment");
 }

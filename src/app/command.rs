@@ -30,6 +30,17 @@ pub enum Command {
     SelectSegment(SegmentId),
     ShowDetailTab(DetailTab),
     SetSegmentSearch(String),
+    /// Give a segment a new place in its record type's priority order (0 is the top).
+    MoveSegment {
+        id: SegmentId,
+        to_index: usize,
+    },
+    /// Open "New segment…" for the current record type.
+    ShowNewSegment,
+    /// Open "Copy…" for this segment.
+    ShowCopySegment(SegmentId),
+    /// Create the segment the open segment form describes.
+    SubmitSegmentForm,
 
     // Records screen.
     SetRecordFilter(String),

@@ -17,10 +17,12 @@ pub use command::Command;
 pub use state::{
     AppState, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
 };
-use state::{FieldForm, RecordEditor, RecordTypeForm, WorkspaceView};
+use state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
 
 use crate::domain::format::{format_value, parse_value};
-use crate::domain::{FieldKind, Group, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::domain::{
+    FieldKind, Group, NodeId, Record, RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentId, Status, Value,
+};
 use crate::store::{SortDirection, StoreError, Workspace};
 use crate::worker::engine::{EngineRequest, EngineResponse, EngineWorker};
 use crate::worker::jobs::{Job, Poll, Reporter};
@@ -197,6 +199,30 @@ impl App {
             }
             Command::ShowDetailTab(tab) => self.state.detail_tab = tab,
             Command::SetSegmentSearch(text) => self.state.segment_search = text,
+            Command::MoveSegment { id, to_index } => self.move_segment(id, to_index),
+            Command::ShowNewSegment => {
+                if let Some(record_type) = self.state.record_type.clone() {
+                    self.state.dialog = Some(Dialog::SegmentForm(SegmentForm {
+                        copy_of: None,
+                        record_type,
+                        name: String::new(),
+                        description: String::new(),
+                        error: None,
+                    }));
+                }
+            }
+            Command::ShowCopySegment(id) => {
+                if let Some(source) = self.state.view.as_ref().and_then(|v| v.segment(id)) {
+                    self.state.dialog = Some(Dialog::SegmentForm(SegmentForm {
+                        copy_of: Some(id),
+                        record_type: source.record_type.clone(),
+                        name: format!("Copy of {}", source.name),
+                        description: source.description.clone(),
+                        error: None,
+                    }));
+                }
+            }
+            Command::SubmitSegmentForm => self.submit_segment_form(),
 
             Command::SetRecordFilter(filter) => {
                 if self.state.records.query.filter != filter {
@@ -480,6 +506,114 @@ impl App {
             .zip(self.state.record_type.as_ref())
             .and_then(|(view, ty)| view.segments_of(ty).first().map(|s| s.id));
         self.state.selected_segment = first;
+    }
+
+    // ----------------------------------------------------------------------------------
+    // Segments
+
+    /// Moves a segment to `to_index` of its type's priority order and saves the whole order
+    /// in one transaction. Whatever happens, the list then shows what is stored.
+    fn move_segment(&mut self, id: SegmentId, to_index: usize) {
+        let Some(view) = &self.state.view else { return };
+        let Some(record_type) = view.segment(id).map(|s| s.record_type.clone()) else { return };
+        let mut order: Vec<SegmentId> = view.segments_of(&record_type).iter().map(|s| s.id).collect();
+        let Some(from) = order.iter().position(|s| *s == id) else { return };
+        let to = to_index.min(order.len().saturating_sub(1));
+        if from == to {
+            return;
+        }
+        let moved = order.remove(from);
+        order.insert(to, moved);
+        let Some(workspace) = &mut self.workspace else { return };
+        if let Err(error) = workspace.reorder_segments(&record_type, &order) {
+            self.notify(NoticeLevel::Error, format!("The new order was not saved: {}", describe_store_error(&error)));
+        }
+        self.reload_segments(&record_type);
+        // What the segments above the selected one claim has changed.
+        self.request_preview();
+    }
+
+    /// Reads a record type's segments from the store again.
+    fn reload_segments(&mut self, record_type: &RecordTypeName) {
+        let Some(workspace) = &self.workspace else { return };
+        let result = workspace
+            .segments(record_type)
+            .and_then(|segments| workspace.member_counts(record_type).map(|counts| (segments, counts)));
+        match result {
+            Ok((segments, counts)) => {
+                if let Some(view) = &mut self.state.view {
+                    view.segments.insert(record_type.clone(), segments);
+                    view.member_counts.extend(counts);
+                }
+            }
+            Err(error) => self.notify(
+                NoticeLevel::Error,
+                format!("Could not read the segments again: {}", describe_store_error(&error)),
+            ),
+        }
+    }
+
+    /// Creates the Draft segment the segment form describes (empty, or a copy), at the bottom
+    /// of its type's order, and selects it.
+    fn submit_segment_form(&mut self) {
+        let Some(Dialog::SegmentForm(form)) = &self.state.dialog else { return };
+        let Some(view) = &self.state.view else { return };
+        let form = form.clone();
+        if let Some(problem) = view.segment_form_problem(&form.record_type, &form.name, &form.description) {
+            self.set_segment_form_error(problem);
+            return;
+        }
+        let now = jiff::Timestamp::now();
+        let segment = match form.copy_of {
+            Some(source) => match view.segment(source) {
+                Some(source) => Segment {
+                    name: form.name.trim().to_owned(),
+                    description: form.description.clone(),
+                    status: Status::Draft,
+                    created_on: now,
+                    modified_on: now,
+                    ..source.clone()
+                },
+                None => {
+                    self.set_segment_form_error("The segment to copy no longer exists".to_owned());
+                    return;
+                }
+            },
+            None => Segment {
+                id: SegmentId(0),
+                record_type: form.record_type.clone(),
+                name: form.name.trim().to_owned(),
+                description: form.description.clone(),
+                status: Status::Draft,
+                priority: 0,
+                conditions: Group::all(NodeId(0)),
+                accept_from_other_segments: false,
+                rerun_assignment_on_move: false,
+                sequence: None,
+                created_on: now,
+                modified_on: now,
+            },
+        };
+        let Some(workspace) = &mut self.workspace else { return };
+        match workspace.insert_segment(&segment) {
+            Ok(id) => {
+                self.state.dialog = None;
+                self.reload_segments(&segment.record_type);
+                self.select_record_type(segment.record_type.clone());
+                self.state.selected_segment = Some(id);
+                self.state.segment_search.clear();
+                self.request_preview();
+                let verb = if form.copy_of.is_some() { "copied" } else { "created" };
+                self.notify(NoticeLevel::Info, format!("Segment \"{}\" {verb} as a draft", segment.name));
+            }
+            Err(error) => self.set_segment_form_error(describe_store_error(&error)),
+        }
+    }
+
+    fn set_segment_form_error(&mut self, problem: String) {
+        if let Some(Dialog::SegmentForm(form)) = &mut self.state.dialog {
+            form.error = Some(problem);
+        }
     }
 
     // ----------------------------------------------------------------------------------

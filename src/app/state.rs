@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use jiff::tz::TimeZone;
 
+use crate::domain::eval::fold;
+use crate::domain::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::domain::{
     FieldDef, FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId,
     Sequence, SequenceId, Team,
@@ -94,6 +96,27 @@ impl WorkspaceView {
 
     pub fn seller(&self, id: SellerId) -> Option<&Seller> {
         self.sellers.iter().find(|s| s.id == id)
+    }
+
+    /// What is wrong with a new segment's name and description, checked as the store does:
+    /// a name is required, at most [`NAME_MAX_CHARS`] characters and unique per record type
+    /// ignoring case; a description has at most [`DESCRIPTION_MAX_CHARS`] characters.
+    pub fn segment_form_problem(&self, ty: &RecordTypeName, name: &str, description: &str) -> Option<String> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Some("Give the segment a name".to_owned());
+        }
+        if name.chars().count() > NAME_MAX_CHARS {
+            return Some(format!("A name has at most {NAME_MAX_CHARS} characters"));
+        }
+        let folded = fold(name);
+        if self.segments_of(ty).iter().any(|s| fold(&s.name) == folded) {
+            return Some(format!("There is already a segment named \"{name}\""));
+        }
+        if description.chars().count() > DESCRIPTION_MAX_CHARS {
+            return Some(format!("A description has at most {DESCRIPTION_MAX_CHARS} characters"));
+        }
+        None
     }
 
     pub fn record_count(&self, name: &RecordTypeName) -> u64 {
@@ -200,6 +223,20 @@ pub enum Dialog {
     },
     AddField(FieldForm),
     AddRecordType(RecordTypeForm),
+    /// "New segment…" or "Copy…": name, description and record type of a new Draft segment.
+    SegmentForm(SegmentForm),
+}
+
+/// A new segment, empty or copied from another one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SegmentForm {
+    /// The segment whose conditions, description and options the new one copies.
+    pub copy_of: Option<SegmentId>,
+    pub record_type: RecordTypeName,
+    pub name: String,
+    pub description: String,
+    /// Why the store refused the last Create, if it did.
+    pub error: Option<String>,
 }
 
 /// "Add field…": a custom field for an existing record type.

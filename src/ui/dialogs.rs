@@ -2,7 +2,7 @@
 
 use egui::RichText;
 
-use crate::app::state::{FieldForm, RecordTypeForm};
+use crate::app::state::{FieldForm, RecordTypeForm, SegmentForm};
 use crate::app::{AppState, Command, Dialog, PathPurpose};
 use crate::domain::FieldKind;
 
@@ -32,6 +32,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
             }
             Dialog::AddField(form) => add_field_ui(ui, state, form, commands),
             Dialog::AddRecordType(form) => add_record_type_ui(ui, form, commands),
+            Dialog::SegmentForm(form) => segment_form_ui(ui, state, form, commands),
             Dialog::ConfirmDeleteRecord { record_type, id, title } => {
                 ui.heading("Delete record?");
                 ui.label(format!("\"{title}\" (#{id}) will be deleted. This cannot be undone."));
@@ -195,6 +196,91 @@ fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut V
     ui.horizontal(|ui| {
         if ui.button("Create record type").clicked() {
             commands.push(Command::SubmitAddRecordType);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+/// "New segment…" and "Copy…": problems show as the user types; Create stays off until the
+/// form is fine (the store checks again).
+fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, commands: &mut Vec<Command>) {
+    let Some(view) = &state.view else { return };
+    let source = form.copy_of.and_then(|id| view.segment(id));
+    match source {
+        Some(source) => ui.heading(format!("Copy \"{}\"", source.name)),
+        None => ui.heading("New segment"),
+    };
+    ui.label(RichText::new("It starts as a draft at the bottom of the priority order").weak());
+    let mut edited = form.clone();
+    let mut submit = false;
+    egui::Grid::new("segment_form").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+        let label = ui.label("Segment name");
+        let name = ui
+            .add(
+                egui::TextEdit::singleline(&mut edited.name)
+                    .hint_text("e.g. Hot leads in Germany")
+                    .desired_width(320.0),
+            )
+            .labelled_by(label.id);
+        if name.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            submit = true;
+        } else {
+            // Ready to type as soon as the dialog opens: the name takes the focus unless a
+            // widget of this dialog has it (the button that opened it keeps it otherwise).
+            let focused = ui.memory(|m| m.focused());
+            let focus_layer = focused.and_then(|id| ui.ctx().read_response(id)).map(|r| r.layer_id);
+            if focus_layer != Some(ui.layer_id()) {
+                name.request_focus();
+            }
+        }
+        ui.end_row();
+        let label = ui.label("Description");
+        ui.add(
+            egui::TextEdit::multiline(&mut edited.description)
+                .hint_text("Optional")
+                .desired_rows(3)
+                .desired_width(320.0),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label("Applies to");
+        if source.is_some() {
+            // A copy keeps the conditions, which only fit their own record type.
+            let shown =
+                view.record_type(&form.record_type).map_or(form.record_type.as_str(), |d| d.plural_label.as_str());
+            ui.label(shown);
+        } else {
+            let shown = view.record_type(&edited.record_type).map_or("", |d| d.plural_label.as_str()).to_owned();
+            egui::ComboBox::from_id_salt("segment_record_type")
+                .selected_text(shown)
+                .width(320.0)
+                .show_ui(ui, |ui| {
+                    for def in &view.schema.types {
+                        ui.selectable_value(&mut edited.record_type, def.name.clone(), &def.plural_label);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+        ui.end_row();
+    });
+    if edited != *form {
+        edited.error = None;
+        commands.push(Command::UpdateDialog(Dialog::SegmentForm(edited.clone())));
+    }
+    let problem = view.segment_form_problem(&edited.record_type, &edited.name, &edited.description);
+    // An empty name needs no scolding before the user typed anything.
+    let shown_problem = problem.as_deref().filter(|_| !edited.name.trim().is_empty()).or(form.error.as_deref());
+    if let Some(problem) = shown_problem {
+        ui.label(RichText::new(problem).color(theme::error_colour(ui.visuals())));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        let action = if source.is_some() { "Create copy" } else { "Create segment" };
+        if ui.add_enabled(problem.is_none(), egui::Button::new(action)).clicked() || submit && problem.is_none() {
+            commands.push(Command::SubmitSegmentForm);
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);

@@ -41,9 +41,45 @@ fn segment_list_ui(
     def: &RecordTypeDef,
     commands: &mut Vec<Command>,
 ) {
+    let segments = view.segments_of(&def.name);
+    let needle = state.segment_search.trim().to_lowercase();
+    let filtering = !needle.is_empty();
+    let selected_position = state.selected_segment.and_then(|id| segments.iter().position(|s| s.id == id));
     ui.add_space(4.0);
-    ui.heading(format!("{} segments", def.label));
-    ui.label(RichText::new("Top = highest priority").small().weak());
+    ui.horizontal(|ui| {
+        ui.heading(format!("{} segments", def.label));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("New segment…").clicked() {
+                commands.push(Command::ShowNewSegment);
+            }
+        });
+    });
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Top = highest priority").small().weak());
+        if let (Some(position), Some(id)) = (selected_position, state.selected_segment) {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let hint = if filtering { "Clear the search to reorder" } else { "" };
+                let down = ui
+                    .add_enabled(!filtering && position + 1 < segments.len(), egui::Button::new("⏷").small())
+                    .on_hover_text("Move the selected segment down (Alt+Down)")
+                    .on_disabled_hover_text(hint);
+                down.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move selected down")
+                });
+                if down.clicked() {
+                    commands.push(Command::MoveSegment { id, to_index: position + 1 });
+                }
+                let up = ui
+                    .add_enabled(!filtering && position > 0, egui::Button::new("⏶").small())
+                    .on_hover_text("Move the selected segment up (Alt+Up)")
+                    .on_disabled_hover_text(hint);
+                up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move selected up"));
+                if up.clicked() {
+                    commands.push(Command::MoveSegment { id, to_index: position - 1 });
+                }
+            });
+        }
+    });
     let mut search = state.segment_search.clone();
     ui.horizontal(|ui| {
         let label = ui.label("Search");
@@ -52,42 +88,117 @@ fn segment_list_ui(
             commands.push(Command::SetSegmentSearch(search));
         }
     });
+    if filtering {
+        ui.label(RichText::new("Clear the search to reorder").small().weak());
+    }
     ui.separator();
-    let segments = view.segments_of(&def.name);
     if segments.is_empty() {
         ui.add_space(16.0);
         ui.vertical_centered(|ui| {
             ui.label(RichText::new(format!("No {} segments yet", def.label.to_lowercase())).strong());
             ui.label(RichText::new("Segments group records by conditions and route them to sellers").weak());
+            ui.add_space(8.0);
+            if ui.button("Create the first segment…").clicked() {
+                commands.push(Command::ShowNewSegment);
+            }
         });
         return;
     }
-    let needle = state.segment_search.trim().to_lowercase();
-    let mut shown = 0;
-    ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-        for (position, segment) in segments.iter().enumerate() {
-            if !needle.is_empty() && !segment.name.to_lowercase().contains(&needle) {
-                continue;
-            }
-            shown += 1;
-            ui.push_id(segment.id, |ui| {
-                segment_row_ui(ui, view, segment, position, state.selected_segment == Some(segment.id), commands);
-            });
+    if let (Some(position), Some(id)) = (selected_position, state.selected_segment)
+        && !filtering
+        && state.dialog.is_none()
+        && !ui.ctx().text_edit_focused()
+    {
+        let (up, down) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowUp),
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowDown),
+            )
+        });
+        if up && position > 0 {
+            commands.push(Command::MoveSegment { id, to_index: position - 1 });
+        } else if down && position + 1 < segments.len() {
+            commands.push(Command::MoveSegment { id, to_index: position + 1 });
         }
-        if shown == 0 {
-            ui.label(RichText::new(format!("No segment name contains \"{}\"", state.segment_search.trim())).weak());
+    }
+    ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+        if filtering {
+            let mut shown = 0;
+            for (position, segment) in segments.iter().enumerate() {
+                if !segment.name.to_lowercase().contains(&needle) {
+                    continue;
+                }
+                shown += 1;
+                ui.push_id(segment.id, |ui| {
+                    let row = RowContext { view, position, count: segments.len(), reorderable: false };
+                    segment_row_ui(ui, &row, segment, state.selected_segment == Some(segment.id), commands);
+                });
+            }
+            if shown == 0 {
+                ui.label(RichText::new(format!("No segment name contains \"{}\"", state.segment_search.trim())).weak());
+            }
+            return;
+        }
+        let drop_colour = ui.visuals().selection.stroke.color;
+        let response = egui_dnd::dnd(ui, ui.scope_id().with("segment_order")).show_custom(|ui, iter| {
+            for (position, segment) in segments.iter().enumerate() {
+                // The gap where the dragged segment would land: a bar across the list.
+                let drop_indicator = |ui: &mut egui::Ui, space: egui::Vec2| {
+                    let (rect, _) = ui.allocate_exact_size(space, egui::Sense::hover());
+                    ui.painter().rect_filled(rect.shrink(2.0), 4.0, drop_colour.gamma_multiply(0.15));
+                    ui.painter().hline(rect.x_range(), rect.center().y, egui::Stroke::new(2.0, drop_colour));
+                };
+                let item_id = egui::Id::unique(("segment", segment.id));
+                iter.space_before(ui, item_id, drop_indicator);
+                iter.next(ui, item_id, position, false, |ui, item| {
+                    item.ui(ui, |ui, handle, item_state| {
+                        handle.ui(ui, |ui| {
+                            let row = RowContext { view, position, count: segments.len(), reorderable: true };
+                            if item_state.dragged {
+                                // Floating over the other rows: opaque, outlined.
+                                egui::Frame::new()
+                                    .fill(ui.visuals().window_fill)
+                                    .stroke(ui.visuals().selection.stroke)
+                                    .corner_radius(4.0)
+                                    .show(ui, |ui| segment_row_ui(ui, &row, segment, true, commands));
+                            } else {
+                                let selected = state.selected_segment == Some(segment.id);
+                                segment_row_ui(ui, &row, segment, selected, commands);
+                            }
+                        });
+                    })
+                });
+                iter.space_after(ui, item_id, drop_indicator);
+            }
+        });
+        if let Some(update) = response.final_update()
+            && let Some(segment) = segments.get(update.from)
+        {
+            // egui_dnd gives the insertion point before the dragged item is taken out.
+            let to_index = if update.to > update.from { update.to - 1 } else { update.to };
+            if to_index != update.from {
+                commands.push(Command::MoveSegment { id: segment.id, to_index });
+            }
         }
     });
 }
 
+/// Where a row sits in the list, for its context menu.
+struct RowContext<'a> {
+    view: &'a WorkspaceView,
+    position: usize,
+    count: usize,
+    reorderable: bool,
+}
+
 fn segment_row_ui(
     ui: &mut egui::Ui,
-    view: &WorkspaceView,
+    row: &RowContext<'_>,
     segment: &Segment,
-    position: usize,
     selected: bool,
     commands: &mut Vec<Command>,
 ) {
+    let view = row.view;
     let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
     let sequence = segment.sequence.and_then(|id| view.sequence(id)).map(|s| s.name.as_str());
     let frame = egui::Frame::new().inner_margin(egui::Margin::symmetric(6, 4)).corner_radius(4.0).fill(if selected {
@@ -99,10 +210,12 @@ fn segment_row_ui(
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
             // A fixed-width priority number keeps the names aligned past 9.
-            ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", position + 1)).weak()));
-            if ui.selectable_label(selected, RichText::new(&segment.name).strong()).clicked() {
+            ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", row.position + 1)).weak()));
+            let name = ui.selectable_label(selected, RichText::new(&segment.name).strong());
+            if name.clicked() {
                 commands.push(Command::SelectSegment(segment.id));
             }
+            name.context_menu(|ui| row_menu_ui(ui, row, segment, commands));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 theme::status_badge(ui, segment.status);
             });
@@ -114,6 +227,31 @@ fn segment_row_ui(
             ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
         });
     });
+}
+
+fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, commands: &mut Vec<Command>) {
+    let hint = "Clear the search to reorder";
+    if ui
+        .add_enabled(row.reorderable && row.position > 0, egui::Button::new("Move up"))
+        .on_disabled_hover_text(hint)
+        .clicked()
+    {
+        commands.push(Command::MoveSegment { id: segment.id, to_index: row.position - 1 });
+        ui.close();
+    }
+    if ui
+        .add_enabled(row.reorderable && row.position + 1 < row.count, egui::Button::new("Move down"))
+        .on_disabled_hover_text(hint)
+        .clicked()
+    {
+        commands.push(Command::MoveSegment { id: segment.id, to_index: row.position + 1 });
+        ui.close();
+    }
+    ui.separator();
+    if ui.button("Copy this segment…").clicked() {
+        commands.push(Command::ShowCopySegment(segment.id));
+        ui.close();
+    }
 }
 
 struct ViewNames<'a>(&'a WorkspaceView);
@@ -139,6 +277,11 @@ fn segment_ui(
     ui.horizontal(|ui| {
         ui.heading(&segment.name);
         theme::status_badge(ui, segment.status);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("Copy…").on_hover_text("Create a draft with the same conditions").clicked() {
+                commands.push(Command::ShowCopySegment(segment.id));
+            }
+        });
     });
     if !segment.description.is_empty() {
         ui.label(RichText::new(&segment.description).weak());
