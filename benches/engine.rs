@@ -26,7 +26,16 @@ use segment_builder::engine::sql::compile_sql;
 use segment_builder::engine::{Compiled, Snapshot, SortKey, compile, preview, union, winners};
 use segment_builder::worker::engine::load_snapshot;
 
-const LEADS: usize = 1_000_000;
+/// Leads in the in-memory benches: 1M, or `SB_BENCH_LEADS` (e.g. 10000000 for the 10M
+/// figures; then only the preview and resolution groups run, named after the size).
+fn lead_count() -> usize {
+    std::env::var("SB_BENCH_LEADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+}
+
+/// "1m", "10m": the size in group names.
+fn size_label() -> String {
+    format!("{}m", lead_count() / 1_000_000)
+}
 const ACCOUNTS: usize = 50_000;
 
 /// splitmix64: small, fast, deterministic.
@@ -265,8 +274,8 @@ fn leads(def: &RecordTypeDef, now: Timestamp) -> Vec<Record> {
         Value::Choice(options[rng.below(options.len())].clone())
     };
     let weights: Vec<(usize, u32)> = COUNTRIES.iter().enumerate().map(|(i, c)| (i, c.3)).collect();
-    let mut records = Vec::with_capacity(LEADS);
-    for id in 1..=LEADS {
+    let mut records = Vec::with_capacity(lead_count());
+    for id in 1..=lead_count() {
         let mut values = vec![Value::Empty; def.fields.len()];
         let (country_name, languages, cities, _) = COUNTRIES[rng.weighted(&weights)];
         let first_name = rng.pick(FIRST);
@@ -470,7 +479,7 @@ fn engine(crit: &mut Criterion) {
     let started = Instant::now();
     let lead_records = leads(lead_def, ctx.now);
     let account_records = accounts(account_def);
-    eprintln!("generated {LEADS} leads in {:.1?}", started.elapsed());
+    eprintln!("generated {} leads in {:.1?}", lead_count(), started.elapsed());
     let teams = vec![(TeamId(1), (1..=20).map(SellerId).collect::<Vec<_>>())];
     let build = || {
         Snapshot::build(
@@ -495,7 +504,7 @@ fn engine(crit: &mut Criterion) {
         "snapshot heap: {:.1} MB in all, leads {:.1} MB = {:.0} bytes per lead (with the newest-first order)",
         snapshot.heap_bytes() as f64 / 1e6,
         leads_bytes as f64 / 1e6,
-        leads_bytes as f64 / LEADS as f64
+        leads_bytes as f64 / lead_count() as f64
     );
 
     let higher: Vec<Compiled> =
@@ -504,7 +513,7 @@ fn engine(crit: &mut Criterion) {
     let claimed = union(&snapshot, &lead, &higher_refs);
     eprintln!("the 20 higher segments claim {} leads", claimed.count());
 
-    let mut previews = crit.benchmark_group("preview_1m");
+    let mut previews = crit.benchmark_group(format!("preview_{}", size_label()));
     for (name, root) in six() {
         let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
         let result = preview(&snapshot, &compiled, &claimed, &newest, 100);
@@ -535,11 +544,14 @@ fn engine(crit: &mut Criterion) {
     }
     previews.finish();
 
-    let mut resolution = crit.benchmark_group("resolve_1m");
+    let mut resolution = crit.benchmark_group(format!("resolve_{}", size_label()));
     resolution.bench_function("union_of_20_higher", |b| b.iter(|| black_box(union(&snapshot, &lead, &higher_refs))));
     resolution.bench_function("winners_of_20", |b| b.iter(|| black_box(winners(&snapshot, &lead, &higher_refs))));
     resolution.finish();
 
+    if lead_count() != 1_000_000 {
+        return;
+    }
     workspace_benches(crit);
 
     let mut building = crit.benchmark_group("build_1m");
@@ -554,7 +566,7 @@ fn demo_workspace() -> std::path::PathBuf {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m.sqlite");
     if !path.exists() {
         let started = Instant::now();
-        let spec = DemoSpec::with_leads(LEADS as u64, DemoSpec::STANDARD_SEED, ctx().now);
+        let spec = DemoSpec::with_leads(1_000_000, DemoSpec::STANDARD_SEED, ctx().now);
         create_demo_workspace(&path, &spec, &mut |_, _| true).unwrap_or_else(|e| panic!("{e}"));
         eprintln!("wrote the 1M-lead demo workspace in {:.1?}", started.elapsed());
     }
