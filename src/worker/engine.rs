@@ -65,10 +65,13 @@ pub enum EngineResponse {
 }
 
 pub struct EngineWorker {
-    requests: Option<SyncSender<EngineRequest>>,
+    requests: SyncSender<EngineRequest>,
     responses: Receiver<EngineResponse>,
     progress: Arc<Mutex<Option<Progress>>>,
-    thread: Option<JoinHandle<()>>,
+    /// Never joined: dropping the worker drops its request sender, and the thread ends
+    /// after its current work when it sees the hang-up. Joining would hold the UI thread for
+    /// as long as that work takes (a snapshot load, a million-row sort).
+    _thread: Option<JoinHandle<()>>,
 }
 
 impl EngineWorker {
@@ -82,12 +85,12 @@ impl EngineWorker {
             .name("engine".into())
             .spawn(move || run(path, request_rx, response_tx, shared, waker))
             .ok();
-        Self { requests: Some(request_tx), responses: response_rx, progress, thread }
+        Self { requests: request_tx, responses: response_rx, progress, _thread: thread }
     }
 
     /// Queues a request; false when the worker is gone or its queue is full.
     pub fn send(&self, request: EngineRequest) -> bool {
-        self.requests.as_ref().is_some_and(|tx| tx.try_send(request).is_ok())
+        self.requests.try_send(request).is_ok()
     }
 
     pub fn try_recv(&self) -> Option<EngineResponse> {
@@ -97,17 +100,6 @@ impl EngineWorker {
     /// Progress of the initial load; `None` once it is done.
     pub fn progress(&self) -> Option<Progress> {
         self.progress.lock().ok().and_then(|p| p.clone())
-    }
-}
-
-impl Drop for EngineWorker {
-    fn drop(&mut self) {
-        self.requests = None;
-        while self.responses.try_recv().is_ok() {}
-        if let Some(thread) = self.thread.take() {
-            // A worker that panicked has nothing left to clean up.
-            let _joined = thread.join();
-        }
     }
 }
 

@@ -32,9 +32,12 @@ pub struct RowPage {
 }
 
 pub struct RecordsWorker {
-    requests: Option<SyncSender<Request>>,
+    requests: SyncSender<Request>,
     responses: Receiver<Response>,
-    thread: Option<JoinHandle<()>>,
+    /// Never joined: dropping the worker drops its request sender, and the thread ends
+    /// after its current work when it sees the hang-up. Joining would hold the UI thread for
+    /// as long as that work takes (a snapshot load, a million-row sort).
+    _thread: Option<JoinHandle<()>>,
 }
 
 impl RecordsWorker {
@@ -46,29 +49,17 @@ impl RecordsWorker {
             .name("records".into())
             .spawn(move || run(path, request_rx, response_tx, waker))
             .ok();
-        Self { requests: Some(request_tx), responses: response_rx, thread }
+        Self { requests: request_tx, responses: response_rx, _thread: thread }
     }
 
     /// Queues a request. Returns false when the worker is gone or its queue is full (the
     /// caller asks again on a later frame).
     pub fn send(&self, request: Request) -> bool {
-        self.requests.as_ref().is_some_and(|tx| tx.try_send(request).is_ok())
+        self.requests.try_send(request).is_ok()
     }
 
     pub fn try_recv(&self) -> Option<Response> {
         self.responses.try_recv().ok()
-    }
-}
-
-impl Drop for RecordsWorker {
-    fn drop(&mut self) {
-        self.requests = None;
-        // Drain so a worker blocked on a full response queue can finish and see the hang-up.
-        while self.responses.try_recv().is_ok() {}
-        if let Some(thread) = self.thread.take() {
-            // A worker that panicked has nothing left to clean up.
-            let _joined = thread.join();
-        }
     }
 }
 
