@@ -526,7 +526,7 @@ impl App {
         order.insert(to, moved);
         let Some(workspace) = &mut self.workspace else { return };
         if let Err(error) = workspace.reorder_segments(&record_type, &order) {
-            self.notify(NoticeLevel::Error, format!("The new order was not saved: {}", describe_store_error(&error)));
+            self.notify(NoticeLevel::Error, format!("The new order was not saved: {error}"));
         }
         self.reload_segments(&record_type);
         // What the segments above the selected one claim has changed.
@@ -546,10 +546,7 @@ impl App {
                     view.member_counts.extend(counts);
                 }
             }
-            Err(error) => self.notify(
-                NoticeLevel::Error,
-                format!("Could not read the segments again: {}", describe_store_error(&error)),
-            ),
+            Err(error) => self.notify(NoticeLevel::Error, format!("Could not read the segments again: {error}")),
         }
     }
 
@@ -606,7 +603,7 @@ impl App {
                 let verb = if form.copy_of.is_some() { "copied" } else { "created" };
                 self.notify(NoticeLevel::Info, format!("Segment \"{}\" {verb} as a draft", segment.name));
             }
-            Err(error) => self.set_segment_form_error(describe_store_error(&error)),
+            Err(error) => self.set_segment_form_error(error.to_string()),
         }
     }
 
@@ -756,7 +753,7 @@ impl App {
             Some(id) => match workspace.record(&record_type, id) {
                 Ok(before) => before,
                 Err(error) => {
-                    editor.save_error = Some(describe_store_error(&error));
+                    editor.save_error = Some(error.to_string());
                     return;
                 }
             },
@@ -789,7 +786,7 @@ impl App {
                 self.notify(NoticeLevel::Info, format!("{label} #{id} {verb}"));
                 self.refresh_records();
             }
-            Err(error) => editor.save_error = Some(describe_store_error(&error)),
+            Err(error) => editor.save_error = Some(error.to_string()),
         }
     }
 
@@ -799,7 +796,7 @@ impl App {
         let before = match workspace.record(record_type, id) {
             Ok(before) => before,
             Err(error) => {
-                self.notify(NoticeLevel::Error, describe_store_error(&error));
+                self.notify(NoticeLevel::Error, error.to_string());
                 return;
             }
         };
@@ -828,7 +825,7 @@ impl App {
                 self.notify(NoticeLevel::Info, format!("{label} #{id} deleted"));
                 self.refresh_records();
             }
-            Err(error) => self.notify(NoticeLevel::Error, describe_store_error(&error)),
+            Err(error) => self.notify(NoticeLevel::Error, error.to_string()),
         }
     }
 
@@ -892,9 +889,7 @@ impl App {
                 self.notify(NoticeLevel::Info, format!("{description}: done"));
                 self.refresh_records();
             }
-            Err(error) => {
-                self.notify(NoticeLevel::Error, format!("{description} failed: {}", describe_store_error(&error)))
-            }
+            Err(error) => self.notify(NoticeLevel::Error, format!("{description} failed: {error}")),
         }
     }
 
@@ -1019,10 +1014,6 @@ pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> Stri
         .and_then(Value::as_text)
         .map(str::to_owned)
         .unwrap_or_else(|| format!("#{}", record.id))
-}
-
-fn describe_store_error(error: &StoreError) -> String {
-    error.to_string()
 }
 
 /// A record edit Undo can take back.

@@ -9,8 +9,8 @@ use jiff::tz::TimeZone;
 use crate::domain::eval::fold;
 use crate::domain::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::domain::{
-    FieldDef, FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId,
-    Sequence, SequenceId, Team,
+    FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Schema, Segment, SegmentId, Seller, SellerId, Sequence,
+    SequenceId, Team,
 };
 use crate::store::RecordQuery;
 use crate::worker::engine::PreviewOutcome;
@@ -340,9 +340,5 @@ impl AppState {
 
     pub fn selected_segment(&self) -> Option<&Segment> {
         self.view.as_ref()?.segment(self.selected_segment?)
-    }
-
-    pub fn field(&self, index: usize) -> Option<&FieldDef> {
-        self.current_type()?.fields.get(index)
     }
 }

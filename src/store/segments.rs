@@ -31,18 +31,7 @@ impl Workspace {
                      (SELECT coalesce(max(priority) + 1, 0) FROM segment WHERE record_type = ?1),
                      ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
-                rusqlite::params![
-                    segment.record_type.as_str(),
-                    segment.name,
-                    segment.description,
-                    segment.status.key(),
-                    to_ron(&segment.conditions),
-                    segment.accept_from_other_segments,
-                    segment.rerun_assignment_on_move,
-                    segment.sequence.map(|s| s.0),
-                    segment.created_on.to_string(),
-                    segment.modified_on.to_string(),
-                ],
+                rusqlite::params_from_iter(segment_values(segment, segment.record_type.as_str().to_owned())),
             )
             .map_err(|e| self.segment_error(segment, e, &context))?;
         Ok(SegmentId(self.conn.last_insert_rowid()))
@@ -76,18 +65,7 @@ impl Workspace {
                  accept_from_other_segments = ?6, rerun_assignment_on_move = ?7, sequence_id = ?8,
                  created_on = ?9, modified_on = ?10
                  WHERE id = ?1",
-                rusqlite::params![
-                    segment.id.0,
-                    segment.name,
-                    segment.description,
-                    segment.status.key(),
-                    to_ron(&segment.conditions),
-                    segment.accept_from_other_segments,
-                    segment.rerun_assignment_on_move,
-                    segment.sequence.map(|s| s.0),
-                    segment.created_on.to_string(),
-                    segment.modified_on.to_string(),
-                ],
+                rusqlite::params_from_iter(segment_values(segment, segment.id.0)),
             )
             .map_err(|e| self.segment_error(segment, e, &context))?;
         Ok(())
@@ -385,4 +363,22 @@ fn check_name_and_description(what: &str, name: &str, description: &str) -> Resu
         )));
     }
     Ok(())
+}
+
+/// The ten stored values of a segment in column order (`?1` … `?10`), the first being its
+/// key: the record type when inserting, the id when updating.
+fn segment_values(segment: &Segment, key: impl Into<rusqlite::types::Value>) -> [rusqlite::types::Value; 10] {
+    use rusqlite::types::Value as V;
+    [
+        key.into(),
+        V::Text(segment.name.clone()),
+        V::Text(segment.description.clone()),
+        V::Text(segment.status.key().to_owned()),
+        V::Text(to_ron(&segment.conditions)),
+        V::Integer(i64::from(segment.accept_from_other_segments)),
+        V::Integer(i64::from(segment.rerun_assignment_on_move)),
+        segment.sequence.map_or(V::Null, |s| V::Integer(s.0)),
+        V::Text(segment.created_on.to_string()),
+        V::Text(segment.modified_on.to_string()),
+    ]
 }

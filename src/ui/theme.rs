@@ -13,10 +13,6 @@ pub fn error_colour(visuals: &Visuals) -> Color32 {
     visuals.error_fg_color
 }
 
-pub fn weak_colour(visuals: &Visuals) -> Color32 {
-    visuals.weak_text_color()
-}
-
 /// Background and text colour of a status badge.
 pub fn status_colours(status: Status, visuals: &Visuals) -> (Color32, Color32) {
     let dark = visuals.dark_mode;

@@ -90,9 +90,4 @@ impl<T: Send + 'static> Job<T> {
             Err(TryRecvError::Disconnected) => Poll::Lost,
         }
     }
-
-    /// Blocks until the job ends. For tests and the command line, never the UI thread.
-    pub fn wait(self) -> Option<T> {
-        self.result.recv().ok()
-    }
 }
