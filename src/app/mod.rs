@@ -4,6 +4,7 @@
 //! the background workers and the [`AppState`] panels draw from. A frame is: take what
 //! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
 
+pub mod builder;
 mod command;
 pub mod state;
 

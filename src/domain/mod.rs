@@ -6,6 +6,7 @@
 pub mod condition;
 pub mod condition_format;
 pub mod describe;
+pub mod edit;
 pub mod eval;
 pub mod format;
 pub mod people;

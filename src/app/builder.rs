@@ -1,0 +1,796 @@
+//! The condition builder's state: the draft tree of the selected segment, what the user is
+//! typing into value boxes, the problems of every node, and undo / redo of every edit.
+//!
+//! Pure: no egui, no store. `App` creates a [`Builder`] when a segment is selected, feeds it
+//! [`BuilderEdit`]s from the panels and saves its draft through the store.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::civil::Date;
+
+use crate::domain::edit;
+use crate::domain::eval::resolve_path;
+use crate::domain::{
+    Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode, Node, NodeId, NodeIds,
+    Operand, OperandKind, Operator, Quantifier, RecordId, RecordTypeDef, RecordTypeName, RelatedBlock, Schema,
+    SegmentId, SellerId, TeamId, matches_everything, operators_for, validate,
+};
+
+/// How many builder edits Undo remembers.
+const UNDO_LIMIT: usize = 200;
+
+/// A value box whose text is kept as typed (so "12." or a half-written list survive) and
+/// parsed into the condition's value on every change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InputSlot {
+    Number,
+    Low,
+    High,
+    /// "is any of" lists: one item per line or separated by commas.
+    List,
+    /// The optional time of a date ("14:30"), making before / after compare instants.
+    Time,
+}
+
+/// One change the user makes in the builder. Nodes are named by id, never by position.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BuilderEdit {
+    SetMode {
+        group: NodeId,
+        mode: GroupMode,
+    },
+    SetNegated {
+        group: NodeId,
+        negated: bool,
+    },
+    AddCondition {
+        parent: NodeId,
+    },
+    AddGroup {
+        parent: NodeId,
+    },
+    /// A related-record block using the first lookup that points at the group's type.
+    AddRelated {
+        parent: NodeId,
+    },
+    Remove(NodeId),
+    Duplicate(NodeId),
+    /// One place up or down among its siblings.
+    Shift {
+        id: NodeId,
+        up: bool,
+    },
+    /// Into `parent` at `index` (counted before the move), as a drop between rows does.
+    MoveTo {
+        id: NodeId,
+        parent: NodeId,
+        index: usize,
+    },
+    /// Put the selected sibling nodes into a new `All` group.
+    WrapSelection,
+    Ungroup(NodeId),
+    SetField {
+        id: NodeId,
+        path: FieldPath,
+    },
+    SetOperator {
+        id: NodeId,
+        operator: Operator,
+    },
+    /// A value set by a picker, a date button or chips.
+    SetOperand {
+        id: NodeId,
+        operand: Operand,
+    },
+    /// Text typed into a value box.
+    SetInput {
+        id: NodeId,
+        slot: InputSlot,
+        text: String,
+    },
+    SetQuantifier {
+        id: NodeId,
+        quantifier: Quantifier,
+    },
+    /// The related type and the lookup of it that points here.
+    SetRelatedVia {
+        id: NodeId,
+        record_type: RecordTypeName,
+        via: FieldName,
+    },
+    ToggleCollapsed(NodeId),
+    ToggleSelected(NodeId),
+}
+
+/// The tree and the typed texts, as Undo restores them.
+#[derive(Clone, Debug, PartialEq)]
+struct Version {
+    tree: Group,
+    inputs: HashMap<(NodeId, InputSlot), String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Builder {
+    pub segment: SegmentId,
+    pub record_type: RecordTypeName,
+    /// The conditions as stored.
+    pub saved: Group,
+    /// The conditions as edited.
+    pub draft: Group,
+    /// Texts of value boxes, as typed.
+    pub inputs: HashMap<(NodeId, InputSlot), String>,
+    /// What is wrong, per node (validation and unparsable input), in tree order per node.
+    pub problems: BTreeMap<NodeId, Vec<String>>,
+    /// An un-negated `All` of nothing, or only such groups: every record matches.
+    pub matches_everything: bool,
+    pub collapsed: BTreeSet<NodeId>,
+    /// Nodes ticked for "Wrap in group".
+    pub selection: BTreeSet<NodeId>,
+    /// Why the last save failed, if it did.
+    pub save_error: Option<String>,
+    undo: Vec<Version>,
+    redo: Vec<Version>,
+    /// The value box the newest undo step is for: more typing there joins that step.
+    typing: Option<(NodeId, InputSlot)>,
+    ids: NodeIds,
+}
+
+/// What edits need besides the tree: the schema, for field kinds, and today, for new dates.
+pub struct EditContext<'a> {
+    pub schema: &'a Schema,
+    pub today: Date,
+}
+
+impl Builder {
+    pub fn new(segment: SegmentId, record_type: RecordTypeName, conditions: Group, schema: &Schema) -> Self {
+        let mut builder = Self {
+            segment,
+            record_type,
+            ids: NodeIds::after(&conditions),
+            saved: conditions.clone(),
+            draft: conditions,
+            inputs: HashMap::new(),
+            problems: BTreeMap::new(),
+            matches_everything: false,
+            collapsed: BTreeSet::new(),
+            selection: BTreeSet::new(),
+            save_error: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            typing: None,
+        };
+        builder.check(schema);
+        builder
+    }
+
+    /// Whether the draft differs from what is stored.
+    pub fn is_dirty(&self) -> bool {
+        self.draft != self.saved
+    }
+
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// The problems in tree order, for a summary under the tree.
+    pub fn problem_count(&self) -> usize {
+        self.problems.values().map(Vec::len).sum()
+    }
+
+    /// The text a value box shows: what was typed, or the value formatted.
+    pub fn input_text(&self, id: NodeId, slot: InputSlot, operand: &Operand) -> String {
+        if let Some(text) = self.inputs.get(&(id, slot)) {
+            return text.clone();
+        }
+        match (slot, operand) {
+            (InputSlot::Number, Operand::Number(x)) => number_text(*x),
+            (InputSlot::Low, Operand::NumberRange { low, .. }) => number_text(*low),
+            (InputSlot::High, Operand::NumberRange { high, .. }) => number_text(*high),
+            (InputSlot::List, Operand::TextList(items)) => items.join("\n"),
+            (InputSlot::List, Operand::NumberList(items)) => {
+                items.iter().map(|x| number_text(*x)).collect::<Vec<_>>().join("\n")
+            }
+            (InputSlot::Time, Operand::Date(DateValue::At(wall))) => {
+                format!("{:02}:{:02}", wall.hour(), wall.minute())
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Applies one edit. Returns whether the tree changed (so the preview is asked again).
+    pub fn apply(&mut self, edit: BuilderEdit, ctx: &EditContext<'_>) -> bool {
+        match edit {
+            BuilderEdit::ToggleCollapsed(id) => {
+                if !self.collapsed.remove(&id) {
+                    self.collapsed.insert(id);
+                }
+                return false;
+            }
+            BuilderEdit::ToggleSelected(id) => {
+                if !self.selection.remove(&id) {
+                    self.selection.insert(id);
+                }
+                return false;
+            }
+            _ => {}
+        }
+        let before = self.version();
+        let typing = match &edit {
+            BuilderEdit::SetInput { id, slot, .. } => Some((*id, *slot)),
+            _ => None,
+        };
+        let changed = self.change(edit, ctx);
+        if !changed || self.version() == before {
+            self.version_restore(before);
+            return false;
+        }
+        // Typing on in the same box extends the step Undo takes back.
+        if typing.is_none() || typing != self.typing {
+            self.undo.push(before);
+            if self.undo.len() > UNDO_LIMIT {
+                self.undo.remove(0);
+            }
+        }
+        self.typing = typing;
+        self.redo.clear();
+        self.save_error = None;
+        self.check(ctx.schema);
+        true
+    }
+
+    pub fn undo(&mut self, schema: &Schema) -> bool {
+        let Some(previous) = self.undo.pop() else { return false };
+        let current = self.version();
+        self.redo.push(current);
+        self.version_restore(previous);
+        self.typing = None;
+        self.check(schema);
+        true
+    }
+
+    pub fn redo(&mut self, schema: &Schema) -> bool {
+        let Some(next) = self.redo.pop() else { return false };
+        let current = self.version();
+        self.undo.push(current);
+        self.version_restore(next);
+        self.typing = None;
+        self.check(schema);
+        true
+    }
+
+    /// Back to the stored conditions (itself an edit Undo can take back).
+    pub fn discard(&mut self, schema: &Schema) {
+        if !self.is_dirty() && self.inputs.is_empty() {
+            return;
+        }
+        self.undo.push(self.version());
+        self.redo.clear();
+        self.draft = self.saved.clone();
+        self.inputs.clear();
+        self.typing = None;
+        self.save_error = None;
+        self.check(schema);
+    }
+
+    /// The draft was stored.
+    pub fn saved(&mut self) {
+        self.saved = self.draft.clone();
+        self.save_error = None;
+        self.typing = None;
+    }
+
+    fn version(&self) -> Version {
+        Version { tree: self.draft.clone(), inputs: self.inputs.clone() }
+    }
+
+    fn version_restore(&mut self, version: Version) {
+        self.draft = version.tree;
+        self.inputs = version.inputs;
+        // Ids stay unique even across undo: never hand out one that existed before.
+        let after = NodeIds::after(&self.draft);
+        if after.clone().next_id() > self.ids.clone().next_id() {
+            self.ids = after;
+        }
+        self.selection.retain(|id| edit::node(&self.draft, *id).is_some());
+    }
+
+    fn change(&mut self, edit: BuilderEdit, ctx: &EditContext<'_>) -> bool {
+        let schema = ctx.schema;
+        match edit {
+            BuilderEdit::SetMode { group, mode } => match edit::group_mut(&mut self.draft, group) {
+                Some(g) => {
+                    g.mode = mode;
+                    true
+                }
+                None => false,
+            },
+            BuilderEdit::SetNegated { group, negated } => match edit::group_mut(&mut self.draft, group) {
+                Some(g) => {
+                    g.negated = negated;
+                    true
+                }
+                None => false,
+            },
+            BuilderEdit::AddCondition { parent } => {
+                let Some(def) = self.group_type(schema, parent) else { return false };
+                let Some(condition) = new_condition(def, self.ids.next_id(), ctx.today) else { return false };
+                edit::push(&mut self.draft, parent, Node::Condition(condition))
+            }
+            BuilderEdit::AddGroup { parent } => {
+                let mut group =
+                    Group { id: self.ids.next_id(), mode: GroupMode::Any, negated: false, children: vec![] };
+                if let Some(def) = self.group_type(schema, parent)
+                    && let Some(condition) = new_condition(def, self.ids.next_id(), ctx.today)
+                {
+                    group.children.push(Node::Condition(condition));
+                }
+                edit::push(&mut self.draft, parent, Node::Group(group))
+            }
+            BuilderEdit::AddRelated { parent } => {
+                let Some(def) = self.group_type(schema, parent) else { return false };
+                let Some((related, via)) = schema.lookups_into(&def.name).next() else { return false };
+                let block = RelatedBlock {
+                    id: self.ids.next_id(),
+                    quantifier: Quantifier::AtLeastOne,
+                    record_type: related.name.clone(),
+                    via: via.name.clone(),
+                    group: Group::all(self.ids.next_id()),
+                };
+                edit::push(&mut self.draft, parent, Node::Related(block))
+            }
+            BuilderEdit::Remove(id) => {
+                let removed = edit::remove(&mut self.draft, id).is_some();
+                self.inputs.retain(|(node, _), _| edit::node(&self.draft, *node).is_some());
+                removed
+            }
+            BuilderEdit::Duplicate(id) => {
+                let Some(copy) = edit::duplicate(&mut self.draft, id, &mut self.ids) else { return false };
+                // A half-typed value is copied as typed.
+                let typed: Vec<_> = self
+                    .inputs
+                    .iter()
+                    .filter(|((node, _), _)| *node == id)
+                    .map(|((_, s), t)| (*s, t.clone()))
+                    .collect();
+                for (slot, text) in typed {
+                    self.inputs.insert((copy, slot), text);
+                }
+                true
+            }
+            BuilderEdit::Shift { id, up } => edit::shift(&mut self.draft, id, up),
+            BuilderEdit::MoveTo { id, parent, index } => {
+                // A condition keeps its field only within the same record type.
+                let same_type =
+                    self.parent_type(schema, id).map(|d| &d.name) == self.group_type(schema, parent).map(|d| &d.name);
+                same_type && edit::move_to(&mut self.draft, id, parent, index)
+            }
+            BuilderEdit::WrapSelection => {
+                let ids: Vec<NodeId> = self.selection.iter().copied().collect();
+                let wrapped = edit::wrap(&mut self.draft, &ids, self.ids.next_id());
+                if wrapped {
+                    self.selection.clear();
+                }
+                wrapped
+            }
+            BuilderEdit::Ungroup(id) => {
+                self.collapsed.remove(&id);
+                edit::ungroup(&mut self.draft, id)
+            }
+            BuilderEdit::SetField { id, path } => {
+                let Some(def) = self.parent_type(schema, id) else { return false };
+                let Some(field) = resolve_path(schema, def, &path) else { return false };
+                let field = field.clone();
+                let today = ctx.today;
+                let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
+                let old_kind = condition.operator.operand_kind(field.kind) == condition.value.kind() && {
+                    // Keep operator and value when the new field offers both.
+                    condition.operator.applies_to(field.kind)
+                };
+                condition.path = path;
+                if !old_kind {
+                    let operator = operators_for(field.kind).first().copied().unwrap_or(Operator::IsEmpty);
+                    condition.operator = operator;
+                    condition.value = default_operand(operator, &field, today);
+                }
+                if let Operand::Choices(options) = &mut condition.value {
+                    options.retain(|o| field.choices.contains(o));
+                }
+                self.inputs.retain(|(node, _), _| *node != id);
+                true
+            }
+            BuilderEdit::SetOperator { id, operator } => {
+                let Some(field) = self.condition_field(schema, id) else { return false };
+                let today = ctx.today;
+                let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
+                if !operator.applies_to(field.kind) {
+                    return false;
+                }
+                let value = std::mem::take(&mut condition.value);
+                condition.value = convert_operand(value, operator.operand_kind(field.kind), &field, today);
+                condition.operator = operator;
+                self.inputs.retain(|(node, _), _| *node != id);
+                true
+            }
+            BuilderEdit::SetOperand { id, operand } => {
+                let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
+                // A new date keeps a typed time.
+                let operand = match (&condition.value, operand) {
+                    (Operand::Date(DateValue::At(old)), Operand::Date(DateValue::Day(day))) => {
+                        Operand::Date(DateValue::At(day.to_datetime(old.time())))
+                    }
+                    (_, operand) => operand,
+                };
+                condition.value = operand;
+                true
+            }
+            BuilderEdit::SetInput { id, slot, text } => {
+                let Some(field) = self.condition_field(schema, id) else { return false };
+                let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
+                if let Ok(value) = parse_input(slot, &text, &condition.value, &field) {
+                    condition.value = value;
+                }
+                self.inputs.insert((id, slot), text);
+                true
+            }
+            BuilderEdit::SetQuantifier { id, quantifier } => match edit::node_mut(&mut self.draft, id) {
+                Some(Node::Related(block)) => {
+                    block.quantifier = quantifier;
+                    true
+                }
+                _ => false,
+            },
+            BuilderEdit::SetRelatedVia { id, record_type, via } => match edit::node_mut(&mut self.draft, id) {
+                Some(Node::Related(block)) => {
+                    if block.record_type != record_type {
+                        // The conditions were about the other type's fields.
+                        block.group.children.clear();
+                    }
+                    block.record_type = record_type;
+                    block.via = via;
+                    true
+                }
+                _ => false,
+            },
+            BuilderEdit::ToggleCollapsed(_) | BuilderEdit::ToggleSelected(_) => false,
+        }
+    }
+
+    /// Recomputes the problems of every node and the matches-everything warning.
+    fn check(&mut self, schema: &Schema) {
+        let mut problems: BTreeMap<NodeId, Vec<String>> = BTreeMap::new();
+        match schema.get(&self.record_type) {
+            Some(def) => {
+                for problem in validate(schema, def, &self.draft) {
+                    problems.entry(problem.node).or_default().push(problem.kind.to_string());
+                }
+            }
+            None => {
+                let message = format!("The record type \"{}\" no longer exists", self.record_type);
+                problems.entry(self.draft.id).or_default().push(message);
+            }
+        }
+        for ((id, slot), text) in &self.inputs {
+            let Some(field) = self.condition_field(schema, *id) else { continue };
+            let Some(Node::Condition(condition)) = edit::node(&self.draft, *id) else { continue };
+            if let Err(message) = parse_input(*slot, text, &condition.value, &field) {
+                problems.entry(*id).or_default().push(message);
+            }
+        }
+        let mut unchosen = Vec::new();
+        collect_unchosen(&self.draft, &mut unchosen);
+        for (id, what) in unchosen {
+            problems.entry(id).or_default().push(format!("Choose {what}"));
+        }
+        for messages in problems.values_mut() {
+            messages.dedup();
+        }
+        self.problems = problems;
+        self.matches_everything = matches_everything(&self.draft);
+    }
+
+    /// The record type whose fields the group `id` tests.
+    pub fn group_type<'s>(&self, schema: &'s Schema, id: NodeId) -> Option<&'s RecordTypeDef> {
+        let root_type = schema.get(&self.record_type)?;
+        type_of_group(schema, root_type, &self.draft, id)
+    }
+
+    /// The record type whose fields the node `id` (a child of some group) tests.
+    pub fn parent_type<'s>(&self, schema: &'s Schema, id: NodeId) -> Option<&'s RecordTypeDef> {
+        let (parent, _) = edit::parent_of(&self.draft, id)?;
+        self.group_type(schema, parent)
+    }
+
+    /// The field a condition tests, when its path resolves.
+    pub fn condition_field(&self, schema: &Schema, id: NodeId) -> Option<FieldDef> {
+        let def = self.parent_type(schema, id)?;
+        let Some(Node::Condition(condition)) = edit::node(&self.draft, id) else { return None };
+        resolve_path(schema, def, &condition.path).cloned()
+    }
+}
+
+/// The record type whose fields the group `id` inside `group` (testing `def`) tests.
+fn type_of_group<'s>(
+    schema: &'s Schema,
+    def: &'s RecordTypeDef,
+    group: &Group,
+    id: NodeId,
+) -> Option<&'s RecordTypeDef> {
+    if group.id == id {
+        return Some(def);
+    }
+    group.children.iter().find_map(|child| match child {
+        Node::Group(inner) => type_of_group(schema, def, inner, id),
+        Node::Related(block) => {
+            let related = schema.get(&block.record_type)?;
+            type_of_group(schema, related, &block.group, id)
+        }
+        Node::Condition(_) => None,
+    })
+}
+
+/// Record, seller and team values not chosen yet (id 0, as a new condition starts).
+fn collect_unchosen(group: &Group, out: &mut Vec<(NodeId, &'static str)>) {
+    for child in &group.children {
+        match child {
+            Node::Condition(c) => match &c.value {
+                Operand::Record(RecordId(0)) => out.push((c.id, "a record")),
+                Operand::Seller(SellerId(0)) => out.push((c.id, "a seller")),
+                Operand::Team(TeamId(0)) => out.push((c.id, "a team")),
+                _ => {}
+            },
+            Node::Group(g) => collect_unchosen(g, out),
+            Node::Related(r) => collect_unchosen(&r.group, out),
+        }
+    }
+}
+
+/// A new condition on the type's title field (or its first field).
+fn new_condition(def: &RecordTypeDef, id: NodeId, today: Date) -> Option<Condition> {
+    let field = def.primary_index().and_then(|i| def.fields.get(i)).or_else(|| def.fields.first())?;
+    let operator = operators_for(field.kind).first().copied().unwrap_or(Operator::IsEmpty);
+    Some(Condition {
+        id,
+        path: FieldPath::own(field.name.as_str()),
+        operator,
+        value: default_operand(operator, field, today),
+    })
+}
+
+/// The value an operator starts with on `field`.
+pub fn default_operand(operator: Operator, field: &FieldDef, today: Date) -> Operand {
+    match operator.operand_kind(field.kind) {
+        OperandKind::None => Operand::None,
+        OperandKind::Text => Operand::Text(String::new()),
+        OperandKind::TextList => Operand::TextList(Vec::new()),
+        OperandKind::Number => Operand::Number(0.0),
+        OperandKind::NumberList => Operand::NumberList(Vec::new()),
+        OperandKind::NumberRange => Operand::NumberRange { low: 0.0, high: 0.0 },
+        OperandKind::Date => Operand::Date(DateValue::Day(today)),
+        OperandKind::DateRange => Operand::DateRange { low: today, high: today },
+        OperandKind::Relative => Operand::Relative { amount: 30, unit: DateUnit::Days },
+        OperandKind::Choices => Operand::Choices(Vec::new()),
+        OperandKind::Record => Operand::Record(RecordId(0)),
+        OperandKind::Records => Operand::Records(Vec::new()),
+        OperandKind::Seller => Operand::Seller(SellerId(0)),
+        OperandKind::Sellers => Operand::Sellers(Vec::new()),
+        OperandKind::Team => Operand::Team(TeamId(0)),
+    }
+}
+
+/// The value carried over to an operator that takes `kind`: what fits is kept (a text
+/// becomes a one-item list, a number a range from it to itself), the rest starts afresh.
+pub fn convert_operand(value: Operand, kind: OperandKind, field: &FieldDef, today: Date) -> Operand {
+    if value.kind() == kind {
+        return value;
+    }
+    match (value, kind) {
+        (Operand::Text(text), OperandKind::TextList) if !text.trim().is_empty() => Operand::TextList(vec![text]),
+        (Operand::TextList(items), OperandKind::Text) if !items.is_empty() => {
+            Operand::Text(items.into_iter().next().unwrap_or_default())
+        }
+        (Operand::Number(x), OperandKind::NumberRange) => Operand::NumberRange { low: x, high: x },
+        (Operand::Number(x), OperandKind::NumberList) => Operand::NumberList(vec![x]),
+        (Operand::NumberRange { low, .. }, OperandKind::Number) => Operand::Number(low),
+        (Operand::NumberList(items), OperandKind::Number) if !items.is_empty() => Operand::Number(items[0]),
+        (Operand::Date(day), OperandKind::DateRange) => Operand::DateRange { low: day.date(), high: day.date() },
+        (Operand::DateRange { low, .. }, OperandKind::Date) => Operand::Date(DateValue::Day(low)),
+        (Operand::Record(id), OperandKind::Records) if id.0 != 0 => Operand::Records(vec![id]),
+        (Operand::Records(ids), OperandKind::Record) if !ids.is_empty() => Operand::Record(ids[0]),
+        (Operand::Seller(id), OperandKind::Sellers) if id.0 != 0 => Operand::Sellers(vec![id]),
+        (Operand::Sellers(ids), OperandKind::Seller) if !ids.is_empty() => Operand::Seller(ids[0]),
+        _ => {
+            let operator = Operator::ALL
+                .into_iter()
+                .find(|op| op.applies_to(field.kind) && op.operand_kind(field.kind) == kind)
+                .unwrap_or(Operator::IsEmpty);
+            default_operand(operator, field, today)
+        }
+    }
+}
+
+/// A number as a user would type it: no trailing ".0".
+pub fn number_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
+}
+
+/// Reads a number as typed: spaces, underscores and thousands commas are ignored.
+pub fn parse_number(text: &str) -> Result<f64, String> {
+    let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '_' | ',' | '\u{a0}')).collect();
+    if cleaned.is_empty() {
+        return Err("Enter a number".to_owned());
+    }
+    match cleaned.parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(format!("\"{}\" is not a number", text.trim())),
+    }
+}
+
+/// The items of a pasted or typed list: lines, or comma-separated items, trimmed, blanks
+/// dropped. Texts may contain commas when the list has one item per line.
+pub fn split_list(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let items: Vec<&str> = if lines.len() > 1 { lines } else { text.split(',').map(str::trim).collect() };
+    items.into_iter().filter(|i| !i.is_empty()).map(str::to_owned).collect()
+}
+
+/// The value after typing `text` into `slot` of a condition whose value is `current`.
+fn parse_input(slot: InputSlot, text: &str, current: &Operand, field: &FieldDef) -> Result<Operand, String> {
+    match (slot, current) {
+        (InputSlot::Number, Operand::Number(_)) => parse_number(text).map(Operand::Number),
+        (InputSlot::Low, Operand::NumberRange { high, .. }) => {
+            parse_number(text).map(|low| Operand::NumberRange { low, high: *high })
+        }
+        (InputSlot::High, Operand::NumberRange { low, .. }) => {
+            parse_number(text).map(|high| Operand::NumberRange { low: *low, high })
+        }
+        (InputSlot::List, Operand::TextList(_)) => Ok(Operand::TextList(split_list(text))),
+        (InputSlot::List, Operand::NumberList(_)) => {
+            let items = split_list(text);
+            let mut numbers = Vec::with_capacity(items.len());
+            for item in &items {
+                numbers.push(parse_number(item).map_err(|_| format!("\"{item}\" is not a number"))?);
+            }
+            Ok(Operand::NumberList(numbers))
+        }
+        (InputSlot::Time, Operand::Date(value)) => {
+            let day = value.date();
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(Operand::Date(DateValue::Day(day)));
+            }
+            let time = jiff::civil::Time::strptime("%H:%M", text)
+                .map_err(|_| format!("\"{text}\" is not a time like 14:30"))?;
+            if field.kind != FieldKind::DateTime {
+                return Err(format!("{} is a date without a time", field.label));
+            }
+            Ok(Operand::Date(DateValue::At(day.to_datetime(time))))
+        }
+        _ => Err("This value cannot be typed here".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead_builder() -> (Builder, Schema) {
+        let schema = Schema::built_in();
+        let builder = Builder::new(SegmentId(1), RecordTypeName::new("lead"), Group::all(NodeId(0)), &schema);
+        (builder, schema)
+    }
+
+    fn ctx(schema: &Schema) -> EditContext<'_> {
+        EditContext { schema, today: jiff::civil::date(2026, 11, 24) }
+    }
+
+    fn only_condition(builder: &Builder) -> &Condition {
+        match builder.draft.children.first() {
+            Some(Node::Condition(c)) => c,
+            other => panic!("expected a condition, found {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_condition_needs_a_value_before_it_can_be_saved() {
+        let (mut b, schema) = lead_builder();
+        assert!(b.matches_everything);
+        assert!(b.apply(BuilderEdit::AddCondition { parent: NodeId(0) }, &ctx(&schema)));
+        assert!(b.is_dirty());
+        assert!(!b.matches_everything);
+        let id = only_condition(&b).id;
+        assert!(b.problems.contains_key(&id), "an empty text is a problem: {:?}", b.problems);
+        b.apply(BuilderEdit::SetOperand { id, operand: Operand::Text("Acme".into()) }, &ctx(&schema));
+        assert!(!b.has_problems(), "{:?}", b.problems);
+    }
+
+    #[test]
+    fn changing_field_keeps_what_fits_and_resets_the_rest() {
+        let (mut b, schema) = lead_builder();
+        b.apply(BuilderEdit::AddCondition { parent: NodeId(0) }, &ctx(&schema));
+        let id = only_condition(&b).id;
+        b.apply(BuilderEdit::SetOperand { id, operand: Operand::Text("x".into()) }, &ctx(&schema));
+        b.apply(BuilderEdit::SetField { id, path: FieldPath::own("company") }, &ctx(&schema));
+        assert_eq!(only_condition(&b).value, Operand::Text("x".into()));
+        b.apply(BuilderEdit::SetField { id, path: FieldPath::own("score") }, &ctx(&schema));
+        assert_eq!(only_condition(&b).operator, Operator::Equals);
+        assert_eq!(only_condition(&b).value.kind(), OperandKind::Number);
+        b.apply(BuilderEdit::SetOperator { id, operator: Operator::Between }, &ctx(&schema));
+        assert_eq!(only_condition(&b).value.kind(), OperandKind::NumberRange);
+    }
+
+    #[test]
+    fn typing_keeps_the_text_and_reports_what_does_not_parse() {
+        let (mut b, schema) = lead_builder();
+        b.apply(BuilderEdit::AddCondition { parent: NodeId(0) }, &ctx(&schema));
+        let id = only_condition(&b).id;
+        b.apply(BuilderEdit::SetField { id, path: FieldPath::own("score") }, &ctx(&schema));
+        let undo_depth = b.undo.len();
+        for text in ["6", "60", "60x"] {
+            b.apply(BuilderEdit::SetInput { id, slot: InputSlot::Number, text: text.into() }, &ctx(&schema));
+        }
+        assert_eq!(b.undo.len(), undo_depth + 1, "typing in one box is one undo step");
+        assert_eq!(only_condition(&b).value, Operand::Number(60.0), "the last good number stays");
+        assert_eq!(b.input_text(id, InputSlot::Number, &only_condition(&b).value), "60x");
+        assert_eq!(b.problems.get(&id).map(Vec::as_slice), Some(&["\"60x\" is not a number".to_owned()][..]));
+        b.undo(&schema);
+        assert_eq!(only_condition(&b).value, Operand::Number(0.0));
+        assert!(!b.has_problems());
+        b.redo(&schema);
+        assert!(b.has_problems());
+    }
+
+    #[test]
+    fn lists_accept_lines_or_commas() {
+        assert_eq!(split_list("France, Belgium,\n"), vec!["France", "Belgium"]);
+        assert_eq!(split_list("Acme, Inc.\nGlobex\n\n"), vec!["Acme, Inc.", "Globex"]);
+        assert_eq!(parse_number("10,000"), Ok(10_000.0));
+        assert!(parse_number("1e999").is_err());
+    }
+
+    #[test]
+    fn undo_and_redo_walk_every_edit_and_discard_returns_to_saved() {
+        let (mut b, schema) = lead_builder();
+        let c = ctx(&schema);
+        b.apply(BuilderEdit::AddGroup { parent: NodeId(0) }, &c);
+        b.apply(BuilderEdit::SetMode { group: NodeId(0), mode: GroupMode::Any }, &c);
+        let after_two = b.draft.clone();
+        assert!(b.undo(&schema));
+        assert_eq!(b.draft.mode, GroupMode::All);
+        assert!(b.undo(&schema));
+        assert!(!b.is_dirty());
+        assert!(!b.undo(&schema));
+        assert!(b.redo(&schema) && b.redo(&schema));
+        assert_eq!(b.draft, after_two);
+        b.discard(&schema);
+        assert!(!b.is_dirty());
+        b.undo(&schema);
+        assert_eq!(b.draft, after_two, "discard can be undone");
+    }
+
+    #[test]
+    fn related_blocks_test_the_related_type() {
+        let (mut b, schema) = lead_builder();
+        let c = ctx(&schema);
+        // Accounts are pointed at by contacts, leads and opportunities.
+        let mut account = Builder::new(SegmentId(2), RecordTypeName::new("account"), Group::all(NodeId(0)), &schema);
+        assert!(account.apply(BuilderEdit::AddRelated { parent: NodeId(0) }, &c));
+        let Some(Node::Related(block)) = account.draft.children.first() else { panic!("no block") };
+        let group = block.group.id;
+        let related = block.record_type.clone();
+        assert!(account.apply(BuilderEdit::AddCondition { parent: group }, &c));
+        assert_eq!(account.group_type(&schema, group).map(|d| d.name.clone()), Some(related));
+        // A lead segment can still add groups; moving a condition into a block of another
+        // type is refused.
+        assert!(b.apply(BuilderEdit::AddCondition { parent: NodeId(0) }, &c));
+        let id = only_condition(&b).id;
+        assert!(!b.apply(BuilderEdit::MoveTo { id, parent: NodeId(99), index: 0 }, &c));
+    }
+}
