@@ -536,6 +536,36 @@ fn type_of_group<'s>(
     })
 }
 
+/// The records each lookup condition of `group` (testing `def`) names, by record type.
+pub fn records_named(
+    schema: &Schema,
+    def: &RecordTypeDef,
+    group: &Group,
+    out: &mut std::collections::BTreeMap<RecordTypeName, Vec<RecordId>>,
+) {
+    for child in &group.children {
+        match child {
+            Node::Condition(c) => {
+                let ids: Vec<RecordId> = match &c.value {
+                    Operand::Record(id) => vec![*id],
+                    Operand::Records(ids) => ids.clone(),
+                    _ => continue,
+                };
+                let target = resolve_path(schema, def, &c.path).and_then(|f| f.lookup_target.clone());
+                if let Some(target) = target {
+                    out.entry(target).or_default().extend(ids);
+                }
+            }
+            Node::Group(g) => records_named(schema, def, g, out),
+            Node::Related(r) => {
+                if let Some(related) = schema.get(&r.record_type) {
+                    records_named(schema, related, &r.group, out);
+                }
+            }
+        }
+    }
+}
+
 /// Record, seller and team values not chosen yet (id 0, as a new condition starts).
 fn collect_unchosen(group: &Group, out: &mut Vec<(NodeId, &'static str)>) {
     for child in &group.children {

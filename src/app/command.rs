@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use crate::domain::{FieldName, RecordId, RecordTypeName, SegmentId};
 
+use super::builder::BuilderEdit;
+
 use super::state::{DetailTab, Dialog, PathPurpose, Screen};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +43,23 @@ pub enum Command {
     ShowCopySegment(SegmentId),
     /// Create the segment the open segment form describes.
     SubmitSegmentForm,
+
+    // Condition builder.
+    EditConditions(BuilderEdit),
+    /// Look for records of `record_type` whose title contains `text`, for a condition's picker.
+    SearchRecords {
+        node: crate::domain::NodeId,
+        record_type: RecordTypeName,
+        text: String,
+    },
+    UndoConditions,
+    RedoConditions,
+    /// Store the builder's draft as the segment's conditions.
+    SaveConditions,
+    DiscardConditions,
+    /// From the unsaved-changes dialog: save (or discard), then carry on.
+    SaveThenContinue,
+    DiscardThenContinue,
 
     // Records screen.
     SetRecordFilter(String),

@@ -67,6 +67,7 @@ pub struct App {
     records_generation: u64,
     engine_worker: Option<EngineWorker>,
     preview_generation: u64,
+    search_generation: u64,
     /// Record edits that Undo takes back, newest last.
     undo: Vec<UndoStep>,
     rows_requested: HashSet<RecordId>,
@@ -86,6 +87,7 @@ impl App {
             records_generation: 0,
             engine_worker: None,
             preview_generation: 0,
+            search_generation: 0,
             undo: Vec::new(),
             rows_requested: HashSet::new(),
             next_notice_id: 0,
@@ -123,6 +125,13 @@ impl App {
             self.start(startup);
         }
         self.poll_background();
+        self.sync_builder();
+        let closing = ui.ctx().input(|i| i.viewport().close_requested());
+        if closing && !self.quit_requested && self.state.builder.as_ref().is_some_and(|b| b.is_dirty()) {
+            // Ask first; the dialog's Save or Discard quits afterwards.
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.apply(Command::Quit);
+        }
         let mut commands = Vec::new();
         crate::ui::root_ui(ui, &self.state, &mut commands);
         for command in commands {
@@ -149,6 +158,16 @@ impl App {
 
     /// Applies one command. Errors become notices or inline messages, never panics.
     pub fn apply(&mut self, command: Command) {
+        if self.would_drop_unsaved_edits(&command) {
+            let segment_name = self.state.selected_segment().map(|s| s.name.clone()).unwrap_or_default();
+            self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then: Box::new(command) });
+            return;
+        }
+        self.apply_now(command);
+        self.sync_builder();
+    }
+
+    fn apply_now(&mut self, command: Command) {
         match command {
             Command::ShowPathDialog(purpose) => {
                 let text = match purpose {
@@ -224,6 +243,48 @@ impl App {
                 }
             }
             Command::SubmitSegmentForm => self.submit_segment_form(),
+
+            Command::EditConditions(edit) => self.edit_conditions(edit),
+            Command::SearchRecords { node, record_type, text } => self.search_records(node, record_type, text),
+            Command::UndoConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
+                    && builder.undo(&view.schema)
+                {
+                    self.request_preview();
+                }
+            }
+            Command::RedoConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
+                    && builder.redo(&view.schema)
+                {
+                    self.request_preview();
+                }
+            }
+            Command::SaveConditions => {
+                self.save_conditions();
+            }
+            Command::DiscardConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
+                    builder.discard(&view.schema);
+                    self.request_preview();
+                }
+            }
+            Command::SaveThenContinue => {
+                let Some(Dialog::UnsavedChanges { segment_name, then }) = self.state.dialog.take() else { return };
+                if self.save_conditions() {
+                    self.apply(*then);
+                } else {
+                    // The dialog stays, showing why the save failed.
+                    self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then });
+                }
+            }
+            Command::DiscardThenContinue => {
+                let Some(Dialog::UnsavedChanges { then, .. }) = self.state.dialog.take() else { return };
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
+                    builder.discard(&view.schema);
+                }
+                self.apply(*then);
+            }
 
             Command::SetRecordFilter(filter) => {
                 if self.state.records.query.filter != filter {
@@ -376,6 +437,19 @@ impl App {
             self.state.preview.result = Loadable::default();
         }
         self.state.preview.segment = Some(segment.id);
+        // While the builder edits this segment, the preview follows its draft.
+        let conditions = match &self.state.builder {
+            Some(builder) if builder.segment == segment.id && builder.has_problems() => {
+                let count = builder.problem_count();
+                let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+                self.state.preview.stale_because =
+                    Some(format!("Fix {problems} in the conditions to update the preview"));
+                return;
+            }
+            Some(builder) if builder.segment == segment.id => builder.draft.clone(),
+            _ => segment.conditions.clone(),
+        };
+        self.state.preview.stale_because = None;
         let Some(worker) = &self.engine_worker else { return };
         if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
             return;
@@ -395,7 +469,7 @@ impl App {
         let request = EngineRequest::Preview {
             generation: self.preview_generation,
             record_type: segment.record_type.clone(),
-            conditions: segment.conditions.clone(),
+            conditions,
             higher,
             now: jiff::Timestamp::now(),
             limit: PREVIEW_ROWS,
@@ -429,6 +503,7 @@ impl App {
         self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         self.state.preview = Default::default();
+        self.state.builder = None;
         self.undo.clear();
         self.state.undo = None;
         self.workspace = Some(workspace);
@@ -608,6 +683,126 @@ impl App {
         }
     }
 
+    /// Whether carrying out `command` would replace the builder while it holds unsaved edits.
+    fn would_drop_unsaved_edits(&self, command: &Command) -> bool {
+        let Some(builder) = self.state.builder.as_ref().filter(|b| b.is_dirty()) else { return false };
+        match command {
+            Command::SelectSegment(id) => *id != builder.segment,
+            Command::SelectRecordType(name) => self.state.record_type.as_ref() != Some(name),
+            Command::ShowPathDialog(_)
+            | Command::OpenWorkspace(_)
+            | Command::CreateWorkspace(_)
+            | Command::ShowNewSegment
+            | Command::ShowCopySegment(_)
+            | Command::Quit => true,
+            _ => false,
+        }
+    }
+
+    /// Gives the selected segment its builder (a fresh one when the selection changed).
+    fn sync_builder(&mut self) {
+        let selected = self.state.selected_segment;
+        if self.state.builder.as_ref().map(|b| b.segment) == selected {
+            return;
+        }
+        let Some(view) = &self.state.view else {
+            self.state.builder = None;
+            return;
+        };
+        self.state.builder = self.state.selected_segment().map(|segment| {
+            builder::Builder::new(segment.id, segment.record_type.clone(), segment.conditions.clone(), &view.schema)
+        });
+        self.state.record_picker = None;
+        self.learn_titles();
+    }
+
+    fn edit_conditions(&mut self, edit: builder::BuilderEdit) {
+        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return };
+        let today = crate::domain::EvalContext::new(jiff::Timestamp::now(), view.time_zone.clone()).today();
+        let ctx = builder::EditContext { schema: &view.schema, today };
+        if builder.apply(edit, &ctx) {
+            self.request_preview();
+        }
+    }
+
+    /// Reads the titles of the records the builder's conditions name (a few rows by id).
+    fn learn_titles(&mut self) {
+        let (Some(builder), Some(view), Some(workspace)) = (&self.state.builder, &self.state.view, &self.workspace)
+        else {
+            return;
+        };
+        let Some(def) = view.schema.get(&builder.record_type) else { return };
+        let mut wanted: BTreeMap<RecordTypeName, Vec<RecordId>> = BTreeMap::new();
+        builder::records_named(&view.schema, def, &builder.draft, &mut wanted);
+        let mut failure = None;
+        for (record_type, ids) in wanted {
+            match workspace.record_titles(&record_type, &ids) {
+                Ok(titles) => {
+                    for (id, title) in titles {
+                        self.state.known_titles.insert((record_type.clone(), id), title);
+                    }
+                }
+                Err(error) => failure = Some(error),
+            }
+        }
+        if let Some(error) = failure {
+            self.notify(NoticeLevel::Error, format!("Could not read record names: {error}"));
+        }
+    }
+
+    /// Asks the records worker for records to offer in a condition's record picker.
+    fn search_records(&mut self, node: NodeId, record_type: RecordTypeName, text: String) {
+        let picker = self.state.record_picker.get_or_insert_with(|| state::RecordPicker {
+            node,
+            record_type: record_type.clone(),
+            text: String::new(),
+            results: Loadable::default(),
+        });
+        if picker.node != node || picker.record_type != record_type {
+            *picker = state::RecordPicker {
+                node,
+                record_type: record_type.clone(),
+                text: String::new(),
+                results: Loadable::default(),
+            };
+        }
+        picker.text = text.clone();
+        picker.results.start_over();
+        self.search_generation += 1;
+        let request = Request::Search { generation: self.search_generation, record_type, text, limit: 50 };
+        if !self.records_worker.as_ref().is_some_and(|w| w.send(request)) {
+            picker.results.fail("The record search is busy or stopped; type again".to_owned());
+        }
+    }
+
+    /// Stores the builder's draft as its segment's conditions. False when it has problems or
+    /// the store refused it (the builder then says why).
+    fn save_conditions(&mut self) -> bool {
+        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return false };
+        if builder.has_problems() {
+            let count = builder.problem_count();
+            let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+            builder.save_error = Some(format!("Fix {problems} marked in the conditions before saving"));
+            return false;
+        }
+        let Some(segment) = view.segment(builder.segment) else {
+            builder.save_error = Some("This segment no longer exists".to_owned());
+            return false;
+        };
+        let updated =
+            Segment { conditions: builder.draft.clone(), modified_on: jiff::Timestamp::now(), ..segment.clone() };
+        let Some(workspace) = &mut self.workspace else { return false };
+        if let Err(error) = workspace.update_segment(&updated) {
+            builder.save_error = Some(format!("Not saved: {error}"));
+            return false;
+        }
+        builder.saved();
+        let name = updated.name.clone();
+        self.reload_segments(&updated.record_type);
+        self.notify(NoticeLevel::Info, format!("Saved the conditions of \"{name}\""));
+        true
+    }
+
     fn set_segment_form_error(&mut self, problem: String) {
         if let Some(Dialog::SegmentForm(form)) = &mut self.state.dialog {
             form.error = Some(problem);
@@ -671,8 +866,20 @@ impl App {
                 }
                 Err(error) => self.notify(NoticeLevel::Error, format!("Could not load records: {error}")),
             },
+            Response::Found { generation, result } if generation == self.search_generation => {
+                let Some(picker) = &mut self.state.record_picker else { return };
+                match result {
+                    Ok(found) => {
+                        for (id, title) in &found {
+                            self.state.known_titles.insert((picker.record_type.clone(), *id), title.clone());
+                        }
+                        picker.results = Loadable::Ready(found);
+                    }
+                    Err(error) => picker.results.fail(error),
+                }
+            }
             // An answer to an older question: the user has moved on.
-            Response::Ids { .. } | Response::Rows { .. } => {}
+            Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } => {}
         }
     }
 

@@ -225,6 +225,12 @@ pub enum Dialog {
     AddRecordType(RecordTypeForm),
     /// "New segment…" or "Copy…": name, description and record type of a new Draft segment.
     SegmentForm(SegmentForm),
+    /// The builder has unsaved edits and the user asked for something that would drop them:
+    /// save, discard or stay. `then` is carried out after saving or discarding.
+    UnsavedChanges {
+        segment_name: String,
+        then: Box<super::Command>,
+    },
 }
 
 /// A new segment, empty or copied from another one.
@@ -304,12 +310,23 @@ pub enum EngineStatus {
     Failed(String),
 }
 
+/// A search for records to put in a condition.
+#[derive(Clone, Debug)]
+pub struct RecordPicker {
+    pub node: crate::domain::NodeId,
+    pub record_type: RecordTypeName,
+    pub text: String,
+    pub results: Loadable<Vec<(RecordId, String)>>,
+}
+
 /// The preview of the selected segment.
 #[derive(Clone, Debug, Default)]
 pub struct PreviewState {
     /// The segment the newest request was for.
     pub segment: Option<SegmentId>,
     pub result: Loadable<PreviewOutcome>,
+    /// Why the shown result is not for the conditions on screen (they have problems).
+    pub stale_because: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -325,6 +342,12 @@ pub struct AppState {
     pub undo: Option<String>,
     pub engine: EngineStatus,
     pub preview: PreviewState,
+    /// The condition builder of the selected segment.
+    pub builder: Option<super::builder::Builder>,
+    /// The open record picker of a builder condition.
+    pub record_picker: Option<RecordPicker>,
+    /// Titles of records conditions point at, as far as known.
+    pub known_titles: HashMap<(RecordTypeName, RecordId), String>,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

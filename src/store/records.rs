@@ -263,6 +263,37 @@ impl Workspace {
         Ok(ids)
     }
 
+    /// Up to `limit` records whose title contains `text` (ignoring case), in id order, with
+    /// their titles; "#12" or "12" also finds record 12. For record pickers.
+    pub fn search_titles(&self, ty: &RecordTypeName, text: &str, limit: usize) -> Result<Vec<(RecordId, String)>> {
+        let def = self.type_def(ty)?;
+        let index = def.primary_index().ok_or_else(|| self.corrupt(format!("{ty} has no primary field")))?;
+        let field = &def.fields[index];
+        let column = quote(field.name.as_str());
+        let id_wanted: i64 = text.trim().trim_start_matches('#').parse().unwrap_or(-1);
+        let sql = format!(
+            "SELECT \"id\", {column} FROM {} WHERE \"id\" = ?1 OR instr(sb_fold({column}), ?2) > 0
+             ORDER BY \"id\" <> ?1, \"id\" LIMIT ?3",
+            quote(ty.as_str())
+        );
+        let context = || format!("searching {} by {}", def.plural_label, field.label);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(rusqlite::params![id_wanted, fold(text.trim()), limit], |row| {
+                Ok((RecordId(row.get(0)?), decode(field.kind, row.get_ref(1)?)))
+            })
+            .with_context(context)?;
+        let mut found = Vec::new();
+        for row in rows {
+            let (id, value) = row.with_context(context)?;
+            let value =
+                value.map_err(|problem| self.corrupt(format!("{ty} {id}, field {}: {problem}", field.label)))?;
+            found.push((id, title_of(&value)));
+        }
+        Ok(found)
+    }
+
     /// The title of each record: its primary field as text; "(no name)" when that is empty;
     /// "#id" when there is no record with that id.
     pub fn record_titles(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<HashMap<RecordId, String>> {

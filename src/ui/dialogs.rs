@@ -46,6 +46,25 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     }
                 });
             }
+            Dialog::UnsavedChanges { segment_name, .. } => {
+                ui.heading("Save changes?");
+                ui.label(format!("The conditions of \"{segment_name}\" have unsaved changes."));
+                if let Some(error) = state.builder.as_ref().and_then(|b| b.save_error.as_deref()) {
+                    ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+                }
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        commands.push(Command::SaveThenContinue);
+                    }
+                    if ui.button("Discard changes").clicked() {
+                        commands.push(Command::DiscardThenContinue);
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CloseDialog);
+                    }
+                });
+            }
         }
     });
     if modal.should_close() {

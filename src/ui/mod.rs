@@ -1,6 +1,7 @@
 //! The panels. Each draws from `&AppState` and pushes `Command`s; none holds a connection,
 //! a thread or domain data of its own.
 
+mod builder;
 mod dialogs;
 mod records;
 mod segments;

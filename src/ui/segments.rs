@@ -5,7 +5,6 @@ use egui::{RichText, ScrollArea};
 
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command, DetailTab, EngineStatus, Loadable};
-use crate::domain::describe::{self, Names};
 use crate::domain::{RecordTypeDef, Segment};
 
 use super::theme::{self, thousands};
@@ -45,6 +44,7 @@ fn segment_list_ui(
     let needle = state.segment_search.trim().to_lowercase();
     let filtering = !needle.is_empty();
     let selected_position = state.selected_segment.and_then(|id| segments.iter().position(|s| s.id == id));
+    let unsaved = state.builder.as_ref().filter(|b| b.is_dirty()).map(|b| b.segment);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         ui.heading(format!("{} segments", def.label));
@@ -130,7 +130,7 @@ fn segment_list_ui(
                 }
                 shown += 1;
                 ui.push_id(segment.id, |ui| {
-                    let row = RowContext { view, position, count: segments.len(), reorderable: false };
+                    let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: false };
                     segment_row_ui(ui, &row, segment, state.selected_segment == Some(segment.id), commands);
                 });
             }
@@ -153,7 +153,7 @@ fn segment_list_ui(
                 iter.next(ui, item_id, position, false, |ui, item| {
                     item.ui(ui, |ui, handle, item_state| {
                         handle.ui(ui, |ui| {
-                            let row = RowContext { view, position, count: segments.len(), reorderable: true };
+                            let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: true };
                             if item_state.dragged {
                                 // Floating over the other rows: opaque, outlined.
                                 egui::Frame::new()
@@ -186,6 +186,8 @@ fn segment_list_ui(
 /// Where a row sits in the list, for its context menu.
 struct RowContext<'a> {
     view: &'a WorkspaceView,
+    /// The segment whose conditions have unsaved edits, if any.
+    unsaved: Option<crate::domain::SegmentId>,
     position: usize,
     count: usize,
     reorderable: bool,
@@ -211,7 +213,10 @@ fn segment_row_ui(
         ui.horizontal(|ui| {
             // A fixed-width priority number keeps the names aligned past 9.
             ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", row.position + 1)).weak()));
-            let name = ui.selectable_label(selected, RichText::new(&segment.name).strong());
+            let unsaved = row.unsaved == Some(segment.id);
+            let title = if unsaved { format!("{} ●", segment.name) } else { segment.name.clone() };
+            let name = ui.selectable_label(selected, RichText::new(title).strong());
+            let name = if unsaved { name.on_hover_text("Unsaved changes to the conditions") } else { name };
             if name.clicked() {
                 commands.push(Command::SelectSegment(segment.id));
             }
@@ -254,18 +259,6 @@ fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, comma
     }
 }
 
-struct ViewNames<'a>(&'a WorkspaceView);
-
-impl Names for ViewNames<'_> {
-    fn seller(&self, id: i64) -> Option<String> {
-        self.0.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
-    }
-
-    fn team(&self, id: i64) -> Option<String> {
-        self.0.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
-    }
-}
-
 fn segment_ui(
     ui: &mut egui::Ui,
     state: &AppState,
@@ -287,18 +280,12 @@ fn segment_ui(
         ui.label(RichText::new(&segment.description).weak());
     }
     ui.add_space(6.0);
-    ui.label(RichText::new("Conditions").strong());
-    egui::Frame::group(ui.style()).show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        ScrollArea::vertical().id_salt("conditions").max_height(ui.available_height() * 0.45).show(ui, |ui| {
-            for line in describe::describe(&segment.conditions, def, &view.schema, &ViewNames(view)) {
-                ui.horizontal(|ui| {
-                    ui.add_space(line.depth as f32 * theme::INDENT);
-                    ui.label(line.text);
-                });
-            }
-        });
-    });
+    match state.builder.as_ref().filter(|b| b.segment == segment.id) {
+        Some(builder) => super::builder::builder_ui(ui, state, view, def, segment, builder, commands),
+        None => {
+            ui.spinner();
+        }
+    }
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         for tab in DetailTab::ALL {

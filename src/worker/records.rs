@@ -17,11 +17,14 @@ pub enum Request {
     Query { generation: u64, record_type: RecordTypeName, query: RecordQuery },
     /// Load these rows (and the titles of the records their lookups point at).
     Fetch { generation: u64, record_type: RecordTypeName, ids: Vec<RecordId> },
+    /// Records whose title contains `text`, for a record picker. Only the newest is answered.
+    Search { generation: u64, record_type: RecordTypeName, text: String, limit: usize },
 }
 
 pub enum Response {
     Ids { generation: u64, result: Result<Vec<RecordId>, String> },
     Rows { generation: u64, result: Result<RowPage, String> },
+    Found { generation: u64, result: Result<Vec<(RecordId, String)>, String> },
 }
 
 /// Fetched rows, with the titles of the records their lookup fields point at.
@@ -76,10 +79,12 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
             }
         }
         let newest_query = batch.iter().rposition(|r| matches!(r, Request::Query { .. }));
+        let newest_search = batch.iter().rposition(|r| matches!(r, Request::Search { .. }));
         let newest_generation = batch
             .iter()
-            .map(|r| match r {
-                Request::Query { generation, .. } | Request::Fetch { generation, .. } => *generation,
+            .filter_map(|r| match r {
+                Request::Query { generation, .. } | Request::Fetch { generation, .. } => Some(*generation),
+                Request::Search { .. } => None,
             })
             .max()
             .unwrap_or(0);
@@ -101,6 +106,16 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace.as_ref().map_err(Clone::clone).and_then(|ws| fetch(ws, &record_type, &ids));
                     Response::Rows { generation, result }
+                }
+                Request::Search { generation, record_type, text, limit } => {
+                    if Some(index) != newest_search {
+                        continue;
+                    }
+                    let result = workspace
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|ws| ws.search_titles(&record_type, &text, limit).map_err(|e| e.to_string()));
+                    Response::Found { generation, result }
                 }
             };
             if responses.send(response).is_err() {

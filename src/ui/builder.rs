@@ -1,0 +1,856 @@
+//! The condition builder: the selected segment's tree as nested, indented groups with a
+//! row per condition (field, operator, value editor), problems inline, undo / redo, Save
+//! and Discard. Every change is a [`BuilderEdit`]; this panel never edits the tree itself.
+
+use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
+
+use crate::app::builder::{Builder, BuilderEdit, InputSlot};
+use crate::app::state::WorkspaceView;
+use crate::app::{AppState, Command};
+use crate::domain::describe::{self, Names};
+use crate::domain::edit::can_ungroup;
+use crate::domain::eval::resolve_path;
+use crate::domain::{
+    Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Group, GroupMode, Node, NodeId, Operand, Operator,
+    Quantifier, RecordId, RecordTypeDef, RelatedBlock, Schema, Segment, SellerId, TeamId, operators_for,
+};
+
+use super::theme;
+
+/// The node being dragged by its handle.
+#[derive(Clone, Copy, Debug)]
+struct DraggedNode(NodeId);
+
+/// Where a node sits, for its menu: its group and index, and how many siblings it has.
+#[derive(Clone, Copy)]
+struct Place {
+    parent: NodeId,
+    index: usize,
+    siblings: usize,
+}
+
+/// What every row needs to draw itself.
+struct Ctx<'a> {
+    state: &'a AppState,
+    view: &'a WorkspaceView,
+    builder: &'a Builder,
+}
+
+pub fn builder_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    segment: &Segment,
+    builder: &Builder,
+    commands: &mut Vec<Command>,
+) {
+    shortcuts(ui, state, commands);
+    let ctx = Ctx { state, view, builder };
+    toolbar_ui(ui, builder, commands);
+    if builder.matches_everything {
+        ui.label(
+            RichText::new(format!(
+                "⚠ No conditions narrow this segment: it matches every {}",
+                def.label.to_lowercase()
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+    }
+    if let Some(error) = &builder.save_error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    let _ = segment;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(ui.available_width());
+        egui::ScrollArea::vertical().id_salt("builder").max_height(ui.available_height() * 0.55).show(ui, |ui| {
+            group_ui(ui, &ctx, def, &builder.draft, None, commands);
+        });
+    });
+    if builder.has_problems() {
+        let count = builder.problem_count();
+        let text = if count == 1 {
+            "1 problem to fix before saving".to_owned()
+        } else {
+            format!("{count} problems to fix before saving")
+        };
+        ui.label(RichText::new(text).color(theme::error_colour(ui.visuals())));
+    }
+}
+
+fn shortcuts(ui: &egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    if state.dialog.is_some() {
+        return;
+    }
+    ui.input_mut(|input| {
+        // Shift first: a plain Ctrl+Z would also match Ctrl+Shift+Z.
+        if input.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z)
+            || input.consume_key(Modifiers::COMMAND, Key::Y)
+        {
+            commands.push(Command::RedoConditions);
+        } else if input.consume_key(Modifiers::COMMAND, Key::Z) {
+            commands.push(Command::UndoConditions);
+        }
+        if input.consume_key(Modifiers::COMMAND, Key::S) {
+            commands.push(Command::SaveConditions);
+        }
+    });
+}
+
+fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Conditions").strong());
+        if builder.is_dirty() {
+            ui.label(RichText::new("● Unsaved changes").color(ui.visuals().warn_fg_color))
+                .on_hover_text("Save (Ctrl+S) or discard them");
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let save = ui
+                .add_enabled(builder.is_dirty(), egui::Button::new("Save"))
+                .on_hover_text("Store these conditions (Ctrl+S)");
+            if save.clicked() {
+                commands.push(Command::SaveConditions);
+            }
+            if ui
+                .add_enabled(builder.is_dirty(), egui::Button::new("Discard"))
+                .on_hover_text("Back to the stored conditions")
+                .clicked()
+            {
+                commands.push(Command::DiscardConditions);
+            }
+            ui.separator();
+            if ui.add_enabled(builder.can_redo(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
+                commands.push(Command::RedoConditions);
+            }
+            if ui.add_enabled(builder.can_undo(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
+                commands.push(Command::UndoConditions);
+            }
+            ui.separator();
+            let wrap = ui
+                .add_enabled(!builder.selection.is_empty(), egui::Button::new("Wrap in group"))
+                .on_hover_text("Put the ticked conditions into a new group")
+                .on_disabled_hover_text("Tick conditions of one group to wrap them");
+            if wrap.clicked() {
+                commands.push(Command::EditConditions(BuilderEdit::WrapSelection));
+            }
+        });
+    });
+}
+
+/// A group: its header (All / Any, not, collapse, add buttons, menu) and its children,
+/// indented under a line. `place` is `None` for the root.
+fn group_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    def: &RecordTypeDef,
+    group: &Group,
+    place: Option<Place>,
+    commands: &mut Vec<Command>,
+) {
+    ui.push_id(group.id, |ui| {
+        let collapsed = ctx.builder.collapsed.contains(&group.id);
+        let header = ui.horizontal(|ui| {
+            let arrow = if collapsed { "⏵" } else { "⏷" };
+            let toggle = ui.small_button(arrow).on_hover_text(if collapsed { "Expand" } else { "Collapse" });
+            toggle.widget_info(|| {
+                egui::WidgetInfo::labeled(
+                    egui::Role::Button,
+                    true,
+                    if collapsed { "Expand group" } else { "Collapse group" },
+                )
+            });
+            if toggle.clicked() {
+                commands.push(Command::EditConditions(BuilderEdit::ToggleCollapsed(group.id)));
+            }
+            if let Some(place) = place {
+                drag_handle_ui(ui, group.id);
+                let _ = place;
+            }
+            for mode in GroupMode::ALL {
+                let label = match mode {
+                    GroupMode::All => "All",
+                    GroupMode::Any => "Any",
+                };
+                let response = ui.selectable_label(group.mode == mode, label).on_hover_text(match mode {
+                    GroupMode::All => "Every condition must hold",
+                    GroupMode::Any => "At least one condition must hold",
+                });
+                if response.clicked() && group.mode != mode {
+                    commands.push(Command::EditConditions(BuilderEdit::SetMode { group: group.id, mode }));
+                }
+            }
+            let mut negated = group.negated;
+            if ui.checkbox(&mut negated, "not").on_hover_text("Match the records this group does not match").changed() {
+                commands.push(Command::EditConditions(BuilderEdit::SetNegated { group: group.id, negated }));
+            }
+            if collapsed {
+                let summary = group_summary(ctx, def, group);
+                ui.add(egui::Label::new(RichText::new(summary).weak()).truncate());
+                return;
+            }
+            ui.label(
+                RichText::new(if group.mode == GroupMode::All { "of these hold" } else { "of these holds" }).weak(),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(place) = place {
+                    node_menu_ui(ui, ctx, group.id, place, Some(group), commands);
+                }
+                add_menu_ui(ui, ctx, def, group.id, commands);
+            });
+        });
+        problems_ui(ui, ctx.builder, group.id);
+        // Dropping on the header puts the node first in this group.
+        drop_target(ui, &header.response, group.id, 0, commands);
+        if collapsed {
+            return;
+        }
+        let stroke = ui.visuals().widgets.noninteractive.bg_stroke;
+        let inner = egui::Frame::new()
+            .inner_margin(egui::Margin { left: theme::INDENT as i8, ..Default::default() })
+            .show(ui, |ui| {
+                if group.children.is_empty() {
+                    ui.label(
+                        RichText::new(match group.mode {
+                            GroupMode::All => "No conditions: every record matches",
+                            GroupMode::Any => "No conditions: no record matches",
+                        })
+                        .weak()
+                        .italics(),
+                    );
+                }
+                for (index, child) in group.children.iter().enumerate() {
+                    let place = Place { parent: group.id, index, siblings: group.children.len() };
+                    match child {
+                        Node::Condition(condition) => condition_ui(ui, ctx, def, condition, place, commands),
+                        Node::Group(inner) => group_ui(ui, ctx, def, inner, Some(place), commands),
+                        Node::Related(block) => related_ui(ui, ctx, def, block, place, commands),
+                    }
+                }
+            });
+        let rect = inner.response.rect;
+        let x = rect.left() + theme::INDENT * 0.4;
+        ui.painter().vline(x, rect.y_range(), stroke);
+    });
+}
+
+/// "+ Condition", "+ Group", "+ Related records".
+fn add_menu_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef, group: NodeId, commands: &mut Vec<Command>) {
+    let has_related = ctx.view.schema.lookups_into(&def.name).next().is_some();
+    if has_related
+        && ui
+            .small_button("+ Related records")
+            .on_hover_text(format!("Test the records that point at this {}", def.label.to_lowercase()))
+            .clicked()
+    {
+        commands.push(Command::EditConditions(BuilderEdit::AddRelated { parent: group }));
+    }
+    if ui.small_button("+ Group").on_hover_text("A nested group with its own All / Any").clicked() {
+        commands.push(Command::EditConditions(BuilderEdit::AddGroup { parent: group }));
+    }
+    if ui.small_button("+ Condition").clicked() {
+        commands.push(Command::EditConditions(BuilderEdit::AddCondition { parent: group }));
+    }
+}
+
+/// The "…" menu of a node and its remove button.
+fn node_menu_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    id: NodeId,
+    place: Place,
+    group: Option<&Group>,
+    commands: &mut Vec<Command>,
+) {
+    let edit = |e: BuilderEdit| Command::EditConditions(e);
+    let remove = ui.small_button("🗑").on_hover_text("Remove");
+    remove.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Remove"));
+    if remove.clicked() {
+        commands.push(edit(BuilderEdit::Remove(id)));
+    }
+    let menu = ui.menu_button("…", |ui| {
+        if ui.button("Duplicate").clicked() {
+            commands.push(edit(BuilderEdit::Duplicate(id)));
+            ui.close();
+        }
+        if ui.add_enabled(place.index > 0, egui::Button::new("Move up")).clicked() {
+            commands.push(edit(BuilderEdit::Shift { id, up: true }));
+            ui.close();
+        }
+        if ui.add_enabled(place.index + 1 < place.siblings, egui::Button::new("Move down")).clicked() {
+            commands.push(edit(BuilderEdit::Shift { id, up: false }));
+            ui.close();
+        }
+        if let Some(group) = group {
+            let parent_mode = crate::domain::edit::group(&ctx.builder.draft, place.parent).map(|g| g.mode);
+            let allowed = parent_mode.is_some_and(|mode| can_ungroup(mode, group));
+            if ui
+                .add_enabled(allowed, egui::Button::new("Ungroup"))
+                .on_disabled_hover_text(
+                    "A negated group, or an Any inside an All (or the reverse), would change meaning",
+                )
+                .clicked()
+            {
+                commands.push(edit(BuilderEdit::Ungroup(id)));
+                ui.close();
+            }
+        }
+        ui.separator();
+        if ui.button("Remove").clicked() {
+            commands.push(edit(BuilderEdit::Remove(id)));
+            ui.close();
+        }
+    });
+    menu.response.on_hover_text("More: duplicate, move, ungroup");
+}
+
+fn drag_handle_ui(ui: &mut egui::Ui, id: NodeId) {
+    let handle_id = egui::Id::unique(("drag_node", id));
+    let response = ui
+        .dnd_drag_source(handle_id, DraggedNode(id), |ui| {
+            ui.label(RichText::new("☰").weak());
+        })
+        .response;
+    response.on_hover_cursor(egui::CursorIcon::Grab).on_hover_text("Drag to move");
+}
+
+/// Takes a dragged node dropped on `response`: into `parent` before `index`, or after it
+/// when the pointer is in the lower half of a row.
+fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: usize, commands: &mut Vec<Command>) {
+    let Some(dragged) = response.dnd_hover_payload::<DraggedNode>() else { return };
+    let Some(pointer) = ui.ctx().pointer_interact_pos() else { return };
+    let rect = response.rect;
+    let below = pointer.y > rect.center().y;
+    let y = if below { rect.bottom() } else { rect.top() };
+    let colour = ui.visuals().selection.stroke.color;
+    ui.painter().hline(rect.x_range(), y, egui::Stroke::new(2.0, colour));
+    if let Some(dropped) = response.dnd_release_payload::<DraggedNode>() {
+        let index = if below { index + 1 } else { index };
+        commands.push(Command::EditConditions(BuilderEdit::MoveTo { id: dropped.0, parent, index }));
+    }
+    let _ = dragged;
+}
+
+fn problems_ui(ui: &mut egui::Ui, builder: &Builder, id: NodeId) {
+    if let Some(problems) = builder.problems.get(&id) {
+        for problem in problems {
+            ui.label(RichText::new(format!("⚠ {problem}")).small().color(theme::error_colour(ui.visuals())));
+        }
+    }
+}
+
+fn condition_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    def: &RecordTypeDef,
+    condition: &Condition,
+    place: Place,
+    commands: &mut Vec<Command>,
+) {
+    ui.push_id(condition.id, |ui| {
+        let schema = &ctx.view.schema;
+        let field = resolve_path(schema, def, &condition.path);
+        let row = ui.horizontal_wrapped(|ui| {
+            let mut ticked = ctx.builder.selection.contains(&condition.id);
+            let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
+            tick.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, "Select condition"));
+            if tick.changed() {
+                commands.push(Command::EditConditions(BuilderEdit::ToggleSelected(condition.id)));
+            }
+            drag_handle_ui(ui, condition.id);
+            field_picker_ui(ui, schema, def, condition, commands);
+            match field {
+                Some(field) => {
+                    operator_picker_ui(ui, condition, field.kind, commands);
+                    value_ui(ui, ctx, condition, field, commands);
+                }
+                None => {
+                    ui.label(
+                        RichText::new(format!("{} (unknown field)", condition.path))
+                            .color(theme::error_colour(ui.visuals())),
+                    );
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                node_menu_ui(ui, ctx, condition.id, place, None, commands);
+            });
+        });
+        drop_target(ui, &row.response, place.parent, place.index, commands);
+        problems_ui(ui, ctx.builder, condition.id);
+    });
+}
+
+/// One field the picker offers: a path and how it reads.
+struct FieldOption {
+    path: FieldPath,
+    label: String,
+    /// The heading it is listed under: the type's own fields, or a lookup's.
+    heading: String,
+}
+
+/// The record type's own fields, then the fields reached through each lookup (and one more
+/// lookup from there), grouped by the lookup.
+fn field_options(schema: &Schema, def: &RecordTypeDef) -> Vec<FieldOption> {
+    let mut options = Vec::new();
+    let own = format!("{} fields", def.label);
+    for field in &def.fields {
+        options.push(FieldOption {
+            path: FieldPath::own(field.name.as_str()),
+            label: field.label.clone(),
+            heading: own.clone(),
+        });
+    }
+    for first in def.fields.iter().filter(|f| f.kind == FieldKind::Lookup) {
+        let Some(target) = first.lookup_target.as_ref().and_then(|t| schema.get(t)) else { continue };
+        let heading = format!("{} ({})", first.label, target.label);
+        for field in &target.fields {
+            options.push(FieldOption {
+                path: FieldPath { via: vec![first.name.clone()], field: field.name.clone() },
+                label: format!("{} › {}", first.label, field.label),
+                heading: heading.clone(),
+            });
+        }
+        for second in target.fields.iter().filter(|f| f.kind == FieldKind::Lookup) {
+            let Some(far) = second.lookup_target.as_ref().and_then(|t| schema.get(t)) else { continue };
+            let heading = format!("{} › {} ({})", first.label, second.label, far.label);
+            for field in &far.fields {
+                options.push(FieldOption {
+                    path: FieldPath { via: vec![first.name.clone(), second.name.clone()], field: field.name.clone() },
+                    label: format!("{} › {} › {}", first.label, second.label, field.label),
+                    heading: heading.clone(),
+                });
+            }
+        }
+    }
+    options
+}
+
+fn field_picker_ui(
+    ui: &mut egui::Ui,
+    schema: &Schema,
+    def: &RecordTypeDef,
+    condition: &Condition,
+    commands: &mut Vec<Command>,
+) {
+    let (label, _) = describe::path_label(&condition.path, def, schema);
+    let search_id = ui.scope_id().with("field_search");
+    egui::ComboBox::from_id_salt("field")
+        .selected_text(label)
+        .width(170.0)
+        .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
+        .show_ui(ui, |ui| {
+            let mut search = ui.data_mut(|d| d.get_temp::<String>(search_id)).unwrap_or_default();
+            let edit = ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search fields").desired_width(220.0));
+            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &search, "Search fields"));
+            if !edit.has_focus() && search.is_empty() {
+                edit.request_focus();
+            }
+            if edit.changed() {
+                ui.data_mut(|d| d.insert_temp(search_id, search.clone()));
+            }
+            let needle = crate::domain::eval::fold(search.trim());
+            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                let mut heading = None;
+                let mut shown = 0;
+                for option in field_options(schema, def) {
+                    if !needle.is_empty() && !crate::domain::eval::fold(&option.label).contains(&needle) {
+                        continue;
+                    }
+                    if heading.as_ref() != Some(&option.heading) {
+                        ui.label(RichText::new(&option.heading).small().strong());
+                        heading = Some(option.heading.clone());
+                    }
+                    shown += 1;
+                    let selected = option.path == condition.path;
+                    if ui.selectable_label(selected, &option.label).clicked() {
+                        if !selected {
+                            commands.push(Command::EditConditions(BuilderEdit::SetField {
+                                id: condition.id,
+                                path: option.path,
+                            }));
+                        }
+                        ui.data_mut(|d| d.remove::<String>(search_id));
+                        ui.close();
+                    }
+                }
+                if shown == 0 {
+                    ui.label(RichText::new("No field matches").weak());
+                }
+            });
+        });
+}
+
+fn operator_picker_ui(ui: &mut egui::Ui, condition: &Condition, kind: FieldKind, commands: &mut Vec<Command>) {
+    egui::ComboBox::from_id_salt("operator").selected_text(condition.operator.label(kind)).show_ui(ui, |ui| {
+        for operator in operators_for(kind) {
+            if ui.selectable_label(*operator == condition.operator, operator.label(kind)).clicked()
+                && *operator != condition.operator
+            {
+                commands
+                    .push(Command::EditConditions(BuilderEdit::SetOperator { id: condition.id, operator: *operator }));
+            }
+        }
+    });
+}
+
+/// The editor that fits the operator's value.
+fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &FieldDef, commands: &mut Vec<Command>) {
+    let id = condition.id;
+    let builder = ctx.builder;
+    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
+    let typed = |slot: InputSlot, text: String| Command::EditConditions(BuilderEdit::SetInput { id, slot, text });
+    let text_box = |ui: &mut egui::Ui, slot: InputSlot, label: &str, width: f32, commands: &mut Vec<Command>| {
+        let mut text = builder.input_text(id, slot, &condition.value);
+        let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(width).hint_text(label));
+        response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, label));
+        if response.changed() {
+            commands.push(typed(slot, text));
+        }
+    };
+    match &condition.value {
+        Operand::None => {}
+        Operand::Text(text) => {
+            let mut text = text.clone();
+            let hint = if condition.operator == Operator::MatchesPattern { "Pattern" } else { "Value" };
+            let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(180.0).hint_text(hint));
+            response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, hint));
+            if response.changed() {
+                commands.push(set(Operand::Text(text)));
+            }
+        }
+        Operand::TextList(_) | Operand::NumberList(_) => {
+            let mut text = builder.input_text(id, InputSlot::List, &condition.value);
+            let response = ui.add(
+                egui::TextEdit::multiline(&mut text)
+                    .desired_rows(2)
+                    .desired_width(200.0)
+                    .hint_text("One per line, or separated by commas"),
+            );
+            response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, "Values"));
+            if response.changed() {
+                commands.push(typed(InputSlot::List, text));
+            }
+            let count = match &condition.value {
+                Operand::TextList(items) => items.len(),
+                Operand::NumberList(items) => items.len(),
+                _ => 0,
+            };
+            ui.label(RichText::new(format!("{count} value{}", if count == 1 { "" } else { "s" })).small().weak());
+        }
+        Operand::Number(_) => text_box(ui, InputSlot::Number, "Number", 90.0, commands),
+        Operand::NumberRange { .. } => {
+            text_box(ui, InputSlot::Low, "From", 80.0, commands);
+            ui.label("and");
+            text_box(ui, InputSlot::High, "To", 80.0, commands);
+        }
+        Operand::Date(value) => {
+            let mut day = value.date();
+            let salt = format!("date_{}", id.0);
+            if ui.add(egui_extras::DatePickerButton::new(&mut day).id_salt(&salt).combo_boxes(false)).changed() {
+                commands.push(set(Operand::Date(DateValue::Day(day))));
+            }
+            if field.kind == FieldKind::DateTime
+                && matches!(
+                    condition.operator,
+                    Operator::Before | Operator::After | Operator::OnOrBefore | Operator::OnOrAfter
+                )
+            {
+                text_box(ui, InputSlot::Time, "Time (optional)", 70.0, commands);
+            }
+        }
+        Operand::DateRange { low, high } => {
+            let (mut from, mut to) = (*low, *high);
+            let (low_salt, high_salt) = (format!("from_{}", id.0), format!("to_{}", id.0));
+            let changed_low =
+                ui.add(egui_extras::DatePickerButton::new(&mut from).id_salt(&low_salt).combo_boxes(false)).changed();
+            ui.label("and");
+            let changed_high =
+                ui.add(egui_extras::DatePickerButton::new(&mut to).id_salt(&high_salt).combo_boxes(false)).changed();
+            if changed_low || changed_high {
+                commands.push(set(Operand::DateRange { low: from, high: to }));
+            }
+        }
+        Operand::Relative { amount, unit } => {
+            let mut amount = *amount;
+            let response = ui.add(egui::DragValue::new(&mut amount).range(0..=10_000));
+            response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Amount"));
+            if response.changed() {
+                commands.push(set(Operand::Relative { amount, unit: *unit }));
+            }
+            egui::ComboBox::from_id_salt("unit").selected_text(unit.to_string()).show_ui(ui, |ui| {
+                for choice in DateUnit::ALL {
+                    if ui.selectable_label(choice == *unit, choice.to_string()).clicked() && choice != *unit {
+                        commands.push(set(Operand::Relative { amount, unit: choice }));
+                    }
+                }
+            });
+        }
+        Operand::Choices(chosen) => {
+            for option in &field.choices {
+                let on = chosen.contains(option);
+                let chip = egui::Button::selectable(on, option.as_str()).corner_radius(8.0);
+                if ui.add(chip).clicked() {
+                    let mut next: Vec<String> =
+                        field.choices.iter().filter(|o| chosen.contains(o) != (*o == option)).cloned().collect();
+                    next.dedup();
+                    commands.push(set(Operand::Choices(next)));
+                }
+            }
+        }
+        Operand::Record(record) => {
+            let chosen: Vec<RecordId> = if record.0 == 0 { Vec::new() } else { vec![*record] };
+            record_picker_ui(ui, ctx, condition, field, &chosen, false, commands);
+        }
+        Operand::Records(records) => record_picker_ui(ui, ctx, condition, field, records, true, commands),
+        Operand::Seller(seller) => {
+            let chosen: Vec<SellerId> = if seller.0 == 0 { Vec::new() } else { vec![*seller] };
+            seller_picker_ui(ui, ctx, condition, &chosen, false, commands);
+        }
+        Operand::Sellers(sellers) => seller_picker_ui(ui, ctx, condition, sellers, true, commands),
+        Operand::Team(team) => {
+            let name = ctx.view.teams.iter().find(|t| t.id == *team).map_or("Choose a team", |t| t.name.as_str());
+            egui::ComboBox::from_id_salt("team").selected_text(name).show_ui(ui, |ui| {
+                for t in &ctx.view.teams {
+                    if ui.selectable_label(t.id == *team, &t.name).clicked() {
+                        commands.push(set(Operand::Team(t.id)));
+                    }
+                }
+            });
+            let _ = TeamId(0);
+        }
+    }
+}
+
+/// Chips of the chosen records and a searchable picker that asks the worker for titles.
+fn record_picker_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    condition: &Condition,
+    field: &FieldDef,
+    chosen: &[RecordId],
+    many: bool,
+    commands: &mut Vec<Command>,
+) {
+    let Some(target) = field.lookup_target.clone() else { return };
+    let id = condition.id;
+    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
+    let title = |record: RecordId| {
+        ctx.state.known_titles.get(&(target.clone(), record)).cloned().unwrap_or_else(|| format!("#{record}"))
+    };
+    if many {
+        for record in chosen {
+            let chip =
+                ui.add(egui::Button::new(format!("{} ✕", title(*record))).corner_radius(8.0)).on_hover_text("Remove");
+            if chip.clicked() {
+                commands.push(set(Operand::Records(chosen.iter().copied().filter(|r| r != record).collect())));
+            }
+        }
+    }
+    let label = match (many, chosen.first()) {
+        (false, Some(record)) => title(*record),
+        (false, None) => "Choose a record…".to_owned(),
+        (true, _) => "Add a record…".to_owned(),
+    };
+    let plural = ctx.view.schema.get(&target).map_or_else(|| target.to_string(), |t| t.plural_label.to_lowercase());
+    egui::ComboBox::from_id_salt("record")
+        .selected_text(label)
+        .width(170.0)
+        .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
+        .show_ui(ui, |ui| {
+            let picker = ctx.state.record_picker.as_ref().filter(|p| p.node == id);
+            if picker.is_none() {
+                // Just opened: list the first records.
+                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: String::new() });
+            }
+            let mut text = picker.map(|p| p.text.clone()).unwrap_or_default();
+            let hint = format!("Search {plural}");
+            let edit = ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint.as_str()).desired_width(220.0));
+            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, &hint));
+            if picker.is_none() {
+                edit.request_focus();
+            }
+            if edit.changed() {
+                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: text.clone() });
+            }
+            let Some(picker) = picker else { return };
+            if let crate::app::Loadable::Failed { error, .. } = &picker.results {
+                ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+            }
+            let Some(results) = picker.results.latest() else {
+                ui.spinner();
+                return;
+            };
+            if results.is_empty() {
+                ui.label(RichText::new(format!("No {plural} match")).weak());
+            }
+            egui::ScrollArea::vertical().max_height(280.0).show(ui, |ui| {
+                for (record, name) in results {
+                    let on = chosen.contains(record);
+                    if ui.selectable_label(on, format!("{name}  #{record}")).clicked() {
+                        let operand = if many {
+                            let mut next = chosen.to_vec();
+                            if on {
+                                next.retain(|r| r != record);
+                            } else {
+                                next.push(*record);
+                            }
+                            Operand::Records(next)
+                        } else {
+                            Operand::Record(*record)
+                        };
+                        commands.push(set(operand));
+                        if !many {
+                            ui.close();
+                        }
+                    }
+                }
+            });
+        });
+}
+
+fn seller_picker_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    condition: &Condition,
+    chosen: &[SellerId],
+    many: bool,
+    commands: &mut Vec<Command>,
+) {
+    let id = condition.id;
+    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
+    let name =
+        |seller: SellerId| ctx.view.seller(seller).map_or_else(|| format!("seller #{}", seller.0), |s| s.name.clone());
+    if many {
+        for seller in chosen {
+            if ui
+                .add(egui::Button::new(format!("{} ✕", name(*seller))).corner_radius(8.0))
+                .on_hover_text("Remove")
+                .clicked()
+            {
+                commands.push(set(Operand::Sellers(chosen.iter().copied().filter(|s| s != seller).collect())));
+            }
+        }
+    }
+    let label = match (many, chosen.first()) {
+        (false, Some(seller)) => name(*seller),
+        (false, None) => "Choose a seller…".to_owned(),
+        (true, _) => "Add a seller…".to_owned(),
+    };
+    let search_id = ui.scope_id().with("seller_search");
+    egui::ComboBox::from_id_salt("seller")
+        .selected_text(label)
+        .width(170.0)
+        .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
+        .show_ui(ui, |ui| {
+            let mut search = ui.data_mut(|d| d.get_temp::<String>(search_id)).unwrap_or_default();
+            let edit = ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search sellers").desired_width(220.0));
+            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &search, "Search sellers"));
+            if edit.changed() {
+                ui.data_mut(|d| d.insert_temp(search_id, search.clone()));
+            }
+            let needle = crate::domain::eval::fold(search.trim());
+            egui::ScrollArea::vertical().max_height(280.0).show(ui, |ui| {
+                for seller in &ctx.view.sellers {
+                    let text = format!("{} <{}>", seller.name, seller.email);
+                    if !needle.is_empty() && !crate::domain::eval::fold(&text).contains(&needle) {
+                        continue;
+                    }
+                    let on = chosen.contains(&seller.id);
+                    if ui.selectable_label(on, text).clicked() {
+                        let operand = if many {
+                            let mut next = chosen.to_vec();
+                            if on {
+                                next.retain(|s| *s != seller.id);
+                            } else {
+                                next.push(seller.id);
+                            }
+                            Operand::Sellers(next)
+                        } else {
+                            Operand::Seller(seller.id)
+                        };
+                        commands.push(set(operand));
+                        if !many {
+                            ui.close();
+                        }
+                    }
+                }
+            });
+        });
+}
+
+/// "has at least one / has no <type> whose <lookup> is this record, where" and its group.
+fn related_ui(
+    ui: &mut egui::Ui,
+    ctx: &Ctx<'_>,
+    def: &RecordTypeDef,
+    block: &RelatedBlock,
+    place: Place,
+    commands: &mut Vec<Command>,
+) {
+    ui.push_id(block.id, |ui| {
+        let schema = &ctx.view.schema;
+        let related = schema.get(&block.record_type);
+        let row = ui.horizontal(|ui| {
+            drag_handle_ui(ui, block.id);
+            egui::ComboBox::from_id_salt("quantifier").selected_text(block.quantifier.to_string()).show_ui(ui, |ui| {
+                for quantifier in Quantifier::ALL {
+                    if ui.selectable_label(quantifier == block.quantifier, quantifier.to_string()).clicked()
+                        && quantifier != block.quantifier
+                    {
+                        commands.push(Command::EditConditions(BuilderEdit::SetQuantifier { id: block.id, quantifier }));
+                    }
+                }
+            });
+            let way = |t: &RecordTypeDef, f: &FieldDef| {
+                format!(
+                    "{} whose {} is this {}",
+                    t.label.to_lowercase(),
+                    f.label.to_lowercase(),
+                    def.label.to_lowercase()
+                )
+            };
+            let current = related
+                .and_then(|t| t.field(&block.via).map(|f| way(t, f)))
+                .unwrap_or_else(|| format!("{} via {}", block.record_type, block.via));
+            egui::ComboBox::from_id_salt("via").selected_text(current).show_ui(ui, |ui| {
+                for (t, f) in schema.lookups_into(&def.name) {
+                    let on = t.name == block.record_type && f.name == block.via;
+                    if ui.selectable_label(on, way(t, f)).clicked() && !on {
+                        commands.push(Command::EditConditions(BuilderEdit::SetRelatedVia {
+                            id: block.id,
+                            record_type: t.name.clone(),
+                            via: f.name.clone(),
+                        }));
+                    }
+                }
+            });
+            ui.label("where");
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                node_menu_ui(ui, ctx, block.id, place, None, commands);
+            });
+        });
+        drop_target(ui, &row.response, place.parent, place.index, commands);
+        problems_ui(ui, ctx.builder, block.id);
+        if let Some(related) = related {
+            ui.indent("related_group", |ui| group_ui(ui, ctx, related, &block.group, None, commands));
+        }
+    });
+}
+
+/// A collapsed group in one line: "Country equals "France"; Rating is any of Hot".
+fn group_summary(ctx: &Ctx<'_>, def: &RecordTypeDef, group: &Group) -> String {
+    let lines = describe::describe(group, def, &ctx.view.schema, &ViewNames(ctx.view));
+    let parts: Vec<String> = lines.into_iter().skip(1).filter(|l| l.depth == 1).map(|l| l.text).collect();
+    if parts.is_empty() { "(empty)".to_owned() } else { parts.join("; ") }
+}
+
+pub struct ViewNames<'a>(pub &'a WorkspaceView);
+
+impl Names for ViewNames<'_> {
+    fn seller(&self, id: i64) -> Option<String> {
+        self.0.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
+    }
+
+    fn team(&self, id: i64) -> Option<String> {
+        self.0.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
+    }
+}
