@@ -101,7 +101,7 @@ fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Command>)
     ui.horizontal(|ui| {
         ui.label(RichText::new("Conditions").strong());
         if builder.is_dirty() {
-            ui.label(RichText::new("● Unsaved changes").color(ui.visuals().warn_fg_color))
+            ui.label(RichText::new("• Unsaved changes").color(ui.visuals().warn_fg_color))
                 .on_hover_text("Save (Ctrl+S) or discard them");
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -330,6 +330,13 @@ fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: 
     let _ = dragged;
 }
 
+/// A text box's accessibility info, named so tests and screen readers find it.
+fn text_info(text: &str, label: &str) -> egui::WidgetInfo {
+    let mut info = egui::WidgetInfo::text_edit(true, text, text, label);
+    info.label = Some(label.to_owned());
+    info
+}
+
 fn problems_ui(ui: &mut egui::Ui, builder: &Builder, id: NodeId) {
     if let Some(problems) = builder.problems.get(&id) {
         for problem in problems {
@@ -440,7 +447,7 @@ fn field_picker_ui(
         .show_ui(ui, |ui| {
             let mut search = ui.data_mut(|d| d.get_temp::<String>(search_id)).unwrap_or_default();
             let edit = ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search fields").desired_width(220.0));
-            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &search, "Search fields"));
+            edit.widget_info(|| text_info(&search, "Search fields"));
             if !edit.has_focus() && search.is_empty() {
                 edit.request_focus();
             }
@@ -501,7 +508,7 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
     let text_box = |ui: &mut egui::Ui, slot: InputSlot, label: &str, width: f32, commands: &mut Vec<Command>| {
         let mut text = builder.input_text(id, slot, &condition.value);
         let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(width).hint_text(label));
-        response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, label));
+        response.widget_info(|| text_info(&text, label));
         if response.changed() {
             commands.push(typed(slot, text));
         }
@@ -512,7 +519,7 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
             let mut text = text.clone();
             let hint = if condition.operator == Operator::MatchesPattern { "Pattern" } else { "Value" };
             let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(180.0).hint_text(hint));
-            response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, hint));
+            response.widget_info(|| text_info(&text, hint));
             if response.changed() {
                 commands.push(set(Operand::Text(text)));
             }
@@ -525,7 +532,7 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
                     .desired_width(200.0)
                     .hint_text("One per line, or separated by commas"),
             );
-            response.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, "Values"));
+            response.widget_info(|| text_info(&text, "Values"));
             if response.changed() {
                 commands.push(typed(InputSlot::List, text));
             }
@@ -664,7 +671,7 @@ fn record_picker_ui(
             let mut text = picker.map(|p| p.text.clone()).unwrap_or_default();
             let hint = format!("Search {plural}");
             let edit = ui.add(egui::TextEdit::singleline(&mut text).hint_text(hint.as_str()).desired_width(220.0));
-            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &text, &hint));
+            edit.widget_info(|| text_info(&text, &hint));
             if picker.is_none() {
                 edit.request_focus();
             }
@@ -743,7 +750,7 @@ fn seller_picker_ui(
         .show_ui(ui, |ui| {
             let mut search = ui.data_mut(|d| d.get_temp::<String>(search_id)).unwrap_or_default();
             let edit = ui.add(egui::TextEdit::singleline(&mut search).hint_text("Search sellers").desired_width(220.0));
-            edit.widget_info(|| egui::WidgetInfo::text_edit(true, "", &search, "Search sellers"));
+            edit.widget_info(|| text_info(&search, "Search sellers"));
             if edit.changed() {
                 ui.data_mut(|d| d.insert_temp(search_id, search.clone()));
             }

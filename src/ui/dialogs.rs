@@ -54,7 +54,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 }
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    if ui.button("Save").clicked() {
+                    if ui.button("Save changes").clicked() {
                         commands.push(Command::SaveThenContinue);
                     }
                     if ui.button("Discard changes").clicked() {

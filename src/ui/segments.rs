@@ -214,7 +214,7 @@ fn segment_row_ui(
             // A fixed-width priority number keeps the names aligned past 9.
             ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", row.position + 1)).weak()));
             let unsaved = row.unsaved == Some(segment.id);
-            let title = if unsaved { format!("{} ●", segment.name) } else { segment.name.clone() };
+            let title = if unsaved { format!("{} •", segment.name) } else { segment.name.clone() };
             let name = ui.selectable_label(selected, RichText::new(title).strong());
             let name = if unsaved { name.on_hover_text("Unsaved changes to the conditions") } else { name };
             if name.clicked() {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod r#gen;
+pub mod harness;
 pub mod workspace;
 
 use jiff::Timestamp;

@@ -1,0 +1,142 @@
+//! The condition builder driven like a user: create a segment, click conditions together,
+//! undo, save, and check the preview against the reference evaluator.
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use segment_builder::app::{App, Dialog, Loadable};
+use segment_builder::domain::{EvalContext, Group, GroupMode, Node, Operand, Operator};
+
+mod common;
+use common::harness::*;
+
+fn draft(harness: &Harness<'_, App>) -> Group {
+    harness.state().state().builder.as_ref().expect("a builder").draft.clone()
+}
+
+/// Creates a draft segment by clicking "New segment…" and returns the window.
+fn new_segment(harness: &mut Harness<'_, App>, name: &str) {
+    harness.get_by_label("New segment…").click();
+    harness.run_steps(4);
+    type_into(harness, "Segment name", name);
+    harness.get_by_label("Create segment").click();
+    settle(harness);
+    assert_eq!(harness.state().state().selected_segment().map(|s| s.name.as_str()), Some(name));
+}
+
+/// Clicks an item of the open combo box or popup by its text.
+fn pick(harness: &mut Harness<'_, App>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run_steps(3);
+}
+
+#[test]
+fn a_segment_is_clicked_together_and_its_preview_equals_the_reference() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let path = harness.state().state().view.as_ref().expect("view").path.clone();
+    new_segment(&mut harness, "German leads by hand");
+    harness.get_by_label_contains("it matches every lead");
+
+    // Add a condition; it starts on the title field with no value, which blocks Save.
+    harness.get_all_by_label("+ Condition").next().expect("add condition").click();
+    harness.run_steps(3);
+    assert!(harness.state().state().builder.as_ref().expect("builder").has_problems());
+    harness.get_by_label("Save").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Fix the problem");
+    let stored = stored_segments(&harness).into_iter().find(|s| s.name == "German leads by hand").expect("stored");
+    assert!(stored.conditions.children.is_empty(), "a tree with problems is not saved");
+
+    // Field, operator and value, chosen by clicking and typing.
+    open_combo(&mut harness, "Topic");
+    type_into(&mut harness, "Search fields", "countr");
+    pick(&mut harness, "Country");
+    open_combo(&mut harness, "equals");
+    pick(&mut harness, "is any of");
+    type_into(&mut harness, "Values", "Germany, Austria");
+    let tree = draft(&harness);
+    let Some(Node::Condition(condition)) = tree.children.first() else { panic!("a condition: {tree:?}") };
+    assert_eq!(condition.path.to_string(), "country");
+    assert_eq!(condition.operator, Operator::AnyOf);
+    assert_eq!(condition.value, Operand::TextList(vec!["Germany".into(), "Austria".into()]));
+    harness.get_by_label_contains("Unsaved changes");
+
+    // The preview follows the draft and agrees with the reference evaluator.
+    let segment_id = harness.state().state().selected_segment.expect("selected");
+    run_until(&mut harness, "the preview of the draft", |app| {
+        let preview = &app.state().preview;
+        preview.segment == Some(segment_id) && matches!(preview.result, Loadable::Ready(_))
+    });
+    let (dataset, time_zone) = reference_dataset(&path);
+    let expected = dataset.matching(&EvalContext::new(jiff::Timestamp::now(), time_zone), &lead(), &tree);
+    assert!(!expected.is_empty());
+    let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+    assert_eq!(outcome.matches, expected.len());
+
+    // A nested Any group, then undo and redo of it.
+    let before_group = draft(&harness);
+    harness.get_all_by_label("+ Group").next().expect("add group").click();
+    harness.run_steps(3);
+    let with_group = draft(&harness);
+    assert!(
+        matches!(with_group.children.last(), Some(Node::Group(g)) if g.mode == GroupMode::Any && g.children.len() == 1),
+        "a nested Any group with a first condition: {with_group:?}"
+    );
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(draft(&harness), before_group, "undo restores the previous tree");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(draft(&harness), with_group, "redo brings the group back");
+    harness.get_by_label("Undo").click();
+    harness.run_steps(3);
+
+    // Ctrl+S stores the draft; the unsaved marker goes.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    settle(&mut harness);
+    let stored = stored_segments(&harness).into_iter().find(|s| s.id == segment_id).expect("stored");
+    assert_eq!(stored.conditions, before_group);
+    assert!(harness.query_by_label_contains("Unsaved changes").is_none());
+}
+
+#[test]
+fn switching_segment_with_unsaved_edits_asks_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let first = &segments[0];
+    let second = &segments[1];
+    assert_eq!(harness.state().state().selected_segment, Some(first.id));
+    harness.get_all_by_label("Any").next().expect("the root's Any").click();
+    harness.run_steps(3);
+    assert_eq!(draft(&harness).mode, GroupMode::Any);
+
+    // Cancel stays on the edited segment with its edits.
+    harness.get_by_role_and_label(Role::Button, &second.name).click();
+    harness.run_steps(10);
+    assert!(matches!(harness.state().state().dialog, Some(Dialog::UnsavedChanges { .. })));
+    pick(&mut harness, "Cancel");
+    assert_eq!(harness.state().state().selected_segment, Some(first.id));
+    assert_eq!(draft(&harness).mode, GroupMode::Any);
+
+    // Discard switches and leaves the stored segment as it was.
+    harness.get_by_role_and_label(Role::Button, &second.name).click();
+    harness.run_steps(10);
+    pick(&mut harness, "Discard changes");
+    settle(&mut harness);
+    assert_eq!(harness.state().state().selected_segment, Some(second.id));
+    let stored = stored_segments(&harness);
+    assert_eq!(stored[0].conditions, first.conditions);
+
+    // Save switches after storing.
+    harness.get_all_by_label("Any").next().expect("the root's Any").click();
+    harness.run_steps(3);
+    let edited = draft(&harness);
+    harness.get_by_role_and_label(Role::Button, &first.name).click();
+    harness.run_steps(10);
+    pick(&mut harness, "Save changes");
+    settle(&mut harness);
+    assert_eq!(harness.state().state().selected_segment, Some(first.id));
+    assert_eq!(stored_segments(&harness)[1].conditions, edited);
+}
