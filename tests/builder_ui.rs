@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 
 use segment_builder::app::{App, Dialog, Loadable};
 use segment_builder::domain::{EvalContext, Group, GroupMode, Node, Operand, Operator};

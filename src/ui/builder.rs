@@ -12,7 +12,7 @@ use crate::domain::edit::can_ungroup;
 use crate::domain::eval::resolve_path;
 use crate::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Group, GroupMode, Node, NodeId, Operand, Operator,
-    Quantifier, RecordId, RecordTypeDef, RelatedBlock, Schema, Segment, SellerId, TeamId, operators_for,
+    Quantifier, RecordId, RecordTypeDef, RelatedBlock, Schema, SellerId, operators_for,
 };
 
 use super::theme;
@@ -41,7 +41,6 @@ pub fn builder_ui(
     state: &AppState,
     view: &WorkspaceView,
     def: &RecordTypeDef,
-    segment: &Segment,
     builder: &Builder,
     commands: &mut Vec<Command>,
 ) {
@@ -60,7 +59,6 @@ pub fn builder_ui(
     if let Some(error) = &builder.save_error {
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
     }
-    let _ = segment;
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         egui::ScrollArea::vertical().id_salt("builder").max_height(ui.available_height() * 0.55).show(ui, |ui| {
@@ -162,9 +160,8 @@ fn group_ui(
             if toggle.clicked() {
                 commands.push(Command::EditConditions(BuilderEdit::ToggleCollapsed(group.id)));
             }
-            if let Some(place) = place {
+            if place.is_some() {
                 drag_handle_ui(ui, group.id);
-                let _ = place;
             }
             for mode in GroupMode::ALL {
                 let label = match mode {
@@ -316,7 +313,9 @@ fn drag_handle_ui(ui: &mut egui::Ui, id: NodeId) {
 /// Takes a dragged node dropped on `response`: into `parent` before `index`, or after it
 /// when the pointer is in the lower half of a row.
 fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: usize, commands: &mut Vec<Command>) {
-    let Some(dragged) = response.dnd_hover_payload::<DraggedNode>() else { return };
+    if response.dnd_hover_payload::<DraggedNode>().is_none() {
+        return;
+    }
     let Some(pointer) = ui.ctx().pointer_interact_pos() else { return };
     let rect = response.rect;
     let below = pointer.y > rect.center().y;
@@ -327,7 +326,6 @@ fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: 
         let index = if below { index + 1 } else { index };
         commands.push(Command::EditConditions(BuilderEdit::MoveTo { id: dropped.0, parent, index }));
     }
-    let _ = dragged;
 }
 
 /// A text box's accessibility info, named so tests and screen readers find it.
@@ -622,7 +620,6 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
                     }
                 }
             });
-            let _ = TeamId(0);
         }
     }
 }

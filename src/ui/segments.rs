@@ -281,7 +281,7 @@ fn segment_ui(
     }
     ui.add_space(6.0);
     match state.builder.as_ref().filter(|b| b.segment == segment.id) {
-        Some(builder) => super::builder::builder_ui(ui, state, view, def, segment, builder, commands),
+        Some(builder) => super::builder::builder_ui(ui, state, view, def, builder, commands),
         None => {
             ui.spinner();
         }
