@@ -45,7 +45,7 @@ fn a_segment_is_clicked_together_and_its_preview_equals_the_reference() {
     assert!(harness.state().state().builder.as_ref().expect("builder").has_problems());
     harness.get_by_label("Save").click();
     harness.run_steps(3);
-    harness.get_by_label_contains("Fix the problem");
+    harness.get_by_label_contains("before saving");
     let stored = stored_segments(&harness).into_iter().find(|s| s.name == "German leads by hand").expect("stored");
     assert!(stored.conditions.children.is_empty(), "a tree with problems is not saved");
 
@@ -139,4 +139,53 @@ fn switching_segment_with_unsaved_edits_asks_first() {
     settle(&mut harness);
     assert_eq!(harness.state().state().selected_segment, Some(first.id));
     assert_eq!(stored_segments(&harness)[1].conditions, edited);
+}
+
+#[test]
+fn the_preview_table_sorts_picks_columns_and_opens_a_record() {
+    use segment_builder::app::Screen;
+    use segment_builder::domain::eval::fold;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let ready = |app: &App| matches!(app.state().preview.result, Loadable::Ready(_));
+    run_until(&mut harness, "the preview", ready);
+    let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+    assert!(!outcome.rows.is_empty() && outcome.rows.len() <= outcome.matches);
+
+    // Sort by the title column, ascending then descending.
+    harness.get_by_label("Topic").click();
+    harness.run_steps(2);
+    run_until(&mut harness, "the sorted preview", ready);
+    let titles = |harness: &Harness<'_, App>| -> Vec<String> {
+        let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+        outcome.rows.iter().map(|r| r.record.values[0].as_text().unwrap_or_default().to_owned()).collect()
+    };
+    let ascending = titles(&harness);
+    assert!(ascending.len() > 1);
+    assert!(ascending.windows(2).all(|w| fold(&w[0]) <= fold(&w[1])), "ascending by topic: {ascending:?}");
+    harness.get_by_label("Topic ⏶").click();
+    harness.run_steps(2);
+    run_until(&mut harness, "the reversed preview", ready);
+    let descending = titles(&harness);
+    assert!(descending.windows(2).all(|w| fold(&w[0]) >= fold(&w[1])), "descending by topic");
+
+    // Pick a column.
+    harness.get_by_label("Columns…").click();
+    harness.run_steps(3);
+    harness.get_by_label("Email").click();
+    harness.run_steps(3);
+    let def = harness.state().state().current_type().cloned().expect("lead type");
+    assert!(harness.state().state().preview.columns_for(&def).iter().any(|c| c.as_str() == "email"));
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(3);
+
+    // A click on a row opens that record.
+    let first = descending[0].clone();
+    let first_id = harness.state().state().preview.result.latest().expect("outcome").rows[0].record.id;
+    harness.get_all_by_label(&first).next().expect("the first row").click();
+    harness.run_steps(4);
+    let state = harness.state().state();
+    assert_eq!(state.screen, Screen::Records);
+    assert_eq!(state.records.editor.as_ref().and_then(|e| e.id), Some(first_id));
 }

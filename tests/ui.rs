@@ -230,7 +230,12 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
     assert_eq!(outcome.matches, matching.len());
     assert_eq!(outcome.claimed_by_higher, claimed);
     assert_eq!(outcome.would_join, matching.len() - claimed);
-    assert!(outcome.first.iter().all(|(id, _)| matching.contains(id)), "listed records match");
+    assert!(outcome.rows.iter().all(|row| matching.contains(&row.record.id)), "listed records match");
+    let claimed_rows = outcome.rows.iter().filter(|row| row.claimed_by.is_some()).count();
+    assert!(
+        outcome.rows.iter().all(|row| row.claimed_by.is_some() == higher.iter().any(|h| h.contains(&row.record.id))),
+        "rows name their claiming segment exactly when a higher one matches ({claimed_rows} claimed)"
+    );
     assert!(harness.get_all_by_label(&thousands(matching.len() as u64)).next().is_some(), "the count is on screen");
 }
 

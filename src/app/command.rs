@@ -46,6 +46,12 @@ pub enum Command {
 
     // Condition builder.
     EditConditions(BuilderEdit),
+    /// Order the preview's records by this field; again flips the direction.
+    SortPreviewBy(FieldName),
+    /// Show or hide a column of the preview table.
+    TogglePreviewColumn(FieldName),
+    /// Open a previewed record on the Records screen.
+    OpenPreviewRecord(RecordId),
     /// Look for records of `record_type` whose title contains `text`, for a condition's picker.
     SearchRecords {
         node: crate::domain::NodeId,

@@ -24,6 +24,7 @@ use crate::domain::format::{format_value, parse_value};
 use crate::domain::{
     FieldKind, Group, NodeId, Record, RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentId, Status, Value,
 };
+use crate::engine::priority::SortKey;
 use crate::store::{SortDirection, StoreError, Workspace};
 use crate::worker::engine::{EngineRequest, EngineResponse, EngineWorker};
 use crate::worker::jobs::{Job, Poll, Reporter};
@@ -32,8 +33,8 @@ use crate::worker::{NoWaker, Waker};
 
 /// How many fetched rows the Records screen keeps before it starts over.
 const ROW_CACHE_LIMIT: usize = 20_000;
-/// How many of a segment's newest matching records the preview lists.
-const PREVIEW_ROWS: usize = 50;
+/// How many of a segment's matching records the preview lists, in the chosen order.
+const PREVIEW_ROWS: usize = 200;
 /// How many record edits Undo remembers.
 const UNDO_LIMIT: usize = 100;
 /// How many recent workspaces the File menu lists.
@@ -245,6 +246,28 @@ impl App {
             Command::SubmitSegmentForm => self.submit_segment_form(),
 
             Command::EditConditions(edit) => self.edit_conditions(edit),
+            Command::SortPreviewBy(field) => {
+                let preview = &mut self.state.preview;
+                preview.sort = match preview.sort.take() {
+                    Some((current, descending)) if current == field => Some((field, !descending)),
+                    _ => Some((field, false)),
+                };
+                self.request_preview();
+            }
+            Command::TogglePreviewColumn(field) => {
+                if let Some(def) = self.state.current_type().cloned() {
+                    let mut columns = self.state.preview.columns_for(&def);
+                    if let Some(at) = columns.iter().position(|c| *c == field) {
+                        columns.remove(at);
+                    } else {
+                        columns.push(field);
+                        // Keep the schema's order.
+                        columns.sort_by_key(|c| def.field_index(c));
+                    }
+                    self.state.preview.columns.insert(def.name.clone(), columns);
+                }
+            }
+            Command::OpenPreviewRecord(id) => self.open_preview_record(id),
             Command::SearchRecords { node, record_type, text } => self.search_records(node, record_type, text),
             Command::UndoConditions => {
                 if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
@@ -454,7 +477,7 @@ impl App {
         if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
             return;
         }
-        let higher: Vec<Group> = self
+        let higher: Vec<(SegmentId, Group)> = self
             .state
             .view
             .as_ref()
@@ -462,8 +485,12 @@ impl App {
             .unwrap_or_default()
             .iter()
             .filter(|s| s.priority < segment.priority && s.status == crate::domain::Status::Active)
-            .map(|s| s.conditions.clone())
+            .map(|s| (s.id, s.conditions.clone()))
             .collect();
+        let sort = match &self.state.preview.sort {
+            Some((field, descending)) => SortKey { field: field.clone(), descending: *descending },
+            None => SortKey::newest_first(),
+        };
         self.preview_generation += 1;
         self.state.preview.result.start_over();
         let request = EngineRequest::Preview {
@@ -471,6 +498,7 @@ impl App {
             record_type: segment.record_type.clone(),
             conditions,
             higher,
+            sort,
             now: jiff::Timestamp::now(),
             limit: PREVIEW_ROWS,
         };
@@ -748,6 +776,15 @@ impl App {
         if let Some(error) = failure {
             self.notify(NoticeLevel::Error, format!("Could not read record names: {error}"));
         }
+    }
+
+    /// Shows a record from the preview on the Records screen, in its editor.
+    fn open_preview_record(&mut self, id: RecordId) {
+        let row = self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
+        let Some(row) = row else { return };
+        self.apply_now(Command::ShowScreen(Screen::Records));
+        self.state.records.rows.insert(id, row.record);
+        self.start_edit_record(id);
     }
 
     /// Asks the records worker for records to offer in a condition's record picker.

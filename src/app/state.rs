@@ -327,6 +327,29 @@ pub struct PreviewState {
     pub result: Loadable<PreviewOutcome>,
     /// Why the shown result is not for the conditions on screen (they have problems).
     pub stale_because: Option<String>,
+    /// The order of the listed records: a field and whether descending; newest first when
+    /// not chosen.
+    pub sort: Option<(crate::domain::FieldName, bool)>,
+    /// The columns the user chose per record type (the title always shows).
+    pub columns: BTreeMap<RecordTypeName, Vec<crate::domain::FieldName>>,
+}
+
+impl PreviewState {
+    /// The columns shown for `def`: the chosen ones, or the next fields after the title and
+    /// the creation date.
+    pub fn columns_for(&self, def: &RecordTypeDef) -> Vec<crate::domain::FieldName> {
+        if let Some(chosen) = self.columns.get(&def.name) {
+            return chosen.clone();
+        }
+        let mut columns: Vec<_> =
+            def.fields.iter().filter(|f| f.name != def.primary_field).take(2).map(|f| f.name.clone()).collect();
+        if let Some(created) = def.field_by_str("created_on")
+            && !columns.contains(&created.name)
+        {
+            columns.push(created.name.clone());
+        }
+        columns
+    }
 }
 
 #[derive(Debug, Default)]

@@ -67,11 +67,7 @@ pub fn builder_ui(
     });
     if builder.has_problems() {
         let count = builder.problem_count();
-        let text = if count == 1 {
-            "1 problem to fix before saving".to_owned()
-        } else {
-            format!("{count} problems to fix before saving")
-        };
+        let text = if count == 1 { "1 problem to fix".to_owned() } else { format!("{count} problems to fix") };
         ui.label(RichText::new(text).color(theme::error_colour(ui.visuals())));
     }
 }

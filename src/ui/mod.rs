@@ -3,6 +3,7 @@
 
 mod builder;
 mod dialogs;
+mod preview;
 mod records;
 mod segments;
 pub mod theme;

@@ -7,7 +7,9 @@ use egui_extras::{Column, TableBuilder};
 use crate::app::state::{RecordEditor, WorkspaceView};
 use crate::app::{AppState, Command};
 use crate::domain::format::{format_value, parse_date};
-use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Value};
+use std::collections::HashMap;
+
+use crate::domain::{FieldDef, FieldKind, RecordId, RecordTypeDef, RecordTypeName, Value};
 use crate::store::SortDirection;
 
 use super::theme::{self, thousands};
@@ -169,7 +171,7 @@ fn table_body_ui(
                 for (field_index, field) in def.fields.iter().enumerate() {
                     row.col(|ui| match record {
                         Some(record) => {
-                            let text = cell_text(view, state, field, record.values.get(field_index));
+                            let text = cell_text(view, &state.records.titles, field, record.values.get(field_index));
                             let text = if dimmed { RichText::new(text).weak() } else { RichText::new(text) };
                             ui.add(egui::Label::new(text).truncate().selectable(false));
                         }
@@ -198,7 +200,7 @@ fn table_body_ui(
     }
 }
 
-fn column_width(field: &FieldDef) -> f32 {
+pub(super) fn column_width(field: &FieldDef) -> f32 {
     match field.kind {
         FieldKind::YesNo => 70.0,
         FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => 100.0,
@@ -212,7 +214,12 @@ fn column_width(field: &FieldDef) -> f32 {
 
 /// What a table cell or a form shows for a value: seller names for owners, titles for
 /// lookups, the formatted value otherwise.
-fn cell_text(view: &WorkspaceView, state: &AppState, field: &FieldDef, value: Option<&Value>) -> String {
+pub(super) fn cell_text(
+    view: &WorkspaceView,
+    titles: &HashMap<(RecordTypeName, RecordId), String>,
+    field: &FieldDef,
+    value: Option<&Value>,
+) -> String {
     match value {
         Some(Value::Owner(id)) => {
             view.seller(*id).map(|s| s.name.clone()).unwrap_or_else(|| format!("seller #{}", id.0))
@@ -220,7 +227,7 @@ fn cell_text(view: &WorkspaceView, state: &AppState, field: &FieldDef, value: Op
         Some(Value::Lookup(id)) => field
             .lookup_target
             .as_ref()
-            .and_then(|target| state.records.titles.get(&(target.clone(), *id)))
+            .and_then(|target| titles.get(&(target.clone(), *id)))
             .cloned()
             .unwrap_or_else(|| format!("#{id}")),
         Some(value) => format_value(value, &view.time_zone),

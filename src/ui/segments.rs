@@ -4,7 +4,7 @@
 use egui::{RichText, ScrollArea};
 
 use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command, DetailTab, EngineStatus, Loadable};
+use crate::app::{AppState, Command, DetailTab};
 use crate::domain::{RecordTypeDef, Segment};
 
 use super::theme::{self, thousands};
@@ -21,7 +21,7 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         .resizable(true)
         .default_size(theme::PREVIEW_WIDTH)
         .min_size(220.0)
-        .show(ui, |ui| preview_ui(ui, state, view, def, selected));
+        .show(ui, |ui| super::preview::preview_ui(ui, state, view, def, selected, commands));
     egui::CentralPanel::default().show(ui, |ui| match selected {
         Some(segment) => segment_ui(ui, state, view, def, segment, commands),
         None => {
@@ -348,77 +348,4 @@ fn sequence_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
         let wait = step.wait_minutes.map(|m| format!(" ({} d {} h)", m / 1440, (m % 1440) / 60)).unwrap_or_default();
         ui.label(format!("{}. {} — {}{wait}", index + 1, step.kind, step.name));
     }
-}
-
-fn preview_ui(
-    ui: &mut egui::Ui,
-    state: &AppState,
-    view: &WorkspaceView,
-    def: &RecordTypeDef,
-    selected: Option<&Segment>,
-) {
-    ui.add_space(4.0);
-    ui.heading("Preview");
-    ui.separator();
-    let total = view.record_count(&def.name);
-    ui.label(
-        RichText::new(format!("{} {} in the workspace", thousands(total), def.plural_label.to_lowercase())).weak(),
-    );
-    let Some(segment) = selected else { return };
-    match &state.engine {
-        EngineStatus::Off => return,
-        EngineStatus::Loading { fraction, message } => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label(message);
-            });
-            if let Some(fraction) = fraction {
-                ui.add(egui::ProgressBar::new(*fraction).show_percentage());
-            }
-            return;
-        }
-        EngineStatus::Failed(error) => {
-            ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-            return;
-        }
-        EngineStatus::Ready { .. } => {}
-    }
-    let preview = &state.preview;
-    if preview.segment != Some(segment.id) {
-        return;
-    }
-    if let Loadable::Failed { error, .. } = &preview.result {
-        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-    }
-    let Some(outcome) = preview.result.latest() else {
-        ui.spinner();
-        return;
-    };
-    let pending = preview.result.is_pending();
-    let text = |s: String| if pending { RichText::new(s).weak() } else { RichText::new(s) };
-    ui.add_space(4.0);
-    egui::Grid::new("preview_counts").num_columns(2).spacing([12.0, 4.0]).show(ui, |ui| {
-        ui.label("Match the conditions");
-        ui.label(text(thousands(outcome.matches as u64)).strong());
-        ui.end_row();
-        ui.label("Claimed by higher segments");
-        ui.label(text(thousands(outcome.claimed_by_higher as u64)));
-        ui.end_row();
-        ui.label("Would join");
-        ui.label(text(thousands(outcome.would_join as u64)).strong());
-        ui.end_row();
-    });
-    ui.label(RichText::new(format!("Computed in {:.1} ms", outcome.elapsed_ms)).small().weak());
-    ui.separator();
-    ui.label(RichText::new(format!("Newest matching {}", def.plural_label.to_lowercase())).strong());
-    if outcome.first.is_empty() {
-        ui.label(RichText::new("No records match").weak());
-    }
-    ScrollArea::vertical().id_salt("preview_rows").auto_shrink(false).show(ui, |ui| {
-        for (id, title) in &outcome.first {
-            ui.push_id(id, |ui| {
-                ui.add(egui::Label::new(text(title.clone())).truncate()).on_hover_text(format!("#{id}"));
-            });
-        }
-    });
 }

@@ -5,7 +5,7 @@ use egui::{Color32, RichText, Visuals};
 use crate::domain::Status;
 
 pub const SEGMENT_LIST_WIDTH: f32 = 300.0;
-pub const PREVIEW_WIDTH: f32 = 300.0;
+pub const PREVIEW_WIDTH: f32 = 380.0;
 pub const ROW_HEIGHT: f32 = 22.0;
 pub const INDENT: f32 = 18.0;
 

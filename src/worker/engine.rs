@@ -3,6 +3,7 @@
 //! edits, and answers previews (how many records a segment matches, how many of those a
 //! higher-priority segment claims, the first ones newest first). Newest request wins.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
@@ -14,9 +15,10 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
 
-use crate::domain::{EvalContext, Group, Record, RecordId, RecordTypeName};
+use crate::domain::{EvalContext, Group, Record, RecordId, RecordTypeName, SegmentId};
+use crate::engine::bitset::Bitset;
 use crate::engine::fast::{Compiled, compile};
-use crate::engine::priority::{SortKey, preview_against};
+use crate::engine::priority::{SortKey, claims, preview};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
 use crate::store::Workspace;
 
@@ -29,7 +31,9 @@ pub enum EngineRequest {
         generation: u64,
         record_type: RecordTypeName,
         conditions: Group,
-        higher: Vec<Group>,
+        /// The active segments above it, highest first.
+        higher: Vec<(SegmentId, Group)>,
+        sort: SortKey,
         now: Timestamp,
         limit: usize,
     },
@@ -45,9 +49,19 @@ pub struct PreviewOutcome {
     pub matches: usize,
     pub claimed_by_higher: usize,
     pub would_join: usize,
-    /// The first matching records, newest first, with their titles.
-    pub first: Vec<(RecordId, String)>,
+    /// The first matching records in the asked order.
+    pub rows: Vec<PreviewRow>,
+    /// Titles of the records the rows' lookups point at.
+    pub titles: HashMap<(RecordTypeName, RecordId), String>,
+    /// How long the engine took (evaluation, priority and the order; not reading rows).
     pub elapsed_ms: f64,
+}
+
+/// A matching record and the higher-priority segment that claims it, if one does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewRow {
+    pub record: Record,
+    pub claimed_by: Option<SegmentId>,
 }
 
 pub enum EngineResponse {
@@ -223,8 +237,11 @@ fn run(
                 EngineRequest::Preview { .. } => {}
             }
         }
-        if let Some(EngineRequest::Preview { generation, record_type, conditions, higher, now, limit }) = preview {
-            let result = run_preview(&snapshot, &reader, &record_type, &conditions, &higher, now, limit);
+        if let Some(EngineRequest::Preview { generation, record_type, conditions, higher, sort, now, limit }) = preview
+        {
+            let asked =
+                Asked { record_type: &record_type, conditions: &conditions, higher: &higher, sort: &sort, now, limit };
+            let result = run_preview(&snapshot, &reader, &asked);
             if responses.send(EngineResponse::Preview { generation, result }).is_err() {
                 return;
             }
@@ -233,34 +250,49 @@ fn run(
     }
 }
 
-fn run_preview(
-    snapshot: &Snapshot,
-    reader: &Workspace,
-    record_type: &RecordTypeName,
-    conditions: &Group,
-    higher: &[Group],
+/// One preview request's question.
+struct Asked<'a> {
+    record_type: &'a RecordTypeName,
+    conditions: &'a Group,
+    higher: &'a [(SegmentId, Group)],
+    sort: &'a SortKey,
     now: Timestamp,
     limit: usize,
-) -> Result<PreviewOutcome, String> {
+}
+
+fn run_preview(snapshot: &Snapshot, reader: &Workspace, asked: &Asked<'_>) -> Result<PreviewOutcome, String> {
     let started = Instant::now();
-    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
-    let edited = compile(snapshot, record_type, conditions, &ctx).map_err(|e| e.to_string())?;
-    let higher: Vec<Compiled> = higher
+    let ty = asked.record_type;
+    let ctx = EvalContext::new(asked.now, snapshot.time_zone().clone());
+    let edited = compile(snapshot, ty, asked.conditions, &ctx).map_err(|e| e.to_string())?;
+    let higher: Vec<(SegmentId, Compiled)> = asked
+        .higher
         .iter()
-        .map(|g| compile(snapshot, record_type, g, &ctx))
+        .map(|(id, g)| compile(snapshot, ty, g, &ctx).map(|c| (*id, c)))
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
-    let higher_refs: Vec<&Compiled> = higher.iter().collect();
-    let result = preview_against(snapshot, &edited, &higher_refs, &SortKey::newest_first(), limit);
+    // The rows each higher segment wins, kept to name the claiming segment of listed rows.
+    let compiled: Vec<&Compiled> = higher.iter().map(|(_, c)| c).collect();
+    let won = claims(snapshot, ty, &compiled);
+    let mut claimed = Bitset::empty(snapshot.type_snapshot(ty).map_or(0, |t| t.rows()));
+    for set in &won {
+        claimed.or_with(set);
+    }
+    let higher_sets: Vec<(SegmentId, Bitset)> = higher.iter().map(|(id, _)| *id).zip(won).collect();
+    let result = preview(snapshot, &edited, &claimed, asked.sort, asked.limit);
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    let titles = reader.record_titles(record_type, &result.first).map_err(|e| e.to_string())?;
-    let first =
-        result.first.iter().map(|id| (*id, titles.get(id).cloned().unwrap_or_else(|| format!("#{id}")))).collect();
+    let page = crate::worker::records::fetch(reader, ty, &result.first)?;
+    let claimer = |id: RecordId| {
+        let row = snapshot.type_snapshot(ty)?.row_of(id)?;
+        higher_sets.iter().find(|(_, set)| set.contains(row)).map(|(segment, _)| *segment)
+    };
+    let rows = page.rows.into_iter().map(|record| PreviewRow { claimed_by: claimer(record.id), record }).collect();
     Ok(PreviewOutcome {
         matches: result.matches,
         claimed_by_higher: result.claimed_by_higher,
         would_join: result.would_join,
-        first,
+        rows,
+        titles: page.titles,
         elapsed_ms,
     })
 }

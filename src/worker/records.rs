@@ -126,7 +126,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
     }
 }
 
-fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, String> {
+pub(crate) fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, String> {
     let rows = ws.records_by_id(record_type, ids).map_err(|e| e.to_string())?;
     let mut titles = HashMap::new();
     if let Some(def) = ws.schema().get(record_type) {
