@@ -207,16 +207,26 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
 
     let mut t = Tree::new();
     let conditions = {
+        // Three levels: big qualified leads, in North America or German-speaking at a
+        // software or manufacturing account.
+        let german = vec![
+            t.when("language", Op::Equals, text("German")),
+            t.at(FieldPath::through(&["account"], "industry"), Op::AnyOf, choices(&["Software", "Manufacturing"])),
+        ];
+        let german = Node::Group(t.all(german));
+        let region = vec![t.when("country", Op::AnyOf, texts(&["United States", "Canada"])), german];
+        let region = Node::Group(t.group(GroupMode::Any, false, region));
         let children = vec![
             t.when("estimated_value", Op::GreaterOrEqual, Operand::Number(100_000.0)),
             t.when("qualified", Op::IsYes, Operand::None),
+            region,
         ];
         t.all(children)
     };
     add(
         "lead",
         "Enterprise pipeline",
-        "Work in progress: qualified leads worth 100,000 or more.",
+        "Work in progress: qualified leads worth 100,000 or more in our two strongest regions.",
         Status::Draft,
         conditions,
     );

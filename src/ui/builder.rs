@@ -526,16 +526,16 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
                     .desired_width(200.0)
                     .hint_text("One per line, or separated by commas"),
             );
-            response.widget_info(|| text_info(&text, "Values"));
-            if response.changed() {
-                commands.push(typed(InputSlot::List, text));
-            }
             let count = match &condition.value {
                 Operand::TextList(items) => items.len(),
                 Operand::NumberList(items) => items.len(),
                 _ => 0,
             };
-            ui.label(RichText::new(format!("{count} value{}", if count == 1 { "" } else { "s" })).small().weak());
+            let response = response.on_hover_text(format!("{count} value{}", if count == 1 { "" } else { "s" }));
+            response.widget_info(|| text_info(&text, "Values"));
+            if response.changed() {
+                commands.push(typed(InputSlot::List, text));
+            }
         }
         Operand::Number(_) => text_box(ui, InputSlot::Number, "Number", 90.0, commands),
         Operand::NumberRange { .. } => {
@@ -585,18 +585,7 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
                 }
             });
         }
-        Operand::Choices(chosen) => {
-            for option in &field.choices {
-                let on = chosen.contains(option);
-                let chip = egui::Button::selectable(on, option.as_str()).corner_radius(8.0);
-                if ui.add(chip).clicked() {
-                    let mut next: Vec<String> =
-                        field.choices.iter().filter(|o| chosen.contains(o) != (*o == option)).cloned().collect();
-                    next.dedup();
-                    commands.push(set(Operand::Choices(next)));
-                }
-            }
-        }
+        Operand::Choices(chosen) => choices_ui(ui, id, field, chosen, commands),
         Operand::Record(record) => {
             let chosen: Vec<RecordId> = if record.0 == 0 { Vec::new() } else { vec![*record] };
             record_picker_ui(ui, ctx, condition, field, &chosen, false, commands);
@@ -620,6 +609,46 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
     }
 }
 
+/// The most options shown as chips in the row; longer lists get a drop-down of checkboxes.
+const INLINE_CHOICES: usize = 5;
+
+/// Multi-select of a choice field's options: chips to toggle, or for long lists the chosen
+/// ones as removable chips and a drop-down to tick more.
+fn choices_ui(ui: &mut egui::Ui, id: NodeId, field: &FieldDef, chosen: &[String], commands: &mut Vec<Command>) {
+    let set = |next: Vec<String>| Command::EditConditions(BuilderEdit::SetOperand { id, operand: Operand::Choices(next) });
+    // In the field's order, whatever order they were ticked in.
+    let toggled = |option: &String| -> Vec<String> {
+        field.choices.iter().filter(|o| chosen.contains(o) != (*o == option)).cloned().collect()
+    };
+    if field.choices.len() <= INLINE_CHOICES {
+        for option in &field.choices {
+            let chip = egui::Button::selectable(chosen.contains(option), option.as_str()).corner_radius(8.0);
+            if ui.add(chip).clicked() {
+                commands.push(set(toggled(option)));
+            }
+        }
+        return;
+    }
+    for option in chosen {
+        let chip = egui::Button::selectable(true, format!("{option} ×")).corner_radius(8.0);
+        if ui.add(chip).on_hover_text("Remove").clicked() {
+            commands.push(set(toggled(option)));
+        }
+    }
+    let label = if chosen.is_empty() { "Choose options…" } else { "More…" };
+    egui::ComboBox::from_id_salt("choices")
+        .selected_text(label)
+        .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
+        .show_ui(ui, |ui| {
+            for option in &field.choices {
+                let mut on = chosen.contains(option);
+                if ui.checkbox(&mut on, option.as_str()).changed() {
+                    commands.push(set(toggled(option)));
+                }
+            }
+        });
+}
+
 /// Chips of the chosen records and a searchable picker that asks the worker for titles.
 fn record_picker_ui(
     ui: &mut egui::Ui,
@@ -639,7 +668,7 @@ fn record_picker_ui(
     if many {
         for record in chosen {
             let chip =
-                ui.add(egui::Button::new(format!("{} ✕", title(*record))).corner_radius(8.0)).on_hover_text("Remove");
+                ui.add(egui::Button::new(format!("{} ×", title(*record))).corner_radius(8.0)).on_hover_text("Remove");
             if chip.clicked() {
                 commands.push(set(Operand::Records(chosen.iter().copied().filter(|r| r != record).collect())));
             }
@@ -722,7 +751,7 @@ fn seller_picker_ui(
     if many {
         for seller in chosen {
             if ui
-                .add(egui::Button::new(format!("{} ✕", name(*seller))).corner_radius(8.0))
+                .add(egui::Button::new(format!("{} ×", name(*seller))).corner_radius(8.0))
                 .on_hover_text("Remove")
                 .clicked()
             {
