@@ -3,7 +3,7 @@
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use segment_builder::app::{App, Dialog, Loadable};
 use segment_builder::domain::{EvalContext, Group, GroupMode, Node, Operand, Operator};
@@ -188,4 +188,131 @@ fn the_preview_table_sorts_picks_columns_and_opens_a_record() {
     let state = harness.state().state();
     assert_eq!(state.screen, Screen::Records);
     assert_eq!(state.records.editor.as_ref().and_then(|e| e.id), Some(first_id));
+}
+
+/// Drags from one point to another in small steps, as a hand would.
+fn drag(harness: &mut Harness<'_, App>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=20 {
+        let t = i as f32 / 20.0;
+        harness.hover_at(from + (to - from) * t);
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.run_steps(5);
+}
+
+fn child_ids(group: &Group) -> Vec<u32> {
+    group.children.iter().map(|c| c.id().0).collect()
+}
+
+#[test]
+fn conditions_are_dragged_within_and_between_groups() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let start = draft(&harness);
+    assert_eq!(start.children.len(), 2, "the first demo segment has two conditions");
+    let [first, second] = [start.children[0].id().0, start.children[1].id().0];
+
+    // The second row's handle, dropped on the upper half of the first row.
+    let handles: Vec<egui::Rect> = harness.get_all_by_label("☰").map(|n| n.rect()).collect();
+    assert_eq!(handles.len(), 2);
+    drag(&mut harness, handles[1].center(), egui::pos2(handles[0].center().x + 200.0, handles[0].top() + 2.0));
+    assert_eq!(child_ids(&draft(&harness)), vec![second, first], "swapped within the group");
+
+    // A nested group, then the (now) second condition dropped onto the group's row.
+    harness.get_all_by_label("+ Group").next().expect("add group").click();
+    harness.run_steps(3);
+    let tree = draft(&harness);
+    let Some(Node::Group(nested)) = tree.children.last() else { panic!("a nested group") };
+    let nested_id = nested.id.0;
+    let inner = nested.children[0].id().0;
+    let handles: Vec<egui::Rect> = harness.get_all_by_label("☰").map(|n| n.rect()).collect();
+    // Handles in tree order: second, first, the group, its condition.
+    assert_eq!(handles.len(), 4);
+    drag(&mut harness, handles[1].center(), egui::pos2(handles[3].center().x + 200.0, handles[3].bottom() - 2.0));
+    let tree = draft(&harness);
+    assert_eq!(child_ids(&tree), vec![second, nested_id]);
+    let Some(Node::Group(nested)) = tree.children.last() else { panic!("the nested group") };
+    assert_eq!(child_ids(nested), vec![inner, first], "moved into the nested group, after its condition");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(child_ids(&draft(&harness)), vec![second, first, nested_id], "undo takes the move back");
+}
+
+#[test]
+fn quitting_with_unsaved_edits_asks_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    harness.get_all_by_label("Any").next().expect("the root's Any").click();
+    harness.run_steps(3);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Q);
+    harness.run_steps(10);
+    assert!(matches!(harness.state().state().dialog, Some(Dialog::UnsavedChanges { .. })));
+    assert!(!harness.state().quit_requested());
+    pick(&mut harness, "Discard changes");
+    assert!(harness.state().quit_requested());
+}
+
+#[test]
+fn record_pickers_and_related_blocks_are_built_by_clicking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+
+    // A lookup condition: Account is <a record chosen by searching>.
+    harness.get_all_by_label("+ Condition").next().expect("add condition").click();
+    harness.run_steps(3);
+    open_combo(&mut harness, "Topic");
+    type_into(&mut harness, "Search fields", "account");
+    pick(&mut harness, "Account");
+    open_combo(&mut harness, "Choose a record…");
+    run_until(&mut harness, "the first accounts", |app| {
+        app.state().record_picker.as_ref().is_some_and(|p| matches!(p.results, Loadable::Ready(ref r) if !r.is_empty()))
+    });
+    type_into(&mut harness, "Search accounts", "a");
+    run_until(&mut harness, "the search", |app| {
+        app.state().record_picker.as_ref().is_some_and(|p| p.text == "a" && matches!(p.results, Loadable::Ready(_)))
+    });
+    let (id, title) = match &harness.state().state().record_picker.as_ref().expect("picker").results {
+        Loadable::Ready(found) => found[0].clone(),
+        _ => unreachable!(),
+    };
+    assert!(title.to_lowercase().contains('a'), "{title}");
+    harness.get_by_label(&format!("{title}  #{id}")).click();
+    harness.run_steps(3);
+    let tree = draft(&harness);
+    let Some(Node::Condition(condition)) = tree.children.last() else { panic!("a condition") };
+    assert_eq!(condition.path.to_string(), "account");
+    assert_eq!(condition.value, Operand::Record(id));
+    open_combo(&mut harness, &title);
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(3);
+
+    // Accounts can test the records that point at them.
+    open_combo(&mut harness, "Leads");
+    pick(&mut harness, "Accounts");
+    harness.run_steps(10);
+    assert!(matches!(harness.state().state().dialog, Some(Dialog::UnsavedChanges { .. })), "the lead edit is unsaved");
+    pick(&mut harness, "Discard changes");
+    settle(&mut harness);
+    let before = draft(&harness).children.len();
+    harness.get_all_by_label("+ Related records").next().expect("add related").click();
+    harness.run_steps(3);
+    let tree = draft(&harness);
+    assert_eq!(tree.children.len(), before + 1);
+    let Some(Node::Related(block)) = tree.children.last() else { panic!("a related block: {tree:?}") };
+    assert_eq!(block.quantifier, segment_builder::domain::Quantifier::AtLeastOne);
+    // The new block's quantifier: the last combo showing it (the demo segment has a block too).
+    harness
+        .get_all_by_role(Role::ComboBox)
+        .rfind(|n| n.accesskit_node().value().as_deref() == Some("has at least one"))
+        .expect("the new block's quantifier")
+        .click();
+    harness.run_steps(3);
+    pick(&mut harness, "has no");
+    let Some(Node::Related(block)) = draft(&harness).children.last().cloned() else { panic!("the block") };
+    assert_eq!(block.quantifier, segment_builder::domain::Quantifier::None);
 }

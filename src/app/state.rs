@@ -13,7 +13,7 @@ use crate::domain::{
     SequenceId, Team,
 };
 use crate::store::RecordQuery;
-use crate::worker::engine::PreviewOutcome;
+pub use crate::worker::engine::{PreviewOutcome, PreviewRow};
 
 /// The main screens, picked in the top bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -615,7 +615,8 @@ const INLINE_CHOICES: usize = 5;
 /// Multi-select of a choice field's options: chips to toggle, or for long lists the chosen
 /// ones as removable chips and a drop-down to tick more.
 fn choices_ui(ui: &mut egui::Ui, id: NodeId, field: &FieldDef, chosen: &[String], commands: &mut Vec<Command>) {
-    let set = |next: Vec<String>| Command::EditConditions(BuilderEdit::SetOperand { id, operand: Operand::Choices(next) });
+    let set =
+        |next: Vec<String>| Command::EditConditions(BuilderEdit::SetOperand { id, operand: Operand::Choices(next) });
     // In the field's order, whatever order they were ticked in.
     let toggled = |option: &String| -> Vec<String> {
         field.choices.iter().filter(|o| chosen.contains(o) != (*o == option)).cloned().collect()

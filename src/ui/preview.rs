@@ -6,10 +6,10 @@
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
+use crate::app::state::PreviewOutcome;
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command, EngineStatus, Loadable};
 use crate::domain::{RecordTypeDef, Segment};
-use crate::worker::engine::PreviewOutcome;
 
 use super::records::{cell_text, column_width};
 use super::theme::{self, thousands};
