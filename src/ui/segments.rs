@@ -215,8 +215,19 @@ fn segment_row_ui(
             ui.add_sized([22.0, 18.0], egui::Label::new(RichText::new(format!("{}.", row.position + 1)).weak()));
             let unsaved = row.unsaved == Some(segment.id);
             let title = if unsaved { format!("{} •", segment.name) } else { segment.name.clone() };
-            let name = ui.selectable_label(selected, RichText::new(title).strong());
-            let name = if unsaved { name.on_hover_text("Unsaved changes to the conditions") } else { name };
+            // Long names are cut to the row, leaving room for the badge; the tooltip has it all.
+            let room = (ui.available_width() - 60.0).max(40.0);
+            let name = ui
+                .scope(|ui| {
+                    ui.set_max_width(room);
+                    ui.add(egui::Button::selectable(selected, RichText::new(title).strong()).truncate())
+                })
+                .inner;
+            let name = if unsaved {
+                name.on_hover_text(format!("{} (unsaved changes to the conditions)", segment.name))
+            } else {
+                name.on_hover_text(&segment.name)
+            };
             if name.clicked() {
                 commands.push(Command::SelectSegment(segment.id));
             }
