@@ -27,7 +27,13 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         None => {
             ui.add_space(24.0);
             ui.vertical_centered(|ui| {
-                ui.label(RichText::new(format!("No {} segment selected", def.label.to_lowercase())).weak());
+                let label = def.label.to_lowercase();
+                if view.segments_of(&def.name).is_empty() {
+                    ui.label(RichText::new("The condition builder opens here").weak());
+                    ui.label(RichText::new(format!("Create a {label} segment on the left to start")).weak());
+                } else {
+                    ui.label(RichText::new(format!("Select a {label} segment to edit its conditions")).weak());
+                }
             });
         }
     });
