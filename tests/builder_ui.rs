@@ -316,3 +316,36 @@ fn record_pickers_and_related_blocks_are_built_by_clicking() {
     let Some(Node::Related(block)) = draft(&harness).children.last().cloned() else { panic!("the block") };
     assert_eq!(block.quantifier, segment_builder::domain::Quantifier::None);
 }
+
+#[test]
+fn ticked_conditions_are_wrapped_collapsed_and_ungrouped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let start = draft(&harness);
+    let ids = child_ids(&start);
+    assert!(harness.get_by_label("Wrap in group").accesskit_node().is_disabled(), "nothing ticked yet");
+    for row in 0..2 {
+        harness.get_all_by_label("Select condition").nth(row).expect("a condition's tick box").click();
+        harness.run_steps(3);
+    }
+    let selection = harness.state().state().builder.as_ref().map(|b| b.selection.len());
+    assert_eq!(selection, Some(2), "both rows ticked");
+    harness.get_by_label("Wrap in group").click();
+    harness.run_steps(3);
+    let wrapped = draft(&harness);
+    let [Node::Group(group)] = wrapped.children.as_slice() else { panic!("one group: {wrapped:?}") };
+    assert_eq!(child_ids(group), ids);
+
+    // Collapsed, the group reads as one line.
+    harness.get_all_by_label("Collapse group").nth(1).expect("the new group's toggle").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Country equals \"Germany\"; Rating is any of Hot");
+    harness.get_by_label("Expand group").click();
+    harness.run_steps(3);
+
+    // Ungrouping an All inside an All gives the rows back.
+    harness.get_all_by_label("…").next().expect("the group's menu").click();
+    harness.run_steps(3);
+    pick(&mut harness, "Ungroup");
+    assert_eq!(draft(&harness), start);
+}
