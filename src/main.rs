@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
+use segment_builder::cli::{PreviewTarget, preview_command};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 
 /// Segment Builder: build segments of CRM records, connect them to sequences and route
@@ -34,12 +35,67 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// How many records a segment matches, how many of those higher active segments claim,
+    /// and the first matches, newest first.
+    Preview {
+        /// The workspace.
+        path: PathBuf,
+        /// A stored segment, by name.
+        #[arg(long, conflicts_with_all = ["record_type", "conditions"], required_unless_present = "conditions")]
+        segment: Option<String>,
+        /// The record type the conditions of `--conditions` test.
+        #[arg(long = "type", requires = "conditions")]
+        record_type: Option<String>,
+        /// A condition tree in the RON form the workspace stores.
+        #[arg(long, requires = "record_type")]
+        conditions: Option<PathBuf>,
+        /// How many of the first matching ids to list.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Evaluate at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON with the keys matches, claimed_by_higher, would_join and ids.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
+        Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
+            let target = match (&segment, &record_type, &conditions) {
+                (Some(name), _, _) => PreviewTarget::Segment(name),
+                (None, Some(record_type), Some(file)) => PreviewTarget::Conditions { record_type, file },
+                _ => {
+                    eprintln!("error: give --segment NAME, or --type TYPE with --conditions FILE");
+                    return ExitCode::from(2);
+                }
+            };
+            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            match preview_command(&path, target, now, limit) {
+                Ok(report) if json => match serde_json::to_string(&report) {
+                    Ok(text) => {
+                        println!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        ExitCode::FAILURE
+                    }
+                },
+                Ok(report) => {
+                    print!("{}", report.to_text());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         None => {
             let startup = match cli.workspace {
                 Some(path) => Startup::Open(path),

@@ -41,3 +41,104 @@ fn bad_arguments_exit_non_zero_with_usage() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--records"));
 }
+
+/// A 1,500-lead demo workspace written by the binary, and its path.
+fn small_demo(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("demo.sqlite");
+    let output = binary().args(["demo"]).arg(&path).args(["--records", "1500"]).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    path
+}
+
+#[test]
+fn preview_reports_a_segment_as_the_reference_evaluator_counts_it() {
+    use segment_builder::domain::{EvalContext, MemoryDataset, Status};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let now = "2026-11-24T12:00:00Z";
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let segments = ws.segments(&lead).expect("segments");
+    let mut dataset = MemoryDataset::new(ws.schema().clone());
+    for def in &ws.schema().types {
+        for record in ws.all_records(&def.name).expect("records") {
+            dataset.insert(&def.name, record);
+        }
+    }
+    for team in ws.teams().expect("teams") {
+        dataset.set_team(team.id, team.members);
+    }
+    let ctx = EvalContext::new(now.parse().expect("time"), jiff::tz::TimeZone::get(ws.time_zone()).expect("zone"));
+    drop(ws);
+    // The third segment has active segments above it.
+    let chosen = &segments[2];
+    let matching = dataset.matching(&ctx, &lead, &chosen.conditions);
+    let higher: Vec<_> = segments
+        .iter()
+        .filter(|s| s.priority < chosen.priority && s.status == Status::Active)
+        .map(|s| dataset.matching(&ctx, &lead, &s.conditions))
+        .collect();
+    let claimed = matching.iter().filter(|id| higher.iter().any(|h| h.contains(id))).count();
+
+    let output = binary()
+        .args(["preview"])
+        .arg(&path)
+        .args(["--segment", &chosen.name, "--json", "--limit", "5", "--now", now])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    assert_eq!(json["matches"], matching.len());
+    assert_eq!(json["claimed_by_higher"], claimed);
+    assert_eq!(json["would_join"], matching.len() - claimed);
+    let ids = json["ids"].as_array().expect("ids");
+    assert_eq!(ids.len(), 5.min(matching.len()));
+    assert!(ids.iter().all(|id| matching.iter().any(|m| Some(m.0) == id.as_i64())), "listed ids match");
+
+    // The same tree from a file previews as a new bottom segment: every active one is above.
+    let file = dir.path().join("tree.ron");
+    std::fs::write(&file, segment_builder::domain::condition_format::to_ron(&chosen.conditions)).expect("write");
+    let output = binary()
+        .args(["preview"])
+        .arg(&path)
+        .args(["--type", "lead", "--conditions"])
+        .arg(&file)
+        .args(["--now", now])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains(&format!("matches            {}", matching.len())), "{text}");
+}
+
+#[test]
+fn preview_names_what_is_wrong() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let run = |args: &[&str]| {
+        let output = binary().arg("preview").arg(&path).args(args).output().expect("run");
+        assert!(!output.status.success(), "{args:?} must fail");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(run(&["--segment", "No such segment"]).contains("no segment named \"No such segment\""));
+    let broken = dir.path().join("broken.ron");
+    std::fs::write(&broken, "(version: 1, root: (").expect("write");
+    let broken_arg = broken.to_string_lossy().into_owned();
+    let message = run(&["--type", "lead", "--conditions", &broken_arg]);
+    assert!(message.contains("broken.ron"), "names the file: {message}");
+    assert!(run(&["--type", "planet", "--conditions", &broken_arg]).contains("no record type \"planet\""));
+    let bad_field = dir.path().join("bad.ron");
+    let tree = segment_builder::domain::Group {
+        children: vec![segment_builder::domain::Node::Condition(segment_builder::domain::Condition {
+            id: segment_builder::domain::NodeId(1),
+            path: segment_builder::domain::FieldPath::own("shoe_size"),
+            operator: segment_builder::domain::Operator::IsEmpty,
+            value: segment_builder::domain::Operand::None,
+        })],
+        ..segment_builder::domain::Group::all(segment_builder::domain::NodeId(0))
+    };
+    std::fs::write(&bad_field, segment_builder::domain::condition_format::to_ron(&tree)).expect("write");
+    let message = run(&["--type", "lead", "--conditions", &bad_field.to_string_lossy()]);
+    assert!(message.contains("at 1:") && message.contains("shoe_size"), "names the place: {message}");
+}

@@ -1,0 +1,133 @@
+//! What the command-line subcommands do, without a window: each takes plain arguments,
+//! returns a report or a message saying what is wrong and where, and never panics on a
+//! user's file. `main.rs` parses the arguments and prints.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::domain::condition_format::from_ron;
+use crate::domain::validate::validate;
+use crate::domain::{EvalContext, Group, RecordTypeName, SegmentId, Status};
+use crate::engine::Bitset;
+use crate::engine::fast::compile;
+use crate::engine::priority::{SortKey, claims, preview};
+use crate::store::Workspace;
+use crate::worker::engine::load_snapshot;
+
+/// What to preview: a stored segment by name, or conditions from a file for a record type.
+pub enum PreviewTarget<'a> {
+    Segment(&'a str),
+    Conditions { record_type: &'a str, file: &'a Path },
+}
+
+/// The answer of `preview`, as printed (`--json` prints exactly these keys).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreviewReport {
+    pub matches: usize,
+    pub claimed_by_higher: usize,
+    pub would_join: usize,
+    /// The first matching records, newest first.
+    pub ids: Vec<i64>,
+}
+
+impl PreviewReport {
+    pub fn to_text(&self) -> String {
+        let ids: Vec<String> = self.ids.iter().map(i64::to_string).collect();
+        format!(
+            "matches            {}\nclaimed by higher  {}\nwould join         {}\nfirst ids          {}\n",
+            self.matches,
+            self.claimed_by_higher,
+            self.would_join,
+            ids.join(" ")
+        )
+    }
+}
+
+/// How many records a segment (or a tree in a file) matches, how many of those the active
+/// segments above it claim, and its first matches newest first, at `now`. Conditions from
+/// a file are previewed as a new segment at the bottom: every active segment is above it.
+pub fn preview_command(
+    path: &Path,
+    target: PreviewTarget<'_>,
+    now: Timestamp,
+    limit: usize,
+) -> Result<PreviewReport, String> {
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    let workspace = Workspace::open_reader(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let schema = workspace.schema().clone();
+    let (record_type, conditions, own_priority) = match target {
+        PreviewTarget::Segment(name) => {
+            let mut found = Vec::new();
+            for def in &schema.types {
+                let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+                found.extend(segments.into_iter().filter(|s| s.name == name));
+            }
+            if found.len() > 1 {
+                let types: Vec<String> = found.iter().map(|s| s.record_type.to_string()).collect();
+                return Err(format!("several segments are named \"{name}\" (for {}); rename one", types.join(", ")));
+            }
+            let segment =
+                found.pop().ok_or_else(|| format!("{}: there is no segment named \"{name}\"", path.display()))?;
+            (segment.record_type.clone(), segment.conditions.clone(), Some((segment.id, segment.priority)))
+        }
+        PreviewTarget::Conditions { record_type, file } => {
+            let record_type = RecordTypeName::new(record_type);
+            if schema.get(&record_type).is_none() {
+                let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
+                return Err(format!(
+                    "there is no record type \"{record_type}\" (the workspace has {})",
+                    known.join(", ")
+                ));
+            }
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let tree = from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            (record_type, tree, None)
+        }
+    };
+    let Some(def) = schema.get(&record_type) else { return Err(format!("there is no record type \"{record_type}\"")) };
+    let problems = validate(&schema, def, &conditions);
+    if !problems.is_empty() {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| {
+                let place: Vec<String> = p.path.iter().map(|i| (i + 1).to_string()).collect();
+                format!("  at {}: {p}", if place.is_empty() { "the root".to_owned() } else { place.join(".") })
+            })
+            .collect();
+        return Err(format!("the conditions have problems:\n{}", lines.join("\n")));
+    }
+    let higher: Vec<(SegmentId, Group)> = workspace
+        .segments(&record_type)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|s| {
+            s.status == Status::Active && own_priority.is_none_or(|(id, priority)| s.priority < priority && s.id != id)
+        })
+        .map(|s| (s.id, s.conditions))
+        .collect();
+    drop(workspace);
+    let (_, snapshot) = load_snapshot(path, &|_| {})?;
+    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
+    let edited = compile(&snapshot, &record_type, &conditions, &ctx).map_err(|e| e.to_string())?;
+    let compiled = higher
+        .iter()
+        .map(|(_, g)| compile(&snapshot, &record_type, g, &ctx))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let refs: Vec<_> = compiled.iter().collect();
+    let mut claimed = Bitset::empty(snapshot.type_snapshot(&record_type).map_or(0, |t| t.rows()));
+    for set in claims(&snapshot, &record_type, &refs) {
+        claimed.or_with(&set);
+    }
+    let result = preview(&snapshot, &edited, &claimed, &SortKey::newest_first(), limit);
+    Ok(PreviewReport {
+        matches: result.matches,
+        claimed_by_higher: result.claimed_by_higher,
+        would_join: result.would_join,
+        ids: result.first.iter().map(|id| id.0).collect(),
+    })
+}
