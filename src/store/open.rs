@@ -251,6 +251,12 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Settings of an extra read-write connection to a workspace already open (and in WAL).
+pub(super) fn configure_writer(conn: &Connection) -> Result<()> {
+    configure(conn)?;
+    conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous")
+}
+
 /// Settings of every connection, read-only ones included.
 fn configure_connection(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT).context("setting the busy timeout")?;
