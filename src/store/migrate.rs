@@ -251,7 +251,7 @@ CREATE TABLE membership_v2 (
     since TEXT NOT NULL,
     reason TEXT NOT NULL,
     moved_from INTEGER,
-    PRIMARY KEY (record_type, record_id)
+    PRIMARY KEY (record_id, record_type)
 ) WITHOUT ROWID;
 INSERT INTO membership_v2 (record_type, record_id, segment_id, since, reason, moved_from)
     SELECT record_type, record_id, segment_id, since, reason, NULL FROM membership;
@@ -268,7 +268,7 @@ CREATE TABLE membership_history (
     to_segment INTEGER,
     reason TEXT NOT NULL
 );
-CREATE INDEX "ix:membership_history:record" ON membership_history (record_type, record_id);
+CREATE INDEX "ix:membership_history:record_id" ON membership_history (record_id);
 CREATE TABLE segment_history (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,

@@ -358,6 +358,7 @@ fn run(
                     };
                     let result = lifecycle.apply(&plan, reply.reporter());
                     reply.finish(result);
+                    checkpoint(&writer);
                 }
                 EngineRequest::RecordsSaved { record_type, records, segments, now, reply } => {
                     for saved in &records {
@@ -371,6 +372,7 @@ fn run(
                     };
                     let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter());
                     reply.finish(result);
+                    checkpoint(&writer);
                 }
                 EngineRequest::ReloadMemberships { record_type, reply } => {
                     let result = reader.memberships(&record_type).map_err(|e| e.to_string()).map(|pairs| {
@@ -393,6 +395,15 @@ fn run(
             }
             waker.wake();
         }
+    }
+}
+
+/// After answering an apply: copy the writer's commits back into the file (its commits do
+/// not). A checkpoint that cannot run now loses nothing: the changes are committed in the
+/// WAL, and the next one (or the app's connection) copies them.
+fn checkpoint(writer: &Option<Workspace>) {
+    if let Some(writer) = writer {
+        writer.checkpoint().ok();
     }
 }
 
