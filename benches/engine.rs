@@ -685,6 +685,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
         })
     });
     reset();
+    raw.execute("UPDATE segment SET status = 'inactive' WHERE id = ?1", [top.0]).unwrap_or_else(|e| panic!("{e}"));
     let mut memberships = Memberships::default();
     let mut lifecycle =
         Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
