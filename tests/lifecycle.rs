@@ -433,8 +433,10 @@ fn delete_is_refused_while_active_and_keeps_history() {
     // The engine learns of the deletion and the lead is free to join another segment.
     wait(world.engine().reload_memberships(lead_type())).unwrap();
     let other = world.segment("Germany again", "Germany", false);
+    assert_ne!(other, id, "a deleted segment's id is not given again");
     world.activate(other);
     assert_eq!(world.member_of(german), Some(other));
+    assert_eq!(world.ws.segment_history(id).unwrap().len(), history.len());
 }
 
 /// Every membership, history row and segment, to compare a workspace before and after.

@@ -30,7 +30,12 @@ impl Workspace {
         self.conn
             .execute(
                 &format!(
-                    "INSERT INTO segment ({SEGMENT_COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4,
+                    // Never the id of a deleted segment: its history and its members' history
+                    // keep naming it.
+                    "INSERT INTO segment ({SEGMENT_COLUMNS}) VALUES (
+                     1 + max(coalesce((SELECT max(id) FROM segment), 0),
+                             coalesce((SELECT max(segment_id) FROM segment_history), 0)),
+                     ?1, ?2, ?3, ?4,
                      (SELECT coalesce(max(priority) + 1, 0) FROM segment WHERE record_type = ?1),
                      ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
