@@ -636,3 +636,128 @@ fn a_version_1_workspace_upgrades_and_a_newer_one_is_refused() {
     assert!(matches!(Workspace::open(&path), Err(StoreError::Newer { .. })));
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
+
+/// splitmix64, for the differential test below.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The engine's evaluation equals the domain's rule applied record by record with the
+/// reference evaluator, for random segments (status, options, order), records, current
+/// memberships and scopes.
+#[test]
+fn the_engine_applies_the_domain_rule_record_by_record() {
+    use jiff::tz::TimeZone;
+    use segment_builder::domain::membership::{Current, Winner, decide};
+    use segment_builder::domain::{EvalContext, MemoryDataset, Schema, Scope, matches};
+    use segment_builder::engine::{MemberColumn, Snapshot, evaluate_memberships};
+
+    let schema = Schema::built_in();
+    let ty = lead_type();
+    let def = schema.get(&ty).unwrap().clone();
+    let ctx = EvalContext::new(now(), TimeZone::UTC);
+    let countries = ["Germany", "France", "Spain", ""];
+    let mut kinds = std::collections::HashMap::new();
+    for seed in 0..60 {
+        let mut rng = Rng(seed);
+        let records: Vec<Record> = (1..=40)
+            .map(|id| {
+                let mut record = Record::empty(RecordId(id), &def);
+                let country = countries[rng.below(4) as usize];
+                if !country.is_empty() {
+                    record.set(&def, "country", Value::Text(country.to_owned()));
+                }
+                record
+            })
+            .collect();
+        let statuses = [Status::Draft, Status::Active, Status::Active, Status::Inactive];
+        let segments: Vec<Segment> = (0..5)
+            .map(|n| {
+                let condition = if rng.below(5) == 0 {
+                    Group::all(NodeId(0))
+                } else {
+                    country_is(countries[rng.below(3) as usize])
+                };
+                Segment {
+                    id: SegmentId(n + 1),
+                    record_type: ty.clone(),
+                    name: format!("s{n}"),
+                    description: String::new(),
+                    status: statuses[rng.below(4) as usize],
+                    priority: (4 - n) as u32,
+                    conditions: condition,
+                    accept_from_other_segments: rng.below(2) == 0,
+                    rerun_assignment_on_move: rng.below(2) == 0,
+                    sequence: None,
+                    created_on: now(),
+                    modified_on: now(),
+                }
+            })
+            .collect();
+        let mut pairs: Vec<(RecordId, SegmentId)> = Vec::new();
+        for record in &records {
+            if rng.below(2) == 0 {
+                pairs.push((record.id, SegmentId(1 + rng.below(5) as i64)));
+            }
+        }
+        let scope = match rng.below(3) {
+            0 => Scope::All,
+            1 => Scope::MovesOnly,
+            _ => Scope::Segment(SegmentId(1 + rng.below(5) as i64)),
+        };
+
+        let snapshot = Snapshot::build(&schema, TimeZone::UTC, [(&ty, records.iter())], Vec::new());
+        let members = MemberColumn::load(&snapshot, &ty, &pairs);
+        let engine = evaluate_memberships(&snapshot, &ty, &segments, &members, scope, None, &ctx).unwrap();
+
+        let mut ds = MemoryDataset::new(schema.clone());
+        for record in &records {
+            ds.insert(&ty, record.clone());
+        }
+        let mut by_priority: Vec<&Segment> = segments.iter().collect();
+        by_priority.sort_by_key(|s| s.priority);
+        let reference: Vec<MembershipChange> = records
+            .iter()
+            .filter_map(|record| {
+                let winner = by_priority
+                    .iter()
+                    .find(|s| s.status == Status::Active && matches(&ds, &ctx, &def, record, &s.conditions))
+                    .map(|s| Winner::of(s));
+                let current = pairs.iter().find(|(id, _)| *id == record.id).map(|(_, segment)| {
+                    let s = segments.iter().find(|s| s.id == *segment).unwrap();
+                    Current {
+                        segment: s.id,
+                        priority: s.priority,
+                        active: s.status == Status::Active,
+                        matches: matches(&ds, &ctx, &def, record, &s.conditions),
+                    }
+                });
+                decide(record.id, current, winner).filter(|c| scope.admits(c))
+            })
+            .collect();
+        assert_eq!(engine.changes.changes, reference, "seed {seed}");
+        for change in &reference {
+            *kinds.entry(change.kind()).or_insert(0) += 1;
+        }
+        assert_eq!(
+            engine.impact.join_count(),
+            reference.iter().filter(|c| c.kind() == Some(EventKind::Join)).count() as u64
+        );
+    }
+    // Every kind of change came up.
+    for kind in EventKind::ALL {
+        assert!(kinds.get(&Some(kind)).copied().unwrap_or(0) > 5, "{kinds:?}");
+    }
+}
