@@ -9,7 +9,12 @@
 //! target/bench-1m.sqlite): loading it into a snapshot the way the app does, and each of
 //! the six segments as the fast preview and as SQLite counting its compiled WHERE clause.
 //!
+//! The lifecycle benchmarks copy that workspace, add 20 active lead segments and time
+//! re-evaluating every lead (evaluate, resolve priority, write memberships and history in
+//! one transaction) and the impact of activating a segment.
+//!
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`
+//! (only the lifecycle: `cargo bench --bench engine -- lifecycle_1m`)
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -22,9 +27,14 @@ use segment_builder::domain::{
     Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Record,
     RecordId, RecordTypeDef, RecordTypeName, Schema, SellerId, TeamId, Value,
 };
+use segment_builder::domain::{LifecyclePlan, Segment, SegmentId, Status};
 use segment_builder::engine::sql::compile_sql;
 use segment_builder::engine::{Compiled, Snapshot, SortKey, compile, preview, union, winners};
-use segment_builder::worker::engine::load_snapshot;
+use segment_builder::engine::{MemberColumn, Memberships, evaluate_memberships};
+use segment_builder::store::{ApplyOutcome, Workspace};
+use segment_builder::worker::NoWaker;
+use segment_builder::worker::engine::{Applied, Lifecycle, load_snapshot, run_impact};
+use segment_builder::worker::jobs::Job;
 
 /// Leads in the in-memory benches: 1M, or `SB_BENCH_LEADS` (e.g. 10000000 for the 10M
 /// figures; then only the preview and resolution groups run, named after the size).
@@ -469,6 +479,9 @@ fn twenty() -> Vec<Group> {
 }
 
 fn engine(crit: &mut Criterion) {
+    if only_lifecycle() {
+        return;
+    }
     let schema = Schema::built_in();
     let ctx = ctx();
     let lead = RecordTypeName::new("lead");
@@ -570,7 +583,136 @@ fn demo_workspace() -> std::path::PathBuf {
         create_demo_workspace(&path, &spec, &mut |_, _| true).unwrap_or_else(|e| panic!("{e}"));
         eprintln!("wrote the 1M-lead demo workspace in {:.1?}", started.elapsed());
     }
+    // A workspace written by an older build is upgraded once (readers need a current one).
+    drop(Workspace::open(&path).unwrap_or_else(|e| panic!("{e}")));
     path
+}
+
+/// Activating and re-evaluating on the 1M-lead workspace with 20 active lead segments
+/// (the demo's own lead segments set to draft): evaluate, resolve priority, and write the
+/// memberships and their history in one transaction, as the engine worker does. Each
+/// iteration starts from no memberships (reset outside the timing).
+fn lifecycle_benches(crit: &mut Criterion) {
+    let source = demo_workspace();
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m-lifecycle.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+    std::fs::copy(&source, &path).unwrap_or_else(|e| panic!("{e}"));
+    let lead = RecordTypeName::new("lead");
+    let now = ctx().now;
+    {
+        let mut ws = Workspace::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let raw = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        raw.execute("UPDATE segment SET status = 'draft' WHERE record_type = 'lead'", [])
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (n, conditions) in twenty().into_iter().enumerate() {
+            let segment = Segment {
+                id: SegmentId(0),
+                record_type: lead.clone(),
+                name: format!("Bench segment {}", n + 1),
+                description: String::new(),
+                status: Status::Active,
+                priority: 0,
+                conditions,
+                // Every other one takes members from lower segments.
+                accept_from_other_segments: n % 2 == 0,
+                rerun_assignment_on_move: n % 4 == 0,
+                sequence: None,
+                created_on: now,
+                modified_on: now,
+            };
+            ws.insert_segment(&segment).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let started = Instant::now();
+    let (reader, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("lifecycle: loaded the snapshot in {:.1?}", started.elapsed());
+    let segments = reader.segments(&lead).unwrap_or_else(|e| panic!("{e}"));
+    let raw = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    let reset = || {
+        raw.execute_batch("DELETE FROM membership; DELETE FROM membership_history;").unwrap_or_else(|e| panic!("{e}"));
+    };
+    let mut writer = None;
+    let (_job, completion) = Job::<()>::pending("bench", std::sync::Arc::new(NoWaker));
+    let reporter = completion.reporter();
+
+    // The parts, once: evaluation alone, then evaluation and writing.
+    let plan = LifecyclePlan::reevaluate_all(lead.clone(), segments.clone(), now);
+    let eval_ctx = EvalContext::new(now, snapshot.time_zone().clone());
+    let started = Instant::now();
+    let evaluated =
+        evaluate_memberships(&snapshot, &lead, &segments, &MemberColumn::default(), plan.scope, None, &eval_ctx)
+            .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "lifecycle: evaluated 20 active segments in {:.1?}: {} joins",
+        started.elapsed(),
+        evaluated.impact.join_count()
+    );
+    reset();
+    let mut memberships = Memberships::default();
+    let mut lifecycle =
+        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+    let started = Instant::now();
+    let applied = lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("lifecycle: re-evaluate all and write in {:.1?}: {}", started.elapsed(), applied.outcome_counts());
+
+    // Activating the top segment with the other 19 active and their members in place:
+    // evaluation, moves into it, joins.
+    let top = segments.iter().find(|s| s.name == "Bench segment 1").map(|s| s.id).unwrap_or(SegmentId(0));
+    let mut without_top = segments.clone();
+    for segment in &mut without_top {
+        if segment.id == top {
+            segment.status = Status::Inactive;
+        }
+    }
+
+    let mut group = crit.benchmark_group("lifecycle_1m");
+    group.sample_size(10);
+    group.bench_function("reevaluate_all_20_active_write_memberships_and_history", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                reset();
+                let mut memberships = Memberships::default();
+                let mut lifecycle =
+                    Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+                let started = Instant::now();
+                black_box(lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}")));
+                total += started.elapsed();
+            }
+            total
+        })
+    });
+    reset();
+    raw.execute("UPDATE segment SET status = 'inactive' WHERE id = ?1", [top.0]).unwrap_or_else(|e| panic!("{e}"));
+    let mut memberships = Memberships::default();
+    let mut lifecycle =
+        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+    let plan = LifecyclePlan::reevaluate_all(lead.clone(), without_top.clone(), now);
+    lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}"));
+    let activate =
+        LifecyclePlan::activate(lead.clone(), without_top.clone(), top, now).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = run_impact(&snapshot, &memberships, &activate).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "lifecycle: activating the top segment: {} join, {} move in, {} claimed by higher",
+        outcome.impact.join_count(),
+        outcome.impact.move_count(),
+        outcome.impact.claimed_by_higher
+    );
+    group.bench_function("impact_of_activating_the_top_segment", |b| {
+        b.iter(|| black_box(run_impact(&snapshot, &memberships, &activate)))
+    });
+    let mut lifecycle =
+        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+    let started = Instant::now();
+    let applied = lifecycle.apply(&activate, reporter).unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "lifecycle: activating the top segment applied in {:.1?}: {}",
+        started.elapsed(),
+        applied.outcome_counts()
+    );
+    group.finish();
 }
 
 /// The app's load (every type streamed from SQLite into the snapshot), and the six
@@ -619,10 +761,39 @@ fn workspace_benches(crit: &mut Criterion) {
     group.finish();
 }
 
+/// Joins, leaves and moves of an apply, or "cancelled".
+trait OutcomeCounts {
+    fn outcome_counts(&self) -> String;
+}
+
+impl OutcomeCounts for Applied {
+    fn outcome_counts(&self) -> String {
+        match &self.outcome {
+            ApplyOutcome::Applied(impact) => {
+                format!("{} joins, {} leaves, {} moves", impact.join_count(), impact.leave_count(), impact.move_count())
+            }
+            ApplyOutcome::Cancelled => "cancelled".to_owned(),
+        }
+    }
+}
+
 /// Every row of a type (to warm the sort order).
 fn snapshot_rows(snapshot: &Snapshot, ty: &RecordTypeName) -> segment_builder::engine::Bitset {
     snapshot.type_snapshot(ty).map_or_else(|| segment_builder::engine::Bitset::empty(0), |t| t.live().clone())
 }
 
-criterion_group!(benches, engine);
+criterion_group!(benches, engine, lifecycle);
+
+/// Whether the command line's filter asks for the lifecycle group only: then the in-memory
+/// leads are not generated.
+fn only_lifecycle() -> bool {
+    std::env::args().skip(1).any(|a| a.starts_with("lifecycle"))
+}
+
+/// Only at 1M leads (the workspace is the 1M demo).
+fn lifecycle(crit: &mut Criterion) {
+    if lead_count() == 1_000_000 {
+        lifecycle_benches(crit);
+    }
+}
 criterion_main!(benches);

@@ -58,6 +58,28 @@ impl Group {
         Self { id, mode: GroupMode::All, negated: false, children: Vec::new() }
     }
 
+    /// The fields of the record itself whose values the tree reads: the field of every
+    /// condition on the record, and the first lookup of every condition reached through
+    /// lookups. Related-record blocks read other records only (the lookup `via` belongs to
+    /// the related type). A change to any other field cannot change whether it matches.
+    pub fn fields_used(&self) -> std::collections::BTreeSet<FieldName> {
+        let mut used = std::collections::BTreeSet::new();
+        self.collect_fields(&mut used);
+        used
+    }
+
+    fn collect_fields(&self, used: &mut std::collections::BTreeSet<FieldName>) {
+        for child in &self.children {
+            match child {
+                Node::Condition(c) => {
+                    used.insert(c.path.via.first().unwrap_or(&c.path.field).clone());
+                }
+                Node::Group(g) => g.collect_fields(used),
+                Node::Related(_) => {}
+            }
+        }
+    }
+
     /// Gives every node of the tree a fresh id from `ids`, in pre-order (a related block
     /// before its group).
     pub fn renumber(&mut self, ids: &mut NodeIds) {

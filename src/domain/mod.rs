@@ -1,5 +1,6 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
-//! sequences, sellers and teams, the reference evaluator that defines what a condition
+//! sequences, sellers and teams, membership and its priority rule (`membership`), segment
+//! history (`history`), the reference evaluator that defines what a condition
 //! means (`eval`) and the validation of condition trees against the schema (`validate`).
 //! No egui, no rusqlite, no threads, no IO.
 
@@ -9,6 +10,8 @@ pub mod describe;
 pub mod edit;
 pub mod eval;
 pub mod format;
+pub mod history;
+pub mod membership;
 pub mod people;
 pub mod schema;
 pub mod segment;
@@ -20,6 +23,11 @@ pub use condition::{
     OperandKind, Operator, Quantifier, RelatedBlock, operators_for,
 };
 pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
+pub use history::{SegmentChange, SegmentHistoryEntry, SegmentHistoryKind};
+pub use membership::{
+    EventKind, Impact, Joined, LifecyclePlan, Member, MembershipChange, MembershipChanges, MembershipEvent,
+    MembershipReason, PlanError, Scope, SegmentEdit, SegmentRef,
+};
 pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};

@@ -39,6 +39,14 @@ impl Status {
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == key)
     }
+
+    /// The lifecycle: Draft → Active ⇄ Inactive. Staying the same is not a change.
+    pub fn can_become(self, next: Status) -> bool {
+        matches!(
+            (self, next),
+            (Status::Draft, Status::Active) | (Status::Active, Status::Inactive) | (Status::Inactive, Status::Active)
+        )
+    }
 }
 
 impl fmt::Display for Status {

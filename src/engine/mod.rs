@@ -1,6 +1,7 @@
 //! Fast evaluation: condition trees compiled against columnar snapshots of the records
 //! ([`snapshot`], [`fast`]), evaluated into bitsets ([`bitset`]), and the priority
-//! resolution the live preview and membership use ([`priority`]).
+//! resolution the live preview and membership use ([`priority`]), and the memberships of
+//! every record with the evaluation that decides what an action changes ([`membership`]).
 //!
 //! The meaning of a tree is the reference evaluator's (`domain::eval`); a property test
 //! (tests/fast_engine.rs) checks both give the same records. No egui, no rusqlite: the
@@ -11,12 +12,14 @@
 
 pub mod bitset;
 pub mod fast;
+pub mod membership;
 pub mod priority;
 pub mod snapshot;
 pub mod sql;
 
 pub use bitset::Bitset;
 pub use fast::{Compiled, compile};
+pub use membership::{Evaluated, MemberColumn, Memberships, evaluate_memberships};
 pub use priority::{
     NO_SEGMENT, PreviewResult, SortKey, claims, first_matching, preview, preview_against, union, winners,
 };

@@ -1,7 +1,7 @@
 //! Schema migrations with `PRAGMA user_version`, and the table definitions they use.
 //!
 //! `MIGRATIONS[i]` brings a workspace from version `i` to `i + 1`; the caller runs them all
-//! inside one transaction, so a failing step leaves the file as it was. To add version 2:
+//! inside one transaction, so a failing step leaves the file as it was. To add a version:
 //! append a step and bump [`SCHEMA_VERSION`].
 
 use rusqlite::Transaction;
@@ -12,7 +12,7 @@ use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[v1_initial];
+const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -234,6 +234,54 @@ pub(super) fn insert_field_metadata(
     Ok(())
 }
 
+/// Version 2: segment lifecycle. `membership` is rebuilt without `ON DELETE CASCADE` (a
+/// deleted segment's members leave it with a history entry, they do not vanish) and with
+/// `moved_from`; `membership_history` records every join, leave and move; `segment_history`
+/// every change of a segment. History rows name segments by id without a foreign key, so
+/// they outlive the segment; `segment_history.segment_name` keeps its name.
+fn v2_lifecycle(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V2_TABLES).context("creating the membership and history tables")
+}
+
+const V2_TABLES: &str = r#"
+CREATE TABLE membership_v2 (
+    record_type TEXT NOT NULL REFERENCES record_type (name),
+    record_id INTEGER NOT NULL,
+    segment_id INTEGER NOT NULL REFERENCES segment (id),
+    since TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    moved_from INTEGER,
+    PRIMARY KEY (record_id, record_type)
+) WITHOUT ROWID;
+INSERT INTO membership_v2 (record_type, record_id, segment_id, since, reason, moved_from)
+    SELECT record_type, record_id, segment_id, since, reason, NULL FROM membership;
+DROP TABLE membership;
+ALTER TABLE membership_v2 RENAME TO membership;
+CREATE INDEX "ix:membership:segment_id" ON membership (segment_id);
+CREATE TABLE membership_history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('join', 'leave', 'move')),
+    from_segment INTEGER,
+    to_segment INTEGER,
+    reason TEXT NOT NULL
+);
+CREATE INDEX "ix:membership_history:record_id" ON membership_history (record_id);
+CREATE TABLE segment_history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    segment_id INTEGER NOT NULL,
+    record_type TEXT NOT NULL,
+    segment_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL
+);
+CREATE INDEX "ix:segment_history:segment_id" ON segment_history (segment_id);
+"#;
+
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {
     let name = quote(field.name.as_str());
@@ -292,6 +340,7 @@ mod tests {
     fn every_internal_table_is_reserved() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(V1_TABLES).unwrap();
+        conn.execute_batch(V2_TABLES).unwrap();
         let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
         let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         for name in names {

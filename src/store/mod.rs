@@ -9,12 +9,16 @@
 //! - `schema`: loading the schema from its metadata tables, custom types and fields, settings;
 //! - `records`: records of every record type (one table per type, one column per field);
 //! - `people`: sellers, teams and seller attribute definitions;
-//! - `segments`: segments (priority order, conditions as RON), memberships and sequences;
+//! - `segments`: segments (priority order, conditions as RON), member counts and sequences;
+//! - `lifecycle`: activate / deactivate / delete segments, their options, segment history;
+//! - `membership`: memberships and their history, written in one transaction per apply;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
 //! are always double-quoted ([`quote`]).
 
+mod lifecycle;
+mod membership;
 mod migrate;
 mod open;
 mod people;
@@ -27,12 +31,15 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use lifecycle::SegmentOptions;
+pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
+
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -251,6 +251,16 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Settings of an extra read-write connection to a workspace already open (and in WAL).
+/// Its commits do not checkpoint the WAL (a million-row apply would then also copy every
+/// page back into the file before answering): its owner calls
+/// [`Workspace::checkpoint`] after answering.
+pub(super) fn configure_writer(conn: &Connection) -> Result<()> {
+    configure(conn)?;
+    conn.pragma_update(None, "synchronous", "NORMAL").context("setting synchronous")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0).context("deferring checkpoints")
+}
+
 /// Settings of every connection, read-only ones included.
 fn configure_connection(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT).context("setting the busy timeout")?;

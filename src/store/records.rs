@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Statement};
 use super::{RecordQuery, Result, SortDirection, SqlContext, StoreError, Workspace, is_foreign_key_error, quote};
 use crate::domain::eval::fold;
 use crate::domain::value::{ValueError, check_record};
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::domain::{FieldKind, MembershipReason, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
 
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
 pub const PROGRESS_EVERY_ROWS: u64 = 10_000;
@@ -117,7 +117,8 @@ impl Workspace {
         Ok(())
     }
 
-    /// Deletes a record and its segment membership. Lookups pointing at it become empty.
+    /// Deletes a record and its segment membership (a "left, record deleted" entry in the
+    /// membership history records when). Lookups pointing at it become empty.
     /// `Invalid` if there is no such record.
     pub fn delete_record(&mut self, ty: &RecordTypeName, id: RecordId) -> Result<()> {
         self.check_writable()?;
@@ -130,6 +131,13 @@ impl Workspace {
         if deleted == 0 {
             return Err(StoreError::Invalid(format!("there is no {ty} with id {id}")));
         }
+        tx.execute(
+            "INSERT INTO membership_history (at, record_type, record_id, kind, from_segment, to_segment, reason)
+             SELECT ?3, record_type, record_id, 'leave', segment_id, NULL, ?4 FROM membership
+             WHERE record_type = ?1 AND record_id = ?2",
+            rusqlite::params![ty.as_str(), id.0, Timestamp::now().to_string(), MembershipReason::RecordDeleted.key()],
+        )
+        .with_context(|| context.clone())?;
         tx.execute(
             "DELETE FROM membership WHERE record_type = ?1 AND record_id = ?2",
             rusqlite::params![ty.as_str(), id.0],

@@ -7,11 +7,13 @@ use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Row};
 
 use super::{Result, SqlContext, StoreError, Workspace, is_unique_error};
+use crate::domain::SegmentHistoryKind;
 use crate::domain::condition_format::{from_ron, to_ron};
+use crate::domain::history::{SegmentChange, priority_text, segment_changes, summary_text};
 use crate::domain::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::domain::{RecordTypeName, Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
 
-const SEGMENT_COLUMNS: &str = "id, record_type, name, description, status, priority, conditions, \
+pub(super) const SEGMENT_COLUMNS: &str = "id, record_type, name, description, status, priority, conditions, \
      accept_from_other_segments, rerun_assignment_on_move, sequence_id, created_on, modified_on";
 
 impl Workspace {
@@ -24,24 +26,46 @@ impl Workspace {
         self.check_writable()?;
         self.check_segment(segment, None)?;
         let context = format!("adding segment {}", segment.name);
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
         self.conn
             .execute(
                 &format!(
-                    "INSERT INTO segment ({SEGMENT_COLUMNS}) VALUES (NULL, ?1, ?2, ?3, ?4,
+                    // Never the id of a deleted segment: its history and its members' history
+                    // keep naming it.
+                    "INSERT INTO segment ({SEGMENT_COLUMNS}) VALUES (
+                     1 + max(coalesce((SELECT max(id) FROM segment), 0),
+                             coalesce((SELECT max(segment_id) FROM segment_history), 0)),
+                     ?1, ?2, ?3, ?4,
                      (SELECT coalesce(max(priority) + 1, 0) FROM segment WHERE record_type = ?1),
                      ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
                 rusqlite::params_from_iter(segment_values(segment, segment.record_type.as_str().to_owned())),
             )
             .map_err(|e| self.segment_error(segment, e, &context))?;
-        Ok(SegmentId(self.conn.last_insert_rowid()))
+        let id = SegmentId(self.conn.last_insert_rowid());
+        let stored = self.segment(id)?;
+        let change = SegmentChange::new(SegmentHistoryKind::Created, "", summary_text(&stored, &self.schema));
+        self.write_history(&stored, &change, segment.created_on)?;
+        tx.commit().with_context(|| context.clone())?;
+        Ok(id)
     }
 
     /// Saves an existing segment: everything but its record type (which cannot change) and
     /// its priority (see [`Workspace::reorder_segments`]). Checked as in
-    /// [`Workspace::insert_segment`].
+    /// [`Workspace::insert_segment`]; a status change must follow the lifecycle (Draft →
+    /// Active ⇄ Inactive) and an activated segment's conditions must be valid. Every change
+    /// is recorded in the segment's history at its `modified_on`. Existing records are not
+    /// evaluated (see `LifecyclePlan::save` for that).
     pub fn update_segment(&mut self, segment: &Segment) -> Result<()> {
         self.check_writable()?;
+        let context = format!("saving segment {}", segment.name);
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        self.save_segment_in(segment, segment.modified_on)?;
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// [`Workspace::update_segment`] inside the caller's transaction, history at `now`.
+    pub(super) fn save_segment_in(&self, segment: &Segment, now: Timestamp) -> Result<()> {
         let stored: Option<String> = self
             .conn
             .query_row("SELECT record_type FROM segment WHERE id = ?1", [segment.id.0], |r| r.get(0))
@@ -57,6 +81,16 @@ impl Workspace {
             }
             Some(_) => {}
         }
+        let before = self.segment(segment.id)?;
+        if before.status != segment.status && !before.status.can_become(segment.status) {
+            return Err(StoreError::Invalid(format!(
+                "segment {} is {} and cannot become {}",
+                before.name, before.status, segment.status
+            )));
+        }
+        if segment.status == Status::Active {
+            self.check_activatable(segment)?;
+        }
         self.check_segment(segment, Some(segment.id))?;
         let context = format!("saving segment {}", segment.name);
         self.conn
@@ -68,6 +102,10 @@ impl Workspace {
                 rusqlite::params_from_iter(segment_values(segment, segment.id.0)),
             )
             .map_err(|e| self.segment_error(segment, e, &context))?;
+        let after = Segment { priority: before.priority, ..segment.clone() };
+        for change in segment_changes(&before, &after, &self.schema) {
+            self.write_history(&after, &change, now)?;
+        }
         Ok(())
     }
 
@@ -89,19 +127,27 @@ impl Workspace {
 
     /// Sets the priority order of a record type's segments in one transaction: `order` must
     /// hold each segment of the type exactly once (else `Invalid`); the first gets priority 0.
+    /// Each segment whose priority changes gets a history entry, now.
     pub fn reorder_segments(&mut self, ty: &RecordTypeName, order: &[SegmentId]) -> Result<()> {
+        self.reorder_segments_at(ty, order, Timestamp::now())
+    }
+
+    /// [`Workspace::reorder_segments`], recorded in history at `now`. Existing records are
+    /// not evaluated (see `LifecyclePlan::reorder` for that).
+    pub fn reorder_segments_at(&mut self, ty: &RecordTypeName, order: &[SegmentId], now: Timestamp) -> Result<()> {
         self.check_writable()?;
-        self.type_def(ty)?;
         let context = format!("reordering the segments of {ty}");
         let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
-        let current: HashSet<i64> = {
-            let mut stmt =
-                tx.prepare("SELECT id FROM segment WHERE record_type = ?1").with_context(|| context.clone())?;
-            stmt.query_map([ty.as_str()], |r| r.get(0))
-                .with_context(|| context.clone())?
-                .collect::<rusqlite::Result<_>>()
-                .with_context(|| context.clone())?
-        };
+        self.reorder_in(ty, order, now)?;
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// [`Workspace::reorder_segments_at`] inside the caller's transaction.
+    pub(super) fn reorder_in(&self, ty: &RecordTypeName, order: &[SegmentId], now: Timestamp) -> Result<()> {
+        self.type_def(ty)?;
+        let context = format!("reordering the segments of {ty}");
+        let before = self.segments(ty)?;
+        let current: HashSet<i64> = before.iter().map(|s| s.id.0).collect();
         let given: HashSet<i64> = order.iter().map(|s| s.0).collect();
         if given.len() != order.len() || given != current {
             return Err(StoreError::Invalid(format!(
@@ -112,7 +158,7 @@ impl Workspace {
         {
             // Two passes keep UNIQUE (record_type, priority) true after every statement.
             let mut stmt =
-                tx.prepare("UPDATE segment SET priority = ?2 WHERE id = ?1").with_context(|| context.clone())?;
+                self.conn.prepare("UPDATE segment SET priority = ?2 WHERE id = ?1").with_context(|| context.clone())?;
             for (position, id) in order.iter().enumerate() {
                 stmt.execute(rusqlite::params![id.0, -1 - position as i64]).with_context(|| context.clone())?;
             }
@@ -120,7 +166,19 @@ impl Workspace {
                 stmt.execute(rusqlite::params![id.0, position as i64]).with_context(|| context.clone())?;
             }
         }
-        tx.commit().with_context(|| context.clone())
+        for segment in &before {
+            let position = order.iter().position(|id| *id == segment.id).unwrap_or_default();
+            let priority = u32::try_from(position).unwrap_or(u32::MAX);
+            if priority != segment.priority {
+                let change = SegmentChange::new(
+                    SegmentHistoryKind::Priority,
+                    priority_text(segment.priority),
+                    priority_text(priority),
+                );
+                self.write_history(segment, &change, now)?;
+            }
+        }
+        Ok(())
     }
 
     /// How many records are members of each segment of the type (0 for a segment with none).
@@ -310,7 +368,7 @@ impl Workspace {
         }
     }
 
-    fn read_segment(&self, row: &Row<'_>) -> Result<Segment> {
+    pub(super) fn read_segment(&self, row: &Row<'_>) -> Result<Segment> {
         let context = "reading a segment";
         let id: i64 = row.get(0).context(context)?;
         let name: String = row.get(2).context(context)?;

@@ -2,11 +2,16 @@
 //! in the background when the workspace opens and updated record by record as the user
 //! edits, and answers previews (how many records a segment matches, how many of those a
 //! higher-priority segment claims, the first ones newest first). Newest request wins.
+//!
+//! It also holds every record's membership (a column per type) and runs the lifecycle:
+//! the impact of a plan (activate, save an active segment, reorder, re-evaluate), applying
+//! it through its own writer connection in one transaction with progress and cancel
+//! (answers come back as [`Job`]s), and evaluating records as they are saved.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -15,15 +20,20 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
 
-use crate::domain::{EvalContext, Group, Record, RecordId, RecordTypeName, SegmentId};
-use crate::engine::bitset::Bitset;
+use crate::domain::membership::{fields_used_by_active, update_matters};
+use crate::domain::{
+    EvalContext, Group, Impact, LifecyclePlan, MembershipReason, Record, RecordId, RecordTypeName, Scope, Segment,
+    SegmentId,
+};
+use crate::engine::Bitset;
 use crate::engine::fast::{Compiled, compile};
+use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
 use crate::engine::priority::{SortKey, claims, preview};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
-use crate::store::Workspace;
+use crate::store::{ApplyOutcome, Workspace};
 
 use super::Waker;
-use super::jobs::Progress;
+use super::jobs::{Completion, Job, Progress, Reporter};
 
 pub enum EngineRequest {
     /// Preview `conditions` for `record_type` below the active segments `higher`.
@@ -39,8 +49,51 @@ pub enum EngineRequest {
     },
     /// A record was created or changed.
     Upsert { record_type: RecordTypeName, record: Record },
-    /// A record was deleted.
+    /// A record was deleted (the store removed its membership).
     Remove { record_type: RecordTypeName, id: RecordId },
+    /// Records were created or updated (in the app or by import): take them into the
+    /// snapshot and evaluate those that are new or changed a field some active segment
+    /// uses. Sent by [`EngineWorker::records_saved`].
+    RecordsSaved {
+        record_type: RecordTypeName,
+        records: Vec<SavedRecord>,
+        /// Every segment of the record type.
+        segments: Vec<Segment>,
+        now: Timestamp,
+        reply: Completion<Result<Applied, String>>,
+    },
+    /// The impact of a plan. Sent by [`EngineWorker::impact`]; of several pending, only
+    /// the newest is computed.
+    Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, String>> },
+    /// Evaluate a plan and write it. Sent by [`EngineWorker::apply`].
+    Apply { plan: LifecyclePlan, reply: Completion<Result<Applied, String>> },
+    /// Read the memberships of a type again from the workspace: after a change made
+    /// elsewhere (a segment deleted). Sent by [`EngineWorker::reload_memberships`].
+    ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), String>> },
+}
+
+/// A record as saved, with its values before (`None` when it was created).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedRecord {
+    pub before: Option<Record>,
+    pub after: Record,
+}
+
+/// The impact of a plan, computed before it is applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImpactOutcome {
+    pub impact: Impact,
+    pub elapsed_ms: f64,
+}
+
+/// What an apply did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// Committed with what changed, or cancelled (nothing written).
+    pub outcome: ApplyOutcome,
+    /// Members per segment of the record type afterwards (segments with none are absent).
+    pub member_counts: HashMap<SegmentId, u64>,
+    pub elapsed_ms: f64,
 }
 
 /// What a preview found.
@@ -80,6 +133,7 @@ pub enum EngineResponse {
 
 pub struct EngineWorker {
     requests: SyncSender<EngineRequest>,
+    waker: Arc<dyn Waker>,
     responses: Receiver<EngineResponse>,
     progress: Arc<Mutex<Option<Progress>>>,
     /// Never joined: dropping the worker drops its request sender, and the thread ends
@@ -95,16 +149,71 @@ impl EngineWorker {
         let (response_tx, response_rx) = sync_channel::<EngineResponse>(16);
         let progress = Arc::new(Mutex::new(Some(Progress { fraction: None, message: "Loading records".into() })));
         let shared = progress.clone();
+        let thread_waker = waker.clone();
         let thread = std::thread::Builder::new()
             .name("engine".into())
-            .spawn(move || run(path, request_rx, response_tx, shared, waker))
+            .spawn(move || run(path, request_rx, response_tx, shared, thread_waker))
             .ok();
-        Self { requests: request_tx, responses: response_rx, progress, _thread: thread }
+        Self { requests: request_tx, waker, responses: response_rx, progress, _thread: thread }
     }
 
     /// Queues a request; false when the worker is gone or its queue is full.
     pub fn send(&self, request: EngineRequest) -> bool {
         self.requests.try_send(request).is_ok()
+    }
+
+    /// Computes the impact of `plan` (joins, leaves, moves per segment, claimed by higher)
+    /// without changing anything. Drop or cancel the job when the dialog closes.
+    pub fn impact(&self, plan: LifecyclePlan) -> Job<Result<ImpactOutcome, String>> {
+        let (job, reply) = Job::pending("Computing the impact", self.waker.clone());
+        self.queue(EngineRequest::Impact { plan, reply });
+        job
+    }
+
+    /// Evaluates `plan` and writes its segment change, memberships and history in one
+    /// transaction, with progress; cancelling the job rolls everything back.
+    pub fn apply(&self, plan: LifecyclePlan) -> Job<Result<Applied, String>> {
+        let (job, reply) = Job::pending("Applying to existing records", self.waker.clone());
+        self.queue(EngineRequest::Apply { plan, reply });
+        job
+    }
+
+    /// Tells the engine about created or updated records (instead of `Upsert`) and
+    /// evaluates the ones that matter against the active `segments` of the type.
+    pub fn records_saved(
+        &self,
+        record_type: RecordTypeName,
+        records: Vec<SavedRecord>,
+        segments: Vec<Segment>,
+        now: Timestamp,
+    ) -> Job<Result<Applied, String>> {
+        let (job, reply) = Job::pending("Evaluating saved records", self.waker.clone());
+        self.queue(EngineRequest::RecordsSaved { record_type, records, segments, now, reply });
+        job
+    }
+
+    /// Reads the memberships of `record_type` again from the workspace, after a change the
+    /// engine did not make (deleting a segment through the store).
+    pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), String>> {
+        let (job, reply) = Job::pending("Reloading memberships", self.waker.clone());
+        self.queue(EngineRequest::ReloadMemberships { record_type, reply });
+        job
+    }
+
+    /// Sends a request that carries a [`Completion`]; a full queue or a stopped worker
+    /// finishes it at once with an error.
+    fn queue(&self, request: EngineRequest) {
+        let busy = |what: &str| format!("the engine could not take the {what}: it is busy or stopped");
+        match self.requests.try_send(request) {
+            Ok(()) => {}
+            Err(TrySendError::Full(request) | TrySendError::Disconnected(request)) => match request {
+                EngineRequest::Impact { reply, .. } => reply.finish(Err(busy("impact request"))),
+                EngineRequest::Apply { reply, .. } => reply.finish(Err(busy("change"))),
+                EngineRequest::RecordsSaved { reply, .. } => reply.finish(Err(busy("saved records"))),
+                EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
+                _ => {}
+            },
+        }
     }
 
     pub fn try_recv(&self) -> Option<EngineResponse> {
@@ -190,7 +299,13 @@ fn run(
     let started = Instant::now();
     let loaded = load(&path, &shared, waker.as_ref());
     set_progress(&shared, waker.as_ref(), None);
-    let (reader, mut snapshot) = match loaded {
+    let loaded = loaded.and_then(|(reader, snapshot)| {
+        let memberships = load_memberships(&reader, &snapshot)?;
+        Ok((reader, snapshot, memberships))
+    });
+    // Opened on the first apply: most sessions only preview.
+    let mut writer: Option<Workspace> = None;
+    let (reader, mut snapshot, mut memberships) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
             // The app learns why; the worker has nothing to serve.
@@ -221,9 +336,12 @@ fn run(
                 Err(TryRecvError::Disconnected) => return,
             }
         }
-        // Record changes all apply, in order; of the previews only the newest is answered.
+        // Record changes and applies run in order; of the previews and of the impacts only
+        // the newest is answered, after them.
         let newest_preview = batch.iter().rposition(|r| matches!(r, EngineRequest::Preview { .. }));
+        let newest_impact = batch.iter().rposition(|r| matches!(r, EngineRequest::Impact { .. }));
         let mut preview = None;
+        let mut impact = None;
         for (index, request) in batch.into_iter().enumerate() {
             match request {
                 EngineRequest::Upsert { record_type, record } => {
@@ -231,11 +349,56 @@ fn run(
                     snapshot.upsert(&record_type, &record).ok();
                 }
                 EngineRequest::Remove { record_type, id } => {
+                    let row = snapshot.type_snapshot(&record_type).and_then(|t| t.row_of(id));
+                    if let Some(row) = row {
+                        memberships.column_mut(&record_type).set(row, None);
+                    }
                     snapshot.remove(&record_type, id).ok();
                 }
                 request @ EngineRequest::Preview { .. } if Some(index) == newest_preview => preview = Some(request),
                 EngineRequest::Preview { .. } => {}
+                EngineRequest::Impact { plan, reply } if Some(index) == newest_impact => impact = Some((plan, reply)),
+                EngineRequest::Impact { reply, .. } => {
+                    reply.finish(Err("a newer impact request replaced this one".to_owned()));
+                }
+                EngineRequest::Apply { plan, reply } => {
+                    let mut lifecycle = Lifecycle {
+                        path: &path,
+                        snapshot: &snapshot,
+                        memberships: &mut memberships,
+                        writer: &mut writer,
+                    };
+                    let result = lifecycle.apply(&plan, reply.reporter());
+                    reply.finish(result);
+                    checkpoint(&writer);
+                }
+                EngineRequest::RecordsSaved { record_type, records, segments, now, reply } => {
+                    for saved in &records {
+                        snapshot.upsert(&record_type, &saved.after).ok();
+                    }
+                    let mut lifecycle = Lifecycle {
+                        path: &path,
+                        snapshot: &snapshot,
+                        memberships: &mut memberships,
+                        writer: &mut writer,
+                    };
+                    let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter());
+                    reply.finish(result);
+                    checkpoint(&writer);
+                }
+                EngineRequest::ReloadMemberships { record_type, reply } => {
+                    let result = reader.memberships(&record_type).map_err(|e| e.to_string()).map(|pairs| {
+                        let column = MemberColumn::load(&snapshot, &record_type, &pairs);
+                        memberships.set_column(record_type.clone(), column);
+                    });
+                    reply.finish(result);
+                }
             }
+        }
+        if let Some((plan, reply)) = impact
+            && !reply.reporter().is_cancelled()
+        {
+            reply.finish(run_impact(&snapshot, &memberships, &plan));
         }
         if let Some(EngineRequest::Preview { generation, record_type, conditions, higher, sort, now, limit }) = preview
         {
@@ -248,6 +411,173 @@ fn run(
             waker.wake();
         }
     }
+}
+
+/// After answering an apply: copy the writer's commits back into the file (its commits do
+/// not). A checkpoint that cannot run now loses nothing: the changes are committed in the
+/// WAL, and the next one (or the app's connection) copies them.
+fn checkpoint(writer: &Option<Workspace>) {
+    if let Some(writer) = writer {
+        writer.checkpoint().ok();
+    }
+}
+
+/// The memberships of every record type, as columns over `snapshot`.
+pub fn load_memberships(reader: &Workspace, snapshot: &Snapshot) -> Result<Memberships, String> {
+    let mut memberships = Memberships::default();
+    for def in &snapshot.schema().types {
+        let pairs = reader.memberships(&def.name).map_err(|e| e.to_string())?;
+        memberships.set_column(def.name.clone(), MemberColumn::load(snapshot, &def.name, &pairs));
+    }
+    Ok(memberships)
+}
+
+/// The impact of `plan` on the records in `snapshot` with the current `memberships`.
+pub fn run_impact(
+    snapshot: &Snapshot,
+    memberships: &Memberships,
+    plan: &LifecyclePlan,
+) -> Result<ImpactOutcome, String> {
+    let started = Instant::now();
+    let ctx = EvalContext::new(plan.now, snapshot.time_zone().clone());
+    let empty = MemberColumn::default();
+    let members = memberships.column(&plan.record_type).unwrap_or(&empty);
+    let evaluated = evaluate_memberships(snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
+        .map_err(|e| e.to_string())?;
+    Ok(ImpactOutcome { impact: evaluated.impact, elapsed_ms: started.elapsed().as_secs_f64() * 1e3 })
+}
+
+/// Evaluating and writing memberships: the snapshot, the membership columns, and a writer
+/// connection opened on first use.
+pub struct Lifecycle<'a> {
+    pub path: &'a std::path::Path,
+    pub snapshot: &'a Snapshot,
+    pub memberships: &'a mut Memberships,
+    /// The writer connection (opened on `path` when `None`).
+    pub writer: &'a mut Option<Workspace>,
+}
+
+impl Lifecycle<'_> {
+    /// Evaluates `plan` and writes it (segment change, memberships, history) in one
+    /// transaction; `reporter` shows progress and carries the cancel.
+    pub fn apply(&mut self, plan: &LifecyclePlan, reporter: &Reporter) -> Result<Applied, String> {
+        let started = Instant::now();
+        reporter.report(None, "Evaluating records");
+        let ctx = EvalContext::new(plan.now, self.snapshot.time_zone().clone());
+        let empty = MemberColumn::default();
+        let members = self.memberships.column(&plan.record_type).unwrap_or(&empty);
+        let evaluated =
+            evaluate_memberships(self.snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
+                .map_err(|e| e.to_string())?;
+        let outcome = if reporter.is_cancelled() {
+            ApplyOutcome::Cancelled
+        } else {
+            self.write(&plan.edit, &evaluated.changes, plan.reason, plan.now, reporter)?
+        };
+        let mut outcome = outcome;
+        if let ApplyOutcome::Applied(impact) = &mut outcome {
+            impact.claimed_by_higher = evaluated.impact.claimed_by_higher;
+        }
+        Ok(self.applied(&plan.record_type, outcome, started))
+    }
+
+    /// Evaluates the saved records that are new or changed a field an active segment uses
+    /// (all active segments, every change), and writes the changes.
+    pub fn records_saved(
+        &mut self,
+        record_type: &RecordTypeName,
+        records: &[SavedRecord],
+        segments: &[Segment],
+        now: Timestamp,
+        reporter: &Reporter,
+    ) -> Result<Applied, String> {
+        let started = Instant::now();
+        let def = self
+            .snapshot
+            .schema()
+            .get(record_type)
+            .ok_or_else(|| format!("the workspace has no record type \"{record_type}\""))?;
+        let used = fields_used_by_active(segments);
+        let rows = self.snapshot.type_snapshot(record_type).map_or(0, |t| t.rows());
+        let mut created = Bitset::empty(rows);
+        let mut updated = Bitset::empty(rows);
+        for saved in records {
+            let Some(row) = self.snapshot.type_snapshot(record_type).and_then(|t| t.row_of(saved.after.id)) else {
+                continue;
+            };
+            match &saved.before {
+                None => created.insert(row),
+                Some(before) if update_matters(def, Some(before), &saved.after, &used) => updated.insert(row),
+                Some(_) => {}
+            }
+        }
+        let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
+        let mut total = Impact::default();
+        for (rows, reason) in [(created, MembershipReason::RecordCreated), (updated, MembershipReason::RecordUpdated)] {
+            if rows.count() == 0 {
+                continue;
+            }
+            let empty = MemberColumn::default();
+            let members = self.memberships.column(record_type).unwrap_or(&empty);
+            let evaluated =
+                evaluate_memberships(self.snapshot, record_type, segments, members, Scope::All, Some(&rows), &ctx)
+                    .map_err(|e| e.to_string())?;
+            if evaluated.changes.is_empty() {
+                continue;
+            }
+            match self.write(&crate::domain::SegmentEdit::Nothing, &evaluated.changes, reason, now, reporter)? {
+                ApplyOutcome::Applied(impact) => add_impact(&mut total, &impact),
+                ApplyOutcome::Cancelled => {
+                    return Ok(self.applied(record_type, ApplyOutcome::Cancelled, started));
+                }
+            }
+        }
+        Ok(self.applied(record_type, ApplyOutcome::Applied(total), started))
+    }
+
+    fn write(
+        &mut self,
+        edit: &crate::domain::SegmentEdit,
+        changes: &crate::domain::MembershipChanges,
+        reason: MembershipReason,
+        now: Timestamp,
+        reporter: &Reporter,
+    ) -> Result<ApplyOutcome, String> {
+        if self.writer.is_none() {
+            *self.writer = Some(Workspace::open_worker_writer(self.path).map_err(|e| e.to_string())?);
+        }
+        let Some(writer) = self.writer.as_mut() else { return Err("the workspace writer is not open".to_owned()) };
+        let mut progress = |done: u64, total: u64| {
+            let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+            reporter.report(Some(fraction), format!("Writing {done} of {total} membership changes"))
+        };
+        let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress).map_err(|e| e.to_string())?;
+        if let ApplyOutcome::Applied(_) = outcome {
+            self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
+        }
+        Ok(outcome)
+    }
+
+    fn applied(&self, record_type: &RecordTypeName, outcome: ApplyOutcome, started: Instant) -> Applied {
+        Applied {
+            outcome,
+            member_counts: self.memberships.column(record_type).map(|c| c.counts()).unwrap_or_default(),
+            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        }
+    }
+}
+
+fn add_impact(total: &mut Impact, more: &Impact) {
+    for (segment, n) in &more.joins {
+        *total.joins.entry(*segment).or_default() += n;
+    }
+    for (segment, n) in &more.leaves {
+        *total.leaves.entry(*segment).or_default() += n;
+    }
+    for (pair, n) in &more.moves {
+        *total.moves.entry(*pair).or_default() += n;
+    }
+    total.claimed_by_higher += more.claimed_by_higher;
 }
 
 /// One preview request's question.

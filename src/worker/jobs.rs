@@ -1,8 +1,9 @@
-//! Long jobs (opening a large workspace, generating the demo) on a thread of their own,
-//! with progress the UI can show and a cancel flag the job checks.
+//! Long jobs (opening a large workspace, generating the demo) on a thread of their own, or
+//! run by a worker ([`Job::pending`]: applying memberships in the engine worker), with
+//! progress the UI can show and a cancel flag the job checks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use super::Waker;
@@ -53,22 +54,55 @@ pub enum Poll<T> {
     Lost,
 }
 
+/// The other end of a [`Job::pending`]: whoever does the work reports through it and
+/// finishes it with the answer. Dropped unfinished, the job polls as [`Poll::Lost`].
+pub struct Completion<T> {
+    reporter: Reporter,
+    result: SyncSender<T>,
+}
+
+impl<T> Completion<T> {
+    pub fn reporter(&self) -> &Reporter {
+        &self.reporter
+    }
+
+    /// Hands over the answer and wakes the UI (nobody listens when the job was dropped).
+    pub fn finish(self, outcome: T) {
+        if self.result.send(outcome).is_ok() {
+            self.reporter.waker.wake();
+        }
+    }
+}
+
 impl<T: Send + 'static> Job<T> {
+    /// A job run by a worker that already exists (the engine): the worker gets the
+    /// [`Completion`] with the request.
+    pub fn pending(title: impl Into<String>, waker: Arc<dyn Waker>) -> (Self, Completion<T>) {
+        let progress = Arc::new(Mutex::new(Progress::default()));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = sync_channel(1);
+        let reporter = Reporter { progress: progress.clone(), cancel: cancel.clone(), waker };
+        (Self { title: title.into(), progress, cancel, result: rx }, Completion { reporter, result: tx })
+    }
+
+    /// A job that is already done: for answers known at once (a refused request).
+    pub fn done(title: impl Into<String>, outcome: T) -> Self {
+        let (job, completion) = Self::pending(title, Arc::new(super::NoWaker));
+        completion.finish(outcome);
+        job
+    }
+
     pub fn spawn(
         title: impl Into<String>,
         waker: Arc<dyn Waker>,
         work: impl FnOnce(&Reporter) -> T + Send + 'static,
     ) -> Self {
-        let progress = Arc::new(Mutex::new(Progress::default()));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = sync_channel(1);
-        let reporter = Reporter { progress: progress.clone(), cancel: cancel.clone(), waker: waker.clone() };
+        let (job, completion) = Self::pending(title, waker);
+        let progress = job.progress.clone();
         let spawned = std::thread::Builder::new().name("job".into()).spawn(move || {
-            let outcome = work(&reporter);
+            let outcome = work(completion.reporter());
             // The receiver is gone only when the app dropped the job; nobody needs the answer.
-            if tx.send(outcome).is_ok() {
-                waker.wake();
-            }
+            completion.finish(outcome);
         });
         if let Err(error) = spawned
             && let Ok(mut p) = progress.lock()
@@ -76,7 +110,7 @@ impl<T: Send + 'static> Job<T> {
             // The closure (and its sender) is gone, so the job polls as Lost; say why.
             p.message = format!("could not start a thread: {error}");
         }
-        Self { title: title.into(), progress, cancel, result: rx }
+        job
     }
 
     pub fn cancel(&self) {

@@ -1,0 +1,396 @@
+//! Memberships (a record is in at most one segment per record type) and their history.
+//!
+//! Every change goes through [`Workspace::apply_membership_changes`] (or
+//! [`Workspace::apply_lifecycle`], which makes a segment change in the same transaction):
+//! the membership rows and one `membership_history` row per join, leave and move are
+//! written in ONE transaction; a cancel or an error rolls all of it back.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{Result, SqlContext, StoreError, Workspace};
+use crate::domain::membership::EventKind;
+use crate::domain::{
+    Impact, Member, MembershipChanges, MembershipEvent, MembershipReason, RecordId, RecordTypeName, SegmentEdit,
+    SegmentId, SegmentRef, Status,
+};
+
+/// [`Workspace::apply_membership_changes`] reports progress (and checks for a cancel) after
+/// every this many changes.
+pub const APPLY_PROGRESS_EVERY: u64 = 20_000;
+
+/// How an apply ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// Committed: what changed.
+    Applied(Impact),
+    /// The progress callback asked to stop: nothing was written.
+    Cancelled,
+}
+
+/// The name of a segment, also once it is deleted (from its last history entry), or `#id`.
+const SEGMENT_NAME_SQL: &str = "coalesce((SELECT name FROM segment WHERE id = ?1),
+     (SELECT segment_name FROM segment_history WHERE segment_id = ?1 ORDER BY id DESC LIMIT 1))";
+
+impl Workspace {
+    /// Writes `changes` (from the engine's evaluation) and their history in one
+    /// transaction, at `now`, for `reason`. Each change must start from the stored
+    /// membership (a join from none, a leave or move from the segment the record is in),
+    /// else `Invalid` ("changed since evaluated"), and every segment joined must be an
+    /// active segment of the type. `progress(done, total)` runs every
+    /// [`APPLY_PROGRESS_EVERY`] changes and at the end; returning false cancels: nothing is
+    /// written and the outcome is [`ApplyOutcome::Cancelled`].
+    pub fn apply_membership_changes(
+        &mut self,
+        changes: &MembershipChanges,
+        reason: MembershipReason,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<ApplyOutcome> {
+        self.apply_lifecycle(&SegmentEdit::Nothing, changes, reason, now, progress)
+    }
+
+    /// [`Workspace::apply_membership_changes`] after making `edit` (activating, saving or
+    /// reordering segments, with its segment history), all in one transaction.
+    pub fn apply_lifecycle(
+        &mut self,
+        edit: &SegmentEdit,
+        changes: &MembershipChanges,
+        reason: MembershipReason,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<ApplyOutcome> {
+        self.check_writable()?;
+        self.type_def(&changes.record_type)?;
+        let context = format!("updating the memberships of {}", changes.record_type);
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        self.apply_edit(edit, now)?;
+        self.check_targets(changes)?;
+        if !write_changes(&self.conn, changes, reason, now, progress)? {
+            // Dropping `tx` rolls back the edit and every change written so far.
+            return Ok(ApplyOutcome::Cancelled);
+        }
+        self.after_joins(changes, reason, now)?;
+        tx.commit().with_context(|| context.clone())?;
+        Ok(ApplyOutcome::Applied(changes.impact()))
+    }
+
+    /// The hook of joins and moves in, inside the apply's transaction: enrolment in the
+    /// segment's sequence and assignment (later issues) write here, from
+    /// `changes.joined()`; an error rolls the whole apply back.
+    fn after_joins(&self, _changes: &MembershipChanges, _reason: MembershipReason, _now: Timestamp) -> Result<()> {
+        Ok(())
+    }
+
+    /// Every segment joined must be an active segment of the changes' record type.
+    fn check_targets(&self, changes: &MembershipChanges) -> Result<()> {
+        let targets: HashSet<SegmentId> = changes.changes.iter().filter_map(|c| c.to).collect();
+        for target in targets {
+            let found: Option<(String, String, String)> = self
+                .conn
+                .query_row("SELECT record_type, name, status FROM segment WHERE id = ?1", [target.0], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+                .context("checking the segments records join")?;
+            match found {
+                None => return Err(StoreError::Invalid(format!("there is no segment with id {}", target.0))),
+                Some((ty, name, _)) if ty != changes.record_type.as_str() => {
+                    return Err(StoreError::Invalid(format!(
+                        "segment {name} holds {ty} records, not {}",
+                        changes.record_type
+                    )));
+                }
+                Some((_, name, status)) if status != Status::Active.key() => {
+                    return Err(StoreError::Invalid(format!(
+                        "segment {name} is {status}: records only join active segments"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Every membership of a record type, as (record, segment), by record.
+    pub fn memberships(&self, ty: &RecordTypeName) -> Result<Vec<(RecordId, SegmentId)>> {
+        let context = "reading memberships";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT record_id, segment_id FROM membership WHERE record_type = ?1 ORDER BY record_id")
+            .context(context)?;
+        let rows = stmt
+            .query_map([ty.as_str()], |r| Ok((RecordId(r.get(0)?), SegmentId(r.get(1)?))))
+            .context(context)?
+            .collect::<rusqlite::Result<_>>()
+            .context(context)?;
+        Ok(rows)
+    }
+
+    /// The segment a record is in, if any.
+    pub fn membership_of(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<SegmentId>> {
+        self.conn
+            .query_row(
+                "SELECT segment_id FROM membership WHERE record_type = ?1 AND record_id = ?2",
+                rusqlite::params![ty.as_str(), record.0],
+                |r| r.get(0).map(SegmentId),
+            )
+            .optional()
+            .context("reading a membership")
+    }
+
+    /// How many members a segment has.
+    pub fn member_count(&self, segment: SegmentId) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM membership WHERE segment_id = ?1", [segment.0], |r| r.get(0))
+            .context("counting members")?;
+        Ok(count.max(0) as u64)
+    }
+
+    /// A page of a segment's members, by record id: when and why each joined.
+    pub fn members(&self, segment: SegmentId, offset: u64, limit: u64) -> Result<Vec<Member>> {
+        let context = "reading segment members";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.record_id, m.since, m.reason, m.moved_from FROM membership m
+                 WHERE m.segment_id = ?1 ORDER BY m.record_id LIMIT ?2 OFFSET ?3",
+            )
+            .context(context)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(rusqlite::params![segment.0, limit, offset], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<i64>>(3)?))
+            })
+            .context(context)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context(context)?;
+        let mut names = HashMap::new();
+        rows.into_iter()
+            .map(|(record, since, reason, moved_from)| {
+                let what = format!("the membership of record {record}");
+                Ok(Member {
+                    record: RecordId(record),
+                    since: self.history_time(&since, &what)?,
+                    reason: self.history_reason(&reason, &what)?,
+                    moved_from: moved_from.map(|id| self.segment_ref(SegmentId(id), &mut names)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every join, leave and move of a record, oldest first, with segment names (also of
+    /// segments deleted since).
+    pub fn membership_history(&self, ty: &RecordTypeName, record: RecordId) -> Result<Vec<MembershipEvent>> {
+        let context = "reading membership history";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, kind, from_segment, to_segment, reason FROM membership_history
+                 WHERE record_type = ?1 AND record_id = ?2 ORDER BY id",
+            )
+            .context(context)?;
+        let rows = stmt
+            .query_map(rusqlite::params![ty.as_str(), record.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .context(context)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context(context)?;
+        let mut names = HashMap::new();
+        rows.into_iter()
+            .map(|(at, kind, from, to, reason)| {
+                let what = format!("the membership history of {ty} {record}");
+                Ok(MembershipEvent {
+                    at: self.history_time(&at, &what)?,
+                    record_type: ty.clone(),
+                    record,
+                    kind: EventKind::from_key(&kind)
+                        .ok_or_else(|| self.corrupt(format!("{what}: unknown kind \"{kind}\"")))?,
+                    from: from.map(|id| self.segment_ref(SegmentId(id), &mut names)).transpose()?,
+                    to: to.map(|id| self.segment_ref(SegmentId(id), &mut names)).transpose()?,
+                    reason: self.history_reason(&reason, &what)?,
+                })
+            })
+            .collect()
+    }
+
+    /// A segment's id and name, also once deleted; cached in `names`.
+    fn segment_ref(&self, id: SegmentId, names: &mut HashMap<SegmentId, String>) -> Result<SegmentRef> {
+        if let Some(name) = names.get(&id) {
+            return Ok(SegmentRef { id, name: name.clone() });
+        }
+        let name: Option<String> = self
+            .conn
+            .query_row(&format!("SELECT {SEGMENT_NAME_SQL}"), [id.0], |r| r.get(0))
+            .context("reading a segment name")?;
+        let name = name.unwrap_or_else(|| format!("#{}", id.0));
+        names.insert(id, name.clone());
+        Ok(SegmentRef { id, name })
+    }
+
+    fn history_time(&self, text: &str, what: &str) -> Result<Timestamp> {
+        text.parse().map_err(|e| self.corrupt(format!("{what}: \"{text}\" is not an RFC 3339 time ({e})")))
+    }
+
+    fn history_reason(&self, key: &str, what: &str) -> Result<MembershipReason> {
+        MembershipReason::from_key(key).ok_or_else(|| self.corrupt(format!("{what}: unknown reason \"{key}\"")))
+    }
+
+    /// Copies committed changes from the write-ahead log back into the workspace file, as
+    /// far as readers allow (a passive checkpoint). The worker writer calls it after
+    /// answering, since its own commits do not.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).context("checkpointing the workspace")
+    }
+
+    /// A second read-write connection for a background worker that applies memberships:
+    /// no migrations and no integrity check (the app's [`Workspace::open`] did both), so a
+    /// workspace that is not current is refused like [`Workspace::open_reader`] refuses it.
+    pub fn open_worker_writer(path: &Path) -> Result<Self> {
+        let reader = Self::open_reader(path)?;
+        drop(reader);
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .context("opening the workspace for a background writer")?;
+        super::open::configure_writer(&conn)?;
+        let (schema, time_zone) = super::schema::load(&conn, path)?;
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+    }
+}
+
+/// Writes the membership rows and history of `changes`; false when cancelled.
+///
+/// Changes are written in groups of the same (kind, from, to), each group as a few
+/// statements over a JSON array of record ids (`json_each`): one statement per thousands
+/// of rows instead of two per row, which is what makes a million changes take seconds.
+fn write_changes(
+    conn: &Connection,
+    changes: &MembershipChanges,
+    reason: MembershipReason,
+    now: Timestamp,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<bool> {
+    let context = "writing memberships";
+    let ty = changes.record_type.as_str();
+    let at = now.to_string();
+    let total = changes.changes.len() as u64;
+    // Group by (from, to), keeping record order within a group.
+    let mut groups: HashMap<(Option<SegmentId>, Option<SegmentId>), Vec<RecordId>> = HashMap::new();
+    for change in &changes.changes {
+        if change.kind().is_some() {
+            groups.entry((change.from, change.to)).or_default().push(change.record);
+        }
+    }
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|((from, to), _)| (*from, *to));
+    let mut done: u64 = (changes.changes.len() - groups.iter().map(|(_, ids)| ids.len()).sum::<usize>()) as u64;
+    let mut next_report = APPLY_PROGRESS_EVERY;
+    for ((from, to), records) in &groups {
+        for chunk in records.chunks(APPLY_PROGRESS_EVERY as usize) {
+            let ids = json_ids(chunk);
+            let kind = match (from, to) {
+                (None, Some(_)) => EventKind::Join,
+                (Some(_), None) => EventKind::Leave,
+                _ => EventKind::Move,
+            };
+            let written = match kind {
+                EventKind::Join => conn
+                    .prepare_cached(
+                        "INSERT INTO membership (record_type, record_id, segment_id, since, reason, moved_from)
+                         SELECT ?1, value, ?2, ?3, ?4, NULL FROM json_each(?5)",
+                    )
+                    .and_then(|mut stmt| stmt.execute(rusqlite::params![ty, to.map(|s| s.0), at, reason.key(), ids]))
+                    .map_err(|e| {
+                        if super::is_unique_error(&e) { stale(conn, ty, &ids, None) } else { sql_error(e, context) }
+                    })?,
+                EventKind::Leave => conn
+                    .prepare_cached(
+                        "DELETE FROM membership WHERE record_type = ?1 AND segment_id = ?2
+                         AND record_id IN (SELECT value FROM json_each(?3))",
+                    )
+                    .and_then(|mut stmt| stmt.execute(rusqlite::params![ty, from.map(|s| s.0), ids]))
+                    .map_err(|e| sql_error(e, context))?,
+                EventKind::Move => conn
+                    .prepare_cached(
+                        "UPDATE membership SET segment_id = ?3, since = ?4, reason = ?5, moved_from = ?2
+                         WHERE record_type = ?1 AND segment_id = ?2 AND record_id IN (SELECT value FROM json_each(?6))",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.execute(rusqlite::params![ty, from.map(|s| s.0), to.map(|s| s.0), at, reason.key(), ids])
+                    })
+                    .map_err(|e| sql_error(e, context))?,
+            };
+            if written != chunk.len() {
+                return Err(stale(conn, ty, &ids, *from));
+            }
+            conn.prepare_cached(
+                "INSERT INTO membership_history (at, record_type, record_id, kind, from_segment, to_segment, reason)
+                 SELECT ?1, ?2, value, ?3, ?4, ?5, ?6 FROM json_each(?7)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![
+                    at,
+                    ty,
+                    kind.key(),
+                    from.map(|s| s.0),
+                    to.map(|s| s.0),
+                    reason.key(),
+                    ids
+                ])
+            })
+            .map_err(|e| sql_error(e, context))?;
+            done += chunk.len() as u64;
+            if done >= next_report {
+                next_report = done + APPLY_PROGRESS_EVERY;
+                if !progress(done, total) {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(progress(total, total))
+}
+
+/// `[1,2,3]`.
+fn json_ids(records: &[RecordId]) -> String {
+    let mut text = String::with_capacity(records.len() * 8 + 2);
+    text.push('[');
+    for (i, record) in records.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&record.0.to_string());
+    }
+    text.push(']');
+    text
+}
+
+/// The error of a change that does not start from the stored membership, naming the first
+/// record of `ids` whose membership is not `from` (`None`: not in a segment).
+fn stale(conn: &Connection, ty: &str, ids: &str, from: Option<SegmentId>) -> StoreError {
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT j.value FROM json_each(?2) j LEFT JOIN membership m ON m.record_type = ?1 AND m.record_id = j.value
+             WHERE m.segment_id IS NOT ?3 LIMIT 1",
+            rusqlite::params![ty, ids, from.map(|s| s.0)],
+            |r| r.get(0),
+        )
+        .ok();
+    let which = found.map_or_else(|| "a record".to_owned(), |id| format!("{ty} {id}"));
+    StoreError::Invalid(format!("{which}: its membership changed since it was evaluated; evaluate again and retry"))
+}
+
+fn sql_error(source: rusqlite::Error, context: &str) -> StoreError {
+    StoreError::Sqlite { context: context.to_owned(), source }
+}
