@@ -80,7 +80,7 @@ pub(crate) fn instant_number(instant: Timestamp) -> i64 {
 }
 
 /// Codes of a coded column, as narrow as the dictionary allows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Codes {
     U8(Vec<u8>),
     U16(Vec<u16>),
@@ -194,6 +194,17 @@ pub(crate) struct Dictionary {
     /// Open addressing over the typed texts: the hash's high 32 bits, then entry index + 1
     /// in the low 32 bits; 0 for a free slot.
     slots: Vec<u64>,
+}
+
+/// The same entries in the same order (the interning table is not compared).
+impl PartialEq for Dictionary {
+    fn eq(&self, other: &Self) -> bool {
+        self.folded == other.folded
+            && self.starts == other.starts
+            && self.typed == other.typed
+            && self.typed_at == other.typed_at
+            && self.has_nul == other.has_nul
+    }
 }
 
 impl Default for Dictionary {
@@ -393,7 +404,7 @@ impl Dictionary {
 }
 
 /// A text or choice column.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct TextColumn {
     pub(crate) dictionary: Dictionary,
     pub(crate) codes: Codes,
@@ -406,7 +417,7 @@ impl Default for Codes {
 }
 
 /// An owner column: codes into the sellers seen.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct OwnerColumn {
     pub(crate) sellers: Vec<SellerId>,
     index: HashMap<SellerId, u32>,
@@ -420,7 +431,16 @@ pub(crate) struct NumberColumn {
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug, Default)]
+/// The same values (any NaN equal to any NaN) and the same empty rows.
+impl PartialEq for NumberColumn {
+    fn eq(&self, other: &Self) -> bool {
+        self.empty == other.empty
+            && self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct TemporalColumn {
     /// Calendar day numbers ([`day_number`]); [`DAY_NONE`] where empty or not a date.
     pub(crate) days: Vec<i32>,
@@ -430,14 +450,14 @@ pub(crate) struct TemporalColumn {
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct YesNoColumn {
     pub(crate) yes: Bitset,
     pub(crate) no: Bitset,
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LookupColumn {
     /// The type the lookup points at (its index in the snapshot), if the schema knows it.
     pub(crate) target: Option<usize>,
@@ -448,7 +468,7 @@ pub(crate) struct LookupColumn {
     pub(crate) untargeted: HashMap<usize, RecordId>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Column {
     Text(TextColumn),
     Number(NumberColumn),
@@ -727,7 +747,7 @@ impl OwnerColumn {
 
 /// Finds the row of a record id: binary search over the ids appended in ascending order,
 /// a map for the rest.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct RowIndex {
     ids: Vec<RecordId>,
     sorted_len: usize,
@@ -770,6 +790,15 @@ pub struct TypeSnapshot {
     live: Bitset,
     pub(crate) columns: Vec<Column>,
     sort_cache: SortCache,
+}
+
+/// The same rows (ids, live or not) holding the same column contents: dictionaries with
+/// the same entries in the same order, codes of the same width. Cached sort orders are
+/// not compared.
+impl PartialEq for TypeSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.index == other.index && self.live == other.live && self.columns == other.columns
+    }
 }
 
 impl TypeSnapshot {
@@ -1086,6 +1115,17 @@ pub struct Snapshot {
     teams: HashMap<TeamId, Vec<SellerId>>,
 }
 
+/// The same schema, time zone, teams and types ([`TypeSnapshot`]'s equality), whatever
+/// their history: which snapshot and version each is, is not compared.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.schema == other.schema
+            && self.time_zone == other.time_zone
+            && self.types == other.types
+            && self.teams == other.teams
+    }
+}
+
 impl Snapshot {
     /// Builds the columns of every type of `schema` from its records (types not in the
     /// schema are ignored; a repeated id keeps its last record). Date-time values get their
@@ -1304,6 +1344,12 @@ mod tests {
             assert_eq!(dictionary.intern(&format!("Text {i}")), 4 + i);
         }
         assert_eq!(dictionary.intern("Text 500"), 504);
+        // ASCII folds byte by byte; a capital anywhere keeps the typed form.
+        for (text, folded) in [("Acme", "acme"), ("acmE", "acme"), ("acme", "acme"), ("A%_\\'Z", "a%_\\'z"), ("", "")] {
+            let entry = dictionary.intern(text) as usize;
+            assert_eq!((dictionary.typed(entry), dictionary.folded(entry)), (text, folded));
+        }
+        assert_eq!(dictionary.intern("Acme"), 1004);
     }
 
     #[test]
