@@ -132,8 +132,10 @@ impl ValueView<'_> {
     /// [`Value::normalized`] without the copy: blank text and choices, and numbers that are
     /// not finite, are empty.
     pub fn normalized(self) -> Self {
+        // A text starting with a visible ASCII character (most) is not blank: no trim.
+        let blank = |s: &str| !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty();
         match self {
-            ValueView::Text(s) | ValueView::Choice(s) if s.trim().is_empty() => ValueView::Empty,
+            ValueView::Text(s) | ValueView::Choice(s) if blank(s) => ValueView::Empty,
             ValueView::Decimal(x) | ValueView::Money(x) if !x.is_finite() => ValueView::Empty,
             other => other,
         }
@@ -242,6 +244,7 @@ impl RecordBatch {
     }
 
     /// Adds the next value of the current record (dropped when no record is started).
+    #[inline]
     pub fn push_value(&mut self, value: ValueView<'_>) {
         if self.cells.len() >= self.ids.len() * self.fields {
             return;
@@ -289,6 +292,7 @@ impl RecordBatch {
     }
 
     /// Value `field` of record `record`; empty past the values pushed.
+    #[inline]
     pub fn value(&self, record: usize, field: usize) -> ValueView<'_> {
         if field >= self.fields {
             return ValueView::Empty;

@@ -1034,17 +1034,20 @@ impl TypeBuilder {
                 }
             }
         }
+        let mut values = Vec::with_capacity(targets.len());
         let mut tags = Vec::with_capacity(targets.len());
         for (f, column) in self.columns.iter_mut().enumerate() {
+            values.clear();
+            values.extend(targets.iter().map(|&(record, _)| batch.value(record, f)));
             if let Column::Text(c) = column {
                 tags.clear();
-                tags.extend(targets.iter().map(|&(record, _)| match batch.value(record, f) {
+                tags.extend(values.iter().map(|value| match value {
                     ValueView::Text(text) | ValueView::Choice(text) => tag_of(text),
                     _ => 0,
                 }));
                 c.dictionary.warm(&tags);
-                for (&(record, row), &tag) in targets.iter().zip(&tags) {
-                    let code = c.code_of_tagged(batch.value(record, f), tag);
+                for ((&(_, row), &value), &tag) in targets.iter().zip(&values).zip(&tags) {
+                    let code = c.code_of_tagged(value, tag);
                     match row {
                         Some(row) => c.codes.set(row, code),
                         None => c.codes.push(code),
@@ -1052,10 +1055,10 @@ impl TypeBuilder {
                 }
                 continue;
             }
-            for &(record, row) in &targets {
+            for (&(_, row), &value) in targets.iter().zip(&values) {
                 match row {
-                    Some(row) => column.set(row, batch.value(record, f), &self.time_zone),
-                    None => column.push(batch.value(record, f), &self.time_zone),
+                    Some(row) => column.set(row, value, &self.time_zone),
+                    None => column.push(value, &self.time_zone),
                 }
             }
         }
