@@ -13,7 +13,7 @@ use std::time::Instant;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::domain::{EvalContext, Group, Record, RecordBatch, RecordId, RecordTypeName};
+use crate::domain::{EvalContext, Group, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName};
 use crate::engine::fast::{Compiled, compile};
 use crate::engine::priority::{SortKey, preview_against};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
@@ -133,10 +133,22 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// decoding) and building (interning texts) thus overlap, for every type at once.
 /// `progress` gets the fraction of records built so far.
 pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) -> Result<(Workspace, Snapshot), String> {
+    load_types(path, None, progress)
+}
+
+/// [`load_snapshot`] of the types in `only` (all types when `None`); the others are left
+/// empty, lookups into them pointing at placeholder rows. For measuring one type's load.
+pub fn load_types(
+    path: &std::path::Path,
+    only: Option<&[RecordTypeName]>,
+    progress: &(dyn Fn(f32) + Sync),
+) -> Result<(Workspace, Snapshot), String> {
     let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
     let schema = reader.schema().clone();
     let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
-    let counts: Vec<u64> = schema.types.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();
+    let wanted: Vec<&RecordTypeDef> =
+        schema.types.iter().filter(|t| only.is_none_or(|only| only.contains(&t.name))).collect();
+    let counts: Vec<u64> = wanted.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();
     let total = counts.iter().sum::<u64>().max(1);
     let loaded = AtomicU64::new(0);
     let report = |records: u64| {
@@ -144,8 +156,8 @@ pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) ->
         progress(done as f32 / total as f32);
     };
     let builders = std::thread::scope(|scope| {
-        let mut started = Vec::with_capacity(schema.types.len());
-        for (def, &count) in schema.types.iter().zip(&counts) {
+        let mut started = Vec::with_capacity(wanted.len());
+        for (def, &count) in wanted.iter().zip(&counts) {
             let mut builder = TypeBuilder::new(&schema, &def.name, time_zone.clone())
                 .ok_or_else(|| format!("the workspace has no record type \"{}\"", def.name))?;
             builder.reserve(usize::try_from(count).unwrap_or_default());
