@@ -121,6 +121,8 @@ fn load(
     load_snapshot(path, &report)
 }
 
+/// Reports loading progress after about this many records of a type (the UI wakes for each).
+const PROGRESS_EVERY_RECORDS: u64 = 100_000;
 /// Records in a batch handed from a type's reader thread to its builder thread.
 const RECORDS_PER_BATCH: usize = 1024;
 /// Batches queued between a reader and its builder: enough to ride out scheduling hiccups,
@@ -173,12 +175,18 @@ pub fn load_types(
             let building = std::thread::Builder::new()
                 .name(format!("build {name}"))
                 .spawn_scoped(scope, move || {
+                    let mut unreported = 0;
                     for batch in full_rx {
                         builder.push_batch(&batch);
-                        report(batch.len() as u64);
+                        unreported += batch.len() as u64;
+                        if unreported >= PROGRESS_EVERY_RECORDS {
+                            report(unreported);
+                            unreported = 0;
+                        }
                         // A spare the reader has no room for is simply dropped.
                         spare_tx.try_send(batch).ok();
                     }
+                    report(unreported);
                     builder
                 })
                 .map_err(|e| format!("could not start building {name}: {e}"))?;
