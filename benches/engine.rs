@@ -6,8 +6,9 @@
 //! ~12% empty values, languages consistent with countries).
 //!
 //! The workspace benchmarks read the demo workspace of 1M leads (written once to
-//! target/bench-1m.sqlite): loading it into a snapshot the way the app does, and each of
-//! the six segments as the fast preview and as SQLite counting its compiled WHERE clause.
+//! target/bench-1m.sqlite, loaded the way the app does): each of the six segments as the
+//! fast preview and as SQLite counting its compiled WHERE clause. `benches/load.rs`
+//! measures that load.
 //!
 //! The lifecycle benchmarks copy that workspace, add 20 active lead segments and time
 //! re-evaluating every lead (evaluate, resolve priority, write memberships and history in
@@ -16,13 +17,13 @@
 //! Run: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 3`
 //! (only the lifecycle: `cargo bench --bench engine -- lifecycle_1m`)
 
+mod shared;
+
 use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::{
     Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Record,
     RecordId, RecordTypeDef, RecordTypeName, Schema, SellerId, TeamId, Value,
@@ -253,10 +254,8 @@ fn text(s: impl Into<String>) -> Value {
     Value::Text(s.into())
 }
 
-/// The clock of the benchmark: Tuesday 2026-03-31, 12:00 in Berlin.
 fn ctx() -> EvalContext {
-    let zone = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
-    EvalContext::new(Timestamp::constant(1_774_951_200, 0), zone)
+    shared::ctx()
 }
 
 fn leads(def: &RecordTypeDef, now: Timestamp) -> Vec<Record> {
@@ -573,27 +572,12 @@ fn engine(crit: &mut Criterion) {
     building.finish();
 }
 
-/// The demo workspace with 1M leads (and 200k accounts, 300k contacts, 150k
-/// opportunities), written once and kept at target/bench-1m.sqlite.
-fn demo_workspace() -> std::path::PathBuf {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m.sqlite");
-    if !path.exists() {
-        let started = Instant::now();
-        let spec = DemoSpec::with_leads(1_000_000, DemoSpec::STANDARD_SEED, ctx().now);
-        create_demo_workspace(&path, &spec, &mut |_, _| true).unwrap_or_else(|e| panic!("{e}"));
-        eprintln!("wrote the 1M-lead demo workspace in {:.1?}", started.elapsed());
-    }
-    // A workspace written by an older build is upgraded once (readers need a current one).
-    drop(Workspace::open(&path).unwrap_or_else(|e| panic!("{e}")));
-    path
-}
-
 /// Activating and re-evaluating on the 1M-lead workspace with 20 active lead segments
 /// (the demo's own lead segments set to draft): evaluate, resolve priority, and write the
 /// memberships and their history in one transaction, as the engine worker does. Each
 /// iteration starts from no memberships (reset outside the timing).
 fn lifecycle_benches(crit: &mut Criterion) {
-    let source = demo_workspace();
+    let source = shared::demo_workspace();
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m-lifecycle.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
@@ -715,11 +699,10 @@ fn lifecycle_benches(crit: &mut Criterion) {
     group.finish();
 }
 
-/// The app's load (every type streamed from SQLite into the snapshot), and the six
-/// segments on that workspace: the fast preview against SQLite counting with the
-/// compiled WHERE clause (the baseline).
+/// The six segments on the demo workspace: the fast preview against SQLite counting with
+/// the compiled WHERE clause (the baseline). Its load is measured by `benches/load.rs`.
 fn workspace_benches(crit: &mut Criterion) {
-    let path = demo_workspace();
+    let path = shared::demo_workspace();
     let started = Instant::now();
     let (reader, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("loaded the workspace snapshot in {:.1?}", started.elapsed());
@@ -754,10 +737,6 @@ fn workspace_benches(crit: &mut Criterion) {
             b.iter(|| black_box(reader.count_matching(&lead, &compile_sql(&schema, lead_def, &root, &ctx))))
         });
     }
-    drop(snapshot);
-    group.bench_function("snapshot_from_workspace", |b| {
-        b.iter(|| black_box(load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"))))
-    });
     group.finish();
 }
 

@@ -11,17 +11,9 @@ use egui_kittest::Harness;
 
 use segment_builder::app::builder::BuilderEdit;
 use segment_builder::app::{App, Command, EngineStatus, Loadable, Startup};
-use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::GroupMode;
 
-fn demo_workspace() -> std::path::PathBuf {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-1m.sqlite");
-    if !path.exists() {
-        let spec = DemoSpec::with_leads(1_000_000, DemoSpec::STANDARD_SEED, jiff::Timestamp::now());
-        create_demo_workspace(&path, &spec, &mut |_, _| true).unwrap_or_else(|e| panic!("{e}"));
-    }
-    path
-}
+mod shared;
 
 fn open(path: &std::path::Path) -> Harness<'static, App> {
     let app = App::new(Startup::Open(path.to_path_buf()), Vec::new());
@@ -52,7 +44,7 @@ fn pending(harness: &Harness<'static, App>) -> bool {
 }
 
 fn ui_benches(crit: &mut Criterion) {
-    let mut harness = open(&demo_workspace());
+    let mut harness = open(&shared::demo_workspace());
     let mut group = crit.benchmark_group("ui_1m");
     group.sample_size(30);
     // One frame drawn right after an edit, while the engine works on the new preview.

@@ -32,4 +32,4 @@ pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};
-pub use value::{Record, RecordId, SellerId, TeamId, Value};
+pub use value::{Record, RecordBatch, RecordId, SellerId, TeamId, Value, ValueView};

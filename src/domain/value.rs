@@ -97,6 +97,223 @@ impl Value {
     }
 }
 
+/// A [`Value`] borrowed from where it is kept (a [`Value`], a [`RecordBatch`]), so values
+/// can be read without allocating their texts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum ValueView<'a> {
+    #[default]
+    Empty,
+    Text(&'a str),
+    WholeNumber(i64),
+    Decimal(f64),
+    Money(f64),
+    Date(Date),
+    DateTime(Timestamp),
+    YesNo(bool),
+    Choice(&'a str),
+    Lookup(RecordId),
+    Owner(SellerId),
+}
+
+impl ValueView<'_> {
+    pub fn is_empty(self) -> bool {
+        matches!(self, ValueView::Empty)
+    }
+
+    /// The numeric value of a number field, for comparisons.
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            ValueView::WholeNumber(n) => Some(n as f64),
+            ValueView::Decimal(x) | ValueView::Money(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// [`Value::normalized`] without the copy: blank text and choices, and numbers that are
+    /// not finite, are empty.
+    pub fn normalized(self) -> Self {
+        // A text starting with a visible ASCII character (most) is not blank: no trim.
+        let blank = |s: &str| !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty();
+        match self {
+            ValueView::Text(s) | ValueView::Choice(s) if blank(s) => ValueView::Empty,
+            ValueView::Decimal(x) | ValueView::Money(x) if !x.is_finite() => ValueView::Empty,
+            other => other,
+        }
+    }
+
+    pub fn to_value(self) -> Value {
+        match self {
+            ValueView::Empty => Value::Empty,
+            ValueView::Text(s) => Value::Text(s.to_owned()),
+            ValueView::WholeNumber(n) => Value::WholeNumber(n),
+            ValueView::Decimal(x) => Value::Decimal(x),
+            ValueView::Money(x) => Value::Money(x),
+            ValueView::Date(d) => Value::Date(d),
+            ValueView::DateTime(t) => Value::DateTime(t),
+            ValueView::YesNo(b) => Value::YesNo(b),
+            ValueView::Choice(s) => Value::Choice(s.to_owned()),
+            ValueView::Lookup(id) => Value::Lookup(id),
+            ValueView::Owner(id) => Value::Owner(id),
+        }
+    }
+}
+
+impl Value {
+    /// This value, borrowed.
+    pub fn view(&self) -> ValueView<'_> {
+        match self {
+            Value::Empty => ValueView::Empty,
+            Value::Text(s) => ValueView::Text(s),
+            Value::WholeNumber(n) => ValueView::WholeNumber(*n),
+            Value::Decimal(x) => ValueView::Decimal(*x),
+            Value::Money(x) => ValueView::Money(*x),
+            Value::Date(d) => ValueView::Date(*d),
+            Value::DateTime(t) => ValueView::DateTime(*t),
+            Value::YesNo(b) => ValueView::YesNo(*b),
+            Value::Choice(s) => ValueView::Choice(s),
+            Value::Lookup(id) => ValueView::Lookup(*id),
+            Value::Owner(id) => ValueView::Owner(*id),
+        }
+    }
+}
+
+/// One value of a [`RecordBatch`]: texts are ranges of the batch's text buffer.
+#[derive(Clone, Copy, Debug)]
+enum Cell {
+    Empty,
+    Text { start: usize, end: usize },
+    WholeNumber(i64),
+    Decimal(f64),
+    Money(f64),
+    Date(Date),
+    DateTime(Timestamp),
+    YesNo(bool),
+    Choice { start: usize, end: usize },
+    Lookup(RecordId),
+    Owner(SellerId),
+}
+
+/// Records of one type in a compact, owned form that can be handed from the thread that
+/// reads them to the one that uses them: ids, `fields` values per record, every text in
+/// one buffer (no allocation per value; a cleared batch keeps its capacity).
+#[derive(Clone, Debug)]
+pub struct RecordBatch {
+    fields: usize,
+    ids: Vec<RecordId>,
+    cells: Vec<Cell>,
+    text: String,
+}
+
+impl RecordBatch {
+    /// An empty batch for records of `fields` values, with room for `records` of them.
+    pub fn with_capacity(fields: usize, records: usize) -> Self {
+        Self {
+            fields,
+            ids: Vec::with_capacity(records),
+            cells: Vec::with_capacity(records * fields),
+            text: String::new(),
+        }
+    }
+
+    /// Values per record.
+    pub fn fields(&self) -> usize {
+        self.fields
+    }
+
+    /// Records in the batch.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Empties the batch, keeping its memory.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.cells.clear();
+        self.text.clear();
+    }
+
+    /// Starts a record: the values pushed next are its values, in field order (values not
+    /// pushed are empty, values past the last field are dropped).
+    pub fn start_record(&mut self, id: RecordId) {
+        self.finish_record();
+        self.ids.push(id);
+    }
+
+    /// Adds the next value of the current record (dropped when no record is started).
+    #[inline]
+    pub fn push_value(&mut self, value: ValueView<'_>) {
+        if self.cells.len() >= self.ids.len() * self.fields {
+            return;
+        }
+        let mut text = |s: &str| {
+            let start = self.text.len();
+            self.text.push_str(s);
+            (start, self.text.len())
+        };
+        let cell = match value {
+            ValueView::Empty => Cell::Empty,
+            ValueView::Text(s) => {
+                let (start, end) = text(s);
+                Cell::Text { start, end }
+            }
+            ValueView::Choice(s) => {
+                let (start, end) = text(s);
+                Cell::Choice { start, end }
+            }
+            ValueView::WholeNumber(n) => Cell::WholeNumber(n),
+            ValueView::Decimal(x) => Cell::Decimal(x),
+            ValueView::Money(x) => Cell::Money(x),
+            ValueView::Date(d) => Cell::Date(d),
+            ValueView::DateTime(t) => Cell::DateTime(t),
+            ValueView::YesNo(b) => Cell::YesNo(b),
+            ValueView::Lookup(id) => Cell::Lookup(id),
+            ValueView::Owner(id) => Cell::Owner(id),
+        };
+        self.cells.push(cell);
+    }
+
+    /// Text pushed so far, in bytes: a reader may hand a batch on when it grows large.
+    pub fn text_bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Pads the current record with empty values.
+    fn finish_record(&mut self) {
+        self.cells.resize(self.ids.len() * self.fields, Cell::Empty);
+    }
+
+    /// The id of record `record` (0-based, in the order pushed).
+    pub fn id(&self, record: usize) -> Option<RecordId> {
+        self.ids.get(record).copied()
+    }
+
+    /// Value `field` of record `record`; empty past the values pushed.
+    #[inline]
+    pub fn value(&self, record: usize, field: usize) -> ValueView<'_> {
+        if field >= self.fields {
+            return ValueView::Empty;
+        }
+        let text = |start: usize, end: usize| self.text.get(start..end).unwrap_or_default();
+        match self.cells.get(record * self.fields + field).copied().unwrap_or(Cell::Empty) {
+            Cell::Empty => ValueView::Empty,
+            Cell::Text { start, end } => ValueView::Text(text(start, end)),
+            Cell::Choice { start, end } => ValueView::Choice(text(start, end)),
+            Cell::WholeNumber(n) => ValueView::WholeNumber(n),
+            Cell::Decimal(x) => ValueView::Decimal(x),
+            Cell::Money(x) => ValueView::Money(x),
+            Cell::Date(d) => ValueView::Date(d),
+            Cell::DateTime(t) => ValueView::DateTime(t),
+            Cell::YesNo(b) => ValueView::YesNo(b),
+            Cell::Lookup(id) => ValueView::Lookup(id),
+            Cell::Owner(id) => ValueView::Owner(id),
+        }
+    }
+}
+
 /// One record: its id and one value per field of its type, in the type's field order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {

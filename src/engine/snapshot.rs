@@ -34,7 +34,9 @@ use rayon::prelude::*;
 use super::EngineError;
 use super::bitset::Bitset;
 use crate::domain::eval::fold;
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, Value};
+use crate::domain::{
+    FieldKind, Record, RecordBatch, RecordId, RecordTypeName, Schema, SellerId, TeamId, Value, ValueView,
+};
 
 /// Code of an empty value in a coded column.
 pub(crate) const CODE_EMPTY: u32 = 0;
@@ -78,7 +80,7 @@ pub(crate) fn instant_number(instant: Timestamp) -> i64 {
 }
 
 /// Codes of a coded column, as narrow as the dictionary allows.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Codes {
     U8(Vec<u8>),
     U16(Vec<u16>),
@@ -104,6 +106,23 @@ impl Codes {
             Codes::U8(v) => v[row] = code as u8,
             Codes::U16(v) => v[row] = code as u16,
             Codes::U32(v) => v[row] = code,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Codes::U8(v) => v.len(),
+            Codes::U16(v) => v.len(),
+            Codes::U32(v) => v.len(),
+        }
+    }
+
+    fn push(&mut self, code: u32) {
+        self.widen_for(code);
+        match self {
+            Codes::U8(v) => v.push(code as u8),
+            Codes::U16(v) => v.push(code as u16),
+            Codes::U32(v) => v.push(code),
         }
     }
 
@@ -177,6 +196,17 @@ pub(crate) struct Dictionary {
     slots: Vec<u64>,
 }
 
+/// The same entries in the same order (the interning table is not compared).
+impl PartialEq for Dictionary {
+    fn eq(&self, other: &Self) -> bool {
+        self.folded == other.folded
+            && self.starts == other.starts
+            && self.typed == other.typed
+            && self.typed_at == other.typed_at
+            && self.has_nul == other.has_nul
+    }
+}
+
 impl Default for Dictionary {
     fn default() -> Self {
         Self {
@@ -191,19 +221,34 @@ impl Default for Dictionary {
 }
 
 fn hash_text(text: &[u8]) -> u64 {
-    // FxHash over 8-byte words: fast and good enough for interning.
+    // FxHash over 8-byte words (the last one zero-padded: the length is hashed first):
+    // fast and good enough for interning. Its high bits are the well-mixed ones.
     const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut hash = text.len() as u64;
+    let mut hash = (text.len() as u64).wrapping_mul(K);
     let mut chunks = text.chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
     }
-    for &byte in chunks.remainder() {
-        hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
     }
     hash
+}
+
+/// The tag of a text in a dictionary's table: its hash's high 32 bits.
+fn tag_of(text: &str) -> u64 {
+    hash_text(text.as_bytes()) >> 32
+}
+
+/// The slot of a hash tag (the hash's high 32 bits) in a table of `1 << bits` slots: from
+/// the tag alone, so growing the table needs no entry's text.
+fn slot_of(tag: u64, bits: u32) -> usize {
+    ((tag << 32) >> (64 - bits)) as usize
 }
 
 impl Dictionary {
@@ -254,16 +299,31 @@ impl Dictionary {
 
     /// The entry of `text`, added if new.
     fn intern(&mut self, text: &str) -> u32 {
+        self.intern_tagged(text, tag_of(text))
+    }
+
+    /// Reads the table slots of these tags ([`tag_of`]) all at once, so the cache misses
+    /// of a big dictionary overlap instead of stalling one `intern` after another.
+    fn warm(&self, tags: &[u64]) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let bits = self.slots.len().trailing_zeros();
+        let touched = tags.iter().fold(0u64, |acc, &tag| acc ^ self.slots[slot_of(tag, bits)]);
+        std::hint::black_box(touched);
+    }
+
+    /// [`Dictionary::intern`] with the text's tag already computed.
+    fn intern_tagged(&mut self, text: &str, tag: u64) -> u32 {
         // At most half full.
         if self.slots.len() < (self.len() + 1) * 2 {
             self.rehash((self.len() + 1) * 4);
         }
+        let bits = self.slots.len().trailing_zeros();
         let mask = self.slots.len() - 1;
-        let hash = hash_text(text.as_bytes());
-        // The hash's high half is kept in the slot: entries are only compared (a likely
-        // cache miss in the arena) when it agrees.
-        let tag = hash >> 32;
-        let mut slot = hash as usize & mask;
+        // The tag (the hash's high half) is kept in the slot: entries are only compared (a
+        // likely cache miss in the arena) when it agrees.
+        let mut slot = slot_of(tag, bits);
         loop {
             match self.slots[slot] {
                 0 => break,
@@ -275,12 +335,20 @@ impl Dictionary {
         }
         let entry = self.len() as u32;
         self.slots[slot] = (tag << 32) | u64::from(entry + 1);
-        let folded = fold(text);
-        self.has_nul |= folded.contains('\0');
         self.starts.push(self.folded.len() as u32);
-        self.folded.extend_from_slice(folded.as_bytes());
+        let same = if text.is_ascii() {
+            // ASCII folds byte by byte (what `fold` does to it), without a new string.
+            self.has_nul |= memchr::memchr(0, text.as_bytes()).is_some();
+            self.folded.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+            !text.bytes().any(|b| b.is_ascii_uppercase())
+        } else {
+            let folded = fold(text);
+            self.has_nul |= folded.contains('\0');
+            self.folded.extend_from_slice(folded.as_bytes());
+            folded == text
+        };
         self.folded.push(0);
-        if folded == text {
+        if same {
             self.typed_at.push(u32::MAX);
         } else {
             self.typed_at.push(self.typed.len() as u32);
@@ -292,15 +360,26 @@ impl Dictionary {
 
     fn rehash(&mut self, capacity: usize) {
         let capacity = capacity.next_power_of_two();
+        let bits = capacity.trailing_zeros();
         let mask = capacity - 1;
         let mut slots = vec![0u64; capacity];
-        for entry in 0..self.len() {
-            let hash = hash_text(self.typed_bytes(entry));
-            let mut slot = hash as usize & mask;
+        for &packed in self.slots.iter().filter(|&&packed| packed != 0) {
+            let mut slot = slot_of(packed >> 32, bits);
             while slots[slot] != 0 {
                 slot = (slot + 1) & mask;
             }
-            slots[slot] = ((hash >> 32) << 32) | (entry as u64 + 1);
+            slots[slot] = packed;
+        }
+        if self.slots.is_empty() {
+            // After `shrink` the table is rebuilt from the entries' texts.
+            for entry in 0..self.len() {
+                let tag = hash_text(self.typed_bytes(entry)) >> 32;
+                let mut slot = slot_of(tag, bits);
+                while slots[slot] != 0 {
+                    slot = (slot + 1) & mask;
+                }
+                slots[slot] = (tag << 32) | (entry as u64 + 1);
+            }
         }
         self.slots = slots;
     }
@@ -325,7 +404,7 @@ impl Dictionary {
 }
 
 /// A text or choice column.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct TextColumn {
     pub(crate) dictionary: Dictionary,
     pub(crate) codes: Codes,
@@ -338,7 +417,7 @@ impl Default for Codes {
 }
 
 /// An owner column: codes into the sellers seen.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct OwnerColumn {
     pub(crate) sellers: Vec<SellerId>,
     index: HashMap<SellerId, u32>,
@@ -352,7 +431,16 @@ pub(crate) struct NumberColumn {
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug, Default)]
+/// The same values (any NaN equal to any NaN) and the same empty rows.
+impl PartialEq for NumberColumn {
+    fn eq(&self, other: &Self) -> bool {
+        self.empty == other.empty
+            && self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct TemporalColumn {
     /// Calendar day numbers ([`day_number`]); [`DAY_NONE`] where empty or not a date.
     pub(crate) days: Vec<i32>,
@@ -362,14 +450,14 @@ pub(crate) struct TemporalColumn {
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct YesNoColumn {
     pub(crate) yes: Bitset,
     pub(crate) no: Bitset,
     pub(crate) empty: Bitset,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct LookupColumn {
     /// The type the lookup points at (its index in the snapshot), if the schema knows it.
     pub(crate) target: Option<usize>,
@@ -380,7 +468,7 @@ pub(crate) struct LookupColumn {
     pub(crate) untargeted: HashMap<usize, RecordId>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Column {
     Text(TextColumn),
     Number(NumberColumn),
@@ -440,30 +528,60 @@ impl Column {
         }
     }
 
-    /// Stores `value` at `row`. Lookups are stored by [`Snapshot`], which resolves rows.
-    fn set(&mut self, row: usize, value: &Value, zone: &TimeZone) {
+    /// Appends a row holding `value`: what [`Column::push_empty`] then [`Column::set`]
+    /// store, in one step for the kinds a load fills most.
+    fn push(&mut self, value: ValueView<'_>, zone: &TimeZone) {
         match self {
             Column::Text(c) => {
-                let code = match value {
-                    Value::Empty => CODE_EMPTY,
-                    Value::Text(text) | Value::Choice(text) => c.dictionary.intern(text) + CODE_FIRST,
-                    _ => CODE_INVALID,
-                };
+                let code = c.code_of(value);
+                c.codes.push(code);
+            }
+            Column::Owner(c) => {
+                let code = c.code_of(value);
+                c.codes.push(code);
+            }
+            Column::Number(c) => {
+                c.values.push(value.as_f64().unwrap_or(f64::NAN));
+                push_bit(&mut c.empty, value.is_empty());
+            }
+            Column::Temporal(c) => {
+                let (day, instant) = temporal_of(value, zone);
+                c.days.push(day);
+                if instant != INSTANT_NONE || c.instants.is_some() {
+                    let len = c.days.len();
+                    c.instants.get_or_insert_with(|| vec![INSTANT_NONE; len - 1]).push(instant);
+                }
+                push_bit(&mut c.empty, value.is_empty());
+            }
+            Column::YesNo(_) | Column::Lookup(_) => {
+                self.push_empty();
+                let row = self.len() - 1;
+                self.set(row, value, zone);
+            }
+        }
+    }
+
+    /// Rows in the column.
+    fn len(&self) -> usize {
+        match self {
+            Column::Text(c) => c.codes.len(),
+            Column::Owner(c) => c.codes.len(),
+            Column::Number(c) => c.values.len(),
+            Column::Temporal(c) => c.days.len(),
+            Column::YesNo(c) => c.empty.len(),
+            Column::Lookup(c) => c.rows.len(),
+        }
+    }
+
+    /// Stores `value` at `row`. Lookups are stored by [`Snapshot`], which resolves rows.
+    fn set(&mut self, row: usize, value: ValueView<'_>, zone: &TimeZone) {
+        match self {
+            Column::Text(c) => {
+                let code = c.code_of(value);
                 c.codes.set(row, code);
             }
             Column::Owner(c) => {
-                let code = match value {
-                    Value::Empty => CODE_EMPTY,
-                    Value::Owner(seller) => {
-                        let next = c.sellers.len() as u32;
-                        let entry = *c.index.entry(*seller).or_insert(next);
-                        if entry == next {
-                            c.sellers.push(*seller);
-                        }
-                        entry + CODE_FIRST
-                    }
-                    _ => CODE_INVALID,
-                };
+                let code = c.code_of(value);
                 c.codes.set(row, code);
             }
             Column::Number(c) => {
@@ -471,13 +589,7 @@ impl Column {
                 set_bit(&mut c.empty, row, value.is_empty());
             }
             Column::Temporal(c) => {
-                let (day, instant) = match value {
-                    Value::Date(day) => (day_number(*day), INSTANT_NONE),
-                    Value::DateTime(instant) => {
-                        (day_number(zone.to_datetime(*instant).date()), instant_number(*instant))
-                    }
-                    _ => (DAY_NONE, INSTANT_NONE),
-                };
+                let (day, instant) = temporal_of(value, zone);
                 c.days[row] = day;
                 if instant != INSTANT_NONE || c.instants.is_some() {
                     let len = c.days.len();
@@ -486,8 +598,8 @@ impl Column {
                 set_bit(&mut c.empty, row, value.is_empty());
             }
             Column::YesNo(c) => {
-                set_bit(&mut c.yes, row, *value == Value::YesNo(true));
-                set_bit(&mut c.no, row, *value == Value::YesNo(false));
+                set_bit(&mut c.yes, row, value == ValueView::YesNo(true));
+                set_bit(&mut c.no, row, value == ValueView::YesNo(false));
                 set_bit(&mut c.empty, row, value.is_empty());
             }
             Column::Lookup(c) => {
@@ -495,7 +607,7 @@ impl Column {
                 c.rows[row] = if value.is_empty() { LINK_EMPTY } else { LINK_INVALID };
                 if c.target.is_none() {
                     match value {
-                        Value::Lookup(id) => c.untargeted.insert(row, *id),
+                        ValueView::Lookup(id) => c.untargeted.insert(row, id),
                         _ => c.untargeted.remove(&row),
                     };
                 }
@@ -576,9 +688,66 @@ fn set_bit(set: &mut Bitset, row: usize, on: bool) {
     if on { set.insert(row) } else { set.remove(row) }
 }
 
+/// Appends a row to `set`, in the set when `on`.
+fn push_bit(set: &mut Bitset, on: bool) {
+    let row = set.len();
+    set.resize(row + 1);
+    if on {
+        set.insert(row);
+    }
+}
+
+/// The day number and instant stored for a date or date-time value; none for others.
+fn temporal_of(value: ValueView<'_>, zone: &TimeZone) -> (i32, i64) {
+    match value {
+        ValueView::Date(day) => (day_number(day), INSTANT_NONE),
+        ValueView::DateTime(instant) => (day_number(zone.to_datetime(instant).date()), instant_number(instant)),
+        _ => (DAY_NONE, INSTANT_NONE),
+    }
+}
+
+impl TextColumn {
+    /// The code of `value`, interned if new.
+    fn code_of(&mut self, value: ValueView<'_>) -> u32 {
+        match value {
+            ValueView::Empty => CODE_EMPTY,
+            ValueView::Text(text) | ValueView::Choice(text) => self.dictionary.intern(text) + CODE_FIRST,
+            _ => CODE_INVALID,
+        }
+    }
+
+    /// [`TextColumn::code_of`] of a value whose tag ([`tag_of`], 0 for a value that is not
+    /// text) is already computed.
+    fn code_of_tagged(&mut self, value: ValueView<'_>, tag: u64) -> u32 {
+        match value {
+            ValueView::Empty => CODE_EMPTY,
+            ValueView::Text(text) | ValueView::Choice(text) => self.dictionary.intern_tagged(text, tag) + CODE_FIRST,
+            _ => CODE_INVALID,
+        }
+    }
+}
+
+impl OwnerColumn {
+    /// The code of `value`, the seller added if new.
+    fn code_of(&mut self, value: ValueView<'_>) -> u32 {
+        match value {
+            ValueView::Empty => CODE_EMPTY,
+            ValueView::Owner(seller) => {
+                let next = self.sellers.len() as u32;
+                let entry = *self.index.entry(seller).or_insert(next);
+                if entry == next {
+                    self.sellers.push(seller);
+                }
+                entry + CODE_FIRST
+            }
+            _ => CODE_INVALID,
+        }
+    }
+}
+
 /// Finds the row of a record id: binary search over the ids appended in ascending order,
 /// a map for the rest.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 struct RowIndex {
     ids: Vec<RecordId>,
     sorted_len: usize,
@@ -621,6 +790,15 @@ pub struct TypeSnapshot {
     live: Bitset,
     pub(crate) columns: Vec<Column>,
     sort_cache: SortCache,
+}
+
+/// The same rows (ids, live or not) holding the same column contents: dictionaries with
+/// the same entries in the same order, codes of the same width. Cached sort orders are
+/// not compared.
+impl PartialEq for TypeSnapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.index == other.index && self.live == other.live && self.columns == other.columns
+    }
 }
 
 impl TypeSnapshot {
@@ -779,7 +957,7 @@ impl TypeSnapshot {
 
     fn clear_row(&mut self, row: usize, zone: &TimeZone) {
         for column in &mut self.columns {
-            column.set(row, &Value::Empty, zone);
+            column.set(row, ValueView::Empty, zone);
         }
     }
 }
@@ -835,29 +1013,95 @@ impl TypeBuilder {
     /// Adds a record (one value per field; missing ones are empty); a repeated id replaces
     /// the earlier record.
     pub fn push(&mut self, record: &Record) {
-        let index = &mut self.index;
-        let ascending = index.sorted_len == index.ids.len() && index.ids.last().is_none_or(|last| *last < record.id);
-        let row = match (!ascending).then(|| index.find(record.id)).flatten() {
-            Some(row) => row,
-            None => {
-                let row = index.add(record.id);
-                for column in &mut self.columns {
-                    column.push_empty();
+        self.push_values(record.id, |f| record.values.get(f).map_or(ValueView::Empty, Value::view));
+    }
+
+    /// Adds the records of a batch read from the store, as [`TypeBuilder::push`] would them
+    /// one by one; column by column, so each column's dictionary stays in cache and its
+    /// table lookups overlap.
+    pub fn push_batch(&mut self, batch: &RecordBatch) {
+        // Where each record goes: `None` for a new row, appended in record order.
+        let mut targets = Vec::with_capacity(batch.len());
+        for record in 0..batch.len() {
+            let Some(id) = batch.id(record) else { continue };
+            let index = &mut self.index;
+            let ascending = index.sorted_len == index.ids.len() && index.ids.last().is_none_or(|last| *last < id);
+            match (!ascending).then(|| index.find(id)).flatten() {
+                Some(row) => targets.push((record, Some(row))),
+                None => {
+                    index.add(id);
+                    targets.push((record, None));
                 }
-                for (_, ids) in &mut self.links {
-                    ids.push(None);
-                }
-                row
             }
-        };
+        }
+        let mut values = Vec::with_capacity(targets.len());
+        let mut tags = Vec::with_capacity(targets.len());
         for (f, column) in self.columns.iter_mut().enumerate() {
-            column.set(row, record.values.get(f).unwrap_or(&Value::Empty), &self.time_zone);
+            values.clear();
+            values.extend(targets.iter().map(|&(record, _)| batch.value(record, f)));
+            if let Column::Text(c) = column {
+                tags.clear();
+                tags.extend(values.iter().map(|value| match value {
+                    ValueView::Text(text) | ValueView::Choice(text) => tag_of(text),
+                    _ => 0,
+                }));
+                c.dictionary.warm(&tags);
+                for ((&(_, row), &value), &tag) in targets.iter().zip(&values).zip(&tags) {
+                    let code = c.code_of_tagged(value, tag);
+                    match row {
+                        Some(row) => c.codes.set(row, code),
+                        None => c.codes.push(code),
+                    }
+                }
+                continue;
+            }
+            for (&(_, row), &value) in targets.iter().zip(&values) {
+                match row {
+                    Some(row) => column.set(row, value, &self.time_zone),
+                    None => column.push(value, &self.time_zone),
+                }
+            }
         }
         for (f, ids) in &mut self.links {
-            ids[row] = match record.values.get(*f) {
-                Some(Value::Lookup(id)) => Some(*id),
-                _ => None,
-            };
+            for &(record, row) in &targets {
+                let id = match batch.value(record, *f) {
+                    ValueView::Lookup(id) => Some(id),
+                    _ => None,
+                };
+                match row {
+                    Some(row) => ids[row] = id,
+                    None => ids.push(id),
+                }
+            }
+        }
+    }
+
+    /// Adds record `id` whose field `f` holds `value(f)`.
+    fn push_values<'v>(&mut self, id: RecordId, value: impl Fn(usize) -> ValueView<'v>) {
+        let index = &mut self.index;
+        let ascending = index.sorted_len == index.ids.len() && index.ids.last().is_none_or(|last| *last < id);
+        let link = |f: usize| match value(f) {
+            ValueView::Lookup(id) => Some(id),
+            _ => None,
+        };
+        match (!ascending).then(|| index.find(id)).flatten() {
+            Some(row) => {
+                for (f, column) in self.columns.iter_mut().enumerate() {
+                    column.set(row, value(f), &self.time_zone);
+                }
+                for (f, ids) in &mut self.links {
+                    ids[row] = link(*f);
+                }
+            }
+            None => {
+                index.add(id);
+                for (f, column) in self.columns.iter_mut().enumerate() {
+                    column.push(value(f), &self.time_zone);
+                }
+                for (f, ids) in &mut self.links {
+                    ids.push(link(*f));
+                }
+            }
         }
     }
 }
@@ -872,6 +1116,17 @@ pub struct Snapshot {
     time_zone: TimeZone,
     types: Vec<TypeSnapshot>,
     teams: HashMap<TeamId, Vec<SellerId>>,
+}
+
+/// The same schema, time zone, teams and types ([`TypeSnapshot`]'s equality), whatever
+/// their history: which snapshot and version each is, is not compared.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.schema == other.schema
+            && self.time_zone == other.time_zone
+            && self.types == other.types
+            && self.teams == other.teams
+    }
 }
 
 impl Snapshot {
@@ -976,12 +1231,12 @@ impl Snapshot {
             None => self.types[t].push_row(record.id),
         };
         for f in 0..self.types[t].columns.len() {
-            let value = record.values.get(f).unwrap_or(&Value::Empty);
+            let value = record.values.get(f).map_or(ValueView::Empty, Value::view);
             self.types[t].columns[f].set(row, value, &self.time_zone);
-            if let Value::Lookup(id) = value
+            if let ValueView::Lookup(id) = value
                 && matches!(self.types[t].columns[f], Column::Lookup(_))
             {
-                self.store_link(t, f, row, *id);
+                self.store_link(t, f, row, id);
             }
         }
         self.types[t].live.insert(row);
@@ -1092,6 +1347,12 @@ mod tests {
             assert_eq!(dictionary.intern(&format!("Text {i}")), 4 + i);
         }
         assert_eq!(dictionary.intern("Text 500"), 504);
+        // ASCII folds byte by byte; a capital anywhere keeps the typed form.
+        for (text, folded) in [("Acme", "acme"), ("acmE", "acme"), ("acme", "acme"), ("A%_\\'Z", "a%_\\'z"), ("", "")] {
+            let entry = dictionary.intern(text) as usize;
+            assert_eq!((dictionary.typed(entry), dictionary.folded(entry)), (text, folded));
+        }
+        assert_eq!(dictionary.intern("Acme"), 1004);
     }
 
     #[test]

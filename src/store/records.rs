@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jiff::tz::Offset;
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Statement};
@@ -16,7 +16,9 @@ use rusqlite::{Connection, OptionalExtension, Row, Statement};
 use super::{RecordQuery, Result, SortDirection, SqlContext, StoreError, Workspace, is_foreign_key_error, quote};
 use crate::domain::eval::fold;
 use crate::domain::value::{ValueError, check_record};
-use crate::domain::{FieldKind, MembershipReason, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::domain::{
+    FieldKind, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName, Value, ValueView,
+};
 
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
 pub const PROGRESS_EVERY_ROWS: u64 = 10_000;
@@ -185,26 +187,44 @@ impl Workspace {
         Ok(records)
     }
 
-    /// Calls `each` with every record of the type, by id, without holding them all: one
-    /// record is reused, its text buffers too. Returns how many records there were.
-    pub fn for_each_record(&self, ty: &RecordTypeName, each: &mut dyn FnMut(&Record)) -> Result<u64> {
+    /// Reads every record of the type, by id, into batches of at most `records_per_batch`
+    /// records (at least one), and hands each full batch, then the last one, to `each`. `each`
+    /// may keep the batch (swapping another one in: the store clears whatever it gets back)
+    /// and returns false to stop reading. Returns how many records were read. A value the
+    /// field cannot hold is `Corrupt`, naming the type, the record id and the field.
+    pub fn for_each_batch(
+        &self,
+        ty: &RecordTypeName,
+        records_per_batch: usize,
+        each: &mut dyn FnMut(&mut RecordBatch) -> bool,
+    ) -> Result<u64> {
         let def = self.type_def(ty)?;
         let sql = format!("{} ORDER BY \"id\"", select_sql(def));
         let context = || format!("reading {}", def.plural_label);
         let mut stmt = self.conn.prepare(&sql).with_context(context)?;
         let mut rows = stmt.query([]).with_context(context)?;
-        let mut record = Record { id: RecordId(0), values: vec![Value::Empty; def.fields.len()] };
+        let records_per_batch = records_per_batch.max(1);
+        let mut batch = RecordBatch::with_capacity(def.fields.len(), records_per_batch);
         let mut count = 0;
         while let Some(row) = rows.next().with_context(context)? {
-            record.id = RecordId(row.get(0).with_context(|| format!("reading a {}", def.name))?);
-            let id = record.id;
-            for (i, (field, slot)) in def.fields.iter().zip(&mut record.values).enumerate() {
+            let id = RecordId(row.get(0).with_context(|| format!("reading a {}", def.name))?);
+            batch.start_record(id);
+            for (i, field) in def.fields.iter().enumerate() {
                 let raw = row.get_ref(i + 1).with_context(|| format!("reading {} {id}", def.name))?;
-                decode_into(field.kind, raw, slot)
+                let value = decode_view(field.kind, raw)
                     .map_err(|p| self.corrupt(format!("{} {id}, field {}: {p}", def.name, field.name)))?;
+                batch.push_value(value);
             }
-            each(&record);
             count += 1;
+            if batch.len() == records_per_batch {
+                if !each(&mut batch) {
+                    return Ok(count);
+                }
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            each(&mut batch);
         }
         Ok(count)
     }
@@ -461,30 +481,27 @@ pub(super) fn format_date_time(at: Timestamp) -> String {
 
 /// A column value back into a field value; the error says what is wrong with it.
 fn decode(kind: FieldKind, raw: ValueRef<'_>) -> std::result::Result<Value, String> {
-    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).map_err(|_| "the text is not valid UTF-8".to_owned());
+    decode_view(kind, raw).map(ValueView::to_value)
+}
+
+/// [`decode`] without copying texts: the value borrows from the row.
+fn decode_view(kind: FieldKind, raw: ValueRef<'_>) -> std::result::Result<ValueView<'_>, String> {
+    let text = |bytes| std::str::from_utf8(bytes).map_err(|_| "the text is not valid UTF-8".to_owned());
     let value = match (kind, raw) {
-        (_, ValueRef::Null) => Value::Empty,
-        (FieldKind::Text, ValueRef::Text(bytes)) => Value::Text(text(bytes)?),
-        (FieldKind::Choice, ValueRef::Text(bytes)) => Value::Choice(text(bytes)?),
-        (FieldKind::WholeNumber, ValueRef::Integer(n)) => Value::WholeNumber(n),
-        (FieldKind::Decimal, ValueRef::Integer(n)) => Value::Decimal(n as f64),
-        (FieldKind::Decimal, ValueRef::Real(x)) => Value::Decimal(x),
-        (FieldKind::Money, ValueRef::Integer(n)) => Value::Money(n as f64),
-        (FieldKind::Money, ValueRef::Real(x)) => Value::Money(x),
-        (FieldKind::Date, ValueRef::Text(bytes)) => {
-            let s = text(bytes)?;
-            Value::Date(s.parse().map_err(|e| format!("\"{s}\" is not a date YYYY-MM-DD ({e})"))?)
-        }
-        (FieldKind::DateTime, ValueRef::Text(bytes)) => {
-            let s = text(bytes)?;
-            Value::DateTime(
-                s.parse().map_err(|e| format!("\"{s}\" is not a date-time like 2026-03-01T14:05:00Z ({e})"))?,
-            )
-        }
-        (FieldKind::YesNo, ValueRef::Integer(0)) => Value::YesNo(false),
-        (FieldKind::YesNo, ValueRef::Integer(1)) => Value::YesNo(true),
-        (FieldKind::Lookup, ValueRef::Integer(n)) => Value::Lookup(RecordId(n)),
-        (FieldKind::Owner, ValueRef::Integer(n)) => Value::Owner(crate::domain::SellerId(n)),
+        (_, ValueRef::Null) => ValueView::Empty,
+        (FieldKind::Text, ValueRef::Text(bytes)) => ValueView::Text(text(bytes)?),
+        (FieldKind::Choice, ValueRef::Text(bytes)) => ValueView::Choice(text(bytes)?),
+        (FieldKind::WholeNumber, ValueRef::Integer(n)) => ValueView::WholeNumber(n),
+        (FieldKind::Decimal, ValueRef::Integer(n)) => ValueView::Decimal(n as f64),
+        (FieldKind::Decimal, ValueRef::Real(x)) => ValueView::Decimal(x),
+        (FieldKind::Money, ValueRef::Integer(n)) => ValueView::Money(n as f64),
+        (FieldKind::Money, ValueRef::Real(x)) => ValueView::Money(x),
+        (FieldKind::Date, ValueRef::Text(bytes)) => ValueView::Date(parse_stored_date(text(bytes)?)?),
+        (FieldKind::DateTime, ValueRef::Text(bytes)) => ValueView::DateTime(parse_stored_date_time(text(bytes)?)?),
+        (FieldKind::YesNo, ValueRef::Integer(0)) => ValueView::YesNo(false),
+        (FieldKind::YesNo, ValueRef::Integer(1)) => ValueView::YesNo(true),
+        (FieldKind::Lookup, ValueRef::Integer(n)) => ValueView::Lookup(RecordId(n)),
+        (FieldKind::Owner, ValueRef::Integer(n)) => ValueView::Owner(crate::domain::SellerId(n)),
         (kind, other) => {
             return Err(format!("a {kind} field cannot hold the {:?} value {}", other.data_type(), shown(other)));
         }
@@ -492,30 +509,38 @@ fn decode(kind: FieldKind, raw: ValueRef<'_>) -> std::result::Result<Value, Stri
     Ok(value.normalized())
 }
 
-/// [`decode`] into `slot`, reusing its text buffer: the same value, fewer allocations.
-fn decode_into(kind: FieldKind, raw: ValueRef<'_>, slot: &mut Value) -> std::result::Result<(), String> {
-    let is_text = matches!(kind, FieldKind::Text | FieldKind::Choice);
-    let ValueRef::Text(bytes) = raw else {
-        *slot = decode(kind, raw)?;
-        return Ok(());
-    };
-    if !is_text {
-        *slot = decode(kind, raw)?;
-        return Ok(());
+/// The digits of `bytes` (ASCII digits only) as a number.
+fn digits(bytes: &[u8]) -> Option<i16> {
+    bytes.iter().try_fold(0i16, |n, &b| b.is_ascii_digit().then(|| n * 10 + i16::from(b - b'0')))
+}
+
+/// A date column: `YYYY-MM-DD` read directly (most values), anything else by jiff, whose
+/// error is the message.
+fn parse_stored_date(s: &str) -> std::result::Result<Date, String> {
+    let b = s.as_bytes();
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b
+        && let (Some(year), Some(month), Some(day)) = (digits(&[y0, y1, y2, y3]), digits(&[m0, m1]), digits(&[d0, d1]))
+        && let Ok(date) = Date::new(year, month as i8, day as i8)
+    {
+        return Ok(date);
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "the text is not valid UTF-8".to_owned())?;
-    if text.trim().is_empty() {
-        *slot = Value::Empty;
-        return Ok(());
+    s.parse().map_err(|e| format!("\"{s}\" is not a date YYYY-MM-DD ({e})"))
+}
+
+/// A date-time column: `YYYY-MM-DDTHH:MM:SSZ` read directly (what the store writes),
+/// anything else (offsets, fractions, leap seconds…) by jiff, whose error is the message.
+fn parse_stored_date_time(s: &str) -> std::result::Result<Timestamp, String> {
+    let b = s.as_bytes();
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1, b'Z'] = *b
+        && let (Some(year), Some(month), Some(day)) = (digits(&[y0, y1, y2, y3]), digits(&[m0, m1]), digits(&[d0, d1]))
+        && let (Some(hour), Some(minute), Some(second)) = (digits(&[h0, h1]), digits(&[i0, i1]), digits(&[s0, s1]))
+        && let Ok(date) = Date::new(year, month as i8, day as i8)
+        && let Ok(time) = Time::new(hour as i8, minute as i8, second as i8, 0)
+        && let Ok(at) = Offset::UTC.to_timestamp(date.to_datetime(time))
+    {
+        return Ok(at);
     }
-    let mut buffer = match std::mem::take(slot) {
-        Value::Text(buffer) | Value::Choice(buffer) => buffer,
-        _ => String::new(),
-    };
-    buffer.clear();
-    buffer.push_str(text);
-    *slot = if kind == FieldKind::Text { Value::Text(buffer) } else { Value::Choice(buffer) };
-    Ok(())
+    s.parse().map_err(|e| format!("\"{s}\" is not a date-time like 2026-03-01T14:05:00Z ({e})"))
 }
 
 fn shown(raw: ValueRef<'_>) -> String {
@@ -565,30 +590,78 @@ mod tests {
     }
 
     #[test]
-    fn decode_into_reuses_buffers_and_agrees_with_decode() {
-        let cases: [(FieldKind, ValueRef<'_>); 9] = [
-            (FieldKind::Text, ValueRef::Text(b"Hello")),
-            (FieldKind::Choice, ValueRef::Text(b"Hot")),
-            (FieldKind::Text, ValueRef::Text(b"  ")),
-            (FieldKind::Text, ValueRef::Null),
-            (FieldKind::Text, ValueRef::Text(b"\xff")),
-            (FieldKind::Text, ValueRef::Integer(3)),
-            (FieldKind::Date, ValueRef::Text(b"2026-03-01")),
-            (FieldKind::Money, ValueRef::Real(f64::NAN)),
-            (FieldKind::YesNo, ValueRef::Integer(1)),
+    fn stored_dates_read_directly_agree_with_jiff() {
+        let dates = [
+            "2026-03-01",
+            "0000-01-01",
+            "9999-12-31",
+            "2024-02-29",
+            "2023-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-1-01",
+            "+2026-01-01",
+            "2026-01-01 ",
+            "２026-01-01",
+            "20260101",
+            "",
+            "yesterday",
         ];
-        let mut slot = Value::Text("previous".into());
-        for (kind, raw) in cases {
-            let mut into = slot.clone();
-            let result = decode_into(kind, raw, &mut into);
-            match decode(kind, raw) {
-                Ok(value) => {
-                    assert_eq!(result, Ok(()));
-                    assert_eq!(into, value);
-                    slot = into;
-                }
-                Err(message) => assert_eq!(result, Err(message)),
-            }
+        for s in dates {
+            assert_eq!(parse_stored_date(s).ok(), s.parse::<Date>().ok(), "{s}");
         }
+        let date_times = [
+            "2026-03-01T14:05:09Z",
+            "1970-01-01T00:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2024-02-29T12:00:00Z",
+            "2023-02-29T12:00:00Z",
+            "2026-03-01T24:00:00Z",
+            "2026-03-01T23:60:00Z",
+            "2016-12-31T23:59:60Z",
+            "2026-03-01t14:05:09z",
+            "2026-03-01T14:05:09.5Z",
+            "2026-03-01T14:05:09+01:00",
+            "2026-03-01T14:05Z",
+            "2026-03-01 14:05:09Z",
+            "2026-03-01T14:05:09",
+            "",
+        ];
+        for s in date_times {
+            assert_eq!(parse_stored_date_time(s).ok(), s.parse::<Timestamp>().ok(), "{s}");
+        }
+        assert!(parse_stored_date("2023-02-29").is_err_and(|e| e.contains("\"2023-02-29\" is not a date")));
+        assert!(parse_stored_date_time("soon").is_err_and(|e| e.contains("\"soon\" is not a date-time")));
+    }
+
+    #[test]
+    fn decode_view_borrows_and_normalizes() {
+        let date = |s: &str| s.parse::<Date>().unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let cases: [(FieldKind, ValueRef<'_>, ValueView<'_>); 9] = [
+            (FieldKind::Text, ValueRef::Text(b"Hello"), ValueView::Text("Hello")),
+            (FieldKind::Choice, ValueRef::Text(b"Hot"), ValueView::Choice("Hot")),
+            (FieldKind::Text, ValueRef::Text(b" \t "), ValueView::Empty),
+            (FieldKind::Text, ValueRef::Null, ValueView::Empty),
+            (FieldKind::Date, ValueRef::Text(b"2026-03-01"), ValueView::Date(date("2026-03-01"))),
+            (
+                FieldKind::DateTime,
+                ValueRef::Text(b"2026-03-01T14:05:09Z"),
+                ValueView::DateTime(at("2026-03-01T14:05:09Z")),
+            ),
+            (FieldKind::Money, ValueRef::Real(f64::NAN), ValueView::Empty),
+            (FieldKind::Decimal, ValueRef::Integer(7), ValueView::Decimal(7.0)),
+            (FieldKind::YesNo, ValueRef::Integer(1), ValueView::YesNo(true)),
+        ];
+        for (kind, raw, expected) in cases {
+            assert_eq!(decode_view(kind, raw), Ok(expected), "{kind:?} {raw:?}");
+        }
+        assert_eq!(
+            decode_view(FieldKind::Text, ValueRef::Text(b"\xff")),
+            Err("the text is not valid UTF-8".to_owned())
+        );
+        assert!(decode_view(FieldKind::Text, ValueRef::Integer(3)).is_err());
     }
 }

@@ -18,12 +18,11 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rayon::prelude::*;
 
 use crate::domain::membership::{fields_used_by_active, update_matters};
 use crate::domain::{
-    EvalContext, Group, Impact, LifecyclePlan, MembershipReason, Record, RecordId, RecordTypeName, Scope, Segment,
-    SegmentId,
+    EvalContext, Group, Impact, LifecyclePlan, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef,
+    RecordTypeName, Scope, Segment, SegmentId,
 };
 use crate::engine::Bitset;
 use crate::engine::fast::{Compiled, compile};
@@ -245,48 +244,108 @@ fn load(
     load_snapshot(path, &report)
 }
 
-/// Reports loading progress after this many records of a type.
+/// Reports loading progress after about this many records of a type (the UI wakes for each).
 const PROGRESS_EVERY_RECORDS: u64 = 100_000;
+/// Records in a batch handed from a type's reader thread to its builder thread.
+const RECORDS_PER_BATCH: usize = 1024;
+/// Batches queued between a reader and its builder: enough to ride out scheduling hiccups,
+/// few enough to stay in cache.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Opens a reader on the workspace at `path` and builds the snapshot of its records: every
-/// type streamed from its own reader connection straight into its columns (no list of
-/// records is held), types in parallel, the biggest first. `progress` gets the fraction of
-/// records read so far.
+/// type read on its own thread, from its own reader connection, in batches that its own
+/// builder thread puts straight into columns (no list of records is held). Reading (SQLite,
+/// decoding) and building (interning texts) thus overlap, for every type at once.
+/// `progress` gets the fraction of records built so far.
 pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) -> Result<(Workspace, Snapshot), String> {
+    load_types(path, None, progress)
+}
+
+/// [`load_snapshot`] of the types in `only` (all types when `None`); the others are left
+/// empty, lookups into them pointing at placeholder rows. For measuring one type's load.
+pub fn load_types(
+    path: &std::path::Path,
+    only: Option<&[RecordTypeName]>,
+    progress: &(dyn Fn(f32) + Sync),
+) -> Result<(Workspace, Snapshot), String> {
     let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
     let schema = reader.schema().clone();
     let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
-    let counts: Vec<u64> = schema.types.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();
+    let wanted: Vec<&RecordTypeDef> =
+        schema.types.iter().filter(|t| only.is_none_or(|only| only.contains(&t.name))).collect();
+    let counts: Vec<u64> = wanted.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();
     let total = counts.iter().sum::<u64>().max(1);
     let loaded = AtomicU64::new(0);
-    let mut order: Vec<usize> = (0..schema.types.len()).collect();
-    order.sort_by_key(|&t| std::cmp::Reverse(counts[t]));
-    let builders = order
-        .par_iter()
-        .map(|&t| {
-            let name = &schema.types[t].name;
-            let own = Workspace::open_reader(path).map_err(|e| e.to_string())?;
-            let mut builder = TypeBuilder::new(&schema, name, time_zone.clone())
-                .ok_or_else(|| format!("the workspace has no record type \"{name}\""))?;
-            builder.reserve(usize::try_from(counts[t]).unwrap_or_default());
-            let mut unreported = 0;
-            own.for_each_record(name, &mut |record| {
-                builder.push(record);
-                unreported += 1;
-                if unreported == PROGRESS_EVERY_RECORDS {
-                    let done = loaded.fetch_add(unreported, Ordering::Relaxed) + unreported;
-                    progress(done as f32 / total as f32);
-                    unreported = 0;
-                }
-            })
-            .map_err(|e| e.to_string())?;
-            Ok(builder)
-        })
-        .collect::<Result<Vec<TypeBuilder>, String>>()?;
+    let report = |records: u64| {
+        let done = loaded.fetch_add(records, Ordering::Relaxed) + records;
+        progress(done as f32 / total as f32);
+    };
+    let builders = std::thread::scope(|scope| {
+        let mut started = Vec::with_capacity(wanted.len());
+        for (def, &count) in wanted.iter().zip(&counts) {
+            let mut builder = TypeBuilder::new(&schema, &def.name, time_zone.clone())
+                .ok_or_else(|| format!("the workspace has no record type \"{}\"", def.name))?;
+            builder.reserve(usize::try_from(count).unwrap_or_default());
+            let (full_tx, full_rx) = sync_channel::<RecordBatch>(BATCHES_IN_FLIGHT);
+            let (spare_tx, spare_rx) = sync_channel::<RecordBatch>(BATCHES_IN_FLIGHT);
+            let name = &def.name;
+            let fields = def.fields.len();
+            let reading = std::thread::Builder::new()
+                .name(format!("load {name}"))
+                .spawn_scoped(scope, move || read_batches(path, name, fields, &full_tx, &spare_rx))
+                .map_err(|e| format!("could not start reading {name}: {e}"))?;
+            let report = &report;
+            let building = std::thread::Builder::new()
+                .name(format!("build {name}"))
+                .spawn_scoped(scope, move || {
+                    let mut unreported = 0;
+                    for batch in full_rx {
+                        builder.push_batch(&batch);
+                        unreported += batch.len() as u64;
+                        if unreported >= PROGRESS_EVERY_RECORDS {
+                            report(unreported);
+                            unreported = 0;
+                        }
+                        // A spare the reader has no room for is simply dropped.
+                        spare_tx.try_send(batch).ok();
+                    }
+                    report(unreported);
+                    builder
+                })
+                .map_err(|e| format!("could not start building {name}: {e}"))?;
+            started.push((name, reading, building));
+        }
+        let mut builders = Vec::with_capacity(started.len());
+        for (name, reading, building) in started {
+            let stopped = || format!("loading {name} stopped unexpectedly");
+            reading.join().map_err(|_| stopped())??;
+            builders.push(building.join().map_err(|_| stopped())?);
+        }
+        Ok::<_, String>(builders)
+    })?;
     progress(1.0);
     let teams = reader.teams().map_err(|e| e.to_string())?.into_iter().map(|t| (t.id, t.members));
     let snapshot = Snapshot::from_builders(&schema, time_zone, builders, teams);
     Ok((reader, snapshot))
+}
+
+/// Reads the records of type `name` from a reader connection of its own and sends them in
+/// batches to `full`, reusing the batches that come back on `spare`.
+fn read_batches(
+    path: &std::path::Path,
+    name: &RecordTypeName,
+    fields: usize,
+    full: &SyncSender<RecordBatch>,
+    spare: &Receiver<RecordBatch>,
+) -> Result<(), String> {
+    let own = Workspace::open_reader(path).map_err(|e| e.to_string())?;
+    own.for_each_batch(name, RECORDS_PER_BATCH, &mut |batch| {
+        let next = spare.try_recv().unwrap_or_else(|_| RecordBatch::with_capacity(fields, RECORDS_PER_BATCH));
+        // Only fails when the builder is gone, and then nobody wants more.
+        full.send(std::mem::replace(batch, next)).is_ok()
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 fn run(
