@@ -131,3 +131,49 @@ pub fn preview_command(
         ids: result.first.iter().map(|id| id.0).collect(),
     })
 }
+
+/// `import-records`: the rows of a CSV file into a record type, all or nothing. Every column
+/// must match a field (by label or name) or be "id"; every problem is reported with its line
+/// and column, and then nothing is written.
+pub fn import_records_command(
+    path: &Path,
+    record_type: &str,
+    file: &Path,
+    on_existing: crate::store::OnExisting,
+) -> Result<crate::store::ImportSummary, String> {
+    use crate::interchange::csv_records::{auto_map, headers, parse_rows};
+
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut workspace = Workspace::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let schema = workspace.schema().clone();
+    let Some(def) = schema.get_by_str(record_type) else {
+        let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
+        return Err(format!("there is no record type \"{record_type}\" (the workspace has {})", known.join(", ")));
+    };
+    let in_file = |message: String| format!("{}: {message}", file.display());
+    let headers = headers(&bytes).map_err(|p| in_file(p.to_string()))?;
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(in_file("line 1: the file has no header row naming the fields".to_owned()));
+    }
+    let mapping = auto_map(def, &headers);
+    let unknown: Vec<String> = mapping
+        .iter()
+        .filter(|m| m.target.is_none())
+        .map(|m| format!("line 1, column \"{}\": {} has no such field", m.header, def.label))
+        .collect();
+    if !unknown.is_empty() {
+        let fields: Vec<&str> = def.fields.iter().map(|f| f.label.as_str()).collect();
+        return Err(in_file(format!("{}\n  (fields: id, {})", unknown.join("\n  "), fields.join(", "))));
+    }
+    let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let rows = parse_rows(def, &bytes, &mapping, &tz).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        in_file(format!("nothing was imported:\n{}", lines.join("\n")))
+    })?;
+    workspace
+        .import_records(&def.name, &rows, on_existing, &mut |_| true)
+        .map_err(|e| in_file(format!("nothing was imported: {e}")))
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod interchange;
 pub mod store;
 pub mod ui;
 pub mod worker;

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
-use segment_builder::cli::{PreviewTarget, preview_command};
+use segment_builder::cli::{PreviewTarget, import_records_command, preview_command};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
+use segment_builder::store::OnExisting;
 
 /// Segment Builder: build segments of CRM records, connect them to sequences and route
 /// them to sellers. Everything lives in one SQLite workspace file.
@@ -34,6 +35,20 @@ enum Cmd {
         /// The seed of the generator: the same seed gives the same workspace.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// Import the rows of a CSV file into a record type: all of them, or none when any row
+    /// has a problem (each is listed with its line and column).
+    ImportRecords {
+        /// The workspace.
+        path: PathBuf,
+        /// The record type, by its logical name (lead, account, …).
+        #[arg(long = "type")]
+        record_type: String,
+        /// The CSV file: a header row naming fields by label or name, "id" optional.
+        file: PathBuf,
+        /// What to do with a row whose id is already in the workspace.
+        #[arg(long, value_enum, default_value_t = Existing::Update)]
+        on_existing: Existing,
     },
     /// How many records a segment matches, how many of those higher active segments claim,
     /// and the first matches, newest first.
@@ -61,10 +76,32 @@ enum Cmd {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Existing {
+    Update,
+    Skip,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
+        Some(Cmd::ImportRecords { path, record_type, file, on_existing }) => {
+            let on_existing = match on_existing {
+                Existing::Update => OnExisting::Update,
+                Existing::Skip => OnExisting::Skip,
+            };
+            match import_records_command(&path, &record_type, &file, on_existing) {
+                Ok(summary) => {
+                    println!("added {}, updated {}, skipped {}", summary.inserted, summary.updated, summary.skipped);
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
             let target = match (&segment, &record_type, &conditions) {
                 (Some(name), _, _) => PreviewTarget::Segment(name),

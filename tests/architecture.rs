@@ -65,7 +65,7 @@ fn domain_is_pure() {
 
 #[test]
 fn only_the_store_touches_sqlite() {
-    for module in ["domain", "engine", "app", "ui", "worker", "demo", "main"] {
+    for module in ["domain", "engine", "app", "ui", "worker", "demo", "main", "interchange", "cli"] {
         let found = violations(module, &["rusqlite"]);
         assert!(found.is_empty(), "only src/store may use rusqlite:\n{}", found.join("\n"));
     }
@@ -87,4 +87,13 @@ fn panels_hold_no_connection_and_no_thread() {
 fn the_store_knows_nothing_of_the_ui() {
     let found = violations("store", &["egui", "eframe", "crate::ui", "crate::app", "crate::worker"]);
     assert!(found.is_empty(), "the store must not depend on the UI:\n{}", found.join("\n"));
+}
+
+#[test]
+fn file_formats_are_pure_conversion() {
+    let found = violations(
+        "interchange",
+        &["egui", "eframe", "crate::ui", "crate::app", "crate::store", "std::fs", "std::thread"],
+    );
+    assert!(found.is_empty(), "interchange converts bytes; callers do the IO:\n{}", found.join("\n"));
 }

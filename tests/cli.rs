@@ -142,3 +142,79 @@ fn preview_names_what_is_wrong() {
     let message = run(&["--type", "lead", "--conditions", &bad_field.to_string_lossy()]);
     assert!(message.contains("at 1:") && message.contains("shoe_size"), "names the place: {message}");
 }
+
+fn file_hash(path: &std::path::Path) -> Vec<u8> {
+    // WAL and SHM too: a change could sit in the log.
+    let mut all = std::fs::read(path).expect("read");
+    for suffix in ["-wal", "-shm"] {
+        all.extend(std::fs::read(format!("{}{suffix}", path.display())).unwrap_or_default());
+    }
+    all
+}
+
+fn import(path: &std::path::Path, csv: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    binary().arg("import-records").arg(path).args(["--type", "lead"]).arg(csv).args(extra).output().expect("run")
+}
+
+#[test]
+fn import_records_adds_updates_and_skips_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let lead = RecordTypeName::new("lead");
+    let before = Workspace::open(&path).expect("open").count_records(&lead).expect("count");
+    let csv = dir.path().join("leads.csv");
+    std::fs::write(&csv, "Topic,Lead score,Rating,Country\nImported one,\"1,200\",hot,Iceland\nImported two,,Cold,\n")
+        .expect("write");
+    let output = import(&path, &csv, &[]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 2, updated 0, skipped 0");
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(ws.count_records(&lead).expect("count"), before + 2);
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let records = ws.all_records(&lead).expect("records");
+    let one = records.iter().find(|r| r.get(&def, "topic").as_text() == Some("Imported one")).expect("imported");
+    assert_eq!(one.get(&def, "score"), &segment_builder::domain::Value::WholeNumber(1200));
+    assert_eq!(one.get(&def, "rating"), &segment_builder::domain::Value::Choice("Hot".into()));
+    let id = one.id;
+    drop(ws);
+
+    // By id: update only the given fields, or skip.
+    std::fs::write(&csv, format!("id,Country\n{},Norway\n", id.0)).expect("write");
+    assert!(import(&path, &csv, &["--on-existing", "skip"]).status.success());
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(ws.record(&lead, id).expect("read").expect("record").get(&def, "country").as_text(), Some("Iceland"));
+    drop(ws);
+    let output = import(&path, &csv, &[]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 0, updated 1, skipped 0");
+    let ws = Workspace::open(&path).expect("open");
+    let updated = ws.record(&lead, id).expect("read").expect("record");
+    assert_eq!(updated.get(&def, "country").as_text(), Some("Norway"));
+    assert_eq!(updated.get(&def, "topic").as_text(), Some("Imported one"), "fields not in the file are kept");
+}
+
+#[test]
+fn a_bad_csv_is_reported_with_its_place_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    // Settle the workspace (checkpoint) so only a real change would alter its bytes.
+    drop(Workspace::open(&path).expect("open"));
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("bad utf-8", b"Topic,Country\nfine,ok\n\xff\xfe,x\n", "line 3, column \"Topic\": is not valid UTF-8"),
+        ("ragged", b"Topic,Country\na,b\nc\n", "line 3: has 1 cells but the header has 2"),
+        ("wrong type", b"Topic,Lead score\na,many\n", "line 2, column \"Lead score\": \"many\" is not a whole number"),
+        ("unknown field", b"Topic,Shoe size\na,44\n", "column \"Shoe size\": Lead has no such field"),
+        ("dangling lookup", b"Topic,Account\na,999999999\n", "line 2"),
+        ("empty file", b"", "line 1: the file has no header row"),
+    ];
+    for (name, bytes, expected) in cases {
+        let csv = dir.path().join(format!("{}.csv", name.replace(' ', "_")));
+        std::fs::write(&csv, bytes).expect("write");
+        let before = file_hash(&path);
+        let output = import(&path, &csv, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} must fail");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(stderr.contains(&*csv.file_name().expect("name").to_string_lossy()), "{name} names the file");
+        assert_eq!(file_hash(&path), before, "{name} leaves the workspace byte-for-byte unchanged");
+    }
+}

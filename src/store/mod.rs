@@ -33,6 +33,7 @@ use rusqlite::Connection;
 
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
+pub use records::{ImportSummary, OnExisting};
 
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 

@@ -20,6 +20,24 @@ use crate::domain::{
     FieldKind, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName, Value, ValueView,
 };
 
+/// What an import does with a row whose id is already in the workspace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnExisting {
+    #[default]
+    Update,
+    Skip,
+}
+
+/// What an import did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub inserted: u64,
+    pub updated: u64,
+    pub skipped: u64,
+    /// Cancelled midway: nothing was written.
+    pub cancelled: bool,
+}
+
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
 pub const PROGRESS_EVERY_ROWS: u64 = 10_000;
 
@@ -76,6 +94,82 @@ impl Workspace {
         }
         tx.commit().with_context(|| context.clone())?;
         Ok(count)
+    }
+
+    /// Stores imported rows in ONE transaction: rows without an id are added; a row whose id
+    /// exists updates the fields the file gave (`OnExisting::Update`) or is left alone
+    /// (`Skip`); a row with a new id is added with that id. The first row the store refuses
+    /// (a lookup to a record that does not exist, say) rolls everything back and is named by
+    /// its line. `progress(rows_done)` may cancel (false): nothing is written then.
+    pub fn import_records(
+        &mut self,
+        ty: &RecordTypeName,
+        rows: &[crate::interchange::csv_records::CsvRow],
+        on_existing: OnExisting,
+        progress: &mut dyn FnMut(u64) -> bool,
+    ) -> Result<ImportSummary> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?.clone();
+        let context = format!("importing {}", def.plural_label);
+        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let mut summary = ImportSummary::default();
+        {
+            let mut insert = tx.prepare(&insert_sql(&def)).with_context(|| context.clone())?;
+            let mut insert_with_id = tx.prepare(&insert_with_id_sql(&def)).with_context(|| context.clone())?;
+            let mut read =
+                tx.prepare(&format!("{} WHERE \"id\" = ?1", select_sql(&def))).with_context(|| context.clone())?;
+            let mut update = tx.prepare(&update_sql(&def)).with_context(|| context.clone())?;
+            for (done, row) in rows.iter().enumerate() {
+                let at = |message: String| StoreError::Invalid(format!("line {}: {message}", row.line));
+                let existing = match row.id {
+                    Some(id) => read
+                        .query_row([id.0], |r| Ok(self.read_record(&def, r)))
+                        .optional()
+                        .with_context(|| context.clone())?
+                        .transpose()?,
+                    None => None,
+                };
+                let (values, statement, id) = match (existing, on_existing) {
+                    (Some(_), OnExisting::Skip) => {
+                        summary.skipped += 1;
+                        continue;
+                    }
+                    (Some(record), OnExisting::Update) => {
+                        let merged = record
+                            .values
+                            .into_iter()
+                            .zip(&row.values)
+                            .zip(&row.given)
+                            .map(|((old, new), given)| if *given { new.clone() } else { old })
+                            .collect();
+                        summary.updated += 1;
+                        (merged, &mut update, Some(record.id))
+                    }
+                    (None, _) => {
+                        summary.inserted += 1;
+                        match row.id {
+                            Some(id) => (row.values.clone(), &mut insert_with_id, Some(id)),
+                            None => (row.values.clone(), &mut insert, None),
+                        }
+                    }
+                };
+                let values = prepare_values(&def, values).map_err(at)?;
+                execute_with(statement, &values, id).map_err(|e| {
+                    match reference_error(&tx, &def, &values, e, &context) {
+                        StoreError::Invalid(message) => at(message),
+                        other => other,
+                    }
+                })?;
+                if (done + 1) as u64 % PROGRESS_EVERY_ROWS == 0 && !progress(done as u64 + 1) {
+                    return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
+                }
+            }
+        }
+        if !progress(rows.len() as u64) {
+            return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
+        }
+        tx.commit().with_context(|| context.clone())?;
+        Ok(summary)
     }
 
     /// Puts back a record with its own id (undoing its deletion). `Invalid` if a record
@@ -370,6 +464,19 @@ fn insert_sql(def: &RecordTypeDef) -> String {
 }
 
 /// `insert_sql` with the id as the last parameter.
+/// `UPDATE` of every field by id: the fields as ?1…?n, the id as ?n+1 (as `execute_with`
+/// binds them).
+fn update_sql(def: &RecordTypeDef) -> String {
+    let assignments: Vec<String> =
+        def.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", quote(f.name.as_str()), i + 1)).collect();
+    format!(
+        "UPDATE {} SET {} WHERE \"id\" = ?{}",
+        quote(def.name.as_str()),
+        assignments.join(", "),
+        def.fields.len() + 1
+    )
+}
+
 fn insert_with_id_sql(def: &RecordTypeDef) -> String {
     let mut columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
     columns.push("\"id\"".to_owned());

@@ -1,0 +1,268 @@
+//! Records from CSV: columns matched to fields by header, every cell converted to its
+//! field's kind, every problem reported with its line and column before anything is written.
+
+use std::fmt;
+
+use jiff::tz::TimeZone;
+
+use crate::domain::format::parse_value;
+use crate::domain::{FieldName, RecordId, RecordTypeDef, Value};
+
+/// The most problems listed; a file with more says how many were left out.
+pub const PROBLEM_LIMIT: usize = 200;
+
+/// Which field a CSV column fills, or `None` to leave the column out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnMapping {
+    pub header: String,
+    pub target: Option<Target>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The record's id: existing records are updated or skipped, new ids are kept.
+    Id,
+    Field(FieldName),
+}
+
+/// One thing wrong with the file, where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvProblem {
+    /// 1-based line of the file (the header is line 1); 0 for the file as a whole.
+    pub line: u64,
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+impl fmt::Display for CsvProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, &self.column) {
+            (0, _) => write!(f, "{}", self.reason),
+            (line, Some(column)) => write!(f, "line {line}, column \"{column}\": {}", self.reason),
+            (line, None) => write!(f, "line {line}: {}", self.reason),
+        }
+    }
+}
+
+/// A row ready to store: its id if the file gave one, a value per field of the type (in
+/// field order) and which of them the file gave (an update changes only those).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvRow {
+    pub line: u64,
+    pub id: Option<RecordId>,
+    pub values: Vec<Value>,
+    pub given: Vec<bool>,
+}
+
+/// The headers of `bytes`, or what is wrong with the first line.
+pub fn headers(bytes: &[u8]) -> Result<Vec<String>, CsvProblem> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
+    match reader.headers() {
+        Ok(headers) => Ok(headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect()),
+        Err(error) => Err(CsvProblem { line: 1, column: None, reason: describe(&error) }),
+    }
+}
+
+/// Matches each header to the field with that label or logical name (ignoring case and
+/// spaces vs underscores); "id" or "#" is the record id. Unmatched columns map to nothing.
+pub fn auto_map(def: &RecordTypeDef, headers: &[String]) -> Vec<ColumnMapping> {
+    let key = |s: &str| s.trim().to_lowercase().replace([' ', '-'], "_");
+    headers
+        .iter()
+        .map(|header| {
+            let wanted = key(header);
+            let target = if wanted == "id" || wanted == "#" {
+                Some(Target::Id)
+            } else {
+                def.fields
+                    .iter()
+                    .find(|f| key(&f.label) == wanted || key(f.name.as_str()) == wanted)
+                    .map(|f| Target::Field(f.name.clone()))
+            };
+            ColumnMapping { header: header.clone(), target }
+        })
+        .collect()
+}
+
+/// Every row of `bytes` converted for `def`, or every problem (up to [`PROBLEM_LIMIT`]).
+/// Problems: a mapping to an unknown field or the same field twice, a row with more or
+/// fewer cells than the header, text that is not UTF-8, a value that does not fit its field,
+/// an id that is not a positive whole number or appears twice.
+pub fn parse_rows(
+    def: &RecordTypeDef,
+    bytes: &[u8],
+    mapping: &[ColumnMapping],
+    tz: &TimeZone,
+) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+    let mut problems = Vec::new();
+    let mut columns: Vec<(usize, Option<usize>)> = Vec::new(); // (column, field index; None = id)
+    for (column, map) in mapping.iter().enumerate() {
+        match &map.target {
+            None => {}
+            Some(Target::Id) => columns.push((column, None)),
+            Some(Target::Field(name)) => match def.field_index(name) {
+                Some(index) => columns.push((column, Some(index))),
+                None => problems.push(CsvProblem {
+                    line: 0,
+                    column: Some(map.header.clone()),
+                    reason: format!("{} has no field \"{name}\"", def.label),
+                }),
+            },
+        }
+    }
+    for (i, (_, field)) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|(_, other)| other == field) {
+            let what = field.map_or("the id".to_owned(), |f| format!("the field {}", def.fields[f].label));
+            problems.push(CsvProblem {
+                line: 0,
+                column: Some(mapping[columns[i].0].header.clone()),
+                reason: format!("{what} is filled by two columns"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    let width = mapping.len();
+    let mut rows = Vec::new();
+    let mut seen_ids = std::collections::HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    let mut left_out = 0usize;
+    let mut report = |problems: &mut Vec<CsvProblem>, problem: CsvProblem| {
+        if problems.len() < PROBLEM_LIMIT {
+            problems.push(problem);
+        } else {
+            left_out += 1;
+        }
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                report(&mut problems, CsvProblem { line, column: None, reason: describe(&error) });
+                break;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        if record.len() != width {
+            let reason = format!("has {} cells but the header has {width}", record.len());
+            report(&mut problems, CsvProblem { line, column: None, reason });
+            continue;
+        }
+        let mut row = CsvRow {
+            line,
+            id: None,
+            values: vec![Value::Empty; def.fields.len()],
+            given: vec![false; def.fields.len()],
+        };
+        for &(column, field) in &columns {
+            let header = || Some(mapping[column].header.clone());
+            let Ok(text) = std::str::from_utf8(&record[column]) else {
+                report(
+                    &mut problems,
+                    CsvProblem { line, column: header(), reason: "is not valid UTF-8 text".to_owned() },
+                );
+                continue;
+            };
+            match field {
+                None => {
+                    let text = text.trim().trim_start_matches('#');
+                    if text.is_empty() {
+                        continue;
+                    }
+                    match text.parse::<i64>() {
+                        Ok(id) if id > 0 => {
+                            if let Some(first) = seen_ids.insert(id, line) {
+                                let reason = format!("the id {id} was already on line {first}");
+                                report(&mut problems, CsvProblem { line, column: header(), reason });
+                            }
+                            row.id = Some(RecordId(id));
+                        }
+                        _ => report(
+                            &mut problems,
+                            CsvProblem { line, column: header(), reason: format!("\"{text}\" is not a record id") },
+                        ),
+                    }
+                }
+                Some(index) => match parse_value(&def.fields[index], text, tz) {
+                    Ok(value) => {
+                        row.values[index] = value;
+                        row.given[index] = true;
+                    }
+                    Err(reason) => report(&mut problems, CsvProblem { line, column: header(), reason }),
+                },
+            }
+        }
+        rows.push(row);
+    }
+    if left_out > 0 {
+        problems.push(CsvProblem { line: 0, column: None, reason: format!("and {left_out} more problems") });
+    }
+    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+}
+
+fn describe(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("has {len} cells but the header has {expected_len}")
+        }
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Schema;
+
+    fn lead() -> RecordTypeDef {
+        Schema::built_in().get_by_str("lead").cloned().unwrap_or_else(|| panic!("built-in lead"))
+    }
+
+    fn parse(text: &str) -> Result<Vec<CsvRow>, Vec<String>> {
+        let def = lead();
+        let headers = headers(text.as_bytes()).map_err(|p| vec![p.to_string()])?;
+        let mapping = auto_map(&def, &headers);
+        parse_rows(&def, text.as_bytes(), &mapping, &TimeZone::UTC)
+            .map_err(|ps| ps.iter().map(|p| p.to_string()).collect())
+    }
+
+    #[test]
+    fn headers_match_labels_and_names_and_values_convert() {
+        let rows = parse("Id,Topic,lead score,Rating,unknown\n7,Hello,\"1,200\",hot,x\n,Second,,,\n").expect("valid");
+        assert_eq!(rows.len(), 2);
+        let def = lead();
+        let score = def.field_by_str("score").and_then(|f| def.field_index(&f.name)).expect("score");
+        assert_eq!(rows[0].id, Some(RecordId(7)));
+        assert_eq!(rows[0].values[score], Value::WholeNumber(1200));
+        assert!(rows[0].given[score]);
+        assert_eq!(rows[1].id, None);
+        assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place() {
+        let problems = parse("id,Topic,Lead score\n1,A,lots\n1,B,2\nx,C,3\n4,D\n").expect_err("invalid");
+        assert_eq!(
+            problems,
+            [
+                "line 2, column \"Lead score\": \"lots\" is not a whole number",
+                "line 3, column \"id\": the id 1 was already on line 2",
+                "line 4, column \"id\": \"x\" is not a record id",
+                "line 5: has 2 cells but the header has 3",
+            ]
+        );
+        let bad_utf8 = parse_rows(&lead(), b"Topic\n\xff\xfe\n", &auto_map(&lead(), &["Topic".into()]), &TimeZone::UTC);
+        assert_eq!(
+            bad_utf8.map_err(|p| p[0].to_string()),
+            Err("line 2, column \"Topic\": is not valid UTF-8 text".to_owned())
+        );
+    }
+}

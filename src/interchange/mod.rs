@@ -1,0 +1,5 @@
+//! Data in and out of a workspace as files: CSV records now, the definitions bundle later.
+//! Pure conversion (bytes to typed rows and back, every problem with its place); the store
+//! writes, the callers read and write files.
+
+pub mod csv_records;
