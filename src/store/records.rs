@@ -160,7 +160,8 @@ impl Workspace {
                         other => other,
                     }
                 })?;
-                if (done + 1) as u64 % PROGRESS_EVERY_ROWS == 0 && !progress(done as u64 + 1) {
+                let done = done as u64 + 1;
+                if done.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(done) {
                     return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
                 }
             }
