@@ -57,7 +57,7 @@ pub fn preview_command(
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
     }
-    let workspace = Workspace::open_reader(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let workspace = open_reader(path)?;
     let schema = workspace.schema().clone();
     let (record_type, conditions, own_priority) = match target {
         PreviewTarget::Segment(name) => {
@@ -147,7 +147,7 @@ pub fn import_records_command(
         return Err(format!("{}: no such workspace", path.display()));
     }
     let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut workspace = Workspace::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
@@ -176,4 +176,187 @@ pub fn import_records_command(
     workspace
         .import_records(&def.name, &rows, on_existing, &mut |_| true)
         .map_err(|e| in_file(format!("nothing was imported: {e}")))
+}
+
+/// The answer of `explain` for one segment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentExplained {
+    pub segment: String,
+    pub status: String,
+    pub priority: u32,
+    pub matches: bool,
+    pub conditions: Vec<crate::domain::eval::Explained>,
+}
+
+/// The answer of `explain`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExplainReport {
+    pub record_type: String,
+    pub record: i64,
+    pub title: String,
+    /// The highest-priority active segment it matches, which it would join when evaluated.
+    pub winner: Option<String>,
+    /// The segment it is a member of now, if any.
+    pub member_of: Option<String>,
+    pub segments: Vec<SegmentExplained>,
+}
+
+impl ExplainReport {
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{} #{} \"{}\"\n", self.record_type, self.record, self.title);
+        out.push_str(&format!("member of: {}\n", self.member_of.as_deref().unwrap_or("no segment")));
+        out.push_str(&format!("would join: {}\n", self.winner.as_deref().unwrap_or("no active segment matches")));
+        for s in &self.segments {
+            let verdict = if s.matches { "matches" } else { "does not match" };
+            out.push_str(&format!("\n{}. {} ({}): {verdict}\n", s.priority + 1, s.segment, s.status));
+            for line in &s.conditions {
+                let mark = if line.holds { "yes" } else { "no " };
+                let value = line.value.as_ref().map(|v| format!("   [{v}]")).unwrap_or_default();
+                out.push_str(&format!("  {mark} {}{}{value}\n", "  ".repeat(line.depth), line.text));
+            }
+        }
+        out
+    }
+}
+
+/// `explain`: for one record, every segment of its type in priority order with each
+/// condition's result and the record's value there, the segment it would join and the one
+/// it is in.
+pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timestamp) -> Result<ExplainReport, String> {
+    use crate::domain::{Condition, Dataset, FieldPath, MemoryDataset, Node, NodeId, Operand, Operator, RecordId};
+    use crate::engine::sql::compile_sql;
+
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    let workspace = open_reader(path)?;
+    let schema = workspace.schema().clone();
+    let Some(def) = schema.get_by_str(record_type) else {
+        let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
+        return Err(format!("there is no record type \"{record_type}\" (the workspace has {})", known.join(", ")));
+    };
+    let id = RecordId(record);
+    let Some(subject) = workspace.record(&def.name, id).map_err(|e| e.to_string())? else {
+        return Err(format!("there is no {} #{record}", def.label.to_lowercase()));
+    };
+    let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let ctx = EvalContext::new(now, tz);
+    let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+
+    // Only what the trees can reach: the record, what its lookups point at (two hops), and
+    // the records pointing at it through the lookups the related blocks name.
+    let mut dataset = MemoryDataset::new(schema.clone());
+    let mut frontier = vec![(def.name.clone(), subject.clone())];
+    for _ in 0..=crate::domain::DEFAULT_MAX_DEPTH.min(3) {
+        let mut next = Vec::new();
+        for (ty, found) in frontier.drain(..) {
+            let Some(ty_def) = schema.get(&ty) else { continue };
+            for (index, field) in ty_def.fields.iter().enumerate() {
+                if let (Some(crate::domain::Value::Lookup(target_id)), Some(target)) =
+                    (found.values.get(index), &field.lookup_target)
+                    && dataset.record(target, *target_id).is_none()
+                    && let Ok(Some(target_record)) = workspace.record(target, *target_id)
+                {
+                    next.push((target.clone(), target_record));
+                }
+            }
+            dataset.insert(&ty, found);
+        }
+        frontier = next;
+    }
+    let mut related_ways = Vec::new();
+    for segment in &segments {
+        collect_related(&segment.conditions, &mut related_ways);
+    }
+    related_ways.sort();
+    related_ways.dedup();
+    for (related_type, via) in related_ways {
+        let Some(related_def) = schema.get(&related_type) else { continue };
+        let pointing = Group {
+            children: vec![Node::Condition(Condition {
+                id: NodeId(1),
+                path: FieldPath { via: Vec::new(), field: via.clone() },
+                operator: Operator::Is,
+                value: Operand::Record(id),
+            })],
+            ..Group::all(NodeId(0))
+        };
+        let sql = compile_sql(&schema, related_def, &pointing, &ctx);
+        let ids = workspace.matching_ids(&related_type, &sql).map_err(|e| e.to_string())?;
+        for found in workspace.records_by_id(&related_type, &ids).map_err(|e| e.to_string())? {
+            dataset.insert(&related_type, found);
+        }
+    }
+    for team in workspace.teams().map_err(|e| e.to_string())? {
+        dataset.set_team(team.id, team.members);
+    }
+    let sellers = workspace.sellers().map_err(|e| e.to_string())?;
+    let teams = workspace.teams().map_err(|e| e.to_string())?;
+    let names = CliNames { sellers: &sellers, teams: &teams };
+
+    let mut report_segments = Vec::new();
+    let mut winner = None;
+    for segment in &segments {
+        let conditions = crate::domain::eval::explain(&dataset, &ctx, def, &subject, &segment.conditions, &names);
+        let matches = conditions.first().is_some_and(|l| l.holds);
+        if matches && segment.status == Status::Active && winner.is_none() {
+            winner = Some(segment.name.clone());
+        }
+        report_segments.push(SegmentExplained {
+            segment: segment.name.clone(),
+            status: segment.status.to_string(),
+            priority: segment.priority,
+            matches,
+            conditions,
+        });
+    }
+    let member_of = workspace
+        .membership_of(&def.name, id)
+        .map_err(|e| e.to_string())?
+        .and_then(|member| segments.iter().find(|s| s.id == member).map(|s| s.name.clone()));
+    let title = workspace.record_titles(&def.name, &[id]).map_err(|e| e.to_string())?.remove(&id).unwrap_or_default();
+    Ok(ExplainReport { record_type: def.name.to_string(), record, title, winner, member_of, segments: report_segments })
+}
+
+/// The (record type, lookup) of every related-record block in a tree.
+fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::FieldName)>) {
+    for child in &group.children {
+        match child {
+            crate::domain::Node::Group(inner) => collect_related(inner, out),
+            crate::domain::Node::Related(block) => {
+                out.push((block.record_type.clone(), block.via.clone()));
+                collect_related(&block.group, out);
+            }
+            crate::domain::Node::Condition(_) => {}
+        }
+    }
+}
+
+struct CliNames<'a> {
+    sellers: &'a [crate::domain::Seller],
+    teams: &'a [crate::domain::Team],
+}
+
+impl crate::domain::describe::Names for CliNames<'_> {
+    fn seller(&self, id: i64) -> Option<String> {
+        self.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
+    }
+
+    fn team(&self, id: i64) -> Option<String> {
+        self.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
+    }
+}
+
+/// A store error with the workspace's path, unless it already names it.
+fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
+    let message = error.to_string();
+    let shown = path.display().to_string();
+    if message.contains(&shown) { message } else { format!("{shown}: {message}") }
+}
+
+/// A reader on the workspace; an older workspace is first upgraded, as the app does when it
+/// opens one (a foreign, corrupt or newer file is refused unchanged either way).
+fn open_reader(path: &Path) -> Result<Workspace, String> {
+    drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
+    Workspace::open_reader(path).map_err(|e| in_workspace(path, e))
 }

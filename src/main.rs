@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
-use segment_builder::cli::{PreviewTarget, import_records_command, preview_command};
+use segment_builder::cli::{PreviewTarget, explain_command, import_records_command, preview_command};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::store::OnExisting;
 
@@ -49,6 +49,24 @@ enum Cmd {
         /// What to do with a row whose id is already in the workspace.
         #[arg(long, value_enum, default_value_t = Existing::Update)]
         on_existing: Existing,
+    },
+    /// Why a record is (or is not) in each segment: every condition's result with the
+    /// record's value, the segment it would join and the one it is in.
+    Explain {
+        /// The workspace.
+        path: PathBuf,
+        /// The record type, by its logical name (lead, account, …).
+        #[arg(long = "type")]
+        record_type: String,
+        /// The record's id.
+        #[arg(long)]
+        record: i64,
+        /// Evaluate at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// How many records a segment matches, how many of those higher active segments claim,
     /// and the first matches, newest first.
@@ -102,6 +120,20 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Cmd::Explain { path, record_type, record, now, json }) => {
+            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            match explain_command(&path, &record_type, record, now) {
+                Ok(report) if json => print_json(&report),
+                Ok(report) => {
+                    print!("{}", report.to_text());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
             let target = match (&segment, &record_type, &conditions) {
                 (Some(name), _, _) => PreviewTarget::Segment(name),
@@ -113,16 +145,7 @@ fn main() -> ExitCode {
             };
             let now = now.unwrap_or_else(jiff::Timestamp::now);
             match preview_command(&path, target, now, limit) {
-                Ok(report) if json => match serde_json::to_string(&report) {
-                    Ok(text) => {
-                        println!("{text}");
-                        ExitCode::SUCCESS
-                    }
-                    Err(error) => {
-                        eprintln!("error: {error}");
-                        ExitCode::FAILURE
-                    }
-                },
+                Ok(report) if json => print_json(&report),
                 Ok(report) => {
                     print!("{}", report.to_text());
                     ExitCode::SUCCESS
@@ -139,6 +162,19 @@ fn main() -> ExitCode {
                 None => Startup::Demo(default_demo_path()),
             };
             window(startup)
+        }
+    }
+}
+
+fn print_json(report: &impl serde::Serialize) -> ExitCode {
+    match serde_json::to_string(report) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -218,3 +218,65 @@ fn a_bad_csv_is_reported_with_its_place_and_changes_nothing() {
         assert_eq!(file_hash(&path), before, "{name} leaves the workspace byte-for-byte unchanged");
     }
 }
+
+#[test]
+fn explain_shows_each_condition_with_the_records_value() {
+    use segment_builder::domain::{EvalContext, MemoryDataset, Status, matches};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let now = "2026-11-24T12:00:00Z";
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let segments = ws.segments(&lead).expect("segments");
+    let mut dataset = MemoryDataset::new(ws.schema().clone());
+    for ty in &ws.schema().types {
+        for record in ws.all_records(&ty.name).expect("records") {
+            dataset.insert(&ty.name, record);
+        }
+    }
+    for team in ws.teams().expect("teams") {
+        dataset.set_team(team.id, team.members);
+    }
+    let ctx = EvalContext::new(now.parse().expect("time"), jiff::tz::TimeZone::get(ws.time_zone()).expect("zone"));
+    // A lead the first segment matches.
+    let first = &segments[0];
+    let chosen = dataset.matching(&ctx, &lead, &first.conditions)[0];
+    let record = ws.record(&lead, chosen).expect("read").expect("record");
+    drop(ws);
+
+    let output = binary()
+        .arg("explain")
+        .arg(&path)
+        .args(["--type", "lead", "--record", &chosen.0.to_string(), "--json", "--now", now])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let listed = json["segments"].as_array().expect("segments");
+    assert_eq!(listed.len(), segments.len(), "every segment in priority order");
+    for (shown, segment) in listed.iter().zip(&segments) {
+        assert_eq!(shown["segment"], segment.name.as_str());
+        let expected = matches(&dataset, &ctx, &def, &record, &segment.conditions);
+        assert_eq!(shown["matches"], expected, "{}", segment.name);
+    }
+    let winner = segments
+        .iter()
+        .find(|s| s.status == Status::Active && matches(&dataset, &ctx, &def, &record, &s.conditions))
+        .map(|s| s.name.clone());
+    assert_eq!(json["winner"].as_str().map(str::to_owned), winner);
+    let country = record.get(&def, "country").as_text().unwrap_or_default().to_owned();
+    let country_line = listed[0]["conditions"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["text"].as_str().is_some_and(|t| t.starts_with("Country")))
+        .expect("the country condition");
+    assert_eq!(country_line["value"], country.as_str(), "the record's value is shown");
+
+    let text =
+        binary().arg("explain").arg(&path).args(["--type", "lead", "--record", "99999999"]).output().expect("run");
+    assert!(!text.status.success());
+    assert!(String::from_utf8_lossy(&text.stderr).contains("there is no lead #99999999"));
+}

@@ -141,6 +141,78 @@ pub fn matches(ds: &dyn Dataset, ctx: &EvalContext, ty: &RecordTypeDef, record: 
     Evaluator { ds, ctx }.group(ty, record, root, 0)
 }
 
+/// One line of [`explain`]: a node of the tree, whether it holds for the record, and for a
+/// condition the value the record has there (formatted; "(empty)" when empty).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Explained {
+    pub depth: usize,
+    pub holds: bool,
+    pub text: String,
+    pub value: Option<String>,
+}
+
+/// Why `record` does or does not match `root`: every node in tree order with its result,
+/// computed by the same evaluator as [`matches`] (so the first line's `holds` is exactly
+/// `matches(...)`).
+pub fn explain(
+    ds: &dyn Dataset,
+    ctx: &EvalContext,
+    ty: &RecordTypeDef,
+    record: &Record,
+    root: &Group,
+    names: &dyn super::describe::Names,
+) -> Vec<Explained> {
+    let evaluator = Evaluator { ds, ctx };
+    let mut lines = Vec::new();
+    explain_group(&evaluator, ty, record, root, 0, names, &mut lines);
+    lines
+}
+
+fn explain_group(
+    evaluator: &Evaluator<'_>,
+    ty: &RecordTypeDef,
+    record: &Record,
+    group: &Group,
+    depth: usize,
+    names: &dyn super::describe::Names,
+    out: &mut Vec<Explained>,
+) {
+    let head = match (group.mode, group.negated) {
+        (GroupMode::All, false) => "All of",
+        (GroupMode::Any, false) => "Any of",
+        (GroupMode::All, true) => "Not all of",
+        (GroupMode::Any, true) => "None of",
+    };
+    let head = if group.children.is_empty() { format!("{head} nothing") } else { head.to_owned() };
+    out.push(Explained { depth, holds: evaluator.group(ty, record, group, depth), text: head, value: None });
+    let schema = evaluator.ds.schema();
+    for child in &group.children {
+        let holds = evaluator.node(ty, record, child, depth + 1);
+        match child {
+            Node::Condition(condition) => {
+                let text = super::describe::condition_text(condition, ty, schema, names);
+                let value = evaluator.resolve(ty, record, &condition.path).map(|(_, value)| match value {
+                    Value::Empty => "(empty)".to_owned(),
+                    value => super::format::format_value(value, &evaluator.ctx.time_zone),
+                });
+                out.push(Explained { depth: depth + 1, holds, text, value });
+            }
+            Node::Group(inner) => explain_group(evaluator, ty, record, inner, depth + 1, names, out),
+            Node::Related(block) => {
+                let label = schema
+                    .get(&block.record_type)
+                    .map_or(block.record_type.to_string(), |t| t.plural_label.to_lowercase());
+                let found = schema
+                    .get(&block.record_type)
+                    .map(|t| evaluator.ds.referencing(&t.name, &block.via, record.id).len())
+                    .unwrap_or(0);
+                let text = format!("{} {label} whose {via} is this record and where", block.quantifier);
+                out.push(Explained { depth: depth + 1, holds, text, value: Some(format!("{found} related")) });
+            }
+        }
+    }
+}
+
 /// The one case fold of the app: Unicode lower case, nothing trimmed, so "ÉMILE" equals
 /// "émile". Every text comparison folds both sides with it: this evaluator, the fast engine
 /// and the store's SQL function `sb_fold`.
