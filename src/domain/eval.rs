@@ -199,9 +199,10 @@ fn explain_group(
             }
             Node::Group(inner) => explain_group(evaluator, ty, record, inner, depth + 1, names, out),
             Node::Related(block) => {
-                let label = schema
-                    .get(&block.record_type)
-                    .map_or(block.record_type.to_string(), |t| t.plural_label.to_lowercase());
+                let related = schema.get(&block.record_type);
+                let label = related.map_or(block.record_type.to_string(), |t| t.label.to_lowercase());
+                let via =
+                    related.and_then(|t| t.field(&block.via)).map_or(block.via.to_string(), |f| f.label.to_lowercase());
                 let found = schema
                     .get(&block.record_type)
                     .map(|t| evaluator.ds.referencing(&t.name, &block.via, record.id).len())
