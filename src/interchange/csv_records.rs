@@ -207,6 +207,48 @@ pub fn parse_rows(
     if problems.is_empty() { Ok(rows) } else { Err(problems) }
 }
 
+/// A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) gets a leading `'`, so it shows as the text it is.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        _ => std::borrow::Cow::Borrowed(cell),
+    }
+}
+
+/// Writes `records` of `def` as CSV: an "id" column, then one column per field headed by
+/// its label, values as the importer reads them back (lookups and owners as ids, dates ISO,
+/// date-times as RFC 3339 instants), formula-like cells neutralised. `tz` formats nothing
+/// today but keeps the signature of the importer's.
+pub fn write_records<'r, W: std::io::Write>(
+    out: W,
+    def: &RecordTypeDef,
+    records: impl IntoIterator<Item = &'r crate::domain::Record>,
+    tz: &TimeZone,
+) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["id".to_owned()];
+    header.extend(def.fields.iter().map(|f| f.label.clone()));
+    writer.write_record(&header)?;
+    for record in records {
+        let mut row = vec![record.id.0.to_string()];
+        for (index, _) in def.fields.iter().enumerate() {
+            let text = match record.values.get(index) {
+                None | Some(Value::Empty) => String::new(),
+                Some(Value::Lookup(id)) => id.0.to_string(),
+                Some(Value::Owner(id)) => id.0.to_string(),
+                // The instant itself (RFC 3339, UTC): exact to the second, no DST ambiguity.
+                Some(Value::DateTime(t)) => t.to_string(),
+                Some(value) => crate::domain::format::format_value(value, tz),
+            };
+            row.push(neutralise(&text).into_owned());
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 fn describe(error: &csv::Error) -> String {
     match error.kind() {
         csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8 text".to_owned(),
@@ -245,6 +287,36 @@ mod tests {
         assert!(rows[0].given[score]);
         assert_eq!(rows[1].id, None);
         assert_eq!(rows[1].line, 3);
+    }
+
+    #[test]
+    fn written_records_read_back_the_same_and_formulas_are_neutralised() {
+        use crate::domain::Record;
+        let def = lead();
+        let tz = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
+        let index = |name: &str| def.field_by_str(name).and_then(|f| def.field_index(&f.name)).expect("field");
+        let mut one = Record::empty(RecordId(3), &def);
+        one.values[index("topic")] = Value::Text("=HYPERLINK(\"x\")".into());
+        one.values[index("score")] = Value::WholeNumber(1200);
+        one.values[index("rating")] = Value::Choice("Warm".into());
+        one.values[index("account")] = Value::Lookup(RecordId(9));
+        one.values[index("created_on")] = Value::DateTime("2026-10-25T01:30:17Z".parse().expect("time"));
+        let mut two = Record::empty(RecordId(4), &def);
+        two.values[index("topic")] = Value::Text("Plain, with \"quotes\"\nand a line".into());
+        let mut bytes = Vec::new();
+        write_records(&mut bytes, &def, [&one, &two], &tz).expect("write");
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        let headers = headers(&bytes).expect("headers");
+        let rows = parse_rows(&def, &bytes, &auto_map(&def, &headers), &tz).expect("reads back");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].id, Some(RecordId(3)));
+        let mut expected = one.values.clone();
+        expected[index("topic")] = Value::Text("'=HYPERLINK(\"x\")".into());
+        assert_eq!(rows[0].values, expected, "every value survives (the formula stays text)");
+        assert_eq!(rows[1].values, two.values);
+        assert_eq!(neutralise("-5"), "'-5");
+        assert_eq!(neutralise("a=b"), "a=b");
     }
 
     #[test]
