@@ -74,6 +74,11 @@ fn a_segment_is_clicked_together_and_its_preview_equals_the_reference() {
     assert!(!expected.is_empty());
     let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
     assert_eq!(outcome.matches, expected.len());
+    let mut listed: Vec<_> = outcome.order.iter().map(|(id, _)| *id).collect();
+    listed.sort();
+    let mut reference = expected.clone();
+    reference.sort();
+    assert_eq!(listed, reference, "the table holds every match, not just the first page");
 
     // A nested Any group, then undo and redo of it.
     let before_group = draft(&harness);

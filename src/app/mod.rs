@@ -780,10 +780,12 @@ impl App {
 
     /// Shows a record from the preview on the Records screen, in its editor.
     fn open_preview_record(&mut self, id: RecordId) {
-        let row = self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
-        let Some(row) = row else { return };
+        let from_preview =
+            self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
+        let record = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
+        let Some(record) = record else { return };
         self.apply_now(Command::ShowScreen(Screen::Records));
-        self.state.records.rows.insert(id, row.record);
+        self.state.records.rows.insert(id, record);
         self.start_edit_record(id);
     }
 

@@ -136,3 +136,13 @@ pub fn first_matching(
         .filter_map(|&row| records.id_of(row as usize))
         .collect()
 }
+
+/// Every set row of `rows` in the order `sort` (see [`first_matching`]), as row indexes.
+pub fn ordered_rows(snapshot: &Snapshot, ty: &RecordTypeName, rows: &Bitset, sort: &SortKey) -> Vec<u32> {
+    let Some(records) = snapshot.type_snapshot(ty) else { return Vec::new() };
+    let field = snapshot.schema().get(ty).and_then(|def| def.field_index(&sort.field));
+    let order = records.sorted_rows(field, sort.descending);
+    let mut out = Vec::with_capacity(rows.count());
+    out.extend(order.iter().copied().filter(|&row| rows.contains(row as usize)));
+    out
+}

@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use crate::app::state::PreviewOutcome;
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command, EngineStatus, Loadable};
-use crate::domain::{RecordTypeDef, Segment};
+use crate::domain::{RecordId, RecordTypeDef, Segment};
 
 use super::records::{cell_text, column_width};
 use super::theme::{self, thousands};
@@ -82,18 +82,13 @@ pub fn preview_ui(
     });
     ui.separator();
     ui.horizontal(|ui| {
-        let shown = outcome.rows.len();
-        let heading = if shown < outcome.matches {
-            format!("First {} of {}", thousands(shown as u64), thousands(outcome.matches as u64))
-        } else {
-            format!("Matching {}", def.plural_label.to_lowercase())
-        };
+        let heading = format!("{} matching {}", thousands(outcome.matches as u64), def.plural_label.to_lowercase());
         ui.label(RichText::new(heading).strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             columns_menu_ui(ui, state, def, commands)
         });
     });
-    if outcome.rows.is_empty() {
+    if outcome.order.is_empty() {
         ui.label(RichText::new("No records match").weak());
         return;
     }
@@ -131,6 +126,7 @@ fn table_ui(
         .filter_map(|name| def.field_index(name).map(|i| (i, &def.fields[i])))
         .collect();
     let claims = outcome.claimed_by_higher > 0;
+    let mut visible = (usize::MAX, 0usize);
     let mut table = TableBuilder::new(ui)
         .id_salt(("preview_table", def.name.as_str()))
         .striped(true)
@@ -166,28 +162,60 @@ fn table_ui(
             }
         })
         .body(|body| {
-            body.rows(theme::ROW_HEIGHT, outcome.rows.len(), |mut row| {
-                let Some(preview_row) = outcome.rows.get(row.index()) else { return };
-                let record = &preview_row.record;
-                let claimed = preview_row.claimed_by.is_some();
-                for (index, field) in &fields {
-                    row.col(|ui| {
-                        let value = cell_text(view, &outcome.titles, field, record.values.get(*index));
-                        let value = if dimmed || claimed { RichText::new(value).weak() } else { RichText::new(value) };
-                        ui.add(egui::Label::new(value).truncate().selectable(false));
+            body.rows(theme::ROW_HEIGHT, outcome.order.len(), |mut row| {
+                let index = row.index();
+                let Some(&(id, claimed_by)) = outcome.order.get(index) else { return };
+                visible = (visible.0.min(index), visible.1.max(index));
+                // The first rows came with the answer; the rest are read as they scroll in.
+                let record = outcome
+                    .rows
+                    .get(index)
+                    .map(|r| &r.record)
+                    .filter(|r| r.id == id)
+                    .or_else(|| state.records.rows.get(&id));
+                let claimed = claimed_by.is_some();
+                for (field_index, field) in &fields {
+                    row.col(|ui| match record {
+                        Some(record) => {
+                            // Lookup titles came with the answer, or with the rows read later.
+                            let mut value = cell_text(view, &outcome.titles, field, record.values.get(*field_index));
+                            if value.starts_with('#') && field.lookup_target.is_some() {
+                                value = cell_text(view, &state.records.titles, field, record.values.get(*field_index));
+                            }
+                            let value =
+                                if dimmed || claimed { RichText::new(value).weak() } else { RichText::new(value) };
+                            ui.add(egui::Label::new(value).truncate().selectable(false));
+                        }
+                        None => {
+                            ui.label(RichText::new("…").weak());
+                        }
                     });
                 }
                 if claims {
                     row.col(|ui| {
-                        if let Some(segment) = preview_row.claimed_by.and_then(|id| view.segment(id)) {
+                        if let Some(segment) = claimed_by.and_then(|id| view.segment(id)) {
                             ui.add(egui::Label::new(RichText::new(&segment.name).weak()).truncate().selectable(false));
                         }
                     });
                 }
-                let response = row.response().on_hover_text(format!("#{} · click to open", record.id));
+                let response = row.response().on_hover_text(format!("#{id} · click to open"));
                 if response.clicked() {
-                    commands.push(Command::OpenPreviewRecord(record.id));
+                    commands.push(Command::OpenPreviewRecord(id));
                 }
             });
         });
+    if visible.0 <= visible.1 {
+        let missing: Vec<RecordId> = outcome.order[visible.0..=visible.1.min(outcome.order.len() - 1)]
+            .iter()
+            .enumerate()
+            .filter(|(offset, (id, _))| {
+                let index = visible.0 + offset;
+                outcome.rows.get(index).is_none_or(|r| r.record.id != *id) && !state.records.rows.contains_key(id)
+            })
+            .map(|(_, (id, _))| *id)
+            .collect();
+        if !missing.is_empty() {
+            commands.push(Command::FetchRows(missing));
+        }
+    }
 }

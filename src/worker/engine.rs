@@ -27,7 +27,7 @@ use crate::domain::{
 use crate::engine::Bitset;
 use crate::engine::fast::{Compiled, compile};
 use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
-use crate::engine::priority::{SortKey, claims, preview};
+use crate::engine::priority::{SortKey, claims, ordered_rows};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
 use crate::store::{ApplyOutcome, Workspace};
 
@@ -101,8 +101,11 @@ pub struct PreviewOutcome {
     pub matches: usize,
     pub claimed_by_higher: usize,
     pub would_join: usize,
-    /// The first matching records in the asked order.
+    /// The first matching records in the asked order, read with the answer.
     pub rows: Vec<PreviewRow>,
+    /// Every matching record in the asked order, with the higher segment that claims it:
+    /// the table scrolls through all of them, reading rows as they come into view.
+    pub order: Arc<Vec<(RecordId, Option<SegmentId>)>>,
     /// Titles of the records the rows' lookups point at.
     pub titles: HashMap<(RecordTypeName, RecordId), String>,
     /// How long the engine took (evaluation, priority and the order; not reading rows).
@@ -668,19 +671,40 @@ fn run_preview(snapshot: &Snapshot, reader: &Workspace, asked: &Asked<'_>) -> Re
         claimed.or_with(set);
     }
     let higher_sets: Vec<(SegmentId, Bitset)> = higher.iter().map(|(id, _)| *id).zip(won).collect();
-    let result = preview(snapshot, &edited, &claimed, asked.sort, asked.limit);
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    let page = crate::worker::records::fetch(reader, ty, &result.first)?;
-    let claimer = |id: RecordId| {
-        let row = snapshot.type_snapshot(ty)?.row_of(id)?;
-        higher_sets.iter().find(|(_, set)| set.contains(row)).map(|(segment, _)| *segment)
+    let matching = edited.evaluate(snapshot);
+    let matches = matching.count();
+    let claimed_by_higher = matching.count_and(&claimed);
+    let order: Vec<(RecordId, Option<SegmentId>)> = match snapshot.type_snapshot(ty) {
+        Some(records) => ordered_rows(snapshot, ty, &matching, asked.sort)
+            .into_iter()
+            .filter_map(|row| {
+                let id = records.id_of(row as usize)?;
+                let claimer = if claimed.contains(row as usize) {
+                    higher_sets.iter().find(|(_, set)| set.contains(row as usize)).map(|(segment, _)| *segment)
+                } else {
+                    None
+                };
+                Some((id, claimer))
+            })
+            .collect(),
+        None => Vec::new(),
     };
-    let rows = page.rows.into_iter().map(|record| PreviewRow { claimed_by: claimer(record.id), record }).collect();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    let first: Vec<RecordId> = order.iter().take(asked.limit).map(|(id, _)| *id).collect();
+    let page = crate::worker::records::fetch(reader, ty, &first)?;
+    // By id: a record deleted since the snapshot was taken is missing from the page.
+    let claimers: HashMap<RecordId, Option<SegmentId>> = order.iter().take(asked.limit).copied().collect();
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|record| PreviewRow { claimed_by: claimers.get(&record.id).copied().flatten(), record })
+        .collect();
     Ok(PreviewOutcome {
-        matches: result.matches,
-        claimed_by_higher: result.claimed_by_higher,
-        would_join: result.would_join,
+        matches,
+        claimed_by_higher,
+        would_join: matches - claimed_by_higher,
         rows,
+        order: Arc::new(order),
         titles: page.titles,
         elapsed_ms,
     })
