@@ -485,7 +485,7 @@ fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment
             let (before, after) = (change.before.trim(), change.after.trim());
             let single_line = !before.contains('\n') && !after.contains('\n');
             if single_line && !before.is_empty() && !after.is_empty() {
-                ui.label(format!("{before} → {after}"));
+                ui.label(format!("From {before} to {after}"));
             } else {
                 if !before.is_empty() {
                     ui.label(RichText::new("Before").small().weak());
