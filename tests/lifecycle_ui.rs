@@ -267,3 +267,53 @@ fn members_are_listed_saved_records_join_and_export_neutralises_formulas() {
         std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
     assert!(!left.iter().any(|n| n.to_string_lossy().ends_with(".partial")), "{left:?}");
 }
+
+#[test]
+fn re_evaluate_shows_the_impact_without_the_from_now_on_choice() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let first = &segments[0];
+    assert_eq!(harness.state().state().selected_segment, Some(first.id));
+    // The demo stores no memberships: re-evaluating the top segment fills it.
+    click(&mut harness, "Re-evaluate…");
+    run_until(&mut harness, "the impact", impact_ready);
+    assert!(harness.query_by_label("Only records created or updated from now on").is_none());
+    harness.get_by_label_contains("In all:");
+    apply_impact(&mut harness);
+    let expected = reference_joins(&harness, first);
+    assert_eq!(members_of(&harness, first.id), expected);
+    let shown = harness.state().state().view.as_ref().expect("view").member_counts.get(&first.id).copied();
+    assert_eq!(shown, Some(expected.len() as u64), "the list's count follows the apply");
+}
+
+#[test]
+fn a_failed_export_leaves_no_file_behind() {
+    use segment_builder::worker::export::{MembersExport, export_members};
+    use segment_builder::worker::jobs::Job;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "ws.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    // The target is a folder: writing succeeds under the temporary name, the rename fails.
+    let target = temp_path(&dir, "taken");
+    std::fs::create_dir(&target).expect("folder");
+    let export = MembersExport {
+        workspace: path,
+        segment: SegmentId(1),
+        record_type: lead(),
+        expected: 0,
+        target: target.clone(),
+        time_zone: jiff::tz::TimeZone::UTC,
+    };
+    let (_job, completion) = Job::<()>::pending("export", std::sync::Arc::new(segment_builder::worker::NoWaker));
+    let result = export_members(&export, completion.reporter());
+    assert!(result.is_err(), "{result:?}");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
+    assert!(target.is_dir(), "the target is untouched");
+}

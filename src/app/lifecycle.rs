@@ -23,11 +23,6 @@ pub(super) enum SaveOutcome {
     Failed,
 }
 
-/// A job of the engine that changes memberships, and what it was for.
-pub(super) struct ApplyJob {
-    pub job: Job<Result<Applied, String>>,
-}
-
 impl App {
     /// Opens the impact dialog of `action` and asks the engine for its impact.
     pub(super) fn show_impact(&mut self, action: LifecycleAction, then: Option<Box<Command>>) {
@@ -38,13 +33,7 @@ impl App {
                 (segment.record_type.clone(), *id)
             }
             LifecycleAction::Save(edited) => (edited.record_type.clone(), edited.id),
-            LifecycleAction::Reorder { record_type, order } => {
-                // The segment that moved: the first whose place changed.
-                let current = view.segments_of(record_type);
-                let moved = order.iter().zip(current).find(|(new, old)| **new != old.id).map(|(new, _)| *new);
-                let Some(moved) = moved.or_else(|| order.first().copied()) else { return };
-                (record_type.clone(), moved)
-            }
+            LifecycleAction::Reorder { record_type, moved, .. } => (record_type.clone(), *moved),
         };
         let name = view.segment(segment).map(|s| s.name.clone()).unwrap_or_default();
         let title = match &action {
@@ -126,7 +115,7 @@ impl App {
             let Some(worker) = &self.engine_worker else { return };
             let job = worker.apply(plan);
             self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
-            self.apply_job = Some(ApplyJob { job });
+            self.apply_job = Some(job);
             if let Some(Dialog::Impact(open)) = &mut self.state.dialog {
                 open.applying = true;
             }
@@ -137,7 +126,7 @@ impl App {
         let result = match &dialog.action {
             LifecycleAction::Activate(id) => workspace.set_segment_status(*id, Status::Active, now),
             LifecycleAction::Save(edited) => workspace.update_segment(edited),
-            LifecycleAction::Reorder { record_type, order } => workspace.reorder_segments(record_type, order),
+            LifecycleAction::Reorder { record_type, order, .. } => workspace.reorder_segments(record_type, order),
             LifecycleAction::Reevaluate(_) => Ok(()),
         };
         match result {
@@ -230,10 +219,10 @@ impl App {
             }
         }
         if let Some(apply) = &self.apply_job {
-            match apply.job.poll() {
+            match apply.poll() {
                 Poll::Running(progress) => {
                     self.state.job = Some(JobStatus {
-                        title: apply.job.title.clone(),
+                        title: apply.title.clone(),
                         fraction: progress.fraction,
                         message: progress.message,
                     });

@@ -79,7 +79,7 @@ pub struct App {
     /// The impact the open impact dialog waits for.
     impact_job: Option<Job<Result<state::ImpactOutcome, String>>>,
     /// The lifecycle change being applied to existing records.
-    apply_job: Option<lifecycle::ApplyJob>,
+    apply_job: Option<Job<Result<Applied, String>>>,
     /// Saved records being evaluated against the active segments, per record type.
     saved_jobs: Vec<(RecordTypeName, Job<Result<Applied, String>>)>,
     /// The engine rereading memberships after a segment was deleted.
@@ -242,7 +242,7 @@ impl App {
                     job.cancel();
                 }
                 if let Some(apply) = &self.apply_job {
-                    apply.job.cancel();
+                    apply.cancel();
                 }
                 if let Some(job) = &self.export_job {
                     job.cancel();
@@ -723,7 +723,7 @@ impl App {
         let affects_active = passed.iter().filter(|s| s.status == Status::Active).count() >= 2
             && segments.get(from).is_some_and(|s| s.status == Status::Active);
         if affects_active {
-            self.show_impact(state::LifecycleAction::Reorder { record_type, order }, None);
+            self.show_impact(state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
             return;
         }
         let Some(workspace) = &mut self.workspace else { return };
@@ -1121,8 +1121,15 @@ impl App {
                 return;
             }
         };
+        // Its membership goes with it (one row by key, read before).
+        let segment = workspace.membership_of(record_type, id).ok().flatten();
         match workspace.delete_record(record_type, id) {
             Ok(()) => {
+                if let (Some(segment), Some(view)) = (segment, &mut self.state.view)
+                    && let Some(count) = view.member_counts.get_mut(&segment)
+                {
+                    *count = count.saturating_sub(1);
+                }
                 if let Some(record) = before {
                     self.push_undo(UndoStep::Deleted { record_type: record_type.clone(), record });
                 }

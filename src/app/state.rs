@@ -256,9 +256,11 @@ pub enum LifecycleAction {
     /// Store `edited` (an active segment with new conditions).
     Save(Segment),
     /// A new priority order of a record type's segments, highest first.
+    /// `moved` is the segment the user moved.
     Reorder {
         record_type: RecordTypeName,
         order: Vec<SegmentId>,
+        moved: SegmentId,
     },
     Reevaluate(SegmentId),
 }

@@ -348,7 +348,10 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
         Loadable::Ready(outcome) => {
             let impact = &outcome.impact;
             match &dialog.action {
-                LifecycleAction::Activate(id) => activation_impact_ui(ui, impact, *id, &plural, &name_of),
+                LifecycleAction::Activate(id) => {
+                    let accepts = view.segment(*id).is_some_and(|s| s.accept_from_other_segments);
+                    activation_impact_ui(ui, impact, *id, accepts, &plural, &name_of)
+                }
                 _ => segments_impact_ui(ui, impact, &plural, &name_of),
             }
             if impact.claimed_by_higher > 0 {
@@ -410,13 +413,18 @@ fn activation_impact_ui(
     ui: &mut egui::Ui,
     impact: &Impact,
     segment: SegmentId,
+    accepts: bool,
     plural: &str,
     name_of: &dyn Fn(SegmentId) -> String,
 ) {
     let joins = impact.joins.get(&segment).copied().unwrap_or(0);
     ui.label(format!("{} {plural} would join", theme::thousands(joins)));
     let moves = impact.moves_into(segment);
-    if moves.is_empty() {
+    if !accepts {
+        ui.label(
+            RichText::new("Members of other segments stay: it does not accept records from other segments").weak(),
+        );
+    } else if moves.is_empty() {
         ui.label(RichText::new("No member of another segment would move in").weak());
     }
     for (from, count) in moves {
