@@ -26,6 +26,11 @@ pub(super) enum SaveOutcome {
 impl App {
     /// Opens the impact dialog of `action` and asks the engine for its impact.
     pub(super) fn show_impact(&mut self, action: LifecycleAction, then: Option<Box<Command>>) {
+        if self.apply_job.is_some() {
+            // A shortcut behind the dialog of a running apply: one change at a time.
+            self.notify(NoticeLevel::Error, "Another change is being applied; wait for it or cancel it first");
+            return;
+        }
         let Some(view) = &self.state.view else { return };
         let (record_type, segment) = match &action {
             LifecycleAction::Activate(id) | LifecycleAction::Reevaluate(id) => {
