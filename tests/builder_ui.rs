@@ -141,6 +141,8 @@ fn switching_segment_with_unsaved_edits_asks_first() {
     harness.get_by_role_and_label(Role::Button, &first.name).click();
     harness.run_steps(10);
     pick(&mut harness, "Save changes");
+    // The second segment is active: its new conditions' impact shows before they are stored.
+    apply_impact(&mut harness);
     settle(&mut harness);
     assert_eq!(harness.state().state().selected_segment, Some(first.id));
     assert_eq!(stored_segments(&harness)[1].conditions, edited);

@@ -393,6 +393,8 @@ fn dragging_a_segment_to_the_top_saves_the_new_priority_order() {
     }
     harness.drop_at(target);
     harness.run_steps(60);
+    // Active segments trade places: the impact shows first.
+    apply_impact(&mut harness);
 
     let mut expected = names.clone();
     let moved = expected.remove(2);
@@ -415,28 +417,29 @@ fn alt_up_and_the_move_buttons_change_the_stored_order() {
     assert_eq!(harness.state().state().selected_segment, Some(segments[2].id));
 
     harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
-    settle(&mut harness);
+    // Both are active: the impact of the new order shows before it is stored.
+    apply_impact(&mut harness);
     let mut expected = names.clone();
     expected.swap(1, 2);
     assert_eq!(stored_names(&harness), expected, "Alt+Up moved the selected segment one place up");
     assert_eq!(harness.state().state().selected_segment, Some(segments[2].id), "it stays selected");
 
     harness.get_by_label("Move selected down").click();
-    settle(&mut harness);
+    apply_impact(&mut harness);
     assert_eq!(stored_names(&harness), names, "Move down put it back");
 
     // The row's context menu moves that row, selected or not.
     harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
     harness.run_steps(4);
     harness.get_by_label("Move up").click();
-    settle(&mut harness);
+    apply_impact(&mut harness);
     let mut expected = names.clone();
     expected.swap(0, 1);
     assert_eq!(stored_names(&harness), expected, "the context menu moved the second segment up");
     harness.get_by_role_and_label(Role::Button, &names[1]).click_secondary();
     harness.run_steps(4);
     harness.get_by_label("Move down").click();
-    settle(&mut harness);
+    apply_impact(&mut harness);
     assert_eq!(stored_names(&harness), names);
 
     // While the search filters the list, the keyboard does not reorder.
@@ -564,7 +567,7 @@ fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
     harness.get_by_role_and_label(Role::Button, &names[1]).click();
     settle(&mut harness);
     harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
-    settle(&mut harness);
+    apply_impact(&mut harness);
 
     let notices = &harness.state().state().notices;
     assert!(

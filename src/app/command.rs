@@ -44,6 +44,32 @@ pub enum Command {
     /// Create the segment the open segment form describes.
     SubmitSegmentForm,
 
+    // Segment lifecycle.
+    /// Open the impact dialog of activating this segment.
+    ShowActivate(SegmentId),
+    /// Open the impact dialog of re-evaluating this segment's records.
+    ShowReevaluate(SegmentId),
+    /// Make the segment inactive: it keeps its members and adds none.
+    DeactivateSegment(SegmentId),
+    /// Choose, in the impact dialog, between applying to existing records now (true) and
+    /// only to records created or updated from now on.
+    ChooseApplyToExisting(bool),
+    /// Carry out the impact dialog's action as chosen.
+    ApplyLifecycle,
+    AskDeleteSegment(SegmentId),
+    DeleteSegment(SegmentId),
+    SetSegmentOptions {
+        id: SegmentId,
+        accept_from_other_segments: bool,
+        rerun_assignment_on_move: bool,
+    },
+    /// Pages (by first position) of the selected segment's members the table wants to show.
+    FetchMembers(Vec<u64>),
+    /// Open "Export CSV…" for this segment's members.
+    ShowExportMembers(SegmentId),
+    /// Write the members to the file the export dialog names.
+    SubmitExportMembers,
+
     // Condition builder.
     EditConditions(BuilderEdit),
     /// Order the preview's records by this field; again flips the direction.

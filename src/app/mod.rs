@@ -6,6 +6,7 @@
 
 pub mod builder;
 mod command;
+mod lifecycle;
 pub mod state;
 
 use std::collections::{BTreeMap, HashSet};
@@ -26,7 +27,8 @@ use crate::domain::{
 };
 use crate::engine::priority::SortKey;
 use crate::store::{SortDirection, StoreError, Workspace};
-use crate::worker::engine::{EngineRequest, EngineResponse, EngineWorker};
+use crate::worker::engine::{Applied, EngineRequest, EngineResponse, EngineWorker, SavedRecord};
+use crate::worker::export::ExportOutcome;
 use crate::worker::jobs::{Job, Poll, Reporter};
 use crate::worker::records::{RecordsWorker, Request, Response};
 use crate::worker::{NoWaker, Waker};
@@ -74,6 +76,20 @@ pub struct App {
     rows_requested: HashSet<RecordId>,
     next_notice_id: u64,
     quit_requested: bool,
+    /// The impact the open impact dialog waits for.
+    impact_job: Option<Job<Result<state::ImpactOutcome, String>>>,
+    /// The lifecycle change being applied to existing records.
+    apply_job: Option<Job<Result<Applied, String>>>,
+    /// Saved records being evaluated against the active segments, per record type.
+    saved_jobs: Vec<(RecordTypeName, Job<Result<Applied, String>>)>,
+    /// The engine rereading memberships after a segment was deleted.
+    reload_jobs: Vec<Job<Result<(), String>>>,
+    export_job: Option<Job<Result<ExportOutcome, String>>>,
+    members_generation: u64,
+    /// Member pages asked for in this generation, and those not answered yet.
+    members_requested: HashSet<u64>,
+    members_pending: HashSet<u64>,
+    history_generation: u64,
 }
 
 impl App {
@@ -93,6 +109,15 @@ impl App {
             rows_requested: HashSet::new(),
             next_notice_id: 0,
             quit_requested: false,
+            impact_job: None,
+            apply_job: None,
+            saved_jobs: Vec::new(),
+            reload_jobs: Vec::new(),
+            export_job: None,
+            members_generation: 0,
+            members_requested: HashSet::new(),
+            members_pending: HashSet::new(),
+            history_generation: 0,
         }
     }
 
@@ -111,6 +136,13 @@ impl App {
             || self.state.records.ids.is_pending() && self.records_worker.is_some()
             || matches!(self.state.engine, EngineStatus::Loading { .. })
             || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
+            || self.impact_job.is_some()
+            || self.apply_job.is_some()
+            || !self.saved_jobs.is_empty()
+            || !self.reload_jobs.is_empty()
+            || self.export_job.is_some()
+            || !self.members_pending.is_empty()
+            || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }
 
     pub fn quit_requested(&self) -> bool {
@@ -166,6 +198,7 @@ impl App {
         }
         self.apply_now(command);
         self.sync_builder();
+        self.sync_detail_tab(false);
     }
 
     fn apply_now(&mut self, command: Command) {
@@ -178,14 +211,24 @@ impl App {
                 self.state.dialog = Some(Dialog::WorkspacePath { purpose, text, error: None });
             }
             Command::SetDialogText(new_text) => {
-                if let Some(Dialog::WorkspacePath { text, error, .. }) = &mut self.state.dialog {
+                if let Some(Dialog::WorkspacePath { text, error, .. } | Dialog::ExportMembers { text, error, .. }) =
+                    &mut self.state.dialog
+                {
                     *text = new_text;
                     *error = None;
                 }
             }
             Command::BrowseForPath => self.browse_for_path(),
             Command::SubmitPathDialog => self.submit_path_dialog(),
-            Command::CloseDialog => self.state.dialog = None,
+            Command::CloseDialog => {
+                // An apply runs to its end or its cancel; the dialog shows its progress.
+                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) {
+                    self.state.dialog = None;
+                    if let Some(job) = self.impact_job.take() {
+                        job.cancel();
+                    }
+                }
+            }
             Command::OpenWorkspace(path) => {
                 self.state.dialog = None;
                 self.spawn_open(path, OpenMode::Open);
@@ -196,6 +239,12 @@ impl App {
             }
             Command::CancelJob => {
                 if let Some(job) = &self.open_job {
+                    job.cancel();
+                }
+                if let Some(apply) = &self.apply_job {
+                    apply.cancel();
+                }
+                if let Some(job) = &self.export_job {
                     job.cancel();
                 }
             }
@@ -218,7 +267,10 @@ impl App {
                 self.state.selected_segment = Some(id);
                 self.request_preview();
             }
-            Command::ShowDetailTab(tab) => self.state.detail_tab = tab,
+            Command::ShowDetailTab(tab) => {
+                self.state.detail_tab = tab;
+                self.sync_detail_tab(true);
+            }
             Command::SetSegmentSearch(text) => self.state.segment_search = text,
             Command::MoveSegment { id, to_index } => self.move_segment(id, to_index),
             Command::ShowNewSegment => {
@@ -244,6 +296,21 @@ impl App {
                 }
             }
             Command::SubmitSegmentForm => self.submit_segment_form(),
+            Command::ShowActivate(id) => self.show_impact(state::LifecycleAction::Activate(id), None),
+            Command::ShowReevaluate(id) => self.show_impact(state::LifecycleAction::Reevaluate(id), None),
+            Command::DeactivateSegment(id) => self.deactivate_segment(id),
+            Command::ChooseApplyToExisting(choice) => self.choose_apply_to_existing(choice),
+            Command::ApplyLifecycle => self.apply_lifecycle(),
+            Command::AskDeleteSegment(id) => self.ask_delete_segment(id),
+            Command::DeleteSegment(id) => self.delete_segment(id),
+            Command::SetSegmentOptions { id, accept_from_other_segments, rerun_assignment_on_move } => self
+                .set_segment_options(
+                    id,
+                    crate::store::SegmentOptions { accept_from_other_segments, rerun_assignment_on_move },
+                ),
+            Command::FetchMembers(offsets) => self.fetch_members(offsets),
+            Command::ShowExportMembers(id) => self.show_export_members(id),
+            Command::SubmitExportMembers => self.submit_export_members(),
 
             Command::EditConditions(edit) => self.edit_conditions(edit),
             Command::SortPreviewBy(field) => {
@@ -284,7 +351,7 @@ impl App {
                 }
             }
             Command::SaveConditions => {
-                self.save_conditions();
+                self.save_conditions(None);
             }
             Command::DiscardConditions => {
                 if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
@@ -294,11 +361,14 @@ impl App {
             }
             Command::SaveThenContinue => {
                 let Some(Dialog::UnsavedChanges { segment_name, then }) = self.state.dialog.take() else { return };
-                if self.save_conditions() {
-                    self.apply(*then);
-                } else {
+                match self.save_conditions(Some(then.clone())) {
+                    lifecycle::SaveOutcome::Saved => self.apply(*then),
+                    // The impact dialog carries `then` out after the change is stored.
+                    lifecycle::SaveOutcome::Asked => {}
                     // The dialog stays, showing why the save failed.
-                    self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then });
+                    lifecycle::SaveOutcome::Failed => {
+                        self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then })
+                    }
                 }
             }
             Command::DiscardThenContinue => {
@@ -428,6 +498,7 @@ impl App {
         for response in engine_responses {
             self.take_engine_response(response);
         }
+        self.poll_lifecycle();
     }
 
     fn take_engine_response(&mut self, response: EngineResponse) {
@@ -510,11 +581,21 @@ impl App {
     /// Tells the engine about a changed or deleted record and refreshes the preview.
     fn record_changed(&mut self, record_type: &RecordTypeName, change: RecordChange) {
         if let Some(worker) = &self.engine_worker {
-            let request = match change {
-                RecordChange::Saved(record) => EngineRequest::Upsert { record_type: record_type.clone(), record },
-                RecordChange::Deleted(id) => EngineRequest::Remove { record_type: record_type.clone(), id },
+            let sent = match change {
+                RecordChange::Saved { before, after } => {
+                    // Evaluated against the active segments at once when it matters.
+                    let segments =
+                        self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+                    let saved = vec![SavedRecord { before, after }];
+                    let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
+                    self.saved_jobs.push((record_type.clone(), job));
+                    true
+                }
+                RecordChange::Deleted(id) => {
+                    worker.send(EngineRequest::Remove { record_type: record_type.clone(), id })
+                }
             };
-            if !worker.send(request) {
+            if !sent {
                 self.notify(
                     NoticeLevel::Error,
                     "The preview engine missed a change; reopen the workspace to refresh it",
@@ -551,6 +632,14 @@ impl App {
     }
 
     fn browse_for_path(&mut self) {
+        if let Some(Dialog::ExportMembers { text, .. }) = &mut self.state.dialog {
+            let picked = rfd::FileDialog::new().add_filter("CSV", &["csv"]).set_file_name(text.as_str()).save_file();
+            // No file dialog on this desktop (or the user cancelled): the typed path stays.
+            if let Some(path) = picked {
+                *text = path.display().to_string();
+            }
+            return;
+        }
         let Some(Dialog::WorkspacePath { purpose, text, .. }) = &mut self.state.dialog else { return };
         let dialog = rfd::FileDialog::new().add_filter("Segment Builder workspace", &["sqlite", "db"]);
         let picked = match purpose {
@@ -628,6 +717,15 @@ impl App {
         }
         let moved = order.remove(from);
         order.insert(to, moved);
+        // Active segments trading places may move members: ask first, showing the impact.
+        let segments = view.segments_of(&record_type);
+        let passed = &segments[from.min(to)..=from.max(to)];
+        let affects_active = passed.iter().filter(|s| s.status == Status::Active).count() >= 2
+            && segments.get(from).is_some_and(|s| s.status == Status::Active);
+        if affects_active {
+            self.show_impact(state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
+            return;
+        }
         let Some(workspace) = &mut self.workspace else { return };
         if let Err(error) = workspace.reorder_segments(&record_type, &order) {
             self.notify(NoticeLevel::Error, format!("The new order was not saved: {error}"));
@@ -814,34 +912,6 @@ impl App {
         }
     }
 
-    /// Stores the builder's draft as its segment's conditions. False when it has problems or
-    /// the store refused it (the builder then says why).
-    fn save_conditions(&mut self) -> bool {
-        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return false };
-        if builder.has_problems() {
-            let count = builder.problem_count();
-            let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
-            builder.save_error = Some(format!("Fix {problems} marked in the conditions before saving"));
-            return false;
-        }
-        let Some(segment) = view.segment(builder.segment) else {
-            builder.save_error = Some("This segment no longer exists".to_owned());
-            return false;
-        };
-        let updated =
-            Segment { conditions: builder.draft.clone(), modified_on: jiff::Timestamp::now(), ..segment.clone() };
-        let Some(workspace) = &mut self.workspace else { return false };
-        if let Err(error) = workspace.update_segment(&updated) {
-            builder.save_error = Some(format!("Not saved: {error}"));
-            return false;
-        }
-        builder.saved();
-        let name = updated.name.clone();
-        self.reload_segments(&updated.record_type);
-        self.notify(NoticeLevel::Info, format!("Saved the conditions of \"{name}\""));
-        true
-    }
-
     fn set_segment_form_error(&mut self, problem: String) {
         if let Some(Dialog::SegmentForm(form)) = &mut self.state.dialog {
             form.error = Some(problem);
@@ -917,8 +987,13 @@ impl App {
                     Err(error) => picker.results.fail(error),
                 }
             }
+            Response::Members { generation, offset, result } => self.take_members(generation, offset, result),
+            Response::History { generation, result } if generation == self.history_generation => match result {
+                Ok(entries) => self.state.history.entries = Loadable::Ready(entries),
+                Err(error) => self.state.history.entries.fail(error),
+            },
             // An answer to an older question: the user has moved on.
-            Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } => {}
+            Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } | Response::History { .. } => {}
         }
     }
 
@@ -1017,11 +1092,12 @@ impl App {
             Ok((record, created)) => {
                 let id = record.id;
                 let label = def.label.clone();
+                let before_values = before.clone();
                 self.push_undo(match before {
                     Some(before) => UndoStep::Edited { record_type: record_type.clone(), before },
                     None => UndoStep::Added { record_type: record_type.clone(), id },
                 });
-                self.record_changed(&record_type, RecordChange::Saved(record));
+                self.record_changed(&record_type, RecordChange::Saved { before: before_values, after: record });
                 self.state.records.editor = None;
                 self.state.records.rows.remove(&id);
                 self.rows_requested.remove(&id);
@@ -1047,8 +1123,15 @@ impl App {
                 return;
             }
         };
+        // Its membership goes with it (one row by key, read before).
+        let segment = workspace.membership_of(record_type, id).ok().flatten();
         match workspace.delete_record(record_type, id) {
             Ok(()) => {
+                if let (Some(segment), Some(view)) = (segment, &mut self.state.view)
+                    && let Some(count) = view.member_counts.get_mut(&segment)
+                {
+                    *count = count.saturating_sub(1);
+                }
                 if let Some(record) = before {
                     self.push_undo(UndoStep::Deleted { record_type: record_type.clone(), record });
                 }
@@ -1112,18 +1195,20 @@ impl App {
                 (record_type, result, RecordChange::Deleted(id), -1)
             }
             UndoStep::Edited { record_type, before } => {
+                // What it holds now, so the engine sees which fields change back.
+                let current = workspace.record(&record_type, before.id).ok().flatten();
                 let result = workspace.update_record(&record_type, &before);
-                (record_type, result, RecordChange::Saved(before), 0)
+                (record_type, result, RecordChange::Saved { before: current, after: before }, 0)
             }
             UndoStep::Deleted { record_type, record } => {
                 let result = workspace.restore_record(&record_type, &record);
-                (record_type, result, RecordChange::Saved(record), 1)
+                (record_type, result, RecordChange::Saved { before: None, after: record }, 1)
             }
         };
         match result {
             Ok(()) => {
                 let id = match &change {
-                    RecordChange::Saved(record) => record.id,
+                    RecordChange::Saved { after, .. } => after.id,
                     RecordChange::Deleted(id) => *id,
                 };
                 if let Some(view) = &mut self.state.view {
@@ -1271,7 +1356,11 @@ enum UndoStep {
 }
 
 enum RecordChange {
-    Saved(Record),
+    /// Created (`before` is `None`) or updated.
+    Saved {
+        before: Option<Record>,
+        after: Record,
+    },
     Deleted(RecordId),
 }
 

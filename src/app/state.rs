@@ -13,7 +13,8 @@ use crate::domain::{
     SequenceId, Team,
 };
 use crate::store::RecordQuery;
-pub use crate::worker::engine::{PreviewOutcome, PreviewRow};
+pub use crate::worker::engine::{ImpactOutcome, PreviewOutcome, PreviewRow};
+pub use crate::worker::records::MemberRow;
 
 /// The main screens, picked in the top bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -126,7 +127,7 @@ impl WorkspaceView {
 
 /// A value that is computed in the background. The last good value stays visible while a
 /// newer one is pending, so screens never blank or flicker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Loadable<T> {
     Pending { previous: Option<T> },
     Ready(T),
@@ -231,6 +232,84 @@ pub enum Dialog {
         segment_name: String,
         then: Box<super::Command>,
     },
+    /// Activate, save an active segment, reorder, re-evaluate: the engine's impact on
+    /// existing records and the choice of applying it now or only from now on.
+    Impact(Box<ImpactDialog>),
+    /// Delete a segment that is not active, naming its sequence and rules.
+    ConfirmDeleteSegment {
+        id: SegmentId,
+        name: String,
+        sequence: Option<String>,
+    },
+    /// "Export CSV…" of a segment's members: where to write the file.
+    ExportMembers {
+        segment: SegmentId,
+        text: String,
+        error: Option<String>,
+    },
+}
+
+/// What an impact dialog is about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LifecycleAction {
+    Activate(SegmentId),
+    /// Store `edited` (an active segment with new conditions).
+    Save(Segment),
+    /// A new priority order of a record type's segments, highest first.
+    /// `moved` is the segment the user moved.
+    Reorder {
+        record_type: RecordTypeName,
+        order: Vec<SegmentId>,
+        moved: SegmentId,
+    },
+    Reevaluate(SegmentId),
+}
+
+impl LifecycleAction {
+    /// Whether "only records created or updated from now on" is offered (Re-evaluate is
+    /// about existing records only).
+    pub fn offers_from_now_on(&self) -> bool {
+        !matches!(self, LifecycleAction::Reevaluate(_))
+    }
+}
+
+/// The impact dialog: the action, the engine's answer and the user's choice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImpactDialog {
+    pub action: LifecycleAction,
+    pub record_type: RecordTypeName,
+    /// The segment the action is about (the moved one for a reorder).
+    pub segment: SegmentId,
+    pub title: String,
+    /// Why the action cannot be carried out (unsaved or invalid conditions); no impact is
+    /// computed then.
+    pub blocked: Option<String>,
+    pub impact: Loadable<ImpactOutcome>,
+    /// "Apply to existing records now" (true) or "only records created or updated from now on".
+    pub apply_to_existing: bool,
+    /// True while the apply job runs (its progress is `AppState::job`).
+    pub applying: bool,
+    /// Carried out after the action succeeded (the unsaved-changes dialog's next step).
+    pub then: Option<Box<super::Command>>,
+}
+
+/// Members read per page for the Members tab.
+pub const MEMBER_PAGE: u64 = 200;
+
+/// The Members tab of the selected segment: pages of members read in the background.
+#[derive(Clone, Debug, Default)]
+pub struct MembersState {
+    pub segment: Option<SegmentId>,
+    /// Rows by position in the segment's member list (by record id).
+    pub rows: BTreeMap<u64, MemberRow>,
+    pub error: Option<String>,
+}
+
+/// The History tab of the selected segment.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryState {
+    pub segment: Option<SegmentId>,
+    pub entries: Loadable<Vec<crate::domain::SegmentHistoryEntry>>,
 }
 
 /// A new segment, empty or copied from another one.
@@ -371,6 +450,8 @@ pub struct AppState {
     pub record_picker: Option<RecordPicker>,
     /// Titles of records conditions point at, as far as known.
     pub known_titles: HashMap<(RecordTypeName, RecordId), String>,
+    pub members: MembersState,
+    pub history: HistoryState,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

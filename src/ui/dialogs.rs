@@ -2,9 +2,9 @@
 
 use egui::RichText;
 
-use crate::app::state::{FieldForm, RecordTypeForm, SegmentForm};
-use crate::app::{AppState, Command, Dialog, PathPurpose};
-use crate::domain::FieldKind;
+use crate::app::state::{FieldForm, ImpactDialog, LifecycleAction, RecordTypeForm, SegmentForm};
+use crate::app::{AppState, Command, Dialog, Loadable, PathPurpose};
+use crate::domain::{FieldKind, Impact, SegmentId};
 
 use super::theme;
 
@@ -46,6 +46,27 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     }
                 });
             }
+            Dialog::Impact(dialog) => impact_ui(ui, state, dialog, commands),
+            Dialog::ConfirmDeleteSegment { id, name, sequence } => {
+                ui.heading("Delete segment?");
+                ui.label(format!("\"{name}\" will be deleted. Its members leave it; this cannot be undone."));
+                match sequence {
+                    Some(sequence) => ui.label(format!("Connected sequence: {sequence} (running enrolments are kept)")),
+                    None => ui.label("Connected sequence: none"),
+                };
+                ui.label("Assignment rules: 0 assignment rules will be removed");
+                ui.label(RichText::new("Its history is kept").weak());
+                ui.add_space(8.0);
+                ui.horizontal(|ui| {
+                    if ui.button("Delete segment").clicked() {
+                        commands.push(Command::DeleteSegment(*id));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        commands.push(Command::CloseDialog);
+                    }
+                });
+            }
+            Dialog::ExportMembers { text, error, .. } => export_ui(ui, text, error.as_deref(), commands),
             Dialog::UnsavedChanges { segment_name, .. } => {
                 ui.heading("Save changes?");
                 ui.label(format!("The conditions of \"{segment_name}\" have unsaved changes."));
@@ -300,6 +321,179 @@ fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, comm
         let action = if source.is_some() { "Create copy" } else { "Create segment" };
         if ui.add_enabled(problem.is_none(), egui::Button::new(action)).clicked() || submit && problem.is_none() {
             commands.push(Command::SubmitSegmentForm);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+/// The impact of a lifecycle action and the choice of applying it to existing records now
+/// or only to records created or updated from now on.
+fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, commands: &mut Vec<Command>) {
+    let Some(view) = &state.view else { return };
+    let name_of = |id: SegmentId| view.segment(id).map_or_else(|| format!("#{}", id.0), |s| s.name.clone());
+    let plural = view.record_type(&dialog.record_type).map(|d| d.plural_label.to_lowercase()).unwrap_or_default();
+    ui.heading(&dialog.title);
+    if let Some(blocked) = &dialog.blocked {
+        ui.label(RichText::new(blocked).color(theme::error_colour(ui.visuals())));
+        ui.add_space(8.0);
+        if ui.button("Close").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+        return;
+    }
+    ui.label(RichText::new("Impact on existing records").strong());
+    match &dialog.impact {
+        Loadable::Ready(outcome) => {
+            let impact = &outcome.impact;
+            match &dialog.action {
+                LifecycleAction::Activate(id) => {
+                    let accepts = view.segment(*id).is_some_and(|s| s.accept_from_other_segments);
+                    activation_impact_ui(ui, impact, *id, accepts, &plural, &name_of)
+                }
+                _ => segments_impact_ui(ui, impact, &plural, &name_of),
+            }
+            if impact.claimed_by_higher > 0 {
+                ui.label(format!(
+                    "{} matching {plural} are claimed by higher-priority segments",
+                    theme::thousands(impact.claimed_by_higher)
+                ));
+            }
+        }
+        Loadable::Pending { .. } => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(RichText::new("Computing the impact").weak());
+            });
+        }
+        Loadable::Failed { error, .. } => {
+            ui.label(
+                RichText::new(format!("The impact could not be computed: {error}"))
+                    .color(theme::error_colour(ui.visuals())),
+            );
+        }
+    }
+    ui.add_space(8.0);
+    if dialog.action.offers_from_now_on() {
+        ui.add_enabled_ui(!dialog.applying, |ui| {
+            if ui.radio(dialog.apply_to_existing, "Apply to existing records now").clicked() {
+                commands.push(Command::ChooseApplyToExisting(true));
+            }
+            if ui.radio(!dialog.apply_to_existing, "Only records created or updated from now on").clicked() {
+                commands.push(Command::ChooseApplyToExisting(false));
+            }
+        });
+    }
+    ui.add_space(8.0);
+    if dialog.applying {
+        let (fraction, message) = state.job.as_ref().map(|j| (j.fraction, j.message.as_str())).unwrap_or((None, ""));
+        ui.add(egui::ProgressBar::new(fraction.unwrap_or(0.0)).show_percentage().animate(fraction.is_none()));
+        if !message.is_empty() {
+            ui.label(RichText::new(message).weak());
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CancelJob);
+        }
+        return;
+    }
+    ui.horizontal(|ui| {
+        // Applying to existing records needs the impact first; "from now on" does not.
+        let ready = matches!(dialog.impact, Loadable::Ready(_)) || !dialog.apply_to_existing;
+        if ui.add_enabled(ready, egui::Button::new("Apply")).clicked() {
+            commands.push(Command::ApplyLifecycle);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+fn activation_impact_ui(
+    ui: &mut egui::Ui,
+    impact: &Impact,
+    segment: SegmentId,
+    accepts: bool,
+    plural: &str,
+    name_of: &dyn Fn(SegmentId) -> String,
+) {
+    let joins = impact.joins.get(&segment).copied().unwrap_or(0);
+    ui.label(format!("{} {plural} would join", theme::thousands(joins)));
+    let moves = impact.moves_into(segment);
+    if !accepts {
+        ui.label(
+            RichText::new("Members of other segments stay: it does not accept records from other segments").weak(),
+        );
+    } else if moves.is_empty() {
+        ui.label(RichText::new("No member of another segment would move in").weak());
+    }
+    for (from, count) in moves {
+        ui.label(format!("{} would move in from {}", theme::thousands(count), name_of(from)));
+    }
+}
+
+fn segments_impact_ui(ui: &mut egui::Ui, impact: &Impact, plural: &str, name_of: &dyn Fn(SegmentId) -> String) {
+    if impact.is_empty() {
+        ui.label(format!("No existing {plural} would join, leave or move"));
+        return;
+    }
+    let mut touched: Vec<SegmentId> = impact.joins.keys().chain(impact.leaves.keys()).copied().collect();
+    touched.extend(impact.moves.keys().flat_map(|(from, to)| [*from, *to]));
+    touched.sort();
+    touched.dedup();
+    egui::Grid::new("impact_per_segment").num_columns(5).spacing([12.0, 4.0]).striped(true).show(ui, |ui| {
+        for heading in ["Segment", "Join", "Leave", "Move in", "Move out"] {
+            ui.label(RichText::new(heading).strong());
+        }
+        ui.end_row();
+        for id in touched {
+            let moved_in: u64 = impact.moves_into(id).iter().map(|(_, n)| n).sum();
+            let moved_out: u64 = impact.moves_out_of(id).iter().map(|(_, n)| n).sum();
+            ui.label(name_of(id));
+            ui.label(theme::thousands(impact.joins.get(&id).copied().unwrap_or(0)));
+            ui.label(theme::thousands(impact.leaves.get(&id).copied().unwrap_or(0)));
+            ui.label(theme::thousands(moved_in));
+            ui.label(theme::thousands(moved_out));
+            ui.end_row();
+        }
+    });
+    for ((from, to), count) in &impact.moves {
+        ui.label(format!("{} would move from {} to {}", theme::thousands(*count), name_of(*from), name_of(*to)));
+    }
+    ui.label(format!(
+        "In all: {} join, {} leave, {} move",
+        theme::thousands(impact.join_count()),
+        theme::thousands(impact.leave_count()),
+        theme::thousands(impact.move_count())
+    ));
+}
+
+/// "Export CSV…": where to write the members.
+fn export_ui(ui: &mut egui::Ui, text: &str, error: Option<&str>, commands: &mut Vec<Command>) {
+    ui.heading("Export members");
+    let label = ui.label("CSV file");
+    ui.horizontal(|ui| {
+        let mut path = text.to_owned();
+        let response = ui
+            .add(egui::TextEdit::singleline(&mut path).hint_text("/path/to/members.csv").desired_width(360.0))
+            .labelled_by(label.id);
+        if response.changed() {
+            commands.push(Command::SetDialogText(path));
+        }
+        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            commands.push(Command::SubmitExportMembers);
+        }
+        if ui.button("Browse…").clicked() {
+            commands.push(Command::BrowseForPath);
+        }
+    });
+    if let Some(error) = error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Export").clicked() {
+            commands.push(Command::SubmitExportMembers);
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);

@@ -5,7 +5,7 @@ use egui::{RichText, ScrollArea};
 
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command, DetailTab};
-use crate::domain::{RecordTypeDef, Segment};
+use crate::domain::{RecordTypeDef, Segment, Status};
 
 use super::theme::{self, thousands};
 
@@ -274,6 +274,52 @@ fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, comma
         commands.push(Command::ShowCopySegment(segment.id));
         ui.close();
     }
+    ui.separator();
+    if lifecycle_buttons_ui(ui, segment, commands) {
+        ui.close();
+    }
+}
+
+/// Activate…, Deactivate, Re-evaluate… and Delete…, each enabled where the lifecycle
+/// (Draft → Active ⇄ Inactive; delete when not active) allows. True when one was clicked.
+fn lifecycle_buttons_ui(ui: &mut egui::Ui, segment: &Segment, commands: &mut Vec<Command>) -> bool {
+    let status = segment.status;
+    let mut clicked = false;
+    let mut button = |ui: &mut egui::Ui, enabled: bool, label: &str, hint: &str, command: Command| {
+        if ui.add_enabled(enabled, egui::Button::new(label)).on_hover_text(hint).clicked() {
+            commands.push(command);
+            clicked = true;
+        }
+    };
+    button(
+        ui,
+        status.can_become(Status::Active),
+        "Activate…",
+        "Show the impact on existing records, then activate",
+        Command::ShowActivate(segment.id),
+    );
+    button(
+        ui,
+        status == Status::Active,
+        "Deactivate",
+        "Keep the members but add no more",
+        Command::DeactivateSegment(segment.id),
+    );
+    button(
+        ui,
+        status == Status::Active,
+        "Re-evaluate…",
+        "Evaluate the existing records against this segment again",
+        Command::ShowReevaluate(segment.id),
+    );
+    button(
+        ui,
+        status != Status::Active,
+        "Delete…",
+        "Delete this segment (deactivate it first if it is active)",
+        Command::AskDeleteSegment(segment.id),
+    );
+    clicked
 }
 
 fn segment_ui(
@@ -291,6 +337,10 @@ fn segment_ui(
             if ui.button("Copy…").on_hover_text("Create a draft with the same conditions").clicked() {
                 commands.push(Command::ShowCopySegment(segment.id));
             }
+            // Right to left: the buttons read Activate…, Deactivate, Re-evaluate…, Delete….
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                lifecycle_buttons_ui(ui, segment, commands);
+            });
         });
     });
     if !segment.description.is_empty() {
@@ -312,23 +362,146 @@ fn segment_ui(
         }
     });
     ui.separator();
-    ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match state.detail_tab {
-        DetailTab::Details => details_ui(ui, view, segment),
-        DetailTab::Sequence => sequence_ui(ui, view, segment),
-        DetailTab::AssignmentRules => {
-            ui.label(RichText::new("This segment has no assignment rules yet").weak());
+    match state.detail_tab {
+        // The members table scrolls itself (only the visible rows are drawn).
+        DetailTab::Members => members_ui(ui, state, view, def, segment, commands),
+        tab => {
+            ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match tab {
+                DetailTab::Details => details_ui(ui, view, segment, commands),
+                DetailTab::Sequence => sequence_ui(ui, view, segment),
+                DetailTab::AssignmentRules => {
+                    ui.label(RichText::new("This segment has no assignment rules yet").weak());
+                }
+                _ => history_ui(ui, state, view, segment),
+            });
         }
-        DetailTab::Members => {
-            let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
-            ui.label(format!("{} {} in this segment", thousands(members), def.plural_label.to_lowercase()));
-        }
-        DetailTab::History => {
-            ui.label(RichText::new("No changes recorded yet").weak());
-        }
-    });
+    }
 }
 
-fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
+/// The members of the segment: a table that asks for the pages it shows.
+fn members_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    segment: &Segment,
+    commands: &mut Vec<Command>,
+) {
+    use egui_extras::{Column, TableBuilder};
+
+    let total = view.member_counts.get(&segment.id).copied().unwrap_or(0);
+    ui.horizontal(|ui| {
+        ui.label(format!("{} {} in this segment", thousands(total), def.plural_label.to_lowercase()));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.add_enabled(total > 0, egui::Button::new("Export CSV…")).clicked() {
+                commands.push(Command::ShowExportMembers(segment.id));
+            }
+        });
+    });
+    if let Some(error) = &state.members.error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    if total == 0 || state.members.segment != Some(segment.id) {
+        return;
+    }
+    let page = crate::app::state::MEMBER_PAGE;
+    let mut wanted = std::collections::BTreeSet::new();
+    let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
+    TableBuilder::new(ui)
+        .id_salt(("members", segment.id))
+        .striped(true)
+        .column(Column::remainder().at_least(160.0).clip(true))
+        .column(Column::auto().at_least(120.0))
+        .column(Column::remainder().at_least(160.0).clip(true))
+        .header(theme::ROW_HEIGHT, |mut header| {
+            for title in ["Title", "Member since", "Reason"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            let rows = usize::try_from(total).unwrap_or(usize::MAX);
+            body.rows(theme::ROW_HEIGHT, rows, |mut row| {
+                let position = row.index() as u64;
+                match state.members.rows.get(&position) {
+                    Some(member) => {
+                        row.col(|ui| {
+                            ui.add(egui::Label::new(&member.title).truncate());
+                        });
+                        row.col(|ui| {
+                            ui.label(when(member.member.since));
+                        });
+                        row.col(|ui| {
+                            let reason = match &member.member.moved_from {
+                                Some(from) => format!("Moved from {}", from.name),
+                                None => member.member.reason.to_string(),
+                            };
+                            ui.add(egui::Label::new(reason).truncate());
+                        });
+                    }
+                    None => {
+                        wanted.insert(position / page * page);
+                        row.col(|ui| {
+                            ui.label(RichText::new("Loading").weak());
+                        });
+                        row.col(|_| {});
+                        row.col(|_| {});
+                    }
+                }
+            });
+        });
+    if !wanted.is_empty() {
+        commands.push(Command::FetchMembers(wanted.into_iter().collect()));
+    }
+}
+
+/// The segment's history, newest first: when, what changed, before and after.
+fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment: &Segment) {
+    let history = &state.history;
+    if history.segment != Some(segment.id) {
+        ui.spinner();
+        return;
+    }
+    if let crate::app::Loadable::Failed { error, .. } = &history.entries {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    let Some(entries) = history.entries.latest() else {
+        ui.spinner();
+        return;
+    };
+    if entries.is_empty() {
+        ui.label(RichText::new("No changes recorded yet").weak());
+        return;
+    }
+    let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
+    for (index, entry) in entries.iter().enumerate() {
+        ui.push_id(index, |ui| {
+            let change = &entry.change;
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(when(entry.at)).weak());
+                ui.label(RichText::new(change.kind.to_string()).strong());
+            });
+            let (before, after) = (change.before.trim(), change.after.trim());
+            let single_line = !before.contains('\n') && !after.contains('\n');
+            if single_line && !before.is_empty() && !after.is_empty() {
+                ui.label(format!("From {before} to {after}"));
+            } else {
+                if !before.is_empty() {
+                    ui.label(RichText::new("Before").small().weak());
+                    ui.label(RichText::new(before).monospace());
+                }
+                if !after.is_empty() {
+                    ui.label(RichText::new("After").small().weak());
+                    ui.label(RichText::new(after).monospace());
+                }
+            }
+            ui.separator();
+        });
+    }
+}
+
+fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, commands: &mut Vec<Command>) {
     let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
     egui::Grid::new("segment_details").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         ui.label("Name");
@@ -343,9 +516,6 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
         ui.label("Members");
         ui.label(thousands(view.member_counts.get(&segment.id).copied().unwrap_or(0)));
         ui.end_row();
-        ui.label("Accepts records from other segments");
-        ui.label(if segment.accept_from_other_segments { "Yes" } else { "No" });
-        ui.end_row();
         ui.label("Created on");
         ui.label(when(segment.created_on));
         ui.end_row();
@@ -353,6 +523,26 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
         ui.label(when(segment.modified_on));
         ui.end_row();
     });
+    ui.add_space(8.0);
+    let mut accept = segment.accept_from_other_segments;
+    let mut rerun = segment.rerun_assignment_on_move;
+    let accept_changed = ui
+        .checkbox(&mut accept, "Accept records from other segments")
+        .on_hover_text("A member of a lower segment moves here when it matches")
+        .changed();
+    let rerun_changed = ui
+        .indent("rerun_option", |ui| {
+            ui.add_enabled(accept, egui::Checkbox::new(&mut rerun, "Re-run assignment when a record moves in"))
+                .changed()
+        })
+        .inner;
+    if accept_changed || rerun_changed {
+        commands.push(Command::SetSegmentOptions {
+            id: segment.id,
+            accept_from_other_segments: accept,
+            rerun_assignment_on_move: accept && rerun,
+        });
+    }
 }
 
 fn sequence_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {

@@ -3,6 +3,7 @@
 //! `request_repaint` when it has an answer. Nothing here draws or holds UI state.
 
 pub mod engine;
+pub mod export;
 pub mod jobs;
 pub mod records;
 

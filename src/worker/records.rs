@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeName};
+use crate::domain::membership::Member;
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, SegmentHistoryEntry, SegmentId};
 use crate::store::{RecordQuery, Workspace};
 
 use super::Waker;
@@ -19,12 +20,26 @@ pub enum Request {
     Fetch { generation: u64, record_type: RecordTypeName, ids: Vec<RecordId> },
     /// Records whose title contains `text`, for a record picker. Only the newest is answered.
     Search { generation: u64, record_type: RecordTypeName, text: String, limit: usize },
+    /// A page of a segment's members with their titles. Pages of older generations are
+    /// skipped.
+    Members { generation: u64, segment: SegmentId, record_type: RecordTypeName, offset: u64, limit: u64 },
+    /// A segment's history, newest first. Only the newest is answered.
+    History { generation: u64, segment: SegmentId },
 }
 
 pub enum Response {
     Ids { generation: u64, result: Result<Vec<RecordId>, String> },
     Rows { generation: u64, result: Result<RowPage, String> },
     Found { generation: u64, result: Result<Vec<(RecordId, String)>, String> },
+    Members { generation: u64, offset: u64, result: Result<Vec<MemberRow>, String> },
+    History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, String> },
+}
+
+/// A member of a segment with its record's title.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberRow {
+    pub member: Member,
+    pub title: String,
 }
 
 /// Fetched rows, with the titles of the records their lookup fields point at.
@@ -80,11 +95,20 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
         }
         let newest_query = batch.iter().rposition(|r| matches!(r, Request::Query { .. }));
         let newest_search = batch.iter().rposition(|r| matches!(r, Request::Search { .. }));
+        let newest_history = batch.iter().rposition(|r| matches!(r, Request::History { .. }));
         let newest_generation = batch
             .iter()
             .filter_map(|r| match r {
                 Request::Query { generation, .. } | Request::Fetch { generation, .. } => Some(*generation),
-                Request::Search { .. } => None,
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let newest_members = batch
+            .iter()
+            .filter_map(|r| match r {
+                Request::Members { generation, .. } => Some(*generation),
+                _ => None,
             })
             .max()
             .unwrap_or(0);
@@ -117,6 +141,26 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                         .and_then(|ws| ws.search_titles(&record_type, &text, limit).map_err(|e| e.to_string()));
                     Response::Found { generation, result }
                 }
+                Request::Members { generation, segment, record_type, offset, limit } => {
+                    if generation < newest_members {
+                        continue;
+                    }
+                    let result = workspace
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|ws| member_rows(ws, segment, &record_type, offset, limit));
+                    Response::Members { generation, offset, result }
+                }
+                Request::History { generation, segment } => {
+                    if Some(index) != newest_history {
+                        continue;
+                    }
+                    let result = workspace
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|ws| ws.segment_history(segment).map_err(|e| e.to_string()));
+                    Response::History { generation, result }
+                }
             };
             if responses.send(response).is_err() {
                 return;
@@ -124,6 +168,27 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
             waker.wake();
         }
     }
+}
+
+/// A page of a segment's members (by record id) with their records' titles.
+pub fn member_rows(
+    ws: &Workspace,
+    segment: SegmentId,
+    record_type: &RecordTypeName,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MemberRow>, String> {
+    let members = ws.members(segment, offset, limit).map_err(|e| e.to_string())?;
+    let ids: Vec<RecordId> = members.iter().map(|m| m.record).collect();
+    let titles: HashMap<RecordId, String> =
+        ws.record_titles(record_type, &ids).map_err(|e| e.to_string())?.into_iter().collect();
+    Ok(members
+        .into_iter()
+        .map(|member| {
+            let title = titles.get(&member.record).cloned().unwrap_or_else(|| format!("#{}", member.record));
+            MemberRow { member, title }
+        })
+        .collect())
 }
 
 pub(crate) fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, String> {

@@ -107,3 +107,20 @@ pub fn reference_dataset(path: &Path) -> (segment_builder::domain::MemoryDataset
     let time_zone = jiff::tz::TimeZone::get(ws.time_zone()).expect("zone");
     (dataset, time_zone)
 }
+
+/// Whether the impact dialog is open with the engine's impact computed.
+pub fn impact_ready(app: &App) -> bool {
+    matches!(
+        &app.state().dialog,
+        Some(segment_builder::app::Dialog::Impact(d)) if matches!(d.impact, segment_builder::app::Loadable::Ready(_))
+    )
+}
+
+/// Waits for the open impact dialog's numbers, clicks Apply and waits for the change to be
+/// stored (applied to existing records, or only from now on, as chosen).
+pub fn apply_impact(harness: &mut Harness<'_, App>) {
+    run_until(harness, "the impact dialog's numbers", impact_ready);
+    harness.get_by_label("Apply").click();
+    harness.run_steps(2);
+    run_until(harness, "the change to be applied", |app| app.state().dialog.is_none() && !app.is_busy());
+}

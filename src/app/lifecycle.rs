@@ -1,0 +1,539 @@
+//! The segment lifecycle as the app carries it out: the impact dialog (activate, save an
+//! active segment, reorder, re-evaluate) with its background impact and apply jobs,
+//! deactivate, delete, options, and the Members and History tabs' background reads.
+
+use std::path::PathBuf;
+
+use crate::domain::{LifecyclePlan, PlanError, RecordTypeName, Segment, SegmentId, Status};
+use crate::store::{ApplyOutcome, SegmentOptions};
+use crate::worker::engine::Applied;
+use crate::worker::export::{ExportOutcome, MembersExport, export_members};
+use crate::worker::jobs::{Job, Poll};
+use crate::worker::records::Request;
+
+use super::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
+use super::{App, Command, Dialog, JobStatus, Loadable, NoticeLevel};
+
+/// What saving the builder's draft did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SaveOutcome {
+    Saved,
+    /// An active segment: the impact dialog asks before anything is stored.
+    Asked,
+    Failed,
+}
+
+impl App {
+    /// Opens the impact dialog of `action` and asks the engine for its impact.
+    pub(super) fn show_impact(&mut self, action: LifecycleAction, then: Option<Box<Command>>) {
+        if self.apply_job.is_some() {
+            // A shortcut behind the dialog of a running apply: one change at a time.
+            self.notify(NoticeLevel::Error, "Another change is being applied; wait for it or cancel it first");
+            return;
+        }
+        let Some(view) = &self.state.view else { return };
+        let (record_type, segment) = match &action {
+            LifecycleAction::Activate(id) | LifecycleAction::Reevaluate(id) => {
+                let Some(segment) = view.segment(*id) else { return };
+                (segment.record_type.clone(), *id)
+            }
+            LifecycleAction::Save(edited) => (edited.record_type.clone(), edited.id),
+            LifecycleAction::Reorder { record_type, moved, .. } => (record_type.clone(), *moved),
+        };
+        let name = view.segment(segment).map(|s| s.name.clone()).unwrap_or_default();
+        let title = match &action {
+            LifecycleAction::Activate(_) => format!("Activate \"{name}\""),
+            LifecycleAction::Save(_) => format!("Save the conditions of \"{name}\""),
+            LifecycleAction::Reorder { .. } => format!("Change the priority of \"{name}\""),
+            LifecycleAction::Reevaluate(_) => format!("Re-evaluate \"{name}\""),
+        };
+        let blocked = match (&action, &self.state.builder) {
+            (LifecycleAction::Activate(id), Some(builder)) if builder.segment == *id && builder.has_problems() => {
+                Some("Fix the problems in the conditions before activating this segment".to_owned())
+            }
+            (LifecycleAction::Activate(id), Some(builder)) if builder.segment == *id && builder.is_dirty() => {
+                Some("The conditions have unsaved changes: save or discard them before activating".to_owned())
+            }
+            _ => None,
+        };
+        let mut impact = Loadable::default();
+        self.impact_job = None;
+        if blocked.is_none() {
+            match self.plan(&action, &record_type) {
+                Ok(plan) => match &self.engine_worker {
+                    Some(worker) => self.impact_job = Some(worker.impact(plan)),
+                    None => impact.fail("The engine is not running; reopen the workspace".to_owned()),
+                },
+                Err(error) => impact.fail(error.to_string()),
+            }
+        }
+        self.state.dialog = Some(Dialog::Impact(Box::new(ImpactDialog {
+            action,
+            record_type,
+            segment,
+            title,
+            blocked,
+            impact,
+            apply_to_existing: true,
+            applying: false,
+            then,
+        })));
+    }
+
+    /// The plan of `action` over the segments of `record_type` as the app holds them.
+    fn plan(&self, action: &LifecycleAction, record_type: &RecordTypeName) -> Result<LifecyclePlan, PlanError> {
+        let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+        let ty = record_type.clone();
+        let now = jiff::Timestamp::now();
+        match action {
+            LifecycleAction::Activate(id) => LifecyclePlan::activate(ty, segments, *id, now),
+            LifecycleAction::Save(edited) => LifecyclePlan::save(ty, segments, edited.clone(), now),
+            LifecycleAction::Reorder { order, .. } => LifecyclePlan::reorder(ty, segments, order.clone(), now),
+            LifecycleAction::Reevaluate(id) => LifecyclePlan::reevaluate(ty, segments, *id, now),
+        }
+    }
+
+    pub(super) fn choose_apply_to_existing(&mut self, apply_to_existing: bool) {
+        if let Some(Dialog::Impact(dialog)) = &mut self.state.dialog
+            && !dialog.applying
+        {
+            dialog.apply_to_existing = apply_to_existing;
+        }
+    }
+
+    /// Carries out the impact dialog's action: through the engine (one transaction with
+    /// the memberships) or, "from now on", as a plain segment change.
+    pub(super) fn apply_lifecycle(&mut self) {
+        let Some(Dialog::Impact(dialog)) = &self.state.dialog else { return };
+        if dialog.blocked.is_some() || dialog.applying {
+            return;
+        }
+        let dialog = dialog.clone();
+        if dialog.apply_to_existing || !dialog.action.offers_from_now_on() {
+            let plan = match self.plan(&dialog.action, &dialog.record_type) {
+                Ok(plan) => plan,
+                Err(error) => {
+                    self.lifecycle_failed(&dialog, error.to_string());
+                    return;
+                }
+            };
+            let Some(worker) = &self.engine_worker else { return };
+            let job = worker.apply(plan);
+            self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
+            self.apply_job = Some(job);
+            if let Some(Dialog::Impact(open)) = &mut self.state.dialog {
+                open.applying = true;
+            }
+            return;
+        }
+        let now = jiff::Timestamp::now();
+        let Some(workspace) = &mut self.workspace else { return };
+        let result = match &dialog.action {
+            LifecycleAction::Activate(id) => workspace.set_segment_status(*id, Status::Active, now),
+            LifecycleAction::Save(edited) => workspace.update_segment(edited),
+            LifecycleAction::Reorder { record_type, order, .. } => workspace.reorder_segments(record_type, order),
+            LifecycleAction::Reevaluate(_) => Ok(()),
+        };
+        match result {
+            Ok(()) => self.lifecycle_done(*dialog, None),
+            Err(error) => self.lifecycle_failed(&dialog, error.to_string()),
+        }
+    }
+
+    /// After the action of `dialog` was stored (with what an apply did, if it ran).
+    fn lifecycle_done(&mut self, dialog: ImpactDialog, applied: Option<Applied>) {
+        self.state.dialog = None;
+        self.reload_segments(&dialog.record_type);
+        if let Some(applied) = &applied {
+            self.set_member_counts(&dialog.record_type, applied);
+        }
+        let name = self.segment_name(dialog.segment);
+        let what = match &dialog.action {
+            LifecycleAction::Activate(_) => format!("\"{name}\" is active"),
+            LifecycleAction::Save(edited) => {
+                if let Some(builder) = &mut self.state.builder
+                    && builder.segment == edited.id
+                {
+                    builder.saved();
+                }
+                format!("Saved the conditions of \"{name}\"")
+            }
+            LifecycleAction::Reorder { .. } => format!("Moved \"{name}\""),
+            LifecycleAction::Reevaluate(_) => format!("Re-evaluated \"{name}\""),
+        };
+        let effect = match applied.map(|a| a.outcome) {
+            Some(ApplyOutcome::Applied(impact)) if impact.is_empty() => "; no existing record changed".to_owned(),
+            Some(ApplyOutcome::Applied(impact)) => format!(
+                "; {} joined, {} left, {} moved",
+                impact.join_count(),
+                impact.leave_count(),
+                impact.move_count()
+            ),
+            _ => String::new(),
+        };
+        self.notify(NoticeLevel::Info, format!("{what}{effect}"));
+        self.request_preview();
+        self.sync_detail_tab(true);
+        if let Some(then) = dialog.then {
+            self.apply(*then);
+        }
+    }
+
+    fn lifecycle_failed(&mut self, dialog: &ImpactDialog, error: String) {
+        self.state.dialog = None;
+        let message = match &dialog.action {
+            LifecycleAction::Reorder { .. } => format!("The new order was not saved: {error}"),
+            LifecycleAction::Save(_) => {
+                if let Some(builder) = &mut self.state.builder {
+                    builder.save_error = Some(format!("Not saved: {error}"));
+                }
+                format!("The conditions were not saved: {error}")
+            }
+            LifecycleAction::Activate(_) => format!("The segment was not activated: {error}"),
+            LifecycleAction::Reevaluate(_) => format!("Re-evaluating failed: {error}"),
+        };
+        self.notify(NoticeLevel::Error, message);
+        self.reload_segments(&dialog.record_type);
+        self.request_preview();
+    }
+
+    fn segment_name(&self, id: SegmentId) -> String {
+        self.state.view.as_ref().and_then(|v| v.segment(id)).map(|s| s.name.clone()).unwrap_or_default()
+    }
+
+    /// Member counts of a record type's segments after an apply (absent means none).
+    fn set_member_counts(&mut self, record_type: &RecordTypeName, applied: &Applied) {
+        let Some(view) = &mut self.state.view else { return };
+        let ids: Vec<SegmentId> = view.segments_of(record_type).iter().map(|s| s.id).collect();
+        for id in ids {
+            view.member_counts.insert(id, applied.member_counts.get(&id).copied().unwrap_or(0));
+        }
+    }
+
+    /// Takes what the lifecycle jobs finished: impact, apply, saved records, reloads, export.
+    pub(super) fn poll_lifecycle(&mut self) {
+        if let Some(job) = &self.impact_job
+            && let Some(outcome) = finished(job.poll(), "Computing the impact")
+        {
+            self.impact_job = None;
+            if let Some(Dialog::Impact(dialog)) = &mut self.state.dialog {
+                match outcome {
+                    Ok(impact) => dialog.impact = Loadable::Ready(impact),
+                    Err(error) => dialog.impact.fail(error),
+                }
+            }
+        }
+        if let Some(apply) = &self.apply_job {
+            match apply.poll() {
+                Poll::Running(progress) => {
+                    self.state.job = Some(JobStatus {
+                        title: apply.title.clone(),
+                        fraction: progress.fraction,
+                        message: progress.message,
+                    });
+                }
+                done => {
+                    self.apply_job = None;
+                    self.state.job = None;
+                    let outcome = match done {
+                        Poll::Done(outcome) => outcome,
+                        _ => Err("the engine stopped unexpectedly; nothing was changed".to_owned()),
+                    };
+                    let Some(Dialog::Impact(dialog)) = self.state.dialog.clone() else { return };
+                    match outcome {
+                        Ok(applied) if applied.outcome == ApplyOutcome::Cancelled => {
+                            self.state.dialog = None;
+                            self.notify(NoticeLevel::Info, "Cancelled; nothing was changed");
+                        }
+                        Ok(applied) => self.lifecycle_done(*dialog, Some(applied)),
+                        Err(error) => self.lifecycle_failed(&dialog, error),
+                    }
+                }
+            }
+        }
+        let mut finished_saves = Vec::new();
+        self.saved_jobs.retain(|(record_type, job)| match finished(job.poll(), "Evaluating the saved record") {
+            Some(outcome) => {
+                finished_saves.push((record_type.clone(), outcome));
+                false
+            }
+            None => true,
+        });
+        for (record_type, outcome) in finished_saves {
+            match outcome {
+                Ok(applied) => {
+                    self.set_member_counts(&record_type, &applied);
+                    self.sync_detail_tab(true);
+                }
+                Err(error) => self.notify(NoticeLevel::Error, format!("The saved record was not evaluated: {error}")),
+            }
+        }
+        let mut failures = Vec::new();
+        self.reload_jobs.retain(|job| match finished(job.poll(), "Reloading memberships") {
+            Some(Err(error)) => {
+                failures.push(error);
+                false
+            }
+            Some(Ok(())) => false,
+            None => true,
+        });
+        for error in failures {
+            self.notify(NoticeLevel::Error, format!("Could not reload memberships: {error}"));
+        }
+        if let Some(job) = &self.export_job {
+            match job.poll() {
+                Poll::Running(progress) => {
+                    if self.apply_job.is_none() {
+                        self.state.job = Some(JobStatus {
+                            title: job.title.clone(),
+                            fraction: progress.fraction,
+                            message: progress.message,
+                        });
+                    }
+                }
+                done => {
+                    self.export_job = None;
+                    self.state.job = None;
+                    match done {
+                        Poll::Done(Ok(ExportOutcome::Written { rows })) => {
+                            self.notify(NoticeLevel::Info, format!("Exported {rows} members"))
+                        }
+                        Poll::Done(Ok(ExportOutcome::Cancelled)) => {
+                            self.notify(NoticeLevel::Info, "Export cancelled; no file was written")
+                        }
+                        Poll::Done(Err(error)) => self.notify(NoticeLevel::Error, format!("Export failed: {error}")),
+                        _ => self.notify(NoticeLevel::Error, "Export stopped unexpectedly; no file was written"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deactivate: the segment keeps its members and adds none (recorded in its history).
+    pub(super) fn deactivate_segment(&mut self, id: SegmentId) {
+        let Some(record_type) = self.segment_type(id) else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        match workspace.set_segment_status(id, Status::Inactive, jiff::Timestamp::now()) {
+            Ok(()) => {
+                let name = self.segment_name(id);
+                self.notify(NoticeLevel::Info, format!("\"{name}\" is inactive; it keeps its members"));
+            }
+            Err(error) => self.notify(NoticeLevel::Error, format!("The segment was not deactivated: {error}")),
+        }
+        self.reload_segments(&record_type);
+        self.request_preview();
+        self.sync_detail_tab(true);
+    }
+
+    fn segment_type(&self, id: SegmentId) -> Option<RecordTypeName> {
+        self.state.view.as_ref()?.segment(id).map(|s| s.record_type.clone())
+    }
+
+    pub(super) fn ask_delete_segment(&mut self, id: SegmentId) {
+        let Some(view) = &self.state.view else { return };
+        let Some(segment) = view.segment(id) else { return };
+        let sequence = segment.sequence.and_then(|s| view.sequence(s)).map(|s| s.name.clone());
+        self.state.dialog = Some(Dialog::ConfirmDeleteSegment { id, name: segment.name.clone(), sequence });
+    }
+
+    /// Deletes a segment that is not active; its members leave it and the engine rereads
+    /// the memberships of its type.
+    pub(super) fn delete_segment(&mut self, id: SegmentId) {
+        self.state.dialog = None;
+        let Some(record_type) = self.segment_type(id) else { return };
+        let name = self.segment_name(id);
+        let Some(workspace) = &mut self.workspace else { return };
+        match workspace.delete_segment(id, jiff::Timestamp::now()) {
+            Ok(()) => {
+                if let Some(worker) = &self.engine_worker {
+                    self.reload_jobs.push(worker.reload_memberships(record_type.clone()));
+                }
+                if let Some(view) = &mut self.state.view {
+                    view.member_counts.remove(&id);
+                }
+                self.reload_segments(&record_type);
+                if self.state.selected_segment == Some(id) {
+                    self.select_first_segment();
+                }
+                self.notify(NoticeLevel::Info, format!("Segment \"{name}\" deleted"));
+            }
+            Err(error) => {
+                self.notify(NoticeLevel::Error, format!("\"{name}\" was not deleted: {error}"));
+                self.reload_segments(&record_type);
+            }
+        }
+        self.request_preview();
+    }
+
+    pub(super) fn set_segment_options(&mut self, id: SegmentId, options: SegmentOptions) {
+        let Some(record_type) = self.segment_type(id) else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        if let Err(error) = workspace.set_segment_options(id, options, jiff::Timestamp::now()) {
+            self.notify(NoticeLevel::Error, format!("The options were not saved: {error}"));
+        }
+        self.reload_segments(&record_type);
+        self.sync_detail_tab(true);
+    }
+
+    /// Saves the builder's draft: at once for a draft or inactive segment, through the
+    /// impact dialog for an active one whose conditions changed.
+    pub(super) fn save_conditions(&mut self, then: Option<Box<Command>>) -> SaveOutcome {
+        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else {
+            return SaveOutcome::Failed;
+        };
+        if builder.has_problems() {
+            let count = builder.problem_count();
+            let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+            builder.save_error = Some(format!("Fix {problems} marked in the conditions before saving"));
+            return SaveOutcome::Failed;
+        }
+        let Some(segment) = view.segment(builder.segment) else {
+            builder.save_error = Some("This segment no longer exists".to_owned());
+            return SaveOutcome::Failed;
+        };
+        let updated =
+            Segment { conditions: builder.draft.clone(), modified_on: jiff::Timestamp::now(), ..segment.clone() };
+        if segment.status == Status::Active && segment.conditions != updated.conditions {
+            self.show_impact(LifecycleAction::Save(updated), then);
+            return SaveOutcome::Asked;
+        }
+        let Some(workspace) = &mut self.workspace else { return SaveOutcome::Failed };
+        if let Err(error) = workspace.update_segment(&updated) {
+            builder.save_error = Some(format!("Not saved: {error}"));
+            return SaveOutcome::Failed;
+        }
+        builder.saved();
+        let name = updated.name.clone();
+        self.reload_segments(&updated.record_type);
+        self.notify(NoticeLevel::Info, format!("Saved the conditions of \"{name}\""));
+        self.sync_detail_tab(true);
+        SaveOutcome::Saved
+    }
+
+    /// Points the Members and History tabs at the selected segment, reading again when it
+    /// changed (or `force`, after a change to it).
+    pub(super) fn sync_detail_tab(&mut self, force: bool) {
+        let selected = self.state.selected_segment;
+        match self.state.detail_tab {
+            DetailTab::Members if force || self.state.members.segment != selected => {
+                self.members_generation += 1;
+                self.members_requested.clear();
+                self.state.members = super::state::MembersState { segment: selected, ..Default::default() };
+            }
+            DetailTab::History if force || self.state.history.segment != selected => {
+                let Some(segment) = selected else {
+                    self.state.history = Default::default();
+                    return;
+                };
+                if self.state.history.segment != selected {
+                    self.state.history.entries = Loadable::default();
+                }
+                self.state.history.segment = selected;
+                self.state.history.entries.start_over();
+                self.history_generation += 1;
+                let request = Request::History { generation: self.history_generation, segment };
+                if !self.records_worker.as_ref().is_some_and(|w| w.send(request)) {
+                    self.state.history.entries.fail("The history reader is busy or stopped; try again".to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Asks the records worker for pages of the selected segment's members.
+    pub(super) fn fetch_members(&mut self, offsets: Vec<u64>) {
+        let Some(segment) = self.state.members.segment else { return };
+        let Some(record_type) = self.segment_type(segment) else { return };
+        let Some(worker) = &self.records_worker else { return };
+        for offset in offsets {
+            if self.members_requested.contains(&offset) || self.state.members.rows.contains_key(&offset) {
+                continue;
+            }
+            let request = Request::Members {
+                generation: self.members_generation,
+                segment,
+                record_type: record_type.clone(),
+                offset,
+                limit: MEMBER_PAGE,
+            };
+            if worker.send(request) {
+                self.members_requested.insert(offset);
+                self.members_pending.insert(offset);
+            }
+        }
+    }
+
+    pub(super) fn take_members(
+        &mut self,
+        generation: u64,
+        offset: u64,
+        result: Result<Vec<super::state::MemberRow>, String>,
+    ) {
+        if generation != self.members_generation {
+            return;
+        }
+        self.members_pending.remove(&offset);
+        match result {
+            Ok(rows) => {
+                for (index, row) in rows.into_iter().enumerate() {
+                    self.state.members.rows.insert(offset + index as u64, row);
+                }
+            }
+            Err(error) => self.state.members.error = Some(error),
+        }
+    }
+
+    pub(super) fn show_export_members(&mut self, segment: SegmentId) {
+        let Some(view) = &self.state.view else { return };
+        let Some(name) = view.segment(segment).map(|s| s.name.clone()) else { return };
+        let file = format!("{} members.csv", name.replace(['/', '\\', ':'], "-"));
+        let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
+        let text = dir.join(file).display().to_string();
+        self.state.dialog = Some(Dialog::ExportMembers { segment, text, error: None });
+    }
+
+    /// Starts writing the export dialog's CSV in the background.
+    pub(super) fn submit_export_members(&mut self) {
+        let Some(Dialog::ExportMembers { segment, text, error }) = &mut self.state.dialog else { return };
+        let target = PathBuf::from(text.trim());
+        let problem = if text.trim().is_empty() {
+            Some("Type the path of the CSV file".to_owned())
+        } else if target.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+            Some(format!("{}: no such folder", target.parent().map(|p| p.display().to_string()).unwrap_or_default()))
+        } else if target.is_dir() {
+            Some(format!("{}: is a folder; add a file name", target.display()))
+        } else if self.export_job.is_some() {
+            Some("Another export is still running".to_owned())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            *error = Some(problem);
+            return;
+        }
+        let segment = *segment;
+        let Some(view) = &self.state.view else { return };
+        let Some(record_type) = view.segment(segment).map(|s| s.record_type.clone()) else { return };
+        let export = MembersExport {
+            workspace: view.path.clone(),
+            segment,
+            record_type,
+            expected: view.member_counts.get(&segment).copied().unwrap_or(0),
+            target,
+            time_zone: view.time_zone.clone(),
+        };
+        self.state.dialog = None;
+        let job = Job::spawn("Exporting members", self.waker(), move |reporter| export_members(&export, reporter));
+        self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
+        self.export_job = Some(job);
+    }
+}
+
+/// The answer of a finished job; a lost one (its worker stopped) as an error.
+fn finished<T>(poll: Poll<Result<T, String>>, what: &str) -> Option<Result<T, String>> {
+    match poll {
+        Poll::Running(_) => None,
+        Poll::Done(outcome) => Some(outcome),
+        Poll::Lost => Some(Err(format!("{what} stopped unexpectedly"))),
+    }
+}

@@ -1,0 +1,140 @@
+//! Writing a segment's members to a CSV file, as a [`Job`](super::jobs::Job): read page by
+//! page through a reader connection of its own, written under a temporary name beside the
+//! target and renamed into place only when complete, so a failed or cancelled export
+//! leaves no partial file.
+
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use crate::domain::format::format_timestamp;
+use crate::domain::{RecordTypeName, SegmentId};
+use crate::store::Workspace;
+
+use super::jobs::Reporter;
+use super::records::member_rows;
+
+/// Members read per page while exporting.
+const EXPORT_PAGE: u64 = 10_000;
+
+/// What an export asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MembersExport {
+    pub workspace: PathBuf,
+    pub segment: SegmentId,
+    pub record_type: RecordTypeName,
+    /// How many members there are (for the progress bar).
+    pub expected: u64,
+    pub target: PathBuf,
+    pub time_zone: TimeZone,
+}
+
+/// How an export ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportOutcome {
+    Written { rows: u64 },
+    Cancelled,
+}
+
+/// A cell as a spreadsheet may safely open it: text starting with `=`, `+`, `-` or `@`
+/// would run as a formula, so it gets a leading single quote.
+pub fn neutralise(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.to_owned() }
+}
+
+/// The temporary name an export is written under before it is renamed to `target`.
+fn partial_path(target: &Path) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "members.csv".into());
+    target.with_file_name(format!(".{name}.partial"))
+}
+
+/// Writes the members of `export.segment` to `export.target` (id, title, member since,
+/// reason, moved from). On an error or a cancel the temporary file is removed and the
+/// target is untouched.
+pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
+    let partial = partial_path(&export.target);
+    let result = write_members(export, &partial, reporter);
+    match result {
+        Ok(ExportOutcome::Written { rows }) => match std::fs::rename(&partial, &export.target) {
+            Ok(()) => Ok(ExportOutcome::Written { rows }),
+            Err(error) => {
+                remove_partial(&partial);
+                Err(format!("could not write {}: {error}", export.target.display()))
+            }
+        },
+        other => {
+            remove_partial(&partial);
+            other
+        }
+    }
+}
+
+fn remove_partial(partial: &Path) {
+    // It may not exist (the error came before it was created); nothing else to do then.
+    if partial.exists()
+        && let Err(error) = std::fs::remove_file(partial)
+    {
+        eprintln!("could not remove {}: {error}", partial.display());
+    }
+}
+
+fn write_members(export: &MembersExport, partial: &Path, reporter: &Reporter) -> Result<ExportOutcome, String> {
+    let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
+    let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
+    let mut writer = csv::Writer::from_path(partial).map_err(|e| failed(&e))?;
+    writer.write_record(["Record", "Title", "Member since", "Reason", "Moved from"]).map_err(|e| failed(&e))?;
+    let mut written = 0_u64;
+    loop {
+        let fraction = written as f32 / export.expected.max(1) as f32;
+        if !reporter.report(Some(fraction.min(1.0)), format!("{written} rows written")) {
+            return Ok(ExportOutcome::Cancelled);
+        }
+        let page = member_rows(&workspace, export.segment, &export.record_type, written, EXPORT_PAGE)?;
+        if page.is_empty() {
+            break;
+        }
+        for row in &page {
+            let member = &row.member;
+            let moved_from = member.moved_from.as_ref().map(|s| s.name.as_str()).unwrap_or_default();
+            writer
+                .write_record([
+                    member.record.to_string(),
+                    neutralise(&row.title),
+                    format_timestamp(member.since, &export.time_zone),
+                    member.reason.to_string(),
+                    neutralise(moved_from),
+                ])
+                .map_err(|e| failed(&e))?;
+        }
+        written += page.len() as u64;
+    }
+    writer.flush().map_err(|e| failed(&e))?;
+    let file = writer.into_inner().map_err(|e| failed(&e.error()))?;
+    file.sync_all().map_err(|e| failed(&e))?;
+    Ok(ExportOutcome::Written { rows: written })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (cell, expected) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@cmd", "'@cmd"),
+            ("Anna", "Anna"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), expected, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn the_partial_file_sits_beside_the_target() {
+        assert_eq!(partial_path(Path::new("/tmp/out.csv")), PathBuf::from("/tmp/.out.csv.partial"));
+    }
+}
