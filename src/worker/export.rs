@@ -36,10 +36,9 @@ pub enum ExportOutcome {
     Cancelled,
 }
 
-/// A cell as a spreadsheet may safely open it: text starting with `=`, `+`, `-` or `@`
-/// would run as a formula, so it gets a leading single quote.
+/// A cell as a spreadsheet may safely open it (one rule for every export).
 pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.to_owned() }
+    crate::interchange::csv_records::neutralise(cell).into_owned()
 }
 
 /// The temporary name an export is written under before it is renamed to `target`.
