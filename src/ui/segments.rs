@@ -331,17 +331,15 @@ fn segment_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        ui.heading(&segment.name);
+        ui.add(egui::Label::new(RichText::new(&segment.name).heading()).truncate());
         theme::status_badge(ui, segment.status);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("Copy…").on_hover_text("Create a draft with the same conditions").clicked() {
-                commands.push(Command::ShowCopySegment(segment.id));
-            }
-            // Right to left: the buttons read Activate…, Deactivate, Re-evaluate…, Delete….
-            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
-                lifecycle_buttons_ui(ui, segment, commands);
-            });
-        });
+    });
+    // The actions on their own row: a long name never pushes them off the panel.
+    ui.horizontal_wrapped(|ui| {
+        lifecycle_buttons_ui(ui, segment, commands);
+        if ui.button("Copy…").on_hover_text("Create a draft with the same conditions").clicked() {
+            commands.push(Command::ShowCopySegment(segment.id));
+        }
     });
     if !segment.description.is_empty() {
         ui.label(RichText::new(&segment.description).weak());
