@@ -140,7 +140,8 @@ pub fn import_records_command(
     record_type: &str,
     file: &Path,
     on_existing: crate::store::OnExisting,
-) -> Result<crate::store::ImportSummary, String> {
+    now: Timestamp,
+) -> Result<ImportReport, String> {
     use crate::interchange::csv_records::{auto_map, headers, parse_rows};
 
     if !path.exists() {
@@ -173,9 +174,54 @@ pub fn import_records_command(
         let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
         in_file(format!("nothing was imported:\n{}", lines.join("\n")))
     })?;
-    workspace
+    let summary = workspace
         .import_records(&def.name, &rows, on_existing, &mut |_| true)
-        .map_err(|e| in_file(format!("nothing was imported: {e}")))
+        .map_err(|e| in_file(format!("nothing was imported: {e}")))?;
+    drop(workspace);
+    let joined = evaluate_written(path, &def.name, &summary.written, now)
+        .map_err(|e| format!("the records were imported, but evaluating them against the segments failed: {e}"))?;
+    Ok(ImportReport { summary, joined })
+}
+
+/// What `import-records` did: the rows written, and how many records joined (or moved to)
+/// a segment because of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportReport {
+    pub summary: crate::store::ImportSummary,
+    pub joined: u64,
+}
+
+/// Imported records are evaluated like records saved in the window: the new ones, and the
+/// updated ones whose change touches a field an active segment uses, join their segment.
+fn evaluate_written(
+    path: &Path,
+    ty: &RecordTypeName,
+    written: &[crate::store::WrittenRecord],
+    now: Timestamp,
+) -> Result<u64, String> {
+    use crate::worker::engine::{Lifecycle, SavedRecord, load_memberships};
+    use crate::worker::jobs::Job;
+
+    if written.is_empty() {
+        return Ok(0);
+    }
+    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
+    let mut memberships = load_memberships(&reader, &snapshot)?;
+    let segments = reader.segments(ty).map_err(|e| e.to_string())?;
+    let saved: Vec<SavedRecord> =
+        written.iter().map(|w| SavedRecord { before: w.before.clone(), after: w.after.clone() }).collect();
+    let (_job, completion) =
+        Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(crate::worker::NoWaker));
+    let mut writer = None;
+    let mut lifecycle = Lifecycle { path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+    let applied = lifecycle.records_saved(ty, &saved, &segments, now, completion.reporter())?;
+    if let Some(writer) = &writer {
+        writer.checkpoint().ok();
+    }
+    Ok(match applied.outcome {
+        crate::store::ApplyOutcome::Applied(impact) => impact.join_count() + impact.move_count(),
+        crate::store::ApplyOutcome::Cancelled => 0,
+    })
 }
 
 /// The answer of `explain` for one segment.

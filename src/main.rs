@@ -49,6 +49,10 @@ enum Cmd {
         /// What to do with a row whose id is already in the workspace.
         #[arg(long, value_enum, default_value_t = Existing::Update)]
         on_existing: Existing,
+        /// Evaluate the imported records against the segments at this time (RFC 3339)
+        /// instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
     },
     /// Why a record is (or is not) in each segment: every condition's result with the
     /// record's value, the segment it would join and the one it is in.
@@ -104,14 +108,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
-        Some(Cmd::ImportRecords { path, record_type, file, on_existing }) => {
+        Some(Cmd::ImportRecords { path, record_type, file, on_existing, now }) => {
             let on_existing = match on_existing {
                 Existing::Update => OnExisting::Update,
                 Existing::Skip => OnExisting::Skip,
             };
-            match import_records_command(&path, &record_type, &file, on_existing) {
-                Ok(summary) => {
-                    println!("added {}, updated {}, skipped {}", summary.inserted, summary.updated, summary.skipped);
+            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            match import_records_command(&path, &record_type, &file, on_existing, now) {
+                Ok(report) => {
+                    let summary = &report.summary;
+                    println!(
+                        "added {}, updated {}, skipped {}; {} joined a segment",
+                        summary.inserted, summary.updated, summary.skipped, report.joined
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(error) => {

@@ -163,11 +163,12 @@ fn import_records_adds_updates_and_skips_all_or_nothing() {
     let lead = RecordTypeName::new("lead");
     let before = Workspace::open(&path).expect("open").count_records(&lead).expect("count");
     let csv = dir.path().join("leads.csv");
-    std::fs::write(&csv, "Topic,Lead score,Rating,Country\nImported one,\"1,200\",hot,Iceland\nImported two,,Cold,\n")
+    std::fs::write(&csv, "Topic,Lead score,Rating,Country\nImported one,\"1,200\",hot,Germany\nImported two,,Cold,\n")
         .expect("write");
     let output = import(&path, &csv, &[]);
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 2, updated 0, skipped 0");
+    // The hot German lead joins the top segment ("Hot leads in Germany") at once.
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 2, updated 0, skipped 0; 1 joined a segment");
     let ws = Workspace::open(&path).expect("open");
     assert_eq!(ws.count_records(&lead).expect("count"), before + 2);
     let def = ws.schema().get(&lead).expect("lead").clone();
@@ -176,20 +177,24 @@ fn import_records_adds_updates_and_skips_all_or_nothing() {
     assert_eq!(one.get(&def, "score"), &segment_builder::domain::Value::WholeNumber(1200));
     assert_eq!(one.get(&def, "rating"), &segment_builder::domain::Value::Choice("Hot".into()));
     let id = one.id;
+    let top = ws.segments(&lead).expect("segments").into_iter().next().expect("a top segment");
+    assert_eq!(top.name, "Hot leads in Germany");
+    assert_eq!(ws.membership_of(&lead, id).expect("membership"), Some(top.id), "imported records are evaluated");
     drop(ws);
 
     // By id: update only the given fields, or skip.
     std::fs::write(&csv, format!("id,Country\n{},Norway\n", id.0)).expect("write");
     assert!(import(&path, &csv, &["--on-existing", "skip"]).status.success());
     let ws = Workspace::open(&path).expect("open");
-    assert_eq!(ws.record(&lead, id).expect("read").expect("record").get(&def, "country").as_text(), Some("Iceland"));
+    assert_eq!(ws.record(&lead, id).expect("read").expect("record").get(&def, "country").as_text(), Some("Germany"));
     drop(ws);
     let output = import(&path, &csv, &[]);
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 0, updated 1, skipped 0");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("added 0, updated 1, skipped 0"));
     let ws = Workspace::open(&path).expect("open");
     let updated = ws.record(&lead, id).expect("read").expect("record");
     assert_eq!(updated.get(&def, "country").as_text(), Some("Norway"));
     assert_eq!(updated.get(&def, "topic").as_text(), Some("Imported one"), "fields not in the file are kept");
+    assert_ne!(ws.membership_of(&lead, id).expect("membership"), Some(top.id), "no longer German: it left");
 }
 
 #[test]

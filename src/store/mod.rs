@@ -33,7 +33,7 @@ use rusqlite::Connection;
 
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
-pub use records::{ImportSummary, OnExisting};
+pub use records::{ImportSummary, OnExisting, WrittenRecord};
 
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 

@@ -29,13 +29,23 @@ pub enum OnExisting {
 }
 
 /// What an import did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImportSummary {
     pub inserted: u64,
     pub updated: u64,
     pub skipped: u64,
     /// Cancelled midway: nothing was written.
     pub cancelled: bool,
+    /// Every record added or updated, as it was and as it is: what segment evaluation needs
+    /// ("only when a field an active segment uses changed").
+    pub written: Vec<WrittenRecord>,
+}
+
+/// One record an import wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WrittenRecord {
+    pub before: Option<Record>,
+    pub after: Record,
 }
 
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
@@ -129,6 +139,7 @@ impl Workspace {
                         .transpose()?,
                     None => None,
                 };
+                let mut before = None;
                 let (values, statement, id) = match (existing, on_existing) {
                     (Some(_), OnExisting::Skip) => {
                         summary.skipped += 1;
@@ -137,13 +148,15 @@ impl Workspace {
                     (Some(record), OnExisting::Update) => {
                         let merged = record
                             .values
-                            .into_iter()
+                            .iter()
                             .zip(&row.values)
                             .zip(&row.given)
-                            .map(|((old, new), given)| if *given { new.clone() } else { old })
+                            .map(|((old, new), given)| if *given { new.clone() } else { old.clone() })
                             .collect();
                         summary.updated += 1;
-                        (merged, &mut update, Some(record.id))
+                        let id = record.id;
+                        before = Some(record);
+                        (merged, &mut update, Some(id))
                     }
                     (None, _) => {
                         summary.inserted += 1;
@@ -160,6 +173,8 @@ impl Workspace {
                         other => other,
                     }
                 })?;
+                let id = id.unwrap_or_else(|| RecordId(tx.last_insert_rowid()));
+                summary.written.push(WrittenRecord { before, after: Record { id, values } });
                 let done = done as u64 + 1;
                 if done.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(done) {
                     return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
