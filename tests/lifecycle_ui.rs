@@ -80,6 +80,19 @@ fn activating_a_draft_applies_to_existing_records_then_deactivate_keeps_and_dele
     let count = harness.state().workspace().expect("workspace").member_count(id).expect("count");
     assert_eq!(count, expected.len() as u64);
     harness.get_by_label(&format!("{} members", thousands(count)));
+    // Members no seller owns yet: counted by the engine after the apply, as the store counts.
+    let workspace = harness.state().workspace().expect("workspace");
+    let def = workspace.schema().get(&lead()).expect("lead").clone();
+    let unowned = workspace
+        .records_by_id(&lead(), &expected.iter().copied().collect::<Vec<_>>())
+        .expect("records")
+        .iter()
+        .filter(|r| r.get(&def, "owner").is_empty())
+        .count() as u64;
+    assert!(unowned > 0, "the demo leaves some leads without an owner");
+    assert_eq!(workspace.unassigned_counts(&lead()).expect("counts").get(&id).copied(), Some(unowned));
+    assert_eq!(harness.state().state().view.as_ref().expect("view").unassigned_counts.get(&id).copied(), Some(unowned));
+    harness.get_by_label(&format!("{} unassigned", thousands(unowned)));
 
     // The History tab shows the status change.
     harness.get_by_label("History").click();

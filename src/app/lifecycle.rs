@@ -207,6 +207,7 @@ impl App {
         let ids: Vec<SegmentId> = view.segments_of(record_type).iter().map(|s| s.id).collect();
         for id in ids {
             view.member_counts.insert(id, applied.member_counts.get(&id).copied().unwrap_or(0));
+            view.unassigned_counts.insert(id, applied.unassigned_counts.get(&id).copied().unwrap_or(0));
         }
     }
 

@@ -740,12 +740,19 @@ impl App {
         let Some(workspace) = &self.workspace else { return };
         let result = workspace
             .segments(record_type)
-            .and_then(|segments| workspace.member_counts(record_type).map(|counts| (segments, counts)));
+            .and_then(|segments| workspace.member_counts(record_type).map(|counts| (segments, counts)))
+            .and_then(|(segments, counts)| {
+                workspace.unassigned_counts(record_type).map(|unassigned| (segments, counts, unassigned))
+            });
         match result {
-            Ok((segments, counts)) => {
+            Ok((segments, counts, unassigned)) => {
                 if let Some(view) = &mut self.state.view {
+                    for segment in &segments {
+                        view.unassigned_counts.remove(&segment.id);
+                    }
                     view.segments.insert(record_type.clone(), segments);
                     view.member_counts.extend(counts);
+                    view.unassigned_counts.extend(unassigned);
                 }
             }
             Err(error) => self.notify(NoticeLevel::Error, format!("Could not read the segments again: {error}")),
@@ -1396,11 +1403,13 @@ pub fn load_view(workspace: &Workspace) -> Result<WorkspaceView, StoreError> {
     let time_zone = TimeZone::get(&time_zone_name).unwrap_or(TimeZone::UTC);
     let mut segments = BTreeMap::new();
     let mut member_counts = std::collections::HashMap::new();
+    let mut unassigned_counts = std::collections::HashMap::new();
     let mut record_counts = BTreeMap::new();
     let mut sequences = Vec::new();
     for def in &schema.types {
         segments.insert(def.name.clone(), workspace.segments(&def.name)?);
         member_counts.extend(workspace.member_counts(&def.name)?);
+        unassigned_counts.extend(workspace.unassigned_counts(&def.name)?);
         record_counts.insert(def.name.clone(), workspace.count_records(&def.name)?);
         sequences.extend(workspace.sequences(&def.name)?);
     }
@@ -1411,6 +1420,7 @@ pub fn load_view(workspace: &Workspace) -> Result<WorkspaceView, StoreError> {
         time_zone_name,
         segments,
         member_counts,
+        unassigned_counts,
         sequences,
         sellers: workspace.sellers()?,
         teams: workspace.teams()?,

@@ -72,6 +72,8 @@ pub struct WorkspaceView {
     /// Per record type, in priority order.
     pub segments: BTreeMap<RecordTypeName, Vec<Segment>>,
     pub member_counts: HashMap<SegmentId, u64>,
+    /// Members no seller owns yet, per segment (absent means none).
+    pub unassigned_counts: HashMap<SegmentId, u64>,
     pub sequences: Vec<Sequence>,
     pub sellers: Vec<Seller>,
     pub teams: Vec<Team>,

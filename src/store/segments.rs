@@ -200,6 +200,29 @@ impl Workspace {
         Ok(counts)
     }
 
+    /// Per segment of `ty`, its members no seller owns yet (the owner field is empty): the
+    /// records assignment has still to place. Empty for a type without an owner field.
+    pub fn unassigned_counts(&self, ty: &RecordTypeName) -> Result<HashMap<SegmentId, u64>> {
+        let def = self.type_def(ty)?;
+        let Some(owner) = def.fields.iter().find(|f| f.kind == crate::domain::FieldKind::Owner) else {
+            return Ok(HashMap::new());
+        };
+        let context = "counting unassigned members";
+        let sql = format!(
+            "SELECT m.segment_id, count(*) FROM membership m JOIN {} r ON r.\"id\" = m.record_id
+             WHERE m.record_type = ?1 AND r.{} IS NULL GROUP BY m.segment_id",
+            super::quote(ty.as_str()),
+            super::quote(owner.name.as_str())
+        );
+        let mut stmt = self.conn.prepare(&sql).context(context)?;
+        let counts = stmt
+            .query_map([ty.as_str()], |r| Ok((SegmentId(r.get(0)?), r.get::<_, i64>(1)?.max(0) as u64)))
+            .context(context)?
+            .collect::<rusqlite::Result<_>>()
+            .context(context)?;
+        Ok(counts)
+    }
+
     /// Adds a sequence with its steps; the incoming `id` is ignored. Checked: the record
     /// type, name and description lengths, and that `wait_minutes` is set on wait steps only.
     pub fn insert_sequence(&mut self, sequence: &Sequence) -> Result<SequenceId> {

@@ -245,6 +245,11 @@ fn segment_row_ui(
         ui.horizontal(|ui| {
             let small = |text: String| RichText::new(text).small().weak();
             ui.label(small(format!("{} members", thousands(members))));
+            if let Some(unassigned) = view.unassigned_counts.get(&segment.id).filter(|n| **n > 0) {
+                ui.label(small("·".into()));
+                ui.label(small(format!("{} unassigned", thousands(*unassigned))))
+                    .on_hover_text("Members no seller owns yet");
+            }
             ui.label(small("·".into()));
             ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
         });
@@ -513,6 +518,10 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, comman
         ui.end_row();
         ui.label("Members");
         ui.label(thousands(view.member_counts.get(&segment.id).copied().unwrap_or(0)));
+        ui.end_row();
+        ui.label("Unassigned members");
+        ui.label(thousands(view.unassigned_counts.get(&segment.id).copied().unwrap_or(0)))
+            .on_hover_text("Members no seller owns yet");
         ui.end_row();
         ui.label("Created on");
         ui.label(when(segment.created_on));

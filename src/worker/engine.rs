@@ -92,6 +92,8 @@ pub struct Applied {
     pub outcome: ApplyOutcome,
     /// Members per segment of the record type afterwards (segments with none are absent).
     pub member_counts: HashMap<SegmentId, u64>,
+    /// Of those, the ones no seller owns yet (absent means none).
+    pub unassigned_counts: HashMap<SegmentId, u64>,
     pub elapsed_ms: f64,
 }
 
@@ -621,12 +623,41 @@ impl Lifecycle<'_> {
     }
 
     fn applied(&self, record_type: &RecordTypeName, outcome: ApplyOutcome, started: Instant) -> Applied {
+        let column = self.memberships.column(record_type);
         Applied {
             outcome,
-            member_counts: self.memberships.column(record_type).map(|c| c.counts()).unwrap_or_default(),
+            member_counts: column.map(|c| c.counts()).unwrap_or_default(),
+            unassigned_counts: column.map(|c| unassigned_counts(self.snapshot, record_type, c)).unwrap_or_default(),
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         }
     }
+}
+
+/// Per segment, its members whose owner field is empty (as `Workspace::unassigned_counts`
+/// counts them), from the snapshot: the rows "owner is empty" matches, by member column.
+fn unassigned_counts(snapshot: &Snapshot, ty: &RecordTypeName, members: &MemberColumn) -> HashMap<SegmentId, u64> {
+    use crate::domain::{Condition, FieldKind, FieldPath, Node, NodeId, Operand, Operator};
+    let mut counts = HashMap::new();
+    let Some(def) = snapshot.schema().get(ty) else { return counts };
+    let Some(owner) = def.fields.iter().find(|f| f.kind == FieldKind::Owner) else { return counts };
+    let tree = Group {
+        children: vec![Node::Condition(Condition {
+            id: NodeId(1),
+            path: FieldPath::own(owner.name.as_str()),
+            operator: Operator::IsEmpty,
+            value: Operand::None,
+        })],
+        ..Group::all(NodeId(0))
+    };
+    // The clock does not matter to "is empty".
+    let ctx = EvalContext::new(Timestamp::UNIX_EPOCH, snapshot.time_zone().clone());
+    let Ok(compiled) = compile(snapshot, ty, &tree, &ctx) else { return counts };
+    for row in compiled.evaluate(snapshot).ones() {
+        if let Some(segment) = members.segment_of(row) {
+            *counts.entry(segment).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 fn add_impact(total: &mut Impact, more: &Impact) {
