@@ -420,6 +420,9 @@ impl App {
                 self.members_generation += 1;
                 self.members_requested.clear();
                 self.state.members = super::state::MembersState { segment: selected, ..Default::default() };
+                // The first page at once, not a frame later when the table asks: the tab
+                // is busy (and shows so) from the moment it opens.
+                self.fetch_members(vec![0]);
             }
             DetailTab::History if force || self.state.history.segment != selected => {
                 let Some(segment) = selected else {
