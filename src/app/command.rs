@@ -114,6 +114,14 @@ pub enum Command {
         id: RecordId,
     },
 
+    // CSV import.
+    ShowImportRecords,
+    BrowseImportFile,
+    /// Read the chosen file's header and first rows and match columns to fields.
+    ReadImportFile,
+    SubmitImport,
+    CancelImport,
+
     // Schema.
     ShowAddField,
     ShowAddRecordType,

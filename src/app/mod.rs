@@ -6,6 +6,7 @@
 
 pub mod builder;
 mod command;
+mod import;
 mod lifecycle;
 pub mod state;
 
@@ -85,6 +86,7 @@ pub struct App {
     /// The engine rereading memberships after a segment was deleted.
     reload_jobs: Vec<Job<Result<(), String>>>,
     export_job: Option<Job<Result<ExportOutcome, String>>>,
+    import_job: Option<import::ImportJob>,
     members_generation: u64,
     /// Member pages asked for in this generation, and those not answered yet.
     members_requested: HashSet<u64>,
@@ -114,6 +116,7 @@ impl App {
             saved_jobs: Vec::new(),
             reload_jobs: Vec::new(),
             export_job: None,
+            import_job: None,
             members_generation: 0,
             members_requested: HashSet::new(),
             members_pending: HashSet::new(),
@@ -141,6 +144,7 @@ impl App {
             || !self.saved_jobs.is_empty()
             || !self.reload_jobs.is_empty()
             || self.export_job.is_some()
+            || self.import_job.is_some()
             || !self.members_pending.is_empty()
             || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }
@@ -296,6 +300,11 @@ impl App {
                 }
             }
             Command::SubmitSegmentForm => self.submit_segment_form(),
+            command @ (Command::ShowImportRecords
+            | Command::BrowseImportFile
+            | Command::ReadImportFile
+            | Command::SubmitImport
+            | Command::CancelImport) => self.apply_import(command),
             Command::ShowActivate(id) => self.show_impact(state::LifecycleAction::Activate(id), None),
             Command::ShowReevaluate(id) => self.show_impact(state::LifecycleAction::Reevaluate(id), None),
             Command::DeactivateSegment(id) => self.deactivate_segment(id),
@@ -453,6 +462,7 @@ impl App {
     }
 
     fn poll_background(&mut self) {
+        self.poll_import();
         if let Some(job) = &self.open_job {
             match job.poll() {
                 Poll::Running(progress) => {
@@ -576,6 +586,26 @@ impl App {
         if !worker.send(request) {
             self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
         }
+    }
+
+    /// After an import: the engine takes the written records (and evaluates them against the
+    /// active segments, as it does a saved record), and the lists read again.
+    fn records_imported(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
+        let added = saved.iter().filter(|s| s.before.is_none()).count() as u64;
+        if let Some(view) = &mut self.state.view {
+            *view.record_counts.entry(record_type.clone()).or_default() += added;
+        }
+        if let Some(worker) = &self.engine_worker
+            && !saved.is_empty()
+        {
+            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+            let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
+            self.saved_jobs.push((record_type.clone(), job));
+        }
+        self.state.records.rows.clear();
+        self.rows_requested.clear();
+        self.refresh_records();
+        self.request_preview();
     }
 
     /// Tells the engine about a changed or deleted record and refreshes the preview.

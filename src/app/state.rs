@@ -228,6 +228,8 @@ pub enum Dialog {
     AddRecordType(RecordTypeForm),
     /// "New segment…" or "Copy…": name, description and record type of a new Draft segment.
     SegmentForm(SegmentForm),
+    /// "Import CSV…" on the Records screen.
+    ImportRecords(ImportForm),
     /// The builder has unsaved edits and the user asked for something that would drop them:
     /// save, discard or stay. `then` is carried out after saving or discarding.
     UnsavedChanges {
@@ -312,6 +314,26 @@ pub struct MembersState {
 pub struct HistoryState {
     pub segment: Option<SegmentId>,
     pub entries: Loadable<Vec<crate::domain::SegmentHistoryEntry>>,
+}
+
+/// A CSV import being set up: the file, how its columns map to fields, what to do with
+/// existing ids, and what went wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportForm {
+    pub record_type: RecordTypeName,
+    pub path: String,
+    /// The file's header and first rows, once read.
+    pub headers: Vec<String>,
+    pub sample: Vec<Vec<String>>,
+    pub mapping: Vec<crate::interchange::csv_records::ColumnMapping>,
+    pub on_existing: crate::store::OnExisting,
+    /// Import the rows without problems and leave out the others.
+    pub only_valid: bool,
+    /// Every problem found, with its line and column.
+    pub problems: Vec<String>,
+    pub error: Option<String>,
+    /// While the import runs: how far it is.
+    pub progress: Option<(Option<f32>, String)>,
 }
 
 /// A new segment, empty or copied from another one.

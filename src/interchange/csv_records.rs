@@ -94,6 +94,19 @@ pub fn parse_rows(
     mapping: &[ColumnMapping],
     tz: &TimeZone,
 ) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+    let (rows, problems) = parse_rows_lenient(def, bytes, mapping, tz)?;
+    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+}
+
+/// The rows without problems and the problems of the others (for "import only the valid
+/// rows"). `Err` only for a mapping that cannot work at all (an unknown field, a field
+/// filled by two columns).
+pub fn parse_rows_lenient(
+    def: &RecordTypeDef,
+    bytes: &[u8],
+    mapping: &[ColumnMapping],
+    tz: &TimeZone,
+) -> Result<(Vec<CsvRow>, Vec<CsvProblem>), Vec<CsvProblem>> {
     let mut problems = Vec::new();
     let mut columns: Vec<(usize, Option<usize>)> = Vec::new(); // (column, field index; None = id)
     for (column, map) in mapping.iter().enumerate() {
@@ -128,12 +141,12 @@ pub fn parse_rows(
     let mut rows = Vec::new();
     let mut seen_ids = std::collections::HashMap::new();
     let mut record = csv::ByteRecord::new();
-    let mut left_out = 0usize;
-    let mut report = |problems: &mut Vec<CsvProblem>, problem: CsvProblem| {
+    let left_out = std::cell::Cell::new(0usize);
+    let report = |problems: &mut Vec<CsvProblem>, problem: CsvProblem| {
         if problems.len() < PROBLEM_LIMIT {
             problems.push(problem);
         } else {
-            left_out += 1;
+            left_out.set(left_out.get() + 1);
         }
     };
     loop {
@@ -155,6 +168,7 @@ pub fn parse_rows(
             report(&mut problems, CsvProblem { line, column: None, reason });
             continue;
         }
+        let problems_before = problems.len() + left_out.get();
         let mut row = CsvRow {
             line,
             id: None,
@@ -199,12 +213,31 @@ pub fn parse_rows(
                 },
             }
         }
-        rows.push(row);
+        if problems.len() + left_out.get() == problems_before {
+            rows.push(row);
+        }
     }
-    if left_out > 0 {
-        problems.push(CsvProblem { line: 0, column: None, reason: format!("and {left_out} more problems") });
+    if left_out.get() > 0 {
+        let reason = format!("and {} more problems", left_out.get());
+        problems.push(CsvProblem { line: 0, column: None, reason });
     }
-    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+    Ok((rows, problems))
+}
+
+/// The header and up to `n` first rows of `bytes` as text, for a look before importing
+/// (cells that are not UTF-8 shown with replacement characters).
+pub fn sample(bytes: &[u8], n: usize) -> Result<(Vec<String>, Vec<Vec<String>>), CsvProblem> {
+    let headers = headers(bytes)?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    let mut rows = Vec::new();
+    for record in reader.byte_records().take(n) {
+        match record {
+            Ok(record) => rows.push(record.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect()),
+            // A file cut off mid-row (the sample is the file's start) ends the sample.
+            Err(_) => break,
+        }
+    }
+    Ok((headers, rows))
 }
 
 /// A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or

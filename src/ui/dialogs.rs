@@ -2,7 +2,7 @@
 
 use egui::RichText;
 
-use crate::app::state::{FieldForm, ImpactDialog, LifecycleAction, RecordTypeForm, SegmentForm};
+use crate::app::state::{FieldForm, ImpactDialog, ImportForm, LifecycleAction, RecordTypeForm, SegmentForm};
 use crate::app::{AppState, Command, Dialog, Loadable, PathPurpose};
 use crate::domain::{FieldKind, Impact, SegmentId};
 
@@ -33,6 +33,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
             Dialog::AddField(form) => add_field_ui(ui, state, form, commands),
             Dialog::AddRecordType(form) => add_record_type_ui(ui, form, commands),
             Dialog::SegmentForm(form) => segment_form_ui(ui, state, form, commands),
+            Dialog::ImportRecords(form) => import_ui(ui, state, form, commands),
             Dialog::ConfirmDeleteRecord { record_type, id, title } => {
                 ui.heading("Delete record?");
                 ui.label(format!("\"{title}\" (#{id}) will be deleted. This cannot be undone."));
@@ -497,6 +498,127 @@ fn export_ui(ui: &mut egui::Ui, text: &str, error: Option<&str>, commands: &mut 
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);
+        }
+    });
+}
+
+/// "Import CSV…": the file, the first rows with a field for each column, what to do with
+/// existing ids, every problem, and progress with Cancel while it runs.
+fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &mut Vec<Command>) {
+    use crate::interchange::csv_records::Target;
+    use crate::store::OnExisting;
+
+    let Some(def) = state.view.as_ref().and_then(|v| v.record_type(&form.record_type)) else { return };
+    ui.set_width(640.0);
+    ui.heading(format!("Import {}", def.plural_label.to_lowercase()));
+    let running = form.progress.is_some();
+    let update = |edit: &dyn Fn(&mut ImportForm), commands: &mut Vec<Command>| {
+        let mut copy = form.clone();
+        edit(&mut copy);
+        commands.push(Command::UpdateDialog(Dialog::ImportRecords(copy)));
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("CSV file");
+        let mut path = form.path.clone();
+        let response = ui
+            .add_enabled(
+                !running,
+                egui::TextEdit::singleline(&mut path).hint_text("/path/to/records.csv").desired_width(380.0),
+            )
+            .labelled_by(label.id);
+        if response.changed() {
+            update(&|f| f.path = path.clone(), commands);
+        }
+        if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            commands.push(Command::ReadImportFile);
+        }
+        if ui.add_enabled(!running, egui::Button::new("Browse…")).clicked() {
+            commands.push(Command::BrowseImportFile);
+        }
+        if ui.add_enabled(!running && !form.path.trim().is_empty(), egui::Button::new("Read file")).clicked() {
+            commands.push(Command::ReadImportFile);
+        }
+    });
+    if !form.headers.is_empty() {
+        ui.add_space(6.0);
+        ui.label(RichText::new("Columns: each fills the field chosen for it").strong());
+        egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+            egui::Grid::new("import_mapping").num_columns(3).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
+                ui.label(RichText::new("Column").weak());
+                ui.label(RichText::new("Field").weak());
+                ui.label(RichText::new("First values").weak());
+                ui.end_row();
+                for (column, mapping) in form.mapping.iter().enumerate() {
+                    ui.label(&mapping.header);
+                    let shown = match &mapping.target {
+                        None => "(leave out)".to_owned(),
+                        Some(Target::Id) => "Id".to_owned(),
+                        Some(Target::Field(name)) => def.field(name).map_or(name.to_string(), |f| f.label.clone()),
+                    };
+                    egui::ComboBox::from_id_salt(("import_column", column)).selected_text(shown).show_ui(ui, |ui| {
+                        let mut choices: Vec<(Option<Target>, String)> =
+                            vec![(None, "(leave out)".to_owned()), (Some(Target::Id), "Id".to_owned())];
+                        choices
+                            .extend(def.fields.iter().map(|f| (Some(Target::Field(f.name.clone())), f.label.clone())));
+                        for (target, label) in choices {
+                            if ui.selectable_label(mapping.target == target, label).clicked() {
+                                update(&|f| f.mapping[column].target = target.clone(), commands);
+                            }
+                        }
+                    });
+                    let values: Vec<&str> =
+                        form.sample.iter().filter_map(|row| row.get(column)).map(String::as_str).take(3).collect();
+                    ui.add(egui::Label::new(RichText::new(values.join(" · ")).weak()).truncate());
+                    ui.end_row();
+                }
+            });
+        });
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            ui.label("Rows whose id exists");
+            for (choice, label) in [(OnExisting::Update, "Update them"), (OnExisting::Skip, "Skip them")] {
+                if ui.radio(form.on_existing == choice, label).clicked() {
+                    update(&|f| f.on_existing = choice, commands);
+                }
+            }
+        });
+        let mut only_valid = form.only_valid;
+        if ui.checkbox(&mut only_valid, "Import only the valid rows (leave out rows with problems)").changed() {
+            update(&|f| f.only_valid = only_valid, commands);
+        }
+    }
+    if let Some(error) = &form.error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    if !form.problems.is_empty() {
+        egui::ScrollArea::vertical().id_salt("import_problems").max_height(160.0).show(ui, |ui| {
+            for problem in &form.problems {
+                ui.label(RichText::new(problem).small().color(theme::error_colour(ui.visuals())));
+            }
+        });
+    }
+    if let Some((fraction, message)) = &form.progress {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(message);
+        });
+        if let Some(fraction) = fraction {
+            ui.add(egui::ProgressBar::new(*fraction).show_percentage());
+        }
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if running {
+            if ui.button("Cancel import").clicked() {
+                commands.push(Command::CancelImport);
+            }
+        } else {
+            if ui.add_enabled(!form.headers.is_empty(), egui::Button::new("Import")).clicked() {
+                commands.push(Command::SubmitImport);
+            }
+            if ui.button("Cancel").clicked() {
+                commands.push(Command::CloseDialog);
+            }
         }
     });
 }

@@ -61,6 +61,9 @@ fn toolbar_ui(
         if ui.button("Add field…").clicked() {
             commands.push(Command::ShowAddField);
         }
+        if ui.button("Import CSV…").on_hover_text("Add or update records from a CSV file").clicked() {
+            commands.push(Command::ShowImportRecords);
+        }
         let selected = state.records.selected;
         if ui.add_enabled(selected.is_some(), egui::Button::new("Edit…")).clicked()
             && let Some(id) = selected
