@@ -53,12 +53,27 @@ fn a_csv_is_imported_all_or_nothing_or_only_its_valid_rows() {
     harness.get_by_label("Imported: 1 added, 0 updated, 0 skipped");
 
     // A clean file imports everything and the table shows it.
-    std::fs::write(&csv, "Topic,Country\nThird import,Iceland\nFourth import,Norway\n").expect("write");
+    std::fs::write(&csv, "Topic,Country\nThird import,Iceland\nFourth import,Norway\n=SUM(A1) import,Chile\n")
+        .expect("write");
     open_import(&mut harness, &csv);
     harness.get_by_role_and_label(Role::Button, "Import").click();
     settle(&mut harness);
-    assert_eq!(lead_count(&harness), before + 3);
-    type_into(&mut harness, "Filter", "fourth import");
+    assert_eq!(lead_count(&harness), before + 4);
+    type_into(&mut harness, "Filter", "import");
     settle(&mut harness);
     harness.get_by_label("Fourth import");
+
+    // Export CSV… writes the filtered table; a formula-like cell is neutralised.
+    harness.get_by_label("Export CSV…").click();
+    harness.run_steps(10);
+    let exported = temp_path(&dir, "exported.csv");
+    type_into(&mut harness, "CSV file", &exported.to_string_lossy());
+    harness.get_by_role_and_label(Role::Button, "Export").click();
+    settle(&mut harness);
+    let text = std::fs::read_to_string(&exported).expect("the export");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("id,Topic"), "{}", lines[0]);
+    assert_eq!(lines.len(), 1 + 4, "the header and the four imported leads the filter shows");
+    assert!(text.contains("'=SUM(A1) import"), "{text}");
+    assert!(text.contains("Fourth import"));
 }

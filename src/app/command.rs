@@ -68,7 +68,9 @@ pub enum Command {
     /// Open "Export CSV…" for this segment's members.
     ShowExportMembers(SegmentId),
     /// Write the members to the file the export dialog names.
-    SubmitExportMembers,
+    SubmitExport,
+    /// Open "Export CSV…" for the Records table as filtered.
+    ShowExportRecords,
 
     // Condition builder.
     EditConditions(BuilderEdit),

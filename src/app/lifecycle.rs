@@ -497,20 +497,23 @@ impl App {
     }
 
     /// Starts writing the export dialog's CSV in the background.
-    pub(super) fn submit_export_members(&mut self) {
+    pub(super) fn show_export_records(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let Some(record_type) = self.state.record_type.clone() else { return };
+        let label = view.record_type(&record_type).map_or(record_type.to_string(), |d| d.plural_label.to_lowercase());
+        let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
+        let text = dir.join(format!("{label}.csv")).display().to_string();
+        self.state.dialog = Some(Dialog::ExportRecords { record_type, text, error: None });
+    }
+
+    pub(super) fn submit_export(&mut self) {
+        if let Some(Dialog::ExportRecords { .. }) = &self.state.dialog {
+            self.submit_export_records();
+            return;
+        }
         let Some(Dialog::ExportMembers { segment, text, error }) = &mut self.state.dialog else { return };
         let target = PathBuf::from(text.trim());
-        let problem = if text.trim().is_empty() {
-            Some("Type the path of the CSV file".to_owned())
-        } else if target.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
-            Some(format!("{}: no such folder", target.parent().map(|p| p.display().to_string()).unwrap_or_default()))
-        } else if target.is_dir() {
-            Some(format!("{}: is a folder; add a file name", target.display()))
-        } else if self.export_job.is_some() {
-            Some("Another export is still running".to_owned())
-        } else {
-            None
-        };
+        let problem = export_path_problem(text, &target, self.export_job.is_some());
         if let Some(problem) = problem {
             *error = Some(problem);
             return;
@@ -528,6 +531,52 @@ impl App {
         };
         self.state.dialog = None;
         let job = Job::spawn("Exporting members", self.waker(), move |reporter| export_members(&export, reporter));
+        self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
+        self.export_job = Some(job);
+    }
+}
+
+/// What is wrong with the path an export was asked to write, if anything.
+fn export_path_problem(text: &str, target: &std::path::Path, busy: bool) -> Option<String> {
+    if text.trim().is_empty() {
+        Some("Type the path of the CSV file".to_owned())
+    } else if target.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
+        Some(format!("{}: no such folder", target.parent().map(|p| p.display().to_string()).unwrap_or_default()))
+    } else if target.is_dir() {
+        Some(format!("{}: is a folder; add a file name", target.display()))
+    } else if busy {
+        Some("Another export is still running".to_owned())
+    } else {
+        None
+    }
+}
+
+impl App {
+    /// Writes the Records table as filtered (its ids, in its order) in the background.
+    fn submit_export_records(&mut self) {
+        let Some(Dialog::ExportRecords { record_type, text, error }) = &mut self.state.dialog else { return };
+        let target = PathBuf::from(text.trim());
+        if let Some(problem) = export_path_problem(text, &target, self.export_job.is_some()) {
+            *error = Some(problem);
+            return;
+        }
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = view.record_type(record_type).cloned() else { return };
+        let Some(ids) = self.state.records.ids.latest().cloned() else {
+            *error = Some("The table is still loading; try again in a moment".to_owned());
+            return;
+        };
+        let export = crate::worker::export::RecordsExport {
+            workspace: view.path.clone(),
+            def,
+            ids,
+            target,
+            time_zone: view.time_zone.clone(),
+        };
+        self.state.dialog = None;
+        let job = Job::spawn("Exporting records", self.waker(), move |reporter| {
+            crate::worker::export::export_records(&export, reporter)
+        });
         self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
         self.export_job = Some(job);
     }

@@ -215,8 +215,11 @@ impl App {
                 self.state.dialog = Some(Dialog::WorkspacePath { purpose, text, error: None });
             }
             Command::SetDialogText(new_text) => {
-                if let Some(Dialog::WorkspacePath { text, error, .. } | Dialog::ExportMembers { text, error, .. }) =
-                    &mut self.state.dialog
+                if let Some(
+                    Dialog::WorkspacePath { text, error, .. }
+                    | Dialog::ExportMembers { text, error, .. }
+                    | Dialog::ExportRecords { text, error, .. },
+                ) = &mut self.state.dialog
                 {
                     *text = new_text;
                     *error = None;
@@ -319,7 +322,8 @@ impl App {
                 ),
             Command::FetchMembers(offsets) => self.fetch_members(offsets),
             Command::ShowExportMembers(id) => self.show_export_members(id),
-            Command::SubmitExportMembers => self.submit_export_members(),
+            Command::SubmitExport => self.submit_export(),
+            Command::ShowExportRecords => self.show_export_records(),
 
             Command::EditConditions(edit) => self.edit_conditions(edit),
             Command::SortPreviewBy(field) => {
@@ -662,7 +666,7 @@ impl App {
     }
 
     fn browse_for_path(&mut self) {
-        if let Some(Dialog::ExportMembers { text, .. }) = &mut self.state.dialog {
+        if let Some(Dialog::ExportMembers { text, .. } | Dialog::ExportRecords { text, .. }) = &mut self.state.dialog {
             let picked = rfd::FileDialog::new().add_filter("CSV", &["csv"]).set_file_name(text.as_str()).save_file();
             // No file dialog on this desktop (or the user cancelled): the typed path stays.
             if let Some(path) = picked {

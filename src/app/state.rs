@@ -251,6 +251,12 @@ pub enum Dialog {
         text: String,
         error: Option<String>,
     },
+    /// "Export CSV…" on the Records screen: the records passing the filter, in its order.
+    ExportRecords {
+        record_type: RecordTypeName,
+        text: String,
+        error: Option<String>,
+    },
 }
 
 /// What an impact dialog is about.

@@ -67,7 +67,12 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     }
                 });
             }
-            Dialog::ExportMembers { text, error, .. } => export_ui(ui, text, error.as_deref(), commands),
+            Dialog::ExportMembers { text, error, .. } => {
+                export_ui(ui, "Export members", text, error.as_deref(), commands)
+            }
+            Dialog::ExportRecords { text, error, .. } => {
+                export_ui(ui, "Export records as filtered", text, error.as_deref(), commands)
+            }
             Dialog::UnsavedChanges { segment_name, .. } => {
                 ui.heading("Save changes?");
                 ui.label(format!("The conditions of \"{segment_name}\" have unsaved changes."));
@@ -470,8 +475,8 @@ fn segments_impact_ui(ui: &mut egui::Ui, impact: &Impact, plural: &str, name_of:
 }
 
 /// "Export CSV…": where to write the members.
-fn export_ui(ui: &mut egui::Ui, text: &str, error: Option<&str>, commands: &mut Vec<Command>) {
-    ui.heading("Export members");
+fn export_ui(ui: &mut egui::Ui, title: &str, text: &str, error: Option<&str>, commands: &mut Vec<Command>) {
+    ui.heading(title);
     let label = ui.label("CSV file");
     ui.horizontal(|ui| {
         let mut path = text.to_owned();
@@ -482,7 +487,7 @@ fn export_ui(ui: &mut egui::Ui, text: &str, error: Option<&str>, commands: &mut 
             commands.push(Command::SetDialogText(path));
         }
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            commands.push(Command::SubmitExportMembers);
+            commands.push(Command::SubmitExport);
         }
         if ui.button("Browse…").clicked() {
             commands.push(Command::BrowseForPath);
@@ -494,7 +499,7 @@ fn export_ui(ui: &mut egui::Ui, text: &str, error: Option<&str>, commands: &mut 
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         if ui.button("Export").clicked() {
-            commands.push(Command::SubmitExportMembers);
+            commands.push(Command::SubmitExport);
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);

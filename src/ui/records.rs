@@ -64,6 +64,9 @@ fn toolbar_ui(
         if ui.button("Import CSV…").on_hover_text("Add or update records from a CSV file").clicked() {
             commands.push(Command::ShowImportRecords);
         }
+        if ui.button("Export CSV…").on_hover_text("The records passing the filter, in the table's order").clicked() {
+            commands.push(Command::ShowExportRecords);
+        }
         let selected = state.records.selected;
         if ui.add_enabled(selected.is_some(), egui::Button::new("Edit…")).clicked()
             && let Some(id) = selected

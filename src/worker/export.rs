@@ -51,14 +51,21 @@ fn partial_path(target: &Path) -> PathBuf {
 /// reason, moved from). On an error or a cancel the temporary file is removed and the
 /// target is untouched.
 pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
-    let partial = partial_path(&export.target);
-    let result = write_members(export, &partial, reporter);
-    match result {
-        Ok(ExportOutcome::Written { rows }) => match std::fs::rename(&partial, &export.target) {
+    write_then_rename(&export.target, |partial| write_members(export, partial, reporter))
+}
+
+/// Writes under the temporary name, and renames into place only when complete.
+fn write_then_rename(
+    target: &Path,
+    write: impl FnOnce(&Path) -> Result<ExportOutcome, String>,
+) -> Result<ExportOutcome, String> {
+    let partial = partial_path(target);
+    match write(&partial) {
+        Ok(ExportOutcome::Written { rows }) => match std::fs::rename(&partial, target) {
             Ok(()) => Ok(ExportOutcome::Written { rows }),
             Err(error) => {
                 remove_partial(&partial);
-                Err(format!("could not write {}: {error}", export.target.display()))
+                Err(format!("could not write {}: {error}", target.display()))
             }
         },
         other => {
@@ -66,6 +73,53 @@ pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<Exp
             other
         }
     }
+}
+
+/// The Records table as filtered: these ids of this type, in this order.
+#[derive(Clone, Debug)]
+pub struct RecordsExport {
+    pub workspace: PathBuf,
+    pub def: crate::domain::RecordTypeDef,
+    pub ids: Vec<crate::domain::RecordId>,
+    pub target: PathBuf,
+    pub time_zone: TimeZone,
+}
+
+/// Writes the records as CSV the importer reads back (see `interchange::csv_records`).
+pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
+    write_then_rename(&export.target, |partial| {
+        let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
+        let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
+        let file = std::fs::File::create(partial).map_err(|e| failed(&e))?;
+        let total = export.ids.len().max(1) as f32;
+        let stop = std::cell::Cell::new(None::<Result<ExportOutcome, String>>);
+        let pages = export.ids.chunks(EXPORT_PAGE as usize).enumerate().map_while(|(page, ids)| {
+            let done = page * EXPORT_PAGE as usize;
+            if !reporter.report(Some(done as f32 / total), format!("{done} rows written")) {
+                stop.set(Some(Ok(ExportOutcome::Cancelled)));
+                return None;
+            }
+            match workspace.records_by_id(&export.def.name, ids) {
+                Ok(records) => Some(records),
+                Err(error) => {
+                    stop.set(Some(Err(error.to_string())));
+                    None
+                }
+            }
+        });
+        let records = pages.flatten().collect::<Vec<_>>();
+        if let Some(outcome) = stop.take() {
+            return outcome;
+        }
+        crate::interchange::csv_records::write_records(
+            std::io::BufWriter::new(file),
+            &export.def,
+            &records,
+            &export.time_zone,
+        )
+        .map_err(|e| failed(&e))?;
+        Ok(ExportOutcome::Written { rows: records.len() as u64 })
+    })
 }
 
 fn remove_partial(partial: &Path) {
