@@ -728,8 +728,9 @@ fn in_target(w: &World, target: &Target, s: &Seller, record: &Record) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
-    /// Every seller a batch assigns passes every filter the rule enables, at the moment it
-    /// is assigned; an unassigned record had no seller passing them all.
+    /// Every seller assigned passes every filter the rule enables, at the moment it is
+    /// assigned; an unassigned record had no seller passing them all; `assign_many` agrees
+    /// with `assign` record by record.
     #[test]
     fn assigned_sellers_pass_every_filter((w, records) in arb_world()) {
         let schema = schema();
@@ -738,6 +739,7 @@ proptest! {
         let assigner = Assigner::new(&ds, &ctx, lead_def(&schema), &w.rules, &w.sellers, &w.teams);
         let rule = &w.rules[0];
         let mut ledger = w.ledger.clone();
+        let mut one_by_one = Vec::new();
         for record in &records {
             let passes = |s: &Seller, ledger: &SellerLedger| {
                 in_target(&w, &rule.target, s, record)
@@ -748,6 +750,7 @@ proptest! {
                     })
             };
             let decision = assigner.assign(record, None, &ledger);
+            one_by_one.push(decision.clone());
             match decision.seller() {
                 Some(id) => {
                     let s = w.sellers.iter().find(|s| s.id == id);
@@ -757,6 +760,11 @@ proptest! {
                 None => prop_assert!(!w.sellers.iter().any(|s| passes(s, &ledger)), "{decision:#?}"),
             }
         }
+        // The batch gives what assigning one by one and recording each gives.
+        let mut batch_ledger = w.ledger.clone();
+        let batch = assigner.assign_many(records.iter().map(|r| (r, None)), &mut batch_ledger);
+        prop_assert_eq!(batch, one_by_one);
+        prop_assert_eq!(batch_ledger, ledger);
     }
 
     /// Round robin over k always-available sellers of unlimited capacity: counts differ by at

@@ -32,7 +32,7 @@
 //!   then the seller id. Load balancing: most free capacity (no capacity = unlimited), then
 //!   round robin order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -505,12 +505,33 @@ pub fn bucket(availability: Availability, now: Timestamp, within_hours: u32) -> 
     }
 }
 
-/// A seller prepared once per run: attributes folded, availability computed.
+/// A seller prepared once per run: attribute values interned, availability computed.
 #[derive(Clone, Debug)]
 struct Prepared<'a> {
     seller: &'a Seller,
-    attributes: BTreeMap<String, Vec<String>>,
+    /// Ids of the seller's (attribute, value) pairs, folded, ascending.
+    values: Vec<u32>,
     availability: Availability,
+}
+
+/// Where [`Assigner::choose`] reads a seller's state: the ledger itself, or a dense copy
+/// indexed like the prepared sellers while a batch runs.
+trait States {
+    fn get(&self, index: usize, id: SellerId) -> SellerState;
+}
+
+impl States for SellerLedger {
+    fn get(&self, _index: usize, id: SellerId) -> SellerState {
+        self.state(id)
+    }
+}
+
+struct Dense(Vec<SellerState>);
+
+impl States for Dense {
+    fn get(&self, index: usize, _id: SellerId) -> SellerState {
+        self.0.get(index).copied().unwrap_or_default()
+    }
 }
 
 /// Everything a run of assignment reads besides the records and the ledger: the dataset
@@ -526,6 +547,8 @@ pub struct Assigner<'a> {
     sellers: Vec<Prepared<'a>>,
     index: HashMap<SellerId, usize>,
     teams: HashMap<TeamId, Vec<usize>>,
+    /// Folded attribute name → folded value → id.
+    value_ids: HashMap<String, HashMap<String, u32>>,
 }
 
 /// A candidate that passed the target, switch and capacity filters.
@@ -548,16 +571,29 @@ impl<'a> Assigner<'a> {
         sellers: &'a [Seller],
         teams: &'a [Team],
     ) -> Self {
+        let mut value_ids: HashMap<String, HashMap<String, u32>> = HashMap::new();
+        let mut next_id = 0u32;
         let mut prepared: Vec<Prepared<'a>> = sellers
             .iter()
-            .map(|seller| Prepared {
-                seller,
-                attributes: seller
-                    .attributes
-                    .iter()
-                    .map(|(name, values)| (fold(name), values.iter().map(|v| fold(v)).collect()))
-                    .collect(),
-                availability: first_available(seller, ctx.now, &ctx.time_zone, MAX_AVAILABILITY_HOURS),
+            .map(|seller| {
+                let mut values = Vec::new();
+                for (name, list) in &seller.attributes {
+                    let ids = value_ids.entry(fold(name)).or_default();
+                    for value in list {
+                        let id = *ids.entry(fold(value)).or_insert_with(|| {
+                            next_id += 1;
+                            next_id
+                        });
+                        values.push(id);
+                    }
+                }
+                values.sort_unstable();
+                values.dedup();
+                Prepared {
+                    seller,
+                    values,
+                    availability: first_available(seller, ctx.now, &ctx.time_zone, MAX_AVAILABILITY_HOURS),
+                }
             })
             .collect();
         prepared.sort_by_key(|p| p.seller.id);
@@ -572,12 +608,12 @@ impl<'a> Assigner<'a> {
                 (team.id, members)
             })
             .collect();
-        Self { ds, ctx, ty, rules, sellers: prepared, index, teams }
+        Self { ds, ctx, ty, rules, sellers: prepared, index, teams, value_ids }
     }
 
     /// The decision for one record created at `created_on`, given the sellers' state.
     pub fn assign(&self, record: &Record, created_on: Option<Timestamp>, ledger: &SellerLedger) -> Decision {
-        self.decide(record, created_on, ledger, None)
+        self.decide(record, created_on, ledger, None).0
     }
 
     /// [`Assigner::assign`] plus the verdict on every seller under the fired rule (empty when
@@ -589,7 +625,7 @@ impl<'a> Assigner<'a> {
         ledger: &SellerLedger,
     ) -> (Decision, Vec<Candidate>) {
         let mut candidates = Vec::new();
-        let decision = self.decide(record, created_on, ledger, Some(&mut candidates));
+        let (decision, _) = self.decide(record, created_on, ledger, Some(&mut candidates));
         (decision, candidates)
     }
 
@@ -600,25 +636,38 @@ impl<'a> Assigner<'a> {
         records: impl IntoIterator<Item = (&'r Record, Option<Timestamp>)>,
         ledger: &mut SellerLedger,
     ) -> Vec<Decision> {
-        records
+        // The sellers' state as a dense copy while the batch runs, written back at the end.
+        let mut dense = Dense(self.sellers.iter().map(|p| ledger.state(p.seller.id)).collect());
+        let mut touched = vec![false; self.sellers.len()];
+        let decisions = records
             .into_iter()
             .map(|(record, created_on)| {
-                let decision = self.assign(record, created_on, ledger);
-                if let Decision::Assigned { seller, .. } = &decision {
-                    ledger.record(*seller, self.ctx.now);
+                let (decision, winner) = self.decide(record, created_on, &dense, None);
+                if let Some(state) = winner.and_then(|index| dense.0.get_mut(index)) {
+                    state.open = state.open.saturating_add(1);
+                    state.last_assigned = Some(Stamp { at: self.ctx.now, order: ledger.next_order });
+                    ledger.next_order = ledger.next_order.saturating_add(1);
+                }
+                if let Some(flag) = winner.and_then(|index| touched.get_mut(index)) {
+                    *flag = true;
                 }
                 decision
             })
-            .collect()
+            .collect();
+        for ((prepared, state), _) in self.sellers.iter().zip(dense.0).zip(touched).filter(|(_, touched)| *touched) {
+            ledger.sellers.insert(prepared.seller.id, state);
+        }
+        decisions
     }
 
+    /// The decision, and the index of the chosen seller among the prepared ones.
     fn decide(
         &self,
         record: &Record,
         created_on: Option<Timestamp>,
-        ledger: &SellerLedger,
+        states: &impl States,
         explain: Option<&mut Vec<Candidate>>,
-    ) -> Decision {
+    ) -> (Decision, Option<usize>) {
         let mut trace = Vec::with_capacity(self.rules.len());
         let mut any_active = false;
         let mut too_old = false;
@@ -650,13 +699,13 @@ impl<'a> Assigner<'a> {
             } else {
                 UnassignedReason::NoRuleMatched
             };
-            return Decision::Unassigned { reason, why: Why { rules: trace, pick: None } };
+            return (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None);
         };
-        match self.choose(rule, record, ledger, explain) {
-            Ok((seller, pick)) => {
-                Decision::Assigned { rule: rule.id, seller, why: Why { rules: trace, pick: Some(pick) } }
+        match self.choose(rule, record, states, explain) {
+            Ok((index, seller, pick)) => {
+                (Decision::Assigned { rule: rule.id, seller, why: Why { rules: trace, pick: Some(pick) } }, Some(index))
             }
-            Err(reason) => Decision::Unassigned { reason, why: Why { rules: trace, pick: None } },
+            Err(reason) => (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None),
         }
     }
 
@@ -665,15 +714,15 @@ impl<'a> Assigner<'a> {
         &self,
         rule: &AssignmentRule,
         record: &Record,
-        ledger: &SellerLedger,
+        states: &impl States,
         mut explain: Option<&mut Vec<Candidate>>,
-    ) -> Result<(SellerId, Pick), UnassignedReason> {
-        // The record's side of the attribute conditions, folded once.
-        let wanted: Vec<(String, Vec<String>)> = match &rule.target {
+    ) -> Result<(usize, SellerId, Pick), UnassignedReason> {
+        // The record's side of the attribute conditions: the ids of the values each accepts.
+        let (conditions, wanted): (&[AttributeCondition], Vec<Vec<u32>>) = match &rule.target {
             Target::SellersMatching(conditions) => {
-                conditions.iter().map(|c| (fold(&c.attribute), self.wanted_values(&c.values, record))).collect()
+                (conditions, conditions.iter().map(|c| self.wanted_ids(c, record)).collect())
             }
-            _ => Vec::new(),
+            _ => (&[], Vec::new()),
         };
         let in_target: Option<Vec<bool>> = match &rule.target {
             Target::AnySeller | Target::SellersMatching(_) => None,
@@ -702,21 +751,16 @@ impl<'a> Assigner<'a> {
                 if in_target.as_ref().is_some_and(|flags| !flags[index]) {
                     break 'filter Some(Verdict::NotInTarget);
                 }
-                if let Some((name, _)) = wanted.iter().find(|(name, values)| !has_any(prepared, name, values)) {
-                    let attribute = match &rule.target {
-                        Target::SellersMatching(conditions) => conditions
-                            .iter()
-                            .find(|c| fold(&c.attribute) == *name)
-                            .map_or_else(|| name.clone(), |c| c.attribute.clone()),
-                        _ => name.clone(),
-                    };
+                if let Some(position) = wanted.iter().position(|ids| !ids.iter().any(|id| prepared.values.contains(id)))
+                {
+                    let attribute = conditions.get(position).map(|c| c.attribute.clone()).unwrap_or_default();
                     break 'filter Some(Verdict::AttributeMismatch { attribute });
                 }
                 if !seller.assign_records {
                     break 'filter Some(Verdict::SwitchedOff);
                 }
                 matched += 1;
-                let state = ledger.state(seller.id);
+                let state = states.get(index, seller.id);
                 if rule.honour_capacity
                     && let Some(capacity) = seller.capacity
                     && state.open >= capacity
@@ -781,17 +825,21 @@ impl<'a> Assigner<'a> {
             last_assigned: winner.last,
             eligible: count,
         };
-        Ok((winner.id, pick))
+        Ok((winner.index, winner.id, pick))
     }
 
-    /// The folded values an attribute condition accepts for `record`.
-    fn wanted_values(&self, value: &AttributeValue, record: &Record) -> Vec<String> {
-        match value {
-            AttributeValue::Fixed(values) => values.iter().map(|v| fold(v)).collect(),
+    /// The ids of the (attribute, value) pairs an attribute condition accepts for `record`;
+    /// values no seller has are left out.
+    fn wanted_ids(&self, condition: &AttributeCondition, record: &Record) -> Vec<u32> {
+        let Some(ids) = self.value_ids.get(&fold(&condition.attribute)) else { return Vec::new() };
+        match &condition.values {
+            AttributeValue::Fixed(values) => values.iter().filter_map(|v| ids.get(&fold(v)).copied()).collect(),
             AttributeValue::FromRecord(field) => {
                 let value = self.ty.field_index(field).and_then(|i| record.values.get(i));
                 match value {
-                    Some(Value::Text(text) | Value::Choice(text)) if !text.trim().is_empty() => vec![fold(text)],
+                    Some(Value::Text(text) | Value::Choice(text)) => {
+                        ids.get(&fold(text)).copied().into_iter().collect()
+                    }
                     _ => Vec::new(),
                 }
             }
@@ -801,10 +849,6 @@ impl<'a> Assigner<'a> {
 
 fn free_of(free: u64) -> Option<u32> {
     u32::try_from(free).ok()
-}
-
-fn has_any(prepared: &Prepared<'_>, attribute: &str, values: &[String]) -> bool {
-    prepared.attributes.get(attribute).is_some_and(|have| have.iter().any(|v| values.contains(v)))
 }
 
 /// Whether a record created at `created_on` is older than `limit_hours` at `now`.
