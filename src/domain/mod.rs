@@ -1,9 +1,11 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
-//! sequences, sellers and teams, membership and its priority rule (`membership`), segment
+//! sequences, sellers and teams, assignment rules and the choice of a seller (`assignment`),
+//! membership and its priority rule (`membership`), segment
 //! history (`history`), the reference evaluator that defines what a condition
 //! means (`eval`) and the validation of condition trees against the schema (`validate`).
 //! No egui, no rusqlite, no threads, no IO.
 
+pub mod assignment;
 pub mod condition;
 pub mod condition_format;
 pub mod describe;

@@ -1,0 +1,862 @@
+//! Assignment rules and the choice of a seller: the reference algorithm of BRIEF.md
+//! ("Assignment rules") and sections 3–4 of the Dynamics study, written once.
+//!
+//! A segment's rules are tried top-down and the first whose conditions match fires; the
+//! fired rule's target gives the candidate sellers, which pass the filters in this order:
+//! target and attributes → the "assign records" switch → capacity (when honoured) →
+//! availability within N hours (when set). Then round robin (least recently assigned wins)
+//! or load balancing (most free capacity wins) picks one.
+//!
+//! Decisions where the brief and the study are silent:
+//! - A rule whose conditions match but whose seller choice fails still fires: the record is
+//!   unassigned with that rule's reason (no seller matched, no capacity, no availability);
+//!   later rules are not tried. A rule whose conditions match but whose "created in the last
+//!   N hours" excludes the record is skipped; when no later rule fires the reason is "too
+//!   old". A record with no creation time is never too old.
+//! - "No rules on the segment" means no *active* rule.
+//! - Availability buckets follow the study's six: bucket 0 is "working now", bucket k ≥ 1
+//!   holds first available moments in `((k−1)·24 h, k·24 h]` from now. A seller whose first
+//!   available moment is more than N hours away is not available. With load balancing,
+//!   bucket 0 is load balanced; any later bucket is round robin (the study's example 3).
+//! - Work hours and time off are read in the seller's time zone; an unknown zone name falls
+//!   back to the workspace zone. Invalid work periods (start ≥ end, end > 1440, weekday
+//!   outside 1–7) are ignored. A time skipped or repeated by DST resolves as jiff's
+//!   "compatible" rule.
+//! - Attribute conditions compare case-insensitively with [`fold`] (as text conditions do);
+//!   a seller matches a condition when one of its values for the attribute is one of the
+//!   condition's values. A value taken from the record uses the record's field as text (text
+//!   and choice fields); an empty record field matches no seller.
+//! - A team target distributes among the team's members like specific sellers.
+//! - Round robin order is the last assignment's [`Stamp`]: its instant, then its order
+//!   number (several assignments in one instant, e.g. a batch), never assigned = oldest,
+//!   then the seller id. Load balancing: most free capacity (no capacity = unlimited), then
+//!   round robin order.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+
+use super::condition::Group;
+use super::eval::{Dataset, EvalContext, fold, matches};
+use super::people::{AttributeDefinition, Seller, Team};
+use super::schema::{FieldKind, FieldName, RecordTypeDef, Schema};
+use super::validate::{Problem, validate};
+use super::value::{Record, SellerId, TeamId, Value};
+
+/// The most hours "available within" may span (five 24-hour buckets).
+pub const MAX_AVAILABILITY_HOURS: u32 = 120;
+
+const NANOS_PER_HOUR: i128 = 3_600_000_000_000;
+
+/// The id of an assignment rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub i64);
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// One rule of a segment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssignmentRule {
+    pub id: RuleId,
+    pub name: String,
+    pub active: bool,
+    /// The rule's own conditions, on top of segment membership.
+    pub conditions: Group,
+    /// Only records created in the last N hours.
+    pub created_within_hours: Option<u32>,
+    pub target: Target,
+    pub distribution: Distribution,
+    pub honour_capacity: bool,
+    /// Only sellers available within N hours (at most [`MAX_AVAILABILITY_HOURS`]).
+    pub available_within_hours: Option<u32>,
+}
+
+/// Who a rule may assign to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    AnySeller,
+    /// Sellers meeting every attribute condition.
+    SellersMatching(Vec<AttributeCondition>),
+    Sellers(Vec<SellerId>),
+    Team(TeamId),
+}
+
+/// "Seller <attribute> is any of <values>".
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeCondition {
+    pub attribute: String,
+    pub values: AttributeValue,
+}
+
+/// The values an attribute condition accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttributeValue {
+    Fixed(Vec<String>),
+    /// The value of a field of the record being assigned (seller language = lead language).
+    FromRecord(FieldName),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Distribution {
+    RoundRobin,
+    LoadBalancing,
+}
+
+impl Distribution {
+    pub const ALL: [Distribution; 2] = [Distribution::RoundRobin, Distribution::LoadBalancing];
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Distribution::RoundRobin => "Round robin",
+            Distribution::LoadBalancing => "Load balancing",
+        })
+    }
+}
+
+/// What is wrong with a rule, shown inline in the rule editor.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleProblem {
+    EmptyName,
+    /// A problem of the rule's condition tree.
+    Condition(Problem),
+    ZeroCreatedWithin,
+    AvailabilityTooLong {
+        hours: u32,
+    },
+    NoAttributeConditions,
+    UnknownAttribute {
+        attribute: String,
+    },
+    NoValues {
+        attribute: String,
+    },
+    UnknownAttributeValue {
+        attribute: String,
+        value: String,
+    },
+    UnknownRecordField {
+        field: String,
+    },
+    /// A value taken from the record must come from a text or choice field.
+    RecordFieldNotText {
+        field: String,
+        kind: FieldKind,
+    },
+    EmptySellerList,
+    UnknownSeller {
+        seller: SellerId,
+    },
+    UnknownTeam {
+        team: TeamId,
+    },
+}
+
+impl fmt::Display for RuleProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleProblem::EmptyName => f.write_str("The rule needs a name"),
+            RuleProblem::Condition(problem) => problem.fmt(f),
+            RuleProblem::ZeroCreatedWithin => f.write_str("\"Created in the last\" needs at least 1 hour"),
+            RuleProblem::AvailabilityTooLong { hours } => {
+                write!(f, "Availability within {hours} hours is more than {MAX_AVAILABILITY_HOURS} hours")
+            }
+            RuleProblem::NoAttributeConditions => f.write_str("Add at least one seller attribute condition"),
+            RuleProblem::UnknownAttribute { attribute } => write!(f, "No seller attribute is named \"{attribute}\""),
+            RuleProblem::NoValues { attribute } => write!(f, "Choose at least one value of {attribute}"),
+            RuleProblem::UnknownAttributeValue { attribute, value } => {
+                write!(f, "{attribute} has no value \"{value}\"")
+            }
+            RuleProblem::UnknownRecordField { field } => write!(f, "The record type has no field \"{field}\""),
+            RuleProblem::RecordFieldNotText { field, kind } => {
+                write!(f, "{field} is a {kind:?} field; seller attributes compare with text or choice fields")
+            }
+            RuleProblem::EmptySellerList => f.write_str("Choose at least one seller"),
+            RuleProblem::UnknownSeller { seller } => write!(f, "Seller {} does not exist", seller.0),
+            RuleProblem::UnknownTeam { team } => write!(f, "Team {} does not exist", team.0),
+        }
+    }
+}
+
+/// Every problem of `rule` for records of `ty`, given the workspace's attribute definitions,
+/// sellers and teams. Empty when the rule can be saved.
+pub fn validate_rule(
+    schema: &Schema,
+    ty: &RecordTypeDef,
+    definitions: &[AttributeDefinition],
+    sellers: &[Seller],
+    teams: &[Team],
+    rule: &AssignmentRule,
+) -> Vec<RuleProblem> {
+    let mut problems = Vec::new();
+    if rule.name.trim().is_empty() {
+        problems.push(RuleProblem::EmptyName);
+    }
+    problems.extend(validate(schema, ty, &rule.conditions).into_iter().map(RuleProblem::Condition));
+    if rule.created_within_hours == Some(0) {
+        problems.push(RuleProblem::ZeroCreatedWithin);
+    }
+    if let Some(hours) = rule.available_within_hours.filter(|&h| h > MAX_AVAILABILITY_HOURS) {
+        problems.push(RuleProblem::AvailabilityTooLong { hours });
+    }
+    match &rule.target {
+        Target::AnySeller => {}
+        Target::SellersMatching(conditions) => {
+            if conditions.is_empty() {
+                problems.push(RuleProblem::NoAttributeConditions);
+            }
+            for condition in conditions {
+                let folded = fold(&condition.attribute);
+                let Some(definition) = definitions.iter().find(|d| fold(&d.name) == folded) else {
+                    problems.push(RuleProblem::UnknownAttribute { attribute: condition.attribute.clone() });
+                    continue;
+                };
+                match &condition.values {
+                    AttributeValue::Fixed(values) => {
+                        if values.iter().all(|v| v.trim().is_empty()) {
+                            problems.push(RuleProblem::NoValues { attribute: definition.name.clone() });
+                        }
+                        for value in values.iter().filter(|v| !v.trim().is_empty()) {
+                            let value_folded = fold(value);
+                            if !definition.values.iter().any(|known| fold(known) == value_folded) {
+                                problems.push(RuleProblem::UnknownAttributeValue {
+                                    attribute: definition.name.clone(),
+                                    value: value.clone(),
+                                });
+                            }
+                        }
+                    }
+                    AttributeValue::FromRecord(field) => match ty.field(field) {
+                        None => problems.push(RuleProblem::UnknownRecordField { field: field.as_str().to_owned() }),
+                        Some(def) if !matches!(def.kind, FieldKind::Text | FieldKind::Choice) => {
+                            problems.push(RuleProblem::RecordFieldNotText { field: def.label.clone(), kind: def.kind })
+                        }
+                        Some(_) => {}
+                    },
+                }
+            }
+        }
+        Target::Sellers(ids) => {
+            if ids.is_empty() {
+                problems.push(RuleProblem::EmptySellerList);
+            }
+            for &seller in ids {
+                if !sellers.iter().any(|s| s.id == seller) {
+                    problems.push(RuleProblem::UnknownSeller { seller });
+                }
+            }
+        }
+        Target::Team(team) => {
+            if !teams.iter().any(|t| t.id == *team) {
+                problems.push(RuleProblem::UnknownTeam { team: *team });
+            }
+        }
+    }
+    problems
+}
+
+/// When a seller was last assigned a record: the instant, then an order number that breaks
+/// ties between assignments made in the same instant (later = larger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    pub at: Timestamp,
+    pub order: u64,
+}
+
+/// What assignment needs to know of a seller's past: open records and the last assignment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SellerState {
+    pub open: u32,
+    pub last_assigned: Option<Stamp>,
+}
+
+/// The state of every seller (absent = no open records, never assigned), updated as records
+/// are assigned.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SellerLedger {
+    pub sellers: HashMap<SellerId, SellerState>,
+    /// The order number the next recorded assignment gets.
+    pub next_order: u64,
+}
+
+impl SellerLedger {
+    pub fn state(&self, seller: SellerId) -> SellerState {
+        self.sellers.get(&seller).copied().unwrap_or_default()
+    }
+
+    /// Counts one more open record for `seller`, assigned at `at`.
+    pub fn record(&mut self, seller: SellerId, at: Timestamp) {
+        let order = self.next_order;
+        self.next_order = self.next_order.saturating_add(1);
+        let state = self.sellers.entry(seller).or_default();
+        state.open = state.open.saturating_add(1);
+        state.last_assigned = Some(Stamp { at, order });
+    }
+}
+
+/// Why a record stays unassigned (BRIEF.md's reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnassignedReason {
+    NoRulesOnSegment,
+    NoRuleMatched,
+    TooOld,
+    NoSellerMatched,
+    NoCapacity,
+    NoAvailability,
+}
+
+impl fmt::Display for UnassignedReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnassignedReason::NoRulesOnSegment => "No assignment rules on the segment",
+            UnassignedReason::NoRuleMatched => "No rule matched",
+            UnassignedReason::TooOld => "Older than the rule's time frame",
+            UnassignedReason::NoSellerMatched => "No seller matched",
+            UnassignedReason::NoCapacity => "Eligible sellers have no capacity",
+            UnassignedReason::NoAvailability => "Eligible sellers are not available",
+        })
+    }
+}
+
+/// What happened to one rule while a record was assigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleOutcome {
+    Inactive,
+    ConditionsNotMet,
+    /// Conditions met, but the record is older than "created in the last N hours".
+    TooOld,
+    Fired,
+    /// A rule above it fired.
+    NotTried,
+}
+
+/// The figures that picked the winner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pick {
+    /// The method that ran (round robin inside a later availability bucket).
+    pub method: Distribution,
+    /// The availability bucket the seller was in, when availability was asked for.
+    pub bucket: Option<u32>,
+    /// Free capacity before this record; `None` is unlimited.
+    pub free: Option<u32>,
+    pub last_assigned: Option<Stamp>,
+    /// How many sellers were left to choose from.
+    pub eligible: usize,
+}
+
+/// Why a record went where it went: every rule's outcome, in order, and the winner's figures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Why {
+    pub rules: Vec<(RuleId, RuleOutcome)>,
+    pub pick: Option<Pick>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    Assigned { rule: RuleId, seller: SellerId, why: Why },
+    Unassigned { reason: UnassignedReason, why: Why },
+}
+
+impl Decision {
+    pub fn seller(&self) -> Option<SellerId> {
+        match self {
+            Decision::Assigned { seller, .. } => Some(*seller),
+            Decision::Unassigned { .. } => None,
+        }
+    }
+
+    pub fn reason(&self) -> Option<UnassignedReason> {
+        match self {
+            Decision::Assigned { .. } => None,
+            Decision::Unassigned { reason, .. } => Some(*reason),
+        }
+    }
+}
+
+/// What became of one seller under the fired rule ("Why this seller?").
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Not among the rule's specific sellers or team.
+    NotInTarget,
+    /// The first attribute condition the seller does not meet.
+    AttributeMismatch {
+        attribute: String,
+    },
+    SwitchedOff,
+    NoCapacity {
+        open: u32,
+        capacity: u32,
+    },
+    /// Not working within the rule's N hours.
+    NotAvailable,
+    /// Available, but in a later bucket than the winner's.
+    LaterBucket {
+        bucket: u32,
+    },
+    /// Passed every filter; the distribution preferred another seller.
+    Eligible {
+        free: Option<u32>,
+        last_assigned: Option<Stamp>,
+    },
+    Chosen,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub seller: SellerId,
+    pub verdict: Verdict,
+}
+
+/// When a seller can first take a record, from now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Availability {
+    /// No schedule: always available.
+    Always,
+    /// Working from this instant, within [`MAX_AVAILABILITY_HOURS`] of now.
+    From(Timestamp),
+    /// Not working within [`MAX_AVAILABILITY_HOURS`].
+    Beyond,
+}
+
+/// The first moment in `[now, now + horizon_hours]` at which `seller` works and is not on
+/// time off, read in the seller's time zone (`fallback` when its name is unknown).
+pub fn first_available(seller: &Seller, now: Timestamp, fallback: &TimeZone, horizon_hours: u32) -> Availability {
+    if seller.work_hours.is_empty() {
+        return Availability::Always;
+    }
+    let zone = TimeZone::get(&seller.time_zone).unwrap_or_else(|_| fallback.clone());
+    let deadline_ns = now.as_nanosecond() + i128::from(horizon_hours) * NANOS_PER_HOUR;
+    let instant = |wall: DateTime| zone.to_ambiguous_timestamp(wall).compatible().ok();
+    let off: Vec<(Timestamp, Timestamp)> = seller
+        .time_off
+        .iter()
+        .filter_map(|t| Some((instant(t.start)?, instant(t.end)?)))
+        .filter(|(start, end)| start < end)
+        .collect();
+    let today = zone.to_datetime(now).date();
+    let days = i64::from(horizon_hours / 24) + 2;
+    let mut best: Option<Timestamp> = None;
+    for offset in -1..=days {
+        let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else { continue };
+        let weekday = day.weekday().to_monday_one_offset();
+        for period in seller.work_hours.iter().filter(|p| i8::try_from(p.weekday).ok() == Some(weekday)) {
+            if period.start_minute >= period.end_minute || period.end_minute > 1440 {
+                continue;
+            }
+            let (Some(start), Some(end)) =
+                (wall_instant(&instant, day, period.start_minute), wall_instant(&instant, day, period.end_minute))
+            else {
+                continue;
+            };
+            let mut t = start.max(now);
+            // Step over time off until the moment is free (each step moves forward).
+            let mut moved = true;
+            while moved && t < end {
+                moved = false;
+                for &(off_start, off_end) in &off {
+                    if off_start <= t && t < off_end {
+                        t = off_end;
+                        moved = true;
+                    }
+                }
+            }
+            if t < end && t.as_nanosecond() <= deadline_ns && best.is_none_or(|b| t < b) {
+                best = Some(t);
+            }
+        }
+    }
+    best.map_or(Availability::Beyond, Availability::From)
+}
+
+fn wall_instant(instant: &impl Fn(DateTime) -> Option<Timestamp>, day: Date, minute: u16) -> Option<Timestamp> {
+    if minute >= 1440 {
+        let next = day.tomorrow().ok()?;
+        return instant(next.to_datetime(Time::midnight()));
+    }
+    let time = Time::new(i8::try_from(minute / 60).ok()?, i8::try_from(minute % 60).ok()?, 0, 0).ok()?;
+    instant(day.to_datetime(time))
+}
+
+/// The availability bucket of a seller for a rule asking for `within_hours`: 0 = now,
+/// k = first available in `((k−1)·24 h, k·24 h]`; `None` when not available in time.
+pub fn bucket(availability: Availability, now: Timestamp, within_hours: u32) -> Option<u32> {
+    match availability {
+        Availability::Always => Some(0),
+        Availability::Beyond => None,
+        Availability::From(t) => {
+            let wait = t.as_nanosecond() - now.as_nanosecond();
+            if wait <= 0 {
+                return Some(0);
+            }
+            if wait > i128::from(within_hours) * NANOS_PER_HOUR {
+                return None;
+            }
+            let day = 24 * NANOS_PER_HOUR;
+            u32::try_from((wait + day - 1) / day).ok()
+        }
+    }
+}
+
+/// A seller prepared once per run: attribute values interned, availability computed.
+#[derive(Clone, Debug)]
+struct Prepared<'a> {
+    seller: &'a Seller,
+    /// Ids of the seller's (attribute, value) pairs, folded, ascending.
+    values: Vec<u32>,
+    availability: Availability,
+}
+
+/// Where [`Assigner::choose`] reads a seller's state: the ledger itself, or a dense copy
+/// indexed like the prepared sellers while a batch runs.
+trait States {
+    fn get(&self, index: usize, id: SellerId) -> SellerState;
+}
+
+impl States for SellerLedger {
+    fn get(&self, _index: usize, id: SellerId) -> SellerState {
+        self.state(id)
+    }
+}
+
+struct Dense(Vec<SellerState>);
+
+impl States for Dense {
+    fn get(&self, index: usize, _id: SellerId) -> SellerState {
+        self.0.get(index).copied().unwrap_or_default()
+    }
+}
+
+/// Everything a run of assignment reads besides the records and the ledger: the dataset
+/// and clock rule conditions are evaluated with, the record type, the segment's rules in
+/// order, the sellers and teams. Sellers are prepared once (attributes folded, first
+/// available moment computed), so build one per run, not per record.
+pub struct Assigner<'a> {
+    ds: &'a dyn Dataset,
+    ctx: &'a EvalContext,
+    ty: &'a RecordTypeDef,
+    rules: &'a [AssignmentRule],
+    /// By ascending id.
+    sellers: Vec<Prepared<'a>>,
+    index: HashMap<SellerId, usize>,
+    teams: HashMap<TeamId, Vec<usize>>,
+    /// Folded attribute name → folded value → id.
+    value_ids: HashMap<String, HashMap<String, u32>>,
+}
+
+/// A candidate that passed the target, switch and capacity filters.
+#[derive(Clone, Copy)]
+struct Eligible {
+    index: usize,
+    bucket: u32,
+    /// Free capacity; `u64::MAX` is unlimited.
+    free: u64,
+    last: Option<Stamp>,
+    id: SellerId,
+}
+
+impl<'a> Assigner<'a> {
+    pub fn new(
+        ds: &'a dyn Dataset,
+        ctx: &'a EvalContext,
+        ty: &'a RecordTypeDef,
+        rules: &'a [AssignmentRule],
+        sellers: &'a [Seller],
+        teams: &'a [Team],
+    ) -> Self {
+        let mut value_ids: HashMap<String, HashMap<String, u32>> = HashMap::new();
+        let mut next_id = 0u32;
+        let mut prepared: Vec<Prepared<'a>> = sellers
+            .iter()
+            .map(|seller| {
+                let mut values = Vec::new();
+                for (name, list) in &seller.attributes {
+                    let ids = value_ids.entry(fold(name)).or_default();
+                    for value in list {
+                        let id = *ids.entry(fold(value)).or_insert_with(|| {
+                            next_id += 1;
+                            next_id
+                        });
+                        values.push(id);
+                    }
+                }
+                values.sort_unstable();
+                values.dedup();
+                Prepared {
+                    seller,
+                    values,
+                    availability: first_available(seller, ctx.now, &ctx.time_zone, MAX_AVAILABILITY_HOURS),
+                }
+            })
+            .collect();
+        prepared.sort_by_key(|p| p.seller.id);
+        prepared.dedup_by_key(|p| p.seller.id);
+        let index: HashMap<SellerId, usize> = prepared.iter().enumerate().map(|(i, p)| (p.seller.id, i)).collect();
+        let teams = teams
+            .iter()
+            .map(|team| {
+                let mut members: Vec<usize> = team.members.iter().filter_map(|id| index.get(id).copied()).collect();
+                members.sort_unstable();
+                members.dedup();
+                (team.id, members)
+            })
+            .collect();
+        Self { ds, ctx, ty, rules, sellers: prepared, index, teams, value_ids }
+    }
+
+    /// The decision for one record created at `created_on`, given the sellers' state.
+    pub fn assign(&self, record: &Record, created_on: Option<Timestamp>, ledger: &SellerLedger) -> Decision {
+        self.decide(record, created_on, ledger, None).0
+    }
+
+    /// [`Assigner::assign`] plus the verdict on every seller under the fired rule (empty when
+    /// no rule fired), by ascending seller id: "Why this seller?".
+    pub fn explain(
+        &self,
+        record: &Record,
+        created_on: Option<Timestamp>,
+        ledger: &SellerLedger,
+    ) -> (Decision, Vec<Candidate>) {
+        let mut candidates = Vec::new();
+        let (decision, _) = self.decide(record, created_on, ledger, Some(&mut candidates));
+        (decision, candidates)
+    }
+
+    /// Assigns records in the order they joined, recording each assignment in `ledger` at the
+    /// clock's now (so round robin rotates and capacity fills as it goes).
+    pub fn assign_many<'r>(
+        &self,
+        records: impl IntoIterator<Item = (&'r Record, Option<Timestamp>)>,
+        ledger: &mut SellerLedger,
+    ) -> Vec<Decision> {
+        // The sellers' state as a dense copy while the batch runs, written back at the end.
+        let mut dense = Dense(self.sellers.iter().map(|p| ledger.state(p.seller.id)).collect());
+        let mut touched = vec![false; self.sellers.len()];
+        let decisions = records
+            .into_iter()
+            .map(|(record, created_on)| {
+                let (decision, winner) = self.decide(record, created_on, &dense, None);
+                if let Some(state) = winner.and_then(|index| dense.0.get_mut(index)) {
+                    state.open = state.open.saturating_add(1);
+                    state.last_assigned = Some(Stamp { at: self.ctx.now, order: ledger.next_order });
+                    ledger.next_order = ledger.next_order.saturating_add(1);
+                }
+                if let Some(flag) = winner.and_then(|index| touched.get_mut(index)) {
+                    *flag = true;
+                }
+                decision
+            })
+            .collect();
+        for ((prepared, state), _) in self.sellers.iter().zip(dense.0).zip(touched).filter(|(_, touched)| *touched) {
+            ledger.sellers.insert(prepared.seller.id, state);
+        }
+        decisions
+    }
+
+    /// The decision, and the index of the chosen seller among the prepared ones.
+    fn decide(
+        &self,
+        record: &Record,
+        created_on: Option<Timestamp>,
+        states: &impl States,
+        explain: Option<&mut Vec<Candidate>>,
+    ) -> (Decision, Option<usize>) {
+        let mut trace = Vec::with_capacity(self.rules.len());
+        let mut any_active = false;
+        let mut too_old = false;
+        let mut fired: Option<&AssignmentRule> = None;
+        for rule in self.rules {
+            let outcome = if fired.is_some() {
+                RuleOutcome::NotTried
+            } else if !rule.active {
+                RuleOutcome::Inactive
+            } else {
+                any_active = true;
+                if !matches(self.ds, self.ctx, self.ty, record, &rule.conditions) {
+                    RuleOutcome::ConditionsNotMet
+                } else if is_too_old(rule.created_within_hours, created_on, self.ctx.now) {
+                    too_old = true;
+                    RuleOutcome::TooOld
+                } else {
+                    fired = Some(rule);
+                    RuleOutcome::Fired
+                }
+            };
+            trace.push((rule.id, outcome));
+        }
+        let Some(rule) = fired else {
+            let reason = if !any_active {
+                UnassignedReason::NoRulesOnSegment
+            } else if too_old {
+                UnassignedReason::TooOld
+            } else {
+                UnassignedReason::NoRuleMatched
+            };
+            return (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None);
+        };
+        match self.choose(rule, record, states, explain) {
+            Ok((index, seller, pick)) => {
+                (Decision::Assigned { rule: rule.id, seller, why: Why { rules: trace, pick: Some(pick) } }, Some(index))
+            }
+            Err(reason) => (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None),
+        }
+    }
+
+    /// The seller `rule` picks for `record`, or why none.
+    fn choose(
+        &self,
+        rule: &AssignmentRule,
+        record: &Record,
+        states: &impl States,
+        mut explain: Option<&mut Vec<Candidate>>,
+    ) -> Result<(usize, SellerId, Pick), UnassignedReason> {
+        // The record's side of the attribute conditions: the ids of the values each accepts.
+        let (conditions, wanted): (&[AttributeCondition], Vec<Vec<u32>>) = match &rule.target {
+            Target::SellersMatching(conditions) => {
+                (conditions, conditions.iter().map(|c| self.wanted_ids(c, record)).collect())
+            }
+            _ => (&[], Vec::new()),
+        };
+        let in_target: Option<Vec<bool>> = match &rule.target {
+            Target::AnySeller | Target::SellersMatching(_) => None,
+            Target::Sellers(ids) => {
+                let mut flags = vec![false; self.sellers.len()];
+                for i in ids.iter().filter_map(|id| self.index.get(id)) {
+                    flags[*i] = true;
+                }
+                Some(flags)
+            }
+            Target::Team(team) => {
+                let mut flags = vec![false; self.sellers.len()];
+                for &i in self.teams.get(team).map(Vec::as_slice).unwrap_or(&[]) {
+                    flags[i] = true;
+                }
+                Some(flags)
+            }
+        };
+        let within = rule.available_within_hours.map(|h| h.min(MAX_AVAILABILITY_HOURS));
+        let mut matched = 0usize;
+        let mut with_capacity = 0usize;
+        let mut eligible: Vec<Eligible> = Vec::new();
+        for (index, prepared) in self.sellers.iter().enumerate() {
+            let seller = prepared.seller;
+            let verdict = 'filter: {
+                if in_target.as_ref().is_some_and(|flags| !flags[index]) {
+                    break 'filter Some(Verdict::NotInTarget);
+                }
+                if let Some(position) = wanted.iter().position(|ids| !ids.iter().any(|id| prepared.values.contains(id)))
+                {
+                    let attribute = conditions.get(position).map(|c| c.attribute.clone()).unwrap_or_default();
+                    break 'filter Some(Verdict::AttributeMismatch { attribute });
+                }
+                if !seller.assign_records {
+                    break 'filter Some(Verdict::SwitchedOff);
+                }
+                matched += 1;
+                let state = states.get(index, seller.id);
+                if rule.honour_capacity
+                    && let Some(capacity) = seller.capacity
+                    && state.open >= capacity
+                {
+                    break 'filter Some(Verdict::NoCapacity { open: state.open, capacity });
+                }
+                with_capacity += 1;
+                let bucket = match within {
+                    None => 0,
+                    Some(hours) => match bucket(prepared.availability, self.ctx.now, hours) {
+                        Some(b) => b,
+                        None => break 'filter Some(Verdict::NotAvailable),
+                    },
+                };
+                let free = seller.capacity.map_or(u64::MAX, |c| u64::from(c.saturating_sub(state.open)));
+                eligible.push(Eligible { index, bucket, free, last: state.last_assigned, id: seller.id });
+                None
+            };
+            if let (Some(list), Some(verdict)) = (explain.as_deref_mut(), verdict) {
+                list.push(Candidate { seller: seller.id, verdict });
+            }
+        }
+        if matched == 0 {
+            return Err(UnassignedReason::NoSellerMatched);
+        }
+        if with_capacity == 0 {
+            return Err(UnassignedReason::NoCapacity);
+        }
+        let Some(first_bucket) = eligible.iter().map(|e| e.bucket).min() else {
+            return Err(UnassignedReason::NoAvailability);
+        };
+        let method = match rule.distribution {
+            Distribution::LoadBalancing if first_bucket == 0 => Distribution::LoadBalancing,
+            _ => Distribution::RoundRobin,
+        };
+        let in_bucket = eligible.iter().filter(|e| e.bucket == first_bucket);
+        let count = in_bucket.clone().count();
+        let winner = match method {
+            // Least recently assigned (never = oldest), then id.
+            Distribution::RoundRobin => in_bucket.min_by_key(|e| (e.last, e.id)),
+            // Most free capacity, then least recently assigned, then id.
+            Distribution::LoadBalancing => in_bucket.min_by_key(|e| (std::cmp::Reverse(e.free), e.last, e.id)),
+        };
+        let Some(winner) = winner.copied() else { return Err(UnassignedReason::NoAvailability) };
+        if let Some(list) = explain {
+            for e in &eligible {
+                let verdict = if e.index == winner.index {
+                    Verdict::Chosen
+                } else if e.bucket != first_bucket {
+                    Verdict::LaterBucket { bucket: e.bucket }
+                } else {
+                    Verdict::Eligible { free: free_of(e.free), last_assigned: e.last }
+                };
+                list.push(Candidate { seller: e.id, verdict });
+            }
+            list.sort_by_key(|c| c.seller);
+        }
+        let pick = Pick {
+            method,
+            bucket: within.map(|_| winner.bucket),
+            free: free_of(winner.free),
+            last_assigned: winner.last,
+            eligible: count,
+        };
+        Ok((winner.index, winner.id, pick))
+    }
+
+    /// The ids of the (attribute, value) pairs an attribute condition accepts for `record`;
+    /// values no seller has are left out.
+    fn wanted_ids(&self, condition: &AttributeCondition, record: &Record) -> Vec<u32> {
+        let Some(ids) = self.value_ids.get(&fold(&condition.attribute)) else { return Vec::new() };
+        match &condition.values {
+            AttributeValue::Fixed(values) => values.iter().filter_map(|v| ids.get(&fold(v)).copied()).collect(),
+            AttributeValue::FromRecord(field) => {
+                let value = self.ty.field_index(field).and_then(|i| record.values.get(i));
+                match value {
+                    Some(Value::Text(text) | Value::Choice(text)) => {
+                        ids.get(&fold(text)).copied().into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+fn free_of(free: u64) -> Option<u32> {
+    u32::try_from(free).ok()
+}
+
+/// Whether a record created at `created_on` is older than `limit_hours` at `now`.
+fn is_too_old(limit_hours: Option<u32>, created_on: Option<Timestamp>, now: Timestamp) -> bool {
+    match (limit_hours, created_on) {
+        (Some(hours), Some(created)) => {
+            now.as_nanosecond() - created.as_nanosecond() > i128::from(hours) * NANOS_PER_HOUR
+        }
+        _ => false,
+    }
+}
