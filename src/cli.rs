@@ -406,3 +406,51 @@ fn open_reader(path: &Path) -> Result<Workspace, String> {
     drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
     Workspace::open_reader(path).map_err(|e| in_workspace(path, e))
 }
+
+/// `export-definitions`: the workspace's definitions bundle written to `file` (under a
+/// temporary name, renamed when complete). Returns what it holds, for the summary line.
+pub fn export_definitions_command(path: &Path, file: &Path) -> Result<String, String> {
+    use crate::interchange::definitions::{Definitions, bundle, to_ron};
+
+    let workspace = open_reader(path)?;
+    let schema = workspace.schema().clone();
+    let mut sequences = Vec::new();
+    let mut segments = Vec::new();
+    for def in &schema.types {
+        sequences.extend(workspace.sequences(&def.name).map_err(|e| e.to_string())?);
+        segments.extend(workspace.segments(&def.name).map_err(|e| e.to_string())?);
+    }
+    let attributes = workspace.attribute_definitions().map_err(|e| e.to_string())?;
+    let sellers = workspace.sellers().map_err(|e| e.to_string())?;
+    let teams = workspace.teams().map_err(|e| e.to_string())?;
+    let definitions = Definitions {
+        schema: &schema,
+        attributes: &attributes,
+        sellers: &sellers,
+        teams: &teams,
+        sequences: &sequences,
+        segments: &segments,
+    };
+    let bundle = bundle(&definitions);
+    let text = to_ron(&bundle)?;
+    let partial = file.with_file_name(format!(
+        ".{}.partial",
+        file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "definitions.ron".into())
+    ));
+    let written = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, file));
+    if let Err(error) = written {
+        // Nothing half-written stays behind; the partial file may not exist.
+        std::fs::remove_file(&partial).ok();
+        return Err(format!("{}: {error}", file.display()));
+    }
+    Ok(format!(
+        "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments",
+        file.display(),
+        bundle.record_types.len(),
+        bundle.attributes.len(),
+        bundle.sellers.len(),
+        bundle.teams.len(),
+        bundle.sequences.len(),
+        bundle.segments.len()
+    ))
+}

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
-use segment_builder::cli::{PreviewTarget, explain_command, import_records_command, preview_command};
+use segment_builder::cli::{
+    PreviewTarget, explain_command, export_definitions_command, import_records_command, preview_command,
+};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::store::OnExisting;
 
@@ -71,6 +73,15 @@ enum Cmd {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write every definition (custom types and fields, attributes, sellers, teams,
+    /// sequences, segments with conditions and priority) to one RON file; see
+    /// docs/definitions-format.md.
+    ExportDefinitions {
+        /// The workspace.
+        path: PathBuf,
+        /// The RON file to write.
+        file: PathBuf,
     },
     /// How many records a segment matches, how many of those higher active segments claim,
     /// and the first matches, newest first.
@@ -143,6 +154,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Cmd::ExportDefinitions { path, file }) => match export_definitions_command(&path, &file) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
             let target = match (&segment, &record_type, &conditions) {
                 (Some(name), _, _) => PreviewTarget::Segment(name),

@@ -285,3 +285,37 @@ fn explain_shows_each_condition_with_the_records_value() {
     assert!(!text.status.success());
     assert!(String::from_utf8_lossy(&text.stderr).contains("there is no lead #99999999"));
 }
+
+#[test]
+fn export_definitions_writes_a_bundle_that_reads_back() {
+    use segment_builder::domain::Group;
+    use segment_builder::domain::condition_format::to_ron;
+    use segment_builder::interchange::definitions::from_ron;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let file = dir.path().join("definitions.ron");
+    let output = binary().arg("export-definitions").arg(&path).arg(&file).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let bundle = from_ron(&std::fs::read_to_string(&file).expect("read")).expect("the bundle reads back");
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(bundle.sellers.len(), ws.sellers().expect("sellers").len());
+    assert_eq!(bundle.teams.len(), ws.teams().expect("teams").len());
+    assert_eq!(bundle.attributes.len(), ws.attribute_definitions().expect("attributes").len());
+    let lead = RecordTypeName::new("lead");
+    let stored = ws.segments(&lead).expect("segments");
+    let exported: Vec<_> = bundle.segments.into_iter().filter(|s| s.record_type == "lead").collect();
+    assert_eq!(
+        exported.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        stored.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        "in priority order"
+    );
+    for (entry, segment) in exported.into_iter().zip(&stored) {
+        assert_eq!(to_ron(&Group::from(entry.conditions)), to_ron(&segment.conditions), "{}", segment.name);
+    }
+    assert!(!dir.path().join(".definitions.ron.partial").exists());
+
+    // A bundle from a newer build, or a broken one, is refused with the reason and place.
+    assert!(from_ron("(version: 9)").expect_err("newer").contains("newer than this app reads"));
+    assert!(from_ron("(version: 1, sellers: [(name: 3)])").expect_err("broken").starts_with("line 1, column"));
+}

@@ -3,3 +3,4 @@
 //! writes, the callers read and write files.
 
 pub mod csv_records;
+pub mod definitions;

@@ -1,0 +1,280 @@
+//! The definitions bundle: everything an admin defines (custom record types and fields,
+//! seller attributes, sellers, teams, sequences, segments with their conditions and
+//! priority) as one human-readable, versioned RON file — for version control and for moving
+//! definitions between workspaces. Records, memberships and history are not in it.
+//!
+//! The file shape is its own set of types (version 1 below), separate from the domain
+//! types, like the condition format it embeds; `docs/definitions-format.md` documents it
+//! field by field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::condition_format::v1::GroupDto;
+use crate::domain::{
+    AttributeDefinition, FieldKind, RecordTypeDef, Schema, Segment, Seller, Sequence, Status, StepKind, Team,
+};
+
+/// The version this build writes.
+pub const BUNDLE_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Bundle {
+    pub version: u32,
+    /// Custom record types with all their fields, and the custom fields of built-in types.
+    #[serde(default)]
+    pub record_types: Vec<RecordTypeEntry>,
+    #[serde(default)]
+    pub attributes: Vec<AttributeEntry>,
+    #[serde(default)]
+    pub sellers: Vec<SellerEntry>,
+    #[serde(default)]
+    pub teams: Vec<TeamEntry>,
+    #[serde(default)]
+    pub sequences: Vec<SequenceEntry>,
+    /// Per record type in priority order (the first of a type is its highest).
+    #[serde(default)]
+    pub segments: Vec<SegmentEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecordTypeEntry {
+    pub name: String,
+    pub label: String,
+    pub plural_label: String,
+    /// Built-in types are listed only to carry their custom fields.
+    #[serde(default)]
+    pub built_in: bool,
+    pub primary_field: String,
+    pub fields: Vec<FieldEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FieldEntry {
+    pub name: String,
+    pub label: String,
+    /// text, whole_number, decimal, money, date, date_time, yes_no, choice, lookup, owner.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_target: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttributeEntry {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SellerEntry {
+    pub name: String,
+    /// Sellers are matched by email between workspaces.
+    pub email: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// (weekday 1 = Monday … 7, start "HH:MM", end "HH:MM") in the seller's time zone.
+    #[serde(default)]
+    pub work_hours: Vec<(u8, String, String)>,
+    /// (start, end, reason), wall-clock times in the seller's time zone.
+    #[serde(default)]
+    pub time_off: Vec<(String, String, String)>,
+    pub assign_records: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TeamEntry {
+    pub name: String,
+    /// Members by email.
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SequenceEntry {
+    pub record_type: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub status: Status,
+    pub steps: Vec<StepEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StepEntry {
+    pub kind: StepKind,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_minutes: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SegmentEntry {
+    pub record_type: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub status: Status,
+    #[serde(default)]
+    pub accept_from_other_segments: bool,
+    #[serde(default)]
+    pub rerun_assignment_on_move: bool,
+    /// The connected sequence, by name (of the same record type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
+    pub conditions: GroupDto,
+}
+
+/// Everything a bundle is made from, as the store reads it.
+pub struct Definitions<'a> {
+    pub schema: &'a Schema,
+    pub attributes: &'a [AttributeDefinition],
+    pub sellers: &'a [Seller],
+    pub teams: &'a [Team],
+    pub sequences: &'a [Sequence],
+    /// Per record type, in priority order.
+    pub segments: &'a [Segment],
+}
+
+/// The bundle of `definitions`.
+pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
+    let record_types = definitions
+        .schema
+        .types
+        .iter()
+        .filter_map(|def| {
+            let fields: Vec<FieldEntry> =
+                def.fields.iter().filter(|f| !def.built_in || !f.built_in).map(field_entry).collect();
+            (!def.built_in || !fields.is_empty()).then(|| type_entry(def, fields))
+        })
+        .collect();
+    let email_of = |id: crate::domain::SellerId| {
+        definitions.sellers.iter().find(|s| s.id == id).map(|s| s.email.clone()).unwrap_or_default()
+    };
+    let time = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    Bundle {
+        version: BUNDLE_VERSION,
+        record_types,
+        attributes: definitions
+            .attributes
+            .iter()
+            .map(|a| AttributeEntry { name: a.name.clone(), values: a.values.clone() })
+            .collect(),
+        sellers: definitions
+            .sellers
+            .iter()
+            .map(|s| SellerEntry {
+                name: s.name.clone(),
+                email: s.email.clone(),
+                time_zone: s.time_zone.clone(),
+                attributes: s.attributes.clone(),
+                capacity: s.capacity,
+                work_hours: s
+                    .work_hours
+                    .iter()
+                    .map(|w| (w.weekday, time(w.start_minute), time(w.end_minute)))
+                    .collect(),
+                time_off: s
+                    .time_off
+                    .iter()
+                    .map(|t| (t.start.to_string(), t.end.to_string(), t.reason.clone()))
+                    .collect(),
+                assign_records: s.assign_records,
+            })
+            .collect(),
+        teams: definitions
+            .teams
+            .iter()
+            .map(|t| TeamEntry { name: t.name.clone(), members: t.members.iter().map(|m| email_of(*m)).collect() })
+            .collect(),
+        sequences: definitions
+            .sequences
+            .iter()
+            .map(|s| SequenceEntry {
+                record_type: s.record_type.to_string(),
+                name: s.name.clone(),
+                description: s.description.clone(),
+                status: s.status,
+                steps: s
+                    .steps
+                    .iter()
+                    .map(|step| StepEntry {
+                        kind: step.kind,
+                        name: step.name.clone(),
+                        description: step.description.clone(),
+                        wait_minutes: step.wait_minutes,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        segments: definitions
+            .segments
+            .iter()
+            .map(|s| SegmentEntry {
+                record_type: s.record_type.to_string(),
+                name: s.name.clone(),
+                description: s.description.clone(),
+                status: s.status,
+                accept_from_other_segments: s.accept_from_other_segments,
+                rerun_assignment_on_move: s.rerun_assignment_on_move,
+                sequence: s
+                    .sequence
+                    .and_then(|id| definitions.sequences.iter().find(|q| q.id == id))
+                    .map(|q| q.name.clone()),
+                conditions: GroupDto::from(&s.conditions),
+            })
+            .collect(),
+    }
+}
+
+fn type_entry(def: &RecordTypeDef, fields: Vec<FieldEntry>) -> RecordTypeEntry {
+    RecordTypeEntry {
+        name: def.name.to_string(),
+        label: def.label.clone(),
+        plural_label: def.plural_label.clone(),
+        built_in: def.built_in,
+        primary_field: def.primary_field.to_string(),
+        fields,
+    }
+}
+
+fn field_entry(field: &crate::domain::FieldDef) -> FieldEntry {
+    FieldEntry {
+        name: field.name.to_string(),
+        label: field.label.clone(),
+        kind: field.kind.key().to_owned(),
+        choices: if field.kind == FieldKind::Choice { field.choices.clone() } else { Vec::new() },
+        lookup_target: field.lookup_target.as_ref().map(|t| t.to_string()),
+    }
+}
+
+/// The bundle as RON text.
+pub fn to_ron(bundle: &Bundle) -> Result<String, String> {
+    let config = ron::ser::PrettyConfig::default().escape_strings(false).struct_names(false);
+    ron::ser::to_string_pretty(bundle, config).map_err(|e| e.to_string())
+}
+
+/// Reads a bundle, or says where it is wrong (line and column) or that its version is not
+/// one this build reads.
+pub fn from_ron(text: &str) -> Result<Bundle, String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        version: u32,
+    }
+    let at =
+        |e: ron::error::SpannedError| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code);
+    let probe: Probe = ron::from_str(text).map_err(at)?;
+    match probe.version {
+        BUNDLE_VERSION => ron::from_str(text).map_err(at),
+        newer if newer > BUNDLE_VERSION => {
+            Err(format!("bundle version {newer} is newer than this app reads ({BUNDLE_VERSION})"))
+        }
+        other => Err(format!("there is no bundle version {other}")),
+    }
+}
