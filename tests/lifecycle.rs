@@ -583,7 +583,8 @@ fn a_version_1_workspace_upgrades_and_a_newer_one_is_refused() {
     {
         let conn = raw(&path);
         conn.execute_batch(
-            r#"DROP TABLE membership_history; DROP TABLE segment_history; DROP TABLE membership;
+            r#"DROP TABLE assignment_history; DROP TABLE assignment; DROP TABLE assignment_rule;
+            DROP TABLE membership_history; DROP TABLE segment_history; DROP TABLE membership;
             CREATE TABLE membership (
                 record_type TEXT NOT NULL REFERENCES record_type (name),
                 record_id INTEGER NOT NULL,
@@ -620,7 +621,7 @@ fn a_version_1_workspace_upgrades_and_a_newer_one_is_refused() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["membership_history", "segment_history"]);
+    assert_eq!(tables, ["assignment_history", "membership_history", "segment_history"]);
     let cascade: i64 = conn
         .query_row("SELECT count(*) FROM pragma_foreign_key_list('membership') WHERE on_delete = 'CASCADE'", [], |r| {
             r.get(0)

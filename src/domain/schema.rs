@@ -73,6 +73,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "enrolment",
     "assignment_rule",
     "assignment",
+    "assignment_history",
     "unassigned",
 ];
 

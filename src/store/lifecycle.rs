@@ -61,8 +61,8 @@ impl Workspace {
 
     /// Deletes a segment that is not active (inactive, or a draft): its members leave it
     /// (each with a history entry, reason "segment deleted"), its history keeps its name and
-    /// a "deleted" entry with its last conditions; enrolments and past assignments are
-    /// kept. An active segment is refused: deactivate it first.
+    /// a "deleted" entry with its last conditions; its assignment rules are deleted;
+    /// enrolments and past assignments are kept. An active segment is refused: deactivate it first.
     pub fn delete_segment(&mut self, id: SegmentId, now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let segment = self.segment(id)?;
@@ -85,6 +85,8 @@ impl Workspace {
         tx.execute("DELETE FROM membership WHERE segment_id = ?1", [id.0]).with_context(|| context.clone())?;
         let change = SegmentChange::new(SegmentHistoryKind::Deleted, summary_text(&segment, &self.schema), "");
         self.write_history(&segment, &change, now)?;
+        // Rules go with their segment; past assignments naming them stay.
+        tx.execute("DELETE FROM assignment_rule WHERE segment_id = ?1", [id.0]).with_context(|| context.clone())?;
         tx.execute("DELETE FROM segment WHERE id = ?1", [id.0]).with_context(|| context.clone())?;
         tx.commit().with_context(|| context.clone())
     }

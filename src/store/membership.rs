@@ -78,11 +78,11 @@ impl Workspace {
         Ok(ApplyOutcome::Applied(changes.impact()))
     }
 
-    /// The hook of joins and moves in, inside the apply's transaction: enrolment in the
-    /// segment's sequence and assignment (later issues) write here, from
-    /// `changes.joined()`; an error rolls the whole apply back.
-    fn after_joins(&self, _changes: &MembershipChanges, _reason: MembershipReason, _now: Timestamp) -> Result<()> {
-        Ok(())
+    /// The hook of joins and moves in, inside the apply's transaction: assignment of the
+    /// joining records (`assignment`), and enrolment in the segment's sequence (a later
+    /// issue), from `changes.joined()`; an error rolls the whole apply back.
+    fn after_joins(&self, changes: &MembershipChanges, _reason: MembershipReason, now: Timestamp) -> Result<()> {
+        self.assign_joined(changes, now)
     }
 
     /// Every segment joined must be an active segment of the changes' record type.

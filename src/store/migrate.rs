@@ -12,7 +12,7 @@ use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle];
+const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -282,6 +282,58 @@ CREATE TABLE segment_history (
 CREATE INDEX "ix:segment_history:segment_id" ON segment_history (segment_id);
 "#;
 
+/// Version 3: assignment. `assignment_rule` holds a segment's ordered rules (`position`
+/// within the segment), the conditions as `domain::condition_format` RON and the rest of the
+/// rule as versioned RON (`definition`); rules reference their segment without a cascade and
+/// are deleted with it explicitly. `assignment` is the current state of every record
+/// assignment has seen (one row per record: assigned with rule and seller, or unassigned
+/// with a reason) and `assignment_history` every decision; neither has a foreign key to
+/// segments, rules or sellers, so they outlive them.
+fn v3_assignment(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V3_TABLES).context("creating the assignment tables")
+}
+
+const V3_TABLES: &str = r#"
+CREATE TABLE assignment_rule (
+    id INTEGER PRIMARY KEY,
+    segment_id INTEGER NOT NULL REFERENCES segment (id),
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL CHECK (active IN (0, 1)),
+    conditions TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    created_on TEXT NOT NULL,
+    modified_on TEXT NOT NULL
+);
+CREATE INDEX "ix:assignment_rule:segment_id" ON assignment_rule (segment_id, position);
+CREATE TABLE assignment (
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    segment_id INTEGER,
+    rule_id INTEGER,
+    seller_id INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('assigned', 'unassigned')),
+    reason TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (record_type, record_id),
+    CHECK ((status = 'assigned') = (seller_id IS NOT NULL AND reason IS NULL))
+);
+CREATE INDEX "ix:assignment:seller_id" ON assignment (seller_id);
+CREATE TABLE assignment_history (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    segment_id INTEGER,
+    rule_id INTEGER,
+    seller_id INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('assigned', 'unassigned')),
+    reason TEXT
+);
+CREATE INDEX "ix:assignment_history:record_id" ON assignment_history (record_id);
+CREATE INDEX "ix:assignment_history:seller_id" ON assignment_history (seller_id);
+"#;
+
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {
     let name = quote(field.name.as_str());
@@ -341,6 +393,7 @@ mod tests {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         conn.execute_batch(V1_TABLES).unwrap();
         conn.execute_batch(V2_TABLES).unwrap();
+        conn.execute_batch(V3_TABLES).unwrap();
         let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
         let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         for name in names {

@@ -12,11 +12,14 @@
 //! - `segments`: segments (priority order, conditions as RON), member counts and sequences;
 //! - `lifecycle`: activate / deactivate / delete segments, their options, segment history;
 //! - `membership`: memberships and their history, written in one transaction per apply;
+//! - `assignment`: segments' assignment rules, the sellers' ledger, and the assignment of
+//!   joining records (run by the apply, in its transaction) and by hand;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
 //! are always double-quoted ([`quote`]).
 
+mod assignment;
 mod lifecycle;
 mod membership;
 mod migrate;
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
@@ -40,7 +44,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,0 +1,297 @@
+//! The store side of assignment (issue 6): rules stored per segment in order, and the
+//! assignment the apply of memberships runs for joining records, in its transaction.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target, UnassignedReason};
+use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+use segment_builder::domain::{
+    MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, Segment, SegmentId,
+    Seller, SellerId, Status, Value,
+};
+use segment_builder::store::{APPLICATION_ID, ApplyOutcome, AssignmentFilter, SCHEMA_VERSION, StoreError, Workspace};
+
+fn lead_type() -> RecordTypeName {
+    RecordTypeName::new("lead")
+}
+
+fn now() -> Timestamp {
+    "2026-03-10T12:00:00Z".parse().unwrap()
+}
+
+fn text_is(field: &str, value: &str) -> Group {
+    Group {
+        children: vec![Node::Condition(Condition {
+            id: NodeId(1),
+            path: FieldPath::own(field),
+            operator: Operator::Equals,
+            value: Operand::Text(value.to_owned()),
+        })],
+        ..Group::all(NodeId(0))
+    }
+}
+
+fn rule(name: &str, conditions: Group) -> AssignmentRule {
+    AssignmentRule {
+        id: RuleId(0),
+        name: name.to_owned(),
+        active: true,
+        conditions,
+        created_within_hours: None,
+        target: Target::AnySeller,
+        distribution: Distribution::RoundRobin,
+        honour_capacity: false,
+        available_within_hours: None,
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    ws: Workspace,
+}
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ws.sqlite");
+        let ws = Workspace::create(&path).unwrap();
+        Self { _dir: dir, path, ws }
+    }
+
+    fn seller(&mut self, name: &str) -> SellerId {
+        let seller = Seller {
+            id: SellerId(0),
+            name: name.to_owned(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            time_zone: "UTC".to_owned(),
+            attributes: BTreeMap::new(),
+            capacity: None,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records: true,
+        };
+        self.ws.insert_seller(&seller).unwrap()
+    }
+
+    fn lead(&mut self, country: &str, topic: &str) -> RecordId {
+        let def = self.ws.schema().get(&lead_type()).unwrap();
+        let mut record = Record::empty(RecordId(0), def);
+        assert!(record.set(def, "country", Value::Text(country.to_owned())));
+        assert!(record.set(def, "topic", Value::Text(topic.to_owned())));
+        self.ws.insert_record(&lead_type(), record.values).unwrap()
+    }
+
+    /// An active segment "country equals …" (activated from now on: nobody joins yet).
+    fn segment(&mut self, name: &str, country: &str) -> SegmentId {
+        let segment = Segment {
+            id: SegmentId(0),
+            record_type: lead_type(),
+            name: name.to_owned(),
+            description: String::new(),
+            status: Status::Draft,
+            priority: 0,
+            conditions: text_is("country", country),
+            accept_from_other_segments: false,
+            rerun_assignment_on_move: false,
+            sequence: None,
+            created_on: now(),
+            modified_on: now(),
+        };
+        let id = self.ws.insert_segment(&segment).unwrap();
+        self.ws.set_segment_status(id, Status::Active, now()).unwrap();
+        id
+    }
+
+    fn joins(&self, segment: SegmentId, records: &[RecordId]) -> MembershipChanges {
+        MembershipChanges {
+            record_type: lead_type(),
+            changes: records
+                .iter()
+                .map(|&record| MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false })
+                .collect(),
+        }
+    }
+
+    fn join(&mut self, segment: SegmentId, records: &[RecordId]) {
+        let changes = self.joins(segment, records);
+        let outcome = self
+            .ws
+            .apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| true)
+            .unwrap();
+        assert!(matches!(outcome, ApplyOutcome::Applied(_)));
+    }
+
+    fn owner(&self, record: RecordId) -> Value {
+        let def = self.ws.schema().get(&lead_type()).unwrap();
+        self.ws.record(&lead_type(), record).unwrap().unwrap().get(def, "owner").clone()
+    }
+
+    fn reason(&self, record: RecordId) -> Option<UnassignedReason> {
+        let rows = self.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap();
+        rows.into_iter().find(|r| r.record == record).and_then(|r| r.reason)
+    }
+}
+
+#[test]
+fn rules_round_trip_in_order_and_reorder() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let first = rule("Berlin", text_is("city", "Berlin"));
+    let mut second = rule("Others", Group::all(NodeId(0)));
+    second.target = Target::Sellers(vec![ana]);
+    second.distribution = Distribution::LoadBalancing;
+    second.honour_capacity = true;
+    second.available_within_hours = Some(48);
+    second.created_within_hours = Some(24);
+    second.active = false;
+    let a = world.ws.insert_rule(segment, &first, now()).unwrap();
+    let b = world.ws.insert_rule(segment, &second, now()).unwrap();
+    let stored = world.ws.rules(segment).unwrap();
+    assert_eq!(stored.iter().map(|r| r.id).collect::<Vec<_>>(), [a, b]);
+    assert_eq!(stored[1], AssignmentRule { id: b, ..second.clone() });
+    assert_eq!(stored[0].name, "Berlin");
+    world.ws.reorder_rules(segment, &[b, a]).unwrap();
+    assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [b, a]);
+    let error = world.ws.reorder_rules(segment, &[b]).unwrap_err();
+    assert!(error.to_string().contains("each of its 2 rules once"), "{error}");
+    let mut renamed = AssignmentRule { id: a, ..first.clone() };
+    renamed.name = "Berlin and Bonn".to_owned();
+    world.ws.update_rule(&renamed, now()).unwrap();
+    assert_eq!(world.ws.rules(segment).unwrap()[1].name, "Berlin and Bonn");
+    world.ws.delete_rule(b).unwrap();
+    assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
+    // An invalid rule is refused with its segment and problem named.
+    let error = world.ws.insert_rule(segment, &rule(" ", Group::all(NodeId(0))), now()).unwrap_err();
+    assert!(error.to_string().contains("segment Germany") && error.to_string().contains("needs a name"), "{error}");
+}
+
+#[test]
+fn a_joining_record_gets_a_seller_by_round_robin_and_its_owner_is_set() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let ben = world.seller("Ben");
+    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    let leads: Vec<RecordId> = (0..3).map(|_| world.lead("Germany", "x")).collect();
+    assert_eq!(world.ws.unassigned_counts(&lead_type()).unwrap().get(&segment), None);
+    world.join(segment, &leads);
+    assert_eq!(world.owner(leads[0]), Value::Owner(ana));
+    assert_eq!(world.owner(leads[1]), Value::Owner(ben));
+    assert_eq!(world.owner(leads[2]), Value::Owner(ana));
+    let assigned = world.ws.assignments(&lead_type(), AssignmentFilter::Assigned).unwrap();
+    assert_eq!(assigned.len(), 3);
+    assert!(assigned.iter().all(|r| r.segment == Some(segment) && r.rule.is_some() && r.at == now()));
+    assert!(!world.ws.unassigned_counts(&lead_type()).unwrap().contains_key(&segment), "no unassigned members");
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!((ledger.state(ana).open, ledger.state(ben).open), (2, 1));
+    // The next joining record continues the rotation from the stored ledger.
+    let next = world.lead("Germany", "y");
+    world.join(segment, &[next]);
+    assert_eq!(world.owner(next), Value::Owner(ben));
+    // By hand: reassign one and see the ledger follow.
+    world.ws.assign_manually(&lead_type(), next, ana, now()).unwrap();
+    assert_eq!(world.owner(next), Value::Owner(ana));
+    assert_eq!(world.ws.ledger().unwrap().state(ana).open, 3);
+}
+
+#[test]
+fn a_record_no_rule_matches_stays_unassigned_with_no_rule_matched() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    world.seller("Ana");
+    world.ws.insert_rule(segment, &rule("Only sales", text_is("topic", "sales")), now()).unwrap();
+    let lead = world.lead("Germany", "support");
+    world.join(segment, &[lead]);
+    assert_eq!(world.reason(lead), Some(UnassignedReason::NoRuleMatched));
+    assert_eq!(world.owner(lead), Value::Empty);
+    let unassigned = world.ws.assignments(&lead_type(), AssignmentFilter::Unassigned).unwrap();
+    assert_eq!(unassigned.len(), 1);
+    assert_eq!((unassigned[0].record, unassigned[0].seller, unassigned[0].at), (lead, None, now()));
+}
+
+#[test]
+fn a_segment_without_active_rules_gives_no_rules_on_the_segment() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    world.seller("Ana");
+    let mut inactive = rule("Off", Group::all(NodeId(0)));
+    inactive.active = false;
+    world.ws.insert_rule(segment, &inactive, now()).unwrap();
+    let lead = world.lead("Germany", "x");
+    world.join(segment, &[lead]);
+    assert_eq!(world.reason(lead), Some(UnassignedReason::NoRulesOnSegment));
+}
+
+#[test]
+fn a_cancelled_apply_writes_no_assignment() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    world.seller("Ana");
+    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    let lead = world.lead("Germany", "x");
+    let changes = world.joins(segment, &[lead]);
+    let outcome =
+        world.ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| false).unwrap();
+    assert_eq!(outcome, ApplyOutcome::Cancelled);
+    assert!(world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().is_empty());
+    assert_eq!(world.owner(lead), Value::Empty);
+    assert_eq!(world.ws.ledger().unwrap().sellers.len(), 0);
+}
+
+#[test]
+fn deleting_a_segment_deletes_its_rules_and_keeps_its_assignments() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    world.seller("Ana");
+    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    let lead = world.lead("Germany", "x");
+    world.join(segment, &[lead]);
+    world.ws.set_segment_status(segment, Status::Inactive, now()).unwrap();
+    world.ws.delete_segment(segment, now()).unwrap();
+    let count: i64 = raw(&world.path).query_row("SELECT count(*) FROM assignment_rule", [], |r| r.get(0)).unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(world.ws.assignments(&lead_type(), AssignmentFilter::Assigned).unwrap().len(), 1);
+}
+
+fn raw(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+#[test]
+fn a_version_2_workspace_upgrades_and_a_newer_one_is_refused() {
+    let mut world = World::new();
+    let path = world.path.clone();
+    let segment = world.segment("Germany", "Germany");
+    let lead = world.lead("Germany", "x");
+    world.join(segment, &[lead]);
+    drop(world.ws);
+    // Version 2 as it was: no assignment tables.
+    raw(&path)
+        .execute_batch(
+            "DROP TABLE assignment_history; DROP TABLE assignment; DROP TABLE assignment_rule;
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    assert!(matches!(Workspace::open_reader(&path), Err(StoreError::Invalid(_))), "a reader needs the upgrade");
+    let mut ws = Workspace::open(&path).unwrap();
+    assert_eq!(ws.memberships(&lead_type()).unwrap(), [(lead, segment)]);
+    assert!(ws.rules(segment).unwrap().is_empty());
+    assert!(ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().is_empty());
+    ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    drop(ws);
+    let conn = raw(&path);
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // A newer workspace is refused untouched.
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    let application_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
+    assert_eq!(application_id, APPLICATION_ID);
+    drop(conn);
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(matches!(Workspace::open(&path), Err(StoreError::Newer { .. })));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
