@@ -223,7 +223,8 @@ fn a_segment_without_active_rules_gives_no_rules_on_the_segment() {
     world.ws.insert_rule(segment, &inactive, now()).unwrap();
     let lead = world.lead("Germany", "x");
     world.join(segment, &[lead]);
-    assert_eq!(world.reason(lead), Some(UnassignedReason::NoRulesOnSegment));
+    assert!(world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().is_empty(), "no row is written");
+    assert_eq!(world.ws.unassigned_reason(&lead_type(), lead).unwrap(), Some(UnassignedReason::NoRulesOnSegment));
 }
 
 #[test]

@@ -443,6 +443,18 @@ impl Workspace {
 
     /// The assignment state of the records of `ty` that assignment has seen, by record id;
     /// the Monitor lists [`AssignmentFilter::Unassigned`] with reason and age.
+    /// Why a record has no seller: its assignment's reason, or — for a member of a segment
+    /// without active rules, which writes no assignment — "no rules on the segment". `None`
+    /// when it has a seller or is in no segment and was never assigned.
+    pub fn unassigned_reason(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<UnassignedReason>> {
+        if let Some(row) = self.assignments(ty, AssignmentFilter::All)?.into_iter().find(|r| r.record == record) {
+            return Ok(row.reason);
+        }
+        let Some(segment) = self.membership_of(ty, record)? else { return Ok(None) };
+        let has_rules = self.rules(segment)?.iter().any(|r| r.active);
+        Ok((!has_rules).then_some(UnassignedReason::NoRulesOnSegment))
+    }
+
     pub fn assignments(&self, ty: &RecordTypeName, filter: AssignmentFilter) -> Result<Vec<AssignmentRow>> {
         self.type_def(ty)?;
         let context = format!("reading the assignments of {ty}");
@@ -603,6 +615,13 @@ impl Workspace {
         for &segment in by_segment.keys() {
             let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
             rules_of.insert(segment, rules);
+        }
+        // A segment without active rules writes nothing: its members are unassigned with "no
+        // rules on the segment", read from membership and the empty owner (`unassigned_reason`).
+        // Writing a row per member would cost seconds on a million-record activation.
+        by_segment.retain(|segment, _| rules_of.get(segment).is_some_and(|rules| !rules.is_empty()));
+        if by_segment.is_empty() {
+            return Ok(());
         }
         // Conditions reading other records need them all; else the joining records suffice.
         let whole = rules_of.values().flatten().any(|r| reads_other_records(&r.conditions));
