@@ -10,9 +10,8 @@ use serde::Serialize;
 use crate::domain::condition_format::from_ron;
 use crate::domain::validate::validate;
 use crate::domain::{EvalContext, Group, RecordTypeName, SegmentId, Status};
-use crate::engine::Bitset;
 use crate::engine::fast::compile;
-use crate::engine::priority::{SortKey, claims, preview};
+use crate::engine::priority::{SortKey, preview, union};
 use crate::store::Workspace;
 use crate::worker::engine::load_snapshot;
 
@@ -119,10 +118,7 @@ pub fn preview_command(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     let refs: Vec<_> = compiled.iter().collect();
-    let mut claimed = Bitset::empty(snapshot.type_snapshot(&record_type).map_or(0, |t| t.rows()));
-    for set in claims(&snapshot, &record_type, &refs) {
-        claimed.or_with(&set);
-    }
+    let claimed = union(&snapshot, &record_type, &refs);
     let result = preview(&snapshot, &edited, &claimed, &SortKey::newest_first(), limit);
     Ok(PreviewReport {
         matches: result.matches,
@@ -333,12 +329,12 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
             dataset.insert(&related_type, found);
         }
     }
-    for team in workspace.teams().map_err(|e| e.to_string())? {
-        dataset.set_team(team.id, team.members);
-    }
     let sellers = workspace.sellers().map_err(|e| e.to_string())?;
     let teams = workspace.teams().map_err(|e| e.to_string())?;
-    let names = CliNames { sellers: &sellers, teams: &teams };
+    for team in &teams {
+        dataset.set_team(team.id, team.members.clone());
+    }
+    let names = crate::domain::describe::PeopleNames { sellers: &sellers, teams: &teams };
 
     let mut report_segments = Vec::new();
     let mut winner = None;
@@ -375,21 +371,6 @@ fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::
             }
             crate::domain::Node::Condition(_) => {}
         }
-    }
-}
-
-struct CliNames<'a> {
-    sellers: &'a [crate::domain::Seller],
-    teams: &'a [crate::domain::Team],
-}
-
-impl crate::domain::describe::Names for CliNames<'_> {
-    fn seller(&self, id: i64) -> Option<String> {
-        self.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
-    }
-
-    fn team(&self, id: i64) -> Option<String> {
-        self.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
     }
 }
 

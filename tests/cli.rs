@@ -5,6 +5,8 @@ use std::process::Command;
 use segment_builder::domain::RecordTypeName;
 use segment_builder::store::Workspace;
 
+mod common;
+
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_segment-builder"))
 }
@@ -52,25 +54,15 @@ fn small_demo(dir: &tempfile::TempDir) -> std::path::PathBuf {
 
 #[test]
 fn preview_reports_a_segment_as_the_reference_evaluator_counts_it() {
-    use segment_builder::domain::{EvalContext, MemoryDataset, Status};
+    use segment_builder::domain::{EvalContext, Status};
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = small_demo(&dir);
     let now = "2026-11-24T12:00:00Z";
     let lead = RecordTypeName::new("lead");
-    let ws = Workspace::open(&path).expect("open");
-    let segments = ws.segments(&lead).expect("segments");
-    let mut dataset = MemoryDataset::new(ws.schema().clone());
-    for def in &ws.schema().types {
-        for record in ws.all_records(&def.name).expect("records") {
-            dataset.insert(&def.name, record);
-        }
-    }
-    for team in ws.teams().expect("teams") {
-        dataset.set_team(team.id, team.members);
-    }
-    let ctx = EvalContext::new(now.parse().expect("time"), jiff::tz::TimeZone::get(ws.time_zone()).expect("zone"));
-    drop(ws);
+    let segments = Workspace::open(&path).expect("open").segments(&lead).expect("segments");
+    let (dataset, time_zone) = common::harness::reference_dataset(&path);
+    let ctx = EvalContext::new(now.parse().expect("time"), time_zone);
     // The third segment has active segments above it.
     let chosen = &segments[2];
     let matching = dataset.matching(&ctx, &lead, &chosen.conditions);
@@ -226,25 +218,17 @@ fn a_bad_csv_is_reported_with_its_place_and_changes_nothing() {
 
 #[test]
 fn explain_shows_each_condition_with_the_records_value() {
-    use segment_builder::domain::{EvalContext, MemoryDataset, Status, matches};
+    use segment_builder::domain::{EvalContext, Status, matches};
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = small_demo(&dir);
     let now = "2026-11-24T12:00:00Z";
     let lead = RecordTypeName::new("lead");
+    let (dataset, time_zone) = common::harness::reference_dataset(&path);
     let ws = Workspace::open(&path).expect("open");
     let def = ws.schema().get(&lead).expect("lead").clone();
     let segments = ws.segments(&lead).expect("segments");
-    let mut dataset = MemoryDataset::new(ws.schema().clone());
-    for ty in &ws.schema().types {
-        for record in ws.all_records(&ty.name).expect("records") {
-            dataset.insert(&ty.name, record);
-        }
-    }
-    for team in ws.teams().expect("teams") {
-        dataset.set_team(team.id, team.members);
-    }
-    let ctx = EvalContext::new(now.parse().expect("time"), jiff::tz::TimeZone::get(ws.time_zone()).expect("zone"));
+    let ctx = EvalContext::new(now.parse().expect("time"), time_zone);
     // A lead the first segment matches.
     let first = &segments[0];
     let chosen = dataset.matching(&ctx, &lead, &first.conditions)[0];

@@ -185,6 +185,14 @@ impl Builder {
         self.problems.values().map(Vec::len).sum()
     }
 
+    /// "the problem" or "the 3 problems", for messages asking to fix them.
+    pub fn problems_phrase(&self) -> String {
+        match self.problem_count() {
+            1 => "the problem".to_owned(),
+            count => format!("the {count} problems"),
+        }
+    }
+
     /// The text a value box shows: what was typed, or the value formatted.
     pub fn input_text(&self, id: NodeId, slot: InputSlot, operand: &Operand) -> String {
         if let Some(text) = self.inputs.get(&(id, slot)) {

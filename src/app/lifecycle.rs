@@ -351,6 +351,7 @@ impl App {
                 }
                 if let Some(view) = &mut self.state.view {
                     view.member_counts.remove(&id);
+                    view.unassigned_counts.remove(&id);
                 }
                 self.reload_segments(&record_type);
                 if self.state.selected_segment == Some(id) {
@@ -383,8 +384,7 @@ impl App {
             return SaveOutcome::Failed;
         };
         if builder.has_problems() {
-            let count = builder.problem_count();
-            let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+            let problems = builder.problems_phrase();
             builder.save_error = Some(format!("Fix {problems} marked in the conditions before saving"));
             return SaveOutcome::Failed;
         }

@@ -548,8 +548,7 @@ impl App {
         // While the builder edits this segment, the preview follows its draft.
         let conditions = match &self.state.builder {
             Some(builder) if builder.segment == segment.id && builder.has_problems() => {
-                let count = builder.problem_count();
-                let problems = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+                let problems = builder.problems_phrase();
                 self.state.preview.stale_because =
                     Some(format!("Fix {problems} in the conditions to update the preview"));
                 return;
@@ -769,24 +768,15 @@ impl App {
         self.request_preview();
     }
 
-    /// Reads a record type's segments from the store again.
+    /// Reads a record type's segments from the store again. Member counts are not re-read:
+    /// nothing that calls this changes them (an apply brings its own counts, a new segment
+    /// has none), and counting scans every membership on the UI thread.
     fn reload_segments(&mut self, record_type: &RecordTypeName) {
         let Some(workspace) = &self.workspace else { return };
-        let result = workspace
-            .segments(record_type)
-            .and_then(|segments| workspace.member_counts(record_type).map(|counts| (segments, counts)))
-            .and_then(|(segments, counts)| {
-                workspace.unassigned_counts(record_type).map(|unassigned| (segments, counts, unassigned))
-            });
-        match result {
-            Ok((segments, counts, unassigned)) => {
+        match workspace.segments(record_type) {
+            Ok(segments) => {
                 if let Some(view) = &mut self.state.view {
-                    for segment in &segments {
-                        view.unassigned_counts.remove(&segment.id);
-                    }
                     view.segments.insert(record_type.clone(), segments);
-                    view.member_counts.extend(counts);
-                    view.unassigned_counts.extend(unassigned);
                 }
             }
             Err(error) => self.notify(NoticeLevel::Error, format!("Could not read the segments again: {error}")),

@@ -29,6 +29,21 @@ impl Names for NoNames {
     }
 }
 
+/// Names from a workspace's sellers and teams.
+pub struct PeopleNames<'a> {
+    pub sellers: &'a [super::people::Seller],
+    pub teams: &'a [super::people::Team],
+}
+
+impl Names for PeopleNames<'_> {
+    fn seller(&self, id: i64) -> Option<String> {
+        self.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
+    }
+    fn team(&self, id: i64) -> Option<String> {
+        self.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
+    }
+}
+
 /// Describes `root` (conditions on records of `def`) line by line.
 pub fn describe(root: &Group, def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> Vec<Line> {
     let mut lines = Vec::new();

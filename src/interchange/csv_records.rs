@@ -253,10 +253,10 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// its label, values as the importer reads them back (lookups and owners as ids, dates ISO,
 /// date-times as RFC 3339 instants), formula-like cells neutralised. `tz` formats nothing
 /// today but keeps the signature of the importer's.
-pub fn write_records<'r, W: std::io::Write>(
+pub fn write_records<W: std::io::Write, R: std::borrow::Borrow<crate::domain::Record>>(
     out: W,
     def: &RecordTypeDef,
-    records: impl IntoIterator<Item = &'r crate::domain::Record>,
+    records: impl IntoIterator<Item = R>,
     tz: &TimeZone,
 ) -> Result<(), csv::Error> {
     let mut writer = csv::Writer::from_writer(out);
@@ -264,6 +264,7 @@ pub fn write_records<'r, W: std::io::Write>(
     header.extend(def.fields.iter().map(|f| f.label.clone()));
     writer.write_record(&header)?;
     for record in records {
+        let record = record.borrow();
         let mut row = vec![record.id.0.to_string()];
         for (index, _) in def.fields.iter().enumerate() {
             let text = match record.values.get(index) {

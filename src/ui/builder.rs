@@ -7,7 +7,7 @@ use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
 use crate::app::builder::{Builder, BuilderEdit, InputSlot};
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command};
-use crate::domain::describe::{self, Names};
+use crate::domain::describe;
 use crate::domain::edit::can_ungroup;
 use crate::domain::eval::resolve_path;
 use crate::domain::{
@@ -868,19 +868,12 @@ fn related_ui(
 
 /// A collapsed group in one line: "Country equals "France"; Rating is any of Hot".
 fn group_summary(ctx: &Ctx<'_>, def: &RecordTypeDef, group: &Group) -> String {
-    let lines = describe::describe(group, def, &ctx.view.schema, &ViewNames(ctx.view));
+    let lines = describe::describe(
+        group,
+        def,
+        &ctx.view.schema,
+        &describe::PeopleNames { sellers: &ctx.view.sellers, teams: &ctx.view.teams },
+    );
     let parts: Vec<String> = lines.into_iter().skip(1).filter(|l| l.depth == 1).map(|l| l.text).collect();
     if parts.is_empty() { "(empty)".to_owned() } else { parts.join("; ") }
-}
-
-pub struct ViewNames<'a>(pub &'a WorkspaceView);
-
-impl Names for ViewNames<'_> {
-    fn seller(&self, id: i64) -> Option<String> {
-        self.0.sellers.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
-    }
-
-    fn team(&self, id: i64) -> Option<String> {
-        self.0.teams.iter().find(|t| t.id.0 == id).map(|t| t.name.clone())
-    }
 }

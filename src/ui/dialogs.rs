@@ -126,18 +126,7 @@ fn path_dialog_ui(
             commands.push(Command::BrowseForPath);
         }
     });
-    if let Some(error) = error {
-        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-    }
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button(action).clicked() {
-            commands.push(Command::SubmitPathDialog);
-        }
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CloseDialog);
-        }
-    });
+    submit_row_ui(ui, error, action, Command::SubmitPathDialog, commands);
 }
 
 fn add_field_ui(ui: &mut egui::Ui, state: &AppState, form: &FieldForm, commands: &mut Vec<Command>) {
@@ -203,18 +192,7 @@ fn add_field_ui(ui: &mut egui::Ui, state: &AppState, form: &FieldForm, commands:
         edited.error = None;
         commands.push(Command::UpdateDialog(Dialog::AddField(edited)));
     }
-    if let Some(error) = &form.error {
-        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-    }
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button("Add field").clicked() {
-            commands.push(Command::SubmitAddField);
-        }
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CloseDialog);
-        }
-    });
+    submit_row_ui(ui, form.error.as_deref(), "Add field", Command::SubmitAddField, commands);
 }
 
 fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut Vec<Command>) {
@@ -235,18 +213,7 @@ fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut V
         edited.error = None;
         commands.push(Command::UpdateDialog(Dialog::AddRecordType(edited)));
     }
-    if let Some(error) = &form.error {
-        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-    }
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button("Create record type").clicked() {
-            commands.push(Command::SubmitAddRecordType);
-        }
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CloseDialog);
-        }
-    });
+    submit_row_ui(ui, form.error.as_deref(), "Create record type", Command::SubmitAddRecordType, commands);
 }
 
 /// "New segment…" and "Copy…": problems show as the user types; Create stays off until the
@@ -493,18 +460,7 @@ fn export_ui(ui: &mut egui::Ui, title: &str, text: &str, error: Option<&str>, co
             commands.push(Command::BrowseForPath);
         }
     });
-    if let Some(error) = error {
-        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-    }
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button("Export").clicked() {
-            commands.push(Command::SubmitExport);
-        }
-        if ui.button("Cancel").clicked() {
-            commands.push(Command::CloseDialog);
-        }
-    });
+    submit_row_ui(ui, error, "Export", Command::SubmitExport, commands);
 }
 
 /// "Import CSV…": the file, the first rows with a field for each column, what to do with
@@ -624,6 +580,22 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CloseDialog);
             }
+        }
+    });
+}
+
+/// The foot of a form: its error, if any, then the action button and Cancel.
+fn submit_row_ui(ui: &mut egui::Ui, error: Option<&str>, action: &str, submit: Command, commands: &mut Vec<Command>) {
+    if let Some(error) = error {
+        ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button(action).clicked() {
+            commands.push(submit);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(Command::CloseDialog);
         }
     });
 }

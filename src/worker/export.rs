@@ -9,6 +9,7 @@ use jiff::tz::TimeZone;
 
 use crate::domain::format::format_timestamp;
 use crate::domain::{RecordTypeName, SegmentId};
+use crate::interchange::csv_records::neutralise;
 use crate::store::Workspace;
 
 use super::jobs::Reporter;
@@ -34,11 +35,6 @@ pub struct MembersExport {
 pub enum ExportOutcome {
     Written { rows: u64 },
     Cancelled,
-}
-
-/// A cell as a spreadsheet may safely open it (one rule for every export).
-pub fn neutralise(cell: &str) -> String {
-    crate::interchange::csv_records::neutralise(cell).into_owned()
 }
 
 /// The temporary name an export is written under before it is renamed to `target`.
@@ -107,18 +103,20 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
                 }
             }
         });
-        let records = pages.flatten().collect::<Vec<_>>();
-        if let Some(outcome) = stop.take() {
-            return outcome;
-        }
+        // Streamed page by page: the table as filtered can hold a million records.
+        let rows = std::cell::Cell::new(0_u64);
+        let records = pages.flatten().inspect(|_| rows.set(rows.get() + 1));
         crate::interchange::csv_records::write_records(
             std::io::BufWriter::new(file),
             &export.def,
-            &records,
+            records,
             &export.time_zone,
         )
         .map_err(|e| failed(&e))?;
-        Ok(ExportOutcome::Written { rows: records.len() as u64 })
+        if let Some(outcome) = stop.take() {
+            return outcome;
+        }
+        Ok(ExportOutcome::Written { rows: rows.get() })
     })
 }
 
@@ -152,10 +150,10 @@ fn write_members(export: &MembersExport, partial: &Path, reporter: &Reporter) ->
             writer
                 .write_record([
                     member.record.to_string(),
-                    neutralise(&row.title),
+                    neutralise(&row.title).into_owned(),
                     format_timestamp(member.since, &export.time_zone),
                     member.reason.to_string(),
-                    neutralise(moved_from),
+                    neutralise(moved_from).into_owned(),
                 ])
                 .map_err(|e| failed(&e))?;
         }
