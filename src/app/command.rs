@@ -131,4 +131,10 @@ pub enum Command {
     SubmitAddRecordType,
     /// Take back the newest record edit.
     Undo,
+
+    // Screens of their own; each module owns its commands.
+    Sequences(super::sequences::SequencesCommand),
+    Sellers(super::sellers::SellersCommand),
+    Rules(super::rules::RulesCommand),
+    Monitor(super::monitor::MonitorCommand),
 }

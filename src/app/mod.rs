@@ -8,6 +8,10 @@ pub mod builder;
 mod command;
 mod import;
 mod lifecycle;
+pub mod monitor;
+pub mod rules;
+pub mod sellers;
+pub mod sequences;
 pub mod state;
 
 use std::collections::{BTreeMap, HashSet};
@@ -262,6 +266,10 @@ impl App {
             }
             Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
             Command::Quit => self.quit_requested = true,
+            Command::Sequences(command) => self.apply_sequences(command),
+            Command::Sellers(command) => self.apply_sellers(command),
+            Command::Rules(command) => self.apply_rules(command),
+            Command::Monitor(command) => self.apply_monitor(command),
 
             Command::ShowScreen(screen) => {
                 self.state.screen = screen;

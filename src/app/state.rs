@@ -22,15 +22,22 @@ pub enum Screen {
     #[default]
     Segments,
     Records,
+    Sequences,
+    Sellers,
+    Monitor,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 2] = [Screen::Segments, Screen::Records];
+    pub const ALL: [Screen; 5] =
+        [Screen::Segments, Screen::Records, Screen::Sequences, Screen::Sellers, Screen::Monitor];
 
     pub fn label(self) -> &'static str {
         match self {
             Screen::Segments => "Segments",
             Screen::Records => "Records",
+            Screen::Sequences => "Sequences",
+            Screen::Sellers => "Sellers & teams",
+            Screen::Monitor => "Monitor",
         }
     }
 }
@@ -482,6 +489,14 @@ pub struct AppState {
     pub known_titles: HashMap<(RecordTypeName, RecordId), String>,
     pub members: MembersState,
     pub history: HistoryState,
+    /// The Sequences screen and the segment's Sequence tab.
+    pub sequences: super::sequences::SequencesState,
+    /// The Sellers & teams screen.
+    pub sellers: super::sellers::SellersState,
+    /// The segment's Assignment rules tab and the rule editor.
+    pub rules: super::rules::RulesState,
+    /// The Monitor screen and "Why this seller?".
+    pub monitor: super::monitor::MonitorState,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

@@ -3,9 +3,13 @@
 
 mod builder;
 mod dialogs;
+mod monitor;
 mod preview;
 mod records;
+mod rules;
 mod segments;
+mod sellers;
+mod sequences;
 pub mod theme;
 
 use egui::{Align, Layout, RichText};
@@ -24,6 +28,9 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         Some(view) => match state.screen {
             Screen::Segments => segments::screen_ui(ui, state, view, commands),
             Screen::Records => records::screen_ui(ui, state, view, commands),
+            Screen::Sequences => sequences::screen_ui(ui, state, view, commands),
+            Screen::Sellers => sellers::screen_ui(ui, state, view, commands),
+            Screen::Monitor => monitor::screen_ui(ui, state, view, commands),
         },
     }
     dialogs::dialog_ui(ui, state, commands);

@@ -372,9 +372,7 @@ fn segment_ui(
             ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match tab {
                 DetailTab::Details => details_ui(ui, view, segment, commands),
                 DetailTab::Sequence => sequence_ui(ui, view, segment),
-                DetailTab::AssignmentRules => {
-                    ui.label(RichText::new("This segment has no assignment rules yet").weak());
-                }
+                DetailTab::AssignmentRules => super::rules::rules_tab_ui(ui, state, view, segment, commands),
                 _ => history_ui(ui, state, view, segment),
             });
         }
