@@ -391,28 +391,11 @@ fn open_reader(path: &Path) -> Result<Workspace, String> {
 /// `export-definitions`: the workspace's definitions bundle written to `file` (under a
 /// temporary name, renamed when complete). Returns what it holds, for the summary line.
 pub fn export_definitions_command(path: &Path, file: &Path) -> Result<String, String> {
-    use crate::interchange::definitions::{Definitions, bundle, to_ron};
+    use crate::interchange::definitions::{bundle, to_ron};
 
     let workspace = open_reader(path)?;
-    let schema = workspace.schema().clone();
-    let mut sequences = Vec::new();
-    let mut segments = Vec::new();
-    for def in &schema.types {
-        sequences.extend(workspace.sequences(&def.name).map_err(|e| e.to_string())?);
-        segments.extend(workspace.segments(&def.name).map_err(|e| e.to_string())?);
-    }
-    let attributes = workspace.attribute_definitions().map_err(|e| e.to_string())?;
-    let sellers = workspace.sellers().map_err(|e| e.to_string())?;
-    let teams = workspace.teams().map_err(|e| e.to_string())?;
-    let definitions = Definitions {
-        schema: &schema,
-        attributes: &attributes,
-        sellers: &sellers,
-        teams: &teams,
-        sequences: &sequences,
-        segments: &segments,
-    };
-    let bundle = bundle(&definitions);
+    let definitions = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
+    let bundle = bundle(&definitions.view());
     let text = to_ron(&bundle)?;
     let partial = file.with_file_name(format!(
         ".{}.partial",
@@ -425,13 +408,88 @@ pub fn export_definitions_command(path: &Path, file: &Path) -> Result<String, St
         return Err(format!("{}: {error}", file.display()));
     }
     Ok(format!(
-        "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments",
+        "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments, {} assignment rules",
         file.display(),
         bundle.record_types.len(),
         bundle.attributes.len(),
         bundle.sellers.len(),
         bundle.teams.len(),
         bundle.sequences.len(),
-        bundle.segments.len()
+        bundle.segments.len(),
+        bundle.segments.iter().map(|s| s.rules.len()).sum::<usize>()
     ))
+}
+
+/// The answer of `import-definitions`: what happened to each definition of the bundle
+/// (`--json` prints exactly this).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImportDefinitionsReport {
+    pub lines: Vec<crate::interchange::definitions_plan::Line>,
+}
+
+impl ImportDefinitionsReport {
+    pub fn to_text(&self) -> String {
+        use crate::interchange::definitions_plan::Outcome;
+        let mut text = String::new();
+        for line in &self.lines {
+            text.push_str(&format!("{line}\n"));
+        }
+        let count = |f: fn(&Outcome) -> bool| self.lines.iter().filter(|l| f(&l.outcome)).count();
+        text.push_str(&format!(
+            "{} created, {} replaced, {} renamed, {} skipped, {} kept\n",
+            count(|o| matches!(o, Outcome::Created)),
+            count(|o| matches!(o, Outcome::Replaced)),
+            count(|o| matches!(o, Outcome::Renamed { .. })),
+            count(|o| matches!(o, Outcome::Skipped)),
+            count(|o| matches!(o, Outcome::Kept)),
+        ));
+        text
+    }
+}
+
+/// `import-definitions`: reads the bundle `file`, checks all of it against the workspace
+/// and itself, and writes it in one transaction. Any problem — the file unreadable or
+/// malformed (line and column), a version this build does not read, a dangling reference,
+/// an invalid condition or rule, a name clash without `on_clash` — is answered with every
+/// problem and its place, and the workspace is left untouched.
+pub fn import_definitions_command(
+    path: &Path,
+    file: &Path,
+    on_clash: Option<crate::interchange::definitions_plan::OnClash>,
+    now: Timestamp,
+) -> Result<ImportDefinitionsReport, String> {
+    use crate::interchange::definitions::from_ron;
+    use crate::interchange::definitions_plan::{PlanError, plan};
+
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let bundle = from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    if !path.exists() {
+        return Err(format!("{}: no such file", path.display()));
+    }
+    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let current = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
+    let planned = plan(&bundle, &current.view(), on_clash, now).map_err(|error| match error {
+        PlanError::Clashes(clashes) => {
+            let mut message = format!(
+                "{}: {} name(s) the workspace has already; choose --on-clash skip, replace or rename:",
+                file.display(),
+                clashes.len()
+            );
+            for clash in clashes {
+                message.push_str(&format!("\n  {clash}"));
+            }
+            message
+        }
+        PlanError::Problems(problems) => {
+            let mut message = format!("{}: {} problem(s), nothing was imported:", file.display(), problems.len());
+            for problem in problems {
+                message.push_str(&format!("\n  {problem}"));
+            }
+            message
+        }
+    })?;
+    workspace
+        .import_definitions(&planned, now)
+        .map_err(|e| format!("{}: nothing was imported: {}", file.display(), in_workspace(path, e)))?;
+    Ok(ImportDefinitionsReport { lines: planned.lines })
 }

@@ -8,9 +8,11 @@ use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
-    PreviewTarget, explain_command, export_definitions_command, import_records_command, preview_command,
+    PreviewTarget, explain_command, export_definitions_command, import_definitions_command, import_records_command,
+    preview_command,
 };
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
+use segment_builder::interchange::definitions_plan::OnClash;
 use segment_builder::store::OnExisting;
 
 /// Segment Builder: build segments of CRM records, connect them to sequences and route
@@ -83,6 +85,21 @@ enum Cmd {
         /// The RON file to write.
         file: PathBuf,
     },
+    /// Read a definitions bundle (see docs/definitions-format.md) into a workspace: all of
+    /// it after checking everything, or nothing, each problem listed with its place.
+    ImportDefinitions {
+        /// The workspace.
+        path: PathBuf,
+        /// The RON file to read.
+        file: PathBuf,
+        /// What to do with a definition whose name the workspace has already; without it,
+        /// such clashes are listed and nothing is imported.
+        #[arg(long, value_enum)]
+        on_clash: Option<Clash>,
+        /// Print JSON: {"lines": [{"kind", "name", "outcome"}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// How many records a segment matches, how many of those higher active segments claim,
     /// and the first matches, newest first.
     Preview {
@@ -107,6 +124,13 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Clash {
+    Skip,
+    Replace,
+    Rename,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -164,6 +188,24 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Cmd::ImportDefinitions { path, file, on_clash, json }) => {
+            let on_clash = on_clash.map(|c| match c {
+                Clash::Skip => OnClash::Skip,
+                Clash::Replace => OnClash::Replace,
+                Clash::Rename => OnClash::Rename,
+            });
+            match import_definitions_command(&path, &file, on_clash, jiff::Timestamp::now()) {
+                Ok(report) if json => print_json(&report),
+                Ok(report) => {
+                    print!("{}", report.to_text());
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
             let target = match (&segment, &record_type, &conditions) {
                 (Some(name), _, _) => PreviewTarget::Segment(name),

@@ -97,3 +97,10 @@ fn file_formats_are_pure_conversion() {
     );
     assert!(found.is_empty(), "interchange converts bytes; callers do the IO:\n{}", found.join("\n"));
 }
+
+#[test]
+fn store_writes_nest() {
+    // `unchecked_transaction` cannot run inside `Workspace::atomically`; `write_scope` can.
+    let found: Vec<String> = violations("store", &["unchecked_transaction"]);
+    assert!(found.is_empty(), "store writes open self.write_scope():\n{}", found.join("\n"));
+}

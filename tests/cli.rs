@@ -303,3 +303,68 @@ fn export_definitions_writes_a_bundle_that_reads_back() {
     assert!(from_ron("(version: 9)").expect_err("newer").contains("newer than this app reads"));
     assert!(from_ron("(version: 1, sellers: [(name: 3)])").expect_err("broken").starts_with("line 1, column"));
 }
+
+#[test]
+fn import_definitions_as_a_user_runs_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = small_demo(&dir);
+    let file = dir.path().join("definitions.ron");
+    let output = binary().arg("export-definitions").arg(&source).arg(&file).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let target = dir.path().join("empty.sqlite");
+    drop(Workspace::create(&target).expect("create"));
+
+    // Into an empty workspace: everything created, exit 0.
+    let output = binary().arg("import-definitions").arg(&target).arg(&file).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("created segment"), "{stdout}");
+    let lead = RecordTypeName::new("lead");
+    let names = |path: &std::path::Path| -> Vec<String> {
+        Workspace::open(path).expect("open").segments(&lead).expect("segments").into_iter().map(|s| s.name).collect()
+    };
+    assert_eq!(names(&target), names(&source));
+
+    // Again: every name clashes; without --on-clash nothing changes and the exit is 1.
+    let before = std::fs::read(&target).expect("read");
+    let output = binary().arg("import-definitions").arg(&target).arg(&file).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--on-clash") && stderr.contains("segments[0]"), "{stderr}");
+    assert_eq!(std::fs::read(&target).expect("read"), before, "byte-for-byte unchanged");
+
+    // With --on-clash rename: a second copy, JSON report.
+    let output = binary()
+        .arg("import-definitions")
+        .arg(&target)
+        .arg(&file)
+        .args(["--on-clash", "rename", "--json"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert!(json["lines"].as_array().is_some_and(|l| l.iter().any(|l| l["outcome"]["renamed"].is_object())));
+    assert_eq!(names(&target).len(), names(&source).len() * 2);
+
+    // A truncated file: line and column, exit 1, nothing changed.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let truncated = dir.path().join("truncated.ron");
+    std::fs::write(&truncated, &text[..text.len() / 2]).expect("write");
+    let before = std::fs::read(&target).expect("read");
+    let output = binary().arg("import-definitions").arg(&target).arg(&truncated).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("truncated.ron: line ") && stderr.contains("column"), "{stderr}");
+    assert_eq!(std::fs::read(&target).expect("read"), before);
+
+    // An unknown version, and a bad --on-clash value (a usage error: exit 2).
+    let newer = dir.path().join("newer.ron");
+    std::fs::write(&newer, "(version: 99)").expect("write");
+    let output = binary().arg("import-definitions").arg(&target).arg(&newer).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("version 99 is newer"));
+    let output =
+        binary().arg("import-definitions").arg(&target).arg(&file).args(["--on-clash", "merge"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read(&target).expect("read"), before);
+}

@@ -135,6 +135,8 @@ pub enum Command {
     // Screens of their own; each module owns its commands.
     Sequences(super::sequences::SequencesCommand),
     Sellers(super::sellers::SellersCommand),
+    /// File → Export / Import definitions.
+    Definitions(super::definitions::DefinitionsCommand),
     Rules(super::rules::RulesCommand),
     Monitor(super::monitor::MonitorCommand),
 }

@@ -6,6 +6,7 @@
 
 pub mod builder;
 mod command;
+pub mod definitions;
 mod import;
 mod lifecycle;
 pub mod monitor;
@@ -268,6 +269,7 @@ impl App {
             Command::Quit => self.quit_requested = true,
             Command::Sequences(command) => self.apply_sequences(command),
             Command::Sellers(command) => self.apply_sellers(command),
+            Command::Definitions(command) => self.apply_definitions(command),
             Command::Rules(command) => self.apply_rules(command),
             Command::Monitor(command) => self.apply_monitor(command),
 
@@ -859,6 +861,7 @@ impl App {
             | Command::CreateWorkspace(_)
             | Command::ShowNewSegment
             | Command::ShowCopySegment(_)
+            | Command::Definitions(definitions::DefinitionsCommand::Show(definitions::DefinitionsMode::Import))
             | Command::Quit => true,
             _ => false,
         }

@@ -264,6 +264,8 @@ pub enum Dialog {
         text: String,
         error: Option<String>,
     },
+    /// File → "Export definitions…" / "Import definitions…".
+    Definitions(Box<super::definitions::DefinitionsDialog>),
 }
 
 /// What an impact dialog is about.

@@ -125,7 +125,7 @@ pub mod v1 {
         pub root: GroupDto,
     }
 
-    #[derive(Debug, Serialize, Deserialize)]
+    #[derive(Debug, Clone, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct GroupDto {
         pub mode: ModeDto,
@@ -135,7 +135,7 @@ pub mod v1 {
         pub children: Vec<NodeDto>,
     }
 
-    #[derive(Debug, Serialize, Deserialize)]
+    #[derive(Debug, Clone, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub enum NodeDto {
         Condition {
@@ -160,7 +160,7 @@ pub mod v1 {
         },
     }
 
-    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
     pub enum ValueDto {
         #[default]
         None,

@@ -3,21 +3,27 @@
 //! priority) as one human-readable, versioned RON file — for version control and for moving
 //! definitions between workspaces. Records, memberships and history are not in it.
 //!
-//! The file shape is its own set of types (version 1 below), separate from the domain
-//! types, like the condition format it embeds; `docs/definitions-format.md` documents it
-//! field by field.
+//! The file shape is its own set of types, separate from the domain types, like the
+//! condition format it embeds; `docs/definitions-format.md` documents it field by field.
+//! Version 2 adds each segment's assignment rules to version 1; both are read. Everything
+//! refers to everything else by name (sellers by email), never by database id, so a bundle
+//! moves between workspaces. Importing is planned in [`plan`](super::definitions_plan).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::assignment::{AssignmentRule, AttributeValue, Distribution, Target};
 use crate::domain::condition_format::v1::GroupDto;
 use crate::domain::{
-    AttributeDefinition, FieldKind, RecordTypeDef, Schema, Segment, Seller, Sequence, Status, StepKind, Team,
+    AttributeDefinition, FieldKind, RecordTypeDef, Schema, Segment, SegmentId, Seller, SellerId, Sequence, Status,
+    StepKind, Team,
 };
 
-/// The version this build writes.
-pub const BUNDLE_VERSION: u32 = 1;
+/// The version this build writes (and the newest it reads).
+pub const BUNDLE_VERSION: u32 = 2;
+/// The oldest version this build reads.
+pub const OLDEST_BUNDLE_VERSION: u32 = 1;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Bundle {
@@ -129,6 +135,76 @@ pub struct SegmentEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<String>,
     pub conditions: GroupDto,
+    /// The segment's assignment rules in order (version 2).
+    #[serde(default)]
+    pub rules: Vec<RuleEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RuleEntry {
+    pub name: String,
+    pub active: bool,
+    pub conditions: GroupDto,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_within_hours: Option<u32>,
+    pub target: TargetEntry,
+    pub distribution: DistributionEntry,
+    #[serde(default)]
+    pub honour_capacity: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_within_hours: Option<u32>,
+}
+
+/// Who a rule assigns to; sellers by email (by name when they have none), a team by name.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum TargetEntry {
+    AnySeller,
+    SellersMatching(Vec<AttributeConditionEntry>),
+    Sellers(Vec<String>),
+    Team(String),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttributeConditionEntry {
+    pub attribute: String,
+    pub values: AttributeValueEntry,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum AttributeValueEntry {
+    /// Sellers with one of these values.
+    Fixed(Vec<String>),
+    /// Sellers whose value is the record's value of this field (logical name).
+    FromRecord(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DistributionEntry {
+    RoundRobin,
+    LoadBalancing,
+}
+
+impl From<Distribution> for DistributionEntry {
+    fn from(value: Distribution) -> Self {
+        match value {
+            Distribution::RoundRobin => DistributionEntry::RoundRobin,
+            Distribution::LoadBalancing => DistributionEntry::LoadBalancing,
+        }
+    }
+}
+
+impl From<DistributionEntry> for Distribution {
+    fn from(value: DistributionEntry) -> Self {
+        match value {
+            DistributionEntry::RoundRobin => Distribution::RoundRobin,
+            DistributionEntry::LoadBalancing => Distribution::LoadBalancing,
+        }
+    }
+}
+
+/// How a bundle refers to a seller: the email, or the name when the email is blank.
+pub fn seller_key(seller: &Seller) -> String {
+    if seller.email.trim().is_empty() { seller.name.clone() } else { seller.email.clone() }
 }
 
 /// Everything a bundle is made from, as the store reads it.
@@ -140,6 +216,9 @@ pub struct Definitions<'a> {
     pub sequences: &'a [Sequence],
     /// Per record type, in priority order.
     pub segments: &'a [Segment],
+    /// The assignment rules of each segment, in order (a segment without rules may be
+    /// missing).
+    pub rules: &'a BTreeMap<SegmentId, Vec<AssignmentRule>>,
 }
 
 /// The bundle of `definitions`.
@@ -154,9 +233,7 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
             (!def.built_in || !fields.is_empty()).then(|| type_entry(def, fields))
         })
         .collect();
-    let email_of = |id: crate::domain::SellerId| {
-        definitions.sellers.iter().find(|s| s.id == id).map(|s| s.email.clone()).unwrap_or_default()
-    };
+    let email_of = |id: SellerId| definitions.sellers.iter().find(|s| s.id == id).map(seller_key).unwrap_or_default();
     let time = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
     Bundle {
         version: BUNDLE_VERSION,
@@ -228,8 +305,53 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
                     .and_then(|id| definitions.sequences.iter().find(|q| q.id == id))
                     .map(|q| q.name.clone()),
                 conditions: GroupDto::from(&s.conditions),
+                rules: definitions
+                    .rules
+                    .get(&s.id)
+                    .map(|rules| rules.iter().map(|r| rule_entry(r, definitions)).collect())
+                    .unwrap_or_default(),
             })
             .collect(),
+    }
+}
+
+fn rule_entry(rule: &AssignmentRule, definitions: &Definitions<'_>) -> RuleEntry {
+    let seller = |id: &SellerId| {
+        definitions.sellers.iter().find(|s| s.id == *id).map(seller_key).unwrap_or_else(|| format!("#{}", id.0))
+    };
+    let target = match &rule.target {
+        Target::AnySeller => TargetEntry::AnySeller,
+        Target::SellersMatching(conditions) => TargetEntry::SellersMatching(
+            conditions
+                .iter()
+                .map(|c| AttributeConditionEntry {
+                    attribute: c.attribute.clone(),
+                    values: match &c.values {
+                        AttributeValue::Fixed(values) => AttributeValueEntry::Fixed(values.clone()),
+                        AttributeValue::FromRecord(field) => AttributeValueEntry::FromRecord(field.to_string()),
+                    },
+                })
+                .collect(),
+        ),
+        Target::Sellers(ids) => TargetEntry::Sellers(ids.iter().map(seller).collect()),
+        Target::Team(id) => TargetEntry::Team(
+            definitions
+                .teams
+                .iter()
+                .find(|t| t.id == *id)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| format!("#{}", id.0)),
+        ),
+    };
+    RuleEntry {
+        name: rule.name.clone(),
+        active: rule.active,
+        conditions: GroupDto::from(&rule.conditions),
+        created_within_hours: rule.created_within_hours,
+        target,
+        distribution: rule.distribution.into(),
+        honour_capacity: rule.honour_capacity,
+        available_within_hours: rule.available_within_hours,
     }
 }
 
@@ -260,8 +382,8 @@ pub fn to_ron(bundle: &Bundle) -> Result<String, String> {
     ron::ser::to_string_pretty(bundle, config).map_err(|e| e.to_string())
 }
 
-/// Reads a bundle, or says where it is wrong (line and column) or that its version is not
-/// one this build reads.
+/// Reads a bundle (version 1 or 2), or says where it is wrong (line and column) or that its
+/// version is not one this build reads.
 pub fn from_ron(text: &str) -> Result<Bundle, String> {
     #[derive(Deserialize)]
     struct Probe {
@@ -269,12 +391,23 @@ pub fn from_ron(text: &str) -> Result<Bundle, String> {
     }
     let at =
         |e: ron::error::SpannedError| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code);
-    let probe: Probe = ron::from_str(text).map_err(at)?;
-    match probe.version {
-        BUNDLE_VERSION => ron::from_str(text).map_err(at),
-        newer if newer > BUNDLE_VERSION => {
-            Err(format!("bundle version {newer} is newer than this app reads ({BUNDLE_VERSION})"))
+    // The version is read first, so a newer file is refused as newer, not as malformed; a
+    // file too broken to find it in is reported where it breaks.
+    let version = match ron::from_str::<Probe>(text) {
+        Ok(probe) => probe.version,
+        Err(error) => {
+            ron::from_str::<Bundle>(text).map_err(at)?;
+            return Err(at(error));
         }
-        other => Err(format!("there is no bundle version {other}")),
+    };
+    let line = text.lines().position(|l| l.contains("version")).map_or(1, |i| i + 1);
+    match version {
+        OLDEST_BUNDLE_VERSION..=BUNDLE_VERSION => ron::from_str(text).map_err(at),
+        newer if newer > BUNDLE_VERSION => Err(format!(
+            "line {line}: bundle version {newer} is newer than this app reads (up to {BUNDLE_VERSION}); update the app"
+        )),
+        other => Err(format!(
+            "line {line}: there is no bundle version {other} (this app reads {OLDEST_BUNDLE_VERSION} to {BUNDLE_VERSION})"
+        )),
     }
 }

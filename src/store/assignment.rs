@@ -280,7 +280,7 @@ impl Workspace {
         self.check_writable()?;
         let segment = self.rule_owner(rule)?;
         let context = format!("deleting assignment rule {rule}");
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute("DELETE FROM assignment_rule WHERE id = ?1", [rule.0]).with_context(|| context.clone())?;
         // Close the gap, so positions stay 0..n.
         tx.execute(
@@ -309,7 +309,7 @@ impl Workspace {
             )));
         }
         let context = format!("reordering the assignment rules of segment {segment_name}");
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         {
             let mut stmt = tx
                 .prepare_cached("UPDATE assignment_rule SET position = ?2 WHERE id = ?1")
@@ -531,7 +531,7 @@ impl Workspace {
         }
         let segment = self.membership_of(ty, record)?;
         let context = format!("assigning {ty} {} to seller {} by hand", record.0, seller.0);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         self.write_assignment(&def, record, segment, None, Ok(seller), now)?;
         tx.commit().with_context(|| context.clone())
     }

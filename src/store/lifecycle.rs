@@ -37,7 +37,7 @@ impl Workspace {
     /// Recorded in the segment's history.
     pub fn set_segment_status(&mut self, id: SegmentId, status: Status, now: Timestamp) -> Result<()> {
         self.check_writable()?;
-        let tx = self.conn.unchecked_transaction().context("changing a segment's status")?;
+        let tx = self.write_scope().context("changing a segment's status")?;
         self.set_status_in(id, status, now)?;
         tx.commit().context("changing a segment's status")
     }
@@ -54,7 +54,7 @@ impl Workspace {
             modified_on: now,
             ..before.clone()
         };
-        let tx = self.conn.unchecked_transaction().context("changing a segment's options")?;
+        let tx = self.write_scope().context("changing a segment's options")?;
         self.save_segment_in(&after, now)?;
         tx.commit().context("changing a segment's options")
     }
@@ -73,7 +73,7 @@ impl Workspace {
             )));
         }
         let context = format!("deleting segment {}", segment.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         let at = now.to_string();
         tx.execute(
             "INSERT INTO membership_history (at, record_type, record_id, kind, from_segment, to_segment, reason)

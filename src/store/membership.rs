@@ -66,7 +66,7 @@ impl Workspace {
         self.check_writable()?;
         self.type_def(&changes.record_type)?;
         let context = format!("updating the memberships of {}", changes.record_type);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         self.apply_edit(edit, now)?;
         self.check_targets(changes)?;
         if !write_changes(&self.conn, changes, reason, now, progress)? {

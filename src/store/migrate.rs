@@ -4,7 +4,7 @@
 //! inside one transaction, so a failing step leaves the file as it was. To add a version:
 //! append a step and bump [`SCHEMA_VERSION`].
 
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
 
 use super::{Result, SCHEMA_VERSION, SqlContext, StoreError, quote};
 use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
@@ -184,7 +184,7 @@ CREATE INDEX "ix:membership:segment_id" ON membership (segment_id);
 "#;
 
 /// The rows of `record_type`, `field` and `field_choice` describing `def`.
-pub(super) fn insert_type_metadata(tx: &Transaction<'_>, def: &RecordTypeDef, position: usize) -> Result<()> {
+pub(super) fn insert_type_metadata(tx: &Connection, def: &RecordTypeDef, position: usize) -> Result<()> {
     tx.execute(
         "INSERT INTO record_type (name, label, plural_label, primary_field, built_in, position)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -205,7 +205,7 @@ pub(super) fn insert_type_metadata(tx: &Transaction<'_>, def: &RecordTypeDef, po
 }
 
 pub(super) fn insert_field_metadata(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     def: &RecordTypeDef,
     field: &FieldDef,
     position: usize,
@@ -353,7 +353,7 @@ pub(super) fn column_sql(field: &FieldDef) -> String {
 /// An index on a lookup or owner column, so deleting the target (ON DELETE SET NULL) and
 /// "records of this account" do not scan the table. Index names hold a `:`, which logical
 /// names cannot, so they never clash with a record type's table.
-pub(super) fn create_reference_index(tx: &Transaction<'_>, def: &RecordTypeDef, field: &FieldDef) -> Result<()> {
+pub(super) fn create_reference_index(tx: &Connection, def: &RecordTypeDef, field: &FieldDef) -> Result<()> {
     if !matches!(field.kind, FieldKind::Lookup | FieldKind::Owner) {
         return Ok(());
     }
@@ -368,7 +368,7 @@ pub(super) fn create_reference_index(tx: &Transaction<'_>, def: &RecordTypeDef, 
 }
 
 /// The table of a record type: `id INTEGER PRIMARY KEY` and one column per field.
-pub(super) fn create_type_table(tx: &Transaction<'_>, def: &RecordTypeDef) -> Result<()> {
+pub(super) fn create_type_table(tx: &Connection, def: &RecordTypeDef) -> Result<()> {
     let mut columns = vec!["\"id\" INTEGER PRIMARY KEY".to_owned()];
     columns.extend(def.fields.iter().map(column_sql));
     tx.execute_batch(&format!("CREATE TABLE {} (\n    {}\n)", quote(def.name.as_str()), columns.join(",\n    ")))

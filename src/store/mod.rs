@@ -20,6 +20,7 @@
 //! are always double-quoted ([`quote`]).
 
 mod assignment;
+mod definitions;
 mod lifecycle;
 mod membership;
 mod migrate;
@@ -29,12 +30,14 @@ mod query;
 mod records;
 mod schema;
 mod segments;
+mod write;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
+pub use definitions::AllDefinitions;
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};

@@ -16,7 +16,7 @@ impl Workspace {
         self.check_writable()?;
         check_seller(seller)?;
         let context = format!("adding seller {}", seller.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute(
             "INSERT INTO seller (name, email, time_zone, capacity, assign_records) VALUES (?1, ?2, ?3, ?4, ?5)",
             rusqlite::params![seller.name, seller.email, seller.time_zone, seller.capacity, seller.assign_records],
@@ -155,7 +155,7 @@ impl Workspace {
             return Err(StoreError::Invalid(format!("team {}: seller {} is a member twice", team.name, twice.0)));
         }
         let context = format!("adding team {}", team.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute("INSERT INTO team (name) VALUES (?1)", [&team.name]).map_err(|e| {
             if is_unique_error(&e) {
                 StoreError::Invalid(format!("team {}: a team has that name already", team.name))
@@ -226,7 +226,7 @@ impl Workspace {
             }
         }
         let context = format!("adding seller attribute {name}");
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute(
             "INSERT INTO attribute_definition (name, position)
              VALUES (?1, (SELECT coalesce(max(position) + 1, 0) FROM attribute_definition))",

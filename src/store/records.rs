@@ -79,7 +79,7 @@ impl Workspace {
         self.check_writable()?;
         let def = self.type_def(ty)?;
         let context = format!("importing {}", def.plural_label);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         let mut count: u64 = 0;
         {
             let mut stmt = tx.prepare(&insert_sql(def)).with_context(|| context.clone())?;
@@ -121,7 +121,7 @@ impl Workspace {
         self.check_writable()?;
         let def = self.type_def(ty)?.clone();
         let context = format!("importing {}", def.plural_label);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         let mut summary = ImportSummary::default();
         {
             let mut insert = tx.prepare(&insert_sql(&def)).with_context(|| context.clone())?;
@@ -236,7 +236,7 @@ impl Workspace {
         self.check_writable()?;
         self.type_def(ty)?;
         let context = format!("deleting {ty} {id}");
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         let deleted = tx
             .execute(&format!("DELETE FROM {} WHERE \"id\" = ?1", quote(ty.as_str())), [id.0])
             .with_context(|| context.clone())?;

@@ -39,7 +39,7 @@ impl Workspace {
             field.built_in = false;
         }
         self.check_new_type(&def)?;
-        let tx = self.conn.unchecked_transaction().context("starting to add a record type")?;
+        let tx = self.write_scope().context("starting to add a record type")?;
         migrate::insert_type_metadata(&tx, &def, self.schema.types.len())?;
         migrate::create_type_table(&tx, &def)?;
         tx.commit().with_context(|| format!("adding record type {}", def.name))?;
@@ -58,7 +58,7 @@ impl Workspace {
         let taken: HashSet<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
         check_field(&self.schema, ty, &field, &taken)?;
         let position = def.fields.len();
-        let tx = self.conn.unchecked_transaction().context("starting to add a field")?;
+        let tx = self.write_scope().context("starting to add a field")?;
         tx.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {}", quote(ty.as_str()), migrate::column_sql(&field)))
             .with_context(|| format!("adding column {}.{}", ty, field.name))?;
         let def = self.type_def(ty)?;

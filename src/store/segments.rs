@@ -26,7 +26,7 @@ impl Workspace {
         self.check_writable()?;
         self.check_segment(segment, None)?;
         let context = format!("adding segment {}", segment.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         self.conn
             .execute(
                 &format!(
@@ -59,7 +59,7 @@ impl Workspace {
     pub fn update_segment(&mut self, segment: &Segment) -> Result<()> {
         self.check_writable()?;
         let context = format!("saving segment {}", segment.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         self.save_segment_in(segment, segment.modified_on)?;
         tx.commit().with_context(|| context.clone())
     }
@@ -137,7 +137,7 @@ impl Workspace {
     pub fn reorder_segments_at(&mut self, ty: &RecordTypeName, order: &[SegmentId], now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let context = format!("reordering the segments of {ty}");
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         self.reorder_in(ty, order, now)?;
         tx.commit().with_context(|| context.clone())
     }
@@ -239,7 +239,7 @@ impl Workspace {
             }
         }
         let context = format!("adding sequence {}", sequence.name);
-        let tx = self.conn.unchecked_transaction().with_context(|| context.clone())?;
+        let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute(
             "INSERT INTO sequence (record_type, name, description, status, created_on, modified_on)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -73,6 +73,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
             Dialog::ExportRecords { text, error, .. } => {
                 export_ui(ui, "Export records as filtered", text, error.as_deref(), commands)
             }
+            Dialog::Definitions(dialog) => super::definitions::dialog_ui(ui, dialog, commands),
             Dialog::UnsavedChanges { segment_name, .. } => {
                 ui.heading("Save changes?");
                 ui.label(format!("The conditions of \"{segment_name}\" have unsaved changes."));

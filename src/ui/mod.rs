@@ -2,6 +2,7 @@
 //! a thread or domain data of its own.
 
 mod builder;
+mod definitions;
 mod dialogs;
 mod monitor;
 mod preview;
@@ -74,6 +75,8 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                     }
                 }
             });
+            ui.separator();
+            definitions::menu_ui(ui, state, commands);
             ui.separator();
             if ui.button("Quit").clicked() {
                 commands.push(Command::Quit);

@@ -1,0 +1,189 @@
+//! File → "Export definitions…" / "Import definitions…": the definitions bundle
+//! (`interchange::definitions`) written from or read into the open workspace. An import is
+//! planned first; its problems, or the name clashes and the choice skip / replace / rename,
+//! are shown before anything is written. After an import the workspace is opened again, so
+//! every screen and the engine see the new definitions.
+
+use std::path::PathBuf;
+
+use super::state::NoticeLevel;
+use super::{App, Command, Dialog};
+use crate::interchange::definitions::{bundle, from_ron, to_ron};
+use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefinitionsMode {
+    Export,
+    Import,
+}
+
+/// Where the definitions dialog is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefinitionsStep {
+    /// Asking for the file.
+    Path,
+    /// The bundle has names the workspace has already: skip, replace or rename?
+    Clashes(Vec<String>),
+    /// What is wrong with the bundle; nothing was imported.
+    Problems(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefinitionsDialog {
+    pub mode: DefinitionsMode,
+    pub text: String,
+    pub error: Option<String>,
+    pub step: DefinitionsStep,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefinitionsCommand {
+    Show(DefinitionsMode),
+    SetPath(String),
+    /// Export to, or import from, the path typed.
+    Submit,
+    /// Import, resolving every clash this way.
+    Import(OnClash),
+    /// From the problems or clashes back to the path.
+    Back,
+}
+
+impl App {
+    pub(super) fn apply_definitions(&mut self, command: DefinitionsCommand) {
+        match command {
+            DefinitionsCommand::Show(mode) => {
+                let Some(view) = &self.state.view else { return };
+                let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
+                let text = dir.join("definitions.ron").display().to_string();
+                let dialog = DefinitionsDialog { mode, text, error: None, step: DefinitionsStep::Path };
+                self.state.dialog = Some(Dialog::Definitions(Box::new(dialog)));
+            }
+            DefinitionsCommand::SetPath(text) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.text = text;
+                    dialog.error = None;
+                }
+            }
+            DefinitionsCommand::Back => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.step = DefinitionsStep::Path;
+                }
+            }
+            DefinitionsCommand::Submit => {
+                let Some(mode) = self.definitions_dialog().map(|d| d.mode) else { return };
+                match mode {
+                    DefinitionsMode::Export => self.export_definitions(),
+                    DefinitionsMode::Import => self.import_definitions(None),
+                }
+            }
+            DefinitionsCommand::Import(on_clash) => self.import_definitions(Some(on_clash)),
+        }
+    }
+
+    fn definitions_dialog(&mut self) -> Option<&mut DefinitionsDialog> {
+        match &mut self.state.dialog {
+            Some(Dialog::Definitions(dialog)) => Some(dialog),
+            _ => None,
+        }
+    }
+
+    fn definitions_path(&mut self) -> Option<PathBuf> {
+        let dialog = self.definitions_dialog()?;
+        let text = dialog.text.trim();
+        if text.is_empty() {
+            dialog.error = Some("Enter the path of a .ron file".to_owned());
+            return None;
+        }
+        Some(PathBuf::from(text))
+    }
+
+    fn export_definitions(&mut self) {
+        let Some(file) = self.definitions_path() else { return };
+        let result = match &self.workspace {
+            Some(workspace) => workspace
+                .all_definitions()
+                .map_err(|e| e.to_string())
+                .and_then(|all| to_ron(&bundle(&all.view())))
+                .and_then(|text| {
+                    let partial = file.with_extension("ron.partial");
+                    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &file)).map_err(|e| {
+                        std::fs::remove_file(&partial).ok();
+                        format!("{}: {e}", file.display())
+                    })
+                }),
+            None => Err("No workspace is open".to_owned()),
+        };
+        match result {
+            Ok(()) => {
+                self.state.dialog = None;
+                self.notify(NoticeLevel::Info, format!("Definitions exported to {}", file.display()));
+            }
+            Err(error) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.error = Some(error);
+                }
+            }
+        }
+    }
+
+    fn import_definitions(&mut self, on_clash: Option<OnClash>) {
+        let Some(file) = self.definitions_path() else { return };
+        let now = jiff::Timestamp::now();
+        let outcome = std::fs::read_to_string(&file)
+            .map_err(|e| format!("{}: {e}", file.display()))
+            .and_then(|text| from_ron(&text).map_err(|e| format!("{}: {e}", file.display())));
+        let bundle = match outcome {
+            Ok(bundle) => bundle,
+            Err(error) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.error = Some(error);
+                }
+                return;
+            }
+        };
+        let Some(workspace) = &mut self.workspace else { return };
+        let current = match workspace.all_definitions() {
+            Ok(current) => current,
+            Err(error) => {
+                self.notify(NoticeLevel::Error, error.to_string());
+                return;
+            }
+        };
+        let planned = match plan(&bundle, &current.view(), on_clash, now) {
+            Ok(planned) => planned,
+            Err(PlanError::Clashes(clashes)) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.step = DefinitionsStep::Clashes(clashes.iter().map(ToString::to_string).collect());
+                }
+                return;
+            }
+            Err(PlanError::Problems(problems)) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.step = DefinitionsStep::Problems(problems.iter().map(ToString::to_string).collect());
+                }
+                return;
+            }
+        };
+        if let Err(error) = workspace.import_definitions(&planned, now) {
+            if let Some(dialog) = self.definitions_dialog() {
+                dialog.step = DefinitionsStep::Problems(vec![format!("Nothing was imported: {error}")]);
+            }
+            return;
+        }
+        let count = |f: fn(&crate::interchange::definitions_plan::Outcome) -> bool| planned.count(f);
+        use crate::interchange::definitions_plan::Outcome;
+        let summary = format!(
+            "Definitions imported: {} created, {} replaced, {} renamed, {} skipped",
+            count(|o| matches!(o, Outcome::Created)),
+            count(|o| matches!(o, Outcome::Replaced)),
+            count(|o| matches!(o, Outcome::Renamed { .. })),
+            count(|o| matches!(o, Outcome::Skipped)),
+        );
+        let path = self.state.view.as_ref().map(|v| v.path.clone());
+        self.state.dialog = None;
+        if let Some(path) = path {
+            self.apply_now(Command::OpenWorkspace(path));
+        }
+        self.notify(NoticeLevel::Info, summary);
+    }
+}

@@ -1,0 +1,299 @@
+//! The definitions bundle's side of the store: every definition read at once (for the
+//! export and to plan an import), and a planned import written as ONE change
+//! ([`Workspace::atomically`]): a failure anywhere leaves the workspace as it was.
+//!
+//! Replacing a seller, team, sequence or attribute definition updates it in place, so it
+//! keeps its id and everything that refers to it (rules, memberships, assignments).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::{Result, SqlContext, StoreError, Workspace};
+use crate::domain::assignment::{AssignmentRule, Target};
+use crate::domain::{
+    AttributeDefinition, Schema, Segment, SegmentId, Seller, SellerId, Sequence, SequenceId, Team, TeamId,
+};
+use crate::interchange::definitions::Definitions;
+use crate::interchange::definitions_plan::{Plan, placeholder_index};
+
+/// Every definition of a workspace, owned; [`AllDefinitions::view`] lends them to the
+/// bundle functions.
+#[derive(Clone, Debug, Default)]
+pub struct AllDefinitions {
+    pub schema: Schema,
+    pub attributes: Vec<AttributeDefinition>,
+    pub sellers: Vec<Seller>,
+    pub teams: Vec<Team>,
+    pub sequences: Vec<Sequence>,
+    pub segments: Vec<Segment>,
+    pub rules: BTreeMap<SegmentId, Vec<AssignmentRule>>,
+}
+
+impl AllDefinitions {
+    pub fn view(&self) -> Definitions<'_> {
+        Definitions {
+            schema: &self.schema,
+            attributes: &self.attributes,
+            sellers: &self.sellers,
+            teams: &self.teams,
+            sequences: &self.sequences,
+            segments: &self.segments,
+            rules: &self.rules,
+        }
+    }
+}
+
+impl Workspace {
+    /// Every definition: the schema, attributes, sellers, teams, and per record type its
+    /// sequences and its segments in priority order with their rules.
+    pub fn all_definitions(&self) -> Result<AllDefinitions> {
+        let schema = self.schema.clone();
+        let mut sequences = Vec::new();
+        let mut segments = Vec::new();
+        for def in &schema.types {
+            sequences.extend(self.sequences(&def.name)?);
+            segments.extend(self.segments(&def.name)?);
+        }
+        let mut rules = BTreeMap::new();
+        for segment in &segments {
+            let list = self.rules(segment.id)?;
+            if !list.is_empty() {
+                rules.insert(segment.id, list);
+            }
+        }
+        Ok(AllDefinitions {
+            attributes: self.attribute_definitions()?,
+            sellers: self.sellers()?,
+            teams: self.teams()?,
+            schema,
+            sequences,
+            segments,
+            rules,
+        })
+    }
+
+    /// Writes a planned import (`interchange::definitions_plan::plan`) in one change at
+    /// `now`: all of it, or on any error nothing (and the schema held here is read again).
+    pub fn import_definitions(&mut self, plan: &Plan, now: Timestamp) -> Result<()> {
+        self.atomically(|workspace| workspace.write_plan(plan, now))
+    }
+
+    fn write_plan(&mut self, plan: &Plan, now: Timestamp) -> Result<()> {
+        for def in &plan.types {
+            self.add_record_type(def.clone())?;
+        }
+        for (ty, field) in &plan.fields {
+            self.add_field(ty, field.clone())?;
+        }
+        for (definition, replaces) in &plan.attributes {
+            match replaces {
+                None => self.insert_attribute_definition(definition)?,
+                Some(name) => self.replace_attribute_values(name, &definition.values)?,
+            }
+        }
+        let mut sellers = Vec::with_capacity(plan.sellers.len());
+        for seller in &plan.sellers {
+            sellers.push(if placeholder_index(seller.id.0).is_some() {
+                self.insert_seller(seller)?.0
+            } else {
+                self.replace_seller(seller)?;
+                seller.id.0
+            });
+        }
+        let seller_id = |id: SellerId| resolve(id.0, &sellers, "seller").map(SellerId);
+        let mut teams = Vec::with_capacity(plan.teams.len());
+        for team in &plan.teams {
+            let members = team.members.iter().map(|m| seller_id(*m)).collect::<Result<Vec<_>>>()?;
+            let team = Team { members, ..team.clone() };
+            teams.push(if placeholder_index(team.id.0).is_some() {
+                self.insert_team(&team)?.0
+            } else {
+                self.replace_team(&team)?;
+                team.id.0
+            });
+        }
+        let team_id = |id: TeamId| resolve(id.0, &teams, "team").map(TeamId);
+        let mut sequences = Vec::with_capacity(plan.sequences.len());
+        for sequence in &plan.sequences {
+            sequences.push(if placeholder_index(sequence.id.0).is_some() {
+                self.insert_sequence(sequence)?.0
+            } else {
+                self.replace_sequence(sequence)?;
+                sequence.id.0
+            });
+        }
+        for planned in &plan.segments {
+            let mut segment = planned.segment.clone();
+            segment.sequence =
+                segment.sequence.map(|s| resolve(s.0, &sequences, "sequence").map(SequenceId)).transpose()?;
+            let id = if placeholder_index(segment.id.0).is_some() {
+                self.insert_segment(&segment)?
+            } else {
+                segment.modified_on = now;
+                self.update_segment(&segment)?;
+                segment.id
+            };
+            let mut existing = self.rules(id)?.into_iter();
+            for rule in &planned.rules {
+                let mut rule = rule.clone();
+                rule.target = match rule.target {
+                    Target::Sellers(ids) => {
+                        Target::Sellers(ids.into_iter().map(seller_id).collect::<Result<Vec<_>>>()?)
+                    }
+                    Target::Team(team) => Target::Team(team_id(team)?),
+                    other => other,
+                };
+                match existing.next() {
+                    Some(old) => self.update_rule(&AssignmentRule { id: old.id, ..rule }, now)?,
+                    None => {
+                        self.insert_rule(id, &rule, now)?;
+                    }
+                }
+            }
+            for surplus in existing {
+                self.delete_rule(surplus.id)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives an attribute definition these values, in order.
+    fn replace_attribute_values(&self, name: &str, values: &[String]) -> Result<()> {
+        let context = format!("replacing the values of seller attribute {name}");
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        tx.execute("DELETE FROM attribute_value WHERE attribute = ?1", [name]).with_context(|| context.clone())?;
+        for (position, value) in values.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO attribute_value (attribute, position, value) VALUES (?1, ?2, ?3)",
+                rusqlite::params![name, position as i64, value],
+            )
+            .with_context(|| context.clone())?;
+        }
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// Overwrites a seller in place (its id stays): name, email, zone, capacity, switch,
+    /// attributes, work hours and time off.
+    fn replace_seller(&self, seller: &Seller) -> Result<()> {
+        let context = format!("replacing seller {}", seller.name);
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        let changed = tx
+            .execute(
+                "UPDATE seller SET name = ?2, email = ?3, time_zone = ?4, capacity = ?5, assign_records = ?6
+                 WHERE id = ?1",
+                rusqlite::params![
+                    seller.id.0,
+                    seller.name,
+                    seller.email,
+                    seller.time_zone,
+                    seller.capacity,
+                    seller.assign_records
+                ],
+            )
+            .with_context(|| context.clone())?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!("there is no seller with id {}", seller.id.0)));
+        }
+        for table in ["seller_attribute", "work_hours", "time_off"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE seller_id = ?1"), [seller.id.0])
+                .with_context(|| context.clone())?;
+        }
+        for (name, values) in &seller.attributes {
+            for (position, value) in values.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO seller_attribute (seller_id, name, position, value) VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![seller.id.0, name, position as i64, value],
+                )
+                .with_context(|| context.clone())?;
+            }
+        }
+        for (position, p) in seller.work_hours.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO work_hours (seller_id, position, weekday, start_minute, end_minute)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![seller.id.0, position as i64, p.weekday, p.start_minute, p.end_minute],
+            )
+            .with_context(|| context.clone())?;
+        }
+        for (position, t) in seller.time_off.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO time_off (seller_id, position, start_at, end_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![seller.id.0, position as i64, t.start.to_string(), t.end.to_string(), t.reason],
+            )
+            .with_context(|| context.clone())?;
+        }
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// Overwrites a team's name and members in place.
+    fn replace_team(&self, team: &Team) -> Result<()> {
+        let context = format!("replacing team {}", team.name);
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        let changed = tx
+            .execute("UPDATE team SET name = ?2 WHERE id = ?1", rusqlite::params![team.id.0, team.name])
+            .with_context(|| context.clone())?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!("there is no team with id {}", team.id.0)));
+        }
+        tx.execute("DELETE FROM team_member WHERE team_id = ?1", [team.id.0]).with_context(|| context.clone())?;
+        for (position, seller) in team.members.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO team_member (team_id, seller_id, position) VALUES (?1, ?2, ?3)",
+                rusqlite::params![team.id.0, seller.0, position as i64],
+            )
+            .with_context(|| context.clone())?;
+        }
+        tx.commit().with_context(|| context.clone())
+    }
+
+    /// Overwrites a sequence's name, description, status and steps in place.
+    fn replace_sequence(&self, sequence: &Sequence) -> Result<()> {
+        let context = format!("replacing sequence {}", sequence.name);
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        let changed = tx
+            .execute(
+                "UPDATE sequence SET name = ?2, description = ?3, status = ?4, modified_on = ?5 WHERE id = ?1",
+                rusqlite::params![
+                    sequence.id.0,
+                    sequence.name,
+                    sequence.description,
+                    sequence.status.key(),
+                    sequence.modified_on.to_string()
+                ],
+            )
+            .with_context(|| context.clone())?;
+        if changed == 0 {
+            return Err(StoreError::Invalid(format!("there is no sequence with id {}", sequence.id.0)));
+        }
+        tx.execute("DELETE FROM sequence_step WHERE sequence_id = ?1", [sequence.id.0])
+            .with_context(|| context.clone())?;
+        for (position, step) in sequence.steps.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO sequence_step (sequence_id, position, kind, name, description, wait_minutes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![
+                    sequence.id.0,
+                    position as i64,
+                    step.kind.key(),
+                    step.name,
+                    step.description,
+                    step.wait_minutes
+                ],
+            )
+            .with_context(|| context.clone())?;
+        }
+        tx.commit().with_context(|| context.clone())
+    }
+}
+
+/// A plan's id: itself when real, else the id written for its placeholder.
+fn resolve(id: i64, written: &[i64], what: &str) -> Result<i64> {
+    match placeholder_index(id) {
+        None => Ok(id),
+        Some(index) => written
+            .get(index)
+            .copied()
+            .ok_or_else(|| StoreError::Invalid(format!("the import refers to a {what} it does not create"))),
+    }
+}
