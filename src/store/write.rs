@@ -17,6 +17,8 @@ const ATOMIC: &str = "sb_atomic";
 /// An open savepoint on the workspace connection; derefs to the connection.
 pub(super) struct WriteScope<'c> {
     conn: &'c Connection,
+    /// Whether it began the transaction (no other scope was open).
+    outermost: bool,
     done: bool,
 }
 
@@ -40,7 +42,7 @@ impl Drop for WriteScope<'_> {
     fn drop(&mut self) {
         if !self.done {
             // Nothing to report to: the caller already returns the error that made it drop.
-            self.conn.execute_batch(&format!("ROLLBACK TO {SCOPE}; RELEASE {SCOPE}")).ok();
+            self.conn.execute_batch(&rollback_sql(SCOPE, self.outermost)).ok();
         }
     }
 }
@@ -48,8 +50,9 @@ impl Drop for WriteScope<'_> {
 impl Workspace {
     /// Opens a write scope (a savepoint) on the workspace connection.
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
+        let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&format!("SAVEPOINT {SCOPE}"))?;
-        Ok(WriteScope { conn: &self.conn, done: false })
+        Ok(WriteScope { conn: &self.conn, outermost, done: false })
     }
 
     /// Runs `change` as one all-or-nothing change: every store write it makes is kept when
@@ -58,20 +61,25 @@ impl Workspace {
     /// both as they were.
     pub fn atomically<T>(&mut self, change: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check_writable()?;
+        let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&format!("SAVEPOINT {ATOMIC}")).context("starting a change")?;
         let result = change(self).and_then(|value| {
             self.conn.execute_batch(&format!("RELEASE {ATOMIC}")).context("committing a change")?;
             Ok(value)
         });
         if result.is_err() {
-            let rolled_back = self
-                .conn
-                .execute_batch(&format!("ROLLBACK TO {ATOMIC}; RELEASE {ATOMIC}"))
-                .context("rolling back a change");
+            let rolled_back =
+                self.conn.execute_batch(&rollback_sql(ATOMIC, outermost)).context("rolling back a change");
             let reloaded = self.reload_schema();
             rolled_back?;
             reloaded?;
         }
         result
     }
+}
+
+/// Undoes a savepoint: the whole transaction when it began it (releasing a rolled-back
+/// outermost savepoint would still commit an empty write, touching the file header).
+fn rollback_sql(name: &str, outermost: bool) -> String {
+    if outermost { "ROLLBACK".to_owned() } else { format!("ROLLBACK TO {name}; RELEASE {name}") }
 }
