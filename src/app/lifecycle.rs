@@ -265,6 +265,7 @@ impl App {
                 Ok(applied) => {
                     self.set_member_counts(&record_type, &applied);
                     self.sync_detail_tab(true);
+                    self.sync_sequences();
                 }
                 Err(error) => self.notify(NoticeLevel::Error, format!("The saved record was not evaluated: {error}")),
             }

@@ -276,6 +276,7 @@ impl App {
                 if screen == Screen::Records && self.state.records.ids.latest().is_none() {
                     self.refresh_records();
                 }
+                self.sync_sequences();
             }
             Command::SelectRecordType(name) => self.select_record_type(name),
             Command::SelectSegment(id) => {
@@ -417,7 +418,10 @@ impl App {
                 self.refresh_records();
             }
             Command::FetchRows(ids) => self.fetch_rows(ids),
-            Command::SelectRecord(id) => self.state.records.selected = Some(id),
+            Command::SelectRecord(id) => {
+                self.state.records.selected = Some(id);
+                self.sync_sequences();
+            }
             Command::StartAddRecord => self.start_add_record(),
             Command::StartEditRecord(id) => self.start_edit_record(id),
             Command::SetEditorInput { index, text } => self.set_editor_input(index, text),
@@ -654,6 +658,7 @@ impl App {
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         self.state.preview = Default::default();
         self.state.builder = None;
+        self.state.sequences = Default::default();
         self.undo.clear();
         self.state.undo = None;
         self.workspace = Some(workspace);

@@ -17,6 +17,7 @@ pub mod membership;
 pub mod people;
 pub mod schema;
 pub mod segment;
+pub mod sequence;
 pub mod validate;
 pub mod value;
 

@@ -79,10 +79,11 @@ impl Workspace {
     }
 
     /// The hook of joins and moves in, inside the apply's transaction: assignment of the
-    /// joining records (`assignment`), and enrolment in the segment's sequence (a later
-    /// issue), from `changes.joined()`; an error rolls the whole apply back.
+    /// joining records (`assignment`), and enrolment in the segment's sequence
+    /// (`sequences`), from `changes.joined()`; an error rolls the whole apply back.
     fn after_joins(&self, changes: &MembershipChanges, _reason: MembershipReason, now: Timestamp) -> Result<()> {
-        self.assign_joined(changes, now)
+        self.assign_joined(changes, now)?;
+        self.enrol_joined(changes, now)
     }
 
     /// Every segment joined must be an active segment of the changes' record type.

@@ -22,6 +22,7 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
     shortcuts(ui, state, commands);
     egui::CentralPanel::default().show(ui, |ui| {
         toolbar_ui(ui, state, view, def, commands);
+        super::sequences::record_enrolment_ui(ui, state, view);
         ui.separator();
         table_ui(ui, state, view, def, commands);
     });
