@@ -506,6 +506,29 @@ impl Workspace {
             .collect()
     }
 
+    /// The records of `ty` that assignment gave a seller at exactly `at` (one apply's
+    /// decisions), as now stored: with their owner field set.
+    pub fn assigned_at(&self, ty: &RecordTypeName, at: Timestamp) -> Result<Vec<Record>> {
+        self.type_def(ty)?;
+        let context = format!("reading the {ty} records just assigned");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT record_id FROM assignment WHERE record_type = ?1 AND status = 'assigned' AND at = ?2
+                 ORDER BY record_id",
+            )
+            .with_context(|| context.clone())?;
+        let ids: Vec<RecordId> = stmt
+            .query_map(rusqlite::params![ty.as_str(), at.to_string()], |r| r.get(0).map(RecordId))
+            .with_context(|| context.clone())?
+            .collect::<rusqlite::Result<_>>()
+            .with_context(|| context.clone())?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.records_by_id(ty, &ids)
+    }
+
     /// Assigns a record to a seller by hand, at `now` (no rule): the `assignment` row and
     /// its history, and the record's owner field when its type has one. The record and the
     /// seller must exist.

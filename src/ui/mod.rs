@@ -33,6 +33,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             Screen::Monitor => monitor::screen_ui(ui, state, view, commands),
         },
     }
+    rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
     notices_ui(ui, state, commands);
 }

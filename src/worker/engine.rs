@@ -432,7 +432,9 @@ fn run(
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
-                    let result = lifecycle.apply(&plan, reply.reporter());
+                    let result = lifecycle.apply(&plan, reply.reporter()).map(|applied| {
+                        take_assigned_owners(&mut snapshot, &memberships, &writer, &plan.record_type, plan.now, applied)
+                    });
                     reply.finish(result);
                     checkpoint(&writer);
                 }
@@ -446,7 +448,11 @@ fn run(
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
-                    let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter());
+                    let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter()).map(
+                        |applied| {
+                            take_assigned_owners(&mut snapshot, &memberships, &writer, &record_type, now, applied)
+                        },
+                    );
                     reply.finish(result);
                     checkpoint(&writer);
                 }
@@ -631,6 +637,34 @@ impl Lifecycle<'_> {
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         }
     }
+}
+
+/// Assignment of the records that joined (in the apply's transaction) wrote their owner
+/// field: the snapshot takes those records again, so previews and the unassigned counts see
+/// the owners. Nothing is read when no record was assigned at `now`.
+fn take_assigned_owners(
+    snapshot: &mut Snapshot,
+    memberships: &Memberships,
+    writer: &Option<Workspace>,
+    ty: &RecordTypeName,
+    now: Timestamp,
+    mut applied: Applied,
+) -> Applied {
+    let Some(writer) = writer else { return applied };
+    // The apply is stored either way; if the owners cannot be read back the snapshot keeps
+    // them empty until the workspace is reopened, and the counts stay as computed.
+    let Ok(records) = writer.assigned_at(ty, now) else { return applied };
+    if records.is_empty() {
+        return applied;
+    }
+    for record in &records {
+        // A record the snapshot cannot take is left out of previews until reload.
+        snapshot.upsert(ty, record).ok();
+    }
+    if let Some(column) = memberships.column(ty) {
+        applied.unassigned_counts = unassigned_counts(snapshot, ty, column);
+    }
+    applied
 }
 
 /// Per segment, its members whose owner field is empty (as `Workspace::unassigned_counts`
