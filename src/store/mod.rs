@@ -14,6 +14,7 @@
 //! - `membership`: memberships and their history, written in one transaction per apply;
 //! - `assignment`: segments' assignment rules, the sellers' ledger, and the assignment of
 //!   joining records (run by the apply, in its transaction) and by hand;
+//! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
@@ -23,6 +24,7 @@ mod assignment;
 mod lifecycle;
 mod membership;
 mod migrate;
+mod monitor;
 mod open;
 mod people;
 mod query;
@@ -37,6 +39,7 @@ use rusqlite::Connection;
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
+pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};

@@ -34,6 +34,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         },
     }
     dialogs::dialog_ui(ui, state, commands);
+    monitor::why_window_ui(ui.ctx(), state, commands);
     notices_ui(ui, state, commands);
 }
 
