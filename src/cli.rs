@@ -201,7 +201,7 @@ fn evaluate_written(
     if written.is_empty() {
         return Ok(0);
     }
-    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
+    let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
     let mut memberships = load_memberships(&reader, &snapshot)?;
     let segments = reader.segments(ty).map_err(|e| e.to_string())?;
     let saved: Vec<SavedRecord> =
@@ -209,7 +209,7 @@ fn evaluate_written(
     let (_job, completion) =
         Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(crate::worker::NoWaker));
     let mut writer = None;
-    let mut lifecycle = Lifecycle { path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+    let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let applied = lifecycle.records_saved(ty, &saved, &segments, now, completion.reporter())?;
     if let Some(writer) = &writer {
         writer.checkpoint().ok();
@@ -241,6 +241,30 @@ pub struct ExplainReport {
     /// The segment it is a member of now, if any.
     pub member_of: Option<String>,
     pub segments: Vec<SegmentExplained>,
+    /// The rule and seller choice in the segment it is a member of.
+    pub assignment: AssignmentExplained,
+}
+
+/// The rule and seller part of `explain` ("Why this seller?").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssignmentExplained {
+    /// The segment whose rules apply (the one it is a member of).
+    pub segment: Option<String>,
+    /// `replayed`: the stored assignment a rule made, decided again at its time with the
+    /// sellers' load then; `now`: what the rules decide at the clock's now.
+    pub decided: &'static str,
+    pub at: String,
+    /// The rule that fired.
+    pub rule: Option<String>,
+    pub rules: Vec<crate::store::RuleLine>,
+    /// The chosen seller.
+    pub seller: Option<String>,
+    /// Why it stays unassigned.
+    pub reason: Option<String>,
+    pub candidates: Vec<crate::store::CandidateLine>,
+    /// What is stored: "assigned to NAME by rule", "assigned to NAME by hand", "unassigned:
+    /// REASON", or none.
+    pub stored: Option<String>,
 }
 
 impl ExplainReport {
@@ -256,6 +280,29 @@ impl ExplainReport {
                 let value = line.value.as_ref().map(|v| format!("   [{v}]")).unwrap_or_default();
                 out.push_str(&format!("  {mark} {}{}{value}\n", "  ".repeat(line.depth), line.text));
             }
+        }
+        let a = &self.assignment;
+        out.push_str("\nassignment\n");
+        out.push_str(&format!("stored: {}\n", a.stored.as_deref().unwrap_or("never assigned")));
+        let Some(segment) = &a.segment else {
+            out.push_str("in no segment: no assignment rules apply\n");
+            return out;
+        };
+        let when = if a.decided == "replayed" { "as decided" } else { "as the rules decide" };
+        out.push_str(&format!("rules of {segment} ({when} at {}):\n", a.at));
+        if a.rules.is_empty() {
+            out.push_str("  the segment has no assignment rules\n");
+        }
+        for (position, line) in a.rules.iter().enumerate() {
+            out.push_str(&format!("  {}. {}: {}\n", position + 1, line.name, line.text));
+        }
+        match (&a.seller, &a.reason) {
+            (Some(seller), _) => out.push_str(&format!("seller: {seller}\n")),
+            (None, Some(reason)) => out.push_str(&format!("unassigned: {reason}\n")),
+            (None, None) => {}
+        }
+        for line in &a.candidates {
+            out.push_str(&format!("  {}: {}\n", line.name, line.text));
         }
         out
     }
@@ -357,7 +404,51 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
         .map_err(|e| e.to_string())?
         .and_then(|member| segments.iter().find(|s| s.id == member).map(|s| s.name.clone()));
     let title = workspace.record_titles(&def.name, &[id]).map_err(|e| e.to_string())?.remove(&id).unwrap_or_default();
-    Ok(ExplainReport { record_type: def.name.to_string(), record, title, winner, member_of, segments: report_segments })
+    let assignment = explain_assignment(&workspace, &def.name, id, now, &sellers)?;
+    Ok(ExplainReport {
+        record_type: def.name.to_string(),
+        record,
+        title,
+        winner,
+        member_of,
+        segments: report_segments,
+        assignment,
+    })
+}
+
+/// The rule and seller part of `explain`, from `Workspace::explain_assignment`.
+fn explain_assignment(
+    workspace: &Workspace,
+    ty: &RecordTypeName,
+    record: crate::domain::RecordId,
+    now: Timestamp,
+    sellers: &[crate::domain::Seller],
+) -> Result<AssignmentExplained, String> {
+    let explanation = workspace.explain_assignment(ty, record, now).map_err(|e| e.to_string())?;
+    let seller_name = |id: crate::domain::SellerId| {
+        sellers.iter().find(|s| s.id == id).map_or_else(|| format!("seller {}", id.0), |s| s.name.clone())
+    };
+    let segment = match explanation.segment {
+        Some(id) => Some(workspace.segment(id).map_err(|e| e.to_string())?.name),
+        None => None,
+    };
+    let stored = explanation.stored.as_ref().map(|row| match (row.seller, row.rule, row.reason) {
+        (Some(seller), Some(_), _) => format!("assigned to {} by rule", seller_name(seller)),
+        (Some(seller), None, _) => format!("assigned to {} by hand", seller_name(seller)),
+        (None, _, Some(reason)) => format!("unassigned: {reason}"),
+        (None, _, None) => "unassigned".to_owned(),
+    });
+    Ok(AssignmentExplained {
+        segment,
+        decided: if explanation.replayed { "replayed" } else { "now" },
+        at: explanation.at.to_string(),
+        rule: explanation.fired_rule().map(|r| r.name.clone()),
+        rules: explanation.rule_lines(),
+        seller: explanation.decision.as_ref().and_then(|d| d.seller()).map(seller_name),
+        reason: explanation.decision.as_ref().and_then(|d| d.reason()).map(|r| r.to_string()),
+        candidates: explanation.candidate_lines(sellers),
+        stored,
+    })
 }
 
 /// The (record type, lookup) of every related-record block in a tree.

@@ -303,3 +303,113 @@ fn export_definitions_writes_a_bundle_that_reads_back() {
     assert!(from_ron("(version: 9)").expect_err("newer").contains("newer than this app reads"));
     assert!(from_ron("(version: 1, sellers: [(name: 3)])").expect_err("broken").starts_with("line 1, column"));
 }
+
+#[test]
+fn explain_shows_the_rule_and_seller_choice() {
+    use std::collections::BTreeMap;
+
+    use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
+    use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+    use segment_builder::domain::{
+        MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Segment, SegmentId, Seller, SellerId,
+        Status, Value,
+    };
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rules.sqlite");
+    let lead = RecordTypeName::new("lead");
+    let now: jiff::Timestamp = "2026-03-10T12:00:00Z".parse().expect("time");
+    let record = {
+        let mut ws = Workspace::create(&path).expect("create");
+        for (name, on) in [("Ana", true), ("Otto", false)] {
+            let seller = Seller {
+                id: SellerId(0),
+                name: name.to_owned(),
+                email: format!("{name}@example.com"),
+                time_zone: "UTC".to_owned(),
+                attributes: BTreeMap::new(),
+                capacity: None,
+                work_hours: Vec::new(),
+                time_off: Vec::new(),
+                assign_records: on,
+            };
+            ws.insert_seller(&seller).expect("seller");
+        }
+        let def = ws.schema().get(&lead).expect("lead").clone();
+        let mut values = Record::empty(RecordId(0), &def);
+        assert!(values.set(&def, "country", Value::Text("Germany".to_owned())));
+        let record = ws.insert_record(&lead, values.values).expect("lead");
+        let germany = Group {
+            children: vec![Node::Condition(Condition {
+                id: NodeId(1),
+                path: FieldPath::own("country"),
+                operator: Operator::Equals,
+                value: Operand::Text("Germany".to_owned()),
+            })],
+            ..Group::all(NodeId(0))
+        };
+        let segment = ws
+            .insert_segment(&Segment {
+                id: SegmentId(0),
+                record_type: lead.clone(),
+                name: "Germany".to_owned(),
+                description: String::new(),
+                status: Status::Draft,
+                priority: 0,
+                conditions: germany,
+                accept_from_other_segments: false,
+                rerun_assignment_on_move: false,
+                sequence: None,
+                created_on: now,
+                modified_on: now,
+            })
+            .expect("segment");
+        ws.set_segment_status(segment, Status::Active, now).expect("activate");
+        let changes = MembershipChanges {
+            record_type: lead.clone(),
+            changes: vec![MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false }],
+        };
+        ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now, &mut |_, _| true).expect("join");
+        let rule = AssignmentRule {
+            id: RuleId(0),
+            name: "Everyone".to_owned(),
+            active: true,
+            conditions: Group::all(NodeId(0)),
+            created_within_hours: None,
+            target: Target::AnySeller,
+            distribution: Distribution::RoundRobin,
+            honour_capacity: false,
+            available_within_hours: None,
+        };
+        ws.insert_rule(segment, &rule, now).expect("rule");
+        record
+    };
+    let run = |json: bool| {
+        let mut command = binary();
+        command.arg("explain").arg(&path).args(["--type", "lead", "--record", &record.0.to_string()]);
+        command.args(["--now", "2026-03-10T13:00:00Z"]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.output().expect("run");
+        assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
+    let assignment = &json["assignment"];
+    assert_eq!(assignment["segment"], "Germany");
+    assert_eq!(assignment["rule"], "Everyone");
+    assert_eq!(assignment["seller"], "Ana");
+    assert_eq!(assignment["reason"], serde_json::Value::Null);
+    assert_eq!(assignment["rules"][0]["outcome"], "fired");
+    let candidates = assignment["candidates"].as_array().expect("candidates");
+    let otto = candidates.iter().find(|c| c["name"] == "Otto").expect("Otto is listed");
+    assert_eq!(otto["filter"], "switch");
+    assert_eq!(candidates[0]["name"], "Ana");
+    assert_eq!(candidates[0]["chosen"], true);
+
+    let text = run(false);
+    assert!(text.contains("1. Everyone: Fired"), "{text}");
+    assert!(text.contains("seller: Ana"), "{text}");
+    assert!(text.contains("Otto: Removed by the switch"), "{text}");
+}

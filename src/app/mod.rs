@@ -91,6 +91,7 @@ pub struct App {
     reload_jobs: Vec<Job<Result<(), String>>>,
     export_job: Option<Job<Result<ExportOutcome, String>>>,
     import_job: Option<import::ImportJob>,
+    monitor_jobs: monitor::MonitorJobs,
     members_generation: u64,
     /// Member pages asked for in this generation, and those not answered yet.
     members_requested: HashSet<u64>,
@@ -121,6 +122,7 @@ impl App {
             reload_jobs: Vec::new(),
             export_job: None,
             import_job: None,
+            monitor_jobs: monitor::MonitorJobs::default(),
             members_generation: 0,
             members_requested: HashSet::new(),
             members_pending: HashSet::new(),
@@ -149,6 +151,7 @@ impl App {
             || !self.reload_jobs.is_empty()
             || self.export_job.is_some()
             || self.import_job.is_some()
+            || self.monitor_jobs.is_busy()
             || !self.members_pending.is_empty()
             || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }
@@ -277,6 +280,9 @@ impl App {
                     self.refresh_records();
                 }
                 self.sync_sequences();
+                if screen == Screen::Monitor {
+                    self.apply_monitor(monitor::MonitorCommand::Refresh);
+                }
             }
             Command::SelectRecordType(name) => self.select_record_type(name),
             Command::SelectSegment(id) => {
@@ -479,6 +485,7 @@ impl App {
 
     fn poll_background(&mut self) {
         self.poll_import();
+        self.poll_monitor();
         if let Some(job) = &self.open_job {
             match job.poll() {
                 Poll::Running(progress) => {
@@ -659,6 +666,8 @@ impl App {
         self.state.preview = Default::default();
         self.state.builder = None;
         self.state.sequences = Default::default();
+        self.state.monitor = Default::default();
+        self.monitor_jobs = Default::default();
         self.undo.clear();
         self.state.undo = None;
         self.workspace = Some(workspace);

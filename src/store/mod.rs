@@ -16,6 +16,7 @@
 //!   joining records (run by the apply, in its transaction) and by hand;
 //! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
 //!   the enrolments the apply writes for joining records (in its transaction);
+//! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
@@ -25,6 +26,7 @@ mod assignment;
 mod lifecycle;
 mod membership;
 mod migrate;
+mod monitor;
 mod open;
 mod people;
 mod query;
@@ -40,6 +42,7 @@ use rusqlite::Connection;
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
+pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
 

@@ -35,6 +35,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
     }
     rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
+    monitor::why_window_ui(ui.ctx(), state, commands);
     notices_ui(ui, state, commands);
 }
 

@@ -79,6 +79,17 @@ fn toolbar_ui(
         {
             commands.push(Command::AskDeleteRecord(id));
         }
+        if ui
+            .add_enabled(selected.is_some(), egui::Button::new("Why this seller?"))
+            .on_hover_text("The assignment rules and sellers for the selected record")
+            .clicked()
+            && let Some(id) = selected
+        {
+            commands.push(Command::Monitor(crate::app::monitor::MonitorCommand::ShowWhy {
+                record_type: def.name.clone(),
+                record: id,
+            }));
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let total = view.record_count(&def.name);
             let text = match state.records.ids.latest() {

@@ -428,13 +428,11 @@ fn run(
                 EngineRequest::Apply { plan, reply } => {
                     let mut lifecycle = Lifecycle {
                         path: &path,
-                        snapshot: &snapshot,
+                        snapshot: &mut snapshot,
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
-                    let result = lifecycle.apply(&plan, reply.reporter()).map(|applied| {
-                        take_assigned_owners(&mut snapshot, &memberships, &writer, &plan.record_type, plan.now, applied)
-                    });
+                    let result = lifecycle.apply(&plan, reply.reporter());
                     reply.finish(result);
                     checkpoint(&writer);
                 }
@@ -444,15 +442,11 @@ fn run(
                     }
                     let mut lifecycle = Lifecycle {
                         path: &path,
-                        snapshot: &snapshot,
+                        snapshot: &mut snapshot,
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
-                    let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter()).map(
-                        |applied| {
-                            take_assigned_owners(&mut snapshot, &memberships, &writer, &record_type, now, applied)
-                        },
-                    );
+                    let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter());
                     reply.finish(result);
                     checkpoint(&writer);
                 }
@@ -521,7 +515,8 @@ pub fn run_impact(
 /// connection opened on first use.
 pub struct Lifecycle<'a> {
     pub path: &'a std::path::Path,
-    pub snapshot: &'a Snapshot,
+    /// Mutable so owners the apply's assignment set reach it (`sync_owners`).
+    pub snapshot: &'a mut Snapshot,
     pub memberships: &'a mut Memberships,
     /// The writer connection (opened on `path` when `None`).
     pub writer: &'a mut Option<Workspace>,
@@ -624,6 +619,8 @@ impl Lifecycle<'_> {
         let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress).map_err(|e| e.to_string())?;
         if let ApplyOutcome::Applied(_) = outcome {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
+            reporter.report(None, "Reading the owners assignment set");
+            sync_owners(writer, self.snapshot, changes)?;
         }
         Ok(outcome)
     }
@@ -639,32 +636,39 @@ impl Lifecycle<'_> {
     }
 }
 
-/// Assignment of the records that joined (in the apply's transaction) wrote their owner
-/// field: the snapshot takes those records again, so previews and the unassigned counts see
-/// the owners. Nothing is read when no record was assigned at `now`.
-fn take_assigned_owners(
+/// Takes the owner field of the records that joined segments with active rules (which the
+/// apply's assignment may have set) from the workspace into the snapshot, so previews,
+/// conditions on the owner and unassigned counts see it.
+fn sync_owners(
+    writer: &Workspace,
     snapshot: &mut Snapshot,
-    memberships: &Memberships,
-    writer: &Option<Workspace>,
-    ty: &RecordTypeName,
-    now: Timestamp,
-    mut applied: Applied,
-) -> Applied {
-    let Some(writer) = writer else { return applied };
-    // The apply is stored either way; if the owners cannot be read back the snapshot keeps
-    // them empty until the workspace is reopened, and the counts stay as computed.
-    let Ok(records) = writer.assigned_at(ty, now) else { return applied };
-    if records.is_empty() {
-        return applied;
+    changes: &crate::domain::MembershipChanges,
+) -> Result<(), String> {
+    let ty = &changes.record_type;
+    let has_owner = snapshot
+        .schema()
+        .get(ty)
+        .is_some_and(|def| def.fields.iter().any(|f| f.kind == crate::domain::FieldKind::Owner));
+    if !has_owner {
+        return Ok(());
     }
-    for record in &records {
-        // A record the snapshot cannot take is left out of previews until reload.
-        snapshot.upsert(ty, record).ok();
+    let mut by_segment: HashMap<SegmentId, Vec<RecordId>> = HashMap::new();
+    for joined in changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment) {
+        by_segment.entry(joined.segment).or_default().push(joined.record);
     }
-    if let Some(column) = memberships.column(ty) {
-        applied.unassigned_counts = unassigned_counts(snapshot, ty, column);
+    for (segment, ids) in by_segment {
+        let ruled = writer.rules(segment).map_err(|e| e.to_string())?.iter().any(|r| r.active);
+        if !ruled {
+            continue;
+        }
+        for chunk in ids.chunks(10_000) {
+            for record in writer.records_by_id(ty, chunk).map_err(|e| e.to_string())? {
+                // A record the snapshot cannot take is left out of previews until reload.
+                snapshot.upsert(ty, &record).ok();
+            }
+        }
     }
-    applied
+    Ok(())
 }
 
 /// Per segment, its members whose owner field is empty (as `Workspace::unassigned_counts`
