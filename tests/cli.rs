@@ -463,6 +463,7 @@ fn import_request<'a>(
     mapping: &'a [segment_builder::interchange::csv_records::ColumnMapping],
     only_valid: bool,
     used_fields: &'a std::collections::BTreeSet<segment_builder::domain::FieldName>,
+    time_zone: &'a jiff::tz::TimeZone,
 ) -> segment_builder::worker::import::ImportRequest<'a> {
     segment_builder::worker::import::ImportRequest {
         workspace: path,
@@ -471,7 +472,7 @@ fn import_request<'a>(
         mapping,
         on_existing: segment_builder::store::OnExisting::Update,
         only_valid,
-        time_zone: &jiff::tz::TimeZone::UTC,
+        time_zone,
         used_fields,
     }
 }
@@ -493,7 +494,8 @@ fn a_big_csv_streams_in_with_progress_and_a_cancel_changes_nothing() {
     let start = std::fs::read(&csv).expect("read");
     let mapping = auto_map(&def, &headers(&start[..1024]).expect("headers"));
     let used = std::collections::BTreeSet::new();
-    let request = import_request(&path, &csv, &def, &mapping, false, &used);
+    let utc = jiff::tz::TimeZone::UTC;
+    let request = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
 
     // Cancelled while writing: the workspace is byte-for-byte as before.
     let before = file_hash(&path);
@@ -546,15 +548,16 @@ fn a_csv_with_many_problems_lists_the_first_and_counts_the_rest_or_imports_its_v
     let csv = leads_csv(&dir, 1_000, Some(2));
     let mapping = auto_map(&def, &headers(&std::fs::read(&csv).expect("read")).expect("headers"));
     let used = std::collections::BTreeSet::new();
+    let utc = jiff::tz::TimeZone::UTC;
     let before = file_hash(&path);
-    let all_or_nothing = import_request(&path, &csv, &def, &mapping, false, &used);
+    let all_or_nothing = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
     let problems = import_csv(&all_or_nothing, &mut |_, _| true).expect_err("problems");
     assert_eq!(problems.len(), PROBLEM_LIMIT + 1);
     assert_eq!(problems[0], "line 2, column \"Lead score\": \"lots\" is not a whole number");
     assert_eq!(problems[PROBLEM_LIMIT], format!("and {} more problems", 500 - PROBLEM_LIMIT));
     assert_eq!(file_hash(&path), before, "nothing was written");
 
-    let only_valid = import_request(&path, &csv, &def, &mapping, true, &used);
+    let only_valid = import_request(&path, &csv, &def, &mapping, true, &used, &utc);
     let outcome = import_csv(&only_valid, &mut |_, _| true).expect("the valid rows");
     assert_eq!((outcome.summary.inserted, outcome.left_out_problems), (500, 500));
     let ws = Workspace::open(&path).expect("open");
