@@ -610,26 +610,6 @@ impl App {
         }
     }
 
-    /// After an import: the engine takes the written records (and evaluates them against the
-    /// active segments, as it does a saved record), and the lists read again.
-    fn records_imported(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
-        let added = saved.iter().filter(|s| s.before.is_none()).count() as u64;
-        if let Some(view) = &mut self.state.view {
-            *view.record_counts.entry(record_type.clone()).or_default() += added;
-        }
-        if let Some(worker) = &self.engine_worker
-            && !saved.is_empty()
-        {
-            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
-            self.saved_jobs.push((record_type.clone(), job));
-        }
-        self.state.records.rows.clear();
-        self.rows_requested.clear();
-        self.refresh_records();
-        self.request_preview();
-    }
-
     /// Tells the engine about a changed or deleted record and refreshes the preview.
     fn record_changed(&mut self, record_type: &RecordTypeName, change: RecordChange) {
         if let Some(worker) = &self.engine_worker {

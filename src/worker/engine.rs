@@ -61,6 +61,19 @@ pub enum EngineRequest {
         now: Timestamp,
         reply: Completion<Result<Applied, String>>,
     },
+    /// Records were imported: read back from the workspace into the snapshot in batches,
+    /// then the `created` ones and the updated ones in `to_evaluate` evaluated like
+    /// [`EngineRequest::RecordsSaved`]. Sent by [`EngineWorker::records_imported`].
+    RecordsImported {
+        record_type: RecordTypeName,
+        created: Vec<RecordId>,
+        updated: Vec<RecordId>,
+        to_evaluate: Vec<RecordId>,
+        /// Every segment of the record type.
+        segments: Vec<Segment>,
+        now: Timestamp,
+        reply: Completion<Result<Applied, String>>,
+    },
     /// The impact of a plan. Sent by [`EngineWorker::impact`]; of several pending, only
     /// the newest is computed.
     Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, String>> },
@@ -196,6 +209,28 @@ impl EngineWorker {
         job
     }
 
+    /// Tells the engine about imported records by id (see [`crate::worker::import`]): it
+    /// reads them from the workspace and evaluates the ones that matter.
+    pub fn records_imported(
+        &self,
+        record_type: RecordTypeName,
+        imported: &crate::worker::import::Imported,
+        segments: Vec<Segment>,
+        now: Timestamp,
+    ) -> Job<Result<Applied, String>> {
+        let (job, reply) = Job::pending("Evaluating imported records", self.waker.clone());
+        self.queue(EngineRequest::RecordsImported {
+            record_type,
+            created: imported.created.clone(),
+            updated: imported.updated.clone(),
+            to_evaluate: imported.to_evaluate.clone(),
+            segments,
+            now,
+            reply,
+        });
+        job
+    }
+
     /// Reads the memberships of `record_type` again from the workspace, after a change the
     /// engine did not make (deleting a segment through the store).
     pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), String>> {
@@ -214,6 +249,7 @@ impl EngineWorker {
                 EngineRequest::Impact { reply, .. } => reply.finish(Err(busy("impact request"))),
                 EngineRequest::Apply { reply, .. } => reply.finish(Err(busy("change"))),
                 EngineRequest::RecordsSaved { reply, .. } => reply.finish(Err(busy("saved records"))),
+                EngineRequest::RecordsImported { reply, .. } => reply.finish(Err(busy("imported records"))),
                 EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
                 _ => {}
             },
@@ -450,6 +486,28 @@ fn run(
                     reply.finish(result);
                     checkpoint(&writer);
                 }
+                EngineRequest::RecordsImported { record_type, created, updated, to_evaluate, segments, now, reply } => {
+                    let result =
+                        read_into_snapshot(&reader, &mut snapshot, &record_type, &created, &updated, reply.reporter())
+                            .and_then(|()| {
+                                let mut lifecycle = Lifecycle {
+                                    path: &path,
+                                    snapshot: &mut snapshot,
+                                    memberships: &mut memberships,
+                                    writer: &mut writer,
+                                };
+                                lifecycle.records_written(
+                                    &record_type,
+                                    &created,
+                                    &to_evaluate,
+                                    &segments,
+                                    now,
+                                    reply.reporter(),
+                                )
+                            });
+                    reply.finish(result);
+                    checkpoint(&writer);
+                }
                 EngineRequest::ReloadMemberships { record_type, reply } => {
                     let result = reader.memberships(&record_type).map_err(|e| e.to_string()).map(|pairs| {
                         let column = MemberColumn::load(&snapshot, &record_type, &pairs);
@@ -475,6 +533,32 @@ fn run(
             waker.wake();
         }
     }
+}
+
+/// Records read back into the snapshot per batch of ids.
+const IMPORTED_PER_READ: usize = 10_000;
+
+/// The `created` and `updated` records of `ty` read from the workspace into the snapshot, a
+/// batch at a time (an import does not hand over the records themselves).
+fn read_into_snapshot(
+    reader: &Workspace,
+    snapshot: &mut Snapshot,
+    ty: &RecordTypeName,
+    created: &[RecordId],
+    updated: &[RecordId],
+    reporter: &Reporter,
+) -> Result<(), String> {
+    let total = (created.len() + updated.len()).max(1) as f32;
+    let mut done = 0;
+    for ids in created.chunks(IMPORTED_PER_READ).chain(updated.chunks(IMPORTED_PER_READ)) {
+        for record in reader.records_by_id(ty, ids).map_err(|e| e.to_string())? {
+            // A record the snapshot cannot take is left out of previews until reload.
+            snapshot.upsert(ty, &record).ok();
+        }
+        done += ids.len();
+        reporter.report(Some(done as f32 / total), format!("Reading {done} imported records"));
+    }
+    Ok(())
 }
 
 /// After answering an apply: copy the writer's commits back into the file (its commits do
@@ -576,6 +660,49 @@ impl Lifecycle<'_> {
                 Some(_) => {}
             }
         }
+        self.evaluate_saved(record_type, created, updated, segments, now, reporter, started)
+    }
+
+    /// [`Lifecycle::records_saved`] for records already in the snapshot, by id: the ones
+    /// `created`, and the updated ones whose change touches a field an active segment uses
+    /// (an import keeps only these ids, not every record before and after).
+    pub fn records_written(
+        &mut self,
+        record_type: &RecordTypeName,
+        created: &[RecordId],
+        changed: &[RecordId],
+        segments: &[Segment],
+        now: Timestamp,
+        reporter: &Reporter,
+    ) -> Result<Applied, String> {
+        let started = Instant::now();
+        let records = self
+            .snapshot
+            .type_snapshot(record_type)
+            .ok_or_else(|| format!("the workspace has no record type \"{record_type}\""))?;
+        let rows_of = |ids: &[RecordId]| {
+            let mut rows = Bitset::empty(records.rows());
+            for row in ids.iter().filter_map(|id| records.row_of(*id)) {
+                rows.insert(row);
+            }
+            rows
+        };
+        let (created, updated) = (rows_of(created), rows_of(changed));
+        self.evaluate_saved(record_type, created, updated, segments, now, reporter, started)
+    }
+
+    /// Evaluates the `created` rows, then the `updated` ones, and writes their changes.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_saved(
+        &mut self,
+        record_type: &RecordTypeName,
+        created: Bitset,
+        updated: Bitset,
+        segments: &[Segment],
+        now: Timestamp,
+        reporter: &Reporter,
+        started: Instant,
+    ) -> Result<Applied, String> {
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
         let mut total = Impact::default();
         for (rows, reason) in [(created, MembershipReason::RecordCreated), (updated, MembershipReason::RecordUpdated)] {
