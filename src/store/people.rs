@@ -672,3 +672,45 @@ fn team_error(team: &Team, error: rusqlite::Error, context: &str) -> StoreError 
         StoreError::Sqlite { context: context.to_owned(), source: error }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn seller(name: &str) -> Seller {
+        Seller {
+            id: SellerId(0),
+            name: name.to_owned(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            time_zone: "UTC".into(),
+            attributes: BTreeMap::new(),
+            capacity: None,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records: true,
+        }
+    }
+
+    /// The changes nest in an outer SAVEPOINT (as an import wraps them): rolling the outer
+    /// one back takes them all back, and a refused change inside leaves the outer one usable.
+    #[test]
+    fn people_changes_nest_in_an_outer_savepoint() {
+        let mut ws = Workspace::in_memory().unwrap();
+        let ana = ws.add_seller(&seller("Ana")).unwrap();
+        ws.conn.execute_batch("SAVEPOINT outer_import").unwrap();
+        ws.update_seller(&Seller { id: ana, capacity: Some(3), ..seller("Ana") }).unwrap();
+        assert!(ws.update_seller(&Seller { id: ana, email: "nope".into(), ..seller("Ana") }).is_err());
+        let bo = ws.add_seller(&seller("Bo")).unwrap();
+        ws.insert_team(&Team { id: TeamId(0), name: "T".into(), members: vec![ana, bo] }).unwrap();
+        ws.insert_attribute_definition(&AttributeDefinition { name: "L".into(), values: vec!["x".into()] }).unwrap();
+        ws.update_sellers(&[ana, bo], &SellerBulkChange { assign_records: Some(false), ..Default::default() }).unwrap();
+        assert_eq!(ws.sellers().unwrap().len(), 2);
+        assert!(!ws.conn.is_autocommit(), "still inside the outer savepoint");
+        ws.conn.execute_batch("ROLLBACK TO outer_import; RELEASE outer_import").unwrap();
+        assert_eq!(ws.sellers().unwrap(), vec![Seller { id: ana, ..seller("Ana") }]);
+        assert!(ws.teams().unwrap().is_empty());
+        assert!(ws.attribute_definitions().unwrap().is_empty());
+    }
+}

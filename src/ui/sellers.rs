@@ -481,9 +481,6 @@ fn bulk_ui(ui: &mut egui::Ui, sellers: &SellersState, bulk: &BulkForm, commands:
         if ui.button(format!("Apply to {count} sellers")).clicked() {
             send(commands, SellersCommand::ApplyBulk);
         }
-        if ui.button("Clear selection").clicked() {
-            send(commands, SellersCommand::SelectSellers { ids: Vec::new(), anchor: None });
-        }
     });
     if form != *bulk {
         form.error = None;
