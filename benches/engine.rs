@@ -610,7 +610,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
         }
     }
     let started = Instant::now();
-    let (reader, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("lifecycle: loaded the snapshot in {:.1?}", started.elapsed());
     let segments = reader.segments(&lead).unwrap_or_else(|e| panic!("{e}"));
     let raw = rusqlite::Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -636,7 +636,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
     reset();
     let mut memberships = Memberships::default();
     let mut lifecycle =
-        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+        Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let started = Instant::now();
     let applied = lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("lifecycle: re-evaluate all and write in {:.1?}: {}", started.elapsed(), applied.outcome_counts());
@@ -659,8 +659,12 @@ fn lifecycle_benches(crit: &mut Criterion) {
             for _ in 0..iters {
                 reset();
                 let mut memberships = Memberships::default();
-                let mut lifecycle =
-                    Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+                let mut lifecycle = Lifecycle {
+                    path: &path,
+                    snapshot: &mut snapshot,
+                    memberships: &mut memberships,
+                    writer: &mut writer,
+                };
                 let started = Instant::now();
                 black_box(lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}")));
                 total += started.elapsed();
@@ -672,7 +676,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
     raw.execute("UPDATE segment SET status = 'inactive' WHERE id = ?1", [top.0]).unwrap_or_else(|e| panic!("{e}"));
     let mut memberships = Memberships::default();
     let mut lifecycle =
-        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+        Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let plan = LifecyclePlan::reevaluate_all(lead.clone(), without_top.clone(), now);
     lifecycle.apply(&plan, reporter).unwrap_or_else(|e| panic!("{e}"));
     let activate =
@@ -688,7 +692,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
         b.iter(|| black_box(run_impact(&snapshot, &memberships, &activate)))
     });
     let mut lifecycle =
-        Lifecycle { path: &path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+        Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let started = Instant::now();
     let applied = lifecycle.apply(&activate, reporter).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(

@@ -130,28 +130,40 @@ pub fn preview_command(
 
 /// `import-records`: the rows of a CSV file into a record type, all or nothing. Every column
 /// must match a field (by label or name) or be "id"; every problem is reported with its line
-/// and column, and then nothing is written.
+/// and column, and then nothing is written. The file streams through (see
+/// [`crate::worker::import`]); `progress(fraction, message)` shows how far it is.
 pub fn import_records_command(
     path: &Path,
     record_type: &str,
     file: &Path,
     on_existing: crate::store::OnExisting,
     now: Timestamp,
+    progress: &mut dyn FnMut(Option<f32>, String) -> bool,
 ) -> Result<ImportReport, String> {
-    use crate::interchange::csv_records::{auto_map, headers, parse_rows};
+    use crate::domain::membership::fields_used_by_active;
+    use crate::interchange::csv_records::{auto_map, headers};
+    use crate::worker::import::{ImportRequest, import_csv};
+    use std::io::Read as _;
 
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
     }
-    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let in_file = |message: String| format!("{}: {message}", file.display());
+    // The header row: the file's start is enough.
+    let mut start = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(HEADER_BYTES).read_to_end(&mut start))
+        .map_err(|e| in_file(e.to_string()))?;
+    let workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
         return Err(format!("there is no record type \"{record_type}\" (the workspace has {})", known.join(", ")));
     };
-    let in_file = |message: String| format!("{}: {message}", file.display());
-    let headers = headers(&bytes).map_err(|p| in_file(p.to_string()))?;
+    let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+    let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
+    drop(workspace);
+    let headers = headers(&start).map_err(|p| in_file(p.to_string()))?;
     if headers.iter().all(|h| h.is_empty()) {
         return Err(in_file("line 1: the file has no header row naming the fields".to_owned()));
     }
@@ -165,19 +177,34 @@ pub fn import_records_command(
         let fields: Vec<&str> = def.fields.iter().map(|f| f.label.as_str()).collect();
         return Err(in_file(format!("{}\n  (fields: id, {})", unknown.join("\n  "), fields.join(", "))));
     }
-    let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
-    let rows = parse_rows(def, &bytes, &mapping, &tz).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        in_file(format!("nothing was imported:\n{}", lines.join("\n")))
+    let used_fields = fields_used_by_active(&segments);
+    let request = ImportRequest {
+        workspace: path,
+        file,
+        def,
+        mapping: &mapping,
+        on_existing,
+        only_valid: false,
+        time_zone: &tz,
+        used_fields: &used_fields,
+    };
+    let imported = import_csv(&request, progress).map_err(|lines| match lines.as_slice() {
+        [one] if one.starts_with(&file.display().to_string()) => one.clone(),
+        _ => {
+            let lines: Vec<String> = lines.iter().map(|p| format!("  {p}")).collect();
+            in_file(format!("nothing was imported:\n{}", lines.join("\n")))
+        }
     })?;
-    let summary = workspace
-        .import_records(&def.name, &rows, on_existing, &mut |_| true)
-        .map_err(|e| in_file(format!("nothing was imported: {e}")))?;
-    drop(workspace);
-    let joined = evaluate_written(path, &def.name, &summary.written, now)
+    if imported.summary.cancelled {
+        return Err(in_file("the import was cancelled; nothing was imported".to_owned()));
+    }
+    let joined = evaluate_written(path, &def.name, &imported.created, &imported.to_evaluate, &segments, now)
         .map_err(|e| format!("the records were imported, but evaluating them against the segments failed: {e}"))?;
-    Ok(ImportReport { summary, joined })
+    Ok(ImportReport { summary: imported.summary, joined })
 }
+
+/// How much of a CSV file is read for its header row.
+const HEADER_BYTES: u64 = 64 * 1024;
 
 /// What `import-records` did: the rows written, and how many records joined (or moved to)
 /// a segment because of it.
@@ -189,28 +216,29 @@ pub struct ImportReport {
 
 /// Imported records are evaluated like records saved in the window: the new ones, and the
 /// updated ones whose change touches a field an active segment uses, join their segment.
+/// The snapshot is read after the import, so it holds them already.
 fn evaluate_written(
     path: &Path,
     ty: &RecordTypeName,
-    written: &[crate::store::WrittenRecord],
+    created: &[crate::domain::RecordId],
+    changed: &[crate::domain::RecordId],
+    segments: &[crate::domain::Segment],
     now: Timestamp,
 ) -> Result<u64, String> {
-    use crate::worker::engine::{Lifecycle, SavedRecord, load_memberships};
+    use crate::worker::engine::{Lifecycle, load_memberships};
     use crate::worker::jobs::Job;
 
-    if written.is_empty() {
+    if (created.is_empty() && changed.is_empty()) || !segments.iter().any(|s| s.status == Status::Active) {
         return Ok(0);
     }
-    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
+    let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
     let mut memberships = load_memberships(&reader, &snapshot)?;
-    let segments = reader.segments(ty).map_err(|e| e.to_string())?;
-    let saved: Vec<SavedRecord> =
-        written.iter().map(|w| SavedRecord { before: w.before.clone(), after: w.after.clone() }).collect();
+    drop(reader);
     let (_job, completion) =
         Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(crate::worker::NoWaker));
     let mut writer = None;
-    let mut lifecycle = Lifecycle { path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
-    let applied = lifecycle.records_saved(ty, &saved, &segments, now, completion.reporter())?;
+    let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
+    let applied = lifecycle.records_written(ty, created, changed, segments, now, completion.reporter())?;
     if let Some(writer) = &writer {
         writer.checkpoint().ok();
     }
@@ -241,6 +269,30 @@ pub struct ExplainReport {
     /// The segment it is a member of now, if any.
     pub member_of: Option<String>,
     pub segments: Vec<SegmentExplained>,
+    /// The rule and seller choice in the segment it is a member of.
+    pub assignment: AssignmentExplained,
+}
+
+/// The rule and seller part of `explain` ("Why this seller?").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssignmentExplained {
+    /// The segment whose rules apply (the one it is a member of).
+    pub segment: Option<String>,
+    /// `replayed`: the stored assignment a rule made, decided again at its time with the
+    /// sellers' load then; `now`: what the rules decide at the clock's now.
+    pub decided: &'static str,
+    pub at: String,
+    /// The rule that fired.
+    pub rule: Option<String>,
+    pub rules: Vec<crate::store::RuleLine>,
+    /// The chosen seller.
+    pub seller: Option<String>,
+    /// Why it stays unassigned.
+    pub reason: Option<String>,
+    pub candidates: Vec<crate::store::CandidateLine>,
+    /// What is stored: "assigned to NAME by rule", "assigned to NAME by hand", "unassigned:
+    /// REASON", or none.
+    pub stored: Option<String>,
 }
 
 impl ExplainReport {
@@ -256,6 +308,29 @@ impl ExplainReport {
                 let value = line.value.as_ref().map(|v| format!("   [{v}]")).unwrap_or_default();
                 out.push_str(&format!("  {mark} {}{}{value}\n", "  ".repeat(line.depth), line.text));
             }
+        }
+        let a = &self.assignment;
+        out.push_str("\nassignment\n");
+        out.push_str(&format!("stored: {}\n", a.stored.as_deref().unwrap_or("never assigned")));
+        let Some(segment) = &a.segment else {
+            out.push_str("in no segment: no assignment rules apply\n");
+            return out;
+        };
+        let when = if a.decided == "replayed" { "as decided" } else { "as the rules decide" };
+        out.push_str(&format!("rules of {segment} ({when} at {}):\n", a.at));
+        if a.rules.is_empty() {
+            out.push_str("  the segment has no assignment rules\n");
+        }
+        for (position, line) in a.rules.iter().enumerate() {
+            out.push_str(&format!("  {}. {}: {}\n", position + 1, line.name, line.text));
+        }
+        match (&a.seller, &a.reason) {
+            (Some(seller), _) => out.push_str(&format!("seller: {seller}\n")),
+            (None, Some(reason)) => out.push_str(&format!("unassigned: {reason}\n")),
+            (None, None) => {}
+        }
+        for line in &a.candidates {
+            out.push_str(&format!("  {}: {}\n", line.name, line.text));
         }
         out
     }
@@ -357,7 +432,51 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
         .map_err(|e| e.to_string())?
         .and_then(|member| segments.iter().find(|s| s.id == member).map(|s| s.name.clone()));
     let title = workspace.record_titles(&def.name, &[id]).map_err(|e| e.to_string())?.remove(&id).unwrap_or_default();
-    Ok(ExplainReport { record_type: def.name.to_string(), record, title, winner, member_of, segments: report_segments })
+    let assignment = explain_assignment(&workspace, &def.name, id, now, &sellers)?;
+    Ok(ExplainReport {
+        record_type: def.name.to_string(),
+        record,
+        title,
+        winner,
+        member_of,
+        segments: report_segments,
+        assignment,
+    })
+}
+
+/// The rule and seller part of `explain`, from `Workspace::explain_assignment`.
+fn explain_assignment(
+    workspace: &Workspace,
+    ty: &RecordTypeName,
+    record: crate::domain::RecordId,
+    now: Timestamp,
+    sellers: &[crate::domain::Seller],
+) -> Result<AssignmentExplained, String> {
+    let explanation = workspace.explain_assignment(ty, record, now).map_err(|e| e.to_string())?;
+    let seller_name = |id: crate::domain::SellerId| {
+        sellers.iter().find(|s| s.id == id).map_or_else(|| format!("seller {}", id.0), |s| s.name.clone())
+    };
+    let segment = match explanation.segment {
+        Some(id) => Some(workspace.segment(id).map_err(|e| e.to_string())?.name),
+        None => None,
+    };
+    let stored = explanation.stored.as_ref().map(|row| match (row.seller, row.rule, row.reason) {
+        (Some(seller), Some(_), _) => format!("assigned to {} by rule", seller_name(seller)),
+        (Some(seller), None, _) => format!("assigned to {} by hand", seller_name(seller)),
+        (None, _, Some(reason)) => format!("unassigned: {reason}"),
+        (None, _, None) => "unassigned".to_owned(),
+    });
+    Ok(AssignmentExplained {
+        segment,
+        decided: if explanation.replayed { "replayed" } else { "now" },
+        at: explanation.at.to_string(),
+        rule: explanation.fired_rule().map(|r| r.name.clone()),
+        rules: explanation.rule_lines(),
+        seller: explanation.decision.as_ref().and_then(|d| d.seller()).map(seller_name),
+        reason: explanation.decision.as_ref().and_then(|d| d.reason()).map(|r| r.to_string()),
+        candidates: explanation.candidate_lines(sellers),
+        stored,
+    })
 }
 
 /// The (record type, lookup) of every related-record block in a tree.
@@ -418,6 +537,124 @@ pub fn export_definitions_command(path: &Path, file: &Path) -> Result<String, St
         bundle.segments.len(),
         bundle.segments.iter().map(|s| s.rules.len()).sum::<usize>()
     ))
+}
+
+/// What `apply` did to one record type (`--json` prints exactly these keys).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyTypeReport {
+    pub record_type: String,
+    /// Records evaluated: every record of the type.
+    pub evaluated: u64,
+    /// Joined a segment from none.
+    pub joined: u64,
+    /// Moved from one segment to another.
+    pub moved: u64,
+    /// Left their segment for none.
+    pub left: u64,
+    /// Stayed where they were.
+    pub unchanged: u64,
+    /// Of the records that joined (or moved into a segment that re-runs assignment), those
+    /// a rule gave a seller …
+    pub assigned: u64,
+    /// … and those left without one (no rule or seller fits, or the segment has no rules).
+    pub unassigned: u64,
+}
+
+/// The answer of `apply`: the record types that have active segments, in schema order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub now: String,
+    pub record_types: Vec<ApplyTypeReport>,
+}
+
+impl ApplyReport {
+    /// Whether any membership changed.
+    pub fn changed(&self) -> bool {
+        self.record_types.iter().any(|t| t.joined + t.moved + t.left > 0)
+    }
+
+    pub fn to_text(&self) -> String {
+        if self.record_types.is_empty() {
+            return "no record type has an active segment; nothing to apply\n".to_owned();
+        }
+        let mut out = format!(
+            "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
+            "record type", "evaluated", "joined", "moved", "left", "unchanged", "assigned", "unassigned"
+        );
+        for t in &self.record_types {
+            out.push_str(&format!(
+                "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
+                t.record_type, t.evaluated, t.joined, t.moved, t.left, t.unchanged, t.assigned, t.unassigned
+            ));
+        }
+        if !self.changed() {
+            out.push_str("no membership changed\n");
+        }
+        out
+    }
+}
+
+/// `apply`: every active segment evaluated on every record with priority (the engine's
+/// "re-evaluate all records" of each record type), and the joins, moves and leaves that
+/// calls for written in ONE transaction through the store, which assigns (and enrols) the
+/// records that join. An older workspace is upgraded first; a failure changes nothing.
+pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String> {
+    use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
+    use crate::engine::membership::{MemberColumn, evaluate_memberships};
+    use crate::worker::engine::load_memberships;
+
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
+    drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
+    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
+    let memberships = load_memberships(&reader, &snapshot)?;
+    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
+    // Per record type with active segments: how many records, and the changes.
+    let mut evaluated = Vec::new();
+    let mut all: Vec<MembershipChanges> = Vec::new();
+    for def in &snapshot.schema().types {
+        let segments = reader.segments(&def.name).map_err(|e| e.to_string())?;
+        if !segments.iter().any(|s| s.status == Status::Active) {
+            continue;
+        }
+        let plan = LifecyclePlan::reevaluate_all(def.name.clone(), segments, now);
+        let empty = MemberColumn::default();
+        let members = memberships.column(&def.name).unwrap_or(&empty);
+        let found = evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
+            .map_err(|e| e.to_string())?;
+        let records = snapshot.type_snapshot(&def.name).map_or(0, |t| t.live_count()) as u64;
+        evaluated.push(records);
+        all.push(found.changes);
+    }
+    drop(reader);
+    drop(memberships);
+    drop(snapshot);
+
+    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let mark = workspace.assignment_mark().map_err(|e| in_workspace(path, e))?;
+    let impacts = workspace
+        .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
+        .map_err(|e| format!("{}: nothing was changed: {e}", path.display()))?
+        .ok_or_else(|| format!("{}: the apply was cancelled; nothing was changed", path.display()))?;
+    let mut record_types = Vec::new();
+    for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
+        let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
+        let to_assign = changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment).count() as u64;
+        let assigned = workspace.assigned_since(&changes.record_type, mark).map_err(|e| in_workspace(path, e))?;
+        record_types.push(ApplyTypeReport {
+            record_type: changes.record_type.to_string(),
+            evaluated: *records,
+            joined,
+            moved,
+            left,
+            unchanged: records.saturating_sub(joined + moved + left),
+            assigned,
+            unassigned: to_assign.saturating_sub(assigned),
+        });
+    }
+    Ok(ApplyReport { now: now.to_string(), record_types })
 }
 
 /// The answer of `import-definitions`: what happened to each definition of the bundle

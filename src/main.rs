@@ -1,6 +1,6 @@
 //! The command line: which workspace to open, or a subcommand to run without a window.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
-    PreviewTarget, explain_command, export_definitions_command, import_definitions_command, import_records_command,
-    preview_command,
+    PreviewTarget, apply_command, explain_command, export_definitions_command, import_definitions_command,
+    import_records_command, preview_command,
 };
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::interchange::definitions_plan::OnClash;
@@ -57,6 +57,21 @@ enum Cmd {
         /// instead of now.
         #[arg(long)]
         now: Option<jiff::Timestamp>,
+    },
+    /// Evaluate every active segment on every record, with priority, and write what changes:
+    /// joins, moves and leaves (with history), assignment of the records that join. One
+    /// transaction; prints per record type the records evaluated, joined, moved, left,
+    /// unchanged, assigned and unassigned.
+    Apply {
+        /// The workspace.
+        path: PathBuf,
+        /// Evaluate at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON: {"now", "record_types": [{"record_type", "evaluated", "joined",
+        /// "moved", "left", "unchanged", "assigned", "unassigned"}]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Why a record is (or is not) in each segment: every condition's result with the
     /// record's value, the segment it would join and the one it is in.
@@ -149,13 +164,32 @@ fn main() -> ExitCode {
                 Existing::Skip => OnExisting::Skip,
             };
             let now = now.unwrap_or_else(jiff::Timestamp::now);
-            match import_records_command(&path, &record_type, &file, on_existing, now) {
+            let mut progress = terminal_progress();
+            let imported = import_records_command(&path, &record_type, &file, on_existing, now, &mut progress);
+            if std::io::stderr().is_terminal() {
+                eprint!("\r{:<50}\r", "");
+            }
+            match imported {
                 Ok(report) => {
                     let summary = &report.summary;
                     println!(
                         "added {}, updated {}, skipped {}; {} joined a segment",
                         summary.inserted, summary.updated, summary.skipped, report.joined
                     );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Cmd::Apply { path, now, json }) => {
+            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            match apply_command(&path, now) {
+                Ok(report) if json => print_json(&report),
+                Ok(report) => {
+                    print!("{}", report.to_text());
                     ExitCode::SUCCESS
                 }
                 Err(error) => {
@@ -248,6 +282,23 @@ fn print_json(report: &impl serde::Serialize) -> ExitCode {
             eprintln!("error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Progress on the terminal (nothing when stderr is not one): the percentage and what is
+/// being done, rewritten in place when the percentage changes.
+fn terminal_progress() -> impl FnMut(Option<f32>, String) -> bool {
+    let shown = std::io::stderr().is_terminal();
+    let mut last_shown = -1i32;
+    move |fraction: Option<f32>, message: String| {
+        let percent = fraction.map_or(0, |f| (f * 100.0).round() as i32);
+        if shown && percent != last_shown {
+            last_shown = percent;
+            eprint!("\r{percent:>3}%  {message:<40}");
+            // Progress is best effort: a closed stderr must not stop the work.
+            std::io::stderr().flush().ok();
+        }
+        true
     }
 }
 

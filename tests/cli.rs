@@ -304,6 +304,376 @@ fn export_definitions_writes_a_bundle_that_reads_back() {
     assert!(from_ron("(version: 1, sellers: [(name: 3)])").expect_err("broken").starts_with("line 1, column"));
 }
 
+fn apply(path: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    binary().arg("apply").arg(path).args(extra).output().expect("run")
+}
+
+#[test]
+fn apply_puts_every_record_in_its_reference_winner_assigns_and_a_second_run_changes_nothing() {
+    use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
+    use segment_builder::domain::{EvalContext, Group, NodeId, Status, matches};
+    use segment_builder::store::AssignmentFilter;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let now = "2026-11-24T12:00:00Z";
+    let lead = RecordTypeName::new("lead");
+    // The top lead segment routes its records to any seller; the others have no rules.
+    let mut ws = Workspace::open(&path).expect("open");
+    let top = ws.segments(&lead).expect("segments").into_iter().find(|s| s.status == Status::Active).expect("active");
+    let rule = AssignmentRule {
+        id: RuleId(0),
+        name: "Everyone".to_owned(),
+        active: true,
+        conditions: Group::all(NodeId(0)),
+        created_within_hours: None,
+        target: Target::AnySeller,
+        distribution: Distribution::RoundRobin,
+        honour_capacity: false,
+        available_within_hours: None,
+    };
+    ws.insert_rule(top.id, &rule, now.parse().expect("time")).expect("rule");
+    drop(ws);
+
+    // What the reference evaluator says: each record's highest-priority active match.
+    let (dataset, time_zone) = common::harness::reference_dataset(&path);
+    let ctx = EvalContext::new(now.parse().expect("time"), time_zone);
+    let ws = Workspace::open(&path).expect("open");
+    let schema = ws.schema().clone();
+    let mut expected = Vec::new();
+    for def in &schema.types {
+        let segments = ws.segments(&def.name).expect("segments");
+        if !segments.iter().any(|s| s.status == Status::Active) {
+            continue;
+        }
+        let winners: Vec<_> = ws
+            .all_records(&def.name)
+            .expect("records")
+            .iter()
+            .map(|record| {
+                let won = segments
+                    .iter()
+                    .find(|s| s.status == Status::Active && matches(&dataset, &ctx, def, record, &s.conditions));
+                (record.id, won.map(|s| s.id))
+            })
+            .collect();
+        expected.push((def.name.clone(), winners));
+    }
+    drop(ws);
+    assert!(!expected.is_empty(), "the demo has active segments");
+
+    let output = apply(&path, &["--json", "--now", now]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let reported = json["record_types"].as_array().expect("record_types");
+    assert_eq!(reported.len(), expected.len(), "one entry per record type with active segments: {json}");
+    let ws = Workspace::open(&path).expect("open");
+    for ((ty, winners), shown) in expected.iter().zip(reported) {
+        let keys: Vec<&str> = shown.as_object().expect("an object").keys().map(String::as_str).collect();
+        for key in ["record_type", "evaluated", "joined", "moved", "left", "unchanged", "assigned", "unassigned"] {
+            assert!(keys.contains(&key), "{key} in {shown}");
+        }
+        assert_eq!(shown["record_type"], ty.as_str());
+        let joining = winners.iter().filter(|(_, won)| won.is_some()).count();
+        assert_eq!(shown["evaluated"], winners.len(), "{ty}");
+        assert_eq!(shown["joined"], joining, "{ty}: the demo starts without members");
+        assert_eq!((shown["moved"].as_u64(), shown["left"].as_u64()), (Some(0), Some(0)), "{ty}");
+        assert_eq!(shown["unchanged"], winners.len() - joining, "{ty}");
+        for (record, won) in winners {
+            assert_eq!(ws.membership_of(ty, *record).expect("membership"), *won, "{ty} {record}");
+        }
+        let assigned = ws.assignments(ty, AssignmentFilter::Assigned).expect("assignments").len();
+        assert_eq!(shown["assigned"], assigned, "{ty}");
+        assert_eq!(shown["assigned"].as_u64().unwrap_or(0) + shown["unassigned"].as_u64().unwrap_or(0), joining as u64);
+    }
+    let into_top = expected[0].1.iter().filter(|(_, won)| *won == Some(top.id)).count();
+    assert!(into_top > 0, "some leads join the top segment");
+    assert_eq!(reported[0]["assigned"], into_top, "every lead joining the top segment gets a seller");
+    drop(ws);
+
+    // Nothing changed since: nothing to do, and the file stays as it is.
+    drop(Workspace::open(&path).expect("settle"));
+    let before = file_hash(&path);
+    let output = apply(&path, &["--now", now]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("no membership changed"), "{text}");
+    let output = apply(&path, &["--json", "--now", now]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    for shown in json["record_types"].as_array().expect("record_types") {
+        let changed: Vec<u64> =
+            ["joined", "moved", "left", "assigned"].iter().map(|k| shown[k].as_u64().unwrap_or(99)).collect();
+        assert_eq!(changed, [0, 0, 0, 0], "{shown}");
+    }
+    assert_eq!(file_hash(&path), before, "a run with nothing to do writes nothing");
+}
+
+#[test]
+fn apply_refuses_what_it_cannot_open_and_leaves_it_unchanged() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing.sqlite");
+    let output = apply(&missing, &[]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no such workspace"));
+    assert!(!missing.exists(), "no file is created");
+
+    let foreign = dir.path().join("notes.sqlite");
+    std::fs::write(&foreign, "not a workspace at all, just text that is long enough").expect("write");
+    let before = std::fs::read(&foreign).expect("read");
+    let output = apply(&foreign, &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: ") && stderr.contains("notes.sqlite"), "{stderr}");
+    assert_eq!(std::fs::read(&foreign).expect("read"), before, "a foreign file is untouched");
+
+    let path = small_demo(&dir);
+    let conn = rusqlite::Connection::open(&path).expect("raw");
+    conn.pragma_update(None, "user_version", segment_builder::store::SCHEMA_VERSION + 1).expect("version");
+    drop(conn);
+    let before = file_hash(&path);
+    let output = apply(&path, &["--now", "2026-11-24T12:00:00Z"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("newer version"), "{stderr}");
+    assert_eq!(file_hash(&path), before, "a newer workspace is untouched");
+
+    let output = apply(&path, &["--now", "yesterday"]);
+    assert!(!output.status.success(), "a --now that is not RFC 3339 is refused");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--now"));
+}
+
+/// A CSV of `rows` leads (every fifth one hot and German), and the lead type of `path`.
+fn leads_csv(dir: &tempfile::TempDir, rows: usize, bad_every: Option<usize>) -> std::path::PathBuf {
+    use std::fmt::Write as _;
+    let mut text = String::from("Topic,Lead score,Rating,Country\n");
+    for n in 0..rows {
+        let score = if bad_every.is_some_and(|every| n % every == 0) { "lots".to_owned() } else { n.to_string() };
+        let (rating, country) = if n % 5 == 0 { ("Hot", "Germany") } else { ("Cold", "Chile") };
+        writeln!(text, "Streamed lead {n},{score},{rating},{country}").expect("write");
+    }
+    let path = dir.path().join(format!("stream-{rows}.csv"));
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+fn import_request<'a>(
+    path: &'a std::path::Path,
+    csv: &'a std::path::Path,
+    def: &'a segment_builder::domain::RecordTypeDef,
+    mapping: &'a [segment_builder::interchange::csv_records::ColumnMapping],
+    only_valid: bool,
+    used_fields: &'a std::collections::BTreeSet<segment_builder::domain::FieldName>,
+    time_zone: &'a jiff::tz::TimeZone,
+) -> segment_builder::worker::import::ImportRequest<'a> {
+    segment_builder::worker::import::ImportRequest {
+        workspace: path,
+        file: csv,
+        def,
+        mapping,
+        on_existing: segment_builder::store::OnExisting::Update,
+        only_valid,
+        time_zone,
+        used_fields,
+    }
+}
+
+#[test]
+fn a_big_csv_streams_in_with_progress_and_a_cancel_changes_nothing() {
+    use segment_builder::interchange::csv_records::{auto_map, headers};
+    use segment_builder::worker::import::import_csv;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let before_count = ws.count_records(&lead).expect("count");
+    drop(ws);
+    let rows = 50_000;
+    let csv = leads_csv(&dir, rows, None);
+    let start = std::fs::read(&csv).expect("read");
+    let mapping = auto_map(&def, &headers(&start[..1024]).expect("headers"));
+    let used = std::collections::BTreeSet::new();
+    let utc = jiff::tz::TimeZone::UTC;
+    let request = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
+
+    // Cancelled while writing: the workspace is byte-for-byte as before.
+    let before = file_hash(&path);
+    let mut calls = 0;
+    let outcome = import_csv(&request, &mut |fraction, _| {
+        calls += 1;
+        fraction.is_none_or(|f| f < 0.7)
+    })
+    .expect("no problems");
+    assert!(outcome.summary.cancelled, "{outcome:?}");
+    assert!(outcome.created.is_empty());
+    assert!(calls > 3, "progress was reported while checking and writing");
+    assert_eq!(file_hash(&path), before, "a cancelled import leaves the workspace as it was");
+
+    // Then for real: progress grows from checking to writing, and every row is there.
+    let mut seen: Vec<f32> = Vec::new();
+    let mut messages = Vec::new();
+    let outcome = import_csv(&request, &mut |fraction, message| {
+        seen.push(fraction.unwrap_or(0.0));
+        messages.push(message);
+        true
+    })
+    .expect("imported");
+    assert!(!outcome.summary.cancelled);
+    assert_eq!(outcome.summary.inserted, rows as u64);
+    assert_eq!(outcome.created.len(), rows, "the ids of the added records, for evaluation");
+    assert!(seen.len() >= 10, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {seen:?}");
+    assert!(seen[0] < 0.5 && *seen.last().expect("last") > 0.99, "{seen:?}");
+    assert!(
+        messages.iter().any(|m| m.starts_with("Checking row")) && messages.iter().any(|m| m.starts_with("Writing row"))
+    );
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(ws.count_records(&lead).expect("count"), before_count + rows as u64);
+}
+
+#[test]
+fn a_csv_with_many_problems_lists_the_first_and_counts_the_rest_or_imports_its_valid_rows() {
+    use segment_builder::interchange::csv_records::{PROBLEM_LIMIT, auto_map, headers};
+    use segment_builder::worker::import::import_csv;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let before_count = ws.count_records(&lead).expect("count");
+    drop(ws);
+    // Every second row of 1,000 has a bad score: 500 problems.
+    let csv = leads_csv(&dir, 1_000, Some(2));
+    let mapping = auto_map(&def, &headers(&std::fs::read(&csv).expect("read")).expect("headers"));
+    let used = std::collections::BTreeSet::new();
+    let utc = jiff::tz::TimeZone::UTC;
+    let before = file_hash(&path);
+    let all_or_nothing = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
+    let problems = import_csv(&all_or_nothing, &mut |_, _| true).expect_err("problems");
+    assert_eq!(problems.len(), PROBLEM_LIMIT + 1);
+    assert_eq!(problems[0], "line 2, column \"Lead score\": \"lots\" is not a whole number");
+    assert_eq!(problems[PROBLEM_LIMIT], format!("and {} more problems", 500 - PROBLEM_LIMIT));
+    assert_eq!(file_hash(&path), before, "nothing was written");
+
+    let only_valid = import_request(&path, &csv, &def, &mapping, true, &used, &utc);
+    let outcome = import_csv(&only_valid, &mut |_, _| true).expect("the valid rows");
+    assert_eq!((outcome.summary.inserted, outcome.left_out_problems), (500, 500));
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(ws.count_records(&lead).expect("count"), before_count + 500);
+}
+
+#[test]
+fn explain_shows_the_rule_and_seller_choice() {
+    use std::collections::BTreeMap;
+
+    use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
+    use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+    use segment_builder::domain::{
+        MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Segment, SegmentId, Seller, SellerId,
+        Status, Value,
+    };
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rules.sqlite");
+    let lead = RecordTypeName::new("lead");
+    let now: jiff::Timestamp = "2026-03-10T12:00:00Z".parse().expect("time");
+    let record = {
+        let mut ws = Workspace::create(&path).expect("create");
+        for (name, on) in [("Ana", true), ("Otto", false)] {
+            let seller = Seller {
+                id: SellerId(0),
+                name: name.to_owned(),
+                email: format!("{name}@example.com"),
+                time_zone: "UTC".to_owned(),
+                attributes: BTreeMap::new(),
+                capacity: None,
+                work_hours: Vec::new(),
+                time_off: Vec::new(),
+                assign_records: on,
+            };
+            ws.insert_seller(&seller).expect("seller");
+        }
+        let def = ws.schema().get(&lead).expect("lead").clone();
+        let mut values = Record::empty(RecordId(0), &def);
+        assert!(values.set(&def, "country", Value::Text("Germany".to_owned())));
+        let record = ws.insert_record(&lead, values.values).expect("lead");
+        let germany = Group {
+            children: vec![Node::Condition(Condition {
+                id: NodeId(1),
+                path: FieldPath::own("country"),
+                operator: Operator::Equals,
+                value: Operand::Text("Germany".to_owned()),
+            })],
+            ..Group::all(NodeId(0))
+        };
+        let segment = ws
+            .insert_segment(&Segment {
+                id: SegmentId(0),
+                record_type: lead.clone(),
+                name: "Germany".to_owned(),
+                description: String::new(),
+                status: Status::Draft,
+                priority: 0,
+                conditions: germany,
+                accept_from_other_segments: false,
+                rerun_assignment_on_move: false,
+                sequence: None,
+                created_on: now,
+                modified_on: now,
+            })
+            .expect("segment");
+        ws.set_segment_status(segment, Status::Active, now).expect("activate");
+        let changes = MembershipChanges {
+            record_type: lead.clone(),
+            changes: vec![MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false }],
+        };
+        ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now, &mut |_, _| true).expect("join");
+        let rule = AssignmentRule {
+            id: RuleId(0),
+            name: "Everyone".to_owned(),
+            active: true,
+            conditions: Group::all(NodeId(0)),
+            created_within_hours: None,
+            target: Target::AnySeller,
+            distribution: Distribution::RoundRobin,
+            honour_capacity: false,
+            available_within_hours: None,
+        };
+        ws.insert_rule(segment, &rule, now).expect("rule");
+        record
+    };
+    let run = |json: bool| {
+        let mut command = binary();
+        command.arg("explain").arg(&path).args(["--type", "lead", "--record", &record.0.to_string()]);
+        command.args(["--now", "2026-03-10T13:00:00Z"]);
+        if json {
+            command.arg("--json");
+        }
+        let output = command.output().expect("run");
+        assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(true)).expect("JSON");
+    let assignment = &json["assignment"];
+    assert_eq!(assignment["segment"], "Germany");
+    assert_eq!(assignment["rule"], "Everyone");
+    assert_eq!(assignment["seller"], "Ana");
+    assert_eq!(assignment["reason"], serde_json::Value::Null);
+    assert_eq!(assignment["rules"][0]["outcome"], "fired");
+    let candidates = assignment["candidates"].as_array().expect("candidates");
+    let otto = candidates.iter().find(|c| c["name"] == "Otto").expect("Otto is listed");
+    assert_eq!(otto["filter"], "switch");
+    assert_eq!(candidates[0]["name"], "Ana");
+    assert_eq!(candidates[0]["chosen"], true);
+
+    let text = run(false);
+    assert!(text.contains("1. Everyone: Fired"), "{text}");
+    assert!(text.contains("seller: Ana"), "{text}");
+    assert!(text.contains("Otto: Removed by the switch"), "{text}");
+}
+
 #[test]
 fn import_definitions_as_a_user_runs_it() {
     let dir = tempfile::tempdir().expect("temp dir");

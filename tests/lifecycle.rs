@@ -513,11 +513,11 @@ fn a_cancelled_job_writes_nothing() {
         world.lead("Germany");
     }
     let before = state(&world.ws, &[RecordId(1)]);
-    let (reader, snapshot) = load_snapshot(&world.path, &|_| {}).unwrap();
+    let (reader, mut snapshot) = load_snapshot(&world.path, &|_| {}).unwrap();
     let mut memberships = load_memberships(&reader, &snapshot).unwrap();
     let mut writer = None;
     let mut lifecycle =
-        Lifecycle { path: &world.path, snapshot: &snapshot, memberships: &mut memberships, writer: &mut writer };
+        Lifecycle { path: &world.path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let plan = LifecyclePlan::activate(lead_type(), world.segments(), germany, now()).unwrap();
     let (job, completion) = Job::<()>::pending("apply", Arc::new(NoWaker));
     job.cancel();

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use super::state::{Dialog, ImportForm};
 use super::{App, Command, NoticeLevel};
-use crate::interchange::csv_records::{self, CsvRow};
-use crate::store::{ImportSummary, OnExisting, Workspace};
-use crate::worker::engine::SavedRecord;
+use crate::domain::RecordTypeName;
+use crate::interchange::csv_records;
+use crate::store::OnExisting;
+use crate::worker::import::{ImportRequest, Imported, import_csv};
 use crate::worker::jobs::{Job, Poll, Reporter};
 
 /// How many of the file's first rows the dialog shows.
@@ -16,7 +17,7 @@ const SAMPLE_ROWS: usize = 5;
 /// How much of the file is read to show its start.
 const SAMPLE_BYTES: u64 = 64 * 1024;
 
-pub(super) type ImportJob = Job<Result<ImportSummary, Vec<String>>>;
+pub(super) type ImportJob = Job<Result<Imported, Vec<String>>>;
 
 impl App {
     pub(super) fn apply_import(&mut self, command: Command) {
@@ -98,12 +99,23 @@ impl App {
         let mapping = form.mapping.clone();
         let (on_existing, only_valid) = (form.on_existing, form.only_valid);
         let tz = view.time_zone.clone();
+        let used_fields = crate::domain::membership::fields_used_by_active(view.segments_of(&def.name));
         form.problems.clear();
         form.error = None;
         form.progress = Some((None, "Reading the file".to_owned()));
         let title = format!("Importing {}", def.plural_label.to_lowercase());
         self.import_job = Some(Job::spawn(title, self.waker(), move |reporter| {
-            import_in_background(&workspace_path, &path, &def, &mapping, on_existing, only_valid, &tz, reporter)
+            let request = ImportRequest {
+                workspace: &workspace_path,
+                file: &path,
+                def: &def,
+                mapping: &mapping,
+                on_existing,
+                only_valid,
+                time_zone: &tz,
+                used_fields: &used_fields,
+            };
+            import_in_background(&request, reporter)
         }));
     }
 
@@ -139,23 +151,43 @@ impl App {
                     form.problems = problems;
                 }
             }
-            Ok(summary) if summary.cancelled => {
+            Ok(imported) if imported.summary.cancelled => {
                 if let Some(Dialog::ImportRecords(form)) = &mut self.state.dialog {
                     form.error = Some("Import cancelled; nothing was written".to_owned());
                 }
             }
-            Ok(summary) => {
+            Ok(imported) => {
                 self.state.dialog = None;
+                let summary = &imported.summary;
                 let text = format!(
                     "Imported: {} added, {} updated, {} skipped",
                     summary.inserted, summary.updated, summary.skipped
                 );
                 self.notify(NoticeLevel::Info, text);
-                let saved: Vec<SavedRecord> =
-                    summary.written.into_iter().map(|w| SavedRecord { before: w.before, after: w.after }).collect();
-                self.records_imported(&record_type, saved);
+                self.records_imported(&record_type, &imported);
             }
         }
+    }
+}
+
+impl App {
+    /// After an import: the engine reads the written records (and evaluates the ones that
+    /// matter against the active segments), and the Records screen reloads.
+    fn records_imported(&mut self, record_type: &RecordTypeName, imported: &Imported) {
+        if let Some(view) = &mut self.state.view {
+            *view.record_counts.entry(record_type.clone()).or_default() += imported.created.len() as u64;
+        }
+        if let Some(worker) = &self.engine_worker
+            && !(imported.created.is_empty() && imported.updated.is_empty())
+        {
+            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+            let job = worker.records_imported(record_type.clone(), imported, segments, jiff::Timestamp::now());
+            self.saved_jobs.push((record_type.clone(), job));
+        }
+        self.state.records.rows.clear();
+        self.rows_requested.clear();
+        self.refresh_records();
+        self.request_preview();
     }
 }
 
@@ -167,34 +199,6 @@ fn read_start(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn import_in_background(
-    workspace_path: &std::path::Path,
-    path: &std::path::Path,
-    def: &crate::domain::RecordTypeDef,
-    mapping: &[csv_records::ColumnMapping],
-    on_existing: OnExisting,
-    only_valid: bool,
-    tz: &jiff::tz::TimeZone,
-    reporter: &Reporter,
-) -> Result<ImportSummary, Vec<String>> {
-    let one = |message: String| vec![message];
-    let bytes = std::fs::read(path).map_err(|e| one(format!("{}: {e}", path.display())))?;
-    reporter.report(None, "Checking every row");
-    let lines = |problems: Vec<csv_records::CsvProblem>| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>();
-    let (rows, problems): (Vec<CsvRow>, _) =
-        csv_records::parse_rows_lenient(def, &bytes, mapping, tz).map_err(lines)?;
-    if !problems.is_empty() && !only_valid {
-        return Err(lines(problems));
-    }
-    if reporter.is_cancelled() {
-        return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
-    }
-    let mut workspace = Workspace::open(workspace_path).map_err(|e| one(e.to_string()))?;
-    let total = rows.len().max(1) as f32;
-    workspace
-        .import_records(&def.name, &rows, on_existing, &mut |done| {
-            reporter.report(Some(done as f32 / total), format!("Writing row {done} of {}", rows.len()))
-        })
-        .map_err(|e| one(format!("{}: nothing was imported: {e}", path.display())))
+fn import_in_background(request: &ImportRequest<'_>, reporter: &Reporter) -> Result<Imported, Vec<String>> {
+    import_csv(request, &mut |fraction, message| reporter.report(fraction, message))
 }

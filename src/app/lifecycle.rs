@@ -265,6 +265,10 @@ impl App {
                 Ok(applied) => {
                     self.set_member_counts(&record_type, &applied);
                     self.sync_detail_tab(true);
+                    self.sync_sequences();
+                    // Assignment may have set owners: the Records rows are read again.
+                    self.state.records.rows.clear();
+                    self.rows_requested.clear();
                 }
                 Err(error) => self.notify(NoticeLevel::Error, format!("The saved record was not evaluated: {error}")),
             }

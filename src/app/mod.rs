@@ -92,6 +92,7 @@ pub struct App {
     reload_jobs: Vec<Job<Result<(), String>>>,
     export_job: Option<Job<Result<ExportOutcome, String>>>,
     import_job: Option<import::ImportJob>,
+    monitor_jobs: monitor::MonitorJobs,
     members_generation: u64,
     /// Member pages asked for in this generation, and those not answered yet.
     members_requested: HashSet<u64>,
@@ -122,6 +123,7 @@ impl App {
             reload_jobs: Vec::new(),
             export_job: None,
             import_job: None,
+            monitor_jobs: monitor::MonitorJobs::default(),
             members_generation: 0,
             members_requested: HashSet::new(),
             members_pending: HashSet::new(),
@@ -150,6 +152,7 @@ impl App {
             || !self.reload_jobs.is_empty()
             || self.export_job.is_some()
             || self.import_job.is_some()
+            || self.monitor_jobs.is_busy()
             || !self.members_pending.is_empty()
             || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }
@@ -277,6 +280,10 @@ impl App {
                 self.state.screen = screen;
                 if screen == Screen::Records && self.state.records.ids.latest().is_none() {
                     self.refresh_records();
+                }
+                self.sync_sequences();
+                if screen == Screen::Monitor {
+                    self.apply_monitor(monitor::MonitorCommand::Refresh);
                 }
             }
             Command::SelectRecordType(name) => self.select_record_type(name),
@@ -419,7 +426,10 @@ impl App {
                 self.refresh_records();
             }
             Command::FetchRows(ids) => self.fetch_rows(ids),
-            Command::SelectRecord(id) => self.state.records.selected = Some(id),
+            Command::SelectRecord(id) => {
+                self.state.records.selected = Some(id);
+                self.sync_sequences();
+            }
             Command::StartAddRecord => self.start_add_record(),
             Command::StartEditRecord(id) => self.start_edit_record(id),
             Command::SetEditorInput { index, text } => self.set_editor_input(index, text),
@@ -477,6 +487,7 @@ impl App {
 
     fn poll_background(&mut self) {
         self.poll_import();
+        self.poll_monitor();
         if let Some(job) = &self.open_job {
             match job.poll() {
                 Poll::Running(progress) => {
@@ -601,26 +612,6 @@ impl App {
         }
     }
 
-    /// After an import: the engine takes the written records (and evaluates them against the
-    /// active segments, as it does a saved record), and the lists read again.
-    fn records_imported(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
-        let added = saved.iter().filter(|s| s.before.is_none()).count() as u64;
-        if let Some(view) = &mut self.state.view {
-            *view.record_counts.entry(record_type.clone()).or_default() += added;
-        }
-        if let Some(worker) = &self.engine_worker
-            && !saved.is_empty()
-        {
-            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
-            self.saved_jobs.push((record_type.clone(), job));
-        }
-        self.state.records.rows.clear();
-        self.rows_requested.clear();
-        self.refresh_records();
-        self.request_preview();
-    }
-
     /// Tells the engine about a changed or deleted record and refreshes the preview.
     fn record_changed(&mut self, record_type: &RecordTypeName, change: RecordChange) {
         if let Some(worker) = &self.engine_worker {
@@ -656,6 +647,9 @@ impl App {
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         self.state.preview = Default::default();
         self.state.builder = None;
+        self.state.sequences = Default::default();
+        self.state.monitor = Default::default();
+        self.monitor_jobs = Default::default();
         self.undo.clear();
         self.state.undo = None;
         self.workspace = Some(workspace);

@@ -1,17 +1,368 @@
 //! The Monitor screen: unassigned and processed records, Run now, manual assignment and
 //! "Why this seller?".
+//!
+//! Every read (the lists, an explanation) and "Run now" run as [`Job`]s on their own
+//! connection; manual assignment is one small write on the app's connection. Owners set by
+//! either go to the engine as saved records, so its snapshot (previews, conditions on the
+//! owner, unassigned counts) follows.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
 
 use super::App;
+use super::state::{Loadable, NoticeLevel, WorkspaceView};
+use crate::domain::{RecordId, RecordTypeName, SellerId};
+use crate::store::{Explanation, MonitorLists, RunOutcome, Workspace};
+use crate::worker::engine::SavedRecord;
+use crate::worker::jobs::{Job, Poll};
+
+/// How many rows of each list the Monitor reads.
+pub const MONITOR_ROWS: usize = 10_000;
 
 /// What the monitor panels show beyond the workspace view.
 #[derive(Debug, Default)]
-pub struct MonitorState {}
+pub struct MonitorState {
+    /// The record type `lists` are for.
+    pub record_type: Option<RecordTypeName>,
+    pub lists: Loadable<MonitorLists>,
+    /// Ticked unassigned records.
+    pub selected: BTreeSet<RecordId>,
+    /// While "Run now" runs: its progress.
+    pub running: Option<RunProgress>,
+    /// The open "Why this seller?" window.
+    pub why: Option<WhyState>,
+    /// The open manual assignment window.
+    pub assign: Option<AssignState>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum MonitorCommand {}
+pub struct RunProgress {
+    pub title: String,
+    pub fraction: Option<f32>,
+    pub message: String,
+}
+
+/// "Why this seller?" for one record.
+#[derive(Clone, Debug)]
+pub struct WhyState {
+    pub record_type: RecordTypeName,
+    pub record: RecordId,
+    pub explanation: Loadable<Explanation>,
+}
+
+/// "Assign…": the record, its explanation (eligible sellers first) and the last error.
+#[derive(Clone, Debug)]
+pub struct AssignState {
+    pub record_type: RecordTypeName,
+    pub record: RecordId,
+    pub explanation: Loadable<Explanation>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum MonitorCommand {
+    /// Read the lists of the chosen record type again.
+    Refresh,
+    ToggleSelected(RecordId),
+    /// Tick every listed unassigned record (true) or none.
+    SelectAll(bool),
+    /// "Run now" for every unassigned member, or only the ticked ones.
+    RunNow {
+        selected_only: bool,
+    },
+    CancelRun,
+    ShowWhy {
+        record_type: RecordTypeName,
+        record: RecordId,
+    },
+    CloseWhy,
+    ShowAssign(RecordId),
+    AssignTo {
+        record: RecordId,
+        seller: SellerId,
+    },
+    CloseAssign,
+}
+
+/// The Monitor's background jobs (owned by [`App`]).
+#[derive(Default)]
+pub struct MonitorJobs {
+    lists: Option<Job<Result<MonitorLists, String>>>,
+    run: Option<(RecordTypeName, Job<Result<RunOutcome, String>>)>,
+    why: Option<Job<Result<Explanation, String>>>,
+    assign: Option<Job<Result<Explanation, String>>>,
+}
+
+impl MonitorJobs {
+    pub fn is_busy(&self) -> bool {
+        self.lists.is_some() || self.run.is_some() || self.why.is_some() || self.assign.is_some()
+    }
+}
 
 impl App {
     pub(super) fn apply_monitor(&mut self, command: MonitorCommand) {
-        match command {}
+        match command {
+            MonitorCommand::Refresh => self.refresh_monitor(),
+            MonitorCommand::ToggleSelected(id) => {
+                let selected = &mut self.state.monitor.selected;
+                if !selected.remove(&id) {
+                    selected.insert(id);
+                }
+            }
+            MonitorCommand::SelectAll(all) => {
+                let monitor = &mut self.state.monitor;
+                monitor.selected.clear();
+                if all && let Some(lists) = monitor.lists.latest() {
+                    monitor.selected.extend(lists.unassigned.iter().map(|u| u.record));
+                }
+            }
+            MonitorCommand::RunNow { selected_only } => self.run_now(selected_only),
+            MonitorCommand::CancelRun => {
+                if let Some((_, job)) = &self.monitor_jobs.run {
+                    job.cancel();
+                }
+            }
+            MonitorCommand::ShowWhy { record_type, record } => {
+                self.state.monitor.why =
+                    Some(WhyState { record_type: record_type.clone(), record, explanation: Loadable::default() });
+                self.monitor_jobs.why = self.explain_job(record_type, record);
+            }
+            MonitorCommand::CloseWhy => {
+                self.state.monitor.why = None;
+                self.monitor_jobs.why = None;
+            }
+            MonitorCommand::ShowAssign(record) => {
+                let Some(record_type) = self.state.monitor.record_type.clone() else { return };
+                self.state.monitor.assign = Some(AssignState {
+                    record_type: record_type.clone(),
+                    record,
+                    explanation: Loadable::default(),
+                    error: None,
+                });
+                self.monitor_jobs.assign = self.explain_job(record_type, record);
+            }
+            MonitorCommand::AssignTo { record, seller } => self.assign_by_hand(record, seller),
+            MonitorCommand::CloseAssign => {
+                self.state.monitor.assign = None;
+                self.monitor_jobs.assign = None;
+            }
+        }
+    }
+
+    /// Reads the lists of the chosen record type in the background.
+    fn refresh_monitor(&mut self) {
+        let (Some(view), Some(ty)) = (&self.state.view, self.state.record_type.clone()) else { return };
+        let path = view.path.clone();
+        if self.state.monitor.record_type.as_ref() != Some(&ty) {
+            self.state.monitor.lists = Loadable::default();
+            self.state.monitor.selected.clear();
+        }
+        self.state.monitor.record_type = Some(ty.clone());
+        self.state.monitor.lists.start_over();
+        self.monitor_jobs.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
+            Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS)).map_err(|e| e.to_string())
+        }));
+    }
+
+    fn explain_job(&self, record_type: RecordTypeName, record: RecordId) -> Option<Job<Result<Explanation, String>>> {
+        let path = self.state.view.as_ref()?.path.clone();
+        Some(Job::spawn("Explaining the assignment", self.waker(), move |_| {
+            Workspace::open_reader(&path)
+                .and_then(|ws| ws.explain_assignment(&record_type, record, Timestamp::now()))
+                .map_err(|e| e.to_string())
+        }))
+    }
+
+    fn run_now(&mut self, selected_only: bool) {
+        if self.monitor_jobs.run.is_some() {
+            return;
+        }
+        let (Some(view), Some(ty)) = (&self.state.view, self.state.monitor.record_type.clone()) else { return };
+        let records: Option<Vec<RecordId>> =
+            selected_only.then(|| self.state.monitor.selected.iter().copied().collect());
+        if records.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let path = view.path.clone();
+        let title = match &records {
+            Some(ids) => format!("Assigning {} selected records", ids.len()),
+            None => "Assigning every unassigned record".to_owned(),
+        };
+        self.state.monitor.running =
+            Some(RunProgress { title: title.clone(), fraction: None, message: "Starting".to_owned() });
+        let job_type = ty.clone();
+        let job = Job::spawn(title, self.waker(), move |reporter| {
+            let mut ws = Workspace::open(&path).map_err(|e| e.to_string())?;
+            let mut progress = |done: u64, total: u64| {
+                let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+                reporter.report(Some(fraction), format!("{done} of {total} records"))
+            };
+            ws.run_assignment(&job_type, records.as_deref(), Timestamp::now(), &mut progress)
+                .map_err(|e| format!("Nothing was assigned: {e}"))
+        });
+        self.monitor_jobs.run = Some((ty, job));
+    }
+
+    fn assign_by_hand(&mut self, record: RecordId, seller: SellerId) {
+        let Some(assign) = &self.state.monitor.assign else { return };
+        let ty = assign.record_type.clone();
+        let Some(workspace) = &mut self.workspace else { return };
+        let before = workspace.record(&ty, record);
+        let result = workspace
+            .assign_manually(&ty, record, seller, Timestamp::now())
+            .and_then(|()| Ok((before?, workspace.record(&ty, record)?)));
+        match result {
+            Ok((before, after)) => {
+                self.state.monitor.assign = None;
+                self.monitor_jobs.assign = None;
+                let name = self.state.view.as_ref().and_then(|v| v.seller(seller)).map(|s| s.name.clone());
+                self.notify(
+                    NoticeLevel::Info,
+                    format!("Assigned #{record} to {}", name.unwrap_or_else(|| format!("seller {}", seller.0))),
+                );
+                if let (Some(before), Some(after)) = (before, after) {
+                    self.owners_changed(&ty, vec![SavedRecord { before: Some(before), after }]);
+                }
+                self.state.monitor.selected.remove(&record);
+                self.refresh_monitor();
+            }
+            Err(error) => {
+                if let Some(assign) = &mut self.state.monitor.assign {
+                    assign.error = Some(format!("Not assigned: {error}"));
+                }
+            }
+        }
+    }
+
+    /// Owners set by assignment go to the engine like saved records: its snapshot follows,
+    /// records are evaluated again where a segment's conditions use the owner, and the
+    /// member and unassigned counts come back with the answer.
+    fn owners_changed(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
+        if saved.is_empty() {
+            return;
+        }
+        if let Some(worker) = &self.engine_worker {
+            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+            let job = worker.records_saved(record_type.clone(), saved, segments, Timestamp::now());
+            self.saved_jobs.push((record_type.clone(), job));
+        }
+        self.state.records.rows.clear();
+        self.rows_requested.clear();
+        if self.state.records.ids.latest().is_some() {
+            self.refresh_records();
+        }
+        self.request_preview();
+    }
+
+    /// Takes what the Monitor's jobs finished.
+    pub(super) fn poll_monitor(&mut self) {
+        if let Some(job) = &self.monitor_jobs.lists
+            && let Some(outcome) = done(job.poll())
+        {
+            self.monitor_jobs.lists = None;
+            match outcome {
+                Ok(lists) => {
+                    let listed: BTreeSet<RecordId> = lists.unassigned.iter().map(|u| u.record).collect();
+                    self.state.monitor.selected.retain(|id| listed.contains(id));
+                    self.state.monitor.lists = Loadable::Ready(lists);
+                }
+                Err(error) => self.state.monitor.lists.fail(error),
+            }
+        }
+        if let Some(job) = &self.monitor_jobs.why
+            && let Some(outcome) = done(job.poll())
+        {
+            self.monitor_jobs.why = None;
+            if let Some(why) = &mut self.state.monitor.why {
+                match outcome {
+                    Ok(explanation) => why.explanation = Loadable::Ready(explanation),
+                    Err(error) => why.explanation.fail(error),
+                }
+            }
+        }
+        if let Some(job) = &self.monitor_jobs.assign
+            && let Some(outcome) = done(job.poll())
+        {
+            self.monitor_jobs.assign = None;
+            if let Some(assign) = &mut self.state.monitor.assign {
+                match outcome {
+                    Ok(explanation) => assign.explanation = Loadable::Ready(explanation),
+                    Err(error) => assign.explanation.fail(error),
+                }
+            }
+        }
+        let Some((ty, job)) = &self.monitor_jobs.run else { return };
+        let outcome = match job.poll() {
+            Poll::Running(progress) => {
+                self.state.monitor.running = Some(RunProgress {
+                    title: job.title.clone(),
+                    fraction: progress.fraction,
+                    message: progress.message,
+                });
+                return;
+            }
+            Poll::Done(outcome) => outcome,
+            Poll::Lost => Err("Run now stopped unexpectedly; nothing was assigned".to_owned()),
+        };
+        let ty = ty.clone();
+        self.monitor_jobs.run = None;
+        self.state.monitor.running = None;
+        match outcome {
+            Ok(run) if run.cancelled => self.notify(NoticeLevel::Info, "Run now cancelled; nothing was assigned"),
+            Ok(run) => {
+                let mut text = format!("Run now: {} assigned, {} still unassigned", run.assigned, run.unassigned);
+                if run.without_rules > 0 {
+                    text.push_str(&format!(", {} in segments without active rules", run.without_rules));
+                }
+                self.notify(NoticeLevel::Info, text);
+                let saved: Vec<SavedRecord> = run
+                    .owner_changes
+                    .into_iter()
+                    .map(|(before, after)| SavedRecord { before: Some(before), after })
+                    .collect();
+                self.owners_changed(&ty, saved);
+                self.state.monitor.selected.clear();
+            }
+            Err(error) => self.notify(NoticeLevel::Error, error),
+        }
+        self.refresh_monitor();
+    }
+}
+
+/// Sellers with a line saying why they are (or are not) eligible.
+pub type SellerChoices = Vec<(SellerId, String)>;
+
+/// The sellers of a manual assignment: those no filter of the fired rule removed (or, when
+/// no rule fired, those with "Assign records" on), then the others with why not.
+pub fn manual_choices(
+    explanation: &Explanation,
+    view: &WorkspaceView,
+) -> (SellerChoices, SellerChoices) {
+    let lines = explanation.candidate_lines(&view.sellers);
+    let mut eligible = Vec::new();
+    let mut others = Vec::new();
+    if lines.is_empty() {
+        for seller in &view.sellers {
+            if seller.assign_records {
+                eligible.push((seller.id, "No rule fired; \"Assign records\" is on".to_owned()));
+            } else {
+                others.push((seller.id, "\"Assign records\" is off".to_owned()));
+            }
+        }
+    } else {
+        for line in lines {
+            let entry = (SellerId(line.seller), line.text);
+            if line.eligible { eligible.push(entry) } else { others.push(entry) }
+        }
+    }
+    (eligible, others)
+}
+
+fn done<T>(poll: Poll<Result<T, String>>) -> Option<Result<T, String>> {
+    match poll {
+        Poll::Running(_) => None,
+        Poll::Done(outcome) => Some(outcome),
+        Poll::Lost => Some(Err("the background reader stopped unexpectedly".to_owned())),
     }
 }

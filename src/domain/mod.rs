@@ -17,6 +17,7 @@ pub mod membership;
 pub mod people;
 pub mod schema;
 pub mod segment;
+pub mod sequence;
 pub mod validate;
 pub mod value;
 
@@ -30,7 +31,7 @@ pub use membership::{
     EventKind, Impact, Joined, LifecyclePlan, Member, MembershipChange, MembershipChanges, MembershipEvent,
     MembershipReason, PlanError, Scope, SegmentEdit, SegmentRef,
 };
-pub use people::{AttributeDefinition, Seller, Team, TimeOff, WorkPeriod};
+pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};

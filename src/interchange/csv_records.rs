@@ -107,121 +107,211 @@ pub fn parse_rows_lenient(
     mapping: &[ColumnMapping],
     tz: &TimeZone,
 ) -> Result<(Vec<CsvRow>, Vec<CsvProblem>), Vec<CsvProblem>> {
-    let mut problems = Vec::new();
-    let mut columns: Vec<(usize, Option<usize>)> = Vec::new(); // (column, field index; None = id)
-    for (column, map) in mapping.iter().enumerate() {
-        match &map.target {
-            None => {}
-            Some(Target::Id) => columns.push((column, None)),
-            Some(Target::Field(name)) => match def.field_index(name) {
-                Some(index) => columns.push((column, Some(index))),
-                None => problems.push(CsvProblem {
-                    line: 0,
-                    column: Some(map.header.clone()),
-                    reason: format!("{} has no field \"{name}\"", def.label),
-                }),
-            },
-        }
-    }
-    for (i, (_, field)) in columns.iter().enumerate() {
-        if columns[..i].iter().any(|(_, other)| other == field) {
-            let what = field.map_or("the id".to_owned(), |f| format!("the field {}", def.fields[f].label));
-            problems.push(CsvProblem {
-                line: 0,
-                column: Some(mapping[columns[i].0].header.clone()),
-                reason: format!("{what} is filled by two columns"),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
-    let width = mapping.len();
+    let mut reader = RowReader::new(def, bytes, mapping, tz)?;
     let mut rows = Vec::new();
-    let mut seen_ids = std::collections::HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    let left_out = std::cell::Cell::new(0usize);
-    let report = |problems: &mut Vec<CsvProblem>, problem: CsvProblem| {
-        if problems.len() < PROBLEM_LIMIT {
-            problems.push(problem);
-        } else {
-            left_out.set(left_out.get() + 1);
+    let mut problems = Problems::default();
+    while let Some(row) = reader.next_row() {
+        match row {
+            Ok(row) => rows.push(row),
+            Err(found) => problems.extend(found),
         }
-    };
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
-                report(&mut problems, CsvProblem { line, column: None, reason: describe(&error) });
-                break;
-            }
+    }
+    Ok((rows, problems.into_list()))
+}
+
+/// Problems as a file's check collects them: the first [`PROBLEM_LIMIT`] kept, the rest
+/// only counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems {
+    kept: Vec<CsvProblem>,
+    total: u64,
+}
+
+impl Problems {
+    pub fn push(&mut self, problem: CsvProblem) {
+        self.total += 1;
+        if self.kept.len() < PROBLEM_LIMIT {
+            self.kept.push(problem);
         }
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
-            continue;
+    }
+
+    pub fn extend(&mut self, problems: impl IntoIterator<Item = CsvProblem>) {
+        for problem in problems {
+            self.push(problem);
         }
-        if record.len() != width {
-            let reason = format!("has {} cells but the header has {width}", record.len());
-            report(&mut problems, CsvProblem { line, column: None, reason });
-            continue;
+    }
+
+    /// How many problems there were, listed or not.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The listed problems, and "and N more problems" when some were left out.
+    pub fn into_list(self) -> Vec<CsvProblem> {
+        let mut list = self.kept;
+        let left_out = self.total - list.len() as u64;
+        if left_out > 0 {
+            list.push(CsvProblem { line: 0, column: None, reason: format!("and {left_out} more problems") });
         }
-        let problems_before = problems.len() + left_out.get();
-        let mut row = CsvRow {
-            line,
-            id: None,
-            values: vec![Value::Empty; def.fields.len()],
-            given: vec![false; def.fields.len()],
-        };
-        for &(column, field) in &columns {
-            let header = || Some(mapping[column].header.clone());
-            let Ok(text) = std::str::from_utf8(&record[column]) else {
-                report(
-                    &mut problems,
-                    CsvProblem { line, column: header(), reason: "is not valid UTF-8 text".to_owned() },
-                );
-                continue;
-            };
-            match field {
-                None => {
-                    let text = text.trim().trim_start_matches('#');
-                    if text.is_empty() {
-                        continue;
-                    }
-                    match text.parse::<i64>() {
-                        Ok(id) if id > 0 => {
-                            if let Some(first) = seen_ids.insert(id, line) {
-                                let reason = format!("the id {id} was already on line {first}");
-                                report(&mut problems, CsvProblem { line, column: header(), reason });
-                            }
-                            row.id = Some(RecordId(id));
-                        }
-                        _ => report(
-                            &mut problems,
-                            CsvProblem { line, column: header(), reason: format!("\"{text}\" is not a record id") },
-                        ),
-                    }
-                }
-                Some(index) => match parse_value(&def.fields[index], text, tz) {
-                    Ok(value) => {
-                        row.values[index] = value;
-                        row.given[index] = true;
-                    }
-                    Err(reason) => report(&mut problems, CsvProblem { line, column: header(), reason }),
+        list
+    }
+}
+
+/// The rows of a CSV read and converted one at a time from any reader (a file, bytes in
+/// memory), so a file of any size is checked and imported without being held in memory.
+/// Reading the same input twice gives the same rows and problems (an id seen twice is a
+/// problem of its second row both times).
+pub struct RowReader<'a, R: std::io::Read> {
+    def: &'a RecordTypeDef,
+    mapping: &'a [ColumnMapping],
+    tz: &'a TimeZone,
+    reader: csv::Reader<R>,
+    /// (column, field index; `None` = the id)
+    columns: Vec<(usize, Option<usize>)>,
+    seen_ids: std::collections::HashMap<i64, u64>,
+    record: csv::ByteRecord,
+    finished: bool,
+}
+
+impl<'a, R: std::io::Read> RowReader<'a, R> {
+    /// A reader of `input` (header row first) for `def` with `mapping`; `Err` for a mapping
+    /// that cannot work at all (an unknown field, a field filled by two columns).
+    pub fn new(
+        def: &'a RecordTypeDef,
+        input: R,
+        mapping: &'a [ColumnMapping],
+        tz: &'a TimeZone,
+    ) -> Result<Self, Vec<CsvProblem>> {
+        let mut problems = Vec::new();
+        let mut columns: Vec<(usize, Option<usize>)> = Vec::new();
+        for (column, map) in mapping.iter().enumerate() {
+            match &map.target {
+                None => {}
+                Some(Target::Id) => columns.push((column, None)),
+                Some(Target::Field(name)) => match def.field_index(name) {
+                    Some(index) => columns.push((column, Some(index))),
+                    None => problems.push(CsvProblem {
+                        line: 0,
+                        column: Some(map.header.clone()),
+                        reason: format!("{} has no field \"{name}\"", def.label),
+                    }),
                 },
             }
         }
-        if problems.len() + left_out.get() == problems_before {
-            rows.push(row);
+        for (i, (_, field)) in columns.iter().enumerate() {
+            if columns[..i].iter().any(|(_, other)| other == field) {
+                let what = field.map_or("the id".to_owned(), |f| format!("the field {}", def.fields[f].label));
+                problems.push(CsvProblem {
+                    line: 0,
+                    column: Some(mapping[columns[i].0].header.clone()),
+                    reason: format!("{what} is filled by two columns"),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        Ok(Self {
+            def,
+            mapping,
+            tz,
+            reader,
+            columns,
+            seen_ids: std::collections::HashMap::new(),
+            record: csv::ByteRecord::new(),
+            finished: false,
+        })
+    }
+
+    /// How far into the input the reader is, in bytes.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// The next row that is not blank, converted, or its problems; `None` at the end. A
+    /// file that cannot be read on (broken quoting, a read error) gives its problem once,
+    /// then `None`.
+    pub fn next_row(&mut self) -> Option<Result<CsvRow, Vec<CsvProblem>>> {
+        let def = self.def;
+        let width = self.mapping.len();
+        loop {
+            if self.finished {
+                return None;
+            }
+            match self.reader.read_byte_record(&mut self.record) {
+                Ok(false) => {
+                    self.finished = true;
+                    return None;
+                }
+                Ok(true) => {}
+                Err(error) => {
+                    self.finished = true;
+                    let line = error.position().map_or(0, |p| p.line());
+                    return Some(Err(vec![CsvProblem { line, column: None, reason: describe(&error) }]));
+                }
+            }
+            let record = &self.record;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            if record.len() != width {
+                let reason = format!("has {} cells but the header has {width}", record.len());
+                return Some(Err(vec![CsvProblem { line, column: None, reason }]));
+            }
+            let mut problems = Vec::new();
+            let mut row = CsvRow {
+                line,
+                id: None,
+                values: vec![Value::Empty; def.fields.len()],
+                given: vec![false; def.fields.len()],
+            };
+            for &(column, field) in &self.columns {
+                let header = || Some(self.mapping[column].header.clone());
+                let Ok(text) = std::str::from_utf8(&record[column]) else {
+                    problems.push(CsvProblem { line, column: header(), reason: "is not valid UTF-8 text".to_owned() });
+                    continue;
+                };
+                match field {
+                    None => {
+                        let text = text.trim().trim_start_matches('#');
+                        if text.is_empty() {
+                            continue;
+                        }
+                        match text.parse::<i64>() {
+                            Ok(id) if id > 0 => {
+                                if let Some(first) = self.seen_ids.insert(id, line) {
+                                    // The first line stays the one named.
+                                    self.seen_ids.insert(id, first);
+                                    let reason = format!("the id {id} was already on line {first}");
+                                    problems.push(CsvProblem { line, column: header(), reason });
+                                }
+                                row.id = Some(RecordId(id));
+                            }
+                            _ => problems.push(CsvProblem {
+                                line,
+                                column: header(),
+                                reason: format!("\"{text}\" is not a record id"),
+                            }),
+                        }
+                    }
+                    Some(index) => match parse_value(&def.fields[index], text, self.tz) {
+                        Ok(value) => {
+                            row.values[index] = value;
+                            row.given[index] = true;
+                        }
+                        Err(reason) => problems.push(CsvProblem { line, column: header(), reason }),
+                    },
+                }
+            }
+            return Some(if problems.is_empty() { Ok(row) } else { Err(problems) });
         }
     }
-    if left_out.get() > 0 {
-        let reason = format!("and {} more problems", left_out.get());
-        problems.push(CsvProblem { line: 0, column: None, reason });
-    }
-    Ok((rows, problems))
 }
 
 /// The header and up to `n` first rows of `bytes` as text, for a look before importing

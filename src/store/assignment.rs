@@ -15,6 +15,7 @@ use jiff::tz::TimeZone;
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
+use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
     AssignmentRule, AttributeCondition, AttributeValue, Decision, Distribution, RuleId, SellerLedger, SellerState,
@@ -65,7 +66,7 @@ pub fn reason_key(reason: UnassignedReason) -> &'static str {
     }
 }
 
-fn reason_from_key(key: &str) -> Option<UnassignedReason> {
+pub(super) fn reason_from_key(key: &str) -> Option<UnassignedReason> {
     [
         UnassignedReason::NoRulesOnSegment,
         UnassignedReason::NoRuleMatched,
@@ -591,73 +592,129 @@ impl Workspace {
     }
 
     /// Assigns the records `changes` brings into segments (plain joins, and moves whose
-    /// segment asks to rerun assignment), at `now`, inside the caller's transaction: per
-    /// segment (ascending id) its active rules over its records (ascending id) with one
-    /// `Assigner` and one ledger for the whole apply. Deterministic for the same workspace
-    /// and `now`.
+    /// segment asks to rerun assignment), at `now`, inside the caller's transaction, through
+    /// [`Workspace::assign_in_segments`]. Deterministic for the same workspace and `now`.
     pub(super) fn assign_joined(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
         let mut by_segment: BTreeMap<SegmentId, Vec<RecordId>> = BTreeMap::new();
         for joined in changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
+        self.assign_in_segments(&changes.record_type, by_segment, now, &mut |_, _| true)?;
+        Ok(())
+    }
+
+    /// Assigns records of `ty` in the segments they are in, at `now`, inside the caller's
+    /// transaction: per segment (ascending id) its active rules over its records (ascending
+    /// id, as given) with one `Assigner` per segment and one ledger for the whole call; an
+    /// `assignment` row plus history per record, and the owner field when assigned. A
+    /// segment without active rules writes nothing: its members stay unassigned with "no
+    /// rules on the segment", read from membership and the empty owner
+    /// (`unassigned_reason`). `progress(done, total)` returning false stops (`None`; the
+    /// caller rolls back). Used by the apply's join hook and by "Run now".
+    pub(super) fn assign_in_segments(
+        &self,
+        ty: &RecordTypeName,
+        mut by_segment: BTreeMap<SegmentId, Vec<RecordId>>,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<Option<Vec<Placed>>> {
+        by_segment.retain(|_, ids| !ids.is_empty());
         if by_segment.is_empty() {
-            return Ok(());
+            return Ok(Some(Vec::new()));
         }
-        let def = self.type_def(&changes.record_type)?.clone();
+        let def = self.type_def(ty)?.clone();
         let sellers = self.sellers()?;
         let teams = self.teams()?;
-        let time_zone = TimeZone::get(&self.time_zone)
-            .map_err(|e| self.corrupt(format!("the workspace time zone \"{}\" is unknown ({e})", self.time_zone)))?;
-        let ctx = EvalContext::new(now, time_zone);
+        let ctx = self.assignment_context(now)?;
         let mut ledger = self.ledger()?;
-        let created_index = def.field_index(&FieldName::new("created_on"));
         let mut rules_of: HashMap<SegmentId, Vec<AssignmentRule>> = HashMap::new();
         for &segment in by_segment.keys() {
             let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
             rules_of.insert(segment, rules);
         }
-        // A segment without active rules writes nothing: its members are unassigned with "no
-        // rules on the segment", read from membership and the empty owner (`unassigned_reason`).
-        // Writing a row per member would cost seconds on a million-record activation.
+        // Writing a row per member of a segment without rules would cost seconds on a
+        // million-record activation.
         by_segment.retain(|segment, _| rules_of.get(segment).is_some_and(|rules| !rules.is_empty()));
         if by_segment.is_empty() {
-            return Ok(());
+            return Ok(Some(Vec::new()));
         }
-        // Conditions reading other records need them all; else the joining records suffice.
-        let whole = rules_of.values().flatten().any(|r| reads_other_records(&r.conditions));
-        let mut ds = MemoryDataset::new(self.schema.clone());
-        for team in &teams {
-            ds.set_team(team.id, team.members.clone());
-        }
-        if whole {
-            for ty in &self.schema.types {
-                for record in self.all_records(&ty.name)? {
-                    ds.insert(&ty.name, record);
-                }
-            }
-        } else {
-            let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-            for record in self.records_by_id(&changes.record_type, &ids)? {
-                ds.insert(&changes.record_type, record);
-            }
-        }
+        let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
+        let ds = self.assignment_dataset(ty, rules_of.values().flatten(), &teams, &ids)?;
+        let total = ids.len() as u64;
+        let mut done = 0u64;
+        let mut placed = Vec::with_capacity(ids.len());
         for (segment, ids) in &by_segment {
             let rules = rules_of.get(segment).map(Vec::as_slice).unwrap_or(&[]);
             let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams);
-            let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(&changes.record_type, *id)).collect();
-            let created = |record: &Record| match created_index.and_then(|i| record.values.get(i)) {
-                Some(Value::DateTime(at)) => Some(*at),
-                _ => None,
-            };
-            let decisions = assigner.assign_many(records.iter().map(|r| (*r, created(r))), &mut ledger);
+            let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(ty, *id)).collect();
+            let decisions = assigner.assign_many(records.iter().map(|r| (*r, created_on(&def, r))), &mut ledger);
             for (record, decision) in records.iter().zip(decisions) {
                 let (rule, outcome) = match decision {
                     Decision::Assigned { rule, seller, .. } => (Some(rule), Ok(seller)),
                     Decision::Unassigned { reason, .. } => (None, Err(reason)),
                 };
                 self.write_assignment(&def, record.id, Some(*segment), rule, outcome, now)?;
+                placed.push(Placed { record: (*record).clone(), outcome });
+                done += 1;
+                if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {
+                    return Ok(None);
+                }
             }
         }
-        Ok(())
+        if !progress(total, total) {
+            return Ok(None);
+        }
+        Ok(Some(placed))
+    }
+
+    /// The clock and zone rule conditions are evaluated with.
+    pub(super) fn assignment_context(&self, now: Timestamp) -> Result<EvalContext> {
+        let time_zone = TimeZone::get(&self.time_zone)
+            .map_err(|e| self.corrupt(format!("the workspace time zone \"{}\" is unknown ({e})", self.time_zone)))?;
+        Ok(EvalContext::new(now, time_zone))
+    }
+
+    /// What rule conditions are evaluated over: the records `ids` of `ty`, or every record
+    /// when a rule's conditions read other records; teams for "owner is a member of team".
+    pub(super) fn assignment_dataset<'r>(
+        &self,
+        ty: &RecordTypeName,
+        rules: impl IntoIterator<Item = &'r AssignmentRule>,
+        teams: &[crate::domain::Team],
+        ids: &[RecordId],
+    ) -> Result<MemoryDataset> {
+        let whole = rules.into_iter().any(|r| reads_other_records(&r.conditions));
+        let mut ds = MemoryDataset::new(self.schema.clone());
+        for team in teams {
+            ds.set_team(team.id, team.members.clone());
+        }
+        if whole {
+            for def in &self.schema.types {
+                for record in self.all_records(&def.name)? {
+                    ds.insert(&def.name, record);
+                }
+            }
+        } else {
+            for record in self.records_by_id(ty, ids)? {
+                ds.insert(ty, record);
+            }
+        }
+        Ok(ds)
+    }
+}
+
+/// One record [`Workspace::assign_in_segments`] decided on: the record as it was before
+/// (its owner not yet set), and the seller or the reason.
+#[derive(Clone, Debug)]
+pub(super) struct Placed {
+    pub record: Record,
+    pub outcome: std::result::Result<SellerId, UnassignedReason>,
+}
+
+/// The record's creation time, for "created in the last N hours".
+pub(super) fn created_on(def: &RecordTypeDef, record: &Record) -> Option<Timestamp> {
+    match def.field_index(&FieldName::new("created_on")).and_then(|i| record.values.get(i)) {
+        Some(Value::DateTime(at)) => Some(*at),
+        _ => None,
     }
 }

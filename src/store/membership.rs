@@ -79,10 +79,11 @@ impl Workspace {
     }
 
     /// The hook of joins and moves in, inside the apply's transaction: assignment of the
-    /// joining records (`assignment`), and enrolment in the segment's sequence (a later
-    /// issue), from `changes.joined()`; an error rolls the whole apply back.
+    /// joining records (`assignment`), and enrolment in the segment's sequence
+    /// (`sequences`), from `changes.joined()`; an error rolls the whole apply back.
     fn after_joins(&self, changes: &MembershipChanges, _reason: MembershipReason, now: Timestamp) -> Result<()> {
-        self.assign_joined(changes, now)
+        self.assign_joined(changes, now)?;
+        self.enrol_joined(changes, now)
     }
 
     /// Every segment joined must be an active segment of the changes' record type.
@@ -113,6 +114,61 @@ impl Workspace {
             }
         }
         Ok(())
+    }
+
+    /// The changes of several record types (the command line's `apply`: every active
+    /// segment on every record) with their history, assignment and the rest of the joins'
+    /// hook, in ONE transaction: as [`Workspace::apply_membership_changes`] for each, but a
+    /// cancel or an error anywhere leaves every type as it was. `progress(done, total)`
+    /// counts the changes of all types. `None` when cancelled; else the impact of each.
+    pub fn apply_membership_changes_of_types(
+        &mut self,
+        all: &[MembershipChanges],
+        reason: MembershipReason,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<Option<Vec<Impact>>> {
+        self.check_writable()?;
+        for changes in all {
+            self.type_def(&changes.record_type)?;
+        }
+        let context = "updating the memberships of every record type";
+        let tx = self.write_scope().context(context)?;
+        let total: u64 = all.iter().map(|c| c.changes.len() as u64).sum();
+        let mut before = 0;
+        for changes in all {
+            self.check_targets(changes)?;
+            let mut within = |done: u64, _: u64| progress(before + done, total);
+            if !write_changes(&self.conn, changes, reason, now, &mut within)? {
+                // Dropping `tx` rolls back every type written so far.
+                return Ok(None);
+            }
+            self.after_joins(changes, reason, now)?;
+            before += changes.changes.len() as u64;
+        }
+        tx.commit().context(context)?;
+        Ok(Some(all.iter().map(MembershipChanges::impact).collect()))
+    }
+
+    /// The newest assignment decision so far (0 when there is none): with
+    /// [`Workspace::assigned_since`], what one apply assigned.
+    pub fn assignment_mark(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM assignment_history", [], |r| r.get(0))
+            .context("reading the assignment history")
+    }
+
+    /// How many records of `ty` were assigned to a seller after `mark`.
+    pub fn assigned_since(&self, ty: &RecordTypeName, mark: i64) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM assignment_history WHERE id > ?1 AND record_type = ?2 AND status = 'assigned'",
+                rusqlite::params![mark, ty.as_str()],
+                |r| r.get(0),
+            )
+            .context("counting assignments")?;
+        Ok(count.max(0) as u64)
     }
 
     /// Every membership of a record type, as (record, segment), by record.

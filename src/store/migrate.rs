@@ -12,7 +12,7 @@ use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment];
+const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -334,6 +334,35 @@ CREATE INDEX "ix:assignment_history:record_id" ON assignment_history (record_id)
 CREATE INDEX "ix:assignment_history:seller_id" ON assignment_history (seller_id);
 "#;
 
+/// Version 4: enrolments. One row per record's run of a sequence: the record, the sequence
+/// and the segment it joined, the current step (0 is the first), `running` or `ended` with
+/// the end reason ("moved", "re-enrolled") and time. No foreign keys, so enrolments outlive
+/// their segment and sequence. At most one enrolment of a record runs: the apply ends the
+/// running one before it enrols again (an index less keeps a million enrolments fast to
+/// write). `IF NOT EXISTS`: tests rebuild older versions by lowering `user_version` of a
+/// current file, which keeps this table.
+fn v4_enrolment(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V4_TABLES).context("creating the enrolment table")
+}
+
+const V4_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS enrolment (
+    id INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    sequence_id INTEGER NOT NULL,
+    segment_id INTEGER NOT NULL,
+    step INTEGER NOT NULL CHECK (step >= 0),
+    status TEXT NOT NULL CHECK (status IN ('running', 'ended')),
+    end_reason TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    CHECK ((status = 'ended') = (end_reason IS NOT NULL AND ended_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS "ix:enrolment:record" ON enrolment (record_type, record_id, id);
+CREATE INDEX IF NOT EXISTS "ix:enrolment:sequence_id" ON enrolment (sequence_id, id);
+"#;
+
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {
     let name = quote(field.name.as_str());
@@ -394,6 +423,7 @@ mod tests {
         conn.execute_batch(V1_TABLES).unwrap();
         conn.execute_batch(V2_TABLES).unwrap();
         conn.execute_batch(V3_TABLES).unwrap();
+        conn.execute_batch(V4_TABLES).unwrap();
         let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
         let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         for name in names {

@@ -14,6 +14,9 @@
 //! - `membership`: memberships and their history, written in one transaction per apply;
 //! - `assignment`: segments' assignment rules, the sellers' ledger, and the assignment of
 //!   joining records (run by the apply, in its transaction) and by hand;
+//! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
+//!   the enrolments the apply writes for joining records (in its transaction);
+//! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
@@ -24,12 +27,14 @@ mod definitions;
 mod lifecycle;
 mod membership;
 mod migrate;
+mod monitor;
 mod open;
 mod people;
 mod query;
 mod records;
 mod schema;
 mod segments;
+mod sequences;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -40,14 +45,16 @@ pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reaso
 pub use definitions::AllDefinitions;
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
+pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
+pub use sequences::{EnrolmentCounts, EnrolmentRow};
 
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -36,12 +36,10 @@ pub struct ImportSummary {
     pub skipped: u64,
     /// Cancelled midway: nothing was written.
     pub cancelled: bool,
-    /// Every record added or updated, as it was and as it is: what segment evaluation needs
-    /// ("only when a field an active segment uses changed").
-    pub written: Vec<WrittenRecord>,
 }
 
-/// One record an import wrote.
+/// One record an import wrote, as it was and as it is: what segment evaluation needs
+/// ("only when a field an active segment uses changed").
 #[derive(Clone, Debug, PartialEq)]
 pub struct WrittenRecord {
     pub before: Option<Record>,
@@ -106,30 +104,41 @@ impl Workspace {
         Ok(count)
     }
 
-    /// Stores imported rows in ONE transaction: rows without an id are added; a row whose id
-    /// exists updates the fields the file gave (`OnExisting::Update`) or is left alone
-    /// (`Skip`); a row with a new id is added with that id. The first row the store refuses
-    /// (a lookup to a record that does not exist, say) rolls everything back and is named by
-    /// its line. `progress(rows_done)` may cancel (false): nothing is written then.
+    /// Stores imported rows in ONE transaction, taking them one at a time from `next_row`
+    /// (`None` at the end, `Err` to stop with that message), so a file of any size streams
+    /// through: rows without an id are added; a row whose id exists updates the fields the
+    /// file gave (`OnExisting::Update`) or is left alone (`Skip`); a row with a new id is
+    /// added with that id. The first row the store refuses (a lookup to a record that does
+    /// not exist, say) rolls everything back and is named by its line. `written` sees each
+    /// record added or updated, as it was and as it is, and keeps what it needs.
+    /// `progress(rows_done)` runs every [`PROGRESS_EVERY_ROWS`] rows and at the end and may
+    /// cancel (false): nothing is written then.
     pub fn import_records(
         &mut self,
         ty: &RecordTypeName,
-        rows: &[crate::interchange::csv_records::CsvRow],
+        next_row: &mut dyn FnMut() -> Option<std::result::Result<crate::interchange::csv_records::CsvRow, String>>,
         on_existing: OnExisting,
         progress: &mut dyn FnMut(u64) -> bool,
+        written: &mut dyn FnMut(WrittenRecord),
     ) -> Result<ImportSummary> {
         self.check_writable()?;
         let def = self.type_def(ty)?.clone();
         let context = format!("importing {}", def.plural_label);
         let tx = self.write_scope().with_context(|| context.clone())?;
         let mut summary = ImportSummary::default();
+        let mut done = 0_u64;
         {
             let mut insert = tx.prepare(&insert_sql(&def)).with_context(|| context.clone())?;
             let mut insert_with_id = tx.prepare(&insert_with_id_sql(&def)).with_context(|| context.clone())?;
             let mut read =
                 tx.prepare(&format!("{} WHERE \"id\" = ?1", select_sql(&def))).with_context(|| context.clone())?;
             let mut update = tx.prepare(&update_sql(&def)).with_context(|| context.clone())?;
-            for (done, row) in rows.iter().enumerate() {
+            while let Some(row) = next_row() {
+                done += 1;
+                if done.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(done) {
+                    return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
+                }
+                let row = row.map_err(StoreError::Invalid)?;
                 let at = |message: String| StoreError::Invalid(format!("line {}: {message}", row.line));
                 let existing = match row.id {
                     Some(id) => read
@@ -149,9 +158,9 @@ impl Workspace {
                         let merged = record
                             .values
                             .iter()
-                            .zip(&row.values)
+                            .zip(row.values)
                             .zip(&row.given)
-                            .map(|((old, new), given)| if *given { new.clone() } else { old.clone() })
+                            .map(|((old, new), given)| if *given { new } else { old.clone() })
                             .collect();
                         summary.updated += 1;
                         let id = record.id;
@@ -161,8 +170,8 @@ impl Workspace {
                     (None, _) => {
                         summary.inserted += 1;
                         match row.id {
-                            Some(id) => (row.values.clone(), &mut insert_with_id, Some(id)),
-                            None => (row.values.clone(), &mut insert, None),
+                            Some(id) => (row.values, &mut insert_with_id, Some(id)),
+                            None => (row.values, &mut insert, None),
                         }
                     }
                 };
@@ -174,14 +183,10 @@ impl Workspace {
                     }
                 })?;
                 let id = id.unwrap_or_else(|| RecordId(tx.last_insert_rowid()));
-                summary.written.push(WrittenRecord { before, after: Record { id, values } });
-                let done = done as u64 + 1;
-                if done.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(done) {
-                    return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
-                }
+                written(WrittenRecord { before, after: Record { id, values } });
             }
         }
-        if !progress(rows.len() as u64) {
+        if !progress(done) {
             return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
         }
         tx.commit().with_context(|| context.clone())?;

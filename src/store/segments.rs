@@ -224,19 +224,14 @@ impl Workspace {
     }
 
     /// Adds a sequence with its steps; the incoming `id` is ignored. Checked: the record
-    /// type, name and description lengths, and that `wait_minutes` is set on wait steps only.
+    /// type, and everything `domain::sequence::validate_sequence` checks (every problem is
+    /// named, with its step).
     pub fn insert_sequence(&mut self, sequence: &Sequence) -> Result<SequenceId> {
         self.check_writable()?;
         self.type_def(&sequence.record_type)?;
-        check_name_and_description("sequence", &sequence.name, &sequence.description)?;
-        for (i, step) in sequence.steps.iter().enumerate() {
-            if (step.kind == StepKind::Wait) != step.wait_minutes.is_some() {
-                return Err(StoreError::Invalid(format!(
-                    "sequence {}, step {}: a wait step needs a wait time, and only a wait step has one",
-                    sequence.name,
-                    i + 1
-                )));
-            }
+        let problems = crate::domain::sequence::validate_sequence(sequence);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(super::sequences::problems_text(&sequence.name, &problems)));
         }
         let context = format!("adding sequence {}", sequence.name);
         let tx = self.write_scope().with_context(|| context.clone())?;
@@ -253,28 +248,10 @@ impl Workspace {
             ],
         )
         .with_context(|| context.clone())?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT INTO sequence_step (sequence_id, position, kind, name, description, wait_minutes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .with_context(|| context.clone())?;
-            for (position, step) in sequence.steps.iter().enumerate() {
-                stmt.execute(rusqlite::params![
-                    id,
-                    position as i64,
-                    step.kind.key(),
-                    step.name,
-                    step.description,
-                    step.wait_minutes
-                ])
-                .with_context(|| context.clone())?;
-            }
-        }
+        let id = SequenceId(tx.last_insert_rowid());
+        self.write_steps(id, &sequence.steps, &context)?;
         tx.commit().with_context(|| context.clone())?;
-        Ok(SequenceId(id))
+        Ok(id)
     }
 
     /// The sequences of a record type, by id, with their steps in order.

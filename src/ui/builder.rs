@@ -4,7 +4,7 @@
 
 use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
 
-use crate::app::builder::{Builder, BuilderEdit, InputSlot};
+use crate::app::builder::{Builder, BuilderEdit, BuilderTarget, InputSlot};
 use crate::app::state::WorkspaceView;
 use crate::app::{AppState, Command};
 use crate::domain::describe;
@@ -17,9 +17,9 @@ use crate::domain::{
 
 use super::theme;
 
-/// The node being dragged by its handle.
+/// The node being dragged by its handle, and the builder it belongs to.
 #[derive(Clone, Copy, Debug)]
-struct DraggedNode(NodeId);
+struct DraggedNode(BuilderTarget, NodeId);
 
 /// Where a node sits, for its menu: its group and index, and how many siblings it has.
 #[derive(Clone, Copy)]
@@ -34,6 +34,13 @@ struct Ctx<'a> {
     state: &'a AppState,
     view: &'a WorkspaceView,
     builder: &'a Builder,
+    target: BuilderTarget,
+}
+
+impl Ctx<'_> {
+    fn edit(&self, edit: BuilderEdit) -> Command {
+        self.target.edit(edit)
+    }
 }
 
 pub fn builder_ui(
@@ -44,10 +51,28 @@ pub fn builder_ui(
     builder: &Builder,
     commands: &mut Vec<Command>,
 ) {
-    shortcuts(ui, state, commands);
-    let ctx = Ctx { state, view, builder };
-    toolbar_ui(ui, builder, commands);
-    if builder.matches_everything {
+    builder_for_ui(ui, state, view, def, builder, BuilderTarget::Segment, commands);
+}
+
+/// The builder of `target`: the selected segment's, or the edited rule's (which has no
+/// Save / Discard of its own: the rule editor saves the whole rule).
+pub fn builder_for_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    view: &WorkspaceView,
+    def: &RecordTypeDef,
+    builder: &Builder,
+    target: BuilderTarget,
+    commands: &mut Vec<Command>,
+) {
+    shortcuts(ui, state, target, commands);
+    let ctx = Ctx { state, view, builder, target };
+    toolbar_ui(ui, builder, target, commands);
+    if target == BuilderTarget::Rule {
+        if builder.matches_everything {
+            ui.label(RichText::new("No conditions: the rule takes every record that joins the segment").weak());
+        }
+    } else if builder.matches_everything {
         ui.label(
             RichText::new(format!(
                 "⚠ No conditions narrow this segment: it matches every {}",
@@ -72,8 +97,10 @@ pub fn builder_ui(
     }
 }
 
-fn shortcuts(ui: &egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    if state.dialog.is_some() {
+fn shortcuts(ui: &egui::Ui, state: &AppState, target: BuilderTarget, commands: &mut Vec<Command>) {
+    // The rule editor, when open, takes the keys.
+    let rule_editor_open = state.rules.editor.is_some();
+    if state.dialog.is_some() || rule_editor_open != (target == BuilderTarget::Rule) {
         return;
     }
     ui.input_mut(|input| {
@@ -81,43 +108,32 @@ fn shortcuts(ui: &egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         if input.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z)
             || input.consume_key(Modifiers::COMMAND, Key::Y)
         {
-            commands.push(Command::RedoConditions);
+            commands.push(target.redo());
         } else if input.consume_key(Modifiers::COMMAND, Key::Z) {
-            commands.push(Command::UndoConditions);
+            commands.push(target.undo());
         }
         if input.consume_key(Modifiers::COMMAND, Key::S) {
-            commands.push(Command::SaveConditions);
+            commands.push(target.save());
         }
     });
 }
 
-fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Command>) {
+fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, target: BuilderTarget, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Conditions").strong());
-        if builder.is_dirty() {
+        if target == BuilderTarget::Segment && builder.is_dirty() {
             ui.label(RichText::new("• Unsaved changes").color(ui.visuals().warn_fg_color))
                 .on_hover_text("Save (Ctrl+S) or discard them");
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let save = ui
-                .add_enabled(builder.is_dirty(), egui::Button::new("Save"))
-                .on_hover_text("Store these conditions (Ctrl+S)");
-            if save.clicked() {
-                commands.push(Command::SaveConditions);
+            if target == BuilderTarget::Segment {
+                segment_save_ui(ui, builder, commands);
             }
-            if ui
-                .add_enabled(builder.is_dirty(), egui::Button::new("Discard"))
-                .on_hover_text("Back to the stored conditions")
-                .clicked()
-            {
-                commands.push(Command::DiscardConditions);
-            }
-            ui.separator();
             if ui.add_enabled(builder.can_redo(), egui::Button::new("Redo")).on_hover_text("Ctrl+Shift+Z").clicked() {
-                commands.push(Command::RedoConditions);
+                commands.push(target.redo());
             }
             if ui.add_enabled(builder.can_undo(), egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
-                commands.push(Command::UndoConditions);
+                commands.push(target.undo());
             }
             ui.separator();
             let wrap = ui
@@ -125,10 +141,27 @@ fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Command>)
                 .on_hover_text("Put the ticked conditions into a new group")
                 .on_disabled_hover_text("Tick conditions of one group to wrap them");
             if wrap.clicked() {
-                commands.push(Command::EditConditions(BuilderEdit::WrapSelection));
+                commands.push(target.edit(BuilderEdit::WrapSelection));
             }
         });
     });
+}
+
+/// The segment builder's Save and Discard.
+fn segment_save_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Command>) {
+    let save =
+        ui.add_enabled(builder.is_dirty(), egui::Button::new("Save")).on_hover_text("Store these conditions (Ctrl+S)");
+    if save.clicked() {
+        commands.push(Command::SaveConditions);
+    }
+    if ui
+        .add_enabled(builder.is_dirty(), egui::Button::new("Discard"))
+        .on_hover_text("Back to the stored conditions")
+        .clicked()
+    {
+        commands.push(Command::DiscardConditions);
+    }
+    ui.separator();
 }
 
 /// A group: its header (All / Any, not, collapse, add buttons, menu) and its children,
@@ -154,10 +187,10 @@ fn group_ui(
                 )
             });
             if toggle.clicked() {
-                commands.push(Command::EditConditions(BuilderEdit::ToggleCollapsed(group.id)));
+                commands.push(ctx.edit(BuilderEdit::ToggleCollapsed(group.id)));
             }
             if place.is_some() {
-                drag_handle_ui(ui, group.id);
+                drag_handle_ui(ui, ctx.target, group.id);
             }
             for mode in GroupMode::ALL {
                 let label = match mode {
@@ -169,12 +202,12 @@ fn group_ui(
                     GroupMode::Any => "At least one condition must hold",
                 });
                 if response.clicked() && group.mode != mode {
-                    commands.push(Command::EditConditions(BuilderEdit::SetMode { group: group.id, mode }));
+                    commands.push(ctx.edit(BuilderEdit::SetMode { group: group.id, mode }));
                 }
             }
             let mut negated = group.negated;
             if ui.checkbox(&mut negated, "not").on_hover_text("Match the records this group does not match").changed() {
-                commands.push(Command::EditConditions(BuilderEdit::SetNegated { group: group.id, negated }));
+                commands.push(ctx.edit(BuilderEdit::SetNegated { group: group.id, negated }));
             }
             if collapsed {
                 let summary = group_summary(ctx, def, group);
@@ -193,7 +226,7 @@ fn group_ui(
         });
         problems_ui(ui, ctx.builder, group.id);
         // Dropping on the header puts the node first in this group.
-        drop_target(ui, &header.response, group.id, 0, commands);
+        drop_target(ui, ctx.target, &header.response, group.id, 0, commands);
         if collapsed {
             return;
         }
@@ -235,13 +268,13 @@ fn add_menu_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef, group: Nod
             .on_hover_text(format!("Test the records that point at this {}", def.label.to_lowercase()))
             .clicked()
     {
-        commands.push(Command::EditConditions(BuilderEdit::AddRelated { parent: group }));
+        commands.push(ctx.edit(BuilderEdit::AddRelated { parent: group }));
     }
     if ui.small_button("+ Group").on_hover_text("A nested group with its own All / Any").clicked() {
-        commands.push(Command::EditConditions(BuilderEdit::AddGroup { parent: group }));
+        commands.push(ctx.edit(BuilderEdit::AddGroup { parent: group }));
     }
     if ui.small_button("+ Condition").clicked() {
-        commands.push(Command::EditConditions(BuilderEdit::AddCondition { parent: group }));
+        commands.push(ctx.edit(BuilderEdit::AddCondition { parent: group }));
     }
 }
 
@@ -254,7 +287,7 @@ fn node_menu_ui(
     group: Option<&Group>,
     commands: &mut Vec<Command>,
 ) {
-    let edit = |e: BuilderEdit| Command::EditConditions(e);
+    let edit = |e: BuilderEdit| ctx.edit(e);
     let remove = ui.small_button("🗑").on_hover_text("Remove");
     remove.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, "Remove"));
     if remove.clicked() {
@@ -296,10 +329,10 @@ fn node_menu_ui(
     menu.response.on_hover_text("More: duplicate, move, ungroup");
 }
 
-fn drag_handle_ui(ui: &mut egui::Ui, id: NodeId) {
-    let handle_id = egui::Id::unique(("drag_node", id));
+fn drag_handle_ui(ui: &mut egui::Ui, target: BuilderTarget, id: NodeId) {
+    let handle_id = egui::Id::unique(("drag_node", target, id));
     let response = ui
-        .dnd_drag_source(handle_id, DraggedNode(id), |ui| {
+        .dnd_drag_source(handle_id, DraggedNode(target, id), |ui| {
             ui.label(RichText::new("☰").weak());
         })
         .response;
@@ -308,8 +341,16 @@ fn drag_handle_ui(ui: &mut egui::Ui, id: NodeId) {
 
 /// Takes a dragged node dropped on `response`: into `parent` before `index`, or after it
 /// when the pointer is in the lower half of a row.
-fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: usize, commands: &mut Vec<Command>) {
-    if response.dnd_hover_payload::<DraggedNode>().is_none() {
+fn drop_target(
+    ui: &egui::Ui,
+    target: BuilderTarget,
+    response: &egui::Response,
+    parent: NodeId,
+    index: usize,
+    commands: &mut Vec<Command>,
+) {
+    // Nodes move only within their own builder.
+    if response.dnd_hover_payload::<DraggedNode>().is_none_or(|dragged| dragged.0 != target) {
         return;
     }
     let Some(pointer) = ui.ctx().pointer_interact_pos() else { return };
@@ -320,7 +361,7 @@ fn drop_target(ui: &egui::Ui, response: &egui::Response, parent: NodeId, index: 
     ui.painter().hline(rect.x_range(), y, egui::Stroke::new(2.0, colour));
     if let Some(dropped) = response.dnd_release_payload::<DraggedNode>() {
         let index = if below { index + 1 } else { index };
-        commands.push(Command::EditConditions(BuilderEdit::MoveTo { id: dropped.0, parent, index }));
+        commands.push(target.edit(BuilderEdit::MoveTo { id: dropped.1, parent, index }));
     }
 }
 
@@ -355,13 +396,13 @@ fn condition_ui(
             let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
             tick.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, "Select condition"));
             if tick.changed() {
-                commands.push(Command::EditConditions(BuilderEdit::ToggleSelected(condition.id)));
+                commands.push(ctx.edit(BuilderEdit::ToggleSelected(condition.id)));
             }
-            drag_handle_ui(ui, condition.id);
-            field_picker_ui(ui, schema, def, condition, commands);
+            drag_handle_ui(ui, ctx.target, condition.id);
+            field_picker_ui(ui, ctx.target, schema, def, condition, commands);
             match field {
                 Some(field) => {
-                    operator_picker_ui(ui, condition, field.kind, commands);
+                    operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
                     value_ui(ui, ctx, condition, field, commands);
                 }
                 None => {
@@ -375,7 +416,7 @@ fn condition_ui(
                 node_menu_ui(ui, ctx, condition.id, place, None, commands);
             });
         });
-        drop_target(ui, &row.response, place.parent, place.index, commands);
+        drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, condition.id);
     });
 }
@@ -427,6 +468,7 @@ fn field_options(schema: &Schema, def: &RecordTypeDef) -> Vec<FieldOption> {
 
 fn field_picker_ui(
     ui: &mut egui::Ui,
+    target: BuilderTarget,
     schema: &Schema,
     def: &RecordTypeDef,
     condition: &Condition,
@@ -464,10 +506,7 @@ fn field_picker_ui(
                     let selected = option.path == condition.path;
                     if ui.selectable_label(selected, &option.label).clicked() {
                         if !selected {
-                            commands.push(Command::EditConditions(BuilderEdit::SetField {
-                                id: condition.id,
-                                path: option.path,
-                            }));
+                            commands.push(target.edit(BuilderEdit::SetField { id: condition.id, path: option.path }));
                         }
                         ui.data_mut(|d| d.remove::<String>(search_id));
                         ui.close();
@@ -480,14 +519,19 @@ fn field_picker_ui(
         });
 }
 
-fn operator_picker_ui(ui: &mut egui::Ui, condition: &Condition, kind: FieldKind, commands: &mut Vec<Command>) {
+fn operator_picker_ui(
+    ui: &mut egui::Ui,
+    target: BuilderTarget,
+    condition: &Condition,
+    kind: FieldKind,
+    commands: &mut Vec<Command>,
+) {
     egui::ComboBox::from_id_salt("operator").selected_text(condition.operator.label(kind)).show_ui(ui, |ui| {
         for operator in operators_for(kind) {
             if ui.selectable_label(*operator == condition.operator, operator.label(kind)).clicked()
                 && *operator != condition.operator
             {
-                commands
-                    .push(Command::EditConditions(BuilderEdit::SetOperator { id: condition.id, operator: *operator }));
+                commands.push(target.edit(BuilderEdit::SetOperator { id: condition.id, operator: *operator }));
             }
         }
     });
@@ -497,8 +541,8 @@ fn operator_picker_ui(ui: &mut egui::Ui, condition: &Condition, kind: FieldKind,
 fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &FieldDef, commands: &mut Vec<Command>) {
     let id = condition.id;
     let builder = ctx.builder;
-    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
-    let typed = |slot: InputSlot, text: String| Command::EditConditions(BuilderEdit::SetInput { id, slot, text });
+    let set = |operand: Operand| ctx.edit(BuilderEdit::SetOperand { id, operand });
+    let typed = |slot: InputSlot, text: String| ctx.edit(BuilderEdit::SetInput { id, slot, text });
     let text_box = |ui: &mut egui::Ui, slot: InputSlot, label: &str, width: f32, commands: &mut Vec<Command>| {
         let mut text = builder.input_text(id, slot, &condition.value);
         let response = ui.add(egui::TextEdit::singleline(&mut text).desired_width(width).hint_text(label));
@@ -585,7 +629,7 @@ fn value_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, condition: &Condition, field: &Fie
                 }
             });
         }
-        Operand::Choices(chosen) => choices_ui(ui, id, field, chosen, commands),
+        Operand::Choices(chosen) => choices_ui(ui, ctx.target, id, field, chosen, commands),
         Operand::Record(record) => {
             let chosen: Vec<RecordId> = if record.0 == 0 { Vec::new() } else { vec![*record] };
             record_picker_ui(ui, ctx, condition, field, &chosen, false, commands);
@@ -614,9 +658,15 @@ const INLINE_CHOICES: usize = 5;
 
 /// Multi-select of a choice field's options: chips to toggle, or for long lists the chosen
 /// ones as removable chips and a drop-down to tick more.
-fn choices_ui(ui: &mut egui::Ui, id: NodeId, field: &FieldDef, chosen: &[String], commands: &mut Vec<Command>) {
-    let set =
-        |next: Vec<String>| Command::EditConditions(BuilderEdit::SetOperand { id, operand: Operand::Choices(next) });
+fn choices_ui(
+    ui: &mut egui::Ui,
+    target: BuilderTarget,
+    id: NodeId,
+    field: &FieldDef,
+    chosen: &[String],
+    commands: &mut Vec<Command>,
+) {
+    let set = |next: Vec<String>| target.edit(BuilderEdit::SetOperand { id, operand: Operand::Choices(next) });
     // In the field's order, whatever order they were ticked in.
     let toggled = |option: &String| -> Vec<String> {
         field.choices.iter().filter(|o| chosen.contains(o) != (*o == option)).cloned().collect()
@@ -662,7 +712,7 @@ fn record_picker_ui(
 ) {
     let Some(target) = field.lookup_target.clone() else { return };
     let id = condition.id;
-    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
+    let set = |operand: Operand| ctx.edit(BuilderEdit::SetOperand { id, operand });
     let title = |record: RecordId| {
         ctx.state.known_titles.get(&(target.clone(), record)).cloned().unwrap_or_else(|| format!("#{record}"))
     };
@@ -746,7 +796,7 @@ fn seller_picker_ui(
     commands: &mut Vec<Command>,
 ) {
     let id = condition.id;
-    let set = |operand: Operand| Command::EditConditions(BuilderEdit::SetOperand { id, operand });
+    let set = |operand: Operand| ctx.edit(BuilderEdit::SetOperand { id, operand });
     let name =
         |seller: SellerId| ctx.view.seller(seller).map_or_else(|| format!("seller #{}", seller.0), |s| s.name.clone());
     if many {
@@ -820,13 +870,13 @@ fn related_ui(
         let schema = &ctx.view.schema;
         let related = schema.get(&block.record_type);
         let row = ui.horizontal(|ui| {
-            drag_handle_ui(ui, block.id);
+            drag_handle_ui(ui, ctx.target, block.id);
             egui::ComboBox::from_id_salt("quantifier").selected_text(block.quantifier.to_string()).show_ui(ui, |ui| {
                 for quantifier in Quantifier::ALL {
                     if ui.selectable_label(quantifier == block.quantifier, quantifier.to_string()).clicked()
                         && quantifier != block.quantifier
                     {
-                        commands.push(Command::EditConditions(BuilderEdit::SetQuantifier { id: block.id, quantifier }));
+                        commands.push(ctx.edit(BuilderEdit::SetQuantifier { id: block.id, quantifier }));
                     }
                 }
             });
@@ -845,7 +895,7 @@ fn related_ui(
                 for (t, f) in schema.lookups_into(&def.name) {
                     let on = t.name == block.record_type && f.name == block.via;
                     if ui.selectable_label(on, way(t, f)).clicked() && !on {
-                        commands.push(Command::EditConditions(BuilderEdit::SetRelatedVia {
+                        commands.push(ctx.edit(BuilderEdit::SetRelatedVia {
                             id: block.id,
                             record_type: t.name.clone(),
                             via: f.name.clone(),
@@ -858,7 +908,7 @@ fn related_ui(
                 node_menu_ui(ui, ctx, block.id, place, None, commands);
             });
         });
-        drop_target(ui, &row.response, place.parent, place.index, commands);
+        drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, block.id);
         if let Some(related) = related {
             ui.indent("related_group", |ui| group_ui(ui, ctx, related, &block.group, None, commands));

@@ -34,7 +34,9 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             Screen::Monitor => monitor::screen_ui(ui, state, view, commands),
         },
     }
+    rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
+    monitor::why_window_ui(ui.ctx(), state, commands);
     notices_ui(ui, state, commands);
 }
 

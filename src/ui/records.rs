@@ -22,6 +22,7 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
     shortcuts(ui, state, commands);
     egui::CentralPanel::default().show(ui, |ui| {
         toolbar_ui(ui, state, view, def, commands);
+        super::sequences::record_enrolment_ui(ui, state, view);
         ui.separator();
         table_ui(ui, state, view, def, commands);
     });
@@ -77,6 +78,17 @@ fn toolbar_ui(
             && let Some(id) = selected
         {
             commands.push(Command::AskDeleteRecord(id));
+        }
+        if ui
+            .add_enabled(selected.is_some(), egui::Button::new("Why this seller?"))
+            .on_hover_text("The assignment rules and sellers for the selected record")
+            .clicked()
+            && let Some(id) = selected
+        {
+            commands.push(Command::Monitor(crate::app::monitor::MonitorCommand::ShowWhy {
+                record_type: def.name.clone(),
+                record: id,
+            }));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let total = view.record_count(&def.name);

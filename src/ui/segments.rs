@@ -371,7 +371,7 @@ fn segment_ui(
         tab => {
             ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match tab {
                 DetailTab::Details => details_ui(ui, view, segment, commands),
-                DetailTab::Sequence => sequence_ui(ui, view, segment),
+                DetailTab::Sequence => super::sequences::segment_sequence_ui(ui, view, segment, commands),
                 DetailTab::AssignmentRules => super::rules::rules_tab_ui(ui, state, view, segment, commands),
                 _ => history_ui(ui, state, view, segment),
             });
@@ -547,17 +547,5 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, comman
             accept_from_other_segments: accept,
             rerun_assignment_on_move: accept && rerun,
         });
-    }
-}
-
-fn sequence_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment) {
-    let Some(sequence) = segment.sequence.and_then(|id| view.sequence(id)) else {
-        ui.label(RichText::new("No sequence connected").weak());
-        return;
-    };
-    ui.label(RichText::new(&sequence.name).strong());
-    for (index, step) in sequence.steps.iter().enumerate() {
-        let wait = step.wait_minutes.map(|m| format!(" ({} d {} h)", m / 1440, (m % 1440) / 60)).unwrap_or_default();
-        ui.label(format!("{}. {} — {}{wait}", index + 1, step.kind, step.name));
     }
 }

@@ -61,6 +61,19 @@ pub enum EngineRequest {
         now: Timestamp,
         reply: Completion<Result<Applied, String>>,
     },
+    /// Records were imported: read back from the workspace into the snapshot in batches,
+    /// then the `created` ones and the updated ones in `to_evaluate` evaluated like
+    /// [`EngineRequest::RecordsSaved`]. Sent by [`EngineWorker::records_imported`].
+    RecordsImported {
+        record_type: RecordTypeName,
+        created: Vec<RecordId>,
+        updated: Vec<RecordId>,
+        to_evaluate: Vec<RecordId>,
+        /// Every segment of the record type.
+        segments: Vec<Segment>,
+        now: Timestamp,
+        reply: Completion<Result<Applied, String>>,
+    },
     /// The impact of a plan. Sent by [`EngineWorker::impact`]; of several pending, only
     /// the newest is computed.
     Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, String>> },
@@ -196,6 +209,28 @@ impl EngineWorker {
         job
     }
 
+    /// Tells the engine about imported records by id (see [`crate::worker::import`]): it
+    /// reads them from the workspace and evaluates the ones that matter.
+    pub fn records_imported(
+        &self,
+        record_type: RecordTypeName,
+        imported: &crate::worker::import::Imported,
+        segments: Vec<Segment>,
+        now: Timestamp,
+    ) -> Job<Result<Applied, String>> {
+        let (job, reply) = Job::pending("Evaluating imported records", self.waker.clone());
+        self.queue(EngineRequest::RecordsImported {
+            record_type,
+            created: imported.created.clone(),
+            updated: imported.updated.clone(),
+            to_evaluate: imported.to_evaluate.clone(),
+            segments,
+            now,
+            reply,
+        });
+        job
+    }
+
     /// Reads the memberships of `record_type` again from the workspace, after a change the
     /// engine did not make (deleting a segment through the store).
     pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), String>> {
@@ -214,6 +249,7 @@ impl EngineWorker {
                 EngineRequest::Impact { reply, .. } => reply.finish(Err(busy("impact request"))),
                 EngineRequest::Apply { reply, .. } => reply.finish(Err(busy("change"))),
                 EngineRequest::RecordsSaved { reply, .. } => reply.finish(Err(busy("saved records"))),
+                EngineRequest::RecordsImported { reply, .. } => reply.finish(Err(busy("imported records"))),
                 EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
                 _ => {}
             },
@@ -428,7 +464,7 @@ fn run(
                 EngineRequest::Apply { plan, reply } => {
                     let mut lifecycle = Lifecycle {
                         path: &path,
-                        snapshot: &snapshot,
+                        snapshot: &mut snapshot,
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
@@ -442,11 +478,33 @@ fn run(
                     }
                     let mut lifecycle = Lifecycle {
                         path: &path,
-                        snapshot: &snapshot,
+                        snapshot: &mut snapshot,
                         memberships: &mut memberships,
                         writer: &mut writer,
                     };
                     let result = lifecycle.records_saved(&record_type, &records, &segments, now, reply.reporter());
+                    reply.finish(result);
+                    checkpoint(&writer);
+                }
+                EngineRequest::RecordsImported { record_type, created, updated, to_evaluate, segments, now, reply } => {
+                    let result =
+                        read_into_snapshot(&reader, &mut snapshot, &record_type, &created, &updated, reply.reporter())
+                            .and_then(|()| {
+                                let mut lifecycle = Lifecycle {
+                                    path: &path,
+                                    snapshot: &mut snapshot,
+                                    memberships: &mut memberships,
+                                    writer: &mut writer,
+                                };
+                                lifecycle.records_written(
+                                    &record_type,
+                                    &created,
+                                    &to_evaluate,
+                                    &segments,
+                                    now,
+                                    reply.reporter(),
+                                )
+                            });
                     reply.finish(result);
                     checkpoint(&writer);
                 }
@@ -475,6 +533,32 @@ fn run(
             waker.wake();
         }
     }
+}
+
+/// Records read back into the snapshot per batch of ids.
+const IMPORTED_PER_READ: usize = 10_000;
+
+/// The `created` and `updated` records of `ty` read from the workspace into the snapshot, a
+/// batch at a time (an import does not hand over the records themselves).
+fn read_into_snapshot(
+    reader: &Workspace,
+    snapshot: &mut Snapshot,
+    ty: &RecordTypeName,
+    created: &[RecordId],
+    updated: &[RecordId],
+    reporter: &Reporter,
+) -> Result<(), String> {
+    let total = (created.len() + updated.len()).max(1) as f32;
+    let mut done = 0;
+    for ids in created.chunks(IMPORTED_PER_READ).chain(updated.chunks(IMPORTED_PER_READ)) {
+        for record in reader.records_by_id(ty, ids).map_err(|e| e.to_string())? {
+            // A record the snapshot cannot take is left out of previews until reload.
+            snapshot.upsert(ty, &record).ok();
+        }
+        done += ids.len();
+        reporter.report(Some(done as f32 / total), format!("Reading {done} imported records"));
+    }
+    Ok(())
 }
 
 /// After answering an apply: copy the writer's commits back into the file (its commits do
@@ -515,7 +599,8 @@ pub fn run_impact(
 /// connection opened on first use.
 pub struct Lifecycle<'a> {
     pub path: &'a std::path::Path,
-    pub snapshot: &'a Snapshot,
+    /// Mutable so owners the apply's assignment set reach it (`sync_owners`).
+    pub snapshot: &'a mut Snapshot,
     pub memberships: &'a mut Memberships,
     /// The writer connection (opened on `path` when `None`).
     pub writer: &'a mut Option<Workspace>,
@@ -575,6 +660,49 @@ impl Lifecycle<'_> {
                 Some(_) => {}
             }
         }
+        self.evaluate_saved(record_type, created, updated, segments, now, reporter, started)
+    }
+
+    /// [`Lifecycle::records_saved`] for records already in the snapshot, by id: the ones
+    /// `created`, and the updated ones whose change touches a field an active segment uses
+    /// (an import keeps only these ids, not every record before and after).
+    pub fn records_written(
+        &mut self,
+        record_type: &RecordTypeName,
+        created: &[RecordId],
+        changed: &[RecordId],
+        segments: &[Segment],
+        now: Timestamp,
+        reporter: &Reporter,
+    ) -> Result<Applied, String> {
+        let started = Instant::now();
+        let records = self
+            .snapshot
+            .type_snapshot(record_type)
+            .ok_or_else(|| format!("the workspace has no record type \"{record_type}\""))?;
+        let rows_of = |ids: &[RecordId]| {
+            let mut rows = Bitset::empty(records.rows());
+            for row in ids.iter().filter_map(|id| records.row_of(*id)) {
+                rows.insert(row);
+            }
+            rows
+        };
+        let (created, updated) = (rows_of(created), rows_of(changed));
+        self.evaluate_saved(record_type, created, updated, segments, now, reporter, started)
+    }
+
+    /// Evaluates the `created` rows, then the `updated` ones, and writes their changes.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_saved(
+        &mut self,
+        record_type: &RecordTypeName,
+        created: Bitset,
+        updated: Bitset,
+        segments: &[Segment],
+        now: Timestamp,
+        reporter: &Reporter,
+        started: Instant,
+    ) -> Result<Applied, String> {
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
         let mut total = Impact::default();
         for (rows, reason) in [(created, MembershipReason::RecordCreated), (updated, MembershipReason::RecordUpdated)] {
@@ -618,6 +746,8 @@ impl Lifecycle<'_> {
         let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress).map_err(|e| e.to_string())?;
         if let ApplyOutcome::Applied(_) = outcome {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
+            reporter.report(None, "Reading the owners assignment set");
+            sync_owners(writer, self.snapshot, changes)?;
         }
         Ok(outcome)
     }
@@ -631,6 +761,41 @@ impl Lifecycle<'_> {
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         }
     }
+}
+
+/// Takes the owner field of the records that joined segments with active rules (which the
+/// apply's assignment may have set) from the workspace into the snapshot, so previews,
+/// conditions on the owner and unassigned counts see it.
+fn sync_owners(
+    writer: &Workspace,
+    snapshot: &mut Snapshot,
+    changes: &crate::domain::MembershipChanges,
+) -> Result<(), String> {
+    let ty = &changes.record_type;
+    let has_owner = snapshot
+        .schema()
+        .get(ty)
+        .is_some_and(|def| def.fields.iter().any(|f| f.kind == crate::domain::FieldKind::Owner));
+    if !has_owner {
+        return Ok(());
+    }
+    let mut by_segment: HashMap<SegmentId, Vec<RecordId>> = HashMap::new();
+    for joined in changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment) {
+        by_segment.entry(joined.segment).or_default().push(joined.record);
+    }
+    for (segment, ids) in by_segment {
+        let ruled = writer.rules(segment).map_err(|e| e.to_string())?.iter().any(|r| r.active);
+        if !ruled {
+            continue;
+        }
+        for chunk in ids.chunks(10_000) {
+            for record in writer.records_by_id(ty, chunk).map_err(|e| e.to_string())? {
+                // A record the snapshot cannot take is left out of previews until reload.
+                snapshot.upsert(ty, &record).ok();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Per segment, its members whose owner field is empty (as `Workspace::unassigned_counts`

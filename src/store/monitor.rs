@@ -1,0 +1,630 @@
+//! The Monitor's side of assignment: the unassigned members and the processed records of a
+//! record type, "Run now" over unassigned members (the same path as the apply's join hook,
+//! [`Workspace::assign_in_segments`], in one transaction that a cancel rolls back), and the
+//! explanation of one record's assignment ("Why this seller?").
+//!
+//! An *unassigned member* is a record in a segment whose `assignment` row is missing (it
+//! joined while the segment had no active rules) or says unassigned.
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::Timestamp;
+use rusqlite::OptionalExtension;
+
+use super::assignment::created_on;
+use super::{AssignmentRow, Result, SqlContext, Workspace};
+use crate::domain::assignment::{
+    Assigner, AssignmentRule, Candidate, Decision, RuleId, RuleOutcome, SellerLedger, SellerState, Stamp,
+    UnassignedReason, Verdict,
+};
+use crate::domain::{Dataset, FieldKind, Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Value};
+
+/// A member of a segment no seller was assigned to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnassignedMember {
+    pub record: RecordId,
+    pub title: String,
+    pub segment: SegmentId,
+    pub reason: UnassignedReason,
+    /// Since when it waits: its last assignment attempt, or when it joined.
+    pub since: Timestamp,
+}
+
+/// A record assignment placed with a seller.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessedRecord {
+    pub record: RecordId,
+    pub title: String,
+    pub segment: Option<SegmentId>,
+    /// The rule that fired and its name; `None` when assigned by hand.
+    pub rule: Option<(RuleId, String)>,
+    pub seller: SellerId,
+    pub at: Timestamp,
+}
+
+/// What the Monitor lists for a record type, at most `limit` rows of each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MonitorLists {
+    /// By record id.
+    pub unassigned: Vec<UnassignedMember>,
+    pub unassigned_total: u64,
+    /// Newest first.
+    pub processed: Vec<ProcessedRecord>,
+    pub processed_total: u64,
+}
+
+/// What "Run now" did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunOutcome {
+    /// Cancelled: nothing was written.
+    pub cancelled: bool,
+    /// Unassigned members the run looked at.
+    pub considered: usize,
+    pub assigned: usize,
+    /// Tried and still unassigned (with a reason written).
+    pub unassigned: usize,
+    /// In a segment without active rules: nothing to try.
+    pub without_rules: usize,
+    /// Records whose owner field was set, as (before, after), for the engine's snapshot.
+    pub owner_changes: Vec<(Record, Record)>,
+}
+
+/// "Why this seller?" for one record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    pub record_type: RecordTypeName,
+    pub record: RecordId,
+    pub title: String,
+    /// The segment it is in now (`None`: in no segment, so no rules apply).
+    pub segment: Option<SegmentId>,
+    /// The segment's rules in order, active or not.
+    pub rules: Vec<AssignmentRule>,
+    /// What the rules decide; `None` when the record is in no segment.
+    pub decision: Option<Decision>,
+    /// Each seller under the fired rule, by id (empty when no rule fired).
+    pub candidates: Vec<Candidate>,
+    /// The stored assignment, if assignment has seen the record.
+    pub stored: Option<AssignmentRow>,
+    /// The clock the decision was computed at: the stored assignment's time when it was
+    /// made by a rule (replayed against the sellers' load as it was then), else now.
+    pub at: Timestamp,
+    /// True when the decision replays the stored assignment.
+    pub replayed: bool,
+}
+
+impl Workspace {
+    /// The Monitor's lists of `ty`: unassigned members with reason and since when, and
+    /// assigned records newest first; at most `limit` of each, with the totals.
+    pub fn monitor_lists(&self, ty: &RecordTypeName, limit: usize) -> Result<MonitorLists> {
+        self.type_def(ty)?;
+        let context = format!("reading the Monitor lists of {ty}");
+        let limit_sql = i64::try_from(limit).unwrap_or(i64::MAX);
+        let unassigned_total: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM membership m LEFT JOIN assignment a
+                 ON a.record_type = m.record_type AND a.record_id = m.record_id
+                 WHERE m.record_type = ?1 AND (a.status IS NULL OR a.status = 'unassigned')",
+                [ty.as_str()],
+                |r| r.get(0),
+            )
+            .with_context(|| context.clone())?;
+        let rows = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT m.record_id, m.segment_id, coalesce(a.at, m.since), a.reason FROM membership m
+                     LEFT JOIN assignment a ON a.record_type = m.record_type AND a.record_id = m.record_id
+                     WHERE m.record_type = ?1 AND (a.status IS NULL OR a.status = 'unassigned')
+                     ORDER BY m.record_id LIMIT ?2",
+                )
+                .with_context(|| context.clone())?;
+            stmt.query_map(rusqlite::params![ty.as_str(), limit_sql], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+            })
+            .with_context(|| context.clone())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .with_context(|| context.clone())?
+        };
+        let ids: Vec<RecordId> = rows.iter().map(|(id, ..)| RecordId(*id)).collect();
+        let mut titles = self.record_titles(ty, &ids)?;
+        let mut unassigned = Vec::with_capacity(rows.len());
+        for (record, segment, since, reason) in rows {
+            let what = format!("the assignment of {ty} {record}");
+            let reason = match reason {
+                None => UnassignedReason::NoRulesOnSegment,
+                Some(key) => super::assignment::reason_from_key(&key)
+                    .ok_or_else(|| self.corrupt(format!("{what}: unknown reason \"{key}\"")))?,
+            };
+            unassigned.push(UnassignedMember {
+                record: RecordId(record),
+                title: titles.remove(&RecordId(record)).unwrap_or_default(),
+                segment: SegmentId(segment),
+                reason,
+                since: self.time_of(&since, &what)?,
+            });
+        }
+
+        let processed_total: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM assignment WHERE record_type = ?1 AND status = 'assigned'",
+                [ty.as_str()],
+                |r| r.get(0),
+            )
+            .with_context(|| context.clone())?;
+        let rows = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT a.record_id, a.segment_id, a.rule_id, r.name, a.seller_id, a.at FROM assignment a
+                     LEFT JOIN assignment_rule r ON r.id = a.rule_id
+                     WHERE a.record_type = ?1 AND a.status = 'assigned'
+                     ORDER BY a.at DESC, a.record_id LIMIT ?2",
+                )
+                .with_context(|| context.clone())?;
+            stmt.query_map(rusqlite::params![ty.as_str(), limit_sql], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .with_context(|| context.clone())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .with_context(|| context.clone())?
+        };
+        let ids: Vec<RecordId> = rows.iter().map(|(id, ..)| RecordId(*id)).collect();
+        let mut titles = self.record_titles(ty, &ids)?;
+        let mut processed = Vec::with_capacity(rows.len());
+        for (record, segment, rule, rule_name, seller, at) in rows {
+            let what = format!("the assignment of {ty} {record}");
+            processed.push(ProcessedRecord {
+                record: RecordId(record),
+                title: titles.remove(&RecordId(record)).unwrap_or_default(),
+                segment: segment.map(SegmentId),
+                rule: rule.map(|id| (RuleId(id), rule_name.unwrap_or_else(|| format!("deleted rule #{id}")))),
+                seller: SellerId(seller),
+                at: self.time_of(&at, &what)?,
+            });
+        }
+        Ok(MonitorLists {
+            unassigned,
+            unassigned_total: unassigned_total.max(0) as u64,
+            processed,
+            processed_total: processed_total.max(0) as u64,
+        })
+    }
+
+    /// The unassigned members of `ty` by segment (ascending record id within each); only
+    /// those among `records` when given.
+    fn unassigned_members_by_segment(
+        &self,
+        ty: &RecordTypeName,
+        records: Option<&[RecordId]>,
+    ) -> Result<BTreeMap<SegmentId, Vec<RecordId>>> {
+        let context = format!("reading the unassigned members of {ty}");
+        let wanted = records.map(|ids| {
+            let mut text = String::from("[");
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&id.0.to_string());
+            }
+            text.push(']');
+            text
+        });
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.record_id, m.segment_id FROM membership m
+                 LEFT JOIN assignment a ON a.record_type = m.record_type AND a.record_id = m.record_id
+                 WHERE m.record_type = ?1 AND (a.status IS NULL OR a.status = 'unassigned')
+                 AND (?2 IS NULL OR m.record_id IN (SELECT value FROM json_each(?2)))
+                 ORDER BY m.record_id",
+            )
+            .with_context(|| context.clone())?;
+        let rows = stmt
+            .query_map(rusqlite::params![ty.as_str(), wanted], |r| Ok((RecordId(r.get(0)?), SegmentId(r.get(1)?))))
+            .with_context(|| context.clone())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .with_context(|| context.clone())?;
+        let mut by_segment: BTreeMap<SegmentId, Vec<RecordId>> = BTreeMap::new();
+        for (record, segment) in rows {
+            by_segment.entry(segment).or_default().push(record);
+        }
+        Ok(by_segment)
+    }
+
+    /// "Run now": the unassigned members of `ty` (only those among `records` when given;
+    /// assigned records and records in no segment are left alone) go through their
+    /// segment's active rules exactly as on join, at `now`, in ONE transaction with an
+    /// `assignment` row and history per record and the owner field when assigned.
+    /// `progress(done, total)` returning false cancels: nothing is written.
+    pub fn run_assignment(
+        &mut self,
+        ty: &RecordTypeName,
+        records: Option<&[RecordId]>,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64) -> bool,
+    ) -> Result<RunOutcome> {
+        self.check_writable()?;
+        let def = self.type_def(ty)?.clone();
+        let context = format!("running assignment for {}", def.plural_label.to_lowercase());
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        let by_segment = self.unassigned_members_by_segment(ty, records)?;
+        let considered = by_segment.values().map(Vec::len).sum();
+        let Some(placed) = self.assign_in_segments(ty, by_segment, now, progress)? else {
+            // Dropping `tx` rolls back every row written so far.
+            return Ok(RunOutcome { cancelled: true, considered, ..RunOutcome::default() });
+        };
+        tx.commit().with_context(|| context.clone())?;
+        let owner = def.fields.iter().position(|f| f.kind == FieldKind::Owner);
+        let mut outcome = RunOutcome { considered, ..RunOutcome::default() };
+        for placed in placed {
+            match placed.outcome {
+                Ok(seller) => {
+                    outcome.assigned += 1;
+                    if let Some(index) = owner {
+                        let mut after = placed.record.clone();
+                        if let Some(value) = after.values.get_mut(index) {
+                            *value = Value::Owner(seller);
+                        }
+                        outcome.owner_changes.push((placed.record, after));
+                    }
+                }
+                Err(_) => outcome.unassigned += 1,
+            }
+        }
+        outcome.without_rules = considered - outcome.assigned - outcome.unassigned;
+        Ok(outcome)
+    }
+
+    /// "Why this seller?": the record's segment and its rules, what they decide and each
+    /// seller's verdict under the fired rule, with the stored assignment. A record a rule
+    /// assigned is replayed at the time of that assignment against the sellers' load as it
+    /// was just before; any other record is decided at `now` against the current load (what
+    /// "Run now" would do).
+    pub fn explain_assignment(&self, ty: &RecordTypeName, record: RecordId, now: Timestamp) -> Result<Explanation> {
+        let def = self.type_def(ty)?.clone();
+        let Some(subject) = self.record(ty, record)? else {
+            return Err(super::StoreError::Invalid(format!("there is no {} #{}", def.label.to_lowercase(), record.0)));
+        };
+        let title = self.record_titles(ty, &[record])?.remove(&record).unwrap_or_default();
+        let stored = self.assignment_of(ty, record)?;
+        let segment = self.membership_of(ty, record)?;
+        let mut explanation = Explanation {
+            record_type: ty.clone(),
+            record,
+            title,
+            segment,
+            rules: Vec::new(),
+            decision: None,
+            candidates: Vec::new(),
+            stored: stored.clone(),
+            at: now,
+            replayed: false,
+        };
+        let Some(segment) = segment else { return Ok(explanation) };
+        explanation.rules = self.rules(segment)?;
+        // Replay an assignment a rule made in this segment.
+        let replay = match &stored {
+            Some(row) if row.rule.is_some() && row.segment == Some(segment) => {
+                self.assignment_history_id(ty, record)?
+            }
+            _ => None,
+        };
+        let (at, ledger) = match (replay, &stored) {
+            (Some(id), Some(row)) => (row.at, self.ledger_before(id)?),
+            _ => (now, self.ledger()?),
+        };
+        explanation.at = at;
+        explanation.replayed = replay.is_some();
+        let sellers = self.sellers()?;
+        let teams = self.teams()?;
+        let ctx = self.assignment_context(at)?;
+        let mut ds = self.assignment_dataset(ty, &explanation.rules, &teams, &[record])?;
+        if ds.record(ty, record).is_none() {
+            ds.insert(ty, subject.clone());
+        }
+        let subject = ds.record(ty, record).cloned().unwrap_or(subject);
+        let assigner = Assigner::new(&ds, &ctx, &def, &explanation.rules, &sellers, &teams);
+        let (decision, candidates) = assigner.explain(&subject, created_on(&def, &subject), &ledger);
+        explanation.decision = Some(decision);
+        explanation.candidates = candidates;
+        Ok(explanation)
+    }
+
+    /// The stored assignment of one record.
+    pub fn assignment_of(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<AssignmentRow>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT segment_id, rule_id, seller_id, reason, at FROM assignment
+                 WHERE record_type = ?1 AND record_id = ?2",
+                rusqlite::params![ty.as_str(), record.0],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<i64>>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()
+            .context("reading an assignment")?;
+        let Some((segment, rule, seller, reason, at)) = row else { return Ok(None) };
+        let what = format!("the assignment of {ty} {}", record.0);
+        let reason = reason
+            .map(|key| {
+                super::assignment::reason_from_key(&key)
+                    .ok_or_else(|| self.corrupt(format!("{what}: unknown reason \"{key}\"")))
+            })
+            .transpose()?;
+        Ok(Some(AssignmentRow {
+            record,
+            segment: segment.map(SegmentId),
+            rule: rule.map(RuleId),
+            seller: seller.map(SellerId),
+            reason,
+            at: self.time_of(&at, &what)?,
+        }))
+    }
+
+    /// The id of the newest history row of a record's assignment.
+    fn assignment_history_id(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT max(id) FROM assignment_history WHERE record_type = ?1 AND record_id = ?2",
+                rusqlite::params![ty.as_str(), record.0],
+                |r| r.get(0),
+            )
+            .context("reading assignment history")
+    }
+
+    /// The sellers' ledger as it was just before the assignment history row `before`:
+    /// open records from each record's latest row before it, last assignments from the
+    /// rows before it.
+    fn ledger_before(&self, before: i64) -> Result<SellerLedger> {
+        let context = "reading the sellers' past assignments";
+        let mut ledger = SellerLedger::default();
+        let open = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT seller_id, count(*) FROM (
+                         SELECT seller_id, status, row_number() OVER
+                             (PARTITION BY record_type, record_id ORDER BY id DESC) AS n
+                         FROM assignment_history WHERE id < ?1)
+                     WHERE n = 1 AND status = 'assigned' AND seller_id IS NOT NULL GROUP BY seller_id",
+                )
+                .context(context)?;
+            stmt.query_map([before], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .context(context)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .context(context)?
+        };
+        for (seller, count) in open {
+            ledger.sellers.entry(SellerId(seller)).or_default().open = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
+        }
+        let last = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT seller_id, at, id FROM (
+                         SELECT seller_id, at, id, row_number() OVER
+                             (PARTITION BY seller_id ORDER BY at DESC, id DESC) AS n
+                         FROM assignment_history WHERE id < ?1 AND status = 'assigned' AND seller_id IS NOT NULL)
+                     WHERE n = 1",
+                )
+                .context(context)?;
+            stmt.query_map([before], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+                .context(context)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .context(context)?
+        };
+        for (seller, at, id) in last {
+            let at = self.time_of(&at, &format!("the assignment history of seller {seller}"))?;
+            let state: &mut SellerState = ledger.sellers.entry(SellerId(seller)).or_default();
+            state.last_assigned = Some(Stamp { at, order: u64::try_from(id).unwrap_or_default() });
+        }
+        ledger.next_order = u64::try_from(before).unwrap_or_default();
+        Ok(ledger)
+    }
+
+    /// The names of every stored rule, by id (for lists naming the rule that fired).
+    pub fn rule_names(&self) -> Result<HashMap<RuleId, String>> {
+        let context = "reading assignment rule names";
+        let mut stmt = self.conn.prepare_cached("SELECT id, name FROM assignment_rule").context(context)?;
+        let rows = stmt
+            .query_map([], |r| Ok((RuleId(r.get(0)?), r.get::<_, String>(1)?)))
+            .context(context)?
+            .collect::<rusqlite::Result<_>>()
+            .context(context)?;
+        Ok(rows)
+    }
+
+    fn time_of(&self, text: &str, what: &str) -> Result<Timestamp> {
+        text.parse().map_err(|e| self.corrupt(format!("{what}: \"{text}\" is not an RFC 3339 time ({e})")))
+    }
+}
+
+/// One rule of an [`Explanation`] in words.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RuleLine {
+    pub rule: i64,
+    pub name: String,
+    /// `fired`, `conditions_not_met`, `too_old`, `inactive` or `not_tried`.
+    pub outcome: &'static str,
+    pub text: String,
+}
+
+/// One seller of an [`Explanation`] in words: the filter that removed it, or the figures.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CandidateLine {
+    pub seller: i64,
+    pub name: String,
+    /// Passed every filter (chosen or not).
+    pub eligible: bool,
+    pub chosen: bool,
+    /// `target`, `attributes`, `switch`, `capacity`, `availability`, `later_bucket`,
+    /// `eligible` or `chosen`.
+    pub filter: &'static str,
+    pub text: String,
+}
+
+impl Explanation {
+    /// The rule that fired, if one did.
+    pub fn fired_rule(&self) -> Option<&AssignmentRule> {
+        let why = match self.decision.as_ref()? {
+            Decision::Assigned { why, .. } | Decision::Unassigned { why, .. } => why,
+        };
+        let (id, _) = why.rules.iter().find(|(_, outcome)| *outcome == RuleOutcome::Fired)?;
+        self.rules.iter().find(|r| r.id == *id)
+    }
+
+    /// Every rule of the segment in order with what became of it.
+    pub fn rule_lines(&self) -> Vec<RuleLine> {
+        let Some(decision) = &self.decision else { return Vec::new() };
+        let (why, reason) = match decision {
+            Decision::Assigned { why, .. } => (why, None),
+            Decision::Unassigned { why, reason } => (why, Some(*reason)),
+        };
+        why.rules
+            .iter()
+            .filter_map(|(id, outcome)| {
+                let rule = self.rules.iter().find(|r| r.id == *id)?;
+                let (key, text) = match outcome {
+                    RuleOutcome::Fired => match reason {
+                        None => ("fired", "Fired: its conditions are met".to_owned()),
+                        Some(reason) => ("fired", format!("Fired, but no eligible seller: {reason}")),
+                    },
+                    RuleOutcome::ConditionsNotMet => ("conditions_not_met", "Conditions not met".to_owned()),
+                    RuleOutcome::TooOld => (
+                        "too_old",
+                        format!(
+                            "Conditions met, but created too long ago (more than {} hours)",
+                            rule.created_within_hours.unwrap_or_default()
+                        ),
+                    ),
+                    RuleOutcome::Inactive => ("inactive", "Inactive".to_owned()),
+                    RuleOutcome::NotTried => ("not_tried", "Not tried: a rule above fired".to_owned()),
+                };
+                Some(RuleLine { rule: id.0, name: rule.name.clone(), outcome: key, text })
+            })
+            .collect()
+    }
+
+    /// Every seller under the fired rule (empty when no rule fired), eligible ones first
+    /// (the chosen one on top), then by id.
+    pub fn candidate_lines(&self, sellers: &[Seller]) -> Vec<CandidateLine> {
+        let name_of = |id: SellerId| {
+            sellers.iter().find(|s| s.id == id).map_or_else(|| format!("Seller {}", id.0), |s| s.name.clone())
+        };
+        let fired = self.fired_rule();
+        let pick = match &self.decision {
+            Some(Decision::Assigned { why, .. }) => why.pick,
+            _ => None,
+        };
+        let within = fired.and_then(|r| r.available_within_hours).unwrap_or_default();
+        let mut lines: Vec<CandidateLine> = self
+            .candidates
+            .iter()
+            .map(|candidate| {
+                let seller = sellers.iter().find(|s| s.id == candidate.seller);
+                let (filter, text) = match &candidate.verdict {
+                    Verdict::NotInTarget => {
+                        ("target", "Removed by the target: not among the rule's sellers or team".to_owned())
+                    }
+                    Verdict::AttributeMismatch { attribute } => {
+                        ("attributes", format!("Removed by attributes: {attribute} does not match"))
+                    }
+                    Verdict::SwitchedOff => ("switch", "Removed by the switch: \"Assign records\" is off".to_owned()),
+                    Verdict::NoCapacity { open, capacity } => {
+                        ("capacity", format!("Removed by capacity: {open} open records of {capacity}"))
+                    }
+                    Verdict::NotAvailable => {
+                        ("availability", format!("Removed by availability: not working within {within} hours"))
+                    }
+                    Verdict::LaterBucket { bucket } => (
+                        "later_bucket",
+                        format!(
+                            "Eligible, but available later ({}) than the chosen seller",
+                            bucket_text(Some(*bucket))
+                        ),
+                    ),
+                    Verdict::Eligible { free, last_assigned } => (
+                        "eligible",
+                        format!(
+                            "Eligible, not picked: last assigned {}, {}",
+                            last_text(*last_assigned),
+                            load_text(*free, seller.and_then(|s| s.capacity))
+                        ),
+                    ),
+                    Verdict::Chosen => {
+                        let text = match pick {
+                            Some(pick) => format!(
+                                "Chosen by {} among {} eligible: last assigned {}, {}{}",
+                                pick.method.to_string().to_lowercase(),
+                                pick.eligible,
+                                last_text(pick.last_assigned),
+                                load_text(pick.free, seller.and_then(|s| s.capacity)),
+                                if pick.bucket.is_some() {
+                                    format!(", {}", bucket_text(pick.bucket))
+                                } else {
+                                    String::new()
+                                }
+                            ),
+                            None => "Chosen".to_owned(),
+                        };
+                        ("chosen", text)
+                    }
+                };
+                let chosen = candidate.verdict == Verdict::Chosen;
+                let eligible = matches!(
+                    candidate.verdict,
+                    Verdict::Chosen | Verdict::Eligible { .. } | Verdict::LaterBucket { .. }
+                );
+                CandidateLine {
+                    seller: candidate.seller.0,
+                    name: name_of(candidate.seller),
+                    eligible,
+                    chosen,
+                    filter,
+                    text,
+                }
+            })
+            .collect();
+        lines.sort_by_key(|l| (!l.chosen, !l.eligible, l.seller));
+        lines
+    }
+}
+
+fn last_text(last: Option<Stamp>) -> String {
+    match last {
+        None => "never".to_owned(),
+        Some(stamp) => stamp.at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+fn load_text(free: Option<u32>, capacity: Option<u32>) -> String {
+    match (free, capacity) {
+        (Some(free), Some(capacity)) => {
+            format!("{} open of capacity {capacity} ({free} free)", capacity.saturating_sub(free))
+        }
+        _ => "no capacity limit".to_owned(),
+    }
+}
+
+fn bucket_text(bucket: Option<u32>) -> String {
+    match bucket {
+        None | Some(0) => "available now".to_owned(),
+        Some(b) => format!("available within {} hours", b * 24),
+    }
+}

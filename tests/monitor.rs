@@ -1,0 +1,294 @@
+//! The store side of the Monitor (issue 6): "Run now" over unassigned members, the lists,
+//! and "Why this seller?" (`explain_assignment`).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target, UnassignedReason};
+use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+use segment_builder::domain::{
+    MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, Segment, SegmentId,
+    Seller, SellerId, Status, Value,
+};
+use segment_builder::store::{ApplyOutcome, AssignmentFilter, Workspace};
+
+fn lead_type() -> RecordTypeName {
+    RecordTypeName::new("lead")
+}
+
+fn now() -> Timestamp {
+    "2026-03-10T12:00:00Z".parse().unwrap()
+}
+
+fn later() -> Timestamp {
+    "2026-03-10T15:00:00Z".parse().unwrap()
+}
+
+fn text_is(field: &str, value: &str) -> Group {
+    Group {
+        children: vec![Node::Condition(Condition {
+            id: NodeId(1),
+            path: FieldPath::own(field),
+            operator: Operator::Equals,
+            value: Operand::Text(value.to_owned()),
+        })],
+        ..Group::all(NodeId(0))
+    }
+}
+
+fn rule(name: &str, conditions: Group) -> AssignmentRule {
+    AssignmentRule {
+        id: RuleId(0),
+        name: name.to_owned(),
+        active: true,
+        conditions,
+        created_within_hours: None,
+        target: Target::AnySeller,
+        distribution: Distribution::RoundRobin,
+        honour_capacity: false,
+        available_within_hours: None,
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    ws: Workspace,
+}
+
+impl World {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::create(&dir.path().join("ws.sqlite")).unwrap();
+        Self { _dir: dir, ws }
+    }
+
+    fn seller(&mut self, name: &str, capacity: Option<u32>, assign_records: bool) -> SellerId {
+        let seller = Seller {
+            id: SellerId(0),
+            name: name.to_owned(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            time_zone: "UTC".to_owned(),
+            attributes: BTreeMap::new(),
+            capacity,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records,
+        };
+        self.ws.insert_seller(&seller).unwrap()
+    }
+
+    fn lead(&mut self, country: &str) -> RecordId {
+        let def = self.ws.schema().get(&lead_type()).unwrap();
+        let mut record = Record::empty(RecordId(0), def);
+        assert!(record.set(def, "country", Value::Text(country.to_owned())));
+        self.ws.insert_record(&lead_type(), record.values).unwrap()
+    }
+
+    fn segment(&mut self, name: &str, country: &str) -> SegmentId {
+        let segment = Segment {
+            id: SegmentId(0),
+            record_type: lead_type(),
+            name: name.to_owned(),
+            description: String::new(),
+            status: Status::Draft,
+            priority: 0,
+            conditions: text_is("country", country),
+            accept_from_other_segments: false,
+            rerun_assignment_on_move: false,
+            sequence: None,
+            created_on: now(),
+            modified_on: now(),
+        };
+        let id = self.ws.insert_segment(&segment).unwrap();
+        self.ws.set_segment_status(id, Status::Active, now()).unwrap();
+        id
+    }
+
+    fn join(&mut self, segment: SegmentId, records: &[RecordId]) {
+        let changes = MembershipChanges {
+            record_type: lead_type(),
+            changes: records
+                .iter()
+                .map(|&record| MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false })
+                .collect(),
+        };
+        let outcome = self
+            .ws
+            .apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| true)
+            .unwrap();
+        assert!(matches!(outcome, ApplyOutcome::Applied(_)));
+    }
+
+    fn owner(&self, record: RecordId) -> Value {
+        let def = self.ws.schema().get(&lead_type()).unwrap();
+        self.ws.record(&lead_type(), record).unwrap().unwrap().get(def, "owner").clone()
+    }
+
+    fn run(&mut self, records: Option<&[RecordId]>) -> segment_builder::store::RunOutcome {
+        self.ws.run_assignment(&lead_type(), records, later(), &mut |_, _| true).unwrap()
+    }
+
+    /// Three leads that joined "Germany" before it had a rule (so they are unassigned), then
+    /// a rule "Everyone" for any seller.
+    fn unassigned_three() -> (Self, SegmentId, Vec<RecordId>, [SellerId; 2]) {
+        let mut world = World::new();
+        let segment = world.segment("Germany", "Germany");
+        let ana = world.seller("Ana", None, true);
+        let ben = world.seller("Ben", None, true);
+        let leads: Vec<RecordId> = (0..3).map(|_| world.lead("Germany")).collect();
+        world.join(segment, &leads);
+        world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+        (world, segment, leads, [ana, ben])
+    }
+}
+
+#[test]
+fn run_now_assigns_the_unassigned_members_and_leaves_assigned_ones_alone() {
+    let (mut world, segment, leads, [ana, ben]) = World::unassigned_three();
+    let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
+    assert_eq!(lists.unassigned_total, 3);
+    assert!(lists.unassigned.iter().all(|u| u.reason == UnassignedReason::NoRulesOnSegment && u.segment == segment));
+    // A fourth lead joins now that the rule exists: assigned on join (to Ana, first in turn).
+    let fourth = world.lead("Germany");
+    world.join(segment, &[fourth]);
+    assert_eq!(world.owner(fourth), Value::Owner(ana));
+    let history_before = world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap();
+
+    let outcome = world.run(None);
+    assert!(!outcome.cancelled);
+    assert_eq!((outcome.considered, outcome.assigned, outcome.unassigned), (3, 3, 0));
+    // Round robin continues from the stored ledger: Ben, Ana, Ben.
+    assert_eq!(
+        leads.iter().map(|&l| world.owner(l)).collect::<Vec<_>>(),
+        [Value::Owner(ben), Value::Owner(ana), Value::Owner(ben)]
+    );
+    assert_eq!(world.owner(fourth), Value::Owner(ana), "the assigned lead is left alone");
+    let fourth_row = world.ws.assignment_of(&lead_type(), fourth).unwrap().unwrap();
+    assert_eq!(Some(&fourth_row), history_before.iter().find(|r| r.record == fourth), "its row is untouched");
+    assert_eq!(outcome.owner_changes.len(), 3);
+    assert!(
+        outcome.owner_changes.iter().all(|(before, _)| before.values.iter().all(|v| !matches!(v, Value::Owner(_))))
+    );
+    let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
+    assert_eq!(lists.unassigned_total, 0);
+    assert_eq!(lists.processed_total, 4);
+    assert!(lists.processed.iter().all(|p| p.rule.as_ref().is_some_and(|(_, name)| name == "Everyone")));
+    assert_eq!(lists.processed[0].at, later(), "newest first");
+    assert!(!world.ws.unassigned_counts(&lead_type()).unwrap().contains_key(&segment));
+    // Nothing left: a second run does nothing.
+    assert_eq!(world.run(None).considered, 0);
+}
+
+#[test]
+fn run_now_for_selected_records_assigns_only_those() {
+    let (mut world, _, leads, [ana, _]) = World::unassigned_three();
+    let outcome = world.run(Some(&leads[1..2]));
+    assert_eq!((outcome.considered, outcome.assigned), (1, 1));
+    assert_eq!(world.owner(leads[1]), Value::Owner(ana));
+    assert_eq!(world.owner(leads[0]), Value::Empty);
+    assert_eq!(world.owner(leads[2]), Value::Empty);
+    let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
+    assert_eq!(lists.unassigned.iter().map(|u| u.record).collect::<Vec<_>>(), [leads[0], leads[2]]);
+}
+
+#[test]
+fn a_cancelled_run_writes_nothing() {
+    let (mut world, _, leads, _) = World::unassigned_three();
+    let history = world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap();
+    let outcome = world.ws.run_assignment(&lead_type(), None, later(), &mut |_, _| false).unwrap();
+    assert!(outcome.cancelled);
+    assert!(leads.iter().all(|&l| world.owner(l) == Value::Empty));
+    assert_eq!(world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap(), history);
+    assert_eq!(
+        world.ws.ledger().unwrap(),
+        segment_builder::domain::assignment::SellerLedger { next_order: 1, ..Default::default() }
+    );
+}
+
+#[test]
+fn run_now_keeps_unplaceable_records_unassigned_with_a_reason() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    world.seller("Off", None, false);
+    let lead = world.lead("Germany");
+    world.join(segment, &[lead]);
+    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    let outcome = world.run(None);
+    assert_eq!((outcome.assigned, outcome.unassigned), (0, 1));
+    let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
+    assert_eq!(lists.unassigned[0].reason, UnassignedReason::NoSellerMatched);
+    assert_eq!(lists.unassigned[0].since, later());
+}
+
+#[test]
+fn explain_names_the_filter_that_removed_each_seller() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let off = world.seller("Off", None, false);
+    let full = world.seller("Full", Some(1), true);
+    let free = world.seller("Free", Some(5), true);
+    // Full already holds one record.
+    let other = world.lead("France");
+    world.ws.assign_manually(&lead_type(), other, full, now()).unwrap();
+    let lead = world.lead("Germany");
+    world.join(segment, &[lead]);
+    let mut capacity = rule("With capacity", Group::all(NodeId(0)));
+    capacity.honour_capacity = true;
+    let skipped = world.ws.insert_rule(segment, &rule("Berlin only", text_is("city", "Berlin")), now()).unwrap();
+    let fired = world.ws.insert_rule(segment, &capacity, now()).unwrap();
+
+    let explanation = world.ws.explain_assignment(&lead_type(), lead, later()).unwrap();
+    assert_eq!(explanation.segment, Some(segment));
+    assert!(!explanation.replayed);
+    assert_eq!(explanation.fired_rule().map(|r| r.id), Some(fired));
+    let rules = explanation.rule_lines();
+    assert_eq!(
+        rules.iter().map(|r| (r.rule, r.outcome)).collect::<Vec<_>>(),
+        [(skipped.0, "conditions_not_met"), (fired.0, "fired")]
+    );
+    let sellers = world.ws.sellers().unwrap();
+    let lines = explanation.candidate_lines(&sellers);
+    let line = |id: SellerId| lines.iter().find(|l| l.seller == id.0).unwrap();
+    assert_eq!(line(off).filter, "switch");
+    assert!(line(off).text.contains("\"Assign records\" is off"), "{}", line(off).text);
+    assert_eq!(line(full).filter, "capacity");
+    assert!(line(full).text.contains("1 open records of 1"), "{}", line(full).text);
+    assert_eq!(line(free).filter, "chosen");
+    assert!(line(free).text.contains("0 open of capacity 5"), "{}", line(free).text);
+    assert_eq!(lines[0].seller, free.0, "the chosen seller comes first");
+    assert_eq!(explanation.decision.as_ref().and_then(|d| d.seller()), Some(free));
+
+    // Deterministic for the same clock.
+    let again = world.ws.explain_assignment(&lead_type(), lead, later()).unwrap();
+    assert_eq!(again, explanation);
+
+    // Once Run now assigned it, the explanation replays that decision.
+    world.run(None);
+    let replayed = world.ws.explain_assignment(&lead_type(), lead, Timestamp::now()).unwrap();
+    assert!(replayed.replayed);
+    assert_eq!(replayed.at, later());
+    assert_eq!(replayed.decision.as_ref().and_then(|d| d.seller()), Some(free));
+    assert_eq!(replayed.stored.as_ref().and_then(|r| r.seller), Some(free));
+}
+
+#[test]
+fn run_now_is_deterministic_for_the_same_workspace_and_clock() {
+    let owners = || {
+        let (mut world, _, leads, _) = World::unassigned_three();
+        world.run(None);
+        leads.iter().map(|&l| world.owner(l)).collect::<Vec<_>>()
+    };
+    assert_eq!(owners(), owners());
+}
+
+#[test]
+fn explain_of_a_record_in_no_segment_says_so() {
+    let mut world = World::new();
+    world.seller("Ana", None, true);
+    let lead = world.lead("Spain");
+    let explanation = world.ws.explain_assignment(&lead_type(), lead, now()).unwrap();
+    assert_eq!(explanation.segment, None);
+    assert!(explanation.decision.is_none() && explanation.rule_lines().is_empty());
+    let error = world.ws.explain_assignment(&lead_type(), RecordId(999), now()).unwrap_err();
+    assert!(error.to_string().contains("there is no lead #999"), "{error}");
+}
