@@ -335,10 +335,7 @@ pub type SellerChoices = Vec<(SellerId, String)>;
 
 /// The sellers of a manual assignment: those no filter of the fired rule removed (or, when
 /// no rule fired, those with "Assign records" on), then the others with why not.
-pub fn manual_choices(
-    explanation: &Explanation,
-    view: &WorkspaceView,
-) -> (SellerChoices, SellerChoices) {
+pub fn manual_choices(explanation: &Explanation, view: &WorkspaceView) -> (SellerChoices, SellerChoices) {
     let lines = explanation.candidate_lines(&view.sellers);
     let mut eligible = Vec::new();
     let mut others = Vec::new();

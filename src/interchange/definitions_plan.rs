@@ -86,7 +86,8 @@ pub struct Clash {
 
 impl fmt::Display for Clash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: the workspace has a {} \"{}\" already", self.place, self.kind, self.name)
+        let article = if self.kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+        write!(f, "{}: the workspace has {article} {} \"{}\" already", self.place, self.kind, self.name)
     }
 }
 
