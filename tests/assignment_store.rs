@@ -5,12 +5,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target, UnassignedReason};
-use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+use segment_builder::domain::assignment::{AssignmentRule, Distribution, Target, UnassignedReason};
+use segment_builder::domain::condition::Group;
 use segment_builder::domain::{
-    MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, Segment, SegmentId,
-    Seller, SellerId, Status, Value,
+    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Status, Value,
 };
+mod common;
+use common::routing::{active_segment, any_seller_rule, join, joins, text_equals};
+
 use segment_builder::store::{APPLICATION_ID, ApplyOutcome, AssignmentFilter, SCHEMA_VERSION, StoreError, Workspace};
 
 fn lead_type() -> RecordTypeName {
@@ -21,30 +23,9 @@ fn now() -> Timestamp {
     "2026-03-10T12:00:00Z".parse().unwrap()
 }
 
-fn text_is(field: &str, value: &str) -> Group {
-    Group {
-        children: vec![Node::Condition(Condition {
-            id: NodeId(1),
-            path: FieldPath::own(field),
-            operator: Operator::Equals,
-            value: Operand::Text(value.to_owned()),
-        })],
-        ..Group::all(NodeId(0))
-    }
-}
-
-fn rule(name: &str, conditions: Group) -> AssignmentRule {
-    AssignmentRule {
-        id: RuleId(0),
-        name: name.to_owned(),
-        active: true,
-        conditions,
-        created_within_hours: None,
-        target: Target::AnySeller,
-        distribution: Distribution::RoundRobin,
-        honour_capacity: false,
-        available_within_hours: None,
-    }
+/// `name`, routing the records `conditions` match to any seller by round robin.
+fn rule_with(name: &str, conditions: Group) -> AssignmentRule {
+    AssignmentRule { conditions, ..any_seller_rule(name) }
 }
 
 struct World {
@@ -86,42 +67,15 @@ impl World {
 
     /// An active segment "country equals …" (activated from now on: nobody joins yet).
     fn segment(&mut self, name: &str, country: &str) -> SegmentId {
-        let segment = Segment {
-            id: SegmentId(0),
-            record_type: lead_type(),
-            name: name.to_owned(),
-            description: String::new(),
-            status: Status::Draft,
-            priority: 0,
-            conditions: text_is("country", country),
-            accept_from_other_segments: false,
-            rerun_assignment_on_move: false,
-            sequence: None,
-            created_on: now(),
-            modified_on: now(),
-        };
-        let id = self.ws.insert_segment(&segment).unwrap();
-        self.ws.set_segment_status(id, Status::Active, now()).unwrap();
-        id
+        active_segment(&mut self.ws, &lead_type(), name, text_equals("country", country), now())
     }
 
     fn joins(&self, segment: SegmentId, records: &[RecordId]) -> MembershipChanges {
-        MembershipChanges {
-            record_type: lead_type(),
-            changes: records
-                .iter()
-                .map(|&record| MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false })
-                .collect(),
-        }
+        joins(&lead_type(), segment, records)
     }
 
     fn join(&mut self, segment: SegmentId, records: &[RecordId]) {
-        let changes = self.joins(segment, records);
-        let outcome = self
-            .ws
-            .apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| true)
-            .unwrap();
-        assert!(matches!(outcome, ApplyOutcome::Applied(_)));
+        join(&mut self.ws, &lead_type(), segment, records, now());
     }
 
     fn owner(&self, record: RecordId) -> Value {
@@ -140,8 +94,8 @@ fn rules_round_trip_in_order_and_reorder() {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     let ana = world.seller("Ana");
-    let first = rule("Berlin", text_is("city", "Berlin"));
-    let mut second = rule("Others", Group::all(NodeId(0)));
+    let first = rule_with("Berlin", text_equals("city", "Berlin"));
+    let mut second = any_seller_rule("Others");
     second.target = Target::Sellers(vec![ana]);
     second.distribution = Distribution::LoadBalancing;
     second.honour_capacity = true;
@@ -165,7 +119,7 @@ fn rules_round_trip_in_order_and_reorder() {
     world.ws.delete_rule(b).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
     // An invalid rule is refused with its segment and problem named.
-    let error = world.ws.insert_rule(segment, &rule(" ", Group::all(NodeId(0))), now()).unwrap_err();
+    let error = world.ws.insert_rule(segment, &any_seller_rule(" "), now()).unwrap_err();
     assert!(error.to_string().contains("segment Germany") && error.to_string().contains("needs a name"), "{error}");
 }
 
@@ -175,7 +129,7 @@ fn a_joining_record_gets_a_seller_by_round_robin_and_its_owner_is_set() {
     let segment = world.segment("Germany", "Germany");
     let ana = world.seller("Ana");
     let ben = world.seller("Ben");
-    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     let leads: Vec<RecordId> = (0..3).map(|_| world.lead("Germany", "x")).collect();
     assert_eq!(world.ws.unassigned_counts(&lead_type()).unwrap().get(&segment), None);
     world.join(segment, &leads);
@@ -203,7 +157,7 @@ fn a_record_no_rule_matches_stays_unassigned_with_no_rule_matched() {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     world.seller("Ana");
-    world.ws.insert_rule(segment, &rule("Only sales", text_is("topic", "sales")), now()).unwrap();
+    world.ws.insert_rule(segment, &rule_with("Only sales", text_equals("topic", "sales")), now()).unwrap();
     let lead = world.lead("Germany", "support");
     world.join(segment, &[lead]);
     assert_eq!(world.reason(lead), Some(UnassignedReason::NoRuleMatched));
@@ -218,7 +172,7 @@ fn a_segment_without_active_rules_gives_no_rules_on_the_segment() {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     world.seller("Ana");
-    let mut inactive = rule("Off", Group::all(NodeId(0)));
+    let mut inactive = any_seller_rule("Off");
     inactive.active = false;
     world.ws.insert_rule(segment, &inactive, now()).unwrap();
     let lead = world.lead("Germany", "x");
@@ -232,7 +186,7 @@ fn a_cancelled_apply_writes_no_assignment() {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     world.seller("Ana");
-    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     let lead = world.lead("Germany", "x");
     let changes = world.joins(segment, &[lead]);
     let outcome =
@@ -248,7 +202,7 @@ fn deleting_a_segment_deletes_its_rules_and_keeps_its_assignments() {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     world.seller("Ana");
-    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     let lead = world.lead("Germany", "x");
     world.join(segment, &[lead]);
     world.ws.set_segment_status(segment, Status::Inactive, now()).unwrap();
@@ -282,7 +236,7 @@ fn a_version_2_workspace_upgrades_and_a_newer_one_is_refused() {
     assert_eq!(ws.memberships(&lead_type()).unwrap(), [(lead, segment)]);
     assert!(ws.rules(segment).unwrap().is_empty());
     assert!(ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().is_empty());
-    ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     drop(ws);
     let conn = raw(&path);
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();

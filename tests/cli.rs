@@ -6,6 +6,7 @@ use segment_builder::domain::RecordTypeName;
 use segment_builder::store::Workspace;
 
 mod common;
+use common::routing::{active_segment, any_seller_rule, join, text_equals};
 
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_segment-builder"))
@@ -568,12 +569,7 @@ fn a_csv_with_many_problems_lists_the_first_and_counts_the_rest_or_imports_its_v
 fn explain_shows_the_rule_and_seller_choice() {
     use std::collections::BTreeMap;
 
-    use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
-    use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
-    use segment_builder::domain::{
-        MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Segment, SegmentId, Seller, SellerId,
-        Status, Value,
-    };
+    use segment_builder::domain::{Record, RecordId, Seller, SellerId, Value};
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("rules.sqlite");
@@ -599,49 +595,9 @@ fn explain_shows_the_rule_and_seller_choice() {
         let mut values = Record::empty(RecordId(0), &def);
         assert!(values.set(&def, "country", Value::Text("Germany".to_owned())));
         let record = ws.insert_record(&lead, values.values).expect("lead");
-        let germany = Group {
-            children: vec![Node::Condition(Condition {
-                id: NodeId(1),
-                path: FieldPath::own("country"),
-                operator: Operator::Equals,
-                value: Operand::Text("Germany".to_owned()),
-            })],
-            ..Group::all(NodeId(0))
-        };
-        let segment = ws
-            .insert_segment(&Segment {
-                id: SegmentId(0),
-                record_type: lead.clone(),
-                name: "Germany".to_owned(),
-                description: String::new(),
-                status: Status::Draft,
-                priority: 0,
-                conditions: germany,
-                accept_from_other_segments: false,
-                rerun_assignment_on_move: false,
-                sequence: None,
-                created_on: now,
-                modified_on: now,
-            })
-            .expect("segment");
-        ws.set_segment_status(segment, Status::Active, now).expect("activate");
-        let changes = MembershipChanges {
-            record_type: lead.clone(),
-            changes: vec![MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false }],
-        };
-        ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now, &mut |_, _| true).expect("join");
-        let rule = AssignmentRule {
-            id: RuleId(0),
-            name: "Everyone".to_owned(),
-            active: true,
-            conditions: Group::all(NodeId(0)),
-            created_within_hours: None,
-            target: Target::AnySeller,
-            distribution: Distribution::RoundRobin,
-            honour_capacity: false,
-            available_within_hours: None,
-        };
-        ws.insert_rule(segment, &rule, now).expect("rule");
+        let segment = active_segment(&mut ws, &lead, "Germany", text_equals("country", "Germany"), now);
+        join(&mut ws, &lead, segment, &[record], now);
+        ws.insert_rule(segment, &any_seller_rule("Everyone"), now).expect("rule");
         record
     };
     let run = |json: bool| {

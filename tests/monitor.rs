@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target, UnassignedReason};
-use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
-use segment_builder::domain::{
-    MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, Segment, SegmentId,
-    Seller, SellerId, Status, Value,
-};
-use segment_builder::store::{ApplyOutcome, AssignmentFilter, Workspace};
+use segment_builder::domain::assignment::{AssignmentRule, UnassignedReason};
+use segment_builder::domain::condition::Group;
+use segment_builder::domain::{Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Value};
+mod common;
+use common::routing::{active_segment, any_seller_rule, join, text_equals};
+
+use segment_builder::store::{AssignmentFilter, Workspace};
 
 fn lead_type() -> RecordTypeName {
     RecordTypeName::new("lead")
@@ -24,30 +24,9 @@ fn later() -> Timestamp {
     "2026-03-10T15:00:00Z".parse().unwrap()
 }
 
-fn text_is(field: &str, value: &str) -> Group {
-    Group {
-        children: vec![Node::Condition(Condition {
-            id: NodeId(1),
-            path: FieldPath::own(field),
-            operator: Operator::Equals,
-            value: Operand::Text(value.to_owned()),
-        })],
-        ..Group::all(NodeId(0))
-    }
-}
-
-fn rule(name: &str, conditions: Group) -> AssignmentRule {
-    AssignmentRule {
-        id: RuleId(0),
-        name: name.to_owned(),
-        active: true,
-        conditions,
-        created_within_hours: None,
-        target: Target::AnySeller,
-        distribution: Distribution::RoundRobin,
-        honour_capacity: false,
-        available_within_hours: None,
-    }
+/// `name`, routing the records `conditions` match to any seller by round robin.
+fn rule_with(name: &str, conditions: Group) -> AssignmentRule {
+    AssignmentRule { conditions, ..any_seller_rule(name) }
 }
 
 struct World {
@@ -85,38 +64,11 @@ impl World {
     }
 
     fn segment(&mut self, name: &str, country: &str) -> SegmentId {
-        let segment = Segment {
-            id: SegmentId(0),
-            record_type: lead_type(),
-            name: name.to_owned(),
-            description: String::new(),
-            status: Status::Draft,
-            priority: 0,
-            conditions: text_is("country", country),
-            accept_from_other_segments: false,
-            rerun_assignment_on_move: false,
-            sequence: None,
-            created_on: now(),
-            modified_on: now(),
-        };
-        let id = self.ws.insert_segment(&segment).unwrap();
-        self.ws.set_segment_status(id, Status::Active, now()).unwrap();
-        id
+        active_segment(&mut self.ws, &lead_type(), name, text_equals("country", country), now())
     }
 
     fn join(&mut self, segment: SegmentId, records: &[RecordId]) {
-        let changes = MembershipChanges {
-            record_type: lead_type(),
-            changes: records
-                .iter()
-                .map(|&record| MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false })
-                .collect(),
-        };
-        let outcome = self
-            .ws
-            .apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| true)
-            .unwrap();
-        assert!(matches!(outcome, ApplyOutcome::Applied(_)));
+        join(&mut self.ws, &lead_type(), segment, records, now());
     }
 
     fn owner(&self, record: RecordId) -> Value {
@@ -137,7 +89,7 @@ impl World {
         let ben = world.seller("Ben", None, true);
         let leads: Vec<RecordId> = (0..3).map(|_| world.lead("Germany")).collect();
         world.join(segment, &leads);
-        world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+        world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
         (world, segment, leads, [ana, ben])
     }
 }
@@ -212,7 +164,7 @@ fn run_now_keeps_unplaceable_records_unassigned_with_a_reason() {
     world.seller("Off", None, false);
     let lead = world.lead("Germany");
     world.join(segment, &[lead]);
-    world.ws.insert_rule(segment, &rule("Everyone", Group::all(NodeId(0))), now()).unwrap();
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     let outcome = world.run(None);
     assert_eq!((outcome.assigned, outcome.unassigned), (0, 1));
     let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
@@ -232,9 +184,10 @@ fn explain_names_the_filter_that_removed_each_seller() {
     world.ws.assign_manually(&lead_type(), other, full, now()).unwrap();
     let lead = world.lead("Germany");
     world.join(segment, &[lead]);
-    let mut capacity = rule("With capacity", Group::all(NodeId(0)));
+    let mut capacity = any_seller_rule("With capacity");
     capacity.honour_capacity = true;
-    let skipped = world.ws.insert_rule(segment, &rule("Berlin only", text_is("city", "Berlin")), now()).unwrap();
+    let skipped =
+        world.ws.insert_rule(segment, &rule_with("Berlin only", text_equals("city", "Berlin")), now()).unwrap();
     let fired = world.ws.insert_rule(segment, &capacity, now()).unwrap();
 
     let explanation = world.ws.explain_assignment(&lead_type(), lead, later()).unwrap();

@@ -9,16 +9,12 @@ use egui_kittest::kittest::Queryable;
 
 use segment_builder::app::App;
 use segment_builder::app::monitor::MonitorCommand;
-use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
-use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
-use segment_builder::domain::{
-    MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Segment, SegmentId, Seller, SellerId,
-    Status, Value,
-};
+use segment_builder::domain::{Record, RecordId, SegmentId, Seller, SellerId, Value};
 use segment_builder::store::Workspace;
 
 mod common;
 use common::harness::*;
+use common::routing::{active_segment, any_seller_rule, join, text_equals};
 
 struct Fixture {
     segment: SegmentId,
@@ -58,52 +54,9 @@ fn workspace(path: &Path) -> Fixture {
             ws.insert_record(&lead(), record.values).expect("lead")
         })
         .collect();
-    let germany = Group {
-        children: vec![Node::Condition(Condition {
-            id: NodeId(1),
-            path: FieldPath::own("country"),
-            operator: Operator::Equals,
-            value: Operand::Text("Germany".to_owned()),
-        })],
-        ..Group::all(NodeId(0))
-    };
-    let segment = ws
-        .insert_segment(&Segment {
-            id: SegmentId(0),
-            record_type: lead(),
-            name: "Germany".to_owned(),
-            description: String::new(),
-            status: Status::Draft,
-            priority: 0,
-            conditions: germany,
-            accept_from_other_segments: false,
-            rerun_assignment_on_move: false,
-            sequence: None,
-            created_on: now,
-            modified_on: now,
-        })
-        .expect("segment");
-    ws.set_segment_status(segment, Status::Active, now).expect("activate");
-    let changes = MembershipChanges {
-        record_type: lead(),
-        changes: leads
-            .iter()
-            .map(|&record| MembershipChange { record, from: None, to: Some(segment), rerun_assignment: false })
-            .collect(),
-    };
-    ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now, &mut |_, _| true).expect("join");
-    let rule = AssignmentRule {
-        id: RuleId(0),
-        name: "Everyone".to_owned(),
-        active: true,
-        conditions: Group::all(NodeId(0)),
-        created_within_hours: None,
-        target: Target::AnySeller,
-        distribution: Distribution::RoundRobin,
-        honour_capacity: false,
-        available_within_hours: None,
-    };
-    ws.insert_rule(segment, &rule, now).expect("rule");
+    let segment = active_segment(&mut ws, &lead(), "Germany", text_equals("country", "Germany"), now);
+    join(&mut ws, &lead(), segment, &leads, now);
+    ws.insert_rule(segment, &any_seller_rule("Everyone"), now).expect("rule");
     Fixture { segment, leads, ana, ben, otto }
 }
 

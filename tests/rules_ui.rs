@@ -7,12 +7,13 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use segment_builder::app::App;
-use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
+use segment_builder::domain::assignment::{AssignmentRule, Distribution, Target};
 use segment_builder::domain::{Group, NodeId, Segment, SegmentId, SellerId, Status, Value};
 use segment_builder::store::{AssignmentFilter, Workspace};
 
 mod common;
 use common::harness::*;
+use common::routing::any_seller_rule;
 use common::workspace::seller;
 
 /// A workspace with sellers 1–3, one lead and a draft segment of every lead.
@@ -45,20 +46,6 @@ fn small_workspace(dir: &tempfile::TempDir) -> std::path::PathBuf {
     })
     .expect("segment");
     path
-}
-
-fn rule(name: &str) -> AssignmentRule {
-    AssignmentRule {
-        id: RuleId(0),
-        name: name.into(),
-        active: true,
-        conditions: Group::all(NodeId(0)),
-        created_within_hours: None,
-        target: Target::AnySeller,
-        distribution: Distribution::RoundRobin,
-        honour_capacity: false,
-        available_within_hours: None,
-    }
 }
 
 fn click(harness: &mut Harness<'_, App>, label: &str) {
@@ -162,7 +149,7 @@ fn rules_are_reordered_by_drag_toggled_edited_and_deleted() {
         let mut ws = Workspace::open(&path).expect("open");
         let segment = ws.segments(&lead()).expect("segments")[0].id;
         for name in ["First", "Second"] {
-            ws.insert_rule(segment, &rule(name), jiff::Timestamp::now()).expect("rule");
+            ws.insert_rule(segment, &any_seller_rule(name), jiff::Timestamp::now()).expect("rule");
         }
     }
     let mut harness = open_app(&path);

@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use segment_builder::domain::assignment::{
-    AssignmentRule, AttributeCondition, AttributeValue, Distribution, RuleId, Target,
-};
+use segment_builder::domain::assignment::{AssignmentRule, AttributeCondition, AttributeValue, Target};
 use segment_builder::domain::condition::{Group, NodeId};
 use segment_builder::domain::{
     AttributeDefinition, Record, RecordId, RecordTypeName, Segment, SegmentId, Seller, SellerBulkChange, SellerId,
     Status, Team, TeamId, TimeOff, Value, WorkPeriod,
 };
 use segment_builder::store::{AssignmentFilter, StoreError, Workspace};
+
+mod common;
+use common::routing::any_seller_rule;
 
 fn now() -> Timestamp {
     "2026-03-10T12:00:00Z".parse().unwrap()
@@ -84,17 +85,7 @@ fn segment(ws: &mut Workspace, name: &str) -> SegmentId {
 }
 
 fn rule(name: &str, target: Target) -> AssignmentRule {
-    AssignmentRule {
-        id: RuleId(0),
-        name: name.to_owned(),
-        active: true,
-        conditions: Group::all(NodeId(0)),
-        created_within_hours: None,
-        target,
-        distribution: Distribution::RoundRobin,
-        honour_capacity: false,
-        available_within_hours: None,
-    }
+    AssignmentRule { target, ..any_seller_rule(name) }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod r#gen;
 pub mod harness;
+pub mod routing;
 pub mod workspace;
 
 use jiff::Timestamp;
