@@ -283,7 +283,7 @@ impl Workspace {
     }
 
     /// A segment's id and name, also once deleted; cached in `names`.
-    fn segment_ref(&self, id: SegmentId, names: &mut HashMap<SegmentId, String>) -> Result<SegmentRef> {
+    pub(super) fn segment_ref(&self, id: SegmentId, names: &mut HashMap<SegmentId, String>) -> Result<SegmentRef> {
         if let Some(name) = names.get(&id) {
             return Ok(SegmentRef { id, name: name.clone() });
         }
@@ -418,8 +418,8 @@ fn write_changes(
     Ok(progress(total, total))
 }
 
-/// `[1,2,3]`.
-fn json_ids(records: &[RecordId]) -> String {
+/// Record ids as a JSON array (`[1,2,3]`), for `json_each` (one bound parameter however many ids).
+pub(super) fn json_ids(records: &[RecordId]) -> String {
     let mut text = String::with_capacity(records.len() * 8 + 2);
     text.push('[');
     for (i, record) in records.iter().enumerate() {

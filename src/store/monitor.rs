@@ -207,17 +207,7 @@ impl Workspace {
         records: Option<&[RecordId]>,
     ) -> Result<BTreeMap<SegmentId, Vec<RecordId>>> {
         let context = format!("reading the unassigned members of {ty}");
-        let wanted = records.map(|ids| {
-            let mut text = String::from("[");
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push_str(&id.0.to_string());
-            }
-            text.push(']');
-            text
-        });
+        let wanted = records.map(super::membership::json_ids);
         let mut stmt = self
             .conn
             .prepare_cached(

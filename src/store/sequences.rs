@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
+use super::membership::json_ids;
 use super::{Result, SqlContext, StoreError, Workspace, quote};
 use crate::domain::sequence::{EndReason, Enrolment, EnrolmentStatus, SequenceProblem, validate_sequence};
 use crate::domain::{MembershipChanges, RecordId, RecordTypeName, SegmentId, Sequence, SequenceId, Status, Value};
@@ -403,21 +404,7 @@ impl Workspace {
 
     /// A segment's name, also once deleted (its last history entry), or `#id`.
     fn segment_name_of(&self, id: SegmentId, names: &mut HashMap<SegmentId, String>) -> Result<String> {
-        if let Some(name) = names.get(&id) {
-            return Ok(name.clone());
-        }
-        let name: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT coalesce((SELECT name FROM segment WHERE id = ?1),
-                 (SELECT segment_name FROM segment_history WHERE segment_id = ?1 ORDER BY id DESC LIMIT 1))",
-                [id.0],
-                |r| r.get(0),
-            )
-            .context("reading a segment name")?;
-        let name = name.unwrap_or_else(|| format!("#{}", id.0));
-        names.insert(id, name.clone());
-        Ok(name)
+        self.segment_ref(id, names).map(|r| r.name)
     }
 
     fn read_enrolment(&self, raw: RawEnrolment) -> Result<Enrolment> {
@@ -482,18 +469,4 @@ impl RawEnrolment {
             ended_at: r.get(9)?,
         })
     }
-}
-
-/// `[1,2,3]`.
-fn json_ids(records: &[RecordId]) -> String {
-    let mut text = String::with_capacity(records.len() * 8 + 2);
-    text.push('[');
-    for (i, record) in records.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&record.0.to_string());
-    }
-    text.push(']');
-    text
 }
