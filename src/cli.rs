@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::domain::condition_format::from_ron;
 use crate::domain::validate::validate;
-use crate::domain::{EvalContext, Group, RecordTypeName, SegmentId, Status};
+use crate::domain::{EvalContext, Group, RecordTypeName, Status};
 use crate::engine::fast::compile;
-use crate::engine::priority::{SortKey, preview, union};
+use crate::engine::priority::{SortKey, preview_against};
 use crate::store::Workspace;
 use crate::worker::engine::load_snapshot;
 
@@ -99,14 +99,14 @@ pub fn preview_command(
             .collect();
         return Err(format!("the conditions have problems:\n{}", lines.join("\n")));
     }
-    let higher: Vec<(SegmentId, Group)> = workspace
+    let higher: Vec<Group> = workspace
         .segments(&record_type)
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter(|s| {
             s.status == Status::Active && own_priority.is_none_or(|(id, priority)| s.priority < priority && s.id != id)
         })
-        .map(|s| (s.id, s.conditions))
+        .map(|s| s.conditions)
         .collect();
     drop(workspace);
     let (_, snapshot) = load_snapshot(path, &|_| {})?;
@@ -114,12 +114,11 @@ pub fn preview_command(
     let edited = compile(&snapshot, &record_type, &conditions, &ctx).map_err(|e| e.to_string())?;
     let compiled = higher
         .iter()
-        .map(|(_, g)| compile(&snapshot, &record_type, g, &ctx))
+        .map(|g| compile(&snapshot, &record_type, g, &ctx))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     let refs: Vec<_> = compiled.iter().collect();
-    let claimed = union(&snapshot, &record_type, &refs);
-    let result = preview(&snapshot, &edited, &claimed, &SortKey::newest_first(), limit);
+    let result = preview_against(&snapshot, &edited, &refs, &SortKey::newest_first(), limit);
     Ok(PreviewReport {
         matches: result.matches,
         claimed_by_higher: result.claimed_by_higher,
@@ -641,7 +640,7 @@ pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String>
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
-        let to_assign = changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment).count() as u64;
+        let to_assign = changes.joined().filter(|j| j.runs_assignment()).count() as u64;
         let assigned = workspace.assigned_since(&changes.record_type, mark).map_err(|e| in_workspace(path, e))?;
         record_types.push(ApplyTypeReport {
             record_type: changes.record_type.to_string(),

@@ -186,59 +186,24 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Apply { path, now, json }) => {
             let now = now.unwrap_or_else(jiff::Timestamp::now);
-            match apply_command(&path, now) {
-                Ok(report) if json => print_json(&report),
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(apply_command(&path, now), json, |report| report.to_text())
         }
         Some(Cmd::Explain { path, record_type, record, now, json }) => {
             let now = now.unwrap_or_else(jiff::Timestamp::now);
-            match explain_command(&path, &record_type, record, now) {
-                Ok(report) if json => print_json(&report),
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(explain_command(&path, &record_type, record, now), json, |report| report.to_text())
         }
-        Some(Cmd::ExportDefinitions { path, file }) => match export_definitions_command(&path, &file) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("error: {error}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(Cmd::ExportDefinitions { path, file }) => {
+            finish(export_definitions_command(&path, &file), false, |summary| format!("{summary}\n"))
+        }
         Some(Cmd::ImportDefinitions { path, file, on_clash, json }) => {
             let on_clash = on_clash.map(|c| match c {
                 Clash::Skip => OnClash::Skip,
                 Clash::Replace => OnClash::Replace,
                 Clash::Rename => OnClash::Rename,
             });
-            match import_definitions_command(&path, &file, on_clash, jiff::Timestamp::now()) {
-                Ok(report) if json => print_json(&report),
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(import_definitions_command(&path, &file, on_clash, jiff::Timestamp::now()), json, |report| {
+                report.to_text()
+            })
         }
         Some(Cmd::Preview { path, segment, record_type, conditions, limit, now, json }) => {
             let target = match (&segment, &record_type, &conditions) {
@@ -250,17 +215,7 @@ fn main() -> ExitCode {
                 }
             };
             let now = now.unwrap_or_else(jiff::Timestamp::now);
-            match preview_command(&path, target, now, limit) {
-                Ok(report) if json => print_json(&report),
-                Ok(report) => {
-                    print!("{}", report.to_text());
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("error: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+            finish(preview_command(&path, target, now, limit), json, |report| report.to_text())
         }
         None => {
             let startup = match cli.workspace {
@@ -268,6 +223,22 @@ fn main() -> ExitCode {
                 None => Startup::Demo(default_demo_path()),
             };
             window(startup)
+        }
+    }
+}
+
+/// A command's answer: `text` (or, with `--json`, the report as JSON) on stdout, or the
+/// error on stderr with a failing exit code.
+fn finish<R: serde::Serialize>(result: Result<R, String>, json: bool, text: impl FnOnce(&R) -> String) -> ExitCode {
+    match result {
+        Ok(report) if json => print_json(&report),
+        Ok(report) => {
+            print!("{}", text(&report));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
         }
     }
 }

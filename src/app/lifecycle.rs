@@ -587,7 +587,7 @@ impl App {
 }
 
 /// The answer of a finished job; a lost one (its worker stopped) as an error.
-fn finished<T>(poll: Poll<Result<T, String>>, what: &str) -> Option<Result<T, String>> {
+pub(super) fn finished<T>(poll: Poll<Result<T, String>>, what: &str) -> Option<Result<T, String>> {
     match poll {
         Poll::Running(_) => None,
         Poll::Done(outcome) => Some(outcome),

@@ -6,6 +6,7 @@
 //! either go to the engine as saved records, so its snapshot (previews, conditions on the
 //! owner, unassigned counts) follows.
 
+use super::lifecycle::finished;
 use std::collections::BTreeSet;
 
 use jiff::Timestamp;
@@ -258,7 +259,7 @@ impl App {
     /// Takes what the Monitor's jobs finished.
     pub(super) fn poll_monitor(&mut self) {
         if let Some(job) = &self.monitor_jobs.lists
-            && let Some(outcome) = done(job.poll())
+            && let Some(outcome) = finished(job.poll(), "the background reader")
         {
             self.monitor_jobs.lists = None;
             match outcome {
@@ -271,7 +272,7 @@ impl App {
             }
         }
         if let Some(job) = &self.monitor_jobs.why
-            && let Some(outcome) = done(job.poll())
+            && let Some(outcome) = finished(job.poll(), "the background reader")
         {
             self.monitor_jobs.why = None;
             if let Some(why) = &mut self.state.monitor.why {
@@ -282,7 +283,7 @@ impl App {
             }
         }
         if let Some(job) = &self.monitor_jobs.assign
-            && let Some(outcome) = done(job.poll())
+            && let Some(outcome) = finished(job.poll(), "the background reader")
         {
             self.monitor_jobs.assign = None;
             if let Some(assign) = &mut self.state.monitor.assign {
@@ -354,12 +355,4 @@ pub fn manual_choices(explanation: &Explanation, view: &WorkspaceView) -> (Selle
         }
     }
     (eligible, others)
-}
-
-fn done<T>(poll: Poll<Result<T, String>>) -> Option<Result<T, String>> {
-    match poll {
-        Poll::Running(_) => None,
-        Poll::Done(outcome) => Some(outcome),
-        Poll::Lost => Some(Err("the background reader stopped unexpectedly".to_owned())),
-    }
 }

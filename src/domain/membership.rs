@@ -261,6 +261,14 @@ pub struct Joined {
     pub rerun_assignment: bool,
 }
 
+impl Joined {
+    /// Whether assignment runs for this join: always for a plain join, for a move in only
+    /// when the segment re-runs assignment on moves.
+    pub fn runs_assignment(&self) -> bool {
+        self.moved_from.is_none() || self.rerun_assignment
+    }
+}
+
 /// The changes an evaluation calls for, for records of one type, ascending by record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MembershipChanges {

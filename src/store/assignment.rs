@@ -596,7 +596,7 @@ impl Workspace {
     /// [`Workspace::assign_in_segments`]. Deterministic for the same workspace and `now`.
     pub(super) fn assign_joined(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
         let mut by_segment: BTreeMap<SegmentId, Vec<RecordId>> = BTreeMap::new();
-        for joined in changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment) {
+        for joined in changes.joined().filter(|j| j.runs_assignment()) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
         self.assign_in_segments(&changes.record_type, by_segment, now, &mut |_, _| true)?;

@@ -2,6 +2,7 @@
 //! ticked ones, "Assign…" by hand), processed records with segment, rule, seller and
 //! sequence, and the "Why this seller?" window (also opened from the Records screen).
 
+use crate::domain::format::format_timestamp;
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 use jiff::Timestamp;
@@ -232,7 +233,7 @@ fn processed_ui(
                         ui.add(egui::Label::new(sequence).truncate());
                     });
                     row.col(|ui| {
-                        ui.label(time_text(view, done.at));
+                        ui.label(format_timestamp(done.at, &view.time_zone));
                     });
                     row.col(|ui| {
                         if ui.small_button("Why?").on_hover_text("Why this seller?").clicked()
@@ -334,10 +335,18 @@ fn explanation_ui(ui: &mut egui::Ui, view: &WorkspaceView, explanation: &Explana
     let stored = match &explanation.stored {
         Some(row) => match (row.seller, row.rule, row.reason) {
             (Some(seller), Some(_), _) => {
-                format!("Assigned to {} by a rule, {}", seller_name(view, seller), time_text(view, row.at))
+                format!(
+                    "Assigned to {} by a rule, {}",
+                    seller_name(view, seller),
+                    format_timestamp(row.at, &view.time_zone)
+                )
             }
             (Some(seller), None, _) => {
-                format!("Assigned to {} by hand, {}", seller_name(view, seller), time_text(view, row.at))
+                format!(
+                    "Assigned to {} by hand, {}",
+                    seller_name(view, seller),
+                    format_timestamp(row.at, &view.time_zone)
+                )
             }
             (None, _, Some(reason)) => format!("Unassigned: {reason}"),
             (None, _, None) => "Unassigned".to_owned(),
@@ -352,7 +361,10 @@ fn explanation_ui(ui: &mut egui::Ui, view: &WorkspaceView, explanation: &Explana
     };
     ui.label(format!("Segment: {}", segment_name(view, Some(segment))));
     let when = if explanation.replayed {
-        format!("As the rules decided at {}, with the sellers' load then", time_text(view, explanation.at))
+        format!(
+            "As the rules decided at {}, with the sellers' load then",
+            format_timestamp(explanation.at, &view.time_zone)
+        )
     } else {
         "As the rules would decide now (what Run now does)".to_owned()
     };
@@ -400,10 +412,6 @@ fn segment_name(view: &WorkspaceView, segment: Option<SegmentId>) -> String {
 
 fn seller_name(view: &WorkspaceView, seller: SellerId) -> String {
     view.seller(seller).map_or_else(|| format!("Seller {}", seller.0), |s| s.name.clone())
-}
-
-fn time_text(view: &WorkspaceView, at: Timestamp) -> String {
-    at.to_zoned(view.time_zone.clone()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
 /// How long something has waited: "just now", "12 min", "3 h", "5 d".

@@ -780,7 +780,7 @@ fn sync_owners(
         return Ok(());
     }
     let mut by_segment: HashMap<SegmentId, Vec<RecordId>> = HashMap::new();
-    for joined in changes.joined().filter(|j| j.moved_from.is_none() || j.rerun_assignment) {
+    for joined in changes.joined().filter(|j| j.runs_assignment()) {
         by_segment.entry(joined.segment).or_default().push(joined.record);
     }
     for (segment, ids) in by_segment {

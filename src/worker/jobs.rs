@@ -85,13 +85,6 @@ impl<T: Send + 'static> Job<T> {
         (Self { title: title.into(), progress, cancel, result: rx }, Completion { reporter, result: tx })
     }
 
-    /// A job that is already done: for answers known at once (a refused request).
-    pub fn done(title: impl Into<String>, outcome: T) -> Self {
-        let (job, completion) = Self::pending(title, Arc::new(super::NoWaker));
-        completion.finish(outcome);
-        job
-    }
-
     pub fn spawn(
         title: impl Into<String>,
         waker: Arc<dyn Waker>,
