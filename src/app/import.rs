@@ -184,8 +184,7 @@ impl App {
             let job = worker.records_imported(record_type.clone(), imported, segments, jiff::Timestamp::now());
             self.saved_jobs.push((record_type.clone(), job));
         }
-        self.state.records.rows.clear();
-        self.rows_requested.clear();
+        self.forget_record_rows();
         self.refresh_records();
         self.request_preview();
     }

@@ -267,8 +267,7 @@ impl App {
                     self.sync_detail_tab(true);
                     self.sync_sequences();
                     // Assignment may have set owners: the Records rows are read again.
-                    self.state.records.rows.clear();
-                    self.rows_requested.clear();
+                    self.forget_record_rows();
                 }
                 Err(error) => self.notify(NoticeLevel::Error, format!("The saved record was not evaluated: {error}")),
             }

@@ -958,6 +958,13 @@ impl App {
     // Records
 
     /// Asks the worker for the ids of the current query (a new generation).
+    /// Forgets the fetched Records rows (their stored values changed, e.g. owners set by
+    /// assignment); the table asks for the rows it shows again.
+    fn forget_record_rows(&mut self) {
+        self.state.records.rows.clear();
+        self.rows_requested.clear();
+    }
+
     fn refresh_records(&mut self) {
         let Some(record_type) = self.state.record_type.clone() else { return };
         let Some(worker) = &self.records_worker else { return };

@@ -248,8 +248,7 @@ impl App {
             let job = worker.records_saved(record_type.clone(), saved, segments, Timestamp::now());
             self.saved_jobs.push((record_type.clone(), job));
         }
-        self.state.records.rows.clear();
-        self.rows_requested.clear();
+        self.forget_record_rows();
         if self.state.records.ids.latest().is_some() {
             self.refresh_records();
         }

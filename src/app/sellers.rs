@@ -657,16 +657,15 @@ impl App {
     fn delete_seller(&mut self, id: SellerId) {
         self.state.sellers.confirm = None;
         let Some(workspace) = &mut self.workspace else { return };
-        let owned = workspace.seller_usage(id).map(|u| u.owned_records).unwrap_or(0);
         let name = self.state.view.as_ref().and_then(|v| v.seller(id)).map(|s| s.name.clone()).unwrap_or_default();
         match workspace.delete_seller(id) {
-            Ok(()) => {
+            Ok(usage) => {
                 self.state.sellers.selected.remove(&id);
                 if self.state.sellers.editor.as_ref().is_some_and(|e| e.id() == Some(id)) {
                     self.state.sellers.editor = None;
                 }
                 self.load_people();
-                if owned > 0 {
+                if usage.owned_records > 0 {
                     self.owners_cleared();
                 }
                 self.notify(NoticeLevel::Info, format!("Seller {name} deleted"));
@@ -678,21 +677,18 @@ impl App {
     /// Records lost their owner (a seller was deleted): the record pages, the engine's
     /// snapshot and the unassigned counts are read again.
     fn owners_cleared(&mut self) {
-        self.state.records.rows.clear();
-        self.rows_requested.clear();
+        self.forget_record_rows();
         if let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) {
             self.engine_worker = Some(EngineWorker::start(path, self.waker()));
             self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         }
         if let (Some(workspace), Some(view)) = (&self.workspace, &mut self.state.view) {
-            let mut counts = std::collections::HashMap::new();
-            for def in &view.schema.types {
-                match workspace.unassigned_counts(&def.name) {
-                    Ok(found) => counts.extend(found),
-                    Err(_) => return,
-                }
+            let counts: Result<Vec<_>, _> =
+                view.schema.types.iter().map(|def| workspace.unassigned_counts(&def.name)).collect();
+            // Unreadable counts stay as they were; the records are read again either way.
+            if let Ok(counts) = counts {
+                view.unassigned_counts = counts.into_iter().flatten().collect();
             }
-            view.unassigned_counts = counts;
         }
         self.refresh_records();
     }

@@ -442,13 +442,11 @@ impl Workspace {
         Ok(ledger)
     }
 
-    /// The assignment state of the records of `ty` that assignment has seen, by record id;
-    /// the Monitor lists [`AssignmentFilter::Unassigned`] with reason and age.
     /// Why a record has no seller: its assignment's reason, or — for a member of a segment
     /// without active rules, which writes no assignment — "no rules on the segment". `None`
     /// when it has a seller or is in no segment and was never assigned.
     pub fn unassigned_reason(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<UnassignedReason>> {
-        if let Some(row) = self.assignments(ty, AssignmentFilter::All)?.into_iter().find(|r| r.record == record) {
+        if let Some(row) = self.assignment_of(ty, record)? {
             return Ok(row.reason);
         }
         let Some(segment) = self.membership_of(ty, record)? else { return Ok(None) };
@@ -456,6 +454,8 @@ impl Workspace {
         Ok((!has_rules).then_some(UnassignedReason::NoRulesOnSegment))
     }
 
+    /// The assignment state of the records of `ty` that assignment has seen, by record id;
+    /// the Monitor lists [`AssignmentFilter::Unassigned`] with reason and age.
     pub fn assignments(&self, ty: &RecordTypeName, filter: AssignmentFilter) -> Result<Vec<AssignmentRow>> {
         self.type_def(ty)?;
         let context = format!("reading the assignments of {ty}");

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use super::people::{write_definition_values, write_seller, write_team_members};
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{AssignmentRule, Target};
 use crate::domain::{
@@ -163,13 +164,8 @@ impl Workspace {
         let context = format!("replacing the values of seller attribute {name}");
         let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute("DELETE FROM attribute_value WHERE attribute = ?1", [name]).with_context(|| context.clone())?;
-        for (position, value) in values.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO attribute_value (attribute, position, value) VALUES (?1, ?2, ?3)",
-                rusqlite::params![name, position as i64, value],
-            )
-            .with_context(|| context.clone())?;
-        }
+        let definition = AttributeDefinition { name: name.to_owned(), values: values.to_vec() };
+        write_definition_values(&tx, &definition, &context)?;
         tx.commit().with_context(|| context.clone())
     }
 
@@ -178,51 +174,7 @@ impl Workspace {
     fn replace_seller(&self, seller: &Seller) -> Result<()> {
         let context = format!("replacing seller {}", seller.name);
         let tx = self.write_scope().with_context(|| context.clone())?;
-        let changed = tx
-            .execute(
-                "UPDATE seller SET name = ?2, email = ?3, time_zone = ?4, capacity = ?5, assign_records = ?6
-                 WHERE id = ?1",
-                rusqlite::params![
-                    seller.id.0,
-                    seller.name,
-                    seller.email,
-                    seller.time_zone,
-                    seller.capacity,
-                    seller.assign_records
-                ],
-            )
-            .with_context(|| context.clone())?;
-        if changed == 0 {
-            return Err(StoreError::Invalid(format!("there is no seller with id {}", seller.id.0)));
-        }
-        for table in ["seller_attribute", "work_hours", "time_off"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE seller_id = ?1"), [seller.id.0])
-                .with_context(|| context.clone())?;
-        }
-        for (name, values) in &seller.attributes {
-            for (position, value) in values.iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO seller_attribute (seller_id, name, position, value) VALUES (?1, ?2, ?3, ?4)",
-                    rusqlite::params![seller.id.0, name, position as i64, value],
-                )
-                .with_context(|| context.clone())?;
-            }
-        }
-        for (position, p) in seller.work_hours.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO work_hours (seller_id, position, weekday, start_minute, end_minute)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![seller.id.0, position as i64, p.weekday, p.start_minute, p.end_minute],
-            )
-            .with_context(|| context.clone())?;
-        }
-        for (position, t) in seller.time_off.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO time_off (seller_id, position, start_at, end_at, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![seller.id.0, position as i64, t.start.to_string(), t.end.to_string(), t.reason],
-            )
-            .with_context(|| context.clone())?;
-        }
+        write_seller(&tx, seller, &context)?;
         tx.commit().with_context(|| context.clone())
     }
 
@@ -237,13 +189,7 @@ impl Workspace {
             return Err(StoreError::Invalid(format!("there is no team with id {}", team.id.0)));
         }
         tx.execute("DELETE FROM team_member WHERE team_id = ?1", [team.id.0]).with_context(|| context.clone())?;
-        for (position, seller) in team.members.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO team_member (team_id, seller_id, position) VALUES (?1, ?2, ?3)",
-                rusqlite::params![team.id.0, seller.0, position as i64],
-            )
-            .with_context(|| context.clone())?;
-        }
+        write_team_members(&tx, team.id.0, team, &context)?;
         tx.commit().with_context(|| context.clone())
     }
 
@@ -268,21 +214,7 @@ impl Workspace {
         }
         tx.execute("DELETE FROM sequence_step WHERE sequence_id = ?1", [sequence.id.0])
             .with_context(|| context.clone())?;
-        for (position, step) in sequence.steps.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO sequence_step (sequence_id, position, kind, name, description, wait_minutes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                rusqlite::params![
-                    sequence.id.0,
-                    position as i64,
-                    step.kind.key(),
-                    step.name,
-                    step.description,
-                    step.wait_minutes
-                ],
-            )
-            .with_context(|| context.clone())?;
-        }
+        self.write_steps(sequence.id, &sequence.steps, &context)?;
         tx.commit().with_context(|| context.clone())
     }
 }

@@ -73,7 +73,7 @@ impl Workspace {
             // Dropping `tx` rolls back the edit and every change written so far.
             return Ok(ApplyOutcome::Cancelled);
         }
-        self.after_joins(changes, reason, now)?;
+        self.after_joins(changes, now)?;
         tx.commit().with_context(|| context.clone())?;
         Ok(ApplyOutcome::Applied(changes.impact()))
     }
@@ -81,7 +81,7 @@ impl Workspace {
     /// The hook of joins and moves in, inside the apply's transaction: assignment of the
     /// joining records (`assignment`), and enrolment in the segment's sequence
     /// (`sequences`), from `changes.joined()`; an error rolls the whole apply back.
-    fn after_joins(&self, changes: &MembershipChanges, _reason: MembershipReason, now: Timestamp) -> Result<()> {
+    fn after_joins(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
         self.assign_joined(changes, now)?;
         self.enrol_joined(changes, now)
     }
@@ -143,7 +143,7 @@ impl Workspace {
                 // Dropping `tx` rolls back every type written so far.
                 return Ok(None);
             }
-            self.after_joins(changes, reason, now)?;
+            self.after_joins(changes, now)?;
             before += changes.changes.len() as u64;
         }
         tx.commit().context(context)?;

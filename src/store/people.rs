@@ -294,8 +294,9 @@ impl Workspace {
     /// Deletes a seller with its attributes, work hours, time off and team memberships.
     /// Records it owns lose their owner (the owner field refers to sellers, so it becomes
     /// empty and the records count as unassigned); assignment rows and history keep the
-    /// seller's id. Refused while an assignment rule names the seller.
-    pub fn delete_seller(&mut self, id: SellerId) -> Result<()> {
+    /// seller's id. Refused while an assignment rule names the seller. Returns what the
+    /// deletion touched (read just before it), so callers need not read it again.
+    pub fn delete_seller(&mut self, id: SellerId) -> Result<SellerUsage> {
         self.check_writable()?;
         let name = self.seller_name(id)?;
         let usage = self.seller_usage(id)?;
@@ -308,7 +309,8 @@ impl Workspace {
         let context = format!("deleting seller {name}");
         let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute("DELETE FROM seller WHERE id = ?1", [id.0]).with_context(|| context.clone())?;
-        tx.commit().with_context(|| context.clone())
+        tx.commit().with_context(|| context.clone())?;
+        Ok(usage)
     }
 
     /// Renames a team and sets its members. Checked as [`insert_team`](Self::insert_team).
@@ -580,7 +582,11 @@ fn check_definition(definition: &AttributeDefinition) -> Result<()> {
     Ok(())
 }
 
-fn write_definition_values(conn: &Connection, definition: &AttributeDefinition, context: &str) -> Result<()> {
+pub(super) fn write_definition_values(
+    conn: &Connection,
+    definition: &AttributeDefinition,
+    context: &str,
+) -> Result<()> {
     let mut stmt = conn
         .prepare("INSERT INTO attribute_value (attribute, position, value) VALUES (?1, ?2, ?3)")
         .context(context)?;
@@ -591,7 +597,7 @@ fn write_definition_values(conn: &Connection, definition: &AttributeDefinition, 
 }
 
 /// Overwrites an existing seller's row and replaces its attributes, hours and time off.
-fn write_seller(conn: &Connection, seller: &Seller, context: &str) -> Result<()> {
+pub(super) fn write_seller(conn: &Connection, seller: &Seller, context: &str) -> Result<()> {
     let changed = conn
         .execute(
             "UPDATE seller SET name = ?2, email = ?3, time_zone = ?4, capacity = ?5, assign_records = ?6 WHERE id = ?1",
@@ -650,7 +656,7 @@ fn write_seller_details(conn: &Connection, id: i64, seller: &Seller, context: &s
     Ok(())
 }
 
-fn write_team_members(conn: &Connection, id: i64, team: &Team, context: &str) -> Result<()> {
+pub(super) fn write_team_members(conn: &Connection, id: i64, team: &Team, context: &str) -> Result<()> {
     let mut member =
         conn.prepare("INSERT INTO team_member (team_id, seller_id, position) VALUES (?1, ?2, ?3)").context(context)?;
     for (position, seller) in team.members.iter().enumerate() {

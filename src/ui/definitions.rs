@@ -47,18 +47,13 @@ pub fn dialog_ui(ui: &mut egui::Ui, dialog: &DefinitionsDialog, commands: &mut V
             if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 commands.push(command(DefinitionsCommand::Submit));
             }
-            if let Some(error) = &dialog.error {
-                ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
-            }
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui.button(action).clicked() {
-                    commands.push(command(DefinitionsCommand::Submit));
-                }
-                if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
-                }
-            });
+            super::dialogs::submit_row_ui(
+                ui,
+                dialog.error.as_deref(),
+                action,
+                command(DefinitionsCommand::Submit),
+                commands,
+            );
         }
         DefinitionsStep::Clashes(clashes) => {
             ui.label(format!(

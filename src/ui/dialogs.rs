@@ -586,7 +586,13 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
 }
 
 /// The foot of a form: its error, if any, then the action button and Cancel.
-fn submit_row_ui(ui: &mut egui::Ui, error: Option<&str>, action: &str, submit: Command, commands: &mut Vec<Command>) {
+pub(super) fn submit_row_ui(
+    ui: &mut egui::Ui,
+    error: Option<&str>,
+    action: &str,
+    submit: Command,
+    commands: &mut Vec<Command>,
+) {
     if let Some(error) = error {
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
     }

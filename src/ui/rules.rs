@@ -65,11 +65,8 @@ pub fn rules_tab_ui(
     let drop_colour = ui.visuals().selection.stroke.color;
     let response = egui_dnd::dnd(ui, ui.scope_id().with("rule_order")).show_custom(|ui, iter| {
         for (position, rule) in list.iter().enumerate() {
-            let drop_indicator = |ui: &mut egui::Ui, space: egui::Vec2| {
-                let (rect, _) = ui.allocate_exact_size(space, egui::Sense::hover());
-                ui.painter().rect_filled(rect.shrink(2.0), 4.0, drop_colour.gamma_multiply(0.15));
-                ui.painter().hline(rect.x_range(), rect.center().y, egui::Stroke::new(2.0, drop_colour));
-            };
+            let drop_indicator =
+                |ui: &mut egui::Ui, space: egui::Vec2| theme::drop_indicator(ui, space, drop_colour, true);
             let item_id = egui::Id::unique(("rule", rule.id));
             iter.space_before(ui, item_id, drop_indicator);
             iter.next(ui, item_id, position, false, |ui, item| {
@@ -87,14 +84,10 @@ pub fn rules_tab_ui(
             iter.space_after(ui, item_id, drop_indicator);
         }
     });
-    if let Some(update) = response.final_update()
-        && let Some(rule) = list.get(update.from)
+    if let Some((from, to_index)) = response.final_update().as_ref().and_then(theme::dnd_move)
+        && let Some(rule) = list.get(from)
     {
-        // egui_dnd gives the insertion point before the dragged item is taken out.
-        let to_index = if update.to > update.from { update.to - 1 } else { update.to };
-        if to_index != update.from {
-            commands.push(rules(RulesCommand::MoveRule { rule: rule.id, to_index }));
-        }
+        commands.push(rules(RulesCommand::MoveRule { rule: rule.id, to_index }));
     }
 }
 

@@ -252,10 +252,8 @@ fn steps_ui(ui: &mut egui::Ui, draft: &SequenceDraft, commands: &mut Vec<Command
     let drop_colour = ui.visuals().selection.stroke.color;
     let response = egui_dnd::dnd(ui, ui.scope_id().with("sequence_steps")).show_custom(|ui, iter| {
         for (index, step) in draft.steps.iter().enumerate() {
-            let drop_indicator = |ui: &mut egui::Ui, space: egui::Vec2| {
-                let (rect, _) = ui.allocate_exact_size(space, egui::Sense::hover());
-                ui.painter().hline(rect.x_range(), rect.center().y, egui::Stroke::new(2.0, drop_colour));
-            };
+            let drop_indicator =
+                |ui: &mut egui::Ui, space: egui::Vec2| theme::drop_indicator(ui, space, drop_colour, false);
             let item_id = egui::Id::unique(("sequence_step", step.key));
             iter.space_before(ui, item_id, drop_indicator);
             iter.next(ui, item_id, index, false, |ui, item| {
@@ -279,14 +277,10 @@ fn steps_ui(ui: &mut egui::Ui, draft: &SequenceDraft, commands: &mut Vec<Command
             iter.space_after(ui, item_id, drop_indicator);
         }
     });
-    if let Some(update) = response.final_update()
-        && let Some(step) = draft.steps.get(update.from)
+    if let Some((from, to_index)) = response.final_update().as_ref().and_then(theme::dnd_move)
+        && let Some(step) = draft.steps.get(from)
     {
-        // egui_dnd gives the insertion point before the dragged item is taken out.
-        let to_index = if update.to > update.from { update.to - 1 } else { update.to };
-        if to_index != update.from {
-            edit(commands, DraftEdit::MoveStep { key: step.key, to_index });
-        }
+        edit(commands, DraftEdit::MoveStep { key: step.key, to_index });
     }
 }
 

@@ -50,6 +50,23 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// The gap where a dragged row would land in a reorderable list: a bar across it, on a
+/// tinted band when `filled`.
+pub fn drop_indicator(ui: &mut egui::Ui, space: egui::Vec2, colour: egui::Color32, filled: bool) {
+    let (rect, _) = ui.allocate_exact_size(space, egui::Sense::hover());
+    if filled {
+        ui.painter().rect_filled(rect.shrink(2.0), 4.0, colour.gamma_multiply(0.15));
+    }
+    ui.painter().hline(rect.x_range(), rect.center().y, egui::Stroke::new(2.0, colour));
+}
+
+/// A finished drag as (the dragged row, its new index), or `None` when it lands where it
+/// was. egui_dnd gives the insertion point before the dragged row is taken out.
+pub fn dnd_move(update: &egui_dnd::DragUpdate) -> Option<(usize, usize)> {
+    let to_index = if update.to > update.from { update.to - 1 } else { update.to };
+    (to_index != update.from).then_some((update.from, to_index))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
