@@ -2,7 +2,7 @@
 //! work, typing into labelled inputs, opening combo boxes by what they show.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -17,15 +17,21 @@ pub fn harness(app: App) -> Harness<'static, App> {
     Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
+/// How long a test waits for background work before it fails. Generous on purpose: the
+/// condition is what ends the wait, and a machine busy with builds can be 20× slower than a
+/// quiet one; only a hang should ever reach it.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(180);
+
 /// Steps frames (letting workers finish) until `done` holds.
 pub fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
-    for _ in 0..1_000 {
+    let started = Instant::now();
+    while started.elapsed() < WAIT_LIMIT {
         harness.step();
         if done(harness.state()) {
             harness.run_steps(3);
             return;
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(Duration::from_millis(5));
     }
     panic!("timed out waiting for {what}; notices: {:?}", harness.state().state().notices);
 }
