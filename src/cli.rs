@@ -470,7 +470,10 @@ fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::
 /// on it (closing one would drop the locks of this process's connections to it).
 fn refuse_the_workspace(path: &Path, file: &Path) -> Result<(), String> {
     if crate::store::is_same_file(path, file) || crate::store::is_held_workspace(file) {
-        return Err(format!("{}: this is the workspace itself, not an input file; choose another file", file.display()));
+        return Err(format!(
+            "{}: this is the workspace itself, not an input file; choose another file",
+            file.display()
+        ));
     }
     Ok(())
 }

@@ -271,7 +271,8 @@ fn a_reader_starting_and_stopping_during_an_apply_changes_nothing() {
     let path = demo(&dir, 3000);
     let quiet = copy_of(&dir, &path, "quiet.sqlite");
     let now = "2027-06-01T12:00:00Z";
-    let mut apply = binary().arg("apply").arg(&path).args(["--now", now]).stdout(Stdio::piped()).spawn().expect("apply");
+    let mut apply =
+        binary().arg("apply").arg(&path).args(["--now", now]).stdout(Stdio::piped()).spawn().expect("apply");
     for round in 0..100 {
         let output =
             binary().arg("preview").arg(&path).args(["--segment", "Hot leads in Germany"]).output().expect("preview");

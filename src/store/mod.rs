@@ -50,10 +50,10 @@ pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reaso
 pub use definitions::AllDefinitions;
 pub use held::{is_held_workspace, is_same_file};
 pub use lifecycle::SegmentOptions;
-pub use open::create_private_dir;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
-pub use pending::{PendingEvaluation, PendingMarks};
 pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
+pub use open::create_private_dir;
+pub use pending::{PendingEvaluation, PendingMarks};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
 

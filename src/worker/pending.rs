@@ -9,7 +9,9 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
-use crate::domain::{EvalContext, Impact, MembershipChanges, MembershipReason, RecordId, RecordTypeName, Scope, Status};
+use crate::domain::{
+    EvalContext, Impact, MembershipChanges, MembershipReason, RecordId, RecordTypeName, Scope, Status,
+};
 use crate::engine::Bitset;
 use crate::engine::membership::{MemberColumn, evaluate_memberships};
 use crate::store::{ApplyOutcome, PendingMarks, StoreError, Workspace};
