@@ -340,11 +340,12 @@ fn killing_import_records_leaves_records_and_memberships_together() {
             .and_then(|conn| conn.query_row("SELECT count(*) FROM pending_evaluation", [], |r| r.get::<_, i64>(0)))
             .is_ok_and(|n| n > 0)
     };
-    let mut states = Vec::new();
-    states.push(kill_import_when(&dir, &original, &csv, "at-once.sqlite", &|_| true));
-    states.push(kill_import_when(&dir, &original, &csv, "writing.sqlite", &|p| wal(p) > 64 * 1024));
-    states.push(kill_import_when(&dir, &original, &csv, "committed.sqlite", &marked));
-    states.push(kill_import_when(&dir, &original, &csv, "ended.sqlite", &|_| false));
+    let states = vec![
+        kill_import_when(&dir, &original, &csv, "at-once.sqlite", &|_| true),
+        kill_import_when(&dir, &original, &csv, "writing.sqlite", &|p| wal(p) > 64 * 1024),
+        kill_import_when(&dir, &original, &csv, "committed.sqlite", &marked),
+        kill_import_when(&dir, &original, &csv, "ended.sqlite", &|_| false),
+    ];
     // Which states the kills hit depends on timing; every one of them was checked above.
     eprintln!("kill -9 of import-records left: {states:?}");
     assert_eq!(states.last().copied(), Some("evaluated"), "an import left alone evaluates: {states:?}");

@@ -73,11 +73,11 @@ impl Held {
         };
         let map = map.get_or_insert_with(HashMap::new);
         let count = map.entry(key).or_insert(0);
-        if *count == 0 {
-            if let Err(e) = first() {
-                map.remove(&key);
-                return Err(e);
-            }
+        if *count == 0
+            && let Err(e) = first()
+        {
+            map.remove(&key);
+            return Err(e);
         }
         *count += 1;
         Ok(Some(Self { key }))
