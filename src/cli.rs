@@ -82,6 +82,7 @@ pub fn preview_command(
                     known.join(", ")
                 ));
             }
+            refuse_the_workspace(path, file)?;
             let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
             let tree = from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?;
             (record_type, tree, None)
@@ -147,6 +148,7 @@ pub fn import_records_command(
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
     }
+    refuse_the_workspace(path, file)?;
     let in_file = |message: String| format!("{}: {message}", file.display());
     // The header row: the file's start is enough.
     let mut start = Vec::new();
@@ -188,7 +190,7 @@ pub fn import_records_command(
         used_fields: &used_fields,
     };
     let imported = import_csv(&request, progress).map_err(|lines| match lines.as_slice() {
-        [one] if one.starts_with(&file.display().to_string()) => one.clone(),
+        [one] if one.starts_with(&file.display().to_string()) || one.starts_with("nothing was imported") => one.clone(),
         _ => {
             let lines: Vec<String> = lines.iter().map(|p| format!("  {p}")).collect();
             in_file(format!("nothing was imported:\n{}", lines.join("\n")))
@@ -197,8 +199,13 @@ pub fn import_records_command(
     if imported.summary.cancelled {
         return Err(in_file("the import was cancelled; nothing was imported".to_owned()));
     }
-    let joined = evaluate_written(path, &def.name, &imported.created, &imported.to_evaluate, &segments, now)
-        .map_err(|e| format!("the records were imported, but evaluating them against the segments failed: {e}"))?;
+    // The import marked its records "still to evaluate" in its transaction: evaluated now
+    // (with any an interrupted import left), or by the next open or apply if this fails.
+    let joined = crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
+        format!(
+            "the records were imported, but evaluating them against the segments failed ({e}); the next apply or opening the workspace evaluates them"
+        )
+    })?;
     Ok(ImportReport { summary: imported.summary, joined })
 }
 
@@ -211,40 +218,6 @@ const HEADER_BYTES: u64 = 64 * 1024;
 pub struct ImportReport {
     pub summary: crate::store::ImportSummary,
     pub joined: u64,
-}
-
-/// Imported records are evaluated like records saved in the window: the new ones, and the
-/// updated ones whose change touches a field an active segment uses, join their segment.
-/// The snapshot is read after the import, so it holds them already.
-fn evaluate_written(
-    path: &Path,
-    ty: &RecordTypeName,
-    created: &[crate::domain::RecordId],
-    changed: &[crate::domain::RecordId],
-    segments: &[crate::domain::Segment],
-    now: Timestamp,
-) -> Result<u64, String> {
-    use crate::worker::engine::{Lifecycle, load_memberships};
-    use crate::worker::jobs::Job;
-
-    if (created.is_empty() && changed.is_empty()) || !segments.iter().any(|s| s.status == Status::Active) {
-        return Ok(0);
-    }
-    let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
-    let mut memberships = load_memberships(&reader, &snapshot)?;
-    drop(reader);
-    let (_job, completion) =
-        Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(crate::worker::NoWaker));
-    let mut writer = None;
-    let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
-    let applied = lifecycle.records_written(ty, created, changed, segments, now, completion.reporter())?;
-    if let Some(writer) = &writer {
-        writer.checkpoint().ok();
-    }
-    Ok(match applied.outcome {
-        crate::store::ApplyOutcome::Applied(impact) => impact.join_count() + impact.move_count(),
-        crate::store::ApplyOutcome::Cancelled => 0,
-    })
 }
 
 /// The answer of `explain` for one segment.
@@ -493,6 +466,18 @@ fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::
 }
 
 /// A store error with the workspace's path, unless it already names it.
+/// Refuses to read the workspace itself as an input file, before any descriptor is opened
+/// on it (closing one would drop the locks of this process's connections to it).
+fn refuse_the_workspace(path: &Path, file: &Path) -> Result<(), String> {
+    if crate::store::is_same_file(path, file) || crate::store::is_held_workspace(file) {
+        return Err(format!(
+            "{}: this is the workspace itself, not an input file; choose another file",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
 fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
     let message = error.to_string();
     let shown = path.display().to_string();
@@ -607,6 +592,9 @@ pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String>
     }
     // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
     drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
+    // First the records an interrupted import left unevaluated, with their own reasons.
+    crate::worker::pending::finish_pending_at(path, now)
+        .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
     let (reader, snapshot) = load_snapshot(path, &|_| {})?;
     let memberships = load_memberships(&reader, &snapshot)?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());

@@ -193,6 +193,10 @@ impl App {
 /// The first bytes of a file (the sample needs only its start).
 fn read_start(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read as _;
+    // Opening and closing the open workspace would drop the locks of its connections.
+    if crate::store::is_held_workspace(path) {
+        return Err(std::io::Error::other("this is the open workspace itself, not a CSV file"));
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.take(SAMPLE_BYTES).read_to_end(&mut bytes)?;
     Ok(bytes)

@@ -202,7 +202,7 @@ impl App {
     }
 
     /// Member counts of a record type's segments after an apply (absent means none).
-    fn set_member_counts(&mut self, record_type: &RecordTypeName, applied: &Applied) {
+    pub(super) fn set_member_counts(&mut self, record_type: &RecordTypeName, applied: &Applied) {
         let Some(view) = &mut self.state.view else { return };
         let ids: Vec<SegmentId> = view.segments_of(record_type).iter().map(|s| s.id).collect();
         for id in ids {

@@ -542,6 +542,21 @@ impl App {
                 self.state.engine = EngineStatus::Ready { records, heap_bytes, elapsed_ms };
                 self.request_preview();
             }
+            EngineResponse::Evaluated(Ok(per_type)) => {
+                let mut joined = 0;
+                for (record_type, applied) in &per_type {
+                    if let crate::store::ApplyOutcome::Applied(impact) = &applied.outcome {
+                        joined += impact.join_count() + impact.move_count();
+                    }
+                    self.set_member_counts(record_type, applied);
+                }
+                let text = format!("Evaluated the records an interrupted import left: {joined} joined a segment");
+                self.notify(NoticeLevel::Info, text);
+            }
+            EngineResponse::Evaluated(Err(error)) => {
+                let text = format!("Could not evaluate the records an interrupted import left: {error}");
+                self.notify(NoticeLevel::Error, text);
+            }
             EngineResponse::Failed(error) => {
                 self.notify(NoticeLevel::Error, format!("Could not load the records for previews: {error}"));
                 self.state.engine = EngineStatus::Failed(error);

@@ -18,7 +18,8 @@ pub fn create_demo_workspace(
         return Err(StoreError::AlreadyExists(path.to_path_buf()));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        // The app's data folder, or the user's: private, like the workspace in it.
+        crate::store::create_private_dir(dir)?;
     }
     let temp = temp_path(path);
     remove_workspace_files(&temp);

@@ -75,6 +75,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "assignment",
     "assignment_history",
     "unassigned",
+    "pending_evaluation",
 ];
 
 /// Why a logical name cannot be used.

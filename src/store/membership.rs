@@ -316,12 +316,14 @@ impl Workspace {
     /// workspace that is not current is refused like [`Workspace::open_reader`] refuses it.
     pub fn open_worker_writer(path: &Path) -> Result<Self> {
         let reader = Self::open_reader(path)?;
+        // Registered before the reader lets go, so the file stays held throughout.
+        let held = super::open::hold(path)?;
         drop(reader);
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("opening the workspace for a background writer")?;
         super::open::configure_writer(&conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, held })
     }
 }
 

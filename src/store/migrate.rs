@@ -12,7 +12,7 @@ use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment];
+const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -363,6 +363,23 @@ CREATE INDEX IF NOT EXISTS "ix:enrolment:record" ON enrolment (record_type, reco
 CREATE INDEX IF NOT EXISTS "ix:enrolment:sequence_id" ON enrolment (sequence_id, id);
 "#;
 
+/// Version 5: the records an import wrote that are still to be evaluated against the
+/// segments (see `store::pending`): written in the import's transaction, cleared in the
+/// evaluation's. `kind` says which reason a join gets. No foreign keys: a mark of a record
+/// deleted since is simply cleared.
+fn v5_pending(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V5_TABLES).context("creating the table of records to evaluate")
+}
+
+const V5_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS pending_evaluation (
+    id INTEGER PRIMARY KEY,
+    record_type TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('created', 'updated'))
+);
+"#;
+
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {
     let name = quote(field.name.as_str());
@@ -424,6 +441,7 @@ mod tests {
         conn.execute_batch(V2_TABLES).unwrap();
         conn.execute_batch(V3_TABLES).unwrap();
         conn.execute_batch(V4_TABLES).unwrap();
+        conn.execute_batch(V5_TABLES).unwrap();
         let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
         let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         for name in names {

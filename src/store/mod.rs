@@ -17,6 +17,9 @@
 //! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
 //!   the enrolments the apply writes for joining records (in its transaction);
 //! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
+//! - `pending`: the marks of imported records still to evaluate (written with the import,
+//!   cleared with the evaluation);
+//! - `held`: the workspace files this process holds open, so none is opened twice with `std::fs`;
 //! - `query`: the records a compiled condition tree (`engine::sql`) selects.
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
@@ -24,11 +27,13 @@
 
 mod assignment;
 mod definitions;
+mod held;
 mod lifecycle;
 mod membership;
 mod migrate;
 mod monitor;
 mod open;
+mod pending;
 mod people;
 mod query;
 mod records;
@@ -43,9 +48,12 @@ use rusqlite::Connection;
 
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use definitions::AllDefinitions;
+pub use held::{is_held_workspace, is_same_file};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
 pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
+pub use open::create_private_dir;
+pub use pending::{PendingEvaluation, PendingMarks};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
 
@@ -54,7 +62,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -107,6 +115,10 @@ pub struct Workspace {
     schema: Schema,
     time_zone: String,
     writable: bool,
+    /// This process's registration of the file (see `held`): LAST, so it is released only
+    /// after the connection has closed.
+    #[allow(dead_code)]
+    held: Option<held::Held>,
 }
 
 impl Workspace {

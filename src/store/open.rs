@@ -1,7 +1,8 @@
 //! Creating, opening and refusing workspace files.
 //!
 //! Opening never modifies a file it refuses. In order:
-//! 1. the 100-byte header is read with `std::fs`: no SQLite magic → `NotSqlite`, another
+//! 1. the 100-byte header is read with `std::fs` (only when no connection of this process
+//!    has the file open: see `held`): no SQLite magic → `NotSqlite`, another
 //!    `application_id` → `Foreign`, a newer `user_version` → `Newer`;
 //! 2. the file is opened READ-ONLY: the authoritative `application_id` / `user_version` are
 //!    checked again, `PRAGMA quick_check` runs (→ `Corrupt`), and a current workspace's
@@ -22,12 +23,18 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::held::Held;
 use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
 use crate::domain::eval::{compile_pattern, fold};
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
-/// How long a connection waits for another one's lock before giving up.
+/// How long a read-only connection waits for another one's lock before giving up (in WAL,
+/// readers wait only while another connection recovers the log).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a read-write connection waits for another writer (another process's `apply`
+/// or import holds the write lock for its whole transaction: seconds at a million records)
+/// before its write fails as busy. Writes begin IMMEDIATE, so the wait is all up front.
+const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 /// `PRAGMA cache_size` of read-write connections: negative means KiB, so 64 MiB.
 const WRITER_CACHE_KIB: i64 = -64 * 1024;
 
@@ -43,14 +50,16 @@ impl Workspace {
     /// ("UTC" time zone). `AlreadyExists` if anything is at `path`; on failure the new file
     /// is removed again.
     pub fn create(path: &Path) -> Result<Self> {
-        match OpenOptions::new().write(true).create_new(true).open(path) {
+        match private_file_options().open(path) {
             Ok(file) => drop(file),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => return Err(StoreError::AlreadyExists(path.to_owned())),
             Err(source) => return Err(StoreError::Io { path: path.to_owned(), source }),
         }
+        // Nothing to check in a file just made empty; registered before SQLite opens it.
+        let held = Held::register(path, || Ok::<(), StoreError>(()))?;
         let created = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("opening the new workspace")
-            .and_then(|conn| Self::initialize(conn, Some(path.to_owned())));
+            .and_then(|conn| Self::initialize(conn, Some(path.to_owned()), held));
         if created.is_err() {
             // The half-made file is ours and useless; the creation error is what matters, so
             // a failure to remove it as well is not reported on top.
@@ -65,7 +74,7 @@ impl Workspace {
     /// database with no application id (`Foreign`), a newer workspace (`Newer`) and a
     /// damaged one (`Corrupt`).
     pub fn open(path: &Path) -> Result<Self> {
-        check_identity(path, read_header(path)?)?;
+        let held = hold(path)?;
         probe(path, Probe::Full)?;
 
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
@@ -81,27 +90,27 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, path).map_err(|e| as_corrupt(path, e))?;
         tx.commit().context("committing the workspace upgrade")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, held })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
     /// `quick_check` (the writer's open ran it), every change refused. Refuses what
     /// [`Workspace::open`] refuses, and a workspace that still needs upgrading (`Invalid`).
     pub fn open_reader(path: &Path) -> Result<Self> {
-        check_identity(path, read_header(path)?)?;
+        let held = hold(path)?;
         let conn = probe(path, Probe::Reader)?;
         let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false, held })
     }
 
     /// A new workspace that lives in memory only: for tests.
     pub fn in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().context("opening an in-memory workspace")?;
-        Self::initialize(conn, None)
+        Self::initialize(conn, None, None)
     }
 
     /// Sets up an empty database as a current workspace.
-    fn initialize(mut conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+    fn initialize(mut conn: Connection, path: Option<PathBuf>, held: Option<Held>) -> Result<Self> {
         configure(&conn)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).context("starting the workspace")?;
         tx.pragma_update(None, "application_id", APPLICATION_ID).context("marking the file as a workspace")?;
@@ -110,7 +119,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true })
+        Ok(Self { conn, path, schema, time_zone, writable: true, held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -123,8 +132,37 @@ impl Workspace {
     }
 }
 
+/// Options that create a new file readable and writable by its owner only (0600 on Unix;
+/// SQLite gives the `-wal` and `-shm` the database file's mode). Workspaces hold names,
+/// emails and phone numbers.
+fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates `dir` and its missing parents readable by their owner only (0700 on Unix); the
+/// mode of folders that exist already is left as it is.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|source| StoreError::Io { path: dir.to_owned(), source })
+}
+
+/// Registers `path` as held by this process and, when no connection of this process has
+/// it open yet, checks its header with plain file IO first (see [`read_header`]). When one
+/// has, the file is not opened with `std::fs` at all (closing that descriptor would drop
+/// every SQLite lock of this process on it): the probe reads the identity through SQLite.
+pub(super) fn hold(path: &Path) -> Result<Option<Held>> {
+    Held::register(path, || check_identity(path, read_header(path)?))
+}
+
 /// Reads the SQLite header with plain file IO, so a file that is not SQLite is refused
-/// before SQLite ever touches it.
+/// before SQLite ever touches it. Only while this process holds no connection to it.
 fn read_header(path: &Path) -> Result<Identity> {
     let mut file = File::open(path).map_err(|source| match source.kind() {
         ErrorKind::NotFound => StoreError::NotFound(path.to_owned()),
@@ -249,6 +287,7 @@ fn as_corrupt(path: &Path, error: StoreError) -> StoreError {
 /// Settings of every read-write connection, before anything is written.
 fn configure(conn: &Connection) -> Result<()> {
     configure_connection(conn)?;
+    conn.busy_timeout(WRITER_BUSY_TIMEOUT).context("setting the busy timeout")?;
     conn.pragma_update(None, "foreign_keys", true).context("turning on foreign keys")?;
     // A 64 MiB page cache (negative: KiB) keeps bulk imports from thrashing the default 2 MiB.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).context("setting the page cache size")?;

@@ -1,6 +1,9 @@
 //! Write scopes that nest: every store write runs in a [`WriteScope`], an SQLite savepoint.
-//! At the top level a savepoint is a (deferred) transaction; inside another scope it nests,
-//! so [`Workspace::atomically`] can run many store writes as one all-or-nothing change.
+//! At the top level the scope first begins an IMMEDIATE transaction (the write lock is
+//! taken at once, waiting for another writer under the busy timeout; a deferred one that
+//! read first would fail with `SQLITE_BUSY` when another process wrote meanwhile, which no
+//! busy timeout retries); inside another scope it nests, so [`Workspace::atomically`] can
+//! run many store writes as one all-or-nothing change.
 //!
 //! Store functions that write call `self.write_scope()` (never `unchecked_transaction`,
 //! which cannot nest), and `commit` it when done; dropping it uncommitted rolls back.
@@ -25,8 +28,10 @@ pub(super) struct WriteScope<'c> {
 impl WriteScope<'_> {
     /// Releases the savepoint: at the top level this commits.
     pub(super) fn commit(mut self) -> rusqlite::Result<()> {
-        self.done = true;
-        self.conn.execute_batch(&format!("RELEASE {SCOPE}"))
+        let committed = self.conn.execute_batch(&release_sql(SCOPE, self.outermost));
+        // A failed commit is rolled back when `self` drops.
+        self.done = committed.is_ok();
+        committed
     }
 }
 
@@ -51,7 +56,7 @@ impl Workspace {
     /// Opens a write scope (a savepoint) on the workspace connection.
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
-        self.conn.execute_batch(&format!("SAVEPOINT {SCOPE}"))?;
+        self.conn.execute_batch(&begin_sql(SCOPE, outermost)).inspect_err(|_| abandon(&self.conn, outermost))?;
         Ok(WriteScope { conn: &self.conn, outermost, done: false })
     }
 
@@ -62,9 +67,12 @@ impl Workspace {
     pub fn atomically<T>(&mut self, change: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check_writable()?;
         let outermost = self.conn.is_autocommit();
-        self.conn.execute_batch(&format!("SAVEPOINT {ATOMIC}")).context("starting a change")?;
+        self.conn
+            .execute_batch(&begin_sql(ATOMIC, outermost))
+            .inspect_err(|_| abandon(&self.conn, outermost))
+            .context("starting a change")?;
         let result = change(self).and_then(|value| {
-            self.conn.execute_batch(&format!("RELEASE {ATOMIC}")).context("committing a change")?;
+            self.conn.execute_batch(&release_sql(ATOMIC, outermost)).context("committing a change")?;
             Ok(value)
         });
         if result.is_err() {
@@ -76,6 +84,24 @@ impl Workspace {
         }
         result
     }
+}
+
+/// Opens a savepoint, at the top level inside a new IMMEDIATE transaction.
+fn begin_sql(name: &str, outermost: bool) -> String {
+    if outermost { format!("BEGIN IMMEDIATE; SAVEPOINT {name}") } else { format!("SAVEPOINT {name}") }
+}
+
+/// After a failed [`begin_sql`]: ends the transaction it may have begun before failing.
+fn abandon(conn: &Connection, outermost: bool) {
+    if outermost && !conn.is_autocommit() {
+        // The error that got here is the one to report.
+        conn.execute_batch("ROLLBACK").ok();
+    }
+}
+
+/// Releases a savepoint, at the top level also committing the transaction it began.
+fn release_sql(name: &str, outermost: bool) -> String {
+    if outermost { format!("RELEASE {name}; COMMIT") } else { format!("RELEASE {name}") }
 }
 
 /// Undoes a savepoint: the whole transaction when it began it (releasing a rolled-back

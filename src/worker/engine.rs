@@ -29,10 +29,11 @@ use crate::engine::fast::{Compiled, compile};
 use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
 use crate::engine::priority::{SortKey, claims, ordered_rows};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
-use crate::store::{ApplyOutcome, Workspace};
+use crate::store::{ApplyOutcome, PendingMarks, Workspace};
 
 use super::Waker;
 use super::jobs::{Completion, Job, Progress, Reporter};
+use super::pending::pending_upto;
 
 pub enum EngineRequest {
     /// Preview `conditions` for `record_type` below the active segments `higher`.
@@ -62,15 +63,15 @@ pub enum EngineRequest {
         reply: Completion<Result<Applied, String>>,
     },
     /// Records were imported: read back from the workspace into the snapshot in batches,
-    /// then the `created` ones and the updated ones in `to_evaluate` evaluated like
-    /// [`EngineRequest::RecordsSaved`]. Sent by [`EngineWorker::records_imported`].
+    /// then the records the import marked "still to evaluate" (the `created` ones and the
+    /// updated ones that matter) evaluated against the stored active segments, the marks
+    /// cleared in the same transaction ([`Lifecycle::finish_pending`]). Sent by
+    /// [`EngineWorker::records_imported`].
     RecordsImported {
         record_type: RecordTypeName,
         created: Vec<RecordId>,
         updated: Vec<RecordId>,
-        to_evaluate: Vec<RecordId>,
-        /// Every segment of the record type.
-        segments: Vec<Segment>,
+        pending: Option<PendingMarks>,
         now: Timestamp,
         reply: Completion<Result<Applied, String>>,
     },
@@ -142,6 +143,9 @@ pub enum EngineResponse {
         elapsed_ms: f64,
     },
     Failed(String),
+    /// Before `Ready`: records an interrupted import left marked "still to evaluate" were
+    /// evaluated (see [`crate::worker::pending`]); per record type, what was applied.
+    Evaluated(Result<Vec<(RecordTypeName, Applied)>, String>),
     Preview {
         generation: u64,
         result: Result<PreviewOutcome, String>,
@@ -210,12 +214,14 @@ impl EngineWorker {
     }
 
     /// Tells the engine about imported records by id (see [`crate::worker::import`]): it
-    /// reads them from the workspace and evaluates the ones that matter.
+    /// reads them from the workspace and evaluates the ones the import marked. The active
+    /// segments are read from the workspace with the marks; `_segments` is what the window
+    /// shows, the same.
     pub fn records_imported(
         &self,
         record_type: RecordTypeName,
         imported: &crate::worker::import::Imported,
-        segments: Vec<Segment>,
+        _segments: Vec<Segment>,
         now: Timestamp,
     ) -> Job<Result<Applied, String>> {
         let (job, reply) = Job::pending("Evaluating imported records", self.waker.clone());
@@ -223,8 +229,7 @@ impl EngineWorker {
             record_type,
             created: imported.created.clone(),
             updated: imported.updated.clone(),
-            to_evaluate: imported.to_evaluate.clone(),
-            segments,
+            pending: imported.pending,
             now,
             reply,
         });
@@ -397,17 +402,18 @@ fn run(
     waker: Arc<dyn Waker>,
 ) {
     let started = Instant::now();
-    let loaded = load(&path, &shared, waker.as_ref());
-    set_progress(&shared, waker.as_ref(), None);
-    let loaded = loaded.and_then(|(reader, snapshot)| {
+    // The marks first: every record they name is then in the snapshot.
+    let loaded = pending_upto(&path).and_then(|marks| Ok((marks, load(&path, &shared, waker.as_ref())?)));
+    let loaded = loaded.and_then(|(marks, (reader, snapshot))| {
         let memberships = load_memberships(&reader, &snapshot)?;
-        Ok((reader, snapshot, memberships))
+        Ok((marks, reader, snapshot, memberships))
     });
     // Opened on the first apply: most sessions only preview.
     let mut writer: Option<Workspace> = None;
-    let (reader, mut snapshot, mut memberships) = match loaded {
+    let (marks, reader, mut snapshot, mut memberships) = match loaded {
         Ok(loaded) => loaded,
         Err(error) => {
+            set_progress(&shared, waker.as_ref(), None);
             // The app learns why; the worker has nothing to serve.
             if responses.send(EngineResponse::Failed(error)).is_ok() {
                 waker.wake();
@@ -415,6 +421,20 @@ fn run(
             return;
         }
     };
+    // Before anything else: the records an interrupted import left unevaluated.
+    if let Some(marks) = marks {
+        let message = "Evaluating imported records".to_owned();
+        set_progress(&shared, waker.as_ref(), Some(Progress { fraction: None, message }));
+        let (_job, completion) = Job::<()>::pending("Evaluating imported records", waker.clone());
+        let mut lifecycle =
+            Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
+        let finished = lifecycle.finish_pending(&reader, marks, Timestamp::now(), completion.reporter());
+        checkpoint(&writer);
+        if responses.send(EngineResponse::Evaluated(finished)).is_err() {
+            return;
+        }
+    }
+    set_progress(&shared, waker.as_ref(), None);
     let records =
         snapshot.schema().types.iter().filter_map(|t| snapshot.type_snapshot(&t.name)).map(|t| t.live_count()).sum();
     let ready = EngineResponse::Ready {
@@ -486,7 +506,7 @@ fn run(
                     reply.finish(result);
                     checkpoint(&writer);
                 }
-                EngineRequest::RecordsImported { record_type, created, updated, to_evaluate, segments, now, reply } => {
+                EngineRequest::RecordsImported { record_type, created, updated, pending, now, reply } => {
                     let result =
                         read_into_snapshot(&reader, &mut snapshot, &record_type, &created, &updated, reply.reporter())
                             .and_then(|()| {
@@ -496,14 +516,19 @@ fn run(
                                     memberships: &mut memberships,
                                     writer: &mut writer,
                                 };
-                                lifecycle.records_written(
-                                    &record_type,
-                                    &created,
-                                    &to_evaluate,
-                                    &segments,
-                                    now,
-                                    reply.reporter(),
-                                )
+                                let Some(marks) = pending else {
+                                    let nothing = ApplyOutcome::Applied(Impact::default());
+                                    return Ok(lifecycle.applied(&record_type, nothing, Instant::now()));
+                                };
+                                let finished = lifecycle.finish_pending(&reader, marks, now, reply.reporter())?;
+                                Ok(match finished.into_iter().find(|(ty, _)| *ty == record_type) {
+                                    Some((_, applied)) => applied,
+                                    None => lifecycle.applied(
+                                        &record_type,
+                                        ApplyOutcome::Applied(Impact::default()),
+                                        Instant::now(),
+                                    ),
+                                })
                             });
                     reply.finish(result);
                     checkpoint(&writer);
@@ -752,7 +777,7 @@ impl Lifecycle<'_> {
         Ok(outcome)
     }
 
-    fn applied(&self, record_type: &RecordTypeName, outcome: ApplyOutcome, started: Instant) -> Applied {
+    pub(super) fn applied(&self, record_type: &RecordTypeName, outcome: ApplyOutcome, started: Instant) -> Applied {
         let column = self.memberships.column(record_type);
         Applied {
             outcome,
@@ -766,7 +791,7 @@ impl Lifecycle<'_> {
 /// Takes the owner field of the records that joined segments with active rules (which the
 /// apply's assignment may have set) from the workspace into the snapshot, so previews,
 /// conditions on the owner and unassigned counts see it.
-fn sync_owners(
+pub(super) fn sync_owners(
     writer: &Workspace,
     snapshot: &mut Snapshot,
     changes: &crate::domain::MembershipChanges,
@@ -825,7 +850,7 @@ fn unassigned_counts(snapshot: &Snapshot, ty: &RecordTypeName, members: &MemberC
     counts
 }
 
-fn add_impact(total: &mut Impact, more: &Impact) {
+pub(super) fn add_impact(total: &mut Impact, more: &Impact) {
     for (segment, n) in &more.joins {
         *total.joins.entry(*segment).or_default() += n;
     }

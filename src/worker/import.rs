@@ -18,7 +18,7 @@ use jiff::tz::TimeZone;
 use crate::domain::membership::update_matters;
 use crate::domain::{FieldName, RecordId, RecordTypeDef};
 use crate::interchange::csv_records::{ColumnMapping, CsvRow, Problems, RowReader};
-use crate::store::{ImportSummary, OnExisting, Workspace, WrittenRecord};
+use crate::store::{ImportSummary, OnExisting, PendingMarks, Workspace, WrittenRecord};
 
 /// What to import.
 pub struct ImportRequest<'a> {
@@ -48,6 +48,9 @@ pub struct Imported {
     pub to_evaluate: Vec<RecordId>,
     /// Rows left out with "only the valid rows": how many problems they had.
     pub left_out_problems: u64,
+    /// The marks "still to evaluate" of `created` and `to_evaluate`, written in the
+    /// import's transaction; the evaluation clears them (see `store::pending`).
+    pub pending: Option<PendingMarks>,
 }
 
 /// Why nothing was imported: the lines to show (each problem with its line and column, or
@@ -62,6 +65,11 @@ pub fn import_csv(
 ) -> Result<Imported, ImportFailure> {
     let file = request.file;
     let in_file = |message: String| vec![format!("{}: {message}", file.display())];
+    // Before any descriptor is opened on it: closing one would drop the locks of this
+    // process's connections to the workspace.
+    if crate::store::is_same_file(request.workspace, file) || crate::store::is_held_workspace(file) {
+        return Err(in_file("this is the workspace itself, not a CSV file; choose the file to import".to_owned()));
+    }
     let open = || std::fs::File::open(file).map(|f| BufReader::with_capacity(1 << 16, f));
     let size = std::fs::metadata(file).map_err(|e| in_file(e.to_string()))?.len().max(1) as f32;
     let lines = |problems: Vec<crate::interchange::csv_records::CsvProblem>| {
@@ -115,29 +123,49 @@ pub fn import_csv(
             }
         }
     };
-    let mut imported = Imported { left_out_problems, ..Imported::default() };
-    let (created, updated, to_evaluate) = (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
-    let mut written = |record: WrittenRecord| match &record.before {
-        None => created.push(record.after.id),
-        Some(before) => {
-            updated.push(record.after.id);
-            if update_matters(request.def, Some(before), &record.after, request.used_fields) {
-                to_evaluate.push(record.after.id);
-            }
-        }
-    };
     let mut report = |done: u64| {
         let fraction = 0.5 + 0.5 * bytes_read.get() as f32 / size;
         progress(Some(fraction.min(1.0)), format!("Writing row {done} of {valid}"))
     };
-    let summary = workspace
-        .import_records(&request.def.name, &mut next_row, request.on_existing, &mut report, &mut written)
-        .map_err(|e| in_file(format!("nothing was imported: {e}")))?;
-    if summary.cancelled {
+    // The records and their marks "still to evaluate" in ONE transaction: killed after it,
+    // the next open or apply evaluates them (see `store::pending`).
+    let ty = &request.def.name;
+    let written = workspace.atomically(|workspace| {
+        let mut imported = Imported { left_out_problems, ..Imported::default() };
+        let (created, updated, to_evaluate) = (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
+        let mut written = |record: WrittenRecord| match &record.before {
+            None => created.push(record.after.id),
+            Some(before) => {
+                updated.push(record.after.id);
+                if update_matters(request.def, Some(before), &record.after, request.used_fields) {
+                    to_evaluate.push(record.after.id);
+                }
+            }
+        };
+        let summary = workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
+        if !summary.cancelled {
+            imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
+        }
+        imported.summary = summary;
+        Ok(imported)
+    });
+    let imported = written.map_err(|e| vec![workspace_failure(request.workspace, &e)])?;
+    if imported.summary.cancelled {
         return Ok(cancelled());
     }
-    imported.summary = summary;
     Ok(imported)
+}
+
+/// Why writing failed, naming the workspace (the file that could not be written), not the
+/// CSV: "nothing was imported" and the store's reason (disk full, read-only…).
+fn workspace_failure(workspace: &Path, error: &crate::store::StoreError) -> String {
+    let message = error.to_string();
+    let shown = workspace.display().to_string();
+    if message.starts_with(&shown) {
+        format!("nothing was imported: {message}")
+    } else {
+        format!("nothing was imported: {shown}: {message}")
+    }
 }
 
 /// The first pass reports progress (and checks for a cancel) after every this many rows.

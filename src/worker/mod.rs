@@ -6,6 +6,7 @@ pub mod engine;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod pending;
 pub mod records;
 
 /// Something that can wake the UI when a worker has news. `egui::Context` in the app; a
