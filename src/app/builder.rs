@@ -828,6 +828,7 @@ mod tests {
         assert_eq!(split_list("Acme, Inc.\nGlobex\n\n"), vec!["Acme, Inc.", "Globex"]);
         assert_eq!(parse_number("10,000"), Ok(10_000.0));
         assert!(parse_number("1e999").is_err());
+        assert!(parse_number("1,5").is_err(), "a comma only separates thousands");
     }
 
     #[test]
