@@ -115,7 +115,12 @@ fn export_definitions_never_writes_over_what_it_must_not() {
         check_refused(&workspace, Some(target), &args, &[&place, expected]);
     }
     #[cfg(unix)]
-    check_refused(&workspace, Some(&link), &[export, ws, link.as_os_str(), force], &["is the workspace this export reads"]);
+    check_refused(
+        &workspace,
+        Some(&link),
+        &[export, ws, link.as_os_str(), force],
+        &["is the workspace this export reads"],
+    );
 
     // With --force an ordinary file is replaced and keeps its mode; a new file is 0600.
     #[cfg(unix)]
@@ -190,36 +195,50 @@ fn broken_csv_quoting_and_misplaced_separators_are_refused_with_line_and_column(
     let comma = ["--decimal-comma"];
     let point_hint = "a comma only separates thousands";
     let comma_hint = "a point only separates thousands";
-    check_csv(&ws, "unclosed.csv", "Topic,Lead score\nA,1\n\"B,2\nC,3\nD,4\n", &[], &[
-        "line 3, column \"Topic\"",
-        "character 1",
-        "never closed",
-    ]);
-    check_csv(&ws, "after.csv", "Topic,Lead score\nA,1\n\"x\"y,2\n", &[], &[
-        "line 3, column \"Topic\"",
-        "character 4",
-        "text follows the closing quote",
-    ]);
-    check_csv(&ws, "after2.csv", "Topic,Lead score\r\n\"A\",\"1\" \r\n", &[], &[
-        "line 2, column \"Lead score\"",
-        "character 8",
-        "text follows the closing quote",
-    ]);
+    check_csv(
+        &ws,
+        "unclosed.csv",
+        "Topic,Lead score\nA,1\n\"B,2\nC,3\nD,4\n",
+        &[],
+        &["line 3, column \"Topic\"", "character 1", "never closed"],
+    );
+    check_csv(
+        &ws,
+        "after.csv",
+        "Topic,Lead score\nA,1\n\"x\"y,2\n",
+        &[],
+        &["line 3, column \"Topic\"", "character 4", "text follows the closing quote"],
+    );
+    check_csv(
+        &ws,
+        "after2.csv",
+        "Topic,Lead score\r\n\"A\",\"1\" \r\n",
+        &[],
+        &["line 2, column \"Lead score\"", "character 8", "text follows the closing quote"],
+    );
     check_csv(&ws, "header.csv", "\"Topic,Lead score\nA,1\n", &[], &["line 1", "never closed"]);
-    check_csv(&ws, "money.csv", "Topic,Estimated value\nA,\"1,5\"\n", &[], &[
-        "line 2, column \"Estimated value\"",
-        "\"1,5\" is not a number",
-        point_hint,
-    ]);
-    check_csv(&ws, "euro.csv", "Topic,Estimated value\nA,\"1.000,50\"\n", &[], &[
-        "line 2, column \"Estimated value\"",
-        point_hint,
-    ]);
+    check_csv(
+        &ws,
+        "money.csv",
+        "Topic,Estimated value\nA,\"1,5\"\n",
+        &[],
+        &["line 2, column \"Estimated value\"", "\"1,5\" is not a number", point_hint],
+    );
+    check_csv(
+        &ws,
+        "euro.csv",
+        "Topic,Estimated value\nA,\"1.000,50\"\n",
+        &[],
+        &["line 2, column \"Estimated value\"", point_hint],
+    );
     check_csv(&ws, "score.csv", "Topic,Lead score\nA,\"12,34\"\n", &[], &["line 2, column \"Lead score\"", point_hint]);
-    check_csv(&ws, "dot.csv", "Topic,Estimated value\nA,1.5\n", &comma, &[
-        "line 2, column \"Estimated value\"",
-        comma_hint,
-    ]);
+    check_csv(
+        &ws,
+        "dot.csv",
+        "Topic,Estimated value\nA,1.5\n",
+        &comma,
+        &["line 2, column \"Estimated value\"", comma_hint],
+    );
 
     // The right places are read: a comma between thousands, or with --decimal-comma.
     let file = dir.path().join("good.csv");
@@ -284,17 +303,16 @@ fn unknown_bundle_keys_and_too_deep_conditions_are_refused_with_their_place() {
             "(\n    version: 2,\n    segments: [\n        (record_type: \"lead\", name: \"N\", status: Draft,{extra}\n         conditions: {conditions}),\n    ],\n)\n"
         )
     };
-    check_ron(&ws, "(\n    version: 2,\n    segmnets: [],\n)\n", &[
-        "line 3, column 5",
-        "unknown key `segmnets`",
-        "`segments`",
-        "`record_types`",
-    ]);
-    check_ron(&ws, &segment("\n         priority: 3,", "(mode: All)"), &[
-        "line 5",
-        "unknown key `priority`",
-        "`rerun_assignment_on_move`",
-    ]);
+    check_ron(
+        &ws,
+        "(\n    version: 2,\n    segmnets: [],\n)\n",
+        &["line 3, column 5", "unknown key `segmnets`", "`segments`", "`record_types`"],
+    );
+    check_ron(
+        &ws,
+        &segment("\n         priority: 3,", "(mode: All)"),
+        &["line 5", "unknown key `priority`", "`rerun_assignment_on_move`"],
+    );
     check_ron(&ws, &segment("", "(mode: All, childs: [])"), &["unknown key `childs`", "`children`"]);
     check_ron(&ws, &segment("", &nested(200)), &["line 5", "conditions nested deeper than 10 levels"]);
     // Deep, but within what the reader takes: the validation names the place.
@@ -310,7 +328,10 @@ fn unknown_bundle_keys_and_too_deep_conditions_are_refused_with_their_place() {
     let output = binary().args(&args).output().expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(stderr.contains("line 1, column") && stderr.contains("conditions nested deeper than 10 levels"), "{stderr}");
+    assert!(
+        stderr.contains("line 1, column") && stderr.contains("conditions nested deeper than 10 levels"),
+        "{stderr}"
+    );
     let error = segment_builder::domain::condition_format::from_ron(&format!("(version: 1, root: {})", nested(200)))
         .expect_err("too deep");
     assert!(!error.to_string().contains("recursion_limit"), "{error}");
@@ -336,8 +357,7 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
         Some(Dialog::ExportMembers { error, .. } | Dialog::ExportRecords { error, .. }) => error.clone(),
         _ => None,
     };
-    for (target, expected) in
-        [(&workspace, "is the workspace this export reads"), (&other_db, "is a SQLite database")]
+    for (target, expected) in [(&workspace, "is the workspace this export reads"), (&other_db, "is a SQLite database")]
     {
         let before = (bytes(&workspace), bytes(&other_db));
         for show in [AppCommand::ShowExportMembers(segment), AppCommand::ShowExportRecords] {
@@ -388,11 +408,9 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     // The definitions dialog asks too.
     let bundle = dir.path().join("bundle.ron");
     std::fs::write(&bundle, "old").expect("write");
-    harness.state_mut().apply(AppCommand::Definitions(
-        segment_builder::app::definitions::DefinitionsCommand::Show(
-            segment_builder::app::definitions::DefinitionsMode::Export,
-        ),
-    ));
+    harness.state_mut().apply(AppCommand::Definitions(segment_builder::app::definitions::DefinitionsCommand::Show(
+        segment_builder::app::definitions::DefinitionsMode::Export,
+    )));
     harness.run_steps(3);
     type_into(&mut harness, "Definitions file (.ron)", &bundle.to_string_lossy());
     harness.get_by_role_and_label(Role::Button, "Export").click();

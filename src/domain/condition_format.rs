@@ -30,8 +30,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::condition::{
-    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Quantifier,
-    RelatedBlock,
+    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
+    Operator, Quantifier, RelatedBlock,
 };
 use super::schema::{FieldName, RecordTypeName};
 use super::value::{RecordId, SellerId, TeamId};

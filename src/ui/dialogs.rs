@@ -72,8 +72,12 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 export_ui(ui, "Export members", text, error.as_deref(), replace.as_deref(), back, commands)
             }
             Dialog::ExportRecords { record_type, text, error, replace } => {
-                let back =
-                    Dialog::ExportRecords { record_type: record_type.clone(), text: text.clone(), error: None, replace: None };
+                let back = Dialog::ExportRecords {
+                    record_type: record_type.clone(),
+                    text: text.clone(),
+                    error: None,
+                    replace: None,
+                };
                 export_ui(ui, "Export records as filtered", text, error.as_deref(), replace.as_deref(), back, commands)
             }
             Dialog::Definitions(dialog) => super::definitions::dialog_ui(ui, dialog, commands),

@@ -163,5 +163,4 @@ mod tests {
             assert_eq!(neutralise(cell), expected, "{cell:?}");
         }
     }
-
 }
