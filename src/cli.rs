@@ -137,6 +137,7 @@ pub fn import_records_command(
     record_type: &str,
     file: &Path,
     on_existing: crate::store::OnExisting,
+    decimal_mark: crate::domain::format::DecimalMark,
     now: Timestamp,
     progress: &mut dyn FnMut(Option<f32>, String) -> bool,
 ) -> Result<ImportReport, String> {
@@ -187,6 +188,7 @@ pub fn import_records_command(
         on_existing,
         only_valid: false,
         time_zone: &tz,
+        decimal_mark,
         used_fields: &used_fields,
     };
     let imported = import_csv(&request, progress).map_err(|lines| match lines.as_slice() {
@@ -492,24 +494,37 @@ fn open_reader(path: &Path) -> Result<Workspace, String> {
 }
 
 /// `export-definitions`: the workspace's definitions bundle written to `file` (under a
-/// temporary name, renamed when complete). Returns what it holds, for the summary line.
-pub fn export_definitions_command(path: &Path, file: &Path) -> Result<String, String> {
+/// temporary name, moved into place when complete). Never over the workspace, its side
+/// files or any SQLite database; over an existing file only with `overwrite`
+/// (`--force`). Returns what it holds, for the summary line.
+pub fn export_definitions_command(
+    path: &Path,
+    file: &Path,
+    overwrite: crate::worker::export::Overwrite,
+) -> Result<String, String> {
     use crate::interchange::definitions::{bundle, to_ron};
+    use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
 
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    // Refused before the workspace is even opened: nothing is read or written for nothing.
+    match check_target(file, path, overwrite) {
+        Err(TargetError::Exists(_)) if overwrite == Overwrite::Refuse => {
+            return Err(format!("{}: exists already; add --force to replace it", file.display()));
+        }
+        Err(error) => return Err(error.to_string()),
+        Ok(_) => {}
+    }
     let workspace = open_reader(path)?;
     let definitions = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
     let bundle = bundle(&definitions.view());
     let text = to_ron(&bundle)?;
-    let partial = file.with_file_name(format!(
-        ".{}.partial",
-        file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "definitions.ron".into())
-    ));
-    let written = std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, file));
-    if let Err(error) = written {
-        // Nothing half-written stays behind; the partial file may not exist.
-        std::fs::remove_file(&partial).ok();
-        return Err(format!("{}: {error}", file.display()));
-    }
+    drop(workspace);
+    write_export(file, path, overwrite, |out| {
+        use std::io::Write as _;
+        out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
+    })?;
     Ok(format!(
         "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments, {} assignment rules",
         file.display(),

@@ -12,8 +12,10 @@ use segment_builder::cli::{
     import_records_command, preview_command,
 };
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
+use segment_builder::domain::format::DecimalMark;
 use segment_builder::interchange::definitions_plan::OnClash;
 use segment_builder::store::OnExisting;
+use segment_builder::worker::export::Overwrite;
 
 /// Segment Builder: build segments of CRM records, connect them to sequences and route
 /// them to sellers. Everything lives in one SQLite workspace file.
@@ -53,6 +55,11 @@ enum Cmd {
         /// What to do with a row whose id is already in the workspace.
         #[arg(long, value_enum, default_value_t = Existing::Update)]
         on_existing: Existing,
+        /// Numbers in the file use a decimal comma and points between thousands
+        /// (`1.234,5` = 1234.5, `1,5` = 1.5). Without it a comma only separates thousands
+        /// (`1,234.5`), and a number like `1,5` is refused with its line and column.
+        #[arg(long)]
+        decimal_comma: bool,
         /// Evaluate the imported records against the segments at this time (RFC 3339)
         /// instead of now.
         #[arg(long)]
@@ -97,8 +104,11 @@ enum Cmd {
     ExportDefinitions {
         /// The workspace.
         path: PathBuf,
-        /// The RON file to write.
+        /// The RON file to write. Never the workspace or another SQLite database.
         file: PathBuf,
+        /// Replace the file if it exists (without it, an existing file is refused).
+        #[arg(long)]
+        force: bool,
     },
     /// Read a definitions bundle (see docs/definitions-format.md) into a workspace: all of
     /// it after checking everything, or nothing, each problem listed with its place.
@@ -158,14 +168,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
-        Some(Cmd::ImportRecords { path, record_type, file, on_existing, now }) => {
+        Some(Cmd::ImportRecords { path, record_type, file, on_existing, decimal_comma, now }) => {
             let on_existing = match on_existing {
                 Existing::Update => OnExisting::Update,
                 Existing::Skip => OnExisting::Skip,
             };
             let now = now.unwrap_or_else(jiff::Timestamp::now);
             let mut progress = terminal_progress();
-            let imported = import_records_command(&path, &record_type, &file, on_existing, now, &mut progress);
+            let mark = if decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
+            let imported = import_records_command(&path, &record_type, &file, on_existing, mark, now, &mut progress);
             if std::io::stderr().is_terminal() {
                 eprint!("\r{:<50}\r", "");
             }
@@ -192,8 +203,9 @@ fn main() -> ExitCode {
             let now = now.unwrap_or_else(jiff::Timestamp::now);
             finish(explain_command(&path, &record_type, record, now), json, |report| report.to_text())
         }
-        Some(Cmd::ExportDefinitions { path, file }) => {
-            finish(export_definitions_command(&path, &file), false, |summary| format!("{summary}\n"))
+        Some(Cmd::ExportDefinitions { path, file, force }) => {
+            let overwrite = if force { Overwrite::Replace } else { Overwrite::Refuse };
+            finish(export_definitions_command(&path, &file, overwrite), false, |summary| format!("{summary}\n"))
         }
         Some(Cmd::ImportDefinitions { path, file, on_clash, json }) => {
             let on_clash = on_clash.map(|c| match c {

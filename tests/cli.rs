@@ -474,6 +474,7 @@ fn import_request<'a>(
         on_existing: segment_builder::store::OnExisting::Update,
         only_valid,
         time_zone,
+        decimal_mark: segment_builder::domain::format::DecimalMark::Point,
         used_fields,
     }
 }

@@ -115,7 +115,7 @@ fn definitions_text(path: &Path) -> String {
 
 fn export(path: &Path, dir: &tempfile::TempDir) -> PathBuf {
     let file = dir.path().join("definitions.ron");
-    export_definitions_command(path, &file).expect("export");
+    export_definitions_command(path, &file, segment_builder::worker::export::Overwrite::Replace).expect("export");
     file
 }
 

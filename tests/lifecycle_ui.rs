@@ -316,6 +316,7 @@ fn a_failed_export_leaves_no_file_behind() {
         record_type: lead(),
         expected: 0,
         target: target.clone(),
+        overwrite: segment_builder::worker::export::Overwrite::Replace,
         time_zone: jiff::tz::TimeZone::UTC,
     };
     let (_job, completion) = Job::<()>::pending("export", std::sync::Arc::new(segment_builder::worker::NoWaker));

@@ -699,16 +699,13 @@ pub fn number_text(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
 }
 
-/// Reads a number as typed: spaces, underscores and thousands commas are ignored.
+/// Reads a number as typed, by the one rule of [`crate::domain::format::parse_number`]:
+/// spaces and underscores are ignored, a comma only separates thousands (`10,000`).
 pub fn parse_number(text: &str) -> Result<f64, String> {
-    let cleaned: String = text.chars().filter(|c| !matches!(c, ' ' | '_' | ',' | '\u{a0}')).collect();
-    if cleaned.is_empty() {
+    if text.trim().is_empty() {
         return Err("Enter a number".to_owned());
     }
-    match cleaned.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(format!("\"{}\" is not a number", text.trim())),
-    }
+    crate::domain::format::parse_number(text, crate::domain::format::DecimalMark::Point)
 }
 
 /// The items of a pasted or typed list: lines, or comma-separated items, trimmed, blanks
@@ -831,6 +828,7 @@ mod tests {
         assert_eq!(split_list("Acme, Inc.\nGlobex\n\n"), vec!["Acme, Inc.", "Globex"]);
         assert_eq!(parse_number("10,000"), Ok(10_000.0));
         assert!(parse_number("1e999").is_err());
+        assert!(parse_number("1,5").is_err(), "a comma only separates thousands");
     }
 
     #[test]

@@ -4,12 +4,14 @@
 //! are shown before anything is written. After an import the workspace is opened again, so
 //! every screen and the engine see the new definitions.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use super::state::NoticeLevel;
 use super::{App, Command, Dialog};
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
+use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DefinitionsMode {
@@ -26,6 +28,8 @@ pub enum DefinitionsStep {
     Clashes(Vec<String>),
     /// What is wrong with the bundle; nothing was imported.
     Problems(Vec<String>),
+    /// The export's file exists (an ordinary file): replace it?
+    ConfirmReplace(PathBuf),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,8 +48,10 @@ pub enum DefinitionsCommand {
     Submit,
     /// Import, resolving every clash this way.
     Import(OnClash),
-    /// From the problems or clashes back to the path.
+    /// From the problems, clashes or "Replace …?" back to the path.
     Back,
+    /// Export over the existing file the dialog asked about.
+    Replace,
 }
 
 impl App {
@@ -72,11 +78,12 @@ impl App {
             DefinitionsCommand::Submit => {
                 let Some(mode) = self.definitions_dialog().map(|d| d.mode) else { return };
                 match mode {
-                    DefinitionsMode::Export => self.export_definitions(),
+                    DefinitionsMode::Export => self.export_definitions(Overwrite::Refuse),
                     DefinitionsMode::Import => self.import_definitions(None),
                 }
             }
             DefinitionsCommand::Import(on_clash) => self.import_definitions(Some(on_clash)),
+            DefinitionsCommand::Replace => self.export_definitions(Overwrite::Replace),
         }
     }
 
@@ -97,29 +104,40 @@ impl App {
         Some(PathBuf::from(text))
     }
 
-    fn export_definitions(&mut self) {
+    /// Writes the bundle to the dialog's file; an existing ordinary file only with
+    /// `Overwrite::Replace` (asked first), never the workspace or another SQLite database.
+    fn export_definitions(&mut self, overwrite: Overwrite) {
         let Some(file) = self.definitions_path() else { return };
-        let result = match &self.workspace {
-            Some(workspace) => workspace
-                .all_definitions()
-                .map_err(|e| e.to_string())
-                .and_then(|all| to_ron(&bundle(&all.view())))
-                .and_then(|text| {
-                    let partial = file.with_extension("ron.partial");
-                    std::fs::write(&partial, text).and_then(|()| std::fs::rename(&partial, &file)).map_err(|e| {
-                        std::fs::remove_file(&partial).ok();
-                        format!("{}: {e}", file.display())
-                    })
-                }),
-            None => Err("No workspace is open".to_owned()),
+        let Some(workspace_path) = self.state.view.as_ref().map(|v| v.path.clone()) else { return };
+        let result = match check_target(&file, &workspace_path, overwrite) {
+            Err(TargetError::Exists(path)) => {
+                if let Some(dialog) = self.definitions_dialog() {
+                    dialog.step = DefinitionsStep::ConfirmReplace(path);
+                }
+                return;
+            }
+            Err(problem) => Err(problem.to_string()),
+            Ok(_) => match &self.workspace {
+                Some(workspace) => workspace
+                    .all_definitions()
+                    .map_err(|e| e.to_string())
+                    .and_then(|all| to_ron(&bundle(&all.view())))
+                    .and_then(|text| {
+                        write_export(&file, &workspace_path, overwrite, |out| {
+                            out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
+                        })
+                    }),
+                None => Err("No workspace is open".to_owned()),
+            },
         };
         match result {
-            Ok(()) => {
+            Ok(_) => {
                 self.state.dialog = None;
                 self.notify(NoticeLevel::Info, format!("Definitions exported to {}", file.display()));
             }
             Err(error) => {
                 if let Some(dialog) = self.definitions_dialog() {
+                    dialog.step = DefinitionsStep::Path;
                     dialog.error = Some(error);
                 }
             }

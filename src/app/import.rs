@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::state::{Dialog, ImportForm};
 use super::{App, Command, NoticeLevel};
 use crate::domain::RecordTypeName;
+use crate::domain::format::DecimalMark;
 use crate::interchange::csv_records;
 use crate::store::OnExisting;
 use crate::worker::import::{ImportRequest, Imported, import_csv};
@@ -32,6 +33,7 @@ impl App {
                     mapping: Vec::new(),
                     on_existing: OnExisting::Update,
                     only_valid: false,
+                    decimal_comma: false,
                     problems: Vec::new(),
                     error: None,
                     progress: None,
@@ -98,6 +100,7 @@ impl App {
         let workspace_path = view.path.clone();
         let mapping = form.mapping.clone();
         let (on_existing, only_valid) = (form.on_existing, form.only_valid);
+        let decimal_mark = if form.decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
         let tz = view.time_zone.clone();
         let used_fields = crate::domain::membership::fields_used_by_active(view.segments_of(&def.name));
         form.problems.clear();
@@ -113,6 +116,7 @@ impl App {
                 on_existing,
                 only_valid,
                 time_zone: &tz,
+                decimal_mark,
                 used_fields: &used_fields,
             };
             import_in_background(&request, reporter)

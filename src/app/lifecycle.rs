@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::domain::{LifecyclePlan, PlanError, RecordTypeName, Segment, SegmentId, Status};
 use crate::store::{ApplyOutcome, SegmentOptions};
 use crate::worker::engine::Applied;
-use crate::worker::export::{ExportOutcome, MembersExport, export_members};
+use crate::worker::export::{ExportOutcome, MembersExport, Overwrite, TargetError, check_target, export_members};
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::Request;
 
@@ -496,7 +496,7 @@ impl App {
         let file = format!("{} members.csv", name.replace(['/', '\\', ':'], "-"));
         let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
         let text = dir.join(file).display().to_string();
-        self.state.dialog = Some(Dialog::ExportMembers { segment, text, error: None });
+        self.state.dialog = Some(Dialog::ExportMembers { segment, text, error: None, replace: None });
     }
 
     /// Starts writing the export dialog's CSV in the background.
@@ -506,7 +506,7 @@ impl App {
         let label = view.record_type(&record_type).map_or(record_type.to_string(), |d| d.plural_label.to_lowercase());
         let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
         let text = dir.join(format!("{label}.csv")).display().to_string();
-        self.state.dialog = Some(Dialog::ExportRecords { record_type, text, error: None });
+        self.state.dialog = Some(Dialog::ExportRecords { record_type, text, error: None, replace: None });
     }
 
     pub(super) fn submit_export(&mut self) {
@@ -514,15 +514,13 @@ impl App {
             self.submit_export_records();
             return;
         }
-        let Some(Dialog::ExportMembers { segment, text, error }) = &mut self.state.dialog else { return };
-        let target = PathBuf::from(text.trim());
-        let problem = export_path_problem(text, &target, self.export_job.is_some());
-        if let Some(problem) = problem {
-            *error = Some(problem);
-            return;
-        }
-        let segment = *segment;
+        let Some(Dialog::ExportMembers { segment, text, error, replace }) = &mut self.state.dialog else { return };
         let Some(view) = &self.state.view else { return };
+        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.export_job.is_some())
+        else {
+            return;
+        };
+        let segment = *segment;
         let Some(record_type) = view.segment(segment).map(|s| s.record_type.clone()) else { return };
         let export = MembersExport {
             workspace: view.path.clone(),
@@ -530,6 +528,7 @@ impl App {
             record_type,
             expected: view.member_counts.get(&segment).copied().unwrap_or(0),
             target,
+            overwrite,
             time_zone: view.time_zone.clone(),
         };
         self.state.dialog = None;
@@ -539,31 +538,50 @@ impl App {
     }
 }
 
-/// What is wrong with the path an export was asked to write, if anything.
-fn export_path_problem(text: &str, target: &std::path::Path, busy: bool) -> Option<String> {
+/// The file an export dialog may write and whether it replaces one, or `None` after
+/// saying in the dialog what is wrong with it (`error`) or asking whether to replace the
+/// ordinary file that is there (`replace`; submitting again with the same path says yes).
+/// The workspace, its side files and SQLite databases are refused, replace or not.
+fn export_target(
+    text: &str,
+    error: &mut Option<String>,
+    replace: &mut Option<PathBuf>,
+    workspace: &std::path::Path,
+    busy: bool,
+) -> Option<(PathBuf, Overwrite)> {
+    let target = PathBuf::from(text.trim());
+    let overwrite = if replace.as_ref() == Some(&target) { Overwrite::Replace } else { Overwrite::Refuse };
+    *replace = None;
     if text.trim().is_empty() {
-        Some("Type the path of the CSV file".to_owned())
-    } else if target.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.is_dir()) {
-        Some(format!("{}: no such folder", target.parent().map(|p| p.display().to_string()).unwrap_or_default()))
-    } else if target.is_dir() {
-        Some(format!("{}: is a folder; add a file name", target.display()))
-    } else if busy {
-        Some("Another export is still running".to_owned())
-    } else {
-        None
+        *error = Some("Type the path of the CSV file".to_owned());
+        return None;
+    }
+    if busy {
+        *error = Some("Another export is still running".to_owned());
+        return None;
+    }
+    match check_target(&target, workspace, overwrite) {
+        Ok(_) => Some((target, overwrite)),
+        Err(TargetError::Exists(path)) => {
+            *replace = Some(path);
+            None
+        }
+        Err(problem) => {
+            *error = Some(problem.to_string());
+            None
+        }
     }
 }
 
 impl App {
     /// Writes the Records table as filtered (its ids, in its order) in the background.
     fn submit_export_records(&mut self) {
-        let Some(Dialog::ExportRecords { record_type, text, error }) = &mut self.state.dialog else { return };
-        let target = PathBuf::from(text.trim());
-        if let Some(problem) = export_path_problem(text, &target, self.export_job.is_some()) {
-            *error = Some(problem);
-            return;
-        }
+        let Some(Dialog::ExportRecords { record_type, text, error, replace }) = &mut self.state.dialog else { return };
         let Some(view) = &self.state.view else { return };
+        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.export_job.is_some())
+        else {
+            return;
+        };
         let Some(def) = view.record_type(record_type).cloned() else { return };
         let Some(ids) = self.state.records.ids.latest().cloned() else {
             *error = Some("The table is still loading; try again in a moment".to_owned());
@@ -574,6 +592,7 @@ impl App {
             def,
             ids,
             target,
+            overwrite,
             time_zone: view.time_zone.clone(),
         };
         self.state.dialog = None;

@@ -252,17 +252,21 @@ pub enum Dialog {
         name: String,
         sequence: Option<String>,
     },
-    /// "Export CSV…" of a segment's members: where to write the file.
+    /// "Export CSV…" of a segment's members: where to write the file. `replace` is the
+    /// existing file the user is asked about ("Replace …?"); submitting again while it
+    /// names the typed path replaces that file.
     ExportMembers {
         segment: SegmentId,
         text: String,
         error: Option<String>,
+        replace: Option<std::path::PathBuf>,
     },
     /// "Export CSV…" on the Records screen: the records passing the filter, in its order.
     ExportRecords {
         record_type: RecordTypeName,
         text: String,
         error: Option<String>,
+        replace: Option<std::path::PathBuf>,
     },
     /// File → "Export definitions…" / "Import definitions…".
     Definitions(Box<super::definitions::DefinitionsDialog>),
@@ -344,6 +348,8 @@ pub struct ImportForm {
     pub on_existing: crate::store::OnExisting,
     /// Import the rows without problems and leave out the others.
     pub only_valid: bool,
+    /// The file writes numbers with a decimal comma (`1.234,5`).
+    pub decimal_comma: bool,
     /// Every problem found, with its line and column.
     pub problems: Vec<String>,
     pub error: Option<String>,

@@ -30,8 +30,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::condition::{
-    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Quantifier,
-    RelatedBlock,
+    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
+    Operator, Quantifier, RelatedBlock,
 };
 use super::schema::{FieldName, RecordTypeName};
 use super::value::{RecordId, SellerId, TeamId};
@@ -54,8 +54,24 @@ impl From<ron::error::SpannedError> for FormatError {
         FormatError::Syntax {
             line: error.span.start.line,
             column: error.span.start.col,
-            message: error.code.to_string(),
+            message: ron_message(&error.code),
         }
+    }
+}
+
+/// A RON error as a person reads it: a tree too deep for the reader says so in the terms
+/// of the condition nesting limit ([`DEFAULT_MAX_DEPTH`]), instead of RON's advice to
+/// raise its recursion limit; an unknown key lists the keys allowed there.
+pub fn ron_message(code: &ron::Error) -> String {
+    match code {
+        ron::Error::ExceededRecursionLimit => {
+            format!("conditions nested deeper than {DEFAULT_MAX_DEPTH} levels")
+        }
+        ron::Error::NoSuchStructField { expected, found, .. } => {
+            let allowed: Vec<String> = expected.iter().map(|key| format!("`{key}`")).collect();
+            format!("unknown key `{found}`; the keys allowed here are {}", allowed.join(", "))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -161,6 +177,7 @@ pub mod v1 {
     }
 
     #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
     pub enum ValueDto {
         #[default]
         None,

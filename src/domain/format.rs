@@ -37,18 +37,43 @@ pub fn format_timestamp(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
+/// How a number writes its decimal mark, and so which character separates thousands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DecimalMark {
+    /// `12,345.6`: a point before the decimals, commas between thousands.
+    #[default]
+    Point,
+    /// `12.345,6`: a comma before the decimals, points between thousands (European files).
+    Comma,
+}
+
+impl DecimalMark {
+    /// (the decimal mark, the thousands separator)
+    fn characters(self) -> (char, char) {
+        match self {
+            DecimalMark::Point => ('.', ','),
+            DecimalMark::Comma => (',', '.'),
+        }
+    }
+}
+
 /// Parses what a user typed for `field`. Blank input is `Empty`. The error says what was
-/// expected, without the field's name (callers add where).
+/// expected, without the field's name (callers add where). Numbers have a decimal point.
 pub fn parse_value(field: &FieldDef, input: &str, tz: &TimeZone) -> Result<Value, String> {
+    parse_value_with(field, input, tz, DecimalMark::Point)
+}
+
+/// [`parse_value`] with numbers written with `mark` (a CSV file may use a decimal comma).
+pub fn parse_value_with(field: &FieldDef, input: &str, tz: &TimeZone, mark: DecimalMark) -> Result<Value, String> {
     let text = input.trim();
     if text.is_empty() {
         return Ok(Value::Empty);
     }
     match field.kind {
         FieldKind::Text => Ok(Value::Text(input.to_owned())),
-        FieldKind::WholeNumber => parse_whole(text).map(Value::WholeNumber),
-        FieldKind::Decimal => parse_decimal(text).map(Value::Decimal),
-        FieldKind::Money => parse_decimal(text).map(Value::Money),
+        FieldKind::WholeNumber => parse_whole(text, mark).map(Value::WholeNumber),
+        FieldKind::Decimal => parse_number(text, mark).map(Value::Decimal),
+        FieldKind::Money => parse_number(text, mark).map(Value::Money),
         FieldKind::Date => parse_date(text).map(Value::Date),
         FieldKind::DateTime => parse_date_time(text, tz).map(Value::DateTime),
         FieldKind::YesNo => match text.to_lowercase().as_str() {
@@ -67,17 +92,73 @@ pub fn parse_value(field: &FieldDef, input: &str, tz: &TimeZone) -> Result<Value
     }
 }
 
-fn parse_whole(text: &str) -> Result<i64, String> {
-    let cleaned: String = text.chars().filter(|c| *c != ',' && *c != '_' && !c.is_whitespace()).collect();
-    cleaned.parse::<i64>().map_err(|_| format!("\"{text}\" is not a whole number"))
+fn parse_whole(text: &str, mark: DecimalMark) -> Result<i64, String> {
+    let plain = plain_number(text, mark)?;
+    plain.parse::<i64>().map_err(|_| format!("\"{text}\" is not a whole number"))
 }
 
-fn parse_decimal(text: &str) -> Result<f64, String> {
-    let cleaned: String = text.chars().filter(|c| *c != ',' && *c != '_' && !c.is_whitespace()).collect();
-    match cleaned.parse::<f64>() {
+/// Reads a number as people type it, with `mark` as its decimal mark. Spaces, underscores
+/// and no-break spaces are ignored; the thousands separator is accepted only between
+/// groups of three digits before the decimal mark (`1,000`, `12,345.6`, `-1,234,567`), so
+/// `1,5` or `1.000,50` with a decimal point is refused instead of read as 15 or 1.0005.
+/// Infinite and not-a-number values are refused.
+pub fn parse_number(text: &str, mark: DecimalMark) -> Result<f64, String> {
+    match plain_number(text, mark)?.parse::<f64>() {
         Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(format!("\"{text}\" is not a number")),
+        _ => Err(format!("\"{}\" is not a number", text.trim())),
     }
+}
+
+/// The number as Rust parses it: sign, digits, `.` and exponent, separators checked and
+/// removed.
+fn plain_number(text: &str, mark: DecimalMark) -> Result<String, String> {
+    let (decimal, group) = mark.characters();
+    let shown = text.trim();
+    let compact: String = shown.chars().filter(|c| !matches!(c, ' ' | '_' | '\u{a0}' | '\u{202f}')).collect();
+    let misplaced = || match mark {
+        DecimalMark::Point => {
+            format!("\"{shown}\" is not a number: a comma only separates thousands (1,000 or 12,345.6)")
+        }
+        DecimalMark::Comma => format!(
+            "\"{shown}\" is not a number: with a decimal comma, a point only separates thousands (1.000 or 12.345,6)"
+        ),
+    };
+    let (sign, unsigned) = match compact.strip_prefix(['-', '+']) {
+        Some(rest) => (&compact[..1], rest),
+        None => ("", compact.as_str()),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => unsigned.split_at(at),
+        None => (unsigned, ""),
+    };
+    let (whole, fraction) = match mantissa.split_once(decimal) {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    if fraction.is_some_and(|f| f.contains(decimal)) {
+        return Err(format!("\"{shown}\" is not a number"));
+    }
+    if fraction.is_some_and(|f| f.contains(group)) || exponent.contains(group) {
+        return Err(misplaced());
+    }
+    let digits = if whole.contains(group) {
+        let mut groups = whole.split(group);
+        let first = groups.next().unwrap_or_default();
+        let first_ok = (1..=3).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_digit());
+        if !first_ok || !groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(misplaced());
+        }
+        whole.replace(group, "")
+    } else {
+        whole.to_owned()
+    };
+    let mut plain = format!("{sign}{digits}");
+    if let Some(fraction) = fraction {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    plain.push_str(exponent);
+    Ok(plain)
 }
 
 fn parse_id(text: &str) -> Result<i64, String> {
@@ -116,17 +197,21 @@ mod tests {
     use crate::domain::schema::FieldDef;
 
     fn check(kind: FieldKind, input: &str, expected: Result<&str, &str>) {
+        check_with(DecimalMark::Point, kind, input, expected);
+    }
+
+    fn check_with(mark: DecimalMark, kind: FieldKind, input: &str, expected: Result<&str, &str>) {
         let tz = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
         let field = match kind {
             FieldKind::Choice => FieldDef::choice("c", "C", &["Hot", "Warm"]),
             _ => FieldDef::new("f", "F", kind),
         };
-        let parsed = parse_value(&field, input, &tz).map(|v| format_value(&v, &tz));
+        let parsed = parse_value_with(&field, input, &tz, mark).map(|v| format_value(&v, &tz));
         match expected {
-            Ok(formatted) => assert_eq!(parsed.as_deref(), Ok(formatted), "{kind} {input:?}"),
+            Ok(formatted) => assert_eq!(parsed.as_deref(), Ok(formatted), "{mark:?} {kind} {input:?}"),
             Err(fragment) => {
                 let error = parsed.expect_err(input);
-                assert!(error.contains(fragment), "{kind} {input:?}: {error}");
+                assert!(error.contains(fragment), "{mark:?} {kind} {input:?}: {error}");
             }
         }
     }
@@ -155,5 +240,40 @@ mod tests {
         check(FieldKind::Lookup, "#12", Ok("12"));
         check(FieldKind::Lookup, "-1", Err("not a record id"));
         check(FieldKind::Owner, "x", Err("not a record id"));
+    }
+
+    #[test]
+    fn a_thousands_separator_only_between_groups_of_three() {
+        use DecimalMark::{Comma, Point};
+        use FieldKind::{Decimal, Money, WholeNumber};
+        const POINT_ONLY: &str = "a comma only separates thousands";
+        const COMMA_ONLY: &str = "a point only separates thousands";
+        check_with(Point, Decimal, "1,000", Ok("1000"));
+        check_with(Point, Decimal, "12,345.6", Ok("12345.6"));
+        check_with(Point, Decimal, "-1,234,567", Ok("-1234567"));
+        check_with(Point, Decimal, "+1,234.5", Ok("1234.5"));
+        check_with(Point, Decimal, "1 234.5", Ok("1234.5"));
+        check_with(Point, Decimal, ".5", Ok("0.5"));
+        check_with(Point, Decimal, "1e3", Ok("1000"));
+        check_with(Point, Decimal, "1,5", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1.000,50", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1,0000", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1234,567", Err(POINT_ONLY));
+        check_with(Point, Decimal, ",5", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1,,000", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1,000,", Err(POINT_ONLY));
+        check_with(Point, Decimal, "1.2.3", Err("not a number"));
+        check_with(Point, Money, "1,5", Err(POINT_ONLY));
+        check_with(Point, WholeNumber, "1,5", Err(POINT_ONLY));
+        check_with(Point, WholeNumber, "-1,234,567", Ok("-1234567"));
+        check_with(Point, Decimal, "abc", Err("not a number"));
+        check_with(Comma, Decimal, "1.234,5", Ok("1234.5"));
+        check_with(Comma, Decimal, "1,5", Ok("1.5"));
+        check_with(Comma, Decimal, "-1.234.567,25", Ok("-1234567.25"));
+        check_with(Comma, Money, "12,5", Ok("12.50"));
+        check_with(Comma, Decimal, "1.5", Err(COMMA_ONLY));
+        check_with(Comma, Decimal, "1,000.50", Err(COMMA_ONLY));
+        check_with(Comma, WholeNumber, "1.250", Ok("1250"));
+        check_with(Comma, WholeNumber, "1,5", Err("not a whole number"));
     }
 }

@@ -5,7 +5,8 @@ use std::fmt;
 
 use jiff::tz::TimeZone;
 
-use crate::domain::format::parse_value;
+use super::csv_quotes::{QuoteCheck, QuoteProblem};
+use crate::domain::format::{DecimalMark, parse_value_with};
 use crate::domain::{FieldName, RecordId, RecordTypeDef, Value};
 
 /// The most problems listed; a file with more says how many were left out.
@@ -54,12 +55,27 @@ pub struct CsvRow {
     pub given: Vec<bool>,
 }
 
-/// The headers of `bytes`, or what is wrong with the first line.
+/// The headers of `bytes`, or what is wrong with the first line (broken quoting included).
 pub fn headers(bytes: &[u8]) -> Result<Vec<String>, CsvProblem> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes);
-    match reader.headers() {
-        Ok(headers) => Ok(headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect()),
-        Err(error) => Err(CsvProblem { line: 1, column: None, reason: describe(&error) }),
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(QuoteCheck::new(bytes));
+    let headers = match reader.headers() {
+        Ok(headers) => headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect(),
+        Err(error) => return Err(CsvProblem { line: 1, column: None, reason: describe(&error) }),
+    };
+    match reader.get_ref().problem() {
+        Some(problem) if problem.offset < reader.position().byte() => Err(quote_problem(problem, &[])),
+        _ => Ok(headers),
+    }
+}
+
+/// A quoting mistake as a problem of the file, its cell named by its header when known.
+fn quote_problem(problem: &QuoteProblem, headers: &[ColumnMapping]) -> CsvProblem {
+    let reason = format!("character {}: {}", problem.character, problem.kind);
+    match headers.get(problem.cell) {
+        Some(mapping) if problem.line > 1 => {
+            CsvProblem { line: problem.line, column: Some(mapping.header.clone()), reason }
+        }
+        _ => CsvProblem { line: problem.line, column: None, reason: format!("cell {}, {reason}", problem.cell + 1) },
     }
 }
 
@@ -169,7 +185,8 @@ pub struct RowReader<'a, R: std::io::Read> {
     def: &'a RecordTypeDef,
     mapping: &'a [ColumnMapping],
     tz: &'a TimeZone,
-    reader: csv::Reader<R>,
+    mark: DecimalMark,
+    reader: csv::Reader<QuoteCheck<R>>,
     /// (column, field index; `None` = the id)
     columns: Vec<(usize, Option<usize>)>,
     seen_ids: std::collections::HashMap<i64, u64>,
@@ -215,11 +232,12 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
+        let reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(QuoteCheck::new(input));
         Ok(Self {
             def,
             mapping,
             tz,
+            mark: DecimalMark::Point,
             reader,
             columns,
             seen_ids: std::collections::HashMap::new(),
@@ -228,14 +246,28 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
         })
     }
 
+    /// Numbers written with `mark` (`1.234,5` with a decimal comma) instead of a point.
+    pub fn with_decimal_mark(mut self, mark: DecimalMark) -> Self {
+        self.mark = mark;
+        self
+    }
+
+    /// A quoting mistake in the bytes read so far, up to the end of the last record.
+    fn quoting_problem(&mut self) -> Option<Vec<CsvProblem>> {
+        let read = self.reader.position().byte();
+        let problem = self.reader.get_ref().problem().filter(|p| p.offset < read)?;
+        self.finished = true;
+        Some(vec![quote_problem(problem, self.mapping)])
+    }
+
     /// How far into the input the reader is, in bytes.
     pub fn bytes_read(&self) -> u64 {
         self.reader.position().byte()
     }
 
     /// The next row that is not blank, converted, or its problems; `None` at the end. A
-    /// file that cannot be read on (broken quoting, a read error) gives its problem once,
-    /// then `None`.
+    /// file that cannot be read on (broken quoting: an unclosed quote, text after a closing
+    /// quote; a read error) gives its problem once, then `None`.
     pub fn next_row(&mut self) -> Option<Result<CsvRow, Vec<CsvProblem>>> {
         let def = self.def;
         let width = self.mapping.len();
@@ -246,9 +278,13 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
             match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => {
                     self.finished = true;
-                    return None;
+                    return self.quoting_problem().map(Err);
                 }
-                Ok(true) => {}
+                Ok(true) => {
+                    if let Some(problems) = self.quoting_problem() {
+                        return Some(Err(problems));
+                    }
+                }
                 Err(error) => {
                     self.finished = true;
                     let line = error.position().map_or(0, |p| p.line());
@@ -300,7 +336,7 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
                             }),
                         }
                     }
-                    Some(index) => match parse_value(&def.fields[index], text, self.tz) {
+                    Some(index) => match parse_value_with(&def.fields[index], text, self.tz, self.mark) {
                         Ok(value) => {
                             row.values[index] = value;
                             row.given[index] = true;

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::assignment::{AssignmentRule, AttributeValue, Distribution, Target};
+use crate::domain::condition_format::ron_message;
 use crate::domain::condition_format::v1::GroupDto;
 use crate::domain::{
     AttributeDefinition, FieldKind, RecordTypeDef, Schema, Segment, SegmentId, Seller, SellerId, Sequence, Status,
@@ -26,6 +27,7 @@ pub const BUNDLE_VERSION: u32 = 2;
 pub const OLDEST_BUNDLE_VERSION: u32 = 1;
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bundle {
     pub version: u32,
     /// Custom record types with all their fields, and the custom fields of built-in types.
@@ -45,6 +47,7 @@ pub struct Bundle {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RecordTypeEntry {
     pub name: String,
     pub label: String,
@@ -57,6 +60,7 @@ pub struct RecordTypeEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldEntry {
     pub name: String,
     pub label: String,
@@ -69,12 +73,14 @@ pub struct FieldEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttributeEntry {
     pub name: String,
     pub values: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SellerEntry {
     pub name: String,
     /// Sellers are matched by email between workspaces.
@@ -94,6 +100,7 @@ pub struct SellerEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TeamEntry {
     pub name: String,
     /// Members by email.
@@ -101,6 +108,7 @@ pub struct TeamEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SequenceEntry {
     pub record_type: String,
     pub name: String,
@@ -111,6 +119,7 @@ pub struct SequenceEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StepEntry {
     pub kind: StepKind,
     pub name: String,
@@ -121,6 +130,7 @@ pub struct StepEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentEntry {
     pub record_type: String,
     pub name: String,
@@ -141,6 +151,7 @@ pub struct SegmentEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleEntry {
     pub name: String,
     pub active: bool,
@@ -165,6 +176,7 @@ pub enum TargetEntry {
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttributeConditionEntry {
     pub attribute: String,
     pub values: AttributeValueEntry,
@@ -383,14 +395,16 @@ pub fn to_ron(bundle: &Bundle) -> Result<String, String> {
 }
 
 /// Reads a bundle (version 1 or 2), or says where it is wrong (line and column) or that its
-/// version is not one this build reads.
+/// version is not one this build reads. A key the format does not have (a misspelt
+/// `segmnets`) is an error naming the keys allowed there, not silently left out.
 pub fn from_ron(text: &str) -> Result<Bundle, String> {
     #[derive(Deserialize)]
     struct Probe {
         version: u32,
     }
-    let at =
-        |e: ron::error::SpannedError| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code);
+    let at = |e: ron::error::SpannedError| {
+        format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, ron_message(&e.code))
+    };
     // The version is read first, so a newer file is refused as newer, not as malformed; a
     // file too broken to find it in is reported where it breaks.
     let version = match ron::from_str::<Probe>(text) {

@@ -83,6 +83,13 @@ pub fn dialog_ui(ui: &mut egui::Ui, dialog: &DefinitionsDialog, commands: &mut V
                 .weak(),
             );
         }
+        DefinitionsStep::ConfirmReplace(path) => super::dialogs::replace_ui(
+            ui,
+            path,
+            command(DefinitionsCommand::Replace),
+            command(DefinitionsCommand::Back),
+            commands,
+        ),
         DefinitionsStep::Problems(problems) => {
             ui.label(format!("Nothing was imported: {} problem(s) in the file", problems.len()));
             list_ui(ui, problems, true);

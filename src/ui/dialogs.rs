@@ -67,11 +67,18 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     }
                 });
             }
-            Dialog::ExportMembers { text, error, .. } => {
-                export_ui(ui, "Export members", text, error.as_deref(), commands)
+            Dialog::ExportMembers { segment, text, error, replace } => {
+                let back = Dialog::ExportMembers { segment: *segment, text: text.clone(), error: None, replace: None };
+                export_ui(ui, "Export members", text, error.as_deref(), replace.as_deref(), back, commands)
             }
-            Dialog::ExportRecords { text, error, .. } => {
-                export_ui(ui, "Export records as filtered", text, error.as_deref(), commands)
+            Dialog::ExportRecords { record_type, text, error, replace } => {
+                let back = Dialog::ExportRecords {
+                    record_type: record_type.clone(),
+                    text: text.clone(),
+                    error: None,
+                    replace: None,
+                };
+                export_ui(ui, "Export records as filtered", text, error.as_deref(), replace.as_deref(), back, commands)
             }
             Dialog::Definitions(dialog) => super::definitions::dialog_ui(ui, dialog, commands),
             Dialog::UnsavedChanges { segment_name, .. } => {
@@ -443,7 +450,22 @@ fn segments_impact_ui(ui: &mut egui::Ui, impact: &Impact, plural: &str, name_of:
 }
 
 /// "Export CSV…": where to write the members.
-fn export_ui(ui: &mut egui::Ui, title: &str, text: &str, error: Option<&str>, commands: &mut Vec<Command>) {
+/// An export's file, or, when that file exists, "Replace …?" with Replace and Cancel
+/// (back to the file: `back` is the dialog without the question).
+fn export_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    text: &str,
+    error: Option<&str>,
+    replace: Option<&std::path::Path>,
+    back: Dialog,
+    commands: &mut Vec<Command>,
+) {
+    if let Some(path) = replace {
+        ui.heading(title);
+        replace_ui(ui, path, Command::SubmitExport, Command::UpdateDialog(back), commands);
+        return;
+    }
     ui.heading(title);
     let label = ui.label("CSV file");
     ui.horizontal(|ui| {
@@ -462,6 +484,28 @@ fn export_ui(ui: &mut egui::Ui, title: &str, text: &str, error: Option<&str>, co
         }
     });
     submit_row_ui(ui, error, "Export", Command::SubmitExport, commands);
+}
+
+/// "Replace …?" for an export's file that exists: `replace` writes over it, `cancel` goes
+/// back to choosing the file.
+pub(super) fn replace_ui(
+    ui: &mut egui::Ui,
+    path: &std::path::Path,
+    replace: Command,
+    cancel: Command,
+    commands: &mut Vec<Command>,
+) {
+    ui.label(RichText::new(format!("Replace {}?", path.display())).strong());
+    ui.label("The file exists already; replacing it loses what it holds now");
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Replace").clicked() {
+            commands.push(replace);
+        }
+        if ui.button("Cancel").clicked() {
+            commands.push(cancel);
+        }
+    });
 }
 
 /// "Import CSV…": the file, the first rows with a field for each column, what to do with
@@ -544,6 +588,10 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
                 }
             }
         });
+        let mut decimal_comma = form.decimal_comma;
+        if ui.checkbox(&mut decimal_comma, "Numbers use a decimal comma (1.234,5)").changed() {
+            update(&|f| f.decimal_comma = decimal_comma, commands);
+        }
         let mut only_valid = form.only_valid;
         if ui.checkbox(&mut only_valid, "Import only the valid rows (leave out rows with problems)").changed() {
             update(&|f| f.only_valid = only_valid, commands);

@@ -1,9 +1,11 @@
-//! Writing a segment's members to a CSV file, as a [`Job`](super::jobs::Job): read page by
-//! page through a reader connection of its own, written under a temporary name beside the
-//! target and renamed into place only when complete, so a failed or cancelled export
-//! leaves no partial file.
+//! Writing a segment's members or the Records table to a CSV file, as a
+//! [`Job`](super::jobs::Job): read page by page through a reader connection of its own,
+//! written through [`write_export`] (under a temporary name beside the target, created
+//! 0600, moved into place only when complete and only onto a target an export may
+//! write), so a failed or cancelled export leaves no partial file.
 
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::path::PathBuf;
 
 use jiff::tz::TimeZone;
 
@@ -14,6 +16,8 @@ use crate::store::Workspace;
 
 use super::jobs::Reporter;
 use super::records::member_rows;
+
+pub use super::export_target::{Overwrite, TargetError, TargetState, check_target, write_export};
 
 /// Members read per page while exporting.
 const EXPORT_PAGE: u64 = 10_000;
@@ -27,6 +31,8 @@ pub struct MembersExport {
     /// How many members there are (for the progress bar).
     pub expected: u64,
     pub target: PathBuf,
+    /// Whether an ordinary file at `target` may be replaced (the user confirmed).
+    pub overwrite: Overwrite,
     pub time_zone: TimeZone,
 }
 
@@ -37,37 +43,20 @@ pub enum ExportOutcome {
     Cancelled,
 }
 
-/// The temporary name an export is written under before it is renamed to `target`.
-fn partial_path(target: &Path) -> PathBuf {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "members.csv".into());
-    target.with_file_name(format!(".{name}.partial"))
-}
-
 /// Writes the members of `export.segment` to `export.target` (id, title, member since,
 /// reason, moved from). On an error or a cancel the temporary file is removed and the
 /// target is untouched.
 pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
-    write_then_rename(&export.target, |partial| write_members(export, partial, reporter))
+    let written = write_export(&export.target, &export.workspace, export.overwrite, |file| {
+        write_members(export, file, reporter).map(ExportOutcome::written)
+    })?;
+    Ok(written.unwrap_or(ExportOutcome::Cancelled))
 }
 
-/// Writes under the temporary name, and renames into place only when complete.
-fn write_then_rename(
-    target: &Path,
-    write: impl FnOnce(&Path) -> Result<ExportOutcome, String>,
-) -> Result<ExportOutcome, String> {
-    let partial = partial_path(target);
-    match write(&partial) {
-        Ok(ExportOutcome::Written { rows }) => match std::fs::rename(&partial, target) {
-            Ok(()) => Ok(ExportOutcome::Written { rows }),
-            Err(error) => {
-                remove_partial(&partial);
-                Err(format!("could not write {}: {error}", target.display()))
-            }
-        },
-        other => {
-            remove_partial(&partial);
-            other
-        }
+impl ExportOutcome {
+    /// `Some` when written, `None` when cancelled (the file is then not kept).
+    fn written(self) -> Option<Self> {
+        matches!(self, ExportOutcome::Written { .. }).then_some(self)
     }
 }
 
@@ -78,15 +67,16 @@ pub struct RecordsExport {
     pub def: crate::domain::RecordTypeDef,
     pub ids: Vec<crate::domain::RecordId>,
     pub target: PathBuf,
+    /// Whether an ordinary file at `target` may be replaced (the user confirmed).
+    pub overwrite: Overwrite,
     pub time_zone: TimeZone,
 }
 
 /// Writes the records as CSV the importer reads back (see `interchange::csv_records`).
 pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
-    write_then_rename(&export.target, |partial| {
+    let written = write_export(&export.target, &export.workspace, export.overwrite, |file| {
         let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
         let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
-        let file = std::fs::File::create(partial).map_err(|e| failed(&e))?;
         let total = export.ids.len().max(1) as f32;
         let stop = std::cell::Cell::new(None::<Result<ExportOutcome, String>>);
         let pages = export.ids.chunks(EXPORT_PAGE as usize).enumerate().map_while(|(page, ids)| {
@@ -113,26 +103,18 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
             &export.time_zone,
         )
         .map_err(|e| failed(&e))?;
-        if let Some(outcome) = stop.take() {
-            return outcome;
+        match stop.take() {
+            Some(outcome) => outcome.map(ExportOutcome::written),
+            None => Ok(Some(ExportOutcome::Written { rows: rows.get() })),
         }
-        Ok(ExportOutcome::Written { rows: rows.get() })
-    })
+    })?;
+    Ok(written.unwrap_or(ExportOutcome::Cancelled))
 }
 
-fn remove_partial(partial: &Path) {
-    // It may not exist (the error came before it was created); nothing else to do then.
-    if partial.exists()
-        && let Err(error) = std::fs::remove_file(partial)
-    {
-        eprintln!("could not remove {}: {error}", partial.display());
-    }
-}
-
-fn write_members(export: &MembersExport, partial: &Path, reporter: &Reporter) -> Result<ExportOutcome, String> {
+fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -> Result<ExportOutcome, String> {
     let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
     let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
-    let mut writer = csv::Writer::from_path(partial).map_err(|e| failed(&e))?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
     writer.write_record(["Record", "Title", "Member since", "Reason", "Moved from"]).map_err(|e| failed(&e))?;
     let mut written = 0_u64;
     loop {
@@ -160,8 +142,6 @@ fn write_members(export: &MembersExport, partial: &Path, reporter: &Reporter) ->
         written += page.len() as u64;
     }
     writer.flush().map_err(|e| failed(&e))?;
-    let file = writer.into_inner().map_err(|e| failed(&e.error()))?;
-    file.sync_all().map_err(|e| failed(&e))?;
     Ok(ExportOutcome::Written { rows: written })
 }
 
@@ -182,10 +162,5 @@ mod tests {
         ] {
             assert_eq!(neutralise(cell), expected, "{cell:?}");
         }
-    }
-
-    #[test]
-    fn the_partial_file_sits_beside_the_target() {
-        assert_eq!(partial_path(Path::new("/tmp/out.csv")), PathBuf::from("/tmp/.out.csv.partial"));
     }
 }

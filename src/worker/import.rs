@@ -15,6 +15,7 @@ use std::path::Path;
 
 use jiff::tz::TimeZone;
 
+use crate::domain::format::DecimalMark;
 use crate::domain::membership::update_matters;
 use crate::domain::{FieldName, RecordId, RecordTypeDef};
 use crate::interchange::csv_records::{ColumnMapping, CsvRow, Problems, RowReader};
@@ -31,6 +32,8 @@ pub struct ImportRequest<'a> {
     pub only_valid: bool,
     /// The workspace's time zone (for dates and times without an offset).
     pub time_zone: &'a TimeZone,
+    /// How the file writes numbers: `1,234.5` (point) or `1.234,5` (comma).
+    pub decimal_mark: DecimalMark,
     /// The fields of the type the active segments use: an update that changes none of
     /// them needs no evaluation.
     pub used_fields: &'a BTreeSet<FieldName>,
@@ -80,7 +83,9 @@ pub fn import_csv(
 
     // First pass: every row converted, problems collected, nothing kept.
     let input = open().map_err(|e| in_file(e.to_string()))?;
-    let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone).map_err(lines)?;
+    let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
+        .map_err(lines)?
+        .with_decimal_mark(request.decimal_mark);
     let mut problems = Problems::default();
     let mut rows = 0_u64;
     let mut valid = 0_u64;
@@ -109,7 +114,9 @@ pub fn import_csv(
     // Second pass: the valid rows again, written as they come.
     let mut workspace = Workspace::open(request.workspace).map_err(|e| vec![e.to_string()])?;
     let input = open().map_err(|e| in_file(e.to_string()))?;
-    let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone).map_err(lines)?;
+    let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
+        .map_err(lines)?
+        .with_decimal_mark(request.decimal_mark);
     let bytes_read = std::cell::Cell::new(0_u64);
     let mut next_row = || -> Option<Result<CsvRow, String>> {
         loop {

@@ -4,6 +4,7 @@
 
 pub mod engine;
 pub mod export;
+pub mod export_target;
 pub mod import;
 pub mod jobs;
 pub mod pending;
