@@ -331,7 +331,7 @@ fn a_version_3_workspace_upgrades_to_enrolments() {
     let mut ws = Workspace::open(&path).unwrap();
     let version: i32 = ws_version(&path);
     assert_eq!(version, SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     assert_eq!(ws.segment(germany).unwrap().sequence, Some(welcome));
     let def = ws.schema().get(&lead()).unwrap();
     let mut record = Record::empty(RecordId(0), def);

@@ -75,6 +75,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "assignment",
     "assignment_history",
     "unassigned",
+    "change_log",
+    "change_log_horizon",
 ];
 
 /// Why a logical name cannot be used.

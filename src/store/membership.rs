@@ -321,7 +321,7 @@ impl Workspace {
             .context("opening the workspace for a background writer")?;
         super::open::configure_writer(&conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, watch: Default::default() })
     }
 }
 

@@ -81,7 +81,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, path).map_err(|e| as_corrupt(path, e))?;
         tx.commit().context("committing the workspace upgrade")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, watch: Default::default() })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -91,7 +91,7 @@ impl Workspace {
         check_identity(path, read_header(path)?)?;
         let conn = probe(path, Probe::Reader)?;
         let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false, watch: Default::default() })
     }
 
     /// A new workspace that lives in memory only: for tests.
@@ -110,7 +110,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true })
+        Ok(Self { conn, path, schema, time_zone, writable: true, watch: Default::default() })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -249,6 +249,7 @@ fn as_corrupt(path: &Path, error: StoreError) -> StoreError {
 /// Settings of every read-write connection, before anything is written.
 fn configure(conn: &Connection) -> Result<()> {
     configure_connection(conn)?;
+    super::changes::configure_own_writer(conn)?;
     conn.pragma_update(None, "foreign_keys", true).context("turning on foreign keys")?;
     // A 64 MiB page cache (negative: KiB) keeps bulk imports from thrashing the default 2 MiB.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).context("setting the page cache size")?;

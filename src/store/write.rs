@@ -52,7 +52,11 @@ impl Workspace {
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&format!("SAVEPOINT {SCOPE}"))?;
-        Ok(WriteScope { conn: &self.conn, outermost, done: false })
+        let scope = WriteScope { conn: &self.conn, outermost, done: false };
+        if outermost {
+            self.log_transaction()?;
+        }
+        Ok(scope)
     }
 
     /// Runs `change` as one all-or-nothing change: every store write it makes is kept when
@@ -63,7 +67,8 @@ impl Workspace {
         self.check_writable()?;
         let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&format!("SAVEPOINT {ATOMIC}")).context("starting a change")?;
-        let result = change(self).and_then(|value| {
+        let logged = if outermost { self.log_transaction().context("starting a change") } else { Ok(()) };
+        let result = logged.and_then(|()| change(self)).and_then(|value| {
             self.conn.execute_batch(&format!("RELEASE {ATOMIC}")).context("committing a change")?;
             Ok(value)
         });
