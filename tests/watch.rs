@@ -97,7 +97,8 @@ fn this_process_s_own_writers_are_not_reported() {
     let mut worker = Workspace::open_worker_writer(&path).expect("worker writer");
     let def = worker.schema().get(&lead()).expect("lead").clone();
     let mut record = worker.record(&lead(), ids[0]).expect("read").expect("record");
-    record.values[def.field_index(&segment_builder::domain::FieldName::new("city")).expect("city")] = Value::Text("Bergen".into());
+    record.values[def.field_index(&segment_builder::domain::FieldName::new("city")).expect("city")] =
+        Value::Text("Bergen".into());
     worker.update_record(&lead(), &record).expect("update");
     worker.delete_record(&lead(), ids[2]).expect("delete");
     let segment = common::routing::active_segment(
@@ -192,25 +193,6 @@ fn segment_segment(ws: &Workspace, id: SegmentId) -> segment_builder::domain::Se
     ws.segment(id).expect("segment")
 }
 
-/// Copies a member of `segment` into a new lead through `conn` (it matches the segment as
-/// its original does) and returns its id.
-fn copy_member(conn: &rusqlite::Connection, segment: SegmentId) -> RecordId {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('lead') WHERE name <> 'id'").expect("columns");
-    let columns: Vec<String> =
-        stmt.query_map([], |r| r.get(0)).expect("columns").collect::<Result<_, _>>().expect("columns");
-    let columns = columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-    let member: i64 = conn
-        .query_row(
-            "SELECT record_id FROM membership WHERE record_type = 'lead' AND segment_id = ?1 LIMIT 1",
-            [segment.0],
-            |r| r.get(0),
-        )
-        .expect("a member");
-    conn.execute(&format!("INSERT INTO lead ({columns}) SELECT {columns} FROM lead WHERE id = ?1"), [member])
-        .expect("copy");
-    RecordId(conn.last_insert_rowid())
-}
-
 fn member_count(app: &App, segment: SegmentId) -> u64 {
     app.state().view.as_ref().and_then(|v| v.member_counts.get(&segment).copied()).unwrap_or(0)
 }
@@ -227,7 +209,10 @@ fn watch_line(app: &App) -> String {
 }
 
 /// The top active lead segment, selected, with its preview shown.
-fn select_top(harness: &mut egui_kittest::Harness<'static, App>, segments: &[segment_builder::domain::Segment]) -> SegmentId {
+fn select_top(
+    harness: &mut egui_kittest::Harness<'static, App>,
+    segments: &[segment_builder::domain::Segment],
+) -> SegmentId {
     let top = segments.iter().find(|s| s.status == Status::Active).expect("an active segment").id;
     harness.state_mut().apply(segment_builder::app::Command::SelectSegment(top));
     run_until(harness, "the preview", |app| app.state().preview.segment == Some(top) && preview_matches(app).is_some());
@@ -243,7 +228,12 @@ fn the_window_shows_a_lead_another_connection_adds_without_a_click() {
     let matches = preview_matches(harness.state()).expect("matches");
     let path = dir.path().join("demo.sqlite");
 
-    let added = copy_member(&raw(&path), top);
+    // A hot German lead: it joins the top segment ("Hot leads in Germany"), as sqlite3 adds it.
+    let other = raw(&path);
+    other
+        .execute("INSERT INTO lead (topic, score, rating, country) VALUES ('From sqlite3', 1200, 'Hot', 'Germany')", [])
+        .expect("insert");
+    let added = RecordId(other.last_insert_rowid());
     run_until(&mut harness, "the window to show the new lead", |app| {
         member_count(app, top) == members + 1
             && preview_matches(app) == Some(matches + 1)

@@ -55,7 +55,9 @@ impl App {
         match workspace.other_changes() {
             Ok(Some(changes)) => self.take_other_changes(changes),
             Ok(None) => {}
-            Err(error) => self.state.watch_line = Some(format!("Could not look for changes by other programs: {error}")),
+            Err(error) => {
+                self.state.watch_line = Some(format!("Could not look for changes by other programs: {error}"))
+            }
         }
         self.restart_engine_when_idle();
     }
@@ -95,7 +97,10 @@ impl App {
         let view = match reloaded.and_then(|()| load_view(workspace)) {
             Ok(view) => view,
             Err(error) => {
-                self.notify(NoticeLevel::Error, format!("Another program changed the workspace; reading it failed: {error}"));
+                self.notify(
+                    NoticeLevel::Error,
+                    format!("Another program changed the workspace; reading it failed: {error}"),
+                );
                 return;
             }
         };
@@ -128,7 +133,8 @@ impl App {
             self.select_first_segment();
         }
         let Some(builder) = &self.state.builder else { return };
-        let stored = |v: Option<&WorkspaceView>| v.and_then(|v| v.segment(builder.segment)).map(|s| s.conditions.clone());
+        let stored =
+            |v: Option<&WorkspaceView>| v.and_then(|v| v.segment(builder.segment)).map(|s| s.conditions.clone());
         if stored(old.as_ref()) != stored(self.state.view.as_ref()) {
             if builder.is_dirty() {
                 self.watch.stale_draft = Some(builder.segment);

@@ -245,7 +245,8 @@ impl Workspace {
             .optional()
             .context("trimming the change log")?;
         let Some(horizon) = horizon else { return Ok(0) };
-        let deleted = tx.execute("DELETE FROM change_log WHERE seq <= ?1", [horizon]).context("trimming the change log")?;
+        let deleted =
+            tx.execute("DELETE FROM change_log WHERE seq <= ?1", [horizon]).context("trimming the change log")?;
         tx.execute("UPDATE change_log_horizon SET seq = max(seq, ?1) WHERE id = 1", [horizon])
             .context("trimming the change log")?;
         tx.commit().context("trimming the change log")?;
@@ -355,8 +356,7 @@ impl Workspace {
                 _ => changes.reload_all = true,
             }
         }
-        let horizon: i64 =
-            self.conn.query_row("SELECT seq FROM change_log_horizon WHERE id = 1", [], |r| r.get(0))?;
+        let horizon: i64 = self.conn.query_row("SELECT seq FROM change_log_horizon WHERE id = 1", [], |r| r.get(0))?;
         if seq < horizon {
             changes.reload_all = true;
             newest = newest.max(horizon);
