@@ -381,6 +381,7 @@ fn an_import_evaluated_by_nobody_is_evaluated_when_the_window_opens() {
             on_existing: segment_builder::store::OnExisting::Update,
             only_valid: false,
             time_zone: &jiff::tz::TimeZone::UTC,
+            decimal_mark: segment_builder::domain::format::DecimalMark::Point,
             used_fields: &used,
         };
         let imported = import_csv(&request, &mut |_, _| true).expect("import");

@@ -14,6 +14,7 @@ pub mod rules;
 pub mod sellers;
 pub mod sequences;
 pub mod state;
+mod watch;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -98,6 +99,8 @@ pub struct App {
     members_requested: HashSet<u64>,
     members_pending: HashSet<u64>,
     history_generation: u64,
+    /// Changes by other programs: what is due and which drafts they made stale.
+    watch: watch::WatchState,
 }
 
 impl App {
@@ -128,6 +131,7 @@ impl App {
             members_requested: HashSet::new(),
             members_pending: HashSet::new(),
             history_generation: 0,
+            watch: watch::WatchState::default(),
         }
     }
 
@@ -170,6 +174,10 @@ impl App {
             self.start(startup);
         }
         self.poll_background();
+        if self.workspace.is_some() {
+            self.watch_other_writers();
+            ui.ctx().request_repaint_after(watch::WATCH_INTERVAL);
+        }
         self.sync_builder();
         let closing = ui.ctx().input(|i| i.viewport().close_requested());
         if closing && !self.quit_requested && self.state.builder.as_ref().is_some_and(|b| b.is_dirty()) {
@@ -206,6 +214,9 @@ impl App {
         if self.would_drop_unsaved_edits(&command) {
             let segment_name = self.state.selected_segment().map(|s| s.name.clone()).unwrap_or_default();
             self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then: Box::new(command) });
+            return;
+        }
+        if self.refuse_stale_save(&command) {
             return;
         }
         self.apply_now(command);
@@ -667,6 +678,8 @@ impl App {
         self.monitor_jobs = Default::default();
         self.undo.clear();
         self.state.undo = None;
+        self.watch = watch::WatchState::default();
+        self.state.watch_line = None;
         self.workspace = Some(workspace);
         let first_type = view.schema.types.first().map(|t| t.name.clone());
         let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
@@ -1430,7 +1443,7 @@ enum OpenMode {
 }
 
 fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Result<Opened, String> {
-    let workspace = match mode {
+    let mut workspace = match mode {
         OpenMode::Open => Workspace::open(path),
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
@@ -1442,6 +1455,7 @@ fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Resul
         }
     }
     .map_err(|e| e.to_string())?;
+    watch::start_watching(&mut workspace).map_err(|e| e.to_string())?;
     reporter.report(None, "Reading segments and counts");
     let view = load_view(&workspace).map_err(|e| e.to_string())?;
     Ok(Opened { workspace, view })

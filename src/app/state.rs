@@ -509,6 +509,9 @@ pub struct AppState {
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,
     pub recent: Vec<PathBuf>,
+    /// What was last reloaded after another program changed the workspace (one line in
+    /// the status bar).
+    pub watch_line: Option<String>,
 }
 
 impl AppState {

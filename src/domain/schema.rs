@@ -76,6 +76,8 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "assignment_history",
     "unassigned",
     "pending_evaluation",
+    "change_log",
+    "change_log_horizon",
 ];
 
 /// Why a logical name cannot be used.

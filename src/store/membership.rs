@@ -323,7 +323,15 @@ impl Workspace {
             .context("opening the workspace for a background writer")?;
         super::open::configure_writer(&conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, held })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: true,
+            held,
+            watch: Default::default(),
+        })
     }
 }
 

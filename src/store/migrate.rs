@@ -6,13 +6,14 @@
 
 use rusqlite::{Connection, Transaction};
 
+use super::changes::v6_change_log;
 use super::{Result, SCHEMA_VERSION, SqlContext, StoreError, quote};
 use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending];
+const MIGRATIONS: &[Migration] = &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending, v6_change_log];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -442,7 +443,12 @@ mod tests {
         conn.execute_batch(V3_TABLES).unwrap();
         conn.execute_batch(V4_TABLES).unwrap();
         conn.execute_batch(V5_TABLES).unwrap();
-        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap();
+        conn.execute_batch(super::super::changes::V6_TABLES).unwrap();
+        // `sqlite_sequence` (of AUTOINCREMENT) is SQLite's: no record type can take an
+        // `sqlite_` name.
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+            .unwrap();
         let names: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
         for name in names {
             assert!(crate::domain::schema::RESERVED_TYPE_NAMES.contains(&name.as_str()), "{name} is not reserved");

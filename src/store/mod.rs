@@ -26,6 +26,7 @@
 //! are always double-quoted ([`quote`]).
 
 mod assignment;
+mod changes;
 mod definitions;
 mod held;
 mod lifecycle;
@@ -47,6 +48,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
+pub use changes::{OtherChanges, STALE_MESSAGE, writer_token};
 pub use definitions::AllDefinitions;
 pub use held::{is_held_workspace, is_same_file};
 pub use lifecycle::SegmentOptions;
@@ -62,7 +64,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -86,6 +88,17 @@ pub enum StoreError {
     Invalid(String),
     #[error("{context}: {source}")]
     Sqlite { context: String, source: rusqlite::Error },
+    /// Another program holds the workspace's write lock longer than the busy timeout.
+    #[error("{context}: the workspace is busy, another program is writing to it; try again in a moment")]
+    Busy { context: String },
+    /// A watching workspace refused to write over another program's change it has not
+    /// taken yet (see `Workspace::watch_other_writers`).
+    #[error("{}", changes::STALE_MESSAGE)]
+    Stale,
+    /// The user cancelled a change while it ran: returned from inside
+    /// [`Workspace::atomically`] so that nothing of it, not even an empty commit, is written.
+    #[error("cancelled")]
+    Cancelled,
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -115,6 +128,8 @@ pub struct Workspace {
     schema: Schema,
     time_zone: String,
     writable: bool,
+    /// Watching other writers (off unless asked for).
+    watch: changes::Watch,
     /// This process's registration of the file (see `held`): LAST, so it is released only
     /// after the connection has closed.
     #[allow(dead_code)]
@@ -149,7 +164,7 @@ impl Workspace {
     /// Refuses changes through a reader connection.
     fn check_writable(&self) -> Result<()> {
         if self.writable {
-            Ok(())
+            self.check_fresh()
         } else {
             Err(StoreError::Invalid(format!(
                 "{}: this connection is read-only; changes go through the workspace opened for writing",
@@ -178,11 +193,20 @@ trait SqlContext<T> {
 
 impl<T> SqlContext<T> for rusqlite::Result<T> {
     fn context(self, what: &str) -> Result<T> {
-        self.map_err(|source| StoreError::Sqlite { context: what.to_owned(), source })
+        self.map_err(|source| sqlite_error(what.to_owned(), source))
     }
 
     fn with_context(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| StoreError::Sqlite { context: what(), source })
+        self.map_err(|source| sqlite_error(what(), source))
+    }
+}
+
+/// An SQLite error with what was being done; a lock held too long by another program is
+/// [`StoreError::Busy`].
+fn sqlite_error(context: String, source: rusqlite::Error) -> StoreError {
+    match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Busy { context },
+        _ => StoreError::Sqlite { context, source },
     }
 }
 

@@ -90,7 +90,15 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, path).map_err(|e| as_corrupt(path, e))?;
         tx.commit().context("committing the workspace upgrade")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, held })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: true,
+            watch: Default::default(),
+            held,
+        })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -100,7 +108,15 @@ impl Workspace {
         let held = hold(path)?;
         let conn = probe(path, Probe::Reader)?;
         let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: false, held })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: false,
+            watch: Default::default(),
+            held,
+        })
     }
 
     /// A new workspace that lives in memory only: for tests.
@@ -119,7 +135,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, held })
+        Ok(Self { conn, path, schema, time_zone, writable: true, watch: Default::default(), held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -288,6 +304,7 @@ fn as_corrupt(path: &Path, error: StoreError) -> StoreError {
 fn configure(conn: &Connection) -> Result<()> {
     configure_connection(conn)?;
     conn.busy_timeout(WRITER_BUSY_TIMEOUT).context("setting the busy timeout")?;
+    super::changes::configure_own_writer(conn)?;
     conn.pragma_update(None, "foreign_keys", true).context("turning on foreign keys")?;
     // A 64 MiB page cache (negative: KiB) keeps bulk imports from thrashing the default 2 MiB.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).context("setting the page cache size")?;

@@ -13,6 +13,7 @@ use jiff::tz::Offset;
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Statement};
 
+use super::changes::log_record;
 use super::{RecordQuery, Result, SortDirection, SqlContext, StoreError, Workspace, is_foreign_key_error, quote};
 use crate::domain::eval::fold;
 use crate::domain::value::{ValueError, check_record};
@@ -57,10 +58,18 @@ impl Workspace {
         self.check_writable()?;
         let def = self.type_def(ty)?;
         let values = prepare_values(def, values).map_err(StoreError::Invalid)?;
-        let mut stmt = self.conn.prepare_cached(&insert_sql(def)).with_context(|| format!("adding a {ty}"))?;
-        execute_with(&mut stmt, &values, None)
-            .map_err(|e| reference_error(&self.conn, def, &values, e, &format!("adding a {ty}")))?;
-        Ok(RecordId(self.conn.last_insert_rowid()))
+        self.writing_records(|ws| {
+            let def = ws.type_def(ty)?;
+            let tx = ws.write_scope().with_context(|| format!("adding a {ty}"))?;
+            let mut stmt = tx.prepare_cached(&insert_sql(def)).with_context(|| format!("adding a {ty}"))?;
+            execute_with(&mut stmt, &values, None)
+                .map_err(|e| reference_error(&tx, def, &values, e, &format!("adding a {ty}")))?;
+            drop(stmt);
+            let id = RecordId(tx.last_insert_rowid());
+            log_record(&tx, ty, id).with_context(|| format!("adding a {ty}"))?;
+            tx.commit().with_context(|| format!("adding a {ty}"))?;
+            Ok(id)
+        })
     }
 
     /// Inserts many records in one transaction (an import). Every row is checked as in
@@ -204,10 +213,17 @@ impl Workspace {
         }
         let values = prepare_values(def, record.values.clone()).map_err(StoreError::Invalid)?;
         let sql = insert_with_id_sql(def);
-        let mut stmt = self.conn.prepare_cached(&sql).with_context(|| format!("restoring {ty} #{}", record.id))?;
-        execute_with(&mut stmt, &values, Some(record.id))
-            .map_err(|e| reference_error(&self.conn, def, &values, e, &format!("restoring {ty} #{}", record.id)))?;
-        Ok(())
+        let context = format!("restoring {ty} #{}", record.id);
+        self.writing_records(|ws| {
+            let def = ws.type_def(ty)?;
+            let tx = ws.write_scope().with_context(|| context.clone())?;
+            let mut stmt = tx.prepare_cached(&sql).with_context(|| context.clone())?;
+            execute_with(&mut stmt, &values, Some(record.id))
+                .map_err(|e| reference_error(&tx, def, &values, e, &context))?;
+            drop(stmt);
+            log_record(&tx, ty, record.id).with_context(|| context.clone())?;
+            tx.commit().with_context(|| context.clone())
+        })
     }
 
     /// Replaces every value of an existing record. `Invalid` if there is no such record or
@@ -225,13 +241,19 @@ impl Workspace {
             def.fields.len() + 1
         );
         let context = format!("saving {ty} {}", record.id);
-        let mut stmt = self.conn.prepare_cached(&sql).with_context(|| context.clone())?;
-        let changed = execute_with(&mut stmt, &values, Some(record.id))
-            .map_err(|e| reference_error(&self.conn, def, &values, e, &context))?;
-        if changed == 0 {
-            return Err(StoreError::Invalid(format!("there is no {ty} with id {}", record.id)));
-        }
-        Ok(())
+        self.writing_records(|ws| {
+            let def = ws.type_def(ty)?;
+            let tx = ws.write_scope().with_context(|| context.clone())?;
+            let mut stmt = tx.prepare_cached(&sql).with_context(|| context.clone())?;
+            let changed = execute_with(&mut stmt, &values, Some(record.id))
+                .map_err(|e| reference_error(&tx, def, &values, e, &context))?;
+            drop(stmt);
+            if changed == 0 {
+                return Err(StoreError::Invalid(format!("there is no {ty} with id {}", record.id)));
+            }
+            log_record(&tx, ty, record.id).with_context(|| context.clone())?;
+            tx.commit().with_context(|| context.clone())
+        })
     }
 
     /// Deletes a record and its segment membership (a "left, record deleted" entry in the
@@ -241,6 +263,12 @@ impl Workspace {
         self.check_writable()?;
         self.type_def(ty)?;
         let context = format!("deleting {ty} {id}");
+        self.writing_records(|ws| ws.delete_record_logged(ty, id, &context))
+    }
+
+    /// [`Workspace::delete_record`], logging the record instead of a commit marker.
+    fn delete_record_logged(&mut self, ty: &RecordTypeName, id: RecordId, context: &str) -> Result<()> {
+        let context = context.to_owned();
         let tx = self.write_scope().with_context(|| context.clone())?;
         let deleted = tx
             .execute(&format!("DELETE FROM {} WHERE \"id\" = ?1", quote(ty.as_str())), [id.0])
@@ -260,6 +288,7 @@ impl Workspace {
             rusqlite::params![ty.as_str(), id.0],
         )
         .with_context(|| context.clone())?;
+        log_record(&tx, ty, id).with_context(|| context.clone())?;
         tx.commit().with_context(|| context.clone())
     }
 

@@ -42,6 +42,7 @@ impl Workspace {
         let tx = self.write_scope().context("starting to add a record type")?;
         migrate::insert_type_metadata(&tx, &def, self.schema.types.len())?;
         migrate::create_type_table(&tx, &def)?;
+        super::changes::create_record_triggers(&tx, def.name.as_str())?;
         tx.commit().with_context(|| format!("adding record type {}", def.name))?;
         self.schema.types.push(def);
         Ok(())

@@ -22,13 +22,16 @@ pub(super) struct WriteScope<'c> {
     conn: &'c Connection,
     /// Whether it began the transaction (no other scope was open).
     outermost: bool,
+    /// `Some(total changes at the start)` when its commit logs a marker for other writers.
+    marker: Option<u64>,
     done: bool,
 }
 
 impl WriteScope<'_> {
     /// Releases the savepoint: at the top level this commits.
     pub(super) fn commit(mut self) -> rusqlite::Result<()> {
-        let committed = self.conn.execute_batch(&release_sql(SCOPE, self.outermost));
+        let committed = log_marker(self.conn, self.marker)
+            .and_then(|()| self.conn.execute_batch(&release_sql(SCOPE, self.outermost)));
         // A failed commit is rolled back when `self` drops.
         self.done = committed.is_ok();
         committed
@@ -57,7 +60,7 @@ impl Workspace {
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&begin_sql(SCOPE, outermost)).inspect_err(|_| abandon(&self.conn, outermost))?;
-        Ok(WriteScope { conn: &self.conn, outermost, done: false })
+        Ok(WriteScope { conn: &self.conn, outermost, marker: self.marker_from(outermost), done: false })
     }
 
     /// Runs `change` as one all-or-nothing change: every store write it makes is kept when
@@ -71,7 +74,9 @@ impl Workspace {
             .execute_batch(&begin_sql(ATOMIC, outermost))
             .inspect_err(|_| abandon(&self.conn, outermost))
             .context("starting a change")?;
+        let marker = self.marker_from(outermost);
         let result = change(self).and_then(|value| {
+            log_marker(&self.conn, marker).context("committing a change")?;
             self.conn.execute_batch(&release_sql(ATOMIC, outermost)).context("committing a change")?;
             Ok(value)
         });
@@ -83,6 +88,16 @@ impl Workspace {
             reloaded?;
         }
         result
+    }
+}
+
+/// Before committing a transaction that changed something, a marker for other writers
+/// ([`Workspace::log_transaction`]); a transaction that changed nothing leaves the file as it
+/// was (an `apply` with nothing to do writes no byte).
+fn log_marker(conn: &Connection, marker: Option<u64>) -> rusqlite::Result<()> {
+    match marker {
+        Some(changes_at_start) if conn.total_changes() != changes_at_start => Workspace::log_transaction(conn),
+        _ => Ok(()),
     }
 }
 

@@ -80,6 +80,17 @@ pub enum EngineRequest {
     Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, String>> },
     /// Evaluate a plan and write it. Sent by [`EngineWorker::apply`].
     Apply { plan: LifecyclePlan, reply: Completion<Result<Applied, String>> },
+    /// Another program added, changed or deleted these records: read them again from the
+    /// workspace into the snapshot and evaluate them like saved records (deleted ones
+    /// leave). Sent by [`EngineWorker::changed_elsewhere`].
+    ChangedElsewhere {
+        record_type: RecordTypeName,
+        ids: Vec<RecordId>,
+        /// Every segment of the record type.
+        segments: Vec<Segment>,
+        now: Timestamp,
+        reply: Completion<Result<Applied, String>>,
+    },
     /// Read the memberships of a type again from the workspace: after a change made
     /// elsewhere (a segment deleted). Sent by [`EngineWorker::reload_memberships`].
     ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), String>> },
@@ -236,6 +247,20 @@ impl EngineWorker {
         job
     }
 
+    /// Tells the engine about records another program changed (see
+    /// [`crate::worker::watch`]): it reads them again and evaluates them.
+    pub fn changed_elsewhere(
+        &self,
+        record_type: RecordTypeName,
+        ids: Vec<RecordId>,
+        segments: Vec<Segment>,
+        now: Timestamp,
+    ) -> Job<Result<Applied, String>> {
+        let (job, reply) = Job::pending("Reading records changed by another program", self.waker.clone());
+        self.queue(EngineRequest::ChangedElsewhere { record_type, ids, segments, now, reply });
+        job
+    }
+
     /// Reads the memberships of `record_type` again from the workspace, after a change the
     /// engine did not make (deleting a segment through the store).
     pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), String>> {
@@ -255,6 +280,7 @@ impl EngineWorker {
                 EngineRequest::Apply { reply, .. } => reply.finish(Err(busy("change"))),
                 EngineRequest::RecordsSaved { reply, .. } => reply.finish(Err(busy("saved records"))),
                 EngineRequest::RecordsImported { reply, .. } => reply.finish(Err(busy("imported records"))),
+                EngineRequest::ChangedElsewhere { reply, .. } => reply.finish(Err(busy("changed records"))),
                 EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
                 _ => {}
             },
@@ -533,6 +559,25 @@ fn run(
                     reply.finish(result);
                     checkpoint(&writer);
                 }
+                EngineRequest::ChangedElsewhere { record_type, ids, segments, now, reply } => {
+                    let mut lifecycle = Lifecycle {
+                        path: &path,
+                        snapshot: &mut snapshot,
+                        memberships: &mut memberships,
+                        writer: &mut writer,
+                    };
+                    let result = super::watch::take_changed_elsewhere(
+                        &reader,
+                        &mut lifecycle,
+                        &record_type,
+                        &ids,
+                        &segments,
+                        now,
+                        reply.reporter(),
+                    );
+                    reply.finish(result);
+                    checkpoint(&writer);
+                }
                 EngineRequest::ReloadMemberships { record_type, reply } => {
                     let result = reader.memberships(&record_type).map_err(|e| e.to_string()).map(|pairs| {
                         let column = MemberColumn::load(&snapshot, &record_type, &pairs);
@@ -760,10 +805,7 @@ impl Lifecycle<'_> {
         now: Timestamp,
         reporter: &Reporter,
     ) -> Result<ApplyOutcome, String> {
-        if self.writer.is_none() {
-            *self.writer = Some(Workspace::open_worker_writer(self.path).map_err(|e| e.to_string())?);
-        }
-        let Some(writer) = self.writer.as_mut() else { return Err("the workspace writer is not open".to_owned()) };
+        let writer = self.writer()?;
         let mut progress = |done: u64, total: u64| {
             let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
             reporter.report(Some(fraction), format!("Writing {done} of {total} membership changes"))
@@ -772,9 +814,18 @@ impl Lifecycle<'_> {
         if let ApplyOutcome::Applied(_) = outcome {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
             reporter.report(None, "Reading the owners assignment set");
+            let Some(writer) = self.writer.as_ref() else { return Err("the workspace writer is not open".to_owned()) };
             sync_owners(writer, self.snapshot, changes)?;
         }
         Ok(outcome)
+    }
+
+    /// The writer connection, opened on first use.
+    pub fn writer(&mut self) -> Result<&mut Workspace, String> {
+        if self.writer.is_none() {
+            *self.writer = Some(Workspace::open_worker_writer(self.path).map_err(|e| e.to_string())?);
+        }
+        self.writer.as_mut().ok_or_else(|| "the workspace writer is not open".to_owned())
     }
 
     pub(super) fn applied(&self, record_type: &RecordTypeName, outcome: ApplyOutcome, started: Instant) -> Applied {

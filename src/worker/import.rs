@@ -19,7 +19,7 @@ use crate::domain::format::DecimalMark;
 use crate::domain::membership::update_matters;
 use crate::domain::{FieldName, RecordId, RecordTypeDef};
 use crate::interchange::csv_records::{ColumnMapping, CsvRow, Problems, RowReader};
-use crate::store::{ImportSummary, OnExisting, PendingMarks, Workspace, WrittenRecord};
+use crate::store::{ImportSummary, OnExisting, PendingMarks, StoreError, Workspace, WrittenRecord};
 
 /// What to import.
 pub struct ImportRequest<'a> {
@@ -150,22 +150,27 @@ pub fn import_csv(
             }
         };
         let summary = workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
-        if !summary.cancelled {
-            imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
+        if summary.cancelled {
+            return Err(StoreError::Cancelled);
         }
+        imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
         imported.summary = summary;
         Ok(imported)
     });
-    let imported = written.map_err(|e| vec![workspace_failure(request.workspace, &e)])?;
-    if imported.summary.cancelled {
-        return Ok(cancelled());
+    match written {
+        Ok(imported) => Ok(imported),
+        Err(StoreError::Cancelled) => Ok(cancelled()),
+        Err(e) => Err(vec![workspace_failure(request.workspace, request.file, &e)]),
     }
-    Ok(imported)
 }
 
 /// Why writing failed, naming the workspace (the file that could not be written), not the
 /// CSV: "nothing was imported" and the store's reason (disk full, read-only…).
-fn workspace_failure(workspace: &Path, error: &crate::store::StoreError) -> String {
+fn workspace_failure(workspace: &Path, file: &Path, error: &StoreError) -> String {
+    if let StoreError::Invalid(problem) = error {
+        // A value of the file the store refused (a lookup to a missing record): the file's.
+        return format!("{}: nothing was imported: {problem}", file.display());
+    }
     let message = error.to_string();
     let shown = workspace.display().to_string();
     if message.starts_with(&shown) {

@@ -9,6 +9,7 @@ pub mod import;
 pub mod jobs;
 pub mod pending;
 pub mod records;
+pub mod watch;
 
 /// Something that can wake the UI when a worker has news. `egui::Context` in the app; a
 /// no-op in tests of the workers themselves.
