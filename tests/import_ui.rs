@@ -61,7 +61,8 @@ fn a_csv_is_imported_all_or_nothing_or_only_its_valid_rows() {
     assert_eq!(lead_count(&harness), before + 4);
     type_into(&mut harness, "Filter", "import");
     settle(&mut harness);
-    harness.get_by_label("Fourth import");
+    // The ids come first, the rows the table shows in a second answer.
+    wait_for_label(&mut harness, "Fourth import");
 
     // Export CSV… writes the filtered table; a formula-like cell is neutralised.
     harness.get_by_label("Export CSV…").click();

@@ -36,6 +36,17 @@ pub fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App)
     panic!("timed out waiting for {what}; notices: {:?}", harness.state().state().notices);
 }
 
+/// Steps frames until a widget labelled `label` is on screen: for what arrives in more than
+/// one answer (ids first, then the rows a table shows), which `settle` cannot see whole.
+pub fn wait_for_label(harness: &mut Harness<'_, App>, label: &str) {
+    let started = Instant::now();
+    while harness.query_by_label(label).is_none() {
+        assert!(started.elapsed() < WAIT_LIMIT, "timed out waiting for {label:?} to show");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Types into the text input labelled `label`, replacing what it held.
 pub fn type_into(harness: &mut Harness<'_, App>, label: &str, text: &str) {
     let role = if harness.query_by_role_and_label(Role::MultilineTextInput, label).is_some() {
