@@ -6,20 +6,19 @@
 //! binary again with one `#[test]` selected and an environment variable naming the role;
 //! without it, that test does nothing.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use segment_builder::domain::{RecordTypeName, Seller, SellerId};
+use segment_builder::domain::Seller;
 use segment_builder::store::Workspace;
+
+mod common;
+
+use common::harness::lead;
 
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_segment-builder"))
-}
-
-fn lead() -> RecordTypeName {
-    RecordTypeName::new("lead")
 }
 
 /// A demo workspace of `records` leads written by the binary.
@@ -31,17 +30,12 @@ fn demo(dir: &tempfile::TempDir, records: u32) -> PathBuf {
     path
 }
 
+/// The fixtures' seller, under a name of its own.
 fn seller(name: &str) -> Seller {
     Seller {
-        id: SellerId(0),
         name: name.to_owned(),
         email: format!("{}@example.com", name.to_lowercase()),
-        time_zone: "Europe/Berlin".into(),
-        attributes: BTreeMap::new(),
-        capacity: None,
-        work_hours: Vec::new(),
-        time_off: Vec::new(),
-        assign_records: true,
+        ..common::workspace::seller(0)
     }
 }
 
