@@ -328,6 +328,7 @@ impl fmt::Display for OperandKind {
 /// Every operator of every field kind. Which ones a field offers is
 /// [`operators_for`]`(kind)`; labels can depend on the kind ([`Operator::label`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(test, derive(enumn::N))]
 pub enum Operator {
     // Text (Equals / NotEquals / AnyOf also serve numbers).
     Equals,
@@ -575,7 +576,45 @@ impl Operator {
             Op::NoneOf => Op::AnyOf,
             Op::NotOn => Op::On,
             Op::IsNotEmpty => Op::IsEmpty,
-            _ => return None,
+            Op::Equals
+            | Op::Contains
+            | Op::BeginsWith
+            | Op::EndsWith
+            | Op::AnyOf
+            | Op::MatchesPattern
+            | Op::LessThan
+            | Op::LessOrEqual
+            | Op::GreaterThan
+            | Op::GreaterOrEqual
+            | Op::Between
+            | Op::On
+            | Op::Before
+            | Op::OnOrBefore
+            | Op::After
+            | Op::OnOrAfter
+            | Op::InLast
+            | Op::InNext
+            | Op::OlderThan
+            | Op::Today
+            | Op::Yesterday
+            | Op::Tomorrow
+            | Op::ThisWeek
+            | Op::LastWeek
+            | Op::NextWeek
+            | Op::ThisMonth
+            | Op::LastMonth
+            | Op::NextMonth
+            | Op::ThisQuarter
+            | Op::LastQuarter
+            | Op::NextQuarter
+            | Op::ThisYear
+            | Op::LastYear
+            | Op::NextYear
+            | Op::IsYes
+            | Op::IsNo
+            | Op::Is
+            | Op::MemberOfTeam
+            | Op::IsEmpty => return None,
         })
     }
 
@@ -671,6 +710,27 @@ impl NodeIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_operator_once_in_declaration_order() {
+        for (index, op) in Operator::ALL.iter().enumerate() {
+            assert_eq!(Operator::n(index as i64), Some(*op), "Operator::ALL[{index}]");
+        }
+        let count = Operator::ALL.len() as i64;
+        assert_eq!(
+            Operator::n(count),
+            None,
+            "an operator declared after {:?} is missing from Operator::ALL",
+            Op::ALL[Op::ALL.len() - 1]
+        );
+    }
+
+    #[test]
+    fn every_operator_is_offered_by_a_field_kind() {
+        for op in Operator::ALL {
+            assert!(FieldKind::ALL.iter().any(|kind| op.applies_to(*kind)), "no field kind offers {op:?}");
+        }
+    }
 
     #[test]
     fn every_offered_operator_has_a_consistent_operand() {

@@ -19,16 +19,14 @@
 //!   100000 years" includes every past date, "older than 100000 years" nothing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::RangeInclusive;
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use regex::{Regex, RegexBuilder};
 
-use super::condition::{
-    Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier, RelatedBlock,
-};
+use super::condition::{Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
+use super::predicate::{DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate};
 use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 use super::value::{Record, RecordId, SellerId, TeamId, Value};
 
@@ -242,61 +240,6 @@ pub fn shift(today: Date, amount: u32, unit: DateUnit, forward: bool) -> Option<
     if forward { today.checked_add(span).ok() } else { today.checked_sub(span).ok() }
 }
 
-/// The inclusive calendar days of the operators that take no value: today, yesterday,
-/// tomorrow, this / last / next week (Monday to Sunday), month, quarter and year.
-/// `None` for other operators (and at the ends of the calendar).
-pub fn calendar_range(operator: Operator, today: Date) -> Option<RangeInclusive<Date>> {
-    use Operator as Op;
-    let day = |d: Date| Some(d..=d);
-    let months = |n: i64| Span::new().months(n);
-    match operator {
-        Op::Today => day(today),
-        Op::Yesterday => day(today.yesterday().ok()?),
-        Op::Tomorrow => day(today.tomorrow().ok()?),
-        Op::ThisWeek | Op::LastWeek | Op::NextWeek => {
-            let monday = today.checked_sub(Span::new().days(today.weekday().to_monday_zero_offset())).ok()?;
-            let offset = match operator {
-                Op::LastWeek => -7,
-                Op::NextWeek => 7,
-                _ => 0,
-            };
-            let start = monday.checked_add(Span::new().days(offset)).ok()?;
-            Some(start..=start.checked_add(Span::new().days(6)).ok()?)
-        }
-        Op::ThisMonth | Op::LastMonth | Op::NextMonth => {
-            let offset = match operator {
-                Op::LastMonth => -1,
-                Op::NextMonth => 1,
-                _ => 0,
-            };
-            let start = today.first_of_month().checked_add(months(offset)).ok()?;
-            Some(start..=start.last_of_month())
-        }
-        Op::ThisQuarter | Op::LastQuarter | Op::NextQuarter => {
-            let offset = match operator {
-                Op::LastQuarter => -3,
-                Op::NextQuarter => 3,
-                _ => 0,
-            };
-            let first_month = (today.month() - 1) / 3 * 3 + 1;
-            let this_quarter = Date::new(today.year(), first_month, 1).ok()?;
-            let start = this_quarter.checked_add(months(offset)).ok()?;
-            let end = start.checked_add(months(2)).ok()?.last_of_month();
-            Some(start..=end)
-        }
-        Op::ThisYear | Op::LastYear | Op::NextYear => {
-            let offset = match operator {
-                Op::LastYear => -1,
-                Op::NextYear => 1,
-                _ => 0,
-            };
-            let year = today.year().checked_add(offset)?;
-            Some(Date::new(year, 1, 1).ok()?..=Date::new(year, 12, 31).ok()?)
-        }
-        _ => None,
-    }
-}
-
 /// The field a path ends at, with the type it belongs to, following each `via` lookup
 /// through the schema. `None` when a hop is unknown or not a lookup, or the field is unknown.
 pub fn resolve_path<'s>(schema: &'s Schema, ty: &'s RecordTypeDef, path: &FieldPath) -> Option<&'s FieldDef> {
@@ -370,8 +313,8 @@ impl<'a> Evaluator<'a> {
             return false;
         }
         match operator.positive_twin() {
-            Some(twin) => !self.holds(field.kind, value, twin, &condition.value),
-            None => self.holds(field.kind, value, operator, &condition.value),
+            Some(twin) => !self.holds(value, predicate(field.kind, twin, &condition.value)),
+            None => self.holds(value, predicate(field.kind, operator, &condition.value)),
         }
     }
 
@@ -407,39 +350,26 @@ impl<'a> Evaluator<'a> {
         Some((&current_ty.fields[index], value))
     }
 
-    /// Whether a positive operator (or is empty) holds. A positive operator on an empty
-    /// value is false.
-    fn holds(&self, kind: FieldKind, value: &Value, operator: Operator, operand: &Operand) -> bool {
-        if operator == Operator::IsEmpty {
-            return value.is_empty();
-        }
+    /// Whether a positive test holds; only is empty holds on an empty value.
+    fn holds(&self, value: &Value, predicate: Predicate<'_>) -> bool {
         if value.is_empty() {
-            return false;
+            return predicate == Predicate::IsEmpty;
         }
-        match kind {
-            FieldKind::Text | FieldKind::Choice => {
-                value.as_text().is_some_and(|text| text_holds(text, operator, operand))
-            }
-            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => {
-                value.as_f64().is_some_and(|number| number_holds(number, operator, operand))
-            }
-            FieldKind::Date | FieldKind::DateTime => self.date_holds(value, operator, operand),
-            FieldKind::YesNo => match (value, operator) {
-                (Value::YesNo(yes), Operator::IsYes) => *yes,
-                (Value::YesNo(yes), Operator::IsNo) => !*yes,
+        match predicate {
+            Predicate::IsEmpty | Predicate::Never => false,
+            Predicate::Text(test) => value.as_text().is_some_and(|text| text_holds(text, test)),
+            Predicate::Number(test) => value.as_f64().is_some_and(|number| number_holds(number, test)),
+            Predicate::Date(test) => self.date_holds(value, test),
+            Predicate::YesNo(wanted) => matches!(value, Value::YesNo(yes) if *yes == wanted),
+            Predicate::Lookup(test) => match (value, test) {
+                (Value::Lookup(id), LookupTest::Is(wanted)) => *id == wanted,
+                (Value::Lookup(id), LookupTest::AnyOf(wanted)) => wanted.contains(id),
                 _ => false,
             },
-            FieldKind::Lookup => match (value, operator, operand) {
-                (Value::Lookup(id), Operator::Is, Operand::Record(wanted)) => id == wanted,
-                (Value::Lookup(id), Operator::AnyOf, Operand::Records(wanted)) => wanted.contains(id),
-                _ => false,
-            },
-            FieldKind::Owner => match (value, operator, operand) {
-                (Value::Owner(seller), Operator::Is, Operand::Seller(wanted)) => seller == wanted,
-                (Value::Owner(seller), Operator::AnyOf, Operand::Sellers(wanted)) => wanted.contains(seller),
-                (Value::Owner(seller), Operator::MemberOfTeam, Operand::Team(team)) => {
-                    self.ds.team_members(*team).contains(seller)
-                }
+            Predicate::Owner(test) => match (value, test) {
+                (Value::Owner(seller), OwnerTest::Is(wanted)) => *seller == wanted,
+                (Value::Owner(seller), OwnerTest::AnyOf(wanted)) => wanted.contains(seller),
+                (Value::Owner(seller), OwnerTest::MemberOfTeam(team)) => self.ds.team_members(team).contains(seller),
                 _ => false,
             },
         }
@@ -447,78 +377,55 @@ impl<'a> Evaluator<'a> {
 
     /// A date-time value is compared by its calendar day in the workspace zone, except before
     /// / after a date-time typed with a time, which compare instants. Ranges are inclusive.
-    fn date_holds(&self, value: &Value, operator: Operator, operand: &Operand) -> bool {
-        use Operator as Op;
+    fn date_holds(&self, value: &Value, test: DateTest) -> bool {
         let (day, instant) = match value {
             Value::Date(day) => (*day, None),
             Value::DateTime(instant) => (self.ctx.day_of(*instant), Some(*instant)),
             _ => return false,
         };
         let today = self.ctx.today();
-        match (operator, operand) {
-            (Op::Before | Op::OnOrBefore | Op::After | Op::OnOrAfter, Operand::Date(DateValue::At(wall)))
-                if instant.is_some() =>
-            {
-                let (Some(instant), Some(typed)) = (instant, self.ctx.instant_of(*wall)) else { return false };
-                match operator {
-                    Op::Before => instant < typed,
-                    Op::OnOrBefore => instant <= typed,
-                    Op::After => instant > typed,
-                    _ => instant >= typed,
-                }
+        match test {
+            DateTest::Compare(comparison, DateValue::At(wall)) if instant.is_some() => {
+                let (Some(instant), Some(typed)) = (instant, self.ctx.instant_of(wall)) else { return false };
+                comparison.holds(instant, typed)
             }
-            (Op::On, Operand::Date(date)) => day == date.date(),
-            (Op::Before, Operand::Date(date)) => day < date.date(),
-            (Op::OnOrBefore, Operand::Date(date)) => day <= date.date(),
-            (Op::After, Operand::Date(date)) => day > date.date(),
-            (Op::OnOrAfter, Operand::Date(date)) => day >= date.date(),
-            (Op::Between, Operand::DateRange { low, high }) => *low <= day && day <= *high,
+            DateTest::On(date) => day == date.date(),
+            DateTest::Compare(comparison, date) => comparison.holds(day, date.date()),
+            DateTest::Between(low, high) => low <= day && day <= high,
             // today − N ≤ d ≤ today
-            (Op::InLast, Operand::Relative { amount, unit }) => {
-                let from = shift(today, *amount, *unit, false).unwrap_or(Date::MIN);
+            DateTest::InLast(amount, unit) => {
+                let from = shift(today, amount, unit, false).unwrap_or(Date::MIN);
                 from <= day && day <= today
             }
             // today ≤ d ≤ today + N
-            (Op::InNext, Operand::Relative { amount, unit }) => {
-                let until = shift(today, *amount, *unit, true).unwrap_or(Date::MAX);
+            DateTest::InNext(amount, unit) => {
+                let until = shift(today, amount, unit, true).unwrap_or(Date::MAX);
                 today <= day && day <= until
             }
             // d < today − N
-            (Op::OlderThan, Operand::Relative { amount, unit }) => {
-                shift(today, *amount, *unit, false).is_some_and(|limit| day < limit)
-            }
-            (_, Operand::None) => calendar_range(operator, today).is_some_and(|range| range.contains(&day)),
-            _ => false,
+            DateTest::OlderThan(amount, unit) => shift(today, amount, unit, false).is_some_and(|limit| day < limit),
+            DateTest::Calendar(period) => period.days(today).is_some_and(|days| days.contains(&day)),
         }
     }
 }
 
-fn text_holds(text: &str, operator: Operator, operand: &Operand) -> bool {
+fn text_holds(text: &str, test: TextTest<'_>) -> bool {
     let value = fold(text);
-    match (operator, operand) {
-        (Operator::Equals, Operand::Text(wanted)) => value == fold(wanted),
-        (Operator::Contains, Operand::Text(part)) => value.contains(&fold(part)),
-        (Operator::BeginsWith, Operand::Text(start)) => value.starts_with(&fold(start)),
-        (Operator::EndsWith, Operand::Text(end)) => value.ends_with(&fold(end)),
-        (Operator::AnyOf, Operand::TextList(options) | Operand::Choices(options)) => {
-            options.iter().any(|option| value == fold(option))
-        }
-        (Operator::MatchesPattern, Operand::Text(pattern)) => {
-            compile_pattern(pattern).is_ok_and(|regex| regex.is_match(text))
-        }
-        _ => false,
+    match test {
+        TextTest::Equals(wanted) => value == fold(wanted),
+        TextTest::Contains(part) => value.contains(&fold(part)),
+        TextTest::BeginsWith(start) => value.starts_with(&fold(start)),
+        TextTest::EndsWith(end) => value.ends_with(&fold(end)),
+        TextTest::AnyOf(options) => options.iter().any(|option| value == fold(option)),
+        TextTest::Pattern(pattern) => compile_pattern(pattern).is_ok_and(|regex| regex.is_match(text)),
     }
 }
 
-fn number_holds(number: f64, operator: Operator, operand: &Operand) -> bool {
-    match (operator, operand) {
-        (Operator::Equals, Operand::Number(x)) => number == *x,
-        (Operator::LessThan, Operand::Number(x)) => number < *x,
-        (Operator::LessOrEqual, Operand::Number(x)) => number <= *x,
-        (Operator::GreaterThan, Operand::Number(x)) => number > *x,
-        (Operator::GreaterOrEqual, Operand::Number(x)) => number >= *x,
-        (Operator::Between, Operand::NumberRange { low, high }) => *low <= number && number <= *high,
-        (Operator::AnyOf, Operand::NumberList(options)) => options.contains(&number),
-        _ => false,
+fn number_holds(number: f64, test: NumberTest<'_>) -> bool {
+    match test {
+        NumberTest::Equals(x) => number == x,
+        NumberTest::Compare(comparison, x) => comparison.holds(number, x),
+        NumberTest::Between(low, high) => low <= number && number <= high,
+        NumberTest::AnyOf(options) => options.contains(&number),
     }
 }

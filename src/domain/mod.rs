@@ -15,6 +15,7 @@ pub mod format;
 pub mod history;
 pub mod membership;
 pub mod people;
+pub mod predicate;
 pub mod schema;
 pub mod segment;
 pub mod sequence;

@@ -21,9 +21,12 @@ use super::snapshot::{
     CODE_EMPTY, CODE_FIRST, Codes, Column, DAY_LOWEST, Dictionary, INSTANT_LOWEST, INSTANT_NONE, LINK_EMPTY,
     LINK_INVALID, Snapshot, TemporalColumn, day_number, instant_number,
 };
-use crate::domain::eval::{HARD_DEPTH_LIMIT, calendar_range, compile_pattern, fold, shift};
+use crate::domain::eval::{HARD_DEPTH_LIMIT, compile_pattern, fold, shift};
+use crate::domain::predicate::{
+    Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
+};
 use crate::domain::{
-    Condition, DateValue, EvalContext, FieldKind, Group, GroupMode, Node, Operand, Operator, Quantifier, RecordId,
+    Condition, DateValue, EvalContext, FieldKind, Group, GroupMode, Node, Operator, Quantifier, RecordId,
     RecordTypeName, RelatedBlock,
 };
 
@@ -266,7 +269,7 @@ impl Compiler<'_> {
             Some(twin) => (twin, true),
             None => (operator, false),
         };
-        let leaf = self.leaf(current, index, positive, &condition.value, negate);
+        let leaf = self.leaf(current, index, predicate(field.kind, positive, &condition.value), negate);
         let on_empty = (positive == Operator::IsEmpty) != negate;
         hops.into_iter().rev().fold(leaf, |inner, (column, target)| match inner {
             Expr::Const(value) if value == on_empty => inner,
@@ -274,73 +277,78 @@ impl Compiler<'_> {
         })
     }
 
-    /// The test of a positive operator (or is empty) on column `index` of type `t`,
-    /// complemented when `negate`.
-    fn leaf(&self, t: usize, index: usize, operator: Operator, operand: &Operand, negate: bool) -> Expr {
-        use Operator as Op;
+    /// The test of a positive predicate on column `index` of type `t`, complemented when
+    /// `negate`.
+    fn leaf(&self, t: usize, index: usize, predicate: Predicate<'_>, negate: bool) -> Expr {
         let Some(column) = self.snapshot.types()[t].columns.get(index) else { return Expr::Const(false) };
         let scan = |test| Expr::Scan { column: index, test };
         let never = Expr::Const(negate);
-        match column {
-            Column::Text(c) => {
-                let mut table = vec![false; c.dictionary.len() + CODE_FIRST as usize];
-                table[CODE_EMPTY as usize] = operator == Op::IsEmpty;
-                if operator != Op::IsEmpty {
-                    text_entries(&c.dictionary, operator, operand, &mut table[CODE_FIRST as usize..]);
+        let empty = || scan(Test::Bits { which: Which::Empty, negate });
+        match predicate {
+            Predicate::Never => never,
+            Predicate::IsEmpty => match column {
+                Column::Text(c) => {
+                    let mut table = vec![false; c.dictionary.len() + CODE_FIRST as usize];
+                    table[CODE_EMPTY as usize] = true;
+                    codes_expr(index, table, negate)
                 }
+                Column::Owner(c) => {
+                    let mut table = vec![true, false];
+                    table.extend(c.sellers.iter().map(|_| false));
+                    codes_expr(index, table, negate)
+                }
+                Column::Number(_) | Column::Temporal(_) | Column::YesNo(_) => empty(),
+                Column::Lookup(_) => scan(Test::Links { rows: vec![LINK_EMPTY], negate }),
+            },
+            Predicate::Text(test) => {
+                let Column::Text(c) = column else { return never };
+                let mut table = vec![false; c.dictionary.len() + CODE_FIRST as usize];
+                text_entries(&c.dictionary, test, &mut table[CODE_FIRST as usize..]);
                 codes_expr(index, table, negate)
             }
-            Column::Owner(c) => {
-                let members = match operand {
-                    Operand::Team(team) => self.snapshot.team_members(*team),
-                    _ => &[],
+            Predicate::Owner(test) => {
+                let Column::Owner(c) = column else { return never };
+                let members = match test {
+                    OwnerTest::MemberOfTeam(team) => self.snapshot.team_members(team),
+                    OwnerTest::Is(_) | OwnerTest::AnyOf(_) => &[],
                 };
-                let mut table = vec![operator == Op::IsEmpty, false];
-                table.extend(c.sellers.iter().map(|seller| match (operator, operand) {
-                    (Op::Is, Operand::Seller(wanted)) => seller == wanted,
-                    (Op::AnyOf, Operand::Sellers(wanted)) => wanted.contains(seller),
-                    (Op::MemberOfTeam, Operand::Team(_)) => members.contains(seller),
-                    _ => false,
+                let mut table = vec![false, false];
+                table.extend(c.sellers.iter().map(|seller| match test {
+                    OwnerTest::Is(wanted) => *seller == wanted,
+                    OwnerTest::AnyOf(wanted) => wanted.contains(seller),
+                    OwnerTest::MemberOfTeam(_) => members.contains(seller),
                 }));
                 codes_expr(index, table, negate)
             }
-            Column::Number(_) => {
-                if operator == Op::IsEmpty {
-                    return scan(Test::Bits { which: Which::Empty, negate });
-                }
-                let predicate = match (operator, operand) {
-                    (Op::Equals, Operand::Number(x)) => NumberPredicate::Equals(*x),
-                    (Op::LessThan, Operand::Number(x)) => NumberPredicate::Less(*x),
-                    (Op::LessOrEqual, Operand::Number(x)) => NumberPredicate::LessOrEqual(*x),
-                    (Op::GreaterThan, Operand::Number(x)) => NumberPredicate::Greater(*x),
-                    (Op::GreaterOrEqual, Operand::Number(x)) => NumberPredicate::GreaterOrEqual(*x),
-                    (Op::Between, Operand::NumberRange { low, high }) => NumberPredicate::Between(*low, *high),
-                    (Op::AnyOf, Operand::NumberList(options)) => NumberPredicate::AnyOf(options.clone()),
-                    _ => return never,
+            Predicate::Number(test) => {
+                let Column::Number(_) = column else { return never };
+                let predicate = match test {
+                    NumberTest::Equals(x) => NumberPredicate::Equals(x),
+                    NumberTest::Compare(Comparison::Less, x) => NumberPredicate::Less(x),
+                    NumberTest::Compare(Comparison::LessOrEqual, x) => NumberPredicate::LessOrEqual(x),
+                    NumberTest::Compare(Comparison::Greater, x) => NumberPredicate::Greater(x),
+                    NumberTest::Compare(Comparison::GreaterOrEqual, x) => NumberPredicate::GreaterOrEqual(x),
+                    NumberTest::Between(low, high) => NumberPredicate::Between(low, high),
+                    NumberTest::AnyOf(options) => NumberPredicate::AnyOf(options.to_vec()),
                 };
                 scan(Test::Number { predicate, negate })
             }
-            Column::Temporal(c) => {
-                if operator == Op::IsEmpty {
-                    return scan(Test::Bits { which: Which::Empty, negate });
-                }
-                match self.date_test(c, operator, operand, negate) {
+            Predicate::Date(test) => {
+                let Column::Temporal(c) = column else { return never };
+                match self.date_test(c, test, negate) {
                     Some(test) => scan(test),
                     None => never,
                 }
             }
-            Column::YesNo(_) => match operator {
-                Op::IsEmpty => scan(Test::Bits { which: Which::Empty, negate }),
-                Op::IsYes => scan(Test::Bits { which: Which::Yes, negate }),
-                Op::IsNo => scan(Test::Bits { which: Which::No, negate }),
-                _ => never,
-            },
-            Column::Lookup(c) => {
-                let wanted: Vec<RecordId> = match (operator, operand) {
-                    (Op::IsEmpty, _) => return scan(Test::Links { rows: vec![LINK_EMPTY], negate }),
-                    (Op::Is, Operand::Record(id)) => vec![*id],
-                    (Op::AnyOf, Operand::Records(ids)) => ids.clone(),
-                    _ => return never,
+            Predicate::YesNo(yes) => {
+                let Column::YesNo(_) = column else { return never };
+                scan(Test::Bits { which: if yes { Which::Yes } else { Which::No }, negate })
+            }
+            Predicate::Lookup(test) => {
+                let Column::Lookup(c) = column else { return never };
+                let wanted: Vec<RecordId> = match test {
+                    LookupTest::Is(id) => vec![id],
+                    LookupTest::AnyOf(ids) => ids.to_vec(),
                 };
                 match c.target {
                     Some(target) => {
@@ -370,72 +378,60 @@ impl Compiler<'_> {
 
     /// A date-time value is compared by its calendar day, except before / after a
     /// date-time typed with a time, which compare instants. Ranges are inclusive. `None`:
-    /// the positive operator holds nowhere.
-    fn date_test(&self, column: &TemporalColumn, operator: Operator, operand: &Operand, negate: bool) -> Option<Test> {
-        use Operator as Op;
+    /// the positive test holds nowhere.
+    fn date_test(&self, column: &TemporalColumn, test: DateTest, negate: bool) -> Option<Test> {
         let today = self.ctx.today();
-        let days = |low: i32, high: i32| Some(Test::Days { low, high, negate });
-        let before = |day: i32| (DAY_LOWEST, day - 1);
-        let after = |day: i32| (day + 1, i32::MAX);
-        match (operator, operand) {
-            (Op::Before | Op::OnOrBefore | Op::After | Op::OnOrAfter, Operand::Date(DateValue::At(wall))) => {
-                let day = day_number(wall.date());
-                let day_range = match operator {
-                    Op::Before => before(day),
-                    Op::OnOrBefore => (DAY_LOWEST, day),
-                    Op::After => after(day),
-                    _ => (day, i32::MAX),
-                };
-                if column.instants.is_none() {
-                    return days(day_range.0, day_range.1);
-                }
-                let instant_range = match self.ctx.instant_of(*wall).map(instant_number) {
+        let days = |(low, high): (i32, i32)| Some(Test::Days { low, high, negate });
+        match test {
+            DateTest::Compare(comparison, DateValue::At(wall)) if column.instants.is_some() => {
+                let day_range = compared_days(comparison, day_number(wall.date()));
+                let instant_range = match self.ctx.instant_of(wall).map(instant_number) {
                     None => (1, 0),
-                    Some(typed) => match operator {
-                        Op::Before => (INSTANT_LOWEST, typed - 1),
-                        Op::OnOrBefore => (INSTANT_LOWEST, typed),
-                        Op::After => typed.checked_add(1).map_or((1, 0), |next| (next, i64::MAX)),
-                        _ => (typed, i64::MAX),
+                    Some(typed) => match comparison {
+                        Comparison::Less => (INSTANT_LOWEST, typed - 1),
+                        Comparison::LessOrEqual => (INSTANT_LOWEST, typed),
+                        Comparison::Greater => typed.checked_add(1).map_or((1, 0), |next| (next, i64::MAX)),
+                        Comparison::GreaterOrEqual => (typed, i64::MAX),
                     },
                 };
                 Some(Test::Moments { instants: instant_range, days: day_range })
             }
-            (Op::On, Operand::Date(date)) => {
+            DateTest::On(date) => {
                 let day = day_number(date.date());
-                days(day, day)
+                days((day, day))
             }
-            (Op::Before, Operand::Date(date)) => {
-                let (low, high) = before(day_number(date.date()));
-                days(low, high)
-            }
-            (Op::OnOrBefore, Operand::Date(date)) => days(DAY_LOWEST, day_number(date.date())),
-            (Op::After, Operand::Date(date)) => {
-                let (low, high) = after(day_number(date.date()));
-                days(low, high)
-            }
-            (Op::OnOrAfter, Operand::Date(date)) => days(day_number(date.date()), i32::MAX),
-            (Op::Between, Operand::DateRange { low, high }) => days(day_number(*low), day_number(*high)),
+            DateTest::Compare(comparison, date) => days(compared_days(comparison, day_number(date.date()))),
+            DateTest::Between(low, high) => days((day_number(low), day_number(high))),
             // today − N ≤ d ≤ today
-            (Op::InLast, Operand::Relative { amount, unit }) => {
-                let from = shift(today, *amount, *unit, false).unwrap_or(jiff::civil::Date::MIN);
-                days(day_number(from), day_number(today))
+            DateTest::InLast(amount, unit) => {
+                let from = shift(today, amount, unit, false).unwrap_or(jiff::civil::Date::MIN);
+                days((day_number(from), day_number(today)))
             }
             // today ≤ d ≤ today + N
-            (Op::InNext, Operand::Relative { amount, unit }) => {
-                let until = shift(today, *amount, *unit, true).unwrap_or(jiff::civil::Date::MAX);
-                days(day_number(today), day_number(until))
+            DateTest::InNext(amount, unit) => {
+                let until = shift(today, amount, unit, true).unwrap_or(jiff::civil::Date::MAX);
+                days((day_number(today), day_number(until)))
             }
             // d < today − N
-            (Op::OlderThan, Operand::Relative { amount, unit }) => {
-                let limit = shift(today, *amount, *unit, false)?;
-                days(DAY_LOWEST, day_number(limit) - 1)
+            DateTest::OlderThan(amount, unit) => {
+                let limit = shift(today, amount, unit, false)?;
+                days((DAY_LOWEST, day_number(limit) - 1))
             }
-            (_, Operand::None) => {
-                let range = calendar_range(operator, today)?;
-                days(day_number(*range.start()), day_number(*range.end()))
+            DateTest::Calendar(period) => {
+                let range = period.days(today)?;
+                days((day_number(*range.start()), day_number(*range.end())))
             }
-            _ => None,
         }
+    }
+}
+
+/// The inclusive day numbers before / on or before / after / on or after `day`.
+fn compared_days(comparison: Comparison, day: i32) -> (i32, i32) {
+    match comparison {
+        Comparison::Less => (DAY_LOWEST, day - 1),
+        Comparison::LessOrEqual => (DAY_LOWEST, day),
+        Comparison::Greater => (day + 1, i32::MAX),
+        Comparison::GreaterOrEqual => (day, i32::MAX),
     }
 }
 
@@ -484,20 +480,19 @@ fn codes_expr(column: usize, mut table: Vec<bool>, negate: bool) -> Expr {
     Expr::Scan { column, test: Test::Codes(test) }
 }
 
-/// Marks the dictionary entries a positive text operator holds for.
-fn text_entries(dictionary: &Dictionary, operator: Operator, operand: &Operand, out: &mut [bool]) {
-    use Operator as Op;
-    match (operator, operand) {
-        (Op::Equals, Operand::Text(wanted)) => mark(dictionary, &fold(wanted), Anchor::Whole, out),
-        (Op::Contains, Operand::Text(part)) => mark(dictionary, &fold(part), Anchor::Inside, out),
-        (Op::BeginsWith, Operand::Text(start)) => mark(dictionary, &fold(start), Anchor::Start, out),
-        (Op::EndsWith, Operand::Text(end)) => mark(dictionary, &fold(end), Anchor::End, out),
-        (Op::AnyOf, Operand::TextList(options) | Operand::Choices(options)) => {
+/// Marks the dictionary entries a positive text test holds for.
+fn text_entries(dictionary: &Dictionary, test: TextTest<'_>, out: &mut [bool]) {
+    match test {
+        TextTest::Equals(wanted) => mark(dictionary, &fold(wanted), Anchor::Whole, out),
+        TextTest::Contains(part) => mark(dictionary, &fold(part), Anchor::Inside, out),
+        TextTest::BeginsWith(start) => mark(dictionary, &fold(start), Anchor::Start, out),
+        TextTest::EndsWith(end) => mark(dictionary, &fold(end), Anchor::End, out),
+        TextTest::AnyOf(options) => {
             for option in options {
                 mark(dictionary, &fold(option), Anchor::Whole, out);
             }
         }
-        (Op::MatchesPattern, Operand::Text(pattern)) => {
+        TextTest::Pattern(pattern) => {
             // An invalid pattern matches nothing.
             if let Ok(regex) = compile_pattern(pattern) {
                 out.par_iter_mut()
@@ -505,7 +500,6 @@ fn text_entries(dictionary: &Dictionary, operator: Operator, operand: &Operand, 
                     .for_each(|(entry, holds)| *holds = regex.is_match(dictionary.typed(entry)));
             }
         }
-        _ => {}
     }
 }
 

@@ -7,7 +7,7 @@
 //!
 //! The meaning is the reference evaluator's (`domain::eval`), and the shared helpers are
 //! reused so each rule is computed once: [`fold`], [`compile_pattern`], [`shift`],
-//! [`calendar_range`], [`resolve_path`], and [`EvalContext`]'s `today` / `instant_of`. A
+//! [`Period::days`](crate::domain::predicate::Period::days), [`resolve_path`], and [`EvalContext`]'s `today` / `instant_of`. A
 //! differential property test (`tests/sql_differential.rs`) checks the two agree.
 //!
 //! # Safety of the text
@@ -82,10 +82,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::Offset;
 
-use crate::domain::condition::{
-    Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Operator, Quantifier, RelatedBlock,
+use crate::domain::condition::{Condition, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
+use crate::domain::eval::{EvalContext, HARD_DEPTH_LIMIT, compile_pattern, fold, resolve_path, shift};
+use crate::domain::predicate::{
+    Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
 };
-use crate::domain::eval::{EvalContext, HARD_DEPTH_LIMIT, calendar_range, compile_pattern, fold, resolve_path, shift};
 use crate::domain::schema::{FieldKind, RecordTypeDef, Schema};
 
 /// The alias of the record type's table in [`CompiledSql::where_sql`].
@@ -219,8 +220,10 @@ impl<'a> Compiler<'a> {
         }
         let Some(value) = self.value(ty, alias, &condition.path) else { return FALSE.to_owned() };
         match operator.positive_twin() {
-            Some(twin) => format!("NOT ({})", self.holds(field.kind, &value, twin, &condition.value)),
-            None => self.holds(field.kind, &value, operator, &condition.value),
+            Some(twin) => {
+                format!("NOT ({})", self.holds(field.kind, &value, predicate(field.kind, twin, &condition.value)))
+            }
+            None => self.holds(field.kind, &value, predicate(field.kind, operator, &condition.value)),
         }
     }
 
@@ -260,37 +263,26 @@ impl<'a> Compiler<'a> {
         })
     }
 
-    /// A positive operator (or is empty) on `value`, as `0`/`1`: false on an empty value.
-    fn holds(&mut self, kind: FieldKind, value: &str, operator: Operator, operand: &Operand) -> String {
-        if operator == Operator::IsEmpty {
-            return format!("{value} IS NULL");
-        }
-        let pred = match kind {
-            FieldKind::Text | FieldKind::Choice => self.text(value, operator, operand),
-            FieldKind::WholeNumber => self.number(&format!("CAST({value} AS REAL)"), operator, operand),
-            FieldKind::Decimal | FieldKind::Money => self.number(value, operator, operand),
-            FieldKind::Date | FieldKind::DateTime => self.date(kind, value, operator, operand),
-            FieldKind::YesNo => match operator {
-                Operator::IsYes => Pred::Sql(format!("{value} = 1")),
-                Operator::IsNo => Pred::Sql(format!("{value} = 0")),
-                _ => Pred::Never,
-            },
-            FieldKind::Lookup => match (operator, operand) {
-                (Operator::Is, Operand::Record(id)) => self.equals_id(value, id.0),
-                (Operator::AnyOf, Operand::Records(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
-                _ => Pred::Never,
-            },
-            FieldKind::Owner => match (operator, operand) {
-                (Operator::Is, Operand::Seller(id)) => self.equals_id(value, id.0),
-                (Operator::AnyOf, Operand::Sellers(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
-                (Operator::MemberOfTeam, Operand::Team(team)) => {
-                    let team = self.bind(SqlParam::Integer(team.0));
-                    Pred::Sql(format!(
-                        "{value} IN (SELECT \"seller_id\" FROM \"team_member\" WHERE \"team_id\" = {team})"
-                    ))
-                }
-                _ => Pred::Never,
-            },
+    /// A positive test of `value`, as `0`/`1`: false on an empty value (except is empty).
+    fn holds(&mut self, kind: FieldKind, value: &str, predicate: Predicate<'_>) -> String {
+        let pred = match predicate {
+            Predicate::IsEmpty => return format!("{value} IS NULL"),
+            Predicate::Never => Pred::Never,
+            Predicate::Text(test) => self.text(value, test),
+            Predicate::Number(test) if kind == FieldKind::WholeNumber => {
+                self.number(&format!("CAST({value} AS REAL)"), test)
+            }
+            Predicate::Number(test) => self.number(value, test),
+            Predicate::Date(test) => self.date(kind, value, test),
+            Predicate::YesNo(yes) => Pred::Sql(format!("{value} = {}", u8::from(yes))),
+            Predicate::Lookup(LookupTest::Is(id)) => self.equals_id(value, id.0),
+            Predicate::Lookup(LookupTest::AnyOf(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
+            Predicate::Owner(OwnerTest::Is(id)) => self.equals_id(value, id.0),
+            Predicate::Owner(OwnerTest::AnyOf(ids)) => self.any_id(value, ids.iter().map(|id| id.0)),
+            Predicate::Owner(OwnerTest::MemberOfTeam(team)) => {
+                let team = self.bind(SqlParam::Integer(team.0));
+                Pred::Sql(format!("{value} IN (SELECT \"seller_id\" FROM \"team_member\" WHERE \"team_id\" = {team})"))
+            }
         };
         match pred {
             Pred::Never => FALSE.to_owned(),
@@ -314,49 +306,54 @@ impl<'a> Compiler<'a> {
 
     /// Case-insensitive through `sb_fold` (the evaluator's [`fold`]) on both sides; no LIKE,
     /// so `% _ \` are plain characters.
-    fn text(&mut self, value: &str, operator: Operator, operand: &Operand) -> Pred {
+    fn text(&mut self, value: &str, test: TextTest<'_>) -> Pred {
         let folded = format!("sb_fold({value})");
-        match (operator, operand) {
-            (Operator::Equals, Operand::Text(wanted)) => {
+        match test {
+            TextTest::Equals(wanted) => {
                 let wanted = self.bind_text(fold(wanted));
                 Pred::Sql(format!("{folded} = {wanted}"))
             }
-            (Operator::Contains | Operator::BeginsWith | Operator::EndsWith, Operand::Text(part)) => {
-                let part = fold(part);
-                if part.is_empty() {
-                    return Pred::NotEmpty;
-                }
-                match operator {
-                    Operator::Contains => Pred::Sql(format!("instr({folded}, {}) > 0", self.bind_text(part))),
-                    Operator::BeginsWith => Pred::Sql(format!("instr({folded}, {}) = 1", self.bind_text(part))),
-                    _ => {
-                        // The last `chars` characters; a shorter value yields itself, which differs.
-                        let chars = i64::try_from(part.chars().count()).unwrap_or(i64::MAX);
-                        let from = self.bind(SqlParam::Integer(-chars));
-                        Pred::Sql(format!("substr({folded}, {from}) = {}", self.bind_text(part)))
-                    }
-                }
-            }
-            (Operator::AnyOf, Operand::TextList(options) | Operand::Choices(options)) => {
+            TextTest::Contains(part) => self.text_part(&folded, part, Anchor::Inside),
+            TextTest::BeginsWith(part) => self.text_part(&folded, part, Anchor::Start),
+            TextTest::EndsWith(part) => self.text_part(&folded, part, Anchor::End),
+            TextTest::AnyOf(options) => {
                 if options.is_empty() {
                     return Pred::Never;
                 }
                 let list = self.bind_list(options.iter().map(|option| SqlParam::Text(fold(option))));
                 Pred::Sql(format!("{folded} IN {list}"))
             }
-            (Operator::MatchesPattern, Operand::Text(pattern)) => {
+            TextTest::Pattern(pattern) => {
                 if compile_pattern(pattern).is_err() {
                     return Pred::Never;
                 }
-                let pattern = self.bind_text(pattern.clone());
+                let pattern = self.bind_text(pattern.to_owned());
                 Pred::Sql(format!("sb_regexp({pattern}, {value})"))
             }
-            _ => Pred::Never,
+        }
+    }
+
+    /// Contains, begins with, ends with `part` on the folded value; an empty part holds for
+    /// every value that is not empty.
+    fn text_part(&mut self, folded: &str, part: &str, anchor: Anchor) -> Pred {
+        let part = fold(part);
+        if part.is_empty() {
+            return Pred::NotEmpty;
+        }
+        match anchor {
+            Anchor::Inside => Pred::Sql(format!("instr({folded}, {}) > 0", self.bind_text(part))),
+            Anchor::Start => Pred::Sql(format!("instr({folded}, {}) = 1", self.bind_text(part))),
+            Anchor::End => {
+                // The last `chars` characters; a shorter value yields itself, which differs.
+                let chars = i64::try_from(part.chars().count()).unwrap_or(i64::MAX);
+                let from = self.bind(SqlParam::Integer(-chars));
+                Pred::Sql(format!("substr({folded}, {from}) = {}", self.bind_text(part)))
+            }
         }
     }
 
     /// `number` is a REAL expression; NaN equals nothing, as in the evaluator.
-    fn number(&mut self, number: &str, operator: Operator, operand: &Operand) -> Pred {
+    fn number(&mut self, number: &str, test: NumberTest<'_>) -> Pred {
         let compare = |this: &mut Self, sql_operator: &str, x: f64| {
             if x.is_nan() {
                 return Pred::Never;
@@ -364,21 +361,18 @@ impl<'a> Compiler<'a> {
             let x = this.bind(SqlParam::Real(x));
             Pred::Sql(format!("{number} {sql_operator} {x}"))
         };
-        match (operator, operand) {
-            (Operator::Equals, Operand::Number(x)) => compare(self, "=", *x),
-            (Operator::LessThan, Operand::Number(x)) => compare(self, "<", *x),
-            (Operator::LessOrEqual, Operand::Number(x)) => compare(self, "<=", *x),
-            (Operator::GreaterThan, Operand::Number(x)) => compare(self, ">", *x),
-            (Operator::GreaterOrEqual, Operand::Number(x)) => compare(self, ">=", *x),
-            (Operator::Between, Operand::NumberRange { low, high }) => {
+        match test {
+            NumberTest::Equals(x) => compare(self, "=", x),
+            NumberTest::Compare(comparison, x) => compare(self, sql_comparison(comparison), x),
+            NumberTest::Between(low, high) => {
                 if low.is_nan() || high.is_nan() {
                     return Pred::Never;
                 }
-                let low = self.bind(SqlParam::Real(*low));
-                let high = self.bind(SqlParam::Real(*high));
+                let low = self.bind(SqlParam::Real(low));
+                let high = self.bind(SqlParam::Real(high));
                 Pred::Sql(format!("{number} BETWEEN {low} AND {high}"))
             }
-            (Operator::AnyOf, Operand::NumberList(options)) => {
+            NumberTest::AnyOf(options) => {
                 let options: Vec<f64> = options.iter().copied().filter(|x| !x.is_nan()).collect();
                 if options.is_empty() {
                     return Pred::Never;
@@ -386,61 +380,53 @@ impl<'a> Compiler<'a> {
                 let list = self.bind_list(options.into_iter().map(SqlParam::Real));
                 Pred::Sql(format!("{number} IN {list}"))
             }
-            _ => Pred::Never,
         }
     }
 
     /// Dates and date-times: an inclusive range of calendar days, or (before / after a typed
     /// time on a date-time) an instant.
-    fn date(&mut self, kind: FieldKind, value: &str, operator: Operator, operand: &Operand) -> Pred {
-        use Operator as Op;
+    fn date(&mut self, kind: FieldKind, value: &str, test: DateTest) -> Pred {
         let ctx = self.ctx;
-        if let (
-            FieldKind::DateTime,
-            Op::Before | Op::OnOrBefore | Op::After | Op::OnOrAfter,
-            Operand::Date(DateValue::At(wall)),
-        ) = (kind, operator, operand)
-        {
-            return match ctx.instant_of(*wall) {
-                Some(typed) => self.instant(value, operator, typed),
+        if let (FieldKind::DateTime, DateTest::Compare(comparison, DateValue::At(wall))) = (kind, test) {
+            return match ctx.instant_of(wall) {
+                Some(typed) => self.instant(value, comparison, typed),
                 None => Pred::Never,
             };
         }
         let today = ctx.today();
         // Inclusive days; `None` is an open end.
-        let (low, high): (Option<Date>, Option<Date>) = match (operator, operand) {
-            (Op::On, Operand::Date(date)) => (Some(date.date()), Some(date.date())),
-            (Op::Before, Operand::Date(date)) => match date.date().yesterday() {
+        let (low, high): (Option<Date>, Option<Date>) = match test {
+            DateTest::On(date) => (Some(date.date()), Some(date.date())),
+            DateTest::Compare(Comparison::Less, date) => match date.date().yesterday() {
                 Ok(day) => (None, Some(day)),
                 Err(_) => return Pred::Never,
             },
-            (Op::OnOrBefore, Operand::Date(date)) => (None, Some(date.date())),
-            (Op::After, Operand::Date(date)) => match date.date().tomorrow() {
+            DateTest::Compare(Comparison::LessOrEqual, date) => (None, Some(date.date())),
+            DateTest::Compare(Comparison::Greater, date) => match date.date().tomorrow() {
                 Ok(day) => (Some(day), None),
                 Err(_) => return Pred::Never,
             },
-            (Op::OnOrAfter, Operand::Date(date)) => (Some(date.date()), None),
-            (Op::Between, Operand::DateRange { low, high }) => (Some(*low), Some(*high)),
+            DateTest::Compare(Comparison::GreaterOrEqual, date) => (Some(date.date()), None),
+            DateTest::Between(low, high) => (Some(low), Some(high)),
             // today − N ≤ d ≤ today
-            (Op::InLast, Operand::Relative { amount, unit }) => {
-                (Some(shift(today, *amount, *unit, false).unwrap_or(Date::MIN)), Some(today))
+            DateTest::InLast(amount, unit) => {
+                (Some(shift(today, amount, unit, false).unwrap_or(Date::MIN)), Some(today))
             }
             // today ≤ d ≤ today + N
-            (Op::InNext, Operand::Relative { amount, unit }) => {
-                (Some(today), Some(shift(today, *amount, *unit, true).unwrap_or(Date::MAX)))
+            DateTest::InNext(amount, unit) => {
+                (Some(today), Some(shift(today, amount, unit, true).unwrap_or(Date::MAX)))
             }
             // d < today − N
-            (Op::OlderThan, Operand::Relative { amount, unit }) => {
-                match shift(today, *amount, *unit, false).and_then(|limit| limit.yesterday().ok()) {
+            DateTest::OlderThan(amount, unit) => {
+                match shift(today, amount, unit, false).and_then(|limit| limit.yesterday().ok()) {
                     Some(day) => (None, Some(day)),
                     None => return Pred::Never,
                 }
             }
-            (_, Operand::None) => match calendar_range(operator, today) {
+            DateTest::Calendar(period) => match period.days(today) {
                 Some(range) => (Some(*range.start()), Some(*range.end())),
                 None => return Pred::Never,
             },
-            _ => return Pred::Never,
         };
         if let (Some(low), Some(high)) = (low, high)
             && low > high
@@ -505,13 +491,12 @@ impl<'a> Compiler<'a> {
 
     /// Before / after an instant: stored values have whole seconds, so `v < t` is
     /// `v < ceil(t)`, `v <= t` is `v <= floor(t)` and so on.
-    fn instant(&mut self, value: &str, operator: Operator, typed: Timestamp) -> Pred {
-        let (sql_operator, round, upward) = match operator {
-            Operator::Before => ("<", Round::Up, false),
-            Operator::OnOrBefore => ("<=", Round::Down, false),
-            Operator::After => (">", Round::Down, true),
-            _ => (">=", Round::Up, true),
+    fn instant(&mut self, value: &str, comparison: Comparison, typed: Timestamp) -> Pred {
+        let round = match comparison {
+            Comparison::Less | Comparison::GreaterOrEqual => Round::Up,
+            Comparison::LessOrEqual | Comparison::Greater => Round::Down,
         };
+        let (sql_operator, upward) = (sql_comparison(comparison), comparison.upward());
         match stored(typed, round) {
             // Every stored value is above the bound, or every one below it.
             Stored::Below if upward => Pred::NotEmpty,
@@ -522,6 +507,16 @@ impl<'a> Compiler<'a> {
                 Pred::Sql(format!("{value} {sql_operator} {bound}"))
             }
         }
+    }
+}
+
+/// The SQL operator of a comparison.
+fn sql_comparison(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::Less => "<",
+        Comparison::LessOrEqual => "<=",
+        Comparison::Greater => ">",
+        Comparison::GreaterOrEqual => ">=",
     }
 }
 
@@ -538,6 +533,14 @@ fn day_bounds(low: Option<Date>, high: Option<Date>) -> Option<(Bound, Bound)> {
         None => None,
     };
     Some((lower, upper))
+}
+
+/// Where a part must sit in a text.
+#[derive(Clone, Copy)]
+enum Anchor {
+    Inside,
+    Start,
+    End,
 }
 
 #[derive(Clone, Copy)]
@@ -600,7 +603,7 @@ fn quote(ident: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::condition::NodeId;
+    use crate::domain::condition::{NodeId, Operand, Operator};
     use crate::domain::schema::{FieldDef, RecordTypeName};
 
     fn schema() -> Schema {
