@@ -11,10 +11,11 @@ use segment_builder::domain::{
     EventKind, Impact, LifecyclePlan, MembershipChange, MembershipChanges, MembershipReason, Record, RecordId,
     RecordTypeName, Segment, SegmentEdit, SegmentHistoryKind, SegmentId, Status, Value,
 };
+use segment_builder::engine::EngineError;
 use segment_builder::store::{APPLICATION_ID, ApplyOutcome, SCHEMA_VERSION, SegmentOptions, StoreError, Workspace};
 use segment_builder::worker::NoWaker;
 use segment_builder::worker::engine::{
-    Applied, EngineResponse, EngineWorker, Lifecycle, SavedRecord, load_memberships, load_snapshot,
+    Applied, EngineRequest, EngineResponse, EngineWorker, Lifecycle, SavedRecord, load_memberships, load_snapshot,
 };
 use segment_builder::worker::jobs::{Job, Poll};
 
@@ -565,6 +566,31 @@ fn members_are_listed_by_page_with_since_and_reason() {
         page.iter().all(|m| m.reason == MembershipReason::Activation && m.since == now() && m.moved_from.is_none())
     );
     assert_eq!(world.ws.member_counts(&lead_type()).unwrap()[&germany], 5);
+}
+
+#[test]
+fn a_record_the_snapshot_cannot_take_says_the_previews_are_out_of_date() {
+    let mut world = World::new();
+    world.lead("Germany");
+    world.start();
+    // A record type created after the snapshot was loaded (by another program, say).
+    let def = world.ws.schema().get(&lead_type()).unwrap();
+    let record = Record::empty(RecordId(7), def);
+    let unknown = RecordTypeName::new("unicorn");
+    assert!(world.engine().send(EngineRequest::Upsert { record_type: unknown.clone(), record }));
+    let started = Instant::now();
+    loop {
+        match world.engine().try_recv() {
+            Some(EngineResponse::OutOfDate(EngineError::UnknownType(name))) => {
+                assert_eq!(name, unknown);
+                break;
+            }
+            _ => {
+                assert!(started.elapsed() < Duration::from_secs(60), "the engine never said so");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
 }
 
 /// A raw connection, as `sqlite3` would open the file.

@@ -572,6 +572,13 @@ impl App {
                 self.notify(NoticeLevel::Error, format!("Could not load the records for previews: {error}"));
                 self.state.engine = EngineStatus::Failed(error);
             }
+            EngineResponse::OutOfDate(error) => {
+                self.notify(
+                    NoticeLevel::Error,
+                    format!("The previews are out of date ({error}); reloading the records"),
+                );
+                self.restart_engine_soon();
+            }
             EngineResponse::Preview { generation, result } if generation == self.preview_generation => match result {
                 Ok(outcome) => self.state.preview.result = Loadable::Ready(outcome),
                 Err(error) => self.state.preview.result.fail(error),

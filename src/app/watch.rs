@@ -205,6 +205,11 @@ impl App {
         }
     }
 
+    /// Has the engine start again from the workspace once its jobs are done.
+    pub(super) fn restart_engine_soon(&mut self) {
+        self.watch.engine_restart_due = true;
+    }
+
     /// Starts the engine again from the workspace when a reload is due and none of its
     /// jobs is running (their answers would be lost, or stale under the new snapshot).
     fn restart_engine_when_idle(&mut self) {

@@ -24,11 +24,11 @@ use crate::domain::{
     EvalContext, Group, Impact, LifecyclePlan, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef,
     RecordTypeName, Scope, Segment, SegmentId,
 };
-use crate::engine::Bitset;
 use crate::engine::fast::{Compiled, compile};
 use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
 use crate::engine::priority::{SortKey, claims, ordered_rows};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
+use crate::engine::{Bitset, EngineError};
 use crate::store::{ApplyOutcome, PendingMarks, Workspace};
 
 use super::Waker;
@@ -154,6 +154,9 @@ pub enum EngineResponse {
         elapsed_ms: f64,
     },
     Failed(String),
+    /// The snapshot could not take a record change (a record type it does not know: the
+    /// schema changed under it); previews are out of date until the engine starts again.
+    OutOfDate(EngineError),
     /// Before `Ready`: records an interrupted import left marked "still to evaluate" were
     /// evaluated (see [`crate::worker::pending`]); per record type, what was applied.
     Evaluated(Result<Vec<(RecordTypeName, Applied)>, String>),
@@ -182,10 +185,21 @@ impl EngineWorker {
         let progress = Arc::new(Mutex::new(Some(Progress { fraction: None, message: "Loading records".into() })));
         let shared = progress.clone();
         let thread_waker = waker.clone();
-        let thread = std::thread::Builder::new()
+        let failed_tx = response_tx.clone();
+        let thread = match std::thread::Builder::new()
             .name("engine".into())
             .spawn(move || run(path, request_rx, response_tx, shared, thread_waker))
-            .ok();
+        {
+            Ok(thread) => Some(thread),
+            Err(error) => {
+                // Said once, like a failed load: the worker has nothing to serve.
+                let failed = EngineResponse::Failed(format!("could not start the engine thread: {error}"));
+                if failed_tx.try_send(failed).is_ok() {
+                    waker.wake();
+                }
+                None
+            }
+        };
         Self { requests: request_tx, waker, responses: response_rx, progress, _thread: thread }
     }
 
@@ -491,15 +505,24 @@ fn run(
         for (index, request) in batch.into_iter().enumerate() {
             match request {
                 EngineRequest::Upsert { record_type, record } => {
-                    // A record the snapshot cannot take is left out of previews until reload.
-                    snapshot.upsert(&record_type, &record).ok();
+                    if let Err(error) = snapshot.upsert(&record_type, &record) {
+                        if responses.send(EngineResponse::OutOfDate(error)).is_err() {
+                            return;
+                        }
+                        waker.wake();
+                    }
                 }
                 EngineRequest::Remove { record_type, id } => {
                     let row = snapshot.type_snapshot(&record_type).and_then(|t| t.row_of(id));
                     if let Some(row) = row {
                         memberships.column_mut(&record_type).set(row, None);
                     }
-                    snapshot.remove(&record_type, id).ok();
+                    if let Err(error) = snapshot.remove(&record_type, id) {
+                        if responses.send(EngineResponse::OutOfDate(error)).is_err() {
+                            return;
+                        }
+                        waker.wake();
+                    }
                 }
                 request @ EngineRequest::Preview { .. } if Some(index) == newest_preview => preview = Some(request),
                 EngineRequest::Preview { .. } => {}
@@ -519,8 +542,10 @@ fn run(
                     checkpoint(&writer);
                 }
                 EngineRequest::RecordsSaved { record_type, records, segments, now, reply } => {
-                    for saved in &records {
-                        snapshot.upsert(&record_type, &saved.after).ok();
+                    let taken = records.iter().try_for_each(|saved| snapshot.upsert(&record_type, &saved.after));
+                    if let Err(error) = taken {
+                        reply.finish(Err(format!("the previews are out of date: {error}")));
+                        continue;
                     }
                     let mut lifecycle = Lifecycle {
                         path: &path,
@@ -622,8 +647,7 @@ fn read_into_snapshot(
     let mut done = 0;
     for ids in created.chunks(IMPORTED_PER_READ).chain(updated.chunks(IMPORTED_PER_READ)) {
         for record in reader.records_by_id(ty, ids).map_err(|e| e.to_string())? {
-            // A record the snapshot cannot take is left out of previews until reload.
-            snapshot.upsert(ty, &record).ok();
+            snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
         }
         done += ids.len();
         reporter.report(Some(done as f32 / total), format!("Reading {done} imported records"));
@@ -866,8 +890,7 @@ pub(super) fn sync_owners(
         }
         for chunk in ids.chunks(10_000) {
             for record in writer.records_by_id(ty, chunk).map_err(|e| e.to_string())? {
-                // A record the snapshot cannot take is left out of previews until reload.
-                snapshot.upsert(ty, &record).ok();
+                snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
             }
         }
     }
