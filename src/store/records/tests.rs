@@ -1,0 +1,87 @@
+use super::*;
+
+#[test]
+fn date_times_are_fixed_width_utc() {
+    let at: Timestamp = "2026-03-01T15:05:09.75+01:00".parse().unwrap();
+    assert_eq!(format_date_time(at), "2026-03-01T14:05:09Z");
+    let date: Date = "0999-01-02".parse().unwrap();
+    assert_eq!(format_date(date), "0999-01-02");
+}
+
+#[test]
+fn decode_refuses_what_a_field_cannot_hold() {
+    assert_eq!(decode(FieldKind::YesNo, ValueRef::Integer(1)), Ok(Value::YesNo(true)));
+    assert!(decode(FieldKind::YesNo, ValueRef::Integer(2)).is_err());
+    assert!(decode(FieldKind::Date, ValueRef::Text(b"yesterday")).is_err());
+    assert!(decode(FieldKind::WholeNumber, ValueRef::Text(b"12")).is_err());
+    assert_eq!(decode(FieldKind::Text, ValueRef::Text(b"")), Ok(Value::Empty));
+}
+
+#[test]
+fn stored_dates_read_directly_agree_with_jiff() {
+    let dates = [
+        "2026-03-01",
+        "0000-01-01",
+        "9999-12-31",
+        "2024-02-29",
+        "2023-02-29",
+        "2026-13-01",
+        "2026-00-10",
+        "2026-01-00",
+        "2026-1-01",
+        "+2026-01-01",
+        "2026-01-01 ",
+        "２026-01-01",
+        "20260101",
+        "",
+        "yesterday",
+    ];
+    for s in dates {
+        assert_eq!(parse_stored_date(s).ok(), s.parse::<Date>().ok(), "{s}");
+    }
+    let date_times = [
+        "2026-03-01T14:05:09Z",
+        "1970-01-01T00:00:00Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2024-02-29T12:00:00Z",
+        "2023-02-29T12:00:00Z",
+        "2026-03-01T24:00:00Z",
+        "2026-03-01T23:60:00Z",
+        "2016-12-31T23:59:60Z",
+        "2026-03-01t14:05:09z",
+        "2026-03-01T14:05:09.5Z",
+        "2026-03-01T14:05:09+01:00",
+        "2026-03-01T14:05Z",
+        "2026-03-01 14:05:09Z",
+        "2026-03-01T14:05:09",
+        "",
+    ];
+    for s in date_times {
+        assert_eq!(parse_stored_date_time(s).ok(), s.parse::<Timestamp>().ok(), "{s}");
+    }
+    assert!(parse_stored_date("2023-02-29").is_err_and(|e| e.contains("\"2023-02-29\" is not a date")));
+    assert!(parse_stored_date_time("soon").is_err_and(|e| e.contains("\"soon\" is not a date-time")));
+}
+
+#[test]
+fn decode_view_borrows_and_normalizes() {
+    let date = |s: &str| s.parse::<Date>().unwrap();
+    let at = |s: &str| s.parse::<Timestamp>().unwrap();
+    let cases: [(FieldKind, ValueRef<'_>, ValueView<'_>); 9] = [
+        (FieldKind::Text, ValueRef::Text(b"Hello"), ValueView::Text("Hello")),
+        (FieldKind::Choice, ValueRef::Text(b"Hot"), ValueView::Choice("Hot")),
+        (FieldKind::Text, ValueRef::Text(b" \t "), ValueView::Empty),
+        (FieldKind::Text, ValueRef::Null, ValueView::Empty),
+        (FieldKind::Date, ValueRef::Text(b"2026-03-01"), ValueView::Date(date("2026-03-01"))),
+        (FieldKind::DateTime, ValueRef::Text(b"2026-03-01T14:05:09Z"), ValueView::DateTime(at("2026-03-01T14:05:09Z"))),
+        (FieldKind::Money, ValueRef::Real(f64::NAN), ValueView::Empty),
+        (FieldKind::Decimal, ValueRef::Integer(7), ValueView::Decimal(7.0)),
+        (FieldKind::YesNo, ValueRef::Integer(1), ValueView::YesNo(true)),
+    ];
+    for (kind, raw, expected) in cases {
+        assert_eq!(decode_view(kind, raw), Ok(expected), "{kind:?} {raw:?}");
+    }
+    assert_eq!(decode_view(FieldKind::Text, ValueRef::Text(b"\xff")), Err("the text is not valid UTF-8".to_owned()));
+    assert!(decode_view(FieldKind::Text, ValueRef::Integer(3)).is_err());
+}
