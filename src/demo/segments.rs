@@ -84,6 +84,43 @@ struct Draft {
 /// Ids are placeholders (`SegmentId(0)`) and no sequence is connected: see
 /// [`sequence_for_segment`].
 pub fn segments(now: Timestamp) -> Vec<Segment> {
+    let drafts =
+        lead_drafts().into_iter().chain(more_lead_drafts()).chain(dated_lead_drafts(now)).chain(other_drafts());
+    let mut priorities: Vec<(&str, u32)> = Vec::new();
+    drafts
+        .enumerate()
+        .map(|(n, d)| {
+            let priority = match priorities.iter_mut().find(|(ty, _)| *ty == d.record_type) {
+                Some((_, next)) => {
+                    *next += 1;
+                    *next
+                }
+                None => {
+                    priorities.push((d.record_type, 0));
+                    0
+                }
+            };
+            let created_on = days_before(now, 120 - 7 * n as i64);
+            Segment {
+                id: SegmentId(0),
+                record_type: RecordTypeName::new(d.record_type),
+                name: d.name.to_owned(),
+                description: d.description.to_owned(),
+                status: d.status,
+                priority,
+                conditions: d.conditions,
+                accept_from_other_segments: d.accept_from_other_segments || priority == 0,
+                rerun_assignment_on_move: priority == 0,
+                sequence: None,
+                created_on,
+                modified_on: days_before(now, (n % 5) as i64 + 1),
+            }
+        })
+        .collect()
+}
+
+/// The first lead segments, in priority order (split only to keep functions short).
+fn lead_drafts() -> Vec<Draft> {
     let mut drafts = Vec::new();
     let mut add = |record_type, name, description, status, conditions| {
         drafts.push(Draft { record_type, name, description, status, accept_from_other_segments: false, conditions });
@@ -138,6 +175,16 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
         Status::Active,
         conditions,
     );
+
+    drafts
+}
+
+/// The next lead segments, in priority order.
+fn more_lead_drafts() -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    let mut add = |record_type, name, description, status, conditions| {
+        drafts.push(Draft { record_type, name, description, status, accept_from_other_segments: false, conditions });
+    };
 
     let mut t = Tree::new();
     let conditions = {
@@ -231,8 +278,19 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
         conditions,
     );
 
+    drafts
+}
+
+/// The last lead segments, in priority order: those about past dates.
+fn dated_lead_drafts(now: Timestamp) -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    let mut add = |record_type, name, description, status, conditions| {
+        drafts.push(Draft { record_type, name, description, status, accept_from_other_segments: false, conditions });
+    };
+
     let today = now.to_zoned(TimeZone::UTC).date();
     let day = |days: i64| today.checked_sub(Span::new().days(days)).unwrap_or(today);
+
     let mut t = Tree::new();
     let conditions = {
         let children = vec![
@@ -248,6 +306,15 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
         Status::Inactive,
         conditions,
     );
+    drafts
+}
+
+/// The opportunity and account segments, each type's in priority order.
+fn other_drafts() -> Vec<Draft> {
+    let mut drafts = Vec::new();
+    let mut add = |record_type, name, description, status, conditions| {
+        drafts.push(Draft { record_type, name, description, status, accept_from_other_segments: false, conditions });
+    };
 
     let mut t = Tree::new();
     let conditions = {
@@ -304,39 +371,7 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
         Status::Active,
         conditions,
     );
-
-    let mut priorities: Vec<(&str, u32)> = Vec::new();
     drafts
-        .into_iter()
-        .enumerate()
-        .map(|(n, d)| {
-            let priority = match priorities.iter_mut().find(|(ty, _)| *ty == d.record_type) {
-                Some((_, next)) => {
-                    *next += 1;
-                    *next
-                }
-                None => {
-                    priorities.push((d.record_type, 0));
-                    0
-                }
-            };
-            let created_on = days_before(now, 120 - 7 * n as i64);
-            Segment {
-                id: SegmentId(0),
-                record_type: RecordTypeName::new(d.record_type),
-                name: d.name.to_owned(),
-                description: d.description.to_owned(),
-                status: d.status,
-                priority,
-                conditions: d.conditions,
-                accept_from_other_segments: d.accept_from_other_segments || priority == 0,
-                rerun_assignment_on_move: priority == 0,
-                sequence: None,
-                created_on,
-                modified_on: days_before(now, (n % 5) as i64 + 1),
-            }
-        })
-        .collect()
 }
 
 fn step(kind: StepKind, name: &str, description: &str) -> Step {

@@ -144,6 +144,27 @@ impl RowSource for Leads {
         let status = (!rng.chance(0.02)).then(|| s.status.draw(&mut rng));
         s.status.put(&mut row, status);
 
+        self.score_and_size(&mut rng, &mut row, core.as_ref(), status);
+
+        let created = w.created_on(&mut rng, 730);
+        row.put(s.created_on, Value::DateTime(created));
+        let never_touched = if status == Some(0) { 0.35 } else { 0.06 };
+        if !rng.chance(never_touched) {
+            row.put(s.last_activity_on, Value::DateTime(w.activity_after(&mut rng, created)));
+        }
+        row.put(s.owner, w.owner(&mut rng, 0.55));
+        if let Some(id) = account {
+            row.put(s.account, Value::Lookup(RecordId(id as i64)));
+        }
+        row.0
+    }
+}
+
+impl Leads {
+    /// Score, rating, estimated value, company size and qualification: drawn after the
+    /// status, in this order (a row depends on the order of its draws).
+    fn score_and_size(&self, rng: &mut Rng, row: &mut Row, core: Option<&AccountCore>, status: Option<usize>) {
+        let s = &self.slots;
         // Score and rating go together: high scores are mostly hot.
         let score = (!rng.chance(0.10)).then(|| (rng.unit().powf(1.4) * 101.0) as i64);
         if let Some(score) = score {
@@ -157,13 +178,13 @@ impl RowSource for Leads {
         };
         if !rng.chance(0.10) {
             let rating = rng.weighted_index(&rating_weights);
-            s.rating.put(&mut row, Some(rating));
+            s.rating.put(row, Some(rating));
         }
 
         if !rng.chance(0.12) {
-            row.put(s.estimated_value, Value::Money(log_bell(&mut rng, 1_000.0, 500_000.0, 100.0)));
+            row.put(s.estimated_value, Value::Money(log_bell(rng, 1_000.0, 500_000.0, 100.0)));
         }
-        let employees = match &core {
+        let employees = match core {
             Some(core) => core.employees,
             None => (!rng.chance(0.12)).then(|| nice_count(10f64.powf(5.0 * rng.unit().powf(1.6)))),
         };
@@ -171,7 +192,7 @@ impl RowSource for Leads {
             row.put(s.employee_count, Value::WholeNumber(n));
         }
         if !rng.chance(0.15) {
-            row.put(s.annual_revenue, Value::Money(revenue(&mut rng, employees)));
+            row.put(s.annual_revenue, Value::Money(revenue(rng, employees)));
         }
         let qualified = match status {
             Some(2) => Some(rng.chance(0.95)),
@@ -185,17 +206,5 @@ impl RowSource for Leads {
         if let Some(q) = qualified {
             row.put(s.qualified, Value::YesNo(q));
         }
-
-        let created = w.created_on(&mut rng, 730);
-        row.put(s.created_on, Value::DateTime(created));
-        let never_touched = if status == Some(0) { 0.35 } else { 0.06 };
-        if !rng.chance(never_touched) {
-            row.put(s.last_activity_on, Value::DateTime(w.activity_after(&mut rng, created)));
-        }
-        row.put(s.owner, w.owner(&mut rng, 0.55));
-        if let Some(id) = account {
-            row.put(s.account, Value::Lookup(RecordId(id as i64)));
-        }
-        row.0
     }
 }
