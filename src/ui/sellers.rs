@@ -216,6 +216,19 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
     };
     ui.heading(title);
     ui.add_space(4.0);
+    seller_fields_ui(ui, &mut form);
+    seller_attributes_ui(ui, sellers, editor, &mut form);
+    work_hours_ui(ui, &mut form);
+    time_off_ui(ui, &mut form);
+    seller_actions_ui(ui, editor, &form, commands);
+    if form != *editor {
+        form.error = None;
+        send(commands, SellersCommand::EditSeller(Box::new(form)));
+    }
+}
+
+/// Name, email, time zone, capacity and whether rules assign to the seller.
+fn seller_fields_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
     egui::Grid::new("seller_form").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
         let label = ui.label("Name");
         ui.add(TextEdit::singleline(&mut form.name).desired_width(280.0)).labelled_by(label.id);
@@ -225,7 +238,7 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
             .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Time zone");
-        time_zone_ui(ui, &mut form, label.id);
+        time_zone_ui(ui, form, label.id);
         ui.end_row();
         ui.label("Capacity");
         ui.horizontal(|ui| {
@@ -244,7 +257,11 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
             .on_hover_text("When off, assignment rules skip this seller");
         ui.end_row();
     });
+}
 
+/// The attribute values the seller holds, one tick box per defined value; values held that
+/// are no longer defined are listed with a Remove button.
+fn seller_attributes_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEditor, form: &mut SellerEditor) {
     section(ui, "Attributes");
     if sellers.definitions.is_empty() {
         ui.label(RichText::new("No attributes defined yet — add them on the Attributes tab").weak());
@@ -288,7 +305,9 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
             });
         }
     }
+}
 
+fn work_hours_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
     section(ui, "Weekly work hours");
     if form.periods.is_empty() {
         ui.label(RichText::new("No schedule: always available").weak());
@@ -328,7 +347,9 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
             ui.end_row();
         }
     });
+}
 
+fn time_off_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
     section(ui, "Time off");
     if form.time_off.is_empty() {
         ui.label(RichText::new("No time off").weak());
@@ -355,7 +376,10 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
     if ui.small_button("Add time off").clicked() {
         form.time_off.push(TimeOffForm { start: String::new(), end: String::new(), reason: String::new() });
     }
+}
 
+/// The form's problems, the last save's error, and Save / Discard / Delete.
+fn seller_actions_ui(ui: &mut egui::Ui, editor: &SellerEditor, form: &SellerEditor, commands: &mut Vec<Command>) {
     ui.add_space(8.0);
     let hints = form.hints();
     for hint in &hints {
@@ -382,10 +406,6 @@ fn seller_editor_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &SellerEd
             }
         }
     });
-    if form != *editor {
-        form.error = None;
-        send(commands, SellersCommand::EditSeller(Box::new(form)));
-    }
 }
 
 fn time_zone_ui(ui: &mut egui::Ui, form: &mut SellerEditor, label: egui::Id) {
