@@ -538,6 +538,15 @@ fn a_workspace_in_a_read_only_folder_opens_for_viewing_and_refuses_changes() {
     let harness = open_app(&workspace);
     let line = harness.state().state().access_line.clone().unwrap_or_default();
     assert_eq!(line, format!("Read-only: {}", read_only_message(&workspace)));
+    // A change from the window is refused with the same message, where it was asked for.
+    let mut harness = harness;
+    harness.state_mut().apply(AppCommand::ShowNewSegment);
+    let Some(Dialog::SegmentForm(mut form)) = harness.state().state().dialog.clone() else { panic!("the form") };
+    form.name = "Not saved".to_owned();
+    harness.state_mut().apply(AppCommand::UpdateDialog(Dialog::SegmentForm(form)));
+    harness.state_mut().apply(AppCommand::SubmitSegmentForm);
+    let Some(Dialog::SegmentForm(form)) = &harness.state().state().dialog else { panic!("the form stays") };
+    assert_eq!(form.error.as_deref(), Some(read_only_message(&workspace).as_str()));
     drop(harness);
     drop(guard);
 }
@@ -737,4 +746,27 @@ fn a_version_4_workspace_is_upgraded_to_the_current_version_with_its_data() {
         .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sb_change:%'", [], |r| r.get(0))
         .expect("triggers");
     assert!(triggers > 0, "the change log's triggers are back");
+}
+
+/// An export whose writes fail with `ENOSPC` (a real one: `/dev/full` answers every write
+/// with it) says "disk full" and leaves no temporary file.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_onto_a_full_disk_says_disk_full_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workspace = dir.path().join("work.sqlite");
+    drop(Workspace::create(&workspace).expect("create"));
+    let target = dir.path().join("out.csv");
+    let files = listing(dir.path());
+    let written = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| {
+        use std::io::Write as _;
+        let mut full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let wrote = full.write_all(b"a,b\n").and_then(|()| full.flush());
+        wrote.map(|()| None).map_err(|e| format!("could not write {}: {e}", target.display()))
+    });
+    assert_eq!(
+        written,
+        Err(format!("{}: disk full — nothing was written; free some space and try again", target.display()))
+    );
+    assert_eq!(listing(dir.path()), files, "nothing is left behind");
 }
