@@ -499,8 +499,22 @@ fn check_read_only(workspace: &Path, out: &Path) {
     let ws = workspace.as_os_str();
     for args in [
         vec![OsStr::new("export-definitions"), ws, bundle.as_os_str(), OsStr::new("--force")],
-        vec![OsStr::new("preview"), ws, OsStr::new("--type"), OsStr::new("lead"), OsStr::new("--conditions"), conditions.as_os_str()],
-        vec![OsStr::new("explain"), ws, OsStr::new("--type"), OsStr::new("lead"), OsStr::new("--record"), OsStr::new("1")],
+        vec![
+            OsStr::new("preview"),
+            ws,
+            OsStr::new("--type"),
+            OsStr::new("lead"),
+            OsStr::new("--conditions"),
+            conditions.as_os_str(),
+        ],
+        vec![
+            OsStr::new("explain"),
+            ws,
+            OsStr::new("--type"),
+            OsStr::new("lead"),
+            OsStr::new("--record"),
+            OsStr::new("1"),
+        ],
     ] {
         let output = binary().args(&args).output().expect("run");
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
@@ -710,7 +724,8 @@ fn a_version_4_workspace_is_upgraded_to_the_current_version_with_its_data() {
         (ws.count_records(&leads).expect("count"), ws.segments(&leads).expect("segments"))
     };
     let tables = |conn: &rusqlite::Connection| -> Vec<String> {
-        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepare");
+        let mut stmt =
+            conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepare");
         stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("tables")
     };
     {
@@ -743,7 +758,9 @@ fn a_version_4_workspace_is_upgraded_to_the_current_version_with_its_data() {
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
     assert_eq!(version, segment_builder::store::SCHEMA_VERSION);
     let triggers: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sb_change:%'", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sb_change:%'", [], |r| {
+            r.get(0)
+        })
         .expect("triggers");
     assert!(triggers > 0, "the change log's triggers are back");
 }

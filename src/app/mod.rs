@@ -4,8 +4,8 @@
 //! the background workers and the [`AppState`] panels draw from. A frame is: take what
 //! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
 
-pub mod builder;
 mod access;
+pub mod builder;
 mod command;
 pub mod definitions;
 mod import;

@@ -68,7 +68,8 @@ fn unescape(field: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let octal = bytes.get(i + 1..i + 4).filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        let octal =
+            bytes.get(i + 1..i + 4).filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
         match octal {
             Some(digits) => {
                 let value = digits.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
@@ -133,6 +134,9 @@ mod tests {
         assert_eq!(unescape("a\\040b\\011c\\134d"), "a b\tc\\d");
         assert_eq!(unescape("trailing\\04"), "trailing\\04");
         assert_eq!(unescape("\\777x"), "?x");
-        assert_eq!(filesystem_of("garbage\n\n27 1 252:0 / / rw - ext4 /dev/vda rw", Path::new("/x")).as_deref(), Some("ext4"));
+        assert_eq!(
+            filesystem_of("garbage\n\n27 1 252:0 / / rw - ext4 /dev/vda rw", Path::new("/x")).as_deref(),
+            Some("ext4")
+        );
     }
 }

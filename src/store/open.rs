@@ -322,8 +322,7 @@ fn probe(path: &Path, probe: Probe) -> Result<(Connection, bool)> {
 /// (damaged, say) is left with nothing new beside it.
 fn read_only_connection(path: &Path, first: bool) -> Result<(Connection, Identity, bool)> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let probe_flags =
-        if first { OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX } else { flags };
+    let probe_flags = if first { OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX } else { flags };
     let opened = Connection::open_with_flags(path, probe_flags).and_then(|conn| {
         if first {
             conn.pragma_update(None, "query_only", true)?;

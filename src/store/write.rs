@@ -136,6 +136,8 @@ impl Workspace {
     #[doc(hidden)]
     pub fn limit_growth_for_tests(&self, pages: i64) -> Result<()> {
         let now: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).context("reading the page count")?;
-        self.conn.query_row(&format!("PRAGMA max_page_count = {}", now + pages), [], |_| Ok(())).context("limiting the size")
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {}", now + pages), [], |_| Ok(()))
+            .context("limiting the size")
     }
 }
