@@ -460,5 +460,5 @@ fn stale(conn: &Connection, ty: &str, ids: &str, from: Option<SegmentId>) -> Sto
 }
 
 fn sql_error(source: rusqlite::Error, context: &str) -> StoreError {
-    StoreError::Sqlite { context: context.to_owned(), source }
+    super::sqlite_error(context.to_owned(), source)
 }
