@@ -56,6 +56,15 @@ pub fn preview_command(
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
     }
+    // The conditions file first: a file refused never opens the workspace.
+    let mut from_file = match &target {
+        PreviewTarget::Conditions { file, .. } => {
+            refuse_the_workspace(path, file)?;
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            Some(from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?)
+        }
+        PreviewTarget::Segment(_) => None,
+    };
     let workspace = open_reader(path)?;
     let schema = workspace.schema().clone();
     let (record_type, conditions, own_priority) = match target {
@@ -82,9 +91,7 @@ pub fn preview_command(
                     known.join(", ")
                 ));
             }
-            refuse_the_workspace(path, file)?;
-            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let tree = from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+            let tree = from_file.take().ok_or_else(|| format!("{}: the conditions were not read", file.display()))?;
             (record_type, tree, None)
         }
     };
@@ -157,6 +164,9 @@ pub fn import_records_command(
         .and_then(|f| f.take(HEADER_BYTES).read_to_end(&mut start))
         .map_err(|e| in_file(e.to_string()))?;
     let workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    if let Some(reason) = workspace.read_only_reason() {
+        return Err(reason);
+    }
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
@@ -486,6 +496,15 @@ fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
     if message.contains(&shown) { message } else { format!("{shown}: {message}") }
 }
 
+/// Closes a workspace opened for a change, refusing the change when it was opened for
+/// viewing only (its file or folder cannot be written).
+fn refuse_read_only(workspace: Workspace) -> Result<(), String> {
+    match workspace.read_only_reason() {
+        Some(reason) => Err(reason),
+        None => Ok(()),
+    }
+}
+
 /// A reader on the workspace; an older workspace is first upgraded, as the app does when it
 /// opens one (a foreign, corrupt or newer file is refused unchanged either way).
 fn open_reader(path: &Path) -> Result<Workspace, String> {
@@ -606,7 +625,7 @@ pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String>
         return Err(format!("{}: no such workspace", path.display()));
     }
     // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-    drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
+    refuse_read_only(Workspace::open(path).map_err(|e| in_workspace(path, e))?)?;
     // First the records an interrupted import left unevaluated, with their own reasons.
     crate::worker::pending::finish_pending_at(path, now)
         .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
@@ -706,6 +725,9 @@ pub fn import_definitions_command(
         return Err(format!("{}: no such file", path.display()));
     }
     let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    if let Some(reason) = workspace.read_only_reason() {
+        return Err(reason);
+    }
     let current = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
     let planned = plan(&bundle, &current.view(), on_clash, now).map_err(|error| match error {
         PlanError::Clashes(clashes) => {

@@ -166,6 +166,7 @@ enum Existing {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    warn_of_network_share(cli.command.as_ref());
     match cli.command {
         Some(Cmd::Demo { path, records, seed }) => demo(path, records, seed),
         Some(Cmd::ImportRecords { path, record_type, file, on_existing, decimal_comma, now }) => {
@@ -236,6 +237,24 @@ fn main() -> ExitCode {
             };
             window(startup)
         }
+    }
+}
+
+/// One warning line on stderr when the command's workspace is on a network share.
+fn warn_of_network_share(command: Option<&Cmd>) {
+    let path = match command {
+        Some(
+            Cmd::ImportRecords { path, .. }
+            | Cmd::Apply { path, .. }
+            | Cmd::Explain { path, .. }
+            | Cmd::ExportDefinitions { path, .. }
+            | Cmd::ImportDefinitions { path, .. }
+            | Cmd::Preview { path, .. },
+        ) => path,
+        Some(Cmd::Demo { .. }) | None => return,
+    };
+    if let Some(warning) = segment_builder::store::network_share_warning(path) {
+        eprintln!("warning: {warning}");
     }
 }
 

@@ -120,7 +120,12 @@ fn preview_names_what_is_wrong() {
     let broken_arg = broken.to_string_lossy().into_owned();
     let message = run(&["--type", "lead", "--conditions", &broken_arg]);
     assert!(message.contains("broken.ron"), "names the file: {message}");
-    assert!(run(&["--type", "planet", "--conditions", &broken_arg]).contains("no record type \"planet\""));
+    // The file is read before the workspace is opened: a broken one is named first.
+    assert!(run(&["--type", "planet", "--conditions", &broken_arg]).contains("broken.ron"));
+    let fine = dir.path().join("fine.ron");
+    std::fs::write(&fine, "(version: 1, root: (mode: All))").expect("write");
+    let fine_arg = fine.to_string_lossy().into_owned();
+    assert!(run(&["--type", "planet", "--conditions", &fine_arg]).contains("no record type \"planet\""));
     let bad_field = dir.path().join("bad.ron");
     let tree = segment_builder::domain::Group {
         children: vec![segment_builder::domain::Node::Condition(segment_builder::domain::Condition {

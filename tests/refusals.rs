@@ -323,15 +323,8 @@ fn unknown_bundle_keys_and_too_deep_conditions_are_refused_with_their_place() {
     let args = [OsStr::new("preview"), ws.as_os_str(), OsStr::new("--type"), OsStr::new("lead")];
     let mut args = args.to_vec();
     args.extend([OsStr::new("--conditions"), file.as_os_str()]);
-    // (A preview opens the workspace for reading before the file; its side files are the
-    // store's business, so only the message is checked here.)
-    let output = binary().args(&args).output().expect("run");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
-    assert!(
-        stderr.contains("line 1, column") && stderr.contains("conditions nested deeper than 10 levels"),
-        "{stderr}"
-    );
+    // The file is read before the workspace is opened: nothing appears beside it.
+    check_refused(&ws, Some(&file), &args, &["line 1, column", "conditions nested deeper than 10 levels"]);
     let error = segment_builder::domain::condition_format::from_ron(&format!("(version: 1, root: {})", nested(200)))
         .expect_err("too deep");
     assert!(!error.to_string().contains("recursion_limit"), "{error}");
@@ -436,4 +429,369 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     harness.get_by_role_and_label(Role::Button, "Import").click();
     settle(&mut harness);
     assert!(harness.state().state().dialog.is_none(), "imported: {:?}", harness.state().state().dialog);
+}
+
+// ---- The workspace file itself: read-only, disk full, files refused, modes, old versions.
+
+/// Whether the tests run as root, for whom file modes are not enforced.
+fn is_root() -> bool {
+    let output = Command::new("id").arg("-u").output().expect("id -u");
+    String::from_utf8_lossy(&output.stdout).trim() == "0"
+}
+
+/// Makes a file or folder unwritable until dropped: by its mode (0444 / 0555), or as root
+/// (whom modes do not stop) with the immutable attribute, which stops root too.
+struct Unwritable {
+    path: PathBuf,
+    root: bool,
+}
+
+impl Unwritable {
+    /// `None` only as root where the file system has no immutable attribute (tmpfs):
+    /// nothing can stop root writing there, so the test says so and is skipped.
+    fn new(path: &Path) -> Option<Self> {
+        let root = is_root();
+        if root {
+            let status = Command::new("chattr").arg("+i").arg(path).output();
+            if !status.is_ok_and(|s| s.status.success()) {
+                println!(
+                    "skipped: running as root, and {} cannot be made immutable (chattr +i), so nothing stops a write",
+                    path.display()
+                );
+                return None;
+            }
+        } else {
+            #[cfg(unix)]
+            set_mode(path, if path.is_dir() { 0o555 } else { 0o444 });
+        }
+        Some(Self { path: path.to_owned(), root })
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        if self.root {
+            // Best effort: the temporary folder cannot be removed otherwise, nothing more.
+            Command::new("chattr").arg("-i").arg(&self.path).status().ok();
+        } else {
+            #[cfg(unix)]
+            set_mode(&self.path, if self.path.is_dir() { 0o755 } else { 0o644 });
+        }
+    }
+}
+
+fn read_only_message(path: &Path) -> String {
+    format!(
+        "{} is read-only (the folder or file cannot be written): opened for viewing; changes cannot be saved",
+        path.display()
+    )
+}
+
+/// What works on a read-only workspace (viewing, exports elsewhere) and what is refused
+/// (every change, with the plain message), in-process and through the command line.
+fn check_read_only(workspace: &Path, out: &Path) {
+    let message = read_only_message(workspace);
+    let mut ws = Workspace::open(workspace).expect("opens for viewing");
+    assert_eq!(ws.read_only_reason().as_deref(), Some(message.as_str()));
+    assert!(ws.segments(&segment_builder::domain::RecordTypeName::new("lead")).expect("segments").len() > 1);
+    let refused = ws.atomically(|_| Ok(())).expect_err("a change is refused");
+    assert_eq!(refused.to_string(), message);
+    let reader = Workspace::open_reader(workspace).expect("a reader opens");
+    drop((ws, reader));
+
+    let dir = workspace.parent().expect("folder");
+    let (files, before) = (listing(dir), bytes(workspace));
+    let bundle = out.join("bundle.ron");
+    let conditions = out.join("conditions.ron");
+    std::fs::write(&conditions, "(version: 1, root: (mode: All))").expect("write");
+    let ws = workspace.as_os_str();
+    for args in [
+        vec![OsStr::new("export-definitions"), ws, bundle.as_os_str(), OsStr::new("--force")],
+        vec![
+            OsStr::new("preview"),
+            ws,
+            OsStr::new("--type"),
+            OsStr::new("lead"),
+            OsStr::new("--conditions"),
+            conditions.as_os_str(),
+        ],
+        vec![
+            OsStr::new("explain"),
+            ws,
+            OsStr::new("--type"),
+            OsStr::new("lead"),
+            OsStr::new("--record"),
+            OsStr::new("1"),
+        ],
+    ] {
+        let output = binary().args(&args).output().expect("run");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let csv = out.join("leads.csv");
+    std::fs::write(&csv, "Topic\nNew\n").expect("write");
+    for args in [
+        vec![OsStr::new("apply"), ws],
+        vec![OsStr::new("import-records"), ws, OsStr::new("--type"), OsStr::new("lead"), csv.as_os_str()],
+    ] {
+        let output = binary().args(&args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} must be refused");
+        assert!(stderr.contains(&message), "{args:?}: {stderr}");
+    }
+    assert_eq!(bytes(workspace), before, "the workspace is unchanged");
+    assert_eq!(listing(dir), files, "no file appeared or vanished beside it");
+}
+
+#[test]
+fn a_workspace_in_a_read_only_folder_opens_for_viewing_and_refuses_changes() {
+    if is_root() {
+        println!("running as root: the folder is made immutable (chattr +i), since modes do not stop root");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("locked");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let workspace = small_workspace(&folder);
+    let files = listing(&folder);
+    assert_eq!(files, BTreeSet::from(["work.sqlite".to_owned()]), "closed cleanly: no side files");
+    let Some(guard) = Unwritable::new(&folder) else { return };
+    check_read_only(&workspace, dir.path());
+
+    // The window: opened, with the reason in the status bar.
+    let harness = open_app(&workspace);
+    let line = harness.state().state().access_line.clone().unwrap_or_default();
+    assert_eq!(line, format!("Read-only: {}", read_only_message(&workspace)));
+    // A change from the window is refused with the same message, where it was asked for.
+    let mut harness = harness;
+    harness.state_mut().apply(AppCommand::ShowNewSegment);
+    let Some(Dialog::SegmentForm(mut form)) = harness.state().state().dialog.clone() else { panic!("the form") };
+    form.name = "Not saved".to_owned();
+    harness.state_mut().apply(AppCommand::UpdateDialog(Dialog::SegmentForm(form)));
+    harness.state_mut().apply(AppCommand::SubmitSegmentForm);
+    let Some(Dialog::SegmentForm(form)) = &harness.state().state().dialog else { panic!("the form stays") };
+    assert_eq!(form.error.as_deref(), Some(read_only_message(&workspace).as_str()));
+    drop(harness);
+    drop(guard);
+}
+
+#[test]
+fn a_read_only_workspace_file_opens_for_viewing_and_refuses_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("files");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let workspace = small_workspace(&folder);
+    let Some(guard) = Unwritable::new(&workspace) else { return };
+    // A first viewer may leave the read-only file's -wal / -shm; the check starts after it.
+    drop(Workspace::open(&workspace).expect("open"));
+    check_read_only(&workspace, dir.path());
+    drop(guard);
+}
+
+#[test]
+fn a_full_disk_says_disk_full_and_saves_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workspace = small_workspace(dir.path());
+    let leads = segment_builder::domain::RecordTypeName::new("lead");
+    let count = |path: &Path| Workspace::open(path).expect("open").count_records(&leads).expect("count");
+    let before = count(&workspace);
+    let mut ws = Workspace::open(&workspace).expect("open");
+    let fields = ws.schema().get(&leads).expect("lead").fields.len();
+    ws.limit_growth_for_tests(4).expect("limit");
+    let error = ws
+        .atomically(|ws| {
+            for n in 0..2_000 {
+                let mut values = vec![Value::Empty; fields];
+                values[0] = Value::Text(format!("Lead {n} {}", "x".repeat(1_000)));
+                ws.insert_record(&leads, values)?;
+            }
+            Ok(())
+        })
+        .expect_err("the disk is full");
+    assert_eq!(
+        error.to_string(),
+        format!("{}: disk full — nothing was saved; free some space and try again", workspace.display())
+    );
+    drop(ws);
+    assert_eq!(count(&workspace), before, "nothing was saved");
+    let check: String = rusqlite::Connection::open(&workspace)
+        .expect("open")
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+}
+
+/// `Workspace::open`, `preview` and `apply` refuse `path` with `expected` in the message,
+/// and leave its bytes and its folder's listing as they were.
+fn check_file_refused(path: &Path, expected: &str) {
+    let dir = path.parent().expect("folder");
+    let (files, before) = (listing(dir), bytes(path));
+    let error = Workspace::open(path).err().expect("refused");
+    assert!(error.to_string().contains(expected), "{error}");
+    assert_eq!(listing(dir), files, "Workspace::open left nothing behind");
+    assert_eq!(bytes(path), before);
+    let ws = path.as_os_str();
+    check_refused(path, None, &[OsStr::new("preview"), ws, OsStr::new("--segment"), OsStr::new("Any")], &[expected]);
+    check_refused(path, None, &[OsStr::new("apply"), ws], &[expected]);
+}
+
+#[test]
+fn refusing_a_foreign_newer_or_damaged_file_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let foreign_dir = dir.path().join("foreign");
+    std::fs::create_dir(&foreign_dir).expect("mkdir");
+    let foreign = foreign_dir.join("other.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&foreign).expect("open");
+        conn.execute_batch("PRAGMA application_id = 42; CREATE TABLE t (x); INSERT INTO t VALUES (1);").expect("fill");
+    }
+    check_file_refused(&foreign, "an SQLite database of another application");
+
+    // With a WAL of its own, held open by its application while we are refused.
+    let wal_dir = dir.path().join("wal");
+    std::fs::create_dir(&wal_dir).expect("mkdir");
+    let with_wal = wal_dir.join("other.sqlite");
+    let holder = rusqlite::Connection::open(&with_wal).expect("open");
+    let mode: String = holder.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).expect("wal");
+    assert_eq!(mode, "wal");
+    holder.execute_batch("PRAGMA application_id = 42; CREATE TABLE t (x); INSERT INTO t VALUES (1);").expect("fill");
+    assert!(listing(&wal_dir).contains("other.sqlite-wal"));
+    check_file_refused(&with_wal, "an SQLite database of another application");
+    drop(holder);
+
+    let newer_dir = dir.path().join("newer");
+    std::fs::create_dir(&newer_dir).expect("mkdir");
+    let newer = newer_dir.join("work.sqlite");
+    drop(Workspace::create(&newer).expect("create"));
+    rusqlite::Connection::open(&newer).expect("open").execute_batch("PRAGMA user_version = 99").expect("version");
+    assert_eq!(listing(&newer_dir).len(), 1, "closed cleanly");
+    check_file_refused(&newer, "written by a newer version of Segment Builder");
+
+    let corrupt_dir = dir.path().join("corrupt");
+    std::fs::create_dir(&corrupt_dir).expect("mkdir");
+    let corrupt = small_workspace(&corrupt_dir);
+    let mut damaged = bytes(&corrupt);
+    let page = 4096;
+    assert!(damaged.len() > 4 * page);
+    damaged[page..3 * page].fill(0xA5);
+    std::fs::write(&corrupt, &damaged).expect("damage");
+    check_file_refused(&corrupt, "is damaged");
+}
+
+#[cfg(unix)]
+#[test]
+fn new_workspaces_the_demo_and_their_side_files_are_private_and_existing_modes_stay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let leads = segment_builder::domain::RecordTypeName::new("lead");
+    let write_one = |ws: &mut Workspace| {
+        let fields = ws.schema().get(&leads).expect("lead").fields.len();
+        let mut values = vec![Value::Empty; fields];
+        values[0] = Value::Text("Private".to_owned());
+        ws.insert_record(&leads, values).expect("insert");
+    };
+    let side = |path: &Path, suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let check_while_written = |path: &Path, expected: u32| {
+        let mut ws = Workspace::open(path).expect("open");
+        write_one(&mut ws);
+        assert_eq!(mode(path), expected, "{}", path.display());
+        for suffix in ["-wal", "-shm"] {
+            assert_eq!(mode(&side(path, suffix)), expected, "{}{suffix}", path.display());
+        }
+    };
+
+    let created = dir.path().join("new.sqlite");
+    drop(Workspace::create(&created).expect("create"));
+    check_while_written(&created, 0o600);
+
+    // The demo from the command line, into a folder that does not exist yet.
+    let data = dir.path().join("data").join("Segment Builder");
+    let demo = data.join("demo.sqlite");
+    let output = binary().arg("demo").arg(&demo).args(["--records", "200"]).output().expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(mode(&data), 0o700, "the data folder");
+    assert_eq!(mode(data.parent().expect("parent")), 0o700, "its missing parent");
+    check_while_written(&demo, 0o600);
+
+    // A mode the user chose stays.
+    let shared = dir.path().join("shared.sqlite");
+    drop(Workspace::create(&shared).expect("create"));
+    set_mode(&shared, 0o644);
+    check_while_written(&shared, 0o644);
+    assert_eq!(mode(&shared), 0o644);
+}
+
+#[test]
+fn a_version_4_workspace_is_upgraded_to_the_current_version_with_its_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_workspace(dir.path());
+    let leads = segment_builder::domain::RecordTypeName::new("lead");
+    let (records, segments) = {
+        let ws = Workspace::open(&path).expect("open");
+        (ws.count_records(&leads).expect("count"), ws.segments(&leads).expect("segments"))
+    };
+    let tables = |conn: &rusqlite::Connection| -> Vec<String> {
+        let mut stmt =
+            conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").expect("prepare");
+        stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("tables")
+    };
+    {
+        // What version 4 had: no pending marks (5), no change log and its triggers (6).
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let triggers: Vec<String> = {
+            let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").expect("prepare");
+            stmt.query_map([], |r| r.get(0)).expect("query").collect::<Result<_, _>>().expect("triggers")
+        };
+        assert!(!triggers.is_empty());
+        for trigger in triggers {
+            conn.execute_batch(&format!("DROP TRIGGER \"{trigger}\"")).expect("drop trigger");
+        }
+        conn.execute_batch(
+            "DROP TABLE pending_evaluation; DROP TABLE change_log; DROP TABLE change_log_horizon; PRAGMA user_version = 4;",
+        )
+        .expect("make version 4");
+        let names = tables(&conn);
+        assert!(!names.iter().any(|t| t == "pending_evaluation" || t == "change_log"), "{names:?}");
+    }
+    let ws = Workspace::open(&path).expect("upgraded");
+    assert_eq!(ws.count_records(&leads).expect("count"), records);
+    assert_eq!(ws.segments(&leads).expect("segments"), segments);
+    drop(ws);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let names = tables(&conn);
+    for table in ["pending_evaluation", "change_log", "change_log_horizon"] {
+        assert!(names.iter().any(|t| t == table), "{table} in {names:?}");
+    }
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+    assert_eq!(version, segment_builder::store::SCHEMA_VERSION);
+    let triggers: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sb_change:%'", [], |r| {
+            r.get(0)
+        })
+        .expect("triggers");
+    assert!(triggers > 0, "the change log's triggers are back");
+}
+
+/// An export whose writes fail with `ENOSPC` (a real one: `/dev/full` answers every write
+/// with it) says "disk full" and leaves no temporary file.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_onto_a_full_disk_says_disk_full_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workspace = dir.path().join("work.sqlite");
+    drop(Workspace::create(&workspace).expect("create"));
+    let target = dir.path().join("out.csv");
+    let files = listing(dir.path());
+    let written = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| {
+        use std::io::Write as _;
+        let mut full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let wrote = full.write_all(b"a,b\n").and_then(|()| full.flush());
+        wrote.map(|()| None).map_err(|e| format!("could not write {}: {e}", target.display()))
+    });
+    assert_eq!(
+        written,
+        Err(format!("{}: disk full — nothing was written; free some space and try again", target.display()))
+    );
+    assert_eq!(listing(dir.path()), files, "nothing is left behind");
 }

@@ -276,3 +276,30 @@ fn the_window_shows_the_counts_after_an_import_by_the_command_line() {
     assert!(watch_line(harness.state()).contains("changed by another program"), "{}", watch_line(harness.state()));
     run_until(&mut harness, "the preview to follow", |app| preview_matches(app) == Some(matches + 1));
 }
+
+#[test]
+fn the_sellers_screen_shows_a_seller_and_an_attribute_another_connection_adds_without_a_click() {
+    use egui_kittest::kittest::Queryable as _;
+    use segment_builder::app::{Command, Screen};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (path, _) = small_workspace(&dir);
+    let mut harness = common::harness::open_app(&path);
+    harness.state_mut().apply(Command::ShowScreen(Screen::Sellers));
+    run_until(&mut harness, "the Sellers screen to load", |app| app.state().sellers.loaded_for.is_some());
+
+    let other = raw(&path);
+    other
+        .execute_batch(
+            "INSERT INTO attribute_definition (name, position) VALUES ('Language', 0);
+             INSERT INTO seller (name, email, time_zone, capacity, assign_records)
+             VALUES ('Zoe from sqlite', 'zoe@example.com', 'UTC', NULL, 1);",
+        )
+        .expect("insert");
+    run_until(&mut harness, "the Sellers screen to show them", |app| {
+        let state = app.state();
+        state.sellers.definitions.iter().any(|d| d.name == "Language")
+            && state.view.as_ref().is_some_and(|v| v.sellers.iter().any(|s| s.name == "Zoe from sqlite"))
+    });
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label_contains("Zoe from sqlite").next().is_some(), "the list shows the new seller");
+}

@@ -4,6 +4,7 @@
 //! the background workers and the [`AppState`] panels draw from. A frame is: take what
 //! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
 
+mod access;
 pub mod builder;
 mod command;
 pub mod definitions;
@@ -63,6 +64,8 @@ pub enum Startup {
 pub struct Opened {
     pub workspace: Workspace,
     pub view: WorkspaceView,
+    /// The warning for a workspace on a network share (see `access`).
+    pub share_warning: Option<String>,
 }
 
 type OpenJob = Job<Result<Opened, String>>;
@@ -673,7 +676,7 @@ impl App {
     }
 
     fn install(&mut self, opened: Opened) {
-        let Opened { workspace, view } = opened;
+        let Opened { workspace, view, share_warning } = opened;
         let path = view.path.clone();
         self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
         self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
@@ -688,6 +691,7 @@ impl App {
         self.watch = watch::WatchState::default();
         self.state.watch_line = None;
         self.workspace = Some(workspace);
+        self.show_access(share_warning);
         let first_type = view.schema.types.first().map(|t| t.name.clone());
         let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
         self.state.view = Some(view);
@@ -1465,7 +1469,8 @@ fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Resul
     watch::start_watching(&mut workspace).map_err(|e| e.to_string())?;
     reporter.report(None, "Reading segments and counts");
     let view = load_view(&workspace).map_err(|e| e.to_string())?;
-    Ok(Opened { workspace, view })
+    let share_warning = crate::store::network_share_warning(path);
+    Ok(Opened { workspace, view, share_warning })
 }
 
 /// Reads what the screens show from a workspace.

@@ -152,7 +152,7 @@ impl App {
     }
 
     /// Reads the lists of the chosen record type in the background.
-    fn refresh_monitor(&mut self) {
+    pub(super) fn refresh_monitor(&mut self) {
         let (Some(view), Some(ty)) = (&self.state.view, self.state.record_type.clone()) else { return };
         let path = view.path.clone();
         if self.state.monitor.record_type.as_ref() != Some(&ty) {

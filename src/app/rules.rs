@@ -390,7 +390,7 @@ impl App {
         }
     }
 
-    fn reload_rules(&mut self) {
+    pub(super) fn reload_rules(&mut self) {
         if let Some((_, segment)) = self.state.rules.loaded.clone() {
             self.load_rules(segment);
         }

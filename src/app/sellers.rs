@@ -558,7 +558,7 @@ impl App {
 
     /// Reads sellers, teams and attribute definitions again after a change, keeping the
     /// selection and forms that still refer to something.
-    fn load_people(&mut self) {
+    pub(super) fn load_people(&mut self) {
         let Some(workspace) = &self.workspace else { return };
         let read = workspace
             .sellers()

@@ -512,6 +512,9 @@ pub struct AppState {
     /// What was last reloaded after another program changed the workspace (one line in
     /// the status bar).
     pub watch_line: Option<String>,
+    /// What limits the use of the workspace file: "Read-only: …" when it was opened for
+    /// viewing only, or the warning for a network share (one line in the status bar).
+    pub access_line: Option<String>,
 }
 
 impl AppState {

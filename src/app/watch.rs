@@ -116,7 +116,21 @@ impl App {
         self.request_preview();
         self.sync_detail_tab(true);
         self.sync_sequences();
+        self.refresh_other_screens();
         self.state.watch_line = Some(line);
+    }
+
+    /// The screens that keep their own copy of what they show read it again: the sellers'
+    /// attributes, teams and forms, the segment's assignment rules, the Monitor's lists
+    /// (each only when it was loaded).
+    fn refresh_other_screens(&mut self) {
+        if self.state.sellers.loaded_for.is_some() {
+            self.load_people();
+        }
+        self.reload_rules();
+        if self.state.monitor.record_type.is_some() {
+            self.refresh_monitor();
+        }
     }
 
     /// Puts a view read again in place, keeping what the user was looking at where it still

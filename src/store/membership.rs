@@ -322,6 +322,7 @@ impl Workspace {
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("opening the workspace for a background writer")?;
         super::open::configure_writer(&conn)?;
+        super::open::check_can_write(path, &conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
         Ok(Self {
             conn,
@@ -329,6 +330,7 @@ impl Workspace {
             schema,
             time_zone,
             writable: true,
+            read_only: false,
             held,
             watch: Default::default(),
         })
@@ -458,5 +460,5 @@ fn stale(conn: &Connection, ty: &str, ids: &str, from: Option<SegmentId>) -> Sto
 }
 
 fn sql_error(source: rusqlite::Error, context: &str) -> StoreError {
-    StoreError::Sqlite { context: context.to_owned(), source }
+    super::sqlite_error(context.to_owned(), source)
 }

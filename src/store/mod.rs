@@ -33,6 +33,7 @@ mod lifecycle;
 mod membership;
 mod migrate;
 mod monitor;
+mod mounts;
 mod open;
 mod pending;
 mod people;
@@ -54,6 +55,7 @@ pub use held::{is_held_workspace, is_same_file};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
 pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
+pub use mounts::{network_filesystem, network_share_warning};
 pub use open::create_private_dir;
 pub use pending::{PendingEvaluation, PendingMarks};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
@@ -101,6 +103,31 @@ pub enum StoreError {
     Cancelled,
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    /// The file or its folder cannot be written: the workspace was opened for viewing
+    /// ([`Workspace::read_only_reason`]) and every change is refused with this.
+    #[error("{0} is read-only (the folder or file cannot be written): opened for viewing; changes cannot be saved")]
+    ReadOnly(PathBuf),
+    /// SQLite ran out of disk space (`SQLITE_FULL`): the transaction was rolled back.
+    #[error("{}disk full — nothing was saved; free some space and try again", shown_prefix(.path.as_deref()))]
+    DiskFull { path: Option<PathBuf> },
+}
+
+/// "PATH: " before a message, or nothing when the path is not known where the error arose.
+fn shown_prefix(path: Option<&Path>) -> String {
+    path.map(|p| format!("{}: ", p.display())).unwrap_or_default()
+}
+
+impl StoreError {
+    /// The error with `path` named, where it does not name the workspace yet.
+    pub fn in_workspace(self, path: &Path) -> Self {
+        match self {
+            StoreError::DiskFull { path: None } => StoreError::DiskFull { path: Some(path.to_owned()) },
+            StoreError::Sqlite { source, .. } if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) => {
+                StoreError::DiskFull { path: Some(path.to_owned()) }
+            }
+            other => other,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -128,6 +155,9 @@ pub struct Workspace {
     schema: Schema,
     time_zone: String,
     writable: bool,
+    /// Opened for viewing because the file or its folder cannot be written (see
+    /// [`Workspace::read_only_reason`]).
+    read_only: bool,
     /// Watching other writers (off unless asked for).
     watch: changes::Watch,
     /// This process's registration of the file (see `held`): LAST, so it is released only
@@ -161,9 +191,17 @@ impl Workspace {
         StoreError::Corrupt { path: self.shown_path(), detail: detail.into() }
     }
 
+    /// Why this workspace was opened for viewing only (its file or folder cannot be
+    /// written), as the message every change is refused with; `None` when it can be changed.
+    pub fn read_only_reason(&self) -> Option<String> {
+        self.read_only.then(|| StoreError::ReadOnly(self.shown_path()).to_string())
+    }
+
     /// Refuses changes through a reader connection.
     fn check_writable(&self) -> Result<()> {
-        if self.writable {
+        if self.read_only {
+            Err(StoreError::ReadOnly(self.shown_path()))
+        } else if self.writable {
             self.check_fresh()
         } else {
             Err(StoreError::Invalid(format!(
@@ -206,6 +244,7 @@ impl<T> SqlContext<T> for rusqlite::Result<T> {
 fn sqlite_error(context: String, source: rusqlite::Error) -> StoreError {
     match source.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DatabaseBusy) => StoreError::Busy { context },
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull { path: None },
         _ => StoreError::Sqlite { context, source },
     }
 }

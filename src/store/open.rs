@@ -75,14 +75,26 @@ impl Workspace {
     /// damaged one (`Corrupt`).
     pub fn open(path: &Path) -> Result<Self> {
         let held = hold(path)?;
-        probe(path, Probe::Full)?;
+        let (probed, immutable) = probe(path, Probe::Full)?;
+        if immutable {
+            // The folder cannot be written (no `-shm` could be made): viewing only.
+            return Self::viewing(path, probed, held);
+        }
+        drop(probed);
 
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| classify(path, e, "opening the workspace for writing"))?;
+        // SQLite opens a file it may not write read-only without saying so.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            drop(conn);
+            return Self::open_for_viewing(path, held);
+        }
         configure(&conn)?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(path, e, "locking the workspace"))?;
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if cannot_write(&e) => return Self::open_for_viewing(path, held),
+            Err(e) => return Err(classify(path, e, "locking the workspace")),
+        };
         // Read again under the lock: another process may have migrated it meanwhile.
         let identity = read_identity(&tx).map_err(|e| classify(path, e, "reading the workspace version"))?;
         check_identity(path, identity)?;
@@ -96,6 +108,7 @@ impl Workspace {
             schema,
             time_zone,
             writable: true,
+            read_only: false,
             watch: Default::default(),
             held,
         })
@@ -104,9 +117,10 @@ impl Workspace {
     /// Opens a read-only connection for background workers: no migrations, no
     /// `quick_check` (the writer's open ran it), every change refused. Refuses what
     /// [`Workspace::open`] refuses, and a workspace that still needs upgrading (`Invalid`).
+    /// In a folder that cannot be written it reads the file as it is (see [`probe`]).
     pub fn open_reader(path: &Path) -> Result<Self> {
         let held = hold(path)?;
-        let conn = probe(path, Probe::Reader)?;
+        let (conn, _) = probe(path, Probe::Reader)?;
         let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
         Ok(Self {
             conn,
@@ -114,6 +128,37 @@ impl Workspace {
             schema,
             time_zone,
             writable: false,
+            read_only: false,
+            watch: Default::default(),
+            held,
+        })
+    }
+
+    /// The workspace for viewing only, when its file or folder cannot be written: every
+    /// change is refused with [`StoreError::ReadOnly`]. An older workspace cannot be
+    /// upgraded, so it is refused.
+    fn open_for_viewing(path: &Path, held: Option<Held>) -> Result<Self> {
+        let (conn, _) = probe(path, Probe::Viewing)?;
+        Self::viewing(path, conn, held)
+    }
+
+    fn viewing(path: &Path, conn: Connection, held: Option<Held>) -> Result<Self> {
+        let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
+        if identity.user_version < SCHEMA_VERSION {
+            return Err(StoreError::Invalid(format!(
+                "{} is read-only (the folder or file cannot be written) and was made by an older version of Segment Builder (workspace version {}); it must be upgraded once, which writes to it: open it where it can be written",
+                path.display(),
+                identity.user_version
+            )));
+        }
+        let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: false,
+            read_only: true,
             watch: Default::default(),
             held,
         })
@@ -135,7 +180,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, watch: Default::default(), held })
+        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch: Default::default(), held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -231,18 +276,18 @@ enum Probe {
     Full,
     /// A reader: the version must be current.
     Reader,
+    /// A workspace that cannot be written: checked by the caller.
+    Viewing,
 }
 
-/// Opens the file read-only and checks what the header check could not see.
+/// Opens the file read-only and checks what the header check could not see; true with it
+/// when the file had to be opened `immutable` (see [`read_only_connection`]).
 ///
 /// `NO_MUTEX`: a `Connection` is used by one thread at a time (it is not `Sync`), so
 /// SQLite's per-call connection mutex only costs time: about 40% of a full table scan.
-fn probe(path: &Path, probe: Probe) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn =
-        Connection::open_with_flags(path, flags).map_err(|e| classify(path, e, "opening the workspace read-only"))?;
+fn probe(path: &Path, probe: Probe) -> Result<(Connection, bool)> {
+    let (conn, identity, immutable) = read_only_connection(path, probe == Probe::Full)?;
     configure_connection(&conn)?;
-    let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
     check_identity(path, identity)?;
     match probe {
         Probe::Full => {
@@ -260,8 +305,90 @@ fn probe(path: &Path, probe: Probe) -> Result<Connection> {
                 )));
             }
         }
+        Probe::Viewing => {}
     }
-    Ok(conn)
+    Ok((conn, immutable))
+}
+
+/// A read-only connection and the file's identity. A workspace in WAL mode needs its
+/// `-shm` beside it even to be read; in a folder that cannot be written, where none exists
+/// and none can be made, the file is opened `immutable` instead (no locks, no side files:
+/// it is read as it is) — unless a `-wal` with changes not yet in the file is there, which
+/// could not be read that way.
+///
+/// `first` (the probe of [`Workspace::open`]) opens read-write but with `query_only` on,
+/// so it cannot write either: a read-only connection that closes last leaves the `-wal`
+/// and `-shm` it made beside the file, a read-write one removes them, so a file refused
+/// (damaged, say) is left with nothing new beside it.
+fn read_only_connection(path: &Path, first: bool) -> Result<(Connection, Identity, bool)> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let probe_flags = if first { OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX } else { flags };
+    let opened = Connection::open_with_flags(path, probe_flags).and_then(|conn| {
+        if first {
+            conn.pragma_update(None, "query_only", true)?;
+        }
+        let identity = read_identity(&conn)?;
+        Ok((conn, identity))
+    });
+    let error = match opened {
+        Ok((conn, identity)) => return Ok((conn, identity, false)),
+        Err(error) => error,
+    };
+    if !cannot_write(&error) {
+        return Err(classify(path, error, "reading the workspace header"));
+    }
+    if wal_has_changes(path) {
+        return Err(StoreError::Invalid(format!(
+            "{} is read-only (the folder or file cannot be written) and its write-ahead log ({}-wal) holds changes that cannot be read without writing; open it where it can be written",
+            path.display(),
+            path.display()
+        )));
+    }
+    let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+        .map_err(|e| classify(path, e, "opening the workspace read-only"))?;
+    let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
+    Ok((conn, identity, true))
+}
+
+/// Refuses a read-write connection that cannot write (its file or folder cannot be
+/// written) with [`StoreError::ReadOnly`]: an empty IMMEDIATE transaction takes the write
+/// lock (and needs the `-shm`) without writing a byte.
+pub(super) fn check_can_write(path: &Path, conn: &Connection) -> Result<()> {
+    let read_only = || StoreError::ReadOnly(path.to_owned());
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        return Err(read_only());
+    }
+    match conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK") {
+        Ok(()) => Ok(()),
+        Err(e) if cannot_write(&e) => Err(read_only()),
+        Err(e) => Err(super::sqlite_error("locking the workspace".to_owned(), e)),
+    }
+}
+
+/// Whether SQLite failed because it may not write the file or make a side file beside it.
+fn cannot_write(error: &rusqlite::Error) -> bool {
+    matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen))
+}
+
+/// Whether a `-wal` with content is beside `path` (read through metadata: no descriptor).
+fn wal_has_changes(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0)
+}
+
+/// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &byte in path.as_os_str().as_encoded_bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 fn quick_check(path: &Path, conn: &Connection) -> Result<()> {
@@ -400,6 +527,12 @@ impl PatternCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn immutable_uris_escape_what_a_uri_reads() {
+        assert_eq!(immutable_uri(Path::new("/a b/w?#%.sqlite")), "file:/a%20b/w%3F%23%25.sqlite?immutable=1");
+        assert_eq!(immutable_uri(Path::new("rel/é.sqlite")), "file:rel/%C3%A9.sqlite?immutable=1");
+    }
 
     #[test]
     fn sb_fold_lowercases_unicode_and_keeps_null() {

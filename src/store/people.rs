@@ -176,7 +176,7 @@ impl Workspace {
             if is_unique_error(&e) {
                 StoreError::Invalid(format!("seller attribute {name}: an attribute has that name already"))
             } else {
-                StoreError::Sqlite { context: context.clone(), source: e }
+                super::sqlite_error(context.clone(), e)
             }
         })?;
         write_definition_values(&tx, definition, &context)?;
@@ -631,7 +631,7 @@ fn write_seller_details(conn: &Connection, id: i64, seller: &Seller, context: &s
                 if is_unique_error(&e) {
                     StoreError::Invalid(format!("seller {}: attribute {name} twice", seller.name))
                 } else {
-                    StoreError::Sqlite { context: context.to_owned(), source: e }
+                    super::sqlite_error(context.to_owned(), e)
                 }
             })?;
         }
@@ -664,7 +664,7 @@ pub(super) fn write_team_members(conn: &Connection, id: i64, team: &Team, contex
             if is_foreign_key_error(&e) {
                 StoreError::Invalid(format!("team {}: there is no seller with id {}", team.name.trim(), seller.0))
             } else {
-                StoreError::Sqlite { context: context.to_owned(), source: e }
+                super::sqlite_error(context.to_owned(), e)
             }
         })?;
     }
@@ -675,7 +675,7 @@ fn team_error(team: &Team, error: rusqlite::Error, context: &str) -> StoreError 
     if is_unique_error(&error) {
         StoreError::Invalid(format!("team {}: a team has that name already", team.name.trim()))
     } else {
-        StoreError::Sqlite { context: context.to_owned(), source: error }
+        super::sqlite_error(context.to_owned(), error)
     }
 }
 

@@ -589,7 +589,7 @@ fn reference_error(
     context: &str,
 ) -> StoreError {
     if !is_foreign_key_error(&error) {
-        return StoreError::Sqlite { context: context.to_owned(), source: error };
+        return super::sqlite_error(context.to_owned(), error);
     }
     for (field, value) in def.fields.iter().zip(values) {
         let (table, id, what) = match (value, &field.lookup_target) {

@@ -364,7 +364,7 @@ impl Workspace {
                 segment.name, segment.record_type
             ))
         } else {
-            StoreError::Sqlite { context: context.to_owned(), source: error }
+            super::sqlite_error(context.to_owned(), error)
         }
     }
 

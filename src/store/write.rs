@@ -81,13 +81,17 @@ impl Workspace {
             Ok(value)
         });
         if result.is_err() {
-            let rolled_back =
-                self.conn.execute_batch(&rollback_sql(ATOMIC, outermost)).context("rolling back a change");
+            // SQLite may have rolled the whole transaction back itself (a full disk does).
+            let rolled_back = if self.conn.is_autocommit() {
+                Ok(())
+            } else {
+                self.conn.execute_batch(&rollback_sql(ATOMIC, outermost)).context("rolling back a change")
+            };
             let reloaded = self.reload_schema();
             rolled_back?;
             reloaded?;
         }
-        result
+        result.map_err(|e| e.in_workspace(&self.shown_path()))
     }
 }
 
@@ -123,4 +127,17 @@ fn release_sql(name: &str, outermost: bool) -> String {
 /// outermost savepoint would still commit an empty write, touching the file header).
 fn rollback_sql(name: &str, outermost: bool) -> String {
     if outermost { "ROLLBACK".to_owned() } else { format!("ROLLBACK TO {name}; RELEASE {name}") }
+}
+
+impl Workspace {
+    /// Lets the file grow by at most `pages` more pages on this connection (`PRAGMA
+    /// max_page_count`), so that tests can run out of "disk" where a real disk never
+    /// fills. Not for the app.
+    #[doc(hidden)]
+    pub fn limit_growth_for_tests(&self, pages: i64) -> Result<()> {
+        let now: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).context("reading the page count")?;
+        self.conn
+            .query_row(&format!("PRAGMA max_page_count = {}", now + pages), [], |_| Ok(()))
+            .context("limiting the size")
+    }
 }

@@ -139,6 +139,9 @@ fn status_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                         format!("{} {}", theme::thousands(view.record_count(&t.name)), t.plural_label.to_lowercase())
                     })
                     .collect();
+                if let Some(line) = &state.access_line {
+                    ui.label(RichText::new(line).color(ui.visuals().warn_fg_color));
+                }
                 if let Some(line) = &state.watch_line {
                     ui.label(RichText::new(line).weak());
                 }

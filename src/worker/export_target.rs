@@ -173,7 +173,7 @@ pub fn write_export<T>(
         Ok(Some(done)) => done,
         other => {
             remove_partial(&partial);
-            return other;
+            return other.map_err(|message| disk_full_said_plainly(target, message));
         }
     };
     match move_into_place(&partial, target, workspace, overwrite) {
@@ -182,6 +182,17 @@ pub fn write_export<T>(
             remove_partial(&partial);
             Err(error.to_string())
         }
+    }
+}
+
+/// A write that failed because the disk is full (`ENOSPC`, whichever writer reported it:
+/// the CSV writer, the file, its sync) says so plainly; other messages stay as they are.
+fn disk_full_said_plainly(target: &Path, message: String) -> String {
+    let full = std::io::Error::from_raw_os_error(28).to_string();
+    if cfg!(unix) && message.contains(&full) {
+        format!("{}: disk full — nothing was written; free some space and try again", target.display())
+    } else {
+        message
     }
 }
 
