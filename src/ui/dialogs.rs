@@ -4,7 +4,7 @@ use egui::RichText;
 
 use crate::app::state::{FieldForm, ImpactDialog, ImportForm, LifecycleAction, RecordTypeForm, SegmentForm};
 use crate::app::{AppState, Command, Dialog, Loadable, PathPurpose};
-use crate::domain::{FieldKind, Impact, SegmentId};
+use crate::domain::{FieldKind, Impact, RecordTypeDef, SegmentId};
 
 use super::theme;
 
@@ -511,18 +511,13 @@ pub(super) fn replace_ui(
 /// "Import CSV…": the file, the first rows with a field for each column, what to do with
 /// existing ids, every problem, and progress with Cancel while it runs.
 fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &mut Vec<Command>) {
-    use crate::interchange::csv_records::Target;
     use crate::store::OnExisting;
 
     let Some(def) = state.view.as_ref().and_then(|v| v.record_type(&form.record_type)) else { return };
     ui.set_width(640.0);
     ui.heading(format!("Import {}", def.plural_label.to_lowercase()));
     let running = form.progress.is_some();
-    let update = |edit: &dyn Fn(&mut ImportForm), commands: &mut Vec<Command>| {
-        let mut copy = form.clone();
-        edit(&mut copy);
-        commands.push(Command::UpdateDialog(Dialog::ImportRecords(copy)));
-    };
+    let update = |edit: &dyn Fn(&mut ImportForm), commands: &mut Vec<Command>| update_import(form, edit, commands);
     ui.horizontal(|ui| {
         let label = ui.label("CSV file");
         let mut path = form.path.clone();
@@ -548,37 +543,7 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
     if !form.headers.is_empty() {
         ui.add_space(6.0);
         ui.label(RichText::new("Columns: each fills the field chosen for it").strong());
-        egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
-            egui::Grid::new("import_mapping").num_columns(3).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
-                ui.label(RichText::new("Column").weak());
-                ui.label(RichText::new("Field").weak());
-                ui.label(RichText::new("First values").weak());
-                ui.end_row();
-                for (column, mapping) in form.mapping.iter().enumerate() {
-                    ui.label(&mapping.header);
-                    let shown = match &mapping.target {
-                        None => "(leave out)".to_owned(),
-                        Some(Target::Id) => "Id".to_owned(),
-                        Some(Target::Field(name)) => def.field(name).map_or(name.to_string(), |f| f.label.clone()),
-                    };
-                    egui::ComboBox::from_id_salt(("import_column", column)).selected_text(shown).show_ui(ui, |ui| {
-                        let mut choices: Vec<(Option<Target>, String)> =
-                            vec![(None, "(leave out)".to_owned()), (Some(Target::Id), "Id".to_owned())];
-                        choices
-                            .extend(def.fields.iter().map(|f| (Some(Target::Field(f.name.clone())), f.label.clone())));
-                        for (target, label) in choices {
-                            if ui.selectable_label(mapping.target == target, label).clicked() {
-                                update(&|f| f.mapping[column].target = target.clone(), commands);
-                            }
-                        }
-                    });
-                    let values: Vec<&str> =
-                        form.sample.iter().filter_map(|row| row.get(column)).map(String::as_str).take(3).collect();
-                    ui.add(egui::Label::new(RichText::new(values.join(" · ")).weak()).truncate());
-                    ui.end_row();
-                }
-            });
-        });
+        import_mapping_ui(ui, def, form, commands);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             ui.label("Rows whose id exists");
@@ -631,6 +596,49 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
             }
         }
     });
+}
+
+/// The columns of the file, each with the field it fills and its first values.
+fn import_mapping_ui(ui: &mut egui::Ui, def: &RecordTypeDef, form: &ImportForm, commands: &mut Vec<Command>) {
+    use crate::interchange::csv_records::Target;
+
+    egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+        egui::Grid::new("import_mapping").num_columns(3).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
+            ui.label(RichText::new("Column").weak());
+            ui.label(RichText::new("Field").weak());
+            ui.label(RichText::new("First values").weak());
+            ui.end_row();
+            for (column, mapping) in form.mapping.iter().enumerate() {
+                ui.label(&mapping.header);
+                let shown = match &mapping.target {
+                    None => "(leave out)".to_owned(),
+                    Some(Target::Id) => "Id".to_owned(),
+                    Some(Target::Field(name)) => def.field(name).map_or(name.to_string(), |f| f.label.clone()),
+                };
+                egui::ComboBox::from_id_salt(("import_column", column)).selected_text(shown).show_ui(ui, |ui| {
+                    let mut choices: Vec<(Option<Target>, String)> =
+                        vec![(None, "(leave out)".to_owned()), (Some(Target::Id), "Id".to_owned())];
+                    choices.extend(def.fields.iter().map(|f| (Some(Target::Field(f.name.clone())), f.label.clone())));
+                    for (target, label) in choices {
+                        if ui.selectable_label(mapping.target == target, label).clicked() {
+                            update_import(form, &|f| f.mapping[column].target = target.clone(), commands);
+                        }
+                    }
+                });
+                let values: Vec<&str> =
+                    form.sample.iter().filter_map(|row| row.get(column)).map(String::as_str).take(3).collect();
+                ui.add(egui::Label::new(RichText::new(values.join(" · ")).weak()).truncate());
+                ui.end_row();
+            }
+        });
+    });
+}
+
+/// Asks for the import form with `edit` made to it.
+fn update_import(form: &ImportForm, edit: &dyn Fn(&mut ImportForm), commands: &mut Vec<Command>) {
+    let mut copy = form.clone();
+    edit(&mut copy);
+    commands.push(Command::UpdateDialog(Dialog::ImportRecords(copy)));
 }
 
 /// The foot of a form: its error, if any, then the action button and Cancel.
