@@ -7,6 +7,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod interchange;
+pub mod state;
 pub mod store;
 pub mod ui;
 pub mod worker;

@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::state::{Dialog, ImportForm};
 use super::{App, Command, NoticeLevel};
 use crate::domain::RecordTypeName;
 use crate::domain::format::DecimalMark;
 use crate::interchange::csv_records;
+use crate::state::{Dialog, ImportForm};
 use crate::store::OnExisting;
 use crate::worker::import::{ImportRequest, Imported, import_csv};
 use crate::worker::jobs::{Job, Poll, Reporter};

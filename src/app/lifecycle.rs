@@ -11,8 +11,8 @@ use crate::worker::export::{ExportOutcome, MembersExport, Overwrite, TargetError
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::Request;
 
-use super::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
 use super::{App, Command, Dialog, JobStatus, Loadable, NoticeLevel};
+use crate::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
 
 /// What saving the builder's draft did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -422,7 +422,7 @@ impl App {
             DetailTab::Members if force || self.state.members.segment != selected => {
                 self.members_generation += 1;
                 self.members_requested.clear();
-                self.state.members = super::state::MembersState { segment: selected, ..Default::default() };
+                self.state.members = crate::state::MembersState { segment: selected, ..Default::default() };
                 // The first page at once, not a frame later when the table asks: the tab
                 // is busy (and shows so) from the moment it opens.
                 self.fetch_members(vec![0]);
@@ -474,7 +474,7 @@ impl App {
         &mut self,
         generation: u64,
         offset: u64,
-        result: Result<Vec<super::state::MemberRow>, String>,
+        result: Result<Vec<crate::state::MemberRow>, String>,
     ) {
         if generation != self.members_generation {
             return;

@@ -4,8 +4,6 @@
 //! the background workers and the [`AppState`] panels draw from. A frame is: take what
 //! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
 
-pub mod builder;
-mod command;
 pub mod definitions;
 mod import;
 mod lifecycle;
@@ -13,7 +11,6 @@ pub mod monitor;
 pub mod rules;
 pub mod sellers;
 pub mod sequences;
-pub mod state;
 mod watch;
 
 use std::collections::{BTreeMap, HashSet};
@@ -22,11 +19,11 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-pub use command::Command;
-pub use state::{
-    AppState, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
+pub use crate::state::builder;
+pub use crate::state::{
+    AppState, Command, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
 };
-use state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
+use crate::state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
 
 use crate::domain::format::{format_value, parse_value};
 use crate::domain::{
@@ -84,7 +81,7 @@ pub struct App {
     next_notice_id: u64,
     quit_requested: bool,
     /// The impact the open impact dialog waits for.
-    impact_job: Option<Job<Result<state::ImpactOutcome, String>>>,
+    impact_job: Option<Job<Result<crate::state::ImpactOutcome, String>>>,
     /// The lifecycle change being applied to existing records.
     apply_job: Option<Job<Result<Applied, String>>>,
     /// Saved records being evaluated against the active segments, per record type.
@@ -336,8 +333,8 @@ impl App {
             | Command::ReadImportFile
             | Command::SubmitImport
             | Command::CancelImport) => self.apply_import(command),
-            Command::ShowActivate(id) => self.show_impact(state::LifecycleAction::Activate(id), None),
-            Command::ShowReevaluate(id) => self.show_impact(state::LifecycleAction::Reevaluate(id), None),
+            Command::ShowActivate(id) => self.show_impact(crate::state::LifecycleAction::Activate(id), None),
+            Command::ShowReevaluate(id) => self.show_impact(crate::state::LifecycleAction::Reevaluate(id), None),
             Command::DeactivateSegment(id) => self.deactivate_segment(id),
             Command::ChooseApplyToExisting(choice) => self.choose_apply_to_existing(choice),
             Command::ApplyLifecycle => self.apply_lifecycle(),
@@ -788,7 +785,7 @@ impl App {
         let affects_active = passed.iter().filter(|s| s.status == Status::Active).count() >= 2
             && segments.get(from).is_some_and(|s| s.status == Status::Active);
         if affects_active {
-            self.show_impact(state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
+            self.show_impact(crate::state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
             return;
         }
         let Some(workspace) = &mut self.workspace else { return };
@@ -953,14 +950,14 @@ impl App {
 
     /// Asks the records worker for records to offer in a condition's record picker.
     fn search_records(&mut self, node: NodeId, record_type: RecordTypeName, text: String) {
-        let picker = self.state.record_picker.get_or_insert_with(|| state::RecordPicker {
+        let picker = self.state.record_picker.get_or_insert_with(|| crate::state::RecordPicker {
             node,
             record_type: record_type.clone(),
             text: String::new(),
             results: Loadable::default(),
         });
         if picker.node != node || picker.record_type != record_type {
-            *picker = state::RecordPicker {
+            *picker = crate::state::RecordPicker {
                 node,
                 record_type: record_type.clone(),
                 text: String::new(),

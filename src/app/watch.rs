@@ -17,8 +17,8 @@ use crate::store::{OtherChanges, STALE_MESSAGE, Workspace};
 use crate::worker::engine::EngineWorker;
 use crate::worker::records::RecordsWorker;
 
-use super::state::WorkspaceView;
 use super::{App, Command, EngineStatus, NoticeLevel, load_view};
+use crate::state::WorkspaceView;
 
 /// How often the window looks for other writers while a workspace is open.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(1);

@@ -21,13 +21,7 @@ use crate::domain::{
     FieldKind, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName, Value, ValueView,
 };
 
-/// What an import does with a row whose id is already in the workspace.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OnExisting {
-    #[default]
-    Update,
-    Skip,
-}
+pub use crate::domain::query::OnExisting;
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq)]
