@@ -108,7 +108,7 @@ impl App {
 
     fn import_definitions(&mut self, on_clash: Option<OnClash>) {
         let Some(file) = self.definitions_path() else { return };
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let outcome = std::fs::read_to_string(&file)
             .map_err(|e| format!("{}: {e}", file.display()))
             .and_then(|text| from_ron(&text).map_err(|e| format!("{}: {e}", file.display())));

@@ -185,7 +185,7 @@ impl App {
             && !(imported.created.is_empty() && imported.updated.is_empty())
         {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_imported(record_type.clone(), imported, segments, jiff::Timestamp::now());
+            let job = worker.records_imported(record_type.clone(), imported, segments, self.clock.now());
             self.saved_jobs.push((record_type.clone(), job));
         }
         self.forget_record_rows();

@@ -25,6 +25,7 @@ pub use crate::state::{
 };
 use crate::state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::format::{format_value, parse_value};
 use crate::domain::{
     FieldKind, Group, NodeId, Record, RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentId, Status, Value,
@@ -98,10 +99,17 @@ pub struct App {
     history_generation: u64,
     /// Changes by other programs: what is due and which drafts they made stale.
     watch: watch::WatchState,
+    /// Every "now" of command handling (tests fix it with [`FixedClock`](crate::clock::FixedClock)).
+    clock: Arc<dyn Clock>,
 }
 
 impl App {
     pub fn new(startup: Startup, recent: Vec<PathBuf>) -> Self {
+        Self::with_clock(startup, recent, Arc::new(SystemClock))
+    }
+
+    /// An app whose commands take the time from `clock`.
+    pub fn with_clock(startup: Startup, recent: Vec<PathBuf>, clock: Arc<dyn Clock>) -> Self {
         Self {
             state: AppState { recent, ..AppState::default() },
             workspace: None,
@@ -129,6 +137,7 @@ impl App {
             members_pending: HashSet::new(),
             history_generation: 0,
             watch: watch::WatchState::default(),
+            clock,
         }
     }
 
@@ -488,7 +497,9 @@ impl App {
             OpenMode::Create => format!("Creating {}", path.display()),
             OpenMode::CreateDemo => "Creating the demo workspace".to_owned(),
         };
-        let job = Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, reporter));
+        let now = self.clock.now();
+        let job =
+            Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, now, reporter));
         self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
         self.open_job = Some(job);
     }
@@ -627,7 +638,7 @@ impl App {
             conditions,
             higher,
             sort,
-            now: jiff::Timestamp::now(),
+            now: self.clock.now(),
             limit: PREVIEW_ROWS,
         };
         if !worker.send(request) {
@@ -644,7 +655,7 @@ impl App {
                     let segments =
                         self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
                     let saved = vec![SavedRecord { before, after }];
-                    let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
+                    let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
                     self.saved_jobs.push((record_type.clone(), job));
                     true
                 }
@@ -822,7 +833,7 @@ impl App {
             self.set_segment_form_error(problem);
             return;
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let segment = match form.copy_of {
             Some(source) => match view.segment(source) {
                 Some(source) => Segment {
@@ -905,7 +916,7 @@ impl App {
 
     fn edit_conditions(&mut self, edit: builder::BuilderEdit) {
         let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return };
-        let today = crate::domain::EvalContext::new(jiff::Timestamp::now(), view.time_zone.clone()).today();
+        let today = crate::domain::EvalContext::new(self.clock.now(), view.time_zone.clone()).today();
         let ctx = builder::EditContext { schema: &view.schema, today };
         if builder.apply(edit, &ctx) {
             self.request_preview();
@@ -1068,7 +1079,7 @@ impl App {
     fn start_add_record(&mut self) {
         let Some(view) = &self.state.view else { return };
         let Some(def) = self.state.current_type() else { return };
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let inputs = def
             .fields
             .iter()
@@ -1439,12 +1450,17 @@ enum OpenMode {
     CreateDemo,
 }
 
-fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Result<Opened, String> {
+fn open_in_background(
+    path: &Path,
+    mode: OpenMode,
+    now: jiff::Timestamp,
+    reporter: &Reporter,
+) -> Result<Opened, String> {
     let mut workspace = match mode {
         OpenMode::Open => Workspace::open(path),
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
-            let spec = crate::demo::DemoSpec::standard(jiff::Timestamp::now());
+            let spec = crate::demo::DemoSpec::standard(now);
             crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
                 reporter.report(Some(fraction), message)
             })

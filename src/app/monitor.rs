@@ -11,8 +11,6 @@ pub use crate::state::monitor::*;
 use super::lifecycle::finished;
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
-
 use super::App;
 use crate::domain::{RecordId, RecordTypeName, SellerId};
 use crate::state::{Loadable, NoticeLevel};
@@ -102,9 +100,10 @@ impl App {
 
     fn explain_job(&self, record_type: RecordTypeName, record: RecordId) -> Option<Job<Result<Explanation, String>>> {
         let path = self.state.view.as_ref()?.path.clone();
+        let now = self.clock.now();
         Some(Job::spawn("Explaining the assignment", self.waker(), move |_| {
             Workspace::open_reader(&path)
-                .and_then(|ws| ws.explain_assignment(&record_type, record, Timestamp::now()))
+                .and_then(|ws| ws.explain_assignment(&record_type, record, now))
                 .map_err(|e| e.to_string())
         }))
     }
@@ -127,13 +126,14 @@ impl App {
         self.state.monitor.running =
             Some(RunProgress { title: title.clone(), fraction: None, message: "Starting".to_owned() });
         let job_type = ty.clone();
+        let now = self.clock.now();
         let job = Job::spawn(title, self.waker(), move |reporter| {
             let mut ws = Workspace::open(&path).map_err(|e| e.to_string())?;
             let mut progress = |done: u64, total: u64| {
                 let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
                 reporter.report(Some(fraction), format!("{done} of {total} records"))
             };
-            ws.run_assignment(&job_type, records.as_deref(), Timestamp::now(), &mut progress)
+            ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
                 .map_err(|e| format!("Nothing was assigned: {e}"))
         });
         self.monitor_jobs.run = Some((ty, job));
@@ -145,7 +145,7 @@ impl App {
         let Some(workspace) = &mut self.workspace else { return };
         let before = workspace.record(&ty, record);
         let result = workspace
-            .assign_manually(&ty, record, seller, Timestamp::now())
+            .assign_manually(&ty, record, seller, self.clock.now())
             .and_then(|()| Ok((before?, workspace.record(&ty, record)?)));
         match result {
             Ok((before, after)) => {
@@ -179,7 +179,7 @@ impl App {
         }
         if let Some(worker) = &self.engine_worker {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_saved(record_type.clone(), saved, segments, Timestamp::now());
+            let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
             self.saved_jobs.push((record_type.clone(), job));
         }
         self.forget_record_rows();

@@ -8,8 +8,6 @@
 
 pub use crate::state::rules::*;
 
-use jiff::Timestamp;
-
 use super::App;
 use crate::domain::assignment::RuleId;
 use crate::domain::{Group, NodeId, SegmentId};
@@ -54,7 +52,7 @@ impl App {
             }
             RulesCommand::EditConditions(edit) => {
                 let (Some(editor), Some(view)) = (&mut self.state.rules.editor, &self.state.view) else { return };
-                let today = crate::domain::EvalContext::new(Timestamp::now(), view.time_zone.clone()).today();
+                let today = crate::domain::EvalContext::new(self.clock.now(), view.time_zone.clone()).today();
                 editor.builder.apply(edit, &EditContext { schema: &view.schema, today });
                 editor.save_error = None;
             }
@@ -149,8 +147,8 @@ impl App {
         let Some(workspace) = &mut self.workspace else { return };
         let rule = editor.form.to_rule(editor.rule.unwrap_or(RuleId(0)), editor.builder.draft.clone());
         let result = match editor.rule {
-            Some(_) => workspace.update_rule(&rule, Timestamp::now()),
-            None => workspace.insert_rule(editor.segment, &rule, Timestamp::now()).map(|_| ()),
+            Some(_) => workspace.update_rule(&rule, self.clock.now()),
+            None => workspace.insert_rule(editor.segment, &rule, self.clock.now()).map(|_| ()),
         };
         match result {
             Ok(()) => {
@@ -167,7 +165,7 @@ impl App {
         let Some(mut rule) = self.state.rules.rules.iter().find(|r| r.id == id).cloned() else { return };
         let Some(workspace) = &mut self.workspace else { return };
         rule.active = active;
-        if let Err(error) = workspace.update_rule(&rule, Timestamp::now()) {
+        if let Err(error) = workspace.update_rule(&rule, self.clock.now()) {
             let verb = if active { "activated" } else { "deactivated" };
             self.notify(NoticeLevel::Error, format!("Rule \"{}\" was not {verb}: {error}", rule.name));
         }

@@ -9,8 +9,6 @@
 
 pub use crate::state::sequences::*;
 
-use jiff::Timestamp;
-
 use super::App;
 use crate::domain::{SegmentId, Sequence, SequenceId, Status};
 use crate::state::NoticeLevel;
@@ -48,12 +46,12 @@ impl App {
                 }
             }
             SequencesCommand::Connect { segment, sequence } => {
-                let now = Timestamp::now();
+                let now = self.clock.now();
                 let result = self.workspace.as_mut().map(|ws| ws.connect_sequence(segment, sequence, now));
                 self.after_connection(segment, result, "connected");
             }
             SequencesCommand::Disconnect(segment) => {
-                let now = Timestamp::now();
+                let now = self.clock.now();
                 let result = self.workspace.as_mut().map(|ws| ws.disconnect_sequence(segment, now));
                 self.after_connection(segment, result, "disconnected");
             }
@@ -90,7 +88,7 @@ impl App {
         }
         let name: String = name.chars().take(crate::domain::segment::NAME_MAX_CHARS).collect();
         let Some(workspace) = &mut self.workspace else { return };
-        match workspace.copy_sequence(id, &name, Timestamp::now()) {
+        match workspace.copy_sequence(id, &name, self.clock.now()) {
             Ok(copy) => {
                 self.reload_sequences();
                 self.select_sequence(copy);
@@ -102,7 +100,7 @@ impl App {
 
     fn set_sequence_status(&mut self, id: SequenceId, status: Status) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = workspace.set_sequence_status(id, status, Timestamp::now());
+        let result = workspace.set_sequence_status(id, status, self.clock.now());
         let name = self.state.view.as_ref().and_then(|v| v.sequence(id)).map(|s| s.name.clone()).unwrap_or_default();
         match result {
             Ok(()) => {
@@ -129,7 +127,7 @@ impl App {
             return;
         }
         let Some(workspace) = &mut self.workspace else { return };
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let sequence = draft.to_sequence(now);
         let result = match draft.id {
             Some(_) => workspace.update_sequence(&sequence).map(|()| sequence.id),

@@ -163,7 +163,7 @@ impl App {
     /// Records changed by another program: the engine reads and evaluates them, the
     /// Records screen reads them again.
     fn reload_records(&mut self, changes: &OtherChanges) {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         for (record_type, ids) in &changes.records {
             for id in ids {
                 self.state.records.rows.remove(id);

@@ -302,6 +302,7 @@ pub enum RulesCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::NodeId;
     use std::collections::BTreeMap;
 
     fn seller(id: i64) -> Seller {

@@ -274,7 +274,12 @@ impl Workspace {
             "INSERT INTO membership_history (at, record_type, record_id, kind, from_segment, to_segment, reason)
              SELECT ?3, record_type, record_id, 'leave', segment_id, NULL, ?4 FROM membership
              WHERE record_type = ?1 AND record_id = ?2",
-            rusqlite::params![ty.as_str(), id.0, Timestamp::now().to_string(), MembershipReason::RecordDeleted.key()],
+            rusqlite::params![
+                ty.as_str(),
+                id.0,
+                crate::clock::now().to_string(),
+                MembershipReason::RecordDeleted.key()
+            ],
         )
         .with_context(|| context.clone())?;
         tx.execute(

@@ -69,7 +69,7 @@ fn unassigned_ui(
     commands: &mut Vec<Command>,
 ) {
     let monitor = &state.monitor;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("Unassigned ({})", thousands(lists.unassigned_total))).strong());
         let idle = monitor.running.is_none();

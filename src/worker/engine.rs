@@ -425,7 +425,7 @@ fn run(
         let (_job, completion) = Job::<()>::pending("Evaluating imported records", waker.clone());
         let mut lifecycle =
             Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
-        let finished = lifecycle.finish_pending(&reader, marks, Timestamp::now(), completion.reporter());
+        let finished = lifecycle.finish_pending(&reader, marks, crate::clock::now(), completion.reporter());
         checkpoint(&writer);
         if responses.send(EngineResponse::Evaluated(finished)).is_err() {
             return;
