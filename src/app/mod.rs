@@ -232,6 +232,81 @@ impl App {
 
     fn apply_now(&mut self, command: Command) {
         match command {
+            Command::Sequences(command) => self.apply_sequences(command),
+            Command::Sellers(command) => self.apply_sellers(command),
+            Command::Definitions(command) => self.apply_definitions(command),
+            Command::Rules(command) => self.apply_rules(command),
+            Command::Monitor(command) => self.apply_monitor(command),
+            command @ (Command::ShowImportRecords
+            | Command::BrowseImportFile
+            | Command::ReadImportFile
+            | Command::SubmitImport
+            | Command::CancelImport) => self.apply_import(command),
+            command @ (Command::ShowPathDialog { .. }
+            | Command::SetDialogText { .. }
+            | Command::BrowseForPath
+            | Command::SubmitPathDialog
+            | Command::CloseDialog
+            | Command::OpenWorkspace { .. }
+            | Command::CreateWorkspace { .. }
+            | Command::CancelJob
+            | Command::UpdateDialog { .. }
+            | Command::DismissNotice { .. }
+            | Command::Quit) => self.apply_window(command),
+            command @ (Command::ShowScreen { .. }
+            | Command::SelectRecordType { .. }
+            | Command::SelectSegment { .. }
+            | Command::ShowDetailTab { .. }
+            | Command::SetSegmentSearch { .. }
+            | Command::MoveSegment { .. }
+            | Command::ShowNewSegment
+            | Command::ShowCopySegment { .. }
+            | Command::SubmitSegmentForm
+            | Command::ShowActivate { .. }
+            | Command::ShowReevaluate { .. }
+            | Command::DeactivateSegment { .. }
+            | Command::ChooseApplyToExisting { .. }
+            | Command::ApplyLifecycle
+            | Command::AskDeleteSegment { .. }
+            | Command::DeleteSegment { .. }
+            | Command::SetSegmentOptions { .. }
+            | Command::FetchMembers { .. }
+            | Command::ShowExportMembers { .. }
+            | Command::SubmitExport
+            | Command::ShowExportRecords) => self.apply_segments(command),
+            command @ (Command::EditConditions { .. }
+            | Command::SortPreviewBy { .. }
+            | Command::TogglePreviewColumn { .. }
+            | Command::OpenPreviewRecord { .. }
+            | Command::SearchRecords { .. }
+            | Command::UndoConditions
+            | Command::RedoConditions
+            | Command::SaveConditions
+            | Command::DiscardConditions
+            | Command::SaveThenContinue
+            | Command::DiscardThenContinue) => self.apply_conditions(command),
+            command @ (Command::SetRecordFilter { .. }
+            | Command::SortRecordsBy { .. }
+            | Command::FetchRows { .. }
+            | Command::SelectRecord { .. }
+            | Command::StartAddRecord
+            | Command::StartEditRecord { .. }
+            | Command::SetEditorInput { .. }
+            | Command::SaveRecord
+            | Command::CancelEdit
+            | Command::AskDeleteRecord { .. }
+            | Command::DeleteRecord { .. }
+            | Command::Undo
+            | Command::ShowAddField
+            | Command::ShowAddRecordType
+            | Command::SubmitAddField
+            | Command::SubmitAddRecordType) => self.apply_records(command),
+        }
+    }
+
+    /// Opening workspaces, the path and other dialogs, notices, jobs and quitting.
+    fn apply_window(&mut self, command: Command) {
+        match command {
             Command::ShowPathDialog(purpose) => {
                 let text = match purpose {
                     PathPurpose::Open => String::new(),
@@ -252,15 +327,14 @@ impl App {
             }
             Command::BrowseForPath => self.browse_for_path(),
             Command::SubmitPathDialog => self.submit_path_dialog(),
-            Command::CloseDialog => {
+            Command::CloseDialog
                 // An apply runs to its end or its cancel; the dialog shows its progress.
-                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) {
+                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) => {
                     self.state.dialog = None;
                     if let Some(job) = self.impact_job.take() {
                         job.cancel();
                     }
                 }
-            }
             Command::OpenWorkspace(path) => {
                 self.state.dialog = None;
                 self.spawn_open(path, OpenMode::Open);
@@ -280,19 +354,20 @@ impl App {
                     job.cancel();
                 }
             }
-            Command::UpdateDialog(dialog) => {
-                if self.state.dialog.is_some() {
+            Command::UpdateDialog(dialog)
+                if self.state.dialog.is_some() => {
                     self.state.dialog = Some(dialog);
                 }
-            }
             Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
             Command::Quit => self.quit_requested = true,
-            Command::Sequences(command) => self.apply_sequences(command),
-            Command::Sellers(command) => self.apply_sellers(command),
-            Command::Definitions(command) => self.apply_definitions(command),
-            Command::Rules(command) => self.apply_rules(command),
-            Command::Monitor(command) => self.apply_monitor(command),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
+    /// Screens, the segment list and a segment's lifecycle, tabs and exports.
+    fn apply_segments(&mut self, command: Command) {
+        match command {
             Command::ShowScreen(screen) => {
                 self.state.screen = screen;
                 if screen == Screen::Records && self.state.records.ids.latest().is_none() {
@@ -337,11 +412,6 @@ impl App {
                 }
             }
             Command::SubmitSegmentForm => self.submit_segment_form(),
-            command @ (Command::ShowImportRecords
-            | Command::BrowseImportFile
-            | Command::ReadImportFile
-            | Command::SubmitImport
-            | Command::CancelImport) => self.apply_import(command),
             Command::ShowActivate(id) => self.show_impact(crate::state::LifecycleAction::Activate(id), None),
             Command::ShowReevaluate(id) => self.show_impact(crate::state::LifecycleAction::Reevaluate(id), None),
             Command::DeactivateSegment(id) => self.deactivate_segment(id),
@@ -358,7 +428,14 @@ impl App {
             Command::ShowExportMembers(id) => self.show_export_members(id),
             Command::SubmitExport => self.submit_export(),
             Command::ShowExportRecords => self.show_export_records(),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
+    /// The condition builder of the selected segment and its preview.
+    fn apply_conditions(&mut self, command: Command) {
+        match command {
             Command::EditConditions(edit) => self.edit_conditions(edit),
             Command::SortPreviewBy(field) => {
                 let preview = &mut self.state.preview;
@@ -425,12 +502,17 @@ impl App {
                 }
                 self.apply(*then);
             }
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
-            Command::SetRecordFilter(filter) => {
-                if self.state.records.query.filter != filter {
-                    self.state.records.query.filter = filter;
-                    self.refresh_records();
-                }
+    /// The Records screen, its record form, Undo, and new fields and record types.
+    fn apply_records(&mut self, command: Command) {
+        match command {
+            Command::SetRecordFilter(filter) if self.state.records.query.filter != filter => {
+                self.state.records.query.filter = filter;
+                self.refresh_records();
             }
             Command::SortRecordsBy(field) => {
                 let query = &mut self.state.records.query;
@@ -481,6 +563,8 @@ impl App {
             Command::ShowAddRecordType => self.state.dialog = Some(Dialog::AddRecordType(RecordTypeForm::default())),
             Command::SubmitAddField => self.submit_add_field(),
             Command::SubmitAddRecordType => self.submit_add_record_type(),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
         }
     }
 
