@@ -3,10 +3,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod interchange;
+pub mod state;
 pub mod store;
 pub mod ui;
 pub mod worker;

@@ -174,7 +174,7 @@ fn main() -> ExitCode {
                 Existing::Update => OnExisting::Update,
                 Existing::Skip => OnExisting::Skip,
             };
-            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            let now = now.unwrap_or_else(segment_builder::clock::now);
             let mut progress = terminal_progress();
             let mark = if decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
             let imported = import_records_command(&path, &record_type, &file, on_existing, mark, now, &mut progress);
@@ -197,11 +197,11 @@ fn main() -> ExitCode {
             }
         }
         Some(Cmd::Apply { path, now, json }) => {
-            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            let now = now.unwrap_or_else(segment_builder::clock::now);
             finish(apply_command(&path, now), json, |report| report.to_text())
         }
         Some(Cmd::Explain { path, record_type, record, now, json }) => {
-            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            let now = now.unwrap_or_else(segment_builder::clock::now);
             finish(explain_command(&path, &record_type, record, now), json, |report| report.to_text())
         }
         Some(Cmd::ExportDefinitions { path, file, force }) => {
@@ -214,7 +214,7 @@ fn main() -> ExitCode {
                 Clash::Replace => OnClash::Replace,
                 Clash::Rename => OnClash::Rename,
             });
-            finish(import_definitions_command(&path, &file, on_clash, jiff::Timestamp::now()), json, |report| {
+            finish(import_definitions_command(&path, &file, on_clash, segment_builder::clock::now()), json, |report| {
                 report.to_text()
             })
         }
@@ -227,7 +227,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            let now = now.unwrap_or_else(segment_builder::clock::now);
             finish(preview_command(&path, target, now, limit), json, |report| report.to_text())
         }
         None => {
@@ -305,7 +305,7 @@ fn terminal_progress() -> impl FnMut(Option<f32>, String) -> bool {
 }
 
 fn demo(path: PathBuf, records: u64, seed: u64) -> ExitCode {
-    let spec = DemoSpec::with_leads(records, seed, jiff::Timestamp::now());
+    let spec = DemoSpec::with_leads(records, seed, segment_builder::clock::now());
     let started = std::time::Instant::now();
     let mut last_shown = -1i32;
     let mut progress = |fraction: f32, message: &str| {

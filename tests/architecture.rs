@@ -1,6 +1,7 @@
 //! The import rules of ARCHITECTURE.md, enforced: each layer may only use what it is
 //! allowed to, so the pure domain stays pure and only the store touches SQLite.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -103,4 +104,148 @@ fn store_writes_nest() {
     // `unchecked_transaction` cannot run inside `Workspace::atomically`; `write_scope` can.
     let found: Vec<String> = violations("store", &["unchecked_transaction"]);
     assert!(found.is_empty(), "store writes open self.write_scope():\n{}", found.join("\n"));
+}
+
+#[test]
+fn panels_draw_from_the_state_only() {
+    let found = violations("ui", &["crate::app", "crate::store", "crate::worker", "crate::engine"]);
+    assert!(
+        found.is_empty(),
+        "UI panels use crate::state (and domain) only, never the runner, the store or the workers:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_state_is_a_leaf() {
+    let found = violations(
+        "state",
+        &[
+            "crate::app",
+            "crate::ui",
+            "crate::store",
+            "crate::worker",
+            "crate::engine",
+            "crate::demo",
+            "crate::cli",
+            "egui",
+            "eframe",
+            "rusqlite",
+            "std::thread",
+            "std::fs",
+        ],
+    );
+    assert!(found.is_empty(), "src/state depends on domain and interchange only:\n{}", found.join("\n"));
+}
+
+/// Code without `//` comments (doc comments name other modules freely).
+fn code_of(text: &str) -> String {
+    text.lines().map(|line| line.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
+}
+
+/// The first path segments after `prefix` in `code`: `super::a::B` gives `a`,
+/// `super::{a::B, C}` gives `a` and `C`.
+fn segments_after(code: &str, prefix: &str) -> Vec<String> {
+    let ident = |s: &str| s.trim().split("::").next().unwrap_or_default().trim().to_owned();
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices(prefix) {
+        let rest = &code[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = group.split('}').next().unwrap_or_default();
+            found.extend(group.split(',').map(ident).filter(|s| !s.is_empty()));
+        } else {
+            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            found.push(rest[..end].to_owned());
+        }
+    }
+    found
+}
+
+/// The modules of `src/app` (one per file; `mod.rs`, the runner every file extends, is the
+/// root and not a node) and the siblings each names through `super::` or `crate::app::`.
+/// A name `mod.rs` re-exports from a sibling (`pub use state::{NoticeLevel, …}`) counts as
+/// naming that sibling.
+fn app_module_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut texts = BTreeMap::new();
+    for file in rust_files(&dir) {
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        texts.insert(stem, code_of(&fs::read_to_string(&file).unwrap_or_default()));
+    }
+    let root = texts.remove("mod").unwrap_or_default();
+    let mut exported_from: BTreeMap<String, String> = BTreeMap::new();
+    for module in texts.keys() {
+        for name in segments_after(&root, &format!("use {module}::")) {
+            exported_from.insert(name, module.clone());
+        }
+    }
+    let mut graph = BTreeMap::new();
+    for (module, code) in &texts {
+        let mut names = segments_after(code, "super::");
+        names.extend(segments_after(code, "crate::app::"));
+        let targets: BTreeSet<String> = names
+            .into_iter()
+            .filter_map(|name| if texts.contains_key(&name) { Some(name) } else { exported_from.get(&name).cloned() })
+            .filter(|target| target != module)
+            .collect();
+        graph.insert(module.clone(), targets);
+    }
+    graph
+}
+
+/// A cycle in `graph`, as the modules along it, if there is one.
+fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph.keys().find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_cycle_finder_finds_cycles() {
+    let graph = |edges: &[(&str, &str)]| {
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (from, to) in edges {
+            graph.entry((*from).to_owned()).or_default().insert((*to).to_owned());
+            graph.entry((*to).to_owned()).or_default();
+        }
+        graph
+    };
+    assert_eq!(find_cycle(&graph(&[("a", "b"), ("b", "c"), ("a", "c")])), None);
+    assert_eq!(find_cycle(&graph(&[("a", "b"), ("b", "c"), ("c", "a")])).map(|c| c.len()), Some(4));
+    assert_eq!(
+        segments_after("use super::{builder::X, App};\nsuper::rules::Y", "super::"),
+        ["builder", "App", "rules"]
+    );
+}
+
+#[test]
+fn the_modules_of_app_form_no_cycle() {
+    let graph = app_module_graph();
+    assert!(graph.len() > 3, "src/app should have feature modules: {graph:?}");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("src/app has an import cycle: {}\n(the graph: {graph:?})", cycle.join(" -> "));
+    }
 }

@@ -70,7 +70,7 @@ fn a_segment_is_clicked_together_and_its_preview_equals_the_reference() {
         preview.segment == Some(segment_id) && matches!(preview.result, Loadable::Ready(_))
     });
     let (dataset, time_zone) = reference_dataset(&path);
-    let expected = dataset.matching(&EvalContext::new(jiff::Timestamp::now(), time_zone), &lead(), &tree);
+    let expected = dataset.matching(&EvalContext::new(segment_builder::clock::now(), time_zone), &lead(), &tree);
     assert!(!expected.is_empty());
     let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
     assert_eq!(outcome.matches, expected.len());

@@ -49,7 +49,7 @@ fn click(harness: &mut Harness<'_, App>, label: &str) {
 fn reference_joins(harness: &Harness<'_, App>, segment: &Segment) -> BTreeSet<RecordId> {
     let path = harness.state().state().view.as_ref().expect("view").path.clone();
     let (dataset, time_zone) = reference_dataset(&path);
-    let ctx = EvalContext::new(jiff::Timestamp::now(), time_zone);
+    let ctx = EvalContext::new(segment_builder::clock::now(), time_zone);
     let claimed: BTreeSet<RecordId> = stored_segments(harness)
         .iter()
         .filter(|s| s.priority < segment.priority && s.status == Status::Active)
@@ -217,7 +217,7 @@ fn members_are_listed_saved_records_join_and_export_neutralises_formulas() {
             let values = lead_values(&ws, &[("topic", Value::Text(topic.into()))]);
             ws.insert_record(&lead(), values).expect("insert");
         }
-        let now = jiff::Timestamp::now();
+        let now = segment_builder::clock::now();
         let segment = Segment {
             id: SegmentId(0),
             record_type: lead(),

@@ -217,7 +217,7 @@ fn explain_names_the_filter_that_removed_each_seller() {
 
     // Once Run now assigned it, the explanation replays that decision.
     world.run(None);
-    let replayed = world.ws.explain_assignment(&lead_type(), lead, Timestamp::now()).unwrap();
+    let replayed = world.ws.explain_assignment(&lead_type(), lead, segment_builder::clock::now()).unwrap();
     assert!(replayed.replayed);
     assert_eq!(replayed.at, later());
     assert_eq!(replayed.decision.as_ref().and_then(|d| d.seller()), Some(free));

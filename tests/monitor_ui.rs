@@ -27,7 +27,7 @@ struct Fixture {
 /// A workspace with sellers Ana and Ben (assign records on) and Otto (off), and three leads
 /// "Lead A/B/C" that joined "Germany" before it had a rule, then the rule "Everyone".
 fn workspace(path: &Path) -> Fixture {
-    let now = jiff::Timestamp::now();
+    let now = segment_builder::clock::now();
     let mut ws = Workspace::create(path).expect("create");
     let mut seller = |name: &str, on: bool| {
         ws.insert_seller(&Seller {

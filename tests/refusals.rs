@@ -28,7 +28,7 @@ fn binary() -> Command {
 /// A small demo workspace (300 leads) in `dir`.
 fn small_workspace(dir: &Path) -> PathBuf {
     let path = dir.join("work.sqlite");
-    let spec = DemoSpec::with_leads(300, 3, jiff::Timestamp::now());
+    let spec = DemoSpec::with_leads(300, 3, segment_builder::clock::now());
     create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
     path
 }

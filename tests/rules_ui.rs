@@ -29,7 +29,7 @@ fn small_workspace(dir: &tempfile::TempDir) -> std::path::PathBuf {
         .iter()
         .map(|f| if f.name.as_str() == "topic" { Value::Text("First lead".into()) } else { Value::Empty });
     ws.insert_record(&lead(), values.collect()).expect("lead");
-    let now = jiff::Timestamp::now();
+    let now = segment_builder::clock::now();
     ws.insert_segment(&Segment {
         id: SegmentId(0),
         record_type: lead(),
@@ -149,7 +149,7 @@ fn rules_are_reordered_by_drag_toggled_edited_and_deleted() {
         let mut ws = Workspace::open(&path).expect("open");
         let segment = ws.segments(&lead()).expect("segments")[0].id;
         for name in ["First", "Second"] {
-            ws.insert_rule(segment, &any_seller_rule(name), jiff::Timestamp::now()).expect("rule");
+            ws.insert_rule(segment, &any_seller_rule(name), segment_builder::clock::now()).expect("rule");
         }
     }
     let mut harness = open_app(&path);

@@ -32,7 +32,7 @@ fn stored_sequences(harness: &Harness<'_, App>) -> Vec<Sequence> {
 fn workspace(dir: &tempfile::TempDir) -> (std::path::PathBuf, SegmentId) {
     let path = temp_path(dir, "ws.sqlite");
     let mut ws = Workspace::create(&path).expect("create");
-    let now = jiff::Timestamp::now();
+    let now = segment_builder::clock::now();
     let segment = Segment {
         id: SegmentId(0),
         record_type: lead(),

@@ -18,7 +18,7 @@ use common::harness::*;
 fn demo_workspace_shows_its_segments_and_record_counts() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = temp_path(&dir, "demo.sqlite");
-    let spec = DemoSpec::standard(jiff::Timestamp::now());
+    let spec = DemoSpec::standard(segment_builder::clock::now());
     create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo workspace");
     let (segments, counts) = {
         let ws = Workspace::open(&path).expect("open demo");
@@ -203,7 +203,7 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = temp_path(&dir, "demo.sqlite");
-    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    create_demo_workspace(&path, &DemoSpec::standard(segment_builder::clock::now()), &mut |_, _| true).expect("demo");
     let (dataset, time_zone) = reference_dataset(&path);
     let segments = Workspace::open(&path).expect("open").segments(&lead()).expect("segments");
 
@@ -216,7 +216,7 @@ fn the_preview_of_a_segment_equals_the_reference_evaluator() {
         preview.segment == Some(chosen.id) && matches!(preview.result, Loadable::Ready(_))
     });
 
-    let ctx = EvalContext::new(jiff::Timestamp::now(), time_zone);
+    let ctx = EvalContext::new(segment_builder::clock::now(), time_zone);
     let matching = dataset.matching(&ctx, &lead(), &chosen.conditions);
     let higher: Vec<_> = segments
         .iter()
@@ -281,7 +281,7 @@ fn records_sort_by_a_column_and_filter_by_text() {
 fn every_text_of_the_demo_has_glyphs_in_the_bundled_fonts() {
     use std::collections::BTreeSet;
 
-    let spec = DemoSpec::standard(jiff::Timestamp::now());
+    let spec = DemoSpec::standard(segment_builder::clock::now());
     let schema = segment_builder::domain::Schema::built_in();
     let sellers = segment_builder::demo::sellers(&spec);
     let seller_ids: Vec<_> = (1..=sellers.len() as i64).map(segment_builder::domain::SellerId).collect();
@@ -552,7 +552,7 @@ fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let path = temp_path(&dir, "demo.sqlite");
-    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    create_demo_workspace(&path, &DemoSpec::standard(segment_builder::clock::now()), &mut |_, _| true).expect("demo");
     let mut harness = open_app(&path);
     let names = stored_names(&harness);
 

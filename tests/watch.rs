@@ -106,9 +106,9 @@ fn this_process_s_own_writers_are_not_reported() {
         &lead(),
         "Everyone",
         common::routing::text_equals("topic", "Lead 0"),
-        jiff::Timestamp::now(),
+        segment_builder::clock::now(),
     );
-    worker.set_segment_status(segment, Status::Inactive, jiff::Timestamp::now()).expect("deactivate");
+    worker.set_segment_status(segment, Status::Inactive, segment_builder::clock::now()).expect("deactivate");
     assert_eq!(watcher.other_changes().expect("look"), None);
     // And the watcher may write: nothing it has not seen came from elsewhere.
     watcher.delete_record(&lead(), ids[1]).expect("a write after own changes is accepted");
@@ -138,7 +138,7 @@ fn a_stale_write_is_refused_with_the_message_and_changes_nothing() {
         &lead(),
         "Everyone",
         common::routing::text_equals("topic", "Lead 0"),
-        jiff::Timestamp::now(),
+        segment_builder::clock::now(),
     );
     drop(setup);
     let mut watcher = watching(&path);

@@ -4,55 +4,17 @@
 //! are shown before anything is written. After an import the workspace is opened again, so
 //! every screen and the engine see the new definitions.
 
+pub use crate::state::definitions::*;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use super::state::NoticeLevel;
-use super::{App, Command, Dialog};
+use super::App;
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
+use crate::state::NoticeLevel;
+use crate::state::{Command, Dialog};
 use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DefinitionsMode {
-    Export,
-    Import,
-}
-
-/// Where the definitions dialog is.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DefinitionsStep {
-    /// Asking for the file.
-    Path,
-    /// The bundle has names the workspace has already: skip, replace or rename?
-    Clashes(Vec<String>),
-    /// What is wrong with the bundle; nothing was imported.
-    Problems(Vec<String>),
-    /// The export's file exists (an ordinary file): replace it?
-    ConfirmReplace(PathBuf),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct DefinitionsDialog {
-    pub mode: DefinitionsMode,
-    pub text: String,
-    pub error: Option<String>,
-    pub step: DefinitionsStep,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum DefinitionsCommand {
-    Show(DefinitionsMode),
-    SetPath(String),
-    /// Export to, or import from, the path typed.
-    Submit,
-    /// Import, resolving every clash this way.
-    Import(OnClash),
-    /// From the problems, clashes or "Replace …?" back to the path.
-    Back,
-    /// Export over the existing file the dialog asked about.
-    Replace,
-}
 
 impl App {
     pub(super) fn apply_definitions(&mut self, command: DefinitionsCommand) {
@@ -146,7 +108,7 @@ impl App {
 
     fn import_definitions(&mut self, on_clash: Option<OnClash>) {
         let Some(file) = self.definitions_path() else { return };
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let outcome = std::fs::read_to_string(&file)
             .map_err(|e| format!("{}: {e}", file.display()))
             .and_then(|text| from_ron(&text).map_err(|e| format!("{}: {e}", file.display())));

@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use super::state::{Dialog, ImportForm};
 use super::{App, Command, NoticeLevel};
 use crate::domain::RecordTypeName;
 use crate::domain::format::DecimalMark;
 use crate::interchange::csv_records;
+use crate::state::{Dialog, ImportForm};
 use crate::store::OnExisting;
 use crate::worker::import::{ImportRequest, Imported, import_csv};
 use crate::worker::jobs::{Job, Poll, Reporter};
@@ -185,7 +185,7 @@ impl App {
             && !(imported.created.is_empty() && imported.updated.is_empty())
         {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_imported(record_type.clone(), imported, segments, jiff::Timestamp::now());
+            let job = worker.records_imported(record_type.clone(), imported, segments, self.clock.now());
             self.saved_jobs.push((record_type.clone(), job));
         }
         self.forget_record_rows();

@@ -11,8 +11,8 @@ use crate::worker::export::{ExportOutcome, MembersExport, Overwrite, TargetError
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::Request;
 
-use super::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
 use super::{App, Command, Dialog, JobStatus, Loadable, NoticeLevel};
+use crate::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
 
 /// What saving the builder's draft did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +84,7 @@ impl App {
     fn plan(&self, action: &LifecycleAction, record_type: &RecordTypeName) -> Result<LifecyclePlan, PlanError> {
         let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
         let ty = record_type.clone();
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         match action {
             LifecycleAction::Activate(id) => LifecyclePlan::activate(ty, segments, *id, now),
             LifecycleAction::Save(edited) => LifecyclePlan::save(ty, segments, edited.clone(), now),
@@ -126,7 +126,7 @@ impl App {
             }
             return;
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let Some(workspace) = &mut self.workspace else { return };
         let result = match &dialog.action {
             LifecycleAction::Activate(id) => workspace.set_segment_status(*id, Status::Active, now),
@@ -317,7 +317,7 @@ impl App {
     pub(super) fn deactivate_segment(&mut self, id: SegmentId) {
         let Some(record_type) = self.segment_type(id) else { return };
         let Some(workspace) = &mut self.workspace else { return };
-        match workspace.set_segment_status(id, Status::Inactive, jiff::Timestamp::now()) {
+        match workspace.set_segment_status(id, Status::Inactive, self.clock.now()) {
             Ok(()) => {
                 let name = self.segment_name(id);
                 self.notify(NoticeLevel::Info, format!("\"{name}\" is inactive; it keeps its members"));
@@ -347,7 +347,7 @@ impl App {
         let Some(record_type) = self.segment_type(id) else { return };
         let name = self.segment_name(id);
         let Some(workspace) = &mut self.workspace else { return };
-        match workspace.delete_segment(id, jiff::Timestamp::now()) {
+        match workspace.delete_segment(id, self.clock.now()) {
             Ok(()) => {
                 if let Some(worker) = &self.engine_worker {
                     self.reload_jobs.push(worker.reload_memberships(record_type.clone()));
@@ -373,7 +373,7 @@ impl App {
     pub(super) fn set_segment_options(&mut self, id: SegmentId, options: SegmentOptions) {
         let Some(record_type) = self.segment_type(id) else { return };
         let Some(workspace) = &mut self.workspace else { return };
-        if let Err(error) = workspace.set_segment_options(id, options, jiff::Timestamp::now()) {
+        if let Err(error) = workspace.set_segment_options(id, options, self.clock.now()) {
             self.notify(NoticeLevel::Error, format!("The options were not saved: {error}"));
         }
         self.reload_segments(&record_type);
@@ -395,8 +395,7 @@ impl App {
             builder.save_error = Some("This segment no longer exists".to_owned());
             return SaveOutcome::Failed;
         };
-        let updated =
-            Segment { conditions: builder.draft.clone(), modified_on: jiff::Timestamp::now(), ..segment.clone() };
+        let updated = Segment { conditions: builder.draft.clone(), modified_on: self.clock.now(), ..segment.clone() };
         if segment.status == Status::Active && segment.conditions != updated.conditions {
             self.show_impact(LifecycleAction::Save(updated), then);
             return SaveOutcome::Asked;
@@ -422,7 +421,7 @@ impl App {
             DetailTab::Members if force || self.state.members.segment != selected => {
                 self.members_generation += 1;
                 self.members_requested.clear();
-                self.state.members = super::state::MembersState { segment: selected, ..Default::default() };
+                self.state.members = crate::state::MembersState { segment: selected, ..Default::default() };
                 // The first page at once, not a frame later when the table asks: the tab
                 // is busy (and shows so) from the moment it opens.
                 self.fetch_members(vec![0]);
@@ -474,7 +473,7 @@ impl App {
         &mut self,
         generation: u64,
         offset: u64,
-        result: Result<Vec<super::state::MemberRow>, String>,
+        result: Result<Vec<crate::state::MemberRow>, String>,
     ) {
         if generation != self.members_generation {
             return;

@@ -5,8 +5,6 @@
 //! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
 
 mod access;
-pub mod builder;
-mod command;
 pub mod definitions;
 mod import;
 mod lifecycle;
@@ -14,7 +12,6 @@ pub mod monitor;
 pub mod rules;
 pub mod sellers;
 pub mod sequences;
-pub mod state;
 mod watch;
 
 use std::collections::{BTreeMap, HashSet};
@@ -23,12 +20,13 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-pub use command::Command;
-pub use state::{
-    AppState, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
+pub use crate::state::builder;
+pub use crate::state::{
+    AppState, Command, DetailTab, Dialog, EngineStatus, JobStatus, Loadable, Notice, NoticeLevel, PathPurpose, Screen,
 };
-use state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
+use crate::state::{FieldForm, RecordEditor, RecordTypeForm, SegmentForm, WorkspaceView};
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::format::{format_value, parse_value};
 use crate::domain::{
     FieldKind, Group, NodeId, Record, RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentId, Status, Value,
@@ -87,7 +85,7 @@ pub struct App {
     next_notice_id: u64,
     quit_requested: bool,
     /// The impact the open impact dialog waits for.
-    impact_job: Option<Job<Result<state::ImpactOutcome, String>>>,
+    impact_job: Option<Job<Result<crate::state::ImpactOutcome, String>>>,
     /// The lifecycle change being applied to existing records.
     apply_job: Option<Job<Result<Applied, String>>>,
     /// Saved records being evaluated against the active segments, per record type.
@@ -104,10 +102,17 @@ pub struct App {
     history_generation: u64,
     /// Changes by other programs: what is due and which drafts they made stale.
     watch: watch::WatchState,
+    /// Every "now" of command handling (tests fix it with [`FixedClock`](crate::clock::FixedClock)).
+    clock: Arc<dyn Clock>,
 }
 
 impl App {
     pub fn new(startup: Startup, recent: Vec<PathBuf>) -> Self {
+        Self::with_clock(startup, recent, Arc::new(SystemClock))
+    }
+
+    /// An app whose commands take the time from `clock`.
+    pub fn with_clock(startup: Startup, recent: Vec<PathBuf>, clock: Arc<dyn Clock>) -> Self {
         Self {
             state: AppState { recent, ..AppState::default() },
             workspace: None,
@@ -135,6 +140,7 @@ impl App {
             members_pending: HashSet::new(),
             history_generation: 0,
             watch: watch::WatchState::default(),
+            clock,
         }
     }
 
@@ -229,6 +235,81 @@ impl App {
 
     fn apply_now(&mut self, command: Command) {
         match command {
+            Command::Sequences(command) => self.apply_sequences(command),
+            Command::Sellers(command) => self.apply_sellers(command),
+            Command::Definitions(command) => self.apply_definitions(command),
+            Command::Rules(command) => self.apply_rules(command),
+            Command::Monitor(command) => self.apply_monitor(command),
+            command @ (Command::ShowImportRecords
+            | Command::BrowseImportFile
+            | Command::ReadImportFile
+            | Command::SubmitImport
+            | Command::CancelImport) => self.apply_import(command),
+            command @ (Command::ShowPathDialog { .. }
+            | Command::SetDialogText { .. }
+            | Command::BrowseForPath
+            | Command::SubmitPathDialog
+            | Command::CloseDialog
+            | Command::OpenWorkspace { .. }
+            | Command::CreateWorkspace { .. }
+            | Command::CancelJob
+            | Command::UpdateDialog { .. }
+            | Command::DismissNotice { .. }
+            | Command::Quit) => self.apply_window(command),
+            command @ (Command::ShowScreen { .. }
+            | Command::SelectRecordType { .. }
+            | Command::SelectSegment { .. }
+            | Command::ShowDetailTab { .. }
+            | Command::SetSegmentSearch { .. }
+            | Command::MoveSegment { .. }
+            | Command::ShowNewSegment
+            | Command::ShowCopySegment { .. }
+            | Command::SubmitSegmentForm
+            | Command::ShowActivate { .. }
+            | Command::ShowReevaluate { .. }
+            | Command::DeactivateSegment { .. }
+            | Command::ChooseApplyToExisting { .. }
+            | Command::ApplyLifecycle
+            | Command::AskDeleteSegment { .. }
+            | Command::DeleteSegment { .. }
+            | Command::SetSegmentOptions { .. }
+            | Command::FetchMembers { .. }
+            | Command::ShowExportMembers { .. }
+            | Command::SubmitExport
+            | Command::ShowExportRecords) => self.apply_segments(command),
+            command @ (Command::EditConditions { .. }
+            | Command::SortPreviewBy { .. }
+            | Command::TogglePreviewColumn { .. }
+            | Command::OpenPreviewRecord { .. }
+            | Command::SearchRecords { .. }
+            | Command::UndoConditions
+            | Command::RedoConditions
+            | Command::SaveConditions
+            | Command::DiscardConditions
+            | Command::SaveThenContinue
+            | Command::DiscardThenContinue) => self.apply_conditions(command),
+            command @ (Command::SetRecordFilter { .. }
+            | Command::SortRecordsBy { .. }
+            | Command::FetchRows { .. }
+            | Command::SelectRecord { .. }
+            | Command::StartAddRecord
+            | Command::StartEditRecord { .. }
+            | Command::SetEditorInput { .. }
+            | Command::SaveRecord
+            | Command::CancelEdit
+            | Command::AskDeleteRecord { .. }
+            | Command::DeleteRecord { .. }
+            | Command::Undo
+            | Command::ShowAddField
+            | Command::ShowAddRecordType
+            | Command::SubmitAddField
+            | Command::SubmitAddRecordType) => self.apply_records(command),
+        }
+    }
+
+    /// Opening workspaces, the path and other dialogs, notices, jobs and quitting.
+    fn apply_window(&mut self, command: Command) {
+        match command {
             Command::ShowPathDialog(purpose) => {
                 let text = match purpose {
                     PathPurpose::Open => String::new(),
@@ -249,15 +330,14 @@ impl App {
             }
             Command::BrowseForPath => self.browse_for_path(),
             Command::SubmitPathDialog => self.submit_path_dialog(),
-            Command::CloseDialog => {
+            Command::CloseDialog
                 // An apply runs to its end or its cancel; the dialog shows its progress.
-                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) {
+                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) => {
                     self.state.dialog = None;
                     if let Some(job) = self.impact_job.take() {
                         job.cancel();
                     }
                 }
-            }
             Command::OpenWorkspace(path) => {
                 self.state.dialog = None;
                 self.spawn_open(path, OpenMode::Open);
@@ -277,19 +357,20 @@ impl App {
                     job.cancel();
                 }
             }
-            Command::UpdateDialog(dialog) => {
-                if self.state.dialog.is_some() {
+            Command::UpdateDialog(dialog)
+                if self.state.dialog.is_some() => {
                     self.state.dialog = Some(dialog);
                 }
-            }
             Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
             Command::Quit => self.quit_requested = true,
-            Command::Sequences(command) => self.apply_sequences(command),
-            Command::Sellers(command) => self.apply_sellers(command),
-            Command::Definitions(command) => self.apply_definitions(command),
-            Command::Rules(command) => self.apply_rules(command),
-            Command::Monitor(command) => self.apply_monitor(command),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
+    /// Screens, the segment list and a segment's lifecycle, tabs and exports.
+    fn apply_segments(&mut self, command: Command) {
+        match command {
             Command::ShowScreen(screen) => {
                 self.state.screen = screen;
                 if screen == Screen::Records && self.state.records.ids.latest().is_none() {
@@ -334,13 +415,8 @@ impl App {
                 }
             }
             Command::SubmitSegmentForm => self.submit_segment_form(),
-            command @ (Command::ShowImportRecords
-            | Command::BrowseImportFile
-            | Command::ReadImportFile
-            | Command::SubmitImport
-            | Command::CancelImport) => self.apply_import(command),
-            Command::ShowActivate(id) => self.show_impact(state::LifecycleAction::Activate(id), None),
-            Command::ShowReevaluate(id) => self.show_impact(state::LifecycleAction::Reevaluate(id), None),
+            Command::ShowActivate(id) => self.show_impact(crate::state::LifecycleAction::Activate(id), None),
+            Command::ShowReevaluate(id) => self.show_impact(crate::state::LifecycleAction::Reevaluate(id), None),
             Command::DeactivateSegment(id) => self.deactivate_segment(id),
             Command::ChooseApplyToExisting(choice) => self.choose_apply_to_existing(choice),
             Command::ApplyLifecycle => self.apply_lifecycle(),
@@ -355,7 +431,14 @@ impl App {
             Command::ShowExportMembers(id) => self.show_export_members(id),
             Command::SubmitExport => self.submit_export(),
             Command::ShowExportRecords => self.show_export_records(),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
+    /// The condition builder of the selected segment and its preview.
+    fn apply_conditions(&mut self, command: Command) {
+        match command {
             Command::EditConditions(edit) => self.edit_conditions(edit),
             Command::SortPreviewBy(field) => {
                 let preview = &mut self.state.preview;
@@ -422,12 +505,17 @@ impl App {
                 }
                 self.apply(*then);
             }
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
 
-            Command::SetRecordFilter(filter) => {
-                if self.state.records.query.filter != filter {
-                    self.state.records.query.filter = filter;
-                    self.refresh_records();
-                }
+    /// The Records screen, its record form, Undo, and new fields and record types.
+    fn apply_records(&mut self, command: Command) {
+        match command {
+            Command::SetRecordFilter(filter) if self.state.records.query.filter != filter => {
+                self.state.records.query.filter = filter;
+                self.refresh_records();
             }
             Command::SortRecordsBy(field) => {
                 let query = &mut self.state.records.query;
@@ -478,6 +566,8 @@ impl App {
             Command::ShowAddRecordType => self.state.dialog = Some(Dialog::AddRecordType(RecordTypeForm::default())),
             Command::SubmitAddField => self.submit_add_field(),
             Command::SubmitAddRecordType => self.submit_add_record_type(),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
         }
     }
 
@@ -494,7 +584,9 @@ impl App {
             OpenMode::Create => format!("Creating {}", path.display()),
             OpenMode::CreateDemo => "Creating the demo workspace".to_owned(),
         };
-        let job = Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, reporter));
+        let now = self.clock.now();
+        let job =
+            Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, now, reporter));
         self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
         self.open_job = Some(job);
     }
@@ -640,7 +732,7 @@ impl App {
             conditions,
             higher,
             sort,
-            now: jiff::Timestamp::now(),
+            now: self.clock.now(),
             limit: PREVIEW_ROWS,
         };
         if !worker.send(request) {
@@ -657,7 +749,7 @@ impl App {
                     let segments =
                         self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
                     let saved = vec![SavedRecord { before, after }];
-                    let job = worker.records_saved(record_type.clone(), saved, segments, jiff::Timestamp::now());
+                    let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
                     self.saved_jobs.push((record_type.clone(), job));
                     true
                 }
@@ -799,7 +891,7 @@ impl App {
         let affects_active = passed.iter().filter(|s| s.status == Status::Active).count() >= 2
             && segments.get(from).is_some_and(|s| s.status == Status::Active);
         if affects_active {
-            self.show_impact(state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
+            self.show_impact(crate::state::LifecycleAction::Reorder { record_type, order, moved: id }, None);
             return;
         }
         let Some(workspace) = &mut self.workspace else { return };
@@ -836,7 +928,7 @@ impl App {
             self.set_segment_form_error(problem);
             return;
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let segment = match form.copy_of {
             Some(source) => match view.segment(source) {
                 Some(source) => Segment {
@@ -919,7 +1011,7 @@ impl App {
 
     fn edit_conditions(&mut self, edit: builder::BuilderEdit) {
         let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return };
-        let today = crate::domain::EvalContext::new(jiff::Timestamp::now(), view.time_zone.clone()).today();
+        let today = crate::domain::EvalContext::new(self.clock.now(), view.time_zone.clone()).today();
         let ctx = builder::EditContext { schema: &view.schema, today };
         if builder.apply(edit, &ctx) {
             self.request_preview();
@@ -964,14 +1056,14 @@ impl App {
 
     /// Asks the records worker for records to offer in a condition's record picker.
     fn search_records(&mut self, node: NodeId, record_type: RecordTypeName, text: String) {
-        let picker = self.state.record_picker.get_or_insert_with(|| state::RecordPicker {
+        let picker = self.state.record_picker.get_or_insert_with(|| crate::state::RecordPicker {
             node,
             record_type: record_type.clone(),
             text: String::new(),
             results: Loadable::default(),
         });
         if picker.node != node || picker.record_type != record_type {
-            *picker = state::RecordPicker {
+            *picker = crate::state::RecordPicker {
                 node,
                 record_type: record_type.clone(),
                 text: String::new(),
@@ -1082,7 +1174,7 @@ impl App {
     fn start_add_record(&mut self) {
         let Some(view) = &self.state.view else { return };
         let Some(def) = self.state.current_type() else { return };
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let inputs = def
             .fields
             .iter()
@@ -1453,12 +1545,17 @@ enum OpenMode {
     CreateDemo,
 }
 
-fn open_in_background(path: &Path, mode: OpenMode, reporter: &Reporter) -> Result<Opened, String> {
+fn open_in_background(
+    path: &Path,
+    mode: OpenMode,
+    now: jiff::Timestamp,
+    reporter: &Reporter,
+) -> Result<Opened, String> {
     let mut workspace = match mode {
         OpenMode::Open => Workspace::open(path),
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
-            let spec = crate::demo::DemoSpec::standard(jiff::Timestamp::now());
+            let spec = crate::demo::DemoSpec::standard(now);
             crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
                 reporter.report(Some(fraction), message)
             })

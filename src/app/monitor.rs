@@ -6,85 +6,17 @@
 //! either go to the engine as saved records, so its snapshot (previews, conditions on the
 //! owner, unassigned counts) follows.
 
+pub use crate::state::monitor::*;
+
 use super::lifecycle::finished;
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
-
 use super::App;
-use super::state::{Loadable, NoticeLevel, WorkspaceView};
 use crate::domain::{RecordId, RecordTypeName, SellerId};
+use crate::state::{Loadable, NoticeLevel};
 use crate::store::{Explanation, MonitorLists, RunOutcome, Workspace};
 use crate::worker::engine::SavedRecord;
 use crate::worker::jobs::{Job, Poll};
-
-/// How many rows of each list the Monitor reads.
-pub const MONITOR_ROWS: usize = 10_000;
-
-/// What the monitor panels show beyond the workspace view.
-#[derive(Debug, Default)]
-pub struct MonitorState {
-    /// The record type `lists` are for.
-    pub record_type: Option<RecordTypeName>,
-    pub lists: Loadable<MonitorLists>,
-    /// Ticked unassigned records.
-    pub selected: BTreeSet<RecordId>,
-    /// While "Run now" runs: its progress.
-    pub running: Option<RunProgress>,
-    /// The open "Why this seller?" window.
-    pub why: Option<WhyState>,
-    /// The open manual assignment window.
-    pub assign: Option<AssignState>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunProgress {
-    pub title: String,
-    pub fraction: Option<f32>,
-    pub message: String,
-}
-
-/// "Why this seller?" for one record.
-#[derive(Clone, Debug)]
-pub struct WhyState {
-    pub record_type: RecordTypeName,
-    pub record: RecordId,
-    pub explanation: Loadable<Explanation>,
-}
-
-/// "Assign…": the record, its explanation (eligible sellers first) and the last error.
-#[derive(Clone, Debug)]
-pub struct AssignState {
-    pub record_type: RecordTypeName,
-    pub record: RecordId,
-    pub explanation: Loadable<Explanation>,
-    pub error: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum MonitorCommand {
-    /// Read the lists of the chosen record type again.
-    Refresh,
-    ToggleSelected(RecordId),
-    /// Tick every listed unassigned record (true) or none.
-    SelectAll(bool),
-    /// "Run now" for every unassigned member, or only the ticked ones.
-    RunNow {
-        selected_only: bool,
-    },
-    CancelRun,
-    ShowWhy {
-        record_type: RecordTypeName,
-        record: RecordId,
-    },
-    CloseWhy,
-    ShowAssign(RecordId),
-    AssignTo {
-        record: RecordId,
-        seller: SellerId,
-    },
-    CloseAssign,
-}
 
 /// The Monitor's background jobs (owned by [`App`]).
 #[derive(Default)]
@@ -168,9 +100,10 @@ impl App {
 
     fn explain_job(&self, record_type: RecordTypeName, record: RecordId) -> Option<Job<Result<Explanation, String>>> {
         let path = self.state.view.as_ref()?.path.clone();
+        let now = self.clock.now();
         Some(Job::spawn("Explaining the assignment", self.waker(), move |_| {
             Workspace::open_reader(&path)
-                .and_then(|ws| ws.explain_assignment(&record_type, record, Timestamp::now()))
+                .and_then(|ws| ws.explain_assignment(&record_type, record, now))
                 .map_err(|e| e.to_string())
         }))
     }
@@ -193,13 +126,14 @@ impl App {
         self.state.monitor.running =
             Some(RunProgress { title: title.clone(), fraction: None, message: "Starting".to_owned() });
         let job_type = ty.clone();
+        let now = self.clock.now();
         let job = Job::spawn(title, self.waker(), move |reporter| {
             let mut ws = Workspace::open(&path).map_err(|e| e.to_string())?;
             let mut progress = |done: u64, total: u64| {
                 let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
                 reporter.report(Some(fraction), format!("{done} of {total} records"))
             };
-            ws.run_assignment(&job_type, records.as_deref(), Timestamp::now(), &mut progress)
+            ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
                 .map_err(|e| format!("Nothing was assigned: {e}"))
         });
         self.monitor_jobs.run = Some((ty, job));
@@ -211,7 +145,7 @@ impl App {
         let Some(workspace) = &mut self.workspace else { return };
         let before = workspace.record(&ty, record);
         let result = workspace
-            .assign_manually(&ty, record, seller, Timestamp::now())
+            .assign_manually(&ty, record, seller, self.clock.now())
             .and_then(|()| Ok((before?, workspace.record(&ty, record)?)));
         match result {
             Ok((before, after)) => {
@@ -245,7 +179,7 @@ impl App {
         }
         if let Some(worker) = &self.engine_worker {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_saved(record_type.clone(), saved, segments, Timestamp::now());
+            let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
             self.saved_jobs.push((record_type.clone(), job));
         }
         self.forget_record_rows();
@@ -328,30 +262,4 @@ impl App {
         }
         self.refresh_monitor();
     }
-}
-
-/// Sellers with a line saying why they are (or are not) eligible.
-pub type SellerChoices = Vec<(SellerId, String)>;
-
-/// The sellers of a manual assignment: those no filter of the fired rule removed (or, when
-/// no rule fired, those with "Assign records" on), then the others with why not.
-pub fn manual_choices(explanation: &Explanation, view: &WorkspaceView) -> (SellerChoices, SellerChoices) {
-    let lines = explanation.candidate_lines(&view.sellers);
-    let mut eligible = Vec::new();
-    let mut others = Vec::new();
-    if lines.is_empty() {
-        for seller in &view.sellers {
-            if seller.assign_records {
-                eligible.push((seller.id, "No rule fired; \"Assign records\" is on".to_owned()));
-            } else {
-                others.push((seller.id, "\"Assign records\" is off".to_owned()));
-            }
-        }
-    } else {
-        for line in lines {
-            let entry = (SellerId(line.seller), line.text);
-            if line.eligible { eligible.push(entry) } else { others.push(entry) }
-        }
-    }
-    (eligible, others)
 }

@@ -17,8 +17,8 @@ use crate::store::{OtherChanges, STALE_MESSAGE, Workspace};
 use crate::worker::engine::EngineWorker;
 use crate::worker::records::RecordsWorker;
 
-use super::state::WorkspaceView;
 use super::{App, Command, EngineStatus, NoticeLevel, load_view};
+use crate::state::WorkspaceView;
 
 /// How often the window looks for other writers while a workspace is open.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(1);
@@ -177,7 +177,7 @@ impl App {
     /// Records changed by another program: the engine reads and evaluates them, the
     /// Records screen reads them again.
     fn reload_records(&mut self, changes: &OtherChanges) {
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         for (record_type, ids) in &changes.records {
             for id in ids {
                 self.state.records.rows.remove(id);

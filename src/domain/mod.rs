@@ -3,6 +3,8 @@
 //! membership and its priority rule (`membership`), segment
 //! history (`history`), the reference evaluator that defines what a condition
 //! means (`eval`) and the validation of condition trees against the schema (`validate`).
+//! Also the plain data the store and the workers hand to the screens: the Monitor's rows
+//! (`monitor`), previews and impacts (`preview`), list queries (`query`).
 //! No egui, no rusqlite, no threads, no IO.
 
 pub mod assignment;
@@ -14,8 +16,11 @@ pub mod eval;
 pub mod format;
 pub mod history;
 pub mod membership;
+pub mod monitor;
 pub mod people;
 pub mod predicate;
+pub mod preview;
+pub mod query;
 pub mod schema;
 pub mod segment;
 pub mod sequence;

@@ -255,6 +255,23 @@ pub struct Enrolment {
     pub ended_at: Option<Timestamp>,
 }
 
+/// One enrolment with what a list shows about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnrolmentRow {
+    pub enrolment: Enrolment,
+    /// The record's title (its primary field), or `#id` when it has none or is deleted.
+    pub title: String,
+    /// The segment's name, also once it is deleted, or `#id`.
+    pub segment_name: String,
+}
+
+/// How many enrolments a sequence has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EnrolmentCounts {
+    pub running: u64,
+    pub total: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,21 +30,7 @@ use crate::domain::{
 /// The version of the rule definition text this build writes (and the newest it reads).
 pub const RULE_FORMAT_VERSION: u32 = 1;
 
-/// The assignment state of one record: the Monitor's rows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AssignmentRow {
-    pub record: RecordId,
-    /// The segment the record was in when assigned (`None` for a manual assignment of a
-    /// record in no segment).
-    pub segment: Option<SegmentId>,
-    /// The rule that fired; `None` when unassigned or assigned by hand.
-    pub rule: Option<RuleId>,
-    pub seller: Option<SellerId>,
-    /// Why it is unassigned; `None` when assigned.
-    pub reason: Option<UnassignedReason>,
-    /// When it was decided; the age of an unassigned record is `now - at`.
-    pub at: Timestamp,
-}
+pub use crate::domain::monitor::AssignmentRow;
 
 /// Which rows [`Workspace::assignments`] lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,7 +25,6 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use jiff::Timestamp;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
@@ -64,7 +63,7 @@ pub const STALE_MESSAGE: &str =
 /// (process ids are reused).
 pub fn writer_token() -> &'static str {
     static TOKEN: OnceLock<String> = OnceLock::new();
-    TOKEN.get_or_init(|| format!("{}-{:016x}", std::process::id(), RandomState::new().hash_one(Timestamp::now())))
+    TOKEN.get_or_init(|| format!("{}-{:016x}", std::process::id(), RandomState::new().hash_one(crate::clock::now())))
 }
 
 /// Version 6: the change log, its trim horizon and the triggers that fill it.
@@ -262,7 +261,7 @@ impl Workspace {
         self.type_def(ty)?;
         let context = format!("ending the memberships of deleted {ty} records");
         let tx = self.write_scope().with_context(|| context.clone())?;
-        let now = Timestamp::now().to_string();
+        let now = crate::clock::now().to_string();
         let mut ended = 0;
         {
             let mut exists = tx

@@ -48,6 +48,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use crate::domain::query::{RecordQuery, SortDirection};
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use changes::{OtherChanges, STALE_MESSAGE, writer_token};
 pub use definitions::AllDefinitions;
@@ -131,21 +132,6 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
-/// How the Records screen asks for rows: a case-insensitive text filter over the text-like
-/// fields, and a sort. Ties (and no sort) order by id.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RecordQuery {
-    pub filter: String,
-    pub sort: Option<(crate::domain::FieldName, SortDirection)>,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SortDirection {
-    #[default]
-    Ascending,
-    Descending,
-}
 
 /// An open workspace file (or an in-memory one): one SQLite connection and the schema
 /// loaded from it. A reader ([`Workspace::open_reader`]) refuses every change.

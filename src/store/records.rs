@@ -21,13 +21,7 @@ use crate::domain::{
     FieldKind, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName, Value, ValueView,
 };
 
-/// What an import does with a row whose id is already in the workspace.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum OnExisting {
-    #[default]
-    Update,
-    Skip,
-}
+pub use crate::domain::query::OnExisting;
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -280,7 +274,12 @@ impl Workspace {
             "INSERT INTO membership_history (at, record_type, record_id, kind, from_segment, to_segment, reason)
              SELECT ?3, record_type, record_id, 'leave', segment_id, NULL, ?4 FROM membership
              WHERE record_type = ?1 AND record_id = ?2",
-            rusqlite::params![ty.as_str(), id.0, Timestamp::now().to_string(), MembershipReason::RecordDeleted.key()],
+            rusqlite::params![
+                ty.as_str(),
+                id.0,
+                crate::clock::now().to_string(),
+                MembershipReason::RecordDeleted.key()
+            ],
         )
         .with_context(|| context.clone())?;
         tx.execute(

@@ -129,7 +129,7 @@ impl Workspace {
     /// hold each segment of the type exactly once (else `Invalid`); the first gets priority 0.
     /// Each segment whose priority changes gets a history entry, now.
     pub fn reorder_segments(&mut self, ty: &RecordTypeName, order: &[SegmentId]) -> Result<()> {
-        self.reorder_segments_at(ty, order, Timestamp::now())
+        self.reorder_segments_at(ty, order, crate::clock::now())
     }
 
     /// [`Workspace::reorder_segments`], recorded in history at `now`. Existing records are

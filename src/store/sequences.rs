@@ -27,22 +27,7 @@ use crate::domain::{MembershipChanges, RecordId, RecordTypeName, SegmentId, Sequ
 /// Record ids per statement when writing enrolments (`json_each` over a JSON array).
 const ENROL_CHUNK: usize = 20_000;
 
-/// One enrolment with what a list shows about it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnrolmentRow {
-    pub enrolment: Enrolment,
-    /// The record's title (its primary field), or `#id` when it has none or is deleted.
-    pub title: String,
-    /// The segment's name, also once it is deleted, or `#id`.
-    pub segment_name: String,
-}
-
-/// How many enrolments a sequence has.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct EnrolmentCounts {
-    pub running: u64,
-    pub total: u64,
-}
+pub use crate::domain::sequence::{EnrolmentCounts, EnrolmentRow};
 
 /// The problems of a sequence as one message for a refusal.
 pub fn problems_text(name: &str, problems: &[SequenceProblem]) -> String {

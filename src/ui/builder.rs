@@ -4,9 +4,6 @@
 
 use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
 
-use crate::app::builder::{Builder, BuilderEdit, BuilderTarget, InputSlot};
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command};
 use crate::domain::describe;
 use crate::domain::edit::can_ungroup;
 use crate::domain::eval::resolve_path;
@@ -14,6 +11,10 @@ use crate::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Group, GroupMode, Node, NodeId, Operand, Operator,
     Quantifier, RecordId, RecordTypeDef, RelatedBlock, Schema, SellerId, operators_for,
 };
+use crate::state::BuilderTarget;
+use crate::state::WorkspaceView;
+use crate::state::builder::{Builder, BuilderEdit, InputSlot};
+use crate::state::{AppState, Command};
 
 use super::theme;
 

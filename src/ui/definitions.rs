@@ -4,9 +4,9 @@
 
 use egui::RichText;
 
-use crate::app::definitions::{DefinitionsCommand, DefinitionsDialog, DefinitionsMode, DefinitionsStep};
-use crate::app::{AppState, Command};
 use crate::interchange::definitions_plan::OnClash;
+use crate::state::definitions::{DefinitionsCommand, DefinitionsDialog, DefinitionsMode, DefinitionsStep};
+use crate::state::{AppState, Command};
 
 use super::theme;
 

@@ -2,9 +2,9 @@
 
 use egui::RichText;
 
-use crate::app::state::{FieldForm, ImpactDialog, ImportForm, LifecycleAction, RecordTypeForm, SegmentForm};
-use crate::app::{AppState, Command, Dialog, Loadable, PathPurpose};
 use crate::domain::{FieldKind, Impact, RecordTypeDef, SegmentId};
+use crate::state::{AppState, Command, Dialog, Loadable, PathPurpose};
+use crate::state::{FieldForm, ImpactDialog, ImportForm, LifecycleAction, RecordTypeForm, SegmentForm};
 
 use super::theme;
 
@@ -511,7 +511,7 @@ pub(super) fn replace_ui(
 /// "Import CSV…": the file, the first rows with a field for each column, what to do with
 /// existing ids, every problem, and progress with Cancel while it runs.
 fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &mut Vec<Command>) {
-    use crate::store::OnExisting;
+    use crate::domain::query::OnExisting;
 
     let Some(def) = state.view.as_ref().and_then(|v| v.record_type(&form.record_type)) else { return };
     ui.set_width(640.0);

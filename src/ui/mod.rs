@@ -15,7 +15,7 @@ pub mod theme;
 
 use egui::{Align, Layout, RichText};
 
-use crate::app::{AppState, Command, NoticeLevel, PathPurpose, Screen};
+use crate::state::{AppState, Command, NoticeLevel, PathPurpose, Screen};
 
 /// The whole window.
 pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {

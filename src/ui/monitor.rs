@@ -8,11 +8,11 @@ use egui_extras::{Column, TableBuilder};
 use jiff::Timestamp;
 
 use super::theme::{self, thousands};
-use crate::app::monitor::{MONITOR_ROWS, MonitorCommand};
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command, Loadable};
+use crate::domain::monitor::{Explanation, MonitorLists};
 use crate::domain::{SegmentId, SellerId};
-use crate::store::{Explanation, MonitorLists};
+use crate::state::WorkspaceView;
+use crate::state::monitor::{MONITOR_ROWS, MonitorCommand};
+use crate::state::{AppState, Command, Loadable};
 
 pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     let monitor = &state.monitor;
@@ -69,7 +69,7 @@ fn unassigned_ui(
     commands: &mut Vec<Command>,
 ) {
     let monitor = &state.monitor;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     ui.horizontal(|ui| {
         ui.label(RichText::new(format!("Unassigned ({})", thousands(lists.unassigned_total))).strong());
         let idle = monitor.running.is_none();
@@ -267,7 +267,7 @@ fn assign_window_ui(ctx: &egui::Context, state: &AppState, view: &WorkspaceView,
         if let Some(error) = &assign.error {
             ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
         }
-        let (eligible, others) = crate::app::monitor::manual_choices(explanation, view);
+        let (eligible, others) = crate::state::monitor::manual_choices(explanation, view);
         if view.sellers.is_empty() {
             ui.label("No sellers yet — add them on the Sellers & teams screen");
             return;

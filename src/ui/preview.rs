@@ -6,10 +6,10 @@
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::state::PreviewOutcome;
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command, EngineStatus, Loadable};
 use crate::domain::{RecordId, RecordTypeDef, Segment};
+use crate::state::PreviewOutcome;
+use crate::state::WorkspaceView;
+use crate::state::{AppState, Command, EngineStatus, Loadable};
 
 use super::records::{cell_text, column_width};
 use super::theme::{self, thousands};

@@ -4,13 +4,13 @@
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::state::{RecordEditor, WorkspaceView};
-use crate::app::{AppState, Command};
 use crate::domain::format::{format_value, parse_date};
+use crate::state::{AppState, Command};
+use crate::state::{RecordEditor, WorkspaceView};
 use std::collections::HashMap;
 
+use crate::domain::query::SortDirection;
 use crate::domain::{FieldDef, FieldKind, RecordId, RecordTypeDef, RecordTypeName, Value};
-use crate::store::SortDirection;
 
 use super::theme::{self, thousands};
 
@@ -85,7 +85,7 @@ fn toolbar_ui(
             .clicked()
             && let Some(id) = selected
         {
-            commands.push(Command::Monitor(crate::app::monitor::MonitorCommand::ShowWhy {
+            commands.push(Command::Monitor(crate::state::monitor::MonitorCommand::ShowWhy {
                 record_type: def.name.clone(),
                 record: id,
             }));
@@ -103,7 +103,7 @@ fn toolbar_ui(
             if state.records.ids.is_pending() {
                 ui.spinner();
             }
-            if let crate::app::Loadable::Failed { error, .. } = &state.records.ids {
+            if let crate::state::Loadable::Failed { error, .. } = &state.records.ids {
                 ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
             }
         });

@@ -1,16 +1,16 @@
 //! The segment's Assignment rules tab (the rules in order, drag to reorder, active or not)
 //! and the rule editor, a modal window over the segments screen: name, conditions (the
-//! segment builder's panel on the rule's own [`Builder`](crate::app::builder::Builder)),
+//! segment builder's panel on the rule's own [`Builder`](crate::state::builder::Builder)),
 //! created-within limit, target, distribution and options, problems next to their part.
 
 use egui::{PopupCloseBehavior, RichText};
 
-use crate::app::builder::BuilderTarget;
-use crate::app::rules::{AttributeForm, RuleEditor, RuleForm, RulePart, RulesCommand, TargetKind};
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command, Screen};
 use crate::domain::assignment::{AssignmentRule, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, Target};
 use crate::domain::{FieldKind, RecordTypeDef, Segment, describe};
+use crate::state::BuilderTarget;
+use crate::state::WorkspaceView;
+use crate::state::rules::{AttributeForm, RuleEditor, RuleForm, RulePart, RulesCommand, TargetKind};
+use crate::state::{AppState, Command, Screen};
 
 use super::theme;
 

@@ -3,9 +3,9 @@
 
 use egui::{RichText, ScrollArea};
 
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command, DetailTab};
 use crate::domain::{RecordTypeDef, Segment, Status};
+use crate::state::WorkspaceView;
+use crate::state::{AppState, Command, DetailTab};
 
 use super::theme::{self, thousands};
 
@@ -398,7 +398,7 @@ fn members_ui(
     if total == 0 || state.members.segment != Some(segment.id) {
         return;
     }
-    let page = crate::app::state::MEMBER_PAGE;
+    let page = crate::state::MEMBER_PAGE;
     let mut wanted = std::collections::BTreeSet::new();
     let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
     TableBuilder::new(ui)
@@ -457,7 +457,7 @@ fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment
         ui.spinner();
         return;
     }
-    if let crate::app::Loadable::Failed { error, .. } = &history.entries {
+    if let crate::state::Loadable::Failed { error, .. } = &history.entries {
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
     }
     let Some(entries) = history.entries.latest() else {

@@ -4,14 +4,14 @@
 use egui::{RichText, ScrollArea, TextEdit};
 use egui_extras::{Column, TableBuilder};
 
-use crate::app::sellers::{
+use crate::domain::people::WEEKDAYS;
+use crate::domain::{Seller, SellerId};
+use crate::state::WorkspaceView;
+use crate::state::sellers::{
     AttributeForm, BulkForm, PeriodForm, SellerEditor, SellersCommand, SellersConfirm, SellersState, SellersTab,
     TeamForm, TimeOffForm, time_zone_names,
 };
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command};
-use crate::domain::people::WEEKDAYS;
-use crate::domain::{Seller, SellerId};
+use crate::state::{AppState, Command};
 
 use super::theme;
 

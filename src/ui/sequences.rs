@@ -3,12 +3,12 @@
 
 use egui::{RichText, ScrollArea};
 
-use crate::app::sequences::{DraftEdit, EnrolmentList, SequenceDraft, SequencesCommand};
-use crate::app::state::WorkspaceView;
-use crate::app::{AppState, Command};
+use crate::domain::sequence::EnrolmentRow;
 use crate::domain::sequence::{EnrolmentStatus, WAIT_MAX_MINUTES, wait_text};
 use crate::domain::{RecordTypeDef, Segment, Sequence, Status, StepKind};
-use crate::store::EnrolmentRow;
+use crate::state::WorkspaceView;
+use crate::state::sequences::{DraftEdit, EnrolmentList, SequenceDraft, SequencesCommand};
+use crate::state::{AppState, Command};
 
 use super::theme::{self, thousands};
 
@@ -511,7 +511,7 @@ pub fn segment_sequence_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Se
             let label = view.record_type(&segment.record_type).map_or("", |d| d.label.as_str()).to_lowercase();
             ui.label(RichText::new(format!("There is no active {label} sequence to connect")).weak());
             if ui.button("Go to Sequences").clicked() {
-                commands.push(Command::ShowScreen(crate::app::Screen::Sequences));
+                commands.push(Command::ShowScreen(crate::state::Screen::Sequences));
             }
             return;
         }

@@ -103,12 +103,7 @@ pub struct SavedRecord {
     pub after: Record,
 }
 
-/// The impact of a plan, computed before it is applied.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ImpactOutcome {
-    pub impact: Impact,
-    pub elapsed_ms: f64,
-}
+pub use crate::domain::preview::{ImpactOutcome, PreviewOutcome, PreviewRow};
 
 /// What an apply did.
 #[derive(Clone, Debug, PartialEq)]
@@ -120,30 +115,6 @@ pub struct Applied {
     /// Of those, the ones no seller owns yet (absent means none).
     pub unassigned_counts: HashMap<SegmentId, u64>,
     pub elapsed_ms: f64,
-}
-
-/// What a preview found.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PreviewOutcome {
-    pub matches: usize,
-    pub claimed_by_higher: usize,
-    pub would_join: usize,
-    /// The first matching records in the asked order, read with the answer.
-    pub rows: Vec<PreviewRow>,
-    /// Every matching record in the asked order, with the higher segment that claims it:
-    /// the table scrolls through all of them, reading rows as they come into view.
-    pub order: Arc<Vec<(RecordId, Option<SegmentId>)>>,
-    /// Titles of the records the rows' lookups point at.
-    pub titles: HashMap<(RecordTypeName, RecordId), String>,
-    /// How long the engine took (evaluation, priority and the order; not reading rows).
-    pub elapsed_ms: f64,
-}
-
-/// A matching record and the higher-priority segment that claims it, if one does.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PreviewRow {
-    pub record: Record,
-    pub claimed_by: Option<SegmentId>,
 }
 
 pub enum EngineResponse {
@@ -468,7 +439,7 @@ fn run(
         let (_job, completion) = Job::<()>::pending("Evaluating imported records", waker.clone());
         let mut lifecycle =
             Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
-        let finished = lifecycle.finish_pending(&reader, marks, Timestamp::now(), completion.reporter());
+        let finished = lifecycle.finish_pending(&reader, marks, crate::clock::now(), completion.reporter());
         checkpoint(&writer);
         if responses.send(EngineResponse::Evaluated(finished)).is_err() {
             return;

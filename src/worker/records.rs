@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
-use crate::domain::membership::Member;
 use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, SegmentHistoryEntry, SegmentId};
 use crate::store::{RecordQuery, Workspace};
 
@@ -35,12 +34,7 @@ pub enum Response {
     History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, String> },
 }
 
-/// A member of a segment with its record's title.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MemberRow {
-    pub member: Member,
-    pub title: String,
-}
+pub use crate::domain::preview::MemberRow;
 
 /// Fetched rows, with the titles of the records their lookup fields point at.
 #[derive(Default)]

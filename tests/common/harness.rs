@@ -94,7 +94,7 @@ pub fn open_app(path: &Path) -> Harness<'static, App> {
 /// The demo workspace open in the window, with its lead segments as stored.
 pub fn open_demo(dir: &tempfile::TempDir) -> (Harness<'static, App>, Vec<Segment>) {
     let path = temp_path(dir, "demo.sqlite");
-    create_demo_workspace(&path, &DemoSpec::standard(jiff::Timestamp::now()), &mut |_, _| true).expect("demo");
+    create_demo_workspace(&path, &DemoSpec::standard(segment_builder::clock::now()), &mut |_, _| true).expect("demo");
     let segments = Workspace::open(&path).expect("open").segments(&lead()).expect("segments");
     assert!(segments.len() >= 3, "the demo has at least three lead segments");
     (open_app(&path), segments)

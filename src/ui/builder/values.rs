@@ -224,7 +224,7 @@ fn record_picker_ui(
                 commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: text.clone() });
             }
             let Some(picker) = picker else { return };
-            if let crate::app::Loadable::Failed { error, .. } = &picker.results {
+            if let crate::state::Loadable::Failed { error, .. } = &picker.results {
                 ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
             }
             let Some(results) = picker.results.latest() else {

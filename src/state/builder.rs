@@ -102,46 +102,6 @@ pub enum BuilderEdit {
     ToggleSelected(NodeId),
 }
 
-/// Which builder a panel's edits are for: the selected segment's conditions, or the
-/// conditions of the assignment rule being edited. The same panel draws both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum BuilderTarget {
-    Segment,
-    Rule,
-}
-
-impl BuilderTarget {
-    /// The command carrying `edit` to this builder.
-    pub fn edit(self, edit: BuilderEdit) -> super::Command {
-        match self {
-            BuilderTarget::Segment => super::Command::EditConditions(edit),
-            BuilderTarget::Rule => super::Command::Rules(super::rules::RulesCommand::EditConditions(edit)),
-        }
-    }
-
-    pub fn undo(self) -> super::Command {
-        match self {
-            BuilderTarget::Segment => super::Command::UndoConditions,
-            BuilderTarget::Rule => super::Command::Rules(super::rules::RulesCommand::UndoConditions),
-        }
-    }
-
-    pub fn redo(self) -> super::Command {
-        match self {
-            BuilderTarget::Segment => super::Command::RedoConditions,
-            BuilderTarget::Rule => super::Command::Rules(super::rules::RulesCommand::RedoConditions),
-        }
-    }
-
-    /// Ctrl+S: the segment's conditions, or the whole rule.
-    pub fn save(self) -> super::Command {
-        match self {
-            BuilderTarget::Segment => super::Command::SaveConditions,
-            BuilderTarget::Rule => super::Command::Rules(super::rules::RulesCommand::Save),
-        }
-    }
-}
-
 /// The tree and the typed texts, as Undo restores them.
 #[derive(Clone, Debug, PartialEq)]
 struct Version {

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use crate::domain::{FieldName, RecordId, RecordTypeName, SegmentId};
 
 use super::builder::BuilderEdit;
+use super::rules::RulesCommand;
 
-use super::state::{DetailTab, Dialog, PathPurpose, Screen};
+use super::{DetailTab, Dialog, PathPurpose, Screen};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -139,4 +140,44 @@ pub enum Command {
     Definitions(super::definitions::DefinitionsCommand),
     Rules(super::rules::RulesCommand),
     Monitor(super::monitor::MonitorCommand),
+}
+
+/// Which builder a panel's edits are for: the selected segment's conditions, or the
+/// conditions of the assignment rule being edited. The same panel draws both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BuilderTarget {
+    Segment,
+    Rule,
+}
+
+impl BuilderTarget {
+    /// The command carrying `edit` to this builder.
+    pub fn edit(self, edit: BuilderEdit) -> Command {
+        match self {
+            BuilderTarget::Segment => Command::EditConditions(edit),
+            BuilderTarget::Rule => Command::Rules(RulesCommand::EditConditions(edit)),
+        }
+    }
+
+    pub fn undo(self) -> Command {
+        match self {
+            BuilderTarget::Segment => Command::UndoConditions,
+            BuilderTarget::Rule => Command::Rules(RulesCommand::UndoConditions),
+        }
+    }
+
+    pub fn redo(self) -> Command {
+        match self {
+            BuilderTarget::Segment => Command::RedoConditions,
+            BuilderTarget::Rule => Command::Rules(RulesCommand::RedoConditions),
+        }
+    }
+
+    /// Ctrl+S: the segment's conditions, or the whole rule.
+    pub fn save(self) -> Command {
+        match self {
+            BuilderTarget::Segment => Command::SaveConditions,
+            BuilderTarget::Rule => Command::Rules(RulesCommand::Save),
+        }
+    }
 }

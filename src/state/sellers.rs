@@ -1,0 +1,437 @@
+//! The Sellers & teams screen's state: the tabs, the seller, bulk, team and attribute forms
+//! (edited as copies and checked before they are stored) and the screen's commands.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use jiff::civil::DateTime;
+
+use crate::domain::people::{WEEKDAYS, format_minute, is_email_shaped, parse_minute};
+use crate::domain::{
+    AttributeDefinition, Seller, SellerBulkChange, SellerId, SellerUsage, Team, TeamId, TimeOff, WorkPeriod,
+};
+
+/// The three parts of the screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SellersTab {
+    #[default]
+    Sellers,
+    Teams,
+    Attributes,
+}
+
+impl SellersTab {
+    pub const ALL: [SellersTab; 3] = [SellersTab::Sellers, SellersTab::Teams, SellersTab::Attributes];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SellersTab::Sellers => "Sellers",
+            SellersTab::Teams => "Teams",
+            SellersTab::Attributes => "Attributes",
+        }
+    }
+}
+
+/// What the sellers panels show beyond the workspace view.
+#[derive(Clone, Debug, Default)]
+pub struct SellersState {
+    pub tab: SellersTab,
+    /// The workspace the definitions below were read from; another one means read again.
+    pub loaded_for: Option<PathBuf>,
+    /// The seller attribute definitions, in their order.
+    pub definitions: Vec<AttributeDefinition>,
+    pub search: String,
+    /// The sellers chosen in the list; one gets the editor, several the bulk panel.
+    pub selected: BTreeSet<SellerId>,
+    /// Where a Shift-click range starts.
+    pub anchor: Option<SellerId>,
+    pub editor: Option<Box<SellerEditor>>,
+    pub bulk: BulkForm,
+    pub team: Option<TeamForm>,
+    pub attribute: Option<AttributeForm>,
+    pub confirm: Option<SellersConfirm>,
+}
+
+impl SellersState {
+    /// Whether a form holds edits Save has not stored.
+    pub fn has_unsaved_edits(&self) -> bool {
+        self.editor.as_ref().is_some_and(|e| e.is_dirty())
+            || self.team.as_ref().is_some_and(TeamForm::is_dirty)
+            || self.attribute.as_ref().is_some_and(AttributeForm::is_dirty)
+    }
+}
+
+/// One weekday's working period as typed ("09:00" to "17:00").
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeriodForm {
+    pub weekday: u8,
+    pub start: String,
+    pub end: String,
+}
+
+/// An absence as typed ("2026-08-01 09:00").
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeOffForm {
+    pub start: String,
+    pub end: String,
+    pub reason: String,
+}
+
+/// The seller form: every field as typed, parsed on Save.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SellerEditor {
+    /// The seller as stored; `None` while adding a new one.
+    pub original: Option<Seller>,
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    /// The search box of the time zone list.
+    pub time_zone_search: String,
+    pub unlimited: bool,
+    pub capacity: String,
+    pub assign_records: bool,
+    pub attributes: BTreeMap<String, Vec<String>>,
+    pub periods: Vec<PeriodForm>,
+    pub time_off: Vec<TimeOffForm>,
+    /// Why the store refused the last Save.
+    pub error: Option<String>,
+}
+
+impl SellerEditor {
+    pub fn of(seller: &Seller) -> Self {
+        let mut periods: Vec<PeriodForm> = seller
+            .work_hours
+            .iter()
+            .map(|p| PeriodForm {
+                weekday: p.weekday,
+                start: format_minute(p.start_minute),
+                end: format_minute(p.end_minute),
+            })
+            .collect();
+        periods.sort_by_key(|p| p.weekday);
+        Self {
+            original: Some(seller.clone()),
+            name: seller.name.clone(),
+            email: seller.email.clone(),
+            time_zone: seller.time_zone.clone(),
+            time_zone_search: String::new(),
+            unlimited: seller.capacity.is_none(),
+            capacity: seller.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            assign_records: seller.assign_records,
+            attributes: seller.attributes.clone(),
+            periods,
+            time_off: seller
+                .time_off
+                .iter()
+                .map(|t| TimeOffForm {
+                    start: format_date_time(t.start),
+                    end: format_date_time(t.end),
+                    reason: t.reason.clone(),
+                })
+                .collect(),
+            error: None,
+        }
+    }
+
+    /// A new seller: unlimited capacity, assigned records, the workspace's time zone.
+    pub fn new_seller(time_zone: &str) -> Self {
+        Self {
+            original: None,
+            name: String::new(),
+            email: String::new(),
+            time_zone: time_zone.to_owned(),
+            time_zone_search: String::new(),
+            unlimited: true,
+            capacity: String::new(),
+            assign_records: true,
+            attributes: BTreeMap::new(),
+            periods: Vec::new(),
+            time_off: Vec::new(),
+            error: None,
+        }
+    }
+
+    pub fn id(&self) -> Option<SellerId> {
+        self.original.as_ref().map(|s| s.id)
+    }
+
+    /// The seller the form describes, or every problem with what was typed.
+    pub fn to_seller(&self) -> Result<Seller, Vec<String>> {
+        let mut problems = Vec::new();
+        let capacity = if self.unlimited {
+            None
+        } else {
+            match self.capacity.trim().parse::<u32>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    problems.push(format!(
+                        "Capacity \"{}\" is not a whole number of 0 or more (or choose Unlimited)",
+                        self.capacity.trim()
+                    ));
+                    None
+                }
+            }
+        };
+        let mut work_hours = Vec::new();
+        for p in &self.periods {
+            let day = WEEKDAYS.get(usize::from(p.weekday).wrapping_sub(1)).copied().unwrap_or("?");
+            let start = parse_minute(&p.start);
+            let end = parse_minute(&p.end);
+            for (text, parsed) in [(&p.start, start), (&p.end, end)] {
+                if parsed.is_none() {
+                    problems.push(format!("Work hours on {day}: \"{}\" is not a time like 09:00", text.trim()));
+                }
+            }
+            if let (Some(start), Some(end)) = (start, end) {
+                if start >= end {
+                    problems.push(format!("Work hours on {day}: {} is not before {}", p.start.trim(), p.end.trim()));
+                }
+                work_hours.push(WorkPeriod { weekday: p.weekday, start_minute: start, end_minute: end });
+            }
+        }
+        let mut time_off = Vec::new();
+        for (n, t) in self.time_off.iter().enumerate() {
+            let what = if t.reason.trim().is_empty() {
+                format!("Time off {}", n + 1)
+            } else {
+                format!("Time off \"{}\"", t.reason.trim())
+            };
+            let start = parse_date_time(&t.start);
+            let end = parse_date_time(&t.end);
+            for (text, parsed) in [(&t.start, start), (&t.end, end)] {
+                if parsed.is_none() {
+                    problems.push(format!("{what}: \"{}\" is not a date and time like 2026-08-01 09:00", text.trim()));
+                }
+            }
+            if let (Some(start), Some(end)) = (start, end) {
+                if start >= end {
+                    problems.push(format!("{what}: the start is not before the end"));
+                }
+                time_off.push(TimeOff { start, end, reason: t.reason.trim().to_owned() });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut attributes = self.attributes.clone();
+        attributes.retain(|_, values| !values.is_empty());
+        Ok(Seller {
+            id: self.id().unwrap_or(SellerId(0)),
+            name: self.name.trim().to_owned(),
+            email: self.email.trim().to_owned(),
+            time_zone: self.time_zone.trim().to_owned(),
+            attributes,
+            capacity,
+            work_hours,
+            time_off,
+            assign_records: self.assign_records,
+        })
+    }
+
+    /// What is wrong before Save is even tried: shown under the form as the user types.
+    pub fn hints(&self) -> Vec<String> {
+        let mut hints = Vec::new();
+        if self.name.trim().is_empty() {
+            hints.push("Give the seller a name".to_owned());
+        }
+        let email = self.email.trim();
+        if email.is_empty() {
+            hints.push("Give the seller an email address".to_owned());
+        } else if !is_email_shaped(email) {
+            hints.push(format!("\"{email}\" is not an email address like name@example.com"));
+        }
+        if jiff::tz::TimeZone::get(self.time_zone.trim()).is_err() {
+            hints.push(format!("\"{}\" is not a known time zone", self.time_zone.trim()));
+        }
+        if let Err(problems) = self.to_seller() {
+            hints.extend(problems);
+        }
+        hints
+    }
+
+    /// Whether the form differs from the stored seller (a new seller is dirty once typed in).
+    pub fn is_dirty(&self) -> bool {
+        match &self.original {
+            Some(original) => self.to_seller().map_or(true, |s| &s != original),
+            None => !self.name.trim().is_empty() || !self.email.trim().is_empty(),
+        }
+    }
+}
+
+/// "Set for N sellers": what to change on every selected seller.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BulkForm {
+    /// Attribute → value → add (true) or remove (false); absent values are kept as they are.
+    pub values: BTreeMap<String, BTreeMap<String, bool>>,
+    pub set_capacity: bool,
+    pub unlimited: bool,
+    pub capacity: String,
+    pub set_switch: bool,
+    pub assign_records: bool,
+    pub error: Option<String>,
+}
+
+impl BulkForm {
+    /// The change the form describes, or what is wrong with it.
+    pub fn to_change(&self) -> Result<SellerBulkChange, String> {
+        let mut change = SellerBulkChange::default();
+        for (attribute, values) in &self.values {
+            for (value, add) in values {
+                let target = if *add { &mut change.add_values } else { &mut change.remove_values };
+                target.entry(attribute.clone()).or_default().push(value.clone());
+            }
+        }
+        if self.set_capacity {
+            change.capacity = Some(if self.unlimited {
+                None
+            } else {
+                Some(self.capacity.trim().parse::<u32>().map_err(|_| {
+                    format!(
+                        "Capacity \"{}\" is not a whole number of 0 or more (or choose Unlimited)",
+                        self.capacity.trim()
+                    )
+                })?)
+            });
+        }
+        if self.set_switch {
+            change.assign_records = Some(self.assign_records);
+        }
+        if change.is_empty() {
+            return Err("Choose something to change: attribute values, capacity or the switch".to_owned());
+        }
+        Ok(change)
+    }
+}
+
+/// A team being created (`id` `None`) or edited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamForm {
+    pub original: Option<Team>,
+    pub name: String,
+    pub members: Vec<SellerId>,
+    /// Filters the sellers offered as members.
+    pub search: String,
+    pub error: Option<String>,
+}
+
+impl TeamForm {
+    pub fn of(team: &Team) -> Self {
+        Self {
+            original: Some(team.clone()),
+            name: team.name.clone(),
+            members: team.members.clone(),
+            search: String::new(),
+            error: None,
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        match &self.original {
+            Some(t) => t.name != self.name.trim() || t.members != self.members,
+            None => !self.name.trim().is_empty() || !self.members.is_empty(),
+        }
+    }
+}
+
+/// An attribute definition being created (`original` `None`) or edited.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttributeForm {
+    pub original: Option<AttributeDefinition>,
+    pub name: String,
+    pub values: Vec<String>,
+    /// The "New value" input.
+    pub new_value: String,
+    pub error: Option<String>,
+}
+
+impl AttributeForm {
+    pub fn of(definition: &AttributeDefinition) -> Self {
+        Self {
+            original: Some(definition.clone()),
+            name: definition.name.clone(),
+            values: definition.values.clone(),
+            new_value: String::new(),
+            error: None,
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        match &self.original {
+            Some(d) => d.name != self.name.trim() || d.values != self.values,
+            None => !self.name.trim().is_empty() || !self.values.is_empty(),
+        }
+    }
+}
+
+/// A destructive action waiting for the user's yes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SellersConfirm {
+    DeleteSeller { id: SellerId, name: String, usage: SellerUsage },
+    DeleteTeam { id: TeamId, name: String, members: usize },
+    DeleteAttribute { name: String, holders: usize },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SellersCommand {
+    /// Read the attribute definitions of the open workspace (when first shown).
+    Load,
+    ShowTab(SellersTab),
+    SetSearch(String),
+    /// The new selection of the sellers list and where a Shift-click range starts.
+    SelectSellers {
+        ids: Vec<SellerId>,
+        anchor: Option<SellerId>,
+    },
+    StartAddSeller,
+    EditSeller(Box<SellerEditor>),
+    SaveSeller,
+    DiscardSeller,
+    AskDeleteSeller(SellerId),
+    DeleteSeller(SellerId),
+    EditBulk(BulkForm),
+    ApplyBulk,
+    SelectTeam(TeamId),
+    StartNewTeam,
+    EditTeam(TeamForm),
+    SaveTeam,
+    DiscardTeam,
+    AskDeleteTeam(TeamId),
+    DeleteTeam(TeamId),
+    SelectAttribute(String),
+    StartNewAttribute,
+    EditAttribute(AttributeForm),
+    SaveAttribute,
+    DiscardAttribute,
+    AskDeleteAttribute(String),
+    DeleteAttribute(String),
+    CloseConfirm,
+}
+
+/// Every IANA time zone name jiff knows, sorted.
+pub fn time_zone_names() -> &'static [String] {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<String> = jiff::tz::db().available().map(|name| name.to_string()).collect();
+        names.sort();
+        names
+    })
+}
+
+/// "2026-08-01 09:00" (seconds only when there are some).
+pub fn format_date_time(at: DateTime) -> String {
+    if at.second() == 0 && at.subsec_nanosecond() == 0 {
+        at.strftime("%Y-%m-%d %H:%M").to_string()
+    } else {
+        at.strftime("%Y-%m-%d %H:%M:%S").to_string()
+    }
+}
+
+/// "2026-08-01 09:00", "2026-08-01T09:00" or "2026-08-01" (midnight).
+pub fn parse_date_time(text: &str) -> Option<DateTime> {
+    let text = text.trim();
+    if let Ok(at) = text.replacen(' ', "T", 1).parse::<DateTime>() {
+        return Some(at);
+    }
+    text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+}
