@@ -1,0 +1,291 @@
+//! The condition builder of the selected segment and its preview: builder edits, undo and
+//! save, the engine's answers, record titles and the record picker's search.
+
+use std::collections::BTreeMap;
+
+use crate::domain::{Group, NodeId, RecordId, RecordTypeName, SegmentId};
+use crate::engine::priority::SortKey;
+use crate::worker::engine::{EngineRequest, EngineResponse};
+use crate::worker::records::Request;
+
+use super::{
+    App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, Screen, builder, definitions, lifecycle,
+};
+
+impl App {
+    /// The condition builder of the selected segment and its preview.
+    pub(super) fn apply_conditions(&mut self, command: Command) {
+        match command {
+            Command::EditConditions(edit) => self.edit_conditions(edit),
+            Command::SortPreviewBy(field) => {
+                let preview = &mut self.state.preview;
+                preview.sort = match preview.sort.take() {
+                    Some((current, descending)) if current == field => Some((field, !descending)),
+                    _ => Some((field, false)),
+                };
+                self.request_preview();
+            }
+            Command::TogglePreviewColumn(field) => {
+                if let Some(def) = self.state.current_type().cloned() {
+                    let mut columns = self.state.preview.columns_for(&def);
+                    if let Some(at) = columns.iter().position(|c| *c == field) {
+                        columns.remove(at);
+                    } else {
+                        columns.push(field);
+                        // Keep the schema's order.
+                        columns.sort_by_key(|c| def.field_index(c));
+                    }
+                    self.state.preview.columns.insert(def.name.clone(), columns);
+                }
+            }
+            Command::OpenPreviewRecord(id) => self.open_preview_record(id),
+            Command::SearchRecords { node, record_type, text } => self.search_records(node, record_type, text),
+            Command::UndoConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
+                    && builder.undo(&view.schema)
+                {
+                    self.request_preview();
+                }
+            }
+            Command::RedoConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
+                    && builder.redo(&view.schema)
+                {
+                    self.request_preview();
+                }
+            }
+            Command::SaveConditions => {
+                self.save_conditions(None);
+            }
+            Command::DiscardConditions => {
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
+                    builder.discard(&view.schema);
+                    self.request_preview();
+                }
+            }
+            Command::SaveThenContinue => {
+                let Some(Dialog::UnsavedChanges { segment_name, then }) = self.state.dialog.take() else { return };
+                match self.save_conditions(Some(then.clone())) {
+                    lifecycle::SaveOutcome::Saved => self.apply(*then),
+                    // The impact dialog carries `then` out after the change is stored.
+                    lifecycle::SaveOutcome::Asked => {}
+                    // The dialog stays, showing why the save failed.
+                    lifecycle::SaveOutcome::Failed => {
+                        self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then })
+                    }
+                }
+            }
+            Command::DiscardThenContinue => {
+                let Some(Dialog::UnsavedChanges { then, .. }) = self.state.dialog.take() else { return };
+                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
+                    builder.discard(&view.schema);
+                }
+                self.apply(*then);
+            }
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
+
+    pub(super) fn take_engine_response(&mut self, response: EngineResponse) {
+        match response {
+            EngineResponse::Ready { records, heap_bytes, elapsed_ms } => {
+                self.state.engine = EngineStatus::Ready { records, heap_bytes, elapsed_ms };
+                self.request_preview();
+            }
+            EngineResponse::Evaluated(Ok(per_type)) => {
+                let mut joined = 0;
+                for (record_type, applied) in &per_type {
+                    if let crate::store::ApplyOutcome::Applied(impact) = &applied.outcome {
+                        joined += impact.join_count() + impact.move_count();
+                    }
+                    self.set_member_counts(record_type, applied);
+                }
+                let text = format!("Evaluated the records an interrupted import left: {joined} joined a segment");
+                self.notify(NoticeLevel::Info, text);
+            }
+            EngineResponse::Evaluated(Err(error)) => {
+                let text = format!("Could not evaluate the records an interrupted import left: {error}");
+                self.notify(NoticeLevel::Error, text);
+            }
+            EngineResponse::Failed(error) => {
+                self.notify(NoticeLevel::Error, format!("Could not load the records for previews: {error}"));
+                self.state.engine = EngineStatus::Failed(error);
+            }
+            EngineResponse::OutOfDate(error) => {
+                self.notify(
+                    NoticeLevel::Error,
+                    format!("The previews are out of date ({error}); reloading the records"),
+                );
+                self.restart_engine_soon();
+            }
+            EngineResponse::Preview { generation, result } if generation == self.preview_generation => match result {
+                Ok(outcome) => self.state.preview.result = Loadable::Ready(outcome),
+                Err(error) => self.state.preview.result.fail(error),
+            },
+            EngineResponse::Preview { .. } => {}
+        }
+    }
+
+    /// Asks the engine for the preview of the selected segment: its matches, what the active
+    /// segments above it claim, and its newest matching records.
+    pub(super) fn request_preview(&mut self) {
+        let Some(segment) = self.state.selected_segment().cloned() else {
+            self.state.preview = Default::default();
+            return;
+        };
+        if self.state.preview.segment != Some(segment.id) {
+            // Another segment's figures must not show under this one, even dimmed.
+            self.state.preview.result = Loadable::default();
+        }
+        self.state.preview.segment = Some(segment.id);
+        // While the builder edits this segment, the preview follows its draft.
+        let conditions = match &self.state.builder {
+            Some(builder) if builder.segment == segment.id && builder.has_problems() => {
+                let problems = builder.problems_phrase();
+                self.state.preview.stale_because =
+                    Some(format!("Fix {problems} in the conditions to update the preview"));
+                return;
+            }
+            Some(builder) if builder.segment == segment.id => builder.draft.clone(),
+            _ => segment.conditions.clone(),
+        };
+        self.state.preview.stale_because = None;
+        let Some(worker) = &self.engine_worker else { return };
+        if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
+            return;
+        }
+        let higher: Vec<(SegmentId, Group)> = self
+            .state
+            .view
+            .as_ref()
+            .map(|view| view.segments_of(&segment.record_type))
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s.priority < segment.priority && s.status == crate::domain::Status::Active)
+            .map(|s| (s.id, s.conditions.clone()))
+            .collect();
+        let sort = match &self.state.preview.sort {
+            Some((field, descending)) => SortKey { field: field.clone(), descending: *descending },
+            None => SortKey::newest_first(),
+        };
+        self.preview_generation += 1;
+        self.state.preview.result.start_over();
+        let request = EngineRequest::Preview {
+            generation: self.preview_generation,
+            record_type: segment.record_type.clone(),
+            conditions,
+            higher,
+            sort,
+            now: self.clock.now(),
+            limit: PREVIEW_ROWS,
+        };
+        if !worker.send(request) {
+            self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
+        }
+    }
+
+    /// Whether carrying out `command` would replace the builder while it holds unsaved edits.
+    pub(super) fn would_drop_unsaved_edits(&self, command: &Command) -> bool {
+        let Some(builder) = self.state.builder.as_ref().filter(|b| b.is_dirty()) else { return false };
+        match command {
+            Command::SelectSegment(id) => *id != builder.segment,
+            Command::SelectRecordType(name) => self.state.record_type.as_ref() != Some(name),
+            Command::ShowPathDialog(_)
+            | Command::OpenWorkspace(_)
+            | Command::CreateWorkspace(_)
+            | Command::ShowNewSegment
+            | Command::ShowCopySegment(_)
+            | Command::Definitions(definitions::DefinitionsCommand::Show(definitions::DefinitionsMode::Import))
+            | Command::Quit => true,
+            _ => false,
+        }
+    }
+
+    /// Gives the selected segment its builder (a fresh one when the selection changed).
+    pub(super) fn sync_builder(&mut self) {
+        let selected = self.state.selected_segment;
+        if self.state.builder.as_ref().map(|b| b.segment) == selected {
+            return;
+        }
+        let Some(view) = &self.state.view else {
+            self.state.builder = None;
+            return;
+        };
+        self.state.builder = self.state.selected_segment().map(|segment| {
+            builder::Builder::new(segment.id, segment.record_type.clone(), segment.conditions.clone(), &view.schema)
+        });
+        self.state.record_picker = None;
+        self.learn_titles();
+    }
+
+    pub(super) fn edit_conditions(&mut self, edit: builder::BuilderEdit) {
+        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return };
+        let today = crate::domain::EvalContext::new(self.clock.now(), view.time_zone.clone()).today();
+        let ctx = builder::EditContext { schema: &view.schema, today };
+        if builder.apply(edit, &ctx) {
+            self.request_preview();
+        }
+    }
+
+    /// Reads the titles of the records the builder's conditions name (a few rows by id).
+    pub(super) fn learn_titles(&mut self) {
+        let (Some(builder), Some(view), Some(workspace)) = (&self.state.builder, &self.state.view, &self.workspace)
+        else {
+            return;
+        };
+        let Some(def) = view.schema.get(&builder.record_type) else { return };
+        let mut wanted: BTreeMap<RecordTypeName, Vec<RecordId>> = BTreeMap::new();
+        builder::records_named(&view.schema, def, &builder.draft, &mut wanted);
+        let mut failure = None;
+        for (record_type, ids) in wanted {
+            match workspace.record_titles(&record_type, &ids) {
+                Ok(titles) => {
+                    for (id, title) in titles {
+                        self.state.known_titles.insert((record_type.clone(), id), title);
+                    }
+                }
+                Err(error) => failure = Some(error),
+            }
+        }
+        if let Some(error) = failure {
+            self.notify(NoticeLevel::Error, format!("Could not read record names: {error}"));
+        }
+    }
+
+    /// Shows a record from the preview on the Records screen, in its editor.
+    pub(super) fn open_preview_record(&mut self, id: RecordId) {
+        let from_preview =
+            self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
+        let record = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
+        let Some(record) = record else { return };
+        self.apply_now(Command::ShowScreen(Screen::Records));
+        self.state.records.rows.insert(id, record);
+        self.start_edit_record(id);
+    }
+
+    /// Asks the records worker for records to offer in a condition's record picker.
+    pub(super) fn search_records(&mut self, node: NodeId, record_type: RecordTypeName, text: String) {
+        let picker = self.state.record_picker.get_or_insert_with(|| crate::state::RecordPicker {
+            node,
+            record_type: record_type.clone(),
+            text: String::new(),
+            results: Loadable::default(),
+        });
+        if picker.node != node || picker.record_type != record_type {
+            *picker = crate::state::RecordPicker {
+                node,
+                record_type: record_type.clone(),
+                text: String::new(),
+                results: Loadable::default(),
+            };
+        }
+        picker.text = text.clone();
+        picker.results.start_over();
+        self.search_generation += 1;
+        let request = Request::Search { generation: self.search_generation, record_type, text, limit: 50 };
+        if !self.records_worker.as_ref().is_some_and(|w| w.send(request)) {
+            picker.results.fail("The record search is busy or stopped; type again".to_owned());
+        }
+    }
+}

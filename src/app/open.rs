@@ -1,0 +1,200 @@
+//! Opening, creating and installing a workspace: the path dialog, the background open
+//! job, and what the screens read from a freshly opened workspace.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::tz::TimeZone;
+
+use crate::state::WorkspaceView;
+use crate::store::{StoreError, Workspace};
+use crate::worker::engine::EngineWorker;
+use crate::worker::jobs::{Job, Reporter};
+use crate::worker::records::RecordsWorker;
+
+use super::{App, Dialog, EngineStatus, JobStatus, NoticeLevel, Opened, PathPurpose, RECENT_LIMIT, Startup, watch};
+
+impl App {
+    pub(super) fn start(&mut self, startup: Startup) {
+        match startup {
+            Startup::Demo(path) if !path.exists() => self.spawn_open(path, OpenMode::CreateDemo),
+            Startup::Demo(path) => self.spawn_open(path, OpenMode::Open),
+            Startup::Open(path) if !path.exists() => self.state.dialog = Some(Dialog::ConfirmCreate { path }),
+            Startup::Open(path) => self.spawn_open(path, OpenMode::Open),
+            Startup::Nothing => {}
+        }
+    }
+
+    pub(super) fn spawn_open(&mut self, path: PathBuf, mode: OpenMode) {
+        if self.open_job.is_some() {
+            self.notify(NoticeLevel::Error, "Another workspace is still opening; wait for it or cancel it first");
+            return;
+        }
+        let title = match mode {
+            OpenMode::Open => format!("Opening {}", path.display()),
+            OpenMode::Create => format!("Creating {}", path.display()),
+            OpenMode::CreateDemo => "Creating the demo workspace".to_owned(),
+        };
+        let now = self.clock.now();
+        let job =
+            Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, now, reporter));
+        self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
+        self.open_job = Some(job);
+    }
+
+    pub(super) fn install(&mut self, opened: Opened) {
+        let Opened { workspace, view, share_warning } = opened;
+        let path = view.path.clone();
+        self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
+        self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
+        self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
+        self.state.preview = Default::default();
+        self.state.builder = None;
+        self.state.sequences = Default::default();
+        self.state.monitor = Default::default();
+        self.monitor_jobs = Default::default();
+        self.undo.clear();
+        self.state.undo = None;
+        self.watch = watch::WatchState::default();
+        self.state.watch_line = None;
+        self.workspace = Some(workspace);
+        self.show_access(share_warning);
+        let first_type = view.schema.types.first().map(|t| t.name.clone());
+        let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
+        self.state.view = Some(view);
+        self.state.record_type = keep_type.or(first_type);
+        self.state.selected_segment = None;
+        self.state.records = Default::default();
+        self.rows_requested.clear();
+        self.select_first_segment();
+        self.refresh_records();
+        self.request_preview();
+        self.state.recent.retain(|p| p != &path);
+        self.state.recent.insert(0, path);
+        self.state.recent.truncate(RECENT_LIMIT);
+    }
+
+    pub(super) fn browse_for_path(&mut self) {
+        if let Some(Dialog::ExportMembers { text, .. } | Dialog::ExportRecords { text, .. }) = &mut self.state.dialog {
+            let picked = rfd::FileDialog::new().add_filter("CSV", &["csv"]).set_file_name(text.as_str()).save_file();
+            // No file dialog on this desktop (or the user cancelled): the typed path stays.
+            if let Some(path) = picked {
+                *text = path.display().to_string();
+            }
+            return;
+        }
+        let Some(Dialog::WorkspacePath { purpose, text, .. }) = &mut self.state.dialog else { return };
+        let dialog = rfd::FileDialog::new().add_filter("Segment Builder workspace", &["sqlite", "db"]);
+        let picked = match purpose {
+            PathPurpose::Open => dialog.pick_file(),
+            PathPurpose::Create => dialog.set_file_name("workspace.sqlite").save_file(),
+        };
+        // No file dialog on this desktop (or the user cancelled): the typed path stays.
+        if let Some(path) = picked {
+            *text = path.display().to_string();
+        }
+    }
+
+    pub(super) fn submit_path_dialog(&mut self) {
+        let Some(Dialog::WorkspacePath { purpose, text, error }) = &mut self.state.dialog else { return };
+        let path = PathBuf::from(text.trim());
+        let problem = if text.trim().is_empty() {
+            Some("Type the path of a workspace file".to_owned())
+        } else if *purpose == PathPurpose::Open && !path.is_file() {
+            Some(format!("{}: no such file", path.display()))
+        } else if *purpose == PathPurpose::Create && path.exists() {
+            Some(format!("{}: a file already exists there; open it instead or pick another name", path.display()))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            *error = Some(problem);
+            return;
+        }
+        let purpose = *purpose;
+        self.state.dialog = None;
+        match purpose {
+            PathPurpose::Open => self.spawn_open(path, OpenMode::Open),
+            PathPurpose::Create => self.spawn_open(path, OpenMode::Create),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum OpenMode {
+    Open,
+    Create,
+    CreateDemo,
+}
+
+fn open_in_background(
+    path: &Path,
+    mode: OpenMode,
+    now: jiff::Timestamp,
+    reporter: &Reporter,
+) -> Result<Opened, String> {
+    let mut workspace = match mode {
+        OpenMode::Open => Workspace::open(path),
+        OpenMode::Create => Workspace::create(path),
+        OpenMode::CreateDemo => {
+            let spec = crate::demo::DemoSpec::standard(now);
+            crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
+                reporter.report(Some(fraction), message)
+            })
+            .and_then(|()| Workspace::open(path))
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    watch::start_watching(&mut workspace).map_err(|e| e.to_string())?;
+    reporter.report(None, "Reading segments and counts");
+    let view = load_view(&workspace).map_err(|e| e.to_string())?;
+    let share_warning = crate::store::network_share_warning(path);
+    Ok(Opened { workspace, view, share_warning })
+}
+
+/// Reads what the screens show from a workspace.
+pub fn load_view(workspace: &Workspace) -> Result<WorkspaceView, StoreError> {
+    let schema = workspace.schema().clone();
+    let time_zone_name = workspace.time_zone().to_owned();
+    let time_zone = TimeZone::get(&time_zone_name).unwrap_or(TimeZone::UTC);
+    let mut segments = BTreeMap::new();
+    let mut member_counts = std::collections::HashMap::new();
+    let mut unassigned_counts = std::collections::HashMap::new();
+    let mut record_counts = BTreeMap::new();
+    let mut sequences = Vec::new();
+    for def in &schema.types {
+        segments.insert(def.name.clone(), workspace.segments(&def.name)?);
+        member_counts.extend(workspace.member_counts(&def.name)?);
+        unassigned_counts.extend(workspace.unassigned_counts(&def.name)?);
+        record_counts.insert(def.name.clone(), workspace.count_records(&def.name)?);
+        sequences.extend(workspace.sequences(&def.name)?);
+    }
+    Ok(WorkspaceView {
+        path: workspace.path().map(Path::to_path_buf).unwrap_or_default(),
+        schema,
+        time_zone,
+        time_zone_name,
+        segments,
+        member_counts,
+        unassigned_counts,
+        sequences,
+        sellers: workspace.sellers()?,
+        teams: workspace.teams()?,
+        record_counts,
+    })
+}
+
+/// Where the demo workspace lives: the user's data directory.
+pub fn default_demo_path() -> PathBuf {
+    data_dir().join("demo.sqlite")
+}
+
+pub(super) fn default_new_workspace_path() -> PathBuf {
+    data_dir().join("workspace.sqlite")
+}
+
+fn data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "Segment Builder")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("."))
+}

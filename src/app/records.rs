@@ -1,0 +1,542 @@
+//! The Records screen: the query and its rows, the record form, Undo of record edits, and
+//! new fields and record types.
+
+use crate::domain::format::{format_value, parse_value};
+use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::state::{FieldForm, RecordEditor, RecordTypeForm};
+use crate::store::SortDirection;
+use crate::worker::engine::{EngineRequest, EngineWorker, SavedRecord};
+use crate::worker::records::{RecordsWorker, Request, Response};
+
+use super::{App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, ROW_CACHE_LIMIT, UNDO_LIMIT};
+
+impl App {
+    /// The Records screen, its record form, Undo, and new fields and record types.
+    pub(super) fn apply_records(&mut self, command: Command) {
+        match command {
+            Command::SetRecordFilter(filter) if self.state.records.query.filter != filter => {
+                self.state.records.query.filter = filter;
+                self.refresh_records();
+            }
+            Command::SortRecordsBy(field) => {
+                let query = &mut self.state.records.query;
+                query.sort = match query.sort.take() {
+                    Some((current, SortDirection::Ascending)) if current == field => {
+                        Some((field, SortDirection::Descending))
+                    }
+                    _ => Some((field, SortDirection::Ascending)),
+                };
+                self.refresh_records();
+            }
+            Command::FetchRows(ids) => self.fetch_rows(ids),
+            Command::SelectRecord(id) => {
+                self.state.records.selected = Some(id);
+                self.sync_sequences();
+            }
+            Command::StartAddRecord => self.start_add_record(),
+            Command::StartEditRecord(id) => self.start_edit_record(id),
+            Command::SetEditorInput { index, text } => self.set_editor_input(index, text),
+            Command::SaveRecord => self.save_record(),
+            Command::CancelEdit => self.state.records.editor = None,
+            Command::AskDeleteRecord(id) => {
+                if let Some(def) = self.state.current_type() {
+                    let title = self
+                        .state
+                        .records
+                        .rows
+                        .get(&id)
+                        .map(|r| record_title(def, r))
+                        .unwrap_or_else(|| format!("#{id}"));
+                    self.state.dialog = Some(Dialog::ConfirmDeleteRecord { record_type: def.name.clone(), id, title });
+                }
+            }
+            Command::DeleteRecord { record_type, id } => self.delete_record(&record_type, id),
+            Command::Undo => self.undo(),
+            Command::ShowAddField => {
+                if let Some(record_type) = self.state.record_type.clone() {
+                    self.state.dialog = Some(Dialog::AddField(FieldForm {
+                        record_type,
+                        label: String::new(),
+                        kind: FieldKind::Text,
+                        choices: String::new(),
+                        lookup_target: None,
+                        error: None,
+                    }));
+                }
+            }
+            Command::ShowAddRecordType => self.state.dialog = Some(Dialog::AddRecordType(RecordTypeForm::default())),
+            Command::SubmitAddField => self.submit_add_field(),
+            Command::SubmitAddRecordType => self.submit_add_record_type(),
+            // Routed to the other handlers by `apply_now`.
+            _ => {}
+        }
+    }
+
+    /// Forgets the fetched Records rows (their stored values changed, e.g. owners set by
+    /// assignment); the table asks for the rows it shows again.
+    pub(super) fn forget_record_rows(&mut self) {
+        self.state.records.rows.clear();
+        self.rows_requested.clear();
+    }
+
+    /// Asks the worker for the ids of the current query (a new generation).
+    pub(super) fn refresh_records(&mut self) {
+        let Some(record_type) = self.state.record_type.clone() else { return };
+        let Some(worker) = &self.records_worker else { return };
+        self.records_generation += 1;
+        self.rows_requested.clear();
+        self.state.records.ids.start_over();
+        let request = Request::Query {
+            generation: self.records_generation,
+            record_type,
+            query: self.state.records.query.clone(),
+        };
+        if !worker.send(request) {
+            self.state.records.ids.fail("The records reader is busy or stopped; try again".to_owned());
+        }
+    }
+
+    pub(super) fn fetch_rows(&mut self, ids: Vec<RecordId>) {
+        let Some(record_type) = self.state.record_type.clone() else { return };
+        let Some(worker) = &self.records_worker else { return };
+        let wanted: Vec<RecordId> = ids
+            .into_iter()
+            .filter(|id| !self.state.records.rows.contains_key(id) && !self.rows_requested.contains(id))
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let request = Request::Fetch { generation: self.records_generation, record_type, ids: wanted.clone() };
+        if worker.send(request) {
+            self.rows_requested.extend(wanted);
+        }
+    }
+
+    pub(super) fn take_records_response(&mut self, response: Response) {
+        match response {
+            Response::Ids { generation, result } if generation == self.records_generation => match result {
+                Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
+                Err(error) => self.state.records.ids.fail(error),
+            },
+            Response::Rows { generation, result } if generation == self.records_generation => match result {
+                Ok(page) => {
+                    let records = &mut self.state.records;
+                    if records.rows.len() + page.rows.len() > ROW_CACHE_LIMIT {
+                        records.rows.clear();
+                        self.rows_requested.clear();
+                    }
+                    for row in page.rows {
+                        self.rows_requested.remove(&row.id);
+                        records.rows.insert(row.id, row);
+                    }
+                    records.titles.extend(page.titles);
+                }
+                Err(error) => self.notify(NoticeLevel::Error, format!("Could not load records: {error}")),
+            },
+            Response::Found { generation, result } if generation == self.search_generation => {
+                let Some(picker) = &mut self.state.record_picker else { return };
+                match result {
+                    Ok(found) => {
+                        for (id, title) in &found {
+                            self.state.known_titles.insert((picker.record_type.clone(), *id), title.clone());
+                        }
+                        picker.results = Loadable::Ready(found);
+                    }
+                    Err(error) => picker.results.fail(error),
+                }
+            }
+            Response::Members { generation, offset, result } => self.take_members(generation, offset, result),
+            Response::History { generation, result } if generation == self.history_generation => match result {
+                Ok(entries) => self.state.history.entries = Loadable::Ready(entries),
+                Err(error) => self.state.history.entries.fail(error),
+            },
+            // An answer to an older question: the user has moved on.
+            Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } | Response::History { .. } => {}
+        }
+    }
+
+    pub(super) fn start_add_record(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = self.state.current_type() else { return };
+        let now = self.clock.now();
+        let inputs = def
+            .fields
+            .iter()
+            .map(|f| {
+                if f.kind == FieldKind::DateTime && f.name.as_str() == "created_on" {
+                    format_value(&Value::DateTime(now), &view.time_zone)
+                } else {
+                    String::new()
+                }
+            })
+            .collect::<Vec<_>>();
+        let problems = vec![None; inputs.len()];
+        self.state.records.editor =
+            Some(RecordEditor { record_type: def.name.clone(), id: None, inputs, problems, save_error: None });
+    }
+
+    pub(super) fn start_edit_record(&mut self, id: RecordId) {
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = self.state.current_type() else { return };
+        let Some(record) = self.state.records.rows.get(&id) else {
+            self.notify(NoticeLevel::Error, format!("Record #{id} is not loaded yet; try again"));
+            return;
+        };
+        let inputs: Vec<String> = def
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format_value(record.values.get(i).unwrap_or(&Value::Empty), &view.time_zone))
+            .collect();
+        let problems = vec![None; inputs.len()];
+        let record_type = def.name.clone();
+        self.state.records.selected = Some(id);
+        self.state.records.editor =
+            Some(RecordEditor { record_type, id: Some(id), inputs, problems, save_error: None });
+    }
+
+    pub(super) fn set_editor_input(&mut self, index: usize, text: String) {
+        let Some(view) = &self.state.view else { return };
+        let Some(editor) = &mut self.state.records.editor else { return };
+        let Some(field) = view.schema.get(&editor.record_type).and_then(|d| d.fields.get(index)) else { return };
+        let problem = parse_value(field, &text, &view.time_zone).err();
+        if let (Some(input), Some(slot)) = (editor.inputs.get_mut(index), editor.problems.get_mut(index)) {
+            *input = text;
+            *slot = problem;
+            editor.save_error = None;
+        }
+    }
+
+    pub(super) fn save_record(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let Some(editor) = &mut self.state.records.editor else { return };
+        let Some(def) = view.schema.get(&editor.record_type) else { return };
+        let mut values = Vec::with_capacity(def.fields.len());
+        for (index, field) in def.fields.iter().enumerate() {
+            let input = editor.inputs.get(index).map(String::as_str).unwrap_or_default();
+            match parse_value(field, input, &view.time_zone) {
+                Ok(value) => values.push(value),
+                Err(problem) => {
+                    if let Some(slot) = editor.problems.get_mut(index) {
+                        *slot = Some(problem);
+                    }
+                }
+            }
+        }
+        if editor.has_problems() {
+            editor.save_error = Some("Fix the fields marked in red, then save again".to_owned());
+            return;
+        }
+        let Some(workspace) = &mut self.workspace else { return };
+        let record_type = editor.record_type.clone();
+        let before = match editor.id {
+            Some(id) => match workspace.record(&record_type, id) {
+                Ok(before) => before,
+                Err(error) => {
+                    editor.save_error = Some(error.to_string());
+                    return;
+                }
+            },
+            None => None,
+        };
+        let result = match editor.id {
+            Some(id) => {
+                let record = Record { id, values };
+                workspace.update_record(&record_type, &record).map(|()| (record, false))
+            }
+            None => workspace.insert_record(&record_type, values.clone()).map(|id| (Record { id, values }, true)),
+        };
+        match result {
+            Ok((record, created)) => {
+                let id = record.id;
+                let label = def.label.clone();
+                let before_values = before.clone();
+                self.push_undo(match before {
+                    Some(before) => UndoStep::Edited { record_type: record_type.clone(), before },
+                    None => UndoStep::Added { record_type: record_type.clone(), id },
+                });
+                self.record_changed(&record_type, RecordChange::Saved { before: before_values, after: record });
+                self.state.records.editor = None;
+                self.state.records.rows.remove(&id);
+                self.rows_requested.remove(&id);
+                self.state.records.selected = Some(id);
+                if created && let Some(view) = &mut self.state.view {
+                    *view.record_counts.entry(record_type).or_default() += 1;
+                }
+                let verb = if created { "added" } else { "saved" };
+                self.notify(NoticeLevel::Info, format!("{label} #{id} {verb}"));
+                self.refresh_records();
+            }
+            Err(error) => editor.save_error = Some(error.to_string()),
+        }
+    }
+
+    pub(super) fn delete_record(&mut self, record_type: &RecordTypeName, id: RecordId) {
+        self.state.dialog = None;
+        let Some(workspace) = &mut self.workspace else { return };
+        let before = match workspace.record(record_type, id) {
+            Ok(before) => before,
+            Err(error) => {
+                self.notify(NoticeLevel::Error, error.to_string());
+                return;
+            }
+        };
+        // Its membership goes with it (one row by key, read before).
+        let segment = workspace.membership_of(record_type, id).ok().flatten();
+        match workspace.delete_record(record_type, id) {
+            Ok(()) => {
+                if let (Some(segment), Some(view)) = (segment, &mut self.state.view)
+                    && let Some(count) = view.member_counts.get_mut(&segment)
+                {
+                    *count = count.saturating_sub(1);
+                }
+                if let Some(record) = before {
+                    self.push_undo(UndoStep::Deleted { record_type: record_type.clone(), record });
+                }
+                let label = self
+                    .state
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.record_type(record_type))
+                    .map(|d| d.label.clone())
+                    .unwrap_or_else(|| record_type.to_string());
+                if let Some(view) = &mut self.state.view
+                    && let Some(count) = view.record_counts.get_mut(record_type)
+                {
+                    *count = count.saturating_sub(1);
+                }
+                self.state.records.rows.remove(&id);
+                self.record_changed(record_type, RecordChange::Deleted(id));
+                if self.state.records.selected == Some(id) {
+                    self.state.records.selected = None;
+                }
+                self.notify(NoticeLevel::Info, format!("{label} #{id} deleted"));
+                self.refresh_records();
+            }
+            Err(error) => self.notify(NoticeLevel::Error, error.to_string()),
+        }
+    }
+
+    /// Tells the engine about a changed or deleted record and refreshes the preview.
+    pub(super) fn record_changed(&mut self, record_type: &RecordTypeName, change: RecordChange) {
+        if let Some(worker) = &self.engine_worker {
+            let sent = match change {
+                RecordChange::Saved { before, after } => {
+                    // Evaluated against the active segments at once when it matters.
+                    let segments =
+                        self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+                    let saved = vec![SavedRecord { before, after }];
+                    let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
+                    self.saved_jobs.push((record_type.clone(), job));
+                    true
+                }
+                RecordChange::Deleted(id) => {
+                    worker.send(EngineRequest::Remove { record_type: record_type.clone(), id })
+                }
+            };
+            if !sent {
+                self.notify(
+                    NoticeLevel::Error,
+                    "The preview engine missed a change; reopen the workspace to refresh it",
+                );
+            }
+        }
+        self.request_preview();
+    }
+
+    pub(super) fn push_undo(&mut self, step: UndoStep) {
+        self.undo.push(step);
+        let excess = self.undo.len().saturating_sub(UNDO_LIMIT);
+        self.undo.drain(..excess);
+        self.state.undo = self.undo.last().map(|s| self.describe_undo(s));
+    }
+
+    pub(super) fn describe_undo(&self, step: &UndoStep) -> String {
+        let label = |ty: &RecordTypeName| {
+            self.state
+                .view
+                .as_ref()
+                .and_then(|v| v.record_type(ty))
+                .map(|d| d.label.to_lowercase())
+                .unwrap_or_else(|| ty.to_string())
+        };
+        match step {
+            UndoStep::Added { record_type, id } => format!("Undo adding {} #{id}", label(record_type)),
+            UndoStep::Edited { record_type, before } => format!("Undo editing {} #{}", label(record_type), before.id),
+            UndoStep::Deleted { record_type, record } => format!("Undo deleting {} #{}", label(record_type), record.id),
+        }
+    }
+
+    /// Takes back the newest record edit: removes an added record, restores an edited one's
+    /// values, puts a deleted one back with its id.
+    pub(super) fn undo(&mut self) {
+        let Some(step) = self.undo.pop() else { return };
+        let description = self.describe_undo(&step);
+        self.state.undo = self.undo.last().map(|s| self.describe_undo(s));
+        let Some(workspace) = &mut self.workspace else { return };
+        let (record_type, result, change, count_delta) = match step {
+            UndoStep::Added { record_type, id } => {
+                let result = workspace.delete_record(&record_type, id);
+                (record_type, result, RecordChange::Deleted(id), -1)
+            }
+            UndoStep::Edited { record_type, before } => {
+                // What it holds now, so the engine sees which fields change back.
+                let current = workspace.record(&record_type, before.id).ok().flatten();
+                let result = workspace.update_record(&record_type, &before);
+                (record_type, result, RecordChange::Saved { before: current, after: before }, 0)
+            }
+            UndoStep::Deleted { record_type, record } => {
+                let result = workspace.restore_record(&record_type, &record);
+                (record_type, result, RecordChange::Saved { before: None, after: record }, 1)
+            }
+        };
+        match result {
+            Ok(()) => {
+                let id = match &change {
+                    RecordChange::Saved { after, .. } => after.id,
+                    RecordChange::Deleted(id) => *id,
+                };
+                if let Some(view) = &mut self.state.view {
+                    let count = view.record_counts.entry(record_type.clone()).or_default();
+                    *count = count.saturating_add_signed(count_delta);
+                }
+                self.state.records.rows.remove(&id);
+                self.rows_requested.remove(&id);
+                self.record_changed(&record_type, change);
+                self.notify(NoticeLevel::Info, format!("{description}: done"));
+                self.refresh_records();
+            }
+            Err(error) => self.notify(NoticeLevel::Error, format!("{description} failed: {error}")),
+        }
+    }
+
+    pub(super) fn submit_add_field(&mut self) {
+        let Some(Dialog::AddField(form)) = &mut self.state.dialog else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        let result = field_from_form(form).and_then(|field| {
+            let label = field.label.clone();
+            workspace.add_field(&form.record_type, field).map(|()| label).map_err(|e| e.to_string())
+        });
+        match result {
+            Ok(label) => {
+                self.state.dialog = None;
+                self.notify(NoticeLevel::Info, format!("Field \"{label}\" added"));
+                self.schema_changed();
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+
+    pub(super) fn submit_add_record_type(&mut self) {
+        let Some(Dialog::AddRecordType(form)) = &mut self.state.dialog else { return };
+        let Some(workspace) = &mut self.workspace else { return };
+        let label = form.label.trim().to_owned();
+        let plural = match form.plural_label.trim() {
+            "" => format!("{label}s"),
+            plural => plural.to_owned(),
+        };
+        let name = crate::domain::schema::logical_name_from_label(&label);
+        let def = RecordTypeDef {
+            name: RecordTypeName::new(name.clone()),
+            label: label.clone(),
+            plural_label: plural,
+            primary_field: crate::domain::FieldName::new("name"),
+            fields: vec![crate::domain::FieldDef::new("name", "Name", FieldKind::Text)],
+            built_in: false,
+        };
+        let result = if label.is_empty() {
+            Err("Give the record type a name".to_owned())
+        } else {
+            workspace.add_record_type(def).map_err(|e| e.to_string())
+        };
+        match result {
+            Ok(()) => {
+                self.state.dialog = None;
+                self.notify(NoticeLevel::Info, format!("Record type \"{label}\" added"));
+                self.schema_changed();
+                self.select_record_type(RecordTypeName::new(name));
+            }
+            Err(error) => form.error = Some(error),
+        }
+    }
+
+    /// After a type or field was added: the screens and the records reader see the new schema.
+    pub(super) fn schema_changed(&mut self) {
+        let Some(workspace) = &self.workspace else { return };
+        let schema = workspace.schema().clone();
+        if let Some(view) = &mut self.state.view {
+            for def in &schema.types {
+                view.segments.entry(def.name.clone()).or_default();
+                view.record_counts.entry(def.name.clone()).or_default();
+            }
+            view.schema = schema;
+        }
+        if let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) {
+            // The readers have their own connections and schema: start fresh ones.
+            self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
+            self.engine_worker = Some(EngineWorker::start(path, self.waker()));
+            self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
+        }
+        self.state.records.rows.clear();
+        self.state.records.editor = None;
+        self.rows_requested.clear();
+        // Stored records changed shape: old values no longer fit.
+        self.undo.clear();
+        self.state.undo = None;
+        self.refresh_records();
+    }
+}
+
+/// The field a form describes, or what is wrong with it.
+fn field_from_form(form: &FieldForm) -> Result<crate::domain::FieldDef, String> {
+    let label = form.label.trim();
+    if label.is_empty() {
+        return Err("Give the field a name".to_owned());
+    }
+    let name = crate::domain::schema::logical_name_from_label(label);
+    let mut field = crate::domain::FieldDef::new(&name, label, form.kind);
+    match form.kind {
+        FieldKind::Choice => {
+            field.choices = form
+                .choices
+                .split(['\n', ','])
+                .map(str::trim)
+                .filter(|option| !option.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if field.choices.is_empty() {
+                return Err("A choice field needs at least one option".to_owned());
+            }
+        }
+        FieldKind::Lookup => {
+            field.lookup_target = Some(form.lookup_target.clone().ok_or("Pick the record type the lookup points at")?);
+        }
+        _ => {}
+    }
+    Ok(field)
+}
+
+/// The title of a record: its primary field, or its id.
+pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> String {
+    def.primary_index()
+        .and_then(|i| record.values.get(i))
+        .and_then(Value::as_text)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("#{}", record.id))
+}
+
+/// A record edit Undo can take back.
+pub(super) enum UndoStep {
+    Added { record_type: RecordTypeName, id: RecordId },
+    Edited { record_type: RecordTypeName, before: Record },
+    Deleted { record_type: RecordTypeName, record: Record },
+}
+
+pub(super) enum RecordChange {
+    /// Created (`before` is `None`) or updated.
+    Saved {
+        before: Option<Record>,
+        after: Record,
+    },
+    Deleted(RecordId),
+}
