@@ -1,5 +1,6 @@
 //! The import rules of ARCHITECTURE.md, enforced: each layer may only use what it is
-//! allowed to, so the pure domain stays pure and only the store touches SQLite.
+//! allowed to, so the pure domain stays pure and only the store touches SQLite; and the
+//! size limits that keep every file and function readable in one sitting.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -248,4 +249,79 @@ fn the_modules_of_app_form_no_cycle() {
     if let Some(cycle) = find_cycle(&graph) {
         panic!("src/app has an import cycle: {}\n(the graph: {graph:?})", cycle.join(" -> "));
     }
+}
+
+/// Every Rust file under `src/`.
+fn all_sources() -> Vec<PathBuf> {
+    let files = rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(files.len() > 50, "src/ should hold the project's Rust files, found {}", files.len());
+    files
+}
+
+/// The rest of a line after `fn ` when it declares a function (any visibility, `const`).
+fn declared_function(code: &str) -> Option<&str> {
+    let mut rest = code;
+    if let Some(after) = rest.strip_prefix("pub") {
+        rest = match after.strip_prefix('(') {
+            Some(scoped) => scoped.split_once(") ")?.1,
+            None => after.strip_prefix(' ')?,
+        };
+    }
+    rest = rest.strip_prefix("const ").unwrap_or(rest);
+    rest.strip_prefix("fn ")
+}
+
+/// The functions of a rustfmt-formatted file as (first line, name, length in lines): from
+/// the line that declares it to the first line that closes a block at its indentation.
+fn function_lengths(text: &str) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let code = line.trim_start();
+        let indent = &line[..line.len() - code.len()];
+        let Some(rest) = declared_function(code) else { continue };
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // A declaration without a body (in a trait) ends with `;` before any `{`.
+        let close = format!("{indent}}}");
+        let body_end = lines[start..].iter().position(|l| *l == close);
+        let ends_early = lines[start..].iter().take_while(|l| !l.contains('{')).any(|l| l.trim_end().ends_with(';'));
+        if let (Some(offset), false) = (body_end, ends_early) {
+            found.push((start + 1, name, offset + 1));
+        }
+    }
+    found
+}
+
+#[test]
+fn function_lengths_are_measured_from_declaration_to_closing_brace() {
+    let text = "fn a() {\n    let x = 1;\n}\n\nimpl B {\n    pub fn c(&self) -> u8 {\n        if true {\n        }\n        2\n    }\n    pub(in crate::x) fn d() {\n    }\n}\n\ntrait T {\n    fn e(&self);\n}\n";
+    let lengths = function_lengths(text);
+    let expected = vec![(1, "a".to_owned(), 3), (6, "c".to_owned(), 5), (11, "d".to_owned(), 2)];
+    assert_eq!(lengths, expected);
+}
+
+#[test]
+fn no_file_in_src_is_longer_than_800_lines() {
+    let long: Vec<String> = all_sources()
+        .iter()
+        .filter_map(|file| {
+            let count = fs::read_to_string(file).unwrap_or_default().lines().count();
+            (count > 800).then(|| format!("{}: {count} lines", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split these by responsibility (800 lines at most):\n{}", long.join("\n"));
+}
+
+#[test]
+fn no_function_in_src_is_longer_than_120_lines() {
+    let mut long = Vec::new();
+    for file in all_sources() {
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        for (line, name, count) in function_lengths(&text) {
+            if count > 120 {
+                long.push(format!("{}:{line}: {name} is {count} lines", file.display()));
+            }
+        }
+    }
+    assert!(long.is_empty(), "split these functions (120 lines at most):\n{}", long.join("\n"));
 }

@@ -16,6 +16,7 @@ pub mod rules;
 mod segments;
 pub mod sellers;
 pub mod sequences;
+mod view;
 mod watch;
 
 use std::collections::HashSet;
@@ -37,10 +38,11 @@ use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::RecordsWorker;
 use crate::worker::{NoWaker, Waker};
 
+pub use open::default_demo_path;
 use open::{OpenMode, default_new_workspace_path};
-pub use open::{default_demo_path, load_view};
 use records::UndoStep;
 pub use records::record_title;
+pub use view::load_view;
 
 /// How many fetched rows the Records screen keeps before it starts over.
 const ROW_CACHE_LIMIT: usize = 20_000;

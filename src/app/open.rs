@@ -1,18 +1,16 @@
 //! Opening, creating and installing a workspace: the path dialog, the background open
-//! job, and what the screens read from a freshly opened workspace.
+//! job, and handing the opened workspace to the screens and workers.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use jiff::tz::TimeZone;
-
-use crate::state::WorkspaceView;
-use crate::store::{StoreError, Workspace};
+use crate::store::Workspace;
 use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Reporter};
 use crate::worker::records::RecordsWorker;
 
-use super::{App, Dialog, EngineStatus, JobStatus, NoticeLevel, Opened, PathPurpose, RECENT_LIMIT, Startup, watch};
+use super::{
+    App, Dialog, EngineStatus, JobStatus, NoticeLevel, Opened, PathPurpose, RECENT_LIMIT, Startup, view, watch,
+};
 
 impl App {
     pub(super) fn start(&mut self, startup: Startup) {
@@ -147,41 +145,9 @@ fn open_in_background(
     .map_err(|e| e.to_string())?;
     watch::start_watching(&mut workspace).map_err(|e| e.to_string())?;
     reporter.report(None, "Reading segments and counts");
-    let view = load_view(&workspace).map_err(|e| e.to_string())?;
+    let view = view::load_view(&workspace).map_err(|e| e.to_string())?;
     let share_warning = crate::store::network_share_warning(path);
     Ok(Opened { workspace, view, share_warning })
-}
-
-/// Reads what the screens show from a workspace.
-pub fn load_view(workspace: &Workspace) -> Result<WorkspaceView, StoreError> {
-    let schema = workspace.schema().clone();
-    let time_zone_name = workspace.time_zone().to_owned();
-    let time_zone = TimeZone::get(&time_zone_name).unwrap_or(TimeZone::UTC);
-    let mut segments = BTreeMap::new();
-    let mut member_counts = std::collections::HashMap::new();
-    let mut unassigned_counts = std::collections::HashMap::new();
-    let mut record_counts = BTreeMap::new();
-    let mut sequences = Vec::new();
-    for def in &schema.types {
-        segments.insert(def.name.clone(), workspace.segments(&def.name)?);
-        member_counts.extend(workspace.member_counts(&def.name)?);
-        unassigned_counts.extend(workspace.unassigned_counts(&def.name)?);
-        record_counts.insert(def.name.clone(), workspace.count_records(&def.name)?);
-        sequences.extend(workspace.sequences(&def.name)?);
-    }
-    Ok(WorkspaceView {
-        path: workspace.path().map(Path::to_path_buf).unwrap_or_default(),
-        schema,
-        time_zone,
-        time_zone_name,
-        segments,
-        member_counts,
-        unassigned_counts,
-        sequences,
-        sellers: workspace.sellers()?,
-        teams: workspace.teams()?,
-        record_counts,
-    })
 }
 
 /// Where the demo workspace lives: the user's data directory.

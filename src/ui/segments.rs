@@ -51,52 +51,7 @@ fn segment_list_ui(
     let filtering = !needle.is_empty();
     let selected_position = state.selected_segment.and_then(|id| segments.iter().position(|s| s.id == id));
     let unsaved = state.builder.as_ref().filter(|b| b.is_dirty()).map(|b| b.segment);
-    ui.add_space(4.0);
-    ui.horizontal(|ui| {
-        ui.heading(format!("{} segments", def.label));
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("New segment…").clicked() {
-                commands.push(Command::ShowNewSegment);
-            }
-        });
-    });
-    ui.horizontal(|ui| {
-        ui.label(RichText::new("Top = highest priority").small().weak());
-        if let (Some(position), Some(id)) = (selected_position, state.selected_segment) {
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let hint = if filtering { "Clear the search to reorder" } else { "" };
-                let down = ui
-                    .add_enabled(!filtering && position + 1 < segments.len(), egui::Button::new("⏷").small())
-                    .on_hover_text("Move the selected segment down (Alt+Down)")
-                    .on_disabled_hover_text(hint);
-                down.widget_info(|| {
-                    egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move selected down")
-                });
-                if down.clicked() {
-                    commands.push(Command::MoveSegment { id, to_index: position + 1 });
-                }
-                let up = ui
-                    .add_enabled(!filtering && position > 0, egui::Button::new("⏶").small())
-                    .on_hover_text("Move the selected segment up (Alt+Up)")
-                    .on_disabled_hover_text(hint);
-                up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move selected up"));
-                if up.clicked() {
-                    commands.push(Command::MoveSegment { id, to_index: position - 1 });
-                }
-            });
-        }
-    });
-    let mut search = state.segment_search.clone();
-    ui.horizontal(|ui| {
-        let label = ui.label("Search");
-        let edit = egui::TextEdit::singleline(&mut search).hint_text("Segment name").desired_width(f32::INFINITY);
-        if ui.add(edit).labelled_by(label.id).changed() {
-            commands.push(Command::SetSegmentSearch(search));
-        }
-    });
-    if filtering {
-        ui.label(RichText::new("Clear the search to reorder").small().weak());
-    }
+    list_header_ui(ui, state, def, segments.len(), selected_position, commands);
     ui.separator();
     if segments.is_empty() {
         ui.add_space(16.0);
@@ -110,23 +65,7 @@ fn segment_list_ui(
         });
         return;
     }
-    if let (Some(position), Some(id)) = (selected_position, state.selected_segment)
-        && !filtering
-        && state.dialog.is_none()
-        && !ui.ctx().text_edit_focused()
-    {
-        let (up, down) = ui.input_mut(|i| {
-            (
-                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowUp),
-                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowDown),
-            )
-        });
-        if up && position > 0 {
-            commands.push(Command::MoveSegment { id, to_index: position - 1 });
-        } else if down && position + 1 < segments.len() {
-            commands.push(Command::MoveSegment { id, to_index: position + 1 });
-        }
-    }
+    reorder_shortcuts(ui, state, selected_position, segments.len(), filtering, commands);
     ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
         if filtering {
             let mut shown = 0;
@@ -180,6 +119,92 @@ fn segment_list_ui(
             commands.push(Command::MoveSegment { id: segment.id, to_index });
         }
     });
+}
+
+/// The list's heading, New segment, the move buttons of the selected segment and the search.
+fn list_header_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    def: &RecordTypeDef,
+    count: usize,
+    selected_position: Option<usize>,
+    commands: &mut Vec<Command>,
+) {
+    let filtering = !state.segment_search.trim().is_empty();
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        ui.heading(format!("{} segments", def.label));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("New segment…").clicked() {
+                commands.push(Command::ShowNewSegment);
+            }
+        });
+    });
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Top = highest priority").small().weak());
+        if let (Some(position), Some(id)) = (selected_position, state.selected_segment) {
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let hint = if filtering { "Clear the search to reorder" } else { "" };
+                let down = ui
+                    .add_enabled(!filtering && position + 1 < count, egui::Button::new("⏷").small())
+                    .on_hover_text("Move the selected segment down (Alt+Down)")
+                    .on_disabled_hover_text(hint);
+                down.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move selected down")
+                });
+                if down.clicked() {
+                    commands.push(Command::MoveSegment { id, to_index: position + 1 });
+                }
+                let up = ui
+                    .add_enabled(!filtering && position > 0, egui::Button::new("⏶").small())
+                    .on_hover_text("Move the selected segment up (Alt+Up)")
+                    .on_disabled_hover_text(hint);
+                up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move selected up"));
+                if up.clicked() {
+                    commands.push(Command::MoveSegment { id, to_index: position - 1 });
+                }
+            });
+        }
+    });
+    let mut search = state.segment_search.clone();
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let edit = egui::TextEdit::singleline(&mut search).hint_text("Segment name").desired_width(f32::INFINITY);
+        if ui.add(edit).labelled_by(label.id).changed() {
+            commands.push(Command::SetSegmentSearch(search));
+        }
+    });
+    if filtering {
+        ui.label(RichText::new("Clear the search to reorder").small().weak());
+    }
+}
+
+/// Alt+Up and Alt+Down move the selected segment while nothing else takes the keys.
+fn reorder_shortcuts(
+    ui: &egui::Ui,
+    state: &AppState,
+    selected_position: Option<usize>,
+    count: usize,
+    filtering: bool,
+    commands: &mut Vec<Command>,
+) {
+    if let (Some(position), Some(id)) = (selected_position, state.selected_segment)
+        && !filtering
+        && state.dialog.is_none()
+        && !ui.ctx().text_edit_focused()
+    {
+        let (up, down) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowUp),
+                i.consume_key(egui::Modifiers::ALT, egui::Key::ArrowDown),
+            )
+        });
+        if up && position > 0 {
+            commands.push(Command::MoveSegment { id, to_index: position - 1 });
+        } else if down && position + 1 < count {
+            commands.push(Command::MoveSegment { id, to_index: position + 1 });
+        }
+    }
 }
 
 /// Where a row sits in the list, for its context menu.
