@@ -157,7 +157,7 @@ fn assignment(c: &mut Criterion) {
             let assigner = Assigner::new(&ds, &ctx, def, &rules, &sellers, &[]);
             let mut ledger = SellerLedger::default();
             black_box(assigner.assign_many(leads.iter().map(|r| (r, None)), &mut ledger))
-        })
+        });
     });
     group.finish();
 }

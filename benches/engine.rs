@@ -413,7 +413,7 @@ fn days(amount: u32) -> Operand {
 
 /// The six segments of the issue.
 fn six() -> Vec<(&'static str, Group)> {
-    use Operator::*;
+    use Operator::{AnyOf, Between, Contains, Equals, GreaterOrEqual, InLast, IsYes};
     vec![
         ("1_country_germany", all(vec![c("country", Equals, t("Germany"))])),
         (
@@ -449,7 +449,10 @@ fn six() -> Vec<(&'static str, Group)> {
 
 /// Twenty plausible active segments, highest priority first.
 fn twenty() -> Vec<Group> {
-    use Operator::*;
+    use Operator::{
+        AnyOf, BeginsWith, Between, Contains, EndsWith, Equals, GreaterOrEqual, GreaterThan, InLast, IsEmpty, IsNo,
+        IsYes, NoneOf, OlderThan,
+    };
     vec![
         all(vec![c("score", GreaterOrEqual, n(95.0)), c("rating", AnyOf, options(&["Hot"]))]),
         all(vec![c("estimated_value", GreaterOrEqual, n(400_000.0))]),
@@ -511,7 +514,7 @@ fn engine(crit: &mut Criterion) {
     let _ = preview(&snapshot, &warm, &snapshot_rows(&snapshot, &lead), &newest, 1);
     eprintln!("sorted leads newest first in {:.1?}", started.elapsed());
 
-    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, |t| t.heap_bytes());
+    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, segment_builder::engine::TypeSnapshot::heap_bytes);
     eprintln!(
         "snapshot heap: {:.1} MB in all, leads {:.1} MB = {:.0} bytes per lead (with the newest-first order)",
         snapshot.heap_bytes() as f64 / 1e6,
@@ -551,7 +554,7 @@ fn engine(crit: &mut Criterion) {
             b.iter(|| {
                 let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
                 black_box(preview(&snapshot, &compiled, &claimed, &newest, 100))
-            })
+            });
         });
     }
     previews.finish();
@@ -643,7 +646,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
 
     // Activating the top segment with the other 19 active and their members in place:
     // evaluation, moves into it, joins.
-    let top = segments.iter().find(|s| s.name == "Bench segment 1").map(|s| s.id).unwrap_or(SegmentId(0));
+    let top = segments.iter().find(|s| s.name == "Bench segment 1").map_or(SegmentId(0), |s| s.id);
     let mut without_top = segments.clone();
     for segment in &mut without_top {
         if segment.id == top {
@@ -670,7 +673,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
                 total += started.elapsed();
             }
             total
-        })
+        });
     });
     reset();
     raw.execute("UPDATE segment SET status = 'inactive' WHERE id = ?1", [top.0]).unwrap_or_else(|e| panic!("{e}"));
@@ -689,7 +692,7 @@ fn lifecycle_benches(crit: &mut Criterion) {
         outcome.impact.claimed_by_higher
     );
     group.bench_function("impact_of_activating_the_top_segment", |b| {
-        b.iter(|| black_box(run_impact(&snapshot, &memberships, &activate)))
+        b.iter(|| black_box(run_impact(&snapshot, &memberships, &activate)));
     });
     let mut lifecycle =
         Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
@@ -711,8 +714,8 @@ fn workspace_benches(crit: &mut Criterion) {
     let (reader, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
     eprintln!("loaded the workspace snapshot in {:.1?}", started.elapsed());
     let lead = RecordTypeName::new("lead");
-    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, |t| t.heap_bytes());
-    let rows = snapshot.type_snapshot(&lead).map_or(1, |t| t.rows()).max(1);
+    let leads_bytes = snapshot.type_snapshot(&lead).map_or(0, segment_builder::engine::TypeSnapshot::heap_bytes);
+    let rows = snapshot.type_snapshot(&lead).map_or(1, segment_builder::engine::TypeSnapshot::rows).max(1);
     eprintln!("workspace snapshot: leads {:.0} bytes per lead", leads_bytes as f64 / rows as f64);
     let ctx = EvalContext::new(ctx().now, snapshot.time_zone().clone());
     let schema = reader.schema().clone();
@@ -735,10 +738,10 @@ fn workspace_benches(crit: &mut Criterion) {
             b.iter(|| {
                 let compiled = compile(&snapshot, &lead, &root, &ctx).unwrap_or_else(|e| panic!("{e}"));
                 black_box(preview(&snapshot, &compiled, &nobody, &newest, 100))
-            })
+            });
         });
         group.bench_function(format!("sqlite_count/{name}"), |b| {
-            b.iter(|| black_box(reader.count_matching(&lead, &compile_sql(&schema, lead_def, &root, &ctx))))
+            b.iter(|| black_box(reader.count_matching(&lead, &compile_sql(&schema, lead_def, &root, &ctx))));
         });
     }
     group.finish();

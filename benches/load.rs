@@ -23,8 +23,8 @@ fn load(crit: &mut Criterion) {
     let (_, snapshot) = load_types(&path, Some(&leads), &|_| {}).unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     let lead_snapshot = snapshot.type_snapshot(&lead);
-    let bytes = lead_snapshot.map_or(0, |t| t.heap_bytes());
-    let rows = lead_snapshot.map_or(1, |t| t.rows()).max(1);
+    let bytes = lead_snapshot.map_or(0, segment_builder::engine::TypeSnapshot::heap_bytes);
+    let rows = lead_snapshot.map_or(1, segment_builder::engine::TypeSnapshot::rows).max(1);
     eprintln!("leads alone: {rows} in {elapsed:.1?}, {:.0} bytes per lead", bytes as f64 / rows as f64);
     drop(snapshot);
 
@@ -32,22 +32,23 @@ fn load(crit: &mut Criterion) {
     let (_, snapshot) = load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
     let elapsed = started.elapsed();
     let types = snapshot.schema().types.iter().filter_map(|t| snapshot.type_snapshot(&t.name));
-    let records: usize = types.map(|t| t.rows()).sum();
+    let records: usize = types.map(segment_builder::engine::TypeSnapshot::rows).sum();
     let lead_snapshot = snapshot.type_snapshot(&lead);
     eprintln!(
         "every type: {records} records in {elapsed:.1?}, {:.0} bytes per record, {:.0} bytes per lead",
         snapshot.heap_bytes() as f64 / records.max(1) as f64,
-        lead_snapshot.map_or(0, |t| t.heap_bytes()) as f64 / lead_snapshot.map_or(1, |t| t.rows()).max(1) as f64
+        lead_snapshot.map_or(0, segment_builder::engine::TypeSnapshot::heap_bytes) as f64
+            / lead_snapshot.map_or(1, segment_builder::engine::TypeSnapshot::rows).max(1) as f64
     );
     drop(snapshot);
 
     let mut group = crit.benchmark_group("load_1m");
     group.sample_size(10);
     group.bench_function("leads_only", |b| {
-        b.iter(|| black_box(load_types(&path, Some(&leads), &|_| {}).unwrap_or_else(|e| panic!("{e}"))))
+        b.iter(|| black_box(load_types(&path, Some(&leads), &|_| {}).unwrap_or_else(|e| panic!("{e}"))));
     });
     group.bench_function("all_types", |b| {
-        b.iter(|| black_box(load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"))))
+        b.iter(|| black_box(load_snapshot(&path, &|_| {}).unwrap_or_else(|e| panic!("{e}"))));
     });
     group.finish();
 }

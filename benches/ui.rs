@@ -18,7 +18,7 @@ mod shared;
 fn open(path: &std::path::Path) -> Harness<'static, App> {
     let app = App::new(Startup::Open(path.to_path_buf()), Vec::new());
     let mut harness = Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut App| app.ui(ui), app);
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     while Instant::now() < deadline {
         harness.step();
         let state = harness.state().state();
@@ -62,7 +62,7 @@ fn ui_benches(crit: &mut Criterion) {
                 }
             }
             total
-        })
+        });
     });
     // From the edit until the frame that shows its preview.
     group.bench_function("edit_to_preview_on_screen", |b| {
@@ -78,7 +78,7 @@ fn ui_benches(crit: &mut Criterion) {
                 total += started.elapsed();
             }
             total
-        })
+        });
     });
     group.finish();
 }

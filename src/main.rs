@@ -75,7 +75,7 @@ enum Cmd {
         /// Evaluate at this time (RFC 3339) instead of now.
         #[arg(long)]
         now: Option<jiff::Timestamp>,
-        /// Print JSON: {"now", "record_types": [{"record_type", "evaluated", "joined",
+        /// Print JSON: {"now", "`record_types"`: [{"`record_type`", "evaluated", "joined",
         /// "moved", "left", "unchanged", "assigned", "unassigned"}]}.
         #[arg(long)]
         json: bool,
@@ -145,7 +145,7 @@ enum Cmd {
         /// Evaluate at this time (RFC 3339) instead of now.
         #[arg(long)]
         now: Option<jiff::Timestamp>,
-        /// Print JSON with the keys matches, claimed_by_higher, would_join and ids.
+        /// Print JSON with the keys matches, `claimed_by_higher`, `would_join` and ids.
         #[arg(long)]
         json: bool,
     },
@@ -198,11 +198,15 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Apply { path, now, json }) => {
             let now = now.unwrap_or_else(segment_builder::clock::now);
-            finish(apply_command(&path, now), json, |report| report.to_text())
+            finish(apply_command(&path, now), json, segment_builder::cli::ApplyReport::to_text)
         }
         Some(Cmd::Explain { path, record_type, record, now, json }) => {
             let now = now.unwrap_or_else(segment_builder::clock::now);
-            finish(explain_command(&path, &record_type, record, now), json, |report| report.to_text())
+            finish(
+                explain_command(&path, &record_type, record, now),
+                json,
+                segment_builder::cli::ExplainReport::to_text,
+            )
         }
         Some(Cmd::ExportDefinitions { path, file, force }) => {
             let overwrite = if force { Overwrite::Replace } else { Overwrite::Refuse };
@@ -228,7 +232,7 @@ fn main() -> ExitCode {
                 }
             };
             let now = now.unwrap_or_else(segment_builder::clock::now);
-            finish(preview_command(&path, target, now, limit), json, |report| report.to_text())
+            finish(preview_command(&path, target, now, limit), json, segment_builder::cli::PreviewReport::to_text)
         }
         None => {
             let startup = match cli.workspace {

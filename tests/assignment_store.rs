@@ -1,6 +1,8 @@
 //! The store side of assignment (issue 6): rules stored per segment in order, and the
 //! assignment the apply of memberships runs for joining records, in its transaction.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -70,7 +72,7 @@ impl World {
         active_segment(&mut self.ws, &lead_type(), name, text_equals("country", country), now())
     }
 
-    fn joins(&self, segment: SegmentId, records: &[RecordId]) -> MembershipChanges {
+    fn joins(segment: SegmentId, records: &[RecordId]) -> MembershipChanges {
         joins(&lead_type(), segment, records)
     }
 
@@ -188,7 +190,7 @@ fn a_cancelled_apply_writes_no_assignment() {
     world.seller("Ana");
     world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
     let lead = world.lead("Germany", "x");
-    let changes = world.joins(segment, &[lead]);
+    let changes = World::joins(segment, &[lead]);
     let outcome =
         world.ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, now(), &mut |_, _| false).unwrap();
     assert_eq!(outcome, ApplyOutcome::Cancelled);

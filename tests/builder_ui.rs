@@ -1,6 +1,8 @@
 //! The condition builder driven like a user: create a segment, click conditions together,
 //! undo, save, and check the preview against the reference evaluator.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};

@@ -1,5 +1,7 @@
 //! The command line as a user runs it: the built binary, its exit codes and messages.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::process::Command;
 
 use segment_builder::domain::RecordTypeName;

@@ -2,6 +2,8 @@
 //! definitions; each clash policy; every malformed input reported with its place and the
 //! workspace byte-for-byte unchanged after each failure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;

@@ -232,16 +232,13 @@ proptest! {
         }
         for (t, id, values) in edits {
             let ty = &schema.types[t].name;
-            match values {
-                Some(values) => {
-                    let record = Record { id: RecordId(id), values };
-                    prop_assert!(snapshot.upsert(ty, &record).is_ok());
-                    model.insert((t, id), record);
-                }
-                None => {
-                    let was = snapshot.remove(ty, RecordId(id));
-                    prop_assert_eq!(was, Ok(model.remove(&(t, id)).is_some()));
-                }
+            if let Some(values) = values {
+                let record = Record { id: RecordId(id), values };
+                prop_assert!(snapshot.upsert(ty, &record).is_ok());
+                model.insert((t, id), record);
+            } else {
+                let was = snapshot.remove(ty, RecordId(id));
+                prop_assert_eq!(was, Ok(model.remove(&(t, id)).is_some()));
             }
         }
         let mut fresh = MemoryDataset::new(schema.clone());
@@ -458,10 +455,10 @@ fn check(snapshot: &Snapshot, ds: &MemoryDataset, root: Group, expected: &[i64])
 
 #[test]
 fn lookups_related_blocks_and_teams() {
+    use Operator::*;
     let ds = world();
     let snapshot = snapshot_of(&ds, &ctx().time_zone);
     let c = |path: &str, operator, operand| tree(all(vec![cond(path, operator, operand)]));
-    use Operator::*;
     check(&snapshot, &ds, c("company.name", Equals, t("ACME")), &[10]);
     check(&snapshot, &ds, c("company.name", NotEquals, t("ACME")), &[11, 12, 13]);
     check(&snapshot, &ds, c("company.parent.name", Contains, t("acme")), &[11]);

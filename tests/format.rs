@@ -9,7 +9,7 @@ use segment_builder::domain::condition_format::{FORMAT_VERSION, FormatError, fro
 use segment_builder::domain::validate::validate;
 use segment_builder::domain::{DateUnit, Group, Operand, Operator::*, RecordId, Schema, SellerId, TeamId};
 
-/// The tree of tests/data/conditions_v1.ron.
+/// The tree of `tests/data/conditions_v1.ron`.
 fn sample_tree() -> Group {
     tree(all(vec![
         cond("industry", AnyOf, choices(&["Software", "consulting"])),

@@ -1,5 +1,7 @@
 //! "Import CSV…" on the Records screen, driven like a user.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;

@@ -2,6 +2,8 @@
 //! from now on), deactivate, delete, save an active segment, options, members, export and
 //! history; checked against what was stored and against the reference evaluator.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeSet;
 
 use egui::accesskit::Role;

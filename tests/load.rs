@@ -2,6 +2,8 @@
 //! threads, batches, direct decoding) must give exactly the snapshot built record by record
 //! from the records the store reads, and must refuse a damaged value by name.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -78,7 +80,7 @@ fn value(field: &FieldDef, f: usize, i: usize, targets: Option<usize>) -> Value 
 /// How many records of each type the fixture has: things span several load batches.
 const COUNTS: &[(&str, usize)] = &[("company", 300), ("thing", 2600), ("deal", 400)];
 
-/// A workspace file (zone America/New_York) with the common schema's types, three sellers,
+/// A workspace file (zone `America/New_York`) with the common schema's types, three sellers,
 /// two teams and the records of [`COUNTS`], some deleted, some edited behind the store's
 /// back into forms it does not write (offsets, fractions, blank text, dangling lookups).
 fn fixture(dir: &Path) -> PathBuf {
@@ -95,7 +97,7 @@ fn fixture(dir: &Path) -> PathBuf {
             name: format!("Seller {n}"),
             email: format!("seller{n}@example.com"),
             time_zone: "Europe/Berlin".into(),
-            attributes: Default::default(),
+            attributes: std::collections::BTreeMap::default(),
             capacity: None,
             work_hours: Vec::new(),
             time_off: Vec::new(),

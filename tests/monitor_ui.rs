@@ -1,6 +1,8 @@
 //! The Monitor screen driven like a user (issue 6): Run now for all and for the ticked
 //! records, manual assignment with the eligible sellers first, and "Why this seller?".
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

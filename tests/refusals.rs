@@ -4,6 +4,8 @@
 //! too deep are refused with their place. Every refusal checks the message (place and
 //! reason), that the workspace's bytes are unchanged and that no file appeared beside it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

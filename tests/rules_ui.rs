@@ -2,6 +2,8 @@
 //! clicking assigns a lead that joins the segment; drag reorders the stored rules; a rule
 //! with a problem is not stored; the active box and Delete… change what is stored.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;

@@ -1,6 +1,8 @@
 //! Sellers, teams and attribute definitions in the store (issue 6, "Sellers and teams"):
 //! edits, bulk changes and deletes, each checked, each one savepoint.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -155,7 +157,7 @@ fn bad_sellers_are_refused_with_what_and_where_and_nothing_changes() {
                     start: "2026-08-02T00:00:00".parse().unwrap(),
                     end: "2026-08-02T00:00:00".parse().unwrap(),
                     reason: "Dentist".into(),
-                }]
+                }];
             },
             &["Dentist", "not before the end"],
         ),
@@ -354,7 +356,7 @@ fn teams_are_renamed_given_members_and_deleted() {
     assert!(invalid_message(ws.update_team(&bad("", vec![]))).contains("name is required"));
     assert!(invalid_message(ws.update_team(&bad("X", vec![ana, ana]))).contains("twice"));
     assert!(invalid_message(ws.update_team(&bad("X", vec![SellerId(55)]))).contains("55"));
-    assert!(invalid_message(ws.update_team(&Team { id: TeamId(9), ..bad("X", vec![]) })).contains("9"));
+    assert!(invalid_message(ws.update_team(&Team { id: TeamId(9), ..bad("X", vec![]) })).contains('9'));
     assert!(
         invalid_message(ws.insert_team(&Team { id: TeamId(0), name: "INSIDE SALES".into(), members: vec![] }))
             .contains("already")

@@ -1,6 +1,8 @@
 //! The Sellers & teams screen driven like a user (issue 6): add and edit sellers, change
 //! several at once, make a team, refuse a bad email, and ask before deleting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 mod common;
 
 use std::collections::BTreeMap;

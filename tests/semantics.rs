@@ -4,6 +4,8 @@
 //! Every line is checked twice: by the reference evaluator, and through the SQL compiler
 //! against a real workspace holding the same records.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 mod common;
 
 use std::cell::RefCell;

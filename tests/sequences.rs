@@ -1,6 +1,8 @@
 //! The store side of sequences (issue 6): saving, copying and activating sequences,
 //! connecting them to segments, and the enrolments the apply of memberships writes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::path::Path;
 
 use jiff::Timestamp;

@@ -2,6 +2,8 @@
 //! an active segment from the segment's Sequence tab, add a lead that joins the segment and
 //! find its enrolment on the sequence screen, on the Records screen and in the store.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 

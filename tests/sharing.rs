@@ -6,6 +6,8 @@
 //! binary again with one `#[test]` selected and an environment variable naming the role;
 //! without it, that test does nothing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -293,7 +295,7 @@ fn kill_import_when(
     let path = copy_of(dir, original, name);
     let leads = count(&path, "SELECT count(*) FROM lead");
     let mut child = import(&path, csv).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
     loop {
         if moment(&path) || matches!(child.try_wait(), Ok(Some(_))) {
             break;
@@ -328,7 +330,7 @@ fn killing_import_records_leaves_records_and_memberships_together() {
     let dir = tempfile::tempdir().expect("temp dir");
     let original = demo(&dir, 300);
     let csv = leads_csv(&dir, "Killed", 20_000);
-    let wal = |path: &Path| std::fs::metadata(format!("{}-wal", path.display())).map(|m| m.len()).unwrap_or(0);
+    let wal = |path: &Path| std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     let marked = |path: &Path| {
         rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .and_then(|conn| conn.query_row("SELECT count(*) FROM pending_evaluation", [], |r| r.get::<_, i64>(0)))
@@ -384,7 +386,7 @@ fn an_import_evaluated_by_nobody_is_evaluated_when_the_window_opens() {
     assert_eq!(count(&path, "SELECT count(*) FROM pending_evaluation"), 900);
 
     let engine = EngineWorker::start(path.clone(), std::sync::Arc::new(segment_builder::worker::NoWaker));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
     let mut evaluated = None;
     loop {
         match engine.try_recv() {

@@ -55,7 +55,7 @@ fn arb_case(valid: bool) -> impl Strategy<Value = (MemoryDataset, &'static str, 
 
 /// A day within 20 days of today (the generators spread days over 2025–2027).
 fn focus_day(ctx: &EvalContext, day: Date) -> Date {
-    let offset = Date::constant(2025, 1, 1).until(day).map(|span| span.get_days()).unwrap_or(0);
+    let offset = Date::constant(2025, 1, 1).until(day).map_or(0, |span| span.get_days());
     ctx.today().checked_add(Span::new().days(offset.rem_euclid(41) - 20)).unwrap_or(day)
 }
 
@@ -253,7 +253,7 @@ fn numbers_dates_and_ids_are_bound() {
     let root = tree(all(vec![
         cond("count", Between, nr(12345.0, 67890.0)),
         cond("due", On, d("2031-07-04")),
-        cond("company", Is, Operand::Record(RecordId(424242))),
+        cond("company", Is, Operand::Record(RecordId(424_242))),
     ]));
     let sql = compile_sql(&schema, thing, &root, &ctx());
     for needle in ["12345", "67890", "2031", "424242"] {

@@ -1,6 +1,8 @@
 //! The store against real files: creating, opening, refusing and migrating workspaces,
 //! records of every field kind, custom types and fields, people, segments and sequences.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -86,10 +88,10 @@ fn assert_refused(path: &Path, expected: impl Fn(&StoreError) -> bool) {
 
 /// Deterministic garbage.
 fn garbage(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
     (0..len)
         .map(|_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
             (state >> 33) as u8
         })
         .collect()

@@ -3,6 +3,8 @@
 //! own writers are not reported; a write over a change not yet seen is refused; and the
 //! window shows another program's change within a few frames, without a click.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

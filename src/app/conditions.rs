@@ -11,6 +11,7 @@ use crate::worker::records::Request;
 use super::{
     App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, Screen, builder, definitions, lifecycle,
 };
+use crate::state::PreviewState;
 
 impl App {
     /// The condition builder of the selected segment and its preview.
@@ -71,7 +72,7 @@ impl App {
                     lifecycle::SaveOutcome::Asked => {}
                     // The dialog stays, showing why the save failed.
                     lifecycle::SaveOutcome::Failed => {
-                        self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then })
+                        self.state.dialog = Some(Dialog::UnsavedChanges { segment_name, then });
                     }
                 }
             }
@@ -131,7 +132,7 @@ impl App {
     /// segments above it claim, and its newest matching records.
     pub(super) fn request_preview(&mut self) {
         let Some(segment) = self.state.selected_segment().cloned() else {
-            self.state.preview = Default::default();
+            self.state.preview = PreviewState::default();
             return;
         };
         if self.state.preview.segment != Some(segment.id) {
@@ -280,7 +281,7 @@ impl App {
                 results: Loadable::default(),
             };
         }
-        picker.text = text.clone();
+        picker.text.clone_from(&text);
         picker.results.start_over();
         self.search_generation += 1;
         let request = Request::Search { generation: self.search_generation, record_type, text, limit: 50 };

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use super::App;
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
+use crate::interchange::definitions_plan::Outcome;
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
 use crate::state::NoticeLevel;
 use crate::state::{Command, Dialog};
@@ -150,8 +151,7 @@ impl App {
             }
             return;
         }
-        let count = |f: fn(&crate::interchange::definitions_plan::Outcome) -> bool| planned.count(f);
-        use crate::interchange::definitions_plan::Outcome;
+        let count = |f: fn(&Outcome) -> bool| planned.count(f);
         let summary = format!(
             "Definitions imported: {} created, {} replaced, {} renamed, {} skipped",
             count(|o| matches!(o, Outcome::Created)),

@@ -12,6 +12,7 @@ use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::Request;
 
 use super::{App, Command, Dialog, JobStatus, Loadable, NoticeLevel};
+use crate::state::HistoryState;
 use crate::state::{DetailTab, ImpactDialog, LifecycleAction, MEMBER_PAGE};
 
 /// What saving the builder's draft did.
@@ -300,10 +301,10 @@ impl App {
                     self.state.job = None;
                     match done {
                         Poll::Done(Ok(ExportOutcome::Written { rows })) => {
-                            self.notify(NoticeLevel::Info, format!("Exported {rows} members"))
+                            self.notify(NoticeLevel::Info, format!("Exported {rows} members"));
                         }
                         Poll::Done(Ok(ExportOutcome::Cancelled)) => {
-                            self.notify(NoticeLevel::Info, "Export cancelled; no file was written")
+                            self.notify(NoticeLevel::Info, "Export cancelled; no file was written");
                         }
                         Poll::Done(Err(error)) => self.notify(NoticeLevel::Error, format!("Export failed: {error}")),
                         _ => self.notify(NoticeLevel::Error, "Export stopped unexpectedly; no file was written"),
@@ -428,7 +429,7 @@ impl App {
             }
             DetailTab::History if force || self.state.history.segment != selected => {
                 let Some(segment) = selected else {
-                    self.state.history = Default::default();
+                    self.state.history = HistoryState::default();
                     return;
                 };
                 if self.state.history.segment != selected {

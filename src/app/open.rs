@@ -8,9 +8,14 @@ use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Reporter};
 use crate::worker::records::RecordsWorker;
 
+use super::monitor::MonitorJobs;
 use super::{
     App, Dialog, EngineStatus, JobStatus, NoticeLevel, Opened, PathPurpose, RECENT_LIMIT, Startup, view, watch,
 };
+use crate::state::PreviewState;
+use crate::state::RecordsState;
+use crate::state::monitor::MonitorState;
+use crate::state::sequences::SequencesState;
 
 impl App {
     pub(super) fn start(&mut self, startup: Startup) {
@@ -46,11 +51,11 @@ impl App {
         self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
         self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
-        self.state.preview = Default::default();
+        self.state.preview = PreviewState::default();
         self.state.builder = None;
-        self.state.sequences = Default::default();
-        self.state.monitor = Default::default();
-        self.monitor_jobs = Default::default();
+        self.state.sequences = SequencesState::default();
+        self.state.monitor = MonitorState::default();
+        self.monitor_jobs = MonitorJobs::default();
         self.undo.clear();
         self.state.undo = None;
         self.watch = watch::WatchState::default();
@@ -62,7 +67,7 @@ impl App {
         self.state.view = Some(view);
         self.state.record_type = keep_type.or(first_type);
         self.state.selected_segment = None;
-        self.state.records = Default::default();
+        self.state.records = RecordsState::default();
         self.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
@@ -161,6 +166,5 @@ pub(super) fn default_new_workspace_path() -> PathBuf {
 
 fn data_dir() -> PathBuf {
     directories::ProjectDirs::from("", "", "Segment Builder")
-        .map(|dirs| dirs.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("."))
+        .map_or_else(|| PathBuf::from("."), |dirs| dirs.data_dir().to_path_buf())
 }

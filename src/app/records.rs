@@ -40,13 +40,8 @@ impl App {
             Command::CancelEdit => self.state.records.editor = None,
             Command::AskDeleteRecord(id) => {
                 if let Some(def) = self.state.current_type() {
-                    let title = self
-                        .state
-                        .records
-                        .rows
-                        .get(&id)
-                        .map(|r| record_title(def, r))
-                        .unwrap_or_else(|| format!("#{id}"));
+                    let title =
+                        self.state.records.rows.get(&id).map_or_else(|| format!("#{id}"), |r| record_title(def, r));
                     self.state.dialog = Some(Dialog::ConfirmDeleteRecord { record_type: def.name.clone(), id, title });
                 }
             }
@@ -298,8 +293,7 @@ impl App {
                     .view
                     .as_ref()
                     .and_then(|v| v.record_type(record_type))
-                    .map(|d| d.label.clone())
-                    .unwrap_or_else(|| record_type.to_string());
+                    .map_or_else(|| record_type.to_string(), |d| d.label.clone());
                 if let Some(view) = &mut self.state.view
                     && let Some(count) = view.record_counts.get_mut(record_type)
                 {
@@ -357,8 +351,7 @@ impl App {
                 .view
                 .as_ref()
                 .and_then(|v| v.record_type(ty))
-                .map(|d| d.label.to_lowercase())
-                .unwrap_or_else(|| ty.to_string())
+                .map_or_else(|| ty.to_string(), |d| d.label.to_lowercase())
         };
         match step {
             UndoStep::Added { record_type, id } => format!("Undo adding {} #{id}", label(record_type)),
@@ -521,8 +514,7 @@ pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> Stri
     def.primary_index()
         .and_then(|i| record.values.get(i))
         .and_then(Value::as_text)
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("#{}", record.id))
+        .map_or_else(|| format!("#{}", record.id), str::to_owned)
 }
 
 /// A record edit Undo can take back.

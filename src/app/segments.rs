@@ -5,6 +5,7 @@ use crate::domain::{Group, NodeId, RecordTypeName, Segment, SegmentId, Status};
 use crate::state::SegmentForm;
 
 use super::{App, Command, Dialog, NoticeLevel, Screen, monitor};
+use crate::state::RecordsState;
 
 impl App {
     /// Screens, the segment list and a segment's lifecycle, tabs and exports.
@@ -80,7 +81,7 @@ impl App {
             return;
         }
         self.state.record_type = Some(name);
-        self.state.records = Default::default();
+        self.state.records = RecordsState::default();
         self.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
@@ -155,20 +156,21 @@ impl App {
         }
         let now = self.clock.now();
         let segment = match form.copy_of {
-            Some(source) => match view.segment(source) {
-                Some(source) => Segment {
-                    name: form.name.trim().to_owned(),
-                    description: form.description.clone(),
-                    status: Status::Draft,
-                    created_on: now,
-                    modified_on: now,
-                    ..source.clone()
-                },
-                None => {
+            Some(source) => {
+                if let Some(source) = view.segment(source) {
+                    Segment {
+                        name: form.name.trim().to_owned(),
+                        description: form.description.clone(),
+                        status: Status::Draft,
+                        created_on: now,
+                        modified_on: now,
+                        ..source.clone()
+                    }
+                } else {
                     self.set_segment_form_error("The segment to copy no longer exists".to_owned());
                     return;
                 }
-            },
+            }
             None => Segment {
                 id: SegmentId(0),
                 record_type: form.record_type.clone(),

@@ -32,7 +32,7 @@ impl App {
                 if self.refuse_if_unsaved() {
                     return;
                 }
-                let zone = self.state.view.as_ref().map(|v| v.time_zone_name.clone()).unwrap_or_else(|| "UTC".into());
+                let zone = self.state.view.as_ref().map_or_else(|| "UTC".into(), |v| v.time_zone_name.clone());
                 let sellers = &mut self.state.sellers;
                 sellers.tab = SellersTab::Sellers;
                 sellers.selected.clear();

@@ -18,6 +18,7 @@ use crate::worker::engine::EngineWorker;
 use crate::worker::records::RecordsWorker;
 
 use super::{App, Command, EngineStatus, NoticeLevel, load_view};
+use crate::state::RecordsState;
 use crate::state::WorkspaceView;
 
 /// How often the window looks for other writers while a workspace is open.
@@ -56,7 +57,7 @@ impl App {
             Ok(Some(changes)) => self.take_other_changes(changes),
             Ok(None) => {}
             Err(error) => {
-                self.state.watch_line = Some(format!("Could not look for changes by other programs: {error}"))
+                self.state.watch_line = Some(format!("Could not look for changes by other programs: {error}"));
             }
         }
         self.restart_engine_when_idle();
@@ -140,7 +141,7 @@ impl App {
         let Some(view) = &self.state.view else { return };
         if self.state.record_type.as_ref().is_some_and(|ty| view.schema.get(ty).is_none()) {
             self.state.record_type = view.schema.types.first().map(|t| t.name.clone());
-            self.state.records = Default::default();
+            self.state.records = RecordsState::default();
             self.rows_requested.clear();
         }
         if self.state.selected_segment.is_some_and(|id| view.segment(id).is_none()) {

@@ -102,6 +102,7 @@ const fn seller(
     }
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "a seller's `away` is optional; this fills it")]
 const fn away(start_day: i64, start_hour: i8, end_day: i64, end_hour: i8, reason: &'static str) -> Option<Away> {
     Some(Away { start_day, start_hour, end_day, end_hour, reason })
 }

@@ -1,4 +1,4 @@
-//! A small, fast, deterministic PRNG (SplitMix64) and the weighted sampling the generators
+//! A small, fast, deterministic PRNG (`SplitMix64`) and the weighted sampling the generators
 //! use. Every row draws from its own stream (`Rng::for_row`), so a row depends only on the
 //! seed, its record type and its index: rows can be regenerated one at a time (a lead can
 //! recompute its account's name and country) and the output never depends on how many rows
@@ -6,14 +6,14 @@
 
 const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// The SplitMix64 finaliser: a bijection on `u64` that scrambles every bit.
+/// The `SplitMix64` finaliser: a bijection on `u64` that scrambles every bit.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): one word of state, good enough statistics for
+/// `SplitMix64` (Steele, Lea and Flood, 2014): one word of state, good enough statistics for
 /// demo data, and cheap to seed per row.
 #[derive(Clone, Debug)]
 pub(crate) struct Rng(u64);

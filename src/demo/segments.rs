@@ -90,15 +90,12 @@ pub fn segments(now: Timestamp) -> Vec<Segment> {
     drafts
         .enumerate()
         .map(|(n, d)| {
-            let priority = match priorities.iter_mut().find(|(ty, _)| *ty == d.record_type) {
-                Some((_, next)) => {
-                    *next += 1;
-                    *next
-                }
-                None => {
-                    priorities.push((d.record_type, 0));
-                    0
-                }
+            let priority = if let Some((_, next)) = priorities.iter_mut().find(|(ty, _)| *ty == d.record_type) {
+                *next += 1;
+                *next
+            } else {
+                priorities.push((d.record_type, 0));
+                0
             };
             let created_on = days_before(now, 120 - 7 * n as i64);
             Segment {

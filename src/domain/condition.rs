@@ -172,7 +172,7 @@ impl fmt::Display for Quantifier {
     }
 }
 
-/// "has at least one / has no <record_type> whose <via> points here and where <group>".
+/// "has at least one / has no <`record_type`> whose <via> points here and where <group>".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RelatedBlock {
     pub id: NodeId,

@@ -132,7 +132,11 @@ macro_rules! mirror_enum {
 
 /// Version 1 of the file: `(version: 1, root: <group>)`.
 pub mod v1 {
-    use super::*;
+    use super::{
+        Condition, DateUnit, DateValue, Deserialize, Deserializer, FieldName, FieldPath, Group, GroupMode, Node,
+        NodeId, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock, SellerId, Serialize, Serializer,
+        TeamId,
+    };
 
     #[derive(Debug, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -212,6 +216,7 @@ pub mod v1 {
         }
     }
 
+    #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     fn is_false(value: &bool) -> bool {
         !*value
     }

@@ -74,12 +74,9 @@ fn group_lines(
             Node::Group(g) => group_lines(g, def, schema, names, depth + 1, out),
             Node::Related(r) => {
                 let related = schema.get(&r.record_type);
-                let type_label =
-                    related.map(|t| t.plural_label.to_lowercase()).unwrap_or_else(|| r.record_type.to_string());
-                let via = related
-                    .and_then(|t| t.field(&r.via))
-                    .map(|f| f.label.to_lowercase())
-                    .unwrap_or_else(|| r.via.to_string());
+                let type_label = related.map_or_else(|| r.record_type.to_string(), |t| t.plural_label.to_lowercase());
+                let via =
+                    related.and_then(|t| t.field(&r.via)).map_or_else(|| r.via.to_string(), |f| f.label.to_lowercase());
                 let verb = match r.quantifier {
                     Quantifier::AtLeastOne => "Has at least one of the",
                     Quantifier::None => "Has none of the",
@@ -100,7 +97,7 @@ fn group_lines(
 /// "Account › Industry is any of Software, Retail".
 pub fn condition_text(condition: &Condition, def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> String {
     let (label, kind) = path_label(&condition.path, def, schema);
-    let operator = kind.map(|k| condition.operator.label(k)).unwrap_or("?");
+    let operator = kind.map_or("?", |k| condition.operator.label(k));
     let value = operand_text(&condition.value, names);
     if value.is_empty() { format!("{label} {operator}") } else { format!("{label} {operator} {value}") }
 }
@@ -111,11 +108,11 @@ pub fn path_label(path: &FieldPath, def: &RecordTypeDef, schema: &Schema) -> (St
     let mut current = Some(def);
     for hop in &path.via {
         let field = current.and_then(|t| t.field(hop));
-        parts.push(field.map(|f| f.label.clone()).unwrap_or_else(|| format!("{hop} (unknown)")));
+        parts.push(field.map_or_else(|| format!("{hop} (unknown)"), |f| f.label.clone()));
         current = field.and_then(|f| f.lookup_target.as_ref()).and_then(|target| schema.get(target));
     }
     let field = current.and_then(|t| t.field(&path.field));
-    parts.push(field.map(|f| f.label.clone()).unwrap_or_else(|| format!("{} (unknown)", path.field)));
+    parts.push(field.map_or_else(|| format!("{} (unknown)", path.field), |f| f.label.clone()));
     (parts.join(" › "), field.map(|f| f.kind))
 }
 

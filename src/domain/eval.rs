@@ -128,7 +128,7 @@ impl Dataset for MemoryDataset {
     }
 
     fn team_members(&self, team: TeamId) -> &[SellerId] {
-        self.teams.get(&team).map(Vec::as_slice).unwrap_or(&[])
+        self.teams.get(&team).map_or(&[][..], Vec::as_slice)
     }
 }
 
@@ -203,8 +203,7 @@ fn explain_group(
                     related.and_then(|t| t.field(&block.via)).map_or(block.via.to_string(), |f| f.label.to_lowercase());
                 let found = schema
                     .get(&block.record_type)
-                    .map(|t| evaluator.ds.referencing(&t.name, &block.via, record.id).len())
-                    .unwrap_or(0);
+                    .map_or(0, |t| evaluator.ds.referencing(&t.name, &block.via, record.id).len());
                 let text = format!("{} {label} whose {via} is this record and where", block.quantifier);
                 out.push(Explained { depth: depth + 1, holds, text, value: Some(format!("{found} related")) });
             }
@@ -283,7 +282,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// "has at least one <record_type> whose <via> is this record and where <group>";
+    /// "has at least one <`record_type`> whose <via> is this record and where <group>";
     /// "has no …" is its complement.
     fn related(&self, ty: &RecordTypeDef, record: &Record, block: &RelatedBlock, depth: usize) -> bool {
         let schema = self.ds.schema();

@@ -128,7 +128,7 @@ pub fn priority_text(priority: u32) -> String {
 }
 
 fn sequence_text(segment: &Segment) -> String {
-    segment.sequence.map(|s| format!("sequence #{}", s.0)).unwrap_or_else(|| "none".to_owned())
+    segment.sequence.map_or_else(|| "none".to_owned(), |s| format!("sequence #{}", s.0))
 }
 
 /// Everything that differs between two versions of a segment, in a fixed order (name,

@@ -556,10 +556,12 @@ mod tests {
     const B: SegmentId = SegmentId(2);
     const R: RecordId = RecordId(7);
 
+    #[allow(clippy::unnecessary_wraps, reason = "reads like the optional current segment it stands for")]
     fn member(segment: SegmentId, priority: u32, active: bool, matches: bool) -> Option<Current> {
         Some(Current { segment, priority, active, matches })
     }
 
+    #[allow(clippy::unnecessary_wraps, reason = "reads like the optional winner it stands for")]
     fn winner(segment: SegmentId, priority: u32, accepts: bool, rerun: bool) -> Option<Winner> {
         Some(Winner { segment, priority, accepts_from_other_segments: accepts, rerun_assignment_on_move: rerun })
     }

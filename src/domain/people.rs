@@ -33,7 +33,7 @@ pub struct Seller {
     pub email: String,
     /// IANA time zone name, e.g. "Europe/Berlin".
     pub time_zone: String,
-    /// Attribute name → values, e.g. "Language" → ["German", "English"].
+    /// Attribute name → values, e.g. "Language" → `["German", "English"]`.
     pub attributes: BTreeMap<String, Vec<String>>,
     /// How many open records the seller can hold; `None` is unlimited.
     pub capacity: Option<u32>,

@@ -246,6 +246,7 @@ impl FieldDef {
         Self { lookup_target: Some(RecordTypeName::new(target)), ..Self::new(name, label, FieldKind::Lookup) }
     }
 
+    #[must_use]
     pub fn built_in(mut self) -> Self {
         self.built_in = true;
         self

@@ -42,10 +42,7 @@ impl Status {
 
     /// The lifecycle: Draft → Active ⇄ Inactive. Staying the same is not a change.
     pub fn can_become(self, next: Status) -> bool {
-        matches!(
-            (self, next),
-            (Status::Draft, Status::Active) | (Status::Active, Status::Inactive) | (Status::Inactive, Status::Active)
-        )
+        matches!((self, next), (Status::Draft | Status::Inactive, Status::Active) | (Status::Active, Status::Inactive))
     }
 }
 

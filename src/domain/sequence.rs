@@ -138,10 +138,10 @@ fn step_problems(step: &Step, is_last: bool) -> Vec<SequenceProblemKind> {
     match (step.kind, step.wait_minutes) {
         (StepKind::Wait, None) => problems.push(SequenceProblemKind::WaitMissing),
         (StepKind::Wait, Some(minutes)) if minutes < WAIT_MIN_MINUTES => {
-            problems.push(SequenceProblemKind::WaitTooShort)
+            problems.push(SequenceProblemKind::WaitTooShort);
         }
         (StepKind::Wait, Some(minutes)) if minutes > WAIT_MAX_MINUTES => {
-            problems.push(SequenceProblemKind::WaitTooLong { minutes })
+            problems.push(SequenceProblemKind::WaitTooLong { minutes });
         }
         (StepKind::Wait, Some(_)) => {}
         (kind, Some(_)) => problems.push(SequenceProblemKind::WaitOnOtherKind { kind }),

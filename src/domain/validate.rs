@@ -267,7 +267,7 @@ fn operand_problems(field: &FieldDef, operator: Operator, operator_label: &str, 
     let reversed = |low: String, high: String| ProblemKind::ReversedRange { field: name(), low, high };
     match operand {
         Operand::Text(text) if text.trim().is_empty() => {
-            problems.push(ProblemKind::EmptyText { field: name(), operator: op() })
+            problems.push(ProblemKind::EmptyText { field: name(), operator: op() });
         }
         Operand::Text(pattern) if operator == Operator::MatchesPattern => {
             if let Err(error) = compile_pattern(pattern) {

@@ -54,6 +54,7 @@ impl Value {
     }
 
     /// Text and choice values that are empty or only whitespace become `Empty`.
+    #[must_use]
     pub fn normalized(self) -> Self {
         match self {
             Value::Text(s) | Value::Choice(s) if s.trim().is_empty() => Value::Empty,
@@ -131,6 +132,7 @@ impl ValueView<'_> {
 
     /// [`Value::normalized`] without the copy: blank text and choices, and numbers that are
     /// not finite, are empty.
+    #[must_use]
     pub fn normalized(self) -> Self {
         // A text starting with a visible ASCII character (most) is not blank: no trim.
         let blank = |s: &str| !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty();

@@ -350,27 +350,24 @@ impl Compiler<'_> {
                     LookupTest::Is(id) => vec![id],
                     LookupTest::AnyOf(ids) => ids.to_vec(),
                 };
-                match c.target {
-                    Some(target) => {
-                        let target = &self.snapshot.types()[target];
-                        let mut rows: Vec<u32> =
-                            wanted.iter().filter_map(|id| target.row_of(*id)).map(|row| row as u32).collect();
-                        rows.sort_unstable();
-                        rows.dedup();
-                        if rows.is_empty() { never } else { scan(Test::Links { rows, negate }) }
-                    }
-                    None => {
-                        let mut rows = Bitset::empty(c.rows.len());
-                        for (&row, id) in &c.untargeted {
-                            if wanted.contains(id) {
-                                rows.insert(row);
-                            }
+                if let Some(target) = c.target {
+                    let target = &self.snapshot.types()[target];
+                    let mut rows: Vec<u32> =
+                        wanted.iter().filter_map(|id| target.row_of(*id)).map(|row| row as u32).collect();
+                    rows.sort_unstable();
+                    rows.dedup();
+                    if rows.is_empty() { never } else { scan(Test::Links { rows, negate }) }
+                } else {
+                    let mut rows = Bitset::empty(c.rows.len());
+                    for (&row, id) in &c.untargeted {
+                        if wanted.contains(id) {
+                            rows.insert(row);
                         }
-                        if negate {
-                            rows.negate();
-                        }
-                        scan(Test::Rows(rows))
                     }
+                    if negate {
+                        rows.negate();
+                    }
+                    scan(Test::Rows(rows))
                 }
             }
         }
@@ -466,7 +463,9 @@ fn not(expr: Expr) -> Expr {
 /// is true, as the cheapest test that does it.
 fn codes_expr(column: usize, mut table: Vec<bool>, negate: bool) -> Expr {
     if negate {
-        table.iter_mut().for_each(|holds| *holds = !*holds);
+        for holds in &mut table {
+            *holds = !*holds;
+        }
     }
     let holding = table.iter().filter(|holds| **holds).count();
     let first = |wanted: bool| table.iter().position(|holds| *holds == wanted).unwrap_or(0) as u32;
@@ -688,13 +687,13 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
                 NumberPredicate::LessOrEqual(x) => by!(|v| v <= *x),
                 NumberPredicate::Greater(x) => by!(|v| v > *x),
                 NumberPredicate::GreaterOrEqual(x) => by!(|v| v >= *x),
-                NumberPredicate::Between(low, high) => by!(|v| (*low <= v) & (v <= *high)),
+                NumberPredicate::Between(low, high) => by!(|v| (*low <= v) && (v <= *high)),
                 NumberPredicate::AnyOf(options) => by!(|v| options.contains(&v)),
             }
         }
         (Column::Temporal(c), Test::Days { low, high, negate }) => {
             let (low, high, negate) = (*low, *high, *negate);
-            masked_words(rows, mask, |w| flip(pack(&c.days, w, |d| (low <= d) & (d <= high)), negate))
+            masked_words(rows, mask, |w| flip(pack(&c.days, w, |d| (low <= d) && (d <= high)), negate))
         }
         (Column::Temporal(c), Test::Moments { instants, days }) => {
             let Some(moments) = &c.instants else { return Bitset::empty(rows) };
@@ -705,9 +704,9 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
                 let end = (base + 64).min(rows);
                 let mut bits = 0u64;
                 for (i, (&instant, &day)) in moments[base..end].iter().zip(&c.days[base..end]).enumerate() {
-                    let by_instant = (i_low <= instant) & (instant <= i_high);
-                    let by_day = (d_low <= day) & (day <= d_high);
-                    let holds = if instant != INSTANT_NONE { by_instant } else { by_day };
+                    let by_instant = (i_low <= instant) && (instant <= i_high);
+                    let by_day = (d_low <= day) && (day <= d_high);
+                    let holds = if instant == INSTANT_NONE { by_day } else { by_instant };
                     bits |= u64::from(holds) << i;
                 }
                 bits

@@ -4,11 +4,11 @@
 //! every record with the evaluation that decides what an action changes ([`membership`]).
 //!
 //! The meaning of a tree is the reference evaluator's (`domain::eval`); a property test
-//! (tests/fast_engine.rs) checks both give the same records. No egui, no rusqlite: the
+//! (`tests/fast_engine.rs`) checks both give the same records. No egui, no rusqlite: the
 //! store feeds snapshots with records, the worker runs previews off the UI thread.
 //!
 //! [`sql`] compiles the same trees to an SQL `WHERE` clause with bound parameters (the
-//! store runs it); tests/sql_differential.rs checks it against the reference evaluator.
+//! store runs it); `tests/sql_differential.rs` checks it against the reference evaluator.
 
 pub mod bitset;
 pub mod fast;

@@ -247,6 +247,7 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
     }
 
     /// Numbers written with `mark` (`1.234,5` with a decimal comma) instead of a point.
+    #[must_use]
     pub fn with_decimal_mark(mut self, mark: DecimalMark) -> Self {
         self.mark = mark;
         self

@@ -64,7 +64,7 @@ pub struct RecordTypeEntry {
 pub struct FieldEntry {
     pub name: String,
     pub label: String,
-    /// text, whole_number, decimal, money, date, date_time, yes_no, choice, lookup, owner.
+    /// text, `whole_number`, decimal, money, date, `date_time`, `yes_no`, choice, lookup, owner.
     pub kind: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
@@ -329,7 +329,7 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
 
 fn rule_entry(rule: &AssignmentRule, definitions: &Definitions<'_>) -> RuleEntry {
     let seller = |id: &SellerId| {
-        definitions.sellers.iter().find(|s| s.id == *id).map(seller_key).unwrap_or_else(|| format!("#{}", id.0))
+        definitions.sellers.iter().find(|s| s.id == *id).map_or_else(|| format!("#{}", id.0), seller_key)
     };
     let target = match &rule.target {
         Target::AnySeller => TargetEntry::AnySeller,
@@ -347,12 +347,7 @@ fn rule_entry(rule: &AssignmentRule, definitions: &Definitions<'_>) -> RuleEntry
         ),
         Target::Sellers(ids) => TargetEntry::Sellers(ids.iter().map(seller).collect()),
         Target::Team(id) => TargetEntry::Team(
-            definitions
-                .teams
-                .iter()
-                .find(|t| t.id == *id)
-                .map(|t| t.name.clone())
-                .unwrap_or_else(|| format!("#{}", id.0)),
+            definitions.teams.iter().find(|t| t.id == *id).map_or_else(|| format!("#{}", id.0), |t| t.name.clone()),
         ),
     };
     RuleEntry {

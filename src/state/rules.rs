@@ -133,7 +133,7 @@ impl RuleForm {
             }
             Target::Sellers(ids) => {
                 form.target = TargetKind::Sellers;
-                form.sellers = ids.clone();
+                form.sellers.clone_from(ids);
             }
             Target::Team(team) => {
                 form.target = TargetKind::Team;

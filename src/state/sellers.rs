@@ -161,17 +161,14 @@ impl SellerEditor {
         let mut problems = Vec::new();
         let capacity = if self.unlimited {
             None
+        } else if let Ok(n) = self.capacity.trim().parse::<u32>() {
+            Some(n)
         } else {
-            match self.capacity.trim().parse::<u32>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    problems.push(format!(
-                        "Capacity \"{}\" is not a whole number of 0 or more (or choose Unlimited)",
-                        self.capacity.trim()
-                    ));
-                    None
-                }
-            }
+            problems.push(format!(
+                "Capacity \"{}\" is not a whole number of 0 or more (or choose Unlimited)",
+                self.capacity.trim()
+            ));
+            None
         };
         let mut work_hours = Vec::new();
         for p in &self.periods {

@@ -630,7 +630,7 @@ impl Workspace {
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
         for (segment, ids) in &by_segment {
-            let rules = rules_of.get(segment).map(Vec::as_slice).unwrap_or(&[]);
+            let rules = rules_of.get(segment).map_or(&[][..], Vec::as_slice);
             let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams);
             let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(ty, *id)).collect();
             let decisions = assigner.assign_many(records.iter().map(|r| (*r, created_on(&def, r))), &mut ledger);

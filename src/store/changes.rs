@@ -87,7 +87,7 @@ pub(super) fn v6_change_log(tx: &Transaction<'_>) -> Result<()> {
 /// `AUTOINCREMENT`: a sequence number is never used twice, even after the newest rows are
 /// replaced (definition rows keep one row per run of changes) or the log is trimmed.
 /// `IF NOT EXISTS`: tests rebuild older versions by lowering `user_version`.
-pub(super) const V6_TABLES: &str = r#"
+pub(super) const V6_TABLES: &str = r"
 CREATE TABLE IF NOT EXISTS change_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     writer TEXT,
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS change_log_horizon (
     seq INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO change_log_horizon (id, seq) VALUES (1, 0);
-"#;
+";
 
 /// Triggers that log every inserted, updated and deleted record of the table `ty` (also
 /// for record types added later).
@@ -130,17 +130,15 @@ fn create_definition_triggers(conn: &Connection, table: &str) -> Result<()> {
     let body = "DELETE FROM change_log WHERE seq = (SELECT max(seq) FROM change_log)
                     AND writer IS NULL AND record_type IS NULL;
                 INSERT INTO change_log (writer, record_type, record_id) VALUES (NULL, NULL, NULL);";
-    let sql: String = ["insert", "update", "delete"]
-        .iter()
-        .map(|event| {
-            format!(
-                "CREATE TRIGGER IF NOT EXISTS {} AFTER {} ON {} BEGIN {body} END;\n",
-                quote(&format!("sb_change:{table}:{event}")),
-                event.to_uppercase(),
-                quote(table)
-            )
-        })
-        .collect();
+    let mut sql = String::new();
+    for event in ["insert", "update", "delete"] {
+        sql += &format!(
+            "CREATE TRIGGER IF NOT EXISTS {} AFTER {} ON {} BEGIN {body} END;\n",
+            quote(&format!("sb_change:{table}:{event}")),
+            event.to_uppercase(),
+            quote(table)
+        );
+    }
     conn.execute_batch(&sql).with_context(|| format!("creating the change triggers of {table}"))
 }
 

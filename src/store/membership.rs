@@ -11,6 +11,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::changes::Watch;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::membership::EventKind;
 use crate::domain::{
@@ -332,7 +333,7 @@ impl Workspace {
             writable: true,
             read_only: false,
             held,
-            watch: Default::default(),
+            watch: Watch::default(),
         })
     }
 }

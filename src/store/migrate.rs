@@ -372,14 +372,14 @@ fn v5_pending(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(V5_TABLES).context("creating the table of records to evaluate")
 }
 
-const V5_TABLES: &str = r#"
+const V5_TABLES: &str = r"
 CREATE TABLE IF NOT EXISTS pending_evaluation (
     id INTEGER PRIMARY KEY,
     record_type TEXT NOT NULL,
     record_id INTEGER NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('created', 'updated'))
 );
-"#;
+";
 
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {

@@ -120,6 +120,7 @@ fn shown_prefix(path: Option<&Path>) -> String {
 
 impl StoreError {
     /// The error with `path` named, where it does not name the workspace yet.
+    #[must_use]
     pub fn in_workspace(self, path: &Path) -> Self {
         match self {
             StoreError::DiskFull { path: None } => StoreError::DiskFull { path: Some(path.to_owned()) },

@@ -23,6 +23,7 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use super::changes::Watch;
 use super::held::Held;
 use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
 use crate::domain::eval::{compile_pattern, fold};
@@ -34,7 +35,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a read-write connection waits for another writer (another process's `apply`
 /// or import holds the write lock for its whole transaction: seconds at a million records)
 /// before its write fails as busy. Writes begin IMMEDIATE, so the wait is all up front.
-const WRITER_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+const WRITER_BUSY_TIMEOUT: Duration = Duration::from_mins(1);
 /// `PRAGMA cache_size` of read-write connections: negative means KiB, so 64 MiB.
 const WRITER_CACHE_KIB: i64 = -64 * 1024;
 
@@ -109,7 +110,7 @@ impl Workspace {
             time_zone,
             writable: true,
             read_only: false,
-            watch: Default::default(),
+            watch: Watch::default(),
             held,
         })
     }
@@ -129,7 +130,7 @@ impl Workspace {
             time_zone,
             writable: false,
             read_only: false,
-            watch: Default::default(),
+            watch: Watch::default(),
             held,
         })
     }
@@ -159,7 +160,7 @@ impl Workspace {
             time_zone,
             writable: false,
             read_only: true,
-            watch: Default::default(),
+            watch: Watch::default(),
             held,
         })
     }
@@ -180,7 +181,7 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch: Default::default(), held })
+        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch: Watch::default(), held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -272,7 +273,7 @@ fn read_identity(conn: &Connection) -> rusqlite::Result<Identity> {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Probe {
-    /// Before opening for writing: quick_check, and load the schema if no migration is due.
+    /// Before opening for writing: `quick_check`, and load the schema if no migration is due.
     Full,
     /// A reader: the version must be current.
     Reader,
@@ -510,15 +511,14 @@ impl PatternCache {
     const CAPACITY: usize = 16;
 
     fn is_match(&mut self, pattern: &str, text: &str) -> bool {
-        let index = match self.entries.iter().position(|(p, _)| p == pattern) {
-            Some(index) => index,
-            None => {
-                if self.entries.len() >= Self::CAPACITY {
-                    self.entries.remove(0);
-                }
-                self.entries.push((pattern.to_owned(), compile_pattern(pattern).ok()));
-                self.entries.len() - 1
+        let index = if let Some(index) = self.entries.iter().position(|(p, _)| p == pattern) {
+            index
+        } else {
+            if self.entries.len() >= Self::CAPACITY {
+                self.entries.remove(0);
             }
+            self.entries.push((pattern.to_owned(), compile_pattern(pattern).ok()));
+            self.entries.len() - 1
         };
         self.entries[index].1.as_ref().is_some_and(|regex| regex.is_match(text))
     }

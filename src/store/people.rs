@@ -457,7 +457,7 @@ impl Workspace {
         let mut rules = Vec::new();
         for segment in segments {
             let segment = SegmentId(segment);
-            let name = self.segment(segment).map(|s| s.name).unwrap_or_else(|_| format!("segment {}", segment.0));
+            let name = self.segment(segment).map_or_else(|_| format!("segment {}", segment.0), |s| s.name);
             rules.extend(self.rules(segment)?.into_iter().map(|rule| (name.clone(), rule)));
         }
         Ok(rules)

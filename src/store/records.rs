@@ -1,8 +1,8 @@
 //! Records: one table per record type, one typed column per field.
 //!
-//! Column forms: Text and Choice (the option label) are TEXT; WholeNumber INTEGER; Decimal
-//! and Money REAL; Date TEXT `YYYY-MM-DD`; DateTime TEXT UTC `YYYY-MM-DDTHH:MM:SSZ` (whole
-//! seconds, fixed width so text order is time order); YesNo INTEGER 0/1; Lookup and Owner
+//! Column forms: Text and Choice (the option label) are TEXT; `WholeNumber` INTEGER; Decimal
+//! and Money REAL; Date TEXT `YYYY-MM-DD`; `DateTime` TEXT UTC `YYYY-MM-DDTHH:MM:SSZ` (whole
+//! seconds, fixed width so text order is time order); `YesNo` INTEGER 0/1; Lookup and Owner
 //! INTEGER ids. Empty is NULL.
 
 use std::collections::HashMap;

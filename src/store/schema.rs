@@ -24,7 +24,7 @@ impl Workspace {
                 [tz],
             )
             .context("saving the time zone")?;
-        self.time_zone = tz.to_owned();
+        tz.clone_into(&mut self.time_zone);
         Ok(())
     }
 

@@ -41,7 +41,7 @@ impl Workspace {
                 ),
                 rusqlite::params_from_iter(segment_values(segment, segment.record_type.as_str().to_owned())),
             )
-            .map_err(|e| self.segment_error(segment, e, &context))?;
+            .map_err(|e| Self::segment_error(segment, e, &context))?;
         let id = SegmentId(self.conn.last_insert_rowid());
         let stored = self.segment(id)?;
         let change = SegmentChange::new(SegmentHistoryKind::Created, "", summary_text(&stored, &self.schema));
@@ -101,7 +101,7 @@ impl Workspace {
                  WHERE id = ?1",
                 rusqlite::params_from_iter(segment_values(segment, segment.id.0)),
             )
-            .map_err(|e| self.segment_error(segment, e, &context))?;
+            .map_err(|e| Self::segment_error(segment, e, &context))?;
         let after = Segment { priority: before.priority, ..segment.clone() };
         for change in segment_changes(&before, &after, &self.schema) {
             self.write_history(&after, &change, now)?;
@@ -357,7 +357,7 @@ impl Workspace {
         Ok(())
     }
 
-    fn segment_error(&self, segment: &Segment, error: rusqlite::Error, context: &str) -> StoreError {
+    fn segment_error(segment: &Segment, error: rusqlite::Error, context: &str) -> StoreError {
         if is_unique_error(&error) {
             StoreError::Invalid(format!(
                 "segment name \"{}\": another {} segment has that name already",

@@ -14,7 +14,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
         ui.set_width(480.0);
         match dialog {
             Dialog::WorkspacePath { purpose, text, error } => {
-                path_dialog_ui(ui, *purpose, text, error.as_deref(), commands)
+                path_dialog_ui(ui, *purpose, text, error.as_deref(), commands);
             }
             Dialog::ConfirmCreate { path } => {
                 ui.heading("Create workspace?");
@@ -69,7 +69,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
             }
             Dialog::ExportMembers { segment, text, error, replace } => {
                 let back = Dialog::ExportMembers { segment: *segment, text: text.clone(), error: None, replace: None };
-                export_ui(ui, "Export members", text, error.as_deref(), replace.as_deref(), back, commands)
+                export_ui(ui, "Export members", text, error.as_deref(), replace.as_deref(), back, commands);
             }
             Dialog::ExportRecords { record_type, text, error, replace } => {
                 let back = Dialog::ExportRecords {
@@ -78,7 +78,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                     error: None,
                     replace: None,
                 };
-                export_ui(ui, "Export records as filtered", text, error.as_deref(), replace.as_deref(), back, commands)
+                export_ui(ui, "Export records as filtered", text, error.as_deref(), replace.as_deref(), back, commands);
             }
             Dialog::Definitions(dialog) => super::definitions::dialog_ui(ui, dialog, commands),
             Dialog::UnsavedChanges { segment_name, .. } => {
@@ -331,7 +331,7 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
             match &dialog.action {
                 LifecycleAction::Activate(id) => {
                     let accepts = view.segment(*id).is_some_and(|s| s.accept_from_other_segments);
-                    activation_impact_ui(ui, impact, *id, accepts, &plural, &name_of)
+                    activation_impact_ui(ui, impact, *id, accepts, &plural, &name_of);
                 }
                 _ => segments_impact_ui(ui, impact, &plural, &name_of),
             }
@@ -368,7 +368,7 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
     }
     ui.add_space(8.0);
     if dialog.applying {
-        let (fraction, message) = state.job.as_ref().map(|j| (j.fraction, j.message.as_str())).unwrap_or((None, ""));
+        let (fraction, message) = state.job.as_ref().map_or((None, ""), |j| (j.fraction, j.message.as_str()));
         ui.add(egui::ProgressBar::new(fraction.unwrap_or(0.0)).show_percentage().animate(fraction.is_none()));
         if !message.is_empty() {
             ui.label(RichText::new(message).weak());
@@ -528,7 +528,7 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
             )
             .labelled_by(label.id);
         if response.changed() {
-            update(&|f| f.path = path.clone(), commands);
+            update(&|f| f.path.clone_from(&path), commands);
         }
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             commands.push(Command::ReadImportFile);
@@ -621,7 +621,7 @@ fn import_mapping_ui(ui: &mut egui::Ui, def: &RecordTypeDef, form: &ImportForm, 
                     choices.extend(def.fields.iter().map(|f| (Some(Target::Field(f.name.clone())), f.label.clone())));
                     for (target, label) in choices {
                         if ui.selectable_label(mapping.target == target, label).clicked() {
-                            update_import(form, &|f| f.mapping[column].target = target.clone(), commands);
+                            update_import(form, &|f| f.mapping[column].target.clone_from(&target), commands);
                         }
                     }
                 });

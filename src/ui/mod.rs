@@ -92,7 +92,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                 }
             }
             ui.separator();
-            let current = state.current_type().map(|t| t.plural_label.as_str()).unwrap_or("None");
+            let current = state.current_type().map_or("None", |t| t.plural_label.as_str());
             let label = ui.label("Record type");
             egui::ComboBox::from_id_salt("record_type_switcher")
                 .selected_text(current)

@@ -85,7 +85,7 @@ pub fn preview_ui(
         let heading = format!("{} matching {}", thousands(outcome.matches as u64), def.plural_label.to_lowercase());
         ui.label(RichText::new(heading).strong());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            columns_menu_ui(ui, state, def, commands)
+            columns_menu_ui(ui, state, def, commands);
         });
     });
     if outcome.order.is_empty() {

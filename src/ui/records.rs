@@ -239,9 +239,7 @@ pub(super) fn cell_text(
     value: Option<&Value>,
 ) -> String {
     match value {
-        Some(Value::Owner(id)) => {
-            view.seller(*id).map(|s| s.name.clone()).unwrap_or_else(|| format!("seller #{}", id.0))
-        }
+        Some(Value::Owner(id)) => view.seller(*id).map_or_else(|| format!("seller #{}", id.0), |s| s.name.clone()),
         Some(Value::Lookup(id)) => field
             .lookup_target
             .as_ref()
@@ -325,8 +323,7 @@ fn field_editor_ui(
                 FieldKind::Choice => field.choices.iter().map(|c| (c.clone(), c.clone())).collect(),
                 _ => view.sellers.iter().map(|s| (s.id.0.to_string(), s.name.clone())).collect(),
             };
-            let shown =
-                options.iter().find(|(value, _)| value == input).map(|(_, text)| text.as_str()).unwrap_or(input);
+            let shown = options.iter().find(|(value, _)| value == input).map_or(input, |(_, text)| text.as_str());
             egui::ComboBox::from_id_salt(field.name.as_str())
                 .selected_text(if shown.is_empty() { "(empty)" } else { shown })
                 .width(width)

@@ -404,7 +404,7 @@ fn attributes_ui(ui: &mut egui::Ui, state: &AppState, def: &RecordTypeDef, form:
                             if condition.attribute != definition.name {
                                 condition.values.clear();
                             }
-                            condition.attribute = definition.name.clone();
+                            condition.attribute.clone_from(&definition.name);
                         }
                     }
                 });

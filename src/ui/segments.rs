@@ -22,9 +22,10 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         .default_size(theme::PREVIEW_WIDTH)
         .min_size(220.0)
         .show(ui, |ui| super::preview::preview_ui(ui, state, view, def, selected, commands));
-    egui::CentralPanel::default().show(ui, |ui| match selected {
-        Some(segment) => segment_ui(ui, state, view, def, segment, commands),
-        None => {
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(segment) = selected {
+            segment_ui(ui, state, view, def, segment, commands);
+        } else {
             ui.add_space(24.0);
             ui.vertical_centered(|ui| {
                 let label = def.label.to_lowercase();
@@ -443,30 +444,27 @@ fn members_ui(
             let rows = usize::try_from(total).unwrap_or(usize::MAX);
             body.rows(theme::ROW_HEIGHT, rows, |mut row| {
                 let position = row.index() as u64;
-                match state.members.rows.get(&position) {
-                    Some(member) => {
-                        row.col(|ui| {
-                            ui.add(egui::Label::new(&member.title).truncate());
-                        });
-                        row.col(|ui| {
-                            ui.label(when(member.member.since));
-                        });
-                        row.col(|ui| {
-                            let reason = match &member.member.moved_from {
-                                Some(from) => format!("Moved from {}", from.name),
-                                None => member.member.reason.to_string(),
-                            };
-                            ui.add(egui::Label::new(reason).truncate());
-                        });
-                    }
-                    None => {
-                        wanted.insert(position / page * page);
-                        row.col(|ui| {
-                            ui.label(RichText::new("Loading").weak());
-                        });
-                        row.col(|_| {});
-                        row.col(|_| {});
-                    }
+                if let Some(member) = state.members.rows.get(&position) {
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(&member.title).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.label(when(member.member.since));
+                    });
+                    row.col(|ui| {
+                        let reason = match &member.member.moved_from {
+                            Some(from) => format!("Moved from {}", from.name),
+                            None => member.member.reason.to_string(),
+                        };
+                        ui.add(egui::Label::new(reason).truncate());
+                    });
+                } else {
+                    wanted.insert(position / page * page);
+                    row.col(|ui| {
+                        ui.label(RichText::new("Loading").weak());
+                    });
+                    row.col(|_| {});
+                    row.col(|_| {});
                 }
             });
         });

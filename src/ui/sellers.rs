@@ -197,7 +197,7 @@ fn sellers_table_ui(ui: &mut egui::Ui, sellers: &SellersState, shown: &[&Seller]
                     None => cell(ui, "Unlimited".into(), true),
                 });
                 row.col(|ui| {
-                    cell(ui, if seller.assign_records { "On".into() } else { "Off".into() }, !seller.assign_records)
+                    cell(ui, if seller.assign_records { "On".into() } else { "Off".into() }, !seller.assign_records);
                 });
                 row.col(|ui| cell(ui, attributes_summary(seller), true));
                 let response = row.response();
@@ -424,7 +424,7 @@ fn time_zone_ui(ui: &mut egui::Ui, form: &mut SellerEditor, label: egui::Id) {
             for name in time_zone_names().iter().filter(|n| search.is_empty() || n.to_lowercase().contains(&search)) {
                 shown += 1;
                 if ui.selectable_label(form.time_zone == *name, name).clicked() {
-                    form.time_zone = name.clone();
+                    form.time_zone.clone_from(name);
                     form.time_zone_search.clear();
                 }
             }

@@ -29,8 +29,8 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         .default_size(theme::SEGMENT_LIST_WIDTH)
         .min_size(220.0)
         .show(ui, |ui| list_ui(ui, state, view, def, draft, commands));
-    egui::CentralPanel::default().show(ui, |ui| match draft {
-        Some(draft) => {
+    egui::CentralPanel::default().show(ui, |ui| {
+        if let Some(draft) = draft {
             ScrollArea::vertical().id_salt("sequence_editor").auto_shrink(false).show(ui, |ui| {
                 let stored = draft.id.and_then(|id| view.sequence(id));
                 editor_ui(ui, view, draft, stored, commands);
@@ -41,8 +41,7 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
                     enrolments_ui(ui, state, view, def, sequence, commands);
                 }
             });
-        }
-        None => {
+        } else {
             ui.add_space(24.0);
             ui.vertical_centered(|ui| {
                 ui.label(RichText::new("Select a sequence to edit its steps, or create one").weak());

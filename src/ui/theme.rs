@@ -61,7 +61,7 @@ pub fn drop_indicator(ui: &mut egui::Ui, space: egui::Vec2, colour: egui::Color3
 }
 
 /// A finished drag as (the dragged row, its new index), or `None` when it lands where it
-/// was. egui_dnd gives the insertion point before the dragged row is taken out.
+/// was. `egui_dnd` gives the insertion point before the dragged row is taken out.
 pub fn dnd_move(update: &egui_dnd::DragUpdate) -> Option<(usize, usize)> {
     let to_index = if update.to > update.from { update.to - 1 } else { update.to };
     (to_index != update.from).then_some((update.from, to_index))

@@ -144,7 +144,7 @@ fn is_same_file(_found: &Metadata, target: &Path, other: &Path) -> bool {
 
 /// The temporary name an export is written under before it is moved to `target`.
 fn partial_path(target: &Path) -> PathBuf {
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export".into());
+    let name = target.file_name().map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
     target.with_file_name(format!(".{name}.partial"))
 }
 

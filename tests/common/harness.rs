@@ -1,6 +1,8 @@
 //! Driving the window in tests: a kittest harness around [`App`], waiting for background
 //! work, typing into labelled inputs, opening combo boxes by what they show.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,7 @@ pub fn harness(app: App) -> Harness<'static, App> {
 /// How long a test waits for background work before it fails. Generous on purpose: the
 /// condition is what ends the wait, and a machine busy with builds can be 20× slower than a
 /// quiet one; only a hang should ever reach it.
-pub const WAIT_LIMIT: Duration = Duration::from_secs(180);
+pub const WAIT_LIMIT: Duration = Duration::from_mins(3);
 
 /// Steps frames (letting workers finish) until `done` holds.
 pub fn run_until(harness: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {

@@ -2,6 +2,8 @@
 //! and the command line: a "field equals text" segment activated from now on, the rule that
 //! routes every record to any seller by round robin, and records joining as if created.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use jiff::Timestamp;
 use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
 use segment_builder::domain::{

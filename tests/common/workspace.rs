@@ -2,6 +2,8 @@
 //! reference evaluator. [`workspace_of`] copies a [`MemoryDataset`] over `super::schema`
 //! (its custom types, records with their ids, sellers and teams) into an in-memory workspace.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use std::collections::BTreeMap;
 
 use segment_builder::domain::{

@@ -2,7 +2,11 @@
 //! belongs to from the seed.
 
 use super::leads::RATINGS;
-use super::*;
+use super::{
+    ChoiceField, DAY_SECONDS, Date, DemoRows, DemoSpec, FieldKind, INDUSTRIES, INDUSTRY_WEIGHTS, OPPORTUNITY_STREAM,
+    PRODUCT_LINES, PRODUCT_WEIGHTS, RecordId, RecordTypeDef, Rng, Row, RowSource, SellerId, Slot, Span, Value, World,
+    email, log_bell, revenue, rows,
+};
 
 // ---------------------------------------------------------------------------------------
 // Accounts

@@ -1,6 +1,10 @@
 //! Leads: a person, their company and what they asked about.
 
-use super::*;
+use super::{
+    AccountCore, ChoiceField, DemoRows, DemoSpec, FieldKind, INDUSTRIES, INDUSTRY_WEIGHTS, LEAD_SOURCE_WEIGHTS,
+    LEAD_SOURCES, LEAD_STREAM, PRODUCT_LINES, PRODUCT_WEIGHTS, RecordId, RecordTypeDef, Rng, Row, RowSource, SellerId,
+    Slot, Value, World, email, log_bell, nice_count, revenue, rows,
+};
 
 struct LeadSlots {
     topic: Slot,
@@ -93,12 +97,11 @@ impl RowSource for Leads {
         let person = w.person(culture, &mut rng);
         let country_pool = &pools.countries[country];
 
-        let (company_name, company_slug) = match &core {
-            Some(core) => (w.account_name(core), &pools.companies[core.company].slug),
-            None => {
-                let company = &pools.companies[rng.below(pools.companies.len() as u64) as usize];
-                (company.name.clone(), &company.slug)
-            }
+        let (company_name, company_slug) = if let Some(core) = &core {
+            (w.account_name(core), &pools.companies[core.company].slug)
+        } else {
+            let company = &pools.companies[rng.below(pools.companies.len() as u64) as usize];
+            (company.name.clone(), &company.slug)
         };
 
         let product = (!rng.chance(0.08)).then(|| s.product_interest.draw(&mut rng));

@@ -7,7 +7,10 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
-use super::*;
+use super::{
+    AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR, RuleId,
+    Target, fmt,
+};
 use crate::domain::eval::{Dataset, EvalContext, fold, matches};
 use crate::domain::people::{Seller, Team};
 use crate::domain::schema::RecordTypeDef;
@@ -485,7 +488,7 @@ impl<'a> Assigner<'a> {
             }
             Target::Team(team) => {
                 let mut flags = vec![false; self.sellers.len()];
-                for &i in self.teams.get(team).map(Vec::as_slice).unwrap_or(&[]) {
+                for &i in self.teams.get(team).map_or(&[][..], Vec::as_slice) {
                     flags[i] = true;
                 }
                 Some(flags)

@@ -236,7 +236,7 @@ pub fn validate_rule(
                     AttributeValue::FromRecord(field) => match ty.field(field) {
                         None => problems.push(RuleProblem::UnknownRecordField { field: field.as_str().to_owned() }),
                         Some(def) if !matches!(def.kind, FieldKind::Text | FieldKind::Choice) => {
-                            problems.push(RuleProblem::RecordFieldNotText { field: def.label.clone(), kind: def.kind })
+                            problems.push(RuleProblem::RecordFieldNotText { field: def.label.clone(), kind: def.kind });
                         }
                         Some(_) => {}
                     },

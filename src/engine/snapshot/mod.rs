@@ -216,7 +216,7 @@ impl Snapshot {
 
     /// The members of a team; empty for an unknown team.
     pub fn team_members(&self, team: TeamId) -> &[SellerId] {
-        self.teams.get(&team).map(Vec::as_slice).unwrap_or(&[])
+        self.teams.get(&team).map_or(&[][..], Vec::as_slice)
     }
 
     /// Total heap memory held by the columns, indexes and cached sort orders, in bytes.
@@ -245,13 +245,12 @@ impl Snapshot {
             return;
         };
         let target = *target;
-        let target_row = match self.types[target].index.find(id) {
-            Some(target_row) => target_row,
-            None => {
-                let target_row = self.types[target].push_row(id);
-                self.changed(target);
-                target_row
-            }
+        let target_row = if let Some(target_row) = self.types[target].index.find(id) {
+            target_row
+        } else {
+            let target_row = self.types[target].push_row(id);
+            self.changed(target);
+            target_row
         };
         if let Some(Column::Lookup(column)) = self.types[t].columns.get_mut(f) {
             column.rows[row] = target_row as u32;

@@ -293,12 +293,11 @@ impl TypeBuilder {
             let Some(id) = batch.id(record) else { continue };
             let index = &mut self.index;
             let ascending = index.sorted_len == index.ids.len() && index.ids.last().is_none_or(|last| *last < id);
-            match (!ascending).then(|| index.find(id)).flatten() {
-                Some(row) => targets.push((record, Some(row))),
-                None => {
-                    index.add(id);
-                    targets.push((record, None));
-                }
+            if let Some(row) = (!ascending).then(|| index.find(id)).flatten() {
+                targets.push((record, Some(row)));
+            } else {
+                index.add(id);
+                targets.push((record, None));
             }
         }
         let mut values = Vec::with_capacity(targets.len());
@@ -351,23 +350,20 @@ impl TypeBuilder {
             ValueView::Lookup(id) => Some(id),
             _ => None,
         };
-        match (!ascending).then(|| index.find(id)).flatten() {
-            Some(row) => {
-                for (f, column) in self.columns.iter_mut().enumerate() {
-                    column.set(row, value(f), &self.time_zone);
-                }
-                for (f, ids) in &mut self.links {
-                    ids[row] = link(*f);
-                }
+        if let Some(row) = (!ascending).then(|| index.find(id)).flatten() {
+            for (f, column) in self.columns.iter_mut().enumerate() {
+                column.set(row, value(f), &self.time_zone);
             }
-            None => {
-                index.add(id);
-                for (f, column) in self.columns.iter_mut().enumerate() {
-                    column.push(value(f), &self.time_zone);
-                }
-                for (f, ids) in &mut self.links {
-                    ids.push(link(*f));
-                }
+            for (f, ids) in &mut self.links {
+                ids[row] = link(*f);
+            }
+        } else {
+            index.add(id);
+            for (f, column) in self.columns.iter_mut().enumerate() {
+                column.push(value(f), &self.time_zone);
+            }
+            for (f, ids) in &mut self.links {
+                ids.push(link(*f));
             }
         }
     }

@@ -278,7 +278,7 @@ fn entry_seller_key(name: &str, email: &str) -> String {
 
 /// `base (2)`, `base (3)`, … — the first not in `taken` (folded names).
 fn free_name(base: &str, taken: &HashSet<String>) -> String {
-    (2..).map(|n| format!("{base} ({n})")).find(|name| !taken.contains(&fold(name))).unwrap_or_default()
+    (2..=u32::MAX).map(|n| format!("{base} ({n})")).find(|name| !taken.contains(&fold(name))).unwrap_or_default()
 }
 
 struct Planner<'a> {
@@ -455,10 +455,10 @@ impl Planner<'_> {
                         format!("a wait of {m} minutes; waits are 1 minute to 30 days ({MAX_WAIT_MINUTES} minutes)"),
                     ),
                     (StepKind::Wait, Some(_)) if k + 1 == entry.steps.len() => {
-                        self.problem(&step_at, "a wait step cannot be the last step")
+                        self.problem(&step_at, "a wait step cannot be the last step");
                     }
                     (kind, Some(_)) if kind != StepKind::Wait => {
-                        self.problem(&step_at, "only a wait step has wait_minutes")
+                        self.problem(&step_at, "only a wait step has wait_minutes");
                     }
                     _ => {}
                 }
@@ -669,13 +669,14 @@ impl Planner<'_> {
                     })
                     .collect(),
             ),
-            TargetEntry::Team(name) => match self.team_id(name) {
-                Some(id) => Target::Team(id),
-                None => {
+            TargetEntry::Team(name) => {
+                if let Some(id) = self.team_id(name) {
+                    Target::Team(id)
+                } else {
                     self.problem(&at, format!("team \"{name}\" is neither in the bundle nor in the workspace"));
                     return None;
                 }
-            },
+            }
         };
         let rule = AssignmentRule {
             id: RuleId(0),

@@ -230,7 +230,7 @@ impl Planner<'_> {
             for member in &entry.members {
                 match self.seller_id(member) {
                     Some(id) if members.contains(&id) => {
-                        self.problem(&at, format!("member \"{member}\" is listed twice"))
+                        self.problem(&at, format!("member \"{member}\" is listed twice"));
                     }
                     Some(id) => members.push(id),
                     None => self.problem(

@@ -422,16 +422,13 @@ impl Builder {
     /// Recomputes the problems of every node and the matches-everything warning.
     fn check(&mut self, schema: &Schema) {
         let mut problems: BTreeMap<NodeId, Vec<String>> = BTreeMap::new();
-        match schema.get(&self.record_type) {
-            Some(def) => {
-                for problem in validate(schema, def, &self.draft) {
-                    problems.entry(problem.node).or_default().push(problem.kind.to_string());
-                }
+        if let Some(def) = schema.get(&self.record_type) {
+            for problem in validate(schema, def, &self.draft) {
+                problems.entry(problem.node).or_default().push(problem.kind.to_string());
             }
-            None => {
-                let message = format!("The record type \"{}\" no longer exists", self.record_type);
-                problems.entry(self.draft.id).or_default().push(message);
-            }
+        } else {
+            let message = format!("The record type \"{}\" no longer exists", self.record_type);
+            problems.entry(self.draft.id).or_default().push(message);
         }
         for ((id, slot), text) in &self.inputs {
             let Some(field) = self.condition_field(schema, *id) else { continue };

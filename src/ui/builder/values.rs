@@ -1,7 +1,10 @@
 //! The value editors of a condition row: text and number boxes, dates, choices, record
 //! and seller pickers.
 
-use super::*;
+use super::{
+    BuilderEdit, BuilderTarget, Command, Condition, Ctx, DateUnit, DateValue, FieldDef, FieldKind, InputSlot, NodeId,
+    Operand, Operator, PopupCloseBehavior, RecordId, RichText, SellerId, text_info, theme,
+};
 
 /// The editor that fits the operator's value.
 pub(super) fn value_ui(
