@@ -31,6 +31,7 @@ pub use crate::state::{
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{RecordId, RecordTypeName};
+use crate::state::effect::{Context, Effect};
 use crate::store::Workspace;
 use crate::worker::engine::{Applied, EngineWorker};
 use crate::worker::export::ExportOutcome;
@@ -412,6 +413,21 @@ impl App {
             self.take_engine_response(response);
         }
         self.poll_lifecycle();
+    }
+
+    /// What command handling may know of the world: the clock's now.
+    fn context(&self) -> Context {
+        Context { now: self.clock.now() }
+    }
+
+    /// Carries out what pure command handling asked for, in order.
+    fn run_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Notify(level, text) => self.notify(level, text),
+                Effect::Sequences(effect) => self.run_sequences_effect(effect),
+            }
+        }
     }
 
     fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {

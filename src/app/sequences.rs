@@ -6,8 +6,13 @@
 //! sequence is read-only: deactivate it to edit it. Enrolment lists are small indexed reads
 //! (a page and two counts), refreshed when the screen shows, the selection changes, or a
 //! saved record's evaluation finishes ([`App::sync_sequences`]).
+//!
+//! Commands are handled by the pure [`apply`] in `state::sequences`; this file is the
+//! runner's side: the [`SequencesEffect`]s it returns, carried out against the workspace.
 
 pub use crate::state::sequences::*;
+
+use jiff::Timestamp;
 
 use super::App;
 use crate::domain::{SegmentId, Sequence, SequenceId, Status};
@@ -17,45 +22,26 @@ use crate::store::EnrolmentCounts;
 
 impl App {
     pub(super) fn apply_sequences(&mut self, command: SequencesCommand) {
-        match command {
-            SequencesCommand::Select(id) => self.select_sequence(id),
-            SequencesCommand::Open(id) => {
-                self.state.screen = Screen::Sequences;
-                self.select_sequence(id);
-            }
-            SequencesCommand::New => {
-                let Some(ty) = self.state.record_type.clone() else { return };
-                self.state.sequences.selected = None;
-                self.state.sequences.enrolments = None;
-                self.state.sequences.draft = Some(SequenceDraft::new(ty));
-            }
-            SequencesCommand::Copy(id) => self.copy_sequence(id),
-            SequencesCommand::Activate(id) => self.set_sequence_status(id, Status::Active),
-            SequencesCommand::Deactivate(id) => self.set_sequence_status(id, Status::Inactive),
-            SequencesCommand::Edit(edit) => {
-                if let Some(draft) = &mut self.state.sequences.draft {
-                    edit.apply(draft);
-                }
-            }
-            SequencesCommand::Save => self.save_sequence(),
-            SequencesCommand::Discard => {
-                let draft = self.state.sequences.draft.take();
-                match draft.and_then(|d| d.id) {
-                    Some(id) => self.select_sequence(id),
-                    None => self.state.sequences.selected = None,
-                }
-            }
-            SequencesCommand::Connect { segment, sequence } => {
-                let now = self.clock.now();
+        let ctx = self.context();
+        let effects = apply(&mut self.state, command, &ctx);
+        self.run_effects(effects);
+    }
+
+    /// Carries out what the Sequences screen asked for, and what follows from the answer.
+    pub(super) fn run_sequences_effect(&mut self, effect: SequencesEffect) {
+        match effect {
+            SequencesEffect::LoadEnrolments { more } => self.load_enrolments(more),
+            SequencesEffect::Copy { id, name, now } => self.copy_sequence(id, &name, now),
+            SequencesEffect::SetStatus { id, status, now } => self.set_sequence_status(id, status, now),
+            SequencesEffect::Save(sequence) => self.save_sequence(&sequence),
+            SequencesEffect::Connect { segment, sequence, now } => {
                 let result = self.workspace.as_mut().map(|ws| ws.connect_sequence(segment, sequence, now));
                 self.after_connection(segment, result, "connected");
             }
-            SequencesCommand::Disconnect(segment) => {
-                let now = self.clock.now();
+            SequencesEffect::Disconnect { segment, now } => {
                 let result = self.workspace.as_mut().map(|ws| ws.disconnect_sequence(segment, now));
                 self.after_connection(segment, result, "disconnected");
             }
-            SequencesCommand::MoreEnrolments => self.load_enrolments(true),
         }
     }
 
@@ -70,25 +56,13 @@ impl App {
     }
 
     fn select_sequence(&mut self, id: SequenceId) {
-        let Some(sequence) = self.state.view.as_ref().and_then(|v| v.sequence(id)).cloned() else { return };
-        self.state.sequences.selected = Some(id);
-        self.state.sequences.draft = Some(SequenceDraft::of(&sequence));
-        self.load_enrolments(false);
+        let effects = select(&mut self.state, id);
+        self.run_effects(effects);
     }
 
-    fn copy_sequence(&mut self, id: SequenceId) {
-        let Some(view) = &self.state.view else { return };
-        let Some(source) = view.sequence(id) else { return };
-        let taken = |name: &str| view.sequences.iter().any(|s| s.record_type == source.record_type && s.name == name);
-        let mut name = format!("Copy of {}", source.name);
-        let mut n = 2;
-        while taken(&name) {
-            name = format!("Copy of {} ({n})", source.name);
-            n += 1;
-        }
-        let name: String = name.chars().take(crate::domain::segment::NAME_MAX_CHARS).collect();
+    fn copy_sequence(&mut self, id: SequenceId, name: &str, now: Timestamp) {
         let Some(workspace) = &mut self.workspace else { return };
-        match workspace.copy_sequence(id, &name, self.clock.now()) {
+        match workspace.copy_sequence(id, name, now) {
             Ok(copy) => {
                 self.reload_sequences();
                 self.select_sequence(copy);
@@ -98,9 +72,9 @@ impl App {
         }
     }
 
-    fn set_sequence_status(&mut self, id: SequenceId, status: Status) {
+    fn set_sequence_status(&mut self, id: SequenceId, status: Status, now: Timestamp) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = workspace.set_sequence_status(id, status, self.clock.now());
+        let result = workspace.set_sequence_status(id, status, now);
         let name = self.state.view.as_ref().and_then(|v| v.sequence(id)).map(|s| s.name.clone()).unwrap_or_default();
         match result {
             Ok(()) => {
@@ -121,17 +95,12 @@ impl App {
         }
     }
 
-    fn save_sequence(&mut self) {
-        let Some(draft) = self.state.sequences.draft.clone() else { return };
-        if !draft.problems.is_empty() {
-            return;
-        }
+    fn save_sequence(&mut self, sequence: &Sequence) {
         let Some(workspace) = &mut self.workspace else { return };
-        let now = self.clock.now();
-        let sequence = draft.to_sequence(now);
-        let result = match draft.id {
-            Some(_) => workspace.update_sequence(&sequence).map(|()| sequence.id),
-            None => workspace.insert_sequence(&sequence),
+        let result = if sequence.id == SequenceId(0) {
+            workspace.insert_sequence(sequence)
+        } else {
+            workspace.update_sequence(sequence).map(|()| sequence.id)
         };
         match result {
             Ok(id) => {

@@ -10,6 +10,7 @@ pub mod builder;
 mod command;
 pub mod definitions;
 mod dialogs;
+pub mod effect;
 pub mod monitor;
 mod records;
 pub mod rules;

@@ -1,11 +1,15 @@
 //! The Sequences screen's state: the selected sequence, the [`SequenceDraft`] being edited
-//! (its problems recomputed on every [`DraftEdit`]), the enrolment lists and the commands.
+//! (its problems recomputed on every [`DraftEdit`]), the enrolment lists, the commands and
+//! their pure handling ([`apply`]), which returns the [`SequencesEffect`]s the app carries out.
 
 use jiff::Timestamp;
 
 use crate::domain::sequence::{EnrolmentCounts, EnrolmentRow};
 use crate::domain::sequence::{SequenceProblem, default_step, validate_sequence};
 use crate::domain::{RecordId, RecordTypeName, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+
+use super::effect::{Context, Effect};
+use super::{AppState, Screen};
 
 /// Enrolments read per page on the Sequences screen.
 pub const ENROLMENT_PAGE: u64 = 100;
@@ -242,6 +246,120 @@ pub enum SequencesCommand {
     MoreEnrolments,
     /// Open a sequence on the Sequences screen.
     Open(SequenceId),
+}
+
+/// What the Sequences screen asks the runner to store or read. Times come from the
+/// [`Context`] of the command, so the runner needs no clock.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SequencesEffect {
+    /// Read the selected sequence's enrolments: the first page, or (`more`) one page more.
+    LoadEnrolments {
+        more: bool,
+    },
+    /// Store a draft copy of `id` named `name`, then select it.
+    Copy {
+        id: SequenceId,
+        name: String,
+        now: Timestamp,
+    },
+    /// Store the new status, then show the sequence as stored.
+    SetStatus {
+        id: SequenceId,
+        status: Status,
+        now: Timestamp,
+    },
+    /// Insert (id 0) or update the sequence, then select it.
+    Save(Sequence),
+    Connect {
+        segment: SegmentId,
+        sequence: SequenceId,
+        now: Timestamp,
+    },
+    Disconnect {
+        segment: SegmentId,
+        now: Timestamp,
+    },
+}
+
+/// Handles a Sequences command: changes the state and says what the runner must do.
+pub fn apply(state: &mut AppState, command: SequencesCommand, ctx: &Context) -> Vec<Effect> {
+    let effect = |effect: SequencesEffect| vec![Effect::Sequences(effect)];
+    let now = ctx.now;
+    match command {
+        SequencesCommand::Select(id) => select(state, id),
+        SequencesCommand::Open(id) => {
+            state.screen = Screen::Sequences;
+            select(state, id)
+        }
+        SequencesCommand::New => {
+            let Some(ty) = state.record_type.clone() else { return Vec::new() };
+            let sequences = &mut state.sequences;
+            sequences.selected = None;
+            sequences.enrolments = None;
+            sequences.draft = Some(SequenceDraft::new(ty));
+            Vec::new()
+        }
+        SequencesCommand::Copy(id) => match copy_name(state, id) {
+            Some(name) => effect(SequencesEffect::Copy { id, name, now }),
+            None => Vec::new(),
+        },
+        SequencesCommand::Activate(id) => effect(SequencesEffect::SetStatus { id, status: Status::Active, now }),
+        SequencesCommand::Deactivate(id) => effect(SequencesEffect::SetStatus { id, status: Status::Inactive, now }),
+        SequencesCommand::Edit(edit) => {
+            if let Some(draft) = &mut state.sequences.draft {
+                edit.apply(draft);
+            }
+            Vec::new()
+        }
+        // A draft with problems is never saved.
+        SequencesCommand::Save => match &state.sequences.draft {
+            Some(draft) if draft.problems.is_empty() => effect(SequencesEffect::Save(draft.to_sequence(now))),
+            _ => Vec::new(),
+        },
+        SequencesCommand::Discard => {
+            if let Some(id) = state.sequences.draft.take().and_then(|d| d.id) {
+                select(state, id)
+            } else {
+                state.sequences.selected = None;
+                Vec::new()
+            }
+        }
+        SequencesCommand::Connect { segment, sequence } => effect(SequencesEffect::Connect { segment, sequence, now }),
+        SequencesCommand::Disconnect(segment) => effect(SequencesEffect::Disconnect { segment, now }),
+        SequencesCommand::MoreEnrolments => load_enrolments(state, true),
+    }
+}
+
+/// Shows stored sequence `id` in the editor and asks for its enrolments.
+pub fn select(state: &mut AppState, id: SequenceId) -> Vec<Effect> {
+    let Some(sequence) = state.view.as_ref().and_then(|v| v.sequence(id)).cloned() else { return Vec::new() };
+    state.sequences.selected = Some(id);
+    state.sequences.draft = Some(SequenceDraft::of(&sequence));
+    load_enrolments(state, false)
+}
+
+/// Asks for the selected sequence's enrolments; with none selected there are none to show.
+fn load_enrolments(state: &mut AppState, more: bool) -> Vec<Effect> {
+    if state.sequences.selected.is_none() {
+        state.sequences.enrolments = None;
+        return Vec::new();
+    }
+    vec![Effect::Sequences(SequencesEffect::LoadEnrolments { more })]
+}
+
+/// "Copy of X", or "Copy of X (2)", (3)… when taken by a sequence of the same type; cut to
+/// the longest name allowed.
+fn copy_name(state: &AppState, id: SequenceId) -> Option<String> {
+    let view = state.view.as_ref()?;
+    let source = view.sequence(id)?;
+    let taken = |name: &str| view.sequences.iter().any(|s| s.record_type == source.record_type && s.name == name);
+    let mut name = format!("Copy of {}", source.name);
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("Copy of {} ({n})", source.name);
+        n += 1;
+    }
+    Some(name.chars().take(crate::domain::segment::NAME_MAX_CHARS).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,26 @@
+//! What handling a command asks of the world beyond the state.
+//!
+//! A screen's `apply(&mut AppState, command, &Context) -> Vec<Effect>` changes the state and
+//! returns effects; the runner (`app`) carries them out against the workspace, the workers
+//! and the jobs. So the handling itself is pure: tested without SQLite, threads or sleeps
+//! (`tests/commands.rs`), with the clock's time handed in through [`Context`].
+
+use jiff::Timestamp;
+
+use super::NoticeLevel;
+use super::sequences::SequencesEffect;
+
+/// What a command's handling may know of the world: the time, read once from the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Context {
+    pub now: Timestamp,
+}
+
+/// One thing the runner does after a command changed the state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Show a notice.
+    Notify(NoticeLevel, String),
+    /// Store or read what the Sequences screen asked for.
+    Sequences(SequencesEffect),
+}
