@@ -1,8 +1,17 @@
-//! App state, commands and the one place that applies them.
+//! The runner: `App` applies commands and owns everything that is not plain state.
 //!
 //! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
-//! the background workers and the [`AppState`] panels draw from. A frame is: take what
-//! workers finished, draw from `&AppState` collecting [`Command`]s, apply them.
+//! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
+//! from. A frame is: take what workers finished, draw from `&AppState` collecting
+//! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`)
+//! return [`Effect`]s that `run_effects` carries out; the others are handled here by one
+//! file per feature (`open`, `segments`, `conditions`, `records`, `lifecycle`, `import`,
+//! `rules`, `sellers`, `monitor`, `definitions`, `watch`).
+//!
+//! Rules the handling keeps: the preview follows a draft only while it has no problems; a
+//! draft with problems is never saved; a command that would replace a dirty builder first
+//! asks Save / Discard / Cancel; nothing that changes the memberships of existing records
+//! is stored before the user saw its impact.
 
 mod access;
 mod conditions;

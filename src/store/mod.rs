@@ -24,6 +24,20 @@
 //!
 //! Values are always bound parameters; identifiers come only from the validated schema and
 //! are always double-quoted ([`quote`]).
+//!
+//! Every write runs in a `WriteScope` (`write`): an SQLite savepoint, a transaction at the
+//! top level, so [`Workspace::atomically`] composes store writes into one all-or-nothing
+//! change and, on error, rolls back and reloads the cached schema. The outermost scope
+//! begins IMMEDIATE (a deferred read-then-write gets a BUSY no busy timeout retries);
+//! writers wait up to 60 s for each other, a watching connection at most 250 ms
+//! (`StoreError::Busy`), and it refuses a write over a change it has not seen
+//! (`StoreError::Stale`). Other programs' changes are found through the `change_log`
+//! table its triggers fill and `PRAGMA data_version` (`changes`).
+//!
+//! Tables by version: 2 added `membership` (one row per record in a segment),
+//! `membership_history` and `segment_history`; 3 the assignment tables; 4 `enrolment`; 5
+//! `change_log` and `pending_evaluation`. History rows name segments, rules and sellers by
+//! id without foreign keys, so they outlive what they name.
 
 mod assignment;
 mod changes;

@@ -1,6 +1,19 @@
 //! Background threads. Each owns its own workspace connection, takes requests over a
 //! bounded channel, coalesces them (the newest wins), and wakes the UI with
 //! `request_repaint` when it has an answer. Nothing here draws or holds UI state.
+//!
+//! - `engine`: builds the snapshot when a workspace opens (per record type a reader
+//!   thread feeding a builder thread over a bounded channel, every type at once), applies
+//!   record edits to it, answers previews and impacts, holds every record's membership and
+//!   writes lifecycle changes through its own writer connection;
+//! - `records`: the Records screen's ids and row pages, a segment's members and history;
+//! - `jobs`: long work with progress and cancel (`Job`), and `Job::pending` for work an
+//!   existing worker finishes;
+//! - `import`: a CSV file into a record type in one transaction (the command line uses it
+//!   too), keeping only the ids the engine must read back;
+//! - `export`: members or records to CSV, written under a temporary name and renamed;
+//! - `pending`: finishing the evaluation an interrupted import left;
+//! - `watch`: other programs' record changes, taken like saved ones.
 
 pub mod engine;
 pub mod export;
