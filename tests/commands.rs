@@ -7,9 +7,13 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use segment_builder::domain::assignment::{AssignmentRule, RuleId};
 use segment_builder::domain::sequence::default_step;
-use segment_builder::domain::{RecordTypeName, Schema, SegmentId, Sequence, SequenceId, Status, StepKind};
+use segment_builder::domain::{
+    Group, NodeId, RecordTypeName, Schema, Segment, SegmentId, Sequence, SequenceId, Status, StepKind,
+};
 use segment_builder::state::effect::{Context, Effect};
+use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
 use segment_builder::state::{AppState, Screen, WorkspaceView};
 
@@ -61,7 +65,7 @@ fn sequences_effects(effects: Vec<Effect>) -> Vec<SequencesEffect> {
         .into_iter()
         .map(|effect| match effect {
             Effect::Sequences(effect) => effect,
-            other @ Effect::Notify(..) => panic!("expected a Sequences effect, got {other:?}"),
+            other => panic!("expected a Sequences effect, got {other:?}"),
         })
         .collect()
 }
@@ -175,4 +179,127 @@ fn more_enrolments_are_asked_for_only_with_a_sequence_selected() {
     apply(&mut state, SequencesCommand::Select(SequenceId(1)), &ctx());
     let effects = apply(&mut state, SequencesCommand::MoreEnrolments, &ctx());
     assert_eq!(sequences_effects(effects), vec![SequencesEffect::LoadEnrolments { more: true }]);
+}
+
+// ----------------------------------------------------------------------------------------
+// The Assignment rules tab
+
+const SEGMENT: SegmentId = SegmentId(4);
+
+fn stored_rule(id: i64, name: &str) -> AssignmentRule {
+    RuleForm::new(name.to_owned()).to_rule(RuleId(id), Group::all(NodeId(0)))
+}
+
+/// A state with segment 4 selected and its rules read.
+fn rules_state(stored: Vec<AssignmentRule>) -> AppState {
+    let mut state = state_with(Vec::new());
+    let segment = Segment {
+        id: SEGMENT,
+        record_type: lead(),
+        name: "Hot leads".to_owned(),
+        description: String::new(),
+        status: Status::Active,
+        priority: 1,
+        conditions: Group::all(NodeId(0)),
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: at("2026-01-01T00:00:00Z"),
+        modified_on: at("2026-01-01T00:00:00Z"),
+    };
+    if let Some(view) = &mut state.view {
+        view.segments.insert(lead(), vec![segment]);
+    }
+    state.selected_segment = Some(SEGMENT);
+    state.rules.loaded = Some((PathBuf::from("in-memory.sqlite"), SEGMENT));
+    state.rules.rules = stored;
+    state
+}
+
+fn rules_effects(effects: Vec<Effect>) -> Vec<RulesEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Rules(effect) => effect,
+            other => panic!("expected a Rules effect, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_rule_opens_the_editor_with_the_next_number_and_stores_nothing() {
+    let mut state = rules_state(vec![stored_rule(1, "Rule 1")]);
+    assert!(rules::apply(&mut state, RulesCommand::NewRule, &ctx()).is_empty());
+    let editor = state.rules.editor.as_ref().unwrap_or_else(|| panic!("no editor"));
+    assert_eq!((editor.form.name.as_str(), editor.rule, editor.segment), ("Rule 2", None, SEGMENT));
+}
+
+#[test]
+fn a_valid_new_rule_is_saved_with_the_clock_time() {
+    let mut state = rules_state(Vec::new());
+    rules::apply(&mut state, RulesCommand::NewRule, &ctx());
+    let effects = rules_effects(rules::apply(&mut state, RulesCommand::Save, &ctx()));
+    let [RulesEffect::Save { segment, rule, new, now }] = effects.as_slice() else {
+        panic!("expected one save, got {effects:?}")
+    };
+    assert_eq!((*segment, rule.name.as_str(), *new, *now), (SEGMENT, "Rule 1", true, ctx().now));
+    assert!(state.rules.editor.is_some(), "the editor closes only once the rule is stored");
+}
+
+#[test]
+fn a_rule_with_problems_is_not_saved_and_says_what_to_fix() {
+    let mut state = rules_state(Vec::new());
+    rules::apply(&mut state, RulesCommand::NewRule, &ctx());
+    let mut form = state.rules.editor.as_ref().map_or_else(|| panic!("no editor"), |e| e.form.clone());
+    form.name = "   ".to_owned();
+    rules::apply(&mut state, RulesCommand::UpdateForm(form), &ctx());
+    assert!(rules::apply(&mut state, RulesCommand::Save, &ctx()).is_empty());
+    let editor = state.rules.editor.as_ref().unwrap_or_else(|| panic!("no editor"));
+    assert_eq!(editor.save_error.as_deref(), Some("Fix the problem marked below, then save again"));
+}
+
+#[test]
+fn a_copy_opens_as_a_new_rule_named_after_the_original() {
+    let mut state = rules_state(vec![stored_rule(7, "Germany")]);
+    rules::apply(&mut state, RulesCommand::CopyRule(RuleId(7)), &ctx());
+    let editor = state.rules.editor.as_ref().unwrap_or_else(|| panic!("no editor"));
+    assert_eq!((editor.form.name.as_str(), editor.rule), ("Copy of Germany", None));
+}
+
+#[test]
+fn editing_a_stored_rule_saves_it_as_an_update() {
+    let mut state = rules_state(vec![stored_rule(7, "Germany")]);
+    rules::apply(&mut state, RulesCommand::EditRule(RuleId(7)), &ctx());
+    let effects = rules_effects(rules::apply(&mut state, RulesCommand::Save, &ctx()));
+    let [RulesEffect::Save { rule, new: false, .. }] = effects.as_slice() else {
+        panic!("expected an update, got {effects:?}")
+    };
+    assert_eq!(rule.id, RuleId(7));
+}
+
+#[test]
+fn moving_a_rule_asks_to_store_the_whole_new_order() {
+    let mut state = rules_state(vec![stored_rule(1, "A"), stored_rule(2, "B"), stored_rule(3, "C")]);
+    let effects = rules::apply(&mut state, RulesCommand::MoveRule { rule: RuleId(3), to_index: 0 }, &ctx());
+    let order = vec![RuleId(3), RuleId(1), RuleId(2)];
+    assert_eq!(rules_effects(effects), vec![RulesEffect::Reorder { segment: SEGMENT, order }]);
+}
+
+#[test]
+fn deactivating_asks_to_store_the_rule_inactive() {
+    let mut state = rules_state(vec![stored_rule(1, "A")]);
+    let effects = rules::apply(&mut state, RulesCommand::SetActive { rule: RuleId(1), active: false }, &ctx());
+    let effects = rules_effects(effects);
+    let [RulesEffect::SetActive { rule, now }] = effects.as_slice() else { panic!("got {effects:?}") };
+    assert_eq!((rule.id, rule.active, *now), (RuleId(1), false, ctx().now));
+}
+
+#[test]
+fn deleting_asks_first_and_names_the_rule() {
+    let mut state = rules_state(vec![stored_rule(1, "Germany")]);
+    assert!(rules::apply(&mut state, RulesCommand::AskDeleteRule(RuleId(1)), &ctx()).is_empty());
+    assert_eq!(state.rules.confirm_delete, Some((RuleId(1), "Germany".to_owned())));
+    let effects = rules::apply(&mut state, RulesCommand::DeleteRule(RuleId(1)), &ctx());
+    assert_eq!(rules_effects(effects), vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned() }]);
+    assert_eq!(state.rules.confirm_delete, None);
 }

@@ -4,7 +4,7 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`)
-//! return [`Effect`]s that `run_effects` carries out; the others are handled here by one
+//! (`state::rules::apply`) return [`Effect`]s that `run_effects` carries out; the others are handled here by one
 //! file per feature (`open`, `segments`, `conditions`, `records`, `lifecycle`, `import`,
 //! `rules`, `sellers`, `monitor`, `definitions`, `watch`).
 //!
@@ -435,6 +435,7 @@ impl App {
             match effect {
                 Effect::Notify(level, text) => self.notify(level, text),
                 Effect::Sequences(effect) => self.run_sequences_effect(effect),
+                Effect::Rules(effect) => self.run_rules_effect(effect),
             }
         }
     }

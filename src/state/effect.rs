@@ -8,6 +8,7 @@
 use jiff::Timestamp;
 
 use super::NoticeLevel;
+use super::rules::RulesEffect;
 use super::sequences::SequencesEffect;
 
 /// What a command's handling may know of the world: the time, read once from the clock.
@@ -23,4 +24,6 @@ pub enum Effect {
     Notify(NoticeLevel, String),
     /// Store or read what the Sequences screen asked for.
     Sequences(SequencesEffect),
+    /// Store or read what the Assignment rules tab asked for.
+    Rules(RulesEffect),
 }

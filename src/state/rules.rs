@@ -1,15 +1,20 @@
 //! The Assignment rules tab's state: the rule form (everything but the conditions), its
 //! problems placed next to the part of the form they concern, and the editor around a
-//! [`Builder`] for the rule's conditions.
+//! [`Builder`] for the rule's conditions; the commands' pure handling ([`apply`]) and the
+//! [`RulesEffect`]s it asks the app to carry out.
 
 use std::path::PathBuf;
 
-use super::builder::{Builder, BuilderEdit};
+use jiff::Timestamp;
+
+use super::AppState;
+use super::builder::{Builder, BuilderEdit, EditContext};
+use super::effect::{Context, Effect};
 use crate::domain::assignment::{
     AssignmentRule, AttributeCondition, AttributeValue, Distribution, RuleId, RuleProblem, Target, validate_rule,
 };
 use crate::domain::{
-    AttributeDefinition, FieldName, Group, RecordTypeName, Schema, SegmentId, Seller, SellerId, Team, TeamId,
+    AttributeDefinition, FieldName, Group, NodeId, RecordTypeName, Schema, SegmentId, Seller, SellerId, Team, TeamId,
 };
 
 /// What the rules panels show beyond the workspace view.
@@ -297,6 +302,176 @@ pub enum RulesCommand {
     Save,
     /// Close the editor without storing anything.
     Close,
+}
+
+/// What the rules tab asks the runner to read or store. Times come from the command's
+/// [`Context`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum RulesEffect {
+    /// Read the segment's rules and the seller attributes (an editor of another segment
+    /// closes).
+    Load(SegmentId),
+    /// Store the editor's rule: a new one (`new`) at the end of `segment`'s rules, or an
+    /// update; then close the editor.
+    Save {
+        segment: SegmentId,
+        rule: AssignmentRule,
+        new: bool,
+        now: Timestamp,
+    },
+    /// Store the rule with its new active flag.
+    SetActive {
+        rule: AssignmentRule,
+        now: Timestamp,
+    },
+    /// Store the segment's rules in this order.
+    Reorder {
+        segment: SegmentId,
+        order: Vec<RuleId>,
+    },
+    Delete {
+        id: RuleId,
+        name: String,
+    },
+}
+
+/// Handles a rules command: changes the state and says what the runner must do.
+pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<Effect> {
+    let effect = |effect: RulesEffect| vec![Effect::Rules(effect)];
+    let rule_of = |state: &AppState, id: RuleId| state.rules.rules.iter().find(|r| r.id == id).cloned();
+    match command {
+        RulesCommand::Load(segment) => effect(RulesEffect::Load(segment)),
+        RulesCommand::NewRule => {
+            let name = format!("Rule {}", state.rules.rules.len() + 1);
+            open_editor(state, None, RuleForm::new(name), None);
+            Vec::new()
+        }
+        RulesCommand::EditRule(id) => {
+            if let Some(rule) = rule_of(state, id) {
+                open_editor(state, Some(id), RuleForm::from_rule(&rule), Some(rule.conditions));
+            }
+            Vec::new()
+        }
+        RulesCommand::CopyRule(id) => {
+            if let Some(rule) = rule_of(state, id) {
+                let mut form = RuleForm::from_rule(&rule);
+                form.name = format!("Copy of {}", rule.name);
+                open_editor(state, None, form, Some(rule.conditions));
+            }
+            Vec::new()
+        }
+        RulesCommand::SetActive { rule, active } => match rule_of(state, rule) {
+            Some(mut rule) => {
+                rule.active = active;
+                effect(RulesEffect::SetActive { rule, now: ctx.now })
+            }
+            None => Vec::new(),
+        },
+        RulesCommand::MoveRule { rule, to_index } => {
+            let Some((_, segment)) = state.rules.loaded.clone() else { return Vec::new() };
+            let mut order: Vec<RuleId> = state.rules.rules.iter().map(|r| r.id).collect();
+            let Some(from) = order.iter().position(|r| *r == rule) else { return Vec::new() };
+            let moved = order.remove(from);
+            order.insert(to_index.min(order.len()), moved);
+            effect(RulesEffect::Reorder { segment, order })
+        }
+        RulesCommand::AskDeleteRule(id) => {
+            if let Some(rule) = rule_of(state, id) {
+                state.rules.confirm_delete = Some((id, rule.name));
+            }
+            Vec::new()
+        }
+        RulesCommand::DeleteRule(id) => {
+            state.rules.confirm_delete = None;
+            let name = rule_of(state, id).map(|r| r.name).unwrap_or_default();
+            effect(RulesEffect::Delete { id, name })
+        }
+        RulesCommand::CancelDeleteRule => {
+            state.rules.confirm_delete = None;
+            Vec::new()
+        }
+        RulesCommand::UpdateForm(form) => {
+            if let Some(editor) = &mut state.rules.editor {
+                editor.form = form;
+                editor.save_error = None;
+            }
+            check_editor(state);
+            Vec::new()
+        }
+        RulesCommand::EditConditions(edit) => {
+            let (Some(editor), Some(view)) = (&mut state.rules.editor, &state.view) else { return Vec::new() };
+            let today = crate::domain::EvalContext::new(ctx.now, view.time_zone.clone()).today();
+            editor.builder.apply(edit, &EditContext { schema: &view.schema, today });
+            editor.save_error = None;
+            Vec::new()
+        }
+        RulesCommand::UndoConditions => {
+            if let (Some(editor), Some(view)) = (&mut state.rules.editor, &state.view) {
+                editor.builder.undo(&view.schema);
+            }
+            Vec::new()
+        }
+        RulesCommand::RedoConditions => {
+            if let (Some(editor), Some(view)) = (&mut state.rules.editor, &state.view) {
+                editor.builder.redo(&view.schema);
+            }
+            Vec::new()
+        }
+        RulesCommand::Save => save(state, ctx),
+        RulesCommand::Close => {
+            state.rules.editor = None;
+            state.record_picker = None;
+            Vec::new()
+        }
+    }
+}
+
+/// Opens the editor on the selected segment: a stored rule (`rule`) or a new one.
+fn open_editor(state: &mut AppState, rule: Option<RuleId>, form: RuleForm, conditions: Option<Group>) {
+    let Some(segment) = state.selected_segment().cloned() else { return };
+    let Some(view) = &state.view else { return };
+    let conditions = conditions.unwrap_or_else(|| Group::all(NodeId(0)));
+    let builder = Builder::new(segment.id, segment.record_type.clone(), conditions, &view.schema);
+    state.rules.editor = Some(RuleEditor {
+        segment: segment.id,
+        record_type: segment.record_type.clone(),
+        rule,
+        opened: if rule.is_some() { form.clone() } else { RuleForm::new(String::new()) },
+        form,
+        builder,
+        problems: Vec::new(),
+        save_error: None,
+    });
+    state.record_picker = None;
+    check_editor(state);
+}
+
+/// Places the editor's problems next to the parts of the form they concern.
+fn check_editor(state: &mut AppState) {
+    let (Some(editor), Some(view)) = (&mut state.rules.editor, &state.view) else { return };
+    let ctx = RuleContext {
+        schema: &view.schema,
+        record_type: &editor.record_type,
+        definitions: &state.rules.attribute_definitions,
+        sellers: &view.sellers,
+        teams: &view.teams,
+    };
+    editor.problems = rule_problems(&editor.form, &editor.builder.draft, &ctx);
+}
+
+/// Asks to store the editor's rule, or says what to fix first: nothing is stored while the
+/// rule has problems.
+fn save(state: &mut AppState, ctx: &Context) -> Vec<Effect> {
+    check_editor(state);
+    let Some(editor) = &mut state.rules.editor else { return Vec::new() };
+    let count = editor.problem_count();
+    if count > 0 {
+        let what = if count == 1 { "the problem".to_owned() } else { format!("the {count} problems") };
+        editor.save_error = Some(format!("Fix {what} marked below, then save again"));
+        return Vec::new();
+    }
+    let rule = editor.form.to_rule(editor.rule.unwrap_or(RuleId(0)), editor.builder.draft.clone());
+    vec![Effect::Rules(RulesEffect::Save { segment: editor.segment, rule, new: editor.rule.is_none(), now: ctx.now })]
 }
 
 #[cfg(test)]
