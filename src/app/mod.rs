@@ -3,10 +3,11 @@
 //! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
-//! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`)
-//! (`state::rules::apply`) return [`Effect`]s that `run_effects` carries out; the others are handled here by one
-//! file per feature (`open`, `segments`, `conditions`, `records`, `lifecycle`, `import`,
-//! `rules`, `sellers`, `monitor`, `definitions`, `watch`).
+//! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`,
+//! `state::rules::apply`) return [`Effect`]s that `run_effects` carries out, through the
+//! screen's file here (`sequences`, `rules`); the others are handled here by one file per
+//! feature (`open`, `segments`, `conditions`, `records`, `lifecycle`, `import`, `sellers`,
+//! `monitor`, `definitions`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
