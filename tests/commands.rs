@@ -12,8 +12,10 @@ use segment_builder::domain::sequence::default_step;
 use segment_builder::domain::{
     Group, NodeId, RecordTypeName, Schema, Segment, SegmentId, Sequence, SequenceId, Status, StepKind,
 };
+use segment_builder::domain::{Seller, SellerId, Team, TeamId};
 use segment_builder::state::effect::{Context, Effect};
 use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
+use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
 use segment_builder::state::{AppState, Screen, WorkspaceView};
 
@@ -302,4 +304,116 @@ fn deleting_asks_first_and_names_the_rule() {
     let effects = rules::apply(&mut state, RulesCommand::DeleteRule(RuleId(1)), &ctx());
     assert_eq!(rules_effects(effects), vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned() }]);
     assert_eq!(state.rules.confirm_delete, None);
+}
+
+// ----------------------------------------------------------------------------------------
+// The Sellers & teams screen
+
+fn seller(id: i64, name: &str) -> Seller {
+    Seller {
+        id: SellerId(id),
+        name: name.to_owned(),
+        email: format!("{}@example.com", name.to_lowercase()),
+        time_zone: "Europe/Berlin".to_owned(),
+        attributes: BTreeMap::new(),
+        capacity: None,
+        work_hours: Vec::new(),
+        time_off: Vec::new(),
+        assign_records: true,
+    }
+}
+
+fn people_state() -> AppState {
+    let mut state = state_with(Vec::new());
+    if let Some(view) = &mut state.view {
+        view.sellers = vec![seller(1, "Ada"), seller(2, "Grace")];
+        view.teams = vec![Team { id: TeamId(5), name: "North".to_owned(), members: vec![SellerId(1)] }];
+    }
+    state
+}
+
+fn sellers_effects(effects: Vec<Effect>) -> Vec<SellersEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Sellers(effect) => effect,
+            other => panic!("expected a Sellers effect, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn one_selected_seller_opens_in_the_editor_and_several_open_the_bulk_form() {
+    let mut state = people_state();
+    let one = SellersCommand::SelectSellers { ids: vec![SellerId(2)], anchor: Some(SellerId(2)) };
+    assert!(sellers::apply(&mut state, one).is_empty());
+    let editor = state.sellers.editor.as_ref().unwrap_or_else(|| panic!("no editor"));
+    assert_eq!(editor.name, "Grace");
+    let both = SellersCommand::SelectSellers { ids: vec![SellerId(1), SellerId(2)], anchor: Some(SellerId(2)) };
+    sellers::apply(&mut state, both);
+    assert!(state.sellers.editor.is_none());
+    assert_eq!(state.sellers.selected.len(), 2);
+}
+
+#[test]
+fn another_form_is_refused_while_the_open_one_has_unsaved_edits() {
+    let mut state = people_state();
+    sellers::apply(&mut state, SellersCommand::SelectSellers { ids: vec![SellerId(1)], anchor: None });
+    let mut edited = state.sellers.editor.clone().unwrap_or_else(|| panic!("no editor"));
+    edited.name = "Ada Lovelace".to_owned();
+    sellers::apply(&mut state, SellersCommand::EditSeller(edited));
+    let effects = sellers::apply(&mut state, SellersCommand::StartNewTeam);
+    let notice = Effect::Notify(
+        segment_builder::state::NoticeLevel::Info,
+        "Save or discard the changes in the form first".to_owned(),
+    );
+    assert_eq!(effects, vec![notice]);
+    assert!(state.sellers.team.is_none());
+    assert_eq!(state.sellers.editor.as_ref().map(|e| e.name.as_str()), Some("Ada Lovelace"));
+}
+
+#[test]
+fn a_new_seller_with_problems_shows_them_and_a_valid_one_is_stored() {
+    let mut state = people_state();
+    sellers::apply(&mut state, SellersCommand::StartAddSeller);
+    assert_eq!(state.sellers.tab, SellersTab::Sellers);
+    let mut editor = state.sellers.editor.clone().unwrap_or_else(|| panic!("no editor"));
+    editor.unlimited = false;
+    editor.capacity = "many".to_owned();
+    sellers::apply(&mut state, SellersCommand::EditSeller(editor));
+    assert!(sellers::apply(&mut state, SellersCommand::SaveSeller).is_empty());
+    let error = state.sellers.editor.as_ref().and_then(|e| e.error.clone()).unwrap_or_default();
+    assert!(error.contains("Capacity \"many\""), "{error}");
+    let mut editor = state.sellers.editor.clone().unwrap_or_else(|| panic!("no editor"));
+    editor.capacity = "12".to_owned();
+    editor.name = "Linus".to_owned();
+    editor.email = "linus@example.com".to_owned();
+    sellers::apply(&mut state, SellersCommand::EditSeller(editor));
+    let effects = sellers_effects(sellers::apply(&mut state, SellersCommand::SaveSeller));
+    let [SellersEffect::SaveSeller { seller, adding: true }] = effects.as_slice() else {
+        panic!("expected one new seller, got {effects:?}")
+    };
+    assert_eq!((seller.name.as_str(), seller.time_zone.as_str(), seller.capacity), ("Linus", "UTC", Some(12)));
+}
+
+#[test]
+fn deleting_a_team_asks_first_with_its_size() {
+    let mut state = people_state();
+    sellers::apply(&mut state, SellersCommand::AskDeleteTeam(TeamId(5)));
+    let asked = SellersConfirm::DeleteTeam { id: TeamId(5), name: "North".to_owned(), members: 1 };
+    assert_eq!(state.sellers.confirm, Some(asked));
+    let effects = sellers::apply(&mut state, SellersCommand::DeleteTeam(TeamId(5)));
+    assert_eq!(sellers_effects(effects), vec![SellersEffect::DeleteTeam(TeamId(5))]);
+    assert_eq!(state.sellers.confirm, None);
+}
+
+#[test]
+fn opening_the_screen_on_another_workspace_starts_afresh_on_the_same_tab() {
+    let mut state = people_state();
+    state.sellers.tab = SellersTab::Teams;
+    state.sellers.loaded_for = Some(PathBuf::from("other.sqlite"));
+    state.sellers.search = "old search".to_owned();
+    let effects = sellers::apply(&mut state, SellersCommand::Load);
+    assert_eq!(sellers_effects(effects), vec![SellersEffect::LoadPeople]);
+    assert_eq!((state.sellers.tab, state.sellers.search.as_str()), (SellersTab::Teams, ""));
 }

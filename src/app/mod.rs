@@ -4,10 +4,10 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`,
-//! `state::rules::apply`) return [`Effect`]s that `run_effects` carries out, through the
-//! screen's file here (`sequences`, `rules`); the others are handled here by one file per
-//! feature (`open`, `segments`, `conditions`, `records`, `lifecycle`, `import`, `sellers`,
-//! `monitor`, `definitions`, `watch`).
+//! `state::rules::apply`, `state::sellers::apply`) return [`Effect`]s that `run_effects`
+//! carries out, through the screen's file here (`sequences`, `rules`, `sellers`); the
+//! others are handled here by one file per feature (`open`, `segments`, `conditions`,
+//! `records`, `lifecycle`, `import`, `monitor`, `definitions`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
@@ -437,6 +437,7 @@ impl App {
                 Effect::Notify(level, text) => self.notify(level, text),
                 Effect::Sequences(effect) => self.run_sequences_effect(effect),
                 Effect::Rules(effect) => self.run_rules_effect(effect),
+                Effect::Sellers(effect) => self.run_sellers_effect(effect),
             }
         }
     }

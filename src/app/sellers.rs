@@ -3,129 +3,41 @@
 //! Forms are edited as copies: the panel pushes the whole edited form back
 //! (`EditSeller`, `EditTeam`, …) and Save hands what it describes to the store. Every
 //! stored change reloads `view.sellers`, `view.teams` and the attribute definitions.
+//!
+//! Commands are handled by the pure [`apply`] in `state::sellers`; this file carries out the
+//! [`SellersEffect`]s it returns.
 
 pub use crate::state::sellers::*;
 
 use std::collections::BTreeSet;
 
 use super::App;
-use crate::domain::{AttributeDefinition, SellerId, Team, TeamId};
+use crate::domain::{AttributeDefinition, Seller, SellerBulkChange, SellerId, Team, TeamId};
 use crate::state::EngineStatus;
 use crate::state::NoticeLevel;
 use crate::worker::engine::EngineWorker;
 
 impl App {
     pub(super) fn apply_sellers(&mut self, command: SellersCommand) {
-        match command {
-            SellersCommand::Load => {
-                let path = self.state.view.as_ref().map(|v| v.path.clone());
-                if self.state.sellers.loaded_for != path {
-                    // Another workspace: nothing selected or edited carries over.
-                    self.state.sellers = SellersState { tab: self.state.sellers.tab, ..SellersState::default() };
-                }
-                self.load_people();
-            }
-            SellersCommand::ShowTab(tab) => self.state.sellers.tab = tab,
-            SellersCommand::SetSearch(text) => self.state.sellers.search = text,
-            SellersCommand::SelectSellers { ids, anchor } => self.select_sellers(ids, anchor),
-            SellersCommand::StartAddSeller => {
-                if self.refuse_if_unsaved() {
-                    return;
-                }
-                let zone = self.state.view.as_ref().map_or_else(|| "UTC".into(), |v| v.time_zone_name.clone());
-                let sellers = &mut self.state.sellers;
-                sellers.tab = SellersTab::Sellers;
-                sellers.selected.clear();
-                sellers.anchor = None;
-                sellers.editor = Some(Box::new(SellerEditor::new_seller(&zone)));
-            }
-            SellersCommand::EditSeller(editor) => self.state.sellers.editor = Some(editor),
-            SellersCommand::SaveSeller => self.save_seller(),
-            SellersCommand::DiscardSeller => {
-                let sellers = &mut self.state.sellers;
-                sellers.editor = sellers.editor.take().and_then(|e| e.original.map(|s| Box::new(SellerEditor::of(&s))));
-            }
-            SellersCommand::AskDeleteSeller(id) => self.ask_delete_seller(id),
-            SellersCommand::DeleteSeller(id) => self.delete_seller(id),
-            SellersCommand::EditBulk(form) => self.state.sellers.bulk = form,
-            SellersCommand::ApplyBulk => self.apply_bulk(),
-            SellersCommand::SelectTeam(id) => {
-                if self.refuse_if_unsaved() {
-                    return;
-                }
-                let team = self.state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id));
-                self.state.sellers.team = team.map(TeamForm::of);
-            }
-            SellersCommand::StartNewTeam => {
-                if self.refuse_if_unsaved() {
-                    return;
-                }
-                self.state.sellers.tab = SellersTab::Teams;
-                self.state.sellers.team = Some(TeamForm {
-                    original: None,
-                    name: String::new(),
-                    members: Vec::new(),
-                    search: String::new(),
-                    error: None,
-                });
-            }
-            SellersCommand::EditTeam(form) => self.state.sellers.team = Some(form),
-            SellersCommand::SaveTeam => self.save_team(),
-            SellersCommand::DiscardTeam => {
-                let sellers = &mut self.state.sellers;
-                sellers.team = sellers.team.take().and_then(|f| f.original).map(|t| TeamForm::of(&t));
-            }
-            SellersCommand::AskDeleteTeam(id) => {
-                if let Some(team) = self.state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id)) {
-                    self.state.sellers.confirm =
-                        Some(SellersConfirm::DeleteTeam { id, name: team.name.clone(), members: team.members.len() });
-                }
-            }
-            SellersCommand::DeleteTeam(id) => self.delete_team(id),
-            SellersCommand::SelectAttribute(name) => {
-                if self.refuse_if_unsaved() {
-                    return;
-                }
-                let definition = self.state.sellers.definitions.iter().find(|d| d.name == name);
-                self.state.sellers.attribute = definition.map(AttributeForm::of);
-            }
-            SellersCommand::StartNewAttribute => {
-                if self.refuse_if_unsaved() {
-                    return;
-                }
-                self.state.sellers.tab = SellersTab::Attributes;
-                self.state.sellers.attribute = Some(AttributeForm {
-                    original: None,
-                    name: String::new(),
-                    values: Vec::new(),
-                    new_value: String::new(),
-                    error: None,
-                });
-            }
-            SellersCommand::EditAttribute(form) => self.state.sellers.attribute = Some(form),
-            SellersCommand::SaveAttribute => self.save_attribute(),
-            SellersCommand::DiscardAttribute => {
-                let sellers = &mut self.state.sellers;
-                sellers.attribute = sellers.attribute.take().and_then(|f| f.original).map(|d| AttributeForm::of(&d));
-            }
-            SellersCommand::AskDeleteAttribute(name) => {
-                let holders = self.state.view.as_ref().map_or(0, |v| {
-                    v.sellers.iter().filter(|s| s.attributes.get(&name).is_some_and(|vs| !vs.is_empty())).count()
-                });
-                self.state.sellers.confirm = Some(SellersConfirm::DeleteAttribute { name, holders });
-            }
-            SellersCommand::DeleteAttribute(name) => self.delete_attribute(&name),
-            SellersCommand::CloseConfirm => self.state.sellers.confirm = None,
-        }
+        let effects = apply(&mut self.state, command);
+        self.run_effects(effects);
     }
 
-    /// Tells the user to save or discard first when a form has unsaved edits.
-    fn refuse_if_unsaved(&mut self) -> bool {
-        if self.state.sellers.has_unsaved_edits() {
-            self.notify(NoticeLevel::Info, "Save or discard the changes in the form first");
-            return true;
+    /// Carries out what the Sellers & teams screen asked for, and what follows from it.
+    pub(super) fn run_sellers_effect(&mut self, effect: SellersEffect) {
+        match effect {
+            SellersEffect::LoadPeople => self.load_people(),
+            SellersEffect::SaveSeller { seller, adding } => self.save_seller(&seller, adding),
+            SellersEffect::AskDeleteSeller { id, name } => self.ask_delete_seller(id, name),
+            SellersEffect::DeleteSeller { id, name } => self.delete_seller(id, &name),
+            SellersEffect::UpdateSellers { ids, change } => self.update_sellers(&ids, &change),
+            SellersEffect::SaveTeam { team, adding } => self.save_team(&team, adding),
+            SellersEffect::DeleteTeam(id) => self.delete_team(id),
+            SellersEffect::SaveAttribute { old_name, definition } => {
+                self.save_attribute(old_name.as_deref(), &definition);
+            }
+            SellersEffect::DeleteAttribute(name) => self.delete_attribute(&name),
         }
-        false
     }
 
     /// Reads sellers, teams and attribute definitions again after a change, keeping the
@@ -159,43 +71,12 @@ impl App {
         }
     }
 
-    fn select_sellers(&mut self, ids: Vec<SellerId>, anchor: Option<SellerId>) {
-        let selected: BTreeSet<SellerId> = ids.into_iter().collect();
-        if selected == self.state.sellers.selected {
-            self.state.sellers.anchor = anchor;
-            return;
-        }
-        if self.refuse_if_unsaved() {
-            return;
-        }
-        let single = (selected.len() == 1).then(|| selected.iter().next().copied()).flatten();
-        let seller = single.and_then(|id| self.state.view.as_ref().and_then(|v| v.seller(id)));
-        let sellers = &mut self.state.sellers;
-        sellers.editor = seller.map(|s| Box::new(SellerEditor::of(s)));
-        if selected.len() > 1 && sellers.selected.len() <= 1 {
-            sellers.bulk = BulkForm::default();
-        }
-        sellers.selected = selected;
-        sellers.anchor = anchor;
-    }
-
-    fn save_seller(&mut self) {
-        let Some(editor) = self.state.sellers.editor.as_deref() else { return };
-        let seller = match editor.to_seller() {
-            Ok(seller) => seller,
-            Err(problems) => {
-                if let Some(editor) = &mut self.state.sellers.editor {
-                    editor.error = Some(problems.join("\n"));
-                }
-                return;
-            }
-        };
+    fn save_seller(&mut self, seller: &Seller, adding: bool) {
         let Some(workspace) = &mut self.workspace else { return };
-        let adding = editor.original.is_none();
         let result = if adding {
-            workspace.add_seller(&seller).map(Some)
+            workspace.add_seller(seller).map(Some)
         } else {
-            workspace.update_seller(&seller).map(|()| None)
+            workspace.update_seller(seller).map(|()| None)
         };
         match result {
             Ok(new_id) => {
@@ -217,19 +98,16 @@ impl App {
         }
     }
 
-    fn ask_delete_seller(&mut self, id: SellerId) {
+    fn ask_delete_seller(&mut self, id: SellerId, name: String) {
         let Some(workspace) = &self.workspace else { return };
-        let name = self.state.view.as_ref().and_then(|v| v.seller(id)).map(|s| s.name.clone()).unwrap_or_default();
         match workspace.seller_usage(id) {
             Ok(usage) => self.state.sellers.confirm = Some(SellersConfirm::DeleteSeller { id, name, usage }),
             Err(error) => self.notify(NoticeLevel::Error, error.to_string()),
         }
     }
 
-    fn delete_seller(&mut self, id: SellerId) {
-        self.state.sellers.confirm = None;
+    fn delete_seller(&mut self, id: SellerId, name: &str) {
         let Some(workspace) = &mut self.workspace else { return };
-        let name = self.state.view.as_ref().and_then(|v| v.seller(id)).map(|s| s.name.clone()).unwrap_or_default();
         match workspace.delete_seller(id) {
             Ok(usage) => {
                 self.state.sellers.selected.remove(&id);
@@ -265,17 +143,9 @@ impl App {
         self.refresh_records();
     }
 
-    fn apply_bulk(&mut self) {
-        let ids: Vec<SellerId> = self.state.sellers.selected.iter().copied().collect();
-        let change = match self.state.sellers.bulk.to_change() {
-            Ok(change) => change,
-            Err(problem) => {
-                self.state.sellers.bulk.error = Some(problem);
-                return;
-            }
-        };
+    fn update_sellers(&mut self, ids: &[SellerId], change: &SellerBulkChange) {
         let Some(workspace) = &mut self.workspace else { return };
-        match workspace.update_sellers(&ids, &change) {
+        match workspace.update_sellers(ids, change) {
             Ok(count) => {
                 self.state.sellers.bulk = BulkForm::default();
                 self.load_people();
@@ -285,18 +155,9 @@ impl App {
         }
     }
 
-    fn save_team(&mut self) {
-        let Some(form) = &self.state.sellers.team else { return };
-        let team = Team {
-            id: form.original.as_ref().map_or(TeamId(0), |t| t.id),
-            name: form.name.trim().to_owned(),
-            members: form.members.clone(),
-        };
+    fn save_team(&mut self, team: &Team, adding: bool) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = match &form.original {
-            None => workspace.insert_team(&team),
-            Some(_) => workspace.update_team(&team).map(|()| team.id),
-        };
+        let result = if adding { workspace.insert_team(team) } else { workspace.update_team(team).map(|()| team.id) };
         match result {
             Ok(id) => {
                 self.load_people();
@@ -313,7 +174,6 @@ impl App {
     }
 
     fn delete_team(&mut self, id: TeamId) {
-        self.state.sellers.confirm = None;
         let Some(workspace) = &mut self.workspace else { return };
         match workspace.delete_team(id) {
             Ok(()) => {
@@ -327,13 +187,11 @@ impl App {
         }
     }
 
-    fn save_attribute(&mut self) {
-        let Some(form) = &self.state.sellers.attribute else { return };
-        let definition = AttributeDefinition { name: form.name.trim().to_owned(), values: form.values.clone() };
+    fn save_attribute(&mut self, old_name: Option<&str>, definition: &AttributeDefinition) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = match &form.original {
-            None => workspace.insert_attribute_definition(&definition),
-            Some(old) => workspace.update_attribute_definition(&old.name, &definition),
+        let result = match old_name {
+            None => workspace.insert_attribute_definition(definition),
+            Some(old) => workspace.update_attribute_definition(old, definition),
         };
         match result {
             Ok(()) => {
@@ -361,7 +219,6 @@ impl App {
     }
 
     fn delete_attribute(&mut self, name: &str) {
-        self.state.sellers.confirm = None;
         let Some(workspace) = &mut self.workspace else { return };
         match workspace.delete_attribute_definition(name) {
             Ok(()) => {

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::NoticeLevel;
 use super::rules::RulesEffect;
+use super::sellers::SellersEffect;
 use super::sequences::SequencesEffect;
 
 /// What a command's handling may know of the world: the time, read once from the clock.
@@ -26,4 +27,6 @@ pub enum Effect {
     Sequences(SequencesEffect),
     /// Store or read what the Assignment rules tab asked for.
     Rules(RulesEffect),
+    /// Store or read what the Sellers & teams screen asked for.
+    Sellers(SellersEffect),
 }

@@ -1,5 +1,6 @@
 //! The Sellers & teams screen's state: the tabs, the seller, bulk, team and attribute forms
-//! (edited as copies and checked before they are stored) and the screen's commands.
+//! (edited as copies and checked before they are stored), the screen's commands and their
+//! pure handling ([`apply`]), which returns the [`SellersEffect`]s the app carries out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -7,6 +8,8 @@ use std::sync::OnceLock;
 
 use jiff::civil::DateTime;
 
+use super::effect::Effect;
+use super::{AppState, NoticeLevel};
 use crate::domain::people::{WEEKDAYS, format_minute, is_email_shaped, parse_minute};
 use crate::domain::{
     AttributeDefinition, Seller, SellerBulkChange, SellerId, SellerUsage, Team, TeamId, TimeOff, WorkPeriod,
@@ -431,4 +434,257 @@ pub fn parse_date_time(text: &str) -> Option<DateTime> {
         return Some(at);
     }
     text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+}
+
+/// What the Sellers & teams screen asks the runner to read or store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SellersEffect {
+    /// Read sellers, teams and attribute definitions again, keeping the selection and the
+    /// forms that still refer to something.
+    LoadPeople,
+    /// Store a new seller (`adding`) or the edited one, then show it as stored.
+    SaveSeller {
+        seller: Seller,
+        adding: bool,
+    },
+    /// Read what the seller is used by, then ask before deleting.
+    AskDeleteSeller {
+        id: SellerId,
+        name: String,
+    },
+    DeleteSeller {
+        id: SellerId,
+        name: String,
+    },
+    /// Apply one change to every selected seller.
+    UpdateSellers {
+        ids: Vec<SellerId>,
+        change: SellerBulkChange,
+    },
+    /// Store a new team (`adding`) or the edited one.
+    SaveTeam {
+        team: Team,
+        adding: bool,
+    },
+    DeleteTeam(TeamId),
+    /// Store a new attribute definition, or replace the one named `old_name`.
+    SaveAttribute {
+        old_name: Option<String>,
+        definition: AttributeDefinition,
+    },
+    DeleteAttribute(String),
+}
+
+/// Handles a Sellers & teams command: changes the state and says what the runner must do.
+pub fn apply(state: &mut AppState, command: SellersCommand) -> Vec<Effect> {
+    let effect = |effect: SellersEffect| vec![Effect::Sellers(effect)];
+    match command {
+        SellersCommand::Load => {
+            let path = state.view.as_ref().map(|v| v.path.clone());
+            if state.sellers.loaded_for != path {
+                // Another workspace: nothing selected or edited carries over.
+                state.sellers = SellersState { tab: state.sellers.tab, ..SellersState::default() };
+            }
+            effect(SellersEffect::LoadPeople)
+        }
+        SellersCommand::ShowTab(tab) => {
+            state.sellers.tab = tab;
+            Vec::new()
+        }
+        SellersCommand::SetSearch(text) => {
+            state.sellers.search = text;
+            Vec::new()
+        }
+        SellersCommand::SelectSellers { ids, anchor } => select_sellers(state, ids, anchor),
+        SellersCommand::EditSeller(editor) => {
+            state.sellers.editor = Some(editor);
+            Vec::new()
+        }
+        SellersCommand::DiscardSeller => {
+            let sellers = &mut state.sellers;
+            sellers.editor = sellers.editor.take().and_then(|e| e.original.map(|s| Box::new(SellerEditor::of(&s))));
+            Vec::new()
+        }
+        SellersCommand::SaveSeller => save_seller(state),
+        SellersCommand::AskDeleteSeller(id) => {
+            effect(SellersEffect::AskDeleteSeller { id, name: seller_name(state, id) })
+        }
+        SellersCommand::DeleteSeller(id) => {
+            state.sellers.confirm = None;
+            effect(SellersEffect::DeleteSeller { id, name: seller_name(state, id) })
+        }
+        SellersCommand::EditBulk(form) => {
+            state.sellers.bulk = form;
+            Vec::new()
+        }
+        SellersCommand::ApplyBulk => match state.sellers.bulk.to_change() {
+            Ok(change) => {
+                let ids = state.sellers.selected.iter().copied().collect();
+                effect(SellersEffect::UpdateSellers { ids, change })
+            }
+            Err(problem) => {
+                state.sellers.bulk.error = Some(problem);
+                Vec::new()
+            }
+        },
+        SellersCommand::EditTeam(form) => {
+            state.sellers.team = Some(form);
+            Vec::new()
+        }
+        SellersCommand::DiscardTeam => {
+            let sellers = &mut state.sellers;
+            sellers.team = sellers.team.take().and_then(|f| f.original).map(|t| TeamForm::of(&t));
+            Vec::new()
+        }
+        SellersCommand::SaveTeam => save_team(state),
+        SellersCommand::AskDeleteTeam(id) => {
+            if let Some(team) = state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id)) {
+                let confirm = SellersConfirm::DeleteTeam { id, name: team.name.clone(), members: team.members.len() };
+                state.sellers.confirm = Some(confirm);
+            }
+            Vec::new()
+        }
+        SellersCommand::DeleteTeam(id) => {
+            state.sellers.confirm = None;
+            effect(SellersEffect::DeleteTeam(id))
+        }
+        SellersCommand::EditAttribute(form) => {
+            state.sellers.attribute = Some(form);
+            Vec::new()
+        }
+        SellersCommand::DiscardAttribute => {
+            let sellers = &mut state.sellers;
+            sellers.attribute = sellers.attribute.take().and_then(|f| f.original).map(|d| AttributeForm::of(&d));
+            Vec::new()
+        }
+        SellersCommand::SaveAttribute => match &state.sellers.attribute {
+            Some(form) => {
+                let definition = AttributeDefinition { name: form.name.trim().to_owned(), values: form.values.clone() };
+                let old_name = form.original.as_ref().map(|d| d.name.clone());
+                effect(SellersEffect::SaveAttribute { old_name, definition })
+            }
+            None => Vec::new(),
+        },
+        SellersCommand::AskDeleteAttribute(name) => {
+            let holders = state.view.as_ref().map_or(0, |v| {
+                v.sellers.iter().filter(|s| s.attributes.get(&name).is_some_and(|vs| !vs.is_empty())).count()
+            });
+            state.sellers.confirm = Some(SellersConfirm::DeleteAttribute { name, holders });
+            Vec::new()
+        }
+        SellersCommand::DeleteAttribute(name) => {
+            state.sellers.confirm = None;
+            effect(SellersEffect::DeleteAttribute(name))
+        }
+        SellersCommand::CloseConfirm => {
+            state.sellers.confirm = None;
+            Vec::new()
+        }
+        command @ (SellersCommand::StartAddSeller
+        | SellersCommand::SelectTeam(_)
+        | SellersCommand::StartNewTeam
+        | SellersCommand::SelectAttribute(_)
+        | SellersCommand::StartNewAttribute) => open_form(state, command),
+    }
+}
+
+/// The commands that open another form: refused while the open one has unsaved edits.
+fn open_form(state: &mut AppState, command: SellersCommand) -> Vec<Effect> {
+    if state.sellers.has_unsaved_edits() {
+        return unsaved_first();
+    }
+    let sellers = &mut state.sellers;
+    match command {
+        SellersCommand::StartAddSeller => {
+            let zone = state.view.as_ref().map_or_else(|| "UTC".into(), |v| v.time_zone_name.clone());
+            sellers.tab = SellersTab::Sellers;
+            sellers.selected.clear();
+            sellers.anchor = None;
+            sellers.editor = Some(Box::new(SellerEditor::new_seller(&zone)));
+        }
+        SellersCommand::SelectTeam(id) => {
+            let team = state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id));
+            sellers.team = team.map(TeamForm::of);
+        }
+        SellersCommand::StartNewTeam => {
+            sellers.tab = SellersTab::Teams;
+            sellers.team = Some(TeamForm {
+                original: None,
+                name: String::new(),
+                members: Vec::new(),
+                search: String::new(),
+                error: None,
+            });
+        }
+        SellersCommand::SelectAttribute(name) => {
+            let definition = sellers.definitions.iter().find(|d| d.name == name);
+            sellers.attribute = definition.map(AttributeForm::of);
+        }
+        SellersCommand::StartNewAttribute => {
+            sellers.tab = SellersTab::Attributes;
+            sellers.attribute = Some(AttributeForm {
+                original: None,
+                name: String::new(),
+                values: Vec::new(),
+                new_value: String::new(),
+                error: None,
+            });
+        }
+        // Handled by `apply`.
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// "Save or discard the changes in the form first".
+fn unsaved_first() -> Vec<Effect> {
+    vec![Effect::Notify(NoticeLevel::Info, "Save or discard the changes in the form first".to_owned())]
+}
+
+fn seller_name(state: &AppState, id: SellerId) -> String {
+    state.view.as_ref().and_then(|v| v.seller(id)).map(|s| s.name.clone()).unwrap_or_default()
+}
+
+/// Selects sellers: one opens in the editor, several open the bulk form.
+fn select_sellers(state: &mut AppState, ids: Vec<SellerId>, anchor: Option<SellerId>) -> Vec<Effect> {
+    let selected: BTreeSet<SellerId> = ids.into_iter().collect();
+    if selected == state.sellers.selected {
+        state.sellers.anchor = anchor;
+        return Vec::new();
+    }
+    if state.sellers.has_unsaved_edits() {
+        return unsaved_first();
+    }
+    let single = (selected.len() == 1).then(|| selected.iter().next().copied()).flatten();
+    let seller = single.and_then(|id| state.view.as_ref().and_then(|v| v.seller(id)));
+    let sellers = &mut state.sellers;
+    sellers.editor = seller.map(|s| Box::new(SellerEditor::of(s)));
+    if selected.len() > 1 && sellers.selected.len() <= 1 {
+        sellers.bulk = BulkForm::default();
+    }
+    sellers.selected = selected;
+    sellers.anchor = anchor;
+    Vec::new()
+}
+
+/// Asks to store the editor's seller, or shows every problem in the form.
+fn save_seller(state: &mut AppState) -> Vec<Effect> {
+    let Some(editor) = state.sellers.editor.as_deref_mut() else { return Vec::new() };
+    match editor.to_seller() {
+        Ok(seller) => vec![Effect::Sellers(SellersEffect::SaveSeller { seller, adding: editor.original.is_none() })],
+        Err(problems) => {
+            editor.error = Some(problems.join("\n"));
+            Vec::new()
+        }
+    }
+}
+
+fn save_team(state: &AppState) -> Vec<Effect> {
+    let Some(form) = &state.sellers.team else { return Vec::new() };
+    let team = Team {
+        id: form.original.as_ref().map_or(TeamId(0), |t| t.id),
+        name: form.name.trim().to_owned(),
+        members: form.members.clone(),
+    };
+    vec![Effect::Sellers(SellersEffect::SaveTeam { team, adding: form.original.is_none() })]
 }
