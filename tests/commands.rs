@@ -13,6 +13,9 @@ use segment_builder::domain::{
     Group, NodeId, RecordTypeName, Schema, Segment, SegmentId, Sequence, SequenceId, Status, StepKind,
 };
 use segment_builder::domain::{Seller, SellerId, Team, TeamId};
+use segment_builder::interchange::definitions_plan::OnClash;
+use segment_builder::state::Dialog;
+use segment_builder::state::definitions::{self, DefinitionsCommand, DefinitionsEffect, DefinitionsMode};
 use segment_builder::state::effect::{Context, Effect};
 use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
 use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
@@ -416,4 +419,76 @@ fn opening_the_screen_on_another_workspace_starts_afresh_on_the_same_tab() {
     let effects = sellers::apply(&mut state, SellersCommand::Load);
     assert_eq!(sellers_effects(effects), vec![SellersEffect::LoadPeople]);
     assert_eq!((state.sellers.tab, state.sellers.search.as_str()), (SellersTab::Teams, ""));
+}
+
+// ----------------------------------------------------------------------------------------
+// The definitions dialog
+
+fn definitions_effects(effects: Vec<Effect>) -> Vec<DefinitionsEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Definitions(effect) => effect,
+            other => panic!("expected a Definitions effect, got {other:?}"),
+        })
+        .collect()
+}
+
+fn dialog_text(state: &AppState) -> (String, Option<String>) {
+    match &state.dialog {
+        Some(Dialog::Definitions(dialog)) => (dialog.text.clone(), dialog.error.clone()),
+        other => panic!("expected the definitions dialog, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_definitions_dialog_offers_a_file_beside_the_workspace() {
+    let mut state = state_with(Vec::new());
+    if let Some(view) = &mut state.view {
+        view.path = PathBuf::from("/home/ada/work/crm.sqlite");
+    }
+    definitions::apply(&mut state, DefinitionsCommand::Show(DefinitionsMode::Export), &ctx());
+    assert_eq!(dialog_text(&state), ("/home/ada/work/definitions.ron".to_owned(), None));
+}
+
+#[test]
+fn an_empty_path_is_asked_for_and_nothing_is_written() {
+    let mut state = state_with(Vec::new());
+    definitions::apply(&mut state, DefinitionsCommand::Show(DefinitionsMode::Export), &ctx());
+    definitions::apply(&mut state, DefinitionsCommand::SetPath("  ".to_owned()), &ctx());
+    assert!(definitions::apply(&mut state, DefinitionsCommand::Submit, &ctx()).is_empty());
+    assert_eq!(dialog_text(&state).1.as_deref(), Some("Enter the path of a .ron file"));
+}
+
+#[test]
+fn export_replaces_a_file_only_when_asked_to() {
+    let mut state = state_with(Vec::new());
+    definitions::apply(&mut state, DefinitionsCommand::Show(DefinitionsMode::Export), &ctx());
+    definitions::apply(&mut state, DefinitionsCommand::SetPath(" out.ron ".to_owned()), &ctx());
+    let file = PathBuf::from("out.ron");
+    let submit = definitions::apply(&mut state, DefinitionsCommand::Submit, &ctx());
+    let replace = definitions::apply(&mut state, DefinitionsCommand::Replace, &ctx());
+    let effects: Vec<_> = [submit, replace].into_iter().flat_map(definitions_effects).collect();
+    let expected = vec![
+        DefinitionsEffect::Export { file: file.clone(), replace: false },
+        DefinitionsEffect::Export { file, replace: true },
+    ];
+    assert_eq!(effects, expected);
+}
+
+#[test]
+fn import_asks_about_clashes_before_resolving_them() {
+    let mut state = state_with(Vec::new());
+    definitions::apply(&mut state, DefinitionsCommand::Show(DefinitionsMode::Import), &ctx());
+    definitions::apply(&mut state, DefinitionsCommand::SetPath("in.ron".to_owned()), &ctx());
+    let file = PathBuf::from("in.ron");
+    let now = ctx().now;
+    let first = definitions::apply(&mut state, DefinitionsCommand::Submit, &ctx());
+    let then = definitions::apply(&mut state, DefinitionsCommand::Import(OnClash::Rename), &ctx());
+    let effects: Vec<_> = [first, then].into_iter().flat_map(definitions_effects).collect();
+    let expected = vec![
+        DefinitionsEffect::Import { file: file.clone(), on_clash: None, now },
+        DefinitionsEffect::Import { file, on_clash: Some(OnClash::Rename), now },
+    ];
+    assert_eq!(effects, expected);
 }

@@ -3,11 +3,16 @@
 //! planned first; its problems, or the name clashes and the choice skip / replace / rename,
 //! are shown before anything is written. After an import the workspace is opened again, so
 //! every screen and the engine see the new definitions.
+//!
+//! The dialog's commands are handled by the pure [`apply`] in `state::definitions`; this
+//! file carries out the [`DefinitionsEffect`]s it returns.
 
 pub use crate::state::definitions::*;
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::Path;
+
+use jiff::Timestamp;
 
 use super::App;
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
@@ -19,34 +24,18 @@ use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
 
 impl App {
     pub(super) fn apply_definitions(&mut self, command: DefinitionsCommand) {
-        match command {
-            DefinitionsCommand::Show(mode) => {
-                let Some(view) = &self.state.view else { return };
-                let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
-                let text = dir.join("definitions.ron").display().to_string();
-                let dialog = DefinitionsDialog { mode, text, error: None, step: DefinitionsStep::Path };
-                self.state.dialog = Some(Dialog::Definitions(Box::new(dialog)));
+        let ctx = self.context();
+        let effects = apply(&mut self.state, command, &ctx);
+        self.run_effects(effects);
+    }
+
+    pub(super) fn run_definitions_effect(&mut self, effect: DefinitionsEffect) {
+        match effect {
+            DefinitionsEffect::Export { file, replace } => {
+                let overwrite = if replace { Overwrite::Replace } else { Overwrite::Refuse };
+                self.export_definitions(&file, overwrite);
             }
-            DefinitionsCommand::SetPath(text) => {
-                if let Some(dialog) = self.definitions_dialog() {
-                    dialog.text = text;
-                    dialog.error = None;
-                }
-            }
-            DefinitionsCommand::Back => {
-                if let Some(dialog) = self.definitions_dialog() {
-                    dialog.step = DefinitionsStep::Path;
-                }
-            }
-            DefinitionsCommand::Submit => {
-                let Some(mode) = self.definitions_dialog().map(|d| d.mode) else { return };
-                match mode {
-                    DefinitionsMode::Export => self.export_definitions(Overwrite::Refuse),
-                    DefinitionsMode::Import => self.import_definitions(None),
-                }
-            }
-            DefinitionsCommand::Import(on_clash) => self.import_definitions(Some(on_clash)),
-            DefinitionsCommand::Replace => self.export_definitions(Overwrite::Replace),
+            DefinitionsEffect::Import { file, on_clash, now } => self.import_definitions(&file, on_clash, now),
         }
     }
 
@@ -57,22 +46,11 @@ impl App {
         }
     }
 
-    fn definitions_path(&mut self) -> Option<PathBuf> {
-        let dialog = self.definitions_dialog()?;
-        let text = dialog.text.trim();
-        if text.is_empty() {
-            dialog.error = Some("Enter the path of a .ron file".to_owned());
-            return None;
-        }
-        Some(PathBuf::from(text))
-    }
-
     /// Writes the bundle to the dialog's file; an existing ordinary file only with
     /// `Overwrite::Replace` (asked first), never the workspace or another SQLite database.
-    fn export_definitions(&mut self, overwrite: Overwrite) {
-        let Some(file) = self.definitions_path() else { return };
+    fn export_definitions(&mut self, file: &Path, overwrite: Overwrite) {
         let Some(workspace_path) = self.state.view.as_ref().map(|v| v.path.clone()) else { return };
-        let result = match check_target(&file, &workspace_path, overwrite) {
+        let result = match check_target(file, &workspace_path, overwrite) {
             Err(TargetError::Exists(path)) => {
                 if let Some(dialog) = self.definitions_dialog() {
                     dialog.step = DefinitionsStep::ConfirmReplace(path);
@@ -86,7 +64,7 @@ impl App {
                     .map_err(|e| e.to_string())
                     .and_then(|all| to_ron(&bundle(&all.view())))
                     .and_then(|text| {
-                        write_export(&file, &workspace_path, overwrite, |out| {
+                        write_export(file, &workspace_path, overwrite, |out| {
                             out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
                         })
                     }),
@@ -107,10 +85,8 @@ impl App {
         }
     }
 
-    fn import_definitions(&mut self, on_clash: Option<OnClash>) {
-        let Some(file) = self.definitions_path() else { return };
-        let now = self.clock.now();
-        let outcome = std::fs::read_to_string(&file)
+    fn import_definitions(&mut self, file: &Path, on_clash: Option<OnClash>, now: Timestamp) {
+        let outcome = std::fs::read_to_string(file)
             .map_err(|e| format!("{}: {e}", file.display()))
             .and_then(|text| from_ron(&text).map_err(|e| format!("{}: {e}", file.display())));
         let bundle = match outcome {

@@ -4,10 +4,10 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`,
-//! `state::rules::apply`, `state::sellers::apply`) return [`Effect`]s that `run_effects`
-//! carries out, through the screen's file here (`sequences`, `rules`, `sellers`); the
-//! others are handled here by one file per feature (`open`, `segments`, `conditions`,
-//! `records`, `lifecycle`, `import`, `monitor`, `definitions`, `watch`).
+//! `state::rules::apply`, `state::sellers::apply`, `state::definitions::apply`) return
+//! [`Effect`]s that `run_effects` carries out, through the screen's file here; the others
+//! are handled here by one file per feature (`open`, `segments`, `conditions`, `records`,
+//! `lifecycle`, `import`, `monitor`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
@@ -438,6 +438,7 @@ impl App {
                 Effect::Sequences(effect) => self.run_sequences_effect(effect),
                 Effect::Rules(effect) => self.run_rules_effect(effect),
                 Effect::Sellers(effect) => self.run_sellers_effect(effect),
+                Effect::Definitions(effect) => self.run_definitions_effect(effect),
             }
         }
     }

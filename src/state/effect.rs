@@ -8,6 +8,7 @@
 use jiff::Timestamp;
 
 use super::NoticeLevel;
+use super::definitions::DefinitionsEffect;
 use super::rules::RulesEffect;
 use super::sellers::SellersEffect;
 use super::sequences::SequencesEffect;
@@ -29,4 +30,6 @@ pub enum Effect {
     Rules(RulesEffect),
     /// Store or read what the Sellers & teams screen asked for.
     Sellers(SellersEffect),
+    /// Write or read the definitions bundle the dialog names.
+    Definitions(DefinitionsEffect),
 }
