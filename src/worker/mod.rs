@@ -2,6 +2,7 @@
 //! bounded channel, coalesces them (the newest wins), and wakes the UI with
 //! `request_repaint` when it has an answer. Nothing here draws or holds UI state.
 
+pub mod column_cache;
 pub mod engine;
 pub mod export;
 pub mod export_target;
