@@ -52,9 +52,12 @@ pub fn load_with_cache(
     };
     // Nothing is made beside a workspace that cannot be written.
     let writable = reader.file_is_writable();
-    let write = |key: &CacheKey, snapshot: &Snapshot| match writable {
-        true => cache::write(&cache_path, key, snapshot).err().map(|e| e.to_string()),
-        false => Some("the workspace cannot be written".to_owned()),
+    let write = |key: &CacheKey, snapshot: &Snapshot| {
+        if writable {
+            cache::write(&cache_path, key, snapshot).err().map(|e| e.to_string())
+        } else {
+            Some("the workspace cannot be written".to_owned())
+        }
     };
     // The log's position first: records read afterwards are at least as new.
     let now = current_key(&reader)?;

@@ -66,7 +66,7 @@ impl Snapshot {
                 return bad(format!("record type {} expected", def.name));
             }
             let ids: Vec<RecordId> = input.i64s()?.into_iter().map(RecordId).collect();
-            let sorted_len = input.len()?;
+            let sorted_len = input.number()?;
             let index = row_index(ids, sorted_len)?;
             let rows = index.ids.len();
             let live = input.bitset(rows)?;
@@ -380,10 +380,15 @@ impl<'b> Input<'b> {
         Ok(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
     }
 
+    /// A count of elements that follow, each at least a byte: never more than is left.
     fn len(&mut self) -> Result<usize, DecodeError> {
-        let len = usize::try_from(self.u64()?).or_else(|_| bad("a length"))?;
-        // No length can exceed what is left to read (every element is at least a byte).
+        let len = self.number()?;
         if len > self.bytes.len() - self.at { bad("a length") } else { Ok(len) }
+    }
+
+    /// A number of rows or bits (checked by the caller).
+    fn number(&mut self) -> Result<usize, DecodeError> {
+        usize::try_from(self.u64()?).or_else(|_| bad("a number"))
     }
 
     fn bytes(&mut self) -> Result<&'b [u8], DecodeError> {
@@ -408,7 +413,7 @@ impl<'b> Input<'b> {
     }
 
     fn bitset(&mut self, rows: usize) -> Result<Bitset, DecodeError> {
-        let len = self.len()?;
+        let len = self.number()?;
         let words = self.u64s()?;
         if len != rows {
             return bad("a set of another length");
