@@ -13,6 +13,7 @@ use crate::domain::{EvalContext, Group, RecordTypeName, Status};
 use crate::engine::fast::compile;
 use crate::engine::priority::{SortKey, preview_against};
 use crate::store::Workspace;
+use crate::worker::column_cache::load_with_cache;
 use crate::worker::engine::load_snapshot;
 
 /// What to preview: a stored segment by name, or conditions from a file for a record type.
@@ -65,7 +66,7 @@ pub fn preview_command(
         }
         PreviewTarget::Segment(_) => None,
     };
-    let workspace = open_reader(path)?;
+    let workspace = open_unverified(path)?;
     let schema = workspace.schema().clone();
     let (record_type, conditions, own_priority) = match target {
         PreviewTarget::Segment(name) => {
@@ -116,8 +117,11 @@ pub fn preview_command(
         })
         .map(|s| s.conditions)
         .collect();
+    // The records from the column cache when it matches the file; the whole file is checked
+    // only when they must be read from it. The unverified connection closes last.
+    let verify = || workspace.verify().map_err(|e| in_workspace(path, e));
+    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify)?;
     drop(workspace);
-    let (_, snapshot) = load_snapshot(path, &|_| {})?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     let edited = compile(&snapshot, &record_type, &conditions, &ctx).map_err(|e| e.to_string())?;
     let compiled = higher
@@ -330,7 +334,7 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
     }
-    let workspace = open_reader(path)?;
+    let workspace = open_unverified(path)?;
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
@@ -510,6 +514,17 @@ fn refuse_read_only(workspace: Workspace) -> Result<(), String> {
 fn open_reader(path: &Path) -> Result<Workspace, String> {
     drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
     Workspace::open_reader(path).map_err(|e| in_workspace(path, e))
+}
+
+/// A workspace for a command that only reads, without the check of the whole file (see
+/// `Workspace::open_unverified`); an older workspace is upgraded first, as [`open_reader`]
+/// does.
+fn open_unverified(path: &Path) -> Result<Workspace, String> {
+    match Workspace::open_unverified(path) {
+        Ok(Some(workspace)) => Ok(workspace),
+        Ok(None) => open_reader(path),
+        Err(e) => Err(in_workspace(path, e)),
+    }
 }
 
 /// `export-definitions`: the workspace's definitions bundle written to `file` (under a

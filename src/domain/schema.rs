@@ -78,6 +78,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "pending_evaluation",
     "change_log",
     "change_log_horizon",
+    "workspace_identity",
 ];
 
 /// Why a logical name cannot be used.

@@ -64,6 +64,17 @@ impl Bitset {
         &self.words
     }
 
+    /// A set of `len` rows from its words (as [`Bitset::words`] gives them); `None` when
+    /// the count of words does not fit `len` or a bit past `len` is set.
+    pub fn from_raw(words: Vec<u64>, len: usize) -> Option<Self> {
+        if words.len() != len.div_ceil(64) {
+            return None;
+        }
+        let extra = words.len() * 64 - len;
+        let clean = extra == 0 || words.last().is_none_or(|&last| last & !(u64::MAX >> extra) == 0);
+        clean.then_some(Self { words, len })
+    }
+
     pub fn contains(&self, row: usize) -> bool {
         row < self.len && self.words[row / 64] & (1 << (row % 64)) != 0
     }

@@ -11,6 +11,7 @@
 //! store runs it); `tests/sql_differential.rs` checks it against the reference evaluator.
 
 pub mod bitset;
+pub mod cache;
 pub mod fast;
 pub mod membership;
 pub mod priority;

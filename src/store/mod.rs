@@ -17,6 +17,8 @@
 //! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
 //!   the enrolments the apply writes for joining records (in its transaction);
 //! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
+//! - `cache_log`: the workspace's identity (version 7) and the records changed since a
+//!   point of the change log, for the column cache;
 //! - `pending`: the marks of imported records still to evaluate (written with the import,
 //!   cleared with the evaluation);
 //! - `held`: the workspace files this process holds open, so none is opened twice with `std::fs`;
@@ -40,6 +42,7 @@
 //! id without foreign keys, so they outlive what they name.
 
 mod assignment;
+mod cache_log;
 mod changes;
 mod definitions;
 mod held;
@@ -64,6 +67,7 @@ use rusqlite::Connection;
 
 pub use crate::domain::query::{RecordQuery, SortDirection};
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
+pub use cache_log::{LogPosition, LoggedChanges};
 pub use changes::{OtherChanges, STALE_MESSAGE, writer_token};
 pub use definitions::AllDefinitions;
 pub use held::{is_held_workspace, is_same_file};
@@ -81,7 +85,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

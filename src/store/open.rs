@@ -7,6 +7,8 @@
 //! 2. the file is opened READ-ONLY: the authoritative `application_id` / `user_version` are
 //!    checked again, `PRAGMA quick_check` runs (→ `Corrupt`), and a current workspace's
 //!    schema is loaded and validated (→ `Corrupt`);
+//!    ([`Workspace::open_unverified`], for read-only commands, skips the `quick_check` and
+//!    lets its caller run it only when it reads the file at large);
 //! 3. only then is it opened read-write: migrations and the schema load run in one
 //!    transaction (a failure rolls back and leaves the file as it was), and last the
 //!    journal is switched to WAL.
@@ -133,6 +135,48 @@ impl Workspace {
             watch: Watch::default(),
             held,
         })
+    }
+
+    /// Opens a current workspace for a read-only command without `PRAGMA quick_check` over
+    /// the whole file (≈ 1 s a million records): the header, the identity and the schema
+    /// are checked as [`Workspace::open`] checks them, and nothing is ever written through
+    /// it. The caller runs [`Workspace::verify`] before it reads the file at large (a cache
+    /// that matches the file needs no such read). `None` for an older workspace: it must be
+    /// upgraded, which writes, so [`Workspace::open`] with every check does it.
+    ///
+    /// Its connection is read-write with `query_only` on, like the first look of
+    /// [`Workspace::open`]: closed last, it leaves no `-wal` or `-shm` beside a file it
+    /// refused.
+    pub fn open_unverified(path: &Path) -> Result<Option<Self>> {
+        let held = hold(path)?;
+        let (conn, _) = probe(path, Probe::Unverified)?;
+        let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
+        if identity.user_version < SCHEMA_VERSION {
+            return Ok(None);
+        }
+        let (schema, time_zone) = schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
+        Ok(Some(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: false,
+            read_only: false,
+            watch: Watch::default(),
+            held,
+        }))
+    }
+
+    /// Whether this connection could write the file (a workspace whose file or folder cannot
+    /// be written is opened read-only by SQLite): files beside a workspace that cannot be
+    /// written are not made either.
+    pub fn file_is_writable(&self) -> bool {
+        !self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+    }
+
+    /// Checks the whole file (`PRAGMA quick_check`): `Corrupt` if it is damaged.
+    pub fn verify(&self) -> Result<()> {
+        quick_check(&self.shown_path(), &self.conn)
     }
 
     /// The workspace for viewing only, when its file or folder cannot be written: every
@@ -277,6 +321,9 @@ enum Probe {
     Full,
     /// A reader: the version must be current.
     Reader,
+    /// A read-only command: like `Full` without the `quick_check` (see
+    /// [`Workspace::open_unverified`]).
+    Unverified,
     /// A workspace that cannot be written: checked by the caller.
     Viewing,
 }
@@ -287,7 +334,8 @@ enum Probe {
 /// `NO_MUTEX`: a `Connection` is used by one thread at a time (it is not `Sync`), so
 /// SQLite's per-call connection mutex only costs time: about 40% of a full table scan.
 fn probe(path: &Path, probe: Probe) -> Result<(Connection, bool)> {
-    let (conn, identity, immutable) = read_only_connection(path, probe == Probe::Full)?;
+    let first = matches!(probe, Probe::Full | Probe::Unverified);
+    let (conn, identity, immutable) = read_only_connection(path, first)?;
     configure_connection(&conn)?;
     check_identity(path, identity)?;
     match probe {
@@ -306,7 +354,7 @@ fn probe(path: &Path, probe: Probe) -> Result<(Connection, bool)> {
                 )));
             }
         }
-        Probe::Viewing => {}
+        Probe::Unverified | Probe::Viewing => {}
     }
     Ok((conn, immutable))
 }

@@ -15,6 +15,7 @@
 //! - `pending`: finishing the evaluation an interrupted import left;
 //! - `watch`: other programs' record changes, taken like saved ones.
 
+pub mod column_cache;
 pub mod engine;
 pub mod export;
 pub mod export_target;

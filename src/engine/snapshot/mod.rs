@@ -35,10 +35,12 @@ use crate::domain::{Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, 
 
 mod column;
 mod dictionary;
+mod persist;
 mod table;
 
 pub(crate) use column::*;
 pub(crate) use dictionary::*;
+pub use persist::DecodeError;
 use table::SortCache;
 pub use table::{TypeBuilder, TypeSnapshot};
 
@@ -194,6 +196,38 @@ impl Snapshot {
         self.types[t].live.remove(row);
         self.changed(t);
         Ok(true)
+    }
+
+    /// The live records, of any type, whose lookups point at one of the records `ids` of
+    /// type `ty`: after those were deleted, what SQLite's `ON DELETE SET NULL` may have
+    /// changed too.
+    pub fn referrers(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Vec<(RecordTypeName, Vec<RecordId>)> {
+        let Ok(t) = self.type_position(ty) else { return Vec::new() };
+        let mut targets = Bitset::empty(self.types[t].rows());
+        for &id in ids {
+            if let Some(row) = self.types[t].index.find(id) {
+                targets.insert(row);
+            }
+        }
+        let mut found = Vec::new();
+        for referrer in &self.types {
+            let mut rows = Bitset::empty(referrer.rows());
+            for column in &referrer.columns {
+                if let Column::Lookup(LookupColumn { target: Some(target), rows: links, .. }) = column
+                    && *target == t
+                {
+                    for (row, &link) in links.iter().enumerate() {
+                        if targets.contains(link as usize) && referrer.live.contains(row) {
+                            rows.insert(row);
+                        }
+                    }
+                }
+            }
+            if rows.count() > 0 {
+                found.push((referrer.name.clone(), referrer.ids_of(&rows)));
+            }
+        }
+        found
     }
 
     /// Sets the members of a team (an empty list for a team without members).

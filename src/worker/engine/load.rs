@@ -38,17 +38,20 @@ const RECORDS_PER_BATCH: usize = 1024;
 /// few enough to stay in cache.
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// Opens a reader on the workspace at `path` and builds the snapshot of its records: every
-/// type read on its own thread, from its own reader connection, in batches that its own
-/// builder thread puts straight into columns (no list of records is held). Reading (SQLite,
-/// decoding) and building (interning texts) thus overlap, for every type at once.
-/// `progress` gets the fraction of records built so far.
+/// Opens a reader on the workspace at `path` and gives the snapshot of its records: from
+/// the column cache beside it when that matches the file (`worker::column_cache`), else
+/// built by [`load_types`]. `progress` gets the fraction of records built so far.
 pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) -> Result<(Workspace, Snapshot), String> {
-    load_types(path, None, progress)
+    crate::worker::column_cache::load_with_cache(path, progress, &|| Ok(()))
+        .map(|(reader, snapshot, _)| (reader, snapshot))
 }
 
-/// [`load_snapshot`] of the types in `only` (all types when `None`); the others are left
-/// empty, lookups into them pointing at placeholder rows. For measuring one type's load.
+/// Opens a reader on the workspace at `path` and builds the snapshot of the types in `only`
+/// (all types when `None`; the others are left empty, lookups into them pointing at
+/// placeholder rows) from SQL: every type read on its own thread, from its own reader
+/// connection, in batches that its own builder thread puts straight into columns (no list
+/// of records is held). Reading (SQLite, decoding) and building (interning texts) thus
+/// overlap, for every type at once. `progress` gets the fraction of records built so far.
 pub fn load_types(
     path: &std::path::Path,
     only: Option<&[RecordTypeName]>,

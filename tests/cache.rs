@@ -1,0 +1,347 @@
+//! The column cache beside a workspace (`engine::cache`, `worker::column_cache`): used only
+//! when it matches the file, brought up to date from the change log, rebuilt when it cannot
+//! be trusted — and every answer the same as from columns built fresh from SQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use segment_builder::domain::{EvalContext, FieldDef, FieldKind, FieldName, RecordId, RecordTypeName, Status, Value};
+use segment_builder::engine::cache::cache_path;
+use segment_builder::engine::{PreviewResult, Snapshot, SortKey, compile, preview_against};
+use segment_builder::store::{SCHEMA_VERSION, Workspace};
+use segment_builder::worker::column_cache::{CacheUse, load_with_cache};
+use segment_builder::worker::engine::load_types;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+}
+
+fn lead() -> RecordTypeName {
+    RecordTypeName::new("lead")
+}
+
+/// A demo workspace of `records` leads written by the binary.
+fn demo(dir: &Path, name: &str, records: u32, seed: u32) -> PathBuf {
+    let path = dir.join(name);
+    let output = binary()
+        .args(["demo"])
+        .arg(&path)
+        .args(["--records", &records.to_string(), "--seed", &seed.to_string()])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    path
+}
+
+/// The snapshot through the cache, and how it was obtained.
+fn cached(path: &Path) -> (Snapshot, CacheUse) {
+    let (_, snapshot, report) = load_with_cache(path, &|_| {}, &|| Ok(())).expect("load");
+    (snapshot, report.used)
+}
+
+/// The snapshot built from SQL, cache or not.
+fn fresh(path: &Path) -> Snapshot {
+    load_types(path, None, &|_| {}).expect("build").1
+}
+
+fn is_hit(used: &CacheUse) -> bool {
+    matches!(used, CacheUse::Hit { .. })
+}
+
+/// The preview of every lead segment (as the command line computes it: active segments
+/// above it claim) on `snapshot`.
+fn answers(path: &Path, snapshot: &Snapshot) -> Vec<PreviewResult> {
+    let segments = Workspace::open(path).expect("open").segments(&lead()).expect("segments");
+    let ctx = EvalContext::new(NOW.parse().expect("now"), snapshot.time_zone().clone());
+    let mut found = Vec::new();
+    for segment in &segments {
+        let edited = compile(snapshot, &lead(), &segment.conditions, &ctx).expect("compile");
+        let higher: Vec<_> = segments
+            .iter()
+            .filter(|s| s.status == Status::Active && s.priority < segment.priority)
+            .map(|s| compile(snapshot, &lead(), &s.conditions, &ctx).expect("compile"))
+            .collect();
+        let refs: Vec<_> = higher.iter().collect();
+        found.push(preview_against(snapshot, &edited, &refs, &SortKey::newest_first(), 20));
+    }
+    found
+}
+
+/// The cache's answers equal a fresh build's.
+fn check_same_answers(path: &Path) -> CacheUse {
+    let (snapshot, used) = cached(path);
+    assert_eq!(answers(path, &snapshot), answers(path, &fresh(path)), "{used:?}");
+    used
+}
+
+/// `preview --segment NAME --json` by the binary.
+fn cli_preview(path: &Path, segment: &str) -> serde_json::Value {
+    let output = binary()
+        .args(["preview"])
+        .arg(path)
+        .args(["--segment", segment, "--json", "--limit", "20", "--now", NOW])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+/// Every segment's binary preview equals the fresh build's answer.
+fn check_cli_previews(path: &Path) {
+    let segments = Workspace::open(path).expect("open").segments(&lead()).expect("segments");
+    let expected = answers(path, &fresh(path));
+    for (segment, expected) in segments.iter().zip(expected) {
+        let json = cli_preview(path, &segment.name);
+        assert_eq!(json["matches"], expected.matches, "{}", segment.name);
+        assert_eq!(json["claimed_by_higher"], expected.claimed_by_higher, "{}", segment.name);
+        let ids: Vec<i64> = expected.first.iter().map(|id| id.0).collect();
+        assert_eq!(json["ids"], serde_json::json!(ids), "{}", segment.name);
+    }
+}
+
+/// `explain` by the binary says, for each segment, whether the record matches as a fresh
+/// build of the columns does.
+fn check_cli_explain(path: &Path, id: RecordId) {
+    let output = binary()
+        .arg("explain")
+        .arg(path)
+        .args(["--type", "lead", "--record", &id.0.to_string(), "--json", "--now", NOW])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let snapshot = fresh(path);
+    let ctx = EvalContext::new(NOW.parse().expect("now"), snapshot.time_zone().clone());
+    let segments = Workspace::open(path).expect("open").segments(&lead()).expect("segments");
+    let listed = json["segments"].as_array().expect("segments");
+    assert_eq!(listed.len(), segments.len());
+    let leads = snapshot.type_snapshot(&lead()).expect("leads");
+    let row = leads.row_of(id).expect("row");
+    for (shown, segment) in listed.iter().zip(&segments) {
+        let rows = compile(&snapshot, &lead(), &segment.conditions, &ctx).expect("compile").evaluate(&snapshot);
+        assert_eq!(shown["matches"], rows.contains(row), "{} for {id}", segment.name);
+    }
+}
+
+#[test]
+fn a_cache_hit_gives_the_columns_a_fresh_build_gives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 3);
+    let (_, used) = cached(&path);
+    assert!(matches!(&used, CacheUse::Built { reason } if reason.contains("no column cache")), "{used:?}");
+    assert!(cache_path(&path).exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cache_path(&path)).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the cache holds names and emails: owner only");
+    }
+    let (snapshot, used) = cached(&path);
+    assert_eq!(used, CacheUse::Hit { replayed: 0 });
+    assert!(snapshot == fresh(&path), "the same columns, row for row");
+    check_cli_previews(&path);
+    let listing: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".tmp"))
+        .collect();
+    assert!(listing.is_empty(), "no temporary file is left: {listing:?}");
+}
+
+#[test]
+fn writes_through_the_store_are_caught_up_or_rebuilt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 4);
+    cached(&path);
+    let mut ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead()).expect("lead").clone();
+    let country = def.field_index(&FieldName::new("country")).expect("country");
+    let rating = def.field_index(&FieldName::new("rating")).expect("rating");
+    let mut changed = ws.record(&lead(), RecordId(10)).expect("read").expect("lead 10");
+    changed.values[country] = Value::Text("Germany".to_owned());
+    changed.values[rating] = Value::Choice("Hot".to_owned());
+    ws.update_record(&lead(), &changed).expect("update");
+    let mut values = vec![Value::Empty; def.fields.len()];
+    values[0] = Value::Text("Added".to_owned());
+    values[country] = Value::Text("France".to_owned());
+    ws.insert_record(&lead(), values).expect("insert");
+    ws.delete_record(&lead(), RecordId(11)).expect("delete");
+    drop(ws);
+    assert_eq!(check_same_answers(&path), CacheUse::Hit { replayed: 3 });
+
+    // An account the store deletes logs only itself; the leads that pointed at it lost
+    // their account (ON DELETE SET NULL) and are read again too.
+    let account = RecordTypeName::new("account");
+    let target: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row("SELECT account FROM lead WHERE account IS NOT NULL LIMIT 1", [], |r| r.get(0))
+        .expect("a lead with an account");
+    let target = RecordId(target);
+    Workspace::open(&path).expect("open").delete_record(&account, target).expect("delete the account");
+    let used = check_same_answers(&path);
+    assert!(matches!(used, CacheUse::Hit { replayed } if replayed > 1), "{used:?}");
+
+    // A bulk write of Segment Builder logs no records: the cache is rebuilt.
+    let mut ws = Workspace::open(&path).expect("open");
+    ws.atomically(|ws| {
+        let mut values = vec![Value::Empty; def.fields.len()];
+        values[0] = Value::Text("In bulk".to_owned());
+        ws.insert_record(&lead(), values.clone())?;
+        ws.insert_record(&lead(), values)
+    })
+    .expect("bulk");
+    drop(ws);
+    let used = check_same_answers(&path);
+    assert!(matches!(&used, CacheUse::Built { reason } if reason.contains("Segment Builder")), "{used:?}");
+    assert_eq!(check_same_answers(&path), CacheUse::Hit { replayed: 0 });
+}
+
+#[test]
+fn another_programs_inserts_updates_and_deletes_are_seen_by_preview_and_explain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 5);
+    check_cli_previews(&path);
+    assert!(cache_path(&path).exists(), "the first preview left a cache");
+    let (updated, deleted) = (RecordId(20), RecordId(21));
+    let inserted = {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute("UPDATE lead SET country = 'Germany', rating = 'Hot', status = 'New' WHERE id = ?1", [updated.0])
+            .expect("update");
+        conn.execute("INSERT INTO lead (topic, country, rating) VALUES ('From sqlite3', 'Germany', 'Hot')", [])
+            .expect("insert");
+        let inserted = RecordId(conn.last_insert_rowid());
+        conn.execute("DELETE FROM lead WHERE id = ?1", [deleted.0]).expect("delete");
+        inserted
+    };
+    let (_, used) = cached(&path);
+    assert!(is_hit(&used), "caught up, not rebuilt: {used:?}");
+    check_same_answers(&path);
+    check_cli_previews(&path);
+    check_cli_explain(&path, updated);
+    check_cli_explain(&path, inserted);
+
+    // An account deleted with foreign keys on: its leads' lookups become empty without a
+    // word of them in the statement, only through the triggers.
+    let account = {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let account: i64 = conn
+            .query_row("SELECT account FROM lead WHERE account IS NOT NULL LIMIT 1", [], |r| r.get(0))
+            .expect("one");
+        conn.execute_batch("PRAGMA foreign_keys = ON").expect("foreign keys");
+        conn.execute("DELETE FROM account WHERE id = ?1", [account]).expect("delete");
+        account
+    };
+    let (snapshot, used) = cached(&path);
+    assert!(is_hit(&used), "{used:?}");
+    let account_field =
+        snapshot.schema().get(&lead()).and_then(|d| d.field_index(&FieldName::new("account"))).expect("field");
+    let is_empty = segment_builder::domain::Group {
+        children: vec![segment_builder::domain::Node::Condition(segment_builder::domain::Condition {
+            id: segment_builder::domain::NodeId(1),
+            path: segment_builder::domain::FieldPath {
+                via: Vec::new(),
+                field: snapshot.schema().get(&lead()).expect("lead").fields[account_field].name.clone(),
+            },
+            operator: segment_builder::domain::Operator::IsEmpty,
+            value: segment_builder::domain::Operand::None,
+        })],
+        ..segment_builder::domain::Group::all(segment_builder::domain::NodeId(0))
+    };
+    let ctx = EvalContext::new(NOW.parse().expect("now"), snapshot.time_zone().clone());
+    let count = |s: &Snapshot| compile(s, &lead(), &is_empty, &ctx).expect("compile").evaluate(s).count();
+    assert_eq!(count(&snapshot), count(&fresh(&path)), "leads of deleted account {account} have no account");
+    check_same_answers(&path);
+}
+
+#[test]
+fn a_damaged_or_cut_cache_is_ignored_and_rebuilt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 6);
+    cached(&path);
+    let file = cache_path(&path);
+    let good = std::fs::read(&file).expect("read");
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x10;
+    let damages: [(&str, Vec<u8>); 4] = [
+        ("cut in half", good[..good.len() / 2].to_vec()),
+        ("cut by a byte", good[..good.len() - 1].to_vec()),
+        ("a flipped bit", flipped),
+        ("not a cache", b"hello".to_vec()),
+    ];
+    for (damage, bytes) in damages {
+        std::fs::write(&file, bytes).expect("damage");
+        let used = check_same_answers(&path);
+        assert!(matches!(&used, CacheUse::Built { reason } if reason.contains("damaged")), "{damage}: {used:?}");
+        assert_eq!(std::fs::read(&file).expect("read"), good, "{damage}: written again whole");
+        check_cli_previews(&path);
+    }
+}
+
+#[test]
+fn schema_changes_and_another_workspace_invalidate_the_cache() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 7);
+    let rebuilt = |path: &Path, why: &str| {
+        let used = check_same_answers(path);
+        assert!(matches!(&used, CacheUse::Built { .. }), "{why}: {used:?}");
+        assert!(is_hit(&check_same_answers(path)), "{why}: cached again");
+    };
+    cached(&path);
+    Workspace::open(&path)
+        .expect("open")
+        .add_field(&lead(), FieldDef::new("budget", "Budget", FieldKind::Money))
+        .expect("field");
+    rebuilt(&path, "a new field");
+    let mut def = Workspace::open(&path).expect("open").schema().get(&lead()).expect("lead").clone();
+    def.name = RecordTypeName::new("prospect");
+    def.label = "Prospect".to_owned();
+    def.plural_label = "Prospects".to_owned();
+    def.fields.retain(|f| f.kind != FieldKind::Lookup && f.kind != FieldKind::Owner);
+    Workspace::open(&path).expect("open").add_record_type(def).expect("type");
+    rebuilt(&path, "a new record type");
+    Workspace::open(&path).expect("open").set_time_zone("Europe/Berlin").expect("zone");
+    rebuilt(&path, "another time zone");
+
+    // Another workspace at the same path, with the cache of the first beside it.
+    let other = demo(dir.path(), "other.sqlite", 1500, 7);
+    let stale = std::fs::read(cache_path(&path)).expect("read");
+    std::fs::rename(&other, &path).expect("replace");
+    std::fs::write(cache_path(&path), stale).expect("keep the old cache");
+    let used = check_same_answers(&path);
+    assert!(matches!(&used, CacheUse::Built { reason } if reason.contains("another workspace")), "{used:?}");
+}
+
+#[test]
+fn version_6_workspaces_get_an_identity() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let identity = |path: &Path| -> String {
+        let conn = rusqlite::Connection::open(path).expect("open");
+        conn.query_row("SELECT token FROM workspace_identity WHERE id = 1", [], |r| r.get(0)).expect("identity")
+    };
+    let first = identity(&path);
+    assert_eq!(first.len(), 32, "{first}");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("DROP TABLE workspace_identity; PRAGMA user_version = 6;").expect("make version 6");
+    }
+    // A reader refuses it until the app upgraded it; the upgrade gives a new identity.
+    assert!(Workspace::open_reader(&path).is_err());
+    drop(Workspace::open(&path).expect("upgraded"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+    assert_eq!(version, SCHEMA_VERSION);
+    drop(conn);
+    let upgraded = identity(&path);
+    assert_eq!(upgraded.len(), 32);
+    assert_ne!(upgraded, first, "identities are random");
+    // Opening again keeps it.
+    drop(Workspace::open(&path).expect("open"));
+    assert_eq!(identity(&path), upgraded);
+}
