@@ -120,7 +120,7 @@ pub fn preview_command(
     // The records from the column cache when it matches the file; the whole file is checked
     // only when they must be read from it. The unverified connection closes last.
     let verify = || workspace.verify().map_err(|e| in_workspace(path, e));
-    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify)?;
+    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify).map_err(|e| e.to_string())?;
     drop(workspace);
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     let edited = compile(&snapshot, &record_type, &conditions, &ctx).map_err(|e| e.to_string())?;
@@ -644,8 +644,8 @@ pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String>
     // First the records an interrupted import left unevaluated, with their own reasons.
     crate::worker::pending::finish_pending_at(path, now)
         .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
-    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
-    let memberships = load_memberships(&reader, &snapshot)?;
+    let (reader, snapshot) = load_snapshot(path, &|_| {}).map_err(|e| e.to_string())?;
+    let memberships = load_memberships(&reader, &snapshot).map_err(|e| e.to_string())?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     // Per record type with active segments: how many records, and the changes.
     let mut evaluated = Vec::new();

@@ -207,7 +207,7 @@ fn a_damaged_value_is_refused_naming_type_record_and_field() {
         edit(&path, sql);
         match load_snapshot(&path, &|_| {}) {
             Ok(_) => panic!("{sql}: loaded"),
-            Err(error) => assert!(error.contains(expected), "{sql}: {error}"),
+            Err(error) => assert!(error.to_string().contains(expected), "{sql}: {error}"),
         }
         std::fs::remove_file(&path).expect("remove");
     }

@@ -111,7 +111,7 @@ impl App {
             }
             EngineResponse::Failed(error) => {
                 self.notify(NoticeLevel::Error, format!("Could not load the records for previews: {error}"));
-                self.state.engine = EngineStatus::Failed(error);
+                self.state.engine = EngineStatus::Failed(error.to_string());
             }
             EngineResponse::OutOfDate(error) => {
                 self.notify(
@@ -122,7 +122,7 @@ impl App {
             }
             EngineResponse::Preview { generation, result } if generation == self.preview_generation => match result {
                 Ok(outcome) => self.state.preview.result = Loadable::Ready(outcome),
-                Err(error) => self.state.preview.result.fail(error),
+                Err(error) => self.state.preview.result.fail(error.to_string()),
             },
             EngineResponse::Preview { .. } => {}
         }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::domain::{LifecyclePlan, PlanError, RecordTypeName, Segment, SegmentId, Status};
 use crate::store::{ApplyOutcome, SegmentOptions};
+use crate::worker::WorkerError;
 use crate::worker::engine::Applied;
 use crate::worker::export::{ExportOutcome, MembersExport, Overwrite, TargetError, check_target, export_members};
 use crate::worker::jobs::{Job, Poll};
@@ -239,7 +240,9 @@ impl App {
                     self.state.job = None;
                     let outcome = match done {
                         Poll::Done(outcome) => outcome,
-                        _ => Err("the engine stopped unexpectedly; nothing was changed".to_owned()),
+                        _ => {
+                            Err(WorkerError::Stopped("the engine stopped unexpectedly; nothing was changed".to_owned()))
+                        }
                     };
                     let Some(Dialog::Impact(dialog)) = self.state.dialog.clone() else { return };
                     match outcome {
@@ -248,7 +251,7 @@ impl App {
                             self.notify(NoticeLevel::Info, "Cancelled; nothing was changed");
                         }
                         Ok(applied) => self.lifecycle_done(*dialog, Some(applied)),
-                        Err(error) => self.lifecycle_failed(&dialog, error),
+                        Err(error) => self.lifecycle_failed(&dialog, error.to_string()),
                     }
                 }
             }
@@ -474,7 +477,7 @@ impl App {
         &mut self,
         generation: u64,
         offset: u64,
-        result: Result<Vec<crate::state::MemberRow>, String>,
+        result: Result<Vec<crate::state::MemberRow>, WorkerError>,
     ) {
         if generation != self.members_generation {
             return;
@@ -486,7 +489,7 @@ impl App {
                     self.state.members.rows.insert(offset + index as u64, row);
                 }
             }
-            Err(error) => self.state.members.error = Some(error),
+            Err(error) => self.state.members.error = Some(error.to_string()),
         }
     }
 
@@ -605,10 +608,11 @@ impl App {
 }
 
 /// The answer of a finished job; a lost one (its worker stopped) as an error.
-pub(super) fn finished<T>(poll: Poll<Result<T, String>>, what: &str) -> Option<Result<T, String>> {
+/// Whatever the job's error type, the answer carries it as the text shown once.
+pub(super) fn finished<T, E: std::fmt::Display>(poll: Poll<Result<T, E>>, what: &str) -> Option<Result<T, String>> {
     match poll {
         Poll::Running(_) => None,
-        Poll::Done(outcome) => Some(outcome),
+        Poll::Done(outcome) => Some(outcome.map_err(|e| e.to_string())),
         Poll::Lost => Some(Err(format!("{what} stopped unexpectedly"))),
     }
 }

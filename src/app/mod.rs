@@ -47,7 +47,7 @@ use crate::worker::engine::{Applied, EngineWorker};
 use crate::worker::export::ExportOutcome;
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::RecordsWorker;
-use crate::worker::{NoWaker, Waker};
+use crate::worker::{NoWaker, Waker, WorkerError};
 
 pub use open::default_demo_path;
 use open::{OpenMode, default_new_workspace_path};
@@ -82,7 +82,7 @@ pub struct Opened {
     pub share_warning: Option<String>,
 }
 
-type OpenJob = Job<Result<Opened, String>>;
+type OpenJob = Job<Result<Opened, crate::store::StoreError>>;
 
 pub struct App {
     state: AppState,
@@ -101,13 +101,13 @@ pub struct App {
     next_notice_id: u64,
     quit_requested: bool,
     /// The impact the open impact dialog waits for.
-    impact_job: Option<Job<Result<crate::state::ImpactOutcome, String>>>,
+    impact_job: Option<Job<Result<crate::state::ImpactOutcome, WorkerError>>>,
     /// The lifecycle change being applied to existing records.
-    apply_job: Option<Job<Result<Applied, String>>>,
+    apply_job: Option<Job<Result<Applied, WorkerError>>>,
     /// Saved records being evaluated against the active segments, per record type.
-    saved_jobs: Vec<(RecordTypeName, Job<Result<Applied, String>>)>,
+    saved_jobs: Vec<(RecordTypeName, Job<Result<Applied, WorkerError>>)>,
     /// The engine rereading memberships after a segment was deleted.
-    reload_jobs: Vec<Job<Result<(), String>>>,
+    reload_jobs: Vec<Job<Result<(), WorkerError>>>,
     export_job: Option<Job<Result<ExportOutcome, String>>>,
     import_job: Option<import::ImportJob>,
     monitor_jobs: monitor::MonitorJobs,
@@ -391,7 +391,7 @@ impl App {
                     self.state.job = None;
                     match outcome {
                         Ok(opened) => self.install(opened),
-                        Err(message) => self.notify(NoticeLevel::Error, message),
+                        Err(error) => self.notify(NoticeLevel::Error, error.to_string()),
                     }
                 }
                 Poll::Lost => {

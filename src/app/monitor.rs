@@ -14,17 +14,17 @@ use std::collections::BTreeSet;
 use super::App;
 use crate::domain::{RecordId, RecordTypeName, SellerId};
 use crate::state::{Loadable, NoticeLevel};
-use crate::store::{Explanation, MonitorLists, RunOutcome, Workspace};
+use crate::store::{Explanation, MonitorLists, RunOutcome, StoreError, Workspace};
 use crate::worker::engine::SavedRecord;
 use crate::worker::jobs::{Job, Poll};
 
 /// The Monitor's background jobs (owned by [`App`]).
 #[derive(Default)]
 pub struct MonitorJobs {
-    lists: Option<Job<Result<MonitorLists, String>>>,
-    run: Option<(RecordTypeName, Job<Result<RunOutcome, String>>)>,
-    why: Option<Job<Result<Explanation, String>>>,
-    assign: Option<Job<Result<Explanation, String>>>,
+    lists: Option<Job<Result<MonitorLists, StoreError>>>,
+    run: Option<(RecordTypeName, Job<Result<RunOutcome, StoreError>>)>,
+    why: Option<Job<Result<Explanation, StoreError>>>,
+    assign: Option<Job<Result<Explanation, StoreError>>>,
 }
 
 impl MonitorJobs {
@@ -94,17 +94,19 @@ impl App {
         self.state.monitor.record_type = Some(ty.clone());
         self.state.monitor.lists.start_over();
         self.monitor_jobs.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
-            Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS)).map_err(|e| e.to_string())
+            Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS))
         }));
     }
 
-    fn explain_job(&self, record_type: RecordTypeName, record: RecordId) -> Option<Job<Result<Explanation, String>>> {
+    fn explain_job(
+        &self,
+        record_type: RecordTypeName,
+        record: RecordId,
+    ) -> Option<Job<Result<Explanation, StoreError>>> {
         let path = self.state.view.as_ref()?.path.clone();
         let now = self.clock.now();
         Some(Job::spawn("Explaining the assignment", self.waker(), move |_| {
-            Workspace::open_reader(&path)
-                .and_then(|ws| ws.explain_assignment(&record_type, record, now))
-                .map_err(|e| e.to_string())
+            Workspace::open_reader(&path).and_then(|ws| ws.explain_assignment(&record_type, record, now))
         }))
     }
 
@@ -128,13 +130,12 @@ impl App {
         let job_type = ty.clone();
         let now = self.clock.now();
         let job = Job::spawn(title, self.waker(), move |reporter| {
-            let mut ws = Workspace::open(&path).map_err(|e| e.to_string())?;
+            let mut ws = Workspace::open(&path)?;
             let mut progress = |done: u64, total: u64| {
                 let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
                 reporter.report(Some(fraction), format!("{done} of {total} records"))
             };
             ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
-                .map_err(|e| format!("Nothing was assigned: {e}"))
         });
         self.monitor_jobs.run = Some((ty, job));
     }
@@ -236,7 +237,7 @@ impl App {
                 });
                 return;
             }
-            Poll::Done(outcome) => outcome,
+            Poll::Done(outcome) => outcome.map_err(|e| format!("Nothing was assigned: {e}")),
             Poll::Lost => Err("Run now stopped unexpectedly; nothing was assigned".to_owned()),
         };
         let ty = ty.clone();

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::Workspace;
+use crate::store::{StoreError, Workspace};
 use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Reporter};
 use crate::worker::records::RecordsWorker;
@@ -135,7 +135,7 @@ fn open_in_background(
     mode: OpenMode,
     now: jiff::Timestamp,
     reporter: &Reporter,
-) -> Result<Opened, String> {
+) -> Result<Opened, StoreError> {
     let mut workspace = match mode {
         OpenMode::Open => Workspace::open(path),
         OpenMode::Create => Workspace::create(path),
@@ -146,11 +146,10 @@ fn open_in_background(
             })
             .and_then(|()| Workspace::open(path))
         }
-    }
-    .map_err(|e| e.to_string())?;
-    watch::start_watching(&mut workspace).map_err(|e| e.to_string())?;
+    }?;
+    watch::start_watching(&mut workspace)?;
     reporter.report(None, "Reading segments and counts");
-    let view = view::load_view(&workspace).map_err(|e| e.to_string())?;
+    let view = view::load_view(&workspace)?;
     let share_warning = crate::store::network_share_warning(path);
     Ok(Opened { workspace, view, share_warning })
 }

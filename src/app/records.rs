@@ -111,7 +111,7 @@ impl App {
         match response {
             Response::Ids { generation, result } if generation == self.records_generation => match result {
                 Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
-                Err(error) => self.state.records.ids.fail(error),
+                Err(error) => self.state.records.ids.fail(error.to_string()),
             },
             Response::Rows { generation, result } if generation == self.records_generation => match result {
                 Ok(page) => {
@@ -137,13 +137,13 @@ impl App {
                         }
                         picker.results = Loadable::Ready(found);
                     }
-                    Err(error) => picker.results.fail(error),
+                    Err(error) => picker.results.fail(error.to_string()),
                 }
             }
             Response::Members { generation, offset, result } => self.take_members(generation, offset, result),
             Response::History { generation, result } if generation == self.history_generation => match result {
                 Ok(entries) => self.state.history.entries = Loadable::Ready(entries),
-                Err(error) => self.state.history.entries.fail(error),
+                Err(error) => self.state.history.entries.fail(error.to_string()),
             },
             // An answer to an older question: the user has moved on.
             Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } | Response::History { .. } => {}

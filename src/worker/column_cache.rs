@@ -12,6 +12,7 @@ use crate::domain::{RecordId, RecordTypeName};
 use crate::engine::Snapshot;
 use crate::engine::cache::{self, CacheKey};
 use crate::store::Workspace;
+use crate::worker::WorkerError;
 
 /// Replaying more changed records than this rewrites the cache, so the next open does not
 /// read them again.
@@ -43,12 +44,12 @@ pub fn load_with_cache(
     path: &Path,
     progress: &(dyn Fn(f32) + Sync),
     verify: &dyn Fn() -> Result<(), String>,
-) -> Result<(Workspace, Snapshot, CacheReport), String> {
+) -> Result<(Workspace, Snapshot, CacheReport), WorkerError> {
     let cache_path = cache::cache_path(path);
     let reader = match Workspace::open_unverified(path) {
         Ok(Some(reader)) => reader,
-        Ok(None) => Workspace::open_reader(path).map_err(|e| e.to_string())?,
-        Err(e) => return Err(e.to_string()),
+        Ok(None) => Workspace::open_reader(path)?,
+        Err(e) => return Err(e.into()),
     };
     // Nothing is made beside a workspace that cannot be written.
     let writable = reader.file_is_writable();

@@ -122,7 +122,8 @@ fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -
         if !reporter.report(Some(fraction.min(1.0)), format!("{written} rows written")) {
             return Ok(ExportOutcome::Cancelled);
         }
-        let page = member_rows(&workspace, export.segment, &export.record_type, written, EXPORT_PAGE)?;
+        let page = member_rows(&workspace, export.segment, &export.record_type, written, EXPORT_PAGE)
+            .map_err(|e| e.to_string())?;
         if page.is_empty() {
             break;
         }

@@ -17,6 +17,7 @@
 
 pub mod column_cache;
 pub mod engine;
+pub mod error;
 pub mod export;
 pub mod export_target;
 pub mod import;
@@ -24,6 +25,8 @@ pub mod jobs;
 pub mod pending;
 pub mod records;
 pub mod watch;
+
+pub use error::WorkerError;
 
 /// Something that can wake the UI when a worker has news. `egui::Context` in the app; a
 /// no-op in tests of the workers themselves.

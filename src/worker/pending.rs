@@ -15,6 +15,7 @@ use crate::domain::{
 use crate::engine::Bitset;
 use crate::engine::membership::{MemberColumn, evaluate_memberships};
 use crate::store::{ApplyOutcome, PendingMarks, StoreError, Workspace};
+use crate::worker::WorkerError;
 
 use super::engine::{Applied, Lifecycle, add_impact, load_memberships, load_snapshot, sync_owners};
 use super::jobs::{Job, Reporter};
@@ -31,15 +32,15 @@ impl Lifecycle<'_> {
         marks: PendingMarks,
         now: Timestamp,
         reporter: &Reporter,
-    ) -> Result<Vec<(RecordTypeName, Applied)>, String> {
+    ) -> Result<Vec<(RecordTypeName, Applied)>, WorkerError> {
         let started = Instant::now();
         reporter.report(None, "Evaluating imported records");
-        let pending = reader.pending_evaluations(marks).map_err(|e| e.to_string())?;
+        let pending = reader.pending_evaluations(marks)?;
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
         let mut writes: Vec<(MembershipChanges, MembershipReason)> = Vec::new();
         for marked in &pending {
             let ty = &marked.record_type;
-            let segments = reader.segments(ty).map_err(|e| e.to_string())?;
+            let segments = reader.segments(ty)?;
             // A type removed since has nothing to evaluate; its marks are cleared.
             let Some(records) = self.snapshot.type_snapshot(ty) else { continue };
             if !segments.iter().any(|s| s.status == Status::Active) {
@@ -65,8 +66,7 @@ impl Lifecycle<'_> {
                 // Created and updated records are distinct, so both evaluate against the
                 // memberships as stored now.
                 let evaluated =
-                    evaluate_memberships(self.snapshot, ty, &segments, members, Scope::All, Some(&rows), &ctx)
-                        .map_err(|e| e.to_string())?;
+                    evaluate_memberships(self.snapshot, ty, &segments, members, Scope::All, Some(&rows), &ctx)?;
                 if !evaluated.changes.is_empty() {
                     writes.push((evaluated.changes, reason));
                 }
@@ -74,9 +74,11 @@ impl Lifecycle<'_> {
         }
 
         if self.writer.is_none() {
-            *self.writer = Some(Workspace::open_worker_writer(self.path).map_err(|e| e.to_string())?);
+            *self.writer = Some(Workspace::open_worker_writer(self.path)?);
         }
-        let Some(writer) = self.writer.as_mut() else { return Err("the workspace writer is not open".to_owned()) };
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(WorkerError::Stopped("the workspace writer is not open".to_owned()));
+        };
         let total: u64 = writes.iter().map(|(changes, _)| changes.changes.len() as u64).sum();
         let mut cancelled = false;
         let written = writer.atomically(|writer| {
@@ -100,7 +102,7 @@ impl Lifecycle<'_> {
             let outcome = |ty: &RecordTypeName| (ty.clone(), self.applied(ty, ApplyOutcome::Cancelled, started));
             return Ok(pending.iter().map(|p| outcome(&p.record_type)).collect());
         }
-        written.map_err(|e| e.to_string())?;
+        written?;
 
         let mut impacts: Vec<(RecordTypeName, Impact)> =
             pending.iter().map(|p| (p.record_type.clone(), Impact::default())).collect();
@@ -123,9 +125,9 @@ impl Lifecycle<'_> {
 
 /// The newest mark "still to evaluate" of the workspace at `path`, read through a reader of
 /// its own BEFORE the records are (see [`Lifecycle::finish_pending`]).
-pub fn pending_upto(path: &Path) -> Result<Option<PendingMarks>, String> {
-    let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
-    Ok(reader.pending_upto().map_err(|e| e.to_string())?.map(PendingMarks::up_to))
+pub fn pending_upto(path: &Path) -> Result<Option<PendingMarks>, WorkerError> {
+    let reader = Workspace::open_reader(path)?;
+    Ok(reader.pending_upto()?.map(PendingMarks::up_to))
 }
 
 /// How often [`finish_pending_at`] tries again when another process changed the records'
@@ -137,7 +139,7 @@ const FINISH_ATTEMPTS: usize = 3;
 /// Two processes finishing the same marks at once: the second one's write finds the
 /// memberships changed and is refused whole, so it evaluates again (and finds the marks
 /// gone, or fewer).
-pub fn finish_pending_at(path: &Path, now: Timestamp) -> Result<u64, String> {
+pub fn finish_pending_at(path: &Path, now: Timestamp) -> Result<u64, WorkerError> {
     let mut attempt = 1;
     loop {
         match finish_pending_once(path, now) {
@@ -147,7 +149,7 @@ pub fn finish_pending_at(path: &Path, now: Timestamp) -> Result<u64, String> {
     }
 }
 
-fn finish_pending_once(path: &Path, now: Timestamp) -> Result<u64, String> {
+fn finish_pending_once(path: &Path, now: Timestamp) -> Result<u64, WorkerError> {
     let Some(marks) = pending_upto(path)? else { return Ok(0) };
     let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
     let mut memberships = load_memberships(&reader, &snapshot)?;

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 
 use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, SegmentHistoryEntry, SegmentId};
 use crate::store::{RecordQuery, Workspace};
+use crate::worker::WorkerError;
 
 use super::Waker;
 
@@ -27,11 +28,11 @@ pub enum Request {
 }
 
 pub enum Response {
-    Ids { generation: u64, result: Result<Vec<RecordId>, String> },
-    Rows { generation: u64, result: Result<RowPage, String> },
-    Found { generation: u64, result: Result<Vec<(RecordId, String)>, String> },
-    Members { generation: u64, offset: u64, result: Result<Vec<MemberRow>, String> },
-    History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, String> },
+    Ids { generation: u64, result: Result<Vec<RecordId>, WorkerError> },
+    Rows { generation: u64, result: Result<RowPage, WorkerError> },
+    Found { generation: u64, result: Result<Vec<(RecordId, String)>, WorkerError> },
+    Members { generation: u64, offset: u64, result: Result<Vec<MemberRow>, WorkerError> },
+    History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, WorkerError> },
 }
 
 pub use crate::domain::preview::MemberRow;
@@ -76,6 +77,7 @@ impl RecordsWorker {
 }
 
 fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Response>, waker: Arc<dyn Waker>) {
+    // Kept as text: every request answers with the same failure.
     let workspace = Workspace::open_reader(&path).map_err(|e| e.to_string());
     while let Ok(first) = requests.recv() {
         // Coalesce: of all waiting queries keep only the newest; keep fetches of its generation.
@@ -114,15 +116,18 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|ws| ws.query_record_ids(&record_type, &query).map_err(|e| e.to_string()));
+                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .and_then(|ws| ws.query_record_ids(&record_type, &query).map_err(WorkerError::from));
                     Response::Ids { generation, result }
                 }
                 Request::Fetch { generation, record_type, ids } => {
                     if generation < newest_generation {
                         continue;
                     }
-                    let result = workspace.as_ref().map_err(Clone::clone).and_then(|ws| fetch(ws, &record_type, &ids));
+                    let result = workspace
+                        .as_ref()
+                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .and_then(|ws| fetch(ws, &record_type, &ids));
                     Response::Rows { generation, result }
                 }
                 Request::Search { generation, record_type, text, limit } => {
@@ -131,8 +136,8 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|ws| ws.search_titles(&record_type, &text, limit).map_err(|e| e.to_string()));
+                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .and_then(|ws| ws.search_titles(&record_type, &text, limit).map_err(WorkerError::from));
                     Response::Found { generation, result }
                 }
                 Request::Members { generation, segment, record_type, offset, limit } => {
@@ -141,7 +146,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(Clone::clone)
+                        .map_err(|e| WorkerError::Message(e.clone()))
                         .and_then(|ws| member_rows(ws, segment, &record_type, offset, limit));
                     Response::Members { generation, offset, result }
                 }
@@ -151,8 +156,8 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|ws| ws.segment_history(segment).map_err(|e| e.to_string()));
+                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .and_then(|ws| ws.segment_history(segment).map_err(WorkerError::from));
                     Response::History { generation, result }
                 }
             };
@@ -171,11 +176,10 @@ pub fn member_rows(
     record_type: &RecordTypeName,
     offset: u64,
     limit: u64,
-) -> Result<Vec<MemberRow>, String> {
-    let members = ws.members(segment, offset, limit).map_err(|e| e.to_string())?;
+) -> Result<Vec<MemberRow>, WorkerError> {
+    let members = ws.members(segment, offset, limit)?;
     let ids: Vec<RecordId> = members.iter().map(|m| m.record).collect();
-    let titles: HashMap<RecordId, String> =
-        ws.record_titles(record_type, &ids).map_err(|e| e.to_string())?.into_iter().collect();
+    let titles: HashMap<RecordId, String> = ws.record_titles(record_type, &ids)?.into_iter().collect();
     Ok(members
         .into_iter()
         .map(|member| {
@@ -185,8 +189,8 @@ pub fn member_rows(
         .collect())
 }
 
-pub(crate) fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, String> {
-    let rows = ws.records_by_id(record_type, ids).map_err(|e| e.to_string())?;
+pub(crate) fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordId]) -> Result<RowPage, WorkerError> {
+    let rows = ws.records_by_id(record_type, ids)?;
     let mut titles = HashMap::new();
     if let Some(def) = ws.schema().get(record_type) {
         for (index, field) in def.fields.iter().enumerate() {
@@ -200,7 +204,7 @@ pub(crate) fn fetch(ws: &Workspace, record_type: &RecordTypeName, ids: &[RecordI
                 .collect();
             targets.sort_unstable();
             targets.dedup();
-            for (id, title) in ws.record_titles(target, &targets).map_err(|e| e.to_string())? {
+            for (id, title) in ws.record_titles(target, &targets)? {
                 titles.insert((target.clone(), id), title);
             }
         }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use crate::domain::{RecordId, RecordTypeName, Segment};
 use crate::store::Workspace;
+use crate::worker::WorkerError;
 
 use super::engine::{Applied, Lifecycle};
 use super::jobs::Reporter;
@@ -28,13 +29,13 @@ pub fn take_changed_elsewhere(
     segments: &[Segment],
     now: Timestamp,
     reporter: &Reporter,
-) -> Result<Applied, String> {
+) -> Result<Applied, WorkerError> {
     reporter.report(None, format!("Reading {} records changed by another program", ids.len()));
     let mut found = HashSet::with_capacity(ids.len());
     let mut created = Vec::new();
     let mut updated = Vec::new();
     for chunk in ids.chunks(IDS_PER_READ) {
-        for record in reader.records_by_id(ty, chunk).map_err(|e| e.to_string())? {
+        for record in reader.records_by_id(ty, chunk)? {
             let known = lifecycle.snapshot.type_snapshot(ty).and_then(|t| t.row_of(record.id)).is_some();
             if known { &mut updated } else { &mut created }.push(record.id);
             found.insert(record.id);
@@ -50,7 +51,7 @@ pub fn take_changed_elsewhere(
         lifecycle.snapshot.remove(ty, *id).ok();
     }
     if !gone.is_empty() {
-        lifecycle.writer()?.forget_deleted_records(ty, &gone).map_err(|e| e.to_string())?;
+        lifecycle.writer()?.forget_deleted_records(ty, &gone)?;
     }
     lifecycle.records_written(ty, &created, &updated, segments, now, reporter)
 }

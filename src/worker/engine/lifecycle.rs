@@ -15,6 +15,7 @@ use crate::engine::fast::compile;
 use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
 use crate::engine::snapshot::Snapshot;
 use crate::store::{ApplyOutcome, Workspace};
+use crate::worker::WorkerError;
 
 use super::{Applied, ImpactOutcome, SavedRecord};
 use crate::worker::jobs::Reporter;
@@ -24,13 +25,12 @@ pub fn run_impact(
     snapshot: &Snapshot,
     memberships: &Memberships,
     plan: &LifecyclePlan,
-) -> Result<ImpactOutcome, String> {
+) -> Result<ImpactOutcome, WorkerError> {
     let started = Instant::now();
     let ctx = EvalContext::new(plan.now, snapshot.time_zone().clone());
     let empty = MemberColumn::default();
     let members = memberships.column(&plan.record_type).unwrap_or(&empty);
-    let evaluated = evaluate_memberships(snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
-        .map_err(|e| e.to_string())?;
+    let evaluated = evaluate_memberships(snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)?;
     Ok(ImpactOutcome { impact: evaluated.impact, elapsed_ms: started.elapsed().as_secs_f64() * 1e3 })
 }
 
@@ -48,15 +48,14 @@ pub struct Lifecycle<'a> {
 impl Lifecycle<'_> {
     /// Evaluates `plan` and writes it (segment change, memberships, history) in one
     /// transaction; `reporter` shows progress and carries the cancel.
-    pub fn apply(&mut self, plan: &LifecyclePlan, reporter: &Reporter) -> Result<Applied, String> {
+    pub fn apply(&mut self, plan: &LifecyclePlan, reporter: &Reporter) -> Result<Applied, WorkerError> {
         let started = Instant::now();
         reporter.report(None, "Evaluating records");
         let ctx = EvalContext::new(plan.now, self.snapshot.time_zone().clone());
         let empty = MemberColumn::default();
         let members = self.memberships.column(&plan.record_type).unwrap_or(&empty);
         let evaluated =
-            evaluate_memberships(self.snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
-                .map_err(|e| e.to_string())?;
+            evaluate_memberships(self.snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)?;
         let outcome = if reporter.is_cancelled() {
             ApplyOutcome::Cancelled
         } else {
@@ -78,7 +77,7 @@ impl Lifecycle<'_> {
         segments: &[Segment],
         now: Timestamp,
         reporter: &Reporter,
-    ) -> Result<Applied, String> {
+    ) -> Result<Applied, WorkerError> {
         let started = Instant::now();
         let def = self
             .snapshot
@@ -113,7 +112,7 @@ impl Lifecycle<'_> {
         segments: &[Segment],
         now: Timestamp,
         reporter: &Reporter,
-    ) -> Result<Applied, String> {
+    ) -> Result<Applied, WorkerError> {
         let started = Instant::now();
         let records = self
             .snapshot
@@ -141,7 +140,7 @@ impl Lifecycle<'_> {
         now: Timestamp,
         reporter: &Reporter,
         started: Instant,
-    ) -> Result<Applied, String> {
+    ) -> Result<Applied, WorkerError> {
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
         let mut total = Impact::default();
         for (rows, reason) in [(created, MembershipReason::RecordCreated), (updated, MembershipReason::RecordUpdated)] {
@@ -151,8 +150,7 @@ impl Lifecycle<'_> {
             let empty = MemberColumn::default();
             let members = self.memberships.column(record_type).unwrap_or(&empty);
             let evaluated =
-                evaluate_memberships(self.snapshot, record_type, segments, members, Scope::All, Some(&rows), &ctx)
-                    .map_err(|e| e.to_string())?;
+                evaluate_memberships(self.snapshot, record_type, segments, members, Scope::All, Some(&rows), &ctx)?;
             if evaluated.changes.is_empty() {
                 continue;
             }
@@ -173,28 +171,28 @@ impl Lifecycle<'_> {
         reason: MembershipReason,
         now: Timestamp,
         reporter: &Reporter,
-    ) -> Result<ApplyOutcome, String> {
+    ) -> Result<ApplyOutcome, WorkerError> {
         let writer = self.writer()?;
         let mut progress = |done: u64, total: u64| {
             let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
             reporter.report(Some(fraction), format!("Writing {done} of {total} membership changes"))
         };
-        let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress).map_err(|e| e.to_string())?;
+        let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress)?;
         if let ApplyOutcome::Applied(_) = outcome {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
             reporter.report(None, "Reading the owners assignment set");
-            let Some(writer) = self.writer.as_ref() else { return Err("the workspace writer is not open".to_owned()) };
+            let Some(writer) = self.writer.as_ref() else { return Err(not_open()) };
             sync_owners(writer, self.snapshot, changes)?;
         }
         Ok(outcome)
     }
 
     /// The writer connection, opened on first use.
-    pub fn writer(&mut self) -> Result<&mut Workspace, String> {
+    pub fn writer(&mut self) -> Result<&mut Workspace, WorkerError> {
         if self.writer.is_none() {
-            *self.writer = Some(Workspace::open_worker_writer(self.path).map_err(|e| e.to_string())?);
+            *self.writer = Some(Workspace::open_worker_writer(self.path)?);
         }
-        self.writer.as_mut().ok_or_else(|| "the workspace writer is not open".to_owned())
+        self.writer.as_mut().ok_or_else(not_open)
     }
 
     pub(in crate::worker) fn applied(
@@ -220,7 +218,7 @@ pub(in crate::worker) fn sync_owners(
     writer: &Workspace,
     snapshot: &mut Snapshot,
     changes: &crate::domain::MembershipChanges,
-) -> Result<(), String> {
+) -> Result<(), WorkerError> {
     let ty = &changes.record_type;
     let has_owner = snapshot
         .schema()
@@ -234,12 +232,12 @@ pub(in crate::worker) fn sync_owners(
         by_segment.entry(joined.segment).or_default().push(joined.record);
     }
     for (segment, ids) in by_segment {
-        let ruled = writer.rules(segment).map_err(|e| e.to_string())?.iter().any(|r| r.active);
+        let ruled = writer.rules(segment)?.iter().any(|r| r.active);
         if !ruled {
             continue;
         }
         for chunk in ids.chunks(10_000) {
-            for record in writer.records_by_id(ty, chunk).map_err(|e| e.to_string())? {
+            for record in writer.records_by_id(ty, chunk)? {
                 snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
             }
         }
@@ -289,4 +287,9 @@ pub(in crate::worker) fn add_impact(total: &mut Impact, more: &Impact) {
         *total.moves.entry(*pair).or_default() += n;
     }
     total.claimed_by_higher += more.claimed_by_higher;
+}
+
+/// The writer connection is gone after it was opened (it is only ever taken to be dropped).
+fn not_open() -> WorkerError {
+    WorkerError::Stopped("the workspace writer is not open".to_owned())
 }

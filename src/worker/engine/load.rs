@@ -11,6 +11,7 @@ use crate::domain::{RecordBatch, RecordId, RecordTypeDef, RecordTypeName};
 use crate::engine::membership::{MemberColumn, Memberships};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
 use crate::store::Workspace;
+use crate::worker::WorkerError;
 
 use super::set_progress;
 use crate::worker::Waker;
@@ -20,7 +21,7 @@ pub(super) fn load(
     path: &std::path::Path,
     shared: &Mutex<Option<Progress>>,
     waker: &dyn Waker,
-) -> Result<(Workspace, Snapshot), String> {
+) -> Result<(Workspace, Snapshot), WorkerError> {
     let report = |fraction: f32| {
         let message = "Loading records".to_owned();
         set_progress(shared, waker, Some(Progress { fraction: Some(fraction), message }));
@@ -41,7 +42,10 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// Opens a reader on the workspace at `path` and gives the snapshot of its records: from
 /// the column cache beside it when that matches the file (`worker::column_cache`), else
 /// built by [`load_types`]. `progress` gets the fraction of records built so far.
-pub fn load_snapshot(path: &std::path::Path, progress: &(dyn Fn(f32) + Sync)) -> Result<(Workspace, Snapshot), String> {
+pub fn load_snapshot(
+    path: &std::path::Path,
+    progress: &(dyn Fn(f32) + Sync),
+) -> Result<(Workspace, Snapshot), WorkerError> {
     crate::worker::column_cache::load_with_cache(path, progress, &|| Ok(()))
         .map(|(reader, snapshot, _)| (reader, snapshot))
 }
@@ -56,8 +60,8 @@ pub fn load_types(
     path: &std::path::Path,
     only: Option<&[RecordTypeName]>,
     progress: &(dyn Fn(f32) + Sync),
-) -> Result<(Workspace, Snapshot), String> {
-    let reader = Workspace::open_reader(path).map_err(|e| e.to_string())?;
+) -> Result<(Workspace, Snapshot), WorkerError> {
+    let reader = Workspace::open_reader(path)?;
     let schema = reader.schema().clone();
     let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
     let wanted: Vec<&RecordTypeDef> =
@@ -101,19 +105,19 @@ pub fn load_types(
                     report(unreported);
                     builder
                 })
-                .map_err(|e| format!("could not start building {name}: {e}"))?;
+                .map_err(|e| WorkerError::Stopped(format!("could not start building {name}: {e}")))?;
             started.push((name, reading, building));
         }
         let mut builders = Vec::with_capacity(started.len());
         for (name, reading, building) in started {
-            let stopped = || format!("loading {name} stopped unexpectedly");
+            let stopped = || WorkerError::Stopped(format!("loading {name} stopped unexpectedly"));
             reading.join().map_err(|_| stopped())??;
             builders.push(building.join().map_err(|_| stopped())?);
         }
-        Ok::<_, String>(builders)
+        Ok::<_, WorkerError>(builders)
     })?;
     progress(1.0);
-    let teams = reader.teams().map_err(|e| e.to_string())?.into_iter().map(|t| (t.id, t.members));
+    let teams = reader.teams()?.into_iter().map(|t| (t.id, t.members));
     let snapshot = Snapshot::from_builders(&schema, time_zone, builders, teams);
     Ok((reader, snapshot))
 }
@@ -126,14 +130,13 @@ fn read_batches(
     fields: usize,
     full: &SyncSender<RecordBatch>,
     spare: &Receiver<RecordBatch>,
-) -> Result<(), String> {
-    let own = Workspace::open_reader(path).map_err(|e| e.to_string())?;
+) -> Result<(), WorkerError> {
+    let own = Workspace::open_reader(path)?;
     own.for_each_batch(name, RECORDS_PER_BATCH, &mut |batch| {
         let next = spare.try_recv().unwrap_or_else(|_| RecordBatch::with_capacity(fields, RECORDS_PER_BATCH));
         // Only fails when the builder is gone, and then nobody wants more.
         full.send(std::mem::replace(batch, next)).is_ok()
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     Ok(())
 }
 
@@ -149,11 +152,11 @@ pub(super) fn read_into_snapshot(
     created: &[RecordId],
     updated: &[RecordId],
     reporter: &Reporter,
-) -> Result<(), String> {
+) -> Result<(), WorkerError> {
     let total = (created.len() + updated.len()).max(1) as f32;
     let mut done = 0;
     for ids in created.chunks(IMPORTED_PER_READ).chain(updated.chunks(IMPORTED_PER_READ)) {
-        for record in reader.records_by_id(ty, ids).map_err(|e| e.to_string())? {
+        for record in reader.records_by_id(ty, ids)? {
             snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
         }
         done += ids.len();
@@ -163,10 +166,10 @@ pub(super) fn read_into_snapshot(
 }
 
 /// The memberships of every record type, as columns over `snapshot`.
-pub fn load_memberships(reader: &Workspace, snapshot: &Snapshot) -> Result<Memberships, String> {
+pub fn load_memberships(reader: &Workspace, snapshot: &Snapshot) -> Result<Memberships, WorkerError> {
     let mut memberships = Memberships::default();
     for def in &snapshot.schema().types {
-        let pairs = reader.memberships(&def.name).map_err(|e| e.to_string())?;
+        let pairs = reader.memberships(&def.name)?;
         memberships.set_column(def.name.clone(), MemberColumn::load(snapshot, &def.name, &pairs));
     }
     Ok(memberships)

@@ -23,6 +23,7 @@ use crate::engine::membership::{MemberColumn, Memberships};
 use crate::engine::priority::SortKey;
 use crate::engine::snapshot::Snapshot;
 use crate::store::{ApplyOutcome, PendingMarks, Workspace};
+use crate::worker::WorkerError;
 
 use super::Waker;
 use super::jobs::{Completion, Job, Progress};
@@ -63,7 +64,7 @@ pub enum EngineRequest {
         /// Every segment of the record type.
         segments: Vec<Segment>,
         now: Timestamp,
-        reply: Completion<Result<Applied, String>>,
+        reply: Completion<Result<Applied, WorkerError>>,
     },
     /// Records were imported: read back from the workspace into the snapshot in batches,
     /// then the records the import marked "still to evaluate" (the `created` ones and the
@@ -76,13 +77,13 @@ pub enum EngineRequest {
         updated: Vec<RecordId>,
         pending: Option<PendingMarks>,
         now: Timestamp,
-        reply: Completion<Result<Applied, String>>,
+        reply: Completion<Result<Applied, WorkerError>>,
     },
     /// The impact of a plan. Sent by [`EngineWorker::impact`]; of several pending, only
     /// the newest is computed.
-    Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, String>> },
+    Impact { plan: LifecyclePlan, reply: Completion<Result<ImpactOutcome, WorkerError>> },
     /// Evaluate a plan and write it. Sent by [`EngineWorker::apply`].
-    Apply { plan: LifecyclePlan, reply: Completion<Result<Applied, String>> },
+    Apply { plan: LifecyclePlan, reply: Completion<Result<Applied, WorkerError>> },
     /// Another program added, changed or deleted these records: read them again from the
     /// workspace into the snapshot and evaluate them like saved records (deleted ones
     /// leave). Sent by [`EngineWorker::changed_elsewhere`].
@@ -92,11 +93,11 @@ pub enum EngineRequest {
         /// Every segment of the record type.
         segments: Vec<Segment>,
         now: Timestamp,
-        reply: Completion<Result<Applied, String>>,
+        reply: Completion<Result<Applied, WorkerError>>,
     },
     /// Read the memberships of a type again from the workspace: after a change made
     /// elsewhere (a segment deleted). Sent by [`EngineWorker::reload_memberships`].
-    ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), String>> },
+    ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), WorkerError>> },
 }
 
 /// A record as saved, with its values before (`None` when it was created).
@@ -127,16 +128,16 @@ pub enum EngineResponse {
         heap_bytes: usize,
         elapsed_ms: f64,
     },
-    Failed(String),
+    Failed(WorkerError),
     /// The snapshot could not take a record change (a record type it does not know: the
     /// schema changed under it); previews are out of date until the engine starts again.
     OutOfDate(EngineError),
     /// Before `Ready`: records an interrupted import left marked "still to evaluate" were
     /// evaluated (see [`crate::worker::pending`]); per record type, what was applied.
-    Evaluated(Result<Vec<(RecordTypeName, Applied)>, String>),
+    Evaluated(Result<Vec<(RecordTypeName, Applied)>, WorkerError>),
     Preview {
         generation: u64,
-        result: Result<PreviewOutcome, String>,
+        result: Result<PreviewOutcome, WorkerError>,
     },
 }
 
@@ -167,7 +168,8 @@ impl EngineWorker {
             Ok(thread) => Some(thread),
             Err(error) => {
                 // Said once, like a failed load: the worker has nothing to serve.
-                let failed = EngineResponse::Failed(format!("could not start the engine thread: {error}"));
+                let failed =
+                    EngineResponse::Failed(WorkerError::Stopped(format!("could not start the engine thread: {error}")));
                 if failed_tx.try_send(failed).is_ok() {
                     waker.wake();
                 }
@@ -184,7 +186,7 @@ impl EngineWorker {
 
     /// Computes the impact of `plan` (joins, leaves, moves per segment, claimed by higher)
     /// without changing anything. Drop or cancel the job when the dialog closes.
-    pub fn impact(&self, plan: LifecyclePlan) -> Job<Result<ImpactOutcome, String>> {
+    pub fn impact(&self, plan: LifecyclePlan) -> Job<Result<ImpactOutcome, WorkerError>> {
         let (job, reply) = Job::pending("Computing the impact", self.waker.clone());
         self.queue(EngineRequest::Impact { plan, reply });
         job
@@ -192,7 +194,7 @@ impl EngineWorker {
 
     /// Evaluates `plan` and writes its segment change, memberships and history in one
     /// transaction, with progress; cancelling the job rolls everything back.
-    pub fn apply(&self, plan: LifecyclePlan) -> Job<Result<Applied, String>> {
+    pub fn apply(&self, plan: LifecyclePlan) -> Job<Result<Applied, WorkerError>> {
         let (job, reply) = Job::pending("Applying to existing records", self.waker.clone());
         self.queue(EngineRequest::Apply { plan, reply });
         job
@@ -206,7 +208,7 @@ impl EngineWorker {
         records: Vec<SavedRecord>,
         segments: Vec<Segment>,
         now: Timestamp,
-    ) -> Job<Result<Applied, String>> {
+    ) -> Job<Result<Applied, WorkerError>> {
         let (job, reply) = Job::pending("Evaluating saved records", self.waker.clone());
         self.queue(EngineRequest::RecordsSaved { record_type, records, segments, now, reply });
         job
@@ -222,7 +224,7 @@ impl EngineWorker {
         imported: &crate::worker::import::Imported,
         _segments: Vec<Segment>,
         now: Timestamp,
-    ) -> Job<Result<Applied, String>> {
+    ) -> Job<Result<Applied, WorkerError>> {
         let (job, reply) = Job::pending("Evaluating imported records", self.waker.clone());
         self.queue(EngineRequest::RecordsImported {
             record_type,
@@ -243,7 +245,7 @@ impl EngineWorker {
         ids: Vec<RecordId>,
         segments: Vec<Segment>,
         now: Timestamp,
-    ) -> Job<Result<Applied, String>> {
+    ) -> Job<Result<Applied, WorkerError>> {
         let (job, reply) = Job::pending("Reading records changed by another program", self.waker.clone());
         self.queue(EngineRequest::ChangedElsewhere { record_type, ids, segments, now, reply });
         job
@@ -251,7 +253,7 @@ impl EngineWorker {
 
     /// Reads the memberships of `record_type` again from the workspace, after a change the
     /// engine did not make (deleting a segment through the store).
-    pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), String>> {
+    pub fn reload_memberships(&self, record_type: RecordTypeName) -> Job<Result<(), WorkerError>> {
         let (job, reply) = Job::pending("Reloading memberships", self.waker.clone());
         self.queue(EngineRequest::ReloadMemberships { record_type, reply });
         job
@@ -260,7 +262,8 @@ impl EngineWorker {
     /// Sends a request that carries a [`Completion`]; a full queue or a stopped worker
     /// finishes it at once with an error.
     fn queue(&self, request: EngineRequest) {
-        let busy = |what: &str| format!("the engine could not take the {what}: it is busy or stopped");
+        let busy =
+            |what: &str| WorkerError::Stopped(format!("the engine could not take the {what}: it is busy or stopped"));
         match self.requests.try_send(request) {
             Ok(()) => {}
             Err(TrySendError::Full(request) | TrySendError::Disconnected(request)) => match request {
@@ -420,7 +423,7 @@ impl Engine {
                 EngineRequest::Preview { .. } => {}
                 EngineRequest::Impact { plan, reply } if Some(index) == newest_impact => impact = Some((plan, reply)),
                 EngineRequest::Impact { reply, .. } => {
-                    reply.finish(Err("a newer impact request replaced this one".to_owned()));
+                    reply.finish(Err(WorkerError::Replaced("impact")));
                 }
                 request => self.take(request)?,
             }
@@ -467,7 +470,7 @@ impl Engine {
             EngineRequest::RecordsSaved { record_type, records, segments, now, reply } => {
                 let taken = records.iter().try_for_each(|saved| self.snapshot.upsert(&record_type, &saved.after));
                 if let Err(error) = taken {
-                    reply.finish(Err(format!("the previews are out of date: {error}")));
+                    reply.finish(Err(WorkerError::OutOfDate(error)));
                     return Ok(());
                 }
                 let result = self.lifecycle().0.records_saved(&record_type, &records, &segments, now, reply.reporter());
@@ -513,7 +516,7 @@ impl Engine {
                 self.checkpoint();
             }
             EngineRequest::ReloadMemberships { record_type, reply } => {
-                let result = self.reader.memberships(&record_type).map_err(|e| e.to_string()).map(|pairs| {
+                let result = self.reader.memberships(&record_type).map_err(WorkerError::from).map(|pairs| {
                     let column = MemberColumn::load(&self.snapshot, &record_type, &pairs);
                     self.memberships.set_column(record_type.clone(), column);
                 });

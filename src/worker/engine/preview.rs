@@ -13,6 +13,7 @@ use crate::engine::fast::{Compiled, compile};
 use crate::engine::priority::{SortKey, claims, ordered_rows};
 use crate::engine::snapshot::Snapshot;
 use crate::store::Workspace;
+use crate::worker::WorkerError;
 
 use super::{PreviewOutcome, PreviewRow};
 
@@ -30,17 +31,16 @@ pub(super) fn run_preview(
     snapshot: &Snapshot,
     reader: &Workspace,
     asked: &Asked<'_>,
-) -> Result<PreviewOutcome, String> {
+) -> Result<PreviewOutcome, WorkerError> {
     let started = Instant::now();
     let ty = asked.record_type;
     let ctx = EvalContext::new(asked.now, snapshot.time_zone().clone());
-    let edited = compile(snapshot, ty, asked.conditions, &ctx).map_err(|e| e.to_string())?;
+    let edited = compile(snapshot, ty, asked.conditions, &ctx)?;
     let higher: Vec<(SegmentId, Compiled)> = asked
         .higher
         .iter()
         .map(|(id, g)| compile(snapshot, ty, g, &ctx).map(|c| (*id, c)))
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
+        .collect::<Result<_, _>>()?;
     // The rows each higher segment wins, kept to name the claiming segment of listed rows.
     let compiled: Vec<&Compiled> = higher.iter().map(|(_, c)| c).collect();
     let won = claims(snapshot, ty, &compiled);
