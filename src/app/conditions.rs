@@ -120,7 +120,7 @@ impl App {
                 );
                 self.restart_engine_soon();
             }
-            EngineResponse::Preview { generation, result } if generation == self.preview_generation => match result {
+            EngineResponse::Preview { generation, result } if generation == self.generations.preview => match result {
                 Ok(outcome) => self.state.preview.result = Loadable::Ready(outcome),
                 Err(error) => self.state.preview.result.fail(error.to_string()),
             },
@@ -170,10 +170,10 @@ impl App {
             Some((field, descending)) => SortKey { field: field.clone(), descending: *descending },
             None => SortKey::newest_first(),
         };
-        self.preview_generation += 1;
+        self.generations.preview += 1;
         self.state.preview.result.start_over();
         let request = EngineRequest::Preview {
-            generation: self.preview_generation,
+            generation: self.generations.preview,
             record_type: segment.record_type.clone(),
             conditions,
             higher,
@@ -283,8 +283,8 @@ impl App {
         }
         picker.text.clone_from(&text);
         picker.results.start_over();
-        self.search_generation += 1;
-        let request = Request::Search { generation: self.search_generation, record_type, text, limit: 50 };
+        self.generations.search += 1;
+        let request = Request::Search { generation: self.generations.search, record_type, text, limit: 50 };
         if !self.records_worker.as_ref().is_some_and(|w| w.send(request)) {
             picker.results.fail("The record search is busy or stopped; type again".to_owned());
         }

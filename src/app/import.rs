@@ -50,7 +50,7 @@ impl App {
             Command::ReadImportFile => self.read_import_file(),
             Command::SubmitImport => self.submit_import(),
             Command::CancelImport => {
-                if let Some(job) = &self.import_job {
+                if let Some(job) = &self.jobs.import {
                     job.cancel();
                 }
             }
@@ -85,7 +85,7 @@ impl App {
     }
 
     fn submit_import(&mut self) {
-        if self.import_job.is_some() {
+        if self.jobs.import.is_some() {
             return;
         }
         let (Some(view), Some(Dialog::ImportRecords(form))) = (&self.state.view, &mut self.state.dialog) else {
@@ -107,7 +107,7 @@ impl App {
         form.error = None;
         form.progress = Some((None, "Reading the file".to_owned()));
         let title = format!("Importing {}", def.plural_label.to_lowercase());
-        self.import_job = Some(Job::spawn(title, self.waker(), move |reporter| {
+        self.jobs.import = Some(Job::spawn(title, self.waker(), move |reporter| {
             let request = ImportRequest {
                 workspace: &workspace_path,
                 file: &path,
@@ -126,7 +126,7 @@ impl App {
     /// Takes a finished import: shows its problems or its result, and lets the engine
     /// evaluate the written records against the active segments.
     pub(super) fn poll_import(&mut self) {
-        let Some(job) = &self.import_job else { return };
+        let Some(job) = &self.jobs.import else { return };
         let outcome = match job.poll() {
             Poll::Running(progress) => {
                 if let Some(Dialog::ImportRecords(form)) = &mut self.state.dialog {
@@ -137,7 +137,7 @@ impl App {
             Poll::Done(outcome) => outcome,
             Poll::Lost => Err(vec!["The import stopped unexpectedly; nothing was written".to_owned()]),
         };
-        self.import_job = None;
+        self.jobs.import = None;
         let record_type = match &mut self.state.dialog {
             Some(Dialog::ImportRecords(form)) => {
                 form.progress = None;
@@ -186,7 +186,7 @@ impl App {
         {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
             let job = worker.records_imported(record_type.clone(), imported, segments, self.clock.now());
-            self.saved_jobs.push((record_type.clone(), job));
+            self.jobs.saved.push((record_type.clone(), job));
         }
         self.forget_record_rows();
         self.refresh_records();

@@ -28,7 +28,7 @@ pub(super) enum SaveOutcome {
 impl App {
     /// Opens the impact dialog of `action` and asks the engine for its impact.
     pub(super) fn show_impact(&mut self, action: LifecycleAction, then: Option<Box<Command>>) {
-        if self.apply_job.is_some() {
+        if self.jobs.apply.is_some() {
             // A shortcut behind the dialog of a running apply: one change at a time.
             self.notify(NoticeLevel::Error, "Another change is being applied; wait for it or cancel it first");
             return;
@@ -59,11 +59,11 @@ impl App {
             _ => None,
         };
         let mut impact = Loadable::default();
-        self.impact_job = None;
+        self.jobs.impact = None;
         if blocked.is_none() {
             match self.plan(&action, &record_type) {
                 Ok(plan) => match &self.engine_worker {
-                    Some(worker) => self.impact_job = Some(worker.impact(plan)),
+                    Some(worker) => self.jobs.impact = Some(worker.impact(plan)),
                     None => impact.fail("The engine is not running; reopen the workspace".to_owned()),
                 },
                 Err(error) => impact.fail(error.to_string()),
@@ -122,7 +122,7 @@ impl App {
             let Some(worker) = &self.engine_worker else { return };
             let job = worker.apply(plan);
             self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
-            self.apply_job = Some(job);
+            self.jobs.apply = Some(job);
             if let Some(Dialog::Impact(open)) = &mut self.state.dialog {
                 open.applying = true;
             }
@@ -215,10 +215,10 @@ impl App {
 
     /// Takes what the lifecycle jobs finished: impact, apply, saved records, reloads, export.
     pub(super) fn poll_lifecycle(&mut self) {
-        if let Some(job) = &self.impact_job
+        if let Some(job) = &self.jobs.impact
             && let Some(outcome) = finished(job.poll(), "Computing the impact")
         {
-            self.impact_job = None;
+            self.jobs.impact = None;
             if let Some(Dialog::Impact(dialog)) = &mut self.state.dialog {
                 match outcome {
                     Ok(impact) => dialog.impact = Loadable::Ready(impact),
@@ -226,7 +226,7 @@ impl App {
                 }
             }
         }
-        if let Some(apply) = &self.apply_job {
+        if let Some(apply) = &self.jobs.apply {
             match apply.poll() {
                 Poll::Running(progress) => {
                     self.state.job = Some(JobStatus {
@@ -236,7 +236,7 @@ impl App {
                     });
                 }
                 done => {
-                    self.apply_job = None;
+                    self.jobs.apply = None;
                     self.state.job = None;
                     let outcome = match done {
                         Poll::Done(outcome) => outcome,
@@ -257,7 +257,7 @@ impl App {
             }
         }
         let mut finished_saves = Vec::new();
-        self.saved_jobs.retain(|(record_type, job)| match finished(job.poll(), "Evaluating the saved record") {
+        self.jobs.saved.retain(|(record_type, job)| match finished(job.poll(), "Evaluating the saved record") {
             Some(outcome) => {
                 finished_saves.push((record_type.clone(), outcome));
                 false
@@ -277,7 +277,7 @@ impl App {
             }
         }
         let mut failures = Vec::new();
-        self.reload_jobs.retain(|job| match finished(job.poll(), "Reloading memberships") {
+        self.jobs.reload.retain(|job| match finished(job.poll(), "Reloading memberships") {
             Some(Err(error)) => {
                 failures.push(error);
                 false
@@ -288,10 +288,10 @@ impl App {
         for error in failures {
             self.notify(NoticeLevel::Error, format!("Could not reload memberships: {error}"));
         }
-        if let Some(job) = &self.export_job {
+        if let Some(job) = &self.jobs.export {
             match job.poll() {
                 Poll::Running(progress) => {
-                    if self.apply_job.is_none() {
+                    if self.jobs.apply.is_none() {
                         self.state.job = Some(JobStatus {
                             title: job.title.clone(),
                             fraction: progress.fraction,
@@ -300,7 +300,7 @@ impl App {
                     }
                 }
                 done => {
-                    self.export_job = None;
+                    self.jobs.export = None;
                     self.state.job = None;
                     match done {
                         Poll::Done(Ok(ExportOutcome::Written { rows })) => {
@@ -354,7 +354,7 @@ impl App {
         match workspace.delete_segment(id, self.clock.now()) {
             Ok(()) => {
                 if let Some(worker) = &self.engine_worker {
-                    self.reload_jobs.push(worker.reload_memberships(record_type.clone()));
+                    self.jobs.reload.push(worker.reload_memberships(record_type.clone()));
                 }
                 if let Some(view) = &mut self.state.view {
                     view.member_counts.remove(&id);
@@ -423,8 +423,8 @@ impl App {
         let selected = self.state.selected_segment;
         match self.state.detail_tab {
             DetailTab::Members if force || self.state.members.segment != selected => {
-                self.members_generation += 1;
-                self.members_requested.clear();
+                self.generations.members += 1;
+                self.pages.members_requested.clear();
                 self.state.members = crate::state::MembersState { segment: selected, ..Default::default() };
                 // The first page at once, not a frame later when the table asks: the tab
                 // is busy (and shows so) from the moment it opens.
@@ -440,8 +440,8 @@ impl App {
                 }
                 self.state.history.segment = selected;
                 self.state.history.entries.start_over();
-                self.history_generation += 1;
-                let request = Request::History { generation: self.history_generation, segment };
+                self.generations.history += 1;
+                let request = Request::History { generation: self.generations.history, segment };
                 if !self.records_worker.as_ref().is_some_and(|w| w.send(request)) {
                     self.state.history.entries.fail("The history reader is busy or stopped; try again".to_owned());
                 }
@@ -456,19 +456,19 @@ impl App {
         let Some(record_type) = self.segment_type(segment) else { return };
         let Some(worker) = &self.records_worker else { return };
         for offset in offsets {
-            if self.members_requested.contains(&offset) || self.state.members.rows.contains_key(&offset) {
+            if self.pages.members_requested.contains(&offset) || self.state.members.rows.contains_key(&offset) {
                 continue;
             }
             let request = Request::Members {
-                generation: self.members_generation,
+                generation: self.generations.members,
                 segment,
                 record_type: record_type.clone(),
                 offset,
                 limit: MEMBER_PAGE,
             };
             if worker.send(request) {
-                self.members_requested.insert(offset);
-                self.members_pending.insert(offset);
+                self.pages.members_requested.insert(offset);
+                self.pages.members_pending.insert(offset);
             }
         }
     }
@@ -479,10 +479,10 @@ impl App {
         offset: u64,
         result: Result<Vec<crate::state::MemberRow>, WorkerError>,
     ) {
-        if generation != self.members_generation {
+        if generation != self.generations.members {
             return;
         }
-        self.members_pending.remove(&offset);
+        self.pages.members_pending.remove(&offset);
         match result {
             Ok(rows) => {
                 for (index, row) in rows.into_iter().enumerate() {
@@ -519,7 +519,7 @@ impl App {
         }
         let Some(Dialog::ExportMembers { segment, text, error, replace }) = &mut self.state.dialog else { return };
         let Some(view) = &self.state.view else { return };
-        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.export_job.is_some())
+        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.jobs.export.is_some())
         else {
             return;
         };
@@ -537,7 +537,7 @@ impl App {
         self.state.dialog = None;
         let job = Job::spawn("Exporting members", self.waker(), move |reporter| export_members(&export, reporter));
         self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
-        self.export_job = Some(job);
+        self.jobs.export = Some(job);
     }
 }
 
@@ -581,7 +581,7 @@ impl App {
     fn submit_export_records(&mut self) {
         let Some(Dialog::ExportRecords { record_type, text, error, replace }) = &mut self.state.dialog else { return };
         let Some(view) = &self.state.view else { return };
-        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.export_job.is_some())
+        let Some((target, overwrite)) = export_target(text, error, replace, &view.path, self.jobs.export.is_some())
         else {
             return;
         };
@@ -603,7 +603,7 @@ impl App {
             crate::worker::export::export_records(&export, reporter)
         });
         self.state.job = Some(JobStatus { title: job.title.clone(), fraction: None, message: String::new() });
-        self.export_job = Some(job);
+        self.jobs.export = Some(job);
     }
 }
 

@@ -18,6 +18,7 @@ mod access;
 mod conditions;
 pub mod definitions;
 mod import;
+mod jobs;
 mod lifecycle;
 pub mod monitor;
 mod open;
@@ -29,7 +30,6 @@ pub mod sequences;
 mod view;
 mod watch;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,15 +40,14 @@ pub use crate::state::{
 };
 
 use crate::clock::{Clock, SystemClock};
-use crate::domain::{RecordId, RecordTypeName};
 use crate::state::effect::{Context, Effect};
 use crate::store::Workspace;
-use crate::worker::engine::{Applied, EngineWorker};
-use crate::worker::export::ExportOutcome;
+use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::RecordsWorker;
-use crate::worker::{NoWaker, Waker, WorkerError};
+use crate::worker::{NoWaker, Waker};
 
+use jobs::{Generations, Jobs, Pages};
 pub use open::default_demo_path;
 use open::{OpenMode, default_new_workspace_path};
 use records::UndoStep;
@@ -89,33 +88,15 @@ pub struct App {
     workspace: Option<Workspace>,
     startup: Option<Startup>,
     waker: Option<Arc<dyn Waker>>,
-    open_job: Option<OpenJob>,
     records_worker: Option<RecordsWorker>,
-    records_generation: u64,
     engine_worker: Option<EngineWorker>,
-    preview_generation: u64,
-    search_generation: u64,
+    jobs: Jobs,
+    generations: Generations,
+    pages: Pages,
     /// Record edits that Undo takes back, newest last.
     undo: Vec<UndoStep>,
-    rows_requested: HashSet<RecordId>,
     next_notice_id: u64,
     quit_requested: bool,
-    /// The impact the open impact dialog waits for.
-    impact_job: Option<Job<Result<crate::state::ImpactOutcome, WorkerError>>>,
-    /// The lifecycle change being applied to existing records.
-    apply_job: Option<Job<Result<Applied, WorkerError>>>,
-    /// Saved records being evaluated against the active segments, per record type.
-    saved_jobs: Vec<(RecordTypeName, Job<Result<Applied, WorkerError>>)>,
-    /// The engine rereading memberships after a segment was deleted.
-    reload_jobs: Vec<Job<Result<(), WorkerError>>>,
-    export_job: Option<Job<Result<ExportOutcome, String>>>,
-    import_job: Option<import::ImportJob>,
-    monitor_jobs: monitor::MonitorJobs,
-    members_generation: u64,
-    /// Member pages asked for in this generation, and those not answered yet.
-    members_requested: HashSet<u64>,
-    members_pending: HashSet<u64>,
-    history_generation: u64,
     /// Changes by other programs: what is due and which drafts they made stale.
     watch: watch::WatchState,
     /// Every "now" of command handling (tests fix it with [`FixedClock`](crate::clock::FixedClock)).
@@ -134,27 +115,14 @@ impl App {
             workspace: None,
             startup: Some(startup),
             waker: None,
-            open_job: None,
             records_worker: None,
-            records_generation: 0,
             engine_worker: None,
-            preview_generation: 0,
-            search_generation: 0,
+            jobs: Jobs::default(),
+            generations: Generations::default(),
+            pages: Pages::default(),
             undo: Vec::new(),
-            rows_requested: HashSet::new(),
             next_notice_id: 0,
             quit_requested: false,
-            impact_job: None,
-            apply_job: None,
-            saved_jobs: Vec::new(),
-            reload_jobs: Vec::new(),
-            export_job: None,
-            import_job: None,
-            monitor_jobs: monitor::MonitorJobs::default(),
-            members_generation: 0,
-            members_requested: HashSet::new(),
-            members_pending: HashSet::new(),
-            history_generation: 0,
             watch: watch::WatchState::default(),
             clock,
         }
@@ -171,18 +139,11 @@ impl App {
 
     /// True while a workspace is being opened or generated.
     pub fn is_busy(&self) -> bool {
-        self.open_job.is_some()
+        self.jobs.is_busy()
             || self.state.records.ids.is_pending() && self.records_worker.is_some()
             || matches!(self.state.engine, EngineStatus::Loading { .. })
             || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
-            || self.impact_job.is_some()
-            || self.apply_job.is_some()
-            || !self.saved_jobs.is_empty()
-            || !self.reload_jobs.is_empty()
-            || self.export_job.is_some()
-            || self.import_job.is_some()
-            || self.monitor_jobs.is_busy()
-            || !self.members_pending.is_empty()
+            || !self.pages.members_pending.is_empty()
             || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }
 
@@ -340,7 +301,7 @@ impl App {
                 // An apply runs to its end or its cancel; the dialog shows its progress.
                 if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) => {
                     self.state.dialog = None;
-                    if let Some(job) = self.impact_job.take() {
+                    if let Some(job) = self.jobs.impact.take() {
                         job.cancel();
                     }
                 }
@@ -353,13 +314,13 @@ impl App {
                 self.spawn_open(path, OpenMode::Create);
             }
             Command::CancelJob => {
-                if let Some(job) = &self.open_job {
+                if let Some(job) = &self.jobs.open {
                     job.cancel();
                 }
-                if let Some(apply) = &self.apply_job {
+                if let Some(apply) = &self.jobs.apply {
                     apply.cancel();
                 }
-                if let Some(job) = &self.export_job {
+                if let Some(job) = &self.jobs.export {
                     job.cancel();
                 }
             }
@@ -377,7 +338,7 @@ impl App {
     fn poll_background(&mut self) {
         self.poll_import();
         self.poll_monitor();
-        if let Some(job) = &self.open_job {
+        if let Some(job) = &self.jobs.open {
             match job.poll() {
                 Poll::Running(progress) => {
                     self.state.job = Some(JobStatus {
@@ -387,7 +348,7 @@ impl App {
                     });
                 }
                 Poll::Done(outcome) => {
-                    self.open_job = None;
+                    self.jobs.open = None;
                     self.state.job = None;
                     match outcome {
                         Ok(opened) => self.install(opened),
@@ -395,7 +356,7 @@ impl App {
                     }
                 }
                 Poll::Lost => {
-                    self.open_job = None;
+                    self.jobs.open = None;
                     self.state.job = None;
                     self.notify(NoticeLevel::Error, "Opening the workspace failed unexpectedly; nothing was changed");
                 }

@@ -52,18 +52,18 @@ impl App {
             }
             MonitorCommand::RunNow { selected_only } => self.run_now(selected_only),
             MonitorCommand::CancelRun => {
-                if let Some((_, job)) = &self.monitor_jobs.run {
+                if let Some((_, job)) = &self.jobs.monitor.run {
                     job.cancel();
                 }
             }
             MonitorCommand::ShowWhy { record_type, record } => {
                 self.state.monitor.why =
                     Some(WhyState { record_type: record_type.clone(), record, explanation: Loadable::default() });
-                self.monitor_jobs.why = self.explain_job(record_type, record);
+                self.jobs.monitor.why = self.explain_job(record_type, record);
             }
             MonitorCommand::CloseWhy => {
                 self.state.monitor.why = None;
-                self.monitor_jobs.why = None;
+                self.jobs.monitor.why = None;
             }
             MonitorCommand::ShowAssign(record) => {
                 let Some(record_type) = self.state.monitor.record_type.clone() else { return };
@@ -73,12 +73,12 @@ impl App {
                     explanation: Loadable::default(),
                     error: None,
                 });
-                self.monitor_jobs.assign = self.explain_job(record_type, record);
+                self.jobs.monitor.assign = self.explain_job(record_type, record);
             }
             MonitorCommand::AssignTo { record, seller } => self.assign_by_hand(record, seller),
             MonitorCommand::CloseAssign => {
                 self.state.monitor.assign = None;
-                self.monitor_jobs.assign = None;
+                self.jobs.monitor.assign = None;
             }
         }
     }
@@ -93,7 +93,7 @@ impl App {
         }
         self.state.monitor.record_type = Some(ty.clone());
         self.state.monitor.lists.start_over();
-        self.monitor_jobs.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
+        self.jobs.monitor.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
             Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS))
         }));
     }
@@ -111,7 +111,7 @@ impl App {
     }
 
     fn run_now(&mut self, selected_only: bool) {
-        if self.monitor_jobs.run.is_some() {
+        if self.jobs.monitor.run.is_some() {
             return;
         }
         let (Some(view), Some(ty)) = (&self.state.view, self.state.monitor.record_type.clone()) else { return };
@@ -137,7 +137,7 @@ impl App {
             };
             ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
         });
-        self.monitor_jobs.run = Some((ty, job));
+        self.jobs.monitor.run = Some((ty, job));
     }
 
     fn assign_by_hand(&mut self, record: RecordId, seller: SellerId) {
@@ -151,7 +151,7 @@ impl App {
         match result {
             Ok((before, after)) => {
                 self.state.monitor.assign = None;
-                self.monitor_jobs.assign = None;
+                self.jobs.monitor.assign = None;
                 let name = self.state.view.as_ref().and_then(|v| v.seller(seller)).map(|s| s.name.clone());
                 self.notify(
                     NoticeLevel::Info,
@@ -181,7 +181,7 @@ impl App {
         if let Some(worker) = &self.engine_worker {
             let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
             let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
-            self.saved_jobs.push((record_type.clone(), job));
+            self.jobs.saved.push((record_type.clone(), job));
         }
         self.forget_record_rows();
         if self.state.records.ids.latest().is_some() {
@@ -192,10 +192,10 @@ impl App {
 
     /// Takes what the Monitor's jobs finished.
     pub(super) fn poll_monitor(&mut self) {
-        if let Some(job) = &self.monitor_jobs.lists
+        if let Some(job) = &self.jobs.monitor.lists
             && let Some(outcome) = finished(job.poll(), "the background reader")
         {
-            self.monitor_jobs.lists = None;
+            self.jobs.monitor.lists = None;
             match outcome {
                 Ok(lists) => {
                     let listed: BTreeSet<RecordId> = lists.unassigned.iter().map(|u| u.record).collect();
@@ -205,10 +205,10 @@ impl App {
                 Err(error) => self.state.monitor.lists.fail(error),
             }
         }
-        if let Some(job) = &self.monitor_jobs.why
+        if let Some(job) = &self.jobs.monitor.why
             && let Some(outcome) = finished(job.poll(), "the background reader")
         {
-            self.monitor_jobs.why = None;
+            self.jobs.monitor.why = None;
             if let Some(why) = &mut self.state.monitor.why {
                 match outcome {
                     Ok(explanation) => why.explanation = Loadable::Ready(explanation),
@@ -216,10 +216,10 @@ impl App {
                 }
             }
         }
-        if let Some(job) = &self.monitor_jobs.assign
+        if let Some(job) = &self.jobs.monitor.assign
             && let Some(outcome) = finished(job.poll(), "the background reader")
         {
-            self.monitor_jobs.assign = None;
+            self.jobs.monitor.assign = None;
             if let Some(assign) = &mut self.state.monitor.assign {
                 match outcome {
                     Ok(explanation) => assign.explanation = Loadable::Ready(explanation),
@@ -227,7 +227,7 @@ impl App {
                 }
             }
         }
-        let Some((ty, job)) = &self.monitor_jobs.run else { return };
+        let Some((ty, job)) = &self.jobs.monitor.run else { return };
         let outcome = match job.poll() {
             Poll::Running(progress) => {
                 self.state.monitor.running = Some(RunProgress {
@@ -241,7 +241,7 @@ impl App {
             Poll::Lost => Err("Run now stopped unexpectedly; nothing was assigned".to_owned()),
         };
         let ty = ty.clone();
-        self.monitor_jobs.run = None;
+        self.jobs.monitor.run = None;
         self.state.monitor.running = None;
         match outcome {
             Ok(run) if run.cancelled => self.notify(NoticeLevel::Info, "Run now cancelled; nothing was assigned"),

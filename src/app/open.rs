@@ -29,7 +29,7 @@ impl App {
     }
 
     pub(super) fn spawn_open(&mut self, path: PathBuf, mode: OpenMode) {
-        if self.open_job.is_some() {
+        if self.jobs.open.is_some() {
             self.notify(NoticeLevel::Error, "Another workspace is still opening; wait for it or cancel it first");
             return;
         }
@@ -42,7 +42,7 @@ impl App {
         let job =
             Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, now, reporter));
         self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
-        self.open_job = Some(job);
+        self.jobs.open = Some(job);
     }
 
     pub(super) fn install(&mut self, opened: Opened) {
@@ -55,7 +55,7 @@ impl App {
         self.state.builder = None;
         self.state.sequences = SequencesState::default();
         self.state.monitor = MonitorState::default();
-        self.monitor_jobs = MonitorJobs::default();
+        self.jobs.monitor = MonitorJobs::default();
         self.undo.clear();
         self.state.undo = None;
         self.watch = watch::WatchState::default();
@@ -68,7 +68,7 @@ impl App {
         self.state.record_type = keep_type.or(first_type);
         self.state.selected_segment = None;
         self.state.records = RecordsState::default();
-        self.rows_requested.clear();
+        self.pages.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
         self.request_preview();

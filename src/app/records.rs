@@ -71,18 +71,18 @@ impl App {
     /// assignment); the table asks for the rows it shows again.
     pub(super) fn forget_record_rows(&mut self) {
         self.state.records.rows.clear();
-        self.rows_requested.clear();
+        self.pages.rows_requested.clear();
     }
 
     /// Asks the worker for the ids of the current query (a new generation).
     pub(super) fn refresh_records(&mut self) {
         let Some(record_type) = self.state.record_type.clone() else { return };
         let Some(worker) = &self.records_worker else { return };
-        self.records_generation += 1;
-        self.rows_requested.clear();
+        self.generations.records += 1;
+        self.pages.rows_requested.clear();
         self.state.records.ids.start_over();
         let request = Request::Query {
-            generation: self.records_generation,
+            generation: self.generations.records,
             record_type,
             query: self.state.records.query.clone(),
         };
@@ -96,39 +96,39 @@ impl App {
         let Some(worker) = &self.records_worker else { return };
         let wanted: Vec<RecordId> = ids
             .into_iter()
-            .filter(|id| !self.state.records.rows.contains_key(id) && !self.rows_requested.contains(id))
+            .filter(|id| !self.state.records.rows.contains_key(id) && !self.pages.rows_requested.contains(id))
             .collect();
         if wanted.is_empty() {
             return;
         }
-        let request = Request::Fetch { generation: self.records_generation, record_type, ids: wanted.clone() };
+        let request = Request::Fetch { generation: self.generations.records, record_type, ids: wanted.clone() };
         if worker.send(request) {
-            self.rows_requested.extend(wanted);
+            self.pages.rows_requested.extend(wanted);
         }
     }
 
     pub(super) fn take_records_response(&mut self, response: Response) {
         match response {
-            Response::Ids { generation, result } if generation == self.records_generation => match result {
+            Response::Ids { generation, result } if generation == self.generations.records => match result {
                 Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
                 Err(error) => self.state.records.ids.fail(error.to_string()),
             },
-            Response::Rows { generation, result } if generation == self.records_generation => match result {
+            Response::Rows { generation, result } if generation == self.generations.records => match result {
                 Ok(page) => {
                     let records = &mut self.state.records;
                     if records.rows.len() + page.rows.len() > ROW_CACHE_LIMIT {
                         records.rows.clear();
-                        self.rows_requested.clear();
+                        self.pages.rows_requested.clear();
                     }
                     for row in page.rows {
-                        self.rows_requested.remove(&row.id);
+                        self.pages.rows_requested.remove(&row.id);
                         records.rows.insert(row.id, row);
                     }
                     records.titles.extend(page.titles);
                 }
                 Err(error) => self.notify(NoticeLevel::Error, format!("Could not load records: {error}")),
             },
-            Response::Found { generation, result } if generation == self.search_generation => {
+            Response::Found { generation, result } if generation == self.generations.search => {
                 let Some(picker) = &mut self.state.record_picker else { return };
                 match result {
                     Ok(found) => {
@@ -141,7 +141,7 @@ impl App {
                 }
             }
             Response::Members { generation, offset, result } => self.take_members(generation, offset, result),
-            Response::History { generation, result } if generation == self.history_generation => match result {
+            Response::History { generation, result } if generation == self.generations.history => match result {
                 Ok(entries) => self.state.history.entries = Loadable::Ready(entries),
                 Err(error) => self.state.history.entries.fail(error.to_string()),
             },
@@ -253,7 +253,7 @@ impl App {
                 self.record_changed(&record_type, RecordChange::Saved { before: before_values, after: record });
                 self.state.records.editor = None;
                 self.state.records.rows.remove(&id);
-                self.rows_requested.remove(&id);
+                self.pages.rows_requested.remove(&id);
                 self.state.records.selected = Some(id);
                 if created && let Some(view) = &mut self.state.view {
                     *view.record_counts.entry(record_type).or_default() += 1;
@@ -321,7 +321,7 @@ impl App {
                         self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
                     let saved = vec![SavedRecord { before, after }];
                     let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
-                    self.saved_jobs.push((record_type.clone(), job));
+                    self.jobs.saved.push((record_type.clone(), job));
                     true
                 }
                 RecordChange::Deleted(id) => {
@@ -394,7 +394,7 @@ impl App {
                     *count = count.saturating_add_signed(count_delta);
                 }
                 self.state.records.rows.remove(&id);
-                self.rows_requested.remove(&id);
+                self.pages.rows_requested.remove(&id);
                 self.record_changed(&record_type, change);
                 self.notify(NoticeLevel::Info, format!("{description}: done"));
                 self.refresh_records();
@@ -472,7 +472,7 @@ impl App {
         }
         self.state.records.rows.clear();
         self.state.records.editor = None;
-        self.rows_requested.clear();
+        self.pages.rows_requested.clear();
         // Stored records changed shape: old values no longer fit.
         self.undo.clear();
         self.state.undo = None;

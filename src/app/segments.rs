@@ -82,7 +82,7 @@ impl App {
         }
         self.state.record_type = Some(name);
         self.state.records = RecordsState::default();
-        self.rows_requested.clear();
+        self.pages.rows_requested.clear();
         self.select_first_segment();
         self.refresh_records();
         self.request_preview();

@@ -142,7 +142,7 @@ impl App {
         if self.state.record_type.as_ref().is_some_and(|ty| view.schema.get(ty).is_none()) {
             self.state.record_type = view.schema.types.first().map(|t| t.name.clone());
             self.state.records = RecordsState::default();
-            self.rows_requested.clear();
+            self.pages.rows_requested.clear();
         }
         if self.state.selected_segment.is_some_and(|id| view.segment(id).is_none()) {
             self.select_first_segment();
@@ -182,7 +182,7 @@ impl App {
         for (record_type, ids) in &changes.records {
             for id in ids {
                 self.state.records.rows.remove(id);
-                self.rows_requested.remove(id);
+                self.pages.rows_requested.remove(id);
             }
             if let Some(editor) = &self.state.records.editor
                 && let Some(id) = editor.id
@@ -194,7 +194,7 @@ impl App {
             let (Some(worker), Some(view)) = (&self.engine_worker, &self.state.view) else { continue };
             let segments = view.segments_of(record_type).to_vec();
             let job = worker.changed_elsewhere(record_type.clone(), ids.iter().copied().collect(), segments, now);
-            self.saved_jobs.push((record_type.clone(), job));
+            self.jobs.saved.push((record_type.clone(), job));
         }
     }
 
@@ -228,11 +228,11 @@ impl App {
     /// Starts the engine again from the workspace when a reload is due and none of its
     /// jobs is running (their answers would be lost, or stale under the new snapshot).
     fn restart_engine_when_idle(&mut self) {
-        let engine_busy = self.impact_job.is_some()
-            || self.apply_job.is_some()
-            || !self.saved_jobs.is_empty()
-            || !self.reload_jobs.is_empty()
-            || self.import_job.is_some();
+        let engine_busy = self.jobs.impact.is_some()
+            || self.jobs.apply.is_some()
+            || !self.jobs.saved.is_empty()
+            || !self.jobs.reload.is_empty()
+            || self.jobs.import.is_some();
         if !self.watch.engine_restart_due || engine_busy {
             return;
         }

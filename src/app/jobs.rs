@@ -1,0 +1,67 @@
+//! What the runner waits for: the background jobs in flight, the generation counters that
+//! tell a current answer from a stale one, and the pages asked for and not answered yet.
+
+use std::collections::HashSet;
+
+use crate::domain::{RecordId, RecordTypeName};
+use crate::state::ImpactOutcome;
+use crate::worker::WorkerError;
+use crate::worker::engine::Applied;
+use crate::worker::export::ExportOutcome;
+use crate::worker::jobs::Job;
+
+use super::OpenJob;
+use super::import::ImportJob;
+use super::monitor::MonitorJobs;
+
+/// The background jobs in flight; each slot is emptied when its answer is taken.
+#[derive(Default)]
+pub(super) struct Jobs {
+    pub open: Option<OpenJob>,
+    /// The impact the open impact dialog waits for.
+    pub impact: Option<Job<Result<ImpactOutcome, WorkerError>>>,
+    /// The lifecycle change being applied to existing records.
+    pub apply: Option<Job<Result<Applied, WorkerError>>>,
+    /// Saved records being evaluated against the active segments, per record type.
+    pub saved: Vec<(RecordTypeName, Job<Result<Applied, WorkerError>>)>,
+    /// The engine rereading memberships after a segment was deleted.
+    pub reload: Vec<Job<Result<(), WorkerError>>>,
+    pub export: Option<Job<Result<ExportOutcome, String>>>,
+    pub import: Option<ImportJob>,
+    pub monitor: MonitorJobs,
+}
+
+impl Jobs {
+    /// Whether any job is still running.
+    pub fn is_busy(&self) -> bool {
+        self.open.is_some()
+            || self.impact.is_some()
+            || self.apply.is_some()
+            || !self.saved.is_empty()
+            || !self.reload.is_empty()
+            || self.export.is_some()
+            || self.import.is_some()
+            || self.monitor.is_busy()
+    }
+}
+
+/// Per kind of request, the newest generation asked for: an answer of an older one is
+/// dropped.
+#[derive(Default)]
+pub(super) struct Generations {
+    pub records: u64,
+    pub preview: u64,
+    pub search: u64,
+    pub members: u64,
+    pub history: u64,
+}
+
+/// Pages asked of the records worker that have not been answered yet.
+#[derive(Default)]
+pub(super) struct Pages {
+    /// Records screen rows asked for in the current generation.
+    pub rows_requested: HashSet<RecordId>,
+    /// Member pages (by offset) asked for in this generation, and those not answered yet.
+    pub members_requested: HashSet<u64>,
+    pub members_pending: HashSet<u64>,
+}
