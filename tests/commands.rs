@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use segment_builder::domain::RecordId;
 use segment_builder::domain::assignment::{AssignmentRule, RuleId};
 use segment_builder::domain::sequence::default_step;
 use segment_builder::domain::{
@@ -17,6 +18,7 @@ use segment_builder::interchange::definitions_plan::OnClash;
 use segment_builder::state::Dialog;
 use segment_builder::state::definitions::{self, DefinitionsCommand, DefinitionsEffect, DefinitionsMode};
 use segment_builder::state::effect::{Context, Effect};
+use segment_builder::state::monitor::{self, ExplainFor, MonitorCommand, MonitorEffect};
 use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
 use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
@@ -491,4 +493,74 @@ fn import_asks_about_clashes_before_resolving_them() {
         DefinitionsEffect::Import { file, on_clash: Some(OnClash::Rename), now },
     ];
     assert_eq!(effects, expected);
+}
+
+// ----------------------------------------------------------------------------------------
+// The Monitor
+
+fn monitor_effects(effects: Vec<Effect>) -> Vec<MonitorEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Monitor(effect) => effect,
+            other => panic!("expected a Monitor effect, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_monitor_reads_the_lists_of_the_chosen_type_and_forgets_ticks_of_another() {
+    let mut state = state_with(Vec::new());
+    state.monitor.record_type = Some(RecordTypeName::new("account"));
+    state.monitor.selected.insert(RecordId(3));
+    let effects = monitor::apply(&mut state, MonitorCommand::Refresh, &ctx());
+    assert_eq!(monitor_effects(effects), vec![MonitorEffect::ReadLists(lead())]);
+    assert_eq!((state.monitor.record_type, state.monitor.selected.len()), (Some(lead()), 0));
+}
+
+#[test]
+fn run_now_runs_once_and_only_over_ticked_records_when_asked() {
+    let mut state = state_with(Vec::new());
+    monitor::apply(&mut state, MonitorCommand::Refresh, &ctx());
+    let selected_only = MonitorCommand::RunNow { selected_only: true };
+    assert!(monitor::apply(&mut state, selected_only.clone(), &ctx()).is_empty(), "nothing ticked");
+    monitor::apply(&mut state, MonitorCommand::ToggleSelected(RecordId(8)), &ctx());
+    monitor::apply(&mut state, MonitorCommand::ToggleSelected(RecordId(9)), &ctx());
+    let effects = monitor_effects(monitor::apply(&mut state, selected_only.clone(), &ctx()));
+    let expected = MonitorEffect::Run {
+        record_type: lead(),
+        records: Some(vec![RecordId(8), RecordId(9)]),
+        title: "Assigning 2 selected records".to_owned(),
+        now: ctx().now,
+    };
+    assert_eq!(effects, vec![expected]);
+    assert!(state.monitor.running.is_some());
+    assert!(monitor::apply(&mut state, selected_only, &ctx()).is_empty(), "one run at a time");
+}
+
+#[test]
+fn why_this_seller_is_explained_in_the_background_and_forgotten_when_closed() {
+    let mut state = state_with(Vec::new());
+    let show = MonitorCommand::ShowWhy { record_type: lead(), record: RecordId(5) };
+    let effects = monitor_effects(monitor::apply(&mut state, show, &ctx()));
+    let expected =
+        MonitorEffect::Explain { window: ExplainFor::Why, record_type: lead(), record: RecordId(5), now: ctx().now };
+    assert_eq!(effects, vec![expected]);
+    assert!(state.monitor.why.is_some());
+    let effects = monitor_effects(monitor::apply(&mut state, MonitorCommand::CloseWhy, &ctx()));
+    assert_eq!(effects, vec![MonitorEffect::Forget(ExplainFor::Why)]);
+    assert!(state.monitor.why.is_none());
+}
+
+#[test]
+fn assigning_by_hand_needs_the_assign_window() {
+    let mut state = state_with(Vec::new());
+    let assign = MonitorCommand::AssignTo { record: RecordId(5), seller: SellerId(1) };
+    assert!(monitor::apply(&mut state, assign.clone(), &ctx()).is_empty());
+    monitor::apply(&mut state, MonitorCommand::Refresh, &ctx());
+    monitor::apply(&mut state, MonitorCommand::ShowAssign(RecordId(5)), &ctx());
+    let effects = monitor_effects(monitor::apply(&mut state, assign, &ctx()));
+    let expected =
+        MonitorEffect::Assign { record_type: lead(), record: RecordId(5), seller: SellerId(1), now: ctx().now };
+    assert_eq!(effects, vec![expected]);
 }

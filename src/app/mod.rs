@@ -3,11 +3,11 @@
 //! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
-//! [`Command`]s, apply them. Screens whose handling is pure (`state::sequences::apply`,
-//! `state::rules::apply`, `state::sellers::apply`, `state::definitions::apply`) return
-//! [`Effect`]s that `run_effects` carries out, through the screen's file here; the others
-//! are handled here by one file per feature (`open`, `segments`, `conditions`, `records`,
-//! `lifecycle`, `import`, `monitor`, `watch`).
+//! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
+//! `state::sequences`, `rules`, `sellers`, `monitor` and `definitions`) return [`Effect`]s
+//! that `run_effects` carries out, through the screen's file here; the others are handled
+//! here by one file per feature (`open`, `segments`, `conditions`, `records`, `lifecycle`,
+//! `import`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
@@ -400,6 +400,7 @@ impl App {
                 Effect::Rules(effect) => self.run_rules_effect(effect),
                 Effect::Sellers(effect) => self.run_sellers_effect(effect),
                 Effect::Definitions(effect) => self.run_definitions_effect(effect),
+                Effect::Monitor(effect) => self.run_monitor_effect(effect),
             }
         }
     }

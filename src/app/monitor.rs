@@ -5,11 +5,16 @@
 //! connection; manual assignment is one small write on the app's connection. Owners set by
 //! either go to the engine as saved records, so its snapshot (previews, conditions on the
 //! owner, unassigned counts) follows.
+//!
+//! Commands are handled by the pure [`apply`] in `state::monitor`; this file starts the jobs
+//! and writes the [`MonitorEffect`]s ask for, and takes the jobs' answers.
 
 pub use crate::state::monitor::*;
 
 use super::lifecycle::finished;
 use std::collections::BTreeSet;
+
+use jiff::Timestamp;
 
 use super::App;
 use crate::domain::{RecordId, RecordTypeName, SellerId};
@@ -35,119 +40,66 @@ impl MonitorJobs {
 
 impl App {
     pub(super) fn apply_monitor(&mut self, command: MonitorCommand) {
-        match command {
-            MonitorCommand::Refresh => self.refresh_monitor(),
-            MonitorCommand::ToggleSelected(id) => {
-                let selected = &mut self.state.monitor.selected;
-                if !selected.remove(&id) {
-                    selected.insert(id);
-                }
-            }
-            MonitorCommand::SelectAll(all) => {
-                let monitor = &mut self.state.monitor;
-                monitor.selected.clear();
-                if all && let Some(lists) = monitor.lists.latest() {
-                    monitor.selected.extend(lists.unassigned.iter().map(|u| u.record));
-                }
-            }
-            MonitorCommand::RunNow { selected_only } => self.run_now(selected_only),
-            MonitorCommand::CancelRun => {
-                if let Some((_, job)) = &self.jobs.monitor.run {
-                    job.cancel();
-                }
-            }
-            MonitorCommand::ShowWhy { record_type, record } => {
-                self.state.monitor.why =
-                    Some(WhyState { record_type: record_type.clone(), record, explanation: Loadable::default() });
-                self.jobs.monitor.why = self.explain_job(record_type, record);
-            }
-            MonitorCommand::CloseWhy => {
-                self.state.monitor.why = None;
-                self.jobs.monitor.why = None;
-            }
-            MonitorCommand::ShowAssign(record) => {
-                let Some(record_type) = self.state.monitor.record_type.clone() else { return };
-                self.state.monitor.assign = Some(AssignState {
-                    record_type: record_type.clone(),
-                    record,
-                    explanation: Loadable::default(),
-                    error: None,
-                });
-                self.jobs.monitor.assign = self.explain_job(record_type, record);
-            }
-            MonitorCommand::AssignTo { record, seller } => self.assign_by_hand(record, seller),
-            MonitorCommand::CloseAssign => {
-                self.state.monitor.assign = None;
-                self.jobs.monitor.assign = None;
-            }
-        }
+        let ctx = self.context();
+        let effects = apply(&mut self.state, command, &ctx);
+        self.run_effects(effects);
     }
 
     /// Reads the lists of the chosen record type in the background.
     pub(super) fn refresh_monitor(&mut self) {
-        let (Some(view), Some(ty)) = (&self.state.view, self.state.record_type.clone()) else { return };
-        let path = view.path.clone();
-        if self.state.monitor.record_type.as_ref() != Some(&ty) {
-            self.state.monitor.lists = Loadable::default();
-            self.state.monitor.selected.clear();
-        }
-        self.state.monitor.record_type = Some(ty.clone());
-        self.state.monitor.lists.start_over();
-        self.jobs.monitor.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
-            Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS))
-        }));
+        let effects = refresh(&mut self.state);
+        self.run_effects(effects);
     }
 
-    fn explain_job(
-        &self,
-        record_type: RecordTypeName,
-        record: RecordId,
-    ) -> Option<Job<Result<Explanation, StoreError>>> {
-        let path = self.state.view.as_ref()?.path.clone();
-        let now = self.clock.now();
-        Some(Job::spawn("Explaining the assignment", self.waker(), move |_| {
-            Workspace::open_reader(&path).and_then(|ws| ws.explain_assignment(&record_type, record, now))
-        }))
+    /// Starts, cancels or forgets what the Monitor asked for.
+    pub(super) fn run_monitor_effect(&mut self, effect: MonitorEffect) {
+        let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) else { return };
+        match effect {
+            MonitorEffect::ReadLists(ty) => {
+                self.jobs.monitor.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
+                    Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS))
+                }));
+            }
+            MonitorEffect::Explain { window, record_type, record, now } => {
+                let job = Job::spawn("Explaining the assignment", self.waker(), move |_| {
+                    Workspace::open_reader(&path).and_then(|ws| ws.explain_assignment(&record_type, record, now))
+                });
+                match window {
+                    ExplainFor::Why => self.jobs.monitor.why = Some(job),
+                    ExplainFor::Assign => self.jobs.monitor.assign = Some(job),
+                }
+            }
+            MonitorEffect::Forget(ExplainFor::Why) => self.jobs.monitor.why = None,
+            MonitorEffect::Forget(ExplainFor::Assign) => self.jobs.monitor.assign = None,
+            MonitorEffect::Run { record_type, records, title, now } => {
+                let job_type = record_type.clone();
+                let job = Job::spawn(title, self.waker(), move |reporter| {
+                    let mut ws = Workspace::open(&path)?;
+                    let mut progress = |done: u64, total: u64| {
+                        let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
+                        reporter.report(Some(fraction), format!("{done} of {total} records"))
+                    };
+                    ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
+                });
+                self.jobs.monitor.run = Some((record_type, job));
+            }
+            MonitorEffect::CancelRun => {
+                if let Some((_, job)) = &self.jobs.monitor.run {
+                    job.cancel();
+                }
+            }
+            MonitorEffect::Assign { record_type, record, seller, now } => {
+                self.assign_by_hand(&record_type, record, seller, now);
+            }
+        }
     }
 
-    fn run_now(&mut self, selected_only: bool) {
-        if self.jobs.monitor.run.is_some() {
-            return;
-        }
-        let (Some(view), Some(ty)) = (&self.state.view, self.state.monitor.record_type.clone()) else { return };
-        let records: Option<Vec<RecordId>> =
-            selected_only.then(|| self.state.monitor.selected.iter().copied().collect());
-        if records.as_ref().is_some_and(Vec::is_empty) {
-            return;
-        }
-        let path = view.path.clone();
-        let title = match &records {
-            Some(ids) => format!("Assigning {} selected records", ids.len()),
-            None => "Assigning every unassigned record".to_owned(),
-        };
-        self.state.monitor.running =
-            Some(RunProgress { title: title.clone(), fraction: None, message: "Starting".to_owned() });
-        let job_type = ty.clone();
-        let now = self.clock.now();
-        let job = Job::spawn(title, self.waker(), move |reporter| {
-            let mut ws = Workspace::open(&path)?;
-            let mut progress = |done: u64, total: u64| {
-                let fraction = if total == 0 { 1.0 } else { done as f32 / total as f32 };
-                reporter.report(Some(fraction), format!("{done} of {total} records"))
-            };
-            ws.run_assignment(&job_type, records.as_deref(), now, &mut progress)
-        });
-        self.jobs.monitor.run = Some((ty, job));
-    }
-
-    fn assign_by_hand(&mut self, record: RecordId, seller: SellerId) {
-        let Some(assign) = &self.state.monitor.assign else { return };
-        let ty = assign.record_type.clone();
+    fn assign_by_hand(&mut self, ty: &RecordTypeName, record: RecordId, seller: SellerId, now: Timestamp) {
         let Some(workspace) = &mut self.workspace else { return };
-        let before = workspace.record(&ty, record);
+        let before = workspace.record(ty, record);
         let result = workspace
-            .assign_manually(&ty, record, seller, self.clock.now())
-            .and_then(|()| Ok((before?, workspace.record(&ty, record)?)));
+            .assign_manually(ty, record, seller, now)
+            .and_then(|()| Ok((before?, workspace.record(ty, record)?)));
         match result {
             Ok((before, after)) => {
                 self.state.monitor.assign = None;
@@ -158,7 +110,7 @@ impl App {
                     format!("Assigned #{record} to {}", name.unwrap_or_else(|| format!("seller {}", seller.0))),
                 );
                 if let (Some(before), Some(after)) = (before, after) {
-                    self.owners_changed(&ty, vec![SavedRecord { before: Some(before), after }]);
+                    self.owners_changed(ty, vec![SavedRecord { before: Some(before), after }]);
                 }
                 self.state.monitor.selected.remove(&record);
                 self.refresh_monitor();

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::NoticeLevel;
 use super::definitions::DefinitionsEffect;
+use super::monitor::MonitorEffect;
 use super::rules::RulesEffect;
 use super::sellers::SellersEffect;
 use super::sequences::SequencesEffect;
@@ -32,4 +33,6 @@ pub enum Effect {
     Sellers(SellersEffect),
     /// Write or read the definitions bundle the dialog names.
     Definitions(DefinitionsEffect),
+    /// Read, explain or assign what the Monitor asked for.
+    Monitor(MonitorEffect),
 }

@@ -1,9 +1,13 @@
 //! The Monitor screen's state: its lists, "Why this seller?", manual assignment and Run
-//! now's progress, and the commands.
+//! now's progress, the commands and their pure handling ([`apply`]), which returns the
+//! [`MonitorEffect`]s the app carries out.
 
 use std::collections::BTreeSet;
 
-use super::{Loadable, WorkspaceView};
+use jiff::Timestamp;
+
+use super::effect::{Context, Effect};
+use super::{AppState, Loadable, WorkspaceView};
 use crate::domain::monitor::{Explanation, MonitorLists};
 use crate::domain::{RecordId, RecordTypeName, SellerId};
 
@@ -99,4 +103,119 @@ pub fn manual_choices(explanation: &Explanation, view: &WorkspaceView) -> (Selle
         }
     }
     (eligible, others)
+}
+
+/// Which window an explanation is read for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExplainFor {
+    /// "Why this seller?"
+    Why,
+    /// The manual assignment window.
+    Assign,
+}
+
+/// What the Monitor asks the runner to read or write, in the background or at once.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MonitorEffect {
+    /// Read the lists of this record type.
+    ReadLists(RecordTypeName),
+    /// Explain the record's assignment for a window.
+    Explain {
+        window: ExplainFor,
+        record_type: RecordTypeName,
+        record: RecordId,
+        now: Timestamp,
+    },
+    /// Forget the explanation a window was waiting for (it closed).
+    Forget(ExplainFor),
+    /// Run the assignment for every unassigned member of the type, or only `records`.
+    Run {
+        record_type: RecordTypeName,
+        records: Option<Vec<RecordId>>,
+        title: String,
+        now: Timestamp,
+    },
+    CancelRun,
+    /// Assign the record to the seller by hand.
+    Assign {
+        record_type: RecordTypeName,
+        record: RecordId,
+        seller: SellerId,
+        now: Timestamp,
+    },
+}
+
+/// Handles a Monitor command: changes the state and says what the runner must do.
+pub fn apply(state: &mut AppState, command: MonitorCommand, ctx: &Context) -> Vec<Effect> {
+    let effect = |effect: MonitorEffect| vec![Effect::Monitor(effect)];
+    let now = ctx.now;
+    let monitor = &mut state.monitor;
+    match command {
+        MonitorCommand::Refresh => refresh(state),
+        MonitorCommand::ToggleSelected(id) => {
+            if !monitor.selected.remove(&id) {
+                monitor.selected.insert(id);
+            }
+            Vec::new()
+        }
+        MonitorCommand::SelectAll(all) => {
+            monitor.selected.clear();
+            if all && let Some(lists) = monitor.lists.latest() {
+                monitor.selected.extend(lists.unassigned.iter().map(|u| u.record));
+            }
+            Vec::new()
+        }
+        MonitorCommand::RunNow { selected_only } => {
+            // One run at a time.
+            let (None, Some(record_type)) = (&monitor.running, monitor.record_type.clone()) else { return Vec::new() };
+            let records: Option<Vec<RecordId>> = selected_only.then(|| monitor.selected.iter().copied().collect());
+            let title = match &records {
+                Some(ids) if ids.is_empty() => return Vec::new(),
+                Some(ids) => format!("Assigning {} selected records", ids.len()),
+                None => "Assigning every unassigned record".to_owned(),
+            };
+            monitor.running =
+                Some(RunProgress { title: title.clone(), fraction: None, message: "Starting".to_owned() });
+            effect(MonitorEffect::Run { record_type, records, title, now })
+        }
+        MonitorCommand::CancelRun => effect(MonitorEffect::CancelRun),
+        MonitorCommand::ShowWhy { record_type, record } => {
+            monitor.why = Some(WhyState { record_type: record_type.clone(), record, explanation: Loadable::default() });
+            effect(MonitorEffect::Explain { window: ExplainFor::Why, record_type, record, now })
+        }
+        MonitorCommand::CloseWhy => {
+            monitor.why = None;
+            effect(MonitorEffect::Forget(ExplainFor::Why))
+        }
+        MonitorCommand::ShowAssign(record) => {
+            let Some(record_type) = monitor.record_type.clone() else { return Vec::new() };
+            let explanation = Loadable::default();
+            monitor.assign = Some(AssignState { record_type: record_type.clone(), record, explanation, error: None });
+            effect(MonitorEffect::Explain { window: ExplainFor::Assign, record_type, record, now })
+        }
+        MonitorCommand::AssignTo { record, seller } => match &monitor.assign {
+            Some(assign) => {
+                effect(MonitorEffect::Assign { record_type: assign.record_type.clone(), record, seller, now })
+            }
+            None => Vec::new(),
+        },
+        MonitorCommand::CloseAssign => {
+            monitor.assign = None;
+            effect(MonitorEffect::Forget(ExplainFor::Assign))
+        }
+    }
+}
+
+/// Reads the lists of the chosen record type again; another type starts with nothing
+/// ticked and nothing shown.
+pub fn refresh(state: &mut AppState) -> Vec<Effect> {
+    let (Some(_), Some(record_type)) = (&state.view, state.record_type.clone()) else { return Vec::new() };
+    let monitor = &mut state.monitor;
+    if monitor.record_type.as_ref() != Some(&record_type) {
+        monitor.lists = Loadable::default();
+        monitor.selected.clear();
+    }
+    monitor.record_type = Some(record_type.clone());
+    monitor.lists.start_over();
+    vec![Effect::Monitor(MonitorEffect::ReadLists(record_type))]
 }
