@@ -15,14 +15,15 @@ use segment_builder::domain::{
 };
 use segment_builder::domain::{Seller, SellerId, Team, TeamId};
 use segment_builder::interchange::definitions_plan::OnClash;
-use segment_builder::state::Dialog;
 use segment_builder::state::definitions::{self, DefinitionsCommand, DefinitionsEffect, DefinitionsMode};
 use segment_builder::state::effect::{Context, Effect};
+use segment_builder::state::import::{self, ImportCommand, ImportEffect};
 use segment_builder::state::monitor::{self, ExplainFor, MonitorCommand, MonitorEffect};
 use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
 use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
 use segment_builder::state::{AppState, Screen, WorkspaceView};
+use segment_builder::state::{Dialog, ImportForm};
 
 fn lead() -> RecordTypeName {
     RecordTypeName::new("lead")
@@ -563,4 +564,67 @@ fn assigning_by_hand_needs_the_assign_window() {
     let expected =
         MonitorEffect::Assign { record_type: lead(), record: RecordId(5), seller: SellerId(1), now: ctx().now };
     assert_eq!(effects, vec![expected]);
+}
+
+// ----------------------------------------------------------------------------------------
+// The import dialog
+
+fn import_effects(effects: Vec<Effect>) -> Vec<ImportEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            Effect::Import(effect) => effect,
+            other => panic!("expected an Import effect, got {other:?}"),
+        })
+        .collect()
+}
+
+fn import_form(state: &AppState) -> &ImportForm {
+    match &state.dialog {
+        Some(Dialog::ImportRecords(form)) => form,
+        other => panic!("expected the import dialog, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_file_is_read_before_it_can_be_imported() {
+    let mut state = state_with(Vec::new());
+    import::apply(&mut state, ImportCommand::Show);
+    assert!(import::apply(&mut state, ImportCommand::Submit).is_empty());
+    assert_eq!(import_form(&state).error.as_deref(), Some("Choose a file and read it first"));
+    if let Some(Dialog::ImportRecords(form)) = &mut state.dialog {
+        form.path = " leads.csv ".to_owned();
+    }
+    let effects = import_effects(import::apply(&mut state, ImportCommand::ReadFile));
+    assert_eq!(effects, vec![ImportEffect::ReadStart(PathBuf::from("leads.csv"))]);
+    assert_eq!(import_form(&state).error, None);
+}
+
+#[test]
+fn the_start_of_the_file_maps_its_columns_to_fields() {
+    let mut state = state_with(Vec::new());
+    import::apply(&mut state, ImportCommand::Show);
+    let start = b"Topic,Country\nSecurity renewal,Germany\n".to_vec();
+    import::take_start(&mut state, std::path::Path::new("leads.csv"), Ok(start));
+    let form = import_form(&state);
+    assert_eq!(form.headers, vec!["Topic".to_owned(), "Country".to_owned()]);
+    assert_eq!(form.sample.len(), 1);
+    assert!(form.mapping.iter().all(|m| m.target.is_some()), "{:?}", form.mapping);
+    import::take_start(&mut state, std::path::Path::new("gone.csv"), Err("no such file".to_owned()));
+    assert_eq!(import_form(&state).error.as_deref(), Some("gone.csv: no such file"));
+}
+
+#[test]
+fn one_import_runs_at_a_time() {
+    let mut state = state_with(Vec::new());
+    import::apply(&mut state, ImportCommand::Show);
+    let start = b"Topic\nSecurity renewal\n".to_vec();
+    if let Some(Dialog::ImportRecords(form)) = &mut state.dialog {
+        form.path = "leads.csv".to_owned();
+    }
+    import::take_start(&mut state, std::path::Path::new("leads.csv"), Ok(start));
+    let effects = import_effects(import::apply(&mut state, ImportCommand::Submit));
+    assert!(matches!(effects.as_slice(), [ImportEffect::Import { file, .. }] if file == &PathBuf::from("leads.csv")));
+    assert!(import_form(&state).progress.is_some());
+    assert!(import::apply(&mut state, ImportCommand::Submit).is_empty());
 }

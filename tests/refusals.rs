@@ -17,6 +17,7 @@ use egui_kittest::kittest::Queryable;
 use segment_builder::app::{App, Command as AppCommand, Dialog};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::Value;
+use segment_builder::state::import::ImportCommand;
 use segment_builder::store::Workspace;
 use segment_builder::worker::export::{Overwrite, write_export};
 
@@ -417,7 +418,7 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     assert!(std::fs::read_to_string(&bundle).expect("read").contains("version: 2"));
 
     // The import dialog's decimal comma choice.
-    harness.state_mut().apply(AppCommand::ShowImportRecords);
+    harness.state_mut().apply(AppCommand::Import(ImportCommand::Show));
     harness.run_steps(3);
     let csv = dir.path().join("euro.csv");
     std::fs::write(&csv, "Topic,Estimated value\nEuro,\"1.234,5\"\n").expect("write");

@@ -1,111 +1,64 @@
 //! "Import CSV…" on the Records screen: read the file's start to map columns, then parse and
 //! write the whole file in the background (one transaction, progress, Cancel), then let the
 //! engine evaluate what was written like any saved record.
+//!
+//! The dialog's commands are handled by the pure `state::import::apply`; this file carries
+//! out the [`ImportEffect`]s it returns and takes the job's answer.
 
 use std::path::PathBuf;
 
-use super::{App, Command, NoticeLevel};
+use super::{App, NoticeLevel};
 use crate::domain::RecordTypeName;
 use crate::domain::format::DecimalMark;
-use crate::interchange::csv_records;
+use crate::state::import::{ImportCommand, ImportEffect, apply, take_start};
 use crate::state::{Dialog, ImportForm};
-use crate::store::OnExisting;
 use crate::worker::import::{ImportRequest, Imported, import_csv};
 use crate::worker::jobs::{Job, Poll, Reporter};
 
-/// How many of the file's first rows the dialog shows.
-const SAMPLE_ROWS: usize = 5;
 /// How much of the file is read to show its start.
 const SAMPLE_BYTES: u64 = 64 * 1024;
 
 pub(super) type ImportJob = Job<Result<Imported, Vec<String>>>;
 
 impl App {
-    pub(super) fn apply_import(&mut self, command: Command) {
-        match command {
-            Command::ShowImportRecords => {
-                let Some(record_type) = self.state.record_type.clone() else { return };
-                self.state.dialog = Some(Dialog::ImportRecords(ImportForm {
-                    record_type,
-                    path: String::new(),
-                    headers: Vec::new(),
-                    sample: Vec::new(),
-                    mapping: Vec::new(),
-                    on_existing: OnExisting::Update,
-                    only_valid: false,
-                    decimal_comma: false,
-                    problems: Vec::new(),
-                    error: None,
-                    progress: None,
-                }));
-            }
-            Command::BrowseImportFile => {
+    pub(super) fn apply_import(&mut self, command: ImportCommand) {
+        let effects = apply(&mut self.state, command);
+        self.run_effects(effects);
+    }
+
+    /// Opens the file dialog, reads the file's start, or starts or cancels the import job.
+    pub(super) fn run_import_effect(&mut self, effect: ImportEffect) {
+        match effect {
+            ImportEffect::PickFile => {
                 let picked = rfd::FileDialog::new().add_filter("CSV", &["csv", "txt"]).pick_file();
                 // No file dialog on this desktop (or cancelled): the typed path stays.
                 if let (Some(path), Some(Dialog::ImportRecords(form))) = (picked, &mut self.state.dialog) {
                     form.path = path.display().to_string();
-                    self.read_import_file();
+                    self.apply_import(ImportCommand::ReadFile);
                 }
             }
-            Command::ReadImportFile => self.read_import_file(),
-            Command::SubmitImport => self.submit_import(),
-            Command::CancelImport => {
+            ImportEffect::ReadStart(path) => {
+                let start = read_start(&path).map_err(|e| e.to_string());
+                take_start(&mut self.state, &path, start);
+            }
+            ImportEffect::Import { file, form } => self.start_import(file, &form),
+            ImportEffect::Cancel => {
                 if let Some(job) = &self.jobs.import {
                     job.cancel();
                 }
             }
-            _ => {}
         }
     }
 
-    /// Reads the header and first rows of the chosen file and matches columns to fields.
-    fn read_import_file(&mut self) {
+    fn start_import(&mut self, path: PathBuf, form: &ImportForm) {
         let Some(view) = &self.state.view else { return };
-        let Some(Dialog::ImportRecords(form)) = &mut self.state.dialog else { return };
-        let Some(def) = view.schema.get(&form.record_type) else { return };
-        form.problems.clear();
-        form.error = None;
-        let path = PathBuf::from(form.path.trim());
-        let bytes = match read_start(&path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                form.error = Some(format!("{}: {error}", path.display()));
-                return;
-            }
-        };
-        match csv_records::sample(&bytes, SAMPLE_ROWS) {
-            Ok((headers, sample)) if headers.iter().any(|h| !h.is_empty()) => {
-                form.mapping = csv_records::auto_map(def, &headers);
-                form.headers = headers;
-                form.sample = sample;
-            }
-            Ok(_) => form.error = Some(format!("{}: line 1 has no header naming the fields", path.display())),
-            Err(problem) => form.error = Some(format!("{}: {problem}", path.display())),
-        }
-    }
-
-    fn submit_import(&mut self) {
-        if self.jobs.import.is_some() {
-            return;
-        }
-        let (Some(view), Some(Dialog::ImportRecords(form))) = (&self.state.view, &mut self.state.dialog) else {
-            return;
-        };
         let Some(def) = view.schema.get(&form.record_type).cloned() else { return };
-        if form.headers.is_empty() {
-            form.error = Some("Choose a file and read it first".to_owned());
-            return;
-        }
-        let path = PathBuf::from(form.path.trim());
         let workspace_path = view.path.clone();
         let mapping = form.mapping.clone();
         let (on_existing, only_valid) = (form.on_existing, form.only_valid);
         let decimal_mark = if form.decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
         let tz = view.time_zone.clone();
         let used_fields = crate::domain::membership::fields_used_by_active(view.segments_of(&def.name));
-        form.problems.clear();
-        form.error = None;
-        form.progress = Some((None, "Reading the file".to_owned()));
         let title = format!("Importing {}", def.plural_label.to_lowercase());
         self.jobs.import = Some(Job::spawn(title, self.waker(), move |reporter| {
             let request = ImportRequest {

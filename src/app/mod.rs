@@ -4,10 +4,10 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
-//! `state::sequences`, `rules`, `sellers`, `monitor` and `definitions`) return [`Effect`]s
-//! that `run_effects` carries out, through the screen's file here; the others are handled
-//! here by one file per feature (`open`, `segments`, `conditions`, `records`, `lifecycle`,
-//! `import`, `watch`).
+//! `state::sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`) return
+//! [`Effect`]s that `run_effects` carries out, through the screen's file here; the others
+//! are handled here by one file per feature (`open`, `segments`, `conditions`, `records`,
+//! `lifecycle`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
@@ -207,11 +207,7 @@ impl App {
             Command::Definitions(command) => self.apply_definitions(command),
             Command::Rules(command) => self.apply_rules(command),
             Command::Monitor(command) => self.apply_monitor(command),
-            command @ (Command::ShowImportRecords
-            | Command::BrowseImportFile
-            | Command::ReadImportFile
-            | Command::SubmitImport
-            | Command::CancelImport) => self.apply_import(command),
+            Command::Import(command) => self.apply_import(command),
             command @ (Command::ShowPathDialog { .. }
             | Command::SetDialogText { .. }
             | Command::BrowseForPath
@@ -401,6 +397,7 @@ impl App {
                 Effect::Sellers(effect) => self.run_sellers_effect(effect),
                 Effect::Definitions(effect) => self.run_definitions_effect(effect),
                 Effect::Monitor(effect) => self.run_monitor_effect(effect),
+                Effect::Import(effect) => self.run_import_effect(effect),
             }
         }
     }

@@ -117,13 +117,8 @@ pub enum Command {
         id: RecordId,
     },
 
-    // CSV import.
-    ShowImportRecords,
-    BrowseImportFile,
-    /// Read the chosen file's header and first rows and match columns to fields.
-    ReadImportFile,
-    SubmitImport,
-    CancelImport,
+    /// "Import CSV…" and its dialog.
+    Import(super::import::ImportCommand),
 
     // Schema.
     ShowAddField,

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use super::NoticeLevel;
 use super::definitions::DefinitionsEffect;
+use super::import::ImportEffect;
 use super::monitor::MonitorEffect;
 use super::rules::RulesEffect;
 use super::sellers::SellersEffect;
@@ -35,4 +36,6 @@ pub enum Effect {
     Definitions(DefinitionsEffect),
     /// Read, explain or assign what the Monitor asked for.
     Monitor(MonitorEffect),
+    /// Pick, read or import the file the import dialog names.
+    Import(ImportEffect),
 }

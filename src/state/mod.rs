@@ -11,6 +11,7 @@ mod command;
 pub mod definitions;
 mod dialogs;
 pub mod effect;
+pub mod import;
 pub mod monitor;
 mod records;
 pub mod rules;

@@ -3,6 +3,7 @@
 use egui::RichText;
 
 use crate::domain::{FieldKind, Impact, RecordTypeDef, SegmentId};
+use crate::state::import::ImportCommand;
 use crate::state::{AppState, Command, Dialog, Loadable, PathPurpose};
 use crate::state::{FieldForm, ImpactDialog, ImportForm, LifecycleAction, RecordTypeForm, SegmentForm};
 
@@ -531,13 +532,13 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
             update(&|f| f.path.clone_from(&path), commands);
         }
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            commands.push(Command::ReadImportFile);
+            commands.push(Command::Import(ImportCommand::ReadFile));
         }
         if ui.add_enabled(!running, egui::Button::new("Browse…")).clicked() {
-            commands.push(Command::BrowseImportFile);
+            commands.push(Command::Import(ImportCommand::BrowseFile));
         }
         if ui.add_enabled(!running && !form.path.trim().is_empty(), egui::Button::new("Read file")).clicked() {
-            commands.push(Command::ReadImportFile);
+            commands.push(Command::Import(ImportCommand::ReadFile));
         }
     });
     if !form.headers.is_empty() {
@@ -585,11 +586,11 @@ fn import_ui(ui: &mut egui::Ui, state: &AppState, form: &ImportForm, commands: &
     ui.horizontal(|ui| {
         if running {
             if ui.button("Cancel import").clicked() {
-                commands.push(Command::CancelImport);
+                commands.push(Command::Import(ImportCommand::Cancel));
             }
         } else {
             if ui.add_enabled(!form.headers.is_empty(), egui::Button::new("Import")).clicked() {
-                commands.push(Command::SubmitImport);
+                commands.push(Command::Import(ImportCommand::Submit));
             }
             if ui.button("Cancel").clicked() {
                 commands.push(Command::CloseDialog);

@@ -5,6 +5,7 @@ use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
 use crate::domain::format::{format_value, parse_date};
+use crate::state::import::ImportCommand;
 use crate::state::{AppState, Command};
 use crate::state::{RecordEditor, WorkspaceView};
 use std::collections::HashMap;
@@ -63,7 +64,7 @@ fn toolbar_ui(
             commands.push(Command::ShowAddField);
         }
         if ui.button("Import CSV…").on_hover_text("Add or update records from a CSV file").clicked() {
-            commands.push(Command::ShowImportRecords);
+            commands.push(Command::Import(ImportCommand::Show));
         }
         if ui.button("Export CSV…").on_hover_text("The records passing the filter, in the table's order").clicked() {
             commands.push(Command::ShowExportRecords);
