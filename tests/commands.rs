@@ -25,6 +25,19 @@ use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEf
 use segment_builder::state::{AppState, Screen, WorkspaceView};
 use segment_builder::state::{Dialog, ImportForm};
 
+/// The effects of one screen's kind; any other kind fails the test.
+macro_rules! effects_of {
+    ($variant:path, $effects:expr) => {
+        $effects
+            .into_iter()
+            .map(|effect| match effect {
+                $variant(effect) => effect,
+                other => panic!("expected {} effects, got {other:?}", stringify!($variant)),
+            })
+            .collect::<Vec<_>>()
+    };
+}
+
 fn lead() -> RecordTypeName {
     RecordTypeName::new("lead")
 }
@@ -68,21 +81,11 @@ fn ctx() -> Context {
     Context { now: at("2026-12-05T10:00:00Z") }
 }
 
-fn sequences_effects(effects: Vec<Effect>) -> Vec<SequencesEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Sequences(effect) => effect,
-            other => panic!("expected a Sequences effect, got {other:?}"),
-        })
-        .collect()
-}
-
 #[test]
 fn selecting_a_sequence_opens_it_unedited_and_asks_for_its_enrolments() {
     let mut state = state_with(vec![sequence(1, "Welcome", Status::Draft)]);
     let effects = apply(&mut state, SequencesCommand::Select(SequenceId(1)), &ctx());
-    assert_eq!(sequences_effects(effects), vec![SequencesEffect::LoadEnrolments { more: false }]);
+    assert_eq!(effects_of!(Effect::Sequences, effects), vec![SequencesEffect::LoadEnrolments { more: false }]);
     assert_eq!(state.sequences.selected, Some(SequenceId(1)));
     let draft = state.sequences.draft.as_ref().unwrap_or_else(|| panic!("no draft"));
     assert_eq!((draft.name.as_str(), draft.dirty, draft.id), ("Welcome", false, Some(SequenceId(1))));
@@ -113,7 +116,7 @@ fn a_copy_takes_the_first_free_copy_name_and_the_clock_time() {
     ]);
     let effects = apply(&mut state, SequencesCommand::Copy(SequenceId(1)), &ctx());
     let expected = SequencesEffect::Copy { id: SequenceId(1), name: "Copy of Welcome (3)".to_owned(), now: ctx().now };
-    assert_eq!(sequences_effects(effects), vec![expected]);
+    assert_eq!(effects_of!(Effect::Sequences, effects), vec![expected]);
 }
 
 #[test]
@@ -131,9 +134,10 @@ fn saving_a_valid_draft_asks_to_store_it_as_a_new_draft_sequence_at_the_clock_ti
     apply(&mut state, SequencesCommand::New, &ctx());
     apply(&mut state, SequencesCommand::Edit(DraftEdit::SetName("  Follow up ".into())), &ctx());
     apply(&mut state, SequencesCommand::Edit(DraftEdit::AddStep(StepKind::PhoneCall)), &ctx());
-    let effects = sequences_effects(apply(&mut state, SequencesCommand::Save, &ctx()));
-    let [SequencesEffect::Save(saved)] = effects.as_slice() else { panic!("expected one save, got {effects:?}") };
-    assert_eq!(saved.id, SequenceId(0), "id 0: inserted, not updated");
+    let effects = effects_of!(Effect::Sequences, apply(&mut state, SequencesCommand::Save, &ctx()));
+    let [SequencesEffect::Save { sequence: saved, new: true }] = effects.as_slice() else {
+        panic!("expected one new sequence, got {effects:?}")
+    };
     assert_eq!((saved.name.as_str(), saved.status, saved.steps.len()), ("Follow up", Status::Draft, 1));
     assert_eq!(saved.modified_on, ctx().now);
 }
@@ -144,7 +148,7 @@ fn discarding_edits_shows_the_stored_sequence_again() {
     apply(&mut state, SequencesCommand::Select(SequenceId(1)), &ctx());
     apply(&mut state, SequencesCommand::Edit(DraftEdit::SetName("Renamed".into())), &ctx());
     let effects = apply(&mut state, SequencesCommand::Discard, &ctx());
-    assert_eq!(sequences_effects(effects), vec![SequencesEffect::LoadEnrolments { more: false }]);
+    assert_eq!(effects_of!(Effect::Sequences, effects), vec![SequencesEffect::LoadEnrolments { more: false }]);
     let draft = state.sequences.draft.as_ref().unwrap_or_else(|| panic!("no draft"));
     assert_eq!((draft.name.as_str(), draft.dirty), ("Welcome", false));
 }
@@ -168,7 +172,8 @@ fn status_changes_and_connections_carry_the_clock_time() {
         apply(&mut state, SequencesCommand::Connect { segment, sequence: id }, &ctx()),
         apply(&mut state, SequencesCommand::Disconnect(segment), &ctx()),
     ];
-    let effects: Vec<SequencesEffect> = effects.into_iter().flat_map(sequences_effects).collect();
+    let effects: Vec<SequencesEffect> =
+        effects.into_iter().flat_map(|effects| effects_of!(Effect::Sequences, effects)).collect();
     assert_eq!(
         effects,
         vec![
@@ -186,7 +191,7 @@ fn more_enrolments_are_asked_for_only_with_a_sequence_selected() {
     assert!(apply(&mut state, SequencesCommand::MoreEnrolments, &ctx()).is_empty());
     apply(&mut state, SequencesCommand::Select(SequenceId(1)), &ctx());
     let effects = apply(&mut state, SequencesCommand::MoreEnrolments, &ctx());
-    assert_eq!(sequences_effects(effects), vec![SequencesEffect::LoadEnrolments { more: true }]);
+    assert_eq!(effects_of!(Effect::Sequences, effects), vec![SequencesEffect::LoadEnrolments { more: true }]);
 }
 
 // ----------------------------------------------------------------------------------------
@@ -224,16 +229,6 @@ fn rules_state(stored: Vec<AssignmentRule>) -> AppState {
     state
 }
 
-fn rules_effects(effects: Vec<Effect>) -> Vec<RulesEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Rules(effect) => effect,
-            other => panic!("expected a Rules effect, got {other:?}"),
-        })
-        .collect()
-}
-
 #[test]
 fn a_new_rule_opens_the_editor_with_the_next_number_and_stores_nothing() {
     let mut state = rules_state(vec![stored_rule(1, "Rule 1")]);
@@ -246,7 +241,7 @@ fn a_new_rule_opens_the_editor_with_the_next_number_and_stores_nothing() {
 fn a_valid_new_rule_is_saved_with_the_clock_time() {
     let mut state = rules_state(Vec::new());
     rules::apply(&mut state, RulesCommand::NewRule, &ctx());
-    let effects = rules_effects(rules::apply(&mut state, RulesCommand::Save, &ctx()));
+    let effects = effects_of!(Effect::Rules, rules::apply(&mut state, RulesCommand::Save, &ctx()));
     let [RulesEffect::Save { segment, rule, new, now }] = effects.as_slice() else {
         panic!("expected one save, got {effects:?}")
     };
@@ -278,7 +273,7 @@ fn a_copy_opens_as_a_new_rule_named_after_the_original() {
 fn editing_a_stored_rule_saves_it_as_an_update() {
     let mut state = rules_state(vec![stored_rule(7, "Germany")]);
     rules::apply(&mut state, RulesCommand::EditRule(RuleId(7)), &ctx());
-    let effects = rules_effects(rules::apply(&mut state, RulesCommand::Save, &ctx()));
+    let effects = effects_of!(Effect::Rules, rules::apply(&mut state, RulesCommand::Save, &ctx()));
     let [RulesEffect::Save { rule, new: false, .. }] = effects.as_slice() else {
         panic!("expected an update, got {effects:?}")
     };
@@ -290,14 +285,14 @@ fn moving_a_rule_asks_to_store_the_whole_new_order() {
     let mut state = rules_state(vec![stored_rule(1, "A"), stored_rule(2, "B"), stored_rule(3, "C")]);
     let effects = rules::apply(&mut state, RulesCommand::MoveRule { rule: RuleId(3), to_index: 0 }, &ctx());
     let order = vec![RuleId(3), RuleId(1), RuleId(2)];
-    assert_eq!(rules_effects(effects), vec![RulesEffect::Reorder { segment: SEGMENT, order }]);
+    assert_eq!(effects_of!(Effect::Rules, effects), vec![RulesEffect::Reorder { segment: SEGMENT, order }]);
 }
 
 #[test]
 fn deactivating_asks_to_store_the_rule_inactive() {
     let mut state = rules_state(vec![stored_rule(1, "A")]);
     let effects = rules::apply(&mut state, RulesCommand::SetActive { rule: RuleId(1), active: false }, &ctx());
-    let effects = rules_effects(effects);
+    let effects = effects_of!(Effect::Rules, effects);
     let [RulesEffect::SetActive { rule, now }] = effects.as_slice() else { panic!("got {effects:?}") };
     assert_eq!((rule.id, rule.active, *now), (RuleId(1), false, ctx().now));
 }
@@ -308,7 +303,10 @@ fn deleting_asks_first_and_names_the_rule() {
     assert!(rules::apply(&mut state, RulesCommand::AskDeleteRule(RuleId(1)), &ctx()).is_empty());
     assert_eq!(state.rules.confirm_delete, Some((RuleId(1), "Germany".to_owned())));
     let effects = rules::apply(&mut state, RulesCommand::DeleteRule(RuleId(1)), &ctx());
-    assert_eq!(rules_effects(effects), vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned() }]);
+    assert_eq!(
+        effects_of!(Effect::Rules, effects),
+        vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned() }]
+    );
     assert_eq!(state.rules.confirm_delete, None);
 }
 
@@ -336,16 +334,6 @@ fn people_state() -> AppState {
         view.teams = vec![Team { id: TeamId(5), name: "North".to_owned(), members: vec![SellerId(1)] }];
     }
     state
-}
-
-fn sellers_effects(effects: Vec<Effect>) -> Vec<SellersEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Sellers(effect) => effect,
-            other => panic!("expected a Sellers effect, got {other:?}"),
-        })
-        .collect()
 }
 
 #[test]
@@ -395,7 +383,7 @@ fn a_new_seller_with_problems_shows_them_and_a_valid_one_is_stored() {
     editor.name = "Linus".to_owned();
     editor.email = "linus@example.com".to_owned();
     sellers::apply(&mut state, SellersCommand::EditSeller(editor));
-    let effects = sellers_effects(sellers::apply(&mut state, SellersCommand::SaveSeller));
+    let effects = effects_of!(Effect::Sellers, sellers::apply(&mut state, SellersCommand::SaveSeller));
     let [SellersEffect::SaveSeller { seller, adding: true }] = effects.as_slice() else {
         panic!("expected one new seller, got {effects:?}")
     };
@@ -409,7 +397,7 @@ fn deleting_a_team_asks_first_with_its_size() {
     let asked = SellersConfirm::DeleteTeam { id: TeamId(5), name: "North".to_owned(), members: 1 };
     assert_eq!(state.sellers.confirm, Some(asked));
     let effects = sellers::apply(&mut state, SellersCommand::DeleteTeam(TeamId(5)));
-    assert_eq!(sellers_effects(effects), vec![SellersEffect::DeleteTeam(TeamId(5))]);
+    assert_eq!(effects_of!(Effect::Sellers, effects), vec![SellersEffect::DeleteTeam(TeamId(5))]);
     assert_eq!(state.sellers.confirm, None);
 }
 
@@ -420,22 +408,12 @@ fn opening_the_screen_on_another_workspace_starts_afresh_on_the_same_tab() {
     state.sellers.loaded_for = Some(PathBuf::from("other.sqlite"));
     state.sellers.search = "old search".to_owned();
     let effects = sellers::apply(&mut state, SellersCommand::Load);
-    assert_eq!(sellers_effects(effects), vec![SellersEffect::LoadPeople]);
+    assert_eq!(effects_of!(Effect::Sellers, effects), vec![SellersEffect::LoadPeople]);
     assert_eq!((state.sellers.tab, state.sellers.search.as_str()), (SellersTab::Teams, ""));
 }
 
 // ----------------------------------------------------------------------------------------
 // The definitions dialog
-
-fn definitions_effects(effects: Vec<Effect>) -> Vec<DefinitionsEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Definitions(effect) => effect,
-            other => panic!("expected a Definitions effect, got {other:?}"),
-        })
-        .collect()
-}
 
 fn dialog_text(state: &AppState) -> (String, Option<String>) {
     match &state.dialog {
@@ -471,7 +449,8 @@ fn export_replaces_a_file_only_when_asked_to() {
     let file = PathBuf::from("out.ron");
     let submit = definitions::apply(&mut state, DefinitionsCommand::Submit, &ctx());
     let replace = definitions::apply(&mut state, DefinitionsCommand::Replace, &ctx());
-    let effects: Vec<_> = [submit, replace].into_iter().flat_map(definitions_effects).collect();
+    let effects: Vec<_> =
+        [submit, replace].into_iter().flat_map(|effects| effects_of!(Effect::Definitions, effects)).collect();
     let expected = vec![
         DefinitionsEffect::Export { file: file.clone(), replace: false },
         DefinitionsEffect::Export { file, replace: true },
@@ -488,7 +467,8 @@ fn import_asks_about_clashes_before_resolving_them() {
     let now = ctx().now;
     let first = definitions::apply(&mut state, DefinitionsCommand::Submit, &ctx());
     let then = definitions::apply(&mut state, DefinitionsCommand::Import(OnClash::Rename), &ctx());
-    let effects: Vec<_> = [first, then].into_iter().flat_map(definitions_effects).collect();
+    let effects: Vec<_> =
+        [first, then].into_iter().flat_map(|effects| effects_of!(Effect::Definitions, effects)).collect();
     let expected = vec![
         DefinitionsEffect::Import { file: file.clone(), on_clash: None, now },
         DefinitionsEffect::Import { file, on_clash: Some(OnClash::Rename), now },
@@ -499,23 +479,13 @@ fn import_asks_about_clashes_before_resolving_them() {
 // ----------------------------------------------------------------------------------------
 // The Monitor
 
-fn monitor_effects(effects: Vec<Effect>) -> Vec<MonitorEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Monitor(effect) => effect,
-            other => panic!("expected a Monitor effect, got {other:?}"),
-        })
-        .collect()
-}
-
 #[test]
 fn the_monitor_reads_the_lists_of_the_chosen_type_and_forgets_ticks_of_another() {
     let mut state = state_with(Vec::new());
     state.monitor.record_type = Some(RecordTypeName::new("account"));
     state.monitor.selected.insert(RecordId(3));
     let effects = monitor::apply(&mut state, MonitorCommand::Refresh, &ctx());
-    assert_eq!(monitor_effects(effects), vec![MonitorEffect::ReadLists(lead())]);
+    assert_eq!(effects_of!(Effect::Monitor, effects), vec![MonitorEffect::ReadLists(lead())]);
     assert_eq!((state.monitor.record_type, state.monitor.selected.len()), (Some(lead()), 0));
 }
 
@@ -527,7 +497,7 @@ fn run_now_runs_once_and_only_over_ticked_records_when_asked() {
     assert!(monitor::apply(&mut state, selected_only.clone(), &ctx()).is_empty(), "nothing ticked");
     monitor::apply(&mut state, MonitorCommand::ToggleSelected(RecordId(8)), &ctx());
     monitor::apply(&mut state, MonitorCommand::ToggleSelected(RecordId(9)), &ctx());
-    let effects = monitor_effects(monitor::apply(&mut state, selected_only.clone(), &ctx()));
+    let effects = effects_of!(Effect::Monitor, monitor::apply(&mut state, selected_only.clone(), &ctx()));
     let expected = MonitorEffect::Run {
         record_type: lead(),
         records: Some(vec![RecordId(8), RecordId(9)]),
@@ -543,12 +513,12 @@ fn run_now_runs_once_and_only_over_ticked_records_when_asked() {
 fn why_this_seller_is_explained_in_the_background_and_forgotten_when_closed() {
     let mut state = state_with(Vec::new());
     let show = MonitorCommand::ShowWhy { record_type: lead(), record: RecordId(5) };
-    let effects = monitor_effects(monitor::apply(&mut state, show, &ctx()));
+    let effects = effects_of!(Effect::Monitor, monitor::apply(&mut state, show, &ctx()));
     let expected =
         MonitorEffect::Explain { window: ExplainFor::Why, record_type: lead(), record: RecordId(5), now: ctx().now };
     assert_eq!(effects, vec![expected]);
     assert!(state.monitor.why.is_some());
-    let effects = monitor_effects(monitor::apply(&mut state, MonitorCommand::CloseWhy, &ctx()));
+    let effects = effects_of!(Effect::Monitor, monitor::apply(&mut state, MonitorCommand::CloseWhy, &ctx()));
     assert_eq!(effects, vec![MonitorEffect::Forget(ExplainFor::Why)]);
     assert!(state.monitor.why.is_none());
 }
@@ -560,7 +530,7 @@ fn assigning_by_hand_needs_the_assign_window() {
     assert!(monitor::apply(&mut state, assign.clone(), &ctx()).is_empty());
     monitor::apply(&mut state, MonitorCommand::Refresh, &ctx());
     monitor::apply(&mut state, MonitorCommand::ShowAssign(RecordId(5)), &ctx());
-    let effects = monitor_effects(monitor::apply(&mut state, assign, &ctx()));
+    let effects = effects_of!(Effect::Monitor, monitor::apply(&mut state, assign, &ctx()));
     let expected =
         MonitorEffect::Assign { record_type: lead(), record: RecordId(5), seller: SellerId(1), now: ctx().now };
     assert_eq!(effects, vec![expected]);
@@ -568,16 +538,6 @@ fn assigning_by_hand_needs_the_assign_window() {
 
 // ----------------------------------------------------------------------------------------
 // The import dialog
-
-fn import_effects(effects: Vec<Effect>) -> Vec<ImportEffect> {
-    effects
-        .into_iter()
-        .map(|effect| match effect {
-            Effect::Import(effect) => effect,
-            other => panic!("expected an Import effect, got {other:?}"),
-        })
-        .collect()
-}
 
 fn import_form(state: &AppState) -> &ImportForm {
     match &state.dialog {
@@ -595,7 +555,7 @@ fn the_file_is_read_before_it_can_be_imported() {
     if let Some(Dialog::ImportRecords(form)) = &mut state.dialog {
         form.path = " leads.csv ".to_owned();
     }
-    let effects = import_effects(import::apply(&mut state, ImportCommand::ReadFile));
+    let effects = effects_of!(Effect::Import, import::apply(&mut state, ImportCommand::ReadFile));
     assert_eq!(effects, vec![ImportEffect::ReadStart(PathBuf::from("leads.csv"))]);
     assert_eq!(import_form(&state).error, None);
 }
@@ -623,7 +583,7 @@ fn one_import_runs_at_a_time() {
         form.path = "leads.csv".to_owned();
     }
     import::take_start(&mut state, std::path::Path::new("leads.csv"), Ok(start));
-    let effects = import_effects(import::apply(&mut state, ImportCommand::Submit));
+    let effects = effects_of!(Effect::Import, import::apply(&mut state, ImportCommand::Submit));
     assert!(matches!(effects.as_slice(), [ImportEffect::Import { file, .. }] if file == &PathBuf::from("leads.csv")));
     assert!(import_form(&state).progress.is_some());
     assert!(import::apply(&mut state, ImportCommand::Submit).is_empty());

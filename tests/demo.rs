@@ -113,12 +113,11 @@ fn lookups_and_owners_are_in_range() {
             for (field, value) in def.fields.iter().zip(row) {
                 match value {
                     Value::Lookup(RecordId(target)) => {
-                        let max =
-                            match field.lookup_target.as_ref().map(segment_builder::domain::RecordTypeName::as_str) {
-                                Some("account") => spec.accounts,
-                                Some("contact") => spec.contacts,
-                                other => panic!("{ty}.{} points at {other:?}", field.name),
-                            };
+                        let max = match field.lookup_target.as_ref().map(|t| t.as_str()) {
+                            Some("account") => spec.accounts,
+                            Some("contact") => spec.contacts,
+                            other => panic!("{ty}.{} points at {other:?}", field.name),
+                        };
                         assert!((1..=max as i64).contains(target), "{ty} #{id}.{} = {target}", field.name);
                         if field.name.as_str() == "parent_account" {
                             assert!(*target < id, "a parent account comes first");

@@ -211,10 +211,7 @@ fn explain_names_the_filter_that_removed_each_seller() {
     assert_eq!(line(free).filter, "chosen");
     assert!(line(free).text.contains("0 open of capacity 5"), "{}", line(free).text);
     assert_eq!(lines[0].seller, free.0, "the chosen seller comes first");
-    assert_eq!(
-        explanation.decision.as_ref().and_then(segment_builder::domain::assignment::Decision::seller),
-        Some(free)
-    );
+    assert_eq!(explanation.decision.as_ref().and_then(|d| d.seller()), Some(free));
 
     // Deterministic for the same clock.
     let again = world.ws.explain_assignment(&lead_type(), lead, later()).unwrap();
@@ -225,7 +222,7 @@ fn explain_names_the_filter_that_removed_each_seller() {
     let replayed = world.ws.explain_assignment(&lead_type(), lead, segment_builder::clock::now()).unwrap();
     assert!(replayed.replayed);
     assert_eq!(replayed.at, later());
-    assert_eq!(replayed.decision.as_ref().and_then(segment_builder::domain::assignment::Decision::seller), Some(free));
+    assert_eq!(replayed.decision.as_ref().and_then(|d| d.seller()), Some(free));
     assert_eq!(replayed.stored.as_ref().and_then(|r| r.seller), Some(free));
 }
 

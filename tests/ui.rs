@@ -193,10 +193,7 @@ fn custom_fields_and_record_types_are_added_from_the_window() {
     let schema = harness.state().workspace().expect("workspace").schema().clone();
     let project = schema.get_by_str("project").expect("the new type");
     assert_eq!(project.plural_label, "Projects");
-    assert_eq!(
-        harness.state().state().record_type.as_ref().map(segment_builder::domain::RecordTypeName::as_str),
-        Some("project")
-    );
+    assert_eq!(harness.state().state().record_type.as_ref().map(|t| t.as_str()), Some("project"));
     harness.get_by_label("No projects yet");
 }
 

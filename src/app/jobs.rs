@@ -34,14 +34,17 @@ pub(super) struct Jobs {
 impl Jobs {
     /// Whether any job is still running.
     pub fn is_busy(&self) -> bool {
-        self.open.is_some()
-            || self.impact.is_some()
+        self.engine_busy() || self.open.is_some() || self.export.is_some() || self.monitor.is_busy()
+    }
+
+    /// Whether a job waits for the engine (or, an import, will hand it records): restarting
+    /// the engine now would lose its answer or make it stale.
+    pub fn engine_busy(&self) -> bool {
+        self.impact.is_some()
             || self.apply.is_some()
             || !self.saved.is_empty()
             || !self.reload.is_empty()
-            || self.export.is_some()
             || self.import.is_some()
-            || self.monitor.is_busy()
     }
 }
 

@@ -7,7 +7,7 @@
 //! owner, unassigned counts) follows.
 //!
 //! Commands are handled by the pure [`apply`] in `state::monitor`; this file starts the jobs
-//! and writes the [`MonitorEffect`]s ask for, and takes the jobs' answers.
+//! and does the writes its [`MonitorEffect`]s ask for, and takes the jobs' answers.
 
 pub use crate::state::monitor::*;
 
@@ -53,14 +53,16 @@ impl App {
 
     /// Starts, cancels or forgets what the Monitor asked for.
     pub(super) fn run_monitor_effect(&mut self, effect: MonitorEffect) {
-        let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) else { return };
+        let path = self.state.view.as_ref().map(|v| v.path.clone());
         match effect {
             MonitorEffect::ReadLists(ty) => {
+                let Some(path) = path else { return };
                 self.jobs.monitor.lists = Some(Job::spawn("Reading the Monitor", self.waker(), move |_| {
                     Workspace::open_reader(&path).and_then(|ws| ws.monitor_lists(&ty, MONITOR_ROWS))
                 }));
             }
             MonitorEffect::Explain { window, record_type, record, now } => {
+                let Some(path) = path else { return };
                 let job = Job::spawn("Explaining the assignment", self.waker(), move |_| {
                     Workspace::open_reader(&path).and_then(|ws| ws.explain_assignment(&record_type, record, now))
                 });
@@ -72,6 +74,10 @@ impl App {
             MonitorEffect::Forget(ExplainFor::Why) => self.jobs.monitor.why = None,
             MonitorEffect::Forget(ExplainFor::Assign) => self.jobs.monitor.assign = None,
             MonitorEffect::Run { record_type, records, title, now } => {
+                let Some(path) = path else {
+                    self.state.monitor.running = None;
+                    return;
+                };
                 let job_type = record_type.clone();
                 let job = Job::spawn(title, self.waker(), move |reporter| {
                     let mut ws = Workspace::open(&path)?;

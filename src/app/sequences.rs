@@ -33,7 +33,7 @@ impl App {
             SequencesEffect::LoadEnrolments { more } => self.load_enrolments(more),
             SequencesEffect::Copy { id, name, now } => self.copy_sequence(id, &name, now),
             SequencesEffect::SetStatus { id, status, now } => self.set_sequence_status(id, status, now),
-            SequencesEffect::Save(sequence) => self.save_sequence(&sequence),
+            SequencesEffect::Save { sequence, new } => self.save_sequence(&sequence, new),
             SequencesEffect::Connect { segment, sequence, now } => {
                 let result = self.workspace.as_mut().map(|ws| ws.connect_sequence(segment, sequence, now));
                 self.after_connection(segment, result, "connected");
@@ -95,9 +95,9 @@ impl App {
         }
     }
 
-    fn save_sequence(&mut self, sequence: &Sequence) {
+    fn save_sequence(&mut self, sequence: &Sequence, new: bool) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = if sequence.id == SequenceId(0) {
+        let result = if new {
             workspace.insert_sequence(sequence)
         } else {
             workspace.update_sequence(sequence).map(|()| sequence.id)

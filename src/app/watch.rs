@@ -228,12 +228,7 @@ impl App {
     /// Starts the engine again from the workspace when a reload is due and none of its
     /// jobs is running (their answers would be lost, or stale under the new snapshot).
     fn restart_engine_when_idle(&mut self) {
-        let engine_busy = self.jobs.impact.is_some()
-            || self.jobs.apply.is_some()
-            || !self.jobs.saved.is_empty()
-            || !self.jobs.reload.is_empty()
-            || self.jobs.import.is_some();
-        if !self.watch.engine_restart_due || engine_busy {
+        if !self.watch.engine_restart_due || self.jobs.engine_busy() {
             return;
         }
         self.watch.engine_restart_due = false;

@@ -1,7 +1,7 @@
 //! What handling a command asks of the world beyond the state.
 //!
-//! A screen's `apply(&mut AppState, command, &Context) -> Vec<Effect>` changes the state and
-//! returns effects; the runner (`app`) carries them out against the workspace, the workers
+//! A screen's `apply(&mut AppState, command, &Context) -> Vec<Effect>` (without the context
+//! when it needs no time) changes the state and returns effects; the runner (`app`) carries them out against the workspace, the workers
 //! and the jobs. So the handling itself is pure: tested without SQLite, threads or sleeps
 //! (`tests/commands.rs`), with the clock's time handed in through [`Context`].
 

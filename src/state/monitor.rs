@@ -166,8 +166,11 @@ pub fn apply(state: &mut AppState, command: MonitorCommand, ctx: &Context) -> Ve
             Vec::new()
         }
         MonitorCommand::RunNow { selected_only } => {
-            // One run at a time.
-            let (None, Some(record_type)) = (&monitor.running, monitor.record_type.clone()) else { return Vec::new() };
+            // One run at a time, on an open workspace.
+            let (None, Some(record_type), Some(_)) = (&monitor.running, monitor.record_type.clone(), &state.view)
+            else {
+                return Vec::new();
+            };
             let records: Option<Vec<RecordId>> = selected_only.then(|| monitor.selected.iter().copied().collect());
             let title = match &records {
                 Some(ids) if ids.is_empty() => return Vec::new(),

@@ -580,60 +580,53 @@ pub fn apply(state: &mut AppState, command: SellersCommand) -> Vec<Effect> {
             state.sellers.confirm = None;
             Vec::new()
         }
-        command @ (SellersCommand::StartAddSeller
-        | SellersCommand::SelectTeam(_)
-        | SellersCommand::StartNewTeam
-        | SellersCommand::SelectAttribute(_)
-        | SellersCommand::StartNewAttribute) => open_form(state, command),
+        SellersCommand::StartAddSeller => open_form(state, start_add_seller),
+        SellersCommand::SelectTeam(id) => open_form(state, |state| {
+            let team = state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id));
+            state.sellers.team = team.map(TeamForm::of);
+        }),
+        SellersCommand::StartNewTeam => open_form(state, start_new_team),
+        SellersCommand::SelectAttribute(name) => open_form(state, |state| {
+            let definition = state.sellers.definitions.iter().find(|d| d.name == name);
+            state.sellers.attribute = definition.map(AttributeForm::of);
+        }),
+        SellersCommand::StartNewAttribute => open_form(state, start_new_attribute),
     }
 }
 
-/// The commands that open another form: refused while the open one has unsaved edits.
-fn open_form(state: &mut AppState, command: SellersCommand) -> Vec<Effect> {
+/// Opens another form, unless the open one has unsaved edits: then it says so instead.
+fn open_form(state: &mut AppState, open: impl FnOnce(&mut AppState)) -> Vec<Effect> {
     if state.sellers.has_unsaved_edits() {
         return unsaved_first();
     }
-    let sellers = &mut state.sellers;
-    match command {
-        SellersCommand::StartAddSeller => {
-            let zone = state.view.as_ref().map_or_else(|| "UTC".into(), |v| v.time_zone_name.clone());
-            sellers.tab = SellersTab::Sellers;
-            sellers.selected.clear();
-            sellers.anchor = None;
-            sellers.editor = Some(Box::new(SellerEditor::new_seller(&zone)));
-        }
-        SellersCommand::SelectTeam(id) => {
-            let team = state.view.as_ref().and_then(|v| v.teams.iter().find(|t| t.id == id));
-            sellers.team = team.map(TeamForm::of);
-        }
-        SellersCommand::StartNewTeam => {
-            sellers.tab = SellersTab::Teams;
-            sellers.team = Some(TeamForm {
-                original: None,
-                name: String::new(),
-                members: Vec::new(),
-                search: String::new(),
-                error: None,
-            });
-        }
-        SellersCommand::SelectAttribute(name) => {
-            let definition = sellers.definitions.iter().find(|d| d.name == name);
-            sellers.attribute = definition.map(AttributeForm::of);
-        }
-        SellersCommand::StartNewAttribute => {
-            sellers.tab = SellersTab::Attributes;
-            sellers.attribute = Some(AttributeForm {
-                original: None,
-                name: String::new(),
-                values: Vec::new(),
-                new_value: String::new(),
-                error: None,
-            });
-        }
-        // Handled by `apply`.
-        _ => {}
-    }
+    open(state);
     Vec::new()
+}
+
+fn start_add_seller(state: &mut AppState) {
+    let zone = state.view.as_ref().map_or_else(|| "UTC".into(), |v| v.time_zone_name.clone());
+    let sellers = &mut state.sellers;
+    sellers.tab = SellersTab::Sellers;
+    sellers.selected.clear();
+    sellers.anchor = None;
+    sellers.editor = Some(Box::new(SellerEditor::new_seller(&zone)));
+}
+
+fn start_new_team(state: &mut AppState) {
+    state.sellers.tab = SellersTab::Teams;
+    state.sellers.team =
+        Some(TeamForm { original: None, name: String::new(), members: Vec::new(), search: String::new(), error: None });
+}
+
+fn start_new_attribute(state: &mut AppState) {
+    state.sellers.tab = SellersTab::Attributes;
+    state.sellers.attribute = Some(AttributeForm {
+        original: None,
+        name: String::new(),
+        values: Vec::new(),
+        new_value: String::new(),
+        error: None,
+    });
 }
 
 /// "Save or discard the changes in the form first".

@@ -268,8 +268,11 @@ pub enum SequencesEffect {
         status: Status,
         now: Timestamp,
     },
-    /// Insert (id 0) or update the sequence, then select it.
-    Save(Sequence),
+    /// Insert (`new`) or update the sequence, then select it.
+    Save {
+        sequence: Sequence,
+        new: bool,
+    },
     Connect {
         segment: SegmentId,
         sequence: SequenceId,
@@ -313,7 +316,9 @@ pub fn apply(state: &mut AppState, command: SequencesCommand, ctx: &Context) -> 
         }
         // A draft with problems is never saved.
         SequencesCommand::Save => match &state.sequences.draft {
-            Some(draft) if draft.problems.is_empty() => effect(SequencesEffect::Save(draft.to_sequence(now))),
+            Some(draft) if draft.problems.is_empty() => {
+                effect(SequencesEffect::Save { sequence: draft.to_sequence(now), new: draft.id.is_none() })
+            }
             _ => Vec::new(),
         },
         SequencesCommand::Discard => {

@@ -61,7 +61,7 @@ pub fn load_with_cache(
         }
     };
     // The log's position first: records read afterwards are at least as new.
-    let now = current_key(&reader)?;
+    let now = current_key(&reader).map_err(WorkerError::Message)?;
     let reason = match from_cache(&reader, &cache_path, &now) {
         Ok((snapshot, seq, replayed)) => {
             progress(1.0);
@@ -75,7 +75,7 @@ pub fn load_with_cache(
         Err(reason) => reason,
     };
     drop(reader);
-    verify()?;
+    verify().map_err(WorkerError::Message)?;
     let (reader, snapshot) = load_types(path, None, progress)?;
     let not_written = write(&now, &snapshot);
     Ok((reader, snapshot, CacheReport { used: CacheUse::Built { reason }, not_written }))

@@ -18,18 +18,15 @@ pub enum WorkerError {
     /// A newer request of the same kind replaced this one.
     #[error("a newer {0} request replaced this one")]
     Replaced(&'static str),
+    /// The writer connection an apply needs is not open.
+    #[error("the workspace writer is not open")]
+    WriterClosed,
     /// A worker thread could not start, or stopped before it answered.
     #[error("{0}")]
     Stopped(String),
     /// Anything else, already phrased for the user (a file's problem, a plan's).
     #[error("{0}")]
     Message(String),
-}
-
-impl From<String> for WorkerError {
-    fn from(message: String) -> Self {
-        WorkerError::Message(message)
-    }
 }
 
 /// The result of background work.

@@ -77,7 +77,7 @@ impl Lifecycle<'_> {
             *self.writer = Some(Workspace::open_worker_writer(self.path)?);
         }
         let Some(writer) = self.writer.as_mut() else {
-            return Err(WorkerError::Stopped("the workspace writer is not open".to_owned()));
+            return Err(WorkerError::WriterClosed);
         };
         let total: u64 = writes.iter().map(|(changes, _)| changes.changes.len() as u64).sum();
         let mut cancelled = false;

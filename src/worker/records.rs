@@ -79,6 +79,7 @@ impl RecordsWorker {
 fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Response>, waker: Arc<dyn Waker>) {
     // Kept as text: every request answers with the same failure.
     let workspace = Workspace::open_reader(&path).map_err(|e| e.to_string());
+    let opening_failed = |error: &String| WorkerError::Message(error.clone());
     while let Ok(first) = requests.recv() {
         // Coalesce: of all waiting queries keep only the newest; keep fetches of its generation.
         let mut batch = vec![first];
@@ -116,7 +117,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .map_err(opening_failed)
                         .and_then(|ws| ws.query_record_ids(&record_type, &query).map_err(WorkerError::from));
                     Response::Ids { generation, result }
                 }
@@ -124,10 +125,8 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     if generation < newest_generation {
                         continue;
                     }
-                    let result = workspace
-                        .as_ref()
-                        .map_err(|e| WorkerError::Message(e.clone()))
-                        .and_then(|ws| fetch(ws, &record_type, &ids));
+                    let result =
+                        workspace.as_ref().map_err(opening_failed).and_then(|ws| fetch(ws, &record_type, &ids));
                     Response::Rows { generation, result }
                 }
                 Request::Search { generation, record_type, text, limit } => {
@@ -136,7 +135,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .map_err(opening_failed)
                         .and_then(|ws| ws.search_titles(&record_type, &text, limit).map_err(WorkerError::from));
                     Response::Found { generation, result }
                 }
@@ -146,7 +145,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .map_err(opening_failed)
                         .and_then(|ws| member_rows(ws, segment, &record_type, offset, limit));
                     Response::Members { generation, offset, result }
                 }
@@ -156,7 +155,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                     }
                     let result = workspace
                         .as_ref()
-                        .map_err(|e| WorkerError::Message(e.clone()))
+                        .map_err(opening_failed)
                         .and_then(|ws| ws.segment_history(segment).map_err(WorkerError::from));
                     Response::History { generation, result }
                 }

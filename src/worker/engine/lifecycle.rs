@@ -11,6 +11,7 @@ use crate::domain::{
     EvalContext, Group, Impact, LifecyclePlan, MembershipReason, RecordId, RecordTypeName, Scope, Segment, SegmentId,
 };
 use crate::engine::Bitset;
+use crate::engine::EngineError;
 use crate::engine::fast::compile;
 use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
 use crate::engine::snapshot::Snapshot;
@@ -79,11 +80,8 @@ impl Lifecycle<'_> {
         reporter: &Reporter,
     ) -> Result<Applied, WorkerError> {
         let started = Instant::now();
-        let def = self
-            .snapshot
-            .schema()
-            .get(record_type)
-            .ok_or_else(|| format!("the workspace has no record type \"{record_type}\""))?;
+        let def =
+            self.snapshot.schema().get(record_type).ok_or_else(|| EngineError::UnknownType(record_type.clone()))?;
         let used = fields_used_by_active(segments);
         let rows = self.snapshot.type_snapshot(record_type).map_or(0, |t| t.rows());
         let mut created = Bitset::empty(rows);
@@ -114,10 +112,8 @@ impl Lifecycle<'_> {
         reporter: &Reporter,
     ) -> Result<Applied, WorkerError> {
         let started = Instant::now();
-        let records = self
-            .snapshot
-            .type_snapshot(record_type)
-            .ok_or_else(|| format!("the workspace has no record type \"{record_type}\""))?;
+        let records =
+            self.snapshot.type_snapshot(record_type).ok_or_else(|| EngineError::UnknownType(record_type.clone()))?;
         let rows_of = |ids: &[RecordId]| {
             let mut rows = Bitset::empty(records.rows());
             for row in ids.iter().filter_map(|id| records.row_of(*id)) {
@@ -181,7 +177,7 @@ impl Lifecycle<'_> {
         if let ApplyOutcome::Applied(_) = outcome {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
             reporter.report(None, "Reading the owners assignment set");
-            let Some(writer) = self.writer.as_ref() else { return Err(not_open()) };
+            let Some(writer) = self.writer.as_ref() else { return Err(WorkerError::WriterClosed) };
             sync_owners(writer, self.snapshot, changes)?;
         }
         Ok(outcome)
@@ -192,7 +188,7 @@ impl Lifecycle<'_> {
         if self.writer.is_none() {
             *self.writer = Some(Workspace::open_worker_writer(self.path)?);
         }
-        self.writer.as_mut().ok_or_else(not_open)
+        self.writer.as_mut().ok_or(WorkerError::WriterClosed)
     }
 
     pub(in crate::worker) fn applied(
@@ -238,7 +234,7 @@ pub(in crate::worker) fn sync_owners(
         }
         for chunk in ids.chunks(10_000) {
             for record in writer.records_by_id(ty, chunk)? {
-                snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
+                snapshot.upsert(ty, &record).map_err(WorkerError::OutOfDate)?;
             }
         }
     }
@@ -287,9 +283,4 @@ pub(in crate::worker) fn add_impact(total: &mut Impact, more: &Impact) {
         *total.moves.entry(*pair).or_default() += n;
     }
     total.claimed_by_higher += more.claimed_by_higher;
-}
-
-/// The writer connection is gone after it was opened (it is only ever taken to be dropped).
-fn not_open() -> WorkerError {
-    WorkerError::Stopped("the workspace writer is not open".to_owned())
 }

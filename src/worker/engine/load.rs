@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use jiff::tz::TimeZone;
 
 use crate::domain::{RecordBatch, RecordId, RecordTypeDef, RecordTypeName};
+use crate::engine::EngineError;
 use crate::engine::membership::{MemberColumn, Memberships};
 use crate::engine::snapshot::{Snapshot, TypeBuilder};
 use crate::store::Workspace;
@@ -77,7 +78,7 @@ pub fn load_types(
         let mut started = Vec::with_capacity(wanted.len());
         for (def, &count) in wanted.iter().zip(&counts) {
             let mut builder = TypeBuilder::new(&schema, &def.name, time_zone.clone())
-                .ok_or_else(|| format!("the workspace has no record type \"{}\"", def.name))?;
+                .ok_or_else(|| EngineError::UnknownType(def.name.clone()))?;
             builder.reserve(usize::try_from(count).unwrap_or_default());
             let (full_tx, full_rx) = sync_channel::<RecordBatch>(BATCHES_IN_FLIGHT);
             let (spare_tx, spare_rx) = sync_channel::<RecordBatch>(BATCHES_IN_FLIGHT);
@@ -86,7 +87,7 @@ pub fn load_types(
             let reading = std::thread::Builder::new()
                 .name(format!("load {name}"))
                 .spawn_scoped(scope, move || read_batches(path, name, fields, &full_tx, &spare_rx))
-                .map_err(|e| format!("could not start reading {name}: {e}"))?;
+                .map_err(|e| WorkerError::Stopped(format!("could not start reading {name}: {e}")))?;
             let report = &report;
             let building = std::thread::Builder::new()
                 .name(format!("build {name}"))
@@ -157,7 +158,7 @@ pub(super) fn read_into_snapshot(
     let mut done = 0;
     for ids in created.chunks(IMPORTED_PER_READ).chain(updated.chunks(IMPORTED_PER_READ)) {
         for record in reader.records_by_id(ty, ids)? {
-            snapshot.upsert(ty, &record).map_err(|e| format!("the previews are out of date: {e}"))?;
+            snapshot.upsert(ty, &record).map_err(WorkerError::OutOfDate)?;
         }
         done += ids.len();
         reporter.report(Some(done as f32 / total), format!("Reading {done} imported records"));
