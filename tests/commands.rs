@@ -22,8 +22,11 @@ use segment_builder::state::monitor::{self, ExplainFor, MonitorCommand, MonitorE
 use segment_builder::state::rules::{self, RuleForm, RulesCommand, RulesEffect};
 use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
+use segment_builder::state::window::{self, WindowEffect};
 use segment_builder::state::{AppState, Screen, WorkspaceView};
-use segment_builder::state::{Dialog, ImportForm};
+use segment_builder::state::{
+    Command, Dialog, ImpactDialog, ImportForm, LifecycleAction, Loadable, Notice, NoticeLevel, PathPurpose,
+};
 
 /// The effects of one screen's kind; any other kind fails the test.
 macro_rules! effects_of {
@@ -587,4 +590,55 @@ fn one_import_runs_at_a_time() {
     assert!(matches!(effects.as_slice(), [ImportEffect::Import { file, .. }] if file == &PathBuf::from("leads.csv")));
     assert!(import_form(&state).progress.is_some());
     assert!(import::apply(&mut state, ImportCommand::Submit).is_empty());
+}
+
+// ----------------------------------------------------------------------------------------
+// The window
+
+#[test]
+fn the_path_dialog_asks_for_a_path_then_has_the_disk_checked() {
+    let mut state = state_with(Vec::new());
+    let text = String::new();
+    state.dialog = Some(Dialog::WorkspacePath { purpose: PathPurpose::Open, text, error: None });
+    assert!(window::apply(&mut state, Command::SubmitPathDialog).is_empty());
+    assert!(
+        matches!(&state.dialog, Some(Dialog::WorkspacePath { error: Some(e), .. }) if e == "Type the path of a workspace file")
+    );
+    window::apply(&mut state, Command::SetDialogText(" crm.sqlite ".to_owned()));
+    let effects = effects_of!(Effect::Window, window::apply(&mut state, Command::SubmitPathDialog));
+    let expected = WindowEffect::SubmitPath { purpose: PathPurpose::Open, path: PathBuf::from("crm.sqlite") };
+    assert_eq!(effects, vec![expected]);
+}
+
+#[test]
+fn a_dialog_applying_a_change_does_not_close_until_it_ends() {
+    let mut state = state_with(Vec::new());
+    let dialog = ImpactDialog {
+        action: LifecycleAction::Activate(SEGMENT),
+        record_type: lead(),
+        segment: SEGMENT,
+        title: "Activate".to_owned(),
+        blocked: None,
+        impact: Loadable::default(),
+        apply_to_existing: true,
+        applying: true,
+        then: None,
+    };
+    state.dialog = Some(Dialog::Impact(Box::new(dialog.clone())));
+    assert!(window::apply(&mut state, Command::CloseDialog).is_empty());
+    assert!(state.dialog.is_some());
+    state.dialog = Some(Dialog::Impact(Box::new(ImpactDialog { applying: false, ..dialog })));
+    let effects = effects_of!(Effect::Window, window::apply(&mut state, Command::CloseDialog));
+    assert_eq!((effects, state.dialog.is_none()), (vec![WindowEffect::CancelImpact], true));
+}
+
+#[test]
+fn notices_are_dismissed_one_by_one_and_quitting_is_the_runners() {
+    let mut state = state_with(Vec::new());
+    for id in 1..=2 {
+        state.notices.push(Notice { id, level: NoticeLevel::Info, text: format!("notice {id}") });
+    }
+    window::apply(&mut state, Command::DismissNotice(1));
+    assert_eq!(state.notices.iter().map(|n| n.id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(effects_of!(Effect::Window, window::apply(&mut state, Command::Quit)), vec![WindowEffect::Quit]);
 }

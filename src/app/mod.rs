@@ -4,9 +4,9 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
-//! `state::sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`) return
-//! [`Effect`]s that `run_effects` carries out, through the screen's file here; the others
-//! are handled here by one file per feature (`open`, `segments`, `conditions`, `records`,
+//! `state::window`, `sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`)
+//! return [`Effect`]s that `run_effects` carries out, through the screen's file here; the
+//! others are handled here by one file per feature (`segments`, `conditions`, `records`,
 //! `lifecycle`, `watch`).
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
@@ -49,7 +49,6 @@ use crate::worker::{NoWaker, Waker};
 
 use jobs::{Generations, Jobs, Pages};
 pub use open::default_demo_path;
-use open::{OpenMode, default_new_workspace_path};
 use records::UndoStep;
 pub use records::record_title;
 pub use view::load_view;
@@ -272,63 +271,8 @@ impl App {
 
     /// Opening workspaces, the path and other dialogs, notices, jobs and quitting.
     fn apply_window(&mut self, command: Command) {
-        match command {
-            Command::ShowPathDialog(purpose) => {
-                let text = match purpose {
-                    PathPurpose::Open => String::new(),
-                    PathPurpose::Create => default_new_workspace_path().display().to_string(),
-                };
-                self.state.dialog = Some(Dialog::WorkspacePath { purpose, text, error: None });
-            }
-            Command::SetDialogText(new_text) => {
-                if let Some(
-                    Dialog::WorkspacePath { text, error, .. }
-                    | Dialog::ExportMembers { text, error, .. }
-                    | Dialog::ExportRecords { text, error, .. },
-                ) = &mut self.state.dialog
-                {
-                    *text = new_text;
-                    *error = None;
-                }
-            }
-            Command::BrowseForPath => self.browse_for_path(),
-            Command::SubmitPathDialog => self.submit_path_dialog(),
-            Command::CloseDialog
-                // An apply runs to its end or its cancel; the dialog shows its progress.
-                if !matches!(&self.state.dialog, Some(Dialog::Impact(d)) if d.applying) => {
-                    self.state.dialog = None;
-                    if let Some(job) = self.jobs.impact.take() {
-                        job.cancel();
-                    }
-                }
-            Command::OpenWorkspace(path) => {
-                self.state.dialog = None;
-                self.spawn_open(path, OpenMode::Open);
-            }
-            Command::CreateWorkspace(path) => {
-                self.state.dialog = None;
-                self.spawn_open(path, OpenMode::Create);
-            }
-            Command::CancelJob => {
-                if let Some(job) = &self.jobs.open {
-                    job.cancel();
-                }
-                if let Some(apply) = &self.jobs.apply {
-                    apply.cancel();
-                }
-                if let Some(job) = &self.jobs.export {
-                    job.cancel();
-                }
-            }
-            Command::UpdateDialog(dialog)
-                if self.state.dialog.is_some() => {
-                    self.state.dialog = Some(dialog);
-                }
-            Command::DismissNotice(id) => self.state.notices.retain(|n| n.id != id),
-            Command::Quit => self.quit_requested = true,
-            // Routed to the other handlers by `apply_now`.
-            _ => {}
-        }
+        let effects = crate::state::window::apply(&mut self.state, command);
+        self.run_effects(effects);
     }
 
     fn poll_background(&mut self) {
@@ -392,6 +336,7 @@ impl App {
         for effect in effects {
             match effect {
                 Effect::Notify(level, text) => self.notify(level, text),
+                Effect::Window(effect) => self.run_window_effect(effect),
                 Effect::Sequences(effect) => self.run_sequences_effect(effect),
                 Effect::Rules(effect) => self.run_rules_effect(effect),
                 Effect::Sellers(effect) => self.run_sellers_effect(effect),

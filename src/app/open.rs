@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::state::window::WindowEffect;
 use crate::store::{StoreError, Workspace};
 use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Reporter};
@@ -28,7 +29,7 @@ impl App {
         }
     }
 
-    pub(super) fn spawn_open(&mut self, path: PathBuf, mode: OpenMode) {
+    fn spawn_open(&mut self, path: PathBuf, mode: OpenMode) {
         if self.jobs.open.is_some() {
             self.notify(NoticeLevel::Error, "Another workspace is still opening; wait for it or cancel it first");
             return;
@@ -98,23 +99,57 @@ impl App {
         }
     }
 
-    pub(super) fn submit_path_dialog(&mut self) {
-        let Some(Dialog::WorkspacePath { purpose, text, error }) = &mut self.state.dialog else { return };
-        let path = PathBuf::from(text.trim());
-        let problem = if text.trim().is_empty() {
-            Some("Type the path of a workspace file".to_owned())
-        } else if *purpose == PathPurpose::Open && !path.is_file() {
+    /// Carries out the window's effects: file dialogs, the disk, jobs and quitting.
+    pub(super) fn run_window_effect(&mut self, effect: WindowEffect) {
+        match effect {
+            WindowEffect::ShowPathDialog(purpose) => {
+                let text = match purpose {
+                    PathPurpose::Open => String::new(),
+                    PathPurpose::Create => default_new_workspace_path().display().to_string(),
+                };
+                self.state.dialog = Some(Dialog::WorkspacePath { purpose, text, error: None });
+            }
+            WindowEffect::BrowseForPath => self.browse_for_path(),
+            WindowEffect::SubmitPath { purpose, path } => self.submit_path(purpose, path),
+            WindowEffect::Open { path, create } => {
+                self.spawn_open(path, if create { OpenMode::Create } else { OpenMode::Open });
+            }
+            WindowEffect::CancelImpact => {
+                if let Some(job) = self.jobs.impact.take() {
+                    job.cancel();
+                }
+            }
+            WindowEffect::CancelJobs => {
+                if let Some(job) = &self.jobs.open {
+                    job.cancel();
+                }
+                if let Some(apply) = &self.jobs.apply {
+                    apply.cancel();
+                }
+                if let Some(job) = &self.jobs.export {
+                    job.cancel();
+                }
+            }
+            WindowEffect::Quit => self.quit_requested = true,
+        }
+    }
+
+    /// Opens an existing file or creates a workspace at a free name; otherwise the path
+    /// dialog says what is wrong.
+    fn submit_path(&mut self, purpose: PathPurpose, path: PathBuf) {
+        let problem = if purpose == PathPurpose::Open && !path.is_file() {
             Some(format!("{}: no such file", path.display()))
-        } else if *purpose == PathPurpose::Create && path.exists() {
+        } else if purpose == PathPurpose::Create && path.exists() {
             Some(format!("{}: a file already exists there; open it instead or pick another name", path.display()))
         } else {
             None
         };
         if let Some(problem) = problem {
-            *error = Some(problem);
+            if let Some(Dialog::WorkspacePath { error, .. }) = &mut self.state.dialog {
+                *error = Some(problem);
+            }
             return;
         }
-        let purpose = *purpose;
         self.state.dialog = None;
         match purpose {
             PathPurpose::Open => self.spawn_open(path, OpenMode::Open),
@@ -124,7 +159,7 @@ impl App {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum OpenMode {
+enum OpenMode {
     Open,
     Create,
     CreateDemo,
@@ -159,7 +194,7 @@ pub fn default_demo_path() -> PathBuf {
     data_dir().join("demo.sqlite")
 }
 
-pub(super) fn default_new_workspace_path() -> PathBuf {
+fn default_new_workspace_path() -> PathBuf {
     data_dir().join("workspace.sqlite")
 }
 

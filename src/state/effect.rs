@@ -14,6 +14,7 @@ use super::monitor::MonitorEffect;
 use super::rules::RulesEffect;
 use super::sellers::SellersEffect;
 use super::sequences::SequencesEffect;
+use super::window::WindowEffect;
 
 /// What a command's handling may know of the world: the time, read once from the clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct Context {
 pub enum Effect {
     /// Show a notice.
     Notify(NoticeLevel, String),
+    /// File dialogs, opening workspaces, cancelling jobs and quitting.
+    Window(WindowEffect),
     /// Store or read what the Sequences screen asked for.
     Sequences(SequencesEffect),
     /// Store or read what the Assignment rules tab asked for.

@@ -19,6 +19,7 @@ mod segment;
 pub mod sellers;
 pub mod sequences;
 mod view;
+pub mod window;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
