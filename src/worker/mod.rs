@@ -46,3 +46,16 @@ pub struct NoWaker;
 impl Waker for NoWaker {
     fn wake(&self) {}
 }
+
+/// The next request and every one already waiting behind it, so a worker can keep only the
+/// newest of a kind; `None` once the app has gone (no sender left, or gone mid-batch).
+fn next_batch<T>(requests: &std::sync::mpsc::Receiver<T>) -> Option<Vec<T>> {
+    let mut batch = vec![requests.recv().ok()?];
+    loop {
+        match requests.try_recv() {
+            Ok(request) => batch.push(request),
+            Err(std::sync::mpsc::TryRecvError::Empty) => return Some(batch),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return None,
+        }
+    }
+}

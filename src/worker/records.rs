@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::domain::{FieldKind, Record, RecordId, RecordTypeName, SegmentHistoryEntry, SegmentId};
@@ -80,16 +80,8 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
     // Kept as text: every request answers with the same failure.
     let workspace = Workspace::open_reader(&path).map_err(|e| e.to_string());
     let opening_failed = |error: &String| WorkerError::Message(error.clone());
-    while let Ok(first) = requests.recv() {
-        // Coalesce: of all waiting queries keep only the newest; keep fetches of its generation.
-        let mut batch = vec![first];
-        loop {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
-            }
-        }
+    // Coalesce: of all waiting queries keep only the newest; keep fetches of its generation.
+    while let Some(batch) = super::next_batch(&requests) {
         let newest_query = batch.iter().rposition(|r| matches!(r, Request::Query { .. }));
         let newest_search = batch.iter().rposition(|r| matches!(r, Request::Search { .. }));
         let newest_history = batch.iter().rposition(|r| matches!(r, Request::History { .. }));

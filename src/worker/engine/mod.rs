@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -303,15 +303,7 @@ fn run(
     waker: Arc<dyn Waker>,
 ) {
     let Some(mut engine) = Engine::start(path, responses, &shared, waker) else { return };
-    while let Ok(first) = requests.recv() {
-        let mut batch = vec![first];
-        loop {
-            match requests.try_recv() {
-                Ok(request) => batch.push(request),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => return,
-            }
-        }
+    while let Some(batch) = super::next_batch(&requests) {
         if engine.answer(batch).is_err() {
             return;
         }
