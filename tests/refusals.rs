@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
+use segment_builder::state::SegmentsCommand;
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -356,10 +357,13 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     for (target, expected) in [(&workspace, "is the workspace this export reads"), (&other_db, "is a SQLite database")]
     {
         let before = (bytes(&workspace), bytes(&other_db));
-        for show in [AppCommand::ShowExportMembers(segment), AppCommand::ShowExportRecords] {
+        for show in [
+            AppCommand::Segments(SegmentsCommand::ShowExportMembers(segment)),
+            AppCommand::Segments(SegmentsCommand::ShowExportRecords),
+        ] {
             harness.state_mut().apply(show);
             harness.state_mut().apply(AppCommand::SetDialogText(target.display().to_string()));
-            harness.state_mut().apply(AppCommand::SubmitExport);
+            harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
             harness.run_steps(3);
             let error = dialog_error(harness.state()).expect("refused in the dialog");
             assert!(error.contains(&target.display().to_string()) && error.contains(expected), "{error}");
@@ -370,9 +374,9 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     assert_eq!(listing(dir.path()), files, "no file appeared");
 
     // An ordinary file: "Replace …?"; Cancel goes back, Replace writes.
-    harness.state_mut().apply(AppCommand::ShowExportMembers(segment));
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowExportMembers(segment)));
     harness.state_mut().apply(AppCommand::SetDialogText(existing.display().to_string()));
-    harness.state_mut().apply(AppCommand::SubmitExport);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
     harness.run_steps(3);
     let question = format!("Replace {}?", existing.display());
     harness.get_by_label(&question);
@@ -393,9 +397,9 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     let fresh = dir.path().join("records.csv");
     harness.state_mut().apply(AppCommand::ShowScreen(segment_builder::app::Screen::Records));
     settle(&mut harness);
-    harness.state_mut().apply(AppCommand::ShowExportRecords);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowExportRecords));
     harness.state_mut().apply(AppCommand::SetDialogText(fresh.display().to_string()));
-    harness.state_mut().apply(AppCommand::SubmitExport);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
     settle(&mut harness);
     assert!(std::fs::read_to_string(&fresh).expect("written").starts_with("id,"));
     #[cfg(unix)]
@@ -565,11 +569,11 @@ fn a_workspace_in_a_read_only_folder_opens_for_viewing_and_refuses_changes() {
     assert_eq!(line, format!("Read-only: {}", read_only_message(&workspace)));
     // A change from the window is refused with the same message, where it was asked for.
     let mut harness = harness;
-    harness.state_mut().apply(AppCommand::ShowNewSegment);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowNew));
     let Some(Dialog::SegmentForm(mut form)) = harness.state().state().dialog.clone() else { panic!("the form") };
     form.name = "Not saved".to_owned();
     harness.state_mut().apply(AppCommand::UpdateDialog(Dialog::SegmentForm(form)));
-    harness.state_mut().apply(AppCommand::SubmitSegmentForm);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitForm));
     let Some(Dialog::SegmentForm(form)) = &harness.state().state().dialog else { panic!("the form stays") };
     assert_eq!(form.error.as_deref(), Some(read_only_message(&workspace).as_str()));
     drop(harness);

@@ -15,6 +15,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::App;
+use super::features::Runner;
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
 use crate::interchange::definitions_plan::Outcome;
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
@@ -22,14 +23,8 @@ use crate::state::NoticeLevel;
 use crate::state::{Command, Dialog};
 use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
 
-impl App {
-    pub(super) fn apply_definitions(&mut self, command: DefinitionsCommand) {
-        let ctx = self.context();
-        let effects = apply(&mut self.state, command, &ctx);
-        self.run_effects(effects);
-    }
-
-    pub(super) fn run_definitions_effect(&mut self, effect: DefinitionsEffect) {
+impl Runner<DefinitionsEffect> for App {
+    fn run(&mut self, effect: DefinitionsEffect) {
         match effect {
             DefinitionsEffect::Export { file, replace } => {
                 let overwrite = if replace { Overwrite::Replace } else { Overwrite::Refuse };
@@ -38,7 +33,9 @@ impl App {
             DefinitionsEffect::Import { file, on_clash, now } => self.import_definitions(&file, on_clash, now),
         }
     }
+}
 
+impl App {
     fn definitions_dialog(&mut self) -> Option<&mut DefinitionsDialog> {
         match &mut self.state.dialog {
             Some(Dialog::Definitions(dialog)) => Some(dialog),

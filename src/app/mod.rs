@@ -17,6 +17,7 @@
 mod access;
 mod conditions;
 pub mod definitions;
+mod features;
 mod import;
 mod jobs;
 mod lifecycle;
@@ -40,17 +41,17 @@ pub use crate::state::{
 };
 
 use crate::clock::{Clock, SystemClock};
-use crate::state::effect::{Context, Effect};
+use crate::state::effect::Context;
 use crate::store::Workspace;
 use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::RecordsWorker;
 use crate::worker::{NoWaker, Waker};
 
+pub use crate::state::record_title;
 use jobs::{Generations, Jobs, Pages};
 pub use open::default_demo_path;
 use records::UndoStep;
-pub use records::record_title;
 pub use view::load_view;
 
 /// How many fetched rows the Records screen keeps before it starts over.
@@ -139,7 +140,7 @@ impl App {
     /// True while a workspace is being opened or generated.
     pub fn is_busy(&self) -> bool {
         self.jobs.is_busy()
-            || self.state.records.ids.is_pending() && self.records_worker.is_some()
+            || self.features_busy()
             || matches!(self.state.engine, EngineStatus::Loading { .. })
             || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
             || !self.pages.members_pending.is_empty()
@@ -199,76 +200,6 @@ impl App {
         self.sync_detail_tab(false);
     }
 
-    fn apply_now(&mut self, command: Command) {
-        match command {
-            Command::Sequences(command) => self.apply_sequences(command),
-            Command::Sellers(command) => self.apply_sellers(command),
-            Command::Definitions(command) => self.apply_definitions(command),
-            Command::Rules(command) => self.apply_rules(command),
-            Command::Monitor(command) => self.apply_monitor(command),
-            Command::Import(command) => self.apply_import(command),
-            command @ (Command::ShowPathDialog { .. }
-            | Command::SetDialogText { .. }
-            | Command::BrowseForPath
-            | Command::SubmitPathDialog
-            | Command::CloseDialog
-            | Command::OpenWorkspace { .. }
-            | Command::CreateWorkspace { .. }
-            | Command::CancelJob
-            | Command::UpdateDialog { .. }
-            | Command::DismissNotice { .. }
-            | Command::Quit) => self.apply_window(command),
-            command @ (Command::ShowScreen { .. }
-            | Command::SelectRecordType { .. }
-            | Command::SelectSegment { .. }
-            | Command::ShowDetailTab { .. }
-            | Command::SetSegmentSearch { .. }
-            | Command::MoveSegment { .. }
-            | Command::ShowNewSegment
-            | Command::ShowCopySegment { .. }
-            | Command::SubmitSegmentForm
-            | Command::ShowActivate { .. }
-            | Command::ShowReevaluate { .. }
-            | Command::DeactivateSegment { .. }
-            | Command::ChooseApplyToExisting { .. }
-            | Command::ApplyLifecycle
-            | Command::AskDeleteSegment { .. }
-            | Command::DeleteSegment { .. }
-            | Command::SetSegmentOptions { .. }
-            | Command::FetchMembers { .. }
-            | Command::ShowExportMembers { .. }
-            | Command::SubmitExport
-            | Command::ShowExportRecords) => self.apply_segments(command),
-            command @ (Command::EditConditions { .. }
-            | Command::SortPreviewBy { .. }
-            | Command::TogglePreviewColumn { .. }
-            | Command::OpenPreviewRecord { .. }
-            | Command::SearchRecords { .. }
-            | Command::UndoConditions
-            | Command::RedoConditions
-            | Command::SaveConditions
-            | Command::DiscardConditions
-            | Command::SaveThenContinue
-            | Command::DiscardThenContinue) => self.apply_conditions(command),
-            command @ (Command::SetRecordFilter { .. }
-            | Command::SortRecordsBy { .. }
-            | Command::FetchRows { .. }
-            | Command::SelectRecord { .. }
-            | Command::StartAddRecord
-            | Command::StartEditRecord { .. }
-            | Command::SetEditorInput { .. }
-            | Command::SaveRecord
-            | Command::CancelEdit
-            | Command::AskDeleteRecord { .. }
-            | Command::DeleteRecord { .. }
-            | Command::Undo
-            | Command::ShowAddField
-            | Command::ShowAddRecordType
-            | Command::SubmitAddField
-            | Command::SubmitAddRecordType) => self.apply_records(command),
-        }
-    }
-
     /// Opening workspaces, the path and other dialogs, notices, jobs and quitting.
     fn apply_window(&mut self, command: Command) {
         let effects = crate::state::window::apply(&mut self.state, command);
@@ -276,8 +207,7 @@ impl App {
     }
 
     fn poll_background(&mut self) {
-        self.poll_import();
-        self.poll_monitor();
+        self.poll_features();
         if let Some(job) = &self.jobs.open {
             match job.poll() {
                 Poll::Running(progress) => {
@@ -329,22 +259,6 @@ impl App {
     /// What command handling may know of the world: the clock's now.
     fn context(&self) -> Context {
         Context { now: self.clock.now() }
-    }
-
-    /// Carries out what pure command handling asked for, in order.
-    fn run_effects(&mut self, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::Notify(level, text) => self.notify(level, text),
-                Effect::Window(effect) => self.run_window_effect(effect),
-                Effect::Sequences(effect) => self.run_sequences_effect(effect),
-                Effect::Rules(effect) => self.run_rules_effect(effect),
-                Effect::Sellers(effect) => self.run_sellers_effect(effect),
-                Effect::Definitions(effect) => self.run_definitions_effect(effect),
-                Effect::Monitor(effect) => self.run_monitor_effect(effect),
-                Effect::Import(effect) => self.run_import_effect(effect),
-            }
-        }
     }
 
     fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {

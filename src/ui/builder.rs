@@ -2,6 +2,7 @@
 //! row per condition (field, operator, value editor), problems inline, undo / redo, Save
 //! and Discard. Every change is a [`BuilderEdit`]; this panel never edits the tree itself.
 
+use crate::state::ConditionsCommand;
 use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
 
 use crate::domain::describe;
@@ -157,14 +158,14 @@ fn segment_save_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Comm
     let save =
         ui.add_enabled(builder.is_dirty(), egui::Button::new("Save")).on_hover_text("Store these conditions (Ctrl+S)");
     if save.clicked() {
-        commands.push(Command::SaveConditions);
+        commands.push(Command::Conditions(ConditionsCommand::Save));
     }
     if ui
         .add_enabled(builder.is_dirty(), egui::Button::new("Discard"))
         .on_hover_text("Back to the stored conditions")
         .clicked()
     {
-        commands.push(Command::DiscardConditions);
+        commands.push(Command::Conditions(ConditionsCommand::Discard));
     }
     ui.separator();
 }

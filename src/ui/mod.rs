@@ -13,9 +13,32 @@ mod sellers;
 mod sequences;
 pub mod theme;
 
+use crate::state::RecordsCommand;
 use egui::{Align, Layout, RichText};
 
-use crate::state::{AppState, Command, NoticeLevel, PathPurpose, Screen};
+use crate::state::{AppState, Command, NoticeLevel, PathPurpose, Screen, WorkspaceView};
+
+/// Declares `screen_ui`: the panel of the current screen, `segments::screen_ui` or the
+/// `screen_ui` of the feature's module (`state::features`).
+macro_rules! define_screen_ui {
+    ($($variant:ident($module:ident, $command:ident, $effect:ident $(, screen $label:literal)?)),* $(,)?) => {
+        fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
+            match state.screen {
+                Screen::Segments => segments::screen_ui(ui, state, view, commands),
+                $($(Screen::$variant => screen_of!($module, $label)(ui, state, view, commands),)?)*
+            }
+        }
+    };
+}
+
+/// The `screen_ui` of a feature's module, for a feature with a tab label.
+macro_rules! screen_of {
+    ($module:ident, $label:literal) => {
+        $module::screen_ui
+    };
+}
+
+crate::state::for_each_feature!(define_screen_ui);
 
 /// The whole window.
 pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
@@ -26,13 +49,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         None => {
             egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, state, commands));
         }
-        Some(view) => match state.screen {
-            Screen::Segments => segments::screen_ui(ui, state, view, commands),
-            Screen::Records => records::screen_ui(ui, state, view, commands),
-            Screen::Sequences => sequences::screen_ui(ui, state, view, commands),
-            Screen::Sellers => sellers::screen_ui(ui, state, view, commands),
-            Screen::Monitor => monitor::screen_ui(ui, state, view, commands),
-        },
+        Some(view) => screen_ui(ui, state, view, commands),
     }
     rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
@@ -86,7 +103,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         });
         ui.separator();
         if let Some(view) = &state.view {
-            for screen in Screen::ALL {
+            for &screen in Screen::ALL {
                 if ui.selectable_label(state.screen == screen, screen.label()).clicked() {
                     commands.push(Command::ShowScreen(screen));
                 }
@@ -105,7 +122,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                     }
                     ui.separator();
                     if ui.button("New record type…").clicked() {
-                        commands.push(Command::ShowAddRecordType);
+                        commands.push(Command::from(RecordsCommand::ShowAddRecordType));
                     }
                 })
                 .response

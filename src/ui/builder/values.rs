@@ -5,6 +5,7 @@ use super::{
     BuilderEdit, BuilderTarget, Command, Condition, Ctx, DateUnit, DateValue, FieldDef, FieldKind, InputSlot, NodeId,
     Operand, Operator, PopupCloseBehavior, RecordId, RichText, SellerId, text_info, theme,
 };
+use crate::state::ConditionsCommand;
 
 /// The editor that fits the operator's value.
 pub(super) fn value_ui(
@@ -214,7 +215,11 @@ fn record_picker_ui(
             let picker = ctx.state.record_picker.as_ref().filter(|p| p.node == id);
             if picker.is_none() {
                 // Just opened: list the first records.
-                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: String::new() });
+                commands.push(Command::Conditions(ConditionsCommand::SearchRecords {
+                    node: id,
+                    record_type: target.clone(),
+                    text: String::new(),
+                }));
             }
             let mut text = picker.map(|p| p.text.clone()).unwrap_or_default();
             let hint = format!("Search {plural}");
@@ -224,7 +229,11 @@ fn record_picker_ui(
                 edit.request_focus();
             }
             if edit.changed() {
-                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: text.clone() });
+                commands.push(Command::Conditions(ConditionsCommand::SearchRecords {
+                    node: id,
+                    record_type: target.clone(),
+                    text: text.clone(),
+                }));
             }
             let Some(picker) = picker else { return };
             if let crate::state::Loadable::Failed { error, .. } = &picker.results {
