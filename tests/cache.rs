@@ -10,7 +10,7 @@ use std::process::Command;
 use segment_builder::domain::{EvalContext, FieldDef, FieldKind, FieldName, RecordId, RecordTypeName, Status, Value};
 use segment_builder::engine::cache::cache_path;
 use segment_builder::engine::{PreviewResult, Snapshot, SortKey, compile, preview_against};
-use segment_builder::store::{SCHEMA_VERSION, Workspace};
+use segment_builder::store::{LOGGED_PER_TRANSACTION, SCHEMA_VERSION, Workspace};
 use segment_builder::worker::column_cache::{CacheUse, load_with_cache};
 use segment_builder::worker::engine::load_types;
 
@@ -183,9 +183,10 @@ fn writes_through_the_store_are_caught_up_or_rebuilt() {
     let target = RecordId(target);
     Workspace::open(&path).expect("open").delete_record(&account, target).expect("delete the account");
     let used = check_same_answers(&path);
-    assert!(matches!(used, CacheUse::Hit { replayed } if replayed > 1), "{used:?}");
+    let CacheUse::Hit { replayed: before } = used else { panic!("{used:?}") };
+    assert!(before > 1, "{used:?}");
 
-    // A bulk write of Segment Builder logs no records: the cache is rebuilt.
+    // A write of many records in one transaction logs them beside its marker.
     let mut ws = Workspace::open(&path).expect("open");
     ws.atomically(|ws| {
         let mut values = vec![Value::Empty; def.fields.len()];
@@ -195,9 +196,67 @@ fn writes_through_the_store_are_caught_up_or_rebuilt() {
     })
     .expect("bulk");
     drop(ws);
+    // (The cache is not rewritten for a few changes: they are read again each time.)
+    assert_eq!(check_same_answers(&path), CacheUse::Hit { replayed: before + 2 });
+
+    // Beyond what a transaction logs one by one, the cache is rebuilt.
+    let mut ws = Workspace::open(&path).expect("open");
+    ws.atomically(|ws| {
+        let mut values = vec![Value::Empty; def.fields.len()];
+        values[0] = Value::Text("Very many".to_owned());
+        for _ in 0..=LOGGED_PER_TRANSACTION {
+            ws.insert_record(&lead(), values.clone())?;
+        }
+        Ok(())
+    })
+    .expect("bulk");
+    drop(ws);
     let used = check_same_answers(&path);
     assert!(matches!(&used, CacheUse::Built { reason } if reason.contains("Segment Builder")), "{used:?}");
     assert_eq!(check_same_answers(&path), CacheUse::Hit { replayed: 0 });
+}
+
+#[test]
+fn the_apps_own_writes_keep_the_cache_a_hit_and_exact() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(dir.path(), "work.sqlite", 1500, 8);
+    cached(&path);
+
+    // Definitions only (a segment saved, its status changed): no record is read again.
+    let mut ws = Workspace::open(&path).expect("open");
+    let mut segments = ws.segments(&lead()).expect("segments");
+    let inactive = segments.iter_mut().find(|s| s.status != Status::Active).expect("an inactive segment");
+    inactive.description = "Saved by the window".to_owned();
+    ws.update_segment(inactive).expect("save");
+    ws.set_segment_status(inactive.id, Status::Active, NOW.parse().expect("now")).expect("activate");
+    drop(ws);
+    assert_eq!(check_same_answers(&path), CacheUse::Hit { replayed: 0 });
+
+    // `apply` writes memberships and owners (records) in one transaction of the store.
+    let output = binary().arg("apply").arg(&path).args(["--now", NOW]).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let (_, used) = cached(&path);
+    assert!(is_hit(&used), "{used:?}");
+    check_same_answers(&path);
+
+    // A seller deleted: the records they owned lose their owner through a foreign-key
+    // action, which the store's statement never names.
+    let mut ws = Workspace::open(&path).expect("open");
+    let owner: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT owner FROM lead WHERE owner IS NOT NULL GROUP BY owner ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("an owner");
+    ws.delete_seller(segment_builder::domain::SellerId(owner)).expect("delete the seller");
+    drop(ws);
+    let (_, used) = cached(&path);
+    assert!(matches!(used, CacheUse::Hit { replayed } if replayed > 0), "{used:?}");
+    check_same_answers(&path);
+    // The next cold preview by the binary reads the cache and answers exactly.
+    check_cli_previews(&path);
 }
 
 #[test]

@@ -181,6 +181,16 @@ impl App {
         }
     }
 
+    /// A frame's background work without a window: starts what the app was started with and
+    /// collects what its jobs and workers finished, as [`App::ui`] does before drawing. For
+    /// tools that drive the app without egui (the benchmarks).
+    pub fn step_without_window(&mut self) {
+        if let Some(startup) = self.startup.take() {
+            self.start(startup);
+        }
+        self.poll_background();
+    }
+
     fn waker(&self) -> Arc<dyn Waker> {
         self.waker.clone().unwrap_or_else(|| Arc::new(NoWaker))
     }

@@ -10,15 +10,19 @@
 //!   single-record writes): that record is read again;
 //! - a definition row of the triggers (no writer, no record): nothing of the records (the
 //!   schema and time zone a cache was made for are compared separately);
-//! - a commit marker of Segment Builder (a writer, no record: an import, an apply that set
-//!   owners, a seller deleted…) or a log trimmed past the point: which records changed is
-//!   not known, so the cache is rebuilt.
+//! - a commit marker of Segment Builder that says its transaction's records are logged
+//!   (`touched::RECORDS_LOGGED`: a segment saved, an apply, a small import): nothing more
+//!   than the record rows logged before it;
+//! - any other commit marker of Segment Builder (a writer, no record: a large import, an
+//!   apply that set many owners), or a log trimmed past the point: which records changed
+//!   is not known, so the cache is rebuilt.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
 
 use rusqlite::{OptionalExtension, Transaction};
 
+use super::touched::RECORDS_LOGGED;
 use super::{Result, SqlContext, Workspace};
 use crate::domain::{RecordId, RecordTypeName};
 
@@ -103,6 +107,8 @@ impl Workspace {
                     changes.records.entry(RecordTypeName::new(ty)).or_default().insert(RecordId(id));
                 }
                 (None, None, _) => {}
+                // The records of that transaction are logged before it.
+                (Some(_), None, Some(RECORDS_LOGGED)) => {}
                 (Some(_), None, _) => {
                     changes.unknown.get_or_insert_with(|| "Segment Builder changed the workspace".to_owned());
                 }

@@ -11,7 +11,9 @@
 //!   them) and log for themselves with the process's [`writer_token`]: one row without a
 //!   record per transaction (a commit marker: "reload what you hold"), and single-record
 //!   writes (save, delete, undo) log the record instead of the marker, so another window
-//!   can reload just that record.
+//!   can reload just that record. Before a marker, the records the transaction changed
+//!   are logged too when the update hook saw them and they are few, and the marker then
+//!   says so (see `touched`): a column cache catches up instead of being rebuilt.
 //!
 //! A watcher reads the log only when `PRAGMA data_version` says another connection
 //! committed (microseconds otherwise). Rows of its own process are its own (the app's
@@ -28,6 +30,7 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
+use super::touched::{RECORDS_LOGGED, Touched};
 use super::{Result, SqlContext, StoreError, Workspace, quote};
 use crate::domain::{MembershipReason, RecordId, RecordTypeName};
 
@@ -165,6 +168,16 @@ pub(super) struct Watch {
     seen: Cell<Option<Seen>>,
     /// Set while a single-record write runs: it logs its record, not a commit marker.
     logs_records: Cell<bool>,
+    /// The rows the current transaction changed (read-write connections; see `touched`).
+    pub(super) touched: Touched,
+}
+
+impl Watch {
+    /// The watch of a read-write connection: the rows its transactions change are recorded,
+    /// so their commit markers can name the records.
+    pub(super) fn tracking(conn: &mut Connection) -> Result<Self> {
+        Ok(Self { touched: Touched::install(conn)?, ..Self::default() })
+    }
 }
 
 /// What other programs changed since a watching workspace last looked.
@@ -291,20 +304,40 @@ impl Workspace {
     /// Whether the outermost scope opening now logs a commit marker, and the count of
     /// changes it starts from: not inside another scope, nor in a single-record write that
     /// logs its records itself.
+    /// A transaction begins there, so what was recorded of changed rows is forgotten.
     pub(super) fn marker_from(&self, outermost: bool) -> Option<u64> {
+        if outermost {
+            self.watch.touched.clear();
+        }
         (outermost && !self.watch.logs_records.get()).then(|| self.conn.total_changes())
     }
 
     /// Logs a transaction of this process that changed something (called just before the
-    /// outermost scope commits): a commit marker. Consecutive markers of this process
-    /// replace each other under a new number.
-    pub(super) fn log_transaction(conn: &Connection) -> rusqlite::Result<()> {
+    /// outermost scope commits): the records it changed, when `touched` knows them and
+    /// they are few (see `touched`), then a commit marker that says whether they are
+    /// logged. Consecutive markers of this process replace each other under a new number
+    /// (one whose records were not logged only by another such).
+    pub(super) fn log_transaction(conn: &Connection, touched: &Touched) -> rusqlite::Result<()> {
+        let records = touched.records(conn)?;
+        let marker = records.as_ref().map(|_| RECORDS_LOGGED);
         conn.execute(
             "DELETE FROM change_log WHERE seq = (SELECT max(seq) FROM change_log)
-                 AND writer = ?1 AND record_type IS NULL",
-            [writer_token()],
+                 AND writer = ?1 AND record_type IS NULL AND (record_id IS ?2 OR record_id = ?3)",
+            rusqlite::params![writer_token(), marker, RECORDS_LOGGED],
         )?;
-        conn.execute("INSERT INTO change_log (writer) VALUES (?1)", [writer_token()])?;
+        if let Some(records) = records {
+            let mut log =
+                conn.prepare_cached("INSERT INTO change_log (writer, record_type, record_id) VALUES (?1, ?2, ?3)")?;
+            for (ty, ids) in &records {
+                for id in ids {
+                    log.execute(rusqlite::params![writer_token(), ty, id])?;
+                }
+            }
+        }
+        conn.execute(
+            "INSERT INTO change_log (writer, record_id) VALUES (?1, ?2)",
+            rusqlite::params![writer_token(), marker],
+        )?;
         Ok(())
     }
 

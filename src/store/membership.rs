@@ -320,21 +320,13 @@ impl Workspace {
         // Registered before the reader lets go, so the file stays held throughout.
         let held = super::open::hold(path)?;
         drop(reader);
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let mut conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .context("opening the workspace for a background writer")?;
         super::open::configure_writer(&conn)?;
         super::open::check_can_write(path, &conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
-        Ok(Self {
-            conn,
-            path: Some(path.to_owned()),
-            schema,
-            time_zone,
-            writable: true,
-            read_only: false,
-            held,
-            watch: Watch::default(),
-        })
+        let watch = Watch::tracking(&mut conn)?;
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, held, watch })
     }
 }
 

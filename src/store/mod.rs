@@ -59,6 +59,7 @@ mod records;
 mod schema;
 mod segments;
 mod sequences;
+mod touched;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -79,6 +80,7 @@ pub use open::create_private_dir;
 pub use pending::{PendingEvaluation, PendingMarks};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
+pub use touched::LOGGED_PER_TRANSACTION;
 
 use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 

@@ -105,16 +105,8 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, path).map_err(|e| as_corrupt(path, e))?;
         tx.commit().context("committing the workspace upgrade")?;
         use_wal(&conn)?;
-        Ok(Self {
-            conn,
-            path: Some(path.to_owned()),
-            schema,
-            time_zone,
-            writable: true,
-            read_only: false,
-            watch: Watch::default(),
-            held,
-        })
+        let watch = Watch::tracking(&mut conn)?;
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, watch, held })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -225,7 +217,8 @@ impl Workspace {
         let (schema, time_zone) = schema::load(&tx, &shown)?;
         tx.commit().context("committing the new workspace")?;
         use_wal(&conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch: Watch::default(), held })
+        let watch = Watch::tracking(&mut conn)?;
+        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch, held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record

@@ -12,6 +12,7 @@ use std::ops::Deref;
 
 use rusqlite::Connection;
 
+use super::touched::Touched;
 use super::{Result, SqlContext, Workspace};
 
 const SCOPE: &str = "sb_write";
@@ -20,6 +21,8 @@ const ATOMIC: &str = "sb_atomic";
 /// An open savepoint on the workspace connection; derefs to the connection.
 pub(super) struct WriteScope<'c> {
     conn: &'c Connection,
+    /// The rows its transaction changed, for the marker.
+    touched: &'c Touched,
     /// Whether it began the transaction (no other scope was open).
     outermost: bool,
     /// `Some(total changes at the start)` when its commit logs a marker for other writers.
@@ -30,7 +33,7 @@ pub(super) struct WriteScope<'c> {
 impl WriteScope<'_> {
     /// Releases the savepoint: at the top level this commits.
     pub(super) fn commit(mut self) -> rusqlite::Result<()> {
-        let committed = log_marker(self.conn, self.marker)
+        let committed = log_marker(self.conn, self.touched, self.marker)
             .and_then(|()| self.conn.execute_batch(&release_sql(SCOPE, self.outermost)));
         // A failed commit is rolled back when `self` drops.
         self.done = committed.is_ok();
@@ -60,7 +63,8 @@ impl Workspace {
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&begin_sql(SCOPE, outermost)).inspect_err(|_| abandon(&self.conn, outermost))?;
-        Ok(WriteScope { conn: &self.conn, outermost, marker: self.marker_from(outermost), done: false })
+        let marker = self.marker_from(outermost);
+        Ok(WriteScope { conn: &self.conn, touched: &self.watch.touched, outermost, marker, done: false })
     }
 
     /// Runs `change` as one all-or-nothing change: every store write it makes is kept when
@@ -76,7 +80,7 @@ impl Workspace {
             .context("starting a change")?;
         let marker = self.marker_from(outermost);
         let result = change(self).and_then(|value| {
-            log_marker(&self.conn, marker).context("committing a change")?;
+            log_marker(&self.conn, &self.watch.touched, marker).context("committing a change")?;
             self.conn.execute_batch(&release_sql(ATOMIC, outermost)).context("committing a change")?;
             Ok(value)
         });
@@ -98,9 +102,9 @@ impl Workspace {
 /// Before committing a transaction that changed something, a marker for other writers
 /// ([`Workspace::log_transaction`]); a transaction that changed nothing leaves the file as it
 /// was (an `apply` with nothing to do writes no byte).
-fn log_marker(conn: &Connection, marker: Option<u64>) -> rusqlite::Result<()> {
+fn log_marker(conn: &Connection, touched: &Touched, marker: Option<u64>) -> rusqlite::Result<()> {
     match marker {
-        Some(changes_at_start) if conn.total_changes() != changes_at_start => Workspace::log_transaction(conn),
+        Some(changes_at_start) if conn.total_changes() != changes_at_start => Workspace::log_transaction(conn, touched),
         _ => Ok(()),
     }
 }
