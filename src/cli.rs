@@ -537,7 +537,7 @@ pub fn export_definitions_command(
     overwrite: crate::worker::export::Overwrite,
 ) -> Result<String, String> {
     use crate::interchange::definitions::{bundle, to_ron};
-    use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
+    use crate::worker::export::{ExportError, Overwrite, TargetError, check_target, write_export};
 
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
@@ -557,8 +557,9 @@ pub fn export_definitions_command(
     drop(workspace);
     write_export(file, path, overwrite, |out| {
         use std::io::Write as _;
-        out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
-    })?;
+        out.write_all(text.as_bytes()).map(Some).map_err(|e| ExportError::write(file, e))
+    })
+    .map_err(|e| e.to_string())?;
     Ok(format!(
         "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments, {} assignment rules",
         file.display(),

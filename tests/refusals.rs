@@ -20,7 +20,7 @@ use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::Value;
 use segment_builder::state::import::ImportCommand;
 use segment_builder::store::Workspace;
-use segment_builder::worker::export::{Overwrite, write_export};
+use segment_builder::worker::export::{ExportError, Overwrite, write_export};
 
 mod common;
 use common::harness::*;
@@ -156,9 +156,9 @@ fn the_move_into_place_never_lands_on_a_refused_target_and_leaves_no_temporary_f
     let written = write_export(&target, &workspace, Overwrite::Replace, |file| {
         use std::io::Write as _;
         std::fs::copy(&workspace, &target).expect("a database appears");
-        file.write_all(b"a,b\n").map(Some).map_err(|e| e.to_string())
+        file.write_all(b"a,b\n").map(Some).map_err(|e| ExportError::write(&target, e))
     });
-    let error = written.expect_err("refused");
+    let error = written.expect_err("refused").to_string();
     assert!(error.contains("is a SQLite database"), "{error}");
     assert_eq!(bytes(&target), bytes(&workspace), "the database is untouched");
     std::fs::remove_file(&target).expect("remove");
@@ -168,15 +168,18 @@ fn the_move_into_place_never_lands_on_a_refused_target_and_leaves_no_temporary_f
         std::fs::write(&target, "someone else's").expect("a file appears");
         Ok(Some(()))
     });
-    assert!(written.expect_err("refused").contains("exists already"));
+    assert!(written.expect_err("refused").to_string().contains("exists already"));
     assert_eq!(bytes(&target), b"someone else's");
     std::fs::remove_file(&target).expect("remove");
 
     // A failed or cancelled write leaves neither the target nor the temporary file.
-    let failed = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| Err("disk on fire".to_owned()));
-    assert_eq!(failed, Err("disk on fire".to_owned()));
+    let failed = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| {
+        Err(ExportError::write(&target, std::io::Error::other("disk on fire")))
+    });
+    let failed = failed.expect_err("failed").to_string();
+    assert_eq!(failed, format!("could not write {}: disk on fire", target.display()));
     let cancelled = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| Ok(None));
-    assert_eq!(cancelled, Ok(None));
+    assert!(matches!(cancelled, Ok(None)), "{cancelled:?}");
     assert_eq!(listing(dir.path()), files, "nothing is left behind");
 }
 
@@ -794,10 +797,11 @@ fn an_export_onto_a_full_disk_says_disk_full_and_leaves_nothing() {
         use std::io::Write as _;
         let mut full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
         let wrote = full.write_all(b"a,b\n").and_then(|()| full.flush());
-        wrote.map(|()| None).map_err(|e| format!("could not write {}: {e}", target.display()))
+        wrote.map(|()| None).map_err(|e| ExportError::write(&target, e))
     });
+    assert!(matches!(&written, Err(ExportError::DiskFull(path)) if *path == target), "{written:?}");
     assert_eq!(
-        written,
+        written.map_err(|e| e.to_string()),
         Err(format!("{}: disk full — nothing was written; free some space and try again", target.display()))
     );
     assert_eq!(listing(dir.path()), files, "nothing is left behind");

@@ -21,7 +21,7 @@ use crate::interchange::definitions_plan::Outcome;
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
 use crate::state::NoticeLevel;
 use crate::state::{Command, Dialog};
-use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
+use crate::worker::export::{ExportError, Overwrite, TargetError, check_target, write_export};
 
 impl Runner<DefinitionsEffect> for App {
     fn run(&mut self, effect: DefinitionsEffect) {
@@ -62,8 +62,9 @@ impl App {
                     .and_then(|all| to_ron(&bundle(&all.view())))
                     .and_then(|text| {
                         write_export(file, &workspace_path, overwrite, |out| {
-                            out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
+                            out.write_all(text.as_bytes()).map(Some).map_err(|e| ExportError::write(file, e))
                         })
+                        .map_err(|e| e.to_string())
                     }),
                 None => Err("No workspace is open".to_owned()),
             },

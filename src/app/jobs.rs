@@ -7,7 +7,7 @@ use crate::domain::{RecordId, RecordTypeName};
 use crate::state::ImpactOutcome;
 use crate::worker::WorkerError;
 use crate::worker::engine::Applied;
-use crate::worker::export::ExportOutcome;
+use crate::worker::export::{ExportError, ExportOutcome};
 use crate::worker::jobs::Job;
 
 use super::OpenJob;
@@ -26,7 +26,7 @@ pub(super) struct Jobs {
     pub saved: Vec<(RecordTypeName, Job<Result<Applied, WorkerError>>)>,
     /// The engine rereading memberships after a segment was deleted.
     pub reload: Vec<Job<Result<(), WorkerError>>>,
-    pub export: Option<Job<Result<ExportOutcome, String>>>,
+    pub export: Option<Job<Result<ExportOutcome, ExportError>>>,
     pub import: Option<ImportJob>,
     pub monitor: MonitorJobs,
 }
