@@ -581,3 +581,20 @@ fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
     let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
     assert_eq!(shown, expected, "the list shows what is stored, including the new segment");
 }
+
+/// Every screen of the registry (`state/features.rs`) has its tab, and the tab shows it.
+#[test]
+fn every_screen_in_the_registry_opens_from_its_tab() {
+    use segment_builder::state::Screen;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let labels: Vec<&str> = Screen::ALL.iter().map(|s| s.label()).collect();
+    assert_eq!(labels, ["Segments", "Records", "Sequences", "Sellers & teams", "Monitor"], "the tabs, in order");
+    // Away from the first screen and back, so every tab is clicked from another screen.
+    for &screen in Screen::ALL.iter().skip(1).chain(Screen::ALL.iter().take(1)) {
+        harness.query_all_by_label(screen.label()).next().expect("the screen's tab").click();
+        settle(&mut harness);
+        assert_eq!(harness.state().state().screen, screen, "{} opens", screen.label());
+    }
+}

@@ -3,11 +3,10 @@
 //! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
-//! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
-//! `state::window`, `sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`)
-//! return [`Effect`]s that `run_effects` carries out, through the screen's file here; the
-//! others are handled here by one file per feature (`segments`, `conditions`, `records`,
-//! `lifecycle`, `watch`).
+//! [`Command`]s, apply them. A feature's command goes to its pure `apply` in `state`
+//! (dispatch generated from the registry in `state/features.rs`, see `features`); the
+//! effects it returns are carried out by the feature's `impl Runner<Effect> for App` in
+//! the file of the same name here. The window's own commands go through `state::window`.
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
