@@ -643,11 +643,50 @@ fn a_dialog_applying_a_change_does_not_close_until_it_ends() {
 fn notices_are_dismissed_one_by_one_and_quitting_is_the_runners() {
     let mut state = state_with(Vec::new());
     for id in 1..=2 {
-        state.notices.push(Notice { id, level: NoticeLevel::Info, text: format!("notice {id}") });
+        window::push_notice(&mut state, notice(id, NoticeLevel::Info), ctx().now);
     }
     window::apply(&mut state, Command::DismissNotice(1));
     assert_eq!(state.notices.iter().map(|n| n.id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(effects_of!(Effect::Window, window::apply(&mut state, Command::Quit)), vec![WindowEffect::Quit]);
+}
+
+fn notice(id: u64, level: NoticeLevel) -> Notice {
+    Notice { id, level, text: format!("notice {id}"), expires: None, folder: None }
+}
+
+#[test]
+fn information_goes_away_by_itself_and_errors_stay_until_dismissed() {
+    let mut state = state_with(Vec::new());
+    let start = ctx().now;
+    window::push_notice(&mut state, notice(1, NoticeLevel::Info), start);
+    window::push_notice(&mut state, notice(2, NoticeLevel::Error), start);
+    let later = |seconds: i64| start.checked_add(jiff::SignedDuration::from_secs(seconds)).expect("a time");
+    let next = window::expire_notices(&mut state, later(2));
+    assert_eq!(next, Some(std::time::Duration::from_secs(4)), "the info notice is due in 4 s");
+    assert_eq!(state.notices.len(), 2);
+    let next = window::expire_notices(&mut state, later(6));
+    assert_eq!(next, None, "nothing else expires");
+    assert_eq!(state.notices.iter().map(|n| n.id).collect::<Vec<_>>(), vec![2], "the error stays");
+    window::expire_notices(&mut state, later(3600));
+    assert_eq!(state.notices.len(), 1, "an hour later the error is still there");
+}
+
+#[test]
+fn the_window_keeps_the_newest_twenty_notices() {
+    let mut state = state_with(Vec::new());
+    for id in 1..=25 {
+        window::push_notice(&mut state, notice(id, NoticeLevel::Error), ctx().now);
+    }
+    let ids: Vec<u64> = state.notices.iter().map(|n| n.id).collect();
+    assert_eq!(ids, (6..=25).collect::<Vec<_>>());
+}
+
+#[test]
+fn open_folder_asks_the_desktop_to_show_it() {
+    let mut state = state_with(Vec::new());
+    let folder = PathBuf::from("/home/anna/Documents");
+    let effects = effects_of!(Effect::Window, window::apply(&mut state, Command::OpenFolder(folder.clone())));
+    assert_eq!(effects, [WindowEffect::OpenFolder(folder)]);
 }
 
 // The Records screen.

@@ -72,7 +72,7 @@ impl App {
         match result {
             Ok(_) => {
                 self.state.dialog = None;
-                self.notify(NoticeLevel::Info, format!("Definitions exported to {}", file.display()));
+                self.notify_about(NoticeLevel::Info, format!("Definitions exported to {}", file.display()), Some(file));
             }
             Err(error) => {
                 if let Some(dialog) = self.definitions_dialog() {

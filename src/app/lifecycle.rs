@@ -295,8 +295,9 @@ impl App {
                     self.jobs.export = None;
                     self.state.job = None;
                     match done {
-                        Poll::Done(Ok(ExportOutcome::Written { rows })) => {
-                            self.notify(NoticeLevel::Info, format!("Exported {rows} members"));
+                        Poll::Done(Ok(ExportOutcome::Written { rows, file })) => {
+                            let text = format!("Exported {rows} rows to {}", file.display());
+                            self.notify_about(NoticeLevel::Info, text, Some(&file));
                         }
                         Poll::Done(Ok(ExportOutcome::Cancelled)) => {
                             self.notify(NoticeLevel::Info, "Export cancelled; no file was written");

@@ -164,6 +164,9 @@ impl App {
             ui.ctx().request_repaint_after(watch::WATCH_INTERVAL);
         }
         self.sync_builder();
+        if let Some(next) = crate::state::window::expire_notices(&mut self.state, self.clock.now()) {
+            ui.ctx().request_repaint_after(next);
+        }
         let closing = ui.ctx().input(|i| i.viewport().close_requested());
         if closing && !self.quit_requested && self.state.builder.as_ref().is_some_and(|b| b.is_dirty()) {
             // Ask first; the dialog's Save or Discard quits afterwards.
@@ -271,10 +274,14 @@ impl App {
     }
 
     fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.notify_about(level, text, None);
+    }
+
+    /// A notice about a file: it names the file and offers to open its folder.
+    fn notify_about(&mut self, level: NoticeLevel, text: impl Into<String>, file: Option<&std::path::Path>) {
         self.next_notice_id += 1;
-        self.state.notices.push(Notice { id: self.next_notice_id, level, text: text.into() });
-        // Only the latest few stay on screen.
-        let excess = self.state.notices.len().saturating_sub(4);
-        self.state.notices.drain(..excess);
+        let folder = file.and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+        let notice = Notice { id: self.next_notice_id, level, text: text.into(), expires: None, folder };
+        crate::state::window::push_notice(&mut self.state, notice, self.clock.now());
     }
 }

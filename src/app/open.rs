@@ -130,6 +130,11 @@ impl App {
                     job.cancel();
                 }
             }
+            WindowEffect::OpenFolder(folder) => {
+                if let Err(error) = open::that_detached(&folder) {
+                    self.notify(NoticeLevel::Error, format!("Could not open {}: {error}", folder.display()));
+                }
+            }
             WindowEffect::Quit => self.quit_requested = true,
         }
     }

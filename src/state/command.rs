@@ -31,6 +31,8 @@ macro_rules! define_command {
             /// Replace the open dialog's form with an edited copy (panels edit a clone).
             UpdateDialog(Dialog),
             DismissNotice(u64),
+            /// Show this folder in the desktop's file manager.
+            OpenFolder(PathBuf),
             Quit,
 
             // Navigation.

@@ -149,13 +149,22 @@ impl<T> Loadable<T> {
     }
 }
 
-/// A message shown until dismissed.
+/// A message in the window's corner: information goes away by itself at `expires`, an
+/// error stays until dismissed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub id: u64,
     pub level: NoticeLevel,
     pub text: String,
+    pub expires: Option<jiff::Timestamp>,
+    /// The folder of the file the notice is about ("Open folder").
+    pub folder: Option<PathBuf>,
 }
+
+/// How long an information notice stays.
+pub const NOTICE_SECONDS: i64 = 6;
+/// How many notices show at once; the others wait behind an "n more" line.
+pub const NOTICES_SHOWN: usize = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeLevel {

@@ -16,7 +16,7 @@ pub mod theme;
 use crate::state::RecordsCommand;
 use egui::{Align, Layout, RichText};
 
-use crate::state::{AppState, Command, NoticeLevel, PathPurpose, Screen, WorkspaceView};
+use crate::state::{AppState, Command, NOTICES_SHOWN, NoticeLevel, PathPurpose, Screen, WorkspaceView};
 
 /// Declares `screen_ui`: the panel of the current screen, `segments::screen_ui` or the
 /// `screen_ui` of the feature's module (`state::features`).
@@ -207,15 +207,22 @@ fn welcome_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
     });
 }
 
+/// The newest notices in the bottom right corner, the others behind an "n more" line.
 fn notices_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     if state.notices.is_empty() {
         return;
     }
+    let waiting = state.notices.len().saturating_sub(NOTICES_SHOWN);
     egui::Area::new(egui::Id::unique("notices"))
         .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
         .order(egui::Order::Foreground)
         .show(ui.ctx(), |ui| {
-            for notice in &state.notices {
+            if waiting > 0 {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.weak(format!("{waiting} more"));
+                });
+            }
+            for notice in state.notices.iter().skip(waiting) {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
                     ui.set_max_width(420.0);
                     ui.horizontal(|ui| {
@@ -225,6 +232,11 @@ fn notices_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
                             NoticeLevel::Info => text,
                         };
                         ui.add(egui::Label::new(text).wrap());
+                        if let Some(folder) = &notice.folder
+                            && ui.small_button("Open folder").clicked()
+                        {
+                            commands.push(Command::OpenFolder(folder.clone()));
+                        }
                         if ui.small_button("Dismiss").clicked() {
                             commands.push(Command::DismissNotice(notice.id));
                         }

@@ -39,7 +39,11 @@ pub struct MembersExport {
 /// How an export ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportOutcome {
-    Written { rows: u64 },
+    /// `rows` rows were written to `file`.
+    Written {
+        rows: u64,
+        file: PathBuf,
+    },
     Cancelled,
 }
 
@@ -104,7 +108,7 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
         .map_err(|e| ExportError::csv(&export.target, e))?;
         match stop.take() {
             Some(outcome) => outcome.map(ExportOutcome::written),
-            None => Ok(Some(ExportOutcome::Written { rows: rows.get() })),
+            None => Ok(Some(ExportOutcome::Written { rows: rows.get(), file: export.target.clone() })),
         }
     })?;
     Ok(written.unwrap_or(ExportOutcome::Cancelled))
@@ -141,7 +145,7 @@ fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -
         written += page.len() as u64;
     }
     writer.flush().map_err(|e| ExportError::write(&export.target, e))?;
-    Ok(ExportOutcome::Written { rows: written })
+    Ok(ExportOutcome::Written { rows: written, file: export.target.clone() })
 }
 
 #[cfg(test)]
