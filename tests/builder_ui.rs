@@ -358,3 +358,62 @@ fn ticked_conditions_are_wrapped_collapsed_and_ungrouped() {
     pick(&mut harness, "Ungroup");
     assert_eq!(draft(&harness), start);
 }
+
+/// The widgets of each condition row (ticks, pickers, value boxes, chips, buttons), found
+/// by their rectangles: from a row's tick down to the next row's, left of the preview.
+fn condition_rows(harness: &Harness<'_, App>) -> Vec<Vec<(String, egui::Rect)>> {
+    let mut ticks: Vec<egui::Rect> = harness.get_all_by_label("Select condition").map(|n| n.rect()).collect();
+    ticks.sort_by(|a, b| a.top().total_cmp(&b.top()));
+    let preview_left = harness.get_by_label("Preview").rect().left();
+    let widgets: Vec<(String, Role, egui::Rect)> = harness
+        .get_all(egui_kittest::kittest::By::new().predicate(|n| {
+            matches!(
+                n.role(),
+                Role::Button | Role::CheckBox | Role::ComboBox | Role::TextInput | Role::MultilineTextInput
+            )
+        }))
+        .map(|n| (n.accesskit_node().label().unwrap_or_default(), n.accesskit_node().role(), n.rect()))
+        .collect();
+    ticks
+        .iter()
+        .enumerate()
+        .map(|(i, tick)| {
+            let bottom = ticks.get(i + 1).map_or(tick.bottom() + 24.0, |next| next.top());
+            widgets
+                .iter()
+                .filter(|(_, _, r)| r.center().y >= tick.top() - 1.0 && r.center().y < bottom - 1.0)
+                .filter(|(_, _, r)| r.left() >= tick.left() - 1.0 && r.right() <= preview_left)
+                .map(|(label, role, r)| (format!("{role:?} {label:?}"), *r))
+                .collect()
+        })
+        .collect()
+}
+
+fn assert_no_overlaps(rows: &[Vec<(String, egui::Rect)>], what: &str) {
+    for row in rows {
+        for (i, (a, ra)) in row.iter().enumerate() {
+            for (b, rb) in &row[i + 1..] {
+                let overlap = ra.intersect(*rb);
+                let area = overlap.width().max(0.0) * overlap.height().max(0.0);
+                assert!(area < 1.0, "{what}: {a} at {ra:?} overlaps {b} at {rb:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_widget_of_a_condition_row_overlaps_another_wide_or_narrow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    // The demo's first segment: Country equals Germany, Rating is any of Hot (chips).
+    assert_eq!(harness.state().state().selected_segment, Some(segments[0].id));
+    let rows = condition_rows(&harness);
+    assert!(rows.len() >= 2, "{rows:?}");
+    assert!(rows.iter().any(|r| r.iter().any(|(l, _)| l.contains("\"Warm\""))), "the chips are in a row: {rows:?}");
+    assert!(rows.iter().all(|r| r.iter().any(|(l, _)| l.contains("\"…\""))), "each row has its menu: {rows:?}");
+    assert_no_overlaps(&rows, "1280×800");
+
+    harness.set_size(egui::vec2(960.0, 600.0));
+    harness.run_steps(4);
+    assert_no_overlaps(&condition_rows(&harness), "960×600");
+}

@@ -149,7 +149,8 @@ fn choices_ui(
     };
     if field.choices.len() <= INLINE_CHOICES {
         for option in &field.choices {
-            let chip = egui::Button::selectable(chosen.contains(option), option.as_str()).corner_radius(8.0);
+            // Framed whether chosen or not, so an unchosen option still reads as a button.
+            let chip = egui::Button::new(option.as_str()).selected(chosen.contains(option)).corner_radius(8.0);
             if ui.add(chip).clicked() {
                 commands.push(set(toggled(option)));
             }
