@@ -16,6 +16,8 @@ use crate::state::{AppState, Command};
 use super::theme;
 
 const DETAIL_WIDTH: f32 = 480.0;
+/// Wide enough for "09:00" and the cursor.
+const TIME_WIDTH: f32 = 52.0;
 
 fn send(commands: &mut Vec<Command>, command: SellersCommand) {
     commands.push(Command::Sellers(command));
@@ -118,11 +120,14 @@ fn matches_search(seller: &Seller, search: &str) -> bool {
         || seller.attributes.values().flatten().any(|v| v.to_lowercase().contains(&search))
 }
 
+/// The values a seller holds, attribute by attribute ("English, German · DACH"): the
+/// attribute names are the same on every row, so the narrow column shows what differs.
 fn attributes_summary(seller: &Seller) -> String {
     seller
         .attributes
-        .iter()
-        .map(|(name, values)| format!("{name}: {}", values.join(", ")))
+        .values()
+        .filter(|values| !values.is_empty())
+        .map(|values| values.join(", "))
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -268,6 +273,8 @@ fn seller_attributes_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &Sell
     }
     for definition in &sellers.definitions {
         ui.horizontal_wrapped(|ui| {
+            // A value that does not fit goes to the next line whole, never letter by letter.
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             ui.label(RichText::new(&definition.name).strong());
             if definition.values.is_empty() {
                 ui.label(RichText::new("no values defined").weak());
@@ -275,17 +282,17 @@ fn seller_attributes_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &Sell
             for value in &definition.values {
                 let held = form.attributes.get(&definition.name).is_some_and(|vs| vs.contains(value));
                 let mut tick = held;
-                ui.push_id((&definition.name, value), |ui| {
-                    if ui.checkbox(&mut tick, value).changed() {
-                        let values = form.attributes.entry(definition.name.clone()).or_default();
-                        if tick {
-                            values.push(value.clone());
-                            values.sort_by_key(|v| definition.values.iter().position(|d| d == v));
-                        } else {
-                            values.retain(|v| v != value);
-                        }
+                // Added straight into the wrapping row (not in a child scope, which the row
+                // could not move to the next line as a whole).
+                if ui.checkbox(&mut tick, value).changed() {
+                    let values = form.attributes.entry(definition.name.clone()).or_default();
+                    if tick {
+                        values.push(value.clone());
+                        values.sort_by_key(|v| definition.values.iter().position(|d| d == v));
+                    } else {
+                        values.retain(|v| v != value);
                     }
-                });
+                }
             }
         });
     }
@@ -320,10 +327,10 @@ fn work_hours_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
                 let mut remove = None;
                 for (at, period) in form.periods.iter_mut().enumerate().filter(|(_, p)| p.weekday == weekday) {
                     ui.push_id(("period", at), |ui| {
-                        ui.add(TextEdit::singleline(&mut period.start).desired_width(44.0))
+                        ui.add(TextEdit::singleline(&mut period.start).desired_width(TIME_WIDTH))
                             .widget_info(|| text_info(period.start.as_str(), format!("{day} from")));
                         ui.label("–");
-                        ui.add(TextEdit::singleline(&mut period.end).desired_width(44.0))
+                        ui.add(TextEdit::singleline(&mut period.end).desired_width(TIME_WIDTH))
                             .widget_info(|| text_info(period.end.as_str(), format!("{day} to")));
                         if ui.small_button("×").on_hover_text("Remove this period").clicked() {
                             remove = Some(at);
