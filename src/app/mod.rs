@@ -15,6 +15,7 @@
 //! is stored before the user saw its impact.
 
 mod access;
+mod check;
 mod conditions;
 pub mod definitions;
 mod import;
@@ -227,6 +228,7 @@ impl App {
             | Command::CancelJob
             | Command::UpdateDialog { .. }
             | Command::DismissNotice { .. }
+            | Command::CheckWorkspace
             | Command::Quit) => self.apply_window(command),
             command @ (Command::ShowScreen { .. }
             | Command::SelectRecordType { .. }
@@ -287,6 +289,7 @@ impl App {
 
     fn poll_background(&mut self) {
         self.poll_import();
+        self.poll_check();
         self.poll_monitor();
         if let Some(job) = &self.jobs.open {
             match job.poll() {

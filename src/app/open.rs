@@ -74,8 +74,9 @@ impl App {
         self.refresh_records();
         self.request_preview();
         self.state.recent.retain(|p| p != &path);
-        self.state.recent.insert(0, path);
+        self.state.recent.insert(0, path.clone());
         self.state.recent.truncate(RECENT_LIMIT);
+        self.check_when_answered(path);
     }
 
     pub(super) fn browse_for_path(&mut self) {
@@ -130,6 +131,7 @@ impl App {
                     job.cancel();
                 }
             }
+            WindowEffect::CheckWorkspace => self.check_workspace(),
             WindowEffect::Quit => self.quit_requested = true,
         }
     }
@@ -171,15 +173,16 @@ fn open_in_background(
     now: jiff::Timestamp,
     reporter: &Reporter,
 ) -> Result<Opened, StoreError> {
+    // The whole file is checked in the background once the first answer is shown.
     let mut workspace = match mode {
-        OpenMode::Open => Workspace::open(path),
+        OpenMode::Open => Workspace::open_checked_later(path),
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
             let spec = crate::demo::DemoSpec::standard(now);
             crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
                 reporter.report(Some(fraction), message)
             })
-            .and_then(|()| Workspace::open(path))
+            .and_then(|()| Workspace::open_checked_later(path))
         }
     }?;
     watch::start_watching(&mut workspace)?;

@@ -25,6 +25,8 @@ pub enum Command {
     /// Replace the open dialog's form with an edited copy (panels edit a clone).
     UpdateDialog(Dialog),
     DismissNotice(u64),
+    /// Check the whole workspace file in the background (File → Check workspace).
+    CheckWorkspace,
     Quit,
 
     // Navigation.

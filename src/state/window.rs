@@ -30,6 +30,8 @@ pub enum WindowEffect {
     CancelImpact,
     /// Cancel the running open, apply and export jobs.
     CancelJobs,
+    /// Check the whole workspace file in the background; the result comes as a notice.
+    CheckWorkspace,
     Quit,
 }
 
@@ -81,6 +83,7 @@ pub fn apply(state: &mut AppState, command: Command) -> Vec<Effect> {
             state.notices.retain(|n| n.id != id);
             Vec::new()
         }
+        Command::CheckWorkspace if state.view.is_some() => effect(WindowEffect::CheckWorkspace),
         Command::Quit => effect(WindowEffect::Quit),
         // Not the window's (or refused above): `app` routes only the window's commands here.
         _ => Vec::new(),
