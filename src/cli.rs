@@ -16,6 +16,9 @@ use crate::store::Workspace;
 use crate::worker::column_cache::load_with_cache;
 use crate::worker::engine::load_snapshot;
 
+mod check;
+pub use check::check_command;
+
 /// What to preview: a stored segment by name, or conditions from a file for a record type.
 pub enum PreviewTarget<'a> {
     Segment(&'a str),

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
-    PreviewTarget, apply_command, explain_command, export_definitions_command, import_definitions_command,
-    import_records_command, preview_command,
+    PreviewTarget, apply_command, check_command, explain_command, export_definitions_command,
+    import_definitions_command, import_records_command, preview_command,
 };
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::format::DecimalMark;
@@ -149,6 +149,11 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Check the whole workspace file for damage (`PRAGMA quick_check`) without changing it.
+    Check {
+        /// The workspace.
+        path: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -234,6 +239,7 @@ fn main() -> ExitCode {
             let now = now.unwrap_or_else(segment_builder::clock::now);
             finish(preview_command(&path, target, now, limit), json, segment_builder::cli::PreviewReport::to_text)
         }
+        Some(Cmd::Check { path }) => finish(check_command(&path), false, String::clone),
         None => {
             let startup = match cli.workspace {
                 Some(path) => Startup::Open(path),
@@ -253,7 +259,8 @@ fn warn_of_network_share(command: Option<&Cmd>) {
             | Cmd::Explain { path, .. }
             | Cmd::ExportDefinitions { path, .. }
             | Cmd::ImportDefinitions { path, .. }
-            | Cmd::Preview { path, .. },
+            | Cmd::Preview { path, .. }
+            | Cmd::Check { path },
         ) => path,
         Some(Cmd::Demo { .. }) | None => return,
     };

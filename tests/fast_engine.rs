@@ -21,6 +21,7 @@ use segment_builder::domain::{
     Dataset, DateUnit, EvalContext, FieldDef, FieldKind, FieldName, Group, MemoryDataset, Operand, Operator, Record,
     RecordId, RecordTypeName, Schema, SellerId, TeamId, Value, operators_for,
 };
+use segment_builder::engine::priority::{first_matching, ordered_rows};
 use segment_builder::engine::{Compiled, NO_SEGMENT, Snapshot, SortKey, compile, preview_against, winners};
 
 /// Teams of the generated worlds and of `common::world`; 9 does not exist.
@@ -599,6 +600,42 @@ fn priority_and_preview() {
     assert_eq!(preview_against(&snapshot, &small, &[], &oldest, 2).first, [RecordId(1), RecordId(3)]);
     let by_row = SortKey { field: FieldName::new("nope"), descending: false };
     assert_eq!(preview_against(&snapshot, &small, &[], &by_row, 10).first, [RecordId(1), RecordId(3), RecordId(5)]);
+}
+
+#[test]
+fn the_first_few_matches_are_the_same_selected_alone_or_from_the_whole_order() {
+    let schema = schema();
+    let thing = type_def(&schema, "thing");
+    let mut ds = MemoryDataset::new(schema.clone());
+    let start = instant("2026-03-01T12:00:00Z");
+    for id in 1..=400i64 {
+        let mut values = Vec::new();
+        if id % 7 != 0 {
+            values.push(("count", Value::WholeNumber(id * 37 % 50)));
+            values.push(("done", Value::YesNo(id % 3 == 0)));
+        }
+        if id % 5 != 0 {
+            let at = start.checked_add(SignedDuration::from_mins(id * 7919 % 1000)).unwrap_or(start);
+            values.push(("at", Value::DateTime(at)));
+        }
+        ds.insert(&thing.name, record(thing, id, &values));
+    }
+    let ctx = ctx();
+    for field in ["count", "at", "done", "nope"] {
+        for descending in [false, true] {
+            let sort = SortKey { field: FieldName::new(field), descending };
+            // Fresh snapshots: nothing ordered and kept yet.
+            let (few, many) = (snapshot_of(&ds, &ctx.time_zone), snapshot_of(&ds, &ctx.time_zone));
+            let sparse = segment_builder::engine::Bitset::from_fn(400, |row| row % 13 == 4);
+            let selected = first_matching(&few, &name("thing"), &sparse, &sort, 10);
+            // The whole order first (kept), then the same question.
+            let whole = ordered_rows(&many, &name("thing"), &sparse, &sort);
+            let from_order = first_matching(&many, &name("thing"), &sparse, &sort, 10);
+            assert_eq!(selected, from_order, "{field} descending {descending}");
+            assert_eq!(whole.len(), sparse.count());
+            assert_eq!(selected.len(), 10);
+        }
+    }
 }
 
 #[test]

@@ -43,6 +43,7 @@ macro_rules! define_dispatch {
                     | Command::UpdateDialog { .. }
                     | Command::DismissNotice { .. }
                     | Command::OpenFolder { .. }
+                    | Command::CheckWorkspace
                     | Command::Quit) => self.apply_window(command),
                     Command::ShowScreen(screen) => self.show_screen(screen),
                     Command::SelectRecordType(name) => self.select_record_type(name),

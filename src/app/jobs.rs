@@ -11,6 +11,7 @@ use crate::worker::export::{ExportError, ExportOutcome};
 use crate::worker::jobs::Job;
 
 use super::OpenJob;
+use super::check::CheckSlot;
 use super::import::ImportJob;
 use super::monitor::MonitorJobs;
 
@@ -29,12 +30,18 @@ pub(super) struct Jobs {
     pub export: Option<Job<Result<ExportOutcome, ExportError>>>,
     pub import: Option<ImportJob>,
     pub monitor: MonitorJobs,
+    /// The check of the whole workspace file.
+    pub check: CheckSlot,
 }
 
 impl Jobs {
     /// Whether any job is still running.
     pub fn is_busy(&self) -> bool {
-        self.engine_busy() || self.open.is_some() || self.export.is_some() || self.monitor.is_busy()
+        self.engine_busy()
+            || self.open.is_some()
+            || self.export.is_some()
+            || self.monitor.is_busy()
+            || self.check.is_busy()
     }
 
     /// Whether a job waits for the engine (or, an import, will hand it records): restarting

@@ -14,6 +14,7 @@
 //! is stored before the user saw its impact.
 
 mod access;
+mod check;
 mod conditions;
 pub mod definitions;
 mod features;
@@ -220,6 +221,7 @@ impl App {
 
     fn poll_background(&mut self) {
         self.poll_features();
+        self.poll_check();
         if let Some(job) = &self.jobs.open {
             match job.poll() {
                 Poll::Running(progress) => {

@@ -74,8 +74,9 @@ impl App {
         self.refresh_records();
         self.request_preview();
         self.state.recent.retain(|p| p != &path);
-        self.state.recent.insert(0, path);
+        self.state.recent.insert(0, path.clone());
         self.state.recent.truncate(RECENT_LIMIT);
+        self.check_when_answered(path);
     }
 
     pub(super) fn browse_for_path(&mut self) {
@@ -135,6 +136,7 @@ impl App {
                     self.notify(NoticeLevel::Error, format!("Could not open {}: {error}", folder.display()));
                 }
             }
+            WindowEffect::CheckWorkspace => self.check_workspace(),
             WindowEffect::Quit => self.quit_requested = true,
         }
     }
@@ -176,15 +178,16 @@ fn open_in_background(
     now: jiff::Timestamp,
     reporter: &Reporter,
 ) -> Result<Opened, StoreError> {
+    // The whole file is checked in the background once the first answer is shown.
     let mut workspace = match mode {
-        OpenMode::Open => Workspace::open(path),
+        OpenMode::Open => Workspace::open_checked_later(path),
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
             let spec = crate::demo::DemoSpec::standard(now);
             crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
                 reporter.report(Some(fraction), message)
             })
-            .and_then(|()| Workspace::open(path))
+            .and_then(|()| Workspace::open_checked_later(path))
         }
     }?;
     watch::start_watching(&mut workspace)?;

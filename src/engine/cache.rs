@@ -18,7 +18,8 @@
 //! change log's sequence number read *before* the records were, the schema and the time
 //! zone — and a checksum of every byte. It is used only when all of them match the
 //! workspace; the changes logged after its number (by SQLite triggers for every other
-//! program, by the store for Segment Builder's own single-record writes) are then replayed
+//! program, by the store for Segment Builder's own writes: single records, and the
+//! records each transaction changed, `store::touched`) are then replayed
 //! by reading those records again (`worker::column_cache`). A change whose records are not
 //! known (a bulk write by Segment Builder, a trimmed log, a workspace older than the
 //! cache) or any mismatch means a rebuild from SQL. It is written under a temporary name
@@ -34,7 +35,7 @@ use super::snapshot::{DecodeError, Snapshot};
 use crate::domain::{Schema, SellerId, TeamId};
 
 /// The first bytes of a cache file: the format (its last byte the version).
-const MAGIC: &[u8; 8] = b"SBCOLS\0\x01";
+const MAGIC: &[u8; 8] = b"SBCOLS\0\x02";
 
 /// What a cache was made from; it is used only for a workspace that matches all of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,10 +177,24 @@ fn private_new_file(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// A 64-bit checksum of `bytes`: four independent multiply-rotate lanes over 8-byte
-/// words (several GB/s), then the length and the tail. It catches torn and damaged files,
-/// not deliberate forgeries.
+/// Bytes per part of [`checksum`], summed in parallel.
+const CHECKSUM_PART: usize = 4 << 20;
+
+/// A 64-bit checksum of `bytes`: the [`part_checksum`] of every 4 MiB part, computed in
+/// parallel, and of those sums with the length. It catches torn and damaged files, not
+/// deliberate forgeries.
 pub fn checksum(bytes: &[u8]) -> u64 {
+    use rayon::prelude::*;
+    let parts: Vec<u8> =
+        bytes.par_chunks(CHECKSUM_PART).flat_map_iter(|part| part_checksum(part).to_le_bytes()).collect();
+    let mut summary = parts;
+    summary.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    part_checksum(&summary)
+}
+
+/// A 64-bit checksum of `bytes`: four independent multiply-rotate lanes over 8-byte
+/// words (several GB/s), then the length and the tail.
+fn part_checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut lanes = [0x243F_6A88_85A3_08D3u64, 0x1319_8A2E_0370_7344, 0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89];
     let word = |b: &[u8]| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
@@ -200,7 +215,22 @@ pub fn checksum(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::checksum;
+    use super::{CHECKSUM_PART, checksum};
+
+    #[test]
+    fn the_checksum_of_many_parts_sees_every_part_and_their_order() {
+        let bytes: Vec<u8> = (0..2 * CHECKSUM_PART + 100).map(|i| (i * 31 % 251) as u8).collect();
+        let sum = checksum(&bytes);
+        for at in [0, CHECKSUM_PART - 1, CHECKSUM_PART, 2 * CHECKSUM_PART + 99] {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x40;
+            assert_ne!(checksum(&changed), sum, "byte {at}");
+        }
+        let mut swapped = bytes[CHECKSUM_PART..2 * CHECKSUM_PART].to_vec();
+        swapped.extend_from_slice(&bytes[..CHECKSUM_PART]);
+        swapped.extend_from_slice(&bytes[2 * CHECKSUM_PART..]);
+        assert_ne!(checksum(&swapped), sum, "parts in another order");
+    }
 
     #[test]
     fn the_checksum_sees_every_byte_and_the_length() {

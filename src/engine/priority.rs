@@ -128,13 +128,8 @@ pub fn first_matching(
         return Vec::new();
     }
     let field = snapshot.schema().get(ty).and_then(|def| def.field_index(&sort.field));
-    let order = records.sorted_rows(field, sort.descending);
-    order
-        .iter()
-        .filter(|&&row| rows.contains(row as usize))
-        .take(n)
-        .filter_map(|&row| records.id_of(row as usize))
-        .collect()
+    let first = records.first_rows(rows, field, sort.descending, n);
+    first.into_iter().filter_map(|row| records.id_of(row as usize)).collect()
 }
 
 /// Every set row of `rows` in the order `sort` (see [`first_matching`]), as row indexes.

@@ -33,6 +33,8 @@ macro_rules! define_command {
             DismissNotice(u64),
             /// Show this folder in the desktop's file manager.
             OpenFolder(PathBuf),
+            /// Check the whole workspace file in the background (File → Check workspace).
+            CheckWorkspace,
             Quit,
 
             // Navigation.

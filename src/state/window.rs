@@ -34,6 +34,8 @@ pub enum WindowEffect {
     CancelJobs,
     /// Show a folder in the desktop's file manager.
     OpenFolder(PathBuf),
+    /// Check the whole workspace file in the background; the result comes as a notice.
+    CheckWorkspace,
     Quit,
 }
 
@@ -86,6 +88,7 @@ pub fn apply(state: &mut AppState, command: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::OpenFolder(folder) => effect(WindowEffect::OpenFolder(folder)),
+        Command::CheckWorkspace if state.view.is_some() => effect(WindowEffect::CheckWorkspace),
         Command::Quit => effect(WindowEffect::Quit),
         // Not the window's (or refused above): `app` routes only the window's commands here.
         _ => Vec::new(),

@@ -77,8 +77,29 @@ impl Workspace {
     /// database with no application id (`Foreign`), a newer workspace (`Newer`) and a
     /// damaged one (`Corrupt`).
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_probed(path, Probe::Full)
+    }
+
+    /// [`Workspace::open`] without `PRAGMA quick_check` over the whole file for a current
+    /// workspace (≈ 1 s a million records), so the window answers first: the header,
+    /// identity and schema are checked as `open` checks them, and the caller runs
+    /// [`Workspace::check`] in the background right after. An older workspace is checked
+    /// whole before its upgrade writes to it.
+    pub fn open_checked_later(path: &Path) -> Result<Self> {
+        Self::open_probed(path, Probe::FullUnlessCurrent)
+    }
+
+    /// Checks the whole workspace file at `path` as [`Workspace::open`] does (header,
+    /// identity, `PRAGMA quick_check`, schema) through a connection that cannot write:
+    /// `Corrupt` names what is damaged. Works beside the app's own connections.
+    pub fn check(path: &Path) -> Result<()> {
+        let _held = hold(path)?;
+        probe(path, Probe::Full).map(drop)
+    }
+
+    fn open_probed(path: &Path, check: Probe) -> Result<Self> {
         let held = hold(path)?;
-        let (probed, immutable) = probe(path, Probe::Full)?;
+        let (probed, immutable) = probe(path, check)?;
         if immutable {
             // The folder cannot be written (no `-shm` could be made): viewing only.
             return Self::viewing(path, probed, held);
@@ -312,6 +333,9 @@ fn read_identity(conn: &Connection) -> rusqlite::Result<Identity> {
 enum Probe {
     /// Before opening for writing: `quick_check`, and load the schema if no migration is due.
     Full,
+    /// Like `Full`, the `quick_check` only when a migration is due (see
+    /// [`Workspace::open_checked_later`]).
+    FullUnlessCurrent,
     /// A reader: the version must be current.
     Reader,
     /// A read-only command: like `Full` without the `quick_check` (see
@@ -327,13 +351,15 @@ enum Probe {
 /// `NO_MUTEX`: a `Connection` is used by one thread at a time (it is not `Sync`), so
 /// SQLite's per-call connection mutex only costs time: about 40% of a full table scan.
 fn probe(path: &Path, probe: Probe) -> Result<(Connection, bool)> {
-    let first = matches!(probe, Probe::Full | Probe::Unverified);
+    let first = matches!(probe, Probe::Full | Probe::FullUnlessCurrent | Probe::Unverified);
     let (conn, identity, immutable) = read_only_connection(path, first)?;
     configure_connection(&conn)?;
     check_identity(path, identity)?;
     match probe {
-        Probe::Full => {
-            quick_check(path, &conn)?;
+        Probe::Full | Probe::FullUnlessCurrent => {
+            if probe == Probe::Full || identity.user_version < SCHEMA_VERSION {
+                quick_check(path, &conn)?;
+            }
             if identity.user_version == SCHEMA_VERSION {
                 schema::load(&conn, path).map_err(|e| as_corrupt(path, e))?;
             }

@@ -94,6 +94,9 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                     }
                 }
             });
+            if ui.add_enabled(state.view.is_some(), egui::Button::new("Check workspace")).clicked() {
+                commands.push(Command::CheckWorkspace);
+            }
             ui.separator();
             definitions::menu_ui(ui, state, commands);
             ui.separator();

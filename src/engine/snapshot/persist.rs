@@ -1,7 +1,8 @@
 //! The columns of a [`Snapshot`] as bytes and back, for the column cache
-//! (`engine::cache`). Little-endian, every vector preceded by its length; teams, sort
-//! orders and interning tables are not kept (teams are read from the workspace, the others
-//! are rebuilt on demand).
+//! (`engine::cache`). Little-endian, every vector preceded by its length, and every column
+//! by its length in bytes, so the columns of every type are read back in parallel; teams,
+//! sort orders and interning tables are not kept (teams are read from the workspace, the
+//! others are rebuilt on demand).
 //!
 //! Decoding checks everything a later read indexes with (lengths, codes, lookup rows,
 //! dictionary offsets) against the schema it is given, so bytes that pass the cache's
@@ -10,6 +11,7 @@
 use std::collections::HashMap;
 
 use jiff::tz::TimeZone;
+use rayon::prelude::*;
 
 use super::column::{
     CODE_FIRST, Codes, Column, LINK_INVALID, LookupColumn, NumberColumn, OwnerColumn, TemporalColumn, TextColumn,
@@ -41,7 +43,11 @@ impl Snapshot {
             put_bitset(out, &ty.live);
             put_u64(out, ty.columns.len() as u64);
             for column in &ty.columns {
+                let at = out.len();
+                put_u64(out, 0);
                 encode_column(out, column);
+                let len = (out.len() - at - 8) as u64;
+                out[at..at + 8].copy_from_slice(&len.to_le_bytes());
             }
         }
     }
@@ -76,14 +82,40 @@ impl Snapshot {
             let mut columns = Vec::with_capacity(def.fields.len());
             for field in &def.fields {
                 let target = field.lookup_target.as_ref().and_then(|t| schema.types.iter().position(|d| &d.name == t));
-                let column = decode_column(&mut input, field.kind, target, rows)?;
-                columns.push(column);
+                columns.push((input.bytes()?, field.kind, target, rows));
             }
-            types.push(TypeSnapshot { name: def.name.clone(), index, live, columns, sort_cache: SortCache::default() });
+            types.push((
+                TypeSnapshot {
+                    name: def.name.clone(),
+                    index,
+                    live,
+                    columns: Vec::new(),
+                    sort_cache: SortCache::default(),
+                },
+                columns,
+            ));
         }
         if input.at != bytes.len() {
             return bad("bytes after the last column");
         }
+        // Every column of every type at once: the bulk of the work.
+        let encoded: Vec<_> = types.iter().flat_map(|(_, columns)| columns.iter().copied()).collect();
+        let mut decoded = encoded
+            .into_par_iter()
+            .map(|(bytes, kind, target, rows)| {
+                let mut input = Input { bytes, at: 0 };
+                let column = decode_column(&mut input, kind, target, rows)?;
+                if input.at == bytes.len() { Ok(column) } else { bad("bytes after a column") }
+            })
+            .collect::<Result<Vec<Column>, DecodeError>>()?
+            .into_iter();
+        let types: Vec<TypeSnapshot> = types
+            .into_iter()
+            .map(|(mut ty, columns)| {
+                ty.columns = decoded.by_ref().take(columns.len()).collect();
+                ty
+            })
+            .collect();
         check_lookups(schema, &types)?;
         Ok(Snapshot {
             uid: NEXT_SNAPSHOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),

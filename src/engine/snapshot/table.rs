@@ -138,7 +138,6 @@ impl TypeSnapshot {
             return order;
         };
         // Sort keys: `None` for an empty value, else an order-preserving u64.
-        let flip_i64 = |x: i64| (x as u64) ^ (1 << 63);
         let keys: Vec<Option<u64>> = match column {
             Column::Text(c) => {
                 let mut entries: Vec<u32> = (0..c.dictionary.len() as u32).collect();
@@ -160,57 +159,37 @@ impl TypeSnapshot {
                     })
                     .collect()
             }
-            Column::Owner(c) => (0..rows)
-                .map(|row| {
-                    let code = c.codes.get(row);
-                    (code >= CODE_FIRST).then(|| flip_i64(c.sellers[(code - CODE_FIRST) as usize].0))
-                })
-                .collect(),
-            Column::Number(c) => c
-                .values
-                .iter()
-                .map(|&x| {
-                    (!x.is_nan()).then(|| {
-                        let bits = x.to_bits();
-                        if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
-                    })
-                })
-                .collect(),
-            Column::Temporal(c) => (0..rows)
-                .map(|row| {
-                    let instant = c.instants.as_ref().map_or(INSTANT_NONE, |i| i[row]);
-                    if instant != INSTANT_NONE {
-                        Some(flip_i64(instant))
-                    } else if c.days[row] != DAY_NONE {
-                        Some(flip_i64(i64::from(c.days[row]).saturating_mul(86_400_000_000_000)))
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-            Column::YesNo(c) => (0..rows)
-                .map(|row| {
-                    if c.yes.contains(row) {
-                        Some(1)
-                    } else if c.no.contains(row) {
-                        Some(0)
-                    } else {
-                        None
-                    }
-                })
-                .collect(),
-            Column::Lookup(c) => {
-                let ids = |row: u32| (row < LINK_INVALID).then_some(row);
-                c.rows.iter().map(|&row| ids(row).map(u64::from)).collect()
-            }
+            _ => (0..rows).map(|row| plain_key(column, row)).collect(),
         };
         let mut order: Vec<u32> = (0..rows as u32).collect();
-        order.par_sort_unstable_by_key(|&row| {
-            let key = keys[row as usize];
-            let value = key.map_or(0, |k| if descending { !k } else { k });
-            (key.is_none(), value, row)
-        });
+        order.par_sort_unstable_by_key(|&row| order_key(keys[row as usize], descending, row));
         order
+    }
+
+    /// The first `n` of the set rows of `rows` in the order [`TypeSnapshot::sorted_rows`]
+    /// gives, without ordering every row: from the kept order when there is one, else,
+    /// when few rows are set and the column's keys need no ordering of their own (not
+    /// text), by selecting among the set rows alone (a one-shot preview at a million
+    /// records would otherwise sort them all for twenty).
+    pub(crate) fn first_rows(&self, rows: &Bitset, field: Option<usize>, descending: bool, n: usize) -> Vec<u32> {
+        let kept = self.sort_cache.lock().unwrap_or_else(PoisonError::into_inner).get(&(field, descending)).cloned();
+        let column = field.and_then(|f| self.columns.get(f)).filter(|c| !matches!(c, Column::Text(_)));
+        let few = || rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows();
+        let order = match (kept, column) {
+            (Some(order), _) => order,
+            (None, Some(column)) if few() => {
+                let mut keyed: Vec<_> =
+                    rows.ones().map(|row| order_key(plain_key(column, row), descending, row as u32)).collect();
+                if keyed.len() > n {
+                    keyed.select_nth_unstable(n);
+                    keyed.truncate(n);
+                }
+                keyed.sort_unstable();
+                return keyed.into_iter().map(|(_, _, row)| row).collect();
+            }
+            (None, _) => self.sorted_rows(field, descending),
+        };
+        order.iter().copied().filter(|&row| rows.contains(row as usize)).take(n).collect()
     }
 
     pub(super) fn push_row(&mut self, id: RecordId) -> usize {
@@ -365,6 +344,59 @@ impl TypeBuilder {
             for (f, ids) in &mut self.links {
                 ids.push(link(*f));
             }
+        }
+    }
+}
+
+/// [`TypeSnapshot::first_rows`] selects among the set rows when at most one row in this
+/// many is set; more set rows are served from the whole order, kept for the next time.
+const FEW_ROWS_PER: usize = 8;
+
+/// The order of a row: empty values last in either direction, ties by row.
+fn order_key(key: Option<u64>, descending: bool, row: u32) -> (bool, u64, u32) {
+    let value = key.map_or(0, |k| if descending { !k } else { k });
+    (key.is_none(), value, row)
+}
+
+/// The sort key of `row` in a column that is not text (text ranks by its dictionary's
+/// order, see `compute_order`): `None` for an empty value, else an order-preserving u64.
+fn plain_key(column: &Column, row: usize) -> Option<u64> {
+    let flip_i64 = |x: i64| (x as u64) ^ (1 << 63);
+    match column {
+        Column::Text(_) => None,
+        Column::Owner(c) => {
+            let code = c.codes.get(row);
+            (code >= CODE_FIRST).then(|| flip_i64(c.sellers[(code - CODE_FIRST) as usize].0))
+        }
+        Column::Number(c) => {
+            let x = c.values[row];
+            (!x.is_nan()).then(|| {
+                let bits = x.to_bits();
+                if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+            })
+        }
+        Column::Temporal(c) => {
+            let instant = c.instants.as_ref().map_or(INSTANT_NONE, |i| i[row]);
+            if instant != INSTANT_NONE {
+                Some(flip_i64(instant))
+            } else if c.days[row] != DAY_NONE {
+                Some(flip_i64(i64::from(c.days[row]).saturating_mul(86_400_000_000_000)))
+            } else {
+                None
+            }
+        }
+        Column::YesNo(c) => {
+            if c.yes.contains(row) {
+                Some(1)
+            } else if c.no.contains(row) {
+                Some(0)
+            } else {
+                None
+            }
+        }
+        Column::Lookup(c) => {
+            let linked = c.rows[row];
+            (linked < LINK_INVALID).then_some(u64::from(linked))
         }
     }
 }

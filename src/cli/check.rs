@@ -1,0 +1,17 @@
+//! `check`: the whole workspace file checked on demand (`PRAGMA quick_check`, as opening it
+//! for writing does), since the window and the read-only commands answer first and check
+//! later or not at all.
+
+use std::path::Path;
+
+use crate::store::Workspace;
+
+/// Checks the workspace at `path` without changing a byte of it: `Ok` with a line to print
+/// when it has no problems, else what is damaged (or why it is not a workspace).
+pub fn check_command(path: &Path) -> Result<String, String> {
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    Workspace::check(path).map_err(|e| super::in_workspace(path, e))?;
+    Ok(format!("{}: no problems found\n", path.display()))
+}
