@@ -29,6 +29,8 @@ pub(super) struct Jobs {
     pub export: Option<Job<Result<ExportOutcome, String>>>,
     pub import: Option<ImportJob>,
     pub monitor: MonitorJobs,
+    /// The evaluation of date-based segments as time passes.
+    pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
 }
 
 impl Jobs {
@@ -45,6 +47,7 @@ impl Jobs {
             || !self.saved.is_empty()
             || !self.reload.is_empty()
             || self.import.is_some()
+            || self.time.is_some()
     }
 }
 

@@ -4,7 +4,8 @@
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
 //! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
-//! `state::window`, `sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`)
+//! `state::window`, `sequences`, `rules`, `sellers`, `monitor`, `definitions`, `import` and
+//! `settings`)
 //! return [`Effect`]s that `run_effects` carries out, through the screen's file here; the
 //! others are handled here by one file per feature (`segments`, `conditions`, `records`,
 //! `lifecycle`, `watch`).
@@ -27,6 +28,7 @@ pub mod rules;
 mod segments;
 pub mod sellers;
 pub mod sequences;
+pub mod settings;
 mod view;
 mod watch;
 
@@ -207,6 +209,7 @@ impl App {
             Command::Rules(command) => self.apply_rules(command),
             Command::Monitor(command) => self.apply_monitor(command),
             Command::Import(command) => self.apply_import(command),
+            Command::Settings(command) => self.apply_settings(command),
             command @ (Command::ShowPathDialog { .. }
             | Command::SetDialogText { .. }
             | Command::BrowseForPath
@@ -324,6 +327,7 @@ impl App {
             self.take_engine_response(response);
         }
         self.poll_lifecycle();
+        self.poll_time();
     }
 
     /// What command handling may know of the world: the clock's now.
@@ -343,6 +347,7 @@ impl App {
                 Effect::Definitions(effect) => self.run_definitions_effect(effect),
                 Effect::Monitor(effect) => self.run_monitor_effect(effect),
                 Effect::Import(effect) => self.run_import_effect(effect),
+                Effect::Settings(effect) => self.run_settings_effect(effect),
             }
         }
     }

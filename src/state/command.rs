@@ -134,6 +134,8 @@ pub enum Command {
     /// File → Export / Import definitions.
     Definitions(super::definitions::DefinitionsCommand),
     Rules(super::rules::RulesCommand),
+    /// The "Workspace settings" dialog.
+    Settings(super::settings::SettingsCommand),
     Monitor(super::monitor::MonitorCommand),
 }
 

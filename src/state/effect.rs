@@ -14,6 +14,7 @@ use super::monitor::MonitorEffect;
 use super::rules::RulesEffect;
 use super::sellers::SellersEffect;
 use super::sequences::SequencesEffect;
+use super::settings::SettingsEffect;
 use super::window::WindowEffect;
 
 /// What a command's handling may know of the world: the time, read once from the clock.
@@ -41,4 +42,6 @@ pub enum Effect {
     Monitor(MonitorEffect),
     /// Pick, read or import the file the import dialog names.
     Import(ImportEffect),
+    /// Read or write the workspace settings.
+    Settings(SettingsEffect),
 }
