@@ -22,7 +22,10 @@ pub fn menu_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
 pub fn dialog_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Command>) {
     let Some(stored) = &state.settings.form else { return };
     let mut form = stored.clone();
-    egui::Window::new("Workspace settings").collapsible(false).resizable(false).show(ctx, |ui| {
+    let modal = egui::Modal::new(egui::Id::unique("workspace_settings_dialog")).show(ctx, |ui| {
+        ui.set_width(520.0);
+        ui.heading("Workspace settings");
+        ui.add_space(4.0);
         egui::Grid::new("workspace_settings").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
             let label = ui.label("Time zone");
             time_zone_picker_ui(ui, "workspace_time_zone", &mut form.time_zone, &mut form.time_zone_search, label.id);
@@ -57,6 +60,10 @@ pub fn dialog_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comma
             }
         });
     });
+    if modal.should_close() {
+        commands.push(Command::Settings(SettingsCommand::Close));
+        return;
+    }
     if &form != stored {
         commands.push(Command::Settings(SettingsCommand::Edit(SettingsForm { error: stored.error.clone(), ..form })));
     }
