@@ -213,3 +213,91 @@ proptest! {
         }
     }
 }
+
+fn binary() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+}
+
+fn run_ok(command: &mut std::process::Command) -> String {
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn small_demo(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("demo.sqlite");
+    run_ok(binary().arg("demo").arg(&path).args(["--records", "1500"]));
+    path
+}
+
+#[test]
+fn apply_dry_run_lists_what_would_change_and_leaves_the_file_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_demo(&dir);
+    let now = "2026-11-24T12:00:00Z";
+    let before = std::fs::read(&path).unwrap();
+    let text = run_ok(binary().arg("apply").arg(&path).args(["--dry-run", "--json", "--now", now]));
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a dry run writes nothing");
+    let dry: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(dry["dry_run"], true);
+    let changes = dry["changes"].as_array().unwrap();
+    let counted: u64 = dry["record_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["joined"].as_u64().unwrap() + t["moved"].as_u64().unwrap() + t["left"].as_u64().unwrap())
+        .sum();
+    assert!(counted > 0, "the demo's active segments have records to take: {text}");
+    assert_eq!(changes.len() as u64, counted, "one listed change per counted one");
+    let first = &changes[0];
+    assert!(first["record"].as_i64().is_some() && first["record_type"].is_string(), "{first}");
+    assert!(matches!(first["change"].as_str(), Some("join" | "leave" | "move")), "{first}");
+
+    // The real apply at the same time makes exactly the changes listed.
+    let text = run_ok(binary().arg("apply").arg(&path).args(["--json", "--now", now]));
+    let applied: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(applied["dry_run"], false);
+    let ws = Workspace::open(&path).unwrap();
+    for change in changes.iter().take(50) {
+        let ty = RecordTypeName::new(change["record_type"].as_str().unwrap());
+        let member = ws.membership_of(&ty, RecordId(change["record"].as_i64().unwrap())).unwrap();
+        let name = member.map(|id| ws.segment(id).unwrap().name);
+        assert_eq!(name.as_deref(), change["to"].as_str(), "{change}");
+    }
+    for (dry, real) in dry["record_types"].as_array().unwrap().iter().zip(applied["record_types"].as_array().unwrap()) {
+        assert_eq!((&dry["joined"], &dry["moved"], &dry["left"]), (&real["joined"], &real["moved"], &real["left"]));
+    }
+}
+
+#[test]
+fn the_settings_command_reads_and_writes_the_settings_and_refuses_a_wrong_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    drop(Workspace::create(&path).unwrap());
+    let read = |json: bool| {
+        let mut command = binary();
+        command.arg("settings").arg(&path);
+        if json {
+            command.arg("--json");
+        }
+        run_ok(&mut command)
+    };
+    let shown: serde_json::Value = serde_json::from_str(&read(true)).unwrap();
+    assert_eq!(shown, serde_json::json!({"time_zone": "UTC", "interval_minutes": 15, "nesting_limit": 10}));
+    run_ok(binary().arg("settings").arg(&path).args(["--time-zone", "Europe/Berlin", "--interval-minutes", "30"]));
+    let shown: serde_json::Value = serde_json::from_str(&read(true)).unwrap();
+    assert_eq!(shown, serde_json::json!({"time_zone": "Europe/Berlin", "interval_minutes": 30, "nesting_limit": 10}));
+    assert!(read(false).contains("evaluation interval  30 minutes"));
+
+    let before = std::fs::read(&path).unwrap();
+    let output = binary()
+        .arg("settings")
+        .arg(&path)
+        .args(["--time-zone", "Europe/Atlantis", "--interval-minutes", "5"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("Europe/Atlantis") && error.contains("nothing was changed"), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a refused setting changes nothing");
+}
