@@ -301,3 +301,32 @@ fn the_settings_command_reads_and_writes_the_settings_and_refuses_a_wrong_one() 
     assert!(error.contains("Europe/Atlantis") && error.contains("nothing was changed"), "{error}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "a refused setting changes nothing");
 }
+
+#[test]
+fn the_definitions_bundle_carries_the_settings_and_an_import_sets_them() {
+    use segment_builder::cli::{export_definitions_command, import_definitions_command};
+    use segment_builder::worker::export::Overwrite;
+
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("from.sqlite");
+    let into = dir.path().join("into.sqlite");
+    let file = dir.path().join("definitions.ron");
+    let wanted = WorkspaceSettings { time_zone: "America/New_York".into(), interval_minutes: 45, nesting_limit: 7 };
+    Workspace::create(&from).unwrap().set_settings(&wanted).unwrap();
+    drop(Workspace::create(&into).unwrap());
+    export_definitions_command(&from, &file, Overwrite::Refuse).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("America/New_York") && text.contains("interval_minutes: 45"), "{text}");
+
+    let report = import_definitions_command(&into, &file, None, ts("2026-03-10T12:00:00Z")).unwrap();
+    assert!(report.to_text().contains("replaced settings of the workspace"), "{}", report.to_text());
+    assert_eq!(Workspace::open(&into).unwrap().settings().unwrap(), wanted);
+
+    // A wrong setting is a problem at its place, and nothing is imported.
+    std::fs::write(&file, text.replace("interval_minutes: 45", "interval_minutes: 0")).unwrap();
+    let fresh = dir.path().join("fresh.sqlite");
+    drop(Workspace::create(&fresh).unwrap());
+    let error = import_definitions_command(&fresh, &file, None, ts("2026-03-10T12:00:00Z")).unwrap_err();
+    assert!(error.contains("settings: the evaluation interval must be between 1 and 1440 minutes"), "{error}");
+    assert_eq!(Workspace::open(&fresh).unwrap().settings().unwrap().interval_minutes, 15);
+}
