@@ -330,3 +330,37 @@ fn the_definitions_bundle_carries_the_settings_and_an_import_sets_them() {
     assert!(error.contains("settings: the evaluation interval must be between 1 and 1440 minutes"), "{error}");
     assert_eq!(Workspace::open(&fresh).unwrap().settings().unwrap().interval_minutes, 15);
 }
+
+#[test]
+fn a_segment_nested_deeper_than_the_workspace_limit_is_not_activated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::create(&dir.path().join("ws.sqlite")).unwrap();
+    let leaf = on("country", Operator::Equals, Operand::Text("UK".into()));
+    let inner = Group { id: NodeId(2), ..root(vec![leaf]) };
+    let middle = Group { id: NodeId(3), ..root(vec![Node::Group(inner)]) };
+    let now = ts("2026-03-10T12:00:00Z");
+    let segment = Segment {
+        id: SegmentId(0),
+        record_type: lead(),
+        name: "Deep".into(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions: root(vec![Node::Group(middle)]),
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: now,
+        modified_on: now,
+    };
+    let id = ws.insert_segment(&segment).unwrap();
+    let limited = |nesting_limit| WorkspaceSettings { time_zone: "UTC".into(), interval_minutes: 15, nesting_limit };
+    ws.set_settings(&limited(2)).unwrap();
+    match ws.set_segment_status(id, Status::Active, now) {
+        Err(StoreError::Invalid(message)) => assert!(message.contains("at most 2 levels"), "{message}"),
+        other => panic!("a tree three levels deep was activated under a limit of 2: {other:?}"),
+    }
+    assert_eq!(ws.segment(id).unwrap().status, Status::Draft);
+    ws.set_settings(&limited(3)).unwrap();
+    ws.set_segment_status(id, Status::Active, now).unwrap();
+}

@@ -114,8 +114,9 @@ impl App {
         let Some(settings) = self.read_settings() else { return };
         let Some(view) = &self.state.view else { return };
         let zone = view.time_zone.clone();
-        let at = self.state.settings.evaluation.next.unwrap_or_else(|| self.clock.now());
-        let changed = match outcome {
+        // A failed evaluation counts from when it started.
+        let started = self.state.settings.evaluation.next.unwrap_or_else(|| self.clock.now());
+        let (at, changed) = match outcome {
             Ok(evaluated) => {
                 let mut changed = 0;
                 for (record_type, applied) in &evaluated.per_type {
@@ -130,10 +131,9 @@ impl App {
                     self.forget_record_rows();
                     self.request_preview();
                 }
-                self.state.settings.evaluation.finished(evaluated.now, Ok(changed), settings.interval_minutes, &zone);
-                return;
+                (evaluated.now, Ok(changed))
             }
-            Err(error) => Err(error),
+            Err(error) => (started, Err(error)),
         };
         self.state.settings.evaluation.finished(at, changed, settings.interval_minutes, &zone);
     }
