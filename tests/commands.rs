@@ -1064,3 +1064,92 @@ fn the_preview_sorts_by_a_field_then_flips_and_columns_keep_the_schema_order() {
     conditions::apply(&mut state, ConditionsCommand::TogglePreviewColumn(hidden.clone()), &ctx());
     assert_eq!(state.preview.columns_for(&def), shown, "toggling again hides it");
 }
+
+mod workspace_settings {
+    use super::{Effect, at, ctx, state_with};
+    use segment_builder::domain::timing::WorkspaceSettings;
+    use segment_builder::state::settings::{self, EvaluationStatus, SettingsCommand, SettingsEffect};
+
+    fn stored() -> WorkspaceSettings {
+        WorkspaceSettings { time_zone: "UTC".into(), interval_minutes: 15, nesting_limit: 10 }
+    }
+
+    #[test]
+    fn opening_the_dialog_reads_the_settings_once_then_shows_them() {
+        let mut state = state_with(Vec::new());
+        let effects = settings::apply(&mut state, SettingsCommand::Open, &ctx());
+        assert_eq!(effects_of!(Effect::Settings, effects), vec![SettingsEffect::ReadThenOpen]);
+        assert!(state.settings.form.is_none());
+        state.settings.current = Some(("in-memory.sqlite".into(), stored()));
+        let effects = settings::apply(&mut state, SettingsCommand::Open, &ctx());
+        assert!(effects.is_empty());
+        let form = state.settings.form.as_ref().unwrap_or_else(|| panic!("no form"));
+        assert_eq!(
+            (form.time_zone.as_str(), form.interval_minutes.as_str(), form.nesting_limit.as_str()),
+            ("UTC", "15", "10")
+        );
+    }
+
+    #[test]
+    fn a_wrong_setting_is_said_inline_and_nothing_is_written() {
+        let check = |interval: &str, nesting: &str, zone: &str, says: &str| {
+            let mut state = state_with(Vec::new());
+            state.settings.current = Some(("in-memory.sqlite".into(), stored()));
+            settings::apply(&mut state, SettingsCommand::Open, &ctx());
+            let mut form = state.settings.form.clone().unwrap_or_else(|| panic!("no form"));
+            (form.interval_minutes, form.nesting_limit, form.time_zone) =
+                (interval.into(), nesting.into(), zone.into());
+            settings::apply(&mut state, SettingsCommand::Edit(form), &ctx());
+            let effects = settings::apply(&mut state, SettingsCommand::Save, &ctx());
+            assert!(effects.is_empty(), "{interval}/{nesting}/{zone} was written");
+            let error = state.settings.form.as_ref().and_then(|f| f.error.clone()).unwrap_or_default();
+            assert!(error.contains(says), "{error:?} does not say {says:?}");
+        };
+        check("abc", "10", "UTC", "\"abc\" is not a whole number of minutes");
+        check("0", "10", "UTC", "between 1 and 1440 minutes");
+        check("15", "0", "UTC", "nesting limit must be between 1 and 64");
+        check("15", "10", "Mars/Base", "\"Mars/Base\" is not a known IANA time zone");
+    }
+
+    #[test]
+    fn saving_writes_the_settings_and_says_whether_the_time_zone_changed() {
+        let mut state = state_with(Vec::new());
+        state.settings.current = Some(("in-memory.sqlite".into(), stored()));
+        for (zone, changed) in [("UTC", false), ("Europe/Berlin", true)] {
+            settings::apply(&mut state, SettingsCommand::Open, &ctx());
+            let mut form = state.settings.form.clone().unwrap_or_else(|| panic!("no form"));
+            form.time_zone = zone.into();
+            form.interval_minutes = " 60 ".into();
+            settings::apply(&mut state, SettingsCommand::Edit(form), &ctx());
+            let effects = settings::apply(&mut state, SettingsCommand::Save, &ctx());
+            let wanted = WorkspaceSettings { time_zone: zone.into(), interval_minutes: 60, nesting_limit: 10 };
+            assert_eq!(
+                effects_of!(Effect::Settings, effects),
+                vec![SettingsEffect::Write { settings: wanted, time_zone_changed: changed }]
+            );
+        }
+        settings::apply(&mut state, SettingsCommand::Close, &ctx());
+        assert!(state.settings.form.is_none());
+    }
+
+    #[test]
+    fn an_evaluation_is_due_on_open_then_after_the_interval_or_at_midnight() {
+        let path = std::path::Path::new("in-memory.sqlite");
+        let zone = jiff::tz::TimeZone::UTC;
+        let mut status = EvaluationStatus::default();
+        assert!(status.is_due(path, at("2026-12-05T10:00:00Z")), "a workspace just opened is evaluated at once");
+        status.started(path.into(), at("2026-12-05T10:00:00Z"));
+        assert!(!status.is_due(path, at("2026-12-05T11:00:00Z")), "not while one runs");
+        status.finished(at("2026-12-05T10:00:00Z"), Ok(3), 15, &zone);
+        assert_eq!(status.last, Some((at("2026-12-05T10:00:00Z"), 3)));
+        assert!(!status.is_due(path, at("2026-12-05T10:14:59Z")));
+        assert!(status.is_due(path, at("2026-12-05T10:15:00Z")));
+        assert!(status.is_due(std::path::Path::new("other.sqlite"), at("2026-12-05T10:01:00Z")), "another workspace");
+        status.started(path.into(), at("2026-12-05T23:50:00Z"));
+        status.finished(at("2026-12-05T23:50:00Z"), Err("busy".into()), 60, &zone);
+        assert_eq!((status.next, status.error.as_deref()), (Some(at("2026-12-06T00:00:00Z")), Some("busy")));
+        assert_eq!(status.last, Some((at("2026-12-05T10:00:00Z"), 3)), "a failed evaluation keeps the last good one");
+        status.due_now();
+        assert!(status.is_due(path, at("2026-12-05T23:51:00Z")));
+    }
+}

@@ -32,6 +32,8 @@ pub(super) struct Jobs {
     pub monitor: MonitorJobs,
     /// The check of the whole workspace file.
     pub check: CheckSlot,
+    /// The evaluation of date-based segments as time passes.
+    pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
 }
 
 impl Jobs {
@@ -52,6 +54,7 @@ impl Jobs {
             || !self.saved.is_empty()
             || !self.reload.is_empty()
             || self.import.is_some()
+            || self.time.is_some()
     }
 }
 

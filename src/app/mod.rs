@@ -28,6 +28,7 @@ pub mod rules;
 mod segments;
 pub mod sellers;
 pub mod sequences;
+pub mod settings;
 mod view;
 mod watch;
 

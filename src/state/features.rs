@@ -24,6 +24,7 @@ macro_rules! for_each_feature {
             Rules(rules, RulesCommand, RulesEffect),
             Definitions(definitions, DefinitionsCommand, DefinitionsEffect),
             Import(import, ImportCommand, ImportEffect),
+            Settings(settings, SettingsCommand, SettingsEffect),
         }
     };
 }

@@ -21,6 +21,7 @@ mod segment;
 pub mod segments;
 pub mod sellers;
 pub mod sequences;
+pub mod settings;
 mod view;
 pub mod window;
 
@@ -226,6 +227,8 @@ pub struct AppState {
     pub rules: rules::RulesState,
     /// The Monitor screen and "Why this seller?".
     pub monitor: monitor::MonitorState,
+    /// The workspace settings, their dialog, and the evaluation of date-based segments.
+    pub settings: settings::SettingsState,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

@@ -11,6 +11,7 @@ mod rules;
 mod segments;
 mod sellers;
 mod sequences;
+mod settings;
 pub mod theme;
 
 use crate::state::RecordsCommand;
@@ -53,6 +54,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
     }
     rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
+    settings::dialog_ui(ui.ctx(), state, commands);
     monitor::why_window_ui(ui.ctx(), state, commands);
     notices_ui(ui, state, commands);
 }
@@ -99,6 +101,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             }
             ui.separator();
             definitions::menu_ui(ui, state, commands);
+            settings::menu_ui(ui, state, commands);
             ui.separator();
             if ui.button("Quit").clicked() {
                 commands.push(Command::Quit);
@@ -162,6 +165,7 @@ fn status_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 if let Some(line) = &state.access_line {
                     ui.label(RichText::new(line).color(ui.visuals().warn_fg_color));
                 }
+                settings::evaluation_status_ui(ui, state);
                 if let Some(line) = &state.watch_line {
                     ui.label(RichText::new(line).weak());
                 }

@@ -544,6 +544,14 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, comman
         ui.label("Modified on");
         ui.label(when(segment.modified_on));
         ui.end_row();
+        if crate::domain::timing::depends_on_clock(&segment.conditions) {
+            ui.label("Evaluation");
+            ui.label("Depends on the date: re-evaluated daily").on_hover_text(
+                "Its conditions use relative dates: records join and leave as days pass, when the workspace opens, \
+                 at midnight in the workspace's time zone and at the interval in Workspace settings",
+            );
+            ui.end_row();
+        }
     });
     ui.add_space(8.0);
     let mut accept = segment.accept_from_other_segments;

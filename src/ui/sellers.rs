@@ -9,7 +9,7 @@ use crate::domain::{Seller, SellerId};
 use crate::state::WorkspaceView;
 use crate::state::sellers::{
     AttributeForm, BulkForm, PeriodForm, SellerEditor, SellersCommand, SellersConfirm, SellersState, SellersTab,
-    TeamForm, TimeOffForm, time_zone_names,
+    TeamForm, TimeOffForm,
 };
 use crate::state::{AppState, Command};
 
@@ -243,7 +243,13 @@ fn seller_fields_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
             .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Time zone");
-        time_zone_ui(ui, form, label.id);
+        super::settings::time_zone_picker_ui(
+            ui,
+            "seller_time_zone",
+            &mut form.time_zone,
+            &mut form.time_zone_search,
+            label.id,
+        );
         ui.end_row();
         ui.label("Capacity");
         ui.horizontal(|ui| {
@@ -413,34 +419,6 @@ fn seller_actions_ui(ui: &mut egui::Ui, editor: &SellerEditor, form: &SellerEdit
             }
         }
     });
-}
-
-fn time_zone_ui(ui: &mut egui::Ui, form: &mut SellerEditor, label: egui::Id) {
-    egui::ComboBox::from_id_salt("seller_time_zone")
-        .selected_text(form.time_zone.as_str())
-        .width(280.0)
-        .height(320.0)
-        .show_ui(ui, |ui| {
-            let search_label = ui.label("Search time zones");
-            ui.add(
-                TextEdit::singleline(&mut form.time_zone_search).hint_text("Berlin, America/…").desired_width(240.0),
-            )
-            .labelled_by(search_label.id);
-            let search = form.time_zone_search.trim().to_lowercase();
-            let mut shown = 0;
-            for name in time_zone_names().iter().filter(|n| search.is_empty() || n.to_lowercase().contains(&search)) {
-                shown += 1;
-                if ui.selectable_label(form.time_zone == *name, name).clicked() {
-                    form.time_zone.clone_from(name);
-                    form.time_zone_search.clear();
-                }
-            }
-            if shown == 0 {
-                ui.label(RichText::new("No time zone matches").weak());
-            }
-        })
-        .response
-        .labelled_by(label);
 }
 
 fn bulk_ui(ui: &mut egui::Ui, sellers: &SellersState, bulk: &BulkForm, commands: &mut Vec<Command>) {
