@@ -189,14 +189,22 @@ fn the_preview_table_sorts_picks_columns_and_opens_a_record() {
     harness.key_press(egui::Key::Escape);
     harness.run_steps(3);
 
-    // A click on a row opens that record.
+    // A click on a row opens that record where the user is, and Cancel leaves them there.
     let first = descending[0].clone();
     let first_id = harness.state().state().preview.result.latest().expect("outcome").rows[0].record.id;
     harness.get_all_by_label(&first).next().expect("the first row").click();
     harness.run_steps(4);
     let state = harness.state().state();
-    assert_eq!(state.screen, Screen::Records);
+    assert_eq!(state.screen, Screen::Segments, "the record opens over the segment");
     assert_eq!(state.records.editor.as_ref().and_then(|e| e.id), Some(first_id));
+    // The form grows into place over a few frames; click where it settled.
+    harness.run_steps(10);
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(4);
+    let state = harness.state().state();
+    assert!(state.records.editor.is_none());
+    assert_eq!(state.screen, Screen::Segments, "still on the segment");
+    assert!(harness.query_by_label("Conditions").is_some(), "the builder is still there");
 }
 
 /// Drags from one point to another in small steps, as a hand would.

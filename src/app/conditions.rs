@@ -9,9 +9,7 @@ use crate::engine::priority::SortKey;
 use crate::worker::engine::{EngineRequest, EngineResponse};
 use crate::worker::records::Request;
 
-use super::{
-    App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, Screen, builder, definitions, lifecycle,
-};
+use super::{App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, builder, definitions, lifecycle};
 use crate::state::PreviewState;
 use crate::state::conditions::ConditionsEffect;
 
@@ -205,9 +203,17 @@ impl App {
     pub(super) fn open_preview_record(&mut self, id: RecordId) {
         let from_preview =
             self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
-        let record = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
-        let Some(record) = record else { return };
-        self.apply_now(Command::ShowScreen(Screen::Records));
+        let known = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
+        // A member not listed anywhere yet: one row by id.
+        let read = || {
+            let (workspace, record_type) = (self.workspace.as_ref()?, self.state.record_type.as_ref()?);
+            workspace.record(record_type, id).ok().flatten()
+        };
+        let Some(record) = known.or_else(read) else {
+            self.notify(NoticeLevel::Error, format!("Record #{id} could not be read; it may have been deleted"));
+            return;
+        };
+        // Opened where the user is: the form shows over the current screen.
         self.state.records.rows.insert(id, record);
         let effects = crate::state::records::start_edit(&mut self.state, id);
         self.run_effects(effects);

@@ -50,7 +50,10 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         None => {
             egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, state, commands));
         }
-        Some(view) => screen_ui(ui, state, view, commands),
+        Some(view) => {
+            screen_ui(ui, state, view, commands);
+            records::record_form_ui(ui, state, view, commands);
+        }
     }
     rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);

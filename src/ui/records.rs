@@ -29,6 +29,10 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         ui.separator();
         table_ui(ui, state, view, def, commands);
     });
+}
+
+/// The record form, over whichever screen opened it.
+pub fn record_form_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     if let Some(editor) = &state.records.editor {
         editor_ui(ui, state, view, editor, commands);
     }

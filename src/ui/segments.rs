@@ -1,6 +1,7 @@
 //! The Segments screen: the priority list (left), the selected segment's conditions and
 //! detail tabs (centre), and the preview (right).
 
+use crate::state::ConditionsCommand;
 use crate::state::SegmentsCommand;
 use egui::{RichText, ScrollArea};
 
@@ -447,7 +448,14 @@ fn members_ui(
                 let position = row.index() as u64;
                 if let Some(member) = state.members.rows.get(&position) {
                     row.col(|ui| {
-                        ui.add(egui::Label::new(&member.title).truncate());
+                        let title = ui.add(egui::Label::new(&member.title).truncate().sense(egui::Sense::click()));
+                        if title
+                            .on_hover_cursor(egui::CursorIcon::PointingHand)
+                            .on_hover_text("Open this record")
+                            .clicked()
+                        {
+                            commands.push(ConditionsCommand::OpenPreviewRecord(member.member.record).into());
+                        }
                     });
                     row.col(|ui| {
                         ui.label(when(member.member.since));
