@@ -385,7 +385,10 @@ fn window(startup: Startup) -> ExitCode {
         options,
         Box::new(move |cc| {
             let recent = cc.storage.and_then(|s| eframe::get_value::<Vec<PathBuf>>(s, RECENT_KEY)).unwrap_or_default();
-            Ok(Box::new(Window(App::new(startup, recent))))
+            let export_folder = cc.storage.and_then(|s| eframe::get_value::<PathBuf>(s, EXPORT_FOLDER_KEY));
+            let mut app = App::new(startup, recent);
+            app.set_export_folder(export_folder);
+            Ok(Box::new(Window(app)))
         }),
     );
     match result {
@@ -398,6 +401,7 @@ fn window(startup: Startup) -> ExitCode {
 }
 
 const RECENT_KEY: &str = "recent_workspaces";
+const EXPORT_FOLDER_KEY: &str = "export_folder";
 
 struct Window(App);
 
@@ -408,5 +412,8 @@ impl eframe::App for Window {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, RECENT_KEY, &self.0.state().recent);
+        if let Some(folder) = &self.0.state().export_folder {
+            eframe::set_value(storage, EXPORT_FOLDER_KEY, folder);
+        }
     }
 }

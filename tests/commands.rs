@@ -1153,3 +1153,26 @@ mod workspace_settings {
         assert!(status.is_due(path, at("2026-12-05T23:51:00Z")));
     }
 }
+
+#[test]
+fn the_window_is_titled_after_its_workspace() {
+    let mut state = AppState::default();
+    assert_eq!(state.window_title(), "Segment Builder");
+    state = state_with(Vec::new());
+    if let Some(view) = &mut state.view {
+        view.path = PathBuf::from("/home/anna/Q4 pipeline.sqlite");
+    }
+    assert_eq!(state.window_title(), "Q4 pipeline — Segment Builder");
+}
+
+#[test]
+fn exports_are_offered_in_the_last_export_folder() {
+    let mut state = segments_state();
+    state.export_folder = Some(PathBuf::from("/home/anna/Documents"));
+    segments::apply(&mut state, SegmentsCommand::ShowExportRecords, &ctx());
+    let Some(Dialog::ExportRecords { text, .. }) = &state.dialog else { panic!("the dialog is open") };
+    assert_eq!(text, "/home/anna/Documents/leads.csv");
+    segments::apply(&mut state, SegmentsCommand::ShowExportMembers(SegmentId(2)), &ctx());
+    let Some(Dialog::ExportMembers { text, .. }) = &state.dialog else { panic!("the dialog is open") };
+    assert_eq!(text, "/home/anna/Documents/B members.csv");
+}

@@ -786,3 +786,45 @@ fn the_engine_applies_the_domain_rule_record_by_record() {
         assert!(kinds.get(&Some(kind)).copied().unwrap_or(0) > 5, "{kinds:?}");
     }
 }
+
+/// A members export carries each member's owner and where it stands in its sequence.
+#[test]
+fn a_members_export_names_owners_and_sequence_steps() {
+    use segment_builder::demo::{DemoSpec, create_demo_workspace};
+    use segment_builder::worker::export::{ExportOutcome, MembersExport, Overwrite, export_members};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("demo.sqlite");
+    let now = segment_builder::clock::now();
+    create_demo_workspace(&path, &DemoSpec::standard(now), &mut |_, _| true).expect("demo");
+    segment_builder::cli::apply_command(&path, now, false).expect("apply");
+    let ws = Workspace::open(&path).expect("open");
+    let lead = RecordTypeName::new("lead");
+    let segment = ws
+        .segments(&lead)
+        .expect("segments")
+        .into_iter()
+        .find(|s| s.sequence.is_some() && ws.member_count(s.id).unwrap_or(0) > 0)
+        .expect("a segment with members and a sequence");
+    let expected = ws.member_count(segment.id).expect("count");
+    drop(ws);
+    let target = dir.path().join("members.csv");
+    let export = MembersExport {
+        workspace: path.clone(),
+        segment: segment.id,
+        record_type: lead,
+        expected,
+        target: target.clone(),
+        overwrite: Overwrite::Refuse,
+        time_zone: jiff::tz::TimeZone::UTC,
+    };
+    let (_job, completion) = Job::<()>::pending("export", Arc::new(NoWaker));
+    let outcome = export_members(&export, completion.reporter()).expect("exported");
+    assert!(matches!(outcome, ExportOutcome::Written { rows, .. } if rows == expected), "{outcome:?}");
+    let mut reader = csv::Reader::from_path(&target).expect("the file");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert!(rows.iter().all(|r| r.get(4) == Some(segment.name.as_str())), "the segment column");
+    assert!(rows.iter().any(|r| !r.get(3).unwrap_or_default().is_empty()), "some members have an owner");
+    let step = rows.iter().filter_map(|r| r.get(9)).find(|s| !s.is_empty()).expect("a running enrolment");
+    assert!(step.starts_with("1 of "), "{step}");
+}

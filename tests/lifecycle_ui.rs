@@ -275,9 +275,15 @@ fn members_are_listed_saved_records_join_and_export_neutralises_formulas() {
     settle(&mut harness);
     let text = std::fs::read_to_string(&target).expect("the CSV was written");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let titles: Vec<String> =
-        reader.records().map(|r| r.expect("a CSV row").get(1).unwrap_or_default().to_owned()).collect();
+    let header: Vec<String> = reader.headers().expect("a header").iter().map(str::to_owned).collect();
+    let wanted =
+        ["Record", "Title", "Email", "Owner", "Segment", "Member since", "Reason", "Moved from", "Sequence", "Step"];
+    assert_eq!(header, wanted, "the record's title and email, owner, segment, reason and sequence step");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a CSV row")).collect();
+    let titles: Vec<&str> = rows.iter().map(|r| r.get(1).unwrap_or_default()).collect();
     assert_eq!(titles, ["'=1+2", "Plain deal", "'@evil"]);
+    let segment_name = harness.state().state().selected_segment().map(|s| s.name.clone()).expect("selected");
+    assert!(rows.iter().all(|r| r.get(4) == Some(segment_name.as_str())), "{rows:?}");
     let left: Vec<_> =
         std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
     assert!(!left.iter().any(|n| n.to_string_lossy().ends_with(".partial")), "{left:?}");

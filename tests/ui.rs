@@ -655,7 +655,10 @@ fn notices_go_away_by_themselves_three_at_a_time_and_an_export_offers_its_folder
     assert!(harness.query_by_label_contains("created as a draft").is_none());
 
     // An export names its file and offers its folder.
+    harness.state_mut().set_export_folder(Some(std::path::PathBuf::from("/somewhere/else")));
     harness.state_mut().apply(Command::Segments(SegmentsCommand::ShowExportRecords));
+    let Some(Dialog::ExportRecords { text, .. }) = harness.state().state().dialog.clone() else { panic!("the dialog") };
+    assert!(text.starts_with("/somewhere/else"), "the remembered folder is offered: {text}");
     let target = temp_path(&dir, "leads out.csv");
     let Some(Dialog::ExportRecords { record_type, .. }) = harness.state().state().dialog.clone() else {
         panic!("the export dialog")
@@ -669,4 +672,9 @@ fn notices_go_away_by_themselves_three_at_a_time_and_an_export_offers_its_folder
     assert_eq!(notice.folder.as_deref(), Some(dir.path()));
     assert!(harness.query_by_label("Open folder").is_some());
     assert!(target.exists());
+
+    // The next export starts in the folder of this one.
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::ShowExportRecords));
+    let Some(Dialog::ExportRecords { text, .. }) = harness.state().state().dialog.clone() else { panic!("the dialog") };
+    assert!(std::path::Path::new(&text).starts_with(dir.path()), "{text}");
 }

@@ -296,6 +296,9 @@ impl App {
                     self.state.job = None;
                     match done {
                         Poll::Done(Ok(ExportOutcome::Written { rows, file })) => {
+                            if let Some(folder) = file.parent() {
+                                self.state.export_folder = Some(folder.to_path_buf());
+                            }
                             let text = format!("Exported {rows} rows to {}", file.display());
                             self.notify_about(NoticeLevel::Info, text, Some(&file));
                         }

@@ -100,6 +100,8 @@ pub struct App {
     quit_requested: bool,
     /// Changes by other programs: what is due and which drafts they made stale.
     watch: watch::WatchState,
+    /// The window title last sent, so it is sent only when it changes.
+    title: Option<String>,
     /// Every "now" of command handling (tests fix it with [`FixedClock`](crate::clock::FixedClock)).
     clock: Arc<dyn Clock>,
 }
@@ -125,8 +127,16 @@ impl App {
             next_notice_id: 0,
             quit_requested: false,
             watch: watch::WatchState::default(),
+            title: None,
             clock,
         }
+    }
+
+    /// Where the export dialogs start: a remembered folder, or else the user's documents.
+    pub fn set_export_folder(&mut self, folder: Option<PathBuf>) {
+        self.state.export_folder = folder.or_else(|| {
+            directories::UserDirs::new().and_then(|dirs| dirs.document_dir().map(std::path::Path::to_path_buf))
+        });
     }
 
     pub fn state(&self) -> &AppState {
@@ -179,6 +189,11 @@ impl App {
         crate::ui::root_ui(ui, &self.state, &mut commands);
         for command in commands {
             self.apply(command);
+        }
+        let title = self.state.window_title();
+        if self.title.as_ref() != Some(&title) {
+            ui.ctx().send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = Some(title);
         }
         if self.quit_requested {
             ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);

@@ -233,6 +233,9 @@ pub struct AppState {
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,
     pub recent: Vec<PathBuf>,
+    /// Where the export dialogs offer to write: the folder of the last export, at first the
+    /// user's documents folder (remembered between sessions by the window).
+    pub export_folder: Option<PathBuf>,
     /// What was last reloaded after another program changed the workspace (one line in
     /// the status bar).
     pub watch_line: Option<String>,
@@ -242,6 +245,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The window's title: "<workspace> — Segment Builder", or the product's name alone.
+    pub fn window_title(&self) -> String {
+        let name = self.view.as_ref().and_then(|v| v.path.file_stem()).map(|n| n.to_string_lossy().into_owned());
+        match name {
+            Some(name) => format!("{name} — Segment Builder"),
+            None => "Segment Builder".to_owned(),
+        }
+    }
+
     /// The record type the screens show and its definition.
     pub fn current_type(&self) -> Option<&RecordTypeDef> {
         let view = self.view.as_ref()?;

@@ -165,7 +165,7 @@ pub fn apply(state: &mut AppState, command: SegmentsCommand, ctx: &Context) -> V
             let Some(view) = &state.view else { return Vec::new() };
             let Some(name) = view.segment(segment).map(|s| s.name.clone()) else { return Vec::new() };
             let file = format!("{} members.csv", name.replace(['/', '\\', ':'], "-"));
-            let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
+            let dir = export_folder(state);
             let text = dir.join(file).display().to_string();
             state.dialog = Some(Dialog::ExportMembers { segment, text, error: None, replace: None });
             Vec::new()
@@ -175,13 +175,20 @@ pub fn apply(state: &mut AppState, command: SegmentsCommand, ctx: &Context) -> V
             let Some(record_type) = state.record_type.clone() else { return Vec::new() };
             let label =
                 view.record_type(&record_type).map_or(record_type.to_string(), |d| d.plural_label.to_lowercase());
-            let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
+            let dir = export_folder(state);
             let text = dir.join(format!("{label}.csv")).display().to_string();
             state.dialog = Some(Dialog::ExportRecords { record_type, text, error: None, replace: None });
             Vec::new()
         }
         SegmentsCommand::SubmitExport => effect(SegmentsEffect::Export),
     }
+}
+
+/// Where an export is offered: the last export's folder (at first the documents folder),
+/// else beside the workspace.
+fn export_folder(state: &AppState) -> PathBuf {
+    let beside = || state.view.as_ref().and_then(|v| v.path.parent()).map(PathBuf::from).unwrap_or_default();
+    state.export_folder.clone().unwrap_or_else(beside)
 }
 
 /// A new priority order: stored at once when no two active segments trade places,

@@ -9,8 +9,11 @@ use std::path::PathBuf;
 
 use jiff::tz::TimeZone;
 
+use std::collections::HashMap;
+
 use crate::domain::format::format_timestamp;
-use crate::domain::{RecordTypeName, SegmentId};
+use crate::domain::sequence::EnrolmentRow;
+use crate::domain::{Record, RecordId, RecordTypeName, SegmentId, SellerId, Sequence, SequenceId, Value};
 use crate::interchange::csv_records::neutralise;
 use crate::store::Workspace;
 
@@ -47,8 +50,8 @@ pub enum ExportOutcome {
     Cancelled,
 }
 
-/// Writes the members of `export.segment` to `export.target` (id, title, member since,
-/// reason, moved from). On an error or a cancel the temporary file is removed and the
+/// Writes the members of `export.segment` to `export.target`: id, title, email, owner,
+/// segment, member since, reason, moved from, and the running sequence and its step. On an error or a cancel the temporary file is removed and the
 /// target is untouched.
 pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, ExportError> {
     let written = write_export(&export.target, &export.workspace, export.overwrite, |file| {
@@ -117,8 +120,9 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
 fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -> Result<ExportOutcome, ExportError> {
     let workspace = Workspace::open_reader(&export.workspace)?;
     let failed = |error: csv::Error| ExportError::csv(&export.target, error);
+    let context = MembersContext::read(&workspace, export)?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    writer.write_record(["Record", "Title", "Member since", "Reason", "Moved from"]).map_err(failed)?;
+    writer.write_record(MEMBERS_HEADER).map_err(failed)?;
     let mut written = 0_u64;
     loop {
         let fraction = written as f32 / export.expected.max(1) as f32;
@@ -129,23 +133,83 @@ fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -
         if page.is_empty() {
             break;
         }
+        let ids: Vec<RecordId> = page.iter().map(|row| row.member.record).collect();
+        let records: HashMap<RecordId, Record> =
+            workspace.records_by_id(&export.record_type, &ids)?.into_iter().map(|r| (r.id, r)).collect();
         for row in &page {
-            let member = &row.member;
-            let moved_from = member.moved_from.as_ref().map(|s| s.name.as_str()).unwrap_or_default();
-            writer
-                .write_record([
-                    member.record.to_string(),
-                    neutralise(&row.title).into_owned(),
-                    format_timestamp(member.since, &export.time_zone),
-                    member.reason.to_string(),
-                    neutralise(moved_from).into_owned(),
-                ])
-                .map_err(failed)?;
+            let record = records.get(&row.member.record);
+            let step = workspace.enrolment_of(&export.record_type, row.member.record)?;
+            writer.write_record(context.row(export, row, record, step.as_ref())).map_err(failed)?;
         }
         written += page.len() as u64;
     }
     writer.flush().map_err(|e| ExportError::write(&export.target, e))?;
     Ok(ExportOutcome::Written { rows: written, file: export.target.clone() })
+}
+
+/// The columns of a members export.
+const MEMBERS_HEADER: [&str; 10] =
+    ["Record", "Title", "Email", "Owner", "Segment", "Member since", "Reason", "Moved from", "Sequence", "Step"];
+
+/// What every row of a members export looks up: the type's fields, sellers and sequences.
+struct MembersContext {
+    segment: String,
+    email: Option<usize>,
+    owner: Option<usize>,
+    sellers: HashMap<SellerId, String>,
+    sequences: HashMap<SequenceId, Sequence>,
+}
+
+impl MembersContext {
+    fn read(workspace: &Workspace, export: &MembersExport) -> Result<Self, ExportError> {
+        let def = workspace.schema().get(&export.record_type);
+        let index = |name: &str| def.and_then(|d| d.fields.iter().position(|f| f.name.as_str() == name));
+        let segment = workspace.segment(export.segment)?.name;
+        Ok(Self {
+            segment,
+            email: index("email"),
+            owner: def.and_then(|d| d.fields.iter().position(|f| f.kind == crate::domain::FieldKind::Owner)),
+            sellers: workspace.sellers()?.into_iter().map(|s| (s.id, s.name)).collect(),
+            sequences: workspace.sequences(&export.record_type)?.into_iter().map(|s| (s.id, s)).collect(),
+        })
+    }
+
+    /// One member's cells, formula-like text neutralised.
+    fn row(
+        &self,
+        export: &MembersExport,
+        row: &crate::domain::preview::MemberRow,
+        record: Option<&Record>,
+        enrolment: Option<&EnrolmentRow>,
+    ) -> [String; 10] {
+        let member = &row.member;
+        let value = |index: Option<usize>| index.and_then(|i| record.and_then(|r| r.values.get(i)));
+        let email = value(self.email).and_then(Value::as_text).unwrap_or_default();
+        let owner = match value(self.owner) {
+            Some(Value::Owner(id)) => self.sellers.get(id).cloned().unwrap_or_else(|| format!("#{}", id.0)),
+            _ => String::new(),
+        };
+        let moved_from = member.moved_from.as_ref().map(|s| s.name.as_str()).unwrap_or_default();
+        let running = enrolment.map(|e| &e.enrolment).filter(|e| e.ended_at.is_none());
+        let sequence = running.and_then(|e| self.sequences.get(&e.sequence));
+        let step = running.and_then(|e| {
+            let steps = &sequence?.steps;
+            let at = usize::try_from(e.step).ok()?;
+            steps.get(at).map(|s| format!("{} of {}: {}", at + 1, steps.len(), s.name))
+        });
+        [
+            member.record.to_string(),
+            neutralise(&row.title).into_owned(),
+            neutralise(email).into_owned(),
+            neutralise(&owner).into_owned(),
+            neutralise(&self.segment).into_owned(),
+            format_timestamp(member.since, &export.time_zone),
+            member.reason.to_string(),
+            neutralise(moved_from).into_owned(),
+            neutralise(sequence.map(|s| s.name.as_str()).unwrap_or_default()).into_owned(),
+            neutralise(step.as_deref().unwrap_or_default()).into_owned(),
+        ]
+    }
 }
 
 #[cfg(test)]
