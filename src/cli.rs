@@ -24,6 +24,9 @@ pub use settings::{SettingsChange, settings_command, settings_text};
 mod check;
 pub use check::check_command;
 
+mod demo;
+pub use demo::{LIVED_IN_MAX_LEADS, create_lived_in_demo};
+
 /// What to preview: a stored segment by name, or conditions from a file for a record type.
 pub enum PreviewTarget<'a> {
     Segment(&'a str),

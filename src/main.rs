@@ -11,7 +11,7 @@ use segment_builder::cli::{
     PreviewTarget, apply_command, check_command, explain_command, export_definitions_command,
     import_definitions_command, import_records_command, preview_command,
 };
-use segment_builder::demo::{DemoSpec, create_demo_workspace};
+use segment_builder::demo::DemoSpec;
 use segment_builder::domain::format::DecimalMark;
 use segment_builder::interchange::definitions_plan::OnClash;
 use segment_builder::store::OnExisting;
@@ -358,7 +358,7 @@ fn demo(path: PathBuf, records: u64, seed: u64) -> ExitCode {
         }
         true
     };
-    match create_demo_workspace(&path, &spec, &mut progress) {
+    match segment_builder::cli::create_lived_in_demo(&path, &spec, &mut progress) {
         Ok(()) => {
             eprintln!("\rwrote {} with {records} leads in {:.1} s", path.display(), started.elapsed().as_secs_f32());
             ExitCode::SUCCESS

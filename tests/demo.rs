@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use jiff::Timestamp;
 use segment_builder::demo::{self, DemoSpec};
+use segment_builder::store::Workspace;
 use segment_builder::domain::value::check_record;
 use segment_builder::domain::{
     FieldKind, Group, Node, Operand, OperandKind, Record, RecordId, RecordTypeDef, Schema, SellerId, StepKind, Value,
@@ -482,4 +483,61 @@ fn time_a_million_leads() {
     let start = std::time::Instant::now();
     let count = demo::leads(&spec, def(&schema, "lead"), &seller_ids()).count();
     println!("{count} leads in {:?}", start.elapsed());
+}
+
+/// The demo of the first start looks used: members joined, moved and left on many days,
+/// rules assigned them, sequences enrolled them, a segment was used and deactivated again,
+/// and every segment meant to be active is, with members.
+#[test]
+fn the_lived_in_demo_has_ninety_days_of_history() {
+    use segment_builder::domain::Status;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("lived.sqlite");
+    let now: jiff::Timestamp = "2026-12-05T10:00:00Z".parse().expect("a time");
+    let spec = DemoSpec::with_leads(3_000, DemoSpec::STANDARD_SEED, now);
+    segment_builder::cli::create_lived_in_demo(&path, &spec, &mut |_, _| true).expect("demo");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["lived.sqlite"], "nothing but the workspace is left behind");
+
+    let ws = Workspace::open(&path).expect("open");
+    let lead = segment_builder::domain::RecordTypeName::new("lead");
+    let segments = ws.segments(&lead).expect("segments");
+    let planned = segment_builder::demo::segments(now);
+    for segment in &segments {
+        let meant = planned.iter().find(|p| p.name == segment.name).expect("a planned segment").status;
+        assert_eq!(segment.status, meant, "{}", segment.name);
+        if meant != Status::Draft {
+            assert!(ws.member_count(segment.id).expect("count") > 0, "{} has members", segment.name);
+        }
+    }
+    drop(ws);
+    let sql = rusqlite::Connection::open(&path).expect("plain SQLite");
+    let count = |query: &str| -> i64 { sql.query_row(query, [], |r| r.get(0)).expect(query) };
+    let days = count("SELECT count(DISTINCT substr(at, 1, 10)) FROM membership_history");
+    assert!(days >= 8, "joins, moves and leaves on {days} days");
+    let oldest: String = sql.query_row("SELECT min(at) FROM membership_history", [], |r| r.get(0)).expect("oldest");
+    assert!(oldest.as_str() >= "2026-09-05" && oldest.as_str() < "2026-09-15", "90 days ago: {oldest}");
+    assert!(count("SELECT count(*) FROM membership_history WHERE kind = 'move'") > 0, "members moved");
+    assert!(count("SELECT count(*) FROM membership_history WHERE kind = 'leave'") > 0, "members left");
+    assert!(count("SELECT count(*) FROM assignment_history WHERE status = 'assigned'") > 100, "rules assigned");
+    assert!(count("SELECT count(*) FROM enrolment") > 100, "sequences enrolled");
+    assert!(count("SELECT count(*) FROM segment_history") > 10, "status changes are in the history");
+}
+
+#[test]
+fn a_demo_without_records_is_an_empty_workspace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("empty.sqlite");
+    let spec = DemoSpec::with_leads(0, DemoSpec::STANDARD_SEED, segment_builder::clock::now());
+    segment_builder::cli::create_lived_in_demo(&path, &spec, &mut |_, _| true).expect("demo");
+    let ws = Workspace::open(&path).expect("open");
+    for def in &ws.schema().types {
+        assert_eq!(ws.count_records(&def.name).expect("count"), 0, "{}", def.name);
+        assert!(ws.segments(&def.name).expect("segments").is_empty());
+    }
+    assert!(ws.sellers().expect("sellers").is_empty());
+    assert_eq!(ws.schema().types.len(), 4, "the built-in types");
 }

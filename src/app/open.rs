@@ -186,7 +186,7 @@ fn open_in_background(
         OpenMode::Create => Workspace::create(path),
         OpenMode::CreateDemo => {
             let spec = crate::demo::DemoSpec::standard(now);
-            crate::demo::create_demo_workspace(path, &spec, &mut |fraction, message| {
+            crate::cli::create_lived_in_demo(path, &spec, &mut |fraction, message| {
                 reporter.report(Some(fraction), message)
             })
             .and_then(|()| Workspace::open_checked_later(path))

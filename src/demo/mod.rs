@@ -39,7 +39,7 @@ use crate::domain::{RecordTypeDef, SellerId, Value};
 
 pub use people::{attribute_definitions, sellers, teams};
 pub use segments::{segments, sequence_for_segment, sequences};
-pub use write::create_demo_workspace;
+pub use write::{Life, create_demo_workspace, create_demo_workspace_living};
 
 /// How much demo data to make, from which seed, relative to which instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

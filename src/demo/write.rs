@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::DemoSpec;
-use crate::domain::{RecordTypeName, SellerId};
+use crate::domain::{RecordTypeName, SegmentId, SellerId, Status};
 use crate::store::{StoreError, Workspace};
 
 /// Creates a demo workspace at `path`. The workspace is built under a temporary name next
@@ -14,6 +14,22 @@ pub fn create_demo_workspace(
     spec: &DemoSpec,
     progress: &mut dyn FnMut(f32, &str) -> bool,
 ) -> Result<(), StoreError> {
+    create_demo_workspace_living(path, spec, progress, None)
+}
+
+/// What brings a freshly written demo to life: called on the complete file (still under its
+/// temporary name) with the segments stored as drafts and the statuses they are meant to
+/// reach; a failure leaves nothing behind, like any other.
+pub type Life<'a> = &'a mut dyn FnMut(&Path, &[(SegmentId, Status)]) -> Result<(), StoreError>;
+
+/// Like [`create_demo_workspace`], but with `life` every segment is stored as a draft and
+/// `life` then makes its history (see `cli::demo`).
+pub fn create_demo_workspace_living(
+    path: &Path,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(f32, &str) -> bool,
+    life: Option<Life<'_>>,
+) -> Result<(), StoreError> {
     if path.exists() {
         return Err(StoreError::AlreadyExists(path.to_path_buf()));
     }
@@ -23,9 +39,13 @@ pub fn create_demo_workspace(
     }
     let temp = temp_path(path);
     remove_workspace_files(&temp);
-    let result = fill(&temp, spec, progress);
+    let as_drafts = life.is_some();
+    let result = fill(&temp, spec, progress, as_drafts).and_then(|planned| match life {
+        Some(life) => life(&temp, &planned),
+        None => Ok(()),
+    });
     match result {
-        Ok(()) => std::fs::rename(&temp, path).map_err(|source| {
+        Ok(()) => std::fs::rename(&temp, path).map(|()| remove_workspace_files(&temp)).map_err(|source| {
             remove_workspace_files(&temp);
             StoreError::Io { path: path.to_path_buf(), source }
         }),
@@ -44,7 +64,7 @@ fn temp_path(path: &Path) -> PathBuf {
 
 /// Removes a workspace file and its WAL companions; missing files are fine.
 fn remove_workspace_files(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    for suffix in ["", "-wal", "-shm", "-journal", ".columns"] {
         let mut name = path.as_os_str().to_os_string();
         name.push(suffix);
         // Nothing to clean when the file was never made.
@@ -56,7 +76,14 @@ fn cancelled() -> StoreError {
     StoreError::Invalid("demo generation cancelled".to_owned())
 }
 
-fn fill(path: &Path, spec: &DemoSpec, progress: &mut dyn FnMut(f32, &str) -> bool) -> Result<(), StoreError> {
+/// Writes the demo; returns each segment with the status it is meant to have (stored as a
+/// draft when `as_drafts`).
+fn fill(
+    path: &Path,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(f32, &str) -> bool,
+    as_drafts: bool,
+) -> Result<Vec<(SegmentId, Status)>, StoreError> {
     let mut ws = Workspace::create(path)?;
     let now = spec.now;
     if !progress(0.0, "Sellers and teams") {
@@ -108,12 +135,17 @@ fn fill(path: &Path, spec: &DemoSpec, progress: &mut dyn FnMut(f32, &str) -> boo
         let id = ws.insert_sequence(&sequence)?;
         sequence_ids.push((sequence.name.clone(), id));
     }
+    let mut planned = Vec::new();
     for mut segment in super::segments(now) {
         segment.sequence = super::sequence_for_segment(&segment.name)
             .and_then(|wanted| sequence_ids.iter().find(|(name, _)| name == wanted))
             .map(|(_, id)| *id);
-        ws.insert_segment(&segment)?;
+        let status = segment.status;
+        if as_drafts {
+            segment.status = Status::Draft;
+        }
+        planned.push((ws.insert_segment(&segment)?, status));
     }
     progress(1.0, "Done");
-    Ok(())
+    Ok(planned)
 }

@@ -402,10 +402,13 @@ impl Workspace {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT seller_id, at, id FROM assignment_history h
-                 WHERE status = 'assigned' AND seller_id IS NOT NULL AND id = (
-                     SELECT id FROM assignment_history o WHERE o.status = 'assigned' AND o.seller_id = h.seller_id
-                     ORDER BY o.at DESC, o.id DESC LIMIT 1)",
+                // One pass with a window, not a subquery per row: that was quadratic in the
+                // history (seconds once a few thousand records had been assigned).
+                "SELECT seller_id, at, id FROM (
+                     SELECT seller_id, at, id,
+                            row_number() OVER (PARTITION BY seller_id ORDER BY at DESC, id DESC) AS latest
+                     FROM assignment_history WHERE status = 'assigned' AND seller_id IS NOT NULL)
+                 WHERE latest = 1",
             )
             .context(context)?;
         let last = stmt

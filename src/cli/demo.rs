@@ -1,0 +1,174 @@
+//! The lived-in demo: a generated workspace brought to life as if it had been used for the
+//! last 90 days. Segments are activated on different days (one is deactivated again),
+//! leads are edited now and then, and after every such day all records are evaluated at
+//! that day's date, so memberships join, move and leave with their dates, rules assign the
+//! joiners, sequences enrol them, and each segment's history has its status changes.
+//! Deterministic from the spec; above [`LIVED_IN_MAX_LEADS`] leads the demo is written as
+//! planned without a history (each day's evaluation would take seconds), and with no
+//! leads it is an empty workspace of the built-in types.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use jiff::SignedDuration;
+
+use crate::demo::{DemoSpec, create_demo_workspace_living};
+use crate::domain::assignment::{AssignmentRule, AttributeCondition, AttributeValue, Distribution, RuleId, Target};
+use crate::domain::{FieldName, Group, NodeId, Record, RecordId, RecordTypeName, SegmentId, Status, Value};
+use crate::store::{StoreError, Workspace};
+
+/// The most leads a demo gets a history for.
+pub const LIVED_IN_MAX_LEADS: u64 = 50_000;
+
+/// Days before now on which the segments meant to be active are activated, in priority order.
+const ACTIVATION_DAYS: [i64; 8] = [88, 80, 74, 66, 52, 40, 27, 12];
+/// The planned-inactive segment: used from this day until that one.
+const INACTIVE_SPAN: (i64, i64) = (85, 21);
+/// Days on which some leads are edited (their rating changes), so members move and leave.
+const EDIT_DAYS: [i64; 4] = [60, 45, 30, 7];
+/// One lead in this many is edited on an edit day.
+const EDIT_EVERY: u64 = 23;
+
+/// Writes the demo workspace of `spec` at `path` with 90 days of history.
+pub fn create_lived_in_demo(
+    path: &Path,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(f32, &str) -> bool,
+) -> Result<(), StoreError> {
+    if spec.leads == 0 {
+        // Nothing at all: the built-in record types, no records, sellers or segments.
+        return Workspace::create(path).map(drop);
+    }
+    if spec.leads > LIVED_IN_MAX_LEADS {
+        return crate::demo::create_demo_workspace(path, spec, progress);
+    }
+    let mut life = |file: &Path, planned: &[(SegmentId, Status)]| live(file, spec, planned);
+    create_demo_workspace_living(path, spec, progress, Some(&mut life))
+}
+
+/// What happens on one day of the demo's past.
+#[derive(Default)]
+struct Day {
+    activate: Vec<SegmentId>,
+    deactivate: Vec<SegmentId>,
+    edit: bool,
+}
+
+fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
+    let mut days: std::collections::BTreeMap<i64, Day> = std::collections::BTreeMap::new();
+    let mut active = 0;
+    for (id, status) in planned {
+        match status {
+            Status::Active => {
+                let day = ACTIVATION_DAYS[active % ACTIVATION_DAYS.len()];
+                days.entry(day).or_default().activate.push(*id);
+                active += 1;
+            }
+            Status::Inactive => {
+                days.entry(INACTIVE_SPAN.0).or_default().activate.push(*id);
+                days.entry(INACTIVE_SPAN.1).or_default().deactivate.push(*id);
+            }
+            Status::Draft => {}
+        }
+    }
+    for day in EDIT_DAYS {
+        days.entry(day).or_default().edit = true;
+    }
+    // Today, everything is evaluated once more.
+    days.entry(0).or_default();
+    let first = days.keys().next_back().copied().unwrap_or(0) + 2;
+    let rules_at = spec.now.checked_sub(SignedDuration::from_hours(first * 24)).map_err(|e| invalid(&e))?;
+    add_rules(&mut Workspace::open(path)?, planned, rules_at)?;
+    // From the oldest day to today.
+    for (&ago, day) in days.iter().rev() {
+        let at = spec.now.checked_sub(SignedDuration::from_hours(ago * 24)).map_err(|e| invalid(&e))?;
+        let mut ws = Workspace::open(path)?;
+        for id in &day.activate {
+            ws.set_segment_status(*id, Status::Active, at)?;
+        }
+        for id in &day.deactivate {
+            ws.set_segment_status(*id, Status::Inactive, at)?;
+        }
+        if day.edit {
+            edit_leads(&mut ws, spec, ago)?;
+        }
+        drop(ws);
+        super::apply_command(path, at, false).map_err(StoreError::Invalid)?;
+    }
+    Ok(())
+}
+
+/// Assignment rules for the segments meant to be active: the regional teams for regional
+/// segments, sellers speaking the lead's language for leads without an owner, anyone with
+/// room for the rest.
+fn add_rules(ws: &mut Workspace, planned: &[(SegmentId, Status)], at: jiff::Timestamp) -> Result<(), StoreError> {
+    let teams = ws.teams()?;
+    let team = |name: &str| teams.iter().find(|t| t.name == name).map(|t| Target::Team(t.id));
+    for (id, status) in planned {
+        if *status == Status::Draft {
+            continue;
+        }
+        let segment = ws.segment(*id)?;
+        if segment.record_type.as_str() != "lead" {
+            continue;
+        }
+        let (name, target, distribution) = match segment.name.as_str() {
+            "Hot leads in Germany" | "DACH enterprise" => ("DACH team", team("DACH"), Distribution::RoundRobin),
+            "French speakers" => ("France team", team("France & Southern Europe"), Distribution::LoadBalancing),
+            "Tech companies in North America" => {
+                ("North America team", team("North America"), Distribution::RoundRobin)
+            }
+            "Needs an owner" => {
+                let speaks = AttributeCondition {
+                    attribute: "Language".to_owned(),
+                    values: AttributeValue::FromRecord(FieldName::new("language")),
+                };
+                ("Speaks the lead's language", Some(Target::SellersMatching(vec![speaks])), Distribution::LoadBalancing)
+            }
+            _ => ("Anyone with room", Some(Target::AnySeller), Distribution::RoundRobin),
+        };
+        let Some(target) = target else { continue };
+        let rule = AssignmentRule {
+            id: RuleId(0),
+            name: name.to_owned(),
+            active: true,
+            conditions: Group::all(NodeId(0)),
+            created_within_hours: None,
+            target,
+            distribution,
+            honour_capacity: true,
+            available_within_hours: None,
+        };
+        ws.insert_rule(*id, &rule, at)?;
+    }
+    Ok(())
+}
+
+/// Turns the rating of one lead in [`EDIT_EVERY`] (a different set each day) one step
+/// along Hot → Warm → Cold → Hot.
+fn edit_leads(ws: &mut Workspace, spec: &DemoSpec, ago: i64) -> Result<(), StoreError> {
+    let lead = RecordTypeName::new("lead");
+    let Some(def) = ws.schema().get(&lead).cloned() else { return Ok(()) };
+    let Some(rating) = def.fields.iter().position(|f| f.name.as_str() == "rating") else { return Ok(()) };
+    let offset = (spec.seed.wrapping_add(ago.unsigned_abs())) % EDIT_EVERY;
+    let ids: BTreeSet<u64> = (1..=spec.leads).filter(|id| id % EDIT_EVERY == offset).collect();
+    for id in ids {
+        let id = RecordId(i64::try_from(id).map_err(|e| invalid(&e))?);
+        let Some(record) = ws.record(&lead, id)? else { continue };
+        let next = match record.values.get(rating) {
+            Some(Value::Choice(now)) if now == "Hot" => "Warm",
+            Some(Value::Choice(now)) if now == "Warm" => "Cold",
+            _ => "Hot",
+        };
+        let mut values = record.values.clone();
+        if let Some(slot) = values.get_mut(rating) {
+            *slot = Value::Choice(next.to_owned());
+        }
+        ws.update_record(&lead, &Record { id, values })?;
+    }
+    Ok(())
+}
+
+fn invalid(error: &dyn std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("the demo's history: {error}"))
+}
