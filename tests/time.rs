@@ -200,7 +200,7 @@ proptest! {
             let now = start.checked_add((24 * step as i64).hours()).unwrap();
             let before = members(&ws, id);
             let (_job, completion) = Job::<()>::pending("time", Arc::new(NoWaker));
-            lifecycle.time_passed(&segments, now, completion.reporter()).unwrap();
+            lifecycle.time_passed(&segments, now, false, completion.reporter()).unwrap();
             let after = members(&ws, id);
             prop_assert_eq!(&after, &expected(&ws, &tree, now, &time_zone), "day {} at {}", step, now);
             // Only the records whose answer changed got a history entry, each "time passed".
