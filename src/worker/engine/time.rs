@@ -104,7 +104,8 @@ pub fn time_changes(
 impl Lifecycle<'_> {
     /// Evaluates the date-based segments of each record type at `now` (`segments` per
     /// type: every segment of it) and writes what changed since the last such evaluation
-    /// (every record's answer when `zone_changed`), one transaction per type. Types without
+    /// (every record's answer when `zone_changed` or the last one was in another zone), one
+    /// transaction per type. Types without
     /// a segment that reads the clock are skipped.
     pub fn time_passed(
         &mut self,
@@ -114,9 +115,13 @@ impl Lifecycle<'_> {
         reporter: &Reporter,
     ) -> Result<TimeEvaluated, WorkerError> {
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
-        let before = match self.writer()?.last_time_evaluation()? {
+        let writer = self.writer()?;
+        let zone = writer.time_zone().to_owned();
+        // A zone set since (here, or by `segment-builder settings`) moved "today" itself.
+        let before = match writer.last_time_evaluation()? {
             _ if zone_changed => Since::ZoneChanged,
-            Some(at) => Since::Evaluated(at),
+            Some((_, then)) if then != zone => Since::ZoneChanged,
+            Some((at, _)) => Since::Evaluated(at),
             None => Since::Never,
         };
         let mut per_type = Vec::new();
