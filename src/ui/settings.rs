@@ -43,9 +43,13 @@ pub fn dialog_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comma
             });
             ui.end_row();
         });
+        ui.add_space(4.0);
         ui.label(
-            RichText::new("Relative dates (today, this week, in the last 30 days) are resolved in the time zone")
-                .weak(),
+            RichText::new(
+                "Relative dates (today, this week, in the last 30 days) are resolved in the time zone; a new zone \
+                 evaluates the date-based segments again",
+            )
+            .weak(),
         );
         if let Some(error) = &form.error {
             ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
