@@ -391,7 +391,7 @@ fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
         modified_on: noon,
     };
     let id = ws.insert_segment(&segment).unwrap();
-    let evaluate = |ws: &Workspace, activate: bool| {
+    let evaluate = |ws: &Workspace, activate: bool, at: Timestamp| {
         let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
         let mut memberships = load_memberships(&reader, &snapshot).unwrap();
         let mut writer = None;
@@ -403,16 +403,20 @@ fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
             lifecycle.apply(&plan, completion.reporter()).unwrap();
         }
         let segments = vec![(lead(), ws.segments(&lead()).unwrap())];
-        lifecycle.time_passed(&segments, noon, false, completion.reporter()).unwrap();
+        lifecycle.time_passed(&segments, at, false, completion.reporter()).unwrap();
     };
-    evaluate(&ws, true);
+    evaluate(&ws, true, noon);
     assert_eq!(ws.membership_of(&lead(), lead_id).unwrap(), Some(id), "today in UTC");
+    // Later the same day nothing can have changed: the evaluation writes nothing, not even
+    // its time.
+    evaluate(&ws, false, ts("2026-03-10T15:00:00Z"));
+    assert_eq!(ws.last_time_evaluation().unwrap(), Some((noon, "UTC".to_owned())));
     // `segment-builder settings --time-zone America/Los_Angeles`, then a window opens.
     let mut other = Workspace::open(&path).unwrap();
     let settings = WorkspaceSettings { time_zone: "America/Los_Angeles".into(), ..other.settings().unwrap() };
     other.set_settings(&settings).unwrap();
     drop(other);
-    evaluate(&ws, false);
+    evaluate(&ws, false, noon);
     assert_eq!(ws.membership_of(&lead(), lead_id).unwrap(), None, "yesterday in Los Angeles");
     let last = ws.membership_history(&lead(), lead_id).unwrap().pop().unwrap();
     assert_eq!(last.reason, MembershipReason::TimePassed);

@@ -119,8 +119,9 @@ pub fn evaluation_status_ui(ui: &mut egui::Ui, state: &AppState) {
     if let (Some(next), false) = (status.next, status.running) {
         text.push_str(&format!(" · next {}", when(next)));
     }
-    let label = ui.label(RichText::new(text).weak());
+    ui.label(RichText::new(text).weak());
     if let Some(error) = &status.error {
-        label.on_hover_text(format!("The last evaluation failed: {error}"));
+        ui.label(RichText::new("The last evaluation failed").color(ui.visuals().warn_fg_color))
+            .on_hover_text(error.as_str());
     }
 }

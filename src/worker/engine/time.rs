@@ -105,8 +105,7 @@ impl Lifecycle<'_> {
     /// Evaluates the date-based segments of each record type at `now` (`segments` per
     /// type: every segment of it) and writes what changed since the last such evaluation
     /// (every record's answer when `zone_changed` or the last one was in another zone), one
-    /// transaction per type. Types without
-    /// a segment that reads the clock are skipped.
+    /// transaction per type. Types without a segment that reads the clock are skipped.
     pub fn time_passed(
         &mut self,
         segments: &[(RecordTypeName, Vec<Segment>)],
@@ -145,7 +144,17 @@ impl Lifecycle<'_> {
                 break;
             }
         }
-        if !per_type.iter().any(|(_, applied)| applied.outcome == ApplyOutcome::Cancelled) {
+        // Relative dates are calendar days: within one day in one zone nothing changes, so an
+        // evaluation that wrote nothing keeps the day's first time and writes no byte (other
+        // windows would reload everything on each write).
+        let day = |at: Timestamp| at.to_zoned(ctx.time_zone.clone()).date();
+        let same_day = matches!(before, Since::Evaluated(at) if day(at) == day(now));
+        let wrote = per_type.iter().any(|(_, applied)| match &applied.outcome {
+            ApplyOutcome::Applied(impact) => impact.join_count() + impact.move_count() + impact.leave_count() > 0,
+            ApplyOutcome::Cancelled => false,
+        });
+        let cancelled = per_type.iter().any(|(_, applied)| applied.outcome == ApplyOutcome::Cancelled);
+        if !cancelled && (wrote || !same_day) {
             self.writer()?.set_last_time_evaluation(now)?;
         }
         Ok(TimeEvaluated { now, per_type })
