@@ -7,11 +7,11 @@ use std::collections::{BTreeSet, HashSet};
 
 use jiff::Timestamp;
 use segment_builder::demo::{self, DemoSpec};
-use segment_builder::store::Workspace;
 use segment_builder::domain::value::check_record;
 use segment_builder::domain::{
     FieldKind, Group, Node, Operand, OperandKind, Record, RecordId, RecordTypeDef, Schema, SellerId, StepKind, Value,
 };
+use segment_builder::store::Workspace;
 
 fn now() -> Timestamp {
     "2025-06-15T10:30:00Z".parse().unwrap()

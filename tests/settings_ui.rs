@@ -141,3 +141,65 @@ fn workspace_settings_are_saved_from_the_dialog_and_a_new_time_zone_evaluates_ag
     let next = harness.state().state().settings.evaluation.next.unwrap();
     assert_eq!(next, next_evaluation(start(), 60, &view_zone), "the next evaluation follows the new interval");
 }
+
+#[test]
+fn a_new_time_zone_moves_today_and_the_records_that_depend_on_it() {
+    use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
+    use segment_builder::domain::{Record, RecordId, Segment, SegmentId, Status, Value};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_path(&dir, "ws.sqlite");
+    // 01:00 UTC on 10 March is still 9 March in Los Angeles, where noon UTC is 10 March.
+    let noon: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
+    let mut ws = Workspace::create(&path).unwrap();
+    let def = ws.schema().get(&lead()).unwrap().clone();
+    let mut record = Record::empty(RecordId(0), &def);
+    assert!(record.set(&def, "last_activity_on", Value::DateTime("2026-03-10T01:00:00Z".parse().unwrap())));
+    let lead_id = ws.insert_record(&lead(), record.values).unwrap();
+    let today = Node::Condition(Condition {
+        id: NodeId(1),
+        path: FieldPath::own("last_activity_on"),
+        operator: Operator::Today,
+        value: Operand::None,
+    });
+    let segment = Segment {
+        id: SegmentId(0),
+        record_type: lead(),
+        name: "Active today".into(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions: Group { children: vec![today], ..Group::all(NodeId(0)) },
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: noon,
+        modified_on: noon,
+    };
+    let id = ws.insert_segment(&segment).unwrap();
+    ws.set_segment_status(id, Status::Active, noon).unwrap();
+    drop(ws);
+    segment_builder::cli::apply_command(&path, noon, false).unwrap();
+    assert_eq!(Workspace::open(&path).unwrap().membership_of(&lead(), lead_id).unwrap(), Some(id));
+
+    let clock = Arc::new(MovingClock(Mutex::new(noon)));
+    let mut harness = harness(App::with_clock(Startup::Open(path.clone()), Vec::new(), clock));
+    run_until(&mut harness, "the first evaluation", |app| evaluated_at(app) == Some(noon));
+    harness.get_by_label("File").click();
+    harness.run_steps(3);
+    harness.get_by_label("Workspace settings…").click();
+    harness.run_steps(5);
+    open_combo(&mut harness, "UTC");
+    type_into(&mut harness, "Search time zones", "Los_Angeles");
+    harness.get_by_label("America/Los_Angeles").click();
+    harness.run_steps(3);
+    harness.get_by_label("Save settings").click();
+    run_until(&mut harness, "the lead to leave the segment", |app| {
+        app.workspace().and_then(|ws| ws.membership_of(&lead(), lead_id).ok()).is_some_and(|m| m.is_none())
+    });
+    settle(&mut harness);
+    let ws = Workspace::open(&path).unwrap();
+    let last = ws.membership_history(&lead(), lead_id).unwrap().pop().unwrap();
+    assert_eq!(last.reason, MembershipReason::TimePassed);
+    assert_eq!(harness.state().state().settings.evaluation.last.map(|(_, changed)| changed), Some(1));
+}

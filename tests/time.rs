@@ -200,7 +200,7 @@ proptest! {
             let now = start.checked_add((24 * step as i64).hours()).unwrap();
             let before = members(&ws, id);
             let (_job, completion) = Job::<()>::pending("time", Arc::new(NoWaker));
-            lifecycle.time_passed(&segments, now, completion.reporter()).unwrap();
+            lifecycle.time_passed(&segments, now, false, completion.reporter()).unwrap();
             let after = members(&ws, id);
             prop_assert_eq!(&after, &expected(&ws, &tree, now, &time_zone), "day {} at {}", step, now);
             // Only the records whose answer changed got a history entry, each "time passed".
@@ -363,4 +363,61 @@ fn a_segment_nested_deeper_than_the_workspace_limit_is_not_activated() {
     assert_eq!(ws.segment(id).unwrap().status, Status::Draft);
     ws.set_settings(&limited(3)).unwrap();
     ws.set_segment_status(id, Status::Active, now).unwrap();
+}
+
+#[test]
+fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    // 01:00 UTC on 10 March is still 9 March in Los Angeles, where noon UTC is 10 March.
+    let noon = ts("2026-03-10T12:00:00Z");
+    let mut ws = Workspace::create(&path).unwrap();
+    let def = ws.schema().get(&lead()).unwrap().clone();
+    let mut record = Record::empty(RecordId(0), &def);
+    assert!(record.set(&def, "last_activity_on", Value::DateTime(ts("2026-03-10T01:00:00Z"))));
+    let lead_id = ws.insert_record(&lead(), record.values).unwrap();
+    let segment = Segment {
+        id: SegmentId(0),
+        record_type: lead(),
+        name: "Active today".into(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions: root(vec![on("last_activity_on", Operator::Today, Operand::None)]),
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: noon,
+        modified_on: noon,
+    };
+    let id = ws.insert_segment(&segment).unwrap();
+    let evaluate = |ws: &Workspace, activate: bool, at: Timestamp| {
+        let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
+        let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+        let mut writer = None;
+        let mut lifecycle =
+            Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
+        let (_job, completion) = Job::<()>::pending("time", Arc::new(NoWaker));
+        if activate {
+            let plan = LifecyclePlan::activate(lead(), ws.segments(&lead()).unwrap(), id, noon).unwrap();
+            lifecycle.apply(&plan, completion.reporter()).unwrap();
+        }
+        let segments = vec![(lead(), ws.segments(&lead()).unwrap())];
+        lifecycle.time_passed(&segments, at, false, completion.reporter()).unwrap();
+    };
+    evaluate(&ws, true, noon);
+    assert_eq!(ws.membership_of(&lead(), lead_id).unwrap(), Some(id), "today in UTC");
+    // Later the same day nothing can have changed: the evaluation writes nothing, not even
+    // its time.
+    evaluate(&ws, false, ts("2026-03-10T15:00:00Z"));
+    assert_eq!(ws.last_time_evaluation().unwrap(), Some((noon, "UTC".to_owned())));
+    // `segment-builder settings --time-zone America/Los_Angeles`, then a window opens.
+    let mut other = Workspace::open(&path).unwrap();
+    let settings = WorkspaceSettings { time_zone: "America/Los_Angeles".into(), ..other.settings().unwrap() };
+    other.set_settings(&settings).unwrap();
+    drop(other);
+    evaluate(&ws, false, noon);
+    assert_eq!(ws.membership_of(&lead(), lead_id).unwrap(), None, "yesterday in Los Angeles");
+    let last = ws.membership_history(&lead(), lead_id).unwrap().pop().unwrap();
+    assert_eq!(last.reason, MembershipReason::TimePassed);
 }

@@ -37,8 +37,10 @@ impl Runner<SettingsEffect> for App {
             self.jobs.time = None;
             self.time_evaluated(outcome);
         }
+        self.notice_time_zone_changed_elsewhere();
         let now = self.clock.now();
-        let ready = matches!(self.state.engine, EngineStatus::Ready { .. });
+        // A restarting engine would answer from the old snapshot (the old time zone).
+        let ready = matches!(self.state.engine, EngineStatus::Ready { .. }) && !self.engine_restart_due();
         let Some(path) = self.state.view.as_ref().map(|v| v.path.clone()) else { return };
         if !ready || self.jobs.time.is_some() || !self.state.settings.evaluation.is_due(&path, now) {
             return;
@@ -48,7 +50,8 @@ impl Runner<SettingsEffect> for App {
         }
         let (Some(worker), Some(view)) = (&self.engine_worker, &self.state.view) else { return };
         let segments = view.segments.iter().map(|(ty, segments)| (ty.clone(), segments.clone())).collect();
-        self.jobs.time = Some(worker.time_passed(segments, now));
+        let zone_changed = self.state.settings.evaluation.zone_changed;
+        self.jobs.time = Some(worker.time_passed(segments, now, zone_changed));
         self.state.settings.evaluation.started(path, now);
     }
 }
@@ -71,7 +74,7 @@ impl App {
         if time_zone_changed {
             // The engine resolves relative dates in the zone it was loaded with.
             self.restart_engine_soon();
-            self.state.settings.evaluation.due_now();
+            self.state.settings.evaluation.zone_changed();
             self.notify(
                 NoticeLevel::Info,
                 "Settings saved; date-based segments are evaluated again in the new time zone",
@@ -105,6 +108,17 @@ impl App {
         };
         self.state.settings.current = Some((path, settings.clone()));
         Some(settings)
+    }
+
+    /// Another program set another time zone (the view was read again with it): the
+    /// settings are read again and date-based segments evaluated once the engine restarted.
+    fn notice_time_zone_changed_elsewhere(&mut self) {
+        let Some(view) = &self.state.view else { return };
+        let stale = self.state.settings.of(&view.path).is_some_and(|s| s.time_zone != view.time_zone_name);
+        if stale {
+            self.state.settings.current = None;
+            self.state.settings.evaluation.zone_changed();
+        }
     }
 
     fn time_evaluated(&mut self, outcome: Result<TimeEvaluated, String>) {

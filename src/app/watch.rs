@@ -220,6 +220,11 @@ impl App {
         }
     }
 
+    /// Whether the engine is to start again: until it has, it answers from the old snapshot.
+    pub(super) fn engine_restart_due(&self) -> bool {
+        self.watch.engine_restart_due
+    }
+
     /// Has the engine start again from the workspace once its jobs are done.
     pub(super) fn restart_engine_soon(&mut self) {
         self.watch.engine_restart_due = true;

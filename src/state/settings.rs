@@ -83,6 +83,8 @@ pub struct EvaluationStatus {
     pub running: bool,
     /// Why the last one failed.
     pub error: Option<String>,
+    /// The time zone changed since the last one: the next looks at every record again.
+    pub zone_changed: bool,
 }
 
 impl EvaluationStatus {
@@ -99,6 +101,7 @@ impl EvaluationStatus {
         self.path = Some(path);
         self.running = true;
         self.next = Some(now);
+        self.zone_changed = false;
     }
 
     /// The evaluation at `at` ended, having moved `changed` records (or failed with
@@ -121,9 +124,15 @@ impl EvaluationStatus {
         self.next = Some(next_evaluation(at, interval_minutes, time_zone));
     }
 
-    /// The next evaluation is due at once (the time zone changed, the engine restarted).
+    /// The next evaluation is due at once (the settings changed).
     pub fn due_now(&mut self) {
         self.next = None;
+    }
+
+    /// The time zone changed: the next evaluation is due at once and looks at every record.
+    pub fn zone_changed(&mut self) {
+        self.next = None;
+        self.zone_changed = true;
     }
 }
 

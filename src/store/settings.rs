@@ -11,6 +11,7 @@ use crate::domain::timing::{DEFAULT_INTERVAL_MINUTES, WorkspaceSettings};
 const INTERVAL_KEY: &str = "evaluation_interval_minutes";
 const NESTING_KEY: &str = "nesting_limit";
 const LAST_EVALUATION_KEY: &str = "last_time_evaluation";
+const LAST_EVALUATION_ZONE_KEY: &str = "last_time_evaluation_zone";
 
 impl Workspace {
     /// The workspace settings, with the defaults where none is stored.
@@ -54,26 +55,31 @@ impl Workspace {
         Ok(())
     }
 
-    /// When date-based segments were last evaluated as time passed (by any window), if ever.
-    pub fn last_time_evaluation(&self) -> Result<Option<jiff::Timestamp>> {
+    /// When date-based segments were last evaluated as time passed (by any window), if ever,
+    /// and the time zone they were evaluated in.
+    pub fn last_time_evaluation(&self) -> Result<Option<(jiff::Timestamp, String)>> {
         let Some(text) = self.setting(LAST_EVALUATION_KEY)? else { return Ok(None) };
         let at = text
             .parse()
             .map_err(|e| self.corrupt(format!("the setting {LAST_EVALUATION_KEY} is \"{text}\", not a time ({e})")))?;
-        Ok(Some(at))
+        let zone = self.setting(LAST_EVALUATION_ZONE_KEY)?.unwrap_or_default();
+        Ok(Some((at, zone)))
     }
 
-    /// Notes when date-based segments were evaluated as time passed.
+    /// Notes when date-based segments were evaluated as time passed, in the current zone.
     pub fn set_last_time_evaluation(&mut self, at: jiff::Timestamp) -> Result<()> {
         self.check_writable()?;
         let context = "noting the time of the evaluation of date-based segments";
         let tx = self.write_scope().context(context)?;
-        tx.execute(
-            "INSERT INTO setting (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [LAST_EVALUATION_KEY, at.to_string().as_str()],
-        )
-        .context(context)?;
+        for (key, value) in [(LAST_EVALUATION_KEY, at.to_string()), (LAST_EVALUATION_ZONE_KEY, self.time_zone.clone())]
+        {
+            tx.execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value.as_str()],
+            )
+            .context(context)?;
+        }
         tx.commit().context(context)
     }
 

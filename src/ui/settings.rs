@@ -43,9 +43,13 @@ pub fn dialog_ui(ctx: &egui::Context, state: &AppState, commands: &mut Vec<Comma
             });
             ui.end_row();
         });
+        ui.add_space(4.0);
         ui.label(
-            RichText::new("Relative dates (today, this week, in the last 30 days) are resolved in the time zone")
-                .weak(),
+            RichText::new(
+                "Relative dates (today, this week, in the last 30 days) are resolved in the time zone; a new zone \
+                 evaluates the date-based segments again",
+            )
+            .weak(),
         );
         if let Some(error) = &form.error {
             ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
@@ -115,8 +119,9 @@ pub fn evaluation_status_ui(ui: &mut egui::Ui, state: &AppState) {
     if let (Some(next), false) = (status.next, status.running) {
         text.push_str(&format!(" · next {}", when(next)));
     }
-    let label = ui.label(RichText::new(text).weak());
+    ui.label(RichText::new(text).weak());
     if let Some(error) = &status.error {
-        label.on_hover_text(format!("The last evaluation failed: {error}"));
+        ui.label(RichText::new("The last evaluation failed").color(ui.visuals().warn_fg_color))
+            .on_hover_text(error.as_str());
     }
 }

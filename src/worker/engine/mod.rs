@@ -39,7 +39,7 @@ pub(super) use lifecycle::{add_impact, sync_owners};
 use load::read_into_snapshot;
 pub use load::{load_memberships, load_snapshot, load_types};
 use preview::{Asked, run_preview};
-pub use time::{TimeEvaluated, clock_segments, time_changes};
+pub use time::{Since, TimeEvaluated, clock_segments, time_changes};
 
 pub enum EngineRequest {
     /// Preview `conditions` for `record_type` below the active segments `higher`.
@@ -106,6 +106,8 @@ pub enum EngineRequest {
     TimePassed {
         segments: Vec<(RecordTypeName, Vec<Segment>)>,
         now: Timestamp,
+        /// The time zone changed: every record's answer is looked at again.
+        zone_changed: bool,
         reply: Completion<Result<TimeEvaluated, WorkerError>>,
     },
 }
@@ -275,9 +277,10 @@ impl EngineWorker {
         &self,
         segments: Vec<(RecordTypeName, Vec<Segment>)>,
         now: Timestamp,
+        zone_changed: bool,
     ) -> Job<Result<TimeEvaluated, WorkerError>> {
         let (job, reply) = Job::pending("Evaluating date-based segments", self.waker.clone());
-        self.queue(EngineRequest::TimePassed { segments, now, reply });
+        self.queue(EngineRequest::TimePassed { segments, now, zone_changed, reply });
         job
     }
 
@@ -530,8 +533,8 @@ impl Engine {
                 reply.finish(result);
                 self.checkpoint();
             }
-            EngineRequest::TimePassed { segments, now, reply } => {
-                let result = self.lifecycle().0.time_passed(&segments, now, reply.reporter());
+            EngineRequest::TimePassed { segments, now, zone_changed, reply } => {
+                let result = self.lifecycle().0.time_passed(&segments, now, zone_changed, reply.reporter());
                 reply.finish(result);
                 self.checkpoint();
             }

@@ -34,33 +34,51 @@ pub struct TimeEvaluated {
     pub per_type: Vec<(RecordTypeName, Applied)>,
 }
 
+/// Which records time passing may have changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Since {
+    /// There was no evaluation before: this one only notes the time.
+    Never,
+    /// The last evaluation's time: the records whose answer differs between then and now.
+    Evaluated(Timestamp),
+    /// The time zone changed: every record, since "today" itself moved.
+    ZoneChanged,
+}
+
 /// The ids of the segments among `segments` whose conditions read the clock.
 pub fn clock_segments(segments: &[Segment]) -> HashSet<SegmentId> {
     segments.iter().filter(|s| depends_on_clock(&s.conditions)).map(|s| s.id).collect()
 }
 
-/// The changes time passing from `before` to `ctx.now` makes to the records of `ty`: the
-/// records whose answer to some active segment that reads the clock differs between the two
-/// instants are evaluated with priority against `segments` (every segment of the type), and
-/// only their changes into or out of such a segment are kept. Nothing when there was no
-/// evaluation `before` (the first one only notes the time) or no segment reads the clock.
+/// The changes time passing `since` the last evaluation makes to the records of `ty` at
+/// `ctx.now`: the records whose answer to some active segment that reads the clock differs
+/// between the two instants (every record when the zone changed) are evaluated with
+/// priority against `segments` (every segment of the type), and only their changes into or
+/// out of such a segment are kept. Nothing when there was no evaluation before (the first
+/// one only notes the time) or no segment reads the clock.
 pub fn time_changes(
     snapshot: &Snapshot,
     memberships: &Memberships,
     ty: &RecordTypeName,
     segments: &[Segment],
-    before: Option<Timestamp>,
+    since: Since,
     ctx: &EvalContext,
 ) -> Result<MembershipChanges, EngineError> {
     let dated = clock_segments(segments);
-    let Some(before) = before else { return Ok(MembershipChanges::new(ty.clone())) };
     let Some(records) = snapshot.type_snapshot(ty) else { return Ok(MembershipChanges::new(ty.clone())) };
-    if dated.is_empty() {
-        return Ok(MembershipChanges::new(ty.clone()));
-    }
-    let then = EvalContext::new(before, ctx.time_zone.clone());
+    let before = match since {
+        _ if dated.is_empty() => return Ok(MembershipChanges::new(ty.clone())),
+        Since::Never => return Ok(MembershipChanges::new(ty.clone())),
+        Since::ZoneChanged => None,
+        Since::Evaluated(before) => Some(before),
+    };
     let mut changed = Bitset::empty(records.rows());
     for segment in segments.iter().filter(|s| s.status == Status::Active && dated.contains(&s.id)) {
+        let Some(before) = before else {
+            changed = records.live().clone();
+            break;
+        };
+        let then = EvalContext::new(before, ctx.time_zone.clone());
         let now = compile(snapshot, ty, &segment.conditions, ctx)?.evaluate(snapshot);
         let was = compile(snapshot, ty, &segment.conditions, &then)?.evaluate(snapshot);
         let mut gained = now.clone();
@@ -85,16 +103,26 @@ pub fn time_changes(
 
 impl Lifecycle<'_> {
     /// Evaluates the date-based segments of each record type at `now` (`segments` per
-    /// type: every segment of it) and writes what changed, one transaction per type.
-    /// Types without a segment that reads the clock are skipped.
+    /// type: every segment of it) and writes what changed since the last such evaluation
+    /// (every record's answer when `zone_changed` or the last one was in another zone), one
+    /// transaction per type. Types without a segment that reads the clock are skipped.
     pub fn time_passed(
         &mut self,
         segments: &[(RecordTypeName, Vec<Segment>)],
         now: Timestamp,
+        zone_changed: bool,
         reporter: &Reporter,
     ) -> Result<TimeEvaluated, WorkerError> {
         let ctx = EvalContext::new(now, self.snapshot.time_zone().clone());
-        let before = self.writer()?.last_time_evaluation()?;
+        let writer = self.writer()?;
+        let zone = writer.time_zone().to_owned();
+        // A zone set since (here, or by `segment-builder settings`) moved "today" itself.
+        let before = match writer.last_time_evaluation()? {
+            _ if zone_changed => Since::ZoneChanged,
+            Some((_, then)) if then != zone => Since::ZoneChanged,
+            Some((at, _)) => Since::Evaluated(at),
+            None => Since::Never,
+        };
         let mut per_type = Vec::new();
         for (ty, of_type) in segments {
             if clock_segments(of_type).is_empty() {
@@ -116,7 +144,17 @@ impl Lifecycle<'_> {
                 break;
             }
         }
-        if !per_type.iter().any(|(_, applied)| applied.outcome == ApplyOutcome::Cancelled) {
+        // Relative dates are calendar days: within one day in one zone nothing changes, so an
+        // evaluation that wrote nothing keeps the day's first time and writes no byte (other
+        // windows would reload everything on each write).
+        let day = |at: Timestamp| at.to_zoned(ctx.time_zone.clone()).date();
+        let same_day = matches!(before, Since::Evaluated(at) if day(at) == day(now));
+        let wrote = per_type.iter().any(|(_, applied)| match &applied.outcome {
+            ApplyOutcome::Applied(impact) => impact.join_count() + impact.move_count() + impact.leave_count() > 0,
+            ApplyOutcome::Cancelled => false,
+        });
+        let cancelled = per_type.iter().any(|(_, applied)| applied.outcome == ApplyOutcome::Cancelled);
+        if !cancelled && (wrote || !same_day) {
             self.writer()?.set_last_time_evaluation(now)?;
         }
         Ok(TimeEvaluated { now, per_type })
