@@ -48,6 +48,16 @@ fn bad_arguments_exit_non_zero_with_usage() {
 }
 
 /// A 1,500-lead demo workspace written by the binary, and its path.
+/// A demo as generated, before any evaluation: active segments without members.
+fn plain_demo(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    use segment_builder::demo::{DemoSpec, create_demo_workspace};
+    let path = dir.path().join("plain.sqlite");
+    let spec = DemoSpec::with_leads(1500, DemoSpec::STANDARD_SEED, segment_builder::clock::now());
+    create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
+    path
+}
+
+/// The demo the `demo` command writes: 90 days lived in.
 fn small_demo(dir: &tempfile::TempDir) -> std::path::PathBuf {
     let path = dir.path().join("demo.sqlite");
     let output = binary().args(["demo"]).arg(&path).args(["--records", "1500"]).output().expect("run");
@@ -323,7 +333,7 @@ fn apply_puts_every_record_in_its_reference_winner_assigns_and_a_second_run_chan
     use segment_builder::store::AssignmentFilter;
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = small_demo(&dir);
+    let path = plain_demo(&dir);
     let now = "2026-11-24T12:00:00Z";
     let lead = RecordTypeName::new("lead");
     // The top lead segment routes its records to any seller; the others have no rules.

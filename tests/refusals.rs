@@ -392,7 +392,7 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     harness.get_by_role_and_label(Role::Button, "Replace").click();
     settle(&mut harness);
     let text = std::fs::read_to_string(&existing).expect("read");
-    assert!(text.starts_with("Record,Title,Member since"), "the members replaced the file: {text}");
+    assert!(text.starts_with("Record,Title,Email,Owner"), "the members replaced the file: {text}");
     #[cfg(unix)]
     assert_eq!(mode(&existing), 0o640, "the replaced file keeps its mode");
 
