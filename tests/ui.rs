@@ -678,3 +678,24 @@ fn notices_go_away_by_themselves_three_at_a_time_and_an_export_offers_its_folder
     let Some(Dialog::ExportRecords { text, .. }) = harness.state().state().dialog.clone() else { panic!("the dialog") };
     assert!(std::path::Path::new(&text).starts_with(dir.path()), "{text}");
 }
+
+/// View › Light and View › Dark switch the theme (it follows the system at first), and
+/// View › Zoom in makes everything larger.
+#[test]
+fn the_view_menu_switches_theme_and_zoom() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    for (choice, dark) in [("Light", false), ("Dark", true)] {
+        harness.get_by_label("View").click();
+        harness.run_steps(2);
+        harness.get_by_label(choice).click();
+        harness.run_steps(2);
+        assert_eq!(harness.ctx.theme() == egui::Theme::Dark, dark, "{choice}");
+    }
+    let before = harness.ctx.zoom_factor();
+    harness.get_by_label("View").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("Zoom In").click();
+    harness.run_steps(2);
+    assert!(harness.ctx.zoom_factor() > before, "zoomed in");
+}

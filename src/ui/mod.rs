@@ -80,6 +80,23 @@ fn shortcuts(ui: &egui::Ui, commands: &mut Vec<Command>) {
     });
 }
 
+/// The theme (the system's by default) and the zoom (Ctrl+= / Ctrl+- / Ctrl+0). Both are
+/// egui's own options, kept with the window's memory between sessions.
+fn view_menu_ui(ui: &mut egui::Ui) {
+    ui.label(RichText::new("Theme").weak());
+    let mut preference = ui.options(|o| o.theme_preference);
+    let before = preference;
+    ui.radio_value(&mut preference, egui::ThemePreference::System, "Follow the system");
+    ui.radio_value(&mut preference, egui::ThemePreference::Light, "Light");
+    ui.radio_value(&mut preference, egui::ThemePreference::Dark, "Dark");
+    if preference != before {
+        ui.ctx().set_theme(preference);
+    }
+    ui.separator();
+    egui::gui_zoom::zoom_menu_buttons(ui);
+    ui.label(RichText::new(format!("Zoom {:.0} %", ui.ctx().zoom_factor() * 100.0)).weak());
+}
+
 fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -110,6 +127,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                 commands.push(Command::Quit);
             }
         });
+        ui.menu_button("View", view_menu_ui);
         ui.separator();
         if let Some(view) = &state.view {
             for &screen in Screen::ALL {
