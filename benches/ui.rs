@@ -12,6 +12,7 @@ use egui_kittest::Harness;
 use segment_builder::app::builder::BuilderEdit;
 use segment_builder::app::{App, Command, EngineStatus, Loadable, Startup};
 use segment_builder::domain::GroupMode;
+use segment_builder::state::ConditionsCommand;
 
 mod shared;
 
@@ -36,7 +37,7 @@ fn flip_root(harness: &mut Harness<'static, App>) {
     let Some(builder) = harness.state().state().builder.as_ref() else { panic!("a segment is selected") };
     let group = builder.draft.id;
     let mode = if builder.draft.mode == GroupMode::All { GroupMode::Any } else { GroupMode::All };
-    harness.state_mut().apply(Command::EditConditions(BuilderEdit::SetMode { group, mode }));
+    harness.state_mut().apply(Command::Conditions(ConditionsCommand::Edit(BuilderEdit::SetMode { group, mode })));
 }
 
 fn pending(harness: &Harness<'static, App>) -> bool {

@@ -14,7 +14,12 @@ use crate::engine::fast::compile;
 use crate::engine::priority::{SortKey, preview_against};
 use crate::store::Workspace;
 use crate::worker::column_cache::load_with_cache;
-use crate::worker::engine::load_snapshot;
+
+mod apply;
+mod settings;
+
+pub use apply::{ApplyChange, ApplyReport, ApplyTypeReport, apply_command};
+pub use settings::{SettingsChange, settings_command, settings_text};
 
 mod check;
 pub use check::check_command;
@@ -497,7 +502,7 @@ fn refuse_the_workspace(path: &Path, file: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
+pub(crate) fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
     let message = error.to_string();
     let shown = path.display().to_string();
     if message.contains(&shown) { message } else { format!("{shown}: {message}") }
@@ -505,7 +510,7 @@ fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
 
 /// Closes a workspace opened for a change, refusing the change when it was opened for
 /// viewing only (its file or folder cannot be written).
-fn refuse_read_only(workspace: Workspace) -> Result<(), String> {
+pub(crate) fn refuse_read_only(workspace: Workspace) -> Result<(), String> {
     match workspace.read_only_reason() {
         Some(reason) => Err(reason),
         None => Ok(()),
@@ -540,7 +545,7 @@ pub fn export_definitions_command(
     overwrite: crate::worker::export::Overwrite,
 ) -> Result<String, String> {
     use crate::interchange::definitions::{bundle, to_ron};
-    use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
+    use crate::worker::export::{ExportError, Overwrite, TargetError, check_target, write_export};
 
     if !path.exists() {
         return Err(format!("{}: no such workspace", path.display()));
@@ -560,8 +565,9 @@ pub fn export_definitions_command(
     drop(workspace);
     write_export(file, path, overwrite, |out| {
         use std::io::Write as _;
-        out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
-    })?;
+        out.write_all(text.as_bytes()).map(Some).map_err(|e| ExportError::write(file, e))
+    })
+    .map_err(|e| e.to_string())?;
     Ok(format!(
         "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments, {} assignment rules",
         file.display(),
@@ -573,127 +579,6 @@ pub fn export_definitions_command(
         bundle.segments.len(),
         bundle.segments.iter().map(|s| s.rules.len()).sum::<usize>()
     ))
-}
-
-/// What `apply` did to one record type (`--json` prints exactly these keys).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ApplyTypeReport {
-    pub record_type: String,
-    /// Records evaluated: every record of the type.
-    pub evaluated: u64,
-    /// Joined a segment from none.
-    pub joined: u64,
-    /// Moved from one segment to another.
-    pub moved: u64,
-    /// Left their segment for none.
-    pub left: u64,
-    /// Stayed where they were.
-    pub unchanged: u64,
-    /// Of the records that joined (or moved into a segment that re-runs assignment), those
-    /// a rule gave a seller …
-    pub assigned: u64,
-    /// … and those left without one (no rule or seller fits, or the segment has no rules).
-    pub unassigned: u64,
-}
-
-/// The answer of `apply`: the record types that have active segments, in schema order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ApplyReport {
-    pub now: String,
-    pub record_types: Vec<ApplyTypeReport>,
-}
-
-impl ApplyReport {
-    /// Whether any membership changed.
-    pub fn changed(&self) -> bool {
-        self.record_types.iter().any(|t| t.joined + t.moved + t.left > 0)
-    }
-
-    pub fn to_text(&self) -> String {
-        if self.record_types.is_empty() {
-            return "no record type has an active segment; nothing to apply\n".to_owned();
-        }
-        let mut out = format!(
-            "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
-            "record type", "evaluated", "joined", "moved", "left", "unchanged", "assigned", "unassigned"
-        );
-        for t in &self.record_types {
-            out.push_str(&format!(
-                "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
-                t.record_type, t.evaluated, t.joined, t.moved, t.left, t.unchanged, t.assigned, t.unassigned
-            ));
-        }
-        if !self.changed() {
-            out.push_str("no membership changed\n");
-        }
-        out
-    }
-}
-
-/// `apply`: every active segment evaluated on every record with priority (the engine's
-/// "re-evaluate all records" of each record type), and the joins, moves and leaves that
-/// calls for written in ONE transaction through the store, which assigns (and enrols) the
-/// records that join. An older workspace is upgraded first; a failure changes nothing.
-pub fn apply_command(path: &Path, now: Timestamp) -> Result<ApplyReport, String> {
-    use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
-    use crate::engine::membership::{MemberColumn, evaluate_memberships};
-    use crate::worker::engine::load_memberships;
-
-    if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
-    }
-    // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-    refuse_read_only(Workspace::open(path).map_err(|e| in_workspace(path, e))?)?;
-    // First the records an interrupted import left unevaluated, with their own reasons.
-    crate::worker::pending::finish_pending_at(path, now)
-        .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
-    let (reader, snapshot) = load_snapshot(path, &|_| {}).map_err(|e| e.to_string())?;
-    let memberships = load_memberships(&reader, &snapshot).map_err(|e| e.to_string())?;
-    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
-    // Per record type with active segments: how many records, and the changes.
-    let mut evaluated = Vec::new();
-    let mut all: Vec<MembershipChanges> = Vec::new();
-    for def in &snapshot.schema().types {
-        let segments = reader.segments(&def.name).map_err(|e| e.to_string())?;
-        if !segments.iter().any(|s| s.status == Status::Active) {
-            continue;
-        }
-        let plan = LifecyclePlan::reevaluate_all(def.name.clone(), segments, now);
-        let empty = MemberColumn::default();
-        let members = memberships.column(&def.name).unwrap_or(&empty);
-        let found = evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
-            .map_err(|e| e.to_string())?;
-        let records = snapshot.type_snapshot(&def.name).map_or(0, |t| t.live_count()) as u64;
-        evaluated.push(records);
-        all.push(found.changes);
-    }
-    drop(reader);
-    drop(memberships);
-    drop(snapshot);
-
-    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
-    let mark = workspace.assignment_mark().map_err(|e| in_workspace(path, e))?;
-    let impacts = workspace
-        .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
-        .map_err(|e| format!("{}: nothing was changed: {e}", path.display()))?
-        .ok_or_else(|| format!("{}: the apply was cancelled; nothing was changed", path.display()))?;
-    let mut record_types = Vec::new();
-    for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
-        let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
-        let to_assign = changes.joined().filter(|j| j.runs_assignment()).count() as u64;
-        let assigned = workspace.assigned_since(&changes.record_type, mark).map_err(|e| in_workspace(path, e))?;
-        record_types.push(ApplyTypeReport {
-            record_type: changes.record_type.to_string(),
-            evaluated: *records,
-            joined,
-            moved,
-            left,
-            unchanged: records.saturating_sub(joined + moved + left),
-            assigned,
-            unassigned: to_assign.saturating_sub(assigned),
-        });
-    }
-    Ok(ApplyReport { now: now.to_string(), record_types })
 }
 
 /// The answer of `import-definitions`: what happened to each definition of the bundle

@@ -75,8 +75,32 @@ enum Cmd {
         /// Evaluate at this time (RFC 3339) instead of now.
         #[arg(long)]
         now: Option<jiff::Timestamp>,
-        /// Print JSON: {"now", "`record_types"`: [{"`record_type`", "evaluated", "joined",
-        /// "moved", "left", "unchanged", "assigned", "unassigned"}]}.
+        /// Write nothing: print what would change, record by record (the file stays byte
+        /// for byte as it was; an older workspace is refused instead of upgraded).
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON: {"now", "`dry_run`", "`record_types"`: [{"`record_type`", "evaluated",
+        /// "joined", "moved", "left", "unchanged", "assigned", "unassigned"}], "changes":
+        /// [{"`record_type`", "record", "change", "from", "to"}] (changes only in a dry run)}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the workspace settings, or change the ones given: the time zone relative dates
+    /// are resolved in, how often the window evaluates date-based segments again, and how
+    /// deeply conditions may nest.
+    Settings {
+        /// The workspace.
+        path: PathBuf,
+        /// An IANA time zone name ("Europe/Berlin").
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Minutes between evaluations of date-based segments while a window is open (1–1440).
+        #[arg(long)]
+        interval_minutes: Option<u32>,
+        /// How many levels condition groups may nest (1–64).
+        #[arg(long)]
+        nesting_limit: Option<usize>,
+        /// Print JSON: {"`time_zone`", "`interval_minutes`", "`nesting_limit`"}.
         #[arg(long)]
         json: bool,
     },
@@ -201,9 +225,13 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Some(Cmd::Apply { path, now, json }) => {
+        Some(Cmd::Apply { path, now, dry_run, json }) => {
             let now = now.unwrap_or_else(segment_builder::clock::now);
-            finish(apply_command(&path, now), json, segment_builder::cli::ApplyReport::to_text)
+            finish(apply_command(&path, now, dry_run), json, segment_builder::cli::ApplyReport::to_text)
+        }
+        Some(Cmd::Settings { path, time_zone, interval_minutes, nesting_limit, json }) => {
+            let change = segment_builder::cli::SettingsChange { time_zone, interval_minutes, nesting_limit };
+            finish(segment_builder::cli::settings_command(&path, &change), json, segment_builder::cli::settings_text)
         }
         Some(Cmd::Explain { path, record_type, record, now, json }) => {
             let now = now.unwrap_or_else(segment_builder::clock::now);
@@ -256,6 +284,7 @@ fn warn_of_network_share(command: Option<&Cmd>) {
         Some(
             Cmd::ImportRecords { path, .. }
             | Cmd::Apply { path, .. }
+            | Cmd::Settings { path, .. }
             | Cmd::Explain { path, .. }
             | Cmd::ExportDefinitions { path, .. }
             | Cmd::ImportDefinitions { path, .. }

@@ -189,14 +189,22 @@ fn the_preview_table_sorts_picks_columns_and_opens_a_record() {
     harness.key_press(egui::Key::Escape);
     harness.run_steps(3);
 
-    // A click on a row opens that record.
+    // A click on a row opens that record where the user is, and Cancel leaves them there.
     let first = descending[0].clone();
     let first_id = harness.state().state().preview.result.latest().expect("outcome").rows[0].record.id;
     harness.get_all_by_label(&first).next().expect("the first row").click();
     harness.run_steps(4);
     let state = harness.state().state();
-    assert_eq!(state.screen, Screen::Records);
+    assert_eq!(state.screen, Screen::Segments, "the record opens over the segment");
     assert_eq!(state.records.editor.as_ref().and_then(|e| e.id), Some(first_id));
+    // The form grows into place over a few frames; click where it settled.
+    harness.run_steps(10);
+    harness.get_by_label("Cancel").click();
+    harness.run_steps(4);
+    let state = harness.state().state();
+    assert!(state.records.editor.is_none());
+    assert_eq!(state.screen, Screen::Segments, "still on the segment");
+    assert!(harness.query_by_label("Conditions").is_some(), "the builder is still there");
 }
 
 /// Drags from one point to another in small steps, as a hand would.
@@ -357,4 +365,63 @@ fn ticked_conditions_are_wrapped_collapsed_and_ungrouped() {
     harness.run_steps(3);
     pick(&mut harness, "Ungroup");
     assert_eq!(draft(&harness), start);
+}
+
+/// The widgets of each condition row (ticks, pickers, value boxes, chips, buttons), found
+/// by their rectangles: from a row's tick down to the next row's, left of the preview.
+fn condition_rows(harness: &Harness<'_, App>) -> Vec<Vec<(String, egui::Rect)>> {
+    let mut ticks: Vec<egui::Rect> = harness.get_all_by_label("Select condition").map(|n| n.rect()).collect();
+    ticks.sort_by(|a, b| a.top().total_cmp(&b.top()));
+    let preview_left = harness.get_by_label("Preview").rect().left();
+    let widgets: Vec<(String, Role, egui::Rect)> = harness
+        .get_all(egui_kittest::kittest::By::new().predicate(|n| {
+            matches!(
+                n.role(),
+                Role::Button | Role::CheckBox | Role::ComboBox | Role::TextInput | Role::MultilineTextInput
+            )
+        }))
+        .map(|n| (n.accesskit_node().label().unwrap_or_default(), n.accesskit_node().role(), n.rect()))
+        .collect();
+    ticks
+        .iter()
+        .enumerate()
+        .map(|(i, tick)| {
+            let bottom = ticks.get(i + 1).map_or(tick.bottom() + 24.0, |next| next.top());
+            widgets
+                .iter()
+                .filter(|(_, _, r)| r.center().y >= tick.top() - 1.0 && r.center().y < bottom - 1.0)
+                .filter(|(_, _, r)| r.left() >= tick.left() - 1.0 && r.right() <= preview_left)
+                .map(|(label, role, r)| (format!("{role:?} {label:?}"), *r))
+                .collect()
+        })
+        .collect()
+}
+
+fn assert_no_overlaps(rows: &[Vec<(String, egui::Rect)>], what: &str) {
+    for row in rows {
+        for (i, (a, ra)) in row.iter().enumerate() {
+            for (b, rb) in &row[i + 1..] {
+                let overlap = ra.intersect(*rb);
+                let area = overlap.width().max(0.0) * overlap.height().max(0.0);
+                assert!(area < 1.0, "{what}: {a} at {ra:?} overlaps {b} at {rb:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_widget_of_a_condition_row_overlaps_another_wide_or_narrow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    // The demo's first segment: Country equals Germany, Rating is any of Hot (chips).
+    assert_eq!(harness.state().state().selected_segment, Some(segments[0].id));
+    let rows = condition_rows(&harness);
+    assert!(rows.len() >= 2, "{rows:?}");
+    assert!(rows.iter().any(|r| r.iter().any(|(l, _)| l.contains("\"Warm\""))), "the chips are in a row: {rows:?}");
+    assert!(rows.iter().all(|r| r.iter().any(|(l, _)| l.contains("\"…\""))), "each row has its menu: {rows:?}");
+    assert_no_overlaps(&rows, "1280×800");
+
+    harness.set_size(egui::vec2(960.0, 600.0));
+    harness.run_steps(4);
+    assert_no_overlaps(&condition_rows(&harness), "960×600");
 }

@@ -281,6 +281,18 @@ fn members_are_listed_saved_records_join_and_export_neutralises_formulas() {
     let left: Vec<_> =
         std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();
     assert!(!left.iter().any(|n| n.to_string_lossy().ends_with(".partial")), "{left:?}");
+
+    // A member row opens its record over the segment (the preview's copy is further right).
+    let member = harness.get_all_by_label("Plain deal").min_by(|a, b| a.rect().left().total_cmp(&b.rect().left()));
+    member.expect("the member row").click();
+    harness.run_steps(10);
+    let state = harness.state().state();
+    assert_eq!(state.screen, segment_builder::state::Screen::Segments);
+    let editor = state.records.editor.as_ref().expect("the record form is open");
+    let title = editor.inputs.iter().any(|i| i == "Plain deal");
+    assert!(title, "the form holds the member: {:?}", editor.inputs);
+    click(&mut harness, "Cancel");
+    assert!(harness.state().state().records.editor.is_none());
 }
 
 #[test]

@@ -12,6 +12,7 @@ use egui_kittest::kittest::Queryable;
 use segment_builder::app::App;
 use segment_builder::app::monitor::MonitorCommand;
 use segment_builder::domain::{Record, RecordId, SegmentId, Seller, SellerId, Value};
+use segment_builder::state::RecordsCommand;
 use segment_builder::store::Workspace;
 
 mod common;
@@ -169,7 +170,7 @@ fn why_this_seller_opens_from_the_records_screen() {
     harness.get_by_label("Records").click();
     harness.run_steps(3);
     settle(&mut harness);
-    harness.state_mut().apply(segment_builder::app::Command::SelectRecord(fixture.leads[2]));
+    harness.state_mut().apply(segment_builder::app::Command::from(RecordsCommand::Select(fixture.leads[2])));
     harness.run_steps(2);
     harness.get_by_label("Why this seller?").click();
     harness.run_steps(2);

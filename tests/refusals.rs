@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
+use segment_builder::state::SegmentsCommand;
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::Value;
 use segment_builder::state::import::ImportCommand;
 use segment_builder::store::Workspace;
-use segment_builder::worker::export::{Overwrite, write_export};
+use segment_builder::worker::export::{ExportError, Overwrite, write_export};
 
 mod common;
 use common::harness::*;
@@ -155,9 +156,9 @@ fn the_move_into_place_never_lands_on_a_refused_target_and_leaves_no_temporary_f
     let written = write_export(&target, &workspace, Overwrite::Replace, |file| {
         use std::io::Write as _;
         std::fs::copy(&workspace, &target).expect("a database appears");
-        file.write_all(b"a,b\n").map(Some).map_err(|e| e.to_string())
+        file.write_all(b"a,b\n").map(Some).map_err(|e| ExportError::write(&target, e))
     });
-    let error = written.expect_err("refused");
+    let error = written.expect_err("refused").to_string();
     assert!(error.contains("is a SQLite database"), "{error}");
     assert_eq!(bytes(&target), bytes(&workspace), "the database is untouched");
     std::fs::remove_file(&target).expect("remove");
@@ -167,15 +168,18 @@ fn the_move_into_place_never_lands_on_a_refused_target_and_leaves_no_temporary_f
         std::fs::write(&target, "someone else's").expect("a file appears");
         Ok(Some(()))
     });
-    assert!(written.expect_err("refused").contains("exists already"));
+    assert!(written.expect_err("refused").to_string().contains("exists already"));
     assert_eq!(bytes(&target), b"someone else's");
     std::fs::remove_file(&target).expect("remove");
 
     // A failed or cancelled write leaves neither the target nor the temporary file.
-    let failed = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| Err("disk on fire".to_owned()));
-    assert_eq!(failed, Err("disk on fire".to_owned()));
+    let failed = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| {
+        Err(ExportError::write(&target, std::io::Error::other("disk on fire")))
+    });
+    let failed = failed.expect_err("failed").to_string();
+    assert_eq!(failed, format!("could not write {}: disk on fire", target.display()));
     let cancelled = write_export::<()>(&target, &workspace, Overwrite::Refuse, |_| Ok(None));
-    assert_eq!(cancelled, Ok(None));
+    assert!(matches!(cancelled, Ok(None)), "{cancelled:?}");
     assert_eq!(listing(dir.path()), files, "nothing is left behind");
 }
 
@@ -356,10 +360,13 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     for (target, expected) in [(&workspace, "is the workspace this export reads"), (&other_db, "is a SQLite database")]
     {
         let before = (bytes(&workspace), bytes(&other_db));
-        for show in [AppCommand::ShowExportMembers(segment), AppCommand::ShowExportRecords] {
+        for show in [
+            AppCommand::Segments(SegmentsCommand::ShowExportMembers(segment)),
+            AppCommand::Segments(SegmentsCommand::ShowExportRecords),
+        ] {
             harness.state_mut().apply(show);
             harness.state_mut().apply(AppCommand::SetDialogText(target.display().to_string()));
-            harness.state_mut().apply(AppCommand::SubmitExport);
+            harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
             harness.run_steps(3);
             let error = dialog_error(harness.state()).expect("refused in the dialog");
             assert!(error.contains(&target.display().to_string()) && error.contains(expected), "{error}");
@@ -370,9 +377,9 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     assert_eq!(listing(dir.path()), files, "no file appeared");
 
     // An ordinary file: "Replace …?"; Cancel goes back, Replace writes.
-    harness.state_mut().apply(AppCommand::ShowExportMembers(segment));
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowExportMembers(segment)));
     harness.state_mut().apply(AppCommand::SetDialogText(existing.display().to_string()));
-    harness.state_mut().apply(AppCommand::SubmitExport);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
     harness.run_steps(3);
     let question = format!("Replace {}?", existing.display());
     harness.get_by_label(&question);
@@ -393,9 +400,9 @@ fn the_window_refuses_or_asks_before_an_export_replaces_a_file() {
     let fresh = dir.path().join("records.csv");
     harness.state_mut().apply(AppCommand::ShowScreen(segment_builder::app::Screen::Records));
     settle(&mut harness);
-    harness.state_mut().apply(AppCommand::ShowExportRecords);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowExportRecords));
     harness.state_mut().apply(AppCommand::SetDialogText(fresh.display().to_string()));
-    harness.state_mut().apply(AppCommand::SubmitExport);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitExport));
     settle(&mut harness);
     assert!(std::fs::read_to_string(&fresh).expect("written").starts_with("id,"));
     #[cfg(unix)]
@@ -565,11 +572,11 @@ fn a_workspace_in_a_read_only_folder_opens_for_viewing_and_refuses_changes() {
     assert_eq!(line, format!("Read-only: {}", read_only_message(&workspace)));
     // A change from the window is refused with the same message, where it was asked for.
     let mut harness = harness;
-    harness.state_mut().apply(AppCommand::ShowNewSegment);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::ShowNew));
     let Some(Dialog::SegmentForm(mut form)) = harness.state().state().dialog.clone() else { panic!("the form") };
     form.name = "Not saved".to_owned();
     harness.state_mut().apply(AppCommand::UpdateDialog(Dialog::SegmentForm(form)));
-    harness.state_mut().apply(AppCommand::SubmitSegmentForm);
+    harness.state_mut().apply(AppCommand::Segments(SegmentsCommand::SubmitForm));
     let Some(Dialog::SegmentForm(form)) = &harness.state().state().dialog else { panic!("the form stays") };
     assert_eq!(form.error.as_deref(), Some(read_only_message(&workspace).as_str()));
     drop(harness);
@@ -790,10 +797,11 @@ fn an_export_onto_a_full_disk_says_disk_full_and_leaves_nothing() {
         use std::io::Write as _;
         let mut full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
         let wrote = full.write_all(b"a,b\n").and_then(|()| full.flush());
-        wrote.map(|()| None).map_err(|e| format!("could not write {}: {e}", target.display()))
+        wrote.map(|()| None).map_err(|e| ExportError::write(&target, e))
     });
+    assert!(matches!(&written, Err(ExportError::DiskFull(path)) if *path == target), "{written:?}");
     assert_eq!(
-        written,
+        written.map_err(|e| e.to_string()),
         Err(format!("{}: disk full — nothing was written; free some space and try again", target.display()))
     );
     assert_eq!(listing(dir.path()), files, "nothing is left behind");

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use egui::Modifiers;
+use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -203,4 +204,54 @@ fn deleting_a_seller_asks_first_and_names_the_records() {
     let names: Vec<String> = stored(&harness).into_iter().map(|s| s.name).collect();
     assert_eq!(names, vec!["Bo".to_owned()]);
     assert_eq!(harness.state().state().view.as_ref().expect("view").sellers.len(), 1);
+}
+
+/// Editing a seller never moves the editor's buttons (a click on Save must not land on
+/// Discard), attribute values wrap whole, and work hours show whole times.
+#[test]
+fn the_seller_editor_stays_put_while_editing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    click(&mut harness, "Sellers & teams");
+    settle(&mut harness);
+    let first = stored(&harness).into_iter().next().expect("the demo has sellers");
+    click(&mut harness, &first.name);
+    let place = |harness: &Harness<'_, App>| {
+        let save = harness.get_by_role_and_label(Role::Button, "Save").rect();
+        let discard = harness.get_by_role_and_label(Role::Button, "Discard").rect();
+        let name = harness.get_by_role_and_label(Role::TextInput, "Name").rect();
+        (save, discard, name)
+    };
+    let before = place(&harness);
+    type_into(&mut harness, "Name", &format!("{} Longname-Hyphenated", first.name));
+    harness.run_steps(4);
+    assert!(harness.state().state().sellers.has_unsaved_edits(), "the edit was taken");
+    assert_eq!(place(&harness), before, "Save, Discard and the fields stay where they were");
+
+    let japanese = harness.get_by_label("Japanese").rect();
+    assert!(japanese.height() < 30.0 && japanese.width() > japanese.height(), "one line: {japanese:?}");
+    let monday = harness.get_by_label("Monday from").rect();
+    let needed = harness.ctx.fonts_mut(|f| {
+        f.layout_no_wrap("09:00".into(), egui::FontId::proportional(14.0), egui::Color32::WHITE).size().x
+    });
+    assert!(monday.width() >= needed + 8.0, "\"09:00\" fits in {monday:?} (needs {needed})");
+}
+
+/// The seller editor keeps the width it opened with: its attribute values wrap inside it
+/// instead of widening the panel over the list.
+#[test]
+fn the_seller_editor_wraps_inside_its_panel() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    click(&mut harness, "Sellers & teams");
+    settle(&mut harness);
+    let first = stored(&harness).into_iter().next().expect("the demo has sellers");
+    click(&mut harness, &first.name);
+    harness.run_steps(4);
+    let name = harness.get_by_role_and_label(Role::TextInput, "Name").rect();
+    let japanese = harness.get_by_label("Japanese").rect();
+    // The panel opens 480 px wide at the right edge of the 1280 px window.
+    assert!(name.left() > 1280.0 - 480.0 - 20.0, "the editor did not widen: {name:?}");
+    assert!(japanese.right() <= 1280.0, "{japanese:?}");
+    assert!(japanese.top() > name.bottom(), "{japanese:?}");
 }

@@ -6,6 +6,8 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use segment_builder::state::RecordsCommand;
+use segment_builder::state::SegmentsCommand;
 
 use segment_builder::app::{App, Command};
 use segment_builder::domain::sequence::EnrolmentStatus;
@@ -87,7 +89,7 @@ fn connect_a_sequence_and_see_the_enrolment() {
     // Connect it from the segment's Sequence tab.
     click(&mut harness, "Segments");
     settle(&mut harness);
-    harness.state_mut().apply(Command::SelectSegment(segment));
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::Select(segment)));
     harness.run_steps(3);
     click(&mut harness, "Sequence");
     open_combo(&mut harness, "Pick an active sequence");
@@ -112,7 +114,7 @@ fn connect_a_sequence_and_see_the_enrolment() {
     let enrolment = ws.enrolment_of(&lead(), record).expect("enrolment").expect("enrolled");
     assert_eq!((enrolment.enrolment.sequence, enrolment.enrolment.segment, enrolment.enrolment.step), (id, segment, 0));
     assert_eq!(enrolment.enrolment.status, EnrolmentStatus::Running);
-    harness.state_mut().apply(Command::SelectRecord(record));
+    harness.state_mut().apply(Command::from(RecordsCommand::Select(record)));
     harness.run_steps(3);
     harness.get_by_label_contains("Enrolment: Welcome, at 1. Phone call, running since");
 

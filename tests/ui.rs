@@ -1,6 +1,8 @@
 //! UI flows driven like a user: by labels, clicks and typing, then checked on the app's
 //! state and on what was stored.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
@@ -580,4 +582,91 @@ fn a_refused_reorder_becomes_a_notice_and_the_list_shows_what_is_stored() {
     let view = harness.state().state().view.as_ref().expect("view");
     let shown: Vec<&str> = view.segments_of(&lead()).iter().map(|s| s.name.as_str()).collect();
     assert_eq!(shown, expected, "the list shows what is stored, including the new segment");
+}
+
+/// Every screen of the registry (`state/features.rs`) has its tab, and the tab shows it.
+#[test]
+fn every_screen_in_the_registry_opens_from_its_tab() {
+    use segment_builder::state::Screen;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    let labels: Vec<&str> = Screen::ALL.iter().map(|s| s.label()).collect();
+    assert_eq!(labels, ["Segments", "Records", "Sequences", "Sellers & teams", "Monitor"], "the tabs, in order");
+    // Away from the first screen and back, so every tab is clicked from another screen.
+    for &screen in Screen::ALL.iter().skip(1).chain(Screen::ALL.iter().take(1)) {
+        harness.query_all_by_label(screen.label()).next().expect("the screen's tab").click();
+        settle(&mut harness);
+        assert_eq!(harness.state().state().screen, screen, "{} opens", screen.label());
+    }
+}
+
+/// A clock the test moves on by hand.
+#[derive(Debug)]
+struct StepClock(std::sync::Mutex<jiff::Timestamp>);
+
+impl segment_builder::clock::Clock for StepClock {
+    fn now(&self) -> jiff::Timestamp {
+        *self.0.lock().expect("clock")
+    }
+}
+
+impl StepClock {
+    fn advance(&self, seconds: i64) {
+        let mut now = self.0.lock().expect("clock");
+        *now = now.checked_add(jiff::SignedDuration::from_secs(seconds)).expect("a time");
+    }
+}
+
+/// Creates a draft segment through the form, as the New segment dialog would.
+fn create_segment(harness: &mut Harness<'_, App>, name: &str) {
+    use segment_builder::state::{Command, Dialog, SegmentsCommand};
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::ShowNew));
+    let Some(Dialog::SegmentForm(mut form)) = harness.state().state().dialog.clone() else { panic!("the form") };
+    name.clone_into(&mut form.name);
+    harness.state_mut().apply(Command::UpdateDialog(Dialog::SegmentForm(form)));
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::SubmitForm));
+    harness.run_steps(2);
+}
+
+#[test]
+fn notices_go_away_by_themselves_three_at_a_time_and_an_export_offers_its_folder() {
+    use segment_builder::state::{Command, Dialog, SegmentsCommand};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "work.sqlite");
+    drop(Workspace::create(&path).expect("create"));
+    let clock = std::sync::Arc::new(StepClock(std::sync::Mutex::new(segment_builder::clock::now())));
+    let app = App::with_clock(Startup::Open(path.clone()), Vec::new(), clock.clone());
+    let mut harness = harness(app);
+    run_until(&mut harness, "the workspace to open", |app| app.state().view.is_some());
+    settle(&mut harness);
+
+    for name in ["One", "Two", "Three", "Four"] {
+        create_segment(&mut harness, name);
+    }
+    assert!(harness.query_by_label_contains("\"Four\" created as a draft").is_some(), "the newest shows");
+    assert!(harness.query_by_label_contains("\"One\" created").is_none(), "only three show");
+    assert!(harness.query_by_label("1 more").is_some(), "the others wait behind a line");
+
+    clock.advance(7);
+    harness.run_steps(2);
+    assert!(harness.state().state().notices.is_empty(), "{:?}", harness.state().state().notices);
+    assert!(harness.query_by_label_contains("created as a draft").is_none());
+
+    // An export names its file and offers its folder.
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::ShowExportRecords));
+    let target = temp_path(&dir, "leads out.csv");
+    let Some(Dialog::ExportRecords { record_type, .. }) = harness.state().state().dialog.clone() else {
+        panic!("the export dialog")
+    };
+    let dialog = Dialog::ExportRecords { record_type, text: target.display().to_string(), error: None, replace: None };
+    harness.state_mut().apply(Command::UpdateDialog(dialog));
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::SubmitExport));
+    run_until(&mut harness, "the export", |app| app.state().notices.iter().any(|n| n.folder.is_some()));
+    let notice = harness.state().state().notices.last().cloned().expect("a notice");
+    assert!(notice.text.contains(&target.display().to_string()), "{}", notice.text);
+    assert_eq!(notice.folder.as_deref(), Some(dir.path()));
+    assert!(harness.query_by_label("Open folder").is_some());
+    assert!(target.exists());
 }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
+use segment_builder::state::SegmentsCommand;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -216,7 +217,7 @@ fn select_top(
     segments: &[segment_builder::domain::Segment],
 ) -> SegmentId {
     let top = segments.iter().find(|s| s.status == Status::Active).expect("an active segment").id;
-    harness.state_mut().apply(segment_builder::app::Command::SelectSegment(top));
+    harness.state_mut().apply(segment_builder::app::Command::Segments(SegmentsCommand::Select(top)));
     run_until(harness, "the preview", |app| app.state().preview.segment == Some(top) && preview_matches(app).is_some());
     top
 }

@@ -1,6 +1,7 @@
 //! The condition builder of the selected segment and its preview: builder edits, undo and
 //! save, the engine's answers, record titles and the record picker's search.
 
+use crate::state::SegmentsCommand;
 use std::collections::BTreeMap;
 
 use crate::domain::{Group, NodeId, RecordId, RecordTypeName, SegmentId};
@@ -8,64 +9,24 @@ use crate::engine::priority::SortKey;
 use crate::worker::engine::{EngineRequest, EngineResponse};
 use crate::worker::records::Request;
 
-use super::{
-    App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, Screen, builder, definitions, lifecycle,
-};
+use super::{App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, PREVIEW_ROWS, builder, definitions, lifecycle};
 use crate::state::PreviewState;
+use crate::state::conditions::ConditionsEffect;
 
-impl App {
-    /// The condition builder of the selected segment and its preview.
-    pub(super) fn apply_conditions(&mut self, command: Command) {
-        match command {
-            Command::EditConditions(edit) => self.edit_conditions(edit),
-            Command::SortPreviewBy(field) => {
-                let preview = &mut self.state.preview;
-                preview.sort = match preview.sort.take() {
-                    Some((current, descending)) if current == field => Some((field, !descending)),
-                    _ => Some((field, false)),
-                };
-                self.request_preview();
+use super::features::Runner;
+
+impl Runner<ConditionsEffect> for App {
+    fn run(&mut self, effect: ConditionsEffect) {
+        match effect {
+            ConditionsEffect::Preview => self.request_preview(),
+            ConditionsEffect::OpenRecord(id) => self.open_preview_record(id),
+            ConditionsEffect::SearchRecords { node, record_type, text } => {
+                self.search_records(node, record_type, text);
             }
-            Command::TogglePreviewColumn(field) => {
-                if let Some(def) = self.state.current_type().cloned() {
-                    let mut columns = self.state.preview.columns_for(&def);
-                    if let Some(at) = columns.iter().position(|c| *c == field) {
-                        columns.remove(at);
-                    } else {
-                        columns.push(field);
-                        // Keep the schema's order.
-                        columns.sort_by_key(|c| def.field_index(c));
-                    }
-                    self.state.preview.columns.insert(def.name.clone(), columns);
-                }
-            }
-            Command::OpenPreviewRecord(id) => self.open_preview_record(id),
-            Command::SearchRecords { node, record_type, text } => self.search_records(node, record_type, text),
-            Command::UndoConditions => {
-                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
-                    && builder.undo(&view.schema)
-                {
-                    self.request_preview();
-                }
-            }
-            Command::RedoConditions => {
-                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view)
-                    && builder.redo(&view.schema)
-                {
-                    self.request_preview();
-                }
-            }
-            Command::SaveConditions => {
+            ConditionsEffect::Save { then: None } => {
                 self.save_conditions(None);
             }
-            Command::DiscardConditions => {
-                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
-                    builder.discard(&view.schema);
-                    self.request_preview();
-                }
-            }
-            Command::SaveThenContinue => {
-                let Some(Dialog::UnsavedChanges { segment_name, then }) = self.state.dialog.take() else { return };
+            ConditionsEffect::Save { then: Some((segment_name, then)) } => {
                 match self.save_conditions(Some(then.clone())) {
                     lifecycle::SaveOutcome::Saved => self.apply(*then),
                     // The impact dialog carries `then` out after the change is stored.
@@ -76,18 +37,12 @@ impl App {
                     }
                 }
             }
-            Command::DiscardThenContinue => {
-                let Some(Dialog::UnsavedChanges { then, .. }) = self.state.dialog.take() else { return };
-                if let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) {
-                    builder.discard(&view.schema);
-                }
-                self.apply(*then);
-            }
-            // Routed to the other handlers by `apply_now`.
-            _ => {}
+            ConditionsEffect::Continue(then) => self.apply(*then),
         }
     }
+}
 
+impl App {
     pub(super) fn take_engine_response(&mut self, response: EngineResponse) {
         match response {
             EngineResponse::Ready { records, heap_bytes, elapsed_ms } => {
@@ -190,13 +145,12 @@ impl App {
     pub(super) fn would_drop_unsaved_edits(&self, command: &Command) -> bool {
         let Some(builder) = self.state.builder.as_ref().filter(|b| b.is_dirty()) else { return false };
         match command {
-            Command::SelectSegment(id) => *id != builder.segment,
+            Command::Segments(SegmentsCommand::Select(id)) => *id != builder.segment,
             Command::SelectRecordType(name) => self.state.record_type.as_ref() != Some(name),
             Command::ShowPathDialog(_)
             | Command::OpenWorkspace(_)
             | Command::CreateWorkspace(_)
-            | Command::ShowNewSegment
-            | Command::ShowCopySegment(_)
+            | Command::Segments(SegmentsCommand::ShowNew | SegmentsCommand::ShowCopy(_))
             | Command::Definitions(definitions::DefinitionsCommand::Show(definitions::DefinitionsMode::Import))
             | Command::Quit => true,
             _ => false,
@@ -218,15 +172,6 @@ impl App {
         });
         self.state.record_picker = None;
         self.learn_titles();
-    }
-
-    pub(super) fn edit_conditions(&mut self, edit: builder::BuilderEdit) {
-        let (Some(builder), Some(view)) = (&mut self.state.builder, &self.state.view) else { return };
-        let today = crate::domain::EvalContext::new(self.clock.now(), view.time_zone.clone()).today();
-        let ctx = builder::EditContext { schema: &view.schema, today };
-        if builder.apply(edit, &ctx) {
-            self.request_preview();
-        }
     }
 
     /// Reads the titles of the records the builder's conditions name (a few rows by id).
@@ -258,11 +203,20 @@ impl App {
     pub(super) fn open_preview_record(&mut self, id: RecordId) {
         let from_preview =
             self.state.preview.result.latest().and_then(|o| o.rows.iter().find(|r| r.record.id == id)).cloned();
-        let record = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
-        let Some(record) = record else { return };
-        self.apply_now(Command::ShowScreen(Screen::Records));
+        let known = from_preview.map(|r| r.record).or_else(|| self.state.records.rows.get(&id).cloned());
+        // A member not listed anywhere yet: one row by id.
+        let read = || {
+            let (workspace, record_type) = (self.workspace.as_ref()?, self.state.record_type.as_ref()?);
+            workspace.record(record_type, id).ok().flatten()
+        };
+        let Some(record) = known.or_else(read) else {
+            self.notify(NoticeLevel::Error, format!("Record #{id} could not be read; it may have been deleted"));
+            return;
+        };
+        // Opened where the user is: the form shows over the current screen.
         self.state.records.rows.insert(id, record);
-        self.start_edit_record(id);
+        let effects = crate::state::records::start_edit(&mut self.state, id);
+        self.run_effects(effects);
     }
 
     /// Asks the records worker for records to offer in a condition's record picker.

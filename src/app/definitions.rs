@@ -15,21 +15,16 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::App;
+use super::features::Runner;
 use crate::interchange::definitions::{bundle, from_ron, to_ron};
 use crate::interchange::definitions_plan::Outcome;
 use crate::interchange::definitions_plan::{OnClash, PlanError, plan};
 use crate::state::NoticeLevel;
 use crate::state::{Command, Dialog};
-use crate::worker::export::{Overwrite, TargetError, check_target, write_export};
+use crate::worker::export::{ExportError, Overwrite, TargetError, check_target, write_export};
 
-impl App {
-    pub(super) fn apply_definitions(&mut self, command: DefinitionsCommand) {
-        let ctx = self.context();
-        let effects = apply(&mut self.state, command, &ctx);
-        self.run_effects(effects);
-    }
-
-    pub(super) fn run_definitions_effect(&mut self, effect: DefinitionsEffect) {
+impl Runner<DefinitionsEffect> for App {
+    fn run(&mut self, effect: DefinitionsEffect) {
         match effect {
             DefinitionsEffect::Export { file, replace } => {
                 let overwrite = if replace { Overwrite::Replace } else { Overwrite::Refuse };
@@ -38,7 +33,9 @@ impl App {
             DefinitionsEffect::Import { file, on_clash, now } => self.import_definitions(&file, on_clash, now),
         }
     }
+}
 
+impl App {
     fn definitions_dialog(&mut self) -> Option<&mut DefinitionsDialog> {
         match &mut self.state.dialog {
             Some(Dialog::Definitions(dialog)) => Some(dialog),
@@ -65,8 +62,9 @@ impl App {
                     .and_then(|all| to_ron(&bundle(&all.view())))
                     .and_then(|text| {
                         write_export(file, &workspace_path, overwrite, |out| {
-                            out.write_all(text.as_bytes()).map(Some).map_err(|e| format!("{}: {e}", file.display()))
+                            out.write_all(text.as_bytes()).map(Some).map_err(|e| ExportError::write(file, e))
                         })
+                        .map_err(|e| e.to_string())
                     }),
                 None => Err("No workspace is open".to_owned()),
             },
@@ -74,7 +72,7 @@ impl App {
         match result {
             Ok(_) => {
                 self.state.dialog = None;
-                self.notify(NoticeLevel::Info, format!("Definitions exported to {}", file.display()));
+                self.notify_about(NoticeLevel::Info, format!("Definitions exported to {}", file.display()), Some(file));
             }
             Err(error) => {
                 if let Some(dialog) = self.definitions_dialog() {

@@ -7,10 +7,11 @@
 
 use std::path::PathBuf;
 
+use super::features::Runner;
 use super::{App, NoticeLevel};
 use crate::domain::RecordTypeName;
 use crate::domain::format::DecimalMark;
-use crate::state::import::{ImportCommand, ImportEffect, apply, take_start};
+use crate::state::import::{ImportCommand, ImportEffect, take_start};
 use crate::state::{Dialog, ImportForm};
 use crate::worker::import::{ImportRequest, Imported, import_csv};
 use crate::worker::jobs::{Job, Poll, Reporter};
@@ -20,21 +21,16 @@ const SAMPLE_BYTES: u64 = 64 * 1024;
 
 pub(super) type ImportJob = Job<Result<Imported, Vec<String>>>;
 
-impl App {
-    pub(super) fn apply_import(&mut self, command: ImportCommand) {
-        let effects = apply(&mut self.state, command);
-        self.run_effects(effects);
-    }
-
+impl Runner<ImportEffect> for App {
     /// Opens the file dialog, reads the file's start, or starts or cancels the import job.
-    pub(super) fn run_import_effect(&mut self, effect: ImportEffect) {
+    fn run(&mut self, effect: ImportEffect) {
         match effect {
             ImportEffect::PickFile => {
                 let picked = rfd::FileDialog::new().add_filter("CSV", &["csv", "txt"]).pick_file();
                 // No file dialog on this desktop (or cancelled): the typed path stays.
                 if let (Some(path), Some(Dialog::ImportRecords(form))) = (picked, &mut self.state.dialog) {
                     form.path = path.display().to_string();
-                    self.apply_import(ImportCommand::ReadFile);
+                    self.apply_now(super::Command::Import(ImportCommand::ReadFile));
                 }
             }
             ImportEffect::ReadStart(path) => {
@@ -50,35 +46,9 @@ impl App {
         }
     }
 
-    fn start_import(&mut self, path: PathBuf, form: &ImportForm) {
-        let Some(view) = &self.state.view else { return };
-        let Some(def) = view.schema.get(&form.record_type).cloned() else { return };
-        let workspace_path = view.path.clone();
-        let mapping = form.mapping.clone();
-        let (on_existing, only_valid) = (form.on_existing, form.only_valid);
-        let decimal_mark = if form.decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
-        let tz = view.time_zone.clone();
-        let used_fields = crate::domain::membership::fields_used_by_active(view.segments_of(&def.name));
-        let title = format!("Importing {}", def.plural_label.to_lowercase());
-        self.jobs.import = Some(Job::spawn(title, self.waker(), move |reporter| {
-            let request = ImportRequest {
-                workspace: &workspace_path,
-                file: &path,
-                def: &def,
-                mapping: &mapping,
-                on_existing,
-                only_valid,
-                time_zone: &tz,
-                decimal_mark,
-                used_fields: &used_fields,
-            };
-            import_in_background(&request, reporter)
-        }));
-    }
-
     /// Takes a finished import: shows its problems or its result, and lets the engine
     /// evaluate the written records against the active segments.
-    pub(super) fn poll_import(&mut self) {
+    fn poll(&mut self) {
         let Some(job) = &self.jobs.import else { return };
         let outcome = match job.poll() {
             Poll::Running(progress) => {
@@ -124,6 +94,34 @@ impl App {
                 self.records_imported(&record_type, &imported);
             }
         }
+    }
+}
+
+impl App {
+    fn start_import(&mut self, path: PathBuf, form: &ImportForm) {
+        let Some(view) = &self.state.view else { return };
+        let Some(def) = view.schema.get(&form.record_type).cloned() else { return };
+        let workspace_path = view.path.clone();
+        let mapping = form.mapping.clone();
+        let (on_existing, only_valid) = (form.on_existing, form.only_valid);
+        let decimal_mark = if form.decimal_comma { DecimalMark::Comma } else { DecimalMark::Point };
+        let tz = view.time_zone.clone();
+        let used_fields = crate::domain::membership::fields_used_by_active(view.segments_of(&def.name));
+        let title = format!("Importing {}", def.plural_label.to_lowercase());
+        self.jobs.import = Some(Job::spawn(title, self.waker(), move |reporter| {
+            let request = ImportRequest {
+                workspace: &workspace_path,
+                file: &path,
+                def: &def,
+                mapping: &mapping,
+                on_existing,
+                only_valid,
+                time_zone: &tz,
+                decimal_mark,
+                used_fields: &used_fields,
+            };
+            import_in_background(&request, reporter)
+        }));
     }
 }
 

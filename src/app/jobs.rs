@@ -7,7 +7,7 @@ use crate::domain::{RecordId, RecordTypeName};
 use crate::state::ImpactOutcome;
 use crate::worker::WorkerError;
 use crate::worker::engine::Applied;
-use crate::worker::export::ExportOutcome;
+use crate::worker::export::{ExportError, ExportOutcome};
 use crate::worker::jobs::Job;
 
 use super::OpenJob;
@@ -27,11 +27,13 @@ pub(super) struct Jobs {
     pub saved: Vec<(RecordTypeName, Job<Result<Applied, WorkerError>>)>,
     /// The engine rereading memberships after a segment was deleted.
     pub reload: Vec<Job<Result<(), WorkerError>>>,
-    pub export: Option<Job<Result<ExportOutcome, String>>>,
+    pub export: Option<Job<Result<ExportOutcome, ExportError>>>,
     pub import: Option<ImportJob>,
     pub monitor: MonitorJobs,
     /// The check of the whole workspace file.
     pub check: CheckSlot,
+    /// The evaluation of date-based segments as time passes.
+    pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
 }
 
 impl Jobs {
@@ -52,6 +54,7 @@ impl Jobs {
             || !self.saved.is_empty()
             || !self.reload.is_empty()
             || self.import.is_some()
+            || self.time.is_some()
     }
 }
 

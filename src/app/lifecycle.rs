@@ -95,14 +95,6 @@ impl App {
         }
     }
 
-    pub(super) fn choose_apply_to_existing(&mut self, apply_to_existing: bool) {
-        if let Some(Dialog::Impact(dialog)) = &mut self.state.dialog
-            && !dialog.applying
-        {
-            dialog.apply_to_existing = apply_to_existing;
-        }
-    }
-
     /// Carries out the impact dialog's action: through the engine (one transaction with
     /// the memberships) or, "from now on", as a plain segment change.
     pub(super) fn apply_lifecycle(&mut self) {
@@ -303,8 +295,9 @@ impl App {
                     self.jobs.export = None;
                     self.state.job = None;
                     match done {
-                        Poll::Done(Ok(ExportOutcome::Written { rows })) => {
-                            self.notify(NoticeLevel::Info, format!("Exported {rows} members"));
+                        Poll::Done(Ok(ExportOutcome::Written { rows, file })) => {
+                            let text = format!("Exported {rows} rows to {}", file.display());
+                            self.notify_about(NoticeLevel::Info, text, Some(&file));
                         }
                         Poll::Done(Ok(ExportOutcome::Cancelled)) => {
                             self.notify(NoticeLevel::Info, "Export cancelled; no file was written");
@@ -337,17 +330,9 @@ impl App {
         self.state.view.as_ref()?.segment(id).map(|s| s.record_type.clone())
     }
 
-    pub(super) fn ask_delete_segment(&mut self, id: SegmentId) {
-        let Some(view) = &self.state.view else { return };
-        let Some(segment) = view.segment(id) else { return };
-        let sequence = segment.sequence.and_then(|s| view.sequence(s)).map(|s| s.name.clone());
-        self.state.dialog = Some(Dialog::ConfirmDeleteSegment { id, name: segment.name.clone(), sequence });
-    }
-
     /// Deletes a segment that is not active; its members leave it and the engine rereads
     /// the memberships of its type.
     pub(super) fn delete_segment(&mut self, id: SegmentId) {
-        self.state.dialog = None;
         let Some(record_type) = self.segment_type(id) else { return };
         let name = self.segment_name(id);
         let Some(workspace) = &mut self.workspace else { return };
@@ -491,25 +476,6 @@ impl App {
             }
             Err(error) => self.state.members.error = Some(error.to_string()),
         }
-    }
-
-    pub(super) fn show_export_members(&mut self, segment: SegmentId) {
-        let Some(view) = &self.state.view else { return };
-        let Some(name) = view.segment(segment).map(|s| s.name.clone()) else { return };
-        let file = format!("{} members.csv", name.replace(['/', '\\', ':'], "-"));
-        let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
-        let text = dir.join(file).display().to_string();
-        self.state.dialog = Some(Dialog::ExportMembers { segment, text, error: None, replace: None });
-    }
-
-    /// Starts writing the export dialog's CSV in the background.
-    pub(super) fn show_export_records(&mut self) {
-        let Some(view) = &self.state.view else { return };
-        let Some(record_type) = self.state.record_type.clone() else { return };
-        let label = view.record_type(&record_type).map_or(record_type.to_string(), |d| d.plural_label.to_lowercase());
-        let dir = view.path.parent().map(PathBuf::from).unwrap_or_default();
-        let text = dir.join(format!("{label}.csv")).display().to_string();
-        self.state.dialog = Some(Dialog::ExportRecords { record_type, text, error: None, replace: None });
     }
 
     pub(super) fn submit_export(&mut self) {

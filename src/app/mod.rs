@@ -3,11 +3,10 @@
 //! `App` owns the open [`Workspace`] (the UI thread's connection, used for small writes),
 //! the background workers, the jobs and the [`Clock`], and the [`AppState`] panels draw
 //! from. A frame is: take what workers finished, draw from `&AppState` collecting
-//! [`Command`]s, apply them. Screens whose handling is pure (the `apply` of
-//! `state::window`, `sequences`, `rules`, `sellers`, `monitor`, `definitions` and `import`)
-//! return [`Effect`]s that `run_effects` carries out, through the screen's file here; the
-//! others are handled here by one file per feature (`segments`, `conditions`, `records`,
-//! `lifecycle`, `watch`).
+//! [`Command`]s, apply them. A feature's command goes to its pure `apply` in `state`
+//! (dispatch generated from the registry in `state/features.rs`, see `features`); the
+//! effects it returns are carried out by the feature's `impl Runner<Effect> for App` in
+//! the file of the same name here. The window's own commands go through `state::window`.
 //!
 //! Rules the handling keeps: the preview follows a draft only while it has no problems; a
 //! draft with problems is never saved; a command that would replace a dirty builder first
@@ -18,6 +17,7 @@ mod access;
 mod check;
 mod conditions;
 pub mod definitions;
+mod features;
 mod import;
 mod jobs;
 mod lifecycle;
@@ -28,6 +28,7 @@ pub mod rules;
 mod segments;
 pub mod sellers;
 pub mod sequences;
+pub mod settings;
 mod view;
 mod watch;
 
@@ -41,17 +42,17 @@ pub use crate::state::{
 };
 
 use crate::clock::{Clock, SystemClock};
-use crate::state::effect::{Context, Effect};
+use crate::state::effect::Context;
 use crate::store::Workspace;
 use crate::worker::engine::EngineWorker;
 use crate::worker::jobs::{Job, Poll};
 use crate::worker::records::RecordsWorker;
 use crate::worker::{NoWaker, Waker};
 
+pub use crate::state::record_title;
 use jobs::{Generations, Jobs, Pages};
 pub use open::default_demo_path;
 use records::UndoStep;
-pub use records::record_title;
 pub use view::load_view;
 
 /// How many fetched rows the Records screen keeps before it starts over.
@@ -140,7 +141,7 @@ impl App {
     /// True while a workspace is being opened or generated.
     pub fn is_busy(&self) -> bool {
         self.jobs.is_busy()
-            || self.state.records.ids.is_pending() && self.records_worker.is_some()
+            || self.features_busy()
             || matches!(self.state.engine, EngineStatus::Loading { .. })
             || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
             || !self.pages.members_pending.is_empty()
@@ -165,6 +166,9 @@ impl App {
             ui.ctx().request_repaint_after(watch::WATCH_INTERVAL);
         }
         self.sync_builder();
+        if let Some(next) = crate::state::window::expire_notices(&mut self.state, self.clock.now()) {
+            ui.ctx().request_repaint_after(next);
+        }
         let closing = ui.ctx().input(|i| i.viewport().close_requested());
         if closing && !self.quit_requested && self.state.builder.as_ref().is_some_and(|b| b.is_dirty()) {
             // Ask first; the dialog's Save or Discard quits afterwards.
@@ -210,77 +214,6 @@ impl App {
         self.sync_detail_tab(false);
     }
 
-    fn apply_now(&mut self, command: Command) {
-        match command {
-            Command::Sequences(command) => self.apply_sequences(command),
-            Command::Sellers(command) => self.apply_sellers(command),
-            Command::Definitions(command) => self.apply_definitions(command),
-            Command::Rules(command) => self.apply_rules(command),
-            Command::Monitor(command) => self.apply_monitor(command),
-            Command::Import(command) => self.apply_import(command),
-            command @ (Command::ShowPathDialog { .. }
-            | Command::SetDialogText { .. }
-            | Command::BrowseForPath
-            | Command::SubmitPathDialog
-            | Command::CloseDialog
-            | Command::OpenWorkspace { .. }
-            | Command::CreateWorkspace { .. }
-            | Command::CancelJob
-            | Command::UpdateDialog { .. }
-            | Command::DismissNotice { .. }
-            | Command::CheckWorkspace
-            | Command::Quit) => self.apply_window(command),
-            command @ (Command::ShowScreen { .. }
-            | Command::SelectRecordType { .. }
-            | Command::SelectSegment { .. }
-            | Command::ShowDetailTab { .. }
-            | Command::SetSegmentSearch { .. }
-            | Command::MoveSegment { .. }
-            | Command::ShowNewSegment
-            | Command::ShowCopySegment { .. }
-            | Command::SubmitSegmentForm
-            | Command::ShowActivate { .. }
-            | Command::ShowReevaluate { .. }
-            | Command::DeactivateSegment { .. }
-            | Command::ChooseApplyToExisting { .. }
-            | Command::ApplyLifecycle
-            | Command::AskDeleteSegment { .. }
-            | Command::DeleteSegment { .. }
-            | Command::SetSegmentOptions { .. }
-            | Command::FetchMembers { .. }
-            | Command::ShowExportMembers { .. }
-            | Command::SubmitExport
-            | Command::ShowExportRecords) => self.apply_segments(command),
-            command @ (Command::EditConditions { .. }
-            | Command::SortPreviewBy { .. }
-            | Command::TogglePreviewColumn { .. }
-            | Command::OpenPreviewRecord { .. }
-            | Command::SearchRecords { .. }
-            | Command::UndoConditions
-            | Command::RedoConditions
-            | Command::SaveConditions
-            | Command::DiscardConditions
-            | Command::SaveThenContinue
-            | Command::DiscardThenContinue) => self.apply_conditions(command),
-            command @ (Command::SetRecordFilter { .. }
-            | Command::SortRecordsBy { .. }
-            | Command::FetchRows { .. }
-            | Command::SelectRecord { .. }
-            | Command::StartAddRecord
-            | Command::StartEditRecord { .. }
-            | Command::SetEditorInput { .. }
-            | Command::SaveRecord
-            | Command::CancelEdit
-            | Command::AskDeleteRecord { .. }
-            | Command::DeleteRecord { .. }
-            | Command::Undo
-            | Command::ShowAddField
-            | Command::ShowAddRecordType
-            | Command::SubmitAddField
-            | Command::SubmitAddRecordType) => self.apply_records(command),
-        }
-    }
-
     /// Opening workspaces, the path and other dialogs, notices, jobs and quitting.
     fn apply_window(&mut self, command: Command) {
         let effects = crate::state::window::apply(&mut self.state, command);
@@ -288,9 +221,8 @@ impl App {
     }
 
     fn poll_background(&mut self) {
-        self.poll_import();
+        self.poll_features();
         self.poll_check();
-        self.poll_monitor();
         if let Some(job) = &self.jobs.open {
             match job.poll() {
                 Poll::Running(progress) => {
@@ -344,27 +276,15 @@ impl App {
         Context { now: self.clock.now() }
     }
 
-    /// Carries out what pure command handling asked for, in order.
-    fn run_effects(&mut self, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::Notify(level, text) => self.notify(level, text),
-                Effect::Window(effect) => self.run_window_effect(effect),
-                Effect::Sequences(effect) => self.run_sequences_effect(effect),
-                Effect::Rules(effect) => self.run_rules_effect(effect),
-                Effect::Sellers(effect) => self.run_sellers_effect(effect),
-                Effect::Definitions(effect) => self.run_definitions_effect(effect),
-                Effect::Monitor(effect) => self.run_monitor_effect(effect),
-                Effect::Import(effect) => self.run_import_effect(effect),
-            }
-        }
+    fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
+        self.notify_about(level, text, None);
     }
 
-    fn notify(&mut self, level: NoticeLevel, text: impl Into<String>) {
+    /// A notice about a file: it names the file and offers to open its folder.
+    fn notify_about(&mut self, level: NoticeLevel, text: impl Into<String>, file: Option<&std::path::Path>) {
         self.next_notice_id += 1;
-        self.state.notices.push(Notice { id: self.next_notice_id, level, text: text.into() });
-        // Only the latest few stay on screen.
-        let excess = self.state.notices.len().saturating_sub(4);
-        self.state.notices.drain(..excess);
+        let folder = file.and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+        let notice = Notice { id: self.next_notice_id, level, text: text.into(), expires: None, folder };
+        crate::state::window::push_notice(&mut self.state, notice, self.clock.now());
     }
 }

@@ -11,6 +11,7 @@
 
 pub use crate::state::monitor::*;
 
+use super::features::Runner;
 use super::lifecycle::finished;
 use std::collections::BTreeSet;
 
@@ -38,21 +39,9 @@ impl MonitorJobs {
     }
 }
 
-impl App {
-    pub(super) fn apply_monitor(&mut self, command: MonitorCommand) {
-        let ctx = self.context();
-        let effects = apply(&mut self.state, command, &ctx);
-        self.run_effects(effects);
-    }
-
-    /// Reads the lists of the chosen record type in the background.
-    pub(super) fn refresh_monitor(&mut self) {
-        let effects = refresh(&mut self.state);
-        self.run_effects(effects);
-    }
-
+impl Runner<MonitorEffect> for App {
     /// Starts, cancels or forgets what the Monitor asked for.
-    pub(super) fn run_monitor_effect(&mut self, effect: MonitorEffect) {
+    fn run(&mut self, effect: MonitorEffect) {
         let path = self.state.view.as_ref().map(|v| v.path.clone());
         match effect {
             MonitorEffect::ReadLists(ty) => {
@@ -100,56 +89,8 @@ impl App {
         }
     }
 
-    fn assign_by_hand(&mut self, ty: &RecordTypeName, record: RecordId, seller: SellerId, now: Timestamp) {
-        let Some(workspace) = &mut self.workspace else { return };
-        let before = workspace.record(ty, record);
-        let result = workspace
-            .assign_manually(ty, record, seller, now)
-            .and_then(|()| Ok((before?, workspace.record(ty, record)?)));
-        match result {
-            Ok((before, after)) => {
-                self.state.monitor.assign = None;
-                self.jobs.monitor.assign = None;
-                let name = self.state.view.as_ref().and_then(|v| v.seller(seller)).map(|s| s.name.clone());
-                self.notify(
-                    NoticeLevel::Info,
-                    format!("Assigned #{record} to {}", name.unwrap_or_else(|| format!("seller {}", seller.0))),
-                );
-                if let (Some(before), Some(after)) = (before, after) {
-                    self.owners_changed(ty, vec![SavedRecord { before: Some(before), after }]);
-                }
-                self.state.monitor.selected.remove(&record);
-                self.refresh_monitor();
-            }
-            Err(error) => {
-                if let Some(assign) = &mut self.state.monitor.assign {
-                    assign.error = Some(format!("Not assigned: {error}"));
-                }
-            }
-        }
-    }
-
-    /// Owners set by assignment go to the engine like saved records: its snapshot follows,
-    /// records are evaluated again where a segment's conditions use the owner, and the
-    /// member and unassigned counts come back with the answer.
-    fn owners_changed(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
-        if saved.is_empty() {
-            return;
-        }
-        if let Some(worker) = &self.engine_worker {
-            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
-            let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
-            self.jobs.saved.push((record_type.clone(), job));
-        }
-        self.forget_record_rows();
-        if self.state.records.ids.latest().is_some() {
-            self.refresh_records();
-        }
-        self.request_preview();
-    }
-
     /// Takes what the Monitor's jobs finished.
-    pub(super) fn poll_monitor(&mut self) {
+    fn poll(&mut self) {
         if let Some(job) = &self.jobs.monitor.lists
             && let Some(outcome) = finished(job.poll(), "the background reader")
         {
@@ -220,5 +161,61 @@ impl App {
             Err(error) => self.notify(NoticeLevel::Error, error),
         }
         self.refresh_monitor();
+    }
+}
+
+impl App {
+    /// Reads the lists of the chosen record type in the background.
+    pub(super) fn refresh_monitor(&mut self) {
+        let effects = refresh(&mut self.state);
+        self.run_effects(effects);
+    }
+
+    fn assign_by_hand(&mut self, ty: &RecordTypeName, record: RecordId, seller: SellerId, now: Timestamp) {
+        let Some(workspace) = &mut self.workspace else { return };
+        let before = workspace.record(ty, record);
+        let result = workspace
+            .assign_manually(ty, record, seller, now)
+            .and_then(|()| Ok((before?, workspace.record(ty, record)?)));
+        match result {
+            Ok((before, after)) => {
+                self.state.monitor.assign = None;
+                self.jobs.monitor.assign = None;
+                let name = self.state.view.as_ref().and_then(|v| v.seller(seller)).map(|s| s.name.clone());
+                self.notify(
+                    NoticeLevel::Info,
+                    format!("Assigned #{record} to {}", name.unwrap_or_else(|| format!("seller {}", seller.0))),
+                );
+                if let (Some(before), Some(after)) = (before, after) {
+                    self.owners_changed(ty, vec![SavedRecord { before: Some(before), after }]);
+                }
+                self.state.monitor.selected.remove(&record);
+                self.refresh_monitor();
+            }
+            Err(error) => {
+                if let Some(assign) = &mut self.state.monitor.assign {
+                    assign.error = Some(format!("Not assigned: {error}"));
+                }
+            }
+        }
+    }
+
+    /// Owners set by assignment go to the engine like saved records: its snapshot follows,
+    /// records are evaluated again where a segment's conditions use the owner, and the
+    /// member and unassigned counts come back with the answer.
+    fn owners_changed(&mut self, record_type: &RecordTypeName, saved: Vec<SavedRecord>) {
+        if saved.is_empty() {
+            return;
+        }
+        if let Some(worker) = &self.engine_worker {
+            let segments = self.state.view.as_ref().map(|v| v.segments_of(record_type).to_vec()).unwrap_or_default();
+            let job = worker.records_saved(record_type.clone(), saved, segments, self.clock.now());
+            self.jobs.saved.push((record_type.clone(), job));
+        }
+        self.forget_record_rows();
+        if self.state.records.ids.latest().is_some() {
+            self.refresh_records();
+        }
+        self.request_preview();
     }
 }

@@ -57,6 +57,8 @@ impl App {
         self.state.sequences = SequencesState::default();
         self.state.monitor = MonitorState::default();
         self.jobs.monitor = MonitorJobs::default();
+        // Settings are read again, and date-based segments evaluated once the engine is ready.
+        self.state.settings = crate::state::settings::SettingsState::default();
         self.undo.clear();
         self.state.undo = None;
         self.watch = watch::WatchState::default();
@@ -129,6 +131,11 @@ impl App {
                 }
                 if let Some(job) = &self.jobs.export {
                     job.cancel();
+                }
+            }
+            WindowEffect::OpenFolder(folder) => {
+                if let Err(error) = open::that_detached(&folder) {
+                    self.notify(NoticeLevel::Error, format!("Could not open {}: {error}", folder.display()));
                 }
             }
             WindowEffect::CheckWorkspace => self.check_workspace(),

@@ -1,72 +1,34 @@
 //! The Records screen: the query and its rows, the record form, Undo of record edits, and
 //! new fields and record types.
 
-use crate::domain::format::{format_value, parse_value};
-use crate::domain::{FieldKind, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
-use crate::state::{FieldForm, RecordEditor, RecordTypeForm};
-use crate::store::SortDirection;
+use crate::domain::{FieldDef, Record, RecordId, RecordTypeDef, RecordTypeName, Value};
+use crate::state::records::RecordsEffect;
 use crate::worker::engine::{EngineRequest, EngineWorker, SavedRecord};
 use crate::worker::records::{RecordsWorker, Request, Response};
 
-use super::{App, Command, Dialog, EngineStatus, Loadable, NoticeLevel, ROW_CACHE_LIMIT, UNDO_LIMIT};
+use super::features::Runner;
+use super::{App, Dialog, EngineStatus, Loadable, NoticeLevel, ROW_CACHE_LIMIT, UNDO_LIMIT};
 
-impl App {
-    /// The Records screen, its record form, Undo, and new fields and record types.
-    pub(super) fn apply_records(&mut self, command: Command) {
-        match command {
-            Command::SetRecordFilter(filter) if self.state.records.query.filter != filter => {
-                self.state.records.query.filter = filter;
-                self.refresh_records();
-            }
-            Command::SortRecordsBy(field) => {
-                let query = &mut self.state.records.query;
-                query.sort = match query.sort.take() {
-                    Some((current, SortDirection::Ascending)) if current == field => {
-                        Some((field, SortDirection::Descending))
-                    }
-                    _ => Some((field, SortDirection::Ascending)),
-                };
-                self.refresh_records();
-            }
-            Command::FetchRows(ids) => self.fetch_rows(ids),
-            Command::SelectRecord(id) => {
-                self.state.records.selected = Some(id);
-                self.sync_sequences();
-            }
-            Command::StartAddRecord => self.start_add_record(),
-            Command::StartEditRecord(id) => self.start_edit_record(id),
-            Command::SetEditorInput { index, text } => self.set_editor_input(index, text),
-            Command::SaveRecord => self.save_record(),
-            Command::CancelEdit => self.state.records.editor = None,
-            Command::AskDeleteRecord(id) => {
-                if let Some(def) = self.state.current_type() {
-                    let title =
-                        self.state.records.rows.get(&id).map_or_else(|| format!("#{id}"), |r| record_title(def, r));
-                    self.state.dialog = Some(Dialog::ConfirmDeleteRecord { record_type: def.name.clone(), id, title });
-                }
-            }
-            Command::DeleteRecord { record_type, id } => self.delete_record(&record_type, id),
-            Command::Undo => self.undo(),
-            Command::ShowAddField => {
-                if let Some(record_type) = self.state.record_type.clone() {
-                    self.state.dialog = Some(Dialog::AddField(FieldForm {
-                        record_type,
-                        label: String::new(),
-                        kind: FieldKind::Text,
-                        choices: String::new(),
-                        lookup_target: None,
-                        error: None,
-                    }));
-                }
-            }
-            Command::ShowAddRecordType => self.state.dialog = Some(Dialog::AddRecordType(RecordTypeForm::default())),
-            Command::SubmitAddField => self.submit_add_field(),
-            Command::SubmitAddRecordType => self.submit_add_record_type(),
-            // Routed to the other handlers by `apply_now`.
-            _ => {}
-        }
+impl Runner<RecordsEffect> for App {
+    fn busy(&self) -> bool {
+        self.state.records.ids.is_pending() && self.records_worker.is_some()
     }
 
+    fn run(&mut self, effect: RecordsEffect) {
+        match effect {
+            RecordsEffect::Refresh => self.refresh_records(),
+            RecordsEffect::FetchRows(ids) => self.fetch_rows(ids),
+            RecordsEffect::Selected => self.sync_sequences(),
+            RecordsEffect::Save { record_type, id, values } => self.save_record(record_type, id, values),
+            RecordsEffect::Delete { record_type, id } => self.delete_record(&record_type, id),
+            RecordsEffect::Undo => self.undo(),
+            RecordsEffect::AddField { record_type, field } => self.add_field(&record_type, field),
+            RecordsEffect::AddRecordType(def) => self.add_record_type(def),
+        }
+    }
+}
+
+impl App {
     /// Forgets the fetched Records rows (their stored values changed, e.g. owners set by
     /// assignment); the table asks for the rows it shows again.
     pub(super) fn forget_record_rows(&mut self) {
@@ -91,7 +53,7 @@ impl App {
         }
     }
 
-    pub(super) fn fetch_rows(&mut self, ids: Vec<RecordId>) {
+    fn fetch_rows(&mut self, ids: Vec<RecordId>) {
         let Some(record_type) = self.state.record_type.clone() else { return };
         let Some(worker) = &self.records_worker else { return };
         let wanted: Vec<RecordId> = ids
@@ -150,81 +112,12 @@ impl App {
         }
     }
 
-    pub(super) fn start_add_record(&mut self) {
-        let Some(view) = &self.state.view else { return };
-        let Some(def) = self.state.current_type() else { return };
-        let now = self.clock.now();
-        let inputs = def
-            .fields
-            .iter()
-            .map(|f| {
-                if f.kind == FieldKind::DateTime && f.name.as_str() == "created_on" {
-                    format_value(&Value::DateTime(now), &view.time_zone)
-                } else {
-                    String::new()
-                }
-            })
-            .collect::<Vec<_>>();
-        let problems = vec![None; inputs.len()];
-        self.state.records.editor =
-            Some(RecordEditor { record_type: def.name.clone(), id: None, inputs, problems, save_error: None });
-    }
-
-    pub(super) fn start_edit_record(&mut self, id: RecordId) {
-        let Some(view) = &self.state.view else { return };
-        let Some(def) = self.state.current_type() else { return };
-        let Some(record) = self.state.records.rows.get(&id) else {
-            self.notify(NoticeLevel::Error, format!("Record #{id} is not loaded yet; try again"));
-            return;
-        };
-        let inputs: Vec<String> = def
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format_value(record.values.get(i).unwrap_or(&Value::Empty), &view.time_zone))
-            .collect();
-        let problems = vec![None; inputs.len()];
-        let record_type = def.name.clone();
-        self.state.records.selected = Some(id);
-        self.state.records.editor =
-            Some(RecordEditor { record_type, id: Some(id), inputs, problems, save_error: None });
-    }
-
-    pub(super) fn set_editor_input(&mut self, index: usize, text: String) {
-        let Some(view) = &self.state.view else { return };
-        let Some(editor) = &mut self.state.records.editor else { return };
-        let Some(field) = view.schema.get(&editor.record_type).and_then(|d| d.fields.get(index)) else { return };
-        let problem = parse_value(field, &text, &view.time_zone).err();
-        if let (Some(input), Some(slot)) = (editor.inputs.get_mut(index), editor.problems.get_mut(index)) {
-            *input = text;
-            *slot = problem;
-            editor.save_error = None;
-        }
-    }
-
-    pub(super) fn save_record(&mut self) {
-        let Some(view) = &self.state.view else { return };
-        let Some(editor) = &mut self.state.records.editor else { return };
-        let Some(def) = view.schema.get(&editor.record_type) else { return };
-        let mut values = Vec::with_capacity(def.fields.len());
-        for (index, field) in def.fields.iter().enumerate() {
-            let input = editor.inputs.get(index).map(String::as_str).unwrap_or_default();
-            match parse_value(field, input, &view.time_zone) {
-                Ok(value) => values.push(value),
-                Err(problem) => {
-                    if let Some(slot) = editor.problems.get_mut(index) {
-                        *slot = Some(problem);
-                    }
-                }
-            }
-        }
-        if editor.has_problems() {
-            editor.save_error = Some("Fix the fields marked in red, then save again".to_owned());
-            return;
-        }
+    /// Stores the form's parsed values (a new record when `id` is `None`), with Undo.
+    fn save_record(&mut self, record_type: RecordTypeName, id: Option<RecordId>, values: Vec<Value>) {
         let Some(workspace) = &mut self.workspace else { return };
-        let record_type = editor.record_type.clone();
-        let before = match editor.id {
+        let Some(editor) = &mut self.state.records.editor else { return };
+        let label = workspace.schema().get(&record_type).map_or_else(|| record_type.to_string(), |d| d.label.clone());
+        let before = match id {
             Some(id) => match workspace.record(&record_type, id) {
                 Ok(before) => before,
                 Err(error) => {
@@ -234,7 +127,7 @@ impl App {
             },
             None => None,
         };
-        let result = match editor.id {
+        let result = match id {
             Some(id) => {
                 let record = Record { id, values };
                 workspace.update_record(&record_type, &record).map(|()| (record, false))
@@ -244,7 +137,6 @@ impl App {
         match result {
             Ok((record, created)) => {
                 let id = record.id;
-                let label = def.label.clone();
                 let before_values = before.clone();
                 self.push_undo(match before {
                     Some(before) => UndoStep::Edited { record_type: record_type.clone(), before },
@@ -266,8 +158,7 @@ impl App {
         }
     }
 
-    pub(super) fn delete_record(&mut self, record_type: &RecordTypeName, id: RecordId) {
-        self.state.dialog = None;
+    fn delete_record(&mut self, record_type: &RecordTypeName, id: RecordId) {
         let Some(workspace) = &mut self.workspace else { return };
         let before = match workspace.record(record_type, id) {
             Ok(before) => before,
@@ -403,53 +294,38 @@ impl App {
         }
     }
 
-    pub(super) fn submit_add_field(&mut self) {
-        let Some(Dialog::AddField(form)) = &mut self.state.dialog else { return };
+    fn add_field(&mut self, record_type: &RecordTypeName, field: FieldDef) {
         let Some(workspace) = &mut self.workspace else { return };
-        let result = field_from_form(form).and_then(|field| {
-            let label = field.label.clone();
-            workspace.add_field(&form.record_type, field).map(|()| label).map_err(|e| e.to_string())
-        });
-        match result {
-            Ok(label) => {
+        let label = field.label.clone();
+        match workspace.add_field(record_type, field) {
+            Ok(()) => {
                 self.state.dialog = None;
                 self.notify(NoticeLevel::Info, format!("Field \"{label}\" added"));
                 self.schema_changed();
             }
-            Err(error) => form.error = Some(error),
+            Err(error) => {
+                if let Some(Dialog::AddField(form)) = &mut self.state.dialog {
+                    form.error = Some(error.to_string());
+                }
+            }
         }
     }
 
-    pub(super) fn submit_add_record_type(&mut self) {
-        let Some(Dialog::AddRecordType(form)) = &mut self.state.dialog else { return };
+    fn add_record_type(&mut self, def: RecordTypeDef) {
         let Some(workspace) = &mut self.workspace else { return };
-        let label = form.label.trim().to_owned();
-        let plural = match form.plural_label.trim() {
-            "" => format!("{label}s"),
-            plural => plural.to_owned(),
-        };
-        let name = crate::domain::schema::logical_name_from_label(&label);
-        let def = RecordTypeDef {
-            name: RecordTypeName::new(name.clone()),
-            label: label.clone(),
-            plural_label: plural,
-            primary_field: crate::domain::FieldName::new("name"),
-            fields: vec![crate::domain::FieldDef::new("name", "Name", FieldKind::Text)],
-            built_in: false,
-        };
-        let result = if label.is_empty() {
-            Err("Give the record type a name".to_owned())
-        } else {
-            workspace.add_record_type(def).map_err(|e| e.to_string())
-        };
-        match result {
+        let (name, label) = (def.name.clone(), def.label.clone());
+        match workspace.add_record_type(def) {
             Ok(()) => {
                 self.state.dialog = None;
                 self.notify(NoticeLevel::Info, format!("Record type \"{label}\" added"));
                 self.schema_changed();
-                self.select_record_type(RecordTypeName::new(name));
+                self.select_record_type(name);
             }
-            Err(error) => form.error = Some(error),
+            Err(error) => {
+                if let Some(Dialog::AddRecordType(form)) = &mut self.state.dialog {
+                    form.error = Some(error.to_string());
+                }
+            }
         }
     }
 
@@ -478,43 +354,6 @@ impl App {
         self.state.undo = None;
         self.refresh_records();
     }
-}
-
-/// The field a form describes, or what is wrong with it.
-fn field_from_form(form: &FieldForm) -> Result<crate::domain::FieldDef, String> {
-    let label = form.label.trim();
-    if label.is_empty() {
-        return Err("Give the field a name".to_owned());
-    }
-    let name = crate::domain::schema::logical_name_from_label(label);
-    let mut field = crate::domain::FieldDef::new(&name, label, form.kind);
-    match form.kind {
-        FieldKind::Choice => {
-            field.choices = form
-                .choices
-                .split(['\n', ','])
-                .map(str::trim)
-                .filter(|option| !option.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if field.choices.is_empty() {
-                return Err("A choice field needs at least one option".to_owned());
-            }
-        }
-        FieldKind::Lookup => {
-            field.lookup_target = Some(form.lookup_target.clone().ok_or("Pick the record type the lookup points at")?);
-        }
-        _ => {}
-    }
-    Ok(field)
-}
-
-/// The title of a record: its primary field, or its id.
-pub fn record_title(def: &crate::domain::RecordTypeDef, record: &Record) -> String {
-    def.primary_index()
-        .and_then(|i| record.values.get(i))
-        .and_then(Value::as_text)
-        .map_or_else(|| format!("#{}", record.id), str::to_owned)
 }
 
 /// A record edit Undo can take back.

@@ -14,19 +14,14 @@ pub use crate::state::rules::*;
 use jiff::Timestamp;
 
 use super::App;
+use super::features::Runner;
 use crate::domain::SegmentId;
 use crate::domain::assignment::AssignmentRule;
 use crate::state::NoticeLevel;
 
-impl App {
-    pub(super) fn apply_rules(&mut self, command: RulesCommand) {
-        let ctx = self.context();
-        let effects = apply(&mut self.state, command, &ctx);
-        self.run_effects(effects);
-    }
-
+impl Runner<RulesEffect> for App {
     /// Carries out what the rules tab asked for, then reads the rules again.
-    pub(super) fn run_rules_effect(&mut self, effect: RulesEffect) {
+    fn run(&mut self, effect: RulesEffect) {
         match effect {
             RulesEffect::Load(segment) => self.load_rules(segment),
             RulesEffect::Save { segment, rule, new, now } => self.save_rule(segment, &rule, new, now),
@@ -57,7 +52,9 @@ impl App {
             }
         }
     }
+}
 
+impl App {
     /// Reads the segment's rules and the seller attributes; an editor of another segment
     /// closes.
     fn load_rules(&mut self, segment: SegmentId) {

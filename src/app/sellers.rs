@@ -12,19 +12,15 @@ pub use crate::state::sellers::*;
 use std::collections::BTreeSet;
 
 use super::App;
+use super::features::Runner;
 use crate::domain::{AttributeDefinition, Seller, SellerBulkChange, SellerId, Team, TeamId};
 use crate::state::EngineStatus;
 use crate::state::NoticeLevel;
 use crate::worker::engine::EngineWorker;
 
-impl App {
-    pub(super) fn apply_sellers(&mut self, command: SellersCommand) {
-        let effects = apply(&mut self.state, command);
-        self.run_effects(effects);
-    }
-
+impl Runner<SellersEffect> for App {
     /// Carries out what the Sellers & teams screen asked for, and what follows from it.
-    pub(super) fn run_sellers_effect(&mut self, effect: SellersEffect) {
+    fn run(&mut self, effect: SellersEffect) {
         match effect {
             SellersEffect::LoadPeople => self.load_people(),
             SellersEffect::SaveSeller { seller, adding } => self.save_seller(&seller, adding),
@@ -39,7 +35,9 @@ impl App {
             SellersEffect::DeleteAttribute(name) => self.delete_attribute(&name),
         }
     }
+}
 
+impl App {
     /// Reads sellers, teams and attribute definitions again after a change, keeping the
     /// selection and forms that still refer to something.
     pub(super) fn load_people(&mut self) {

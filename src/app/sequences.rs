@@ -15,20 +15,15 @@ pub use crate::state::sequences::*;
 use jiff::Timestamp;
 
 use super::App;
+use super::features::Runner;
 use crate::domain::{SegmentId, Sequence, SequenceId, Status};
 use crate::state::NoticeLevel;
 use crate::state::Screen;
 use crate::store::EnrolmentCounts;
 
-impl App {
-    pub(super) fn apply_sequences(&mut self, command: SequencesCommand) {
-        let ctx = self.context();
-        let effects = apply(&mut self.state, command, &ctx);
-        self.run_effects(effects);
-    }
-
+impl Runner<SequencesEffect> for App {
     /// Carries out what the Sequences screen asked for, and what follows from the answer.
-    pub(super) fn run_sequences_effect(&mut self, effect: SequencesEffect) {
+    fn run(&mut self, effect: SequencesEffect) {
         match effect {
             SequencesEffect::LoadEnrolments { more } => self.load_enrolments(more),
             SequencesEffect::Copy { id, name, now } => self.copy_sequence(id, &name, now),
@@ -44,7 +39,9 @@ impl App {
             }
         }
     }
+}
 
+impl App {
     /// Refreshes what the sequence panels read from the store for the screen on show: the
     /// selected sequence's enrolments, or the selected record's enrolment.
     pub(super) fn sync_sequences(&mut self) {

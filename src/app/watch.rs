@@ -18,8 +18,8 @@ use crate::worker::engine::EngineWorker;
 use crate::worker::records::RecordsWorker;
 
 use super::{App, Command, EngineStatus, NoticeLevel, load_view};
-use crate::state::RecordsState;
 use crate::state::WorkspaceView;
+use crate::state::{ConditionsCommand, RecordsState};
 
 /// How often the window looks for other writers while a workspace is open.
 pub(super) const WATCH_INTERVAL: Duration = Duration::from_secs(1);
@@ -68,7 +68,7 @@ impl App {
     pub(super) fn refuse_stale_save(&mut self, command: &Command) -> bool {
         let message = stale_message();
         match command {
-            Command::SaveConditions | Command::SaveThenContinue => {
+            Command::Conditions(ConditionsCommand::Save | ConditionsCommand::SaveThenContinue) => {
                 let Some(builder) = &mut self.state.builder else { return false };
                 if self.watch.stale_draft.take() != Some(builder.segment) {
                     return false;
@@ -79,7 +79,7 @@ impl App {
                 }
                 true
             }
-            Command::SaveRecord => {
+            Command::Records(crate::state::RecordsCommand::Save) => {
                 let Some(editor) = &mut self.state.records.editor else { return false };
                 let Some(id) = editor.id else { return false };
                 if self.watch.stale_record.take() != Some((editor.record_type.clone(), id)) {

@@ -44,16 +44,20 @@ pub enum MembershipReason {
     SegmentDeleted,
     /// The record was deleted.
     RecordDeleted,
+    /// The record did not change, the date did: a segment whose conditions read the clock
+    /// gained or lost it.
+    TimePassed,
 }
 
 impl MembershipReason {
-    pub const ALL: [MembershipReason; 6] = [
+    pub const ALL: [MembershipReason; 7] = [
         MembershipReason::Activation,
         MembershipReason::RecordCreated,
         MembershipReason::RecordUpdated,
         MembershipReason::Reevaluation,
         MembershipReason::SegmentDeleted,
         MembershipReason::RecordDeleted,
+        MembershipReason::TimePassed,
     ];
 
     /// The stable key stored in the workspace.
@@ -65,6 +69,7 @@ impl MembershipReason {
             MembershipReason::Reevaluation => "reevaluation",
             MembershipReason::SegmentDeleted => "segment_deleted",
             MembershipReason::RecordDeleted => "record_deleted",
+            MembershipReason::TimePassed => "time_passed",
         }
     }
 
@@ -82,6 +87,7 @@ impl fmt::Display for MembershipReason {
             MembershipReason::Reevaluation => "Re-evaluation",
             MembershipReason::SegmentDeleted => "Segment deleted",
             MembershipReason::RecordDeleted => "Record deleted",
+            MembershipReason::TimePassed => "Time passed",
         })
     }
 }

@@ -24,6 +24,7 @@ pub mod query;
 pub mod schema;
 pub mod segment;
 pub mod sequence;
+pub mod timing;
 pub mod validate;
 pub mod value;
 

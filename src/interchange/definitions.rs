@@ -44,6 +44,10 @@ pub struct Bundle {
     /// Per record type in priority order (the first of a type is its highest).
     #[serde(default)]
     pub segments: Vec<SegmentEntry>,
+    /// The workspace settings (time zone, evaluation interval, nesting limit); an import
+    /// sets them. Absent in bundles written before they were carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<crate::domain::timing::WorkspaceSettings>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -231,6 +235,8 @@ pub struct Definitions<'a> {
     /// The assignment rules of each segment, in order (a segment without rules may be
     /// missing).
     pub rules: &'a BTreeMap<SegmentId, Vec<AssignmentRule>>,
+    /// The workspace settings, when known.
+    pub settings: Option<&'a crate::domain::timing::WorkspaceSettings>,
 }
 
 /// The bundle of `definitions`.
@@ -249,6 +255,7 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
     let time = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
     Bundle {
         version: BUNDLE_VERSION,
+        settings: definitions.settings.cloned(),
         record_types,
         attributes: definitions
             .attributes

@@ -8,12 +8,6 @@
 use jiff::Timestamp;
 
 use super::NoticeLevel;
-use super::definitions::DefinitionsEffect;
-use super::import::ImportEffect;
-use super::monitor::MonitorEffect;
-use super::rules::RulesEffect;
-use super::sellers::SellersEffect;
-use super::sequences::SequencesEffect;
 use super::window::WindowEffect;
 
 /// What a command's handling may know of the world: the time, read once from the clock.
@@ -22,23 +16,26 @@ pub struct Context {
     pub now: Timestamp,
 }
 
-/// One thing the runner does after a command changed the state.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Effect {
-    /// Show a notice.
-    Notify(NoticeLevel, String),
-    /// File dialogs, opening workspaces, cancelling jobs and quitting.
-    Window(WindowEffect),
-    /// Store or read what the Sequences screen asked for.
-    Sequences(SequencesEffect),
-    /// Store or read what the Assignment rules tab asked for.
-    Rules(RulesEffect),
-    /// Store or read what the Sellers & teams screen asked for.
-    Sellers(SellersEffect),
-    /// Write or read the definitions bundle the dialog names.
-    Definitions(DefinitionsEffect),
-    /// Read, explain or assign what the Monitor asked for.
-    Monitor(MonitorEffect),
-    /// Pick, read or import the file the import dialog names.
-    Import(ImportEffect),
+/// Declares [`Effect`]: notices, the window's effects, and one variant per feature of the
+/// registry (`super::features`), each with `From`.
+macro_rules! define_effect {
+    ($($variant:ident($module:ident, $command:ident, $effect:ident $(, screen $label:literal)?)),* $(,)?) => {
+        /// One thing the runner does after a command changed the state.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Effect {
+            /// Show a notice.
+            Notify(NoticeLevel, String),
+            /// File dialogs, opening workspaces, cancelling jobs and quitting.
+            Window(WindowEffect),
+            $($variant(super::$module::$effect),)*
+        }
+
+        $(impl From<super::$module::$effect> for Effect {
+            fn from(effect: super::$module::$effect) -> Self {
+                Effect::$variant(effect)
+            }
+        })*
+    };
 }
+
+super::features::for_each_feature!(define_effect);

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::effect::Effect;
+use super::effect::{Context, Effect};
 use super::{AppState, Dialog, ImportForm};
 use crate::domain::query::OnExisting;
 use crate::interchange::csv_records;
@@ -41,7 +41,7 @@ pub enum ImportEffect {
 }
 
 /// Handles an import command: changes the dialog and says what the runner must do.
-pub fn apply(state: &mut AppState, command: ImportCommand) -> Vec<Effect> {
+pub fn apply(state: &mut AppState, command: ImportCommand, _ctx: &Context) -> Vec<Effect> {
     let effect = |effect: ImportEffect| vec![Effect::Import(effect)];
     if command == ImportCommand::Show {
         let Some(record_type) = state.record_type.clone() else { return Vec::new() };

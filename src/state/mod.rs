@@ -8,16 +8,20 @@
 
 pub mod builder;
 mod command;
+pub mod conditions;
 pub mod definitions;
 mod dialogs;
 pub mod effect;
+mod features;
 pub mod import;
 pub mod monitor;
-mod records;
+pub mod records;
 pub mod rules;
 mod segment;
+pub mod segments;
 pub mod sellers;
 pub mod sequences;
+pub mod settings;
 mod view;
 pub mod window;
 
@@ -25,42 +29,54 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use command::{BuilderTarget, Command};
+pub use conditions::ConditionsCommand;
 pub use dialogs::{
     Dialog, FieldForm, ImpactDialog, ImportForm, LifecycleAction, PathPurpose, RecordTypeForm, SegmentForm,
 };
-pub use records::{RecordEditor, RecordsState};
+pub(crate) use features::for_each_feature;
+pub use records::{RecordEditor, RecordsCommand, RecordsState, record_title};
 pub use segment::{HistoryState, MEMBER_PAGE, MembersState, PreviewState, RecordPicker};
+pub use segments::SegmentsCommand;
 pub use view::WorkspaceView;
 
 pub use crate::domain::preview::{ImpactOutcome, MemberRow, PreviewOutcome, PreviewRow};
 pub use crate::domain::query::RecordQuery;
 use crate::domain::{RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentId};
 
-/// The main screens, picked in the top bar.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Screen {
-    #[default]
-    Segments,
-    Records,
-    Sequences,
-    Sellers,
-    Monitor,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 5] =
-        [Screen::Segments, Screen::Records, Screen::Sequences, Screen::Sellers, Screen::Monitor];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Screen::Segments => "Segments",
-            Screen::Records => "Records",
-            Screen::Sequences => "Sequences",
-            Screen::Sellers => "Sellers & teams",
-            Screen::Monitor => "Monitor",
+/// Declares [`Screen`]: the Segments screen and every feature of the registry
+/// (`features`) marked `screen "Label"`, in the order of their tabs.
+macro_rules! define_screen {
+    ($($variant:ident($module:ident, $command:ident, $effect:ident $(, screen $label:literal)?)),* $(,)?) => {
+        /// The main screens, picked in the top bar.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub enum Screen {
+            #[default]
+            Segments,
+            $($(#[doc = $label] $variant,)?)*
         }
-    }
+
+        impl Screen {
+            /// Every screen, in the order of the tabs.
+            pub const ALL: &[Screen] = &[Screen::Segments, $($(screen_entry!($variant, $label),)?)*];
+
+            pub fn label(self) -> &'static str {
+                match self {
+                    Screen::Segments => "Segments",
+                    $($(Screen::$variant => $label,)?)*
+                }
+            }
+        }
+    };
 }
+
+/// `Screen::$variant`, for a feature with a tab label.
+macro_rules! screen_entry {
+    ($variant:ident, $label:literal) => {
+        Screen::$variant
+    };
+}
+
+features::for_each_feature!(define_screen);
 
 /// The detail tabs of the selected segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -134,13 +150,22 @@ impl<T> Loadable<T> {
     }
 }
 
-/// A message shown until dismissed.
+/// A message in the window's corner: information goes away by itself at `expires`, an
+/// error stays until dismissed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub id: u64,
     pub level: NoticeLevel,
     pub text: String,
+    pub expires: Option<jiff::Timestamp>,
+    /// The folder of the file the notice is about ("Open folder").
+    pub folder: Option<PathBuf>,
 }
+
+/// How long an information notice stays.
+pub const NOTICE_SECONDS: i64 = 6;
+/// How many notices show at once; the others wait behind an "n more" line.
+pub const NOTICES_SHOWN: usize = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoticeLevel {
@@ -202,6 +227,8 @@ pub struct AppState {
     pub rules: rules::RulesState,
     /// The Monitor screen and "Why this seller?".
     pub monitor: monitor::MonitorState,
+    /// The workspace settings, their dialog, and the evaluation of date-based segments.
+    pub settings: settings::SettingsState,
     pub dialog: Option<Dialog>,
     pub notices: Vec<Notice>,
     pub job: Option<JobStatus>,

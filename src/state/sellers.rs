@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use jiff::civil::DateTime;
 
-use super::effect::Effect;
+use super::effect::{Context, Effect};
 use super::{AppState, NoticeLevel};
 use crate::domain::people::{WEEKDAYS, format_minute, is_email_shaped, parse_minute};
 use crate::domain::{
@@ -476,7 +476,7 @@ pub enum SellersEffect {
 }
 
 /// Handles a Sellers & teams command: changes the state and says what the runner must do.
-pub fn apply(state: &mut AppState, command: SellersCommand) -> Vec<Effect> {
+pub fn apply(state: &mut AppState, command: SellersCommand, _ctx: &Context) -> Vec<Effect> {
     let effect = |effect: SellersEffect| vec![Effect::Sellers(effect)];
     match command {
         SellersCommand::Load => {

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
+use jiff::{SignedDuration, Timestamp};
+
 use super::effect::Effect;
-use super::{AppState, Command, Dialog, PathPurpose};
+use super::{AppState, Command, Dialog, NOTICE_SECONDS, Notice, NoticeLevel, PathPurpose};
 
 /// What the window's commands ask the runner to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +32,8 @@ pub enum WindowEffect {
     CancelImpact,
     /// Cancel the running open, apply and export jobs.
     CancelJobs,
+    /// Show a folder in the desktop's file manager.
+    OpenFolder(PathBuf),
     /// Check the whole workspace file in the background; the result comes as a notice.
     CheckWorkspace,
     Quit,
@@ -83,9 +87,31 @@ pub fn apply(state: &mut AppState, command: Command) -> Vec<Effect> {
             state.notices.retain(|n| n.id != id);
             Vec::new()
         }
+        Command::OpenFolder(folder) => effect(WindowEffect::OpenFolder(folder)),
         Command::CheckWorkspace if state.view.is_some() => effect(WindowEffect::CheckWorkspace),
         Command::Quit => effect(WindowEffect::Quit),
         // Not the window's (or refused above): `app` routes only the window's commands here.
         _ => Vec::new(),
     }
+}
+
+/// How many notices the window keeps; the oldest go first.
+const NOTICES_KEPT: usize = 20;
+
+/// Adds a notice: information expires after a few seconds, an error stays.
+pub fn push_notice(state: &mut AppState, notice: Notice, now: Timestamp) {
+    let expires = match notice.level {
+        NoticeLevel::Info => now.checked_add(SignedDuration::from_secs(NOTICE_SECONDS)).ok(),
+        NoticeLevel::Error => None,
+    };
+    state.notices.push(Notice { expires, ..notice });
+    let excess = state.notices.len().saturating_sub(NOTICES_KEPT);
+    state.notices.drain(..excess);
+}
+
+/// Drops the notices whose time is up; returns how long until the next one expires.
+pub fn expire_notices(state: &mut AppState, now: Timestamp) -> Option<std::time::Duration> {
+    state.notices.retain(|n| n.expires.is_none_or(|at| at > now));
+    let next = state.notices.iter().filter_map(|n| n.expires).min()?;
+    std::time::Duration::try_from(now.duration_until(next)).ok()
 }

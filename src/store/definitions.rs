@@ -29,6 +29,7 @@ pub struct AllDefinitions {
     pub sequences: Vec<Sequence>,
     pub segments: Vec<Segment>,
     pub rules: BTreeMap<SegmentId, Vec<AssignmentRule>>,
+    pub settings: Option<crate::domain::timing::WorkspaceSettings>,
 }
 
 impl AllDefinitions {
@@ -41,6 +42,7 @@ impl AllDefinitions {
             sequences: &self.sequences,
             segments: &self.segments,
             rules: &self.rules,
+            settings: self.settings.as_ref(),
         }
     }
 }
@@ -64,6 +66,7 @@ impl Workspace {
             }
         }
         Ok(AllDefinitions {
+            settings: Some(self.settings()?),
             attributes: self.attribute_definitions()?,
             sellers: self.sellers()?,
             teams: self.teams()?,
@@ -155,6 +158,9 @@ impl Workspace {
             for surplus in existing {
                 self.delete_rule(surplus.id)?;
             }
+        }
+        if let Some(settings) = &plan.settings {
+            self.set_settings(settings)?;
         }
         Ok(())
     }

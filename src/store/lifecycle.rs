@@ -165,10 +165,17 @@ impl Workspace {
         self.write_history(&before, &change, now)
     }
 
-    /// A segment whose conditions have problems cannot be activated.
+    /// A segment whose conditions have problems cannot be activated; conditions nested
+    /// deeper than the workspace's nesting limit are one.
     pub(super) fn check_activatable(&self, segment: &Segment) -> Result<()> {
-        let problems = crate::domain::validate::validate_for(&self.schema, &segment.record_type, &segment.conditions)
-            .map_err(|e| StoreError::Invalid(format!("segment {}: {e}", segment.name)))?;
+        let limit = self.settings()?.nesting_limit;
+        let def = self.schema.get(&segment.record_type).ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "segment {}: there is no record type \"{}\"",
+                segment.name, segment.record_type
+            ))
+        })?;
+        let problems = crate::domain::validate::validate_with_limit(&self.schema, def, &segment.conditions, limit);
         match problems.first() {
             None => Ok(()),
             Some(problem) => Err(StoreError::Invalid(format!(

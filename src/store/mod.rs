@@ -6,7 +6,8 @@
 //! - `open`: create / open / refuse files, connection settings, the SQL functions `sb_fold`
 //!   and `sb_regexp`;
 //! - `migrate`: the `PRAGMA user_version` migration list and the table definitions;
-//! - `schema`: loading the schema from its metadata tables, custom types and fields, settings;
+//! - `schema`: loading the schema from its metadata tables, custom types and fields, the time zone;
+//! - `settings`: the workspace settings (time zone, evaluation interval, nesting limit);
 //! - `records`: records of every record type (one table per type, one column per field);
 //! - `people`: sellers, teams and seller attribute definitions;
 //! - `segments`: segments (priority order, conditions as RON), member counts and sequences;
@@ -59,6 +60,7 @@ mod records;
 mod schema;
 mod segments;
 mod sequences;
+mod settings;
 mod touched;
 mod write;
 

@@ -2,6 +2,7 @@
 //! row per condition (field, operator, value editor), problems inline, undo / redo, Save
 //! and Discard. Every change is a [`BuilderEdit`]; this panel never edits the tree itself.
 
+use crate::state::ConditionsCommand;
 use egui::{Key, Modifiers, PopupCloseBehavior, RichText};
 
 use crate::domain::describe;
@@ -157,14 +158,14 @@ fn segment_save_ui(ui: &mut egui::Ui, builder: &Builder, commands: &mut Vec<Comm
     let save =
         ui.add_enabled(builder.is_dirty(), egui::Button::new("Save")).on_hover_text("Store these conditions (Ctrl+S)");
     if save.clicked() {
-        commands.push(Command::SaveConditions);
+        commands.push(Command::Conditions(ConditionsCommand::Save));
     }
     if ui
         .add_enabled(builder.is_dirty(), egui::Button::new("Discard"))
         .on_hover_text("Back to the stored conditions")
         .clicked()
     {
-        commands.push(Command::DiscardConditions);
+        commands.push(Command::Conditions(ConditionsCommand::Discard));
     }
     ui.separator();
 }
@@ -385,6 +386,9 @@ fn problems_ui(ui: &mut egui::Ui, builder: &Builder, id: NodeId) {
     }
 }
 
+/// The least width a condition's value starts in; with less it goes to the next line.
+const MIN_VALUE_WIDTH: f32 = 160.0;
+
 fn condition_ui(
     ui: &mut egui::Ui,
     ctx: &Ctx<'_>,
@@ -396,7 +400,9 @@ fn condition_ui(
     ui.push_id(condition.id, |ui| {
         let schema = &ctx.view.schema;
         let field = resolve_path(schema, def, &condition.path);
-        let row = ui.horizontal_wrapped(|ui| {
+        // Three columns that never overlap: the tick, handle and pickers; the value, which
+        // wraps within its own column; and the row's buttons, in a column of their own.
+        let row = ui.horizontal(|ui| {
             let mut ticked = ctx.builder.selection.contains(&condition.id);
             let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
             tick.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, "Select condition"));
@@ -404,21 +410,29 @@ fn condition_ui(
                 commands.push(ctx.edit(BuilderEdit::ToggleSelected(condition.id)));
             }
             drag_handle_ui(ui, ctx.target, condition.id);
-            field_picker_ui(ui, ctx.target, schema, def, condition, commands);
-            match field {
-                Some(field) => {
-                    operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
-                    value_ui(ui, ctx, condition, field, commands);
-                }
-                None => {
-                    ui.label(
-                        RichText::new(format!("{} (unknown field)", condition.path))
-                            .color(theme::error_colour(ui.visuals())),
-                    );
-                }
-            }
+            // The buttons first, from the right edge; the pickers and the value then wrap in
+            // what is left, the value as one block that keeps its chips together.
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 node_menu_ui(ui, ctx, condition.id, place, None, commands);
+                let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
+                ui.with_layout(wrapping, |ui| {
+                    field_picker_ui(ui, ctx.target, schema, def, condition, commands);
+                    if let Some(field) = field {
+                        operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
+                    }
+                    if ui.available_width() < MIN_VALUE_WIDTH {
+                        ui.end_row();
+                    }
+                    ui.with_layout(wrapping, |ui| match field {
+                        Some(field) => value_ui(ui, ctx, condition, field, commands),
+                        None => {
+                            ui.label(
+                                RichText::new(format!("{} (unknown field)", condition.path))
+                                    .color(theme::error_colour(ui.visuals())),
+                            );
+                        }
+                    });
+                });
             });
         });
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);

@@ -1,5 +1,8 @@
 //! Modal dialogs: workspace path (open / create), confirmations.
 
+use crate::state::ConditionsCommand;
+use crate::state::RecordsCommand;
+use crate::state::SegmentsCommand;
 use egui::RichText;
 
 use crate::domain::{FieldKind, Impact, RecordTypeDef, SegmentId};
@@ -41,7 +44,8 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button("Delete").clicked() {
-                        commands.push(Command::DeleteRecord { record_type: record_type.clone(), id: *id });
+                        commands
+                            .push(Command::from(RecordsCommand::Delete { record_type: record_type.clone(), id: *id }));
                     }
                     if ui.button("Cancel").clicked() {
                         commands.push(Command::CloseDialog);
@@ -61,7 +65,7 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button("Delete segment").clicked() {
-                        commands.push(Command::DeleteSegment(*id));
+                        commands.push(Command::Segments(SegmentsCommand::Delete(*id)));
                     }
                     if ui.button("Cancel").clicked() {
                         commands.push(Command::CloseDialog);
@@ -91,10 +95,10 @@ pub fn dialog_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     if ui.button("Save changes").clicked() {
-                        commands.push(Command::SaveThenContinue);
+                        commands.push(Command::Conditions(ConditionsCommand::SaveThenContinue));
                     }
                     if ui.button("Discard changes").clicked() {
-                        commands.push(Command::DiscardThenContinue);
+                        commands.push(Command::Conditions(ConditionsCommand::DiscardThenContinue));
                     }
                     if ui.button("Cancel").clicked() {
                         commands.push(Command::CloseDialog);
@@ -201,7 +205,7 @@ fn add_field_ui(ui: &mut egui::Ui, state: &AppState, form: &FieldForm, commands:
         edited.error = None;
         commands.push(Command::UpdateDialog(Dialog::AddField(edited)));
     }
-    submit_row_ui(ui, form.error.as_deref(), "Add field", Command::SubmitAddField, commands);
+    submit_row_ui(ui, form.error.as_deref(), "Add field", Command::from(RecordsCommand::SubmitAddField), commands);
 }
 
 fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut Vec<Command>) {
@@ -222,7 +226,13 @@ fn add_record_type_ui(ui: &mut egui::Ui, form: &RecordTypeForm, commands: &mut V
         edited.error = None;
         commands.push(Command::UpdateDialog(Dialog::AddRecordType(edited)));
     }
-    submit_row_ui(ui, form.error.as_deref(), "Create record type", Command::SubmitAddRecordType, commands);
+    submit_row_ui(
+        ui,
+        form.error.as_deref(),
+        "Create record type",
+        Command::from(RecordsCommand::SubmitAddRecordType),
+        commands,
+    );
 }
 
 /// "New segment…" and "Copy…": problems show as the user types; Create stays off until the
@@ -302,7 +312,7 @@ fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, comm
     ui.horizontal(|ui| {
         let action = if source.is_some() { "Create copy" } else { "Create segment" };
         if ui.add_enabled(problem.is_none(), egui::Button::new(action)).clicked() || submit && problem.is_none() {
-            commands.push(Command::SubmitSegmentForm);
+            commands.push(Command::Segments(SegmentsCommand::SubmitForm));
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);
@@ -360,10 +370,10 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
     if dialog.action.offers_from_now_on() {
         ui.add_enabled_ui(!dialog.applying, |ui| {
             if ui.radio(dialog.apply_to_existing, "Apply to existing records now").clicked() {
-                commands.push(Command::ChooseApplyToExisting(true));
+                commands.push(Command::Segments(SegmentsCommand::ChooseApplyToExisting(true)));
             }
             if ui.radio(!dialog.apply_to_existing, "Only records created or updated from now on").clicked() {
-                commands.push(Command::ChooseApplyToExisting(false));
+                commands.push(Command::Segments(SegmentsCommand::ChooseApplyToExisting(false)));
             }
         });
     }
@@ -383,7 +393,7 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
         // Applying to existing records needs the impact first; "from now on" does not.
         let ready = matches!(dialog.impact, Loadable::Ready(_)) || !dialog.apply_to_existing;
         if ui.add_enabled(ready, egui::Button::new("Apply")).clicked() {
-            commands.push(Command::ApplyLifecycle);
+            commands.push(Command::Segments(SegmentsCommand::ApplyLifecycle));
         }
         if ui.button("Cancel").clicked() {
             commands.push(Command::CloseDialog);
@@ -464,7 +474,7 @@ fn export_ui(
 ) {
     if let Some(path) = replace {
         ui.heading(title);
-        replace_ui(ui, path, Command::SubmitExport, Command::UpdateDialog(back), commands);
+        replace_ui(ui, path, Command::Segments(SegmentsCommand::SubmitExport), Command::UpdateDialog(back), commands);
         return;
     }
     ui.heading(title);
@@ -478,13 +488,13 @@ fn export_ui(
             commands.push(Command::SetDialogText(path));
         }
         if response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            commands.push(Command::SubmitExport);
+            commands.push(Command::Segments(SegmentsCommand::SubmitExport));
         }
         if ui.button("Browse…").clicked() {
             commands.push(Command::BrowseForPath);
         }
     });
-    submit_row_ui(ui, error, "Export", Command::SubmitExport, commands);
+    submit_row_ui(ui, error, "Export", Command::Segments(SegmentsCommand::SubmitExport), commands);
 }
 
 /// "Replace …?" for an export's file that exists: `replace` writes over it, `cancel` goes

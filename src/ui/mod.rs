@@ -11,11 +11,35 @@ mod rules;
 mod segments;
 mod sellers;
 mod sequences;
+mod settings;
 pub mod theme;
 
+use crate::state::RecordsCommand;
 use egui::{Align, Layout, RichText};
 
-use crate::state::{AppState, Command, NoticeLevel, PathPurpose, Screen};
+use crate::state::{AppState, Command, NOTICES_SHOWN, NoticeLevel, PathPurpose, Screen, WorkspaceView};
+
+/// Declares `screen_ui`: the panel of the current screen, `segments::screen_ui` or the
+/// `screen_ui` of the feature's module (`state::features`).
+macro_rules! define_screen_ui {
+    ($($variant:ident($module:ident, $command:ident, $effect:ident $(, screen $label:literal)?)),* $(,)?) => {
+        fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
+            match state.screen {
+                Screen::Segments => segments::screen_ui(ui, state, view, commands),
+                $($(Screen::$variant => screen_of!($module, $label)(ui, state, view, commands),)?)*
+            }
+        }
+    };
+}
+
+/// The `screen_ui` of a feature's module, for a feature with a tab label.
+macro_rules! screen_of {
+    ($module:ident, $label:literal) => {
+        $module::screen_ui
+    };
+}
+
+crate::state::for_each_feature!(define_screen_ui);
 
 /// The whole window.
 pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
@@ -26,16 +50,14 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         None => {
             egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, state, commands));
         }
-        Some(view) => match state.screen {
-            Screen::Segments => segments::screen_ui(ui, state, view, commands),
-            Screen::Records => records::screen_ui(ui, state, view, commands),
-            Screen::Sequences => sequences::screen_ui(ui, state, view, commands),
-            Screen::Sellers => sellers::screen_ui(ui, state, view, commands),
-            Screen::Monitor => monitor::screen_ui(ui, state, view, commands),
-        },
+        Some(view) => {
+            screen_ui(ui, state, view, commands);
+            records::record_form_ui(ui, state, view, commands);
+        }
     }
     rules::rule_overlays_ui(ui, state, commands);
     dialogs::dialog_ui(ui, state, commands);
+    settings::dialog_ui(ui.ctx(), state, commands);
     monitor::why_window_ui(ui.ctx(), state, commands);
     notices_ui(ui, state, commands);
 }
@@ -82,6 +104,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             }
             ui.separator();
             definitions::menu_ui(ui, state, commands);
+            settings::menu_ui(ui, state, commands);
             ui.separator();
             if ui.button("Quit").clicked() {
                 commands.push(Command::Quit);
@@ -89,7 +112,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
         });
         ui.separator();
         if let Some(view) = &state.view {
-            for screen in Screen::ALL {
+            for &screen in Screen::ALL {
                 if ui.selectable_label(state.screen == screen, screen.label()).clicked() {
                     commands.push(Command::ShowScreen(screen));
                 }
@@ -108,7 +131,7 @@ fn menu_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
                     }
                     ui.separator();
                     if ui.button("New record type…").clicked() {
-                        commands.push(Command::ShowAddRecordType);
+                        commands.push(Command::from(RecordsCommand::ShowAddRecordType));
                     }
                 })
                 .response
@@ -145,6 +168,7 @@ fn status_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 if let Some(line) = &state.access_line {
                     ui.label(RichText::new(line).color(ui.visuals().warn_fg_color));
                 }
+                settings::evaluation_status_ui(ui, state);
                 if let Some(line) = &state.watch_line {
                     ui.label(RichText::new(line).weak());
                 }
@@ -193,15 +217,22 @@ fn welcome_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
     });
 }
 
+/// The newest notices in the bottom right corner, the others behind an "n more" line.
 fn notices_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     if state.notices.is_empty() {
         return;
     }
+    let waiting = state.notices.len().saturating_sub(NOTICES_SHOWN);
     egui::Area::new(egui::Id::unique("notices"))
         .anchor(egui::Align2::RIGHT_BOTTOM, egui::vec2(-12.0, -36.0))
         .order(egui::Order::Foreground)
         .show(ui.ctx(), |ui| {
-            for notice in &state.notices {
+            if waiting > 0 {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.weak(format!("{waiting} more"));
+                });
+            }
+            for notice in state.notices.iter().skip(waiting) {
                 egui::Frame::popup(ui.style()).show(ui, |ui| {
                     ui.set_max_width(420.0);
                     ui.horizontal(|ui| {
@@ -211,6 +242,11 @@ fn notices_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
                             NoticeLevel::Info => text,
                         };
                         ui.add(egui::Label::new(text).wrap());
+                        if let Some(folder) = &notice.folder
+                            && ui.small_button("Open folder").clicked()
+                        {
+                            commands.push(Command::OpenFolder(folder.clone()));
+                        }
                         if ui.small_button("Dismiss").clicked() {
                             commands.push(Command::DismissNotice(notice.id));
                         }

@@ -3,6 +3,8 @@
 //! with columns the user picks and the claiming segment of claimed rows. The last result
 //! stays visible, dimmed, while a newer one is computed.
 
+use crate::state::ConditionsCommand;
+use crate::state::RecordsCommand;
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
@@ -104,7 +106,7 @@ fn columns_menu_ui(ui: &mut egui::Ui, state: &AppState, def: &RecordTypeDef, com
             for field in def.fields.iter().filter(|f| f.name != def.primary_field) {
                 let mut shown = columns.contains(&field.name);
                 if ui.checkbox(&mut shown, &field.label).changed() {
-                    commands.push(Command::TogglePreviewColumn(field.name.clone()));
+                    commands.push(Command::Conditions(ConditionsCommand::TogglePreviewColumn(field.name.clone())));
                 }
             }
         });
@@ -151,7 +153,7 @@ fn table_ui(
                     let button =
                         egui::Button::new(RichText::new(format!("{}{arrow}", field.label)).strong()).frame(false);
                     if ui.add(button).on_hover_text("Sort by this column").clicked() {
-                        commands.push(Command::SortPreviewBy(field.name.clone()));
+                        commands.push(Command::Conditions(ConditionsCommand::SortPreviewBy(field.name.clone())));
                     }
                 });
             }
@@ -200,7 +202,7 @@ fn table_ui(
                 }
                 let response = row.response().on_hover_text(format!("#{id} · click to open"));
                 if response.clicked() {
-                    commands.push(Command::OpenPreviewRecord(id));
+                    commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
                 }
             });
         });
@@ -215,7 +217,7 @@ fn table_ui(
             .map(|(_, (id, _))| *id)
             .collect();
         if !missing.is_empty() {
-            commands.push(Command::FetchRows(missing));
+            commands.push(Command::from(RecordsCommand::FetchRows(missing)));
         }
     }
 }

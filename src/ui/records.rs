@@ -1,6 +1,8 @@
 //! The Records screen: every record of the chosen type in a virtualized, sortable table
 //! with a text filter, and the add / edit form.
 
+use crate::state::RecordsCommand;
+use crate::state::SegmentsCommand;
 use egui::{RichText, Sense};
 use egui_extras::{Column, TableBuilder};
 
@@ -27,6 +29,10 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         ui.separator();
         table_ui(ui, state, view, def, commands);
     });
+}
+
+/// The record form, over whichever screen opened it.
+pub fn record_form_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     if let Some(editor) = &state.records.editor {
         editor_ui(ui, state, view, editor, commands);
     }
@@ -47,38 +53,38 @@ fn toolbar_ui(
             egui::TextEdit::singleline(&mut filter).hint_text("Text in any text or choice field").desired_width(260.0),
         );
         if response.labelled_by(label.id).changed() {
-            commands.push(Command::SetRecordFilter(filter));
+            commands.push(Command::from(RecordsCommand::SetFilter(filter)));
         }
         if ui.button(format!("Add {}…", def.label.to_lowercase())).clicked() {
-            commands.push(Command::StartAddRecord);
+            commands.push(Command::from(RecordsCommand::StartAdd));
         }
         let undo = egui::Button::new("Undo");
         let response = ui.add_enabled(state.undo.is_some(), undo);
         if let Some(what) = &state.undo {
             let response = response.on_hover_text(format!("{what} (Ctrl+Z)"));
             if response.clicked() {
-                commands.push(Command::Undo);
+                commands.push(Command::from(RecordsCommand::Undo));
             }
         }
         if ui.button("Add field…").clicked() {
-            commands.push(Command::ShowAddField);
+            commands.push(Command::from(RecordsCommand::ShowAddField));
         }
         if ui.button("Import CSV…").on_hover_text("Add or update records from a CSV file").clicked() {
             commands.push(Command::Import(ImportCommand::Show));
         }
         if ui.button("Export CSV…").on_hover_text("The records passing the filter, in the table's order").clicked() {
-            commands.push(Command::ShowExportRecords);
+            commands.push(Command::Segments(SegmentsCommand::ShowExportRecords));
         }
         let selected = state.records.selected;
         if ui.add_enabled(selected.is_some(), egui::Button::new("Edit…")).clicked()
             && let Some(id) = selected
         {
-            commands.push(Command::StartEditRecord(id));
+            commands.push(Command::from(RecordsCommand::StartEdit(id)));
         }
         if ui.add_enabled(selected.is_some(), egui::Button::new("Delete…")).clicked()
             && let Some(id) = selected
         {
-            commands.push(Command::AskDeleteRecord(id));
+            commands.push(Command::from(RecordsCommand::AskDelete(id)));
         }
         if ui
             .add_enabled(selected.is_some(), egui::Button::new("Why this seller?"))
@@ -172,7 +178,7 @@ fn table_body_ui(
                     let button =
                         egui::Button::new(RichText::new(format!("{}{arrow}", field.label)).strong()).frame(false);
                     if ui.add(button).on_hover_text("Sort by this column").clicked() {
-                        commands.push(Command::SortRecordsBy(field.name.clone()));
+                        commands.push(Command::from(RecordsCommand::SortBy(field.name.clone())));
                     }
                 });
             }
@@ -201,10 +207,10 @@ fn table_body_ui(
                 }
                 let response = row.response();
                 if response.clicked() {
-                    commands.push(Command::SelectRecord(id));
+                    commands.push(Command::from(RecordsCommand::Select(id)));
                 }
                 if response.double_clicked() {
-                    commands.push(Command::StartEditRecord(id));
+                    commands.push(Command::from(RecordsCommand::StartEdit(id)));
                 }
             });
         });
@@ -214,7 +220,7 @@ fn table_body_ui(
         let missing: Vec<_> =
             ids[from..=to].iter().copied().filter(|id| !state.records.rows.contains_key(id)).collect();
         if !missing.is_empty() {
-            commands.push(Command::FetchRows(missing));
+            commands.push(Command::from(RecordsCommand::FetchRows(missing)));
         }
     }
 }
@@ -292,15 +298,15 @@ fn editor_ui(
         }
         ui.horizontal(|ui| {
             if ui.add_enabled(!editor.has_problems(), egui::Button::new("Save")).clicked() {
-                commands.push(Command::SaveRecord);
+                commands.push(Command::from(RecordsCommand::Save));
             }
             if ui.button("Cancel").clicked() {
-                commands.push(Command::CancelEdit);
+                commands.push(Command::from(RecordsCommand::CancelEdit));
             }
         });
     });
     if modal.should_close() {
-        commands.push(Command::CancelEdit);
+        commands.push(Command::from(RecordsCommand::CancelEdit));
     }
 }
 
@@ -315,7 +321,7 @@ fn field_editor_ui(
     label: egui::Id,
     commands: &mut Vec<Command>,
 ) {
-    let mut set = |text: String| commands.push(Command::SetEditorInput { index, text });
+    let mut set = |text: String| commands.push(Command::from(RecordsCommand::SetInput { index, text }));
     let width = 300.0;
     match field.kind {
         FieldKind::YesNo | FieldKind::Choice | FieldKind::Owner => {
@@ -393,14 +399,14 @@ fn shortcuts(ui: &egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let undo = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
     ui.input_mut(|input| {
         if input.consume_shortcut(&undo) && state.undo.is_some() {
-            commands.push(Command::Undo);
+            commands.push(Command::from(RecordsCommand::Undo));
         }
         if let Some(id) = state.records.selected {
             if input.consume_key(Modifiers::NONE, Key::Enter) {
-                commands.push(Command::StartEditRecord(id));
+                commands.push(Command::from(RecordsCommand::StartEdit(id)));
             }
             if input.consume_key(Modifiers::NONE, Key::Delete) {
-                commands.push(Command::AskDeleteRecord(id));
+                commands.push(Command::from(RecordsCommand::AskDelete(id)));
             }
         }
     });

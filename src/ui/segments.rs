@@ -1,6 +1,8 @@
 //! The Segments screen: the priority list (left), the selected segment's conditions and
 //! detail tabs (centre), and the preview (right).
 
+use crate::state::ConditionsCommand;
+use crate::state::SegmentsCommand;
 use egui::{RichText, ScrollArea};
 
 use crate::domain::{RecordTypeDef, Segment, Status};
@@ -61,7 +63,7 @@ fn segment_list_ui(
             ui.label(RichText::new("Segments group records by conditions and route them to sellers").weak());
             ui.add_space(8.0);
             if ui.button("Create the first segment…").clicked() {
-                commands.push(Command::ShowNewSegment);
+                commands.push(Command::Segments(SegmentsCommand::ShowNew));
             }
         });
         return;
@@ -117,7 +119,7 @@ fn segment_list_ui(
         if let Some((from, to_index)) = response.final_update().as_ref().and_then(theme::dnd_move)
             && let Some(segment) = segments.get(from)
         {
-            commands.push(Command::MoveSegment { id: segment.id, to_index });
+            commands.push(Command::Segments(SegmentsCommand::Move { id: segment.id, to_index }));
         }
     });
 }
@@ -137,7 +139,7 @@ fn list_header_ui(
         ui.heading(format!("{} segments", def.label));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("New segment…").clicked() {
-                commands.push(Command::ShowNewSegment);
+                commands.push(Command::Segments(SegmentsCommand::ShowNew));
             }
         });
     });
@@ -154,7 +156,7 @@ fn list_header_ui(
                     egui::WidgetInfo::labeled(egui::Role::Button, down.enabled(), "Move selected down")
                 });
                 if down.clicked() {
-                    commands.push(Command::MoveSegment { id, to_index: position + 1 });
+                    commands.push(Command::Segments(SegmentsCommand::Move { id, to_index: position + 1 }));
                 }
                 let up = ui
                     .add_enabled(!filtering && position > 0, egui::Button::new("⏶").small())
@@ -162,7 +164,7 @@ fn list_header_ui(
                     .on_disabled_hover_text(hint);
                 up.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, up.enabled(), "Move selected up"));
                 if up.clicked() {
-                    commands.push(Command::MoveSegment { id, to_index: position - 1 });
+                    commands.push(Command::Segments(SegmentsCommand::Move { id, to_index: position - 1 }));
                 }
             });
         }
@@ -172,7 +174,7 @@ fn list_header_ui(
         let label = ui.label("Search");
         let edit = egui::TextEdit::singleline(&mut search).hint_text("Segment name").desired_width(f32::INFINITY);
         if ui.add(edit).labelled_by(label.id).changed() {
-            commands.push(Command::SetSegmentSearch(search));
+            commands.push(Command::Segments(SegmentsCommand::SetSearch(search)));
         }
     });
     if filtering {
@@ -201,9 +203,9 @@ fn reorder_shortcuts(
             )
         });
         if up && position > 0 {
-            commands.push(Command::MoveSegment { id, to_index: position - 1 });
+            commands.push(Command::Segments(SegmentsCommand::Move { id, to_index: position - 1 }));
         } else if down && position + 1 < count {
-            commands.push(Command::MoveSegment { id, to_index: position + 1 });
+            commands.push(Command::Segments(SegmentsCommand::Move { id, to_index: position + 1 }));
         }
     }
 }
@@ -254,7 +256,7 @@ fn segment_row_ui(
                 name.on_hover_text(&segment.name)
             };
             if name.clicked() {
-                commands.push(Command::SelectSegment(segment.id));
+                commands.push(Command::Segments(SegmentsCommand::Select(segment.id)));
             }
             name.context_menu(|ui| row_menu_ui(ui, row, segment, commands));
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -282,7 +284,7 @@ fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, comma
         .on_disabled_hover_text(hint)
         .clicked()
     {
-        commands.push(Command::MoveSegment { id: segment.id, to_index: row.position - 1 });
+        commands.push(Command::Segments(SegmentsCommand::Move { id: segment.id, to_index: row.position - 1 }));
         ui.close();
     }
     if ui
@@ -290,12 +292,12 @@ fn row_menu_ui(ui: &mut egui::Ui, row: &RowContext<'_>, segment: &Segment, comma
         .on_disabled_hover_text(hint)
         .clicked()
     {
-        commands.push(Command::MoveSegment { id: segment.id, to_index: row.position + 1 });
+        commands.push(Command::Segments(SegmentsCommand::Move { id: segment.id, to_index: row.position + 1 }));
         ui.close();
     }
     ui.separator();
     if ui.button("Copy this segment…").clicked() {
-        commands.push(Command::ShowCopySegment(segment.id));
+        commands.push(Command::Segments(SegmentsCommand::ShowCopy(segment.id)));
         ui.close();
     }
     ui.separator();
@@ -320,28 +322,28 @@ fn lifecycle_buttons_ui(ui: &mut egui::Ui, segment: &Segment, commands: &mut Vec
         status.can_become(Status::Active),
         "Activate…",
         "Show the impact on existing records, then activate",
-        Command::ShowActivate(segment.id),
+        Command::Segments(SegmentsCommand::ShowActivate(segment.id)),
     );
     button(
         ui,
         status == Status::Active,
         "Deactivate",
         "Keep the members but add no more",
-        Command::DeactivateSegment(segment.id),
+        Command::Segments(SegmentsCommand::Deactivate(segment.id)),
     );
     button(
         ui,
         status == Status::Active,
         "Re-evaluate…",
         "Evaluate the existing records against this segment again",
-        Command::ShowReevaluate(segment.id),
+        Command::Segments(SegmentsCommand::ShowReevaluate(segment.id)),
     );
     button(
         ui,
         status != Status::Active,
         "Delete…",
         "Delete this segment (deactivate it first if it is active)",
-        Command::AskDeleteSegment(segment.id),
+        Command::Segments(SegmentsCommand::AskDelete(segment.id)),
     );
     clicked
 }
@@ -362,7 +364,7 @@ fn segment_ui(
     ui.horizontal_wrapped(|ui| {
         lifecycle_buttons_ui(ui, segment, commands);
         if ui.button("Copy…").on_hover_text("Create a draft with the same conditions").clicked() {
-            commands.push(Command::ShowCopySegment(segment.id));
+            commands.push(Command::Segments(SegmentsCommand::ShowCopy(segment.id)));
         }
     });
     if !segment.description.is_empty() {
@@ -379,7 +381,7 @@ fn segment_ui(
     ui.horizontal(|ui| {
         for tab in DetailTab::ALL {
             if ui.selectable_label(state.detail_tab == tab, tab.label()).clicked() {
-                commands.push(Command::ShowDetailTab(tab));
+                commands.push(Command::Segments(SegmentsCommand::ShowTab(tab)));
             }
         }
     });
@@ -414,7 +416,7 @@ fn members_ui(
         ui.label(format!("{} {} in this segment", thousands(total), def.plural_label.to_lowercase()));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.add_enabled(total > 0, egui::Button::new("Export CSV…")).clicked() {
-                commands.push(Command::ShowExportMembers(segment.id));
+                commands.push(Command::Segments(SegmentsCommand::ShowExportMembers(segment.id)));
             }
         });
     });
@@ -446,7 +448,14 @@ fn members_ui(
                 let position = row.index() as u64;
                 if let Some(member) = state.members.rows.get(&position) {
                     row.col(|ui| {
-                        ui.add(egui::Label::new(&member.title).truncate());
+                        let title = ui.add(egui::Label::new(&member.title).truncate().sense(egui::Sense::click()));
+                        if title
+                            .on_hover_cursor(egui::CursorIcon::PointingHand)
+                            .on_hover_text("Open this record")
+                            .clicked()
+                        {
+                            commands.push(ConditionsCommand::OpenPreviewRecord(member.member.record).into());
+                        }
                     });
                     row.col(|ui| {
                         ui.label(when(member.member.since));
@@ -469,7 +478,7 @@ fn members_ui(
             });
         });
     if !wanted.is_empty() {
-        commands.push(Command::FetchMembers(wanted.into_iter().collect()));
+        commands.push(Command::Segments(SegmentsCommand::FetchMembers(wanted.into_iter().collect())));
     }
 }
 
@@ -543,6 +552,14 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, comman
         ui.label("Modified on");
         ui.label(when(segment.modified_on));
         ui.end_row();
+        if crate::domain::timing::depends_on_clock(&segment.conditions) {
+            ui.label("Evaluation");
+            ui.label("Depends on the date: re-evaluated daily").on_hover_text(
+                "Its conditions use relative dates: records join and leave as days pass, when the workspace opens, \
+                 at midnight in the workspace's time zone and at the interval in Workspace settings",
+            );
+            ui.end_row();
+        }
     });
     ui.add_space(8.0);
     let mut accept = segment.accept_from_other_segments;
@@ -558,10 +575,10 @@ fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, comman
         })
         .inner;
     if accept_changed || rerun_changed {
-        commands.push(Command::SetSegmentOptions {
+        commands.push(Command::Segments(SegmentsCommand::SetOptions {
             id: segment.id,
             accept_from_other_segments: accept,
             rerun_assignment_on_move: accept && rerun,
-        });
+        }));
     }
 }

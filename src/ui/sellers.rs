@@ -9,13 +9,15 @@ use crate::domain::{Seller, SellerId};
 use crate::state::WorkspaceView;
 use crate::state::sellers::{
     AttributeForm, BulkForm, PeriodForm, SellerEditor, SellersCommand, SellersConfirm, SellersState, SellersTab,
-    TeamForm, TimeOffForm, time_zone_names,
+    TeamForm, TimeOffForm,
 };
 use crate::state::{AppState, Command};
 
 use super::theme;
 
 const DETAIL_WIDTH: f32 = 480.0;
+/// Wide enough for "09:00" and the cursor.
+const TIME_WIDTH: f32 = 52.0;
 
 fn send(commands: &mut Vec<Command>, command: SellersCommand) {
     commands.push(Command::Sellers(command));
@@ -118,11 +120,14 @@ fn matches_search(seller: &Seller, search: &str) -> bool {
         || seller.attributes.values().flatten().any(|v| v.to_lowercase().contains(&search))
 }
 
+/// The values a seller holds, attribute by attribute ("English, German · DACH"): the
+/// attribute names are the same on every row, so the narrow column shows what differs.
 fn attributes_summary(seller: &Seller) -> String {
     seller
         .attributes
-        .iter()
-        .map(|(name, values)| format!("{name}: {}", values.join(", ")))
+        .values()
+        .filter(|values| !values.is_empty())
+        .map(|values| values.join(", "))
         .collect::<Vec<_>>()
         .join(" · ")
 }
@@ -238,7 +243,13 @@ fn seller_fields_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
             .labelled_by(label.id);
         ui.end_row();
         let label = ui.label("Time zone");
-        time_zone_ui(ui, form, label.id);
+        super::settings::time_zone_picker_ui(
+            ui,
+            "seller_time_zone",
+            &mut form.time_zone,
+            &mut form.time_zone_search,
+            label.id,
+        );
         ui.end_row();
         ui.label("Capacity");
         ui.horizontal(|ui| {
@@ -268,6 +279,8 @@ fn seller_attributes_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &Sell
     }
     for definition in &sellers.definitions {
         ui.horizontal_wrapped(|ui| {
+            // A value that does not fit goes to the next line whole, never letter by letter.
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
             ui.label(RichText::new(&definition.name).strong());
             if definition.values.is_empty() {
                 ui.label(RichText::new("no values defined").weak());
@@ -275,17 +288,17 @@ fn seller_attributes_ui(ui: &mut egui::Ui, sellers: &SellersState, editor: &Sell
             for value in &definition.values {
                 let held = form.attributes.get(&definition.name).is_some_and(|vs| vs.contains(value));
                 let mut tick = held;
-                ui.push_id((&definition.name, value), |ui| {
-                    if ui.checkbox(&mut tick, value).changed() {
-                        let values = form.attributes.entry(definition.name.clone()).or_default();
-                        if tick {
-                            values.push(value.clone());
-                            values.sort_by_key(|v| definition.values.iter().position(|d| d == v));
-                        } else {
-                            values.retain(|v| v != value);
-                        }
+                // Added straight into the wrapping row (not in a child scope, which the row
+                // could not move to the next line as a whole).
+                if ui.checkbox(&mut tick, value).changed() {
+                    let values = form.attributes.entry(definition.name.clone()).or_default();
+                    if tick {
+                        values.push(value.clone());
+                        values.sort_by_key(|v| definition.values.iter().position(|d| d == v));
+                    } else {
+                        values.retain(|v| v != value);
                     }
-                });
+                }
             }
         });
     }
@@ -320,10 +333,10 @@ fn work_hours_ui(ui: &mut egui::Ui, form: &mut SellerEditor) {
                 let mut remove = None;
                 for (at, period) in form.periods.iter_mut().enumerate().filter(|(_, p)| p.weekday == weekday) {
                     ui.push_id(("period", at), |ui| {
-                        ui.add(TextEdit::singleline(&mut period.start).desired_width(44.0))
+                        ui.add(TextEdit::singleline(&mut period.start).desired_width(TIME_WIDTH))
                             .widget_info(|| text_info(period.start.as_str(), format!("{day} from")));
                         ui.label("–");
-                        ui.add(TextEdit::singleline(&mut period.end).desired_width(44.0))
+                        ui.add(TextEdit::singleline(&mut period.end).desired_width(TIME_WIDTH))
                             .widget_info(|| text_info(period.end.as_str(), format!("{day} to")));
                         if ui.small_button("×").on_hover_text("Remove this period").clicked() {
                             remove = Some(at);
@@ -406,34 +419,6 @@ fn seller_actions_ui(ui: &mut egui::Ui, editor: &SellerEditor, form: &SellerEdit
             }
         }
     });
-}
-
-fn time_zone_ui(ui: &mut egui::Ui, form: &mut SellerEditor, label: egui::Id) {
-    egui::ComboBox::from_id_salt("seller_time_zone")
-        .selected_text(form.time_zone.as_str())
-        .width(280.0)
-        .height(320.0)
-        .show_ui(ui, |ui| {
-            let search_label = ui.label("Search time zones");
-            ui.add(
-                TextEdit::singleline(&mut form.time_zone_search).hint_text("Berlin, America/…").desired_width(240.0),
-            )
-            .labelled_by(search_label.id);
-            let search = form.time_zone_search.trim().to_lowercase();
-            let mut shown = 0;
-            for name in time_zone_names().iter().filter(|n| search.is_empty() || n.to_lowercase().contains(&search)) {
-                shown += 1;
-                if ui.selectable_label(form.time_zone == *name, name).clicked() {
-                    form.time_zone.clone_from(name);
-                    form.time_zone_search.clear();
-                }
-            }
-            if shown == 0 {
-                ui.label(RichText::new("No time zone matches").weak());
-            }
-        })
-        .response
-        .labelled_by(label);
 }
 
 fn bulk_ui(ui: &mut egui::Ui, sellers: &SellersState, bulk: &BulkForm, commands: &mut Vec<Command>) {

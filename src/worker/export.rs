@@ -17,7 +17,7 @@ use crate::store::Workspace;
 use super::jobs::Reporter;
 use super::records::member_rows;
 
-pub use super::export_target::{Overwrite, TargetError, TargetState, check_target, write_export};
+pub use super::export_target::{ExportError, Overwrite, TargetError, TargetState, check_target, write_export};
 
 /// Members read per page while exporting.
 const EXPORT_PAGE: u64 = 10_000;
@@ -39,14 +39,18 @@ pub struct MembersExport {
 /// How an export ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportOutcome {
-    Written { rows: u64 },
+    /// `rows` rows were written to `file`.
+    Written {
+        rows: u64,
+        file: PathBuf,
+    },
     Cancelled,
 }
 
 /// Writes the members of `export.segment` to `export.target` (id, title, member since,
 /// reason, moved from). On an error or a cancel the temporary file is removed and the
 /// target is untouched.
-pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
+pub fn export_members(export: &MembersExport, reporter: &Reporter) -> Result<ExportOutcome, ExportError> {
     let written = write_export(&export.target, &export.workspace, export.overwrite, |file| {
         write_members(export, file, reporter).map(ExportOutcome::written)
     })?;
@@ -73,12 +77,11 @@ pub struct RecordsExport {
 }
 
 /// Writes the records as CSV the importer reads back (see `interchange::csv_records`).
-pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<ExportOutcome, String> {
+pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<ExportOutcome, ExportError> {
     let written = write_export(&export.target, &export.workspace, export.overwrite, |file| {
-        let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
-        let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
+        let workspace = Workspace::open_reader(&export.workspace)?;
         let total = export.ids.len().max(1) as f32;
-        let stop = std::cell::Cell::new(None::<Result<ExportOutcome, String>>);
+        let stop = std::cell::Cell::new(None::<Result<ExportOutcome, ExportError>>);
         let pages = export.ids.chunks(EXPORT_PAGE as usize).enumerate().map_while(|(page, ids)| {
             let done = page * EXPORT_PAGE as usize;
             if !reporter.report(Some(done as f32 / total), format!("{done} rows written")) {
@@ -88,7 +91,7 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
             match workspace.records_by_id(&export.def.name, ids) {
                 Ok(records) => Some(records),
                 Err(error) => {
-                    stop.set(Some(Err(error.to_string())));
+                    stop.set(Some(Err(error.into())));
                     None
                 }
             }
@@ -102,28 +105,27 @@ pub fn export_records(export: &RecordsExport, reporter: &Reporter) -> Result<Exp
             records,
             &export.time_zone,
         )
-        .map_err(|e| failed(&e))?;
+        .map_err(|e| ExportError::csv(&export.target, e))?;
         match stop.take() {
             Some(outcome) => outcome.map(ExportOutcome::written),
-            None => Ok(Some(ExportOutcome::Written { rows: rows.get() })),
+            None => Ok(Some(ExportOutcome::Written { rows: rows.get(), file: export.target.clone() })),
         }
     })?;
     Ok(written.unwrap_or(ExportOutcome::Cancelled))
 }
 
-fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -> Result<ExportOutcome, String> {
-    let workspace = Workspace::open_reader(&export.workspace).map_err(|e| e.to_string())?;
-    let failed = |error: &dyn std::fmt::Display| format!("could not write {}: {error}", export.target.display());
+fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -> Result<ExportOutcome, ExportError> {
+    let workspace = Workspace::open_reader(&export.workspace)?;
+    let failed = |error: csv::Error| ExportError::csv(&export.target, error);
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(file));
-    writer.write_record(["Record", "Title", "Member since", "Reason", "Moved from"]).map_err(|e| failed(&e))?;
+    writer.write_record(["Record", "Title", "Member since", "Reason", "Moved from"]).map_err(failed)?;
     let mut written = 0_u64;
     loop {
         let fraction = written as f32 / export.expected.max(1) as f32;
         if !reporter.report(Some(fraction.min(1.0)), format!("{written} rows written")) {
             return Ok(ExportOutcome::Cancelled);
         }
-        let page = member_rows(&workspace, export.segment, &export.record_type, written, EXPORT_PAGE)
-            .map_err(|e| e.to_string())?;
+        let page = member_rows(&workspace, export.segment, &export.record_type, written, EXPORT_PAGE)?;
         if page.is_empty() {
             break;
         }
@@ -138,12 +140,12 @@ fn write_members(export: &MembersExport, file: &mut File, reporter: &Reporter) -
                     member.reason.to_string(),
                     neutralise(moved_from).into_owned(),
                 ])
-                .map_err(|e| failed(&e))?;
+                .map_err(failed)?;
         }
         written += page.len() as u64;
     }
-    writer.flush().map_err(|e| failed(&e))?;
-    Ok(ExportOutcome::Written { rows: written })
+    writer.flush().map_err(|e| ExportError::write(&export.target, e))?;
+    Ok(ExportOutcome::Written { rows: written, file: export.target.clone() })
 }
 
 #[cfg(test)]

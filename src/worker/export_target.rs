@@ -36,6 +36,50 @@ pub enum Overwrite {
     Replace,
 }
 
+/// Why an export failed; nothing was written then.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The target may not be written (or stopped being writable while the export ran).
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    #[error("could not write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: disk full — nothing was written; free some space and try again", .0.display())]
+    DiskFull(PathBuf),
+    /// Reading what to export failed.
+    #[error(transparent)]
+    Read(#[from] super::WorkerError),
+}
+
+impl ExportError {
+    /// A failed write to `path`; one that failed because the disk is full (`ENOSPC`) says so.
+    pub fn write(path: &Path, source: std::io::Error) -> Self {
+        if source.kind() == ErrorKind::StorageFull || (cfg!(unix) && source.raw_os_error() == Some(28)) {
+            ExportError::DiskFull(path.to_owned())
+        } else {
+            ExportError::Write { path: path.to_owned(), source }
+        }
+    }
+
+    /// A failed CSV write to `path`: its I/O error as [`ExportError::write`] says it.
+    pub fn csv(path: &Path, error: csv::Error) -> Self {
+        match error.into_kind() {
+            csv::ErrorKind::Io(source) => Self::write(path, source),
+            other => Self::write(path, std::io::Error::other(format!("{other:?}"))),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ExportError {
+    fn from(error: crate::store::StoreError) -> Self {
+        ExportError::Read(error.into())
+    }
+}
+
 /// Why an export does not write to a path.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
@@ -156,14 +200,14 @@ pub fn write_export<T>(
     target: &Path,
     workspace: &Path,
     overwrite: Overwrite,
-    write: impl FnOnce(&mut File) -> Result<Option<T>, String>,
-) -> Result<Option<T>, String> {
-    check_target(target, workspace, overwrite).map_err(|e| e.to_string())?;
+    write: impl FnOnce(&mut File) -> Result<Option<T>, ExportError>,
+) -> Result<Option<T>, ExportError> {
+    check_target(target, workspace, overwrite)?;
     let partial = partial_path(target);
-    let mut file = create_partial(&partial, workspace).map_err(|e| e.to_string())?;
+    let mut file = create_partial(&partial, workspace)?;
     let written = write(&mut file).and_then(|done| match done {
         Some(done) => {
-            file.sync_all().map_err(|e| format!("could not write {}: {e}", target.display()))?;
+            file.sync_all().map_err(|e| ExportError::write(target, e))?;
             Ok(Some(done))
         }
         None => Ok(None),
@@ -173,26 +217,15 @@ pub fn write_export<T>(
         Ok(Some(done)) => done,
         other => {
             remove_partial(&partial);
-            return other.map_err(|message| disk_full_said_plainly(target, message));
+            return other;
         }
     };
     match move_into_place(&partial, target, workspace, overwrite) {
         Ok(()) => Ok(Some(done)),
         Err(error) => {
             remove_partial(&partial);
-            Err(error.to_string())
+            Err(error.into())
         }
-    }
-}
-
-/// A write that failed because the disk is full (`ENOSPC`, whichever writer reported it:
-/// the CSV writer, the file, its sync) says so plainly; other messages stay as they are.
-fn disk_full_said_plainly(target: &Path, message: String) -> String {
-    let full = std::io::Error::from_raw_os_error(28).to_string();
-    if cfg!(unix) && message.contains(&full) {
-        format!("{}: disk full — nothing was written; free some space and try again", target.display())
-    } else {
-        message
     }
 }
 

@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 mod people;
+mod settings;
 
 use super::definitions::{
     AttributeValueEntry, Bundle, Definitions, RecordTypeEntry, RuleEntry, SegmentEntry, TargetEntry, seller_key,
@@ -157,6 +158,8 @@ pub struct Plan {
     pub teams: Vec<Team>,
     pub sequences: Vec<Sequence>,
     pub segments: Vec<PlannedSegment>,
+    /// The bundle's workspace settings, written last.
+    pub settings: Option<crate::domain::timing::WorkspaceSettings>,
     /// What happens to each definition of the bundle, in bundle order.
     pub lines: Vec<Line>,
 }
@@ -213,6 +216,7 @@ pub fn plan(
     planner.teams(bundle);
     planner.sequences(bundle);
     planner.segments(bundle);
+    planner.settings(bundle);
     if planner.problems.is_empty() { Ok(planner.plan) } else { Err(PlanError::Problems(planner.problems)) }
 }
 

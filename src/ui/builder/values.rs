@@ -5,6 +5,7 @@ use super::{
     BuilderEdit, BuilderTarget, Command, Condition, Ctx, DateUnit, DateValue, FieldDef, FieldKind, InputSlot, NodeId,
     Operand, Operator, PopupCloseBehavior, RecordId, RichText, SellerId, text_info, theme,
 };
+use crate::state::ConditionsCommand;
 
 /// The editor that fits the operator's value.
 pub(super) fn value_ui(
@@ -148,7 +149,8 @@ fn choices_ui(
     };
     if field.choices.len() <= INLINE_CHOICES {
         for option in &field.choices {
-            let chip = egui::Button::selectable(chosen.contains(option), option.as_str()).corner_radius(8.0);
+            // Framed whether chosen or not, so an unchosen option still reads as a button.
+            let chip = egui::Button::new(option.as_str()).selected(chosen.contains(option)).corner_radius(8.0);
             if ui.add(chip).clicked() {
                 commands.push(set(toggled(option)));
             }
@@ -214,7 +216,11 @@ fn record_picker_ui(
             let picker = ctx.state.record_picker.as_ref().filter(|p| p.node == id);
             if picker.is_none() {
                 // Just opened: list the first records.
-                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: String::new() });
+                commands.push(Command::Conditions(ConditionsCommand::SearchRecords {
+                    node: id,
+                    record_type: target.clone(),
+                    text: String::new(),
+                }));
             }
             let mut text = picker.map(|p| p.text.clone()).unwrap_or_default();
             let hint = format!("Search {plural}");
@@ -224,7 +230,11 @@ fn record_picker_ui(
                 edit.request_focus();
             }
             if edit.changed() {
-                commands.push(Command::SearchRecords { node: id, record_type: target.clone(), text: text.clone() });
+                commands.push(Command::Conditions(ConditionsCommand::SearchRecords {
+                    node: id,
+                    record_type: target.clone(),
+                    text: text.clone(),
+                }));
             }
             let Some(picker) = picker else { return };
             if let crate::state::Loadable::Failed { error, .. } = &picker.results {

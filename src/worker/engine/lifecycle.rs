@@ -160,7 +160,7 @@ impl Lifecycle<'_> {
         Ok(self.applied(record_type, ApplyOutcome::Applied(total), started))
     }
 
-    fn write(
+    pub(super) fn write(
         &mut self,
         edit: &crate::domain::SegmentEdit,
         changes: &crate::domain::MembershipChanges,

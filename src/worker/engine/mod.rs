@@ -32,12 +32,14 @@ use super::pending::pending_upto;
 mod lifecycle;
 mod load;
 mod preview;
+mod time;
 
 pub use lifecycle::{Lifecycle, run_impact};
 pub(super) use lifecycle::{add_impact, sync_owners};
 use load::read_into_snapshot;
 pub use load::{load_memberships, load_snapshot, load_types};
 use preview::{Asked, run_preview};
+pub use time::{TimeEvaluated, clock_segments, time_changes};
 
 pub enum EngineRequest {
     /// Preview `conditions` for `record_type` below the active segments `higher`.
@@ -98,6 +100,14 @@ pub enum EngineRequest {
     /// Read the memberships of a type again from the workspace: after a change made
     /// elsewhere (a segment deleted). Sent by [`EngineWorker::reload_memberships`].
     ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), WorkerError>> },
+    /// Time passed: evaluate the segments that read the clock again at `now` and write what
+    /// changed. `segments` are every segment of each record type. Sent by
+    /// [`EngineWorker::time_passed`].
+    TimePassed {
+        segments: Vec<(RecordTypeName, Vec<Segment>)>,
+        now: Timestamp,
+        reply: Completion<Result<TimeEvaluated, WorkerError>>,
+    },
 }
 
 /// A record as saved, with its values before (`None` when it was created).
@@ -259,6 +269,18 @@ impl EngineWorker {
         job
     }
 
+    /// Evaluates the date-based segments again at `now` and writes the records whose answer
+    /// changed (reason "time passed").
+    pub fn time_passed(
+        &self,
+        segments: Vec<(RecordTypeName, Vec<Segment>)>,
+        now: Timestamp,
+    ) -> Job<Result<TimeEvaluated, WorkerError>> {
+        let (job, reply) = Job::pending("Evaluating date-based segments", self.waker.clone());
+        self.queue(EngineRequest::TimePassed { segments, now, reply });
+        job
+    }
+
     /// Sends a request that carries a [`Completion`]; a full queue or a stopped worker
     /// finishes it at once with an error.
     fn queue(&self, request: EngineRequest) {
@@ -273,6 +295,7 @@ impl EngineWorker {
                 EngineRequest::RecordsImported { reply, .. } => reply.finish(Err(busy("imported records"))),
                 EngineRequest::ChangedElsewhere { reply, .. } => reply.finish(Err(busy("changed records"))),
                 EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
+                EngineRequest::TimePassed { reply, .. } => reply.finish(Err(busy("evaluation of date-based segments"))),
                 _ => {}
             },
         }
@@ -504,6 +527,11 @@ impl Engine {
                     now,
                     reply.reporter(),
                 );
+                reply.finish(result);
+                self.checkpoint();
+            }
+            EngineRequest::TimePassed { segments, now, reply } => {
+                let result = self.lifecycle().0.time_passed(&segments, now, reply.reporter());
                 reply.finish(result);
                 self.checkpoint();
             }

@@ -1,0 +1,214 @@
+//! `apply`: every active segment evaluated on every record, and what changes written — or,
+//! with `--dry-run`, only listed.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::{in_workspace, refuse_read_only};
+use crate::domain::{EvalContext, EventKind, SegmentId, Status};
+use crate::store::Workspace;
+use crate::worker::engine::load_snapshot;
+
+/// What `apply` did to one record type (`--json` prints exactly these keys).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyTypeReport {
+    pub record_type: String,
+    /// Records evaluated: every record of the type.
+    pub evaluated: u64,
+    /// Joined a segment from none.
+    pub joined: u64,
+    /// Moved from one segment to another.
+    pub moved: u64,
+    /// Left their segment for none.
+    pub left: u64,
+    /// Stayed where they were.
+    pub unchanged: u64,
+    /// Of the records that joined (or moved into a segment that re-runs assignment), those
+    /// a rule gave a seller …
+    pub assigned: u64,
+    /// … and those left without one (no rule or seller fits, or the segment has no rules).
+    /// Both are 0 in a dry run, which runs no assignment.
+    pub unassigned: u64,
+}
+
+/// One membership change a dry run would make (`--json` prints exactly these keys).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApplyChange {
+    pub record_type: String,
+    pub record: i64,
+    /// "join", "leave" or "move".
+    pub change: String,
+    /// The segment it leaves, by name.
+    pub from: Option<String>,
+    /// The segment it joins, by name.
+    pub to: Option<String>,
+}
+
+/// The answer of `apply`: the record types that have active segments, in schema order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub now: String,
+    /// Nothing was written: the counts and `changes` say what would change.
+    pub dry_run: bool,
+    pub record_types: Vec<ApplyTypeReport>,
+    /// In a dry run, every change, by record type and record id; empty otherwise.
+    pub changes: Vec<ApplyChange>,
+}
+
+impl ApplyReport {
+    /// Whether any membership changed (or would).
+    pub fn changed(&self) -> bool {
+        self.record_types.iter().any(|t| t.joined + t.moved + t.left > 0)
+    }
+
+    pub fn to_text(&self) -> String {
+        if self.record_types.is_empty() {
+            return "no record type has an active segment; nothing to apply\n".to_owned();
+        }
+        let mut out = format!(
+            "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
+            "record type", "evaluated", "joined", "moved", "left", "unchanged", "assigned", "unassigned"
+        );
+        for t in &self.record_types {
+            out.push_str(&format!(
+                "{:<16} {:>10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>10}\n",
+                t.record_type, t.evaluated, t.joined, t.moved, t.left, t.unchanged, t.assigned, t.unassigned
+            ));
+        }
+        if self.dry_run {
+            for c in &self.changes {
+                let from = c.from.as_deref().unwrap_or("(none)");
+                let to = c.to.as_deref().unwrap_or("(none)");
+                out.push_str(&format!("would {} {} #{}: {from} -> {to}\n", c.change, c.record_type, c.record));
+            }
+            out.push_str("dry run: nothing was written\n");
+        } else if !self.changed() {
+            out.push_str("no membership changed\n");
+        }
+        out
+    }
+}
+
+/// `apply`: every active segment evaluated on every record with priority (the engine's
+/// "re-evaluate all records" of each record type), and the joins, moves and leaves that
+/// calls for written in ONE transaction through the store, which assigns (and enrols) the
+/// records that join. An older workspace is upgraded first; a failure changes nothing.
+///
+/// With `dry_run` nothing is written, not even an upgrade (an older workspace is refused)
+/// or the records an interrupted import left: the report lists every change that would be
+/// made, and the file stays byte for byte as it was.
+pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, String> {
+    use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
+    use crate::engine::membership::{MemberColumn, evaluate_memberships};
+    use crate::worker::engine::load_memberships;
+
+    if !path.exists() {
+        return Err(format!("{}: no such workspace", path.display()));
+    }
+    if dry_run {
+        drop(Workspace::open_reader(path).map_err(|e| in_workspace(path, e))?);
+    } else {
+        // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
+        refuse_read_only(Workspace::open(path).map_err(|e| in_workspace(path, e))?)?;
+        // First the records an interrupted import left unevaluated, with their own reasons.
+        crate::worker::pending::finish_pending_at(path, now)
+            .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
+    }
+    let (reader, snapshot) = load_snapshot(path, &|_| {}).map_err(|e| e.to_string())?;
+    let memberships = load_memberships(&reader, &snapshot).map_err(|e| e.to_string())?;
+    let ctx = EvalContext::new(now, snapshot.time_zone().clone());
+    // Per record type with active segments: how many records, and the changes.
+    let mut evaluated = Vec::new();
+    let mut all: Vec<MembershipChanges> = Vec::new();
+    let mut names: HashMap<SegmentId, String> = HashMap::new();
+    for def in &snapshot.schema().types {
+        let segments = reader.segments(&def.name).map_err(|e| e.to_string())?;
+        names.extend(segments.iter().map(|s| (s.id, s.name.clone())));
+        if !segments.iter().any(|s| s.status == Status::Active) {
+            continue;
+        }
+        let plan = LifecyclePlan::reevaluate_all(def.name.clone(), segments, now);
+        let empty = MemberColumn::default();
+        let members = memberships.column(&def.name).unwrap_or(&empty);
+        let found = evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
+            .map_err(|e| e.to_string())?;
+        let records = snapshot.type_snapshot(&def.name).map_or(0, |t| t.live_count()) as u64;
+        evaluated.push(records);
+        all.push(found.changes);
+    }
+    drop(reader);
+    drop(memberships);
+    drop(snapshot);
+    if dry_run {
+        return Ok(dry_run_report(now, &evaluated, &all, &names));
+    }
+
+    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let mark = workspace.assignment_mark().map_err(|e| in_workspace(path, e))?;
+    let impacts = workspace
+        .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
+        .map_err(|e| format!("{}: nothing was changed: {e}", path.display()))?
+        .ok_or_else(|| format!("{}: the apply was cancelled; nothing was changed", path.display()))?;
+    let mut record_types = Vec::new();
+    for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
+        let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
+        let to_assign = changes.joined().filter(|j| j.runs_assignment()).count() as u64;
+        let assigned = workspace.assigned_since(&changes.record_type, mark).map_err(|e| in_workspace(path, e))?;
+        record_types.push(ApplyTypeReport {
+            record_type: changes.record_type.to_string(),
+            evaluated: *records,
+            joined,
+            moved,
+            left,
+            unchanged: records.saturating_sub(joined + moved + left),
+            assigned,
+            unassigned: to_assign.saturating_sub(assigned),
+        });
+    }
+    Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
+}
+
+/// What a dry run found: the counts per record type and every change, segments by name.
+fn dry_run_report(
+    now: Timestamp,
+    evaluated: &[u64],
+    all: &[crate::domain::MembershipChanges],
+    names: &HashMap<SegmentId, String>,
+) -> ApplyReport {
+    let name = |id: Option<SegmentId>| id.map(|id| names.get(&id).cloned().unwrap_or_else(|| format!("#{}", id.0)));
+    let mut record_types = Vec::new();
+    let mut changes = Vec::new();
+    for (records, found) in evaluated.iter().zip(all) {
+        let impact = found.impact();
+        let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
+        record_types.push(ApplyTypeReport {
+            record_type: found.record_type.to_string(),
+            evaluated: *records,
+            joined,
+            moved,
+            left,
+            unchanged: records.saturating_sub(joined + moved + left),
+            assigned: 0,
+            unassigned: 0,
+        });
+        for change in &found.changes {
+            let kind = match change.kind() {
+                Some(EventKind::Join) => "join",
+                Some(EventKind::Leave) => "leave",
+                Some(EventKind::Move) => "move",
+                None => continue,
+            };
+            changes.push(ApplyChange {
+                record_type: found.record_type.to_string(),
+                record: change.record.0,
+                change: kind.to_owned(),
+                from: name(change.from),
+                to: name(change.to),
+            });
+        }
+    }
+    ApplyReport { now: now.to_string(), dry_run: true, record_types, changes }
+}
