@@ -80,6 +80,9 @@ pub struct Opened {
     pub view: WorkspaceView,
     /// The warning for a workspace on a network share (see `access`).
     pub share_warning: Option<String>,
+    /// The engine, started as soon as the file was open so its load overlaps the reading
+    /// of segments and counts.
+    pub engine: EngineWorker,
 }
 
 type OpenJob = Job<Result<Opened, crate::store::StoreError>>;

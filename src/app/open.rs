@@ -40,17 +40,19 @@ impl App {
             OpenMode::CreateDemo => "Creating the demo workspace".to_owned(),
         };
         let now = self.clock.now();
-        let job =
-            Job::spawn(title.clone(), self.waker(), move |reporter| open_in_background(&path, mode, now, reporter));
+        let waker = self.waker();
+        let job = Job::spawn(title.clone(), self.waker(), move |reporter| {
+            open_in_background(&path, mode, now, waker, reporter)
+        });
         self.state.job = Some(JobStatus { title, fraction: None, message: String::new() });
         self.jobs.open = Some(job);
     }
 
     pub(super) fn install(&mut self, opened: Opened) {
-        let Opened { workspace, view, share_warning } = opened;
+        let Opened { workspace, view, share_warning, engine } = opened;
         let path = view.path.clone();
         self.records_worker = Some(RecordsWorker::start(path.clone(), self.waker()));
-        self.engine_worker = Some(EngineWorker::start(path.clone(), self.waker()));
+        self.engine_worker = Some(engine);
         self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         self.state.preview = PreviewState::default();
         self.state.builder = None;
@@ -178,6 +180,7 @@ fn open_in_background(
     path: &Path,
     mode: OpenMode,
     now: jiff::Timestamp,
+    waker: std::sync::Arc<dyn crate::worker::Waker>,
     reporter: &Reporter,
 ) -> Result<Opened, StoreError> {
     // The whole file is checked in the background once the first answer is shown.
@@ -193,10 +196,13 @@ fn open_in_background(
         }
     }?;
     watch::start_watching(&mut workspace)?;
+    // The engine loads while the segments and counts are read (at ten million records
+    // the counts alone take seconds); dropped with the job if that fails.
+    let engine = EngineWorker::start(path.to_owned(), waker);
     reporter.report(None, "Reading segments and counts");
     let view = view::load_view(&workspace)?;
     let share_warning = crate::store::network_share_warning(path);
-    Ok(Opened { workspace, view, share_warning })
+    Ok(Opened { workspace, view, share_warning, engine })
 }
 
 /// Where the demo workspace lives: the user's data directory.
