@@ -250,7 +250,10 @@ fn conditions_are_dragged_within_and_between_groups() {
     let handles: Vec<egui::Rect> = harness.get_all_by_label("☰").map(|n| n.rect()).collect();
     // Handles in tree order: second, first, the group, its condition.
     assert_eq!(handles.len(), 4);
-    drag(&mut harness, handles[1].center(), egui::pos2(handles[3].center().x + 200.0, handles[3].bottom() - 2.0));
+    // The lower half of the nested condition's row (its value may sit on a second line).
+    let nested_row = condition_rows(&harness).last().cloned().expect("the nested condition's row");
+    let row_bottom = nested_row.iter().map(|(_, r)| r.bottom()).fold(handles[3].bottom(), f32::max);
+    drag(&mut harness, handles[1].center(), egui::pos2(handles[3].center().x + 200.0, row_bottom - 2.0));
     let tree = draft(&harness);
     assert_eq!(child_ids(&tree), vec![second, nested_id]);
     let Some(Node::Group(nested)) = tree.children.last() else { panic!("the nested group") };
@@ -424,4 +427,14 @@ fn no_widget_of_a_condition_row_overlaps_another_wide_or_narrow() {
     harness.set_size(egui::vec2(960.0, 600.0));
     harness.run_steps(4);
     assert_no_overlaps(&condition_rows(&harness), "960×600");
+
+    // At 1.5 zoom the value moves to its own line rather than breaking its chips.
+    harness.set_size(egui::vec2(1280.0, 800.0));
+    harness.ctx.set_zoom_factor(1.5);
+    harness.run_steps(6);
+    for chip in ["Hot", "Warm", "Cold"] {
+        let rect = harness.get_all_by_label(chip).map(|n| n.rect()).min_by(|a, b| a.left().total_cmp(&b.left()));
+        let rect = rect.expect("the chip");
+        assert!(rect.width() > rect.height(), "{chip} is on one line: {rect:?}");
+    }
 }

@@ -125,12 +125,8 @@ fn shortcuts(ui: &egui::Ui, state: &AppState, target: BuilderTarget, commands: &
 }
 
 fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, target: BuilderTarget, commands: &mut Vec<Command>) {
+    // The buttons take their place from the right first; the heading gets what is left.
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Conditions").strong());
-        if target == BuilderTarget::Segment && builder.is_dirty() {
-            ui.label(RichText::new("• Unsaved changes").color(ui.visuals().warn_fg_color))
-                .on_hover_text("Save (Ctrl+S) or discard them");
-        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if target == BuilderTarget::Segment {
                 segment_save_ui(ui, builder, commands);
@@ -149,6 +145,13 @@ fn toolbar_ui(ui: &mut egui::Ui, builder: &Builder, target: BuilderTarget, comma
             if wrap.clicked() {
                 commands.push(target.edit(BuilderEdit::WrapSelection));
             }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                ui.add(egui::Label::new(RichText::new("Conditions").strong()).truncate());
+                if target == BuilderTarget::Segment && builder.is_dirty() {
+                    let unsaved = RichText::new("• Unsaved changes").color(ui.visuals().warn_fg_color);
+                    ui.add(egui::Label::new(unsaved).truncate()).on_hover_text("Save (Ctrl+S) or discard them");
+                }
+            });
         });
     });
 }
@@ -420,16 +423,21 @@ fn condition_ui(
                     if let Some(field) = field {
                         operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
                     }
-                    if ui.available_width() < MIN_VALUE_WIDTH {
+                    // What is left of this line, not the width the line would have after wrapping.
+                    if ui.available_size_before_wrap().x < MIN_VALUE_WIDTH {
                         ui.end_row();
                     }
-                    ui.with_layout(wrapping, |ui| match field {
-                        Some(field) => value_ui(ui, ctx, condition, field, commands),
-                        None => {
-                            ui.label(
-                                RichText::new(format!("{} (unknown field)", condition.path))
-                                    .color(theme::error_colour(ui.visuals())),
-                            );
+                    ui.with_layout(wrapping, |ui| {
+                        // A chip or a value that does not fit moves down whole, never letter by letter.
+                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                        match field {
+                            Some(field) => value_ui(ui, ctx, condition, field, commands),
+                            None => {
+                                ui.label(
+                                    RichText::new(format!("{} (unknown field)", condition.path))
+                                        .color(theme::error_colour(ui.visuals())),
+                                );
+                            }
                         }
                     });
                 });

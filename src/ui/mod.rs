@@ -190,8 +190,9 @@ fn status_bar_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command
                 if let Some(line) = &state.watch_line {
                     ui.label(RichText::new(line).weak());
                 }
+                // Shortened rather than drawn over the lines on the left when the bar is narrow.
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                    ui.label(RichText::new(counts.join(" · ")).weak());
+                    ui.add(egui::Label::new(RichText::new(counts.join(" · ")).weak()).truncate());
                     ui.add(egui::Label::new(view.path.display().to_string()).truncate());
                 });
             }

@@ -47,17 +47,18 @@ pub fn rules_tab_ui(
         });
         return;
     }
+    // The button first, at the right; the explanation wraps in what is left (it was cut
+    // under the button when it had to share one line).
     ui.horizontal(|ui| {
-        ui.label(
-            RichText::new(
-                "Tried top-down when a record joins: the first active rule whose conditions match assigns it",
-            )
-            .weak(),
-        );
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Min), |ui| {
             if ui.button("New rule…").clicked() {
                 commands.push(rules(RulesCommand::NewRule));
             }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Min).with_main_wrap(true), |ui| {
+                let intro =
+                    "Tried top-down when a record joins: the first active rule whose conditions match assigns it";
+                ui.add(egui::Label::new(RichText::new(intro).weak()).wrap());
+            });
         });
     });
     ui.add_space(4.0);

@@ -13,16 +13,23 @@ use super::theme::{self, thousands};
 
 pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     let Some(def) = state.current_type() else { return };
+    // The side panels give way when the window is narrow or zoomed in: the builder in the
+    // middle keeps at least about half of the width.
+    let width = ui.available_width();
+    let list_most = (width * 0.24).max(180.0);
     egui::Panel::left("segment_list")
         .resizable(true)
-        .default_size(theme::SEGMENT_LIST_WIDTH)
-        .min_size(220.0)
+        .default_size(theme::SEGMENT_LIST_WIDTH.min(list_most))
+        .min_size(180.0)
+        .max_size(list_most)
         .show(ui, |ui| segment_list_ui(ui, state, view, def, commands));
     let selected = state.selected_segment();
+    let preview_most = (width * 0.3).max(200.0);
     egui::Panel::right("preview")
         .resizable(true)
-        .default_size(theme::PREVIEW_WIDTH)
-        .min_size(220.0)
+        .default_size(theme::PREVIEW_WIDTH.min(preview_most))
+        .min_size(200.0)
+        .max_size(preview_most)
         .show(ui, |ui| super::preview::preview_ui(ui, state, view, def, selected, commands));
     egui::CentralPanel::default().show(ui, |ui| {
         if let Some(segment) = selected {
@@ -136,11 +143,14 @@ fn list_header_ui(
     let filtering = !state.segment_search.trim().is_empty();
     ui.add_space(4.0);
     ui.horizontal(|ui| {
-        ui.heading(format!("{} segments", def.label));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("New segment…").clicked() {
                 commands.push(Command::Segments(SegmentsCommand::ShowNew));
             }
+            ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                let heading = RichText::new(format!("{} segments", def.label)).heading();
+                ui.add(egui::Label::new(heading).truncate());
+            });
         });
     });
     ui.horizontal(|ui| {
