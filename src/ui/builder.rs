@@ -390,7 +390,7 @@ fn problems_ui(ui: &mut egui::Ui, builder: &Builder, id: NodeId) {
 }
 
 /// The least width a condition's value starts in; with less it goes to the next line.
-const MIN_VALUE_WIDTH: f32 = 160.0;
+const MIN_VALUE_WIDTH: f32 = 110.0;
 
 fn condition_ui(
     ui: &mut egui::Ui,
