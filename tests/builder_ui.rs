@@ -45,9 +45,11 @@ fn a_segment_is_clicked_together_and_its_preview_equals_the_reference() {
     harness.get_all_by_label("+ Condition").next().expect("add condition").click();
     harness.run_steps(3);
     assert!(harness.state().state().builder.as_ref().expect("builder").has_problems());
+    assert!(harness.query_by_label_contains("⚠").is_none(), "nothing is flagged before the user did anything");
     harness.get_by_label("Save").click();
     harness.run_steps(3);
     harness.get_by_label_contains("before saving");
+    assert!(harness.query_by_label_contains("⚠").is_some(), "a save shows what is missing");
     let stored = stored_segments(&harness).into_iter().find(|s| s.name == "German leads by hand").expect("stored");
     assert!(stored.conditions.children.is_empty(), "a tree with problems is not saved");
 

@@ -1176,3 +1176,28 @@ fn exports_are_offered_in_the_last_export_folder() {
     let Some(Dialog::ExportMembers { text, .. }) = &state.dialog else { panic!("the dialog is open") };
     assert_eq!(text, "/home/anna/Documents/B members.csv");
 }
+
+#[test]
+fn a_new_condition_says_nothing_until_touched_or_saved_but_blocks_the_save() {
+    let mut state = builder_state();
+    conditions::apply(&mut state, add_condition(), &ctx());
+    let builder = state.builder.as_ref().expect("builder");
+    let new = *builder.fresh.iter().next().expect("the new condition is fresh");
+    assert!(builder.problems.contains_key(&new), "it has a problem (no value yet)");
+    assert!(builder.shown_problems(new).is_none(), "which is not shown before the user did anything");
+    assert!(builder.has_problems(), "it still blocks Save and the preview");
+
+    let effects = conditions::apply(&mut state, ConditionsCommand::Save, &ctx());
+    assert!(!effects.is_empty());
+    let builder = state.builder.as_ref().expect("builder");
+    assert!(builder.shown_problems(new).is_some(), "a save shows it");
+
+    // Another new one, then typed into: its own problems show from then on.
+    conditions::apply(&mut state, add_condition(), &ctx());
+    let builder = state.builder.as_ref().expect("builder");
+    let second = *builder.fresh.iter().next().expect("fresh again");
+    let typed =
+        BuilderEdit::SetOperand { id: second, operand: segment_builder::domain::Operand::Text("Berlin".into()) };
+    conditions::apply(&mut state, ConditionsCommand::Edit(typed), &ctx());
+    assert!(!state.builder.as_ref().expect("builder").fresh.contains(&second));
+}

@@ -96,7 +96,12 @@ pub fn apply(state: &mut AppState, command: ConditionsCommand, ctx: &Context) ->
             let (Some(builder), Some(view)) = (&mut state.builder, &state.view) else { return Vec::new() };
             if builder.redo(&view.schema) { preview() } else { Vec::new() }
         }
-        ConditionsCommand::Save => vec![Effect::Conditions(ConditionsEffect::Save { then: None })],
+        ConditionsCommand::Save => {
+            if let Some(builder) = &mut state.builder {
+                builder.reveal_problems();
+            }
+            vec![Effect::Conditions(ConditionsEffect::Save { then: None })]
+        }
         ConditionsCommand::Discard => {
             let (Some(builder), Some(view)) = (&mut state.builder, &state.view) else { return Vec::new() };
             builder.discard(&view.schema);
@@ -104,6 +109,9 @@ pub fn apply(state: &mut AppState, command: ConditionsCommand, ctx: &Context) ->
         }
         ConditionsCommand::SaveThenContinue => {
             let Some(Dialog::UnsavedChanges { segment_name, then }) = state.dialog.take() else { return Vec::new() };
+            if let Some(builder) = &mut state.builder {
+                builder.reveal_problems();
+            }
             vec![Effect::Conditions(ConditionsEffect::Save { then: Some((segment_name, then)) })]
         }
         ConditionsCommand::DiscardThenContinue => {

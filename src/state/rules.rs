@@ -417,7 +417,12 @@ pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<
             }
             Vec::new()
         }
-        RulesCommand::Save => save(state, ctx),
+        RulesCommand::Save => {
+            if let Some(editor) = &mut state.rules.editor {
+                editor.builder.reveal_problems();
+            }
+            save(state, ctx)
+        }
         RulesCommand::Close => {
             state.rules.editor = None;
             state.record_picker = None;

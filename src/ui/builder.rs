@@ -382,7 +382,7 @@ fn text_info(text: &str, label: &str) -> egui::WidgetInfo {
 }
 
 fn problems_ui(ui: &mut egui::Ui, builder: &Builder, id: NodeId) {
-    if let Some(problems) = builder.problems.get(&id) {
+    if let Some(problems) = builder.shown_problems(id) {
         for problem in problems {
             ui.label(RichText::new(format!("⚠ {problem}")).small().color(theme::error_colour(ui.visuals())));
         }

@@ -128,6 +128,10 @@ pub struct Builder {
     pub selection: BTreeSet<NodeId>,
     /// Why the last save failed, if it did.
     pub save_error: Option<String>,
+    /// Conditions just added and not touched yet: their problems (an empty value) are not
+    /// shown until the user edits them or tries to save; they still block Save and the
+    /// preview like any other.
+    pub fresh: BTreeSet<NodeId>,
     undo: Vec<Version>,
     redo: Vec<Version>,
     /// The value box the newest undo step is for: more typing there joins that step.
@@ -155,6 +159,7 @@ impl Builder {
             collapsed: BTreeSet::new(),
             selection: BTreeSet::new(),
             save_error: None,
+            fresh: BTreeSet::new(),
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
@@ -235,6 +240,15 @@ impl Builder {
             BuilderEdit::SetInput { id, slot, .. } => Some((*id, *slot)),
             _ => None,
         };
+        let adds = matches!(edit, BuilderEdit::AddCondition { .. } | BuilderEdit::AddGroup { .. });
+        let touched = match &edit {
+            BuilderEdit::SetField { id, .. }
+            | BuilderEdit::SetOperator { id, .. }
+            | BuilderEdit::SetOperand { id, .. }
+            | BuilderEdit::SetInput { id, .. } => Some(*id),
+            _ => None,
+        };
+        let known = if adds { node_ids(&self.draft) } else { BTreeSet::new() };
         let changed = self.change(edit, ctx);
         if !changed || self.version() == before {
             self.version_restore(before);
@@ -250,8 +264,24 @@ impl Builder {
         self.typing = typing;
         self.redo.clear();
         self.save_error = None;
+        if adds {
+            self.fresh.extend(node_ids(&self.draft).difference(&known));
+        }
+        if let Some(id) = touched {
+            self.fresh.remove(&id);
+        }
         self.check(ctx.schema);
         true
+    }
+
+    /// Shows every problem, the new conditions' too (a save was tried).
+    pub fn reveal_problems(&mut self) {
+        self.fresh.clear();
+    }
+
+    /// The problems of `id` the user should see now.
+    pub fn shown_problems(&self, id: NodeId) -> Option<&Vec<String>> {
+        if self.fresh.contains(&id) { None } else { self.problems.get(&id) }
     }
 
     pub fn undo(&mut self, schema: &Schema) -> bool {
@@ -541,3 +571,17 @@ mod tests;
 
 pub use operand::{convert_operand, default_operand, number_text, parse_number, split_list};
 use operand::{new_condition, parse_input};
+
+/// Every node id in `group`, itself included.
+fn node_ids(group: &Group) -> BTreeSet<NodeId> {
+    let mut ids = BTreeSet::from([group.id]);
+    for child in &group.children {
+        match child {
+            Node::Group(inner) => ids.extend(node_ids(inner)),
+            other => {
+                ids.insert(other.id());
+            }
+        }
+    }
+    ids
+}
