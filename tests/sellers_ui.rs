@@ -206,16 +206,22 @@ fn deleting_a_seller_asks_first_and_names_the_records() {
     assert_eq!(harness.state().state().view.as_ref().expect("view").sellers.len(), 1);
 }
 
+/// The demo on the Sellers & teams screen with its first seller in the editor.
+fn demo_seller_open(dir: &tempfile::TempDir) -> (Harness<'static, App>, Seller) {
+    let (mut harness, _) = open_demo(dir);
+    click(&mut harness, "Sellers & teams");
+    settle(&mut harness);
+    let first = stored(&harness).into_iter().next().expect("the demo has sellers");
+    click(&mut harness, &first.name);
+    (harness, first)
+}
+
 /// Editing a seller never moves the editor's buttons (a click on Save must not land on
 /// Discard), attribute values wrap whole, and work hours show whole times.
 #[test]
 fn the_seller_editor_stays_put_while_editing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut harness, _) = open_demo(&dir);
-    click(&mut harness, "Sellers & teams");
-    settle(&mut harness);
-    let first = stored(&harness).into_iter().next().expect("the demo has sellers");
-    click(&mut harness, &first.name);
+    let (mut harness, first) = demo_seller_open(&dir);
     let place = |harness: &Harness<'_, App>| {
         let save = harness.get_by_role_and_label(Role::Button, "Save").rect();
         let discard = harness.get_by_role_and_label(Role::Button, "Discard").rect();
@@ -242,11 +248,7 @@ fn the_seller_editor_stays_put_while_editing() {
 #[test]
 fn the_seller_editor_wraps_inside_its_panel() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (mut harness, _) = open_demo(&dir);
-    click(&mut harness, "Sellers & teams");
-    settle(&mut harness);
-    let first = stored(&harness).into_iter().next().expect("the demo has sellers");
-    click(&mut harness, &first.name);
+    let (mut harness, _) = demo_seller_open(&dir);
     harness.run_steps(4);
     let name = harness.get_by_role_and_label(Role::TextInput, "Name").rect();
     let japanese = harness.get_by_label("Japanese").rect();
