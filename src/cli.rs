@@ -27,6 +27,10 @@ pub use check::check_command;
 mod demo;
 pub use demo::{LIVED_IN_MAX_LEADS, create_lived_in_demo};
 
+mod error;
+pub use error::CliError;
+use error::{in_workspace, refused};
+
 /// What to preview: a stored segment by name, or conditions from a file for a record type.
 pub enum PreviewTarget<'a> {
     Segment(&'a str),
@@ -64,16 +68,16 @@ pub fn preview_command(
     target: PreviewTarget<'_>,
     now: Timestamp,
     limit: usize,
-) -> Result<PreviewReport, String> {
+) -> Result<PreviewReport, CliError> {
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
     // The conditions file first: a file refused never opens the workspace.
     let mut from_file = match &target {
         PreviewTarget::Conditions { file, .. } => {
             refuse_the_workspace(path, file)?;
-            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-            Some(from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?)
+            let text = std::fs::read_to_string(file).map_err(|e| refused(format!("{}: {e}", file.display())))?;
+            Some(from_ron(&text).map_err(|e| refused(format!("{}: {e}", file.display())))?)
         }
         PreviewTarget::Segment(_) => None,
     };
@@ -83,31 +87,38 @@ pub fn preview_command(
         PreviewTarget::Segment(name) => {
             let mut found = Vec::new();
             for def in &schema.types {
-                let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+                let segments = workspace.segments(&def.name)?;
                 found.extend(segments.into_iter().filter(|s| s.name == name));
             }
             if found.len() > 1 {
                 let types: Vec<String> = found.iter().map(|s| s.record_type.to_string()).collect();
-                return Err(format!("several segments are named \"{name}\" (for {}); rename one", types.join(", ")));
+                return Err(refused(format!(
+                    "several segments are named \"{name}\" (for {}); rename one",
+                    types.join(", ")
+                )));
             }
-            let segment =
-                found.pop().ok_or_else(|| format!("{}: there is no segment named \"{name}\"", path.display()))?;
+            let segment = found
+                .pop()
+                .ok_or_else(|| refused(format!("{}: there is no segment named \"{name}\"", path.display())))?;
             (segment.record_type.clone(), segment.conditions.clone(), Some((segment.id, segment.priority)))
         }
         PreviewTarget::Conditions { record_type, file } => {
             let record_type = RecordTypeName::new(record_type);
             if schema.get(&record_type).is_none() {
                 let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
-                return Err(format!(
+                return Err(refused(format!(
                     "there is no record type \"{record_type}\" (the workspace has {})",
                     known.join(", ")
-                ));
+                )));
             }
-            let tree = from_file.take().ok_or_else(|| format!("{}: the conditions were not read", file.display()))?;
+            let tree =
+                from_file.take().ok_or_else(|| refused(format!("{}: the conditions were not read", file.display())))?;
             (record_type, tree, None)
         }
     };
-    let Some(def) = schema.get(&record_type) else { return Err(format!("there is no record type \"{record_type}\"")) };
+    let Some(def) = schema.get(&record_type) else {
+        return Err(refused(format!("there is no record type \"{record_type}\"")));
+    };
     let problems = validate(&schema, def, &conditions);
     if !problems.is_empty() {
         let lines: Vec<String> = problems
@@ -117,11 +128,10 @@ pub fn preview_command(
                 format!("  at {}: {p}", if place.is_empty() { "the root".to_owned() } else { place.join(".") })
             })
             .collect();
-        return Err(format!("the conditions have problems:\n{}", lines.join("\n")));
+        return Err(refused(format!("the conditions have problems:\n{}", lines.join("\n"))));
     }
     let higher: Vec<Group> = workspace
-        .segments(&record_type)
-        .map_err(|e| e.to_string())?
+        .segments(&record_type)?
         .into_iter()
         .filter(|s| {
             s.status == Status::Active && own_priority.is_none_or(|(id, priority)| s.priority < priority && s.id != id)
@@ -130,16 +140,12 @@ pub fn preview_command(
         .collect();
     // The records from the column cache when it matches the file; the whole file is checked
     // only when they must be read from it. The unverified connection closes last.
-    let verify = || workspace.verify().map_err(|e| in_workspace(path, e));
-    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify).map_err(|e| e.to_string())?;
+    let verify = || workspace.verify().map_err(|e| in_workspace(path, &e));
+    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify)?;
     drop(workspace);
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
-    let edited = compile(&snapshot, &record_type, &conditions, &ctx).map_err(|e| e.to_string())?;
-    let compiled = higher
-        .iter()
-        .map(|g| compile(&snapshot, &record_type, g, &ctx))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
+    let edited = compile(&snapshot, &record_type, &conditions, &ctx)?;
+    let compiled = higher.iter().map(|g| compile(&snapshot, &record_type, g, &ctx)).collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<_> = compiled.iter().collect();
     let result = preview_against(&snapshot, &edited, &refs, &SortKey::newest_first(), limit);
     Ok(PreviewReport {
@@ -162,32 +168,35 @@ pub fn import_records_command(
     decimal_mark: crate::domain::format::DecimalMark,
     now: Timestamp,
     progress: &mut dyn FnMut(Option<f32>, String) -> bool,
-) -> Result<ImportReport, String> {
+) -> Result<ImportReport, CliError> {
     use crate::domain::membership::fields_used_by_active;
     use crate::interchange::csv_records::{auto_map, headers};
     use crate::worker::import::{ImportRequest, import_csv};
     use std::io::Read as _;
 
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
     refuse_the_workspace(path, file)?;
-    let in_file = |message: String| format!("{}: {message}", file.display());
+    let in_file = |message: String| refused(format!("{}: {message}", file.display()));
     // The header row: the file's start is enough.
     let mut start = Vec::new();
     std::fs::File::open(file)
         .and_then(|f| f.take(HEADER_BYTES).read_to_end(&mut start))
         .map_err(|e| in_file(e.to_string()))?;
-    let workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
     if let Some(reason) = workspace.read_only_reason() {
-        return Err(reason);
+        return Err(refused(reason));
     }
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
-        return Err(format!("there is no record type \"{record_type}\" (the workspace has {})", known.join(", ")));
+        return Err(refused(format!(
+            "there is no record type \"{record_type}\" (the workspace has {})",
+            known.join(", ")
+        )));
     };
-    let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+    let segments = workspace.segments(&def.name)?;
     let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
     drop(workspace);
     let headers = headers(&start).map_err(|p| in_file(p.to_string()))?;
@@ -217,7 +226,9 @@ pub fn import_records_command(
         used_fields: &used_fields,
     };
     let imported = import_csv(&request, progress).map_err(|lines| match lines.as_slice() {
-        [one] if one.starts_with(&file.display().to_string()) || one.starts_with("nothing was imported") => one.clone(),
+        [one] if one.starts_with(&file.display().to_string()) || one.starts_with("nothing was imported") => {
+            refused(one.clone())
+        }
         _ => {
             let lines: Vec<String> = lines.iter().map(|p| format!("  {p}")).collect();
             in_file(format!("nothing was imported:\n{}", lines.join("\n")))
@@ -229,9 +240,9 @@ pub fn import_records_command(
     // The import marked its records "still to evaluate" in its transaction: evaluated now
     // (with any an interrupted import left), or by the next open or apply if this fails.
     let joined = crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
-        format!(
+        refused(format!(
             "the records were imported, but evaluating them against the segments failed ({e}); the next apply or opening the workspace evaluates them"
-        )
+        ))
     })?;
     Ok(ImportReport { summary: imported.summary, joined })
 }
@@ -338,26 +349,29 @@ impl ExplainReport {
 /// `explain`: for one record, every segment of its type in priority order with each
 /// condition's result and the record's value there, the segment it would join and the one
 /// it is in.
-pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timestamp) -> Result<ExplainReport, String> {
+pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timestamp) -> Result<ExplainReport, CliError> {
     use crate::domain::{Condition, Dataset, FieldPath, MemoryDataset, Node, NodeId, Operand, Operator, RecordId};
     use crate::engine::sql::compile_sql;
 
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
     let workspace = open_unverified(path)?;
     let schema = workspace.schema().clone();
     let Some(def) = schema.get_by_str(record_type) else {
         let known: Vec<&str> = schema.types.iter().map(|t| t.name.as_str()).collect();
-        return Err(format!("there is no record type \"{record_type}\" (the workspace has {})", known.join(", ")));
+        return Err(refused(format!(
+            "there is no record type \"{record_type}\" (the workspace has {})",
+            known.join(", ")
+        )));
     };
     let id = RecordId(record);
-    let Some(subject) = workspace.record(&def.name, id).map_err(|e| e.to_string())? else {
-        return Err(format!("there is no {} #{record}", def.label.to_lowercase()));
+    let Some(subject) = workspace.record(&def.name, id)? else {
+        return Err(refused(format!("there is no {} #{record}", def.label.to_lowercase())));
     };
     let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
     let ctx = EvalContext::new(now, tz);
-    let segments = workspace.segments(&def.name).map_err(|e| e.to_string())?;
+    let segments = workspace.segments(&def.name)?;
 
     // Only what the trees can reach: the record, what its lookups point at (two hops), and
     // the records pointing at it through the lookups the related blocks name.
@@ -398,13 +412,13 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
             ..Group::all(NodeId(0))
         };
         let sql = compile_sql(&schema, related_def, &pointing, &ctx);
-        let ids = workspace.matching_ids(&related_type, &sql).map_err(|e| e.to_string())?;
-        for found in workspace.records_by_id(&related_type, &ids).map_err(|e| e.to_string())? {
+        let ids = workspace.matching_ids(&related_type, &sql)?;
+        for found in workspace.records_by_id(&related_type, &ids)? {
             dataset.insert(&related_type, found);
         }
     }
-    let sellers = workspace.sellers().map_err(|e| e.to_string())?;
-    let teams = workspace.teams().map_err(|e| e.to_string())?;
+    let sellers = workspace.sellers()?;
+    let teams = workspace.teams()?;
     for team in &teams {
         dataset.set_team(team.id, team.members.clone());
     }
@@ -427,10 +441,9 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
         });
     }
     let member_of = workspace
-        .membership_of(&def.name, id)
-        .map_err(|e| e.to_string())?
+        .membership_of(&def.name, id)?
         .and_then(|member| segments.iter().find(|s| s.id == member).map(|s| s.name.clone()));
-    let title = workspace.record_titles(&def.name, &[id]).map_err(|e| e.to_string())?.remove(&id).unwrap_or_default();
+    let title = workspace.record_titles(&def.name, &[id])?.remove(&id).unwrap_or_default();
     let assignment = explain_assignment(&workspace, &def.name, id, now, &sellers)?;
     Ok(ExplainReport {
         record_type: def.name.to_string(),
@@ -450,13 +463,13 @@ fn explain_assignment(
     record: crate::domain::RecordId,
     now: Timestamp,
     sellers: &[crate::domain::Seller],
-) -> Result<AssignmentExplained, String> {
-    let explanation = workspace.explain_assignment(ty, record, now).map_err(|e| e.to_string())?;
+) -> Result<AssignmentExplained, CliError> {
+    let explanation = workspace.explain_assignment(ty, record, now)?;
     let seller_name = |id: crate::domain::SellerId| {
         sellers.iter().find(|s| s.id == id).map_or_else(|| format!("seller {}", id.0), |s| s.name.clone())
     };
     let segment = match explanation.segment {
-        Some(id) => Some(workspace.segment(id).map_err(|e| e.to_string())?.name),
+        Some(id) => Some(workspace.segment(id)?.name),
         None => None,
     };
     let stored = explanation.stored.as_ref().map(|row| match (row.seller, row.rule, row.reason) {
@@ -492,49 +505,42 @@ fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::
     }
 }
 
-/// A store error with the workspace's path, unless it already names it.
 /// Refuses to read the workspace itself as an input file, before any descriptor is opened
 /// on it (closing one would drop the locks of this process's connections to it).
-fn refuse_the_workspace(path: &Path, file: &Path) -> Result<(), String> {
+fn refuse_the_workspace(path: &Path, file: &Path) -> Result<(), CliError> {
     if crate::store::is_same_file(path, file) || crate::store::is_held_workspace(file) {
-        return Err(format!(
+        return Err(refused(format!(
             "{}: this is the workspace itself, not an input file; choose another file",
             file.display()
-        ));
+        )));
     }
     Ok(())
 }
 
-pub(crate) fn in_workspace(path: &Path, error: crate::store::StoreError) -> String {
-    let message = error.to_string();
-    let shown = path.display().to_string();
-    if message.contains(&shown) { message } else { format!("{shown}: {message}") }
-}
-
 /// Closes a workspace opened for a change, refusing the change when it was opened for
 /// viewing only (its file or folder cannot be written).
-pub(crate) fn refuse_read_only(workspace: Workspace) -> Result<(), String> {
+pub(crate) fn refuse_read_only(workspace: Workspace) -> Result<(), CliError> {
     match workspace.read_only_reason() {
-        Some(reason) => Err(reason),
+        Some(reason) => Err(refused(reason)),
         None => Ok(()),
     }
 }
 
 /// A reader on the workspace; an older workspace is first upgraded, as the app does when it
 /// opens one (a foreign, corrupt or newer file is refused unchanged either way).
-fn open_reader(path: &Path) -> Result<Workspace, String> {
-    drop(Workspace::open(path).map_err(|e| in_workspace(path, e))?);
-    Workspace::open_reader(path).map_err(|e| in_workspace(path, e))
+fn open_reader(path: &Path) -> Result<Workspace, CliError> {
+    drop(Workspace::open(path).map_err(|e| CliError::workspace(path, e))?);
+    Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))
 }
 
 /// A workspace for a command that only reads, without the check of the whole file (see
 /// `Workspace::open_unverified`); an older workspace is upgraded first, as [`open_reader`]
 /// does.
-fn open_unverified(path: &Path) -> Result<Workspace, String> {
+fn open_unverified(path: &Path) -> Result<Workspace, CliError> {
     match Workspace::open_unverified(path) {
         Ok(Some(workspace)) => Ok(workspace),
         Ok(None) => open_reader(path),
-        Err(e) => Err(in_workspace(path, e)),
+        Err(e) => Err(CliError::workspace(path, e)),
     }
 }
 
@@ -546,31 +552,30 @@ pub fn export_definitions_command(
     path: &Path,
     file: &Path,
     overwrite: crate::worker::export::Overwrite,
-) -> Result<String, String> {
+) -> Result<String, CliError> {
     use crate::interchange::definitions::{bundle, to_ron};
     use crate::worker::export::{ExportError, Overwrite, TargetError, check_target, write_export};
 
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
     // Refused before the workspace is even opened: nothing is read or written for nothing.
     match check_target(file, path, overwrite) {
         Err(TargetError::Exists(_)) if overwrite == Overwrite::Refuse => {
-            return Err(format!("{}: exists already; add --force to replace it", file.display()));
+            return Err(refused(format!("{}: exists already; add --force to replace it", file.display())));
         }
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(refused(error.to_string())),
         Ok(_) => {}
     }
     let workspace = open_reader(path)?;
-    let definitions = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
+    let definitions = workspace.all_definitions().map_err(|e| CliError::workspace(path, e))?;
     let bundle = bundle(&definitions.view());
-    let text = to_ron(&bundle)?;
+    let text = to_ron(&bundle).map_err(refused)?;
     drop(workspace);
     write_export(file, path, overwrite, |out| {
         use std::io::Write as _;
         out.write_all(text.as_bytes()).map(Some).map_err(|e| ExportError::write(file, e))
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     Ok(format!(
         "wrote {}: {} record types with custom fields, {} attributes, {} sellers, {} teams, {} sequences, {} segments, {} assignment rules",
         file.display(),
@@ -621,20 +626,20 @@ pub fn import_definitions_command(
     file: &Path,
     on_clash: Option<crate::interchange::definitions_plan::OnClash>,
     now: Timestamp,
-) -> Result<ImportDefinitionsReport, String> {
+) -> Result<ImportDefinitionsReport, CliError> {
     use crate::interchange::definitions::from_ron;
     use crate::interchange::definitions_plan::{PlanError, plan};
 
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let bundle = from_ron(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file).map_err(|e| refused(format!("{}: {e}", file.display())))?;
+    let bundle = from_ron(&text).map_err(|e| refused(format!("{}: {e}", file.display())))?;
     if !path.exists() {
-        return Err(format!("{}: no such file", path.display()));
+        return Err(refused(format!("{}: no such file", path.display())));
     }
-    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
+    let mut workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
     if let Some(reason) = workspace.read_only_reason() {
-        return Err(reason);
+        return Err(refused(reason));
     }
-    let current = workspace.all_definitions().map_err(|e| in_workspace(path, e))?;
+    let current = workspace.all_definitions().map_err(|e| CliError::workspace(path, e))?;
     let planned = plan(&bundle, &current.view(), on_clash, now).map_err(|error| match error {
         PlanError::Clashes(clashes) => {
             let mut message = format!(
@@ -645,18 +650,18 @@ pub fn import_definitions_command(
             for clash in clashes {
                 message.push_str(&format!("\n  {clash}"));
             }
-            message
+            refused(message)
         }
         PlanError::Problems(problems) => {
             let mut message = format!("{}: {} problem(s), nothing was imported:", file.display(), problems.len());
             for problem in problems {
                 message.push_str(&format!("\n  {problem}"));
             }
-            message
+            refused(message)
         }
     })?;
     workspace
         .import_definitions(&planned, now)
-        .map_err(|e| format!("{}: nothing was imported: {}", file.display(), in_workspace(path, e)))?;
+        .map_err(|e| refused(format!("{}: nothing was imported: {}", file.display(), in_workspace(path, &e))))?;
     Ok(ImportDefinitionsReport { lines: planned.lines })
 }

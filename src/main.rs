@@ -300,7 +300,11 @@ fn warn_of_network_share(command: Option<&Cmd>) {
 
 /// A command's answer: `text` (or, with `--json`, the report as JSON) on stdout, or the
 /// error on stderr with a failing exit code.
-fn finish<R: serde::Serialize>(result: Result<R, String>, json: bool, text: impl FnOnce(&R) -> String) -> ExitCode {
+fn finish<R: serde::Serialize, E: std::fmt::Display>(
+    result: Result<R, E>,
+    json: bool,
+    text: impl FnOnce(&R) -> String,
+) -> ExitCode {
     match result {
         Ok(report) if json => print_json(&report),
         Ok(report) => {

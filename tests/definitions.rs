@@ -173,7 +173,7 @@ fn without_a_choice_clashes_are_listed_and_nothing_is_written() {
     let source = rich_workspace(&dir);
     let file = export(&source, &dir);
     let before = bytes(&source);
-    let error = import_definitions_command(&source, &file, None, now()).expect_err("clashes");
+    let error = import_definitions_command(&source, &file, None, now()).expect_err("clashes").to_string();
     assert!(error.contains("--on-clash"), "{error}");
     assert!(error.contains("segments[0]"), "names the place: {error}");
     assert!(bytes(&source) == before, "the workspace is unchanged");
@@ -257,7 +257,8 @@ fn check_refused(text: &str, expected: &[&str]) {
     let file = dir.path().join("bundle.ron");
     std::fs::write(&file, text).expect("write");
     let before = bytes(&target);
-    let error = import_definitions_command(&target, &file, Some(OnClash::Skip), now()).expect_err("refused");
+    let error =
+        import_definitions_command(&target, &file, Some(OnClash::Skip), now()).expect_err("refused").to_string();
     for part in expected {
         assert!(error.contains(part), "expected {part:?} in: {error}");
     }

@@ -326,7 +326,7 @@ fn the_definitions_bundle_carries_the_settings_and_an_import_sets_them() {
     std::fs::write(&file, text.replace("interval_minutes: 45", "interval_minutes: 0")).unwrap();
     let fresh = dir.path().join("fresh.sqlite");
     drop(Workspace::create(&fresh).unwrap());
-    let error = import_definitions_command(&fresh, &file, None, ts("2026-03-10T12:00:00Z")).unwrap_err();
+    let error = import_definitions_command(&fresh, &file, None, ts("2026-03-10T12:00:00Z")).unwrap_err().to_string();
     assert!(error.contains("settings: the evaluation interval must be between 1 and 1440 minutes"), "{error}");
     assert_eq!(Workspace::open(&fresh).unwrap().settings().unwrap().interval_minutes, 15);
 }

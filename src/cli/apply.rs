@@ -7,7 +7,8 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{in_workspace, refuse_read_only};
+use super::error::refused;
+use super::{CliError, refuse_read_only};
 use crate::domain::{EvalContext, EventKind, SegmentId, Status};
 use crate::store::Workspace;
 use crate::worker::engine::load_snapshot;
@@ -100,32 +101,33 @@ impl ApplyReport {
 /// With `dry_run` nothing is written, not even an upgrade (an older workspace is refused)
 /// or the records an interrupted import left: the report lists every change that would be
 /// made, and the file stays byte for byte as it was.
-pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, String> {
+pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
     use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
     use crate::engine::membership::{MemberColumn, evaluate_memberships};
     use crate::worker::engine::load_memberships;
 
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
     if dry_run {
-        drop(Workspace::open_reader(path).map_err(|e| in_workspace(path, e))?);
+        drop(Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))?);
     } else {
         // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-        refuse_read_only(Workspace::open(path).map_err(|e| in_workspace(path, e))?)?;
+        refuse_read_only(Workspace::open(path).map_err(|e| CliError::workspace(path, e))?)?;
         // First the records an interrupted import left unevaluated, with their own reasons.
-        crate::worker::pending::finish_pending_at(path, now)
-            .map_err(|e| format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))?;
+        crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
+            refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
+        })?;
     }
-    let (reader, snapshot) = load_snapshot(path, &|_| {}).map_err(|e| e.to_string())?;
-    let memberships = load_memberships(&reader, &snapshot).map_err(|e| e.to_string())?;
+    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
+    let memberships = load_memberships(&reader, &snapshot)?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     // Per record type with active segments: how many records, and the changes.
     let mut evaluated = Vec::new();
     let mut all: Vec<MembershipChanges> = Vec::new();
     let mut names: HashMap<SegmentId, String> = HashMap::new();
     for def in &snapshot.schema().types {
-        let segments = reader.segments(&def.name).map_err(|e| e.to_string())?;
+        let segments = reader.segments(&def.name)?;
         names.extend(segments.iter().map(|s| (s.id, s.name.clone())));
         if !segments.iter().any(|s| s.status == Status::Active) {
             continue;
@@ -133,8 +135,8 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
         let plan = LifecyclePlan::reevaluate_all(def.name.clone(), segments, now);
         let empty = MemberColumn::default();
         let members = memberships.column(&def.name).unwrap_or(&empty);
-        let found = evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)
-            .map_err(|e| e.to_string())?;
+        let found =
+            evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)?;
         let records = snapshot.type_snapshot(&def.name).map_or(0, |t| t.live_count()) as u64;
         evaluated.push(records);
         all.push(found.changes);
@@ -146,17 +148,18 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
         return Ok(dry_run_report(now, &evaluated, &all, &names));
     }
 
-    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
-    let mark = workspace.assignment_mark().map_err(|e| in_workspace(path, e))?;
+    let mut workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
+    let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = workspace
         .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
-        .map_err(|e| format!("{}: nothing was changed: {e}", path.display()))?
-        .ok_or_else(|| format!("{}: the apply was cancelled; nothing was changed", path.display()))?;
+        .map_err(|e| refused(format!("{}: nothing was changed: {e}", path.display())))?
+        .ok_or_else(|| refused(format!("{}: the apply was cancelled; nothing was changed", path.display())))?;
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
         let to_assign = changes.joined().filter(|j| j.runs_assignment()).count() as u64;
-        let assigned = workspace.assigned_since(&changes.record_type, mark).map_err(|e| in_workspace(path, e))?;
+        let assigned =
+            workspace.assigned_since(&changes.record_type, mark).map_err(|e| CliError::workspace(path, e))?;
         record_types.push(ApplyTypeReport {
             record_type: changes.record_type.to_string(),
             evaluated: *records,

@@ -6,12 +6,15 @@ use std::path::Path;
 
 use crate::store::Workspace;
 
+use super::CliError;
+use super::error::refused;
+
 /// Checks the workspace at `path` without changing a byte of it: `Ok` with a line to print
 /// when it has no problems, else what is damaged (or why it is not a workspace).
-pub fn check_command(path: &Path) -> Result<String, String> {
+pub fn check_command(path: &Path) -> Result<String, CliError> {
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
-    Workspace::check(path).map_err(|e| super::in_workspace(path, e))?;
+    Workspace::check(path).map_err(|e| CliError::workspace(path, e))?;
     Ok(format!("{}: no problems found\n", path.display()))
 }

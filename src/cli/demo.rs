@@ -93,7 +93,7 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
             edit_leads(&mut ws, spec, ago)?;
         }
         drop(ws);
-        super::apply_command(path, at, false).map_err(StoreError::Invalid)?;
+        super::apply_command(path, at, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
     }
     Ok(())
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::domain::timing::WorkspaceSettings;
 use crate::store::Workspace;
 
-use super::in_workspace;
+use super::CliError;
+use super::error::{in_workspace, refused};
 
 /// The settings `settings` changes; `None` keeps what is stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,17 +25,17 @@ impl SettingsChange {
 
 /// `settings`: the workspace's settings after making `change` (none: only reads them). An
 /// older workspace is upgraded first, as opening it does.
-pub fn settings_command(path: &Path, change: &SettingsChange) -> Result<WorkspaceSettings, String> {
+pub fn settings_command(path: &Path, change: &SettingsChange) -> Result<WorkspaceSettings, CliError> {
     if !path.exists() {
-        return Err(format!("{}: no such workspace", path.display()));
+        return Err(refused(format!("{}: no such workspace", path.display())));
     }
-    let mut workspace = Workspace::open(path).map_err(|e| in_workspace(path, e))?;
-    let stored = workspace.settings().map_err(|e| in_workspace(path, e))?;
+    let mut workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
+    let stored = workspace.settings().map_err(|e| CliError::workspace(path, e))?;
     if change.is_empty() {
         return Ok(stored);
     }
     if let Some(reason) = workspace.read_only_reason() {
-        return Err(reason);
+        return Err(refused(reason));
     }
     let wanted = WorkspaceSettings {
         time_zone: change.time_zone.clone().unwrap_or(stored.time_zone),
@@ -43,7 +44,7 @@ pub fn settings_command(path: &Path, change: &SettingsChange) -> Result<Workspac
     };
     workspace
         .set_settings(&wanted)
-        .map_err(|e| format!("{}: nothing was changed: {}", path.display(), in_workspace(path, e)))?;
+        .map_err(|e| refused(format!("{}: nothing was changed: {}", path.display(), in_workspace(path, &e))))?;
     Ok(wanted)
 }
 
