@@ -518,11 +518,28 @@ fn field_picker_ui(
                 ui.data_mut(|d| d.insert_temp(search_id, search.clone()));
             }
             let needle = crate::domain::eval::fold(search.trim());
-            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+            let matches =
+                |option: &FieldOption| needle.is_empty() || crate::domain::eval::fold(&option.label).contains(&needle);
+            // Enter takes the first field that matches what was typed (the only one, usually).
+            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if entered
+                && !needle.is_empty()
+                && let Some(first) = field_options(schema, def).into_iter().find(|o| matches(o))
+            {
+                if first.path != condition.path {
+                    commands.push(target.edit(BuilderEdit::SetField { id: condition.id, path: first.path }));
+                }
+                ui.data_mut(|d| d.remove::<String>(search_id));
+                ui.close();
+                return;
+            }
+            // The bar shows that the list goes on below.
+            let bar = egui::scroll_area::ScrollBarVisibility::AlwaysVisible;
+            egui::ScrollArea::vertical().max_height(320.0).scroll_bar_visibility(bar).show(ui, |ui| {
                 let mut heading = None;
                 let mut shown = 0;
                 for option in field_options(schema, def) {
-                    if !needle.is_empty() && !crate::domain::eval::fold(&option.label).contains(&needle) {
+                    if !matches(&option) {
                         continue;
                     }
                     if heading.as_ref() != Some(&option.heading) {
