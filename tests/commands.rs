@@ -855,6 +855,12 @@ fn segments_state() -> AppState {
     state
 }
 
+/// What moving segment `id` to `to_index` asks of the runner.
+fn moved(state: &mut AppState, id: i64, to_index: usize) -> Vec<SegmentsEffect> {
+    let command = SegmentsCommand::Move { id: SegmentId(id), to_index };
+    effects_of!(Effect::Segments, segments::apply(state, command, &ctx()))
+}
+
 fn ids(list: &[i64]) -> Vec<SegmentId> {
     list.iter().copied().map(SegmentId).collect()
 }
@@ -862,20 +868,14 @@ fn ids(list: &[i64]) -> Vec<SegmentId> {
 #[test]
 fn a_move_that_passes_no_other_active_segment_is_stored_at_once() {
     let mut state = segments_state();
-    let effects = effects_of!(
-        Effect::Segments,
-        segments::apply(&mut state, SegmentsCommand::Move { id: SegmentId(4), to_index: 1 }, &ctx())
-    );
+    let effects = moved(&mut state, 4, 1);
     assert_eq!(effects, [SegmentsEffect::Reorder { record_type: lead(), order: ids(&[1, 4, 2, 3]) }]);
 }
 
 #[test]
 fn an_active_segment_passing_another_active_one_shows_the_impact_first() {
     let mut state = segments_state();
-    let effects = effects_of!(
-        Effect::Segments,
-        segments::apply(&mut state, SegmentsCommand::Move { id: SegmentId(3), to_index: 0 }, &ctx())
-    );
+    let effects = moved(&mut state, 3, 0);
     let reorder = LifecycleAction::Reorder { record_type: lead(), order: ids(&[3, 1, 2, 4]), moved: SegmentId(3) };
     assert_eq!(effects, [SegmentsEffect::ShowImpact(reorder)]);
 }
@@ -885,10 +885,7 @@ fn a_move_to_where_it_is_or_past_the_end_of_the_list_does_what_it_can() {
     let mut state = segments_state();
     let stay = segments::apply(&mut state, SegmentsCommand::Move { id: SegmentId(2), to_index: 1 }, &ctx());
     assert!(stay.is_empty(), "{stay:?}");
-    let effects = effects_of!(
-        Effect::Segments,
-        segments::apply(&mut state, SegmentsCommand::Move { id: SegmentId(2), to_index: 99 }, &ctx())
-    );
+    let effects = moved(&mut state, 2, 99);
     assert_eq!(effects, [SegmentsEffect::Reorder { record_type: lead(), order: ids(&[1, 3, 4, 2]) }]);
 }
 

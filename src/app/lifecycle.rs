@@ -444,7 +444,8 @@ impl App {
         let Some(record_type) = self.segment_type(segment) else { return };
         let Some(worker) = &self.records_worker else { return };
         for offset in offsets {
-            if self.pages.members_requested.contains(&offset) || self.state.members.rows.contains_key(&offset) {
+            // Pages already loaded were left out by `state::segments::apply`.
+            if self.pages.members_requested.contains(&offset) {
                 continue;
             }
             let request = Request::Members {

@@ -58,7 +58,8 @@ impl App {
         let Some(worker) = &self.records_worker else { return };
         let wanted: Vec<RecordId> = ids
             .into_iter()
-            .filter(|id| !self.state.records.rows.contains_key(id) && !self.pages.rows_requested.contains(id))
+            // Rows already loaded were left out by `state::records::apply`.
+            .filter(|id| !self.pages.rows_requested.contains(id))
             .collect();
         if wanted.is_empty() {
             return;

@@ -700,6 +700,11 @@ impl NodeIds {
         Self { next: max_id(root) + 1 }
     }
 
+    /// The id `next_id` gives next: every id given from now on is this one or larger.
+    pub fn peek(&self) -> NodeId {
+        NodeId(self.next)
+    }
+
     pub fn next_id(&mut self) -> NodeId {
         let id = NodeId(self.next);
         self.next += 1;

@@ -248,7 +248,8 @@ impl Builder {
             | BuilderEdit::SetInput { id, .. } => Some(*id),
             _ => None,
         };
-        let known = if adds { node_ids(&self.draft) } else { BTreeSet::new() };
+        // Ids only grow: what an add creates is numbered from here on.
+        let first_new = self.ids.peek();
         let changed = self.change(edit, ctx);
         if !changed || self.version() == before {
             self.version_restore(before);
@@ -265,7 +266,7 @@ impl Builder {
         self.redo.clear();
         self.save_error = None;
         if adds {
-            self.fresh.extend(node_ids(&self.draft).difference(&known));
+            self.fresh.extend((first_new.0..self.ids.peek().0).map(NodeId));
         }
         if let Some(id) = touched {
             self.fresh.remove(&id);
@@ -571,17 +572,3 @@ mod tests;
 
 pub use operand::{convert_operand, default_operand, number_text, parse_number, split_list};
 use operand::{new_condition, parse_input};
-
-/// Every node id in `group`, itself included.
-fn node_ids(group: &Group) -> BTreeSet<NodeId> {
-    let mut ids = BTreeSet::from([group.id]);
-    for child in &group.children {
-        match child {
-            Node::Group(inner) => ids.extend(node_ids(inner)),
-            other => {
-                ids.insert(other.id());
-            }
-        }
-    }
-    ids
-}
