@@ -506,6 +506,8 @@ fn field_picker_ui(
     egui::ComboBox::from_id_salt("field")
         .selected_text(label)
         .width(170.0)
+        // Tall enough for the search box and the list's own scroll area (whose bar shows).
+        .height(400.0)
         .close_behavior(PopupCloseBehavior::CloseOnClickOutside)
         .show_ui(ui, |ui| {
             let mut search = ui.data_mut(|d| d.get_temp::<String>(search_id)).unwrap_or_default();
