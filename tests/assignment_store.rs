@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use segment_builder::domain::assignment::{AssignmentRule, Distribution, Target, UnassignedReason};
 use segment_builder::domain::condition::Group;
 use segment_builder::domain::{
-    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Status, Value,
+    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentHistoryKind, SegmentId, Seller,
+    SellerId, Status, Value,
 };
 mod common;
 use common::routing::{active_segment, any_seller_rule, join, joins, text_equals};
@@ -110,19 +111,59 @@ fn rules_round_trip_in_order_and_reorder() {
     assert_eq!(stored.iter().map(|r| r.id).collect::<Vec<_>>(), [a, b]);
     assert_eq!(stored[1], AssignmentRule { id: b, ..second.clone() });
     assert_eq!(stored[0].name, "Berlin");
-    world.ws.reorder_rules(segment, &[b, a]).unwrap();
+    world.ws.reorder_rules(segment, &[b, a], now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [b, a]);
-    let error = world.ws.reorder_rules(segment, &[b]).unwrap_err();
+    let error = world.ws.reorder_rules(segment, &[b], now()).unwrap_err();
     assert!(error.to_string().contains("each of its 2 rules once"), "{error}");
     let mut renamed = AssignmentRule { id: a, ..first.clone() };
     renamed.name = "Berlin and Bonn".to_owned();
     world.ws.update_rule(&renamed, now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap()[1].name, "Berlin and Bonn");
-    world.ws.delete_rule(b).unwrap();
+    world.ws.delete_rule(b, now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
     // An invalid rule is refused with its segment and problem named.
     let error = world.ws.insert_rule(segment, &any_seller_rule(" "), now()).unwrap_err();
     assert!(error.to_string().contains("segment Germany") && error.to_string().contains("needs a name"), "{error}");
+}
+
+#[test]
+fn every_change_of_the_rules_is_in_the_segments_history() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let mut to_ana = any_seller_rule("To Ana");
+    to_ana.target = Target::Sellers(vec![ana]);
+    let a = world.ws.insert_rule(segment, &rule_with("Berlin", text_equals("city", "Berlin")), now()).unwrap();
+    let b = world.ws.insert_rule(segment, &to_ana, now()).unwrap();
+    world.ws.reorder_rules(segment, &[b, a], now()).unwrap();
+    world.ws.delete_rule(a, now()).unwrap();
+    let rules: Vec<_> = world
+        .ws
+        .segment_history(segment)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.change.kind == SegmentHistoryKind::Rules)
+        .map(|e| (e.change.before, e.change.after))
+        .collect();
+    assert_eq!(rules.len(), 4, "added, added, reordered, deleted: {rules:#?}");
+    // Newest first: the deletion leaves only Ana's rule, named by the seller's name.
+    let (before, after) = &rules[0];
+    assert!(before.starts_with("1. To Ana: sellers Ana, round robin\n2. Berlin: any seller"), "{before}");
+    assert!(before.contains("City equals \"Berlin\""), "the rule's conditions are shown: {before}");
+    assert_eq!(after, "1. To Ana: sellers Ana, round robin");
+    // The first rule's entry starts from none.
+    assert_eq!(rules[3].0, "No rules");
+    // Saving a rule unchanged records nothing.
+    let stored = world.ws.rules(segment).unwrap().remove(0);
+    world.ws.update_rule(&stored, now()).unwrap();
+    let count = world
+        .ws
+        .segment_history(segment)
+        .unwrap()
+        .iter()
+        .filter(|e| e.change.kind == SegmentHistoryKind::Rules)
+        .count();
+    assert_eq!(count, 4);
 }
 
 #[test]

@@ -33,16 +33,16 @@ impl Runner<RulesEffect> for App {
                 }
                 self.reload_rules();
             }
-            RulesEffect::Reorder { segment, order } => {
+            RulesEffect::Reorder { segment, order, now } => {
                 let Some(workspace) = &mut self.workspace else { return };
-                if let Err(error) = workspace.reorder_rules(segment, &order) {
+                if let Err(error) = workspace.reorder_rules(segment, &order, now) {
                     self.notify(NoticeLevel::Error, format!("The rules were not reordered: {error}"));
                 }
                 self.reload_rules();
             }
-            RulesEffect::Delete { id, name } => {
+            RulesEffect::Delete { id, name, now } => {
                 let Some(workspace) = &mut self.workspace else { return };
-                match workspace.delete_rule(id) {
+                match workspace.delete_rule(id, now) {
                     Ok(()) => {
                         self.notify(NoticeLevel::Info, format!("Rule \"{name}\" deleted; past assignments are kept"));
                     }

@@ -328,10 +328,12 @@ pub enum RulesEffect {
     Reorder {
         segment: SegmentId,
         order: Vec<RuleId>,
+        now: Timestamp,
     },
     Delete {
         id: RuleId,
         name: String,
+        now: Timestamp,
     },
 }
 
@@ -373,7 +375,7 @@ pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<
             let Some(from) = order.iter().position(|r| *r == rule) else { return Vec::new() };
             let moved = order.remove(from);
             order.insert(to_index.min(order.len()), moved);
-            effect(RulesEffect::Reorder { segment, order })
+            effect(RulesEffect::Reorder { segment, order, now: ctx.now })
         }
         RulesCommand::AskDeleteRule(id) => {
             if let Some(rule) = rule_of(state, id) {
@@ -384,7 +386,7 @@ pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<
         RulesCommand::DeleteRule(id) => {
             state.rules.confirm_delete = None;
             let name = rule_of(state, id).map(|r| r.name).unwrap_or_default();
-            effect(RulesEffect::Delete { id, name })
+            effect(RulesEffect::Delete { id, name, now: ctx.now })
         }
         RulesCommand::CancelDeleteRule => {
             state.rules.confirm_delete = None;

@@ -22,9 +22,11 @@ use crate::domain::assignment::{
     Stamp, Target, UnassignedReason, validate_rule,
 };
 use crate::domain::condition::{Group, Node};
+use crate::domain::describe::PeopleNames;
+use crate::domain::history::rules_text;
 use crate::domain::{
     Dataset, EvalContext, FieldKind, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef,
-    RecordTypeName, SegmentId, SellerId, TeamId, Value, condition_format,
+    RecordTypeName, Segment, SegmentChange, SegmentHistoryKind, SegmentId, SellerId, TeamId, Value, condition_format,
 };
 
 /// The version of the rule definition text this build writes (and the newest it reads).
@@ -218,23 +220,25 @@ impl Workspace {
         self.check_rule(&ty, &segment_name, rule)?;
         let definition = definition_to_ron(rule)?;
         let at = now.to_string();
-        self.conn
-            .execute(
-                "INSERT INTO assignment_rule
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn
+                .execute(
+                    "INSERT INTO assignment_rule
                  (segment_id, position, name, active, conditions, definition, created_on, modified_on)
                  VALUES (?1, (SELECT coalesce(max(position) + 1, 0) FROM assignment_rule WHERE segment_id = ?1),
                          ?2, ?3, ?4, ?5, ?6, ?6)",
-                rusqlite::params![
-                    segment.0,
-                    rule.name,
-                    rule.active,
-                    condition_format::to_ron(&rule.conditions),
-                    definition,
-                    at
-                ],
-            )
-            .with_context(|| format!("adding assignment rule \"{}\" to segment {segment_name}", rule.name))?;
-        Ok(RuleId(self.conn.last_insert_rowid()))
+                    rusqlite::params![
+                        segment.0,
+                        rule.name,
+                        rule.active,
+                        condition_format::to_ron(&rule.conditions),
+                        definition,
+                        at
+                    ],
+                )
+                .with_context(|| format!("adding assignment rule \"{}\" to segment {segment_name}", rule.name))?;
+            Ok(RuleId(ws.conn.last_insert_rowid()))
+        })
     }
 
     /// Saves an existing rule (by `rule.id`) in place, at `now`; checked like
@@ -245,8 +249,8 @@ impl Workspace {
         let (ty, segment_name) = self.rule_segment(segment)?;
         self.check_rule(&ty, &segment_name, rule)?;
         let definition = definition_to_ron(rule)?;
-        self.conn
-            .execute(
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn.execute(
                 "UPDATE assignment_rule SET name = ?2, active = ?3, conditions = ?4, definition = ?5, modified_on = ?6
                  WHERE id = ?1",
                 rusqlite::params![
@@ -259,30 +263,33 @@ impl Workspace {
                 ],
             )
             .with_context(|| format!("saving assignment rule \"{}\" of segment {segment_name}", rule.name))?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Deletes a rule; past assignments naming it are kept.
-    pub fn delete_rule(&mut self, rule: RuleId) -> Result<()> {
+    pub fn delete_rule(&mut self, rule: RuleId, now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let segment = self.rule_owner(rule)?;
         let context = format!("deleting assignment rule {rule}");
-        let tx = self.write_scope().with_context(|| context.clone())?;
-        tx.execute("DELETE FROM assignment_rule WHERE id = ?1", [rule.0]).with_context(|| context.clone())?;
-        // Close the gap, so positions stay 0..n.
-        tx.execute(
-            "UPDATE assignment_rule SET position = (SELECT count(*) FROM assignment_rule o
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn.execute("DELETE FROM assignment_rule WHERE id = ?1", [rule.0]).with_context(|| context.clone())?;
+            // Close the gap, so positions stay 0..n.
+            ws.conn
+                .execute(
+                    "UPDATE assignment_rule SET position = (SELECT count(*) FROM assignment_rule o
                  WHERE o.segment_id = assignment_rule.segment_id AND o.position < assignment_rule.position)
              WHERE segment_id = ?1",
-            [segment.0],
-        )
-        .with_context(|| context.clone())?;
-        tx.commit().with_context(|| context.clone())
+                    [segment.0],
+                )
+                .with_context(|| context.clone())?;
+            Ok(())
+        })
     }
 
     /// Puts a segment's rules in the order of `order`, which must name each of them once;
     /// one transaction.
-    pub fn reorder_rules(&mut self, segment: SegmentId, order: &[RuleId]) -> Result<()> {
+    pub fn reorder_rules(&mut self, segment: SegmentId, order: &[RuleId], now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let (_, segment_name) = self.rule_segment(segment)?;
         let mut stored: Vec<RuleId> = self.rule_ids(segment)?;
@@ -296,16 +303,45 @@ impl Workspace {
             )));
         }
         let context = format!("reordering the assignment rules of segment {segment_name}");
-        let tx = self.write_scope().with_context(|| context.clone())?;
-        {
-            let mut stmt = tx
+        self.with_rules_history(segment, now, |ws| {
+            let mut stmt = ws
+                .conn
                 .prepare_cached("UPDATE assignment_rule SET position = ?2 WHERE id = ?1")
                 .with_context(|| context.clone())?;
             for (position, rule) in order.iter().enumerate() {
                 stmt.execute(rusqlite::params![rule.0, position as i64]).with_context(|| context.clone())?;
             }
+            Ok(())
+        })
+    }
+
+    /// Runs `write` (a change of `segment`'s rules) in one transaction with the segment's
+    /// history entry: the rules as text before and after, when they differ.
+    fn with_rules_history<T>(
+        &self,
+        segment: SegmentId,
+        now: Timestamp,
+        write: impl FnOnce(&Self) -> Result<T>,
+    ) -> Result<T> {
+        let context = "recording a change of assignment rules";
+        let tx = self.write_scope().context(context)?;
+        let stored = self.segment(segment)?;
+        let before = self.rules_text(&stored)?;
+        let out = write(self)?;
+        let after = self.rules_text(&stored)?;
+        if before != after {
+            self.write_history(&stored, &SegmentChange::new(SegmentHistoryKind::Rules, before, after), now)?;
         }
-        tx.commit().with_context(|| context.clone())
+        tx.commit().context(context)?;
+        Ok(out)
+    }
+
+    /// `segment`'s rules as history text, sellers and teams by name.
+    fn rules_text(&self, segment: &Segment) -> Result<String> {
+        let def = self.type_def(&segment.record_type)?;
+        let (sellers, teams) = (self.sellers()?, self.teams()?);
+        let names = PeopleNames { sellers: &sellers, teams: &teams };
+        Ok(rules_text(&self.rules(segment.id)?, def, &self.schema, &names))
     }
 
     /// A segment's rules in order (active or not).
