@@ -18,8 +18,8 @@ use serde::Deserialize;
 use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
-    AssignmentRule, AttributeCondition, AttributeValue, Decision, Distribution, RuleId, SellerLedger, SellerState,
-    Stamp, Target, UnassignedReason, validate_rule,
+    AssignmentRule, AttributeCondition, AttributeValue, Decision, DefaultRoute, Distribution, Routing, RuleId,
+    SellerLedger, SellerState, Stamp, Target, UnassignedReason, validate_rule,
 };
 use crate::domain::condition::{Group, Node};
 use crate::domain::describe::PeopleNames;
@@ -40,6 +40,29 @@ pub enum AssignmentFilter {
     All,
     Assigned,
     Unassigned,
+}
+
+/// Whether [`Workspace::assign_in_segments`] writes a decision that placed no seller: yes
+/// on join and for "Run now"; not for the scheduled retry of stranded records, which would
+/// otherwise write a row per stranded record on every run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Unplaced {
+    Write,
+    Skip,
+}
+
+/// What placed a record: the rule that fired, or the segment's default route (neither: by
+/// hand, or unassigned).
+#[derive(Clone, Copy, Debug)]
+struct Placement {
+    rule: Option<RuleId>,
+    by_default: bool,
+}
+
+impl Placement {
+    fn by(rule: Option<RuleId>, by_default: bool) -> Self {
+        Self { rule, by_default }
+    }
 }
 
 /// The stored key of a reason.
@@ -492,7 +515,7 @@ impl Workspace {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT record_id, segment_id, rule_id, seller_id, reason, at FROM assignment
+                "SELECT record_id, segment_id, rule_id, seller_id, reason, at, via IS NOT NULL FROM assignment
                  WHERE record_type = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY record_id",
             )
             .with_context(|| context.clone())?;
@@ -505,13 +528,14 @@ impl Workspace {
                     r.get::<_, Option<i64>>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             })
             .with_context(|| context.clone())?
             .collect::<rusqlite::Result<Vec<_>>>()
             .with_context(|| context.clone())?;
         rows.into_iter()
-            .map(|(record, segment, rule, seller, reason, at)| {
+            .map(|(record, segment, rule, seller, reason, at, by_default)| {
                 let what = format!("the assignment of {ty} {record}");
                 let reason = reason
                     .map(|key| {
@@ -522,6 +546,7 @@ impl Workspace {
                     record: RecordId(record),
                     segment: segment.map(SegmentId),
                     rule: rule.map(RuleId),
+                    by_default,
                     seller: seller.map(SellerId),
                     reason,
                     at: at
@@ -558,7 +583,7 @@ impl Workspace {
         let segment = self.membership_of(ty, record)?;
         let context = format!("assigning {ty} {} to seller {} by hand", record.0, seller.0);
         let tx = self.write_scope().with_context(|| context.clone())?;
-        self.write_assignment(&def, record, segment, None, Ok(seller), now)?;
+        self.write_assignment(&def, record, segment, Placement::by(None, false), Ok(seller), now)?;
         tx.commit().with_context(|| context.clone())
     }
 
@@ -568,7 +593,7 @@ impl Workspace {
         def: &RecordTypeDef,
         record: RecordId,
         segment: Option<SegmentId>,
-        rule: Option<RuleId>,
+        placement: Placement,
         outcome: std::result::Result<SellerId, UnassignedReason>,
         now: Timestamp,
     ) -> Result<()> {
@@ -578,27 +603,31 @@ impl Workspace {
             Err(reason) => (None, "unassigned", Some(reason_key(reason))),
         };
         let at = now.to_string();
+        let via = (placement.by_default && outcome.is_ok()).then_some(super::routing::VIA_DEFAULT);
         let params = rusqlite::params![
             def.name.as_str(),
             record.0,
             segment.map(|s| s.0),
-            rule.map(|r| r.0),
+            placement.rule.map(|r| r.0),
             seller,
             status,
             reason,
-            at
+            at,
+            via
         ];
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO assignment (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO assignment
+                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut stmt| stmt.execute(params))
             .with_context(context)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO assignment_history (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO assignment_history
+                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut stmt| stmt.execute(params))
             .with_context(context)?;
@@ -624,7 +653,7 @@ impl Workspace {
         for joined in changes.joined().filter(|j| j.runs_assignment()) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
-        self.assign_in_segments(&changes.record_type, by_segment, now, &mut |_, _| true)?;
+        self.assign_in_segments(&changes.record_type, by_segment, now, Unplaced::Write, &mut |_, _| true)?;
         Ok(())
     }
 
@@ -641,6 +670,7 @@ impl Workspace {
         ty: &RecordTypeName,
         mut by_segment: BTreeMap<SegmentId, Vec<RecordId>>,
         now: Timestamp,
+        unplaced: Unplaced,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Option<Vec<Placed>>> {
         by_segment.retain(|_, ids| !ids.is_empty());
@@ -652,33 +682,41 @@ impl Workspace {
         let teams = self.teams()?;
         let ctx = self.assignment_context(now)?;
         let mut ledger = self.ledger()?;
-        let mut rules_of: HashMap<SegmentId, Vec<AssignmentRule>> = HashMap::new();
+        let mut rules_of: HashMap<SegmentId, (Vec<AssignmentRule>, Routing)> = HashMap::new();
         for &segment in by_segment.keys() {
             let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
-            rules_of.insert(segment, rules);
+            rules_of.insert(segment, (rules, self.routing(segment)?));
         }
         // Writing a row per member of a segment without rules would cost seconds on a
-        // million-record activation.
-        by_segment.retain(|segment, _| rules_of.get(segment).is_some_and(|rules| !rules.is_empty()));
+        // million-record activation; a default route places records without rules.
+        by_segment.retain(|segment, _| {
+            rules_of
+                .get(segment)
+                .is_some_and(|(rules, routing)| !rules.is_empty() || routing.default != DefaultRoute::LeaveUnassigned)
+        });
         if by_segment.is_empty() {
             return Ok(Some(Vec::new()));
         }
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-        let ds = self.assignment_dataset(ty, rules_of.values().flatten(), &teams, &ids)?;
+        let ds = self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids)?;
         let total = ids.len() as u64;
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
         for (segment, ids) in &by_segment {
-            let rules = rules_of.get(segment).map_or(&[][..], Vec::as_slice);
-            let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams);
+            let (rules, routing) =
+                rules_of.get(segment).map_or((&[][..], Routing::default()), |(r, c)| (r.as_slice(), *c));
+            let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams)
+                .with_routing(routing);
             let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(ty, *id)).collect();
             let decisions = assigner.assign_many(records.iter().map(|r| (*r, created_on(&def, r))), &mut ledger);
             for (record, decision) in records.iter().zip(decisions) {
-                let (rule, outcome) = match decision {
-                    Decision::Assigned { rule, seller, .. } => (Some(rule), Ok(seller)),
-                    Decision::Unassigned { reason, .. } => (None, Err(reason)),
+                let (placement, outcome) = match decision {
+                    Decision::Assigned { rule, seller, .. } => (Placement::by(rule, rule.is_none()), Ok(seller)),
+                    Decision::Unassigned { reason, .. } => (Placement::by(None, false), Err(reason)),
                 };
-                self.write_assignment(&def, record.id, Some(*segment), rule, outcome, now)?;
+                if outcome.is_ok() || unplaced == Unplaced::Write {
+                    self.write_assignment(&def, record.id, Some(*segment), placement, outcome, now)?;
+                }
                 placed.push(Placed { record: (*record).clone(), outcome });
                 done += 1;
                 if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {
