@@ -4,11 +4,13 @@
 //! written to read like the "Semantics" section of BRIEF.md rather than to be fast.
 //!
 //! Decisions where the brief is silent:
-//! - Text and choice comparisons lowercase both sides with [`str::to_lowercase`] (Unicode
-//!   aware, no trimming, no accent folding): "ÉMILE" equals "émile", " UK" does not equal
-//!   "UK". `%`, `_`, `\` and `'` are ordinary characters. See [`fold`].
+//! - Text and choice comparisons fold both sides with Unicode full case folding ([`fold`]:
+//!   no trimming, no accent folding, no normalization): "ÉMILE" equals "émile", "Straße"
+//!   equals "STRASSE", " UK" does not equal "UK". `%`, `_`, `\` and `'` are ordinary
+//!   characters. Contains / begins / ends with look for the folded part in the folded value.
 //! - Matches pattern uses the `regex` crate, case-insensitive, on the value as stored
-//!   (see [`compile_pattern`]). An invalid pattern matches nothing.
+//!   (see [`compile_pattern`]): the regex engine folds one character to one (simple case
+//!   folding), so `ß` does not match `ss` there. An invalid pattern matches nothing.
 //! - A condition that does not fit the schema (unknown field, an operator the field does not
 //!   offer, an operand of the wrong kind) is false, also for negative operators; so is a
 //!   related-record block whose record type or `via` does not fit. Validation reports them.
@@ -211,11 +213,15 @@ fn explain_group(
     }
 }
 
-/// The one case fold of the app: Unicode lower case, nothing trimmed, so "ÉMILE" equals
-/// "émile". Every text comparison folds both sides with it: this evaluator, the fast engine
-/// and the store's SQL function `sb_fold`.
+/// The one case fold of the app: Unicode full case folding (`CaseFolding.txt` statuses C
+/// and F, not the Turkic T), nothing trimmed or normalized. "ÉMILE" equals "émile",
+/// "Straße" folds to "strasse" (the folded text can be longer than the original), "ΟΔΟΣ",
+/// "οδος" and "οδοσ" all fold to "οδοσ", "ﬁ" to "fi", "ǅ" to "ǆ"; "İ" folds to "i̇" (i and
+/// a combining dot), so "İstanbul" does not equal "istanbul", and the dotless "ı" stays
+/// itself. Every text comparison folds both sides with it: this evaluator, the fast
+/// engine's dictionaries and the store's SQL function `sb_fold`.
 pub fn fold(text: &str) -> String {
-    text.to_lowercase()
+    unicase::UniCase::new(text).to_folded_case()
 }
 
 /// Compiles a "matches pattern" operand the way the evaluator reads it: case-insensitive,
