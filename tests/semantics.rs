@@ -17,7 +17,7 @@ use segment_builder::domain::eval::matches;
 use segment_builder::domain::{
     Dataset,
     DateUnit::{Days, Months, Weeks, Years},
-    EvalContext, Operand, Operator,
+    EvalContext, Number, Operand, Operator,
     Operator::*,
     RecordId, SellerId, TeamId, Value,
 };
@@ -238,6 +238,62 @@ fn numbers() {
     check("count", E, IsEmpty, NONE, true);
     check("count", int(0), IsEmpty, NONE, false);
     check("count", int(0), IsNotEmpty, NONE, true);
+}
+
+/// Whole numbers compare as `i64`, money as whole cents, both exactly against the typed
+/// number; decimals compare their `f64` exactly.
+#[test]
+fn exact_numbers() {
+    const TWO_53: i64 = 9_007_199_254_740_992;
+    check("count", int(TWO_53 + 1), Equals, w(TWO_53), false);
+    check("count", int(TWO_53 + 1), Equals, w(TWO_53 + 1), true);
+    check("count", int(TWO_53), LessThan, w(TWO_53 + 1), true);
+    check("count", int(TWO_53 + 1), GreaterThan, w(TWO_53), true);
+    check("count", int(TWO_53 + 1), AnyOf, Operand::NumberList(vec![Number::Whole(TWO_53)]), false);
+    check(
+        "count",
+        int(TWO_53 + 1),
+        Between,
+        Operand::NumberRange { low: Number::Whole(TWO_53 + 1), high: Number::Whole(TWO_53 + 1) },
+        true,
+    );
+    check("count", int(i64::MAX), GreaterOrEqual, n(9_223_372_036_854_775_808.0), false); // 2^63
+    check("count", int(i64::MAX), LessThan, n(9_223_372_036_854_775_808.0), true);
+    check("count", int(i64::MAX), Equals, w(i64::MAX), true);
+    check("count", int(i64::MAX - 1), Equals, w(i64::MAX), false);
+    check("count", int(i64::MIN), LessOrEqual, w(i64::MIN), true);
+    check("count", int(i64::MIN), GreaterThan, n(-9_223_372_036_854_777_856.0), true); // below -2^63
+    check("count", int(i64::MIN), LessThan, w(i64::MIN), false);
+    // A number with a fraction against whole numbers, exactly.
+    check("count", int(2), Equals, n(2.5), false);
+    check("count", int(3), Equals, n(2.5), false);
+    check("count", int(2), GreaterThan, n(2.5), false);
+    check("count", int(3), GreaterThan, n(2.5), true);
+    check("count", int(2), LessThan, n(2.5), true);
+    check("count", int(3), LessOrEqual, n(2.5), false);
+    check("count", int(-3), LessThan, n(-2.5), true);
+    check("count", int(-2), LessThan, n(-2.5), false);
+    check("count", int(2), Between, nr(1.5, 2.5), true);
+    check("count", int(2), Between, nr(2.1, 2.9), false);
+    check("count", int(2), AnyOf, nl(&[2.5, 2.0]), true);
+    check("count", int(TWO_53 + 1), LessThan, n(9_007_199_254_740_994.0), true);
+    check("count", int(TWO_53 + 2), LessThan, n(9_007_199_254_740_994.0), false);
+    // Money in whole cents.
+    check("price", money(19.99), Equals, n(19.99), true);
+    check("price", money(0.1 + 0.2), Equals, n(0.3), true); // 0.30000000000000004 is 30 cents
+    check("price", money(0.1 + 0.2), GreaterThan, n(0.3), false);
+    check("price", money(19.99), Equals, n(19.985), false); // a fraction of a cent matches no amount
+    check("price", money(19.99), GreaterThan, n(19.985), true);
+    check("price", money(19.98), GreaterThan, n(19.985), false);
+    check("price", money(-0.01), LessThan, w(0), true);
+    check("price", money(12_345_678_901.23), Equals, n(12_345_678_901.23), true);
+    // Decimals compare exactly, also against whole numbers beyond 2^53.
+    check("ratio", dec(9_007_199_254_740_992.0), Equals, w(TWO_53 + 1), false);
+    check("ratio", dec(9_007_199_254_740_992.0), LessThan, w(TWO_53 + 1), true);
+    check("ratio", dec(0.1 + 0.2), Equals, n(0.3), false); // an f64 as it is
+    check("ratio", dec(2.5), GreaterThan, w(2), true);
+    check("count", E, Equals, n(2.5), false);
+    check("count", E, NotEquals, n(2.5), true);
 }
 
 #[test]

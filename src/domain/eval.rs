@@ -28,6 +28,7 @@ use jiff::{Span, Timestamp};
 use regex::{Regex, RegexBuilder};
 
 use super::condition::{Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
+use super::number::{cents, f64_holds, int_test};
 use super::predicate::{DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate};
 use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 use super::value::{Record, RecordId, SellerId, TeamId, Value};
@@ -318,8 +319,8 @@ impl<'a> Evaluator<'a> {
             return false;
         }
         match operator.positive_twin() {
-            Some(twin) => !self.holds(value, predicate(field.kind, twin, &condition.value)),
-            None => self.holds(value, predicate(field.kind, operator, &condition.value)),
+            Some(twin) => !self.holds(field.kind, value, predicate(field.kind, twin, &condition.value)),
+            None => self.holds(field.kind, value, predicate(field.kind, operator, &condition.value)),
         }
     }
 
@@ -356,14 +357,14 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Whether a positive test holds; only is empty holds on an empty value.
-    fn holds(&self, value: &Value, predicate: Predicate<'_>) -> bool {
+    fn holds(&self, kind: FieldKind, value: &Value, predicate: Predicate<'_>) -> bool {
         if value.is_empty() {
             return predicate == Predicate::IsEmpty;
         }
         match predicate {
             Predicate::IsEmpty | Predicate::Never => false,
             Predicate::Text(test) => value.as_text().is_some_and(|text| text_holds(text, test)),
-            Predicate::Number(test) => value.as_f64().is_some_and(|number| number_holds(number, test)),
+            Predicate::Number(test) => number_holds(kind, value, test),
             Predicate::Date(test) => self.date_holds(value, test),
             Predicate::YesNo(wanted) => matches!(value, Value::YesNo(yes) if *yes == wanted),
             Predicate::Lookup(test) => match (value, test) {
@@ -426,11 +427,16 @@ fn text_holds(text: &str, test: TextTest<'_>) -> bool {
     }
 }
 
-fn number_holds(number: f64, test: NumberTest<'_>) -> bool {
-    match test {
-        NumberTest::Equals(x) => number == x,
-        NumberTest::Compare(comparison, x) => comparison.holds(number, x),
-        NumberTest::Between(low, high) => low <= number && number <= high,
-        NumberTest::AnyOf(options) => options.contains(&number),
+/// Whole numbers compare as `i64` and money as whole cents, exactly against the typed
+/// number (`= 2.5` holds for no whole number); decimals compare their `f64` exactly. A
+/// value of another kind than the field's is no number there.
+fn number_holds(kind: FieldKind, value: &Value, test: NumberTest<'_>) -> bool {
+    match (kind, value) {
+        (FieldKind::WholeNumber, Value::WholeNumber(n)) => int_test(test, 0).holds(i128::from(*n)),
+        (FieldKind::Money, Value::Money(amount)) => {
+            !amount.is_nan() && int_test(test, 2).holds(i128::from(cents(*amount)))
+        }
+        (FieldKind::Decimal, Value::Decimal(x)) => f64_holds(*x, test),
+        _ => false,
     }
 }
