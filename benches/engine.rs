@@ -28,7 +28,7 @@ use segment_builder::domain::{
     Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Record,
     RecordId, RecordTypeDef, RecordTypeName, Schema, SellerId, TeamId, Value,
 };
-use segment_builder::domain::{LifecyclePlan, Segment, SegmentId, Status};
+use segment_builder::domain::{LifecyclePlan, Number, Segment, SegmentId, Status};
 use segment_builder::engine::sql::compile_sql;
 use segment_builder::engine::{Compiled, Snapshot, SortKey, compile, preview, union, winners};
 use segment_builder::engine::{MemberColumn, Memberships, evaluate_memberships};
@@ -404,7 +404,7 @@ fn texts(items: &[&str]) -> Operand {
 }
 
 fn n(x: f64) -> Operand {
-    Operand::Number(x)
+    Operand::Number(Number::from(x))
 }
 
 fn days(amount: u32) -> Operand {
@@ -440,7 +440,11 @@ fn six() -> Vec<(&'static str, Group)> {
             "5_active_60d_value_10k_100k",
             all(vec![
                 c("last_activity_on", InLast, days(60)),
-                c("estimated_value", Between, Operand::NumberRange { low: 10_000.0, high: 100_000.0 }),
+                c(
+                    "estimated_value",
+                    Between,
+                    Operand::NumberRange { low: Number::Whole(10_000), high: Number::Whole(100_000) },
+                ),
             ]),
         ),
         ("6_email_contains_gmail", all(vec![c("email", Contains, t("gmail"))])),
@@ -474,7 +478,11 @@ fn twenty() -> Vec<Group> {
         all(vec![c("phone", BeginsWith, t("+49"))]),
         all(vec![
             c("industry", AnyOf, options(&["Software"])),
-            c("estimated_value", Between, Operand::NumberRange { low: 50_000.0, high: 200_000.0 }),
+            c(
+                "estimated_value",
+                Between,
+                Operand::NumberRange { low: Number::Whole(50_000), high: Number::Whole(200_000) },
+            ),
         ]),
         all(vec![c("account", IsEmpty, Operand::None)]),
     ]

@@ -14,8 +14,8 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::SignedDuration;
 use segment_builder::domain::{
-    Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, LifecyclePlan, Node, NodeId, NodeIds, Operand,
-    Operator, RecordTypeName, Segment, SegmentId, Status,
+    Condition, DateUnit, EvalContext, FieldPath, Group, GroupMode, LifecyclePlan, Node, NodeId, NodeIds, Number,
+    Operand, Operator, RecordTypeName, Segment, SegmentId, Status,
 };
 use segment_builder::engine::Memberships;
 use segment_builder::store::Workspace;
@@ -53,7 +53,7 @@ fn twenty() -> Vec<Group> {
     let mut segments = vec![
         all(vec![c("rating", AnyOf, options(&["Hot"])), c("country", Equals, text("Germany"))]),
         all(vec![c("created_on", InLast, relative(7, DateUnit::Days))]),
-        all(vec![c("score", GreaterOrEqual, Operand::Number(95.0))]),
+        all(vec![c("score", GreaterOrEqual, Operand::Number(Number::Whole(95)))]),
         all(vec![c("last_activity_on", OlderThan, relative(90, DateUnit::Days))]),
         all(vec![c("country", Equals, text("France"))]),
         all(vec![c("last_activity_on", InLast, relative(14, DateUnit::Days)), c("rating", AnyOf, options(&["Warm"]))]),

@@ -1,8 +1,9 @@
 //! The semantics of BRIEF.md, one line per case. `check` evaluates one condition on one
 //! `thing` record (see `common::schema`) at the table clock: Tuesday 2026-03-31, 12:00 in
 //! Europe/Berlin. Every negative operator is also checked to be the complement of its twin.
-//! Every line is checked twice: by the reference evaluator, and through the SQL compiler
-//! against a real workspace holding the same records.
+//! Every line is checked three times: by the reference evaluator, by the fast engine over a
+//! snapshot of the same records, and through the SQL compiler against a real workspace
+//! holding them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
@@ -14,11 +15,13 @@ use common::workspace::{sql_matching, workspace_of};
 use common::*;
 use segment_builder::domain::eval::matches;
 use segment_builder::domain::{
+    Dataset,
     DateUnit::{Days, Months, Weeks, Years},
-    EvalContext, Operand, Operator,
+    EvalContext, Number, Operand, Operator,
     Operator::*,
     RecordId, SellerId, TeamId, Value,
 };
+use segment_builder::engine::{Snapshot, compile};
 use segment_builder::store::Workspace;
 
 fn check(field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
@@ -32,12 +35,29 @@ fn check_in(now: &str, zone: &str, field: &str, value: Value, operator: Operator
 fn check_with(ctx: &EvalContext, field: &str, value: Value, operator: Operator, operand: Operand, expected: bool) {
     let eval = |operator| eval_one(ctx, field, &value, operator, &operand);
     let sql = |operator| sql_one(ctx, field, &value, operator, &operand);
+    let fast = |operator| fast_one(ctx, field, &value, operator, &operand);
     assert_eq!(eval(operator), expected, "{field} = {value:?}: {operator:?} {operand:?}");
+    assert_eq!(fast(operator), expected, "fast: {field} = {value:?}: {operator:?} {operand:?}");
     assert_eq!(sql(operator), expected, "through SQL: {field} = {value:?}: {operator:?} {operand:?}");
     if let Some(twin) = operator.positive_twin() {
         assert_eq!(eval(twin), !expected, "{field} = {value:?}: {twin:?} {operand:?} (the twin)");
+        assert_eq!(fast(twin), !expected, "fast: {field} = {value:?}: {twin:?} {operand:?} (the twin)");
         assert_eq!(sql(twin), !expected, "through SQL: {field} = {value:?}: {twin:?} {operand:?} (the twin)");
     }
+}
+
+/// Like `eval_one`, through a snapshot of the world and the subject, and the fast engine.
+fn fast_one(ctx: &EvalContext, field: &str, value: &Value, operator: Operator, operand: &Operand) -> bool {
+    let mut ds = world();
+    let schema = schema();
+    let thing = type_def(&schema, "thing");
+    ds.insert(&thing.name, record(thing, 1000, &[(field, value.clone())]));
+    let by_type = schema.types.iter().map(|t| (&t.name, ds.records(&t.name)));
+    let teams = (0..9).map(|t| (TeamId(t), ds.team_members(TeamId(t)).to_vec()));
+    let snapshot = Snapshot::build(&schema, ctx.time_zone.clone(), by_type, teams);
+    let root = tree(all(vec![cond(field, operator, operand.clone())]));
+    let compiled = compile(&snapshot, &thing.name, &root, ctx).expect("the snapshot is in the context's zone");
+    compiled.matching_ids(&snapshot).contains(&RecordId(1000))
 }
 
 /// A condition that does not fit the schema is false, whatever the operator.
@@ -102,7 +122,7 @@ fn text() {
     check("name", txt("ÉMILE"), Equals, t("émile"), true);
     check("name", txt("émile"), Equals, t("ÉMILE"), true);
     check("name", txt("Émile"), Equals, t("EMILE"), false); // no accent folding
-    check("name", txt("Straße"), EndsWith, t("SSE"), false); // lowercasing, not full case folding
+    check("name", txt("Straße"), EndsWith, t("SSE"), true); // full case folding: ß is ss
     check("name", txt(" UK"), Equals, t("UK"), false); // nothing is trimmed
     check("name", txt("UK"), Equals, t("uk"), true);
     check("name", E, Equals, t("UK"), false);
@@ -147,6 +167,42 @@ fn text() {
     check("name", txt("x"), IsNotEmpty, NONE, true);
 }
 
+/// What "ignores case" means: Unicode full case folding (CaseFolding.txt C and F), the same
+/// in every evaluator; see docs/conditions.md.
+#[test]
+fn text_ignores_case_by_full_case_folding() {
+    check("name", txt("Straße"), Contains, t("strasse"), true);
+    check("name", txt("Straße"), Equals, t("STRASSE"), true);
+    check("name", txt("STRASSE"), Equals, t("straße"), true);
+    check("name", txt("Straße"), BeginsWith, t("STRAS"), true);
+    check("name", txt("Straße"), EndsWith, t("e"), true);
+    check("name", txt("Maß"), EndsWith, t("ss"), true); // the folded value is longer
+    check("name", txt("Maß"), EndsWith, t("aß"), true);
+    check("name", txt("ss"), EndsWith, t("ß"), true);
+    check("name", txt("s"), EndsWith, t("ß"), false); // the folded part is longer than the value
+    check("name", txt("Straße"), AnyOf, tl(&["STRASSE"]), true);
+    check("name", txt("ΟΔΟΣ"), Equals, t("οδοσ"), true); // Σ and final ς both fold to σ
+    check("name", txt("ΟΔΟΣ"), Equals, t("οδος"), true);
+    check("name", txt("οδος"), EndsWith, t("Σ"), true);
+    check("name", txt("İstanbul"), Equals, t("istanbul"), false); // İ folds to i + U+0307
+    check("name", txt("İstanbul"), Equals, t("i\u{307}stanbul"), true);
+    check("name", txt("İstanbul"), BeginsWith, t("i"), true);
+    check("name", txt("İstanbul"), Contains, t("STANBUL"), true);
+    check("name", txt("ǅemal"), Equals, t("ǄEMAL"), true); // the title case digraph
+    check("name", txt("ǅemal"), Equals, t("ǆemal"), true);
+    check("name", txt("ﬁle"), Equals, t("FILE"), true); // the ligature folds to "fi"
+    check("name", txt("proﬁt"), Contains, t("fit"), true);
+    check("name", txt("ırmak"), Equals, t("IRMAK"), false); // no Turkic folding: ı stays ı
+    check("name", txt("ırmak"), Equals, t("ırmak"), true);
+    check("name", txt("Irmak"), Equals, t("irmak"), true);
+    check("name", txt("Émile"), Equals, t("E\u{301}mile"), false); // no normalization
+    check("size", opt("Large"), AnyOf, choices(&["LARGE"]), true);
+    // A pattern folds one character to one (the regex engine's simple folding).
+    check("name", txt("ΟΔΟΣ"), MatchesPattern, t("^οδος$"), true);
+    check("name", txt("Straße"), MatchesPattern, t("^STRASSE$"), false);
+    check("name", txt("Straße"), MatchesPattern, t("^STRAẞE$"), true);
+}
+
 #[test]
 fn numbers() {
     check("count", int(0), Equals, n(0.0), true);
@@ -182,6 +238,62 @@ fn numbers() {
     check("count", E, IsEmpty, NONE, true);
     check("count", int(0), IsEmpty, NONE, false);
     check("count", int(0), IsNotEmpty, NONE, true);
+}
+
+/// Whole numbers compare as `i64`, money as whole cents, both exactly against the typed
+/// number; decimals compare their `f64` exactly.
+#[test]
+fn exact_numbers() {
+    const TWO_53: i64 = 9_007_199_254_740_992;
+    check("count", int(TWO_53 + 1), Equals, w(TWO_53), false);
+    check("count", int(TWO_53 + 1), Equals, w(TWO_53 + 1), true);
+    check("count", int(TWO_53), LessThan, w(TWO_53 + 1), true);
+    check("count", int(TWO_53 + 1), GreaterThan, w(TWO_53), true);
+    check("count", int(TWO_53 + 1), AnyOf, Operand::NumberList(vec![Number::Whole(TWO_53)]), false);
+    check(
+        "count",
+        int(TWO_53 + 1),
+        Between,
+        Operand::NumberRange { low: Number::Whole(TWO_53 + 1), high: Number::Whole(TWO_53 + 1) },
+        true,
+    );
+    check("count", int(i64::MAX), GreaterOrEqual, n(9_223_372_036_854_775_808.0), false); // 2^63
+    check("count", int(i64::MAX), LessThan, n(9_223_372_036_854_775_808.0), true);
+    check("count", int(i64::MAX), Equals, w(i64::MAX), true);
+    check("count", int(i64::MAX - 1), Equals, w(i64::MAX), false);
+    check("count", int(i64::MIN), LessOrEqual, w(i64::MIN), true);
+    check("count", int(i64::MIN), GreaterThan, n(-9_223_372_036_854_777_856.0), true); // below -2^63
+    check("count", int(i64::MIN), LessThan, w(i64::MIN), false);
+    // A number with a fraction against whole numbers, exactly.
+    check("count", int(2), Equals, n(2.5), false);
+    check("count", int(3), Equals, n(2.5), false);
+    check("count", int(2), GreaterThan, n(2.5), false);
+    check("count", int(3), GreaterThan, n(2.5), true);
+    check("count", int(2), LessThan, n(2.5), true);
+    check("count", int(3), LessOrEqual, n(2.5), false);
+    check("count", int(-3), LessThan, n(-2.5), true);
+    check("count", int(-2), LessThan, n(-2.5), false);
+    check("count", int(2), Between, nr(1.5, 2.5), true);
+    check("count", int(2), Between, nr(2.1, 2.9), false);
+    check("count", int(2), AnyOf, nl(&[2.5, 2.0]), true);
+    check("count", int(TWO_53 + 1), LessThan, n(9_007_199_254_740_994.0), true);
+    check("count", int(TWO_53 + 2), LessThan, n(9_007_199_254_740_994.0), false);
+    // Money in whole cents.
+    check("price", money(19.99), Equals, n(19.99), true);
+    check("price", money(0.1 + 0.2), Equals, n(0.3), true); // 0.30000000000000004 is 30 cents
+    check("price", money(0.1 + 0.2), GreaterThan, n(0.3), false);
+    check("price", money(19.99), Equals, n(19.985), false); // a fraction of a cent matches no amount
+    check("price", money(19.99), GreaterThan, n(19.985), true);
+    check("price", money(19.98), GreaterThan, n(19.985), false);
+    check("price", money(-0.01), LessThan, w(0), true);
+    check("price", money(12_345_678_901.23), Equals, n(12_345_678_901.23), true);
+    // Decimals compare exactly, also against whole numbers beyond 2^53.
+    check("ratio", dec(9_007_199_254_740_992.0), Equals, w(TWO_53 + 1), false);
+    check("ratio", dec(9_007_199_254_740_992.0), LessThan, w(TWO_53 + 1), true);
+    check("ratio", dec(0.1 + 0.2), Equals, n(0.3), false); // an f64 as it is
+    check("ratio", dec(2.5), GreaterThan, w(2), true);
+    check("count", E, Equals, n(2.5), false);
+    check("count", E, NotEquals, n(2.5), true);
 }
 
 #[test]

@@ -5,8 +5,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
 
 use crate::domain::{
-    Condition, DateUnit, FieldName, FieldPath, Group, GroupMode, Node, NodeIds, Operand, Operator as Op, Quantifier,
-    RecordTypeName, RelatedBlock, Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind,
+    Condition, DateUnit, FieldName, FieldPath, Group, GroupMode, Node, NodeIds, Number, Operand, Operator as Op,
+    Quantifier, RecordTypeName, RelatedBlock, Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind,
 };
 
 const NEW_LEAD_OUTREACH: &str = "New lead outreach";
@@ -135,7 +135,7 @@ fn lead_drafts() -> Vec<Draft> {
     let conditions = {
         let children = vec![
             t.when("country", Op::AnyOf, texts(&["Germany", "Austria", "Switzerland"])),
-            t.when("employee_count", Op::GreaterOrEqual, Operand::Number(1_000.0)),
+            t.when("employee_count", Op::GreaterOrEqual, Operand::Number(Number::Whole(1_000))),
         ];
         t.all(children)
     };
@@ -187,7 +187,7 @@ fn more_lead_drafts() -> Vec<Draft> {
     let conditions = {
         let children = vec![
             t.at(FieldPath::through(&["account"], "industry"), Op::AnyOf, choices(&["Software"])),
-            t.when("score", Op::GreaterOrEqual, Operand::Number(60.0)),
+            t.when("score", Op::GreaterOrEqual, Operand::Number(Number::Whole(60))),
         ];
         t.all(children)
     };
@@ -261,7 +261,7 @@ fn more_lead_drafts() -> Vec<Draft> {
         let region = vec![t.when("country", Op::AnyOf, texts(&["United States", "Canada"])), german];
         let region = Node::Group(t.group(GroupMode::Any, false, region));
         let children = vec![
-            t.when("estimated_value", Op::GreaterOrEqual, Operand::Number(100_000.0)),
+            t.when("estimated_value", Op::GreaterOrEqual, Operand::Number(Number::Whole(100_000))),
             t.when("qualified", Op::IsYes, Operand::None),
             region,
         ];
@@ -316,7 +316,7 @@ fn other_drafts() -> Vec<Draft> {
     let mut t = Tree::new();
     let conditions = {
         let children = vec![
-            t.when("estimated_value", Op::GreaterOrEqual, Operand::Number(100_000.0)),
+            t.when("estimated_value", Op::GreaterOrEqual, Operand::Number(Number::Whole(100_000))),
             t.when("estimated_close_date", Op::ThisMonth, Operand::None),
             t.when("status", Op::AnyOf, choices(&["Open"])),
         ];

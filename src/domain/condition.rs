@@ -9,6 +9,7 @@ use std::fmt;
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
+use super::number::Number;
 use super::schema::{FieldKind, FieldName, RecordTypeName};
 use super::value::{RecordId, SellerId, TeamId};
 
@@ -236,11 +237,11 @@ pub enum Operand {
     None,
     Text(String),
     TextList(Vec<String>),
-    Number(f64),
-    NumberList(Vec<f64>),
+    Number(Number),
+    NumberList(Vec<Number>),
     NumberRange {
-        low: f64,
-        high: f64,
+        low: Number,
+        high: Number,
     },
     Date(DateValue),
     DateRange {

@@ -33,6 +33,7 @@ use super::condition::{
     Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
     Operator, Quantifier, RelatedBlock,
 };
+use super::number::Number;
 use super::schema::{FieldName, RecordTypeName};
 use super::value::{RecordId, SellerId, TeamId};
 
@@ -134,8 +135,8 @@ macro_rules! mirror_enum {
 pub mod v1 {
     use super::{
         Condition, DateUnit, DateValue, Deserialize, Deserializer, FieldName, FieldPath, Group, GroupMode, Node,
-        NodeId, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock, SellerId, Serialize, Serializer,
-        TeamId,
+        NodeId, Number, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock, SellerId, Serialize,
+        Serializer, TeamId,
     };
 
     #[derive(Debug, Serialize, Deserialize)]
@@ -187,11 +188,12 @@ pub mod v1 {
         None,
         Text(String),
         TextList(Vec<String>),
-        Number(f64),
-        NumberList(Vec<f64>),
+        /// An integer or a float: a whole number is written exactly (`9007199254740993`).
+        Number(Number),
+        NumberList(Vec<Number>),
         NumberRange {
-            low: f64,
-            high: f64,
+            low: Number,
+            high: Number,
         },
         Date(DateDto),
         DateRange {

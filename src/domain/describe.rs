@@ -2,6 +2,7 @@
 //! read-only summary, and for before/after in history.
 
 use super::condition::{Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Quantifier};
+use super::number::Number;
 use super::schema::{FieldKind, RecordTypeDef, Schema};
 
 /// One line of a described tree.
@@ -117,7 +118,7 @@ pub fn path_label(path: &FieldPath, def: &RecordTypeDef, schema: &Schema) -> (St
 }
 
 fn operand_text(operand: &Operand, names: &dyn Names) -> String {
-    let number = |x: f64| if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() };
+    let number = |x: Number| x.to_string();
     let seller = |id: i64| names.seller(id).unwrap_or_else(|| format!("seller #{id}"));
     match operand {
         Operand::None => String::new(),
@@ -173,7 +174,7 @@ mod tests {
                     id: NodeId(4),
                     path: FieldPath::own("score"),
                     operator: Operator::Between,
-                    value: Operand::NumberRange { low: 10.0, high: 20.5 },
+                    value: Operand::NumberRange { low: Number::Whole(10), high: Number::Real(20.5) },
                 }),
             ],
         };

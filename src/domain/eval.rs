@@ -4,11 +4,13 @@
 //! written to read like the "Semantics" section of BRIEF.md rather than to be fast.
 //!
 //! Decisions where the brief is silent:
-//! - Text and choice comparisons lowercase both sides with [`str::to_lowercase`] (Unicode
-//!   aware, no trimming, no accent folding): "ÉMILE" equals "émile", " UK" does not equal
-//!   "UK". `%`, `_`, `\` and `'` are ordinary characters. See [`fold`].
+//! - Text and choice comparisons fold both sides with Unicode full case folding ([`fold`]:
+//!   no trimming, no accent folding, no normalization): "ÉMILE" equals "émile", "Straße"
+//!   equals "STRASSE", " UK" does not equal "UK". `%`, `_`, `\` and `'` are ordinary
+//!   characters. Contains / begins / ends with look for the folded part in the folded value.
 //! - Matches pattern uses the `regex` crate, case-insensitive, on the value as stored
-//!   (see [`compile_pattern`]). An invalid pattern matches nothing.
+//!   (see [`compile_pattern`]): the regex engine folds one character to one (simple case
+//!   folding), so `ß` does not match `ss` there. An invalid pattern matches nothing.
 //! - A condition that does not fit the schema (unknown field, an operator the field does not
 //!   offer, an operand of the wrong kind) is false, also for negative operators; so is a
 //!   related-record block whose record type or `via` does not fit. Validation reports them.
@@ -26,6 +28,7 @@ use jiff::{Span, Timestamp};
 use regex::{Regex, RegexBuilder};
 
 use super::condition::{Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
+use super::number::{cents, f64_holds, int_test};
 use super::predicate::{DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate};
 use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 use super::value::{Record, RecordId, SellerId, TeamId, Value};
@@ -211,11 +214,15 @@ fn explain_group(
     }
 }
 
-/// The one case fold of the app: Unicode lower case, nothing trimmed, so "ÉMILE" equals
-/// "émile". Every text comparison folds both sides with it: this evaluator, the fast engine
-/// and the store's SQL function `sb_fold`.
+/// The one case fold of the app: Unicode full case folding (`CaseFolding.txt` statuses C
+/// and F, not the Turkic T), nothing trimmed or normalized. "ÉMILE" equals "émile",
+/// "Straße" folds to "strasse" (the folded text can be longer than the original), "ΟΔΟΣ",
+/// "οδος" and "οδοσ" all fold to "οδοσ", "ﬁ" to "fi", "ǅ" to "ǆ"; "İ" folds to "i̇" (i and
+/// a combining dot), so "İstanbul" does not equal "istanbul", and the dotless "ı" stays
+/// itself. Every text comparison folds both sides with it: this evaluator, the fast
+/// engine's dictionaries and the store's SQL function `sb_fold`.
 pub fn fold(text: &str) -> String {
-    text.to_lowercase()
+    unicase::UniCase::new(text).to_folded_case()
 }
 
 /// Compiles a "matches pattern" operand the way the evaluator reads it: case-insensitive,
@@ -312,8 +319,8 @@ impl<'a> Evaluator<'a> {
             return false;
         }
         match operator.positive_twin() {
-            Some(twin) => !self.holds(value, predicate(field.kind, twin, &condition.value)),
-            None => self.holds(value, predicate(field.kind, operator, &condition.value)),
+            Some(twin) => !self.holds(field.kind, value, predicate(field.kind, twin, &condition.value)),
+            None => self.holds(field.kind, value, predicate(field.kind, operator, &condition.value)),
         }
     }
 
@@ -350,14 +357,14 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Whether a positive test holds; only is empty holds on an empty value.
-    fn holds(&self, value: &Value, predicate: Predicate<'_>) -> bool {
+    fn holds(&self, kind: FieldKind, value: &Value, predicate: Predicate<'_>) -> bool {
         if value.is_empty() {
             return predicate == Predicate::IsEmpty;
         }
         match predicate {
             Predicate::IsEmpty | Predicate::Never => false,
             Predicate::Text(test) => value.as_text().is_some_and(|text| text_holds(text, test)),
-            Predicate::Number(test) => value.as_f64().is_some_and(|number| number_holds(number, test)),
+            Predicate::Number(test) => number_holds(kind, value, test),
             Predicate::Date(test) => self.date_holds(value, test),
             Predicate::YesNo(wanted) => matches!(value, Value::YesNo(yes) if *yes == wanted),
             Predicate::Lookup(test) => match (value, test) {
@@ -420,11 +427,16 @@ fn text_holds(text: &str, test: TextTest<'_>) -> bool {
     }
 }
 
-fn number_holds(number: f64, test: NumberTest<'_>) -> bool {
-    match test {
-        NumberTest::Equals(x) => number == x,
-        NumberTest::Compare(comparison, x) => comparison.holds(number, x),
-        NumberTest::Between(low, high) => low <= number && number <= high,
-        NumberTest::AnyOf(options) => options.contains(&number),
+/// Whole numbers compare as `i64` and money as whole cents, exactly against the typed
+/// number (`= 2.5` holds for no whole number); decimals compare their `f64` exactly. A
+/// value of another kind than the field's is no number there.
+fn number_holds(kind: FieldKind, value: &Value, test: NumberTest<'_>) -> bool {
+    match (kind, value) {
+        (FieldKind::WholeNumber, Value::WholeNumber(n)) => int_test(test, 0).holds(i128::from(*n)),
+        (FieldKind::Money, Value::Money(amount)) => {
+            !amount.is_nan() && int_test(test, 2).holds(i128::from(cents(*amount)))
+        }
+        (FieldKind::Decimal, Value::Decimal(x)) => f64_holds(*x, test),
+        _ => false,
     }
 }

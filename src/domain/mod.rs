@@ -17,6 +17,7 @@ pub mod format;
 pub mod history;
 pub mod membership;
 pub mod monitor;
+pub mod number;
 pub mod people;
 pub mod predicate;
 pub mod preview;
@@ -38,6 +39,7 @@ pub use membership::{
     EventKind, Impact, Joined, LifecyclePlan, Member, MembershipChange, MembershipChanges, MembershipEvent,
     MembershipReason, PlanError, Scope, SegmentEdit, SegmentRef,
 };
+pub use number::Number;
 pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};

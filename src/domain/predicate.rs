@@ -12,6 +12,7 @@ use jiff::Span;
 use jiff::civil::Date;
 
 use super::condition::{DateUnit, DateValue, Operand, Operator};
+use super::number::Number;
 use super::schema::FieldKind;
 use super::value::{RecordId, SellerId, TeamId};
 
@@ -48,11 +49,11 @@ pub enum TextTest<'a> {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum NumberTest<'a> {
-    Equals(f64),
-    Compare(Comparison, f64),
+    Equals(Number),
+    Compare(Comparison, Number),
     /// Inclusive at both ends.
-    Between(f64, f64),
-    AnyOf(&'a [f64]),
+    Between(Number, Number),
+    AnyOf(&'a [Number]),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -332,9 +333,9 @@ mod tests {
             OperandKind::None => Operand::None,
             OperandKind::Text => Operand::Text("a".into()),
             OperandKind::TextList => Operand::TextList(vec!["a".into()]),
-            OperandKind::Number => Operand::Number(1.0),
-            OperandKind::NumberList => Operand::NumberList(vec![1.0]),
-            OperandKind::NumberRange => Operand::NumberRange { low: 1.0, high: 2.0 },
+            OperandKind::Number => Operand::Number(Number::Whole(1)),
+            OperandKind::NumberList => Operand::NumberList(vec![Number::Whole(1)]),
+            OperandKind::NumberRange => Operand::NumberRange { low: Number::Whole(1), high: Number::Whole(2) },
             OperandKind::Date => Operand::Date(DateValue::Day(day(2026, 1, 1))),
             OperandKind::DateRange => Operand::DateRange { low: day(2026, 1, 1), high: day(2026, 2, 1) },
             OperandKind::Relative => Operand::Relative { amount: 3, unit: DateUnit::Days },

@@ -17,6 +17,7 @@ use super::condition::{
     Condition, DEFAULT_MAX_DEPTH, Group, GroupMode, Node, NodeId, Operand, OperandKind, Operator, RelatedBlock,
 };
 use super::eval::{compile_pattern, fold};
+use super::number::Number;
 use super::schema::{FieldDef, FieldKind, RecordTypeDef, RecordTypeName, Schema};
 
 /// One problem of a tree, at one node.
@@ -258,7 +259,7 @@ fn operand_problems(field: &FieldDef, operator: Operator, operator_label: &str, 
     let name = || field.label.clone();
     let op = || operator_label.to_owned();
     let mut problems = Vec::new();
-    let check_number = |x: f64, problems: &mut Vec<ProblemKind>| {
+    let check_number = |x: Number, problems: &mut Vec<ProblemKind>| {
         if !x.is_finite() && !problems.iter().any(|p| matches!(p, ProblemKind::NotANumber { .. })) {
             problems.push(ProblemKind::NotANumber { field: name() });
         }
@@ -289,7 +290,7 @@ fn operand_problems(field: &FieldDef, operator: Operator, operator_label: &str, 
         Operand::NumberRange { low, high } => {
             check_number(*low, &mut problems);
             check_number(*high, &mut problems);
-            if low > high {
+            if low.partial_cmp(high) == Some(std::cmp::Ordering::Greater) {
                 problems.push(reversed(low.to_string(), high.to_string()));
             }
         }

@@ -22,6 +22,7 @@ use super::snapshot::{
     LINK_INVALID, Snapshot, TemporalColumn, day_number, instant_number,
 };
 use crate::domain::eval::{HARD_DEPTH_LIMIT, compile_pattern, fold, shift};
+use crate::domain::number::{IntTest, Number, exact_places, f64_holds, int_test};
 use crate::domain::predicate::{
     Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
 };
@@ -143,8 +144,14 @@ enum Expr {
 enum Test {
     /// Text, choice or owner: the codes that hold.
     Codes(CodeTest),
+    /// A decimal column's values.
     Number {
         predicate: NumberPredicate,
+        negate: bool,
+    },
+    /// A whole-number or money column's exact values (money in cents).
+    Whole {
+        test: IntTest,
         negate: bool,
     },
     /// Day number within `low ..= high`.
@@ -194,6 +201,64 @@ enum NumberPredicate {
     GreaterOrEqual(f64),
     Between(f64, f64),
     AnyOf(Vec<f64>),
+    /// An operand no `f64` holds exactly (a whole number beyond 2^53): compared exactly.
+    Exact(ExactTest),
+}
+
+/// A [`NumberTest`] that owns its numbers.
+#[derive(Debug)]
+enum ExactTest {
+    Equals(Number),
+    Compare(Comparison, Number),
+    Between(Number, Number),
+    AnyOf(Vec<Number>),
+}
+
+impl ExactTest {
+    fn of(test: NumberTest<'_>) -> Self {
+        match test {
+            NumberTest::Equals(x) => ExactTest::Equals(x),
+            NumberTest::Compare(comparison, x) => ExactTest::Compare(comparison, x),
+            NumberTest::Between(low, high) => ExactTest::Between(low, high),
+            NumberTest::AnyOf(options) => ExactTest::AnyOf(options.to_vec()),
+        }
+    }
+
+    fn holds(&self, value: f64) -> bool {
+        f64_holds(
+            value,
+            match self {
+                ExactTest::Equals(x) => NumberTest::Equals(*x),
+                ExactTest::Compare(comparison, x) => NumberTest::Compare(*comparison, *x),
+                ExactTest::Between(low, high) => NumberTest::Between(*low, *high),
+                ExactTest::AnyOf(options) => NumberTest::AnyOf(options),
+            },
+        )
+    }
+}
+
+/// The decimal scan of a number test: plain `f64` comparisons when every operand is an
+/// `f64` exactly, else the exact comparison.
+fn decimal_predicate(test: NumberTest<'_>) -> NumberPredicate {
+    let f = |x: Number| match x {
+        Number::Real(x) => Some(x),
+        Number::Whole(n) => {
+            let x = n as f64;
+            (x < 9_223_372_036_854_775_808.0 && x as i64 == n).then_some(x)
+        }
+    };
+    let plain = match test {
+        NumberTest::Equals(x) => f(x).map(NumberPredicate::Equals),
+        NumberTest::Compare(Comparison::Less, x) => f(x).map(NumberPredicate::Less),
+        NumberTest::Compare(Comparison::LessOrEqual, x) => f(x).map(NumberPredicate::LessOrEqual),
+        NumberTest::Compare(Comparison::Greater, x) => f(x).map(NumberPredicate::Greater),
+        NumberTest::Compare(Comparison::GreaterOrEqual, x) => f(x).map(NumberPredicate::GreaterOrEqual),
+        NumberTest::Between(low, high) => f(low).zip(f(high)).map(|(low, high)| NumberPredicate::Between(low, high)),
+        NumberTest::AnyOf(options) => {
+            options.iter().map(|x| f(*x)).collect::<Option<Vec<f64>>>().map(NumberPredicate::AnyOf)
+        }
+    };
+    plain.unwrap_or_else(|| NumberPredicate::Exact(ExactTest::of(test)))
 }
 
 struct Compiler<'a> {
@@ -321,17 +386,16 @@ impl Compiler<'_> {
                 codes_expr(index, table, negate)
             }
             Predicate::Number(test) => {
-                let Column::Number(_) = column else { return never };
-                let predicate = match test {
-                    NumberTest::Equals(x) => NumberPredicate::Equals(x),
-                    NumberTest::Compare(Comparison::Less, x) => NumberPredicate::Less(x),
-                    NumberTest::Compare(Comparison::LessOrEqual, x) => NumberPredicate::LessOrEqual(x),
-                    NumberTest::Compare(Comparison::Greater, x) => NumberPredicate::Greater(x),
-                    NumberTest::Compare(Comparison::GreaterOrEqual, x) => NumberPredicate::GreaterOrEqual(x),
-                    NumberTest::Between(low, high) => NumberPredicate::Between(low, high),
-                    NumberTest::AnyOf(options) => NumberPredicate::AnyOf(options.to_vec()),
-                };
-                scan(Test::Number { predicate, negate })
+                let Column::Number(c) = column else { return never };
+                let kind = self.snapshot.schema().types[t].fields.get(index).map(|f| f.kind);
+                match (&c.exact, kind.and_then(exact_places)) {
+                    (Some(_), Some(places)) => match int_test(test, places).for_i64() {
+                        Some(test) => scan(Test::Whole { test, negate }),
+                        None => never,
+                    },
+                    (None, None) => scan(Test::Number { predicate: decimal_predicate(test), negate }),
+                    _ => never,
+                }
             }
             Predicate::Date(test) => {
                 let Column::Temporal(c) = column else { return never };
@@ -689,6 +753,21 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
                 NumberPredicate::GreaterOrEqual(x) => by!(|v| v >= *x),
                 NumberPredicate::Between(low, high) => by!(|v| (*low <= v) && (v <= *high)),
                 NumberPredicate::AnyOf(options) => by!(|v| options.contains(&v)),
+                NumberPredicate::Exact(test) => by!(|v| test.holds(v)),
+            }
+        }
+        (Column::Number(c), Test::Whole { test, negate }) => {
+            let Some(exact) = &c.exact else { return Bitset::empty(rows) };
+            // A row holds a number where its `f64` is not NaN (empty rows are NaN).
+            match test {
+                IntTest::Range(low, high) => {
+                    let (low, high) = (*low as i64, *high as i64);
+                    whole_words(&c.values, exact, rows, mask, *negate, |v| (low <= v) && (v <= high))
+                }
+                IntTest::AnyOf(options) => {
+                    let options: Vec<i64> = options.iter().map(|x| *x as i64).collect();
+                    whole_words(&c.values, exact, rows, mask, *negate, |v| options.binary_search(&v).is_ok())
+                }
             }
         }
         (Column::Temporal(c), Test::Days { low, high, negate }) => {
@@ -734,6 +813,27 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
         (_, Test::Rows(set)) => set.clone(),
         _ => Bitset::empty(rows),
     }
+}
+
+/// The rows whose exact value passes `holds` (among rows holding a number), flipped when
+/// `negate`.
+fn whole_words(
+    values: &[f64],
+    exact: &[i64],
+    rows: usize,
+    mask: Option<&Bitset>,
+    negate: bool,
+    holds: impl Fn(i64) -> bool + Sync,
+) -> Bitset {
+    masked_words(rows, mask, |w| {
+        let base = w * 64;
+        let end = (base + 64).min(rows);
+        let mut bits = 0u64;
+        for (i, (&x, &v)) in values[base..end].iter().zip(&exact[base..end]).enumerate() {
+            bits |= u64::from(!x.is_nan() && holds(v)) << i;
+        }
+        flip(bits, negate)
+    })
 }
 
 fn copy_bits(set: &Bitset, negate: bool) -> Bitset {

@@ -6,7 +6,7 @@
 //! module is pure: it writes text and values, it never talks to SQLite.
 //!
 //! The meaning is the reference evaluator's (`domain::eval`), and the shared helpers are
-//! reused so each rule is computed once: [`fold`], [`compile_pattern`], [`shift`],
+//! reused so each rule is computed once: [`fold`], [`int_test`], [`cents`](crate::domain::number::cents), [`compile_pattern`], [`shift`],
 //! [`Period::days`](crate::domain::predicate::Period::days), [`resolve_path`], and [`EvalContext`]'s `today` / `instant_of`. A
 //! differential property test (`tests/sql_differential.rs`) checks the two agree.
 //!
@@ -48,8 +48,10 @@
 //! | text | contains / begins / ends with an empty text | `v IS NOT NULL` |
 //! | text, choice | is any of | `sb_fold(v) IN (?folded, …)`; an empty list is `0` |
 //! | text | matches pattern | `sb_regexp(?pattern, v)` on the stored text; an invalid pattern is `0` |
-//! | numbers | = < ≤ > ≥ | `v op ?real` (whole numbers as `CAST(v AS REAL)`, as the evaluator's `as f64`) |
-//! | numbers | between, is any of | `v BETWEEN ?low AND ?high`, `v IN (?, …)`; NaN operands are `0` / dropped |
+//! | whole number | = < ≤ > ≥, between, is any of | `v >= ?low AND v <= ?high`, `v IN (?, …)` over integers: the evaluator's [`int_test`], so `> 2.5` is `v >= 3` and `= 2.5` is `0` |
+//! | money | the same | the same over whole cents, `CAST(round(CAST(v AS REAL) * 100) AS INTEGER)` (the evaluator's `cents`) |
+//! | decimal | = < ≤ > ≥ | `v op ?n`, the number bound as typed (an integer or a real: SQLite compares the two exactly) |
+//! | decimal | between, is any of | `v BETWEEN ?low AND ?high`, `v IN (?, …)`; NaN operands are `0` / dropped |
 //! | date | day ranges | `v >= ?'YYYY-MM-DD' AND v <= ?'YYYY-MM-DD'` |
 //! | date-time | day ranges | `v >= ?start AND v < ?end`, UTC text `YYYY-MM-DDTHH:MM:SSZ` |
 //! | date-time | before / after a typed time | `v < ?instant` (and `<=`, `>`, `>=`) |
@@ -84,6 +86,7 @@ use jiff::tz::Offset;
 
 use crate::domain::condition::{Condition, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
 use crate::domain::eval::{EvalContext, HARD_DEPTH_LIMIT, compile_pattern, fold, resolve_path, shift};
+use crate::domain::number::{IntTest, Number, exact_places, int_test};
 use crate::domain::predicate::{
     Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
 };
@@ -269,10 +272,14 @@ impl<'a> Compiler<'a> {
             Predicate::IsEmpty => return format!("{value} IS NULL"),
             Predicate::Never => Pred::Never,
             Predicate::Text(test) => self.text(value, test),
-            Predicate::Number(test) if kind == FieldKind::WholeNumber => {
-                self.number(&format!("CAST({value} AS REAL)"), test)
-            }
-            Predicate::Number(test) => self.number(value, test),
+            Predicate::Number(test) => match exact_places(kind) {
+                Some(0) => self.whole(value, &int_test(test, 0)),
+                Some(places) => {
+                    let cents = format!("CAST(round(CAST({value} AS REAL) * 100) AS INTEGER)");
+                    self.whole(&cents, &int_test(test, places))
+                }
+                None => self.number(value, test),
+            },
             Predicate::Date(test) => self.date(kind, value, test),
             Predicate::YesNo(yes) => Pred::Sql(format!("{value} = {}", u8::from(yes))),
             Predicate::Lookup(LookupTest::Is(id)) => self.equals_id(value, id.0),
@@ -352,32 +359,60 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// `number` is a REAL expression; NaN equals nothing, as in the evaluator.
-    fn number(&mut self, number: &str, test: NumberTest<'_>) -> Pred {
-        let compare = |this: &mut Self, sql_operator: &str, x: f64| {
-            if x.is_nan() {
-                return Pred::Never;
+    /// An integer expression (a whole number, money in cents) tested by `test`.
+    fn whole(&mut self, number: &str, test: &IntTest) -> Pred {
+        let Some(test) = test.for_i64() else { return Pred::Never };
+        let (min, max) = (i128::from(i64::MIN), i128::from(i64::MAX));
+        match test {
+            IntTest::Range(low, high) if low == high => {
+                let x = self.bind(SqlParam::Integer(low as i64));
+                Pred::Sql(format!("{number} = {x}"))
             }
-            let x = this.bind(SqlParam::Real(x));
+            IntTest::Range(low, high) => {
+                let mut tests = Vec::new();
+                if low > min {
+                    tests.push(format!("{number} >= {}", self.bind(SqlParam::Integer(low as i64))));
+                }
+                if high < max {
+                    tests.push(format!("{number} <= {}", self.bind(SqlParam::Integer(high as i64))));
+                }
+                if tests.is_empty() { Pred::NotEmpty } else { Pred::Sql(tests.join(" AND ")) }
+            }
+            IntTest::AnyOf(options) => {
+                let list = self.bind_list(options.into_iter().map(|x| SqlParam::Integer(x as i64)));
+                Pred::Sql(format!("{number} IN {list}"))
+            }
+        }
+    }
+
+    /// A decimal `number`; a number is bound as typed (integer or real), which SQLite
+    /// compares with a REAL exactly; NaN equals nothing, as in the evaluator.
+    fn number(&mut self, number: &str, test: NumberTest<'_>) -> Pred {
+        let param = |x: Number| match x {
+            Number::Whole(n) => Some(SqlParam::Integer(n)),
+            Number::Real(x) if x.is_nan() => None,
+            Number::Real(x) => Some(SqlParam::Real(x)),
+        };
+        let compare = |this: &mut Self, sql_operator: &str, x: Number| {
+            let Some(x) = param(x) else { return Pred::Never };
+            let x = this.bind(x);
             Pred::Sql(format!("{number} {sql_operator} {x}"))
         };
         match test {
             NumberTest::Equals(x) => compare(self, "=", x),
             NumberTest::Compare(comparison, x) => compare(self, sql_comparison(comparison), x),
             NumberTest::Between(low, high) => {
-                if low.is_nan() || high.is_nan() {
-                    return Pred::Never;
-                }
-                let low = self.bind(SqlParam::Real(low));
-                let high = self.bind(SqlParam::Real(high));
+                let (Some(low), Some(high)) = (param(low), param(high)) else { return Pred::Never };
+                let low = self.bind(low);
+                let high = self.bind(high);
                 Pred::Sql(format!("{number} BETWEEN {low} AND {high}"))
             }
             NumberTest::AnyOf(options) => {
-                let options: Vec<f64> = options.iter().copied().filter(|x| !x.is_nan()).collect();
+                let options: Vec<SqlParam> = options.iter().filter_map(|x| param(*x)).collect();
                 if options.is_empty() {
                     return Pred::Never;
                 }
-                let list = self.bind_list(options.into_iter().map(SqlParam::Real));
+                let list = self.bind_list(options);
                 Pred::Sql(format!("{number} IN {list}"))
             }
         }
@@ -640,7 +675,7 @@ mod tests {
         assert_eq!(compile(&group(GroupMode::All, false, vec![])).where_sql, "1");
         assert_eq!(compile(&group(GroupMode::Any, false, vec![])).where_sql, "0");
         assert_eq!(compile(&group(GroupMode::Any, true, vec![])).where_sql, "NOT 0");
-        let misfit = condition("name", Operator::NotEquals, Operand::Number(1.0));
+        let misfit = condition("name", Operator::NotEquals, Operand::Number(Number::Whole(1)));
         let compiled = compile(&group(GroupMode::All, false, vec![misfit]));
         assert_eq!(compiled.where_sql, "(0)");
         assert!(compiled.params.is_empty());

@@ -535,7 +535,7 @@ fn use_wal(conn: &Connection) -> Result<()> {
 }
 
 /// The SQL functions of every connection:
-/// - `sb_fold(text)`: the Unicode lower case of [`fold`], NULL stays NULL. Case-insensitive
+/// - `sb_fold(text)`: the Unicode full case folding of [`fold`], NULL stays NULL. Case-insensitive
 ///   "contains" is `instr(sb_fold(col), ?folded_needle) > 0`, where `% _ \` are plain text.
 /// - `sb_regexp(pattern, text)`: 1 when `text` matches `pattern` read by [`compile_pattern`]
 ///   (case-insensitive), 0 when not or when the pattern is invalid; NULL when either is NULL.
@@ -607,6 +607,8 @@ mod tests {
         register_functions(&conn).unwrap();
         let folded: Option<String> = conn.query_row("SELECT sb_fold('ÉMILE Ωmega')", [], |r| r.get(0)).unwrap();
         assert_eq!(folded.as_deref(), Some("émile ωmega"));
+        let folded: Option<String> = conn.query_row("SELECT sb_fold('Straße ΟΔΟΣ')", [], |r| r.get(0)).unwrap();
+        assert_eq!(folded.as_deref(), Some("strasse οδοσ"));
         let null: Option<String> = conn.query_row("SELECT sb_fold(NULL)", [], |r| r.get(0)).unwrap();
         assert_eq!(null, None);
     }

@@ -15,8 +15,8 @@ use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
 use segment_builder::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode, MemoryDataset, Node,
-    NodeId, NodeIds, Operand, OperandKind, Operator, Quantifier, Record, RecordId, RecordTypeName, RelatedBlock,
-    Schema, SellerId, TeamId, Value, operators_for,
+    NodeId, NodeIds, Number, Operand, OperandKind, Operator, Quantifier, Record, RecordId, RecordTypeName,
+    RelatedBlock, Schema, SellerId, TeamId, Value, operators_for,
 };
 
 /// How many records of each type a generated world holds (ids 1..=RECORDS).
@@ -42,11 +42,42 @@ pub fn arb_pattern() -> BoxedStrategy<String> {
 }
 
 /// Numbers at the edges: 0, −0, small negatives, halves, and a wide spread.
-pub fn arb_number() -> BoxedStrategy<f64> {
+pub fn arb_real() -> BoxedStrategy<f64> {
     prop_oneof![
-        select(vec![0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 10.0, 100.0, 9_007_199_254_740_992.0]),
+        select(vec![0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, 10.0, 100.0, 0.01, 19.99, 9_007_199_254_740_992.0]),
         (-100i64..100).prop_map(|n| n as f64),
+        (-100_000i64..100_000).prop_map(|cents| cents as f64 / 100.0),
         (-1.0e6..1.0e6f64),
+    ]
+    .boxed()
+}
+
+/// Whole numbers at the edges of `i64` and of `f64`'s exact integers, and small ones.
+pub fn arb_whole() -> BoxedStrategy<i64> {
+    prop_oneof![
+        (-3i64..3),
+        any::<i64>().prop_map(|n| n % 1_000_000),
+        select(vec![
+            i64::MAX,
+            i64::MAX - 1,
+            i64::MIN,
+            i64::MIN + 1,
+            9_007_199_254_740_991,
+            9_007_199_254_740_992,
+            9_007_199_254_740_993,
+            -9_007_199_254_740_993,
+        ]),
+    ]
+    .boxed()
+}
+
+/// A number typed in a condition: whole (also beyond 2^53) or with a fraction.
+pub fn arb_number() -> BoxedStrategy<Number> {
+    prop_oneof![
+        3 => arb_real().prop_map(Number::from),
+        1 => arb_whole().prop_map(Number::Whole),
+        1 => select(vec![9_223_372_036_854_775_808.0, -9_223_372_036_854_777_856.0, 9_007_199_254_740_994.0])
+            .prop_map(Number::Real),
     ]
     .boxed()
 }
@@ -226,11 +257,9 @@ pub fn arb_tree(schema: &Schema, ty: &str) -> BoxedStrategy<Group> {
 pub fn arb_value(field: &FieldDef) -> BoxedStrategy<Value> {
     let value = match field.kind {
         FieldKind::Text => arb_text().prop_map(Value::Text).boxed(),
-        FieldKind::WholeNumber => {
-            prop_oneof![(-3i64..3), any::<i64>().prop_map(|n| n % 1_000_000)].prop_map(Value::WholeNumber).boxed()
-        }
-        FieldKind::Decimal => arb_number().prop_map(Value::Decimal).boxed(),
-        FieldKind::Money => arb_number().prop_map(Value::Money).boxed(),
+        FieldKind::WholeNumber => arb_whole().prop_map(Value::WholeNumber).boxed(),
+        FieldKind::Decimal => arb_real().prop_map(Value::Decimal).boxed(),
+        FieldKind::Money => arb_real().prop_map(Value::Money).boxed(),
         FieldKind::Date => arb_date().prop_map(Value::Date).boxed(),
         FieldKind::DateTime => arb_instant().prop_map(Value::DateTime).boxed(),
         FieldKind::YesNo => any::<bool>().prop_map(Value::YesNo).boxed(),
@@ -275,7 +304,12 @@ pub fn arb_world(schema: &Schema) -> BoxedStrategy<MemoryDataset> {
 /// Any operand at all, including the ones validation must refuse: NaN, infinities, empty
 /// lists, reversed ranges, invalid patterns, blank texts, the ends of the calendar.
 pub fn arb_any_operand() -> BoxedStrategy<Operand> {
-    let wild_number = prop_oneof![arb_number(), Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)];
+    let wild_number = prop_oneof![
+        arb_number(),
+        Just(Number::Real(f64::NAN)),
+        Just(Number::Real(f64::INFINITY)),
+        Just(Number::Real(f64::NEG_INFINITY))
+    ];
     let wild_date = prop_oneof![arb_date(), Just(Date::MIN), Just(Date::MAX)];
     let wild_text = prop_oneof![
         arb_text(),

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use segment_builder::domain::{
     Condition, DateUnit, DateValue, EvalContext, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode,
-    MemoryDataset, Node, NodeId, NodeIds, Operand, Operator, Quantifier, Record, RecordId, RecordTypeDef,
+    MemoryDataset, Node, NodeId, NodeIds, Number, Operand, Operator, Quantifier, Record, RecordId, RecordTypeDef,
     RecordTypeName, RelatedBlock, Schema, SellerId, TeamId, Value,
 };
 
@@ -222,15 +222,20 @@ pub fn tl(items: &[&str]) -> Operand {
 }
 
 pub fn n(x: f64) -> Operand {
-    Operand::Number(x)
+    Operand::Number(Number::from(x))
+}
+
+/// A whole number, exactly.
+pub fn w(x: i64) -> Operand {
+    Operand::Number(Number::Whole(x))
 }
 
 pub fn nl(items: &[f64]) -> Operand {
-    Operand::NumberList(items.to_vec())
+    Operand::NumberList(items.iter().map(|x| Number::from(*x)).collect())
 }
 
 pub fn nr(low: f64, high: f64) -> Operand {
-    Operand::NumberRange { low, high }
+    Operand::NumberRange { low: Number::from(low), high: Number::from(high) }
 }
 
 /// A date operand: "2026-03-01" is a day, "2026-03-01T09:30" a typed date and time.

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::dictionary::Dictionary;
+use crate::domain::number::cents;
 use crate::domain::{FieldKind, RecordId, SellerId, ValueView};
 use crate::engine::bitset::Bitset;
 
@@ -168,15 +169,35 @@ pub(crate) struct OwnerColumn {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NumberColumn {
-    /// NaN where empty or not a number.
+    /// NaN where empty or not a number of the column's kind (a decimal's value, and the
+    /// order of every kind).
     pub(crate) values: Vec<f64>,
+    /// Whole numbers as they are and money in cents ([`cents`]), 0 where `values` is NaN:
+    /// what their conditions compare. `None` for a decimal column.
+    pub(crate) exact: Option<Vec<i64>>,
+    /// Whether the column holds money (its `exact` values are cents).
+    pub(crate) money: bool,
     pub(crate) empty: Bitset,
+}
+
+impl NumberColumn {
+    /// The value as this column keeps it: its `f64` (NaN unless it is a number of the
+    /// column's kind) and its exact integer.
+    fn of(&self, value: ValueView<'_>) -> (f64, i64) {
+        match (value, &self.exact, self.money) {
+            (ValueView::Decimal(x), None, _) => (x, 0),
+            (ValueView::WholeNumber(n), Some(_), false) => (n as f64, n),
+            (ValueView::Money(x), Some(_), true) if !x.is_nan() => (x, cents(x)),
+            _ => (f64::NAN, 0),
+        }
+    }
 }
 
 /// The same values (any NaN equal to any NaN) and the same empty rows.
 impl PartialEq for NumberColumn {
     fn eq(&self, other: &Self) -> bool {
         self.empty == other.empty
+            && self.exact == other.exact
             && self.values.len() == other.values.len()
             && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
     }
@@ -226,9 +247,12 @@ impl Column {
             FieldKind::Text | FieldKind::Choice => {
                 Column::Text(TextColumn { dictionary: Dictionary::default(), codes: Codes::with_len(len) })
             }
-            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => {
-                Column::Number(NumberColumn { values: vec![f64::NAN; len], empty: Bitset::full(len) })
-            }
+            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => Column::Number(NumberColumn {
+                values: vec![f64::NAN; len],
+                exact: (kind != FieldKind::Decimal).then(|| vec![0; len]),
+                money: kind == FieldKind::Money,
+                empty: Bitset::full(len),
+            }),
             FieldKind::Date | FieldKind::DateTime => {
                 Column::Temporal(TemporalColumn { days: vec![DAY_NONE; len], instants: None, empty: Bitset::full(len) })
             }
@@ -248,6 +272,9 @@ impl Column {
             Column::Owner(c) => c.codes.push_empty(),
             Column::Number(c) => {
                 c.values.push(f64::NAN);
+                if let Some(exact) = &mut c.exact {
+                    exact.push(0);
+                }
                 c.empty.resize(c.values.len());
                 c.empty.insert(c.values.len() - 1);
             }
@@ -283,7 +310,11 @@ impl Column {
                 c.codes.push(code);
             }
             Column::Number(c) => {
-                c.values.push(value.as_f64().unwrap_or(f64::NAN));
+                let (x, exact_value) = c.of(value);
+                c.values.push(x);
+                if let Some(exact) = &mut c.exact {
+                    exact.push(exact_value);
+                }
                 push_bit(&mut c.empty, value.is_empty());
             }
             Column::Temporal(c) => {
@@ -327,7 +358,11 @@ impl Column {
                 c.codes.set(row, code);
             }
             Column::Number(c) => {
-                c.values[row] = value.as_f64().unwrap_or(f64::NAN);
+                let (x, exact_value) = c.of(value);
+                c.values[row] = x;
+                if let Some(exact) = &mut c.exact {
+                    exact[row] = exact_value;
+                }
                 set_bit(&mut c.empty, row, value.is_empty());
             }
             Column::Temporal(c) => {
@@ -369,6 +404,9 @@ impl Column {
             }
             Column::Number(c) => {
                 c.values.shrink_to_fit();
+                if let Some(exact) = &mut c.exact {
+                    exact.shrink_to_fit();
+                }
                 c.empty.shrink_to_fit();
             }
             Column::Temporal(c) => {
@@ -394,6 +432,9 @@ impl Column {
             Column::Owner(c) => c.codes.reserve(additional),
             Column::Number(c) => {
                 c.values.reserve(additional);
+                if let Some(exact) = &mut c.exact {
+                    exact.reserve(additional);
+                }
                 c.empty.reserve(additional);
             }
             Column::Temporal(c) => {
@@ -416,7 +457,9 @@ impl Column {
         match self {
             Column::Text(c) => c.dictionary.heap_bytes() + c.codes.heap_bytes(),
             Column::Owner(c) => c.codes.heap_bytes() + c.sellers.capacity() * 8 + c.index.capacity() * (8 + 4 + 1),
-            Column::Number(c) => c.values.capacity() * 8 + c.empty.heap_bytes(),
+            Column::Number(c) => {
+                c.values.capacity() * 8 + c.exact.as_ref().map_or(0, |e| e.capacity() * 8) + c.empty.heap_bytes()
+            }
             Column::Temporal(c) => {
                 c.days.capacity() * 4 + c.instants.as_ref().map_or(0, |i| i.capacity() * 8) + c.empty.heap_bytes()
             }

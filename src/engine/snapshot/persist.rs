@@ -177,6 +177,10 @@ fn encode_column(out: &mut Vec<u8>, column: &Column) {
         Column::Number(c) => {
             out.push(NUMBER);
             put_u64s(out, c.values.iter().map(|v| v.to_bits()));
+            out.push(u8::from(c.exact.is_some()));
+            if let Some(exact) = &c.exact {
+                put_i64s(out, exact.iter().copied());
+            }
             put_bitset(out, &c.empty);
         }
         Column::Temporal(c) => {
@@ -238,7 +242,15 @@ fn decode_column(
         NUMBER => {
             let values: Vec<f64> = input.u64s()?.into_iter().map(f64::from_bits).collect();
             length(values.len())?;
-            Column::Number(NumberColumn { values, empty: input.bitset(rows)? })
+            let exact = if input.u8()? == 1 { Some(input.i64s()?) } else { None };
+            if exact.is_some() != (kind != FieldKind::Decimal) {
+                return bad("a number column of another kind");
+            }
+            if let Some(exact) = &exact {
+                length(exact.len())?;
+            }
+            let money = kind == FieldKind::Money;
+            Column::Number(NumberColumn { values, exact, money, empty: input.bitset(rows)? })
         }
         TEMPORAL => {
             let days: Vec<i32> = input.u32s()?.into_iter().map(|d| d as i32).collect();

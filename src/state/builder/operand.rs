@@ -6,8 +6,8 @@ use jiff::civil::Date;
 use crate::domain::edit;
 use crate::domain::eval::resolve_path;
 use crate::domain::{
-    Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Node, NodeId, Operand, OperandKind, Operator,
-    RecordId, RecordTypeDef, SellerId, TeamId, operators_for,
+    Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Node, NodeId, Number, Operand, OperandKind,
+    Operator, RecordId, RecordTypeDef, SellerId, TeamId, operators_for,
 };
 
 use super::{Builder, BuilderEdit, EditContext, InputSlot};
@@ -97,9 +97,9 @@ pub fn default_operand(operator: Operator, field: &FieldDef, today: Date) -> Ope
         OperandKind::None => Operand::None,
         OperandKind::Text => Operand::Text(String::new()),
         OperandKind::TextList => Operand::TextList(Vec::new()),
-        OperandKind::Number => Operand::Number(0.0),
+        OperandKind::Number => Operand::Number(Number::Whole(0)),
         OperandKind::NumberList => Operand::NumberList(Vec::new()),
-        OperandKind::NumberRange => Operand::NumberRange { low: 0.0, high: 0.0 },
+        OperandKind::NumberRange => Operand::NumberRange { low: Number::Whole(0), high: Number::Whole(0) },
         OperandKind::Date => Operand::Date(DateValue::Day(today)),
         OperandKind::DateRange => Operand::DateRange { low: today, high: today },
         OperandKind::Relative => Operand::Relative { amount: 30, unit: DateUnit::Days },
@@ -143,18 +143,29 @@ pub fn convert_operand(value: Operand, kind: OperandKind, field: &FieldDef, toda
     }
 }
 
-/// A number as a user would type it: no trailing ".0".
-pub fn number_text(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { x.to_string() }
+/// A number as a user would type it: no trailing ".0", whole numbers exactly.
+pub fn number_text(x: Number) -> String {
+    x.to_string()
 }
 
 /// Reads a number as typed, by the one rule of [`crate::domain::format::parse_number`]:
-/// spaces and underscores are ignored, a comma only separates thousands (`10,000`).
-pub fn parse_number(text: &str) -> Result<f64, String> {
+/// spaces and underscores are ignored, a comma only separates thousands (`10,000`). A whole
+/// number is kept exactly (`9007199254740993`), one with a fraction as the nearest `f64`.
+pub fn parse_number(text: &str) -> Result<Number, String> {
     if text.trim().is_empty() {
         return Err("Enter a number".to_owned());
     }
-    crate::domain::format::parse_number(text, crate::domain::format::DecimalMark::Point)
+    if let Ok(crate::domain::Value::WholeNumber(n)) =
+        crate::domain::format::parse_value(&whole_field(), text, &jiff::tz::TimeZone::UTC)
+    {
+        return Ok(Number::Whole(n));
+    }
+    crate::domain::format::parse_number(text, crate::domain::format::DecimalMark::Point).map(Number::from)
+}
+
+/// A whole-number field, to read a typed number by the whole-number rule first.
+fn whole_field() -> FieldDef {
+    FieldDef::new("number", "Number", FieldKind::WholeNumber)
 }
 
 /// The items of a pasted or typed list: lines, or comma-separated items, trimmed, blanks

@@ -57,11 +57,15 @@ fn typing_keeps_the_text_and_reports_what_does_not_parse() {
         b.apply(BuilderEdit::SetInput { id, slot: InputSlot::Number, text: text.into() }, &ctx(&schema));
     }
     assert_eq!(b.undo.len(), undo_depth + 1, "typing in one box is one undo step");
-    assert_eq!(only_condition(&b).value, Operand::Number(60.0), "the last good number stays");
+    assert_eq!(
+        only_condition(&b).value,
+        Operand::Number(crate::domain::Number::Whole(60)),
+        "the last good number stays"
+    );
     assert_eq!(b.input_text(id, InputSlot::Number, &only_condition(&b).value), "60x");
     assert_eq!(b.problems.get(&id).map(Vec::as_slice), Some(&["\"60x\" is not a number".to_owned()][..]));
     b.undo(&schema);
-    assert_eq!(only_condition(&b).value, Operand::Number(0.0));
+    assert_eq!(only_condition(&b).value, Operand::Number(crate::domain::Number::Whole(0)));
     assert!(!b.has_problems());
     b.redo(&schema);
     assert!(b.has_problems());
@@ -71,7 +75,9 @@ fn typing_keeps_the_text_and_reports_what_does_not_parse() {
 fn lists_accept_lines_or_commas() {
     assert_eq!(split_list("France, Belgium,\n"), vec!["France", "Belgium"]);
     assert_eq!(split_list("Acme, Inc.\nGlobex\n\n"), vec!["Acme, Inc.", "Globex"]);
-    assert_eq!(parse_number("10,000"), Ok(10_000.0));
+    assert_eq!(parse_number("10,000"), Ok(crate::domain::Number::Whole(10_000)));
+    assert_eq!(parse_number("9,007,199,254,740,993"), Ok(crate::domain::Number::Whole(9_007_199_254_740_993)));
+    assert_eq!(parse_number("2.5"), Ok(crate::domain::Number::Real(2.5)));
     assert!(parse_number("1e999").is_err());
     assert!(parse_number("1,5").is_err(), "a comma only separates thousands");
 }
