@@ -1133,6 +1133,59 @@ mod workspace_settings {
     }
 
     #[test]
+    fn a_new_time_zone_shows_what_it_moves_before_it_is_stored() {
+        use segment_builder::domain::condition::{Condition, FieldPath, Node, NodeId, Operand, Operator};
+        use segment_builder::domain::{Impact, SegmentId, Status};
+        use segment_builder::state::Loadable;
+
+        let mut state = state_with(Vec::new());
+        state.settings.current = Some(("in-memory.sqlite".into(), stored()));
+        // An active segment "last activity today": it reads the clock.
+        let mut dated = super::segment(1, "Active today", Status::Active);
+        dated.conditions.children.push(Node::Condition(Condition {
+            id: NodeId(1),
+            path: FieldPath::own("last_activity_on"),
+            operator: Operator::Today,
+            value: Operand::None,
+        }));
+        if let Some(view) = &mut state.view {
+            view.segments.insert(super::lead(), vec![dated]);
+        }
+        settings::apply(&mut state, SettingsCommand::Open, &ctx());
+        let mut form = state.settings.form.clone().unwrap_or_else(|| panic!("no form"));
+        form.time_zone = "America/Los_Angeles".into();
+        settings::apply(&mut state, SettingsCommand::Edit(form), &ctx());
+        let effects = settings::apply(&mut state, SettingsCommand::Save, &ctx());
+        let wanted = WorkspaceSettings { time_zone: "America/Los_Angeles".into(), ..stored() };
+        assert_eq!(
+            effects_of!(Effect::Settings, effects),
+            vec![SettingsEffect::ComputeZoneImpact { settings: wanted.clone(), now: ctx().now }],
+            "nothing is stored yet"
+        );
+        // Not confirmed before the impact is known.
+        assert!(settings::apply(&mut state, SettingsCommand::ConfirmZoneChange, &ctx()).is_empty());
+        let mut impact = Impact::default();
+        impact.leaves.insert(SegmentId(1), 1);
+        settings::apply(
+            &mut state,
+            SettingsCommand::ZoneImpactReady(Ok(vec![(super::lead(), impact.clone())])),
+            &ctx(),
+        );
+        let shown = state.settings.zone_change.as_ref().map(|c| c.impact.clone());
+        assert_eq!(shown, Some(Loadable::Ready(vec![(super::lead(), impact)])));
+        // Back: nothing stored, the form still open; confirmed: stored with the re-evaluation.
+        let mut again = state.settings.zone_change.clone();
+        settings::apply(&mut state, SettingsCommand::CancelZoneChange, &ctx());
+        assert!(state.settings.zone_change.is_none() && state.settings.form.is_some());
+        state.settings.zone_change = again.take();
+        let effects = settings::apply(&mut state, SettingsCommand::ConfirmZoneChange, &ctx());
+        assert_eq!(
+            effects_of!(Effect::Settings, effects),
+            vec![SettingsEffect::Write { settings: wanted, time_zone_changed: true }]
+        );
+    }
+
+    #[test]
     fn an_evaluation_is_due_on_open_then_after_the_interval_or_at_midnight() {
         let path = std::path::Path::new("in-memory.sqlite");
         let zone = jiff::tz::TimeZone::UTC;

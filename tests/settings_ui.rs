@@ -10,7 +10,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use jiff::{Timestamp, ToSpan as _};
 
-use segment_builder::app::{App, Startup};
+use segment_builder::app::{App, Loadable, Startup};
 use segment_builder::clock::Clock;
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::domain::format::format_timestamp;
@@ -127,6 +127,17 @@ fn workspace_settings_are_saved_from_the_dialog_and_a_new_time_zone_evaluates_ag
     harness.get_by_label(target).click();
     harness.run_steps(3);
     harness.get_by_label("Save settings").click();
+    // The demo has date-based segments: what the new zone moves is shown first.
+    run_until(&mut harness, "what the new zone moves", |app| {
+        app.state().settings.zone_change.as_ref().is_some_and(|c| !matches!(c.impact, Loadable::Pending { .. }))
+    });
+    harness.run_steps(3);
+    assert_eq!(
+        Workspace::open(&path).unwrap().time_zone(),
+        zone_before,
+        "nothing stored before the change is confirmed"
+    );
+    harness.get_by_label("Change time zone").click();
     run_until(&mut harness, "the settings to be saved", |app| app.state().settings.form.is_none());
     let stored = Workspace::open(&path).unwrap().settings().unwrap();
     assert_eq!((stored.time_zone.as_str(), stored.interval_minutes), (target, 60));
@@ -194,6 +205,12 @@ fn a_new_time_zone_moves_today_and_the_records_that_depend_on_it() {
     harness.get_by_label("America/Los_Angeles").click();
     harness.run_steps(3);
     harness.get_by_label("Save settings").click();
+    // First what it moves: the lead would leave "Active today"; nothing is stored yet.
+    wait_for_label(&mut harness, "Active today: 1 leave");
+    assert_eq!(Workspace::open(&path).unwrap().time_zone(), "UTC");
+    // The dialog settles into its new size before the click.
+    harness.run_steps(3);
+    harness.get_by_label("Change time zone").click();
     run_until(&mut harness, "the lead to leave the segment", |app| {
         app.workspace().and_then(|ws| ws.membership_of(&lead(), lead_id).ok()).is_some_and(|m| m.is_none())
     });

@@ -34,6 +34,8 @@ pub(super) struct Jobs {
     pub check: CheckSlot,
     /// The evaluation of date-based segments as time passes.
     pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
+    /// What a new time zone would move, shown before it is stored.
+    pub zone_impact: Option<Job<Result<crate::worker::engine::ZoneImpacts, WorkerError>>>,
 }
 
 impl Jobs {
@@ -42,6 +44,7 @@ impl Jobs {
         self.engine_busy()
             || self.open.is_some()
             || self.export.is_some()
+            || self.zone_impact.is_some()
             || self.monitor.is_busy()
             || self.check.is_busy()
     }

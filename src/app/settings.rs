@@ -13,9 +13,9 @@ use super::App;
 use super::features::Runner;
 use super::lifecycle::finished;
 use crate::domain::timing::WorkspaceSettings;
-use crate::state::{EngineStatus, NoticeLevel};
+use crate::state::{Command, EngineStatus, NoticeLevel};
 use crate::store::ApplyOutcome;
-use crate::worker::engine::TimeEvaluated;
+use crate::worker::engine::{TimeEvaluated, zone_impact};
 
 impl Runner<SettingsEffect> for App {
     fn run(&mut self, effect: SettingsEffect) {
@@ -26,11 +26,37 @@ impl Runner<SettingsEffect> for App {
                 }
             }
             SettingsEffect::Write { settings, time_zone_changed } => self.write_settings(settings, time_zone_changed),
+            SettingsEffect::ComputeZoneImpact { settings, now } => {
+                let zone = match jiff::tz::TimeZone::get(&settings.time_zone) {
+                    Ok(zone) => zone,
+                    Err(error) => {
+                        let error = format!("The time zone {} is unknown: {error}", settings.time_zone);
+                        self.apply(Command::Settings(SettingsCommand::ZoneImpactReady(Err(error))));
+                        return;
+                    }
+                };
+                let Some(view) = &self.state.view else { return };
+                let segments: Vec<_> =
+                    view.segments.iter().map(|(ty, segments)| (ty.clone(), segments.clone())).collect();
+                let path = view.path.clone();
+                let job = crate::worker::jobs::Job::spawn(
+                    "Computing what the new time zone changes",
+                    self.waker(),
+                    move |reporter| zone_impact(&path, &segments, now, &zone, reporter),
+                );
+                self.jobs.zone_impact = Some(job);
+            }
         }
     }
 
     /// Takes the finished evaluation of date-based segments, and starts the next when due.
     fn poll(&mut self) {
+        if let Some(job) = &self.jobs.zone_impact
+            && let Some(outcome) = finished(job.poll(), "Computing what the new time zone changes")
+        {
+            self.jobs.zone_impact = None;
+            self.apply(Command::Settings(SettingsCommand::ZoneImpactReady(outcome)));
+        }
         if let Some(job) = &self.jobs.time
             && let Some(outcome) = finished(job.poll(), "Evaluating date-based segments")
         {

@@ -116,12 +116,17 @@ pub struct CandidateLine {
 }
 
 impl Explanation {
-    /// The rule that fired, if one did.
+    /// The rule that fired, if one did (or the last the fallback chain tried).
     pub fn fired_rule(&self) -> Option<&AssignmentRule> {
         let why = match self.decision.as_ref()? {
             Decision::Assigned { why, .. } | Decision::Unassigned { why, .. } => why,
         };
-        let (id, _) = why.rules.iter().find(|(_, outcome)| *outcome == RuleOutcome::Fired)?;
+        // The rule that fired, else the last one the chain passed on (its sellers are shown).
+        // When the default route ran, the sellers shown are its own: no rule.
+        let (id, _) = why.rules.iter().find(|(_, outcome)| *outcome == RuleOutcome::Fired).or_else(|| {
+            let passed_on = |(_, outcome): &&(RuleId, RuleOutcome)| matches!(outcome, RuleOutcome::NoSeller(_));
+            why.default.is_none().then(|| why.rules.iter().rev().find(passed_on)).flatten()
+        })?;
         self.rules.iter().find(|r| r.id == *id)
     }
 

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::AppState;
 use super::effect::{Context, Effect};
+use super::{AppState, Loadable};
 use crate::domain::timing::{WorkspaceSettings, next_evaluation};
+use crate::domain::{Impact, RecordTypeName, Status};
 
 /// The settings as stored, the dialog's form, and the evaluation's status.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -20,7 +21,17 @@ pub struct SettingsState {
     pub current: Option<(PathBuf, WorkspaceSettings)>,
     /// The open "Workspace settings" dialog.
     pub form: Option<SettingsForm>,
+    /// A new time zone waiting for the user to see what it moves before it is stored.
+    pub zone_change: Option<ZoneChange>,
     pub evaluation: EvaluationStatus,
+}
+
+/// Settings with a new time zone, and what the next evaluation would write in it: per
+/// record type, joins, leaves and moves of date-based segments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZoneChange {
+    pub settings: WorkspaceSettings,
+    pub impact: Loadable<Vec<(RecordTypeName, Impact)>>,
 }
 
 impl SettingsState {
@@ -144,6 +155,12 @@ pub enum SettingsCommand {
     Edit(SettingsForm),
     Save,
     Close,
+    /// Store the settings whose new time zone's impact was shown.
+    ConfirmZoneChange,
+    /// Back to the form from the impact of a new time zone.
+    CancelZoneChange,
+    /// What the new time zone would move, computed (or why not).
+    ZoneImpactReady(Result<Vec<(RecordTypeName, Impact)>, String>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -153,11 +170,13 @@ pub enum SettingsEffect {
     /// Store these settings; `time_zone_changed` asks for date-based segments to be
     /// evaluated again in the new zone.
     Write { settings: WorkspaceSettings, time_zone_changed: bool },
+    /// Compute what resolving relative dates in `settings.time_zone` would move at `now`.
+    ComputeZoneImpact { settings: WorkspaceSettings, now: Timestamp },
 }
 
 /// The dialog's handling: Save checks the form and asks to store it (the dialog closes
 /// when it is stored); a form with a problem says so inline and stores nothing.
-pub fn apply(state: &mut AppState, command: SettingsCommand, _ctx: &Context) -> Vec<Effect> {
+pub fn apply(state: &mut AppState, command: SettingsCommand, ctx: &Context) -> Vec<Effect> {
     match command {
         SettingsCommand::Open => {
             let path = state.view.as_ref().map(|v| v.path.clone());
@@ -183,6 +202,17 @@ pub fn apply(state: &mut AppState, command: SettingsCommand, _ctx: &Context) -> 
                     form.error = None;
                     let stored = state.view.as_ref().and_then(|v| state.settings.of(&v.path));
                     let time_zone_changed = stored.is_none_or(|s| s.time_zone != settings.time_zone);
+                    // A new zone moves records of date-based segments: shown before it is stored.
+                    let dated = state.view.as_ref().is_some_and(|view| {
+                        view.segments.values().flatten().any(|s| {
+                            s.status == Status::Active && crate::domain::timing::depends_on_clock(&s.conditions)
+                        })
+                    });
+                    if time_zone_changed && dated {
+                        state.settings.zone_change =
+                            Some(ZoneChange { settings: settings.clone(), impact: Loadable::default() });
+                        return vec![Effect::Settings(SettingsEffect::ComputeZoneImpact { settings, now: ctx.now })];
+                    }
                     vec![Effect::Settings(SettingsEffect::Write { settings, time_zone_changed })]
                 }
                 Err(error) => {
@@ -193,6 +223,31 @@ pub fn apply(state: &mut AppState, command: SettingsCommand, _ctx: &Context) -> 
         }
         SettingsCommand::Close => {
             state.settings.form = None;
+            state.settings.zone_change = None;
+            Vec::new()
+        }
+        SettingsCommand::ConfirmZoneChange => match state.settings.zone_change.take() {
+            // Once the impact is known (or could not be computed, which the dialog says).
+            Some(change) if !matches!(change.impact, Loadable::Pending { .. }) => {
+                vec![Effect::Settings(SettingsEffect::Write { settings: change.settings, time_zone_changed: true })]
+            }
+            // Not before the impact was seen.
+            other => {
+                state.settings.zone_change = other;
+                Vec::new()
+            }
+        },
+        SettingsCommand::CancelZoneChange => {
+            state.settings.zone_change = None;
+            Vec::new()
+        }
+        SettingsCommand::ZoneImpactReady(result) => {
+            if let Some(change) = &mut state.settings.zone_change {
+                change.impact = match result {
+                    Ok(impact) => Loadable::Ready(impact),
+                    Err(error) => Loadable::Failed { error, previous: None },
+                };
+            }
             Vec::new()
         }
     }

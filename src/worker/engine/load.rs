@@ -62,9 +62,20 @@ pub fn load_types(
     only: Option<&[RecordTypeName]>,
     progress: &(dyn Fn(f32) + Sync),
 ) -> Result<(Workspace, Snapshot), WorkerError> {
+    load_types_in_zone(path, only, None, progress)
+}
+
+/// [`load_types`] with relative dates resolved in `zone` (the workspace's when `None`): what
+/// a change of time zone would do is computed on such a snapshot.
+pub fn load_types_in_zone(
+    path: &std::path::Path,
+    only: Option<&[RecordTypeName]>,
+    zone: Option<TimeZone>,
+    progress: &(dyn Fn(f32) + Sync),
+) -> Result<(Workspace, Snapshot), WorkerError> {
     let reader = Workspace::open_reader(path)?;
     let schema = reader.schema().clone();
-    let time_zone = TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC);
+    let time_zone = zone.unwrap_or_else(|| TimeZone::get(reader.time_zone()).unwrap_or(TimeZone::UTC));
     let wanted: Vec<&RecordTypeDef> =
         schema.types.iter().filter(|t| only.is_none_or(|only| only.contains(&t.name))).collect();
     let counts: Vec<u64> = wanted.iter().map(|t| reader.count_records(&t.name).unwrap_or(0)).collect();

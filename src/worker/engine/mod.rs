@@ -39,7 +39,7 @@ pub(super) use lifecycle::{add_impact, sync_owners};
 use load::read_into_snapshot;
 pub use load::{load_memberships, load_snapshot, load_types};
 use preview::{Asked, run_preview};
-pub use time::{Since, TimeEvaluated, clock_segments, time_changes};
+pub use time::{Since, TimeEvaluated, clock_segments, time_changes, zone_impact};
 
 pub enum EngineRequest {
     /// Preview `conditions` for `record_type` below the active segments `higher`.
@@ -111,6 +111,9 @@ pub enum EngineRequest {
         reply: Completion<Result<TimeEvaluated, WorkerError>>,
     },
 }
+
+/// Per record type with a date-based segment, what a change of time zone would do.
+pub type ZoneImpacts = Vec<(RecordTypeName, crate::domain::Impact)>;
 
 /// A record as saved, with its values before (`None` when it was created).
 #[derive(Clone, Debug, PartialEq)]

@@ -103,6 +103,40 @@ pub fn time_changes(
     Ok(evaluated.changes)
 }
 
+/// What resolving relative dates in `zone` instead would do at `now`, per record type with a
+/// date-based segment: the joins, leaves and moves the next evaluation would write. The
+/// engine's snapshot holds dates in the workspace's zone, so the types concerned are loaded
+/// again in `zone` on this thread (a few seconds at a million records, shown with progress);
+/// nothing is written. Shown before the workspace's time zone changes.
+pub fn zone_impact(
+    path: &std::path::Path,
+    segments: &[(RecordTypeName, Vec<Segment>)],
+    now: Timestamp,
+    zone: &jiff::tz::TimeZone,
+    reporter: &Reporter,
+) -> Result<super::ZoneImpacts, WorkerError> {
+    let dated: Vec<RecordTypeName> =
+        segments.iter().filter(|(_, of_type)| !clock_segments(of_type).is_empty()).map(|(ty, _)| ty.clone()).collect();
+    if dated.is_empty() {
+        return Ok(Vec::new());
+    }
+    let progress = |fraction: f32| {
+        reporter.report(Some(fraction), "Reading the records in the new time zone");
+    };
+    let (reader, snapshot) = super::load::load_types_in_zone(path, Some(&dated), Some(zone.clone()), &progress)?;
+    let mut memberships = Memberships::default();
+    for ty in &dated {
+        memberships.set_column(ty.clone(), MemberColumn::load(&snapshot, ty, &reader.memberships(ty)?));
+    }
+    let ctx = EvalContext::new(now, zone.clone());
+    let mut impacts = Vec::new();
+    for (ty, of_type) in segments.iter().filter(|(ty, _)| dated.contains(ty)) {
+        let changes = time_changes(&snapshot, &memberships, ty, of_type, Since::ZoneChanged, &ctx)?;
+        impacts.push((ty.clone(), changes.impact()));
+    }
+    Ok(impacts)
+}
+
 impl Lifecycle<'_> {
     /// Evaluates the date-based segments of each record type at `now` (`segments` per
     /// type: every segment of it) and writes what changed since the last such evaluation
