@@ -1,0 +1,93 @@
+//! Related-record blocks in the fast engine: "has at least one / has no" as the set of
+//! rows the matching related records point at, and every other quantity (at least /
+//! at most / exactly N, aggregates) as one pass over the matching related rows that
+//! tallies them per target row, then the domain's [`QuantityTest`] per row.
+
+use crate::domain::quantity::{QuantityTest, Tally};
+use crate::domain::{Quantifier, RecordTypeDef};
+use crate::engine::bitset::Bitset;
+use crate::engine::snapshot::{Column, LINK_INVALID, LookupColumn, TypeSnapshot};
+
+/// What a related block asks of the related rows that match it.
+#[derive(Debug)]
+pub(super) enum Measure {
+    /// At least one.
+    Any,
+    /// None.
+    No,
+    /// Counts or an aggregate of the field at `column` of the related type.
+    Tally { test: QuantityTest, column: Option<usize> },
+}
+
+impl Measure {
+    pub(super) fn new(related: &RecordTypeDef, quantifier: &Quantifier) -> Self {
+        match quantifier {
+            Quantifier::AtLeastOne => Measure::Any,
+            Quantifier::None => Measure::No,
+            Quantifier::Aggregate(aggregate) => {
+                let column = related.field_index(&aggregate.field);
+                let kind = column.map(|index| related.fields[index].kind);
+                Measure::Tally { test: QuantityTest::new(quantifier, kind), column }
+            }
+            Quantifier::AtLeast(_) | Quantifier::AtMost(_) | Quantifier::Exactly(_) => {
+                Measure::Tally { test: QuantityTest::new(quantifier, None), column: None }
+            }
+        }
+    }
+
+    /// Whether a record no matching related record points at passes.
+    pub(super) fn holds_for_none(&self) -> bool {
+        match self {
+            Measure::Any => false,
+            Measure::No => true,
+            Measure::Tally { test, .. } => test.holds(&Tally::default()),
+        }
+    }
+
+    /// The rows of the tested type (of `rows` rows) that pass, given the related rows that
+    /// match (`matching`, live ones only) and the related type's lookup to this one.
+    pub(super) fn rows(&self, related: &TypeSnapshot, links: &LookupColumn, matching: &Bitset, rows: usize) -> Bitset {
+        let (test, column) = match self {
+            Measure::Any | Measure::No => {
+                let mut result = Bitset::empty(rows);
+                for row in matching.ones() {
+                    let target = links.rows[row];
+                    if target < LINK_INVALID {
+                        result.insert(target as usize);
+                    }
+                }
+                if matches!(self, Measure::No) {
+                    result.negate();
+                }
+                return result;
+            }
+            Measure::Tally { test, column } => (test, *column),
+        };
+        let values = match column.and_then(|c| related.columns.get(c)) {
+            Some(Column::Number(c)) if test.reads_values() => c.exact.as_ref().map(|exact| (&c.values, exact)),
+            _ => None,
+        };
+        let mut tallies = vec![Tally::default(); rows];
+        for row in matching.ones() {
+            let target = links.rows[row];
+            if target >= LINK_INVALID {
+                continue;
+            }
+            let value = values.and_then(|(floats, exact)| (!floats[row].is_nan()).then_some(exact[row]));
+            if let Some(tally) = tallies.get_mut(target as usize) {
+                tally.add(value);
+            }
+        }
+        let empty = test.holds(&Tally::default());
+        Bitset::from_words(rows, |w| {
+            let base = w * 64;
+            let end = (base + 64).min(rows);
+            let mut bits = 0u64;
+            for (i, tally) in tallies[base..end].iter().enumerate() {
+                let holds = if tally.records == 0 { empty } else { test.holds(tally) };
+                bits |= u64::from(holds) << i;
+            }
+            bits
+        })
+    }
+}
