@@ -206,9 +206,10 @@ fn arb_mode() -> impl Strategy<Value = (GroupMode, bool)> {
 }
 
 /// Every quantity of a related block: at least one, none, at least / at most / exactly
-/// 0–3, and aggregates of the related type's whole-number and money `fields` (some
-/// compared by operators aggregates do not offer, or of no such field).
-pub fn arb_quantifier(fields: Vec<FieldName>) -> BoxedStrategy<Quantifier> {
+/// 0–3, and aggregates of the related type's whole-number and money `fields`; with
+/// `misfits`, also aggregates of a field that is no number and by an operator aggregates
+/// do not offer.
+pub fn arb_quantifier(fields: Vec<FieldName>, misfits: bool) -> BoxedStrategy<Quantifier> {
     let counts = prop_oneof![
         Just(Quantifier::AtLeastOne),
         Just(Quantifier::None),
@@ -217,8 +218,17 @@ pub fn arb_quantifier(fields: Vec<FieldName>) -> BoxedStrategy<Quantifier> {
         (0u32..4).prop_map(Quantifier::Exactly),
     ];
     let mut fields = fields;
-    fields.push(FieldName::new("title")); // not a number: holds nowhere
-    let operators = prop_oneof![10 => select(AGGREGATE_OPERATORS.to_vec()), 1 => Just(Operator::Between)];
+    let mut operators = AGGREGATE_OPERATORS.to_vec();
+    if misfits || fields.is_empty() {
+        fields.push(FieldName::new("title")); // not a number: holds nowhere
+    }
+    if misfits {
+        operators.push(Operator::Between);
+    }
+    let operators = select(operators);
+    if !misfits && fields.iter().all(|f| f.as_str() == "title") {
+        return counts.boxed();
+    }
     let aggregate = (select(Aggregate::ALL.to_vec()), select(fields), operators, arb_number()).prop_map(
         |(function, field, operator, value)| Quantifier::Aggregate(AggregateTest { function, field, operator, value }),
     );
@@ -243,7 +253,7 @@ pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedSt
                     .get(&record_type)
                     .map(|t| t.fields.iter().filter(|f| aggregates(f.kind)).map(|f| f.name.clone()).collect())
                     .unwrap_or_default();
-                (arb_quantifier(numbers), group)
+                (arb_quantifier(numbers, false), group)
                     .prop_map(move |(quantifier, group)| {
                         Node::Related(RelatedBlock {
                             id: NodeId(0),
@@ -388,7 +398,10 @@ pub fn arb_any_tree(schema: &Schema) -> BoxedStrategy<Group> {
         prop_oneof![
             group.clone().prop_map(Node::Group),
             (
-                arb_quantifier(vec![FieldName::new("count"), FieldName::new("amount"), FieldName::new("employees")]),
+                arb_quantifier(
+                    vec![FieldName::new("count"), FieldName::new("amount"), FieldName::new("employees")],
+                    true
+                ),
                 select(type_names.clone()),
                 name.clone(),
                 group

@@ -63,6 +63,9 @@ impl Measure {
             }
             Measure::Tally { test, column } => (test, *column),
         };
+        if !test.reads_values() {
+            return counted_rows(test, links, matching, rows);
+        }
         let values = match column.and_then(|c| related.columns.get(c)) {
             Some(Column::Number(c)) if test.reads_values() => c.exact.as_ref().map(|exact| (&c.values, exact)),
             _ => None,
@@ -90,4 +93,25 @@ impl Measure {
             bits
         })
     }
+}
+
+/// [`Measure::rows`] for a test of the number of matching records only: a count per
+/// target row (4 bytes, not a whole tally).
+fn counted_rows(test: &QuantityTest, links: &LookupColumn, matching: &Bitset, rows: usize) -> Bitset {
+    let mut counts = vec![0u32; rows];
+    for row in matching.ones() {
+        if let Some(count) = counts.get_mut(links.rows[row] as usize) {
+            *count = count.saturating_add(1);
+        }
+    }
+    Bitset::from_words(rows, |w| {
+        let base = w * 64;
+        let end = (base + 64).min(rows);
+        let mut bits = 0u64;
+        for (i, &records) in counts[base..end].iter().enumerate() {
+            let tally = Tally { records: u64::from(records), ..Tally::default() };
+            bits |= u64::from(test.holds(&tally)) << i;
+        }
+        bits
+    })
 }
