@@ -192,6 +192,11 @@ impl Scaled {
     /// read as `u32::MAX`, more records than a workspace holds).
     pub(crate) fn times(self, count: u64) -> Scaled {
         let count = i128::from(count.min(u64::from(u32::MAX)));
+        if self.fraction == 0 {
+            // Most numbers: no division needed.
+            let floor = self.floor.saturating_mul(count).clamp(-SATURATED * 4, SATURATED * 4);
+            return Scaled { floor, fraction: 0 };
+        }
         let spread = self.fraction * count;
         let floor = self.floor.saturating_mul(count).saturating_add(spread / ONE).clamp(-SATURATED * 4, SATURATED * 4);
         Scaled { floor, fraction: spread % ONE }
