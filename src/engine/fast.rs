@@ -141,6 +141,9 @@ enum Expr {
         via: usize,
         group: Box<Expr>,
         measure: related::Measure,
+        /// What the result depends on besides the snapshot: the block, where it sits, the
+        /// day (relative dates); the snapshot keeps results by it.
+        key: String,
     },
 }
 
@@ -250,9 +253,11 @@ impl Compiler<'_> {
         };
         let group = self.group(related, &block.group, depth + 1);
         let measure = related::Measure::new(related_def, &block.quantifier);
+        let block_text = serde_json::to_string(&(&block.quantifier, &block.group)).unwrap_or_default();
+        let key = format!("{t}/{related}/{via}/{depth}/{}/{block_text}", self.ctx.today());
         match group {
             Expr::Const(false) => Expr::Const(measure.holds_for_none()),
-            group => Expr::Related { related, via, group: Box::new(group), measure },
+            group => Expr::Related { related, via, group: Box::new(group), measure, key },
         }
     }
 
@@ -646,14 +651,19 @@ fn eval(snapshot: &Snapshot, expr: &Expr, t: usize, mask: Option<&Bitset>) -> Bi
                 pack(&links.rows, w, |row| if row >= LINK_INVALID { on_empty } else { inner.contains(row as usize) })
             })
         }
-        Expr::Related { related, via, group, measure } => {
+        Expr::Related { related, via, group, measure, key } => {
+            if let Some(found) = snapshot.related_rows(key) {
+                return (*found).clone();
+            }
             let related_ty = &snapshot.types()[*related];
             let mut matching = eval(snapshot, group, *related, Some(related_ty.live()));
             matching.and_with(related_ty.live());
-            match related_ty.columns.get(*via) {
+            let found = match related_ty.columns.get(*via) {
                 Some(Column::Lookup(links)) => measure.rows(related_ty, links, &matching, rows),
                 _ => Bitset::empty(rows),
-            }
+            };
+            snapshot.keep_related_rows(key.clone(), std::sync::Arc::new(found.clone()));
+            found
         }
     }
 }
