@@ -295,6 +295,8 @@ pub struct AssignmentExplained {
     /// The rule that fired.
     pub rule: Option<String>,
     pub rules: Vec<crate::store::RuleLine>,
+    /// The last link of the segment's fallback chain, when it has one: what it did.
+    pub default_route: Option<String>,
     /// The chosen seller.
     pub seller: Option<String>,
     /// Why it stays unassigned.
@@ -473,6 +475,9 @@ fn explain_assignment(
         None => None,
     };
     let stored = explanation.stored.as_ref().map(|row| match (row.seller, row.rule, row.reason) {
+        (Some(seller), None, _) if row.by_default => {
+            format!("assigned to {} by the default route", seller_name(seller))
+        }
         (Some(seller), Some(_), _) => format!("assigned to {} by rule", seller_name(seller)),
         (Some(seller), None, _) => format!("assigned to {} by hand", seller_name(seller)),
         (None, _, Some(reason)) => format!("unassigned: {reason}"),
@@ -484,6 +489,11 @@ fn explain_assignment(
         at: explanation.at.to_string(),
         rule: explanation.fired_rule().map(|r| r.name.clone()),
         rules: explanation.rule_lines(),
+        default_route: explanation.default_line(&|route| match route {
+            crate::domain::assignment::DefaultRoute::Seller(id) => format!("seller {}", seller_name(id)),
+            crate::domain::assignment::DefaultRoute::Team(id) => format!("team #{}", id.0),
+            crate::domain::assignment::DefaultRoute::LeaveUnassigned => "leave unassigned".to_owned(),
+        }),
         seller: explanation.decision.as_ref().and_then(|d| d.seller()).map(seller_name),
         reason: explanation.decision.as_ref().and_then(|d| d.reason()).map(|r| r.to_string()),
         candidates: explanation.candidate_lines(sellers),

@@ -10,9 +10,9 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use proptest::prelude::*;
 use segment_builder::domain::assignment::{
-    Assigner, AssignmentRule, AttributeCondition, AttributeValue, Availability, Decision, Distribution, RuleId,
-    RuleOutcome, RuleProblem, SellerLedger, SellerState, Stamp, Target, UnassignedReason, Verdict, bucket,
-    first_available, validate_rule,
+    Assigner, AssignmentRule, AttributeCondition, AttributeValue, Availability, Decision, DefaultOutcome, DefaultRoute,
+    Distribution, Routing, RuleId, RuleOutcome, RuleProblem, SellerLedger, SellerState, Stamp, Target,
+    UnassignedReason, Verdict, bucket, first_available, validate_rule,
 };
 use segment_builder::domain::{
     AttributeDefinition, Condition, EvalContext, FieldName, FieldPath, Group, GroupMode, MemoryDataset, Node, NodeId,
@@ -265,7 +265,7 @@ fn first_matching_rule_wins_and_too_old_rules_are_skipped() {
     check_created(&w, &lead(3, &[("country", "UK")]), Some(instant("2026-03-31T08:00:00Z")), Ok(3));
     let decision = decide(&w, &lead(3, &[("country", "UK")]), Some(instant("2026-03-31T08:00:00Z")));
     let Decision::Assigned { why, rule: fired, .. } = decision else { panic!("{decision:#?}") };
-    assert_eq!(fired, RuleId(3));
+    assert_eq!(fired, Some(RuleId(3)));
     assert_eq!(
         why.rules,
         vec![
@@ -278,6 +278,68 @@ fn first_matching_rule_wins_and_too_old_rules_are_skipped() {
     // A matching rule whose sellers all fail does not fall through to later rules.
     let w = world(vec![rule(1, Target::Sellers(vec![SellerId(9)])), rule(2, Target::AnySeller)], three());
     check(&w, &lead(1, &[]), Err(NoSellerMatched));
+}
+
+fn decide_routed(w: &World, record: &Record, routing: Routing) -> Decision {
+    let schema = schema();
+    let ds = MemoryDataset::new(schema.clone());
+    let ctx = ctx();
+    Assigner::new(&ds, &ctx, lead_def(&schema), &w.rules, &w.sellers, &w.teams)
+        .with_routing(routing)
+        .assign(record, None, &w.ledger)
+}
+
+#[test]
+fn the_fallback_chain_tries_the_next_matching_rule_in_order_then_the_default() {
+    // Rule 1 matches but its seller is full; rule 2 does not match; rule 3 is a catch-all
+    // to seller 3; rule 4 is never needed.
+    let rules = vec![
+        capacity_honoured(rule(1, Target::Sellers(vec![SellerId(1)]))),
+        AssignmentRule { conditions: country_is("FR"), ..rule(2, Target::Sellers(vec![SellerId(2)])) },
+        rule(3, Target::Sellers(vec![SellerId(3)])),
+        rule(4, Target::Sellers(vec![SellerId(2)])),
+    ];
+    let w =
+        World { ledger: ledger(&[1], &[]), ..world(rules, vec![with_capacity(seller(1), 1), seller(2), seller(3)]) };
+    let uk = lead(1, &[("country", "UK")]);
+    // Without a chain the first matching rule decides: stranded.
+    let stopped = decide_routed(&w, &uk, Routing::default());
+    assert_eq!(stopped.reason(), Some(NoCapacity));
+    // With "try the next matching rule": the catch-all places it, and the trace says so.
+    let next = Routing { try_next_rule: true, default: DefaultRoute::LeaveUnassigned };
+    let Decision::Assigned { rule, seller: placed, why } = decide_routed(&w, &uk, next) else { panic!("assigned") };
+    assert_eq!((rule, placed), (Some(RuleId(3)), SellerId(3)));
+    assert_eq!(
+        why.rules,
+        vec![
+            (RuleId(1), RuleOutcome::NoSeller(NoCapacity)),
+            (RuleId(2), RuleOutcome::ConditionsNotMet),
+            (RuleId(3), RuleOutcome::Fired),
+            (RuleId(4), RuleOutcome::NotTried),
+        ]
+    );
+    assert_eq!(why.default, None, "the default is not needed");
+    // Every rule fails: the default route places the record, by no rule.
+    let full = World { rules: w.rules[..2].to_vec(), ..w };
+    let to_team = Routing { try_next_rule: true, default: DefaultRoute::Team(TeamId(7)) };
+    let with_team = World {
+        teams: vec![Team { id: TeamId(7), name: "Catch-all".into(), members: vec![SellerId(1), SellerId(2)] }],
+        ..full
+    };
+    let decision = decide_routed(&with_team, &uk, to_team);
+    let Decision::Assigned { rule, seller: placed, why } = decision else { panic!("default") };
+    // The default asks no capacity: seller 1 (full) is picked by round robin, first by id.
+    assert_eq!((rule, placed, why.default), (None, SellerId(1), Some(DefaultOutcome::Placed)));
+    // A default seller switched off: unassigned with the default's reason.
+    let off = World { sellers: vec![switched_off(seller(1)), seller(2)], ..with_team };
+    let to_one = Routing { try_next_rule: false, default: DefaultRoute::Seller(SellerId(1)) };
+    let decision = decide_routed(&off, &uk, to_one);
+    let Decision::Unassigned { reason, why } = &decision else { panic!("{decision:#?}") };
+    assert_eq!((*reason, why.default), (NoSellerMatched, Some(DefaultOutcome::Failed(NoSellerMatched))));
+    // The default also places records no rule matched, and records of a segment without rules.
+    let no_rules = World { rules: Vec::new(), ..off };
+    let to_two = Routing { try_next_rule: false, default: DefaultRoute::Seller(SellerId(2)) };
+    assert_eq!(decide_routed(&no_rules, &uk, to_two).seller(), Some(SellerId(2)));
 }
 
 fn run_many(w: &World, records: &[Record]) -> (Vec<Decision>, SellerLedger) {

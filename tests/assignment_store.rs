@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use segment_builder::domain::assignment::{AssignmentRule, Distribution, Target, UnassignedReason};
+use segment_builder::domain::assignment::{
+    AssignmentRule, DefaultRoute, Distribution, Routing, Target, UnassignedReason,
+};
 use segment_builder::domain::condition::Group;
 use segment_builder::domain::{
-    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Status, Value,
+    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentHistoryKind, SegmentId, Seller,
+    SellerId, Status, TeamId, Value,
 };
 mod common;
 use common::routing::{active_segment, any_seller_rule, join, joins, text_equals};
@@ -110,19 +113,59 @@ fn rules_round_trip_in_order_and_reorder() {
     assert_eq!(stored.iter().map(|r| r.id).collect::<Vec<_>>(), [a, b]);
     assert_eq!(stored[1], AssignmentRule { id: b, ..second.clone() });
     assert_eq!(stored[0].name, "Berlin");
-    world.ws.reorder_rules(segment, &[b, a]).unwrap();
+    world.ws.reorder_rules(segment, &[b, a], now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [b, a]);
-    let error = world.ws.reorder_rules(segment, &[b]).unwrap_err();
+    let error = world.ws.reorder_rules(segment, &[b], now()).unwrap_err();
     assert!(error.to_string().contains("each of its 2 rules once"), "{error}");
     let mut renamed = AssignmentRule { id: a, ..first.clone() };
     renamed.name = "Berlin and Bonn".to_owned();
     world.ws.update_rule(&renamed, now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap()[1].name, "Berlin and Bonn");
-    world.ws.delete_rule(b).unwrap();
+    world.ws.delete_rule(b, now()).unwrap();
     assert_eq!(world.ws.rules(segment).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
     // An invalid rule is refused with its segment and problem named.
     let error = world.ws.insert_rule(segment, &any_seller_rule(" "), now()).unwrap_err();
     assert!(error.to_string().contains("segment Germany") && error.to_string().contains("needs a name"), "{error}");
+}
+
+#[test]
+fn every_change_of_the_rules_is_in_the_segments_history() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let mut to_ana = any_seller_rule("To Ana");
+    to_ana.target = Target::Sellers(vec![ana]);
+    let a = world.ws.insert_rule(segment, &rule_with("Berlin", text_equals("city", "Berlin")), now()).unwrap();
+    let b = world.ws.insert_rule(segment, &to_ana, now()).unwrap();
+    world.ws.reorder_rules(segment, &[b, a], now()).unwrap();
+    world.ws.delete_rule(a, now()).unwrap();
+    let rules: Vec<_> = world
+        .ws
+        .segment_history(segment)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.change.kind == SegmentHistoryKind::Rules)
+        .map(|e| (e.change.before, e.change.after))
+        .collect();
+    assert_eq!(rules.len(), 4, "added, added, reordered, deleted: {rules:#?}");
+    // Newest first: the deletion leaves only Ana's rule, named by the seller's name.
+    let (before, after) = &rules[0];
+    assert!(before.starts_with("1. To Ana: sellers Ana, round robin\n2. Berlin: any seller"), "{before}");
+    assert!(before.contains("City equals \"Berlin\""), "the rule's conditions are shown: {before}");
+    assert_eq!(after, "1. To Ana: sellers Ana, round robin");
+    // The first rule's entry starts from none.
+    assert_eq!(rules[3].0, "No rules");
+    // Saving a rule unchanged records nothing.
+    let stored = world.ws.rules(segment).unwrap().remove(0);
+    world.ws.update_rule(&stored, now()).unwrap();
+    let count = world
+        .ws
+        .segment_history(segment)
+        .unwrap()
+        .iter()
+        .filter(|e| e.change.kind == SegmentHistoryKind::Rules)
+        .count();
+    assert_eq!(count, 4);
 }
 
 #[test]
@@ -251,4 +294,77 @@ fn a_version_2_workspace_upgrades_and_a_newer_one_is_refused() {
     let bytes = std::fs::read(&path).unwrap();
     assert!(matches!(Workspace::open(&path), Err(StoreError::Newer { .. })));
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_fallback_chain_is_stored_used_on_join_and_its_default_is_marked() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let full = world.seller("Full");
+    let spare = world.seller("Spare");
+    let mut seller = world.ws.sellers().unwrap().into_iter().find(|s| s.id == full).unwrap();
+    seller.capacity = Some(0);
+    world.ws.update_seller(&seller).unwrap();
+    let mut to_full = any_seller_rule("To Full");
+    to_full.target = Target::Sellers(vec![full]);
+    to_full.honour_capacity = true;
+    world.ws.insert_rule(segment, &to_full, now()).unwrap();
+    assert_eq!(world.ws.routing(segment).unwrap(), Routing::default(), "no chain until one is set");
+    // Without a chain the lead is stranded.
+    let first = world.lead("Germany", "first");
+    world.join(segment, &[first]);
+    assert_eq!(world.reason(first), Some(UnassignedReason::NoCapacity));
+    // A default route to Spare: stored, in the segment's history, and used on the next join.
+    let chain = Routing { try_next_rule: true, default: DefaultRoute::Seller(spare) };
+    world.ws.set_routing(segment, chain, now()).unwrap();
+    assert_eq!(world.ws.routing(segment).unwrap(), chain);
+    let entry = world.ws.segment_history(segment).unwrap().remove(0);
+    assert_eq!(entry.change.kind, SegmentHistoryKind::Rules);
+    assert_eq!(
+        entry.change.after,
+        "When a rule finds no seller: try the next matching rule; when none places the record: seller Spare"
+    );
+    let second = world.lead("Germany", "second");
+    world.join(segment, &[second]);
+    assert_eq!(world.owner(second), Value::Owner(spare));
+    let row = world.ws.assignment_of(&lead_type(), second).unwrap().unwrap();
+    assert_eq!((row.rule, row.by_default, row.seller), (None, true, Some(spare)), "placed by the default, not by hand");
+    let explained = world.ws.explain_assignment(&lead_type(), second, now()).unwrap();
+    let line = explained.default_line(&|_| "seller Spare".to_owned()).unwrap();
+    assert_eq!(line, "Default route (seller Spare): placed the record");
+    // The seller the chain routes to cannot be deleted silently: it is named as used.
+    assert!(world.ws.seller_usage(spare).unwrap().rules.contains(&"Germany › default route".to_owned()));
+    assert!(world.ws.delete_seller(spare).is_err());
+    // An unknown default is refused and changes nothing.
+    let unknown = Routing { try_next_rule: false, default: DefaultRoute::Team(TeamId(99)) };
+    assert!(world.ws.set_routing(segment, unknown, now()).is_err());
+    assert_eq!(world.ws.routing(segment).unwrap(), chain);
+}
+
+#[test]
+fn stranded_records_are_placed_by_the_retry_once_capacity_frees_up() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let mut seller = world.ws.sellers().unwrap().remove(0);
+    seller.capacity = Some(1);
+    world.ws.update_seller(&seller).unwrap();
+    let mut rule = any_seller_rule("Everyone");
+    rule.honour_capacity = true;
+    world.ws.insert_rule(segment, &rule, now()).unwrap();
+    let leads: Vec<RecordId> = (0..3).map(|i| world.lead("Germany", &format!("lead {i}"))).collect();
+    world.join(segment, &leads);
+    assert_eq!(world.owner(leads[0]), Value::Owner(ana));
+    assert_eq!(world.reason(leads[1]), Some(UnassignedReason::NoCapacity));
+    // Nothing frees up: the retry places nothing and writes no row.
+    let history = |world: &World| world.ws.segment_history(segment).unwrap().len();
+    let before = (world.ws.assignment_mark().unwrap(), history(&world));
+    assert!(world.ws.retry_stranded(&lead_type(), now()).unwrap().is_empty());
+    assert_eq!((world.ws.assignment_mark().unwrap(), history(&world)), before, "nothing written");
+    // Ana's capacity grows to 2: the next retry places exactly one more.
+    seller.capacity = Some(2);
+    world.ws.update_seller(&seller).unwrap();
+    assert_eq!(world.ws.retry_stranded(&lead_type(), now()).unwrap(), [leads[1]]);
+    assert_eq!(world.owner(leads[1]), Value::Owner(ana));
+    assert_eq!(world.reason(leads[2]), Some(UnassignedReason::NoCapacity));
 }

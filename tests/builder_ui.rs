@@ -484,3 +484,38 @@ fn no_widget_of_a_condition_row_overlaps_another_wide_or_narrow() {
         assert!(rect.width() > rect.height(), "{chip} is on one line: {rect:?}");
     }
 }
+
+#[test]
+fn the_claiming_segment_is_seen_without_scrolling_sideways() {
+    use segment_builder::state::SegmentsCommand;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, segments) = open_demo(&dir);
+    let ready = |app: &App| matches!(app.state().preview.result, Loadable::Ready(_));
+    // A lower segment whose matches a higher one claims: the demo has one.
+    let mut claimed = None;
+    for segment in segments.iter().rev() {
+        harness.state_mut().apply(segment_builder::app::Command::Segments(SegmentsCommand::Select(segment.id)));
+        run_until(&mut harness, "the preview", |app| app.state().preview.segment == Some(segment.id) && ready(app));
+        if harness.state().state().preview.result.latest().is_some_and(|o| o.claimed_by_higher > 0) {
+            claimed = Some(segment.name.clone());
+            break;
+        }
+    }
+    let name = claimed.expect("a demo segment with claimed matches");
+    harness.run_steps(4);
+    // Pick three more columns: the claiming segment stays in view, next to the title.
+    for column in ["Email", "City", "Lead source"] {
+        harness.get_by_label("Columns…").click();
+        harness.run_steps(3);
+        harness.get_by_label(column).click();
+        harness.run_steps(3);
+        harness.key_press(egui::Key::Escape);
+        harness.run_steps(3);
+    }
+    let header = harness.get_by_label("Claimed by").rect();
+    let preview = harness.get_by_label("Preview").rect();
+    assert!(header.left() >= preview.left() && header.right() <= 1280.0, "{name}: Claimed by at {header:?}");
+    let topic = harness.get_by_label("Topic").rect();
+    assert!(header.left() > topic.left() && header.left() < topic.right() + 200.0, "right after the title: {topic:?}");
+}

@@ -295,7 +295,10 @@ fn moving_a_rule_asks_to_store_the_whole_new_order() {
     let mut state = rules_state(vec![stored_rule(1, "A"), stored_rule(2, "B"), stored_rule(3, "C")]);
     let effects = rules::apply(&mut state, RulesCommand::MoveRule { rule: RuleId(3), to_index: 0 }, &ctx());
     let order = vec![RuleId(3), RuleId(1), RuleId(2)];
-    assert_eq!(effects_of!(Effect::Rules, effects), vec![RulesEffect::Reorder { segment: SEGMENT, order }]);
+    assert_eq!(
+        effects_of!(Effect::Rules, effects),
+        vec![RulesEffect::Reorder { segment: SEGMENT, order, now: ctx().now }]
+    );
 }
 
 #[test]
@@ -315,7 +318,7 @@ fn deleting_asks_first_and_names_the_rule() {
     let effects = rules::apply(&mut state, RulesCommand::DeleteRule(RuleId(1)), &ctx());
     assert_eq!(
         effects_of!(Effect::Rules, effects),
-        vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned() }]
+        vec![RulesEffect::Delete { id: RuleId(1), name: "Germany".to_owned(), now: ctx().now }]
     );
     assert_eq!(state.rules.confirm_delete, None);
 }

@@ -276,8 +276,13 @@ fn a_priority_change_moves_members_up_into_accepting_segments_only() {
     world.apply(plan);
     assert_eq!((world.member_of(german), world.member_of(stray)), (Some(second), None));
     let history = world.ws.segment_history(second).unwrap();
-    assert_eq!(history[0].change.kind, SegmentHistoryKind::Priority);
-    assert_eq!((history[0].change.before.as_str(), history[0].change.after.as_str()), ("2", "1"));
+    // Newest first: what the move did, then the priority change itself.
+    assert_eq!(history[0].change.kind, SegmentHistoryKind::Evaluated);
+    assert_eq!(history[0].change.after, "1 member: 1 moved in from other segments (re-evaluation)");
+    assert_eq!(history[1].change.kind, SegmentHistoryKind::Priority);
+    assert_eq!((history[1].change.before.as_str(), history[1].change.after.as_str()), ("2", "1"));
+    let first_history = world.ws.segment_history(first).unwrap();
+    assert_eq!(first_history[0].change.after, "0 members: 1 moved to other segments (re-evaluation)");
 }
 
 #[test]
@@ -366,6 +371,11 @@ fn saving_an_active_segment_shows_and_applies_leaves_and_joins() {
         world.history_kinds(german).last(),
         Some(&(EventKind::Leave, Some("Europe".into()), None, MembershipReason::Reevaluation))
     );
+    // The segment's history says what the re-evaluation did, after the conditions' change.
+    let history = world.ws.segment_history(segment).unwrap();
+    let kinds: Vec<_> = history.iter().map(|e| e.change.kind).collect();
+    assert_eq!(kinds[..2], [SegmentHistoryKind::Evaluated, SegmentHistoryKind::Conditions], "newest first: {kinds:?}");
+    assert_eq!(history[0].change.after, "1 member: 1 joined, 1 left (re-evaluation)");
 }
 
 #[test]

@@ -10,9 +10,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 use segment_builder::app::App;
+use segment_builder::app::Command;
 use segment_builder::app::monitor::MonitorCommand;
+use segment_builder::domain::assignment::AssignmentRule;
 use segment_builder::domain::{Record, RecordId, SegmentId, Seller, SellerId, Value};
 use segment_builder::state::RecordsCommand;
+use segment_builder::state::rules::RulesCommand;
 use segment_builder::store::Workspace;
 
 mod common;
@@ -28,7 +31,9 @@ struct Fixture {
 }
 
 /// A workspace with sellers Ana and Ben (assign records on) and Otto (off), and three leads
-/// "Lead A/B/C" that joined "Germany" before it had a rule, then the rule "Everyone".
+/// "Lead A/B/C" that joined "Germany" before it had a rule, then the rule "Everyone",
+/// inactive: an active one would place them as soon as the window opens (the scheduled run
+/// retries stranded records), so the tests switch it on once the window is open.
 fn workspace(path: &Path) -> Fixture {
     let now = segment_builder::clock::now();
     let mut ws = Workspace::create(path).expect("create");
@@ -59,7 +64,8 @@ fn workspace(path: &Path) -> Fixture {
         .collect();
     let segment = active_segment(&mut ws, &lead(), "Germany", text_equals("country", "Germany"), now);
     join(&mut ws, &lead(), segment, &leads, now);
-    ws.insert_rule(segment, &any_seller_rule("Everyone"), now).expect("rule");
+    let inactive = AssignmentRule { active: false, ..any_seller_rule("Everyone") };
+    ws.insert_rule(segment, &inactive, now).expect("rule");
     Fixture { segment, leads, ana, ben, otto }
 }
 
@@ -67,6 +73,16 @@ fn owner(harness: &Harness<'_, App>, record: RecordId) -> Value {
     let ws = harness.state().workspace().expect("workspace");
     let def = ws.schema().get(&lead()).expect("lead");
     ws.record(&lead(), record).expect("read").expect("record").get(def, "owner").clone()
+}
+
+/// Switches the rule "Everyone" on, as its box on the rules tab does.
+fn activate_rule(harness: &mut Harness<'_, App>, segment: SegmentId) {
+    harness.state_mut().apply(Command::Rules(RulesCommand::Load(segment)));
+    harness.run_steps(2);
+    let rule = harness.state().state().rules.rules.first().expect("the rule").id;
+    harness.state_mut().apply(Command::Rules(RulesCommand::SetActive { rule, active: true }));
+    harness.run_steps(2);
+    settle(harness);
 }
 
 fn open_monitor(path: &Path) -> Harness<'static, App> {
@@ -89,6 +105,7 @@ fn run_now_from_the_monitor_assigns_every_unassigned_member() {
     let view = harness.state().state().view.as_ref().expect("view");
     assert_eq!(view.unassigned_counts.get(&fixture.segment), Some(&3));
 
+    activate_rule(&mut harness, fixture.segment);
     harness.get_by_label("Run now").click();
     harness.run_steps(2);
     settle(&mut harness);
@@ -118,6 +135,7 @@ fn run_now_for_the_ticked_record_then_assign_another_by_hand() {
     let path = temp_path(&dir, "monitor.sqlite");
     let fixture = workspace(&path);
     let mut harness = open_monitor(&path);
+    activate_rule(&mut harness, fixture.segment);
 
     harness.get_by_label(&format!("Lead B (#{})", fixture.leads[1].0)).click();
     harness.run_steps(2);
@@ -167,6 +185,7 @@ fn why_this_seller_opens_from_the_records_screen() {
     let path = temp_path(&dir, "monitor.sqlite");
     let fixture = workspace(&path);
     let mut harness = open_app(&path);
+    activate_rule(&mut harness, fixture.segment);
     harness.get_by_label("Records").click();
     harness.run_steps(3);
     settle(&mut harness);

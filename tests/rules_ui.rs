@@ -204,3 +204,40 @@ fn rules_are_reordered_by_drag_toggled_edited_and_deleted() {
     click(&mut harness, "Delete rule");
     assert_eq!(names(&harness), ["First"]);
 }
+
+#[test]
+fn the_fallback_chain_is_set_on_the_rules_tab_and_places_a_record_no_rule_places() {
+    use segment_builder::domain::assignment::{DefaultRoute, Routing};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = open_app(&small_workspace(&dir));
+    let segment = segment_id(&harness);
+    click(&mut harness, "Activate…");
+    apply_impact(&mut harness);
+    open_rules_tab(&mut harness);
+    // With no rules the chain is offered too: a default alone places records.
+    click(&mut harness, "Try the next matching rule when a rule finds no seller");
+    settle(&mut harness);
+    open_combo(&mut harness, "Leave the record unassigned");
+    click(&mut harness, "Seller Seller 3");
+    settle(&mut harness);
+    let routing = harness.state().workspace().expect("workspace").routing(segment).expect("routing");
+    assert_eq!(routing, Routing { try_next_rule: true, default: DefaultRoute::Seller(SellerId(3)) });
+    let shown = harness.get_all_by_role(Role::ComboBox).any(|node| {
+        use egui_kittest::kittest::NodeT;
+        node.accesskit_node().value().as_deref() == Some("Seller Seller 3")
+    });
+    assert!(shown, "the combo box shows the stored default");
+
+    // A lead added now is placed by the default route, and the Monitor's why says so.
+    click(&mut harness, "Records");
+    settle(&mut harness);
+    click(&mut harness, "Add lead…");
+    type_into(&mut harness, "Topic", "Routed lead");
+    harness.get_by_label("Save").click();
+    settle(&mut harness);
+    let ws = harness.state().workspace().expect("workspace");
+    let assigned = ws.assignments(&lead(), AssignmentFilter::Assigned).expect("assignments");
+    assert_eq!(assigned.len(), 1, "{assigned:?}");
+    assert_eq!((assigned[0].seller, assigned[0].rule, assigned[0].by_default), (Some(SellerId(3)), None, true));
+}

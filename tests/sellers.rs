@@ -271,7 +271,7 @@ fn deleting_a_seller_says_what_it_touches_and_keeps_history() {
     let message = invalid_message(ws.delete_seller(ana));
     assert!(message.contains("Germany › To Ana") && message.contains("Ana"), "{message}");
     assert_eq!(ws.sellers().unwrap().len(), 2);
-    ws.delete_rule(named).unwrap();
+    ws.delete_rule(named, now()).unwrap();
 
     ws.delete_seller(ana).unwrap();
     assert_eq!(ws.sellers().unwrap().iter().map(|s| s.id).collect::<Vec<_>>(), vec![bo]);
@@ -368,7 +368,7 @@ fn teams_are_renamed_given_members_and_deleted() {
     let segment_id = segment(&mut ws, "Germany");
     let to_field = ws.insert_rule(segment_id, &rule("Field work", Target::Team(field)), now()).unwrap();
     assert!(invalid_message(ws.delete_team(field)).contains("Germany › Field work"));
-    ws.delete_rule(to_field).unwrap();
+    ws.delete_rule(to_field, now()).unwrap();
     ws.delete_team(field).unwrap();
     ws.delete_team(inside).unwrap();
     assert!(ws.teams().unwrap().is_empty());

@@ -421,3 +421,76 @@ fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
     let last = ws.membership_history(&lead(), lead_id).unwrap().pop().unwrap();
     assert_eq!(last.reason, MembershipReason::TimePassed);
 }
+
+#[test]
+fn the_scheduled_run_places_stranded_records_once_a_seller_is_free() {
+    use segment_builder::domain::Seller;
+    use segment_builder::domain::assignment::{AssignmentRule, Distribution, RuleId, Target};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.sqlite");
+    let noon = ts("2026-03-10T12:00:00Z");
+    let mut ws = Workspace::create(&path).unwrap();
+    let def = ws.schema().get(&lead()).unwrap().clone();
+    let mut seller = Seller {
+        id: segment_builder::domain::SellerId(0),
+        name: "Ana".into(),
+        email: "ana@example.com".into(),
+        time_zone: "UTC".into(),
+        attributes: std::collections::BTreeMap::new(),
+        capacity: Some(0),
+        work_hours: Vec::new(),
+        time_off: Vec::new(),
+        assign_records: true,
+    };
+    seller.id = ws.insert_seller(&seller).unwrap();
+    let lead_id = ws.insert_record(&lead(), Record::empty(RecordId(0), &def).values).unwrap();
+    // A segment that takes every lead (no clock in it), with a capacity-honouring rule.
+    let segment = Segment {
+        id: SegmentId(0),
+        record_type: lead(),
+        name: "Everyone".into(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions: Group::all(NodeId(0)),
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: noon,
+        modified_on: noon,
+    };
+    let id = ws.insert_segment(&segment).unwrap();
+    let rule = AssignmentRule {
+        id: RuleId(0),
+        name: "Ana".into(),
+        active: true,
+        conditions: Group::all(NodeId(0)),
+        created_within_hours: None,
+        target: Target::AnySeller,
+        distribution: Distribution::RoundRobin,
+        honour_capacity: true,
+        available_within_hours: None,
+    };
+    ws.insert_rule(id, &rule, noon).unwrap();
+    let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
+    let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+    let mut writer = None;
+    let mut lifecycle =
+        Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
+    let (_job, completion) = Job::<()>::pending("time", Arc::new(NoWaker));
+    let plan = LifecyclePlan::activate(lead(), ws.segments(&lead()).unwrap(), id, noon).unwrap();
+    lifecycle.apply(&plan, completion.reporter()).unwrap();
+    let owner = |ws: &Workspace| ws.record(&lead(), lead_id).unwrap().unwrap().get(&def, "owner").clone();
+    assert_eq!(owner(&ws), Value::Empty, "stranded: Ana has no capacity");
+    let segments = vec![(lead(), ws.segments(&lead()).unwrap())];
+    let evaluated = lifecycle.time_passed(&segments, noon, false, completion.reporter()).unwrap();
+    assert!(evaluated.placed.is_empty(), "still no capacity");
+    // Ana's capacity frees up; the next scheduled run (no clock segment at all) places it.
+    seller.capacity = Some(5);
+    ws.update_seller(&seller).unwrap();
+    let later = ts("2026-03-10T12:15:00Z");
+    let evaluated = lifecycle.time_passed(&segments, later, false, completion.reporter()).unwrap();
+    assert_eq!(evaluated.placed, vec![(lead(), 1)]);
+    assert_eq!(owner(&ws), Value::Owner(seller.id));
+}

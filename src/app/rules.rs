@@ -33,16 +33,23 @@ impl Runner<RulesEffect> for App {
                 }
                 self.reload_rules();
             }
-            RulesEffect::Reorder { segment, order } => {
+            RulesEffect::SetRouting { segment, routing, now } => {
                 let Some(workspace) = &mut self.workspace else { return };
-                if let Err(error) = workspace.reorder_rules(segment, &order) {
+                if let Err(error) = workspace.set_routing(segment, routing, now) {
+                    self.notify(NoticeLevel::Error, format!("The fallback chain was not saved: {error}"));
+                }
+                self.reload_rules();
+            }
+            RulesEffect::Reorder { segment, order, now } => {
+                let Some(workspace) = &mut self.workspace else { return };
+                if let Err(error) = workspace.reorder_rules(segment, &order, now) {
                     self.notify(NoticeLevel::Error, format!("The rules were not reordered: {error}"));
                 }
                 self.reload_rules();
             }
-            RulesEffect::Delete { id, name } => {
+            RulesEffect::Delete { id, name, now } => {
                 let Some(workspace) = &mut self.workspace else { return };
-                match workspace.delete_rule(id) {
+                match workspace.delete_rule(id, now) {
                     Ok(()) => {
                         self.notify(NoticeLevel::Info, format!("Rule \"{name}\" deleted; past assignments are kept"));
                     }
@@ -66,14 +73,19 @@ impl App {
         if rules.editor.as_ref().is_some_and(|e| e.segment != segment) {
             rules.editor = None;
         }
-        match workspace.rules(segment).and_then(|list| Ok((list, workspace.attribute_definitions()?))) {
-            Ok((list, definitions)) => {
+        let read = workspace
+            .rules(segment)
+            .and_then(|list| Ok((list, workspace.routing(segment)?, workspace.attribute_definitions()?)));
+        match read {
+            Ok((list, routing, definitions)) => {
                 rules.rules = list;
+                rules.routing = routing;
                 rules.attribute_definitions = definitions;
                 rules.error = None;
             }
             Err(error) => {
                 rules.rules.clear();
+                rules.routing = crate::domain::assignment::Routing::default();
                 rules.error = Some(format!("Could not read the assignment rules: {error}"));
             }
         }

@@ -121,6 +121,23 @@ impl App {
         }
     }
 
+    /// The scheduled retry placed stranded records: their rows, the unassigned counts and
+    /// the Monitor are read again.
+    fn stranded_placed(&mut self, placed: u64) {
+        self.forget_record_rows();
+        if let (Some(workspace), Some(view)) = (&self.workspace, &mut self.state.view) {
+            let counts: Result<Vec<_>, _> =
+                view.schema.types.iter().map(|def| workspace.unassigned_counts(&def.name)).collect();
+            // Unreadable counts stay as they were.
+            if let Ok(counts) = counts {
+                view.unassigned_counts = counts.into_iter().flatten().collect();
+            }
+        }
+        self.refresh_monitor();
+        let noun = if placed == 1 { "record" } else { "records" };
+        self.notify(NoticeLevel::Info, format!("{placed} unassigned {noun} placed with a seller by the scheduled run"));
+    }
+
     fn time_evaluated(&mut self, outcome: Result<TimeEvaluated, String>) {
         let Some(settings) = self.read_settings() else { return };
         let Some(view) = &self.state.view else { return };
@@ -135,6 +152,10 @@ impl App {
                         changed += impact.join_count() + impact.move_count() + impact.leave_count();
                     }
                     self.set_member_counts(record_type, applied);
+                }
+                let placed: u64 = evaluated.placed.iter().map(|(_, n)| n).sum();
+                if placed > 0 {
+                    self.stranded_placed(placed);
                 }
                 if changed > 0 {
                     self.sync_detail_tab(true);

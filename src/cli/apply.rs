@@ -33,6 +33,9 @@ pub struct ApplyTypeReport {
     /// … and those left without one (no rule or seller fits, or the segment has no rules).
     /// Both are 0 in a dry run, which runs no assignment.
     pub unassigned: u64,
+    /// Members left unassigned earlier (stranded) that the retry placed with a seller: the
+    /// scheduled run retries them, as capacity frees up and sellers come back. 0 in a dry run.
+    pub retried: u64,
 }
 
 /// One membership change a dry run would make (`--json` prints exactly these keys).
@@ -88,6 +91,9 @@ impl ApplyReport {
             out.push_str("dry run: nothing was written\n");
         } else if !self.changed() {
             out.push_str("no membership changed\n");
+        }
+        for t in self.record_types.iter().filter(|t| t.retried > 0) {
+            out.push_str(&format!("{} stranded {} records placed with a seller\n", t.retried, t.record_type));
         }
         out
     }
@@ -169,7 +175,13 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
             unchanged: records.saturating_sub(joined + moved + left),
             assigned,
             unassigned: to_assign.saturating_sub(assigned),
+            retried: 0,
         });
+    }
+    // Then the members still stranded from earlier runs, written only when placed.
+    for report in &mut record_types {
+        let ty = crate::domain::RecordTypeName::new(&report.record_type);
+        report.retried = workspace.retry_stranded(&ty, now).map_err(|e| CliError::workspace(path, e))?.len() as u64;
     }
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
 }
@@ -196,6 +208,7 @@ fn dry_run_report(
             unchanged: records.saturating_sub(joined + moved + left),
             assigned: 0,
             unassigned: 0,
+            retried: 0,
         });
         for change in &found.changes {
             let kind = match change.kind() {

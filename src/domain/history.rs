@@ -6,8 +6,10 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::describe::{NoNames, describe};
-use super::schema::Schema;
+use super::assignment::{AssignmentRule, AttributeValue, Target};
+use super::describe::{Names, NoNames, describe};
+use super::membership::{Impact, MembershipReason};
+use super::schema::{RecordTypeDef, Schema};
 use super::segment::{Segment, SegmentId};
 
 /// What a history entry records.
@@ -22,11 +24,15 @@ pub enum SegmentHistoryKind {
     Status,
     Priority,
     Sequence,
+    /// The segment's assignment rules: added, changed, deleted or reordered.
+    Rules,
+    /// A re-evaluation (by hand, on activation, or as time passed) moved records in or out.
+    Evaluated,
     Deleted,
 }
 
 impl SegmentHistoryKind {
-    pub const ALL: [SegmentHistoryKind; 9] = [
+    pub const ALL: [SegmentHistoryKind; 11] = [
         SegmentHistoryKind::Created,
         SegmentHistoryKind::Name,
         SegmentHistoryKind::Description,
@@ -35,6 +41,8 @@ impl SegmentHistoryKind {
         SegmentHistoryKind::Status,
         SegmentHistoryKind::Priority,
         SegmentHistoryKind::Sequence,
+        SegmentHistoryKind::Rules,
+        SegmentHistoryKind::Evaluated,
         SegmentHistoryKind::Deleted,
     ];
 
@@ -49,6 +57,8 @@ impl SegmentHistoryKind {
             SegmentHistoryKind::Status => "status",
             SegmentHistoryKind::Priority => "priority",
             SegmentHistoryKind::Sequence => "sequence",
+            SegmentHistoryKind::Rules => "rules",
+            SegmentHistoryKind::Evaluated => "evaluated",
             SegmentHistoryKind::Deleted => "deleted",
         }
     }
@@ -69,6 +79,8 @@ impl fmt::Display for SegmentHistoryKind {
             SegmentHistoryKind::Status => "Status",
             SegmentHistoryKind::Priority => "Priority",
             SegmentHistoryKind::Sequence => "Sequence",
+            SegmentHistoryKind::Rules => "Assignment rules",
+            SegmentHistoryKind::Evaluated => "Evaluated",
             SegmentHistoryKind::Deleted => "Deleted",
         })
     }
@@ -163,6 +175,102 @@ pub fn summary_text(segment: &Segment, schema: &Schema) -> String {
     )
 }
 
+/// A segment's assignment rules as readable text, in order: one line per rule ("1. Name:
+/// team North, round robin, honours capacity"), its conditions indented below; "No rules"
+/// when there are none. Before and after of a [`SegmentHistoryKind::Rules`] entry.
+pub fn rules_text(rules: &[AssignmentRule], def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> String {
+    if rules.is_empty() {
+        return "No rules".to_owned();
+    }
+    let mut lines = Vec::new();
+    for (index, rule) in rules.iter().enumerate() {
+        let mut parts = vec![target_text(&rule.target, names), rule.distribution.to_string().to_lowercase()];
+        if rule.honour_capacity {
+            parts.push("honours capacity".to_owned());
+        }
+        if let Some(hours) = rule.created_within_hours {
+            parts.push(format!("created in the last {hours} h"));
+        }
+        if let Some(hours) = rule.available_within_hours {
+            parts.push(format!("available within {hours} h"));
+        }
+        if !rule.active {
+            parts.push("inactive".to_owned());
+        }
+        lines.push(format!("{}. {}: {}", index + 1, rule.name, parts.join(", ")));
+        if !rule.conditions.children.is_empty() {
+            for line in describe(&rule.conditions, def, schema, names) {
+                lines.push(format!("   {}{}", "  ".repeat(line.depth), line.text));
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+fn target_text(target: &Target, names: &dyn Names) -> String {
+    match target {
+        Target::AnySeller => "any seller".to_owned(),
+        Target::SellersMatching(conditions) => {
+            let each: Vec<String> = conditions
+                .iter()
+                .map(|c| match &c.values {
+                    AttributeValue::Fixed(values) => format!("{} is any of {}", c.attribute, values.join(", ")),
+                    AttributeValue::FromRecord(field) => format!("{} = the record's {field}", c.attribute),
+                })
+                .collect();
+            format!("sellers whose {}", each.join(" and "))
+        }
+        Target::Sellers(sellers) => {
+            let each: Vec<String> =
+                sellers.iter().map(|s| names.seller(s.0).unwrap_or_else(|| format!("#{}", s.0))).collect();
+            format!("sellers {}", each.join(", "))
+        }
+        Target::Team(team) => format!("team {}", names.team(team.0).unwrap_or_else(|| format!("#{}", team.0))),
+    }
+}
+
+/// Whether changes for `reason` are recorded in the history of the segments they touch: a
+/// re-evaluation or time passing (one record's edit is the record's history, not the
+/// segment's; an activation and a deletion have entries of their own).
+pub fn is_evaluation(reason: MembershipReason) -> bool {
+    matches!(reason, MembershipReason::Reevaluation | MembershipReason::TimePassed)
+}
+
+/// What one evaluation did to `segment`, as the after text of an
+/// [`SegmentHistoryKind::Evaluated`] entry ("412 members: 12 joined, 3 left, 2 moved in from
+/// other segments (re-evaluation)"); `None` when it did nothing to it.
+pub fn evaluation_text(
+    impact: &Impact,
+    segment: SegmentId,
+    members_after: u64,
+    reason: MembershipReason,
+) -> Option<String> {
+    let joined = impact.joins.get(&segment).copied().unwrap_or(0);
+    let left = impact.leaves.get(&segment).copied().unwrap_or(0);
+    let moved_in: u64 = impact.moves.iter().filter(|((_, to), _)| *to == segment).map(|(_, n)| n).sum();
+    let moved_out: u64 = impact.moves.iter().filter(|((from, _), _)| *from == segment).map(|(_, n)| n).sum();
+    let mut parts = Vec::new();
+    for (count, what) in [
+        (joined, "joined"),
+        (left, "left"),
+        (moved_in, "moved in from other segments"),
+        (moved_out, "moved to other segments"),
+    ] {
+        if count > 0 {
+            parts.push(format!("{count} {what}"));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let why = match reason {
+        MembershipReason::TimePassed => "time passed",
+        _ => "re-evaluation",
+    };
+    let noun = if members_after == 1 { "member" } else { "members" };
+    Some(format!("{members_after} {noun}: {} ({why})", parts.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +317,26 @@ mod tests {
         assert_eq!(changes[0].after, "All of\n  Country equals \"Austria\"");
         assert_eq!((changes[2].before.as_str(), changes[2].after.as_str()), ("Draft", "Active"));
         assert!(segment_changes(&before, &before.clone(), &schema).is_empty());
+    }
+
+    #[test]
+    fn evaluations_say_what_moved() {
+        let mut impact = Impact::default();
+        impact.joins.insert(SegmentId(1), 12);
+        impact.leaves.insert(SegmentId(1), 3);
+        impact.moves.insert((SegmentId(2), SegmentId(1)), 2);
+        impact.moves.insert((SegmentId(1), SegmentId(3)), 1);
+        assert_eq!(
+            evaluation_text(&impact, SegmentId(1), 410, MembershipReason::Reevaluation).as_deref(),
+            Some(
+                "410 members: 12 joined, 3 left, 2 moved in from other segments, 1 moved to other segments (re-evaluation)"
+            )
+        );
+        assert_eq!(
+            evaluation_text(&impact, SegmentId(3), 1, MembershipReason::TimePassed).as_deref(),
+            Some("1 member: 1 moved in from other segments (time passed)")
+        );
+        assert_eq!(evaluation_text(&impact, SegmentId(4), 0, MembershipReason::Reevaluation), None);
     }
 
     #[test]

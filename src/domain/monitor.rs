@@ -6,7 +6,8 @@
 use jiff::Timestamp;
 
 use crate::domain::assignment::{
-    AssignmentRule, Candidate, Decision, RuleId, RuleOutcome, Stamp, UnassignedReason, Verdict,
+    AssignmentRule, Candidate, Decision, DefaultOutcome, DefaultRoute, Routing, RuleId, RuleOutcome, Stamp,
+    UnassignedReason, Verdict,
 };
 use crate::domain::{RecordId, RecordTypeName, SegmentId, Seller, SellerId};
 
@@ -17,8 +18,10 @@ pub struct AssignmentRow {
     /// The segment the record was in when assigned (`None` for a manual assignment of a
     /// record in no segment).
     pub segment: Option<SegmentId>,
-    /// The rule that fired; `None` when unassigned or assigned by hand.
+    /// The rule that fired; `None` when unassigned, assigned by hand or by the default route.
     pub rule: Option<RuleId>,
+    /// Placed by the segment's default route (the last link of its fallback chain).
+    pub by_default: bool,
     pub seller: Option<SellerId>,
     /// Why it is unassigned; `None` when assigned.
     pub reason: Option<UnassignedReason>,
@@ -43,8 +46,10 @@ pub struct ProcessedRecord {
     pub record: RecordId,
     pub title: String,
     pub segment: Option<SegmentId>,
-    /// The rule that fired and its name; `None` when assigned by hand.
+    /// The rule that fired and its name; `None` when assigned by hand or by the default route.
     pub rule: Option<(RuleId, String)>,
+    /// Placed by the segment's default route.
+    pub by_default: bool,
     pub seller: SellerId,
     pub at: Timestamp,
 }
@@ -70,6 +75,8 @@ pub struct Explanation {
     pub segment: Option<SegmentId>,
     /// The segment's rules in order, active or not.
     pub rules: Vec<AssignmentRule>,
+    /// The segment's fallback chain after its rules.
+    pub routing: Routing,
     /// What the rules decide; `None` when the record is in no segment.
     pub decision: Option<Decision>,
     /// Each seller under the fired rule, by id (empty when no rule fired).
@@ -88,7 +95,8 @@ pub struct Explanation {
 pub struct RuleLine {
     pub rule: i64,
     pub name: String,
-    /// `fired`, `conditions_not_met`, `too_old`, `inactive` or `not_tried`.
+    /// `fired`, `no_seller` (passed on to the next rule), `conditions_not_met`, `too_old`,
+    /// `inactive` or `not_tried`.
     pub outcome: &'static str,
     pub text: String,
 }
@@ -141,12 +149,32 @@ impl Explanation {
                             rule.created_within_hours.unwrap_or_default()
                         ),
                     ),
+                    RuleOutcome::NoSeller(reason) => {
+                        ("no_seller", format!("Conditions met, but no eligible seller ({reason}): passed on"))
+                    }
                     RuleOutcome::Inactive => ("inactive", "Inactive".to_owned()),
                     RuleOutcome::NotTried => ("not_tried", "Not tried: a rule above fired".to_owned()),
                 };
                 Some(RuleLine { rule: id.0, name: rule.name.clone(), outcome: key, text })
             })
             .collect()
+    }
+
+    /// The last link of the chain in words, when the segment has one: what the default route
+    /// did, or that it was not needed. `names` gives a seller's or team's name by the route.
+    pub fn default_line(&self, name: &dyn Fn(DefaultRoute) -> String) -> Option<String> {
+        if self.routing.default == DefaultRoute::LeaveUnassigned {
+            return None;
+        }
+        let target = name(self.routing.default);
+        let outcome = match self.decision.as_ref()? {
+            Decision::Assigned { why, .. } | Decision::Unassigned { why, .. } => why.default,
+        };
+        Some(match outcome {
+            None => format!("Default route ({target}): not needed, a rule placed the record"),
+            Some(DefaultOutcome::Placed) => format!("Default route ({target}): placed the record"),
+            Some(DefaultOutcome::Failed(reason)) => format!("Default route ({target}): no seller — {reason}"),
+        })
     }
 
     /// Every seller under the fired rule (empty when no rule fired), eligible ones first

@@ -11,7 +11,8 @@ use super::AppState;
 use super::builder::{Builder, BuilderEdit, EditContext};
 use super::effect::{Context, Effect};
 use crate::domain::assignment::{
-    AssignmentRule, AttributeCondition, AttributeValue, Distribution, RuleId, RuleProblem, Target, validate_rule,
+    AssignmentRule, AttributeCondition, AttributeValue, Distribution, Routing, RuleId, RuleProblem, Target,
+    validate_rule,
 };
 use crate::domain::{
     AttributeDefinition, FieldName, Group, NodeId, RecordTypeName, Schema, SegmentId, Seller, SellerId, Team, TeamId,
@@ -24,6 +25,8 @@ pub struct RulesState {
     pub loaded: Option<(PathBuf, SegmentId)>,
     /// The segment's rules in order, as stored.
     pub rules: Vec<AssignmentRule>,
+    /// The segment's fallback chain after its rules, as stored.
+    pub routing: Routing,
     /// Why the rules could not be read.
     pub error: Option<String>,
     /// The seller attributes rules can test.
@@ -302,6 +305,8 @@ pub enum RulesCommand {
     Save,
     /// Close the editor without storing anything.
     Close,
+    /// Store the segment's fallback chain (stored at once, like the active switch).
+    SetRouting(Routing),
 }
 
 /// What the rules tab asks the runner to read or store. Times come from the command's
@@ -324,14 +329,22 @@ pub enum RulesEffect {
         rule: AssignmentRule,
         now: Timestamp,
     },
+    /// Store the segment's fallback chain.
+    SetRouting {
+        segment: SegmentId,
+        routing: Routing,
+        now: Timestamp,
+    },
     /// Store the segment's rules in this order.
     Reorder {
         segment: SegmentId,
         order: Vec<RuleId>,
+        now: Timestamp,
     },
     Delete {
         id: RuleId,
         name: String,
+        now: Timestamp,
     },
 }
 
@@ -373,7 +386,16 @@ pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<
             let Some(from) = order.iter().position(|r| *r == rule) else { return Vec::new() };
             let moved = order.remove(from);
             order.insert(to_index.min(order.len()), moved);
-            effect(RulesEffect::Reorder { segment, order })
+            effect(RulesEffect::Reorder { segment, order, now: ctx.now })
+        }
+        RulesCommand::SetRouting(routing) => {
+            let Some((_, segment)) = state.rules.loaded.clone() else { return Vec::new() };
+            if routing == state.rules.routing {
+                return Vec::new();
+            }
+            // Shown at once; the runner reads it back after storing.
+            state.rules.routing = routing;
+            effect(RulesEffect::SetRouting { segment, routing, now: ctx.now })
         }
         RulesCommand::AskDeleteRule(id) => {
             if let Some(rule) = rule_of(state, id) {
@@ -384,7 +406,7 @@ pub fn apply(state: &mut AppState, command: RulesCommand, ctx: &Context) -> Vec<
         RulesCommand::DeleteRule(id) => {
             state.rules.confirm_delete = None;
             let name = rule_of(state, id).map(|r| r.name).unwrap_or_default();
-            effect(RulesEffect::Delete { id, name })
+            effect(RulesEffect::Delete { id, name, now: ctx.now })
         }
         RulesCommand::CancelDeleteRule => {
             state.rules.confirm_delete = None;

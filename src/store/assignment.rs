@@ -18,13 +18,15 @@ use serde::Deserialize;
 use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
-    AssignmentRule, AttributeCondition, AttributeValue, Decision, Distribution, RuleId, SellerLedger, SellerState,
-    Stamp, Target, UnassignedReason, validate_rule,
+    AssignmentRule, AttributeCondition, AttributeValue, Decision, DefaultRoute, Distribution, Routing, RuleId,
+    SellerLedger, SellerState, Stamp, Target, UnassignedReason, validate_rule,
 };
 use crate::domain::condition::{Group, Node};
+use crate::domain::describe::PeopleNames;
+use crate::domain::history::rules_text;
 use crate::domain::{
     Dataset, EvalContext, FieldKind, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef,
-    RecordTypeName, SegmentId, SellerId, TeamId, Value, condition_format,
+    RecordTypeName, Segment, SegmentChange, SegmentHistoryKind, SegmentId, SellerId, TeamId, Value, condition_format,
 };
 
 /// The version of the rule definition text this build writes (and the newest it reads).
@@ -38,6 +40,29 @@ pub enum AssignmentFilter {
     All,
     Assigned,
     Unassigned,
+}
+
+/// Whether [`Workspace::assign_in_segments`] writes a decision that placed no seller: yes
+/// on join and for "Run now"; not for the scheduled retry of stranded records, which would
+/// otherwise write a row per stranded record on every run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Unplaced {
+    Write,
+    Skip,
+}
+
+/// What placed a record: the rule that fired, or the segment's default route (neither: by
+/// hand, or unassigned).
+#[derive(Clone, Copy, Debug)]
+struct Placement {
+    rule: Option<RuleId>,
+    by_default: bool,
+}
+
+impl Placement {
+    fn by(rule: Option<RuleId>, by_default: bool) -> Self {
+        Self { rule, by_default }
+    }
 }
 
 /// The stored key of a reason.
@@ -218,23 +243,25 @@ impl Workspace {
         self.check_rule(&ty, &segment_name, rule)?;
         let definition = definition_to_ron(rule)?;
         let at = now.to_string();
-        self.conn
-            .execute(
-                "INSERT INTO assignment_rule
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn
+                .execute(
+                    "INSERT INTO assignment_rule
                  (segment_id, position, name, active, conditions, definition, created_on, modified_on)
                  VALUES (?1, (SELECT coalesce(max(position) + 1, 0) FROM assignment_rule WHERE segment_id = ?1),
                          ?2, ?3, ?4, ?5, ?6, ?6)",
-                rusqlite::params![
-                    segment.0,
-                    rule.name,
-                    rule.active,
-                    condition_format::to_ron(&rule.conditions),
-                    definition,
-                    at
-                ],
-            )
-            .with_context(|| format!("adding assignment rule \"{}\" to segment {segment_name}", rule.name))?;
-        Ok(RuleId(self.conn.last_insert_rowid()))
+                    rusqlite::params![
+                        segment.0,
+                        rule.name,
+                        rule.active,
+                        condition_format::to_ron(&rule.conditions),
+                        definition,
+                        at
+                    ],
+                )
+                .with_context(|| format!("adding assignment rule \"{}\" to segment {segment_name}", rule.name))?;
+            Ok(RuleId(ws.conn.last_insert_rowid()))
+        })
     }
 
     /// Saves an existing rule (by `rule.id`) in place, at `now`; checked like
@@ -245,8 +272,8 @@ impl Workspace {
         let (ty, segment_name) = self.rule_segment(segment)?;
         self.check_rule(&ty, &segment_name, rule)?;
         let definition = definition_to_ron(rule)?;
-        self.conn
-            .execute(
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn.execute(
                 "UPDATE assignment_rule SET name = ?2, active = ?3, conditions = ?4, definition = ?5, modified_on = ?6
                  WHERE id = ?1",
                 rusqlite::params![
@@ -259,30 +286,33 @@ impl Workspace {
                 ],
             )
             .with_context(|| format!("saving assignment rule \"{}\" of segment {segment_name}", rule.name))?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Deletes a rule; past assignments naming it are kept.
-    pub fn delete_rule(&mut self, rule: RuleId) -> Result<()> {
+    pub fn delete_rule(&mut self, rule: RuleId, now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let segment = self.rule_owner(rule)?;
         let context = format!("deleting assignment rule {rule}");
-        let tx = self.write_scope().with_context(|| context.clone())?;
-        tx.execute("DELETE FROM assignment_rule WHERE id = ?1", [rule.0]).with_context(|| context.clone())?;
-        // Close the gap, so positions stay 0..n.
-        tx.execute(
-            "UPDATE assignment_rule SET position = (SELECT count(*) FROM assignment_rule o
+        self.with_rules_history(segment, now, |ws| {
+            ws.conn.execute("DELETE FROM assignment_rule WHERE id = ?1", [rule.0]).with_context(|| context.clone())?;
+            // Close the gap, so positions stay 0..n.
+            ws.conn
+                .execute(
+                    "UPDATE assignment_rule SET position = (SELECT count(*) FROM assignment_rule o
                  WHERE o.segment_id = assignment_rule.segment_id AND o.position < assignment_rule.position)
              WHERE segment_id = ?1",
-            [segment.0],
-        )
-        .with_context(|| context.clone())?;
-        tx.commit().with_context(|| context.clone())
+                    [segment.0],
+                )
+                .with_context(|| context.clone())?;
+            Ok(())
+        })
     }
 
     /// Puts a segment's rules in the order of `order`, which must name each of them once;
     /// one transaction.
-    pub fn reorder_rules(&mut self, segment: SegmentId, order: &[RuleId]) -> Result<()> {
+    pub fn reorder_rules(&mut self, segment: SegmentId, order: &[RuleId], now: Timestamp) -> Result<()> {
         self.check_writable()?;
         let (_, segment_name) = self.rule_segment(segment)?;
         let mut stored: Vec<RuleId> = self.rule_ids(segment)?;
@@ -296,16 +326,45 @@ impl Workspace {
             )));
         }
         let context = format!("reordering the assignment rules of segment {segment_name}");
-        let tx = self.write_scope().with_context(|| context.clone())?;
-        {
-            let mut stmt = tx
+        self.with_rules_history(segment, now, |ws| {
+            let mut stmt = ws
+                .conn
                 .prepare_cached("UPDATE assignment_rule SET position = ?2 WHERE id = ?1")
                 .with_context(|| context.clone())?;
             for (position, rule) in order.iter().enumerate() {
                 stmt.execute(rusqlite::params![rule.0, position as i64]).with_context(|| context.clone())?;
             }
+            Ok(())
+        })
+    }
+
+    /// Runs `write` (a change of `segment`'s rules) in one transaction with the segment's
+    /// history entry: the rules as text before and after, when they differ.
+    fn with_rules_history<T>(
+        &self,
+        segment: SegmentId,
+        now: Timestamp,
+        write: impl FnOnce(&Self) -> Result<T>,
+    ) -> Result<T> {
+        let context = "recording a change of assignment rules";
+        let tx = self.write_scope().context(context)?;
+        let stored = self.segment(segment)?;
+        let before = self.rules_text(&stored)?;
+        let out = write(self)?;
+        let after = self.rules_text(&stored)?;
+        if before != after {
+            self.write_history(&stored, &SegmentChange::new(SegmentHistoryKind::Rules, before, after), now)?;
         }
-        tx.commit().with_context(|| context.clone())
+        tx.commit().context(context)?;
+        Ok(out)
+    }
+
+    /// `segment`'s rules as history text, sellers and teams by name.
+    fn rules_text(&self, segment: &Segment) -> Result<String> {
+        let def = self.type_def(&segment.record_type)?;
+        let (sellers, teams) = (self.sellers()?, self.teams()?);
+        let names = PeopleNames { sellers: &sellers, teams: &teams };
+        Ok(rules_text(&self.rules(segment.id)?, def, &self.schema, &names))
     }
 
     /// A segment's rules in order (active or not).
@@ -456,7 +515,7 @@ impl Workspace {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT record_id, segment_id, rule_id, seller_id, reason, at FROM assignment
+                "SELECT record_id, segment_id, rule_id, seller_id, reason, at, via IS NOT NULL FROM assignment
                  WHERE record_type = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY record_id",
             )
             .with_context(|| context.clone())?;
@@ -469,13 +528,14 @@ impl Workspace {
                     r.get::<_, Option<i64>>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             })
             .with_context(|| context.clone())?
             .collect::<rusqlite::Result<Vec<_>>>()
             .with_context(|| context.clone())?;
         rows.into_iter()
-            .map(|(record, segment, rule, seller, reason, at)| {
+            .map(|(record, segment, rule, seller, reason, at, by_default)| {
                 let what = format!("the assignment of {ty} {record}");
                 let reason = reason
                     .map(|key| {
@@ -486,6 +546,7 @@ impl Workspace {
                     record: RecordId(record),
                     segment: segment.map(SegmentId),
                     rule: rule.map(RuleId),
+                    by_default,
                     seller: seller.map(SellerId),
                     reason,
                     at: at
@@ -522,7 +583,7 @@ impl Workspace {
         let segment = self.membership_of(ty, record)?;
         let context = format!("assigning {ty} {} to seller {} by hand", record.0, seller.0);
         let tx = self.write_scope().with_context(|| context.clone())?;
-        self.write_assignment(&def, record, segment, None, Ok(seller), now)?;
+        self.write_assignment(&def, record, segment, Placement::by(None, false), Ok(seller), now)?;
         tx.commit().with_context(|| context.clone())
     }
 
@@ -532,7 +593,7 @@ impl Workspace {
         def: &RecordTypeDef,
         record: RecordId,
         segment: Option<SegmentId>,
-        rule: Option<RuleId>,
+        placement: Placement,
         outcome: std::result::Result<SellerId, UnassignedReason>,
         now: Timestamp,
     ) -> Result<()> {
@@ -542,27 +603,31 @@ impl Workspace {
             Err(reason) => (None, "unassigned", Some(reason_key(reason))),
         };
         let at = now.to_string();
+        let via = (placement.by_default && outcome.is_ok()).then_some(super::routing::VIA_DEFAULT);
         let params = rusqlite::params![
             def.name.as_str(),
             record.0,
             segment.map(|s| s.0),
-            rule.map(|r| r.0),
+            placement.rule.map(|r| r.0),
             seller,
             status,
             reason,
-            at
+            at,
+            via
         ];
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO assignment (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT OR REPLACE INTO assignment
+                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut stmt| stmt.execute(params))
             .with_context(context)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO assignment_history (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO assignment_history
+                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut stmt| stmt.execute(params))
             .with_context(context)?;
@@ -588,7 +653,7 @@ impl Workspace {
         for joined in changes.joined().filter(|j| j.runs_assignment()) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
-        self.assign_in_segments(&changes.record_type, by_segment, now, &mut |_, _| true)?;
+        self.assign_in_segments(&changes.record_type, by_segment, now, Unplaced::Write, &mut |_, _| true)?;
         Ok(())
     }
 
@@ -605,6 +670,7 @@ impl Workspace {
         ty: &RecordTypeName,
         mut by_segment: BTreeMap<SegmentId, Vec<RecordId>>,
         now: Timestamp,
+        unplaced: Unplaced,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Option<Vec<Placed>>> {
         by_segment.retain(|_, ids| !ids.is_empty());
@@ -616,33 +682,41 @@ impl Workspace {
         let teams = self.teams()?;
         let ctx = self.assignment_context(now)?;
         let mut ledger = self.ledger()?;
-        let mut rules_of: HashMap<SegmentId, Vec<AssignmentRule>> = HashMap::new();
+        let mut rules_of: HashMap<SegmentId, (Vec<AssignmentRule>, Routing)> = HashMap::new();
         for &segment in by_segment.keys() {
             let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
-            rules_of.insert(segment, rules);
+            rules_of.insert(segment, (rules, self.routing(segment)?));
         }
         // Writing a row per member of a segment without rules would cost seconds on a
-        // million-record activation.
-        by_segment.retain(|segment, _| rules_of.get(segment).is_some_and(|rules| !rules.is_empty()));
+        // million-record activation; a default route places records without rules.
+        by_segment.retain(|segment, _| {
+            rules_of
+                .get(segment)
+                .is_some_and(|(rules, routing)| !rules.is_empty() || routing.default != DefaultRoute::LeaveUnassigned)
+        });
         if by_segment.is_empty() {
             return Ok(Some(Vec::new()));
         }
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-        let ds = self.assignment_dataset(ty, rules_of.values().flatten(), &teams, &ids)?;
+        let ds = self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids)?;
         let total = ids.len() as u64;
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
         for (segment, ids) in &by_segment {
-            let rules = rules_of.get(segment).map_or(&[][..], Vec::as_slice);
-            let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams);
+            let (rules, routing) =
+                rules_of.get(segment).map_or((&[][..], Routing::default()), |(r, c)| (r.as_slice(), *c));
+            let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams)
+                .with_routing(routing);
             let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(ty, *id)).collect();
             let decisions = assigner.assign_many(records.iter().map(|r| (*r, created_on(&def, r))), &mut ledger);
             for (record, decision) in records.iter().zip(decisions) {
-                let (rule, outcome) = match decision {
-                    Decision::Assigned { rule, seller, .. } => (Some(rule), Ok(seller)),
-                    Decision::Unassigned { reason, .. } => (None, Err(reason)),
+                let (placement, outcome) = match decision {
+                    Decision::Assigned { rule, seller, .. } => (Placement::by(rule, rule.is_none()), Ok(seller)),
+                    Decision::Unassigned { reason, .. } => (Placement::by(None, false), Err(reason)),
                 };
-                self.write_assignment(&def, record.id, Some(*segment), rule, outcome, now)?;
+                if outcome.is_ok() || unplaced == Unplaced::Write {
+                    self.write_assignment(&def, record.id, Some(*segment), placement, outcome, now)?;
+                }
                 placed.push(Placed { record: (*record).clone(), outcome });
                 done += 1;
                 if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {

@@ -156,7 +156,7 @@ impl Workspace {
                 }
             }
             for surplus in existing {
-                self.delete_rule(surplus.id)?;
+                self.delete_rule(surplus.id, now)?;
             }
         }
         if let Some(settings) = &plan.settings {

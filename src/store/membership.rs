@@ -5,7 +5,7 @@
 //! the membership rows and one `membership_history` row per join, leave and move are
 //! written in ONE transaction; a cancel or an error rolls all of it back.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use jiff::Timestamp;
@@ -13,10 +13,11 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::changes::Watch;
 use super::{Result, SqlContext, StoreError, Workspace};
+use crate::domain::history::{evaluation_text, is_evaluation};
 use crate::domain::membership::EventKind;
 use crate::domain::{
-    Impact, Member, MembershipChanges, MembershipEvent, MembershipReason, RecordId, RecordTypeName, SegmentEdit,
-    SegmentId, SegmentRef, Status,
+    Impact, Member, MembershipChanges, MembershipEvent, MembershipReason, RecordId, RecordTypeName, SegmentChange,
+    SegmentEdit, SegmentHistoryKind, SegmentId, SegmentRef, Status,
 };
 
 /// [`Workspace::apply_membership_changes`] reports progress (and checks for a cancel) after
@@ -75,6 +76,7 @@ impl Workspace {
             return Ok(ApplyOutcome::Cancelled);
         }
         self.after_joins(changes, now)?;
+        self.record_evaluation(changes, reason, now)?;
         tx.commit().with_context(|| context.clone())?;
         Ok(ApplyOutcome::Applied(changes.impact()))
     }
@@ -85,6 +87,28 @@ impl Workspace {
     fn after_joins(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
         self.assign_joined(changes, now)?;
         self.enrol_joined(changes, now)
+    }
+
+    /// A re-evaluation's or time's changes in the history of each segment they touched:
+    /// how many joined, left and moved, and the members after.
+    fn record_evaluation(&self, changes: &MembershipChanges, reason: MembershipReason, now: Timestamp) -> Result<()> {
+        if !is_evaluation(reason) {
+            return Ok(());
+        }
+        let impact = changes.impact();
+        let touched: BTreeSet<SegmentId> = changes.changes.iter().flat_map(|c| [c.from, c.to]).flatten().collect();
+        for id in touched {
+            let segment = match self.segment(id) {
+                Ok(segment) => segment,
+                // A segment deleted meanwhile has no history to add to.
+                Err(StoreError::Invalid(_)) => continue,
+                Err(error) => return Err(error),
+            };
+            if let Some(text) = evaluation_text(&impact, id, self.member_count(id)?, reason) {
+                self.write_history(&segment, &SegmentChange::new(SegmentHistoryKind::Evaluated, "", text), now)?;
+            }
+        }
+        Ok(())
     }
 
     /// Every segment joined must be an active segment of the changes' record type.
@@ -145,6 +169,7 @@ impl Workspace {
                 return Ok(None);
             }
             self.after_joins(changes, now)?;
+            self.record_evaluation(changes, reason, now)?;
             before += changes.changes.len() as u64;
         }
         tx.commit().context(context)?;

@@ -8,6 +8,7 @@ use rusqlite::{Connection, Transaction};
 
 use super::cache_log::v7_identity;
 use super::changes::v6_change_log;
+use super::routing::v8_routing;
 use super::{Result, SCHEMA_VERSION, SqlContext, StoreError, quote};
 use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 
@@ -15,7 +16,7 @@ type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
 const MIGRATIONS: &[Migration] =
-    &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending, v6_change_log, v7_identity];
+    &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending, v6_change_log, v7_identity, v8_routing];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
-use super::assignment::created_on;
+use super::assignment::{Unplaced, created_on};
 use super::{AssignmentRow, Result, SqlContext, Workspace};
 use crate::domain::assignment::{Assigner, RuleId, SellerLedger, SellerState, Stamp, UnassignedReason};
 use crate::domain::{Dataset, FieldKind, Record, RecordId, RecordTypeName, SegmentId, SellerId, Value};
@@ -101,7 +101,8 @@ impl Workspace {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT a.record_id, a.segment_id, a.rule_id, r.name, a.seller_id, a.at FROM assignment a
+                    "SELECT a.record_id, a.segment_id, a.rule_id, r.name, a.seller_id, a.at, a.via IS NOT NULL
+                     FROM assignment a
                      LEFT JOIN assignment_rule r ON r.id = a.rule_id
                      WHERE a.record_type = ?1 AND a.status = 'assigned'
                      ORDER BY a.at DESC, a.record_id LIMIT ?2",
@@ -115,6 +116,7 @@ impl Workspace {
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, String>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             })
             .with_context(|| context.clone())?
@@ -124,13 +126,14 @@ impl Workspace {
         let ids: Vec<RecordId> = rows.iter().map(|(id, ..)| RecordId(*id)).collect();
         let mut titles = self.record_titles(ty, &ids)?;
         let mut processed = Vec::with_capacity(rows.len());
-        for (record, segment, rule, rule_name, seller, at) in rows {
+        for (record, segment, rule, rule_name, seller, at, by_default) in rows {
             let what = format!("the assignment of {ty} {record}");
             processed.push(ProcessedRecord {
                 record: RecordId(record),
                 title: titles.remove(&RecordId(record)).unwrap_or_default(),
                 segment: segment.map(SegmentId),
                 rule: rule.map(|id| (RuleId(id), rule_name.unwrap_or_else(|| format!("deleted rule #{id}")))),
+                by_default,
                 seller: SellerId(seller),
                 at: self.time_of(&at, &what)?,
             });
@@ -192,7 +195,7 @@ impl Workspace {
         let tx = self.write_scope().with_context(|| context.clone())?;
         let by_segment = self.unassigned_members_by_segment(ty, records)?;
         let considered = by_segment.values().map(Vec::len).sum();
-        let Some(placed) = self.assign_in_segments(ty, by_segment, now, progress)? else {
+        let Some(placed) = self.assign_in_segments(ty, by_segment, now, Unplaced::Write, progress)? else {
             // Dropping `tx` rolls back every row written so far.
             return Ok(RunOutcome { cancelled: true, considered, ..RunOutcome::default() });
         };
@@ -218,6 +221,21 @@ impl Workspace {
         Ok(outcome)
     }
 
+    /// The scheduled retry of stranded records: the unassigned members of `ty` go through
+    /// their segment's rules and fallback chain again at `now` (capacity may have freed up, a
+    /// seller may be back from time off), in one transaction; only the records now placed are
+    /// written. Returns the records placed.
+    pub fn retry_stranded(&mut self, ty: &RecordTypeName, now: Timestamp) -> Result<Vec<RecordId>> {
+        self.check_writable()?;
+        let context = format!("retrying the stranded {ty} records");
+        let tx = self.write_scope().with_context(|| context.clone())?;
+        let by_segment = self.unassigned_members_by_segment(ty, None)?;
+        let placed = self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, &mut |_, _| true)?;
+        let ids = placed.unwrap_or_default().iter().filter(|p| p.outcome.is_ok()).map(|p| p.record.id).collect();
+        tx.commit().with_context(|| context.clone())?;
+        Ok(ids)
+    }
+
     /// "Why this seller?": the record's segment and its rules, what they decide and each
     /// seller's verdict under the fired rule, with the stored assignment. A record a rule
     /// assigned is replayed at the time of that assignment against the sellers' load as it
@@ -237,6 +255,7 @@ impl Workspace {
             title,
             segment,
             rules: Vec::new(),
+            routing: crate::domain::assignment::Routing::default(),
             decision: None,
             candidates: Vec::new(),
             stored: stored.clone(),
@@ -245,9 +264,10 @@ impl Workspace {
         };
         let Some(segment) = segment else { return Ok(explanation) };
         explanation.rules = self.rules(segment)?;
-        // Replay an assignment a rule made in this segment.
+        explanation.routing = self.routing(segment)?;
+        // Replay an assignment a rule or the default route made in this segment.
         let replay = match &stored {
-            Some(row) if row.rule.is_some() && row.segment == Some(segment) => {
+            Some(row) if (row.rule.is_some() || row.by_default) && row.segment == Some(segment) => {
                 self.assignment_history_id(ty, record)?
             }
             _ => None,
@@ -266,7 +286,8 @@ impl Workspace {
             ds.insert(ty, subject.clone());
         }
         let subject = ds.record(ty, record).cloned().unwrap_or(subject);
-        let assigner = Assigner::new(&ds, &ctx, &def, &explanation.rules, &sellers, &teams);
+        let assigner =
+            Assigner::new(&ds, &ctx, &def, &explanation.rules, &sellers, &teams).with_routing(explanation.routing);
         let (decision, candidates) = assigner.explain(&subject, created_on(&def, &subject), &ledger);
         explanation.decision = Some(decision);
         explanation.candidates = candidates;
@@ -278,7 +299,7 @@ impl Workspace {
         let row = self
             .conn
             .query_row(
-                "SELECT segment_id, rule_id, seller_id, reason, at FROM assignment
+                "SELECT segment_id, rule_id, seller_id, reason, at, via IS NOT NULL FROM assignment
                  WHERE record_type = ?1 AND record_id = ?2",
                 rusqlite::params![ty.as_str(), record.0],
                 |r| {
@@ -288,12 +309,13 @@ impl Workspace {
                         r.get::<_, Option<i64>>(2)?,
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, String>(4)?,
+                        r.get::<_, bool>(5)?,
                     ))
                 },
             )
             .optional()
             .context("reading an assignment")?;
-        let Some((segment, rule, seller, reason, at)) = row else { return Ok(None) };
+        let Some((segment, rule, seller, reason, at, by_default)) = row else { return Ok(None) };
         let what = format!("the assignment of {ty} {}", record.0);
         let reason = reason
             .map(|key| {
@@ -305,6 +327,7 @@ impl Workspace {
             record,
             segment: segment.map(SegmentId),
             rule: rule.map(RuleId),
+            by_default,
             seller: seller.map(SellerId),
             reason,
             at: self.time_of(&at, &what)?,

@@ -288,6 +288,8 @@ impl Workspace {
             .filter(|(_, rule)| matches!(&rule.target, Target::Sellers(ids) if ids.contains(&id)))
             .map(|(segment, rule)| format!("{segment} › {}", rule.name))
             .collect();
+        let routed = self.segments_routed_to(crate::domain::assignment::DefaultRoute::Seller(id))?;
+        usage.rules.extend(routed.into_iter().map(|segment| format!("{segment} › default route")));
         Ok(usage)
     }
 
@@ -340,6 +342,12 @@ impl Workspace {
             return Err(StoreError::Invalid(format!(
                 "team {}: the assignment rule {segment} › {} assigns to this team; change the rule first",
                 team.name, rule.name
+            )));
+        }
+        if let Some(segment) = self.segments_routed_to(crate::domain::assignment::DefaultRoute::Team(id))?.first() {
+            return Err(StoreError::Invalid(format!(
+                "team {}: segment {segment} routes records to this team by default; change its fallback chain first",
+                team.name
             )));
         }
         let context = format!("deleting team {}", team.name);

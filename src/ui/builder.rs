@@ -537,7 +537,9 @@ fn field_picker_ui(
                 ui.close();
                 return;
             }
-            // The bar shows that the list goes on below.
+            // A solid bar, always drawn, shows that the list goes on below (egui's default
+            // floating bar is invisible until the pointer is over it).
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
             let bar = egui::scroll_area::ScrollBarVisibility::AlwaysVisible;
             egui::ScrollArea::vertical().max_height(320.0).scroll_bar_visibility(bar).show(ui, |ui| {
                 let mut heading = None;

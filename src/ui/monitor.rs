@@ -8,6 +8,7 @@ use egui_extras::{Column, TableBuilder};
 use jiff::Timestamp;
 
 use super::theme::{self, thousands};
+use crate::domain::assignment::DefaultRoute;
 use crate::domain::monitor::{Explanation, MonitorLists};
 use crate::domain::{SegmentId, SellerId};
 use crate::state::WorkspaceView;
@@ -217,7 +218,8 @@ fn processed_ui(
                         ui.add(egui::Label::new(segment_name(view, done.segment)).truncate());
                     });
                     row.col(|ui| {
-                        let text = done.rule.as_ref().map_or("By hand", |(_, name)| name.as_str());
+                        let fallback = if done.by_default { "Default route" } else { "By hand" };
+                        let text = done.rule.as_ref().map_or(fallback, |(_, name)| name.as_str());
                         ui.add(egui::Label::new(text).truncate());
                     });
                     row.col(|ui| {
@@ -334,6 +336,11 @@ fn explanation_ui(ui: &mut egui::Ui, view: &WorkspaceView, explanation: &Explana
     ui.label(RichText::new(record_label(explanation.record, &explanation.title)).strong());
     let stored = match &explanation.stored {
         Some(row) => match (row.seller, row.rule, row.reason) {
+            (Some(seller), None, _) if row.by_default => format!(
+                "Assigned to {} by the segment's default route, {}",
+                seller_name(view, seller),
+                format_timestamp(row.at, &view.time_zone)
+            ),
             (Some(seller), Some(_), _) => {
                 format!(
                     "Assigned to {} by a rule, {}",
@@ -380,6 +387,9 @@ fn explanation_ui(ui: &mut egui::Ui, view: &WorkspaceView, explanation: &Explana
         let text = if line.outcome == "fired" { RichText::new(text).strong() } else { RichText::new(text) };
         ui.label(text);
     }
+    if let Some(line) = explanation.default_line(&|route| default_route_name(view, route)) {
+        ui.label(line);
+    }
     if let Some(reason) = explanation.decision.as_ref().and_then(|d| d.reason()) {
         ui.label(RichText::new(format!("Outcome: unassigned — {reason}")).color(theme::error_colour(ui.visuals())));
     }
@@ -397,6 +407,17 @@ fn explanation_ui(ui: &mut egui::Ui, view: &WorkspaceView, explanation: &Explana
             ui.end_row();
         }
     });
+}
+
+fn default_route_name(view: &WorkspaceView, route: DefaultRoute) -> String {
+    match route {
+        DefaultRoute::LeaveUnassigned => "leave unassigned".to_owned(),
+        DefaultRoute::Seller(id) => format!("seller {}", seller_name(view, id)),
+        DefaultRoute::Team(id) => {
+            let name = view.teams.iter().find(|t| t.id == id).map_or_else(|| format!("#{}", id.0), |t| t.name.clone());
+            format!("team {name}")
+        }
+    }
 }
 
 fn record_label(record: crate::domain::RecordId, title: &str) -> String {

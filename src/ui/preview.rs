@@ -113,6 +113,12 @@ fn columns_menu_ui(ui: &mut egui::Ui, state: &AppState, def: &RecordTypeDef, com
     });
 }
 
+fn claimed_header(header: &mut egui_extras::TableRow<'_, '_>) {
+    header.col(|ui| {
+        ui.label(RichText::new("Claimed by").strong()).on_hover_text("The higher segment these records join instead");
+    });
+}
+
 fn table_ui(
     ui: &mut egui::Ui,
     state: &AppState,
@@ -134,15 +140,19 @@ fn table_ui(
         .striped(true)
         .sense(Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-    for (_, field) in &fields {
+    // "Claimed by" comes right after the title, so it is seen without scrolling sideways.
+    for (position, (_, field)) in fields.iter().enumerate() {
         table = table.column(Column::initial(column_width(field)).at_least(40.0).clip(true).resizable(true));
-    }
-    if claims {
-        table = table.column(Column::initial(140.0).at_least(60.0).clip(true).resizable(true));
+        if claims && position == 0 {
+            table = table.column(Column::initial(140.0).at_least(60.0).clip(true).resizable(true));
+        }
     }
     table
         .header(theme::ROW_HEIGHT, |mut header| {
-            for (_, field) in &fields {
+            for (position, (_, field)) in fields.iter().enumerate() {
+                if claims && position == 1 {
+                    claimed_header(&mut header);
+                }
                 header.col(|ui| {
                     let arrow = match &state.preview.sort {
                         Some((sorted, false)) if *sorted == field.name => " ⏶",
@@ -157,10 +167,8 @@ fn table_ui(
                     }
                 });
             }
-            if claims {
-                header.col(|ui| {
-                    ui.label(RichText::new("Claimed by").strong());
-                });
+            if claims && fields.len() == 1 {
+                claimed_header(&mut header);
             }
         })
         .body(|body| {
@@ -176,7 +184,17 @@ fn table_ui(
                     .filter(|r| r.id == id)
                     .or_else(|| state.records.rows.get(&id));
                 let claimed = claimed_by.is_some();
-                for (field_index, field) in &fields {
+                let claimed_cell = |row: &mut egui_extras::TableRow<'_, '_>| {
+                    row.col(|ui| {
+                        if let Some(segment) = claimed_by.and_then(|id| view.segment(id)) {
+                            ui.add(egui::Label::new(RichText::new(&segment.name).weak()).truncate().selectable(false));
+                        }
+                    });
+                };
+                for (position, (field_index, field)) in fields.iter().enumerate() {
+                    if claims && position == 1 {
+                        claimed_cell(&mut row);
+                    }
                     row.col(|ui| match record {
                         Some(record) => {
                             // Lookup titles came with the answer, or with the rows read later.
@@ -193,12 +211,8 @@ fn table_ui(
                         }
                     });
                 }
-                if claims {
-                    row.col(|ui| {
-                        if let Some(segment) = claimed_by.and_then(|id| view.segment(id)) {
-                            ui.add(egui::Label::new(RichText::new(&segment.name).weak()).truncate().selectable(false));
-                        }
-                    });
+                if claims && fields.len() == 1 {
+                    claimed_cell(&mut row);
                 }
                 let response = row.response().on_hover_text(format!("#{id} · click to open"));
                 if response.clicked() {

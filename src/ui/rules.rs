@@ -5,7 +5,9 @@
 
 use egui::{PopupCloseBehavior, RichText};
 
-use crate::domain::assignment::{AssignmentRule, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, Target};
+use crate::domain::assignment::{
+    AssignmentRule, AttributeValue, DefaultRoute, Distribution, MAX_AVAILABILITY_HOURS, Routing, Target,
+};
 use crate::domain::{FieldKind, RecordTypeDef, Segment, describe};
 use crate::state::BuilderTarget;
 use crate::state::WorkspaceView;
@@ -45,6 +47,8 @@ pub fn rules_tab_ui(
                 commands.push(rules(RulesCommand::NewRule));
             }
         });
+        ui.add_space(12.0);
+        routing_ui(ui, state, view, commands);
         return;
     }
     // The button first, at the right; the explanation wraps in what is left (it was cut
@@ -90,6 +94,50 @@ pub fn rules_tab_ui(
     {
         commands.push(rules(RulesCommand::MoveRule { rule: rule.id, to_index }));
     }
+    ui.add_space(6.0);
+    routing_ui(ui, state, view, commands);
+}
+
+/// The fallback chain after the rules: "try the next matching rule" and the default route.
+fn routing_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
+    let routing = state.rules.routing;
+    ui.separator();
+    ui.label(RichText::new("When the rules place no seller").strong());
+    let mut next = routing.try_next_rule;
+    let hint = "Without it, the first rule whose conditions match decides, even when it finds no seller";
+    if ui.checkbox(&mut next, "Try the next matching rule when a rule finds no seller").on_hover_text(hint).changed() {
+        commands.push(rules(RulesCommand::SetRouting(Routing { try_next_rule: next, ..routing })));
+    }
+    let route_text = |route: DefaultRoute| match route {
+        DefaultRoute::LeaveUnassigned => "Leave the record unassigned".to_owned(),
+        DefaultRoute::Seller(id) => {
+            let name = view.sellers.iter().find(|s| s.id == id).map_or("(deleted seller)", |s| s.name.as_str());
+            format!("Seller {name}")
+        }
+        DefaultRoute::Team(id) => {
+            let name = view.teams.iter().find(|t| t.id == id).map_or("(deleted team)", |t| t.name.as_str());
+            format!("Team {name}, round robin")
+        }
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label("Then");
+        egui::ComboBox::from_id_salt("default_route")
+            .selected_text(route_text(routing.default))
+            .width(240.0)
+            .show_ui(ui, |ui| {
+                let routes = std::iter::once(DefaultRoute::LeaveUnassigned)
+                    .chain(view.teams.iter().map(|t| DefaultRoute::Team(t.id)))
+                    .chain(view.sellers.iter().map(|s| DefaultRoute::Seller(s.id)));
+                for route in routes {
+                    if ui.selectable_label(route == routing.default, route_text(route)).clicked() {
+                        commands.push(rules(RulesCommand::SetRouting(Routing { default: route, ..routing })));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("The last link of the chain: capacity and availability are not asked");
+    });
 }
 
 fn rule_row_ui(

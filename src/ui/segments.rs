@@ -388,7 +388,8 @@ fn segment_ui(
         }
     }
     ui.add_space(8.0);
-    ui.horizontal(|ui| {
+    // Wrapped: at a large zoom the last tabs go to a second line instead of off the panel.
+    ui.horizontal_wrapped(|ui| {
         for tab in DetailTab::ALL {
             if ui.selectable_label(state.detail_tab == tab, tab.label()).clicked() {
                 commands.push(Command::Segments(SegmentsCommand::ShowTab(tab)));
@@ -522,6 +523,8 @@ fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment
             let single_line = !before.contains('\n') && !after.contains('\n');
             if single_line && !before.is_empty() && !after.is_empty() {
                 ui.label(format!("From {before} to {after}"));
+            } else if single_line && before.is_empty() {
+                ui.label(after);
             } else {
                 if !before.is_empty() {
                     ui.label(RichText::new("Before").small().weak());

@@ -8,8 +8,8 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
 use super::{
-    AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR, RuleId,
-    Target, fmt,
+    AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR, Routing,
+    RuleId, Target, fmt,
 };
 use crate::domain::eval::{Dataset, EvalContext, fold, matches};
 use crate::domain::people::{Seller, Team};
@@ -87,8 +87,18 @@ pub enum RuleOutcome {
     /// Conditions met, but the record is older than "created in the last N hours".
     TooOld,
     Fired,
+    /// Conditions met, but it found no seller, so the chain went on to the next matching
+    /// rule ([`Routing::try_next_rule`]).
+    NoSeller(UnassignedReason),
     /// A rule above it fired.
     NotTried,
+}
+
+/// What the default route did (`Why::default`): tried only when no rule placed the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultOutcome {
+    Placed,
+    Failed(UnassignedReason),
 }
 
 /// The figures that picked the winner.
@@ -110,12 +120,22 @@ pub struct Pick {
 pub struct Why {
     pub rules: Vec<(RuleId, RuleOutcome)>,
     pub pick: Option<Pick>,
+    /// The segment's default route, when it was tried.
+    pub default: Option<DefaultOutcome>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Decision {
-    Assigned { rule: RuleId, seller: SellerId, why: Why },
-    Unassigned { reason: UnassignedReason, why: Why },
+    /// `rule` is the rule that placed the record; `None` when the segment's default route did.
+    Assigned {
+        rule: Option<RuleId>,
+        seller: SellerId,
+        why: Why,
+    },
+    Unassigned {
+        reason: UnassignedReason,
+        why: Why,
+    },
 }
 
 impl Decision {
@@ -296,6 +316,9 @@ pub struct Assigner<'a> {
     ctx: &'a EvalContext,
     ty: &'a RecordTypeDef,
     rules: &'a [AssignmentRule],
+    /// The fallback chain after the rules, and its default as a rule.
+    routing: Routing,
+    default_rule: Option<AssignmentRule>,
     /// By ascending id.
     sellers: Vec<Prepared<'a>>,
     index: HashMap<SellerId, usize>,
@@ -361,7 +384,16 @@ impl<'a> Assigner<'a> {
                 (team.id, members)
             })
             .collect();
-        Self { ds, ctx, ty, rules, sellers: prepared, index, teams, value_ids }
+        let routing = Routing::default();
+        Self { ds, ctx, ty, rules, routing, default_rule: None, sellers: prepared, index, teams, value_ids }
+    }
+
+    /// The segment's fallback chain after its rules (none by default).
+    #[must_use]
+    pub fn with_routing(mut self, routing: Routing) -> Self {
+        self.routing = routing;
+        self.default_rule = routing.default_rule();
+        self
     }
 
     /// The decision for one record created at `created_on`, given the sellers' state.
@@ -413,20 +445,23 @@ impl<'a> Assigner<'a> {
         decisions
     }
 
-    /// The decision, and the index of the chosen seller among the prepared ones.
+    /// The decision, and the index of the chosen seller among the prepared ones. The rules
+    /// top-down (the first that matches fires; with "try the next matching rule" a rule
+    /// that finds no seller passes the record on), then the default route.
     fn decide(
         &self,
         record: &Record,
         created_on: Option<Timestamp>,
         states: &impl States,
-        explain: Option<&mut Vec<Candidate>>,
+        mut explain: Option<&mut Vec<Candidate>>,
     ) -> (Decision, Option<usize>) {
         let mut trace = Vec::with_capacity(self.rules.len());
         let mut any_active = false;
         let mut too_old = false;
-        let mut fired: Option<&AssignmentRule> = None;
+        let mut failed: Option<UnassignedReason> = None;
+        let mut placed: Option<(RuleId, usize, SellerId, Pick)> = None;
         for rule in self.rules {
-            let outcome = if fired.is_some() {
+            let outcome = if placed.is_some() || (failed.is_some() && !self.routing.try_next_rule) {
                 RuleOutcome::NotTried
             } else if !rule.active {
                 RuleOutcome::Inactive
@@ -438,27 +473,50 @@ impl<'a> Assigner<'a> {
                     too_old = true;
                     RuleOutcome::TooOld
                 } else {
-                    fired = Some(rule);
-                    RuleOutcome::Fired
+                    // The candidates shown are those of the last rule that tried.
+                    if let Some(list) = explain.as_deref_mut() {
+                        list.clear();
+                    }
+                    match self.choose(rule, record, states, explain.as_deref_mut()) {
+                        Ok((index, seller, pick)) => {
+                            placed = Some((rule.id, index, seller, pick));
+                            RuleOutcome::Fired
+                        }
+                        Err(reason) => {
+                            failed = Some(reason);
+                            if self.routing.try_next_rule { RuleOutcome::NoSeller(reason) } else { RuleOutcome::Fired }
+                        }
+                    }
                 }
             };
             trace.push((rule.id, outcome));
         }
-        let Some(rule) = fired else {
-            let reason = if !any_active {
-                UnassignedReason::NoRulesOnSegment
-            } else if too_old {
-                UnassignedReason::TooOld
-            } else {
-                UnassignedReason::NoRuleMatched
-            };
-            return (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None);
+        if let Some((rule, index, seller, pick)) = placed {
+            let why = Why { rules: trace, pick: Some(pick), default: None };
+            return (Decision::Assigned { rule: Some(rule), seller, why }, Some(index));
+        }
+        let reason = failed.unwrap_or(if !any_active {
+            UnassignedReason::NoRulesOnSegment
+        } else if too_old {
+            UnassignedReason::TooOld
+        } else {
+            UnassignedReason::NoRuleMatched
+        });
+        let Some(default) = &self.default_rule else {
+            return (Decision::Unassigned { reason, why: Why { rules: trace, pick: None, default: None } }, None);
         };
-        match self.choose(rule, record, states, explain) {
+        if let Some(list) = explain.as_deref_mut() {
+            list.clear();
+        }
+        match self.choose(default, record, states, explain) {
             Ok((index, seller, pick)) => {
-                (Decision::Assigned { rule: rule.id, seller, why: Why { rules: trace, pick: Some(pick) } }, Some(index))
+                let why = Why { rules: trace, pick: Some(pick), default: Some(DefaultOutcome::Placed) };
+                (Decision::Assigned { rule: None, seller, why }, Some(index))
             }
-            Err(reason) => (Decision::Unassigned { reason, why: Why { rules: trace, pick: None } }, None),
+            Err(reason) => {
+                let why = Why { rules: trace, pick: None, default: Some(DefaultOutcome::Failed(reason)) };
+                (Decision::Unassigned { reason, why }, None)
+            }
         }
     }
 

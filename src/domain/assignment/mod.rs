@@ -10,7 +10,11 @@
 //! Decisions where the brief and the study are silent:
 //! - A rule whose conditions match but whose seller choice fails still fires: the record is
 //!   unassigned with that rule's reason (no seller matched, no capacity, no availability);
-//!   later rules are not tried. A rule whose conditions match but whose "created in the last
+//!   later rules are not tried — unless the segment's [`Routing`] says "try the next
+//!   matching rule", when the chain goes on to the next rule whose conditions match. When no
+//!   rule placed the record, the segment's default route (a seller, or a team by round robin;
+//!   capacity and availability not asked) places it; when that fails too, the default's
+//!   reason is the record's. A rule whose conditions match but whose "created in the last
 //!   N hours" excludes the record is skipped; when no later rule fires the reason is "too
 //!   old". A record with no creation time is never too old.
 //! - "No rules on the segment" means no *active* rule.
@@ -57,6 +61,50 @@ pub struct RuleId(pub i64);
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
+    }
+}
+
+/// What a segment does when its rules place no seller: the fallback chain after its rules.
+/// The default (no fall-through, leave unassigned) is the behaviour without a chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Routing {
+    /// When the rule whose conditions matched finds no seller, try the next matching rule.
+    pub try_next_rule: bool,
+    /// Where a record goes when no rule placed it.
+    pub default: DefaultRoute,
+}
+
+/// The last link of a segment's fallback chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DefaultRoute {
+    #[default]
+    LeaveUnassigned,
+    /// This seller (when its "assign records" switch is on).
+    Seller(SellerId),
+    /// The team's members by round robin.
+    Team(TeamId),
+}
+
+impl Routing {
+    /// A rule-shaped stand-in for the default route: the target, round robin, no capacity
+    /// or availability asked; `None` for "leave unassigned".
+    pub fn default_rule(&self) -> Option<AssignmentRule> {
+        let target = match self.default {
+            DefaultRoute::LeaveUnassigned => return None,
+            DefaultRoute::Seller(seller) => Target::Sellers(vec![seller]),
+            DefaultRoute::Team(team) => Target::Team(team),
+        };
+        Some(AssignmentRule {
+            id: RuleId(0),
+            name: "Default route".to_owned(),
+            active: true,
+            conditions: Group::all(super::condition::NodeId(0)),
+            created_within_hours: None,
+            target,
+            distribution: Distribution::RoundRobin,
+            honour_capacity: false,
+            available_within_hours: None,
+        })
     }
 }
 

@@ -228,14 +228,25 @@ pub(in crate::worker) fn sync_owners(
         by_segment.entry(joined.segment).or_default().push(joined.record);
     }
     for (segment, ids) in by_segment {
-        let ruled = writer.rules(segment)?.iter().any(|r| r.active);
-        if !ruled {
-            continue;
+        let routed = writer.routing(segment)?.default != crate::domain::assignment::DefaultRoute::LeaveUnassigned;
+        let ruled = routed || writer.rules(segment)?.iter().any(|r| r.active);
+        if ruled {
+            read_into_snapshot(writer, snapshot, ty, &ids)?;
         }
-        for chunk in ids.chunks(10_000) {
-            for record in writer.records_by_id(ty, chunk)? {
-                snapshot.upsert(ty, &record).map_err(WorkerError::OutOfDate)?;
-            }
+    }
+    Ok(())
+}
+
+/// Reads `ids` of `ty` from the workspace into the snapshot (after their owner was set).
+pub(in crate::worker) fn read_into_snapshot(
+    writer: &Workspace,
+    snapshot: &mut Snapshot,
+    ty: &crate::domain::RecordTypeName,
+    ids: &[RecordId],
+) -> Result<(), WorkerError> {
+    for chunk in ids.chunks(10_000) {
+        for record in writer.records_by_id(ty, chunk)? {
+            snapshot.upsert(ty, &record).map_err(WorkerError::OutOfDate)?;
         }
     }
     Ok(())

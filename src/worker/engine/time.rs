@@ -32,6 +32,8 @@ pub struct TimeEvaluated {
     /// The "now" it evaluated at.
     pub now: Timestamp,
     pub per_type: Vec<(RecordTypeName, Applied)>,
+    /// Stranded records (unassigned members) the retry placed, per record type.
+    pub placed: Vec<(RecordTypeName, u64)>,
 }
 
 /// Which records time passing may have changed.
@@ -157,6 +159,20 @@ impl Lifecycle<'_> {
         if !cancelled && (wrote || !same_day) {
             self.writer()?.set_last_time_evaluation(now)?;
         }
-        Ok(TimeEvaluated { now, per_type })
+        let mut placed = Vec::new();
+        if !cancelled {
+            // Stranded records are retried on every scheduled run: capacity frees up and
+            // sellers come back, with no edit to tell.
+            for (ty, _) in segments {
+                reporter.report(None, format!("Retrying unassigned {ty} records"));
+                let ids = self.writer()?.retry_stranded(ty, now)?;
+                if !ids.is_empty() {
+                    let Some(writer) = self.writer.as_ref() else { return Err(WorkerError::WriterClosed) };
+                    super::lifecycle::read_into_snapshot(writer, self.snapshot, ty, &ids)?;
+                    placed.push((ty.clone(), ids.len() as u64));
+                }
+            }
+        }
+        Ok(TimeEvaluated { now, per_type, placed })
     }
 }
