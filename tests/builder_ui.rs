@@ -8,7 +8,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use segment_builder::app::{App, Dialog, Loadable};
-use segment_builder::domain::{EvalContext, Group, GroupMode, Node, Operand, Operator};
+use segment_builder::domain::{Aggregate, EvalContext, Group, GroupMode, Node, Number, Operand, Operator, Quantifier};
 
 mod common;
 use common::harness::*;
@@ -339,6 +339,48 @@ fn record_pickers_and_related_blocks_are_built_by_clicking() {
     pick(&mut harness, "has no");
     let Some(Node::Related(block)) = draft(&harness).children.last().cloned() else { panic!("the block") };
     assert_eq!(block.quantifier, segment_builder::domain::Quantifier::None);
+
+    // "has at least 2", typed.
+    let last_combo = |harness: &mut Harness<'_, App>, shown: &str| {
+        harness
+            .get_all_by_role(Role::ComboBox)
+            .rfind(|n| n.accesskit_node().value().as_deref() == Some(shown))
+            .unwrap_or_else(|| panic!("no combo box shows {shown:?}"))
+            .click();
+        harness.run_steps(3);
+    };
+    last_combo(&mut harness, "has no");
+    pick(&mut harness, "has at least");
+    type_into(&mut harness, "Count", "2");
+    let Some(Node::Related(block)) = draft(&harness).children.last().cloned() else { panic!("the block") };
+    assert_eq!(block.quantifier, Quantifier::AtLeast(2));
+
+    // A sum of a number field of the related records, compared with a typed number.
+    last_combo(&mut harness, "has at least");
+    pick(&mut harness, "sum of");
+    type_into(&mut harness, "Total", "100,000");
+    let tree = draft(&harness);
+    let Some(Node::Related(block)) = tree.children.last().cloned() else { panic!("the block") };
+    let Quantifier::Aggregate(test) = &block.quantifier else { panic!("an aggregate: {:?}", block.quantifier) };
+    assert_eq!(
+        (test.function, test.operator, test.value),
+        (Aggregate::Sum, Operator::GreaterOrEqual, Number::Whole(100_000))
+    );
+    assert!(!harness.state().state().builder.as_ref().expect("builder").has_problems());
+
+    // The preview of the draft equals the reference evaluator's answer.
+    let path = harness.state().state().view.as_ref().expect("view").path.clone();
+    let segment_id = harness.state().state().selected_segment.expect("selected");
+    settle(&mut harness);
+    run_until(&mut harness, "the preview of the sum", |app| {
+        let preview = &app.state().preview;
+        preview.segment == Some(segment_id) && matches!(preview.result, Loadable::Ready(_))
+    });
+    let (dataset, time_zone) = reference_dataset(&path);
+    let account = segment_builder::domain::RecordTypeName::new("account");
+    let expected = dataset.matching(&EvalContext::new(segment_builder::clock::now(), time_zone), &account, &tree);
+    let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+    assert_eq!(outcome.matches, expected.len(), "the preview counts what the reference matches");
 }
 
 #[test]

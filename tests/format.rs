@@ -144,3 +144,36 @@ proptest! {
         prop_assert_eq!(from_ron(&to_ron(&root)), Ok(root));
     }
 }
+
+/// Counts and aggregates of related records are written by name and read back.
+#[test]
+fn counts_and_aggregates_are_written_by_name() {
+    use segment_builder::domain::{Aggregate, Number, Quantifier};
+    let root = tree(all(vec![
+        related_by(Quantifier::AtLeast(2), "deal", "thing", all(vec![cond("stage", AnyOf, choices(&["Open"]))])),
+        related_by(Quantifier::Exactly(0), "deal", "thing", all(vec![])),
+        related_by(
+            aggregate(Aggregate::Sum, "amount", GreaterOrEqual, Number::Whole(100_000)),
+            "deal",
+            "thing",
+            all(vec![]),
+        ),
+        related_by(aggregate(Aggregate::Average, "amount", NotEquals, Number::Real(2.5)), "deal", "thing", all(vec![])),
+    ]));
+    let text = to_ron(&root);
+    assert!(text.contains("HasAtLeast(2)"), "{text}");
+    assert!(text.contains("field: \"amount\""), "{text}");
+    assert!(text.contains("value: 100000"), "{text}");
+    assert_eq!(from_ron(&text), Ok(root));
+    let written = "(version: 1, root: (mode: All, children: [Related(quantifier: Maximum((field: \"amount\", operator: LessThan, value: 9007199254740993)), record_type: \"deal\", via: \"thing\", where: (mode: All))]))";
+    let loaded = from_ron(written).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        loaded,
+        tree(all(vec![related_by(
+            aggregate(Aggregate::Maximum, "amount", LessThan, Number::Whole(9_007_199_254_740_993)),
+            "deal",
+            "thing",
+            all(vec![])
+        )]))
+    );
+}

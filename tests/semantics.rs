@@ -530,6 +530,62 @@ fn check_tree(ty: &str, root: segment_builder::domain::Group, expected: &[i64]) 
     );
 }
 
+/// Deals 100 (thing 10, Won, 500), 101 (thing 10, Open, 50), 102 (thing 11, Lost, 5);
+/// thing 12 has none. Also through the fast engine.
+#[test]
+fn counts_and_aggregates_of_related_records() {
+    use segment_builder::domain::Aggregate::{Average, Maximum, Minimum, Sum};
+    use segment_builder::domain::Quantifier::{AtLeast, AtMost, Exactly};
+    let every = || all(vec![]);
+    let counted = |q, group| all(vec![related_by(q, "deal", "thing", group)]);
+    check_block(counted(AtLeast(2), every()), &[10]);
+    check_block(counted(AtLeast(1), every()), &[10, 11]);
+    check_block(counted(AtLeast(0), every()), &[10, 11, 12, 13]);
+    check_block(counted(AtMost(1), every()), &[11, 12, 13]);
+    check_block(counted(AtMost(0), every()), &[12, 13]);
+    check_block(counted(Exactly(1), every()), &[11]);
+    check_block(counted(Exactly(0), every()), &[12, 13]);
+    check_block(counted(Exactly(1), all(vec![cond("stage", AnyOf, choices(&["Open"]))])), &[10]);
+    check_block(not(counted(AtLeast(2), every())), &[11, 12, 13]);
+    let sum = |operator, value: f64| counted(aggregate(Sum, "amount", operator, Number::from(value)), every());
+    check_block(sum(GreaterOrEqual, 550.0), &[10]);
+    check_block(sum(Equals, 550.0), &[10]);
+    check_block(sum(Equals, 0.0), &[12, 13]); // no deals: the sum is 0
+    check_block(sum(LessThan, 10.0), &[11, 12, 13]);
+    check_block(sum(NotEquals, 5.0), &[10, 12, 13]);
+    check_block(sum(GreaterThan, 549.995), &[10]); // money in cents: 550.00 > 549.995
+    check_block(sum(Equals, 549.995), &[]);
+    let of =
+        |function, operator, value: f64| counted(aggregate(function, "amount", operator, Number::from(value)), every());
+    check_block(of(Average, GreaterOrEqual, 0.0), &[10, 11]); // no deals: no average
+    check_block(of(Average, LessThan, 1e9), &[10, 11]);
+    check_block(of(Average, NotEquals, 275.0), &[11, 12, 13]); // the complement includes no deals
+    check_block(of(Average, Equals, 275.0), &[10]);
+    check_block(of(Minimum, Equals, 50.0), &[10]);
+    check_block(of(Maximum, GreaterThan, 400.0), &[10]);
+    check_block(of(Minimum, LessOrEqual, 1e12), &[10, 11]);
+    check_block(of(Maximum, NotEquals, 5.0), &[10, 12, 13]);
+    let won = all(vec![cond("stage", AnyOf, choices(&["Won", "Open"]))]);
+    check_block(counted(aggregate(Average, "amount", GreaterThan, Number::Real(274.99)), won), &[10]);
+    // A field that is not a whole number or money, or an unfit operator: holds nowhere.
+    check_block(counted(aggregate(Sum, "title", Equals, Number::Whole(0)), every()), &[]);
+    check_block(counted(aggregate(Sum, "amount", Between, Number::Whole(0)), every()), &[]);
+}
+
+/// Like `check_tree`, and through the fast engine as well.
+fn check_block(root: segment_builder::domain::Group, expected: &[i64]) {
+    check_tree("thing", root.clone(), expected);
+    let ds = world();
+    let schema = schema();
+    let by_type = schema.types.iter().map(|t| (&t.name, ds.records(&t.name)));
+    let teams = (0..9).map(|t| (TeamId(t), ds.team_members(TeamId(t)).to_vec()));
+    let snapshot = Snapshot::build(&schema, ctx().time_zone.clone(), by_type, teams);
+    let root = tree(root);
+    let compiled = compile(&snapshot, &name("thing"), &root, &ctx()).expect("the snapshot is in the context's zone");
+    let found: Vec<i64> = compiled.matching_ids(&snapshot).into_iter().map(|id| id.0).collect();
+    assert_eq!(found, expected, "fast: {root:#?}");
+}
+
 #[test]
 fn groups_lookups_and_related_records() {
     check_tree("thing", all(vec![]), &[10, 11, 12, 13]);

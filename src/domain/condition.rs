@@ -10,6 +10,7 @@ use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 
 use super::number::Number;
+pub use super::quantity::{Aggregate, AggregateTest, Quantifier, QuantifierKind};
 use super::schema::{FieldKind, FieldName, RecordTypeName};
 use super::value::{RecordId, SellerId, TeamId};
 
@@ -153,27 +154,9 @@ pub struct Condition {
     pub value: Operand,
 }
 
-/// Whether a related-record block asks for at least one related record or for none.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Quantifier {
-    AtLeastOne,
-    None,
-}
-
-impl Quantifier {
-    pub const ALL: [Quantifier; 2] = [Quantifier::AtLeastOne, Quantifier::None];
-}
-
-impl fmt::Display for Quantifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Quantifier::AtLeastOne => "has at least one",
-            Quantifier::None => "has no",
-        })
-    }
-}
-
-/// "has at least one / has no <`record_type`> whose <via> points here and where <group>".
+/// "has at least one / has no / has at least N … <`record_type`> whose <via> points here
+/// and where <group>", or "the sum / minimum / maximum / average of <field> of those …"
+/// ([`Quantifier`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RelatedBlock {
     pub id: NodeId,

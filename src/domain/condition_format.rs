@@ -17,6 +17,8 @@
 //!             Condition(field: "email", operator: IsEmpty),
 //!             Group(mode: Any, negated: true, children: [...]),
 //!             Related(quantifier: HasAtLeastOne, record_type: "opportunity", via: "account", where: (mode: All, children: [...])),
+//!             Related(quantifier: HasAtLeast(2), record_type: "opportunity", via: "account", where: (mode: All)),
+//!             Related(quantifier: Sum((field: "amount", operator: GreaterOrEqual, value: 100000)), record_type: "opportunity", via: "account", where: (mode: All)),
 //!         ],
 //!     ),
 //! )
@@ -30,8 +32,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::condition::{
-    Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
-    Operator, Quantifier, RelatedBlock,
+    Aggregate, AggregateTest, Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node,
+    NodeId, NodeIds, Operand, Operator, Quantifier, RelatedBlock,
 };
 use super::number::Number;
 use super::schema::{FieldName, RecordTypeName};
@@ -134,9 +136,9 @@ macro_rules! mirror_enum {
 /// Version 1 of the file: `(version: 1, root: <group>)`.
 pub mod v1 {
     use super::{
-        Condition, DateUnit, DateValue, Deserialize, Deserializer, FieldName, FieldPath, Group, GroupMode, Node,
-        NodeId, Number, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock, SellerId, Serialize,
-        Serializer, TeamId,
+        Aggregate, AggregateTest, Condition, DateUnit, DateValue, Deserialize, Deserializer, FieldName, FieldPath,
+        Group, GroupMode, Node, NodeId, Number, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock,
+        SellerId, Serialize, Serializer, TeamId,
     };
 
     #[derive(Debug, Serialize, Deserialize)]
@@ -278,10 +280,77 @@ pub mod v1 {
         Any => Any,
     });
 
-    mirror_enum!(QuantifierDto <=> Quantifier {
-        AtLeastOne => HasAtLeastOne,
-        None => HasNone,
-    });
+    /// `HasAtLeastOne`, `HasNone`, `HasAtLeast(2)`, `HasAtMost(0)`, `HasExactly(1)`, or an
+    /// aggregate: `Sum(field: "amount", operator: GreaterOrEqual, value: 100000)`.
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub enum QuantifierDto {
+        HasAtLeastOne,
+        HasNone,
+        HasAtLeast(u32),
+        HasAtMost(u32),
+        HasExactly(u32),
+        Sum(AggregateDto),
+        Minimum(AggregateDto),
+        Maximum(AggregateDto),
+        Average(AggregateDto),
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct AggregateDto {
+        pub field: String,
+        pub operator: OperatorDto,
+        pub value: Number,
+    }
+
+    impl From<&Quantifier> for QuantifierDto {
+        fn from(quantifier: &Quantifier) -> Self {
+            match quantifier {
+                Quantifier::AtLeastOne => QuantifierDto::HasAtLeastOne,
+                Quantifier::None => QuantifierDto::HasNone,
+                Quantifier::AtLeast(n) => QuantifierDto::HasAtLeast(*n),
+                Quantifier::AtMost(n) => QuantifierDto::HasAtMost(*n),
+                Quantifier::Exactly(n) => QuantifierDto::HasExactly(*n),
+                Quantifier::Aggregate(test) => {
+                    let dto = AggregateDto {
+                        field: test.field.to_string(),
+                        operator: test.operator.into(),
+                        value: test.value,
+                    };
+                    match test.function {
+                        Aggregate::Sum => QuantifierDto::Sum(dto),
+                        Aggregate::Minimum => QuantifierDto::Minimum(dto),
+                        Aggregate::Maximum => QuantifierDto::Maximum(dto),
+                        Aggregate::Average => QuantifierDto::Average(dto),
+                    }
+                }
+            }
+        }
+    }
+
+    impl From<QuantifierDto> for Quantifier {
+        fn from(dto: QuantifierDto) -> Self {
+            let aggregate = |function, dto: AggregateDto| {
+                Quantifier::Aggregate(AggregateTest {
+                    function,
+                    field: FieldName(dto.field),
+                    operator: dto.operator.into(),
+                    value: dto.value,
+                })
+            };
+            match dto {
+                QuantifierDto::HasAtLeastOne => Quantifier::AtLeastOne,
+                QuantifierDto::HasNone => Quantifier::None,
+                QuantifierDto::HasAtLeast(n) => Quantifier::AtLeast(n),
+                QuantifierDto::HasAtMost(n) => Quantifier::AtMost(n),
+                QuantifierDto::HasExactly(n) => Quantifier::Exactly(n),
+                QuantifierDto::Sum(dto) => aggregate(Aggregate::Sum, dto),
+                QuantifierDto::Minimum(dto) => aggregate(Aggregate::Minimum, dto),
+                QuantifierDto::Maximum(dto) => aggregate(Aggregate::Maximum, dto),
+                QuantifierDto::Average(dto) => aggregate(Aggregate::Average, dto),
+            }
+        }
+    }
 
     mirror_enum!(UnitDto <=> DateUnit {
         Days => Days,
@@ -362,7 +431,7 @@ pub mod v1 {
                     NodeDto::Group { mode, negated, children }
                 }
                 Node::Related(r) => NodeDto::Related {
-                    quantifier: r.quantifier.into(),
+                    quantifier: (&r.quantifier).into(),
                     record_type: r.record_type.to_string(),
                     via: r.via.to_string(),
                     group: GroupDto::from(&r.group),

@@ -78,19 +78,32 @@ fn group_lines(
                 let type_label = related.map_or_else(|| r.record_type.to_string(), |t| t.plural_label.to_lowercase());
                 let via =
                     related.and_then(|t| t.field(&r.via)).map_or_else(|| r.via.to_string(), |f| f.label.to_lowercase());
-                let verb = match r.quantifier {
-                    Quantifier::AtLeastOne => "Has at least one of the",
-                    Quantifier::None => "Has none of the",
-                };
-                out.push(Line {
-                    depth: depth + 1,
-                    text: format!("{verb} {type_label} whose {via} is this record, where"),
-                });
+                let text =
+                    format!("{} whose {via} is this record, where", quantity_text(&r.quantifier, related, &type_label));
+                out.push(Line { depth: depth + 1, text });
                 match related {
                     Some(related) => group_lines(&r.group, related, schema, names, depth + 2, out),
                     None => out.push(Line { depth: depth + 2, text: "(unknown record type)".to_owned() }),
                 }
             }
+        }
+    }
+}
+
+/// "Has at least 2 of the opportunities", "The sum of estimated value ≥ 100000 over the
+/// opportunities".
+pub fn quantity_text(quantifier: &Quantifier, related: Option<&RecordTypeDef>, plural: &str) -> String {
+    match quantifier {
+        Quantifier::AtLeastOne => format!("Has at least one of the {plural}"),
+        Quantifier::None => format!("Has none of the {plural}"),
+        Quantifier::AtLeast(n) => format!("Has at least {n} of the {plural}"),
+        Quantifier::AtMost(n) => format!("Has at most {n} of the {plural}"),
+        Quantifier::Exactly(n) => format!("Has exactly {n} of the {plural}"),
+        Quantifier::Aggregate(test) => {
+            let field = related.and_then(|t| t.field(&test.field));
+            let label = field.map_or_else(|| format!("{} (unknown)", test.field), |f| f.label.to_lowercase());
+            let operator = field.map_or("?", |f| test.operator.label(f.kind));
+            format!("The {} of {label} {operator} {} over the {plural}", test.function, test.value)
         }
     }
 }

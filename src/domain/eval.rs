@@ -30,6 +30,7 @@ use regex::{Regex, RegexBuilder};
 use super::condition::{Condition, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, Quantifier, RelatedBlock};
 use super::number::{cents, f64_holds, int_test};
 use super::predicate::{DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate};
+use super::quantity::{QuantityTest, Tally};
 use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 use super::value::{Record, RecordId, SellerId, TeamId, Value};
 
@@ -201,13 +202,14 @@ fn explain_group(
             Node::Group(inner) => explain_group(evaluator, ty, record, inner, depth + 1, names, out),
             Node::Related(block) => {
                 let related = schema.get(&block.record_type);
-                let label = related.map_or(block.record_type.to_string(), |t| t.label.to_lowercase());
                 let via =
                     related.and_then(|t| t.field(&block.via)).map_or(block.via.to_string(), |f| f.label.to_lowercase());
                 let found = schema
                     .get(&block.record_type)
                     .map_or(0, |t| evaluator.ds.referencing(&t.name, &block.via, record.id).len());
-                let text = format!("{} {label} whose {via} is this record and where", block.quantifier);
+                let plural = related.map_or(block.record_type.to_string(), |t| t.plural_label.to_lowercase());
+                let quantity = super::describe::quantity_text(&block.quantifier, related, &plural);
+                let text = format!("{quantity} whose {via} is this record and where");
                 out.push(Explained { depth: depth + 1, holds, text, value: Some(format!("{found} related")) });
             }
         }
@@ -289,8 +291,8 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// "has at least one <`record_type`> whose <via> is this record and where <group>";
-    /// "has no …" is its complement.
+    /// "has at least one / at least N … <`record_type`> whose <via> is this record and
+    /// where <group>", or an aggregate of a field of those records ([`QuantityTest`]).
     fn related(&self, ty: &RecordTypeDef, record: &Record, block: &RelatedBlock, depth: usize) -> bool {
         let schema = self.ds.schema();
         let Some(related_ty) = schema.get(&block.record_type) else { return false };
@@ -300,15 +302,18 @@ impl<'a> Evaluator<'a> {
         if !points_here {
             return false;
         }
-        let at_least_one = self
-            .ds
-            .referencing(&related_ty.name, &block.via, record.id)
-            .into_iter()
-            .any(|related| self.group(related_ty, related, &block.group, depth + 1));
-        match block.quantifier {
-            Quantifier::AtLeastOne => at_least_one,
-            Quantifier::None => !at_least_one,
+        let field = match &block.quantifier {
+            Quantifier::Aggregate(aggregate) => related_ty.field_index(&aggregate.field),
+            _ => None,
+        };
+        let test = QuantityTest::new(&block.quantifier, field.map(|index| related_ty.fields[index].kind));
+        let mut tally = Tally::default();
+        for related in self.ds.referencing(&related_ty.name, &block.via, record.id) {
+            if self.group(related_ty, related, &block.group, depth + 1) {
+                tally.add(field.and_then(|index| exact_value(related.values.get(index)?)));
+            }
         }
+        test.holds(&tally)
     }
 
     /// A negative operator is the exact complement of its positive twin.
@@ -424,6 +429,15 @@ fn text_holds(text: &str, test: TextTest<'_>) -> bool {
         TextTest::EndsWith(end) => value.ends_with(&fold(end)),
         TextTest::AnyOf(options) => options.iter().any(|option| value == fold(option)),
         TextTest::Pattern(pattern) => compile_pattern(pattern).is_ok_and(|regex| regex.is_match(text)),
+    }
+}
+
+/// The integer an aggregate reads: a whole number, or money in cents.
+fn exact_value(value: &Value) -> Option<i64> {
+    match value {
+        Value::WholeNumber(n) => Some(*n),
+        Value::Money(amount) if !amount.is_nan() => Some(cents(*amount)),
+        _ => None,
     }
 }
 

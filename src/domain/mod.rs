@@ -21,6 +21,7 @@ pub mod number;
 pub mod people;
 pub mod predicate;
 pub mod preview;
+pub mod quantity;
 pub mod query;
 pub mod schema;
 pub mod segment;
@@ -31,7 +32,7 @@ pub mod value;
 
 pub use condition::{
     Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
-    OperandKind, Operator, Quantifier, RelatedBlock, operators_for,
+    OperandKind, Operator, Quantifier, QuantifierKind, RelatedBlock, operators_for,
 };
 pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
 pub use history::{SegmentChange, SegmentHistoryEntry, SegmentHistoryKind};
@@ -41,6 +42,7 @@ pub use membership::{
 };
 pub use number::Number;
 pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Team, TimeOff, WorkPeriod};
+pub use quantity::{Aggregate, AggregateTest};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};

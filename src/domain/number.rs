@@ -128,7 +128,7 @@ impl Number {
 
     /// This number times `10^places`, exactly: its integer part (the floor) and what is
     /// left, read to [`FRACTION_DIGITS`] decimal places; `None` for NaN.
-    fn scaled(self, places: u32) -> Option<Scaled> {
+    pub(crate) fn scaled(self, places: u32) -> Option<Scaled> {
         let x = match self {
             Number::Whole(n) => {
                 let factor = 10i128.pow(places);
@@ -174,7 +174,7 @@ const ONE: i128 = 1_000_000_000_000_000_000_000_000;
 
 /// A number as `floor + fraction / ONE`, `0 ≤ fraction < ONE`.
 #[derive(Clone, Copy, Debug)]
-struct Scaled {
+pub struct Scaled {
     floor: i128,
     fraction: i128,
 }
@@ -190,11 +190,28 @@ impl Scaled {
 
     /// `count` times this number (saturated far beyond `i64`; counts beyond `u32` are
     /// read as `u32::MAX`, more records than a workspace holds).
-    fn times(self, count: u64) -> Scaled {
+    pub(crate) fn times(self, count: u64) -> Scaled {
         let count = i128::from(count.min(u64::from(u32::MAX)));
+        if self.fraction == 0 {
+            // Most numbers: no division needed.
+            let floor = self.floor.saturating_mul(count).clamp(-SATURATED * 4, SATURATED * 4);
+            return Scaled { floor, fraction: 0 };
+        }
         let spread = self.fraction * count;
         let floor = self.floor.saturating_mul(count).saturating_add(spread / ONE).clamp(-SATURATED * 4, SATURATED * 4);
         Scaled { floor, fraction: spread % ONE }
+    }
+
+    /// Whether the integer `value` equals this number (`comparison` `None`) or compares
+    /// with it as `comparison` says.
+    pub(crate) fn holds(self, comparison: Option<Comparison>, value: i128) -> bool {
+        match comparison {
+            None => self.exact() && value == self.floor,
+            Some(Comparison::Less) => value < self.ceil(),
+            Some(Comparison::LessOrEqual) => value <= self.floor,
+            Some(Comparison::Greater) => value > self.floor,
+            Some(Comparison::GreaterOrEqual) => value >= self.ceil(),
+        }
     }
 }
 
@@ -246,13 +263,7 @@ impl IntTest {
 /// The integer test a number test makes on integers counted in `10^-places` units (0 for
 /// whole numbers and counts, 2 for money in cents).
 pub fn int_test(test: NumberTest<'_>, places: u32) -> IntTest {
-    int_test_times(test, places, 1)
-}
-
-/// [`int_test`] against `count` times each number: `S / count` passes `test` exactly when
-/// `S` passes this (an average compared without dividing).
-fn int_test_times(test: NumberTest<'_>, places: u32, count: u64) -> IntTest {
-    let scaled = |x: Number| x.scaled(places).map(|s| s.times(count));
+    let scaled = |x: Number| x.scaled(places);
     let (low, high) = (-SATURATED * 8, SATURATED * 8);
     match test {
         NumberTest::Equals(x) => match scaled(x) {

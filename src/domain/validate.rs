@@ -18,6 +18,7 @@ use super::condition::{
 };
 use super::eval::{compile_pattern, fold};
 use super::number::Number;
+use super::quantity::{AGGREGATE_OPERATORS, AggregateTest, Quantifier, aggregates};
 use super::schema::{FieldDef, FieldKind, RecordTypeDef, RecordTypeName, Schema};
 
 /// One problem of a tree, at one node.
@@ -65,6 +66,10 @@ pub enum ProblemKind {
     UnknownRecordType { record_type: String },
     /// A related block's `via` is not a lookup of its record type pointing at the tested type.
     RelatedViaNotALookup { record_type: String, via: String, target: String },
+    /// An aggregate of a field that is not a whole number or money.
+    NotAggregatable { field: String },
+    /// An aggregate compared by an operator aggregates do not offer.
+    NotAnAggregateOperator { operator: Operator },
 }
 
 impl fmt::Display for ProblemKind {
@@ -98,6 +103,12 @@ impl fmt::Display for ProblemKind {
             ProblemKind::UnknownRecordType { record_type } => write!(f, "there is no record type \"{record_type}\""),
             ProblemKind::RelatedViaNotALookup { record_type, via, target } => {
                 write!(f, "{record_type} has no lookup \"{via}\" pointing at {target}")
+            }
+            ProblemKind::NotAggregatable { field } => {
+                write!(f, "{field}: sums, minimums, maximums and averages need a whole number or money field")
+            }
+            ProblemKind::NotAnAggregateOperator { operator } => {
+                write!(f, "an aggregate cannot be compared by {}", operator.label(FieldKind::Decimal))
             }
         }
     }
@@ -191,9 +202,32 @@ impl<'s> Validator<'s> {
             };
             self.report(block.id, path, kind);
         }
+        if let Quantifier::Aggregate(aggregate) = &block.quantifier {
+            self.aggregate(related_ty, block.id, aggregate, path);
+        }
         // The block's group is part of the block: same path, same level. Its own id is
         // reported only for problems of the group itself (none besides depth, checked above).
         self.group(related_ty, &block.group, path, depth, too_deep);
+    }
+
+    /// An aggregate names a whole-number or money field of the related type, compares it
+    /// by one of [`AGGREGATE_OPERATORS`], with a number.
+    fn aggregate(&mut self, related: &RecordTypeDef, id: NodeId, aggregate: &AggregateTest, path: &[usize]) {
+        let Some(field) = related.field(&aggregate.field) else {
+            let kind =
+                ProblemKind::UnknownField { record_type: related.label.clone(), path: aggregate.field.to_string() };
+            self.report(id, path, kind);
+            return;
+        };
+        if !aggregates(field.kind) {
+            self.report(id, path, ProblemKind::NotAggregatable { field: field.label.clone() });
+        }
+        if !AGGREGATE_OPERATORS.contains(&aggregate.operator) {
+            self.report(id, path, ProblemKind::NotAnAggregateOperator { operator: aggregate.operator });
+        }
+        if !aggregate.value.is_finite() {
+            self.report(id, path, ProblemKind::NotANumber { field: field.label.clone() });
+        }
     }
 
     fn condition(&mut self, ty: &RecordTypeDef, condition: &Condition, path: &[usize], depth: usize, too_deep: bool) {

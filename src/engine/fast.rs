@@ -22,14 +22,17 @@ use super::snapshot::{
     LINK_INVALID, Snapshot, TemporalColumn, day_number, instant_number,
 };
 use crate::domain::eval::{HARD_DEPTH_LIMIT, compile_pattern, fold, shift};
-use crate::domain::number::{IntTest, Number, exact_places, f64_holds, int_test};
-use crate::domain::predicate::{
-    Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
-};
+use crate::domain::number::{IntTest, exact_places, int_test};
+use crate::domain::predicate::{Comparison, DateTest, LookupTest, OwnerTest, Predicate, TextTest, predicate};
 use crate::domain::{
-    Condition, DateValue, EvalContext, FieldKind, Group, GroupMode, Node, Operator, Quantifier, RecordId,
-    RecordTypeName, RelatedBlock,
+    Condition, DateValue, EvalContext, FieldKind, Group, GroupMode, Node, Operator, RecordId, RecordTypeName,
+    RelatedBlock,
 };
+
+mod numbers;
+mod related;
+
+use numbers::{ExactTest, decimal_predicate, whole_words};
 
 /// Dictionaries with more entries than this are searched in parallel pieces.
 const PARALLEL_ENTRIES: usize = 1 << 15;
@@ -131,12 +134,16 @@ enum Expr {
         inner: Box<Expr>,
         on_empty: bool,
     },
-    /// Rows that live records of `related` point at through `via` and that match `group`.
+    /// Rows that live records of `related` point at through `via` and that match `group`,
+    /// as many as `measure` asks.
     Related {
         related: usize,
         via: usize,
         group: Box<Expr>,
-        none: bool,
+        measure: related::Measure,
+        /// What the result depends on besides the snapshot: the block, where it sits, the
+        /// day (relative dates); the snapshot keeps results by it.
+        key: String,
     },
 }
 
@@ -205,62 +212,6 @@ enum NumberPredicate {
     Exact(ExactTest),
 }
 
-/// A [`NumberTest`] that owns its numbers.
-#[derive(Debug)]
-enum ExactTest {
-    Equals(Number),
-    Compare(Comparison, Number),
-    Between(Number, Number),
-    AnyOf(Vec<Number>),
-}
-
-impl ExactTest {
-    fn of(test: NumberTest<'_>) -> Self {
-        match test {
-            NumberTest::Equals(x) => ExactTest::Equals(x),
-            NumberTest::Compare(comparison, x) => ExactTest::Compare(comparison, x),
-            NumberTest::Between(low, high) => ExactTest::Between(low, high),
-            NumberTest::AnyOf(options) => ExactTest::AnyOf(options.to_vec()),
-        }
-    }
-
-    fn holds(&self, value: f64) -> bool {
-        f64_holds(
-            value,
-            match self {
-                ExactTest::Equals(x) => NumberTest::Equals(*x),
-                ExactTest::Compare(comparison, x) => NumberTest::Compare(*comparison, *x),
-                ExactTest::Between(low, high) => NumberTest::Between(*low, *high),
-                ExactTest::AnyOf(options) => NumberTest::AnyOf(options),
-            },
-        )
-    }
-}
-
-/// The decimal scan of a number test: plain `f64` comparisons when every operand is an
-/// `f64` exactly, else the exact comparison.
-fn decimal_predicate(test: NumberTest<'_>) -> NumberPredicate {
-    let f = |x: Number| match x {
-        Number::Real(x) => Some(x),
-        Number::Whole(n) => {
-            let x = n as f64;
-            (x < 9_223_372_036_854_775_808.0 && x as i64 == n).then_some(x)
-        }
-    };
-    let plain = match test {
-        NumberTest::Equals(x) => f(x).map(NumberPredicate::Equals),
-        NumberTest::Compare(Comparison::Less, x) => f(x).map(NumberPredicate::Less),
-        NumberTest::Compare(Comparison::LessOrEqual, x) => f(x).map(NumberPredicate::LessOrEqual),
-        NumberTest::Compare(Comparison::Greater, x) => f(x).map(NumberPredicate::Greater),
-        NumberTest::Compare(Comparison::GreaterOrEqual, x) => f(x).map(NumberPredicate::GreaterOrEqual),
-        NumberTest::Between(low, high) => f(low).zip(f(high)).map(|(low, high)| NumberPredicate::Between(low, high)),
-        NumberTest::AnyOf(options) => {
-            options.iter().map(|x| f(*x)).collect::<Option<Vec<f64>>>().map(NumberPredicate::AnyOf)
-        }
-    };
-    plain.unwrap_or_else(|| NumberPredicate::Exact(ExactTest::of(test)))
-}
-
 struct Compiler<'a> {
     snapshot: &'a Snapshot,
     ctx: &'a EvalContext,
@@ -301,10 +252,12 @@ impl Compiler<'_> {
             return Expr::Const(false);
         };
         let group = self.group(related, &block.group, depth + 1);
-        let none = block.quantifier == Quantifier::None;
+        let measure = related::Measure::new(related_def, &block.quantifier);
+        let block_text = serde_json::to_string(&(&block.quantifier, &block.group)).unwrap_or_default();
+        let key = format!("{t}/{related}/{via}/{depth}/{}/{block_text}", self.ctx.today());
         match group {
-            Expr::Const(false) => Expr::Const(none),
-            group => Expr::Related { related, via, group: Box::new(group), none },
+            Expr::Const(false) => Expr::Const(measure.holds_for_none()),
+            group => Expr::Related { related, via, group: Box::new(group), measure, key },
         }
     }
 
@@ -698,23 +651,19 @@ fn eval(snapshot: &Snapshot, expr: &Expr, t: usize, mask: Option<&Bitset>) -> Bi
                 pack(&links.rows, w, |row| if row >= LINK_INVALID { on_empty } else { inner.contains(row as usize) })
             })
         }
-        Expr::Related { related, via, group, none } => {
+        Expr::Related { related, via, group, measure, key } => {
+            if let Some(found) = snapshot.related_rows(key) {
+                return (*found).clone();
+            }
             let related_ty = &snapshot.types()[*related];
             let mut matching = eval(snapshot, group, *related, Some(related_ty.live()));
             matching.and_with(related_ty.live());
-            let mut result = Bitset::empty(rows);
-            if let Some(Column::Lookup(links)) = related_ty.columns.get(*via) {
-                for row in matching.ones() {
-                    let target = links.rows[row];
-                    if target < LINK_INVALID {
-                        result.insert(target as usize);
-                    }
-                }
-            }
-            if *none {
-                result.negate();
-            }
-            result
+            let found = match related_ty.columns.get(*via) {
+                Some(Column::Lookup(links)) => measure.rows(related_ty, links, &matching, rows),
+                _ => Bitset::empty(rows),
+            };
+            snapshot.keep_related_rows(key.clone(), std::sync::Arc::new(found.clone()));
+            found
         }
     }
 }
@@ -813,27 +762,6 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
         (_, Test::Rows(set)) => set.clone(),
         _ => Bitset::empty(rows),
     }
-}
-
-/// The rows whose exact value passes `holds` (among rows holding a number), flipped when
-/// `negate`.
-fn whole_words(
-    values: &[f64],
-    exact: &[i64],
-    rows: usize,
-    mask: Option<&Bitset>,
-    negate: bool,
-    holds: impl Fn(i64) -> bool + Sync,
-) -> Bitset {
-    masked_words(rows, mask, |w| {
-        let base = w * 64;
-        let end = (base + 64).min(rows);
-        let mut bits = 0u64;
-        for (i, (&x, &v)) in values[base..end].iter().zip(&exact[base..end]).enumerate() {
-            bits |= u64::from(!x.is_nan() && holds(v)) << i;
-        }
-        flip(bits, negate)
-    })
 }
 
 fn copy_bits(set: &Bitset, negate: bool) -> Bitset {

@@ -61,7 +61,12 @@
 //! | every kind | is empty | `v IS NULL` (not wrapped) |
 //!
 //! Related-record blocks are `EXISTS (SELECT 1 FROM "deal" AS r<n> WHERE r<n>."thing" =
-//! t0."id" AND (<group over r<n>>))`, and "has no" is `NOT EXISTS (…)`.
+//! t0."id" AND (<group over r<n>>))`, and "has no" is `NOT EXISTS (…)`; at least / at most /
+//! exactly N is `(SELECT COUNT(*) FROM … WHERE …) BETWEEN ?low AND ?high`; an aggregate is
+//! `(SELECT sb_aggregate(?spec, r<n>."field") FROM … WHERE …)`, the store's SQL aggregate
+//! that tallies the values as the evaluator does and answers its test
+//! ([`crate::domain::quantity`]) with 0 or 1; over no rows it is NULL, and `COALESCE` gives
+//! the test's answer for no values (a constant).
 //!
 //! # Dates
 //!
@@ -90,6 +95,7 @@ use crate::domain::number::{IntTest, Number, exact_places, int_test};
 use crate::domain::predicate::{
     Comparison, DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate,
 };
+use crate::domain::quantity::{AGGREGATE_OPERATORS, QuantityTest, Tally, aggregate_spec, aggregates};
 use crate::domain::schema::{FieldKind, RecordTypeDef, Schema};
 
 /// The alias of the record type's table in [`CompiledSql::where_sql`].
@@ -191,7 +197,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// `EXISTS (SELECT 1 FROM <related> WHERE <via> = <this>.id AND <group>)`, or `NOT EXISTS`.
+    /// `EXISTS (SELECT 1 FROM <related> WHERE <via> = <this>.id AND <group>)`, or `NOT EXISTS`;
+    /// a count of them between two bounds; or the store's aggregate `sb_aggregate` over them.
     fn related(&mut self, ty: &RecordTypeDef, alias: &str, block: &RelatedBlock, depth: usize) -> String {
         let schema = self.schema;
         let Some(related_ty) = schema.get(&block.record_type) else { return FALSE.to_owned() };
@@ -201,16 +208,48 @@ impl<'a> Compiler<'a> {
         if !points_here {
             return FALSE.to_owned();
         }
+        // A misfit aggregate is `0` before anything of the block is bound.
+        let aggregated = match &block.quantifier {
+            Quantifier::Aggregate(test) => {
+                let field = related_ty.field(&test.field).filter(|f| aggregates(f.kind));
+                match field {
+                    Some(field) if AGGREGATE_OPERATORS.contains(&test.operator) => Some((test, field)),
+                    _ => return FALSE.to_owned(),
+                }
+            }
+            _ => None,
+        };
         let inner_alias = self.alias("r");
         let inner = self.group(related_ty, &inner_alias, &block.group, depth + 1);
-        let exists = format!(
-            "EXISTS (SELECT 1 FROM {} AS {inner_alias} WHERE {inner_alias}.{} = {alias}.\"id\" AND {inner})",
+        let from = format!(
+            "FROM {} AS {inner_alias} WHERE {inner_alias}.{} = {alias}.\"id\" AND {inner}",
             quote(related_ty.name.as_str()),
             quote(block.via.as_str()),
         );
-        match block.quantifier {
-            Quantifier::AtLeastOne => exists,
-            Quantifier::None => format!("NOT {exists}"),
+        let count = |this: &mut Self, low: u32, high: Option<u32>| {
+            let low = this.bind(SqlParam::Integer(i64::from(low)));
+            match high {
+                Some(high) => {
+                    let high = this.bind(SqlParam::Integer(i64::from(high)));
+                    format!("(SELECT COUNT(*) {from}) BETWEEN {low} AND {high}")
+                }
+                None => format!("(SELECT COUNT(*) {from}) >= {low}"),
+            }
+        };
+        match &block.quantifier {
+            Quantifier::AtLeastOne => format!("EXISTS (SELECT 1 {from})"),
+            Quantifier::None => format!("NOT EXISTS (SELECT 1 {from})"),
+            Quantifier::AtLeast(n) => count(self, *n, None),
+            Quantifier::AtMost(n) => count(self, 0, Some(*n)),
+            Quantifier::Exactly(n) => count(self, *n, Some(*n)),
+            Quantifier::Aggregate(_) => {
+                let Some((test, field)) = aggregated else { return FALSE.to_owned() };
+                // Over no rows the aggregate gives NULL: the answer for no values, from here.
+                let empty = QuantityTest::new(&block.quantifier, Some(field.kind)).holds(&Tally::default());
+                let spec = self.bind_text(aggregate_spec(test, field.kind));
+                let column = quote(field.name.as_str());
+                format!("COALESCE((SELECT sb_aggregate({spec}, {inner_alias}.{column}) {from}), {})", u8::from(empty))
+            }
         }
     }
 

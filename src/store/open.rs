@@ -25,6 +25,10 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::domain::FieldKind;
+use crate::domain::number::cents;
+use crate::domain::quantity::{QuantityTest, Tally, read_aggregate_spec};
+
 use super::changes::Watch;
 use super::held::Held;
 use super::{APPLICATION_ID, Result, SCHEMA_VERSION, SqlContext, StoreError, Workspace, migrate, schema};
@@ -555,7 +559,47 @@ fn register_functions(conn: &Connection) -> Result<()> {
         };
         Ok(Some(found))
     })
-    .context("registering sb_regexp")
+    .context("registering sb_regexp")?;
+    conn.create_aggregate_function("sb_aggregate", 2, flags, AggregateFunction).context("registering sb_aggregate")
+}
+
+/// `sb_aggregate(spec, value)`: the related records' tally of `value` (whole numbers, or
+/// money in cents) asked the aggregate test `spec` carries
+/// ([`crate::domain::quantity::aggregate_spec`]): 1 or 0, NULL over no rows.
+struct AggregateFunction;
+
+impl rusqlite::functions::Aggregate<(Option<(QuantityTest, FieldKind)>, Tally), Option<bool>> for AggregateFunction {
+    fn init(
+        &self,
+        ctx: &mut rusqlite::functions::Context<'_>,
+    ) -> rusqlite::Result<(Option<(QuantityTest, FieldKind)>, Tally)> {
+        let spec = sql_text(ctx.get_raw(0)).and_then(|text| read_aggregate_spec(&text));
+        Ok((spec, Tally::default()))
+    }
+
+    fn step(
+        &self,
+        ctx: &mut rusqlite::functions::Context<'_>,
+        (spec, tally): &mut (Option<(QuantityTest, FieldKind)>, Tally),
+    ) -> rusqlite::Result<()> {
+        let kind = spec.as_ref().map(|(_, kind)| *kind);
+        let value = match (kind, ctx.get_raw(1)) {
+            (Some(FieldKind::WholeNumber), ValueRef::Integer(n)) => Some(n),
+            (Some(FieldKind::Money), ValueRef::Integer(n)) => Some(cents(n as f64)),
+            (Some(FieldKind::Money), ValueRef::Real(x)) if !x.is_nan() => Some(cents(x)),
+            _ => None,
+        };
+        tally.add(value);
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut rusqlite::functions::Context<'_>,
+        acc: Option<(Option<(QuantityTest, FieldKind)>, Tally)>,
+    ) -> rusqlite::Result<Option<bool>> {
+        Ok(acc.map(|(spec, tally)| spec.is_some_and(|(test, _)| test.holds(&tally))))
+    }
 }
 
 /// The text of an SQL value (numbers as their text), `None` for NULL and blobs.

@@ -10,7 +10,7 @@ use crate::domain::edit::can_ungroup;
 use crate::domain::eval::resolve_path;
 use crate::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Group, GroupMode, Node, NodeId, Operand, Operator,
-    Quantifier, RecordId, RecordTypeDef, RelatedBlock, Schema, SellerId, operators_for,
+    RecordId, RecordTypeDef, RelatedBlock, Schema, SellerId, operators_for,
 };
 use crate::state::BuilderTarget;
 use crate::state::WorkspaceView;
@@ -19,8 +19,10 @@ use crate::state::{AppState, Command};
 
 use super::theme;
 
+mod quantity;
 mod values;
 
+use quantity::quantity_ui;
 use values::value_ui;
 
 /// The node being dragged by its handle, and the builder it belongs to.
@@ -585,7 +587,8 @@ fn operator_picker_ui(
     });
 }
 
-/// "has at least one / has no <type> whose <lookup> is this record, where" and its group.
+/// "has at least one / has no / has at least N / sum of … <type> whose <lookup> is this
+/// record, where" and its group.
 fn related_ui(
     ui: &mut egui::Ui,
     ctx: &Ctx<'_>,
@@ -599,15 +602,7 @@ fn related_ui(
         let related = schema.get(&block.record_type);
         let row = ui.horizontal(|ui| {
             drag_handle_ui(ui, ctx.target, block.id);
-            egui::ComboBox::from_id_salt("quantifier").selected_text(block.quantifier.to_string()).show_ui(ui, |ui| {
-                for quantifier in Quantifier::ALL {
-                    if ui.selectable_label(quantifier == block.quantifier, quantifier.to_string()).clicked()
-                        && quantifier != block.quantifier
-                    {
-                        commands.push(ctx.edit(BuilderEdit::SetQuantifier { id: block.id, quantifier }));
-                    }
-                }
-            });
+            quantity_ui(ui, ctx, block, related, commands);
             let way = |t: &RecordTypeDef, f: &FieldDef| {
                 format!(
                     "{} whose {} is this {}",

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use jiff::civil::{Date, DateTime};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
+use segment_builder::domain::quantity::{AGGREGATE_OPERATORS, Aggregate, AggregateTest, aggregates};
 use segment_builder::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode, MemoryDataset, Node,
     NodeId, NodeIds, Number, Operand, OperandKind, Operator, Quantifier, Record, RecordId, RecordTypeName,
@@ -204,6 +205,36 @@ fn arb_mode() -> impl Strategy<Value = (GroupMode, bool)> {
     (select(GroupMode::ALL.to_vec()), prop::bool::weighted(0.25))
 }
 
+/// Every quantity of a related block: at least one, none, at least / at most / exactly
+/// 0–3, and aggregates of the related type's whole-number and money `fields`; with
+/// `misfits`, also aggregates of a field that is no number and by an operator aggregates
+/// do not offer.
+pub fn arb_quantifier(fields: Vec<FieldName>, misfits: bool) -> BoxedStrategy<Quantifier> {
+    let counts = prop_oneof![
+        Just(Quantifier::AtLeastOne),
+        Just(Quantifier::None),
+        (0u32..4).prop_map(Quantifier::AtLeast),
+        (0u32..4).prop_map(Quantifier::AtMost),
+        (0u32..4).prop_map(Quantifier::Exactly),
+    ];
+    let mut fields = fields;
+    let mut operators = AGGREGATE_OPERATORS.to_vec();
+    if misfits || fields.is_empty() {
+        fields.push(FieldName::new("title")); // not a number: holds nowhere
+    }
+    if misfits {
+        operators.push(Operator::Between);
+    }
+    let operators = select(operators);
+    if !misfits && fields.iter().all(|f| f.as_str() == "title") {
+        return counts.boxed();
+    }
+    let aggregate = (select(Aggregate::ALL.to_vec()), select(fields), operators, arb_number()).prop_map(
+        |(function, field, operator, value)| Quantifier::Aggregate(AggregateTest { function, field, operator, value }),
+    );
+    prop_oneof![2 => counts, 3 => aggregate].boxed()
+}
+
 /// A valid group over `ty`, nested at most `depth` more levels (groups and related blocks),
 /// with 0 to 4 children. Ids are all 0: see [`arb_tree`].
 pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedStrategy<Group> {
@@ -218,7 +249,11 @@ pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedSt
             .into_iter()
             .map(|(record_type, via)| {
                 let group = arb_group(schema.clone(), record_type.clone(), depth - 1);
-                (select(Quantifier::ALL.to_vec()), group)
+                let numbers: Vec<FieldName> = schema
+                    .get(&record_type)
+                    .map(|t| t.fields.iter().filter(|f| aggregates(f.kind)).map(|f| f.name.clone()).collect())
+                    .unwrap_or_default();
+                (arb_quantifier(numbers, false), group)
                     .prop_map(move |(quantifier, group)| {
                         Node::Related(RelatedBlock {
                             id: NodeId(0),
@@ -362,8 +397,16 @@ pub fn arb_any_tree(schema: &Schema) -> BoxedStrategy<Group> {
             .boxed();
         prop_oneof![
             group.clone().prop_map(Node::Group),
-            (select(Quantifier::ALL.to_vec()), select(type_names.clone()), name.clone(), group).prop_map(
-                |(quantifier, record_type, via, group)| {
+            (
+                arb_quantifier(
+                    vec![FieldName::new("count"), FieldName::new("amount"), FieldName::new("employees")],
+                    true
+                ),
+                select(type_names.clone()),
+                name.clone(),
+                group
+            )
+                .prop_map(|(quantifier, record_type, via, group)| {
                     Node::Related(RelatedBlock {
                         id: NodeId(0),
                         quantifier,
@@ -371,8 +414,7 @@ pub fn arb_any_tree(schema: &Schema) -> BoxedStrategy<Group> {
                         via,
                         group,
                     })
-                }
-            ),
+                }),
         ]
     });
     (arb_mode(), prop::collection::vec(tree, 0..4))

@@ -201,6 +201,26 @@ pub fn has_no(record_type: &str, via: &str, group: Group) -> Node {
     related(Quantifier::None, record_type, via, group)
 }
 
+/// A block with any quantity: `related_by(Quantifier::AtLeast(2), "deal", "thing", …)`.
+pub fn related_by(quantifier: Quantifier, record_type: &str, via: &str, group: Group) -> Node {
+    related(quantifier, record_type, via, group)
+}
+
+/// "<function> of <field> <operator> <value>" over the related records.
+pub fn aggregate(
+    function: segment_builder::domain::Aggregate,
+    field: &str,
+    operator: Operator,
+    value: Number,
+) -> Quantifier {
+    Quantifier::Aggregate(segment_builder::domain::AggregateTest {
+        function,
+        field: FieldName::new(field),
+        operator,
+        value,
+    })
+}
+
 fn related(quantifier: Quantifier, record_type: &str, via: &str, group: Group) -> Node {
     Node::Related(RelatedBlock {
         id: NodeId(0),

@@ -23,8 +23,8 @@
 //! added later.
 
 use std::collections::HashMap;
-use std::sync::PoisonError;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
@@ -56,7 +56,15 @@ pub struct Snapshot {
     time_zone: TimeZone,
     types: Vec<TypeSnapshot>,
     teams: HashMap<TeamId, Vec<SellerId>>,
+    /// Results of related-record blocks by their compiled key ([`Snapshot::related_rows`]),
+    /// emptied on every change: editing elsewhere in a tree evaluates a block once.
+    related_cache: RelatedCache,
 }
+
+/// At most this many related-block results are kept (each a bitset of the tested type).
+const RELATED_CACHE_ENTRIES: usize = 64;
+
+type RelatedCache = Mutex<HashMap<String, Arc<Bitset>>>;
 
 /// The same schema, time zone, teams and types ([`TypeSnapshot`]'s equality), whatever
 /// their history: which snapshot and version each is, is not compared.
@@ -149,6 +157,7 @@ impl Snapshot {
             time_zone,
             types,
             teams: teams.into_iter().collect(),
+            related_cache: RelatedCache::default(),
         };
         // Lookups become rows once every type has its rows (placeholders for missing ids).
         for (t, links) in raw_links.into_iter().enumerate() {
@@ -234,6 +243,21 @@ impl Snapshot {
     pub fn set_team(&mut self, team: TeamId, members: Vec<SellerId>) {
         self.teams.insert(team, members);
         self.version += 1;
+        self.related_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// The rows a related block with this compiled `key` gave at this version, if kept.
+    pub(crate) fn related_rows(&self, key: &str) -> Option<Arc<Bitset>> {
+        self.related_cache.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Keeps the rows a related block gave (forgetting the others when full).
+    pub(crate) fn keep_related_rows(&self, key: String, rows: Arc<Bitset>) {
+        let mut cache = self.related_cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= RELATED_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, rows);
     }
 
     pub fn schema(&self) -> &Schema {
@@ -293,6 +317,7 @@ impl Snapshot {
 
     fn changed(&mut self, t: usize) {
         self.version += 1;
+        self.related_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         self.types[t].sort_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
     }
 }

@@ -124,6 +124,7 @@ impl Snapshot {
             time_zone,
             types,
             teams: teams.into_iter().collect(),
+            related_cache: super::RelatedCache::default(),
         })
     }
 }

@@ -30,6 +30,8 @@ pub enum InputSlot {
     List,
     /// The optional time of a date ("14:30"), making before / after compare instants.
     Time,
+    /// The N of a related block's "at least / at most / exactly N".
+    Count,
 }
 
 /// One change the user makes in the builder. Nodes are named by id, never by position.
@@ -195,6 +197,21 @@ impl Builder {
         match self.problem_count() {
             1 => "the problem".to_owned(),
             count => format!("the {count} problems"),
+        }
+    }
+
+    /// The text a related block's box shows: what was typed, or its count or aggregate
+    /// value formatted.
+    pub fn quantity_text(&self, id: NodeId, slot: InputSlot, quantifier: &Quantifier) -> String {
+        if let Some(text) = self.inputs.get(&(id, slot)) {
+            return text.clone();
+        }
+        match (slot, quantifier) {
+            (InputSlot::Count, Quantifier::AtLeast(n) | Quantifier::AtMost(n) | Quantifier::Exactly(n)) => {
+                n.to_string()
+            }
+            (InputSlot::Number, Quantifier::Aggregate(test)) => number_text(test.value),
+            _ => String::new(),
         }
     }
 
@@ -430,6 +447,8 @@ impl Builder {
             BuilderEdit::SetQuantifier { id, quantifier } => match edit::node_mut(&mut self.draft, id) {
                 Some(Node::Related(block)) => {
                     block.quantifier = quantifier;
+                    // What was typed belonged to the previous quantity.
+                    self.inputs.retain(|(node, _), _| *node != id);
                     true
                 }
                 _ => false,

@@ -3,11 +3,12 @@
 
 use jiff::civil::Date;
 
+use crate::domain::AggregateTest;
 use crate::domain::edit;
 use crate::domain::eval::resolve_path;
 use crate::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldPath, Node, NodeId, Number, Operand, OperandKind,
-    Operator, RecordId, RecordTypeDef, SellerId, TeamId, operators_for,
+    Operator, Quantifier, RecordId, RecordTypeDef, SellerId, TeamId, operators_for,
 };
 
 use super::{Builder, BuilderEdit, EditContext, InputSlot};
@@ -65,6 +66,13 @@ impl Builder {
                 true
             }
             BuilderEdit::SetInput { id, slot, text } => {
+                if let Some(Node::Related(block)) = edit::node_mut(&mut self.draft, id) {
+                    if let Some(quantifier) = typed_quantity(&block.quantifier, slot, &text) {
+                        block.quantifier = quantifier;
+                    }
+                    self.inputs.insert((id, slot), text);
+                    return true;
+                }
                 let Some(field) = self.condition_field(schema, id) else { return false };
                 let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
                 if let Ok(value) = parse_input(slot, &text, &condition.value, &field) {
@@ -166,6 +174,22 @@ pub fn parse_number(text: &str) -> Result<Number, String> {
 /// A whole-number field, to read a typed number by the whole-number rule first.
 fn whole_field() -> FieldDef {
     FieldDef::new("number", "Number", FieldKind::WholeNumber)
+}
+
+/// A related block's quantity after typing `text` into `slot` (its N, or its aggregate's
+/// number); `None` while the text is not one.
+fn typed_quantity(quantifier: &Quantifier, slot: InputSlot, text: &str) -> Option<Quantifier> {
+    let count = || text.trim().parse::<u32>().ok();
+    match (slot, quantifier) {
+        (InputSlot::Count, Quantifier::AtLeast(_)) => count().map(Quantifier::AtLeast),
+        (InputSlot::Count, Quantifier::AtMost(_)) => count().map(Quantifier::AtMost),
+        (InputSlot::Count, Quantifier::Exactly(_)) => count().map(Quantifier::Exactly),
+        (InputSlot::Number, Quantifier::Aggregate(test)) => {
+            let value = parse_number(text).ok()?;
+            Some(Quantifier::Aggregate(AggregateTest { value, ..test.clone() }))
+        }
+        _ => None,
+    }
 }
 
 /// The items of a pasted or typed list: lines, or comma-separated items, trimmed, blanks
