@@ -64,6 +64,7 @@ fn sequence(id: i64, name: &str, status: Status) -> Sequence {
         description: String::new(),
         status,
         steps: vec![default_step(StepKind::PhoneCall)],
+        options: segment_builder::domain::SequenceOptions::default(),
         created_on: at("2026-01-01T00:00:00Z"),
         modified_on: at("2026-01-01T00:00:00Z"),
     }

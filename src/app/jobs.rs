@@ -34,6 +34,8 @@ pub(super) struct Jobs {
     pub check: CheckSlot,
     /// The evaluation of date-based segments as time passes.
     pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
+    /// The Work list being read.
+    pub work_list: Option<Job<Result<crate::domain::sequence::WorkList, crate::store::StoreError>>>,
 }
 
 impl Jobs {

@@ -8,6 +8,7 @@
 //! No egui, no rusqlite, no threads, no IO.
 
 pub mod assignment;
+pub mod cadence;
 pub mod condition;
 pub mod condition_format;
 pub mod describe;
@@ -40,6 +41,6 @@ pub use membership::{
 };
 pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Team, TimeOff, WorkPeriod};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
-pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+pub use segment::{Segment, SegmentId, Sequence, SequenceId, SequenceOptions, Status, Step, StepKind};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};
 pub use value::{Record, RecordBatch, RecordId, SellerId, TeamId, Value, ValueView};
