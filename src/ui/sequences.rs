@@ -205,22 +205,7 @@ fn editor_ui(
         for problem in &sequence_problems {
             ui.label(RichText::new(problem.to_string()).color(error));
         }
-        let mut working_hours = draft.options.working_hours;
-        if ui
-            .checkbox(&mut working_hours, "Count waits in the owner's working hours")
-            .on_hover_text("Otherwise a wait is calendar time in the owner's time zone")
-            .changed()
-        {
-            edit(commands, DraftEdit::SetWorkingHours(working_hours));
-        }
-        let mut stop = draft.options.stop_when_leaving;
-        if ui
-            .checkbox(&mut stop, "Stop when the record leaves its segment")
-            .on_hover_text("Otherwise the enrolment keeps running after the record leaves")
-            .changed()
-        {
-            edit(commands, DraftEdit::SetStopWhenLeaving(stop));
-        }
+        options_ui(ui, draft, commands);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             ui.strong("Steps");
@@ -254,6 +239,26 @@ fn editor_ui(
                 ui.label(RichText::new("Unsaved changes").weak());
             }
         });
+    }
+}
+
+/// How the sequence's enrolments run: waits in working hours, stopping on leaving.
+fn options_ui(ui: &mut egui::Ui, draft: &SequenceDraft, commands: &mut Vec<Command>) {
+    let mut working_hours = draft.options.working_hours;
+    if ui
+        .checkbox(&mut working_hours, "Count waits in the owner's working hours")
+        .on_hover_text("Otherwise a wait is calendar time in the owner's time zone")
+        .changed()
+    {
+        edit(commands, DraftEdit::SetWorkingHours(working_hours));
+    }
+    let mut stop = draft.options.stop_when_leaving;
+    if ui
+        .checkbox(&mut stop, "Stop when the record leaves its segment")
+        .on_hover_text("Otherwise the enrolment keeps running after the record leaves")
+        .changed()
+    {
+        edit(commands, DraftEdit::SetStopWhenLeaving(stop));
     }
 }
 

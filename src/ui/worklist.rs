@@ -43,7 +43,7 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
         if work.list.is_pending() {
             ui.spinner();
         }
-        ui.label(RichText::new("Enter: done · S: skip · ↑↓: move").small().weak());
+        ui.label(RichText::new("Enter: done · S: skip · arrows: move").small().weak());
     });
     if list.items.is_empty() {
         ui.add_space(16.0);
