@@ -24,6 +24,9 @@ pub use settings::{SettingsChange, settings_command, settings_text};
 mod check;
 pub use check::check_command;
 
+mod worklist;
+pub use worklist::{CompleteStepReport, WorkListReport, WorkRow, complete_step_command, work_list_command};
+
 mod demo;
 pub use demo::{LIVED_IN_MAX_LEADS, create_lived_in_demo};
 

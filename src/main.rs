@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
-    PreviewTarget, apply_command, check_command, explain_command, export_definitions_command,
-    import_definitions_command, import_records_command, preview_command,
+    PreviewTarget, apply_command, check_command, complete_step_command, explain_command, export_definitions_command,
+    import_definitions_command, import_records_command, preview_command, work_list_command,
 };
 use segment_builder::demo::DemoSpec;
 use segment_builder::domain::format::DecimalMark;
@@ -178,6 +178,42 @@ enum Cmd {
         /// The workspace.
         path: PathBuf,
     },
+    /// The steps of running enrolments that are due, overdue first: the seller's "up next"
+    /// list.
+    WorkList {
+        /// The workspace.
+        path: PathBuf,
+        /// Only steps of records this seller (by email) owns.
+        #[arg(long)]
+        seller: Option<String>,
+        /// Steps due at or before this time (RFC 3339); now when not given.
+        #[arg(long)]
+        due_before: Option<jiff::Timestamp>,
+        /// At most this many steps (the total is counted anyway).
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish the current step of an enrolment (done, or skipped with --skip) and move it
+    /// to its next step; the last step completes the enrolment.
+    CompleteStep {
+        /// The workspace.
+        path: PathBuf,
+        /// The enrolment, by its id (see work-list).
+        #[arg(long)]
+        enrolment: i64,
+        /// Skip the step instead of marking it done.
+        #[arg(long)]
+        skip: bool,
+        /// Finish it at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -268,6 +304,16 @@ fn main() -> ExitCode {
             finish(preview_command(&path, target, now, limit), json, segment_builder::cli::PreviewReport::to_text)
         }
         Some(Cmd::Check { path }) => finish(check_command(&path), false, String::clone),
+        Some(Cmd::WorkList { path, seller, due_before, limit, json }) => {
+            let now = segment_builder::clock::now();
+            let report = work_list_command(&path, seller.as_deref(), due_before, now, limit);
+            finish(report, json, segment_builder::cli::WorkListReport::to_text)
+        }
+        Some(Cmd::CompleteStep { path, enrolment, skip, now, json }) => {
+            let now = now.unwrap_or_else(segment_builder::clock::now);
+            let report = complete_step_command(&path, enrolment, skip, now);
+            finish(report, json, segment_builder::cli::CompleteStepReport::to_text)
+        }
         None => {
             let startup = match cli.workspace {
                 Some(path) => Startup::Open(path),
@@ -289,7 +335,9 @@ fn warn_of_network_share(command: Option<&Cmd>) {
             | Cmd::ExportDefinitions { path, .. }
             | Cmd::ImportDefinitions { path, .. }
             | Cmd::Preview { path, .. }
-            | Cmd::Check { path },
+            | Cmd::Check { path }
+            | Cmd::WorkList { path, .. }
+            | Cmd::CompleteStep { path, .. },
         ) => path,
         Some(Cmd::Demo { .. }) | None => return,
     };

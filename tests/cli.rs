@@ -712,3 +712,137 @@ fn import_definitions_as_a_user_runs_it() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(std::fs::read(&target).expect("read"), before);
 }
+
+/// A workspace where a lead Sam owns and an unowned one run a sequence (Call, a day's
+/// wait, Task) since `enrolled`; the enrolment ids, Sam's first.
+fn running_sequence(path: &std::path::Path, enrolled: jiff::Timestamp) -> (i64, i64) {
+    use segment_builder::domain::{
+        MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Seller, SellerId, Sequence,
+        SequenceId, SequenceOptions, Status, Step, StepKind, Value,
+    };
+    let mut ws = Workspace::create(path).expect("create");
+    let lead = RecordTypeName::new("lead");
+    let every = segment_builder::domain::Group::all(segment_builder::domain::NodeId(0));
+    let segment = active_segment(&mut ws, &lead, "Every lead", every, enrolled);
+    let sam = ws
+        .insert_seller(&Seller {
+            id: SellerId(0),
+            name: "Sam".into(),
+            email: "sam@example.com".into(),
+            time_zone: "UTC".into(),
+            attributes: std::collections::BTreeMap::new(),
+            capacity: None,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records: true,
+        })
+        .expect("seller");
+    let step =
+        |kind, name: &str, wait_minutes| Step { kind, name: name.into(), description: String::new(), wait_minutes };
+    let sequence = ws
+        .insert_sequence(&Sequence {
+            id: SequenceId(0),
+            record_type: lead.clone(),
+            name: "Follow up".into(),
+            description: String::new(),
+            status: Status::Draft,
+            steps: vec![
+                step(StepKind::PhoneCall, "Call", None),
+                step(StepKind::Wait, "A day", Some(1440)),
+                step(StepKind::Task, "Send the offer", None),
+            ],
+            options: SequenceOptions::default(),
+            created_on: enrolled,
+            modified_on: enrolled,
+        })
+        .expect("sequence");
+    ws.set_sequence_status(sequence, Status::Active, enrolled).expect("activate");
+    ws.connect_sequence(segment, sequence, enrolled).expect("connect");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let mut changes = MembershipChanges::new(lead.clone());
+    for (title, owner) in [("Ada's order", Some(sam)), ("Nobody's order", None)] {
+        let mut record = Record::empty(RecordId(0), &def);
+        assert!(record.set(&def, "topic", Value::Text(title.into())));
+        if let Some(owner) = owner {
+            assert!(record.set(&def, "owner", Value::Owner(owner)));
+        }
+        let id = ws.insert_record(&lead, record.values).expect("record");
+        changes.changes.push(MembershipChange { record: id, from: None, to: Some(segment), rerun_assignment: false });
+    }
+    ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, enrolled, &mut |_, _| true).expect("apply");
+    let ids: Vec<i64> = changes
+        .changes
+        .iter()
+        .map(|c| ws.enrolment_of(&lead, c.record).expect("read").expect("enrolled").enrolment.id)
+        .collect();
+    (ids[0], ids[1])
+}
+
+fn run_json(args: &[&str], path: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let output = binary().args(args).arg(path).args(extra).output().expect("run");
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn work_list_and_complete_step_drive_a_sequence_from_scripts() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ws.sqlite");
+    let (sams, nobodys) = running_sequence(&path, "2026-03-09T09:00:00Z".parse().unwrap());
+
+    let all = run_json(&["work-list"], &path, &["--due-before", "2026-03-10T09:00:00Z", "--json"]);
+    assert_eq!(all["total"], 2);
+    let mine = run_json(
+        &["work-list"],
+        &path,
+        &["--seller", "SAM@example.com", "--due-before", "2026-03-10T09:00:00Z", "--json"],
+    );
+    assert_eq!(mine["total"], 1, "{mine}");
+    let row = &mine["items"][0];
+    assert_eq!(
+        (row["enrolment"].as_i64(), row["title"].as_str(), row["owner"].as_str()),
+        (Some(sams), Some("Ada's order"), Some("sam@example.com"))
+    );
+    assert_eq!(
+        (row["step"].as_u64(), row["kind"].as_str(), row["due_at"].as_str()),
+        (Some(1), Some("phone_call"), Some("2026-03-09T09:00:00Z"))
+    );
+
+    let done = run_json(
+        &["complete-step"],
+        &path,
+        &["--enrolment", &sams.to_string(), "--now", "2026-03-10T09:00:00Z", "--json"],
+    );
+    assert_eq!((done["next_step"].as_u64(), done["due_at"].as_str()), (Some(3), Some("2026-03-11T09:00:00Z")));
+    let text =
+        binary().args(["work-list"]).arg(&path).args(["--due-before", "2026-03-10T09:00:00Z"]).output().expect("run");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Nobody's order") && !text.contains("Ada's order"), "{text}");
+    assert!(text.contains("1 due steps"), "{text}");
+
+    let skipped = run_json(&["complete-step"], &path, &["--enrolment", &sams.to_string(), "--skip", "--json"]);
+    assert_eq!((skipped["outcome"].as_str(), skipped["completed"].as_bool()), (Some("skipped"), Some(true)));
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(
+        ws.enrolment_by_id(sams).expect("read").end_reason,
+        Some(segment_builder::domain::sequence::EndReason::Completed)
+    );
+    assert_eq!(ws.enrolment_by_id(nobodys).expect("read").step, 0);
+    drop(ws);
+
+    // Refusals name what is wrong and exit non-zero.
+    for (args, says) in [
+        (vec!["complete-step", "--enrolment", &sams.to_string()], "has ended"),
+        (vec!["complete-step", "--enrolment", "999"], "no enrolment with id 999"),
+        (vec!["work-list", "--seller", "nobody@example.com"], "no seller with email nobody@example.com"),
+    ] {
+        let (command, rest) = args.split_first().unwrap();
+        let output = binary().arg(command).arg(&path).args(rest).output().expect("run");
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says) && stderr.contains("ws.sqlite"), "{args:?}: {stderr}");
+    }
+    let output = binary().args(["work-list"]).arg(dir.path().join("missing.sqlite")).output().expect("run");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no such workspace"));
+}

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use segment_builder::domain::assignment::{AssignmentRule, RuleId};
 use segment_builder::domain::query::SortDirection;
-use segment_builder::domain::sequence::default_step;
+use segment_builder::domain::sequence::{StepOutcome, WorkFilter, WorkItem, WorkList, default_step};
 use segment_builder::domain::{FieldKind, FieldName, Record, RecordId, Value};
 use segment_builder::domain::{
     Group, NodeId, RecordTypeName, Schema, Segment, SegmentId, Sequence, SequenceId, Status, StepKind,
@@ -30,6 +30,7 @@ use segment_builder::state::segments::{self, SegmentsCommand, SegmentsEffect};
 use segment_builder::state::sellers::{self, SellersCommand, SellersConfirm, SellersEffect, SellersTab};
 use segment_builder::state::sequences::{DraftEdit, SequencesCommand, SequencesEffect, apply};
 use segment_builder::state::window::{self, WindowEffect};
+use segment_builder::state::worklist::{self, DueWithin, WorkListCommand, WorkListEffect};
 use segment_builder::state::{AppState, DetailTab, Screen, WorkspaceView};
 use segment_builder::state::{
     Command, Dialog, ImpactDialog, ImportForm, LifecycleAction, Loadable, Notice, NoticeLevel, PathPurpose,
@@ -64,6 +65,7 @@ fn sequence(id: i64, name: &str, status: Status) -> Sequence {
         description: String::new(),
         status,
         steps: vec![default_step(StepKind::PhoneCall)],
+        options: segment_builder::domain::SequenceOptions::default(),
         created_on: at("2026-01-01T00:00:00Z"),
         modified_on: at("2026-01-01T00:00:00Z"),
     }
@@ -145,11 +147,93 @@ fn saving_a_valid_draft_asks_to_store_it_as_a_new_draft_sequence_at_the_clock_ti
     apply(&mut state, SequencesCommand::Edit(DraftEdit::SetName("  Follow up ".into())), &ctx());
     apply(&mut state, SequencesCommand::Edit(DraftEdit::AddStep(StepKind::PhoneCall)), &ctx());
     let effects = effects_of!(Effect::Sequences, apply(&mut state, SequencesCommand::Save, &ctx()));
-    let [SequencesEffect::Save { sequence: saved, new: true }] = effects.as_slice() else {
+    let [SequencesEffect::Save { sequence: saved, new: true, origins }] = effects.as_slice() else {
         panic!("expected one new sequence, got {effects:?}")
     };
     assert_eq!((saved.name.as_str(), saved.status, saved.steps.len()), ("Follow up", Status::Draft, 1));
     assert_eq!(saved.modified_on, ctx().now);
+    assert_eq!(origins, &[None]);
+}
+
+#[test]
+fn saving_an_edited_sequence_says_where_each_step_came_from_and_keeps_its_options() {
+    let stored = Sequence {
+        steps: vec![
+            default_step(StepKind::PhoneCall),
+            default_step(StepKind::Task),
+            default_step(StepKind::ManualEmail),
+        ],
+        ..sequence(1, "Welcome", Status::Inactive)
+    };
+    let mut state = state_with(vec![stored]);
+    apply(&mut state, SequencesCommand::Select(SequenceId(1)), &ctx());
+    let keys: Vec<u64> = state.sequences.draft.as_ref().unwrap().steps.iter().map(|s| s.key).collect();
+    for edit in [
+        DraftEdit::RemoveStep(keys[1]),
+        DraftEdit::AddStep(StepKind::TextMessage),
+        DraftEdit::MoveStep { key: keys[2], to_index: 0 },
+        DraftEdit::SetStopWhenLeaving(true),
+    ] {
+        apply(&mut state, SequencesCommand::Edit(edit), &ctx());
+    }
+    let effects = effects_of!(Effect::Sequences, apply(&mut state, SequencesCommand::Save, &ctx()));
+    let [SequencesEffect::Save { sequence: saved, new: false, origins }] = effects.as_slice() else {
+        panic!("expected one update, got {effects:?}")
+    };
+    assert_eq!(origins, &[Some(2), Some(0), None]);
+    assert!(saved.options.stop_when_leaving && !saved.options.working_hours);
+}
+
+fn work_item(enrolment: i64, title: &str) -> WorkItem {
+    WorkItem {
+        enrolment,
+        record_type: lead(),
+        record: RecordId(enrolment),
+        title: title.to_owned(),
+        owner: None,
+        sequence: SequenceId(1),
+        sequence_name: "Welcome".to_owned(),
+        position: 0,
+        steps: 1,
+        kind: StepKind::PhoneCall,
+        step_name: "Call".to_owned(),
+        due_at: at("2026-12-05T09:00:00Z"),
+        overdue: false,
+    }
+}
+
+#[test]
+fn the_work_list_reads_with_its_filters_and_finishing_takes_the_row_off_and_selects_the_next() {
+    let mut state = state_with(Vec::new());
+    let effects = worklist::apply(&mut state, WorkListCommand::SetDue(DueWithin::Today), &ctx());
+    let expected = WorkListEffect::Read {
+        filter: WorkFilter { due_before: Some(at("2026-12-05T23:59:59Z")), ..WorkFilter::default() },
+        now: ctx().now,
+    };
+    assert_eq!(effects_of!(Effect::WorkList, effects), vec![expected]);
+    let effects = worklist::apply(&mut state, WorkListCommand::SetSeller(Some(SellerId(3))), &ctx());
+    let effects = effects_of!(Effect::WorkList, effects);
+    let [WorkListEffect::Read { filter, .. }] = effects.as_slice() else { panic!("expected a read, got {effects:?}") };
+    assert_eq!(filter.seller, Some(SellerId(3)));
+    assert_eq!(DueWithin::ThisWeek.bound(ctx().now, &TimeZone::UTC), Some(at("2026-12-06T23:59:59Z")), "Saturday");
+    assert_eq!(DueWithin::Any.bound(ctx().now, &TimeZone::UTC), None);
+
+    state.work_list.list =
+        Loadable::Ready(WorkList { items: vec![work_item(1, "A"), work_item(2, "B"), work_item(3, "C")], total: 3 });
+    worklist::apply(&mut state, WorkListCommand::MoveSelection(1), &ctx());
+    assert_eq!(state.work_list.selected, Some(1), "the first arrow selects the first row");
+    worklist::apply(&mut state, WorkListCommand::MoveSelection(5), &ctx());
+    assert_eq!(state.work_list.selected, Some(3));
+    worklist::apply(&mut state, WorkListCommand::MoveSelection(-1), &ctx());
+    assert_eq!(state.work_list.selected, Some(2));
+    let effects =
+        worklist::apply(&mut state, WorkListCommand::Finish { enrolment: 2, outcome: StepOutcome::Skipped }, &ctx());
+    assert_eq!(
+        effects_of!(Effect::WorkList, effects),
+        vec![WorkListEffect::Finish { enrolment: 2, outcome: StepOutcome::Skipped, now: ctx().now }]
+    );
+    let left: Vec<i64> = state.work_list.list.latest().unwrap().items.iter().map(|i| i.enrolment).collect();
+    assert_eq!((left, state.work_list.selected), (vec![1, 3], Some(3)));
 }
 
 #[test]

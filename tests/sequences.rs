@@ -3,14 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::Timestamp;
 use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
-use segment_builder::domain::sequence::{EndReason, EnrolmentStatus};
+use segment_builder::domain::sequence::{EndReason, EnrolmentState, EnrolmentStatus, StepOutcome, WorkFilter};
 use segment_builder::domain::{
     MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, Segment, SegmentId,
-    Sequence, SequenceId, Status, Step, StepKind, Value,
+    Seller, SellerId, Sequence, SequenceId, SequenceOptions, Status, Step, StepKind, Value, WorkPeriod,
 };
 use segment_builder::store::{ApplyOutcome, SCHEMA_VERSION, StoreError, Workspace};
 
@@ -38,6 +39,7 @@ fn sequence(ty: &str, name: &str, steps: Vec<Step>) -> Sequence {
         description: String::new(),
         status: Status::Draft,
         steps,
+        options: SequenceOptions::default(),
         created_on: now(),
         modified_on: now(),
     }
@@ -348,4 +350,296 @@ fn a_version_3_workspace_upgrades_to_enrolments() {
 
 fn ws_version(path: &Path) -> i32 {
     rusqlite::Connection::open(path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap()
+}
+
+// ----- sequences that run (issue 17) -----
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn seller(name: &str, zone: &str, work_hours: Vec<WorkPeriod>) -> Seller {
+    Seller {
+        id: SellerId(0),
+        name: name.to_owned(),
+        email: format!("{}@example.com", name.to_lowercase()),
+        time_zone: zone.to_owned(),
+        attributes: BTreeMap::new(),
+        capacity: None,
+        work_hours,
+        time_off: Vec::new(),
+        assign_records: true,
+    }
+}
+
+fn office_hours() -> Vec<WorkPeriod> {
+    (1..=5).map(|weekday| WorkPeriod { weekday, start_minute: 9 * 60, end_minute: 17 * 60 }).collect()
+}
+
+impl World {
+    fn owned_lead(&mut self, country: &str, owner: SellerId) -> RecordId {
+        let def = self.ws.schema().get(&lead()).unwrap();
+        let mut record = Record::empty(RecordId(0), def);
+        assert!(record.set(def, "country", Value::Text(country.to_owned())));
+        assert!(record.set(def, "topic", Value::Text(format!("Lead of {}", owner.0))));
+        assert!(record.set(def, "owner", Value::Owner(owner)));
+        self.ws.insert_record(&lead(), record.values).unwrap()
+    }
+
+    /// The running enrolment of `record` (its id, step and due time).
+    fn running(&self, record: RecordId) -> (i64, u32, Option<Timestamp>) {
+        let row = self.ws.enrolment_of(&lead(), record).unwrap().unwrap();
+        assert_eq!(row.enrolment.status, EnrolmentStatus::Running, "{row:?}");
+        (row.enrolment.id, row.enrolment.step, row.enrolment.due_at)
+    }
+
+    fn ended(&self, record: RecordId) -> Option<EndReason> {
+        self.ws.enrolment_of(&lead(), record).unwrap().and_then(|r| r.enrolment.end_reason)
+    }
+
+    fn due_ids(&self, filter: &WorkFilter, now: Timestamp) -> Vec<i64> {
+        self.ws.work_list(filter, now, 100).unwrap().items.iter().map(|i| i.enrolment).collect()
+    }
+}
+
+fn intro_wait_call(wait_minutes: u32, options: SequenceOptions) -> Sequence {
+    Sequence {
+        options,
+        ..sequence(
+            "lead",
+            "Intro",
+            vec![
+                step(StepKind::Task, "Intro", None),
+                step(StepKind::Wait, "Pause", Some(wait_minutes)),
+                step(StepKind::PhoneCall, "Call", None),
+            ],
+        )
+    }
+}
+
+#[test]
+fn a_wait_becomes_due_at_the_right_instant_across_a_daylight_saving_change() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let berlin = w.ws.insert_seller(&seller("Berta", "Europe/Berlin", office_hours())).unwrap();
+    let calendar = w.active_sequence(intro_wait_call(1440, SequenceOptions::default()));
+    w.ws.connect_sequence(germany, calendar, now()).unwrap();
+    let a = w.owned_lead("Germany", berlin);
+    // Saturday 28 March 2026, 10:00 in Berlin (CET); the clocks go forward that night.
+    let saturday = at("2026-03-28T09:00:00Z");
+    w.apply(vec![(a, None, Some(germany))], saturday);
+    let (id, step, due) = w.running(a);
+    assert_eq!((step, due), (0, Some(saturday)), "the first step is due when the record joins");
+    w.ws.complete_step(id, StepOutcome::Done, saturday).unwrap();
+    // One day later is 10:00 on Sunday in Berlin, now CEST: 23 hours.
+    assert_eq!(w.running(a), (id, 2, Some(at("2026-03-29T08:00:00Z"))));
+    let filter = WorkFilter { due_before: None, ..WorkFilter::default() };
+    assert!(
+        w.due_ids(&WorkFilter { due_before: Some(at("2026-03-29T07:59:59Z")), ..filter.clone() }, saturday).is_empty()
+    );
+    assert_eq!(w.due_ids(&WorkFilter { due_before: Some(at("2026-03-29T08:00:00Z")), ..filter }, saturday), [id]);
+
+    // Counted in working hours: Friday 16:00 CET plus two hours is Monday 10:00 CEST.
+    let vip = w.segment("VIP", "VIP");
+    let working = w.active_sequence(Sequence {
+        name: "Working".into(),
+        ..intro_wait_call(120, SequenceOptions { working_hours: true, stop_when_leaving: false })
+    });
+    w.ws.connect_sequence(vip, working, now()).unwrap();
+    let b = w.owned_lead("VIP", berlin);
+    let friday = at("2026-03-27T15:00:00Z");
+    w.apply(vec![(b, None, Some(vip))], friday);
+    let (id, ..) = w.running(b);
+    w.ws.complete_step(id, StepOutcome::Done, friday).unwrap();
+    assert_eq!(w.running(b), (id, 2, Some(at("2026-03-30T08:00:00Z"))));
+}
+
+#[test]
+fn completing_and_skipping_advance_and_the_last_step_completes() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let welcome = w.active_sequence(welcome());
+    w.ws.connect_sequence(germany, welcome, now()).unwrap();
+    let a = w.lead("Germany");
+    w.apply(vec![(a, None, Some(germany))], now());
+    let (id, ..) = w.running(a);
+    w.ws.complete_step(id, StepOutcome::Done, later()).unwrap();
+    // Past the two-day wait, from the moment the step was done (no owner: the workspace's zone).
+    assert_eq!(w.running(a), (id, 2, Some(at("2026-03-13T09:30:00Z"))));
+    let row = w.ws.enrolment_of(&lead(), a).unwrap().unwrap();
+    assert_eq!((row.last_outcome, row.step.map(|s| s.name)), (Some((0, StepOutcome::Done)), Some("Call".to_owned())));
+    assert!(matches!(row.enrolment.state(later(), true), EnrolmentState::Waiting { .. }));
+
+    let ended = w.ws.complete_step(id, StepOutcome::Skipped, later()).unwrap();
+    assert_eq!(
+        (ended.status, ended.end_reason, ended.ended_at),
+        (EnrolmentStatus::Ended, Some(EndReason::Completed), Some(later()))
+    );
+    let row = w.ws.enrolment_of(&lead(), a).unwrap().unwrap();
+    assert_eq!(row.last_outcome, Some((2, StepOutcome::Skipped)));
+    assert_eq!(row.enrolment.state(later(), true), EnrolmentState::Ended { reason: EndReason::Completed, at: later() });
+    assert!(invalid(w.ws.complete_step(id, StepOutcome::Done, later())).contains("has ended"));
+    assert!(invalid(w.ws.complete_step(9999, StepOutcome::Done, later())).contains("no enrolment with id 9999"));
+    let counts = w.ws.enrolment_counts(welcome).unwrap();
+    assert_eq!((counts.running, counts.per_step), (0, vec![0, 0, 0]));
+}
+
+#[test]
+fn leaving_a_segment_stops_or_continues_per_setting() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let france = w.segment("France", "France");
+    let stops = w.active_sequence(Sequence {
+        name: "Stops".into(),
+        options: SequenceOptions { working_hours: false, stop_when_leaving: true },
+        ..welcome()
+    });
+    let keeps = w.active_sequence(welcome());
+    w.ws.connect_sequence(germany, stops, now()).unwrap();
+    w.ws.connect_sequence(france, keeps, now()).unwrap();
+    let a = w.lead("Germany");
+    let b = w.lead("France");
+    w.apply(vec![(a, None, Some(germany)), (b, None, Some(france))], now());
+    w.apply(vec![(a, Some(germany), None), (b, Some(france), None)], later());
+    assert_eq!(w.ended(a), Some(EndReason::Left));
+    assert_eq!(w.ws.enrolment_of(&lead(), a).unwrap().unwrap().enrolment.ended_at, Some(later()));
+    assert_eq!(w.running(b).1, 0, "keeps running after leaving");
+    assert_eq!(
+        w.due_ids(&WorkFilter { due_before: Some(later()), ..WorkFilter::default() }, later()),
+        [w.running(b).0]
+    );
+}
+
+#[test]
+fn an_edited_sequence_carries_its_enrolments_by_step_and_continues_when_reactivated() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let four = sequence(
+        "lead",
+        "Four",
+        vec![
+            step(StepKind::Task, "A", None),
+            step(StepKind::PhoneCall, "B", None),
+            step(StepKind::ManualEmail, "C", None),
+            step(StepKind::Task, "D", None),
+        ],
+    );
+    let id = w.active_sequence(four.clone());
+    w.ws.connect_sequence(germany, id, now()).unwrap();
+    let records: Vec<RecordId> = (0..4).map(|_| w.lead("Germany")).collect();
+    w.apply(records.iter().map(|r| (*r, None, Some(germany))).collect(), now());
+    // Record i stands on step i.
+    for (i, record) in records.iter().enumerate() {
+        for _ in 0..i {
+            w.ws.complete_step(w.running(*record).0, StepOutcome::Done, now()).unwrap();
+        }
+    }
+    assert_eq!(w.ws.enrolment_counts(id).unwrap().per_step, [1, 1, 1, 1]);
+
+    assert!(invalid(w.ws.update_sequence(&Sequence { id, ..four.clone() })).contains("deactivate"));
+    w.ws.set_sequence_status(id, Status::Inactive, later()).unwrap();
+    let paused = w.running(records[0]).0;
+    assert!(invalid(w.ws.complete_step(paused, StepOutcome::Done, later())).contains("inactive"));
+    assert!(w.due_ids(&WorkFilter::default(), later()).is_empty(), "paused enrolments are not on the work list");
+    let row = w.ws.enrolment_of(&lead(), records[0]).unwrap().unwrap();
+    assert_eq!(row.enrolment.state(later(), row.sequence_active), EnrolmentState::Paused);
+
+    // A new first step X; B removed; C kept; D removed.
+    let edited = Sequence {
+        id,
+        steps: vec![
+            step(StepKind::Task, "X", None),
+            step(StepKind::Task, "A", None),
+            step(StepKind::ManualEmail, "C", None),
+        ],
+        modified_on: later(),
+        ..four
+    };
+    w.ws.update_sequence_mapped(&edited, &[None, Some(0), Some(2)]).unwrap();
+    w.ws.set_sequence_status(id, Status::Active, later()).unwrap();
+    let step_name = |w: &World, r: RecordId| w.ws.enrolment_of(&lead(), r).unwrap().unwrap().step.map(|s| s.name);
+    assert_eq!(w.running(records[0]).1, 1, "A is followed to its new place");
+    assert_eq!(step_name(&w, records[0]).as_deref(), Some("A"));
+    assert_eq!(w.running(records[1]).1, 2, "B was removed: skipped to C");
+    assert_eq!(w.running(records[2]).1, 2, "C stays C");
+    assert_eq!(w.ended(records[3]), Some(EndReason::Completed), "D was removed and nothing follows it");
+    assert_eq!(w.ws.enrolment_counts(id).unwrap().per_step, [0, 1, 2]);
+    // Running again: due since before, so on the work list; finishing C completes.
+    assert_eq!(w.due_ids(&WorkFilter { due_before: Some(later()), ..WorkFilter::default() }, later()).len(), 3);
+    let done = w.ws.complete_step(w.running(records[2]).0, StepOutcome::Done, later()).unwrap();
+    assert_eq!(done.end_reason, Some(EndReason::Completed));
+}
+
+#[test]
+fn the_work_list_filters_and_puts_overdue_first() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let one = w.ws.insert_seller(&seller("One", "UTC", Vec::new())).unwrap();
+    let two = w.ws.insert_seller(&seller("Two", "UTC", Vec::new())).unwrap();
+    let welcome = w.active_sequence(welcome());
+    w.ws.connect_sequence(germany, welcome, now()).unwrap();
+    let a = w.owned_lead("Germany", one);
+    let b = w.owned_lead("Germany", two);
+    let c = w.owned_lead("Germany", one);
+    w.apply(vec![(a, None, Some(germany))], at("2026-03-08T10:00:00Z"));
+    w.apply(vec![(b, None, Some(germany))], now());
+    w.apply(vec![(c, None, Some(germany))], later());
+    let (ea, eb, ec) = (w.running(a).0, w.running(b).0, w.running(c).0);
+    let list = w.ws.work_list(&WorkFilter { due_before: Some(later()), ..WorkFilter::default() }, later(), 10).unwrap();
+    assert_eq!(list.total, 3);
+    let rows: Vec<(i64, bool, &str, u32)> =
+        list.items.iter().map(|i| (i.enrolment, i.overdue, i.step_name.as_str(), i.position)).collect();
+    assert_eq!(rows, [(ea, true, "Hello", 0), (eb, true, "Hello", 0), (ec, false, "Hello", 0)]);
+    assert_eq!(list.items[0].title, format!("Lead of {}", one.0));
+    assert_eq!((list.items[0].owner, list.items[0].steps), (Some(one), 3));
+    let by_one = WorkFilter { seller: Some(one), due_before: Some(later()), ..WorkFilter::default() };
+    assert_eq!(w.due_ids(&by_one, later()), [ea, ec]);
+    let calls = WorkFilter { kind: Some(StepKind::PhoneCall), due_before: None, ..WorkFilter::default() };
+    assert!(w.due_ids(&calls, later()).is_empty());
+    w.ws.complete_step(ea, StepOutcome::Done, now()).unwrap();
+    assert_eq!(w.due_ids(&calls, later()), [ea], "waiting steps show without a due bound");
+    assert_eq!(
+        w.due_ids(&WorkFilter { sequence: Some(SequenceId(99)), ..WorkFilter::default() }, later()),
+        Vec::<i64>::new()
+    );
+    let limited = w.ws.work_list(&WorkFilter::default(), later(), 1).unwrap();
+    assert_eq!((limited.total, limited.items.len()), (3, 1));
+}
+
+#[test]
+fn an_older_workspace_gets_due_times_and_moves_past_a_leading_wait() {
+    let mut w = World::new();
+    let germany = w.segment("Germany", "Germany");
+    let waits_first = w.active_sequence(sequence(
+        "lead",
+        "Waits first",
+        vec![step(StepKind::Wait, "An hour", Some(60)), step(StepKind::PhoneCall, "Call", None)],
+    ));
+    w.ws.connect_sequence(germany, waits_first, now()).unwrap();
+    let a = w.lead("Germany");
+    w.apply(vec![(a, None, Some(germany))], now());
+    assert_eq!(w.running(a).1, 1, "enrolled past the leading wait");
+    assert_eq!(w.running(a).2, Some(at("2026-03-10T13:00:00Z")));
+    // Back to version 7: the enrolment on its first step, without a due time.
+    let path = w.path().to_owned();
+    drop(w.ws);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        r#"DROP INDEX "ix:enrolment:due_at";
+           DROP TABLE enrolment_step;
+           ALTER TABLE enrolment DROP COLUMN due_at;
+           ALTER TABLE sequence DROP COLUMN working_hours;
+           ALTER TABLE sequence DROP COLUMN stop_when_leaving;
+           UPDATE enrolment SET step = 0;
+           PRAGMA user_version = 7;"#,
+    )
+    .unwrap();
+    drop(conn);
+    let ws = Workspace::open(&path).unwrap();
+    let row = ws.enrolment_of(&lead(), a).unwrap().unwrap();
+    assert_eq!((row.enrolment.step, row.enrolment.due_at), (1, Some(at("2026-03-10T13:00:00Z"))));
+    assert_eq!(ws.sequences(&lead()).unwrap()[0].options, SequenceOptions::default());
+    let version: i32 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
 }

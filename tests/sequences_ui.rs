@@ -116,7 +116,7 @@ fn connect_a_sequence_and_see_the_enrolment() {
     assert_eq!(enrolment.enrolment.status, EnrolmentStatus::Running);
     harness.state_mut().apply(Command::from(RecordsCommand::Select(record)));
     harness.run_steps(3);
-    harness.get_by_label_contains("Enrolment: Welcome, at 1. Phone call, running since");
+    harness.get_by_label_contains("Enrolment: Welcome, step 1 of 3, Phone call: due since");
 
     // The sequence screen lists it.
     click(&mut harness, "Sequences");
@@ -153,4 +153,130 @@ fn a_wait_as_the_last_step_is_refused_inline() {
     click(&mut harness, "Save");
     settle(&mut harness);
     assert_eq!(stored_sequences(&harness).len(), 1);
+}
+
+/// A workspace where two owned leads run a sequence (Call, a day's wait, Task) from
+/// `enrolled`, and the app open on it with its clock standing at `now`.
+fn work_list_app(dir: &tempfile::TempDir, enrolled: jiff::Timestamp, now: jiff::Timestamp) -> Harness<'static, App> {
+    use segment_builder::domain::{MembershipChange, MembershipChanges, MembershipReason, Record, RecordId, Value};
+
+    let (path, segment) = workspace(dir);
+    let mut ws = Workspace::open(&path).expect("open");
+    let seller = ws
+        .insert_seller(&segment_builder::domain::Seller {
+            id: segment_builder::domain::SellerId(0),
+            name: "Sam".into(),
+            email: "sam@example.com".into(),
+            time_zone: "UTC".into(),
+            attributes: std::collections::BTreeMap::new(),
+            capacity: None,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records: true,
+        })
+        .expect("seller");
+    let step = |kind: StepKind, name: &str, wait_minutes| segment_builder::domain::Step {
+        kind,
+        name: name.into(),
+        description: String::new(),
+        wait_minutes,
+    };
+    let sequence = ws
+        .insert_sequence(&Sequence {
+            id: segment_builder::domain::SequenceId(0),
+            record_type: lead(),
+            name: "Follow up".into(),
+            description: String::new(),
+            status: Status::Draft,
+            steps: vec![
+                step(StepKind::PhoneCall, "Call", None),
+                step(StepKind::Wait, "A day", Some(1440)),
+                step(StepKind::Task, "Send the offer", None),
+            ],
+            options: segment_builder::domain::SequenceOptions::default(),
+            created_on: enrolled,
+            modified_on: enrolled,
+        })
+        .expect("sequence");
+    ws.set_sequence_status(sequence, Status::Active, enrolled).expect("activate");
+    ws.connect_sequence(segment, sequence, enrolled).expect("connect");
+    let mut changes = MembershipChanges::new(lead());
+    for title in ["Ada's order", "Bea's order"] {
+        let def = ws.schema().get(&lead()).expect("lead").clone();
+        let mut record = Record::empty(RecordId(0), &def);
+        assert!(record.set(&def, "topic", Value::Text(title.into())));
+        assert!(record.set(&def, "owner", Value::Owner(seller)));
+        let id = ws.insert_record(&lead(), record.values).expect("record");
+        changes.changes.push(MembershipChange { record: id, from: None, to: Some(segment), rerun_assignment: false });
+    }
+    ws.apply_membership_changes(&changes, MembershipReason::RecordCreated, enrolled, &mut |_, _| true).expect("apply");
+    drop(ws);
+    let clock = std::sync::Arc::new(segment_builder::clock::FixedClock(now));
+    let mut harness = harness(App::with_clock(segment_builder::app::Startup::Open(path), Vec::new(), clock));
+    run_until(&mut harness, "the workspace to open", |app| app.state().view.is_some());
+    settle(&mut harness);
+    harness
+}
+
+fn work_titles(harness: &Harness<'_, App>) -> Vec<String> {
+    let list = harness.state().state().work_list.list.latest().cloned().unwrap_or_default();
+    list.items.iter().map(|i| format!("{} {}", i.title, i.step_name)).collect()
+}
+
+#[test]
+fn the_work_list_marks_done_and_skips_and_the_record_line_follows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let enrolled: jiff::Timestamp = "2026-03-09T09:00:00Z".parse().unwrap();
+    let now: jiff::Timestamp = "2026-03-10T09:00:00Z".parse().unwrap();
+    let mut harness = work_list_app(&dir, enrolled, now);
+
+    click(&mut harness, "Work list");
+    settle(&mut harness);
+    assert_eq!(work_titles(&harness), ["Ada's order Call", "Bea's order Call"]);
+    harness.get_by_label("2 steps");
+    assert_eq!(harness.query_all_by_label_contains("Overdue").count(), 2, "both calls were due yesterday");
+
+    // Mark done with the button: Ada's call is done, her offer waits a day.
+    click(&mut harness, "Mark done: Ada's order");
+    settle(&mut harness);
+    assert_eq!(work_titles(&harness), ["Bea's order Call"]);
+    harness.get_by_label("1 step");
+    // Skip with the keyboard: the selected row is Bea's.
+    assert_eq!(
+        harness.state().state().work_list.selected,
+        harness.state().state().work_list.list.latest().unwrap().items.first().map(|i| i.enrolment)
+    );
+    harness.key_press(egui::Key::S);
+    harness.run_steps(2);
+    settle(&mut harness);
+    assert!(work_titles(&harness).is_empty());
+    harness.get_by_label("Nothing to do");
+
+    // Everything running, also what waits: both offers, due tomorrow.
+    open_combo(&mut harness, "Due now");
+    click(&mut harness, "All running");
+    settle(&mut harness);
+    assert_eq!(work_titles(&harness), ["Ada's order Send the offer", "Bea's order Send the offer"]);
+    assert_eq!(harness.query_all_by_label_contains("Waiting").count(), 2);
+    // Enter marks the selected (first) one done: the last step, so Ada's enrolment completes.
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    settle(&mut harness);
+    assert_eq!(work_titles(&harness), ["Bea's order Send the offer"]);
+
+    // The records' enrolment lines.
+    let ws = harness.state().workspace().expect("workspace");
+    let ids: Vec<_> = ws.memberships(&lead()).expect("memberships").into_iter().map(|(r, _)| r).collect();
+    let ada =
+        ids.iter().copied().find(|r| ws.enrolment_of(&lead(), *r).unwrap().unwrap().title == "Ada's order").unwrap();
+    let bea = ids.iter().copied().find(|r| *r != ada).unwrap();
+    click(&mut harness, "Records");
+    settle(&mut harness);
+    harness.state_mut().apply(Command::from(RecordsCommand::Select(ada)));
+    harness.run_steps(3);
+    harness.get_by_label_contains("Enrolment: Follow up, completed");
+    harness.state_mut().apply(Command::from(RecordsCommand::Select(bea)));
+    harness.run_steps(3);
+    harness.get_by_label_contains("Enrolment: Follow up, step 3 of 3, Send the offer: waiting until");
+    harness.get_by_label_contains("step 1 skipped");
 }

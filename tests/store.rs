@@ -1121,6 +1121,7 @@ fn sequences_round_trip_and_connect_to_segments() {
             step(StepKind::Wait, "Two days", Some(2 * 24 * 60)),
             step(StepKind::PhoneCall, "Call", None),
         ],
+        options: segment_builder::domain::SequenceOptions::default(),
         created_on: ts("2026-03-01T14:05:00Z"),
         modified_on: ts("2026-03-01T14:05:00Z"),
     };

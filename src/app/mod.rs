@@ -31,6 +31,7 @@ pub mod sequences;
 pub mod settings;
 mod view;
 mod watch;
+pub mod worklist;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -28,7 +28,7 @@ impl Runner<SequencesEffect> for App {
             SequencesEffect::LoadEnrolments { more } => self.load_enrolments(more),
             SequencesEffect::Copy { id, name, now } => self.copy_sequence(id, &name, now),
             SequencesEffect::SetStatus { id, status, now } => self.set_sequence_status(id, status, now),
-            SequencesEffect::Save { sequence, new } => self.save_sequence(&sequence, new),
+            SequencesEffect::Save { sequence, new, origins } => self.save_sequence(&sequence, new, &origins),
             SequencesEffect::Connect { segment, sequence, now } => {
                 let result = self.workspace.as_mut().map(|ws| ws.connect_sequence(segment, sequence, now));
                 self.after_connection(segment, result, "connected");
@@ -48,6 +48,7 @@ impl App {
         match self.state.screen {
             Screen::Sequences => self.load_enrolments(false),
             Screen::Records => self.load_record_enrolment(),
+            Screen::WorkList => self.refresh_work_list(),
             _ => {}
         }
     }
@@ -92,12 +93,12 @@ impl App {
         }
     }
 
-    fn save_sequence(&mut self, sequence: &Sequence, new: bool) {
+    fn save_sequence(&mut self, sequence: &Sequence, new: bool, origins: &[Option<u32>]) {
         let Some(workspace) = &mut self.workspace else { return };
         let result = if new {
             workspace.insert_sequence(sequence)
         } else {
-            workspace.update_sequence(sequence).map(|()| sequence.id)
+            workspace.update_sequence_mapped(sequence, origins).map(|()| sequence.id)
         };
         match result {
             Ok(id) => {
@@ -162,14 +163,16 @@ impl App {
             _ => 0,
         };
         let limit = shown + ENROLMENT_PAGE;
+        let read_at = self.clock.now();
         let read = workspace.enrolment_counts(id).and_then(|counts| Ok((counts, workspace.enrolments(id, 0, limit)?)));
         let list = match read {
-            Ok((counts, rows)) => EnrolmentList { sequence: id, counts, rows, error: None },
+            Ok((counts, rows)) => EnrolmentList { sequence: id, counts, rows, error: None, read_at },
             Err(error) => EnrolmentList {
                 sequence: id,
                 counts: EnrolmentCounts::default(),
                 rows: Vec::new(),
                 error: Some(format!("Could not read the enrolments: {error}")),
+                read_at,
             },
         };
         self.state.sequences.enrolments = Some(list);
@@ -182,6 +185,7 @@ impl App {
         };
         let Some(workspace) = &self.workspace else { return };
         let enrolment = workspace.enrolment_of(&ty, record).map_err(|e| e.to_string());
-        self.state.sequences.record_enrolment = Some(RecordEnrolment { record_type: ty, record, enrolment });
+        let read_at = self.clock.now();
+        self.state.sequences.record_enrolment = Some(RecordEnrolment { record_type: ty, record, enrolment, read_at });
     }
 }

@@ -2,7 +2,8 @@
 //! last 90 days. Segments are activated on different days (one is deactivated again),
 //! leads are edited now and then, and after every such day all records are evaluated at
 //! that day's date, so memberships join, move and leave with their dates, rules assign the
-//! joiners, sequences enrol them, and each segment's history has its status changes.
+//! joiners, sequences enrol them (and sellers work through some of the due steps), and
+//! each segment's history has its status changes.
 //! Deterministic from the spec; above [`LIVED_IN_MAX_LEADS`] leads the demo is written as
 //! planned without a history (each day's evaluation would take seconds), and with no
 //! leads it is an empty workspace of the built-in types.
@@ -94,6 +95,29 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
         }
         drop(ws);
         super::apply_command(path, at, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if ago > 0 {
+            work_steps(&mut Workspace::open(path)?, at)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many due steps the sellers work through on a day of the demo's past.
+const STEPS_WORKED_PER_DAY: usize = 300;
+
+/// The sellers' day: of the steps due at `at` (the most overdue first), two in three are
+/// finished, one in seven of those skipped; the rest stay due, so enrolments stand on
+/// different steps and the Work list has overdue steps on the first start.
+fn work_steps(ws: &mut Workspace, at: jiff::Timestamp) -> Result<(), StoreError> {
+    use crate::domain::sequence::{StepOutcome, WorkFilter};
+    let filter = WorkFilter { due_before: Some(at), ..WorkFilter::default() };
+    let due = ws.work_list(&filter, at, STEPS_WORKED_PER_DAY)?;
+    for (i, item) in due.items.iter().enumerate() {
+        if i % 3 == 2 {
+            continue;
+        }
+        let outcome = if i % 7 == 0 { StepOutcome::Skipped } else { StepOutcome::Done };
+        ws.complete_step(item.enrolment, outcome, at)?;
     }
     Ok(())
 }

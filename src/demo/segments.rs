@@ -390,6 +390,7 @@ pub fn sequences(now: Timestamp) -> Vec<Sequence> {
         description: description.to_owned(),
         status: Status::Active,
         steps,
+        options: crate::domain::SequenceOptions::default(),
         created_on: days_before(now, age_days),
         modified_on: days_before(now, age_days / 4),
     };

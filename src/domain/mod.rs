@@ -8,6 +8,7 @@
 //! No egui, no rusqlite, no threads, no IO.
 
 pub mod assignment;
+pub mod cadence;
 pub mod condition;
 pub mod condition_format;
 pub mod describe;
@@ -44,6 +45,6 @@ pub use number::Number;
 pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Team, TimeOff, WorkPeriod};
 pub use quantity::{Aggregate, AggregateTest};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
-pub use segment::{Segment, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+pub use segment::{Segment, SegmentId, Sequence, SequenceId, SequenceOptions, Status, Step, StepKind};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};
 pub use value::{Record, RecordBatch, RecordId, SellerId, TeamId, Value, ValueView};

@@ -71,6 +71,7 @@ pub const RESERVED_TYPE_NAMES: &[&str] = &[
     "membership",
     "membership_history",
     "enrolment",
+    "enrolment_step",
     "assignment_rule",
     "assignment",
     "assignment_history",

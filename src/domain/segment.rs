@@ -149,6 +149,20 @@ pub struct Sequence {
     pub description: String,
     pub status: Status,
     pub steps: Vec<Step>,
+    /// How its enrolments run (waits, leaving the segment).
+    #[serde(default)]
+    pub options: SequenceOptions,
     pub created_on: Timestamp,
     pub modified_on: Timestamp,
+}
+
+/// How a sequence's enrolments run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SequenceOptions {
+    /// Waits count the owner's working hours (and skip their time off) instead of calendar
+    /// time in the owner's time zone.
+    pub working_hours: bool,
+    /// A record leaving the segment it was enrolled from ends its enrolment ("left the
+    /// segment"); otherwise it keeps running.
+    pub stop_when_leaving: bool,
 }

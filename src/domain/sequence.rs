@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use super::schema::RecordTypeName;
 use super::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, SegmentId, Sequence, SequenceId, Step, StepKind};
-use super::value::RecordId;
+use super::value::{RecordId, SellerId};
 
 /// The shortest wait: one minute.
 pub const WAIT_MIN_MINUTES: u32 = 1;
@@ -215,18 +215,26 @@ pub enum EndReason {
     Moved,
     /// The record joined a segment with a sequence again (after leaving its old segment).
     Reenrolled,
+    /// Its last step was done or skipped.
+    Completed,
+    /// The record left its segment and the sequence stops when that happens.
+    Left,
 }
 
 impl EndReason {
+    pub const ALL: [EndReason; 4] = [Self::Moved, Self::Reenrolled, Self::Completed, Self::Left];
+
     pub fn key(self) -> &'static str {
         match self {
             Self::Moved => "moved",
             Self::Reenrolled => "re-enrolled",
+            Self::Completed => "completed",
+            Self::Left => "left",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Self::Moved, Self::Reenrolled].into_iter().find(|s| s.key() == key)
+        Self::ALL.into_iter().find(|s| s.key() == key)
     }
 }
 
@@ -235,6 +243,37 @@ impl fmt::Display for EndReason {
         f.write_str(match self {
             Self::Moved => "moved to another segment",
             Self::Reenrolled => "enrolled again",
+            Self::Completed => "completed",
+            Self::Left => "left the segment",
+        })
+    }
+}
+
+/// What became of a step of an enrolment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepOutcome {
+    Done,
+    Skipped,
+}
+
+impl StepOutcome {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Done => "done",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Done, Self::Skipped].into_iter().find(|s| s.key() == key)
+    }
+}
+
+impl fmt::Display for StepOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Done => "done",
+            Self::Skipped => "skipped",
         })
     }
 }
@@ -247,12 +286,50 @@ pub struct Enrolment {
     pub record: RecordId,
     pub sequence: SequenceId,
     pub segment: SegmentId,
-    /// The index of the current step (0 is the first).
+    /// The index of the current step (0 is the first); never a wait while running.
     pub step: u32,
     pub status: EnrolmentStatus,
     pub end_reason: Option<EndReason>,
     pub started_at: Timestamp,
     pub ended_at: Option<Timestamp>,
+    /// When the current step is (or was) due; `None` once ended.
+    pub due_at: Option<Timestamp>,
+}
+
+/// Where an enrolment stands, as a list shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrolmentState {
+    /// The current step is to be done, since `since`.
+    Due {
+        since: Timestamp,
+    },
+    /// The current step waits until `until`.
+    Waiting {
+        until: Timestamp,
+    },
+    /// Running, but its sequence is not active: nothing is due until it is again.
+    Paused,
+    Ended {
+        reason: EndReason,
+        at: Timestamp,
+    },
+}
+
+impl Enrolment {
+    /// Where it stands at `now`; `sequence_active` says whether its sequence runs.
+    pub fn state(&self, now: Timestamp, sequence_active: bool) -> EnrolmentState {
+        match (self.status, self.end_reason, self.ended_at) {
+            (EnrolmentStatus::Ended, Some(reason), Some(at)) => EnrolmentState::Ended { reason, at },
+            (EnrolmentStatus::Ended, ..) => {
+                EnrolmentState::Ended { reason: EndReason::Completed, at: self.ended_at.unwrap_or(self.started_at) }
+            }
+            (EnrolmentStatus::Running, ..) if !sequence_active => EnrolmentState::Paused,
+            (EnrolmentStatus::Running, ..) => {
+                let due = self.due_at.unwrap_or(self.started_at);
+                if due <= now { EnrolmentState::Due { since: due } } else { EnrolmentState::Waiting { until: due } }
+            }
+        }
+    }
 }
 
 /// One enrolment with what a list shows about it.
@@ -263,12 +340,59 @@ pub struct EnrolmentRow {
     pub title: String,
     /// The segment's name, also once it is deleted, or `#id`.
     pub segment_name: String,
+    /// The current step as the sequence has it now (`None`: past its last step).
+    pub step: Option<Step>,
+    /// How many steps the sequence has.
+    pub steps: u32,
+    /// Whether the sequence is active (a running enrolment of another one is paused).
+    pub sequence_active: bool,
+    /// What became of the step before, if any was finished.
+    pub last_outcome: Option<(u32, StepOutcome)>,
 }
 
 /// How many enrolments a sequence has.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnrolmentCounts {
     pub running: u64,
+    pub total: u64,
+    /// Running enrolments per step position (as long as the sequence's steps).
+    pub per_step: Vec<u64>,
+}
+
+/// Which due steps the Work list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorkFilter {
+    /// The record's owner.
+    pub seller: Option<SellerId>,
+    pub sequence: Option<SequenceId>,
+    pub kind: Option<StepKind>,
+    /// Steps due at or before this instant; `None`: every running step, also waiting ones.
+    pub due_before: Option<Timestamp>,
+}
+
+/// One step to do: a running enrolment of an active sequence and its current step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkItem {
+    pub enrolment: i64,
+    pub record_type: RecordTypeName,
+    pub record: RecordId,
+    pub title: String,
+    pub owner: Option<SellerId>,
+    pub sequence: SequenceId,
+    pub sequence_name: String,
+    pub position: u32,
+    pub steps: u32,
+    pub kind: StepKind,
+    pub step_name: String,
+    pub due_at: Timestamp,
+    /// Due before today (in the workspace's time zone).
+    pub overdue: bool,
+}
+
+/// The Work list: the first rows by due time (overdue first) and how many match in all.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkList {
+    pub items: Vec<WorkItem>,
     pub total: u64,
 }
 
@@ -289,6 +413,7 @@ mod tests {
             description: String::new(),
             status: Status::Draft,
             steps,
+            options: crate::domain::SequenceOptions::default(),
             created_on: Timestamp::UNIX_EPOCH,
             modified_on: Timestamp::UNIX_EPOCH,
         }
@@ -370,8 +495,11 @@ mod tests {
         for status in [EnrolmentStatus::Running, EnrolmentStatus::Ended] {
             assert_eq!(EnrolmentStatus::from_key(status.key()), Some(status));
         }
-        for reason in [EndReason::Moved, EndReason::Reenrolled] {
+        for reason in EndReason::ALL {
             assert_eq!(EndReason::from_key(reason.key()), Some(reason));
+        }
+        for outcome in [StepOutcome::Done, StepOutcome::Skipped] {
+            assert_eq!(StepOutcome::from_key(outcome.key()), Some(outcome));
         }
         assert_eq!(default_step(StepKind::Wait).wait_minutes, Some(24 * 60));
         assert_eq!(default_step(StepKind::Task).wait_minutes, None);

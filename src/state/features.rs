@@ -19,6 +19,7 @@ macro_rules! for_each_feature {
             Conditions(conditions, ConditionsCommand, ConditionsEffect),
             Records(records, RecordsCommand, RecordsEffect, screen "Records"),
             Sequences(sequences, SequencesCommand, SequencesEffect, screen "Sequences"),
+            WorkList(worklist, WorkListCommand, WorkListEffect, screen "Work list"),
             Sellers(sellers, SellersCommand, SellersEffect, screen "Sellers & teams"),
             Monitor(monitor, MonitorCommand, MonitorEffect, screen "Monitor"),
             Rules(rules, RulesCommand, RulesEffect),

@@ -24,6 +24,7 @@ pub mod sequences;
 pub mod settings;
 mod view;
 pub mod window;
+pub mod worklist;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -221,6 +222,8 @@ pub struct AppState {
     pub history: HistoryState,
     /// The Sequences screen and the segment's Sequence tab.
     pub sequences: sequences::SequencesState,
+    /// The Work list: due steps of running enrolments.
+    pub work_list: worklist::WorkListState,
     /// The Sellers & teams screen.
     pub sellers: sellers::SellersState,
     /// The segment's Assignment rules tab and the rule editor.

@@ -6,7 +6,9 @@ use jiff::Timestamp;
 
 use crate::domain::sequence::{EnrolmentCounts, EnrolmentRow};
 use crate::domain::sequence::{SequenceProblem, default_step, validate_sequence};
-use crate::domain::{RecordId, RecordTypeName, SegmentId, Sequence, SequenceId, Status, Step, StepKind};
+use crate::domain::{
+    RecordId, RecordTypeName, SegmentId, Sequence, SequenceId, SequenceOptions, Status, Step, StepKind,
+};
 
 use super::effect::{Context, Effect};
 use super::{AppState, Screen};
@@ -34,6 +36,8 @@ pub struct EnrolmentList {
     pub counts: EnrolmentCounts,
     pub rows: Vec<EnrolmentRow>,
     pub error: Option<String>,
+    /// When it was read (due steps are due as of then).
+    pub read_at: Timestamp,
 }
 
 /// The enrolment of one record (none when it never joined a segment with a sequence).
@@ -42,13 +46,18 @@ pub struct RecordEnrolment {
     pub record_type: RecordTypeName,
     pub record: RecordId,
     pub enrolment: Result<Option<EnrolmentRow>, String>,
+    /// When it was read (due steps are due as of then).
+    pub read_at: Timestamp,
 }
 
-/// One step being edited; `key` identifies it across reorders (drag and drop).
+/// One step being edited; `key` identifies it across reorders (drag and drop), `origin`
+/// is its position in the stored sequence (`None`: added in this draft), so running
+/// enrolments follow their step when the edit is saved.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DraftStep {
     pub key: u64,
     pub step: Step,
+    pub origin: Option<u32>,
 }
 
 /// The sequence editor's form.
@@ -60,6 +69,7 @@ pub struct SequenceDraft {
     pub name: String,
     pub description: String,
     pub steps: Vec<DraftStep>,
+    pub options: SequenceOptions,
     /// Every problem of the draft, recomputed on each edit.
     pub problems: Vec<SequenceProblem>,
     /// Edited since loaded (or new).
@@ -77,6 +87,7 @@ impl SequenceDraft {
             name: String::new(),
             description: String::new(),
             steps: Vec::new(),
+            options: SequenceOptions::default(),
             problems: Vec::new(),
             dirty: true,
             save_error: None,
@@ -93,21 +104,27 @@ impl SequenceDraft {
             name: sequence.name.clone(),
             description: sequence.description.clone(),
             steps: Vec::new(),
+            options: sequence.options,
             problems: Vec::new(),
             dirty: false,
             save_error: None,
             next_key: 0,
         };
-        for step in &sequence.steps {
-            draft.push(step.clone());
+        for (position, step) in sequence.steps.iter().enumerate() {
+            draft.push(step.clone(), u32::try_from(position).ok());
         }
         draft.check();
         draft
     }
 
-    fn push(&mut self, step: Step) {
+    fn push(&mut self, step: Step, origin: Option<u32>) {
         self.next_key += 1;
-        self.steps.push(DraftStep { key: self.next_key, step });
+        self.steps.push(DraftStep { key: self.next_key, step, origin });
+    }
+
+    /// Where each step came from in the stored sequence (see [`DraftStep::origin`]).
+    pub fn origins(&self) -> Vec<Option<u32>> {
+        self.steps.iter().map(|s| s.origin).collect()
     }
 
     /// The sequence this draft describes (status Draft for a new one).
@@ -119,6 +136,7 @@ impl SequenceDraft {
             description: self.description.clone(),
             status: Status::Draft,
             steps: self.steps.iter().map(|s| s.step.clone()).collect(),
+            options: self.options,
             created_on: now,
             modified_on: now,
         }
@@ -168,6 +186,10 @@ pub enum DraftEdit {
         key: u64,
         to_index: usize,
     },
+    /// Count waits in the owner's working hours.
+    SetWorkingHours(bool),
+    /// End an enrolment when its record leaves the segment.
+    SetStopWhenLeaving(bool),
 }
 
 impl DraftEdit {
@@ -179,7 +201,9 @@ impl DraftEdit {
         match self {
             DraftEdit::SetName(name) => draft.name = name,
             DraftEdit::SetDescription(description) => draft.description = description,
-            DraftEdit::AddStep(kind) => draft.push(default_step(kind)),
+            DraftEdit::AddStep(kind) => draft.push(default_step(kind), None),
+            DraftEdit::SetWorkingHours(on) => draft.options.working_hours = on,
+            DraftEdit::SetStopWhenLeaving(on) => draft.options.stop_when_leaving = on,
             DraftEdit::RemoveStep(key) => {
                 let Some(index) = draft.step_index(key) else { return false };
                 draft.steps.remove(index);
@@ -268,10 +292,12 @@ pub enum SequencesEffect {
         status: Status,
         now: Timestamp,
     },
-    /// Insert (`new`) or update the sequence, then select it.
+    /// Insert (`new`) or update the sequence, then select it; `origins` says where each
+    /// step was in the stored sequence, for its running enrolments.
     Save {
         sequence: Sequence,
         new: bool,
+        origins: Vec<Option<u32>>,
     },
     Connect {
         segment: SegmentId,
@@ -316,9 +342,11 @@ pub fn apply(state: &mut AppState, command: SequencesCommand, ctx: &Context) -> 
         }
         // A draft with problems is never saved.
         SequencesCommand::Save => match &state.sequences.draft {
-            Some(draft) if draft.problems.is_empty() => {
-                effect(SequencesEffect::Save { sequence: draft.to_sequence(now), new: draft.id.is_none() })
-            }
+            Some(draft) if draft.problems.is_empty() => effect(SequencesEffect::Save {
+                sequence: draft.to_sequence(now),
+                new: draft.id.is_none(),
+                origins: draft.origins(),
+            }),
             _ => Vec::new(),
         },
         SequencesCommand::Discard => {

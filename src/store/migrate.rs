@@ -8,15 +8,24 @@ use rusqlite::{Connection, Transaction};
 
 use super::cache_log::v7_identity;
 use super::changes::v6_change_log;
-use super::routing::v8_routing;
+use super::routing::v9_routing;
 use super::{Result, SCHEMA_VERSION, SqlContext, StoreError, quote};
 use crate::domain::{FieldDef, FieldKind, RecordTypeDef, Schema};
 
 type Migration = fn(&Transaction<'_>) -> Result<()>;
 
 /// One step per version; its length is [`SCHEMA_VERSION`].
-const MIGRATIONS: &[Migration] =
-    &[v1_initial, v2_lifecycle, v3_assignment, v4_enrolment, v5_pending, v6_change_log, v7_identity, v8_routing];
+const MIGRATIONS: &[Migration] = &[
+    v1_initial,
+    v2_lifecycle,
+    v3_assignment,
+    v4_enrolment,
+    v5_pending,
+    v6_change_log,
+    v7_identity,
+    v8_cadence,
+    v9_routing,
+];
 
 /// The time zone of a new workspace.
 pub(super) const DEFAULT_TIME_ZONE: &str = "UTC";
@@ -384,6 +393,69 @@ CREATE TABLE IF NOT EXISTS pending_evaluation (
 );
 ";
 
+/// Version 8: sequences that run. A sequence says whether waits count the owner's working
+/// hours and whether leaving the segment ends an enrolment; an enrolment knows when its
+/// current step is due (`due_at`, whole seconds, so the text sorts as the time; indexed for
+/// the running ones, which the Work list reads in due order); `enrolment_step` keeps what
+/// became of each finished step (done or skipped), with the step's kind and name then.
+/// Running enrolments of older versions sat on their first step: one on a wait moves past
+/// the waits (counted in UTC from its start), the others are due since they started.
+fn v8_cadence(tx: &Transaction<'_>) -> Result<()> {
+    add_column(tx, "sequence", "working_hours", "INTEGER NOT NULL DEFAULT 0 CHECK (working_hours IN (0, 1))")?;
+    add_column(tx, "sequence", "stop_when_leaving", "INTEGER NOT NULL DEFAULT 0 CHECK (stop_when_leaving IN (0, 1))")?;
+    add_column(tx, "enrolment", "due_at", "TEXT")?;
+    tx.execute_batch(V8_DUE).context("making running enrolments due")?;
+    tx.execute_batch(V8_TABLES).context("creating the table of finished steps")
+}
+
+/// Adds a column unless it is there (tests rebuild older versions by lowering
+/// `user_version` of a current file).
+fn add_column(tx: &Transaction<'_>, table: &str, column: &str, definition: &str) -> Result<()> {
+    let context = format!("adding {table}.{column}");
+    let exists: bool = tx
+        .query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info({}) WHERE name = ?1)", sql_text(table)),
+            [column],
+            |r| r.get(0),
+        )
+        .with_context(|| context.clone())?;
+    if exists {
+        return Ok(());
+    }
+    tx.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {} {definition}", quote(table), quote(column)))
+        .with_context(|| context.clone())
+}
+
+/// A string literal of SQL (for table-valued pragmas, which take no parameters).
+fn sql_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+const V8_DUE: &str = r#"
+UPDATE enrolment SET
+    step = coalesce((SELECT min(s.position) FROM sequence_step s
+        WHERE s.sequence_id = enrolment.sequence_id AND s.position >= enrolment.step AND s.kind <> 'wait'), step),
+    due_at = strftime('%Y-%m-%dT%H:%M:%SZ', started_at, '+' || (SELECT total(s.wait_minutes) FROM sequence_step s
+        WHERE s.sequence_id = enrolment.sequence_id AND s.position >= enrolment.step
+        AND s.position < coalesce((SELECT min(t.position) FROM sequence_step t
+            WHERE t.sequence_id = enrolment.sequence_id AND t.position >= enrolment.step AND t.kind <> 'wait'), enrolment.step)) || ' minutes')
+    WHERE status = 'running' AND due_at IS NULL;
+CREATE INDEX IF NOT EXISTS "ix:enrolment:due_at" ON enrolment (due_at) WHERE status = 'running';
+"#;
+
+const V8_TABLES: &str = r#"
+CREATE TABLE IF NOT EXISTS enrolment_step (
+    id INTEGER PRIMARY KEY,
+    enrolment_id INTEGER NOT NULL,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('done', 'skipped')),
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "ix:enrolment_step:enrolment_id" ON enrolment_step (enrolment_id, id);
+"#;
+
 /// The column definition of a field: a real typed column named by the field name.
 pub(super) fn column_sql(field: &FieldDef) -> String {
     let name = quote(field.name.as_str());
@@ -447,6 +519,7 @@ mod tests {
         conn.execute_batch(V4_TABLES).unwrap();
         conn.execute_batch(V5_TABLES).unwrap();
         conn.execute_batch(super::super::changes::V6_TABLES).unwrap();
+        conn.execute_batch(V8_TABLES).unwrap();
         // `sqlite_sequence` (of AUTOINCREMENT) is SQLite's: no record type can take an
         // `sqlite_` name.
         let mut stmt = conn

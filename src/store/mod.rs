@@ -18,7 +18,7 @@
 //! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
 //!   the enrolments the apply writes for joining records (in its transaction);
 //! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
-//! - `routing`: each segment's fallback chain after its rules (version 8);
+//! - `routing`: each segment's fallback chain after its rules (version 9);
 //! - `cache_log`: the workspace's identity (version 7) and the records changed since a
 //!   point of the change log, for the column cache;
 //! - `pending`: the marks of imported records still to evaluate (written with the import,
@@ -64,6 +64,7 @@ mod segments;
 mod sequences;
 mod settings;
 mod touched;
+mod worklist;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -91,7 +92,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 8;
+pub const SCHEMA_VERSION: i32 = 9;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,6 +1,6 @@
 //! Each segment's fallback chain after its assignment rules (`domain::assignment::Routing`):
 //! "try the next matching rule" and the default route, one row of `segment_routing` per
-//! segment that has a chain (no row: no chain). Version 8 added the table, and the `via`
+//! segment that has a chain (no row: no chain). Version 9 added the table, and the `via`
 //! column of `assignment` and `assignment_history` that marks what the default route
 //! placed (`'default'`; NULL for a rule or a manual assignment, told apart by `rule_id`).
 
@@ -14,9 +14,9 @@ use crate::domain::{SegmentChange, SegmentHistoryKind, SegmentId, SellerId, Team
 /// The stored `via` of an assignment the default route made.
 pub(super) const VIA_DEFAULT: &str = "default";
 
-/// Version 8: the fallback chains, and `via` on assignments. `IF NOT EXISTS` and the column
+/// Version 9: the fallback chains, and `via` on assignments. `IF NOT EXISTS` and the column
 /// check: tests rebuild older versions by lowering `user_version` of a current file.
-pub(super) fn v8_routing(tx: &Transaction<'_>) -> Result<()> {
+pub(super) fn v9_routing(tx: &Transaction<'_>) -> Result<()> {
     let context = "creating the fallback chains of segments";
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS segment_routing (

@@ -236,8 +236,9 @@ impl Workspace {
         let context = format!("adding sequence {}", sequence.name);
         let tx = self.write_scope().with_context(|| context.clone())?;
         tx.execute(
-            "INSERT INTO sequence (record_type, name, description, status, created_on, modified_on)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO sequence (record_type, name, description, status, created_on, modified_on,
+                 working_hours, stop_when_leaving)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
                 sequence.record_type.as_str(),
                 sequence.name,
@@ -245,6 +246,8 @@ impl Workspace {
                 sequence.status.key(),
                 sequence.created_on.to_string(),
                 sequence.modified_on.to_string(),
+                sequence.options.working_hours,
+                sequence.options.stop_when_leaving,
             ],
         )
         .with_context(|| context.clone())?;
@@ -260,8 +263,8 @@ impl Workspace {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT id, name, description, status, created_on, modified_on FROM sequence
-                 WHERE record_type = ?1 ORDER BY id",
+                "SELECT id, name, description, status, created_on, modified_on, working_hours, stop_when_leaving
+                 FROM sequence WHERE record_type = ?1 ORDER BY id",
             )
             .context(context)?;
         let rows = stmt
@@ -273,6 +276,7 @@ impl Workspace {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
+                    crate::domain::SequenceOptions { working_hours: r.get(6)?, stop_when_leaving: r.get(7)? },
                 ))
             })
             .context(context)?
@@ -285,7 +289,7 @@ impl Workspace {
             )
             .context(context)?;
         let mut sequences = Vec::with_capacity(rows.len());
-        for (id, name, description, status, created_on, modified_on) in rows {
+        for (id, name, description, status, created_on, modified_on, options) in rows {
             let what = format!("sequence {id} ({name})");
             let step_rows = steps_stmt
                 .query_map([id], |r| {
@@ -309,6 +313,7 @@ impl Workspace {
                 name,
                 description,
                 steps,
+                options,
             });
         }
         Ok(sequences)

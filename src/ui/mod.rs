@@ -13,6 +13,7 @@ mod sellers;
 mod sequences;
 mod settings;
 pub mod theme;
+mod worklist;
 
 use crate::state::RecordsCommand;
 use egui::{Align, Layout, RichText};

@@ -3,8 +3,7 @@
 
 use egui::{RichText, ScrollArea};
 
-use crate::domain::sequence::EnrolmentRow;
-use crate::domain::sequence::{EnrolmentStatus, WAIT_MAX_MINUTES, wait_text};
+use crate::domain::sequence::{EndReason, EnrolmentRow, EnrolmentState, WAIT_MAX_MINUTES, wait_text};
 use crate::domain::{RecordTypeDef, Segment, Sequence, Status, StepKind};
 use crate::state::WorkspaceView;
 use crate::state::sequences::{DraftEdit, EnrolmentList, SequenceDraft, SequencesCommand};
@@ -206,6 +205,7 @@ fn editor_ui(
         for problem in &sequence_problems {
             ui.label(RichText::new(problem.to_string()).color(error));
         }
+        options_ui(ui, draft, commands);
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             ui.strong("Steps");
@@ -239,6 +239,26 @@ fn editor_ui(
                 ui.label(RichText::new("Unsaved changes").weak());
             }
         });
+    }
+}
+
+/// How the sequence's enrolments run: waits in working hours, stopping on leaving.
+fn options_ui(ui: &mut egui::Ui, draft: &SequenceDraft, commands: &mut Vec<Command>) {
+    let mut working_hours = draft.options.working_hours;
+    if ui
+        .checkbox(&mut working_hours, "Count waits in the owner's working hours")
+        .on_hover_text("Otherwise a wait is calendar time in the owner's time zone")
+        .changed()
+    {
+        edit(commands, DraftEdit::SetWorkingHours(working_hours));
+    }
+    let mut stop = draft.options.stop_when_leaving;
+    if ui
+        .checkbox(&mut stop, "Stop when the record leaves its segment")
+        .on_hover_text("Otherwise the enrolment keeps running after the record leaves")
+        .changed()
+    {
+        edit(commands, DraftEdit::SetStopWhenLeaving(stop));
     }
 }
 
@@ -425,6 +445,10 @@ fn enrolments_ui(
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
     }
     let EnrolmentList { counts, rows, .. } = list;
+    let per_step = &counts.per_step;
+    if counts.running > 0 {
+        step_bars_ui(ui, sequence, per_step, counts.running);
+    }
     if counts.total == 0 {
         ui.label(
             RichText::new(format!(
@@ -466,7 +490,8 @@ fn enrolments_ui(
                         ui.add(egui::Label::new(step_text(sequence, row)).truncate());
                     });
                     cells.col(|ui| {
-                        ui.add(egui::Label::new(status_text(row)).truncate());
+                        let text = enrolment_state_text(row, list.read_at, &view.time_zone);
+                        ui.add(egui::Label::new(text).truncate());
                     });
                     cells.col(|ui| {
                         ui.label(when(row.enrolment.ended_at.unwrap_or(row.enrolment.started_at)));
@@ -489,11 +514,42 @@ fn step_text(sequence: &Sequence, row: &EnrolmentRow) -> String {
     }
 }
 
-fn status_text(row: &EnrolmentRow) -> String {
-    match (row.enrolment.status, row.enrolment.end_reason) {
-        (EnrolmentStatus::Ended, Some(reason)) => format!("Ended: {reason}"),
-        (status, _) => status.to_string(),
+/// Where an enrolment stands: "step 2 of 3, Call: due since …", "… waiting until …",
+/// "completed …", "ended …, moved to another segment"; with the last finished step.
+pub fn enrolment_state_text(row: &EnrolmentRow, now: jiff::Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, zone);
+    let e = &row.enrolment;
+    let step = match &row.step {
+        Some(step) => format!("step {} of {}, {}", e.step + 1, row.steps, step.name),
+        None => format!("step {}", e.step + 1),
+    };
+    let last =
+        row.last_outcome.map(|(position, outcome)| format!("; step {} {outcome}", position + 1)).unwrap_or_default();
+    match e.state(now, row.sequence_active) {
+        EnrolmentState::Due { since } => format!("{step}: due since {}{last}", when(since)),
+        EnrolmentState::Waiting { until } => format!("{step}: waiting until {}{last}", when(until)),
+        EnrolmentState::Paused => format!("{step}: paused while the sequence is inactive{last}"),
+        EnrolmentState::Ended { reason: EndReason::Completed, at } => format!("completed {}{last}", when(at)),
+        EnrolmentState::Ended { reason, at } => format!("ended {}, {reason}", when(at)),
     }
+}
+
+/// How many running enrolments are on each step: a small bar per step.
+fn step_bars_ui(ui: &mut egui::Ui, sequence: &Sequence, per_step: &[u64], running: u64) {
+    egui::Grid::new(("step_bars", sequence.id)).num_columns(3).spacing([8.0, 2.0]).show(ui, |ui| {
+        for (index, step) in sequence.steps.iter().enumerate() {
+            if step.kind == StepKind::Wait {
+                continue;
+            }
+            let count = per_step.get(index).copied().unwrap_or(0);
+            ui.label(RichText::new(format!("{}. {}", index + 1, step.name)).small());
+            let fraction = if running == 0 { 0.0 } else { count as f32 / running as f32 };
+            ui.add(egui::ProgressBar::new(fraction).desired_width(160.0).desired_height(8.0))
+                .on_hover_text(format!("{} on this step", thousands(count)));
+            ui.label(RichText::new(thousands(count)).small());
+            ui.end_row();
+        }
+    });
 }
 
 /// The segment's Sequence tab: its sequence and steps with Disconnect, or a picker of the
@@ -562,7 +618,6 @@ pub fn record_enrolment_ui(ui: &mut egui::Ui, state: &AppState, view: &Workspace
     if state.records.selected != Some(found.record) || state.record_type.as_ref() != Some(&found.record_type) {
         return;
     }
-    let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
     let text = match &found.enrolment {
         Err(error) => {
             ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
@@ -571,22 +626,12 @@ pub fn record_enrolment_ui(ui: &mut egui::Ui, state: &AppState, view: &Workspace
         Ok(None) => "Enrolment: none (the record is not in a segment with a sequence)".to_owned(),
         Ok(Some(row)) => {
             let e = &row.enrolment;
-            let sequence = view.sequence(e.sequence);
-            let name = sequence.map_or_else(|| format!("#{}", e.sequence.0), |s| s.name.clone());
-            let step = sequence.map_or_else(|| format!("step {}", e.step + 1), |s| step_text(s, row));
-            match e.status {
-                EnrolmentStatus::Running => format!(
-                    "Enrolment: {name}, at {step}, running since {} (via segment {})",
-                    when(e.started_at),
-                    row.segment_name
-                ),
-                EnrolmentStatus::Ended => format!(
-                    "Enrolment: {name} ended {}{} (via segment {})",
-                    e.ended_at.map(when).unwrap_or_default(),
-                    e.end_reason.map(|r| format!(", {r}")).unwrap_or_default(),
-                    row.segment_name
-                ),
-            }
+            let name = view.sequence(e.sequence).map_or_else(|| format!("#{}", e.sequence.0), |s| s.name.clone());
+            format!(
+                "Enrolment: {name}, {} (via segment {})",
+                enrolment_state_text(row, found.read_at, &view.time_zone),
+                row.segment_name
+            )
         }
     };
     ui.add(egui::Label::new(RichText::new(text).small()).truncate());

@@ -486,6 +486,7 @@ impl Planner<'_> {
                 description: entry.description.clone(),
                 status: entry.status,
                 steps,
+                options: crate::domain::SequenceOptions::default(),
                 created_on: self.now,
                 modified_on: self.now,
             };
