@@ -280,3 +280,24 @@ fn the_work_list_marks_done_and_skips_and_the_record_line_follows() {
     harness.get_by_label_contains("Enrolment: Follow up, step 3 of 3, Send the offer: waiting until");
     harness.get_by_label_contains("step 1 skipped");
 }
+
+#[test]
+fn with_nothing_selected_the_screen_gives_an_overview_and_the_way_to_the_work_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut harness, _) = open_demo(&dir);
+    harness.get_by_label("Sequences").click();
+    harness.run_steps(3);
+    settle(&mut harness);
+    assert!(harness.state().state().sequences.selected.is_none());
+    // Every lead sequence of the demo is listed, with the segments enrolling into it.
+    let view = harness.state().state().view.clone().expect("view");
+    let lead_sequences: Vec<_> = view.sequences.iter().filter(|s| s.record_type == lead()).collect();
+    assert!(!lead_sequences.is_empty(), "the demo has lead sequences");
+    harness.get_by_label("Segments enrolling");
+    let first = lead_sequences[0];
+    let links: Vec<_> = harness.get_all_by_label(&first.name).collect();
+    assert!(!links.is_empty());
+    harness.get_by_label("Open the Work list").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state().screen, segment_builder::app::Screen::WorkList);
+}

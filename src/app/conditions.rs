@@ -163,12 +163,16 @@ impl App {
         if self.state.builder.as_ref().map(|b| b.segment) == selected {
             return;
         }
-        let Some(view) = &self.state.view else {
+        if self.state.view.is_none() {
             self.state.builder = None;
             return;
-        };
+        }
+        // Nesting is checked against the workspace's own limit, as activation does.
+        let limit = self.read_settings().map_or(crate::domain::DEFAULT_MAX_DEPTH, |s| s.nesting_limit);
+        let Some(view) = &self.state.view else { return };
         self.state.builder = self.state.selected_segment().map(|segment| {
             builder::Builder::new(segment.id, segment.record_type.clone(), segment.conditions.clone(), &view.schema)
+                .with_nesting_limit(limit, &view.schema)
         });
         self.state.record_picker = None;
         self.learn_titles();

@@ -95,6 +95,9 @@ impl App {
             view.time_zone = zone;
         }
         view.time_zone_name.clone_from(&settings.time_zone);
+        if let Some(builder) = &mut self.state.builder {
+            builder.set_nesting_limit(settings.nesting_limit, &view.schema);
+        }
         self.state.settings.current = Some((view.path.clone(), settings));
         self.state.settings.form = None;
         if time_zone_changed {
@@ -113,7 +116,7 @@ impl App {
 
     /// The open workspace's settings, read once per workspace (a failure is said once, and
     /// the defaults with the workspace's time zone are used).
-    fn read_settings(&mut self) -> Option<WorkspaceSettings> {
+    pub(super) fn read_settings(&mut self) -> Option<WorkspaceSettings> {
         let (workspace, view) = (self.workspace.as_ref()?, self.state.view.as_ref()?);
         if let Some(settings) = self.state.settings.of(&view.path) {
             return Some(settings.clone());

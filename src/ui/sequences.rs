@@ -41,10 +41,59 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, comm
                 }
             });
         } else {
-            ui.add_space(24.0);
-            ui.vertical_centered(|ui| {
-                ui.label(RichText::new("Select a sequence to edit its steps, or create one").weak());
-            });
+            overview_ui(ui, view, def, commands);
+        }
+    });
+}
+
+/// With no sequence selected: what sequences are, each one at a glance (status, steps, the
+/// segments that enrol into it), and the way to the Work list where their steps are done.
+fn overview_ui(ui: &mut egui::Ui, view: &WorkspaceView, def: &RecordTypeDef, commands: &mut Vec<Command>) {
+    ui.add_space(8.0);
+    ui.heading("Sequences");
+    ui.label(
+        RichText::new(
+            "A sequence is the cadence a record follows after it joins a segment: calls, emails and tasks, with waits \
+             between them. Select one to edit its steps, or create one.",
+        )
+        .weak(),
+    );
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        if ui.button("Create a sequence…").clicked() {
+            push(commands, SequencesCommand::New);
+        }
+        if ui.button("Open the Work list").on_hover_text("The steps that are due, seller by seller").clicked() {
+            commands.push(Command::ShowScreen(crate::state::Screen::WorkList));
+        }
+    });
+    let sequences: Vec<&Sequence> = view.sequences.iter().filter(|s| s.record_type == def.name).collect();
+    if sequences.is_empty() {
+        return;
+    }
+    ui.add_space(10.0);
+    egui::Grid::new("sequence_overview").striped(true).num_columns(4).spacing([16.0, 6.0]).show(ui, |ui| {
+        for heading in ["Sequence", "Status", "Steps", "Segments enrolling"] {
+            ui.label(RichText::new(heading).strong());
+        }
+        ui.end_row();
+        for sequence in sequences {
+            if ui.link(&sequence.name).clicked() {
+                push(commands, SequencesCommand::Select(sequence.id));
+            }
+            theme::status_badge(ui, sequence.status);
+            ui.label(sequence.steps.len().to_string());
+            let segments: Vec<&str> = view
+                .segments
+                .get(&def.name)
+                .into_iter()
+                .flatten()
+                .filter(|s| s.sequence == Some(sequence.id))
+                .map(|s| s.name.as_str())
+                .collect();
+            let text = if segments.is_empty() { "none".to_owned() } else { segments.join(", ") };
+            ui.add(egui::Label::new(text).truncate());
+            ui.end_row();
         }
     });
 }

@@ -10,10 +10,10 @@ use jiff::civil::Date;
 
 use crate::domain::edit;
 use crate::domain::eval::resolve_path;
+use crate::domain::validate::validate_with_limit;
 use crate::domain::{
     DateValue, FieldDef, FieldName, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Quantifier,
     RecordId, RecordTypeDef, RecordTypeName, RelatedBlock, Schema, SegmentId, SellerId, TeamId, matches_everything,
-    validate,
 };
 
 /// How many builder edits Undo remembers.
@@ -134,6 +134,8 @@ pub struct Builder {
     /// shown until the user edits them or tries to save; they still block Save and the
     /// preview like any other.
     pub fresh: BTreeSet<NodeId>,
+    /// How deep groups may nest: the workspace's setting (activation refuses deeper trees).
+    pub nesting_limit: usize,
     undo: Vec<Version>,
     redo: Vec<Version>,
     /// The value box the newest undo step is for: more typing there joins that step.
@@ -162,12 +164,26 @@ impl Builder {
             selection: BTreeSet::new(),
             save_error: None,
             fresh: BTreeSet::new(),
+            nesting_limit: crate::domain::DEFAULT_MAX_DEPTH,
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
         };
         builder.check(schema);
         builder
+    }
+
+    /// The builder checking nesting against the workspace's limit instead of the default.
+    #[must_use]
+    pub fn with_nesting_limit(mut self, limit: usize, schema: &Schema) -> Self {
+        self.set_nesting_limit(limit, schema);
+        self
+    }
+
+    /// Checks nesting against `limit` from now on (the setting changed).
+    pub fn set_nesting_limit(&mut self, limit: usize, schema: &Schema) {
+        self.nesting_limit = limit;
+        self.check(schema);
     }
 
     /// Whether the draft differs from what is stored.
@@ -473,7 +489,7 @@ impl Builder {
     fn check(&mut self, schema: &Schema) {
         let mut problems: BTreeMap<NodeId, Vec<String>> = BTreeMap::new();
         if let Some(def) = schema.get(&self.record_type) {
-            for problem in validate(schema, def, &self.draft) {
+            for problem in validate_with_limit(schema, def, &self.draft, self.nesting_limit) {
                 problems.entry(problem.node).or_default().push(problem.kind.to_string());
             }
         } else {

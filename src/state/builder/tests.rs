@@ -120,3 +120,27 @@ fn related_blocks_test_the_related_type() {
     let id = only_condition(&b).id;
     assert!(!b.apply(BuilderEdit::MoveTo { id, parent: NodeId(99), index: 0 }, &c));
 }
+
+#[test]
+fn nesting_is_checked_against_the_workspace_limit() {
+    let schema = Schema::built_in();
+    // Three groups inside the root, each in the one before, around one condition.
+    let condition = Node::Condition(Condition {
+        id: NodeId(9),
+        path: FieldPath::own("topic"),
+        operator: Operator::Equals,
+        value: Operand::Text("x".into()),
+    });
+    let mut tree = condition;
+    for id in (1..=3).rev() {
+        tree = Node::Group(Group { children: vec![tree], ..Group::all(NodeId(id)) });
+    }
+    let root = Group { children: vec![tree], ..Group::all(NodeId(0)) };
+    let too_deep = |b: &Builder| b.problems.values().flatten().any(|p| p.contains("levels are allowed"));
+    let default = Builder::new(SegmentId(1), RecordTypeName::new("lead"), root.clone(), &schema);
+    assert!(!too_deep(&default), "within the default limit: {:?}", default.problems);
+    let mut strict = default.with_nesting_limit(2, &schema);
+    assert!(too_deep(&strict), "deeper than the workspace's 2 levels: {:?}", strict.problems);
+    strict.set_nesting_limit(5, &schema);
+    assert!(!too_deep(&strict), "the setting raised");
+}
