@@ -401,3 +401,31 @@ fn the_plan_lists_clashes_when_no_policy_is_given() {
     assert_eq!(clashes.iter().filter(|c| c.kind == "segment").count(), all.segments.len());
     assert_eq!(clashes.iter().filter(|c| c.kind == "seller").count(), all.sellers.len());
 }
+
+#[test]
+fn a_sequences_options_travel_in_the_bundle() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("in.ron");
+    std::fs::write(
+        &file,
+        r#"(version: 2, sequences: [(record_type: "lead", name: "Q", status: Draft,
+            steps: [(kind: Task, name: "Call")], working_hours: true, stop_when_leaving: true),
+            (record_type: "lead", name: "Plain", status: Draft, steps: [(kind: Task, name: "Call")])])"#,
+    )
+    .expect("write");
+    let target = empty_workspace(&dir, "target.sqlite");
+    import_definitions_command(&target, &file, None, now()).expect("import");
+    let ws = Workspace::open(&target).expect("open");
+    let options: Vec<_> = ws
+        .sequences(&RecordTypeName::new("lead"))
+        .expect("sequences")
+        .into_iter()
+        .map(|s| (s.name, s.options.working_hours, s.options.stop_when_leaving))
+        .collect();
+    assert!(options.contains(&("Q".to_owned(), true, true)), "{options:?}");
+    assert!(options.contains(&("Plain".to_owned(), false, false)), "absent means off: {options:?}");
+    drop(ws);
+    // And back out: the export carries them.
+    let text = std::fs::read_to_string(export(&target, &dir)).expect("read");
+    assert!(text.contains("working_hours: true") && text.contains("stop_when_leaving: true"), "{text}");
+}

@@ -120,6 +120,12 @@ pub struct SequenceEntry {
     pub description: String,
     pub status: Status,
     pub steps: Vec<StepEntry>,
+    /// Waits count the owner's working hours (`SequenceOptions`); false when absent.
+    #[serde(default)]
+    pub working_hours: bool,
+    /// A record leaving its segment ends its enrolment; false when absent.
+    #[serde(default)]
+    pub stop_when_leaving: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -307,6 +313,8 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
                         wait_minutes: step.wait_minutes,
                     })
                     .collect(),
+                working_hours: s.options.working_hours,
+                stop_when_leaving: s.options.stop_when_leaving,
             })
             .collect(),
         segments: definitions

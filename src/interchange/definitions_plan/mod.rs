@@ -5,9 +5,8 @@
 //! to write, in that order, as domain values. The store writes a plan in one transaction.
 //!
 //! References are by name in the bundle; in the plan they are ids: the id of an existing
-//! definition (kept when it is replaced), or for a definition the plan creates a
-//! *placeholder*, `-1 - i` for the `i`-th item of its list ([`placeholder_index`]), which
-//! the writer swaps for the new id.
+//! definition (kept when it is replaced), or for a new one a *placeholder*, `-1 - i` for the
+//! `i`-th item of its list ([`placeholder_index`]), which the writer swaps for the new id.
 //!
 //! Names that clash with the workspace (case-insensitive; sellers by email, or by name when
 //! they have none; sequences and segments per record type) follow the [`OnClash`] policy.
@@ -32,7 +31,7 @@ use crate::domain::schema::{RESERVED_TYPE_NAMES, check_logical_name};
 use crate::domain::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::domain::{
     AttributeDefinition, FieldDef, FieldKind, FieldName, Group, RecordTypeDef, RecordTypeName, Schema, Segment,
-    SegmentId, Seller, SellerId, Sequence, SequenceId, Step, StepKind, Team, TeamId, validate,
+    SegmentId, Seller, SellerId, Sequence, SequenceId, SequenceOptions, Step, StepKind, Team, TeamId, validate,
 };
 
 /// The longest wait step: 30 days.
@@ -479,6 +478,8 @@ impl Planner<'_> {
             if self.problems.len() > before {
                 continue;
             }
+            let options =
+                SequenceOptions { working_hours: entry.working_hours, stop_when_leaving: entry.stop_when_leaving };
             let sequence = Sequence {
                 id: SequenceId(0),
                 record_type: ty.clone(),
@@ -486,7 +487,7 @@ impl Planner<'_> {
                 description: entry.description.clone(),
                 status: entry.status,
                 steps,
-                options: crate::domain::SequenceOptions::default(),
+                options,
                 created_on: self.now,
                 modified_on: self.now,
             };
