@@ -235,6 +235,13 @@ fn the_work_list_marks_done_and_skips_and_the_record_line_follows() {
     assert_eq!(work_titles(&harness), ["Ada's order Call", "Bea's order Call"]);
     harness.get_by_label("2 steps");
     assert_eq!(harness.query_all_by_label_contains("Overdue").count(), 2, "both calls were due yesterday");
+    // A row's actions sit side by side on its one line (they were stacked over the next rows).
+    let rect = |label: &str| harness.get_by_label(label).rect();
+    let (done, skip, open) =
+        (rect("Mark done: Ada's order"), rect("Skip: Ada's order"), rect("Open record: Ada's order"));
+    assert!((done.center().y - skip.center().y).abs() < 1.0 && (skip.center().y - open.center().y).abs() < 1.0);
+    assert!(done.right() <= skip.left() && skip.right() <= open.left(), "{done:?} {skip:?} {open:?}");
+    assert!(done.bottom() < rect("Mark done: Bea's order").top(), "within its own row");
 
     // Mark done with the button: Ada's call is done, her offer waits a day.
     click(&mut harness, "Mark done: Ada's order");

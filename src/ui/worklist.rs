@@ -17,6 +17,11 @@ fn push(commands: &mut Vec<Command>, command: WorkListCommand) {
 }
 
 pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
+    // In a panel, with the margins the other screens have.
+    egui::CentralPanel::default().show(ui, |ui| screen_body_ui(ui, state, view, commands));
+}
+
+fn screen_body_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, commands: &mut Vec<Command>) {
     let work = &state.work_list;
     ui.add_space(4.0);
     ui.heading("Work list");
@@ -166,7 +171,9 @@ fn table_ui(
         .id_salt("work_list")
         .striped(true)
         .sense(egui::Sense::click())
-        .column(Column::auto().at_least(150.0))
+        // One line per row: the actions side by side, the due time never wrapped.
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::auto().at_least(190.0).clip(true))
         .column(Column::remainder().at_least(160.0).clip(true))
         .column(Column::auto().at_least(170.0).clip(true))
         .column(Column::auto().at_least(130.0).clip(true))
@@ -185,13 +192,14 @@ fn table_ui(
                 row.set_selected(state.work_list.selected == Some(item.enrolment));
                 row.col(|ui| {
                     let when = format_timestamp(item.due_at, &view.time_zone);
-                    if item.overdue {
-                        ui.label(RichText::new(format!("Overdue · {when}")).color(error));
+                    let text = if item.overdue {
+                        RichText::new(format!("Overdue · {when}")).color(error)
                     } else if now.is_some_and(|n| item.due_at > n) {
-                        ui.label(RichText::new(format!("Waiting · {when}")).weak());
+                        RichText::new(format!("Waiting · {when}")).weak()
                     } else {
-                        ui.label(when);
-                    }
+                        RichText::new(when)
+                    };
+                    ui.add(egui::Label::new(text).truncate());
                 });
                 row.col(|ui| {
                     ui.add(egui::Label::new(&item.title).truncate());
