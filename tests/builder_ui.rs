@@ -483,6 +483,11 @@ fn no_widget_of_a_condition_row_overlaps_another_wide_or_narrow() {
         let rect = rect.expect("the chip");
         assert!(rect.width() > rect.height(), "{chip} is on one line: {rect:?}");
     }
+    // The group's words give way to its add buttons instead of running under them.
+    let add = harness.get_by_label("+ Condition").rect();
+    if let Some(words) = harness.query_by_label("of these hold") {
+        assert!(words.rect().right() <= add.left(), "{:?} runs under {add:?}", words.rect());
+    }
 }
 
 #[test]

@@ -225,9 +225,18 @@ fn group_ui(
                 ui.add(egui::Label::new(RichText::new(summary).weak()).truncate());
                 return;
             }
-            ui.label(
-                RichText::new(if group.mode == GroupMode::All { "of these hold" } else { "of these holds" }).weak(),
-            );
+            // The add buttons keep their room at the right; the words give way (at a large
+            // zoom they ran under "+ Condition").
+            let has_related = ctx.view.schema.lookups_into(&def.name).next().is_some();
+            let buttons = if has_related { 300.0 } else { 170.0 } + if place.is_some() { 60.0 } else { 0.0 };
+            let room = ui.available_width() - buttons;
+            if room > 24.0 {
+                let words = if group.mode == GroupMode::All { "of these hold" } else { "of these holds" };
+                ui.scope(|ui| {
+                    ui.set_max_width(room);
+                    ui.add(egui::Label::new(RichText::new(words).weak()).truncate());
+                });
+            }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(place) = place {
                     node_menu_ui(ui, ctx, group.id, place, Some(group), commands);
