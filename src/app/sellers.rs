@@ -130,15 +130,20 @@ impl App {
             self.engine_worker = Some(EngineWorker::start(path, self.waker()));
             self.state.engine = EngineStatus::Loading { fraction: None, message: "Loading records".into() };
         }
+        self.reread_unassigned_counts();
+        self.refresh_records();
+    }
+
+    /// Reads every segment's unassigned count again, after owners changed outside the
+    /// engine's answers; unreadable counts stay as they were.
+    pub(super) fn reread_unassigned_counts(&mut self) {
         if let (Some(workspace), Some(view)) = (&self.workspace, &mut self.state.view) {
             let counts: Result<Vec<_>, _> =
                 view.schema.types.iter().map(|def| workspace.unassigned_counts(&def.name)).collect();
-            // Unreadable counts stay as they were; the records are read again either way.
             if let Ok(counts) = counts {
                 view.unassigned_counts = counts.into_iter().flatten().collect();
             }
         }
-        self.refresh_records();
     }
 
     fn update_sellers(&mut self, ids: &[SellerId], change: &SellerBulkChange) {

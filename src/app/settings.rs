@@ -36,9 +36,7 @@ impl Runner<SettingsEffect> for App {
                     }
                 };
                 let Some(view) = &self.state.view else { return };
-                let segments: Vec<_> =
-                    view.segments.iter().map(|(ty, segments)| (ty.clone(), segments.clone())).collect();
-                let path = view.path.clone();
+                let (segments, path) = (segments_by_type(view), view.path.clone());
                 let job = crate::worker::jobs::Job::spawn(
                     "Computing what the new time zone changes",
                     self.waker(),
@@ -75,7 +73,7 @@ impl Runner<SettingsEffect> for App {
             return;
         }
         let (Some(worker), Some(view)) = (&self.engine_worker, &self.state.view) else { return };
-        let segments = view.segments.iter().map(|(ty, segments)| (ty.clone(), segments.clone())).collect();
+        let segments = segments_by_type(view);
         let zone_changed = self.state.settings.evaluation.zone_changed;
         self.jobs.time = Some(worker.time_passed(segments, now, zone_changed));
         self.state.settings.evaluation.started(path, now);
@@ -154,14 +152,7 @@ impl App {
     /// the Monitor are read again.
     fn stranded_placed(&mut self, placed: u64) {
         self.forget_record_rows();
-        if let (Some(workspace), Some(view)) = (&self.workspace, &mut self.state.view) {
-            let counts: Result<Vec<_>, _> =
-                view.schema.types.iter().map(|def| workspace.unassigned_counts(&def.name)).collect();
-            // Unreadable counts stay as they were.
-            if let Ok(counts) = counts {
-                view.unassigned_counts = counts.into_iter().flatten().collect();
-            }
-        }
+        self.reread_unassigned_counts();
         self.refresh_monitor();
         let noun = if placed == 1 { "record" } else { "records" };
         self.notify(NoticeLevel::Info, format!("{placed} unassigned {noun} placed with a seller by the scheduled run"));
@@ -198,4 +189,11 @@ impl App {
         };
         self.state.settings.evaluation.finished(at, changed, settings.interval_minutes, &zone);
     }
+}
+
+/// Every record type's segments, as the evaluations of date-based segments take them.
+fn segments_by_type(
+    view: &crate::state::WorkspaceView,
+) -> Vec<(crate::domain::RecordTypeName, Vec<crate::domain::Segment>)> {
+    view.segments.iter().map(|(ty, segments)| (ty.clone(), segments.clone())).collect()
 }
