@@ -28,7 +28,7 @@ mod worklist;
 pub use worklist::{CompleteStepReport, WorkListReport, WorkRow, complete_step_command, work_list_command};
 
 mod demo;
-pub use demo::{LIVED_IN_MAX_LEADS, create_lived_in_demo};
+pub use demo::{BRIEF_EVALUATED_AGO, LIVED_IN_MAX_LEADS, create_briefly_lived_demo, create_lived_in_demo};
 
 mod error;
 pub use error::CliError;

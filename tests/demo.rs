@@ -541,3 +541,50 @@ fn a_demo_without_records_is_an_empty_workspace() {
     assert!(ws.sellers().expect("sellers").is_empty());
     assert_eq!(ws.schema().types.len(), 4, "the built-in types");
 }
+
+/// A demo too large for a day-by-day history still looks used: the segments were activated
+/// on their days, everything was evaluated once ten days ago with the rules in place, and
+/// the sellers have worked through steps since, so members, assignments, enrolments on
+/// several steps and dated history rows are there on the first start.
+#[test]
+fn a_large_demo_lives_briefly_but_really() {
+    use segment_builder::domain::Status;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("brief.sqlite");
+    let now: jiff::Timestamp = "2026-12-05T10:00:00Z".parse().expect("a time");
+    let spec = DemoSpec::with_leads(3_000, DemoSpec::STANDARD_SEED, now);
+    segment_builder::cli::create_briefly_lived_demo(&path, &spec, &mut |_, _| true).expect("demo");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["brief.sqlite"], "nothing but the workspace is left behind");
+
+    let ws = Workspace::open(&path).expect("open");
+    let lead = segment_builder::domain::RecordTypeName::new("lead");
+    let planned = segment_builder::demo::segments(now);
+    for segment in &ws.segments(&lead).expect("segments") {
+        let meant = planned.iter().find(|p| p.name == segment.name).expect("a planned segment").status;
+        assert_eq!(segment.status, meant, "{}", segment.name);
+        if meant == Status::Active {
+            assert!(ws.member_count(segment.id).expect("count") > 0, "{} has members", segment.name);
+        }
+    }
+    drop(ws);
+    let sql = rusqlite::Connection::open(&path).expect("plain SQLite");
+    let count = |query: &str| -> i64 { sql.query_row(query, [], |r| r.get(0)).expect(query) };
+    assert_eq!(count("SELECT count(DISTINCT substr(at, 1, 10)) FROM membership_history"), 1, "one evaluation");
+    let joined: String = sql.query_row("SELECT min(at) FROM membership_history", [], |r| r.get(0)).expect("joined");
+    assert!(
+        joined.starts_with("2026-11-25"),
+        "evaluated {} days ago: {joined}",
+        segment_builder::cli::BRIEF_EVALUATED_AGO
+    );
+    let status_days = count("SELECT count(DISTINCT substr(at, 1, 10)) FROM segment_history");
+    assert!(status_days >= 8, "segments activated on {status_days} days");
+    assert!(count("SELECT count(*) FROM assignment_history WHERE status = 'assigned'") > 100, "rules assigned");
+    assert!(count("SELECT count(*) FROM enrolment") > 100, "sequences enrolled");
+    assert!(count("SELECT count(DISTINCT step) FROM enrolment") >= 2, "enrolments stand on different steps");
+    assert!(count("SELECT count(DISTINCT substr(at, 1, 10)) FROM enrolment_step") >= 5, "steps worked on many days");
+    assert!(count("SELECT count(*) FROM enrolment WHERE status = 'running'") > 0, "steps are still due");
+}

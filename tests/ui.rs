@@ -702,4 +702,19 @@ fn the_view_menu_switches_theme_and_zoom() {
     harness.get_by_label_contains("Zoom In").click();
     harness.run_steps(2);
     assert!(harness.ctx.zoom_factor() > before, "zoomed in");
+
+    // The keyboard does the same: Ctrl+= and Ctrl+- step the zoom, Ctrl+0 resets it.
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    let menu_zoom = harness.ctx.zoom_factor();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Equals);
+    harness.run_steps(2);
+    let larger = harness.ctx.zoom_factor();
+    assert!(larger > menu_zoom, "Ctrl+= zooms in: {menu_zoom} → {larger}");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Minus);
+    harness.run_steps(2);
+    assert!(harness.ctx.zoom_factor() < larger, "Ctrl+- zooms out");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num0);
+    harness.run_steps(2);
+    assert!((harness.ctx.zoom_factor() - 1.0).abs() < f32::EPSILON, "Ctrl+0 resets");
 }

@@ -4,8 +4,10 @@
 //! that day's date, so memberships join, move and leave with their dates, rules assign the
 //! joiners, sequences enrol them (and sellers work through some of the due steps), and
 //! each segment's history has its status changes.
-//! Deterministic from the spec; above [`LIVED_IN_MAX_LEADS`] leads the demo is written as
-//! planned without a history (each day's evaluation would take seconds), and with no
+//! Deterministic from the spec. Above [`LIVED_IN_MAX_LEADS`] leads the life is brief (each
+//! day's evaluation would take seconds): the segments are activated on their days, the
+//! rules are in place, everything is evaluated once [`BRIEF_EVALUATED_AGO`] days ago and the
+//! sellers work through the days since, so every screen still has real content. With no
 //! leads it is an empty workspace of the built-in types.
 
 use std::collections::BTreeSet;
@@ -41,10 +43,55 @@ pub fn create_lived_in_demo(
         return Workspace::create(path).map(drop);
     }
     if spec.leads > LIVED_IN_MAX_LEADS {
-        return crate::demo::create_demo_workspace(path, spec, progress);
+        return create_briefly_lived_demo(path, spec, progress);
     }
     let mut life = |file: &Path, planned: &[(SegmentId, Status)]| live(file, spec, planned);
     create_demo_workspace_living(path, spec, progress, Some(&mut life))
+}
+
+/// Writes the demo workspace of `spec` at `path` with the brief life of a large demo,
+/// whatever its size.
+pub fn create_briefly_lived_demo(
+    path: &Path,
+    spec: &DemoSpec,
+    progress: &mut dyn FnMut(f32, &str) -> bool,
+) -> Result<(), StoreError> {
+    let mut life = |file: &Path, planned: &[(SegmentId, Status)]| live_briefly(file, spec, planned);
+    create_demo_workspace_living(path, spec, progress, Some(&mut life))
+}
+
+/// Days before now on which a large demo is evaluated (once), after the last activation.
+pub const BRIEF_EVALUATED_AGO: i64 = 10;
+
+/// A large demo's life: the same days of activation (status changes with their dates) and
+/// rules, but one evaluation, then the sellers' work on each day since.
+fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
+    let days = plan_days(planned);
+    let first = days.keys().next_back().copied().unwrap_or(0) + 2;
+    add_rules(&mut Workspace::open(path)?, planned, days_ago(spec, first)?)?;
+    {
+        let mut ws = Workspace::open(path)?;
+        for (&ago, day) in days.iter().rev() {
+            let at = days_ago(spec, ago)?;
+            for id in &day.activate {
+                ws.set_segment_status(*id, Status::Active, at)?;
+            }
+            for id in &day.deactivate {
+                ws.set_segment_status(*id, Status::Inactive, at)?;
+            }
+        }
+    }
+    let evaluated = days_ago(spec, BRIEF_EVALUATED_AGO)?;
+    super::apply_command(path, evaluated, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut ws = Workspace::open(path)?;
+    for ago in (1..BRIEF_EVALUATED_AGO).rev() {
+        work_steps(&mut ws, days_ago(spec, ago)?)?;
+    }
+    Ok(())
+}
+
+fn days_ago(spec: &DemoSpec, ago: i64) -> Result<jiff::Timestamp, StoreError> {
+    spec.now.checked_sub(SignedDuration::from_hours(ago * 24)).map_err(|e| invalid(&e))
 }
 
 /// What happens on one day of the demo's past.
@@ -55,7 +102,8 @@ struct Day {
     edit: bool,
 }
 
-fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
+/// The days of activation and deactivation of `planned`, by days ago.
+fn plan_days(planned: &[(SegmentId, Status)]) -> std::collections::BTreeMap<i64, Day> {
     let mut days: std::collections::BTreeMap<i64, Day> = std::collections::BTreeMap::new();
     let mut active = 0;
     for (id, status) in planned {
@@ -72,17 +120,21 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
             Status::Draft => {}
         }
     }
+    days
+}
+
+fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
+    let mut days = plan_days(planned);
     for day in EDIT_DAYS {
         days.entry(day).or_default().edit = true;
     }
     // Today, everything is evaluated once more.
     days.entry(0).or_default();
     let first = days.keys().next_back().copied().unwrap_or(0) + 2;
-    let rules_at = spec.now.checked_sub(SignedDuration::from_hours(first * 24)).map_err(|e| invalid(&e))?;
-    add_rules(&mut Workspace::open(path)?, planned, rules_at)?;
+    add_rules(&mut Workspace::open(path)?, planned, days_ago(spec, first)?)?;
     // From the oldest day to today.
     for (&ago, day) in days.iter().rev() {
-        let at = spec.now.checked_sub(SignedDuration::from_hours(ago * 24)).map_err(|e| invalid(&e))?;
+        let at = days_ago(spec, ago)?;
         let mut ws = Workspace::open(path)?;
         for id in &day.activate {
             ws.set_segment_status(*id, Status::Active, at)?;
