@@ -80,6 +80,7 @@ impl App {
                 Err(error) => self.state.preview.result.fail(error.to_string()),
             },
             EngineResponse::Preview { .. } => {}
+            EngineResponse::RecordIds { generation, result } => self.take_record_ids(generation, result),
         }
     }
 

@@ -36,19 +36,30 @@ impl App {
         self.pages.rows_requested.clear();
     }
 
-    /// Asks the worker for the ids of the current query (a new generation).
+    /// Asks for the ids of the current query (a new generation): from the engine's snapshot
+    /// once it is loaded (milliseconds at a million records), else from the records worker
+    /// scanning SQL. The engine answers after the record changes sent before, so the list
+    /// holds what was just saved.
     pub(super) fn refresh_records(&mut self) {
         let Some(record_type) = self.state.record_type.clone() else { return };
         let Some(worker) = &self.records_worker else { return };
         self.generations.records += 1;
         self.pages.rows_requested.clear();
         self.state.records.ids.start_over();
-        let request = Request::Query {
-            generation: self.generations.records,
-            record_type,
-            query: self.state.records.query.clone(),
-        };
-        if !worker.send(request) {
+        let generation = self.generations.records;
+        let query = self.state.records.query.clone();
+        let engine_ready = matches!(self.state.engine, EngineStatus::Ready { .. }) && !self.engine_restart_due();
+        if engine_ready
+            && let Some(engine) = &self.engine_worker
+            && engine.send(EngineRequest::RecordIds {
+                generation,
+                record_type: record_type.clone(),
+                query: query.clone(),
+            })
+        {
+            return;
+        }
+        if !worker.send(Request::Query { generation, record_type, query }) {
             self.state.records.ids.fail("The records reader is busy or stopped; try again".to_owned());
         }
     }
@@ -70,12 +81,25 @@ impl App {
         }
     }
 
+    /// The ids of a query, from the records worker or the engine.
+    pub(super) fn take_record_ids(
+        &mut self,
+        generation: u64,
+        result: Result<Vec<RecordId>, crate::worker::WorkerError>,
+    ) {
+        if generation != self.generations.records {
+            // An answer to an older question: the user has moved on.
+            return;
+        }
+        match result {
+            Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
+            Err(error) => self.state.records.ids.fail(error.to_string()),
+        }
+    }
+
     pub(super) fn take_records_response(&mut self, response: Response) {
         match response {
-            Response::Ids { generation, result } if generation == self.generations.records => match result {
-                Ok(ids) => self.state.records.ids = Loadable::Ready(ids),
-                Err(error) => self.state.records.ids.fail(error.to_string()),
-            },
+            Response::Ids { generation, result } => self.take_record_ids(generation, result),
             Response::Rows { generation, result } if generation == self.generations.records => match result {
                 Ok(page) => {
                     let records = &mut self.state.records;
@@ -109,7 +133,7 @@ impl App {
                 Err(error) => self.state.history.entries.fail(error.to_string()),
             },
             // An answer to an older question: the user has moved on.
-            Response::Ids { .. } | Response::Rows { .. } | Response::Found { .. } | Response::History { .. } => {}
+            Response::Rows { .. } | Response::Found { .. } | Response::History { .. } => {}
         }
     }
 

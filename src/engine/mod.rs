@@ -15,6 +15,7 @@ pub mod cache;
 pub mod fast;
 pub mod membership;
 pub mod priority;
+pub mod records;
 pub mod snapshot;
 pub mod sql;
 

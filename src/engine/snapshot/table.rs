@@ -166,6 +166,22 @@ impl TypeSnapshot {
         order
     }
 
+    /// Whether rows `a` and `b` sort alike by column `field` in [`TypeSnapshot::sorted_rows`]
+    /// (text: the same folded form; empty values all alike).
+    pub(crate) fn same_key(&self, field: usize, a: usize, b: usize) -> bool {
+        match self.columns.get(field) {
+            Some(Column::Text(c)) => {
+                let folded = |row: usize| {
+                    let code = c.codes.get(row);
+                    (code >= CODE_FIRST).then(|| c.dictionary.folded((code - CODE_FIRST) as usize))
+                };
+                folded(a) == folded(b)
+            }
+            Some(column) => plain_key(column, a) == plain_key(column, b),
+            None => true,
+        }
+    }
+
     /// The first `n` of the set rows of `rows` in the order [`TypeSnapshot::sorted_rows`]
     /// gives, without ordering every row: from the kept order when there is one, else,
     /// when few rows are set and the column's keys need no ordering of their own (not

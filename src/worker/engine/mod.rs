@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
-use crate::domain::{Group, Impact, LifecyclePlan, Record, RecordId, RecordTypeName, Segment, SegmentId};
+use crate::domain::query::RecordQuery;
+use crate::domain::{EvalContext, Group, Impact, LifecyclePlan, Record, RecordId, RecordTypeName, Segment, SegmentId};
 use crate::engine::EngineError;
 use crate::engine::membership::{MemberColumn, Memberships};
 use crate::engine::priority::SortKey;
@@ -53,6 +54,10 @@ pub enum EngineRequest {
         now: Timestamp,
         limit: usize,
     },
+    /// The ids of the records of `record_type` that pass the Records screen's `query`, in
+    /// its order ([`crate::engine::records::query_ids`]). Of several pending, only the newest
+    /// is answered, after the record changes that came before it.
+    RecordIds { generation: u64, record_type: RecordTypeName, query: RecordQuery },
     /// A record was created or changed.
     Upsert { record_type: RecordTypeName, record: Record },
     /// A record was deleted (the store removed its membership).
@@ -153,6 +158,10 @@ pub enum EngineResponse {
     Preview {
         generation: u64,
         result: Result<PreviewOutcome, WorkerError>,
+    },
+    RecordIds {
+        generation: u64,
+        result: Result<Vec<RecordId>, WorkerError>,
     },
 }
 
@@ -436,12 +445,15 @@ impl Engine {
     fn answer(&mut self, batch: Vec<EngineRequest>) -> Result<(), Gone> {
         let newest_preview = batch.iter().rposition(|r| matches!(r, EngineRequest::Preview { .. }));
         let newest_impact = batch.iter().rposition(|r| matches!(r, EngineRequest::Impact { .. }));
+        let newest_ids = batch.iter().rposition(|r| matches!(r, EngineRequest::RecordIds { .. }));
         let mut preview = None;
         let mut impact = None;
+        let mut ids = None;
         for (index, request) in batch.into_iter().enumerate() {
             match request {
                 request @ EngineRequest::Preview { .. } if Some(index) == newest_preview => preview = Some(request),
-                EngineRequest::Preview { .. } => {}
+                request @ EngineRequest::RecordIds { .. } if Some(index) == newest_ids => ids = Some(request),
+                EngineRequest::Preview { .. } | EngineRequest::RecordIds { .. } => {}
                 EngineRequest::Impact { plan, reply } if Some(index) == newest_impact => impact = Some((plan, reply)),
                 EngineRequest::Impact { reply, .. } => {
                     reply.finish(Err(WorkerError::Replaced("impact")));
@@ -460,6 +472,12 @@ impl Engine {
                 Asked { record_type: &record_type, conditions: &conditions, higher: &higher, sort: &sort, now, limit };
             let result = run_preview(&self.snapshot, &self.reader, &asked);
             self.send(EngineResponse::Preview { generation, result })?;
+        }
+        if let Some(EngineRequest::RecordIds { generation, record_type, query }) = ids {
+            let ctx = EvalContext::new(crate::clock::now(), self.snapshot.time_zone().clone());
+            let result = crate::engine::records::query_ids(&self.snapshot, &record_type, &query, &ctx)
+                .map_err(|e| WorkerError::Message(e.to_string()));
+            self.send(EngineResponse::RecordIds { generation, result })?;
         }
         Ok(())
     }
@@ -482,7 +500,7 @@ impl Engine {
                 }
             }
             // Answered by `answer`, newest only.
-            EngineRequest::Preview { .. } | EngineRequest::Impact { .. } => {}
+            EngineRequest::Preview { .. } | EngineRequest::Impact { .. } | EngineRequest::RecordIds { .. } => {}
             EngineRequest::Apply { plan, reply } => {
                 let result = self.lifecycle().0.apply(&plan, reply.reporter());
                 reply.finish(result);
