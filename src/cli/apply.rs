@@ -108,6 +108,20 @@ impl ApplyReport {
 /// or the records an interrupted import left: the report lists every change that would be
 /// made, and the file stays byte for byte as it was.
 pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
+    apply_opened_by(path, now, dry_run, Workspace::open)
+}
+
+/// How [`apply_command`] opens the workspace to write: [`Workspace::open`] checks the whole
+/// file first; a caller that just made the file itself (the demo) may skip that check.
+pub(crate) type Opener = fn(&Path) -> Result<Workspace, crate::store::StoreError>;
+
+/// [`apply_command`], opening the workspace with `open`.
+pub(crate) fn apply_opened_by(
+    path: &Path,
+    now: Timestamp,
+    dry_run: bool,
+    open: Opener,
+) -> Result<ApplyReport, CliError> {
     use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
     use crate::engine::membership::{MemberColumn, evaluate_memberships};
     use crate::worker::engine::load_memberships;
@@ -119,7 +133,7 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
         drop(Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))?);
     } else {
         // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-        refuse_read_only(Workspace::open(path).map_err(|e| CliError::workspace(path, e))?)?;
+        refuse_read_only(open(path).map_err(|e| CliError::workspace(path, e))?)?;
         // First the records an interrupted import left unevaluated, with their own reasons.
         crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
             refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
@@ -154,7 +168,8 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
         return Ok(dry_run_report(now, &evaluated, &all, &names));
     }
 
-    let mut workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
+    // The whole file was checked by the first open of this command.
+    let mut workspace = Workspace::open_checked_later(path).map_err(|e| CliError::workspace(path, e))?;
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = workspace
         .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)

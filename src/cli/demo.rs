@@ -68,9 +68,9 @@ pub const BRIEF_EVALUATED_AGO: i64 = 10;
 fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
     let days = plan_days(planned);
     let first = days.keys().next_back().copied().unwrap_or(0) + 2;
-    add_rules(&mut Workspace::open(path)?, planned, days_ago(spec, first)?)?;
+    add_rules(&mut Workspace::open_checked_later(path)?, planned, days_ago(spec, first)?)?;
     {
-        let mut ws = Workspace::open(path)?;
+        let mut ws = Workspace::open_checked_later(path)?;
         for (&ago, day) in days.iter().rev() {
             let at = days_ago(spec, ago)?;
             for id in &day.activate {
@@ -82,10 +82,11 @@ fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -
         }
     }
     let evaluated = days_ago(spec, BRIEF_EVALUATED_AGO)?;
-    super::apply_command(path, evaluated, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let mut ws = Workspace::open(path)?;
+    super::apply::apply_opened_by(path, evaluated, false, Workspace::open_checked_later)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut ws = Workspace::open_checked_later(path)?;
     for ago in (1..BRIEF_EVALUATED_AGO).rev() {
-        work_steps(&mut ws, days_ago(spec, ago)?)?;
+        work_steps(&mut ws, days_ago(spec, ago)?, STEPS_WORKED_PER_BRIEF_DAY)?;
     }
     Ok(())
 }
@@ -131,11 +132,11 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
     // Today, everything is evaluated once more.
     days.entry(0).or_default();
     let first = days.keys().next_back().copied().unwrap_or(0) + 2;
-    add_rules(&mut Workspace::open(path)?, planned, days_ago(spec, first)?)?;
+    add_rules(&mut Workspace::open_checked_later(path)?, planned, days_ago(spec, first)?)?;
     // From the oldest day to today.
     for (&ago, day) in days.iter().rev() {
         let at = days_ago(spec, ago)?;
-        let mut ws = Workspace::open(path)?;
+        let mut ws = Workspace::open_checked_later(path)?;
         for id in &day.activate {
             ws.set_segment_status(*id, Status::Active, at)?;
         }
@@ -146,9 +147,10 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
             edit_leads(&mut ws, spec, ago)?;
         }
         drop(ws);
-        super::apply_command(path, at, false).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        super::apply::apply_opened_by(path, at, false, Workspace::open_checked_later)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         if ago > 0 {
-            work_steps(&mut Workspace::open(path)?, at)?;
+            work_steps(&mut Workspace::open_checked_later(path)?, at, STEPS_WORKED_PER_DAY)?;
         }
     }
     Ok(())
@@ -156,22 +158,27 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
 
 /// How many due steps the sellers work through on a day of the demo's past.
 const STEPS_WORKED_PER_DAY: usize = 300;
+/// The same for the days of a brief life: fewer, every day since its one evaluation.
+const STEPS_WORKED_PER_BRIEF_DAY: usize = 120;
 
 /// The sellers' day: of the steps due at `at` (the most overdue first), two in three are
 /// finished, one in seven of those skipped; the rest stay due, so enrolments stand on
 /// different steps and the Work list has overdue steps on the first start.
-fn work_steps(ws: &mut Workspace, at: jiff::Timestamp) -> Result<(), StoreError> {
+fn work_steps(ws: &mut Workspace, at: jiff::Timestamp, most: usize) -> Result<(), StoreError> {
     use crate::domain::sequence::{StepOutcome, WorkFilter};
     let filter = WorkFilter { due_before: Some(at), ..WorkFilter::default() };
-    let due = ws.work_list(&filter, at, STEPS_WORKED_PER_DAY)?;
-    for (i, item) in due.items.iter().enumerate() {
-        if i % 3 == 2 {
-            continue;
+    let due = ws.work_list(&filter, at, most)?;
+    // One transaction for the day: a commit per step would cost more than the step.
+    ws.atomically(|ws| {
+        for (i, item) in due.items.iter().enumerate() {
+            if i % 3 == 2 {
+                continue;
+            }
+            let outcome = if i % 7 == 0 { StepOutcome::Skipped } else { StepOutcome::Done };
+            ws.complete_step(item.enrolment, outcome, at)?;
         }
-        let outcome = if i % 7 == 0 { StepOutcome::Skipped } else { StepOutcome::Done };
-        ws.complete_step(item.enrolment, outcome, at)?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Assignment rules for the segments meant to be active: the regional teams for regional
