@@ -18,7 +18,7 @@ use segment_builder::domain::{
 };
 use segment_builder::store::{StoreError, Workspace};
 use segment_builder::worker::NoWaker;
-use segment_builder::worker::engine::{EngineResponse, EngineWorker};
+use segment_builder::worker::engine::{EngineResponse, EngineWorker, SavedRecord};
 use segment_builder::worker::jobs::{Job, Poll};
 
 fn ty(name: &str) -> RecordTypeName {
@@ -172,6 +172,19 @@ fn activating_a_segment_re_evaluates_the_segments_that_use_it() {
     assert_eq!(world.member_of("account", world.accounts[1]), None);
     assert_eq!(world.member_of("lead", world.leads[0]), Some(world.strategic_leads));
     assert_eq!(world.member_of("lead", world.leads[1]), None);
+    assert_eq!(world.member_of("lead", world.leads[2]), None);
+    // An account saved into the segment: its lead follows in the same run.
+    let mut ws = Workspace::open(&world.path).unwrap();
+    let before = ws.record(&ty("account"), world.accounts[1]).unwrap().unwrap();
+    let def = ws.schema().get(&ty("account")).unwrap().clone();
+    let mut after = before.clone();
+    assert!(after.set(&def, "country", Value::Text("Germany".into())));
+    ws.update_record(&ty("account"), &after).unwrap();
+    let saved = SavedRecord { before: Some(before), after };
+    let segments = ws.segments(&ty("account")).unwrap();
+    wait(engine.records_saved(ty("account"), vec![saved], segments, now())).unwrap();
+    assert_eq!(world.member_of("account", world.accounts[1]), Some(world.strategic_accounts));
+    assert_eq!(world.member_of("lead", world.leads[1]), Some(world.strategic_leads));
     assert_eq!(world.member_of("lead", world.leads[2]), None);
 }
 

@@ -162,7 +162,7 @@ pub fn segment_text(node: &SegmentCondition, def: &RecordTypeDef, schema: &Schem
         None => "This record".to_owned(),
     };
     let id = node.segment.0;
-    let segment = names.segment(id).map_or_else(|| format!("#{id} (unknown)"), |name| format!("\"{name}\""));
+    let segment = names.segment(id).map_or_else(|| format!("#{id}"), |name| format!("\"{name}\""));
     format!("{who} {} {segment}", node.test.label())
 }
 

@@ -662,7 +662,10 @@ fn group_summary(ctx: &Ctx<'_>, def: &RecordTypeDef, group: &Group) -> String {
         group,
         def,
         &ctx.view.schema,
-        &describe::PeopleNames { sellers: &ctx.view.sellers, teams: &ctx.view.teams },
+        &describe::WithSegments {
+            names: &describe::PeopleNames { sellers: &ctx.view.sellers, teams: &ctx.view.teams },
+            segments: &ctx.view.segments.values().flatten().cloned().collect::<Vec<_>>(),
+        },
     );
     let parts: Vec<String> = lines.into_iter().skip(1).filter(|l| l.depth == 1).map(|l| l.text).collect();
     if parts.is_empty() { "(empty)".to_owned() } else { parts.join("; ") }
