@@ -219,3 +219,18 @@ fn a_segment_others_use_cannot_be_deleted_and_renaming_keeps_the_reference() {
     world.ws.update_segment(&leads).unwrap();
     world.ws.delete_segment(world.strategic_accounts, now()).unwrap();
 }
+
+/// `segment-builder apply` evaluates the account segments before the lead segments that
+/// name them, so one run settles both.
+#[test]
+fn one_apply_run_settles_a_segment_and_the_segments_that_use_it() {
+    let world = World::new();
+    let mut ws = Workspace::open(&world.path).unwrap();
+    ws.set_segment_status(world.strategic_accounts, Status::Active, now()).unwrap();
+    ws.set_segment_status(world.strategic_leads, Status::Active, now()).unwrap();
+    drop(ws);
+    segment_builder::cli::apply_command(&world.path, now(), false).unwrap();
+    assert_eq!(world.member_of("account", world.accounts[0]), Some(world.strategic_accounts));
+    assert_eq!(world.member_of("lead", world.leads[0]), Some(world.strategic_leads));
+    assert_eq!(world.member_of("lead", world.leads[1]), None);
+}

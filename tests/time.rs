@@ -214,7 +214,7 @@ proptest! {
         let id = ws.insert_segment(&segment).unwrap();
 
         let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-        let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+        let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
         let mut writer = None;
         let mut lifecycle = Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
         // Activated with "apply to existing records" at the start; the first evaluation as
@@ -420,7 +420,7 @@ fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
     let id = ws.insert_segment(&segment).unwrap();
     let evaluate = |ws: &Workspace, activate: bool, at: Timestamp| {
         let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-        let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+        let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
         let mut writer = None;
         let mut lifecycle =
             Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
@@ -501,7 +501,7 @@ fn the_scheduled_run_places_stranded_records_once_a_seller_is_free() {
     };
     ws.insert_rule(id, &rule, noon).unwrap();
     let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-    let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+    let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
     let mut writer = None;
     let mut lifecycle =
         Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };

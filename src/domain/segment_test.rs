@@ -157,6 +157,43 @@ impl Definitions {
         found.into_iter().collect()
     }
 
+    /// `types` ordered so that a type comes after the types whose segments its segments
+    /// name (where they do not name each other round): the order in which evaluating each
+    /// type once lets every "is in segment X" read X's new members.
+    pub fn type_order(&self, types: &[RecordTypeName]) -> Vec<RecordTypeName> {
+        let mut order = Vec::with_capacity(types.len());
+        let mut visiting = Vec::new();
+        for ty in types {
+            self.visit_type(ty, types, &mut visiting, &mut order);
+        }
+        order
+    }
+
+    fn visit_type(
+        &self,
+        ty: &RecordTypeName,
+        types: &[RecordTypeName],
+        visiting: &mut Vec<RecordTypeName>,
+        order: &mut Vec<RecordTypeName>,
+    ) {
+        if order.contains(ty) || visiting.contains(ty) || !types.contains(ty) {
+            return;
+        }
+        visiting.push(ty.clone());
+        let needed: BTreeSet<RecordTypeName> = self
+            .by_id
+            .values()
+            .filter(|d| d.record_type == *ty)
+            .flat_map(|d| named(&d.conditions))
+            .filter_map(|id| self.get(id).map(|d| d.record_type.clone()))
+            .collect();
+        for other in &needed {
+            self.visit_type(other, types, visiting, order);
+        }
+        visiting.pop();
+        order.push(ty.clone());
+    }
+
     /// A cycle of segments reachable from a tree `root` (the conditions of `this`, if
     /// saved): the segments from the first one that comes round again to its return,
     /// e.g. `[A, B, A]`. `None` without a cycle.

@@ -369,9 +369,7 @@ impl Engine {
         // The marks first: every record they name is then in the snapshot.
         let loaded = pending_upto(&path).and_then(|marks| Ok((marks, load::load(&path, shared, waker.as_ref())?)));
         let loaded = loaded.and_then(|(marks, (reader, mut snapshot))| {
-            let memberships = load_memberships(&reader, &snapshot)?;
-            memberships.share_all(&mut snapshot);
-            snapshot.set_definitions(reader.segment_definitions()?);
+            let memberships = load_memberships(&reader, &mut snapshot)?;
             Ok((marks, reader, snapshot, memberships))
         });
         let (marks, reader, snapshot, memberships) = match loaded {
