@@ -8,7 +8,6 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::domain::condition_format::from_ron;
-use crate::domain::validate::validate;
 use crate::domain::{EvalContext, Group, RecordTypeName, Status};
 use crate::engine::fast::compile;
 use crate::engine::priority::{SortKey, preview_against};
@@ -122,7 +121,16 @@ pub fn preview_command(
     let Some(def) = schema.get(&record_type) else {
         return Err(refused(format!("there is no record type \"{record_type}\"")));
     };
-    let problems = validate(&schema, def, &conditions);
+    let definitions = workspace.segment_definitions()?;
+    let own_id = own_priority.map(|(id, _)| id);
+    let problems = crate::domain::validate::validate_segment(
+        &schema,
+        def,
+        &conditions,
+        crate::domain::DEFAULT_MAX_DEPTH.max(workspace.settings()?.nesting_limit),
+        &definitions,
+        own_id,
+    );
     if !problems.is_empty() {
         let lines: Vec<String> = problems
             .iter()
@@ -144,7 +152,12 @@ pub fn preview_command(
     // The records from the column cache when it matches the file; the whole file is checked
     // only when they must be read from it. The unverified connection closes last.
     let verify = || workspace.verify().map_err(|e| in_workspace(path, &e));
-    let (_, snapshot, _) = load_with_cache(path, &|_| {}, &verify)?;
+    let (_, mut snapshot, _) = load_with_cache(path, &|_| {}, &verify)?;
+    // What segment conditions read: the segments, and every type's stored memberships.
+    snapshot.set_definitions(definitions);
+    for ty in &schema.types {
+        snapshot.set_memberships(&ty.name, workspace.memberships(&ty.name)?)?;
+    }
     drop(workspace);
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     let edited = compile(&snapshot, &record_type, &conditions, &ctx)?;
@@ -381,6 +394,7 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
     // Only what the trees can reach: the record, what its lookups point at (two hops), and
     // the records pointing at it through the lookups the related blocks name.
     let mut dataset = MemoryDataset::new(schema.clone());
+    dataset.set_definitions(workspace.segment_definitions()?);
     let mut frontier = vec![(def.name.clone(), subject.clone())];
     for _ in 0..=crate::domain::DEFAULT_MAX_DEPTH.min(3) {
         let mut next = Vec::new();
@@ -395,6 +409,7 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
                     next.push((target.clone(), target_record));
                 }
             }
+            dataset.set_membership(&ty, found.id, workspace.membership_of(&ty, found.id)?);
             dataset.insert(&ty, found);
         }
         frontier = next;
@@ -509,6 +524,7 @@ fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::
     for child in &group.children {
         match child {
             crate::domain::Node::Group(inner) => collect_related(inner, out),
+            crate::domain::Node::Segment(_) => {}
             crate::domain::Node::Related(block) => {
                 out.push((block.record_type.clone(), block.via.clone()));
                 collect_related(&block.group, out);

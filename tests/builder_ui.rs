@@ -524,3 +524,75 @@ fn the_claiming_segment_is_seen_without_scrolling_sideways() {
     let topic = harness.get_by_label("Topic").rect();
     assert!(header.left() > topic.left() && header.left() < topic.right() + 200.0, "right after the title: {topic:?}");
 }
+
+/// "is in segment" is picked from the field list by typing, the segment by name; the
+/// preview of the draft then equals the reference evaluator given the stored memberships.
+#[test]
+fn is_in_segment_is_picked_and_its_preview_equals_the_reference() {
+    use segment_builder::domain::{
+        Definitions, MembershipChange, MembershipChanges, MembershipReason, SegmentTest, Status,
+    };
+    use segment_builder::store::Workspace;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    let now = segment_builder::clock::now();
+    segment_builder::demo::create_demo_workspace(
+        &path,
+        &segment_builder::demo::DemoSpec::standard(now),
+        &mut |_, _| true,
+    )
+    .expect("demo");
+    // Forty leads are stored as members of an active segment that is not the first.
+    let mut ws = Workspace::open(&path).expect("open");
+    let segments = ws.segments(&lead()).expect("segments");
+    let wanted = segments[1..].iter().find(|s| s.status == Status::Active).expect("an active segment").clone();
+    let changes = MembershipChanges {
+        record_type: lead(),
+        changes: ws.all_records(&lead()).expect("leads")[..40]
+            .iter()
+            .map(|r| MembershipChange { record: r.id, from: None, to: Some(wanted.id), rerun_assignment: false })
+            .collect(),
+    };
+    ws.apply_membership_changes(&changes, MembershipReason::Reevaluation, now, &mut |_, _| true).expect("members");
+    let memberships = ws.memberships(&lead()).expect("members");
+    drop(ws);
+    let mut harness = open_app(&path);
+    new_segment(&mut harness, "Leads of another segment");
+    harness.get_all_by_label("+ Condition").next().expect("add condition").click();
+    harness.run_steps(3);
+    open_combo(&mut harness, "Topic");
+    type_into(&mut harness, "Search fields", "segment");
+    pick(&mut harness, "This lead › segment membership");
+    let tree = draft(&harness);
+    let Some(Node::Segment(node)) = tree.children.first() else { panic!("a segment condition: {tree:?}") };
+    assert_eq!((node.test, node.segment, node.via.len()), (SegmentTest::InSegment, segments[0].id, 0));
+    // The segment by name, from the combo of the lead segments (the list on the left
+    // shows the names too: the popup's item is the last one).
+    open_combo(&mut harness, &segments[0].name);
+    harness.get_all_by_label(&wanted.name).last().expect("the segment in the popup").click();
+    harness.run_steps(3);
+    let tree = draft(&harness);
+    let Some(Node::Segment(node)) = tree.children.first() else { panic!("a segment condition: {tree:?}") };
+    assert_eq!(node.segment, wanted.id);
+    assert!(!harness.state().state().builder.as_ref().expect("builder").has_problems());
+
+    let segment_id = harness.state().state().selected_segment.expect("selected");
+    run_until(&mut harness, "the preview of the draft", |app| {
+        let preview = &app.state().preview;
+        preview.segment == Some(segment_id)
+            && matches!(&preview.result, Loadable::Ready(outcome) if !outcome.order.is_empty())
+    });
+    let (mut dataset, time_zone) = reference_dataset(&path);
+    for (record, segment) in &memberships {
+        dataset.set_membership(&lead(), *record, Some(*segment));
+    }
+    let all = segment_builder::store::Workspace::open(&path).expect("open").all_segments().expect("segments");
+    dataset.set_definitions(Definitions::of(&all));
+    let expected = dataset.matching(&EvalContext::new(segment_builder::clock::now(), time_zone), &lead(), &tree);
+    assert!(!expected.is_empty());
+    let outcome = harness.state().state().preview.result.latest().cloned().expect("outcome");
+    let mut listed: Vec<_> = outcome.order.iter().map(|(id, _)| *id).collect();
+    listed.sort();
+    assert_eq!(outcome.matches, 40);
+    assert_eq!(listed, expected, "the preview lists exactly the members of {}", wanted.name);
+}

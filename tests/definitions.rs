@@ -429,3 +429,88 @@ fn a_sequences_options_travel_in_the_bundle() {
     let text = std::fs::read_to_string(export(&target, &dir)).expect("read");
     assert!(text.contains("working_hours: true") && text.contains("stop_when_leaving: true"), "{text}");
 }
+
+/// Segment conditions travel by segment name: a lead segment matching the conditions of a
+/// lead segment listed after it in the bundle, and naming an account segment, reads back
+/// naming the target workspace's segments (whose ids differ); a name no segment has is
+/// refused at its place.
+#[test]
+fn segment_conditions_travel_by_name() {
+    use segment_builder::domain::{FieldPath, Node, Operand, Operator, SegmentCondition, SegmentTest};
+    let dir = tempfile::tempdir().expect("dir");
+    let source = empty_workspace(&dir, "source.sqlite");
+    let mut ws = Workspace::open(&source).expect("open");
+    let segment = |record_type: &str, name: &str, children: Vec<Node>| Segment {
+        id: SegmentId(0),
+        record_type: RecordTypeName::new(record_type),
+        name: name.to_owned(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions: Group { children, ..Group::all(NodeId(0)) },
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: now(),
+        modified_on: now(),
+    };
+    let german = Node::Condition(segment_builder::domain::Condition {
+        id: NodeId(1),
+        path: FieldPath::own("country"),
+        operator: Operator::Equals,
+        value: Operand::Text("Germany".into()),
+    });
+    let node = |via: &[&str], test, segment| {
+        Node::Segment(SegmentCondition {
+            id: NodeId(0),
+            via: via.iter().map(|v| FieldName::new(*v)).collect(),
+            test,
+            segment,
+        })
+    };
+    // A deleted segment's id is not given again: the source's ids are not the target's.
+    let gone = ws.insert_segment(&segment("contact", "Gone", vec![])).expect("segment");
+    ws.delete_segment(gone, now()).expect("delete");
+    let hot = ws.insert_segment(&segment("lead", "Hot", vec![])).expect("segment");
+    let germans = ws.insert_segment(&segment("lead", "Germans", vec![german.clone()])).expect("segment");
+    let key = ws.insert_segment(&segment("account", "Key accounts", vec![german])).expect("segment");
+    let mut hot = ws.segment(hot).expect("segment");
+    hot.conditions.children =
+        vec![node(&[], SegmentTest::MatchesConditions, germans), node(&["account"], SegmentTest::NotInSegment, key)];
+    hot.conditions.renumber(&mut segment_builder::domain::NodeIds::default());
+    ws.update_segment(&hot).expect("save");
+    drop(ws);
+    let file = export(&source, &dir);
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(text.contains(r#"segment: Name("Key accounts")"#), "{text}");
+    assert!(text.contains(r#"segment: Name("Germans")"#), "{text}");
+    assert!(!text.contains("segment: Id("), "{text}");
+
+    let target = empty_workspace(&dir, "target.sqlite");
+    import_definitions_command(&target, &file, None, now()).expect("import");
+    assert_eq!(definitions_text(&target), definitions_text(&source), "the same definitions, by name");
+    let ws = Workspace::open(&target).expect("open");
+    let leads = ws.segments(&RecordTypeName::new("lead")).expect("segments");
+    let accounts = ws.segments(&RecordTypeName::new("account")).expect("segments");
+    let named: Vec<SegmentId> = leads[0]
+        .conditions
+        .children
+        .iter()
+        .filter_map(|n| match n {
+            Node::Segment(s) => Some(s.segment),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(named, [leads[1].id, accounts[0].id], "the target's own ids");
+    assert_ne!(named, [germans, key], "ids differ between the workspaces");
+
+    // A name no segment of the reached type has: refused with the segment and condition.
+    check_refused(
+        r#"(version: 2, segments: [(record_type: "lead", name: "Hot", status: Draft,
+            conditions: (mode: All, children: [Condition(field: "country", operator: IsEmpty),
+                Segment(via: "account", test: In, segment: Name("Nobody"))]))])"#,
+        &[
+            "segments[0] \"Hot\": condition 2: there is no segment \"Nobody\" of the account segments in the bundle or the workspace",
+        ],
+    );
+}

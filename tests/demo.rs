@@ -369,6 +369,7 @@ fn check_group(schema: &Schema, ty: &RecordTypeDef, group: &Group, ids: &mut Vec
     for child in &group.children {
         match child {
             Node::Group(g) => check_group(schema, ty, g, ids, at),
+            Node::Segment(node) => ids.push(node.id.0),
             Node::Related(block) => {
                 ids.push(block.id.0);
                 let related = schema.get(&block.record_type).unwrap_or_else(|| panic!("{at}: {:?}", block.record_type));

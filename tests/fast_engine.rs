@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::r#gen::{RECORDS, arb_any_tree, arb_tree, arb_value};
+use common::r#gen::{RECORDS, arb_any_tree, arb_segment_tree, arb_segments, arb_tree, arb_value};
 use common::*;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -191,6 +191,38 @@ proptest! {
         let snapshot = snapshot_of(&ds, &ctx.time_zone);
         let expected = ds.matching(&ctx, &name("lead"), &root);
         prop_assert_eq!(fast_ids(&snapshot, &ctx, "lead", &root), expected, "{:#?}", root);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(128))]
+
+    /// Segment conditions ("is in / is not in / matches the conditions of segment k", of
+    /// the record or through lookups): the snapshot holds the stored memberships and the
+    /// segments' definitions, the reference dataset the same.
+    #[test]
+    fn differential_with_segment_conditions(
+        case in arb_clock().prop_flat_map(|ctx| {
+            let schema = schema();
+            let trees = prop::collection::vec(arb_segment_tree(&schema, "thing"), 1..=4);
+            (Just(ctx.clone()), arb_world_near(&schema, &ctx), arb_segments(&schema), trees)
+        })
+    ) {
+        let (ctx, mut ds, (definitions, pairs), trees) = case;
+        for (ty, record, segment) in &pairs {
+            ds.set_membership(ty, *record, Some(*segment));
+        }
+        ds.set_definitions(definitions.clone());
+        let mut snapshot = snapshot_of(&ds, &ctx.time_zone);
+        snapshot.set_definitions(definitions);
+        for def in &ds.schema().types {
+            let of_type = pairs.iter().filter(|(ty, ..)| *ty == def.name).map(|(_, record, segment)| (*record, *segment));
+            snapshot.set_memberships(&def.name, of_type).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for root in &trees {
+            let expected = ds.matching(&ctx, &name("thing"), root);
+            prop_assert_eq!(fast_ids(&snapshot, &ctx, "thing", root), expected, "{:#?}", root);
+        }
     }
 }
 

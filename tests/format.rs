@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::r#gen::arb_tree;
+use common::r#gen::{arb_segment_tree, arb_tree};
 use common::*;
 use proptest::prelude::{ProptestConfig, prop_assert_eq, proptest};
 use segment_builder::domain::condition_format::{FORMAT_VERSION, FormatError, from_ron, to_ron};
@@ -141,6 +141,12 @@ proptest! {
 
     #[test]
     fn random_trees_of_other_types_round_trip(root in arb_tree(&schema(), "company")) {
+        prop_assert_eq!(from_ron(&to_ron(&root)), Ok(root));
+    }
+
+    /// Segment conditions (by id, through lookups) come back unchanged.
+    #[test]
+    fn trees_with_segment_conditions_round_trip(root in arb_segment_tree(&schema(), "thing")) {
         prop_assert_eq!(from_ron(&to_ron(&root)), Ok(root));
     }
 }

@@ -527,7 +527,7 @@ fn a_cancelled_job_writes_nothing() {
     }
     let before = state(&world.ws, &[RecordId(1)]);
     let (reader, mut snapshot) = load_snapshot(&world.path, &|_| {}).unwrap();
-    let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+    let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
     let mut writer = None;
     let mut lifecycle =
         Lifecycle { path: &world.path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };

@@ -351,3 +351,54 @@ fn a_failed_export_leaves_no_file_behind() {
     assert!(names.iter().all(|n| !n.ends_with(".partial")), "{names:?}");
     assert!(target.is_dir(), "the target is untouched");
 }
+
+/// A segment whose conditions name the top one ("is not in segment <top>") is listed in
+/// the impact of re-evaluating the top one, and evaluated again in the same apply: it gets
+/// the leads outside the top segment that no other active segment takes.
+#[test]
+fn re_evaluating_a_segment_re_evaluates_the_segments_that_use_it() {
+    use segment_builder::domain::{Node, SegmentCondition, SegmentTest};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    let now = segment_builder::clock::now();
+    segment_builder::demo::create_demo_workspace(
+        &path,
+        &segment_builder::demo::DemoSpec::standard(now),
+        &mut |_, _| true,
+    )
+    .expect("demo");
+    let mut ws = Workspace::open(&path).expect("open");
+    let segments = ws.segments(&lead()).expect("segments");
+    let top = segments[0].clone();
+    let mut conditions = Group::all(NodeId(0));
+    conditions.children.push(Node::Segment(SegmentCondition {
+        id: NodeId(1),
+        via: Vec::new(),
+        test: SegmentTest::NotInSegment,
+        segment: top.id,
+    }));
+    let outside = Segment { id: SegmentId(0), name: "Outside the top".into(), conditions, ..top.clone() };
+    let outside = ws.insert_segment(&Segment { status: Status::Draft, ..outside }).expect("segment");
+    ws.set_segment_status(outside, Status::Active, now).expect("activate");
+    drop(ws);
+    let mut harness = open_app(&path);
+    assert_eq!(harness.state().state().selected_segment, Some(top.id));
+
+    click(&mut harness, "Re-evaluate…");
+    run_until(&mut harness, "the impact", impact_ready);
+    harness.get_by_label("Segments that use it are evaluated again in the same run: Outside the top");
+    apply_impact(&mut harness);
+    let in_top = members_of(&harness, top.id);
+    assert_eq!(in_top, reference_joins(&harness, &top));
+    let (dataset, time_zone) = reference_dataset(&path);
+    let ctx = EvalContext::new(segment_builder::clock::now(), time_zone);
+    let others: BTreeSet<RecordId> = stored_segments(&harness)
+        .iter()
+        .filter(|s| s.status == Status::Active && s.id != top.id && s.id != outside)
+        .flat_map(|s| dataset.matching(&ctx, &lead(), &s.conditions))
+        .collect();
+    let expected: BTreeSet<RecordId> =
+        dataset.records(&lead()).map(|r| r.id).filter(|id| !in_top.contains(id) && !others.contains(id)).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(members_of(&harness, outside), expected);
+}

@@ -657,3 +657,101 @@ fn groups_lookups_and_related_records() {
     check_tree("thing", all(vec![cond("name.nope", IsEmpty, NONE)]), &[]);
     check_tree("thing", not(all(vec![cond("nope", IsEmpty, NONE)])), &[10, 11, 12, 13]);
 }
+
+/// Segments in the world's workspace: 1 "Tens" (thing, active; thing 10 a member), 2 "UK
+/// companies" (company, active; company 1 a member), 3 "French companies" (company, a
+/// draft: country is FR, no members), 4 "Things of French companies" (thing, a draft:
+/// its company matches the conditions of 3). The reference dataset holds the same.
+fn membership_world() -> (Workspace, segment_builder::domain::MemoryDataset) {
+    use common::routing::{active_segment, join};
+    use segment_builder::domain::{Segment, SegmentId, SegmentTest::MatchesConditions, Status};
+    let (mut ws, mut stored) = workspace_of(&world());
+    let now = ctx().now;
+    let draft = |name: &str, ty: &str, conditions| Segment {
+        id: SegmentId(0),
+        record_type: name_of(ty),
+        name: name.to_owned(),
+        description: String::new(),
+        status: Status::Draft,
+        priority: 0,
+        conditions,
+        accept_from_other_segments: false,
+        rerun_assignment_on_move: false,
+        sequence: None,
+        created_on: now,
+        modified_on: now,
+    };
+    let tens = active_segment(&mut ws, &name_of("thing"), "Tens", tree(all(vec![])), now);
+    let uk = active_segment(&mut ws, &name_of("company"), "UK companies", tree(all(vec![])), now);
+    let french =
+        ws.insert_segment(&draft("French companies", "company", tree(all(vec![cond("country", Equals, t("fr"))]))));
+    let french = french.expect("segment");
+    let things =
+        draft("Things of French companies", "thing", tree(all(vec![seg("company", MatchesConditions, french.0)])));
+    let things = ws.insert_segment(&things).expect("segment");
+    assert_eq!([tens.0, uk.0, french.0, things.0], [1, 2, 3, 4]);
+    join(&mut ws, &name_of("thing"), tens, &[RecordId(10)], now);
+    join(&mut ws, &name_of("company"), uk, &[RecordId(1)], now);
+    stored.set_definitions(ws.segment_definitions().expect("segments"));
+    stored.set_membership(&name_of("thing"), RecordId(10), Some(tens));
+    stored.set_membership(&name_of("company"), RecordId(1), Some(uk));
+    (ws, stored)
+}
+
+fn name_of(ty: &str) -> segment_builder::domain::RecordTypeName {
+    segment_builder::domain::RecordTypeName::new(ty)
+}
+
+/// `root` over things (or `ty`) in the membership world, by the reference evaluator, the
+/// fast engine (the snapshot given the memberships and definitions) and SQL.
+fn check_membership(ty: &str, root: segment_builder::domain::Group, expected: &[i64]) {
+    let (ws, stored) = membership_world();
+    let root = tree(root);
+    let found: Vec<i64> = stored.matching(&ctx(), &name_of(ty), &root).into_iter().map(|id| id.0).collect();
+    assert_eq!(found, expected, "{root:#?}");
+    let through_sql: Vec<i64> = sql_matching(&ws, &ctx(), &name_of(ty), &root).into_iter().map(|id| id.0).collect();
+    assert_eq!(through_sql, expected, "through SQL: {root:#?}");
+    let schema = schema();
+    let by_type = schema.types.iter().map(|t| (&t.name, stored.records(&t.name)));
+    let teams = (0..9).map(|t| (TeamId(t), stored.team_members(TeamId(t)).to_vec()));
+    let mut snapshot = Snapshot::build(&schema, ctx().time_zone.clone(), by_type, teams);
+    snapshot.set_definitions(ws.segment_definitions().expect("segments"));
+    for def in &schema.types {
+        snapshot.set_memberships(&def.name, ws.memberships(&def.name).expect("memberships")).expect("type");
+    }
+    let compiled = compile(&snapshot, &name_of(ty), &root, &ctx()).expect("the snapshot is in the context's zone");
+    let found: Vec<i64> = compiled.matching_ids(&snapshot).into_iter().map(|id| id.0).collect();
+    assert_eq!(found, expected, "fast: {root:#?}");
+}
+
+/// Things 10 (company 1: Acme, UK), 11 (company 2: Émile SARL, FR, parent 1), 12 (no
+/// company), 13 (a company that does not exist: empty in the workspace).
+#[test]
+fn segment_membership() {
+    use segment_builder::domain::SegmentTest::{InSegment, MatchesConditions, NotInSegment};
+    // The record's own stored membership; "is not in" is its exact complement.
+    check_membership("thing", all(vec![seg("", InSegment, 1)]), &[10]);
+    check_membership("thing", all(vec![seg("", NotInSegment, 1)]), &[11, 12, 13]);
+    // Through a lookup: an empty or dangling link is in no segment.
+    check_membership("thing", all(vec![seg("company", InSegment, 2)]), &[10]);
+    check_membership("thing", all(vec![seg("company", NotInSegment, 2)]), &[11, 12, 13]);
+    check_membership("thing", all(vec![seg("company.parent", InSegment, 2)]), &[11]);
+    check_membership("company", all(vec![seg("parent", InSegment, 2)]), &[2]);
+    check_membership("company", all(vec![seg("", InSegment, 2)]), &[1]);
+    // A draft with no members: nobody is in it.
+    check_membership("company", all(vec![seg("", InSegment, 3)]), &[]);
+    check_membership("company", all(vec![seg("", NotInSegment, 3)]), &[1, 2, 3]);
+    // "matches the conditions of": the draft's tree, live; through a lookup false where
+    // the link is empty or dangling.
+    check_membership("company", all(vec![seg("", MatchesConditions, 3)]), &[2]);
+    check_membership("thing", all(vec![seg("company", MatchesConditions, 3)]), &[11]);
+    check_membership("thing", not(all(vec![seg("company", MatchesConditions, 3)])), &[10, 12, 13]);
+    check_membership("thing", all(vec![seg("", MatchesConditions, 4)]), &[11]); // 4 matches 3 through company
+    check_membership("company", all(vec![has("thing", "company", all(vec![seg("", InSegment, 1)]))]), &[1]);
+    // Misfits are false, also "is not in": an unknown segment, one of another type.
+    check_membership("thing", all(vec![seg("", NotInSegment, 99)]), &[]);
+    check_membership("thing", all(vec![seg("", NotInSegment, 2)]), &[]);
+    check_membership("thing", all(vec![seg("company", MatchesConditions, 1)]), &[]);
+    check_membership("thing", all(vec![seg("name", InSegment, 2)]), &[]);
+    check_membership("thing", not(all(vec![seg("", InSegment, 99)])), &[10, 11, 12, 13]);
+}

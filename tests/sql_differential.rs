@@ -4,10 +4,14 @@
 //! the schema), `Workspace::matching_ids` of the compiled SQL equals
 //! `MemoryDataset::matching`. And user text never becomes SQL text.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
+
 mod common;
 
-use common::r#gen::{arb_any_tree, arb_instant, arb_operand, arb_tree, arb_world};
-use common::workspace::{sql_matching, workspace_of};
+use common::r#gen::{
+    Segments, arb_any_tree, arb_instant, arb_operand, arb_segment_tree, arb_segments, arb_tree, arb_world,
+};
+use common::workspace::{add_segments, sql_matching, workspace_of};
 use common::*;
 use jiff::civil::{Date, Time};
 use jiff::{SignedDuration, Span, Timestamp};
@@ -19,6 +23,7 @@ use segment_builder::domain::{
     operators_for,
 };
 use segment_builder::engine::sql::{SqlParam, compile_sql};
+use segment_builder::engine::{Snapshot, compile};
 
 /// Zones with and without DST, on both sides of UTC, one with a half-hour offset.
 const ZONES: &[&str] = &["Europe/Berlin", "UTC", "America/New_York", "Pacific/Auckland", "Asia/Kolkata"];
@@ -125,6 +130,7 @@ fn focus_tree(ctx: &EvalContext, group: &mut Group) {
             },
             Node::Group(inner) => focus_tree(ctx, inner),
             Node::Related(block) => focus_tree(ctx, &mut block.group),
+            Node::Segment(_) => {}
         }
     }
 }
@@ -148,6 +154,47 @@ proptest! {
     #[test]
     fn sql_agrees_with_the_evaluator((world, ty, ctx, trees) in arb_case(true)) {
         check_case(&world, ty, &ctx, &trees)?;
+    }
+}
+
+/// A world with segments and stored memberships (`arb_segments`), a record type, a clock
+/// and up to four trees with segment conditions among their leaves.
+fn arb_segment_case() -> impl Strategy<Value = (MemoryDataset, Segments, &'static str, EvalContext, Vec<Group>)> {
+    let schema = schema();
+    (arb_world(&schema), arb_segments(&schema), select(&["thing", "company", "deal"][..]), arb_ctx()).prop_flat_map(
+        move |(world, segments, ty, ctx)| {
+            let trees = prop::collection::vec(arb_segment_tree(&schema, ty), 1..=4);
+            (Just(world), Just(segments), Just(ty), Just(ctx), trees)
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Segment conditions: the reference evaluator, the fast engine (the snapshot given the
+    /// stored memberships and the definitions) and SQL (the `membership` table) agree.
+    #[test]
+    fn segment_conditions_agree_in_all_three((world, segments, ty, ctx, trees) in arb_segment_case()) {
+        let (mut ws, mut stored) = workspace_of(&world);
+        add_segments(&mut ws, &mut stored, &segments.0, &segments.1);
+        let schema = stored.schema().clone();
+        let by_type = schema.types.iter().map(|t| (&t.name, stored.records(&t.name)));
+        let teams = (0..9).map(|t| (segment_builder::domain::TeamId(t), stored.team_members(segment_builder::domain::TeamId(t)).to_vec()));
+        let mut snapshot = Snapshot::build(&schema, ctx.time_zone.clone(), by_type, teams);
+        snapshot.set_definitions(stored.definitions().clone());
+        for def in &schema.types {
+            snapshot.set_memberships(&def.name, ws.memberships(&def.name).expect("memberships")).expect("type");
+        }
+        let ty = name(ty);
+        for root in &trees {
+            let expected = stored.matching(&ctx, &ty, root);
+            prop_assert_eq!(&sql_matching(&ws, &ctx, &ty, root), &expected, "through SQL: {:#?}", root);
+            let compiled = compile(&snapshot, &ty, root, &ctx).expect("the snapshot is in the context's zone");
+            let mut fast = compiled.matching_ids(&snapshot);
+            fast.sort();
+            prop_assert_eq!(&fast, &expected, "fast: {:#?}", root);
+        }
     }
 }
 

@@ -70,6 +70,33 @@ fn a_tree_depends_on_the_clock_when_any_condition_reads_it() {
     assert!(reading.contains(&Operator::InNext) && !reading.contains(&Operator::Before));
 }
 
+/// "Matches the conditions of" a segment that reads the clock reads it too (through the
+/// segments it names, a cycle stopping); "is in segment" reads only stored memberships.
+#[test]
+fn matching_the_conditions_of_a_date_based_segment_depends_on_the_clock() {
+    use segment_builder::domain::timing::depends_on_clock_in;
+    use segment_builder::domain::{Definition, Definitions, SegmentCondition, SegmentTest};
+    let node =
+        |test, id| Node::Segment(SegmentCondition { id: NodeId(2), via: Vec::new(), test, segment: SegmentId(id) });
+    let mut definitions = Definitions::default();
+    let mut add = |id: i64, conditions: Group| {
+        definitions.insert(SegmentId(id), Definition { name: format!("S{id}"), record_type: lead(), conditions });
+    };
+    add(1, root(vec![on("created_on", Operator::InLast, days(7))]));
+    add(2, root(vec![node(SegmentTest::MatchesConditions, 1)]));
+    add(3, root(vec![node(SegmentTest::MatchesConditions, 4)]));
+    add(4, root(vec![node(SegmentTest::MatchesConditions, 3)]));
+    let check =
+        |tree: Group, expected: bool| assert_eq!(depends_on_clock_in(&tree, &definitions), expected, "{tree:?}");
+    check(root(vec![node(SegmentTest::MatchesConditions, 1)]), true);
+    check(root(vec![node(SegmentTest::MatchesConditions, 2)]), true);
+    check(root(vec![node(SegmentTest::InSegment, 1)]), false);
+    check(root(vec![node(SegmentTest::NotInSegment, 1)]), false);
+    check(root(vec![node(SegmentTest::MatchesConditions, 3)]), false);
+    check(root(vec![node(SegmentTest::MatchesConditions, 99)]), false);
+    assert!(!depends_on_clock(&root(vec![node(SegmentTest::MatchesConditions, 1)])), "without the definitions");
+}
+
 #[test]
 fn the_next_evaluation_is_after_the_interval_or_at_midnight_in_the_workspace_zone() {
     let berlin = TimeZone::get("Europe/Berlin").unwrap();
@@ -187,7 +214,7 @@ proptest! {
         let id = ws.insert_segment(&segment).unwrap();
 
         let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-        let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+        let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
         let mut writer = None;
         let mut lifecycle = Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
         // Activated with "apply to existing records" at the start; the first evaluation as
@@ -393,7 +420,7 @@ fn a_time_zone_set_by_another_program_is_noticed_by_the_next_evaluation() {
     let id = ws.insert_segment(&segment).unwrap();
     let evaluate = |ws: &Workspace, activate: bool, at: Timestamp| {
         let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-        let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+        let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
         let mut writer = None;
         let mut lifecycle =
             Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
@@ -474,7 +501,7 @@ fn the_scheduled_run_places_stranded_records_once_a_seller_is_free() {
     };
     ws.insert_rule(id, &rule, noon).unwrap();
     let (reader, mut snapshot) = load_snapshot(&path, &|_| {}).unwrap();
-    let mut memberships = load_memberships(&reader, &snapshot).unwrap();
+    let mut memberships = load_memberships(&reader, &mut snapshot).unwrap();
     let mut writer = None;
     let mut lifecycle =
         Lifecycle { path: &path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };

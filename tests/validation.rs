@@ -25,6 +25,7 @@ fn ids_at(root: &Group, path: &[usize]) -> Vec<NodeId> {
                 ids = vec![block.id, block.group.id];
             }
             Node::Condition(c) => ids = vec![c.id],
+            Node::Segment(node) => ids = vec![node.id],
         }
     }
     ids
@@ -254,4 +255,88 @@ proptest! {
             prop_assert_ne!(matches(&ds, &ctx(), thing, record, &root), matches(&ds, &ctx(), thing, record, &negated));
         }
     }
+}
+
+/// Segments for the segment-condition checks: 1 "A" (thing) matches the conditions of 2;
+/// 2 "B" (thing) has no conditions; 3 "Deep" (thing) nests three levels; 4 "Companies" is
+/// of the company type; 5 "C" and 6 "D" (things) name each other (stored so by an older
+/// build or another program).
+fn segment_definitions() -> segment_builder::domain::Definitions {
+    use segment_builder::domain::SegmentTest::{InSegment, MatchesConditions, NotInSegment};
+    use segment_builder::domain::{Definition, Definitions, RecordTypeName, SegmentId};
+    let mut definitions = Definitions::default();
+    let mut add = |id: i64, name: &str, ty: &str, root: Group| {
+        let definition =
+            Definition { name: name.to_owned(), record_type: RecordTypeName::new(ty), conditions: tree(root) };
+        definitions.insert(SegmentId(id), definition);
+    };
+    add(1, "A", "thing", all(vec![seg("", MatchesConditions, 2)]));
+    add(2, "B", "thing", all(vec![]));
+    add(5, "C", "thing", all(vec![seg("", InSegment, 6)]));
+    add(6, "D", "thing", all(vec![seg("", NotInSegment, 5)]));
+    add(3, "Deep", "thing", all(vec![group(all(vec![group(all(vec![cond("name", IsEmpty, Operand::None)]))]))]));
+    add(4, "Companies", "company", all(vec![]));
+    definitions
+}
+
+/// Validates `root` as the conditions of segment `this` (of `thing`), as `(path, message)`.
+fn check_segment(this: Option<i64>, root: Group, limit: usize) -> Vec<(Vec<usize>, String)> {
+    let schema = schema();
+    let root = tree(root);
+    let this = this.map(segment_builder::domain::SegmentId);
+    let problems = segment_builder::domain::validate::validate_segment(
+        &schema,
+        type_def(&schema, "thing"),
+        &root,
+        limit,
+        &segment_definitions(),
+        this,
+    );
+    for problem in &problems {
+        assert!(ids_at(&root, &problem.path).contains(&problem.node), "{problem:?} names the wrong node");
+    }
+    problems.iter().map(|p| (p.path.clone(), p.to_string())).collect()
+}
+
+#[test]
+fn segment_conditions_name_known_segments_of_the_type_without_a_cycle() {
+    use segment_builder::domain::SegmentTest::{InSegment, MatchesConditions, NotInSegment};
+    let ok: Vec<(Vec<usize>, String)> = Vec::new();
+    assert_eq!(check_segment(None, all(vec![seg("", InSegment, 2)]), 10), ok.clone());
+    assert_eq!(check_segment(None, all(vec![seg("company", NotInSegment, 4)]), 10), ok.clone());
+    // A missing segment, one of another type, a path that is no lookup.
+    assert_eq!(
+        check_segment(None, all(vec![cond("name", IsEmpty, Operand::None), seg("", InSegment, 99)]), 10),
+        vec![(vec![1], "there is no segment #99 (was it deleted?)".to_owned())]
+    );
+    assert_eq!(
+        check_segment(None, all(vec![seg("", MatchesConditions, 4)]), 10),
+        vec![(vec![0], "segment \"Companies\" groups companys, not things".to_owned())]
+    );
+    assert_eq!(check_segment(None, all(vec![seg("company", InSegment, 2)]), 10).len(), 1);
+    assert_eq!(check_segment(None, all(vec![seg("name", InSegment, 2)]), 10).len(), 1);
+    // A cycle, named round: the draft of B naming A, which matches B's conditions; also
+    // through "matches the conditions of", inside a group.
+    assert_eq!(
+        check_segment(Some(2), all(vec![group(any(vec![seg("", InSegment, 1)]))]), 10),
+        vec![(vec![0, 0], "segments use each other in a cycle: B → A → B".to_owned())]
+    );
+    assert_eq!(check_segment(Some(1), all(vec![seg("", MatchesConditions, 2)]), 10), ok.clone());
+    // A segment naming itself.
+    assert_eq!(
+        check_segment(Some(3), all(vec![seg("", NotInSegment, 3)]), 10),
+        vec![(vec![0], "segments use each other in a cycle: Deep → Deep".to_owned())]
+    );
+    // A cycle among others, reached from a new segment's draft.
+    assert_eq!(
+        check_segment(None, all(vec![seg("", MatchesConditions, 5)]), 10),
+        vec![(vec![0], "segments use each other in a cycle: C → D → C".to_owned())]
+    );
+    // "matches the conditions of" counts the referenced tree's nesting from its place:
+    // Deep is 3 levels, so at the root's level (1) it reaches 4.
+    assert_eq!(check_segment(None, all(vec![seg("", MatchesConditions, 3)]), 4), ok);
+    assert_eq!(
+        check_segment(None, all(vec![seg("", MatchesConditions, 3)]), 3),
+        vec![(vec![0], "nested 4 levels deep; at most 3 levels are allowed".to_owned())]
+    );
 }

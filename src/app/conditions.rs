@@ -174,6 +174,7 @@ impl App {
         self.state.builder = self.state.selected_segment().map(|segment| {
             builder::Builder::new(segment.id, segment.record_type.clone(), segment.conditions.clone(), &view.schema)
                 .with_nesting_limit(limit, &view.schema)
+                .with_definitions(crate::domain::Definitions::of(view.segments.values().flatten()), &view.schema)
         });
         self.state.record_picker = None;
         self.learn_titles();

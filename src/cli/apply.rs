@@ -139,26 +139,32 @@ pub(crate) fn apply_opened_by(
             refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
         })?;
     }
-    let (reader, snapshot) = load_snapshot(path, &|_| {})?;
-    let memberships = load_memberships(&reader, &snapshot)?;
+    let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
+    let mut memberships = load_memberships(&reader, &mut snapshot)?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     // Per record type with active segments: how many records, and the changes.
     let mut evaluated = Vec::new();
     let mut all: Vec<MembershipChanges> = Vec::new();
     let mut names: HashMap<SegmentId, String> = HashMap::new();
-    for def in &snapshot.schema().types {
-        let segments = reader.segments(&def.name)?;
+    let types: Vec<crate::domain::RecordTypeName> = snapshot.schema().types.iter().map(|t| t.name.clone()).collect();
+    let types = snapshot.definitions().type_order(&types);
+    for name in &types {
+        let segments = reader.segments(name)?;
         names.extend(segments.iter().map(|s| (s.id, s.name.clone())));
         if !segments.iter().any(|s| s.status == Status::Active) {
             continue;
         }
-        let plan = LifecyclePlan::reevaluate_all(def.name.clone(), segments, now);
+        let plan = LifecyclePlan::reevaluate_all(name.clone(), segments, now);
         let empty = MemberColumn::default();
-        let members = memberships.column(&def.name).unwrap_or(&empty);
+        let members = memberships.column(name).unwrap_or(&empty);
         let found =
             evaluate_memberships(&snapshot, &plan.record_type, &plan.segments, members, plan.scope, None, &ctx)?;
-        let records = snapshot.type_snapshot(&def.name).map_or(0, |t| t.live_count()) as u64;
+        let records = snapshot.type_snapshot(name).map_or(0, |t| t.live_count()) as u64;
         evaluated.push(records);
+        // The types evaluated after this one see its new members ("is in segment X").
+        let column = memberships.column_mut(name);
+        column.apply(&snapshot, &found.changes);
+        crate::engine::membership::share_members(&mut snapshot, name, column);
         all.push(found.changes);
     }
     drop(reader);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::number::Number;
 pub use super::quantity::{Aggregate, AggregateTest, Quantifier, QuantifierKind};
 use super::schema::{FieldKind, FieldName, RecordTypeName};
+pub use super::segment_test::{SegmentCondition, SegmentTest};
 use super::value::{RecordId, SellerId, TeamId};
 
 /// The default limit on the nesting depth of groups, lookups and related-record blocks.
@@ -78,6 +79,11 @@ impl Group {
                 }
                 Node::Group(g) => g.collect_fields(used),
                 Node::Related(_) => {}
+                Node::Segment(s) => {
+                    if let Some(first) = s.via.first() {
+                        used.insert(first.clone());
+                    }
+                }
             }
         }
     }
@@ -94,6 +100,7 @@ impl Group {
                     block.id = ids.next_id();
                     block.group.renumber(ids);
                 }
+                Node::Segment(node) => node.id = ids.next_id(),
             }
         }
     }
@@ -104,6 +111,8 @@ pub enum Node {
     Condition(Condition),
     Group(Group),
     Related(RelatedBlock),
+    /// "is in / is not in / matches the conditions of segment X".
+    Segment(SegmentCondition),
 }
 
 impl Node {
@@ -112,6 +121,7 @@ impl Node {
             Node::Condition(c) => c.id,
             Node::Group(g) => g.id,
             Node::Related(r) => r.id,
+            Node::Segment(s) => s.id,
         }
     }
 }
@@ -678,6 +688,7 @@ impl NodeIds {
                     Node::Condition(c) => c.id.0,
                     Node::Group(g) => max_id(g),
                     Node::Related(r) => r.id.0.max(max_id(&r.group)),
+                    Node::Segment(s) => s.id.0,
                 })
                 .fold(group.id.0, u32::max)
         }

@@ -19,6 +19,8 @@
 //!             Related(quantifier: HasAtLeastOne, record_type: "opportunity", via: "account", where: (mode: All, children: [...])),
 //!             Related(quantifier: HasAtLeast(2), record_type: "opportunity", via: "account", where: (mode: All)),
 //!             Related(quantifier: Sum((field: "amount", operator: GreaterOrEqual, value: 100000)), record_type: "opportunity", via: "account", where: (mode: All)),
+//!             Segment(via: "account", test: In, segment: Id(3)),
+//!             Segment(test: Matches, segment: Id(5)),
 //!         ],
 //!     ),
 //! )
@@ -33,10 +35,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::condition::{
     Aggregate, AggregateTest, Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node,
-    NodeId, NodeIds, Operand, Operator, Quantifier, RelatedBlock,
+    NodeId, NodeIds, Operand, Operator, Quantifier, RelatedBlock, SegmentCondition, SegmentTest,
 };
 use super::number::Number;
 use super::schema::{FieldName, RecordTypeName};
+use super::segment::SegmentId;
 use super::value::{RecordId, SellerId, TeamId};
 
 /// The version written by this build, and the newest it reads.
@@ -138,7 +141,7 @@ pub mod v1 {
     use super::{
         Aggregate, AggregateTest, Condition, DateUnit, DateValue, Deserialize, Deserializer, FieldName, FieldPath,
         Group, GroupMode, Node, NodeId, Number, Operand, Operator, Quantifier, RecordId, RecordTypeName, RelatedBlock,
-        SellerId, Serialize, Serializer, TeamId,
+        SegmentCondition, SegmentId, SegmentTest, SellerId, Serialize, Serializer, TeamId,
     };
 
     #[derive(Debug, Serialize, Deserialize)]
@@ -181,6 +184,65 @@ pub mod v1 {
             #[serde(rename = "where")]
             group: GroupDto,
         },
+        /// "is in / is not in / matches the conditions of segment X", through the dotted
+        /// lookups `via` (left out for the record itself).
+        Segment {
+            #[serde(default, skip_serializing_if = "String::is_empty")]
+            via: String,
+            test: SegmentTestDto,
+            segment: SegmentKeyDto,
+        },
+    }
+
+    mirror_enum!(
+        SegmentTestDto <=> SegmentTest {
+            InSegment => In,
+            NotInSegment => NotIn,
+            MatchesConditions => Matches,
+        }
+    );
+
+    /// How a file names a segment: the workspace stores its id; the definitions bundle,
+    /// which moves between workspaces, its name.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum SegmentKeyDto {
+        Id(i64),
+        Name(String),
+    }
+
+    impl GroupDto {
+        /// Changes how every segment node of the tree names its segment (ids to names for
+        /// a bundle, and back); `rename` gets the node's place (child indexes from the
+        /// root, as validation's paths) and answers `None` to leave it as it is.
+        pub fn rename_segments(&mut self, rename: &mut dyn FnMut(&SegmentKeyDto, &[usize]) -> Option<SegmentKeyDto>) {
+            self.rename_at(rename, &mut Vec::new());
+        }
+
+        fn rename_at(
+            &mut self,
+            rename: &mut dyn FnMut(&SegmentKeyDto, &[usize]) -> Option<SegmentKeyDto>,
+            path: &mut Vec<usize>,
+        ) {
+            for (index, child) in self.children.iter_mut().enumerate() {
+                path.push(index);
+                match child {
+                    NodeDto::Condition { .. } => {}
+                    NodeDto::Group { children, .. } => {
+                        let mut inner =
+                            GroupDto { mode: ModeDto::All, negated: false, children: std::mem::take(children) };
+                        inner.rename_at(rename, path);
+                        *children = inner.children;
+                    }
+                    NodeDto::Related { group, .. } => group.rename_at(rename, path),
+                    NodeDto::Segment { segment, .. } => {
+                        if let Some(renamed) = rename(segment, path) {
+                            *segment = renamed;
+                        }
+                    }
+                }
+                path.pop();
+            }
+        }
     }
 
     #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -436,6 +498,11 @@ pub mod v1 {
                     via: r.via.to_string(),
                     group: GroupDto::from(&r.group),
                 },
+                Node::Segment(s) => NodeDto::Segment {
+                    via: s.via.iter().map(ToString::to_string).collect::<Vec<_>>().join("."),
+                    test: s.test.into(),
+                    segment: SegmentKeyDto::Id(s.segment.0),
+                },
             }
         }
     }
@@ -491,6 +558,16 @@ pub mod v1 {
                     record_type: RecordTypeName(record_type),
                     via: FieldName(via),
                     group: group.into(),
+                }),
+                // A name left unresolved names no segment (validation reports it).
+                NodeDto::Segment { via, test, segment } => Node::Segment(SegmentCondition {
+                    id: NodeId(0),
+                    via: if via.is_empty() { Vec::new() } else { via.split('.').map(FieldName::new).collect() },
+                    test: test.into(),
+                    segment: match segment {
+                        SegmentKeyDto::Id(id) => SegmentId(id),
+                        SegmentKeyDto::Name(_) => SegmentId(0),
+                    },
                 }),
             }
         }

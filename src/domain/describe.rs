@@ -1,7 +1,9 @@
 //! Condition trees as readable text: one line per node, indented by depth. Used for the
 //! read-only summary, and for before/after in history.
 
-use super::condition::{Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Quantifier};
+use super::condition::{
+    Condition, DateValue, FieldPath, Group, GroupMode, Node, Operand, Quantifier, SegmentCondition,
+};
 use super::number::Number;
 use super::schema::{FieldKind, RecordTypeDef, Schema};
 
@@ -16,6 +18,41 @@ pub struct Line {
 pub trait Names {
     fn seller(&self, id: i64) -> Option<String>;
     fn team(&self, id: i64) -> Option<String>;
+    /// The name of a segment a condition names.
+    fn segment(&self, _id: i64) -> Option<String> {
+        None
+    }
+}
+
+/// Other names, and the names of segments from a list of them.
+pub struct WithSegments<'a> {
+    pub names: &'a dyn Names,
+    pub segments: &'a [super::segment::Segment],
+}
+
+impl Names for WithSegments<'_> {
+    fn seller(&self, id: i64) -> Option<String> {
+        self.names.seller(id)
+    }
+    fn team(&self, id: i64) -> Option<String> {
+        self.names.team(id)
+    }
+    fn segment(&self, id: i64) -> Option<String> {
+        self.segments.iter().find(|s| s.id.0 == id).map(|s| s.name.clone())
+    }
+}
+
+/// The names of the segments in [`Definitions`](super::segment_test::Definitions).
+impl Names for super::segment_test::Definitions {
+    fn seller(&self, _id: i64) -> Option<String> {
+        None
+    }
+    fn team(&self, _id: i64) -> Option<String> {
+        None
+    }
+    fn segment(&self, id: i64) -> Option<String> {
+        self.get(super::segment::SegmentId(id)).map(|d| d.name.clone())
+    }
 }
 
 /// Knows no names: ids are shown as `#id`.
@@ -86,6 +123,7 @@ fn group_lines(
                     None => out.push(Line { depth: depth + 2, text: "(unknown record type)".to_owned() }),
                 }
             }
+            Node::Segment(node) => out.push(Line { depth: depth + 1, text: segment_text(node, def, schema, names) }),
         }
     }
 }
@@ -114,6 +152,18 @@ pub fn condition_text(condition: &Condition, def: &RecordTypeDef, schema: &Schem
     let operator = kind.map_or("?", |k| condition.operator.label(k));
     let value = operand_text(&condition.value, names);
     if value.is_empty() { format!("{label} {operator}") } else { format!("{label} {operator} {value}") }
+}
+
+/// "Account is in segment \"Strategic accounts\"", "This record matches the conditions of
+/// segment \"Hot leads\"".
+pub fn segment_text(node: &SegmentCondition, def: &RecordTypeDef, schema: &Schema, names: &dyn Names) -> String {
+    let who = match super::segment_test::as_field_path(&node.via) {
+        Some(path) => path_label(&path, def, schema).0,
+        None => "This record".to_owned(),
+    };
+    let id = node.segment.0;
+    let segment = names.segment(id).map_or_else(|| format!("#{id}"), |name| format!("\"{name}\""));
+    format!("{who} {} {segment}", node.test.label())
 }
 
 /// The readable name of a field path and the kind of the field it ends at.

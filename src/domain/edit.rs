@@ -16,7 +16,7 @@ pub fn group(root: &Group, id: NodeId) -> Option<&Group> {
     root.children.iter().find_map(|child| match child {
         Node::Group(g) => group(g, id),
         Node::Related(r) => group(&r.group, id),
-        Node::Condition(_) => None,
+        Node::Condition(_) | Node::Segment(_) => None,
     })
 }
 
@@ -27,7 +27,7 @@ pub fn group_mut(root: &mut Group, id: NodeId) -> Option<&mut Group> {
     root.children.iter_mut().find_map(|child| match child {
         Node::Group(g) => group_mut(g, id),
         Node::Related(r) => group_mut(&mut r.group, id),
-        Node::Condition(_) => None,
+        Node::Condition(_) | Node::Segment(_) => None,
     })
 }
 
@@ -40,7 +40,7 @@ pub fn node(root: &Group, id: NodeId) -> Option<&Node> {
         match child {
             Node::Group(g) => node(g, id),
             Node::Related(r) => node(&r.group, id),
-            Node::Condition(_) => None,
+            Node::Condition(_) | Node::Segment(_) => None,
         }
     })
 }
@@ -53,7 +53,7 @@ pub fn node_mut(root: &mut Group, id: NodeId) -> Option<&mut Node> {
     root.children.iter_mut().find_map(|child| match child {
         Node::Group(g) => node_mut(g, id),
         Node::Related(r) => node_mut(&mut r.group, id),
-        Node::Condition(_) => None,
+        Node::Condition(_) | Node::Segment(_) => None,
     })
 }
 
@@ -65,7 +65,7 @@ pub fn parent_of(root: &Group, id: NodeId) -> Option<(NodeId, usize)> {
     root.children.iter().find_map(|child| match child {
         Node::Group(g) => parent_of(g, id),
         Node::Related(r) => parent_of(&r.group, id),
-        Node::Condition(_) => None,
+        Node::Condition(_) | Node::Segment(_) => None,
     })
 }
 
@@ -112,6 +112,7 @@ pub fn duplicate(root: &mut Group, id: NodeId, ids: &mut NodeIds) -> Option<Node
 pub fn renumber(node: &mut Node, ids: &mut NodeIds) {
     match node {
         Node::Condition(c) => c.id = ids.next_id(),
+        Node::Segment(s) => s.id = ids.next_id(),
         Node::Group(g) => g.renumber(ids),
         Node::Related(r) => {
             r.id = ids.next_id();
@@ -230,6 +231,7 @@ mod tests {
             .iter()
             .map(|c| match c {
                 Node::Condition(c) => c.id.0.to_string(),
+                Node::Segment(s) => s.id.0.to_string(),
                 Node::Group(g) => shape(g),
                 Node::Related(r) => format!("r{}", shape(&r.group)),
             })

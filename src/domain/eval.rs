@@ -32,6 +32,8 @@ use super::number::{cents, f64_holds, int_test};
 use super::predicate::{DateTest, LookupTest, NumberTest, OwnerTest, Predicate, TextTest, predicate};
 use super::quantity::{QuantityTest, Tally};
 use super::schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
+use super::segment::SegmentId;
+use super::segment_test::{Definitions, SegmentCondition, SegmentTest, reached_type};
 use super::value::{Record, RecordId, SellerId, TeamId, Value};
 
 /// The largest compiled size of a pattern, in bytes.
@@ -81,6 +83,15 @@ pub trait Dataset {
     fn referencing(&self, ty: &RecordTypeName, via: &FieldName, target: RecordId) -> Vec<&Record>;
     /// The sellers of a team; empty for an unknown team.
     fn team_members(&self, team: TeamId) -> &[SellerId];
+    /// The segment record `id` of `ty` is stored as a member of, if any.
+    fn segment_of(&self, _ty: &RecordTypeName, _id: RecordId) -> Option<SegmentId> {
+        None
+    }
+    /// The segments a tree may name ("is in segment", "matches the conditions of").
+    fn definitions(&self) -> &Definitions {
+        static NONE: std::sync::LazyLock<Definitions> = std::sync::LazyLock::new(Definitions::default);
+        &NONE
+    }
 }
 
 /// A [`Dataset`] held in memory: for tests and small workspaces.
@@ -89,11 +100,32 @@ pub struct MemoryDataset {
     schema: Schema,
     records: HashMap<RecordTypeName, BTreeMap<RecordId, Record>>,
     teams: HashMap<TeamId, Vec<SellerId>>,
+    memberships: HashMap<(RecordTypeName, RecordId), SegmentId>,
+    definitions: Definitions,
 }
 
 impl MemoryDataset {
     pub fn new(schema: Schema) -> Self {
-        Self { schema, records: HashMap::new(), teams: HashMap::new() }
+        Self {
+            schema,
+            records: HashMap::new(),
+            teams: HashMap::new(),
+            memberships: HashMap::new(),
+            definitions: Definitions::default(),
+        }
+    }
+
+    /// Stores record `id` of `ty` as a member of `segment` (`None`: of none).
+    pub fn set_membership(&mut self, ty: &RecordTypeName, id: RecordId, segment: Option<SegmentId>) {
+        match segment {
+            Some(segment) => self.memberships.insert((ty.clone(), id), segment),
+            None => self.memberships.remove(&(ty.clone(), id)),
+        };
+    }
+
+    /// The segments trees may name.
+    pub fn set_definitions(&mut self, definitions: Definitions) {
+        self.definitions = definitions;
     }
 
     /// Adds or replaces a record; returns the one it replaced.
@@ -134,13 +166,21 @@ impl Dataset for MemoryDataset {
     fn team_members(&self, team: TeamId) -> &[SellerId] {
         self.teams.get(&team).map_or(&[][..], Vec::as_slice)
     }
+
+    fn segment_of(&self, ty: &RecordTypeName, id: RecordId) -> Option<SegmentId> {
+        self.memberships.get(&(ty.clone(), id)).copied()
+    }
+
+    fn definitions(&self) -> &Definitions {
+        &self.definitions
+    }
 }
 
 /// Whether `record` (of type `ty`) matches the tree `root`.
 ///
 /// Meant for validated trees; a piece that does not fit the schema is false, never a panic.
 pub fn matches(ds: &dyn Dataset, ctx: &EvalContext, ty: &RecordTypeDef, record: &Record, root: &Group) -> bool {
-    Evaluator { ds, ctx }.group(ty, record, root, 0)
+    Evaluator { ds, ctx, expanding: std::cell::RefCell::default() }.group(ty, record, root, 0)
 }
 
 /// One line of [`explain`]: a node of the tree, whether it holds for the record, and for a
@@ -164,7 +204,7 @@ pub fn explain(
     root: &Group,
     names: &dyn super::describe::Names,
 ) -> Vec<Explained> {
-    let evaluator = Evaluator { ds, ctx };
+    let evaluator = Evaluator { ds, ctx, expanding: std::cell::RefCell::default() };
     let mut lines = Vec::new();
     explain_group(&evaluator, ty, record, root, 0, names, &mut lines);
     lines
@@ -211,6 +251,10 @@ fn explain_group(
                 let quantity = super::describe::quantity_text(&block.quantifier, related, &plural);
                 let text = format!("{quantity} whose {via} is this record and where");
                 out.push(Explained { depth: depth + 1, holds, text, value: Some(format!("{found} related")) });
+            }
+            Node::Segment(node) => {
+                let text = super::describe::segment_text(node, ty, schema, evaluator.ds.definitions());
+                out.push(Explained { depth: depth + 1, holds, text, value: None });
             }
         }
     }
@@ -267,6 +311,9 @@ static EMPTY: Value = Value::Empty;
 struct Evaluator<'a> {
     ds: &'a dyn Dataset,
     ctx: &'a EvalContext,
+    /// The segments whose conditions are being evaluated ("matches the conditions of"),
+    /// innermost last: one named again is a cycle, false.
+    expanding: std::cell::RefCell<Vec<SegmentId>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -288,7 +335,56 @@ impl<'a> Evaluator<'a> {
             Node::Condition(condition) => self.condition(ty, record, condition),
             Node::Group(group) => self.group(ty, record, group, depth),
             Node::Related(block) => self.related(ty, record, block, depth),
+            Node::Segment(node) => self.segment(ty, record, node, depth),
         }
+    }
+
+    /// "is in / is not in / matches the conditions of segment X", of the record the path
+    /// reaches (`segment_test` has the rules).
+    fn segment(&self, ty: &RecordTypeDef, record: &Record, node: &SegmentCondition, depth: usize) -> bool {
+        let schema = self.ds.schema();
+        let Some(definition) = self.ds.definitions().get(node.segment) else { return false };
+        let Some(target_ty) = reached_type(schema, ty, &node.via).filter(|t| t.name == definition.record_type) else {
+            return false;
+        };
+        let target = self.follow(ty, record, &node.via);
+        match node.test {
+            SegmentTest::InSegment | SegmentTest::NotInSegment => {
+                let member = target.is_some_and(|t| self.ds.segment_of(&target_ty.name, t.id) == Some(node.segment));
+                member == (node.test == SegmentTest::InSegment)
+            }
+            SegmentTest::MatchesConditions => {
+                let Some(target) = target else { return false };
+                if self.expanding.borrow().contains(&node.segment) {
+                    return false;
+                }
+                self.expanding.borrow_mut().push(node.segment);
+                let holds = self.group(target_ty, target, &definition.conditions, depth + node.via.len() + 1);
+                self.expanding.borrow_mut().pop();
+                holds
+            }
+        }
+    }
+
+    /// The record lookups `via` lead to from `record`; `None` at an empty or dangling link.
+    /// The path must fit the schema ([`reached_type`]).
+    fn follow<'r>(&self, ty: &'r RecordTypeDef, record: &'r Record, via: &[FieldName]) -> Option<&'r Record>
+    where
+        'a: 'r,
+    {
+        let schema = self.ds.schema();
+        let mut current_ty = ty;
+        let mut current = record;
+        for hop in via {
+            let index = current_ty.field_index(hop)?;
+            let target = schema.get(current_ty.fields[index].lookup_target.as_ref()?)?;
+            current = match current.values.get(index) {
+                Some(Value::Lookup(id)) => self.ds.record(&target.name, *id)?,
+                _ => return None,
+            };
+            current_ty = target;
+        }
+        Some(current)
     }
 
     /// "has at least one / at least N … <`record_type`> whose <via> is this record and

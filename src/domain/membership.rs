@@ -525,8 +525,15 @@ impl LifecyclePlan {
 /// that changes none of them cannot change any membership.
 pub fn fields_used_by_active(segments: &[Segment]) -> BTreeSet<FieldName> {
     let mut used = BTreeSet::new();
+    let definitions = super::Definitions::of(segments);
     for segment in segments.iter().filter(|s| s.status == Status::Active) {
         used.extend(segment.conditions.fields_used());
+        // "matches the conditions of" another segment of the type reads its fields too.
+        for id in definitions.named_from(segment.id) {
+            if let Some(definition) = definitions.get(id) {
+                used.extend(definition.conditions.fields_used());
+            }
+        }
     }
     used
 }

@@ -26,6 +26,7 @@ pub mod quantity;
 pub mod query;
 pub mod schema;
 pub mod segment;
+pub mod segment_test;
 pub mod sequence;
 pub mod timing;
 pub mod validate;
@@ -33,7 +34,7 @@ pub mod value;
 
 pub use condition::{
     Condition, DEFAULT_MAX_DEPTH, DateUnit, DateValue, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand,
-    OperandKind, Operator, Quantifier, QuantifierKind, RelatedBlock, operators_for,
+    OperandKind, Operator, Quantifier, QuantifierKind, RelatedBlock, SegmentCondition, SegmentTest, operators_for,
 };
 pub use eval::{Dataset, EvalContext, MemoryDataset, matches};
 pub use history::{SegmentChange, SegmentHistoryEntry, SegmentHistoryKind};
@@ -46,5 +47,6 @@ pub use people::{AttributeDefinition, Seller, SellerBulkChange, SellerUsage, Tea
 pub use quantity::{Aggregate, AggregateTest};
 pub use schema::{FieldDef, FieldKind, FieldName, RecordTypeDef, RecordTypeName, Schema};
 pub use segment::{Segment, SegmentId, Sequence, SequenceId, SequenceOptions, Status, Step, StepKind};
+pub use segment_test::{Definition, Definitions};
 pub use validate::{Problem, ProblemKind, matches_everything, validate};
 pub use value::{Record, RecordBatch, RecordId, SellerId, TeamId, Value, ValueView};

@@ -75,11 +75,32 @@ impl Operator {
 
 /// Whether a condition tree reads the clock anywhere: its answer for an unchanged record can
 /// change as time passes.
+/// A "matches the conditions of" another segment counts only with [`depends_on_clock_in`].
 pub fn depends_on_clock(group: &Group) -> bool {
+    depends_on_clock_in(group, &super::Definitions::default())
+}
+
+/// [`depends_on_clock`], also through the trees of the segments a "matches the conditions
+/// of" names (from `definitions`; a cycle stops).
+pub fn depends_on_clock_in(group: &Group, definitions: &super::Definitions) -> bool {
+    reads_clock(group, definitions, &mut Vec::new())
+}
+
+fn reads_clock(group: &Group, definitions: &super::Definitions, seen: &mut Vec<super::SegmentId>) -> bool {
     group.children.iter().any(|node| match node {
         Node::Condition(condition) => condition.operator.reads_the_clock(),
-        Node::Group(inner) => depends_on_clock(inner),
-        Node::Related(block) => depends_on_clock(&block.group),
+        Node::Group(inner) => reads_clock(inner, definitions, seen),
+        Node::Related(block) => reads_clock(&block.group, definitions, seen),
+        Node::Segment(s) => {
+            if s.test != super::SegmentTest::MatchesConditions || seen.contains(&s.segment) {
+                return false;
+            }
+            let Some(definition) = definitions.get(s.segment) else { return false };
+            seen.push(s.segment);
+            let reads = reads_clock(&definition.conditions, definitions, seen);
+            seen.pop();
+            reads
+        }
     })
 }
 

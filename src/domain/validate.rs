@@ -6,7 +6,9 @@
 //!
 //! Depth counts the root group as 1; every nested group, every related-record block and
 //! every lookup hop of a condition's path adds 1. A related block's own group shares the
-//! block's level. The default limit is [`DEFAULT_MAX_DEPTH`].
+//! block's level. A segment condition counts like a condition (its lookups add 1 each);
+//! "matches the conditions of X" adds X's own nesting below it. The default limit is
+//! [`DEFAULT_MAX_DEPTH`].
 //!
 //! Paths are child indexes from the root; a related block's group does not add an index of
 //! its own (the first condition inside the block at `[2]` is at `[2, 0]`).
@@ -20,6 +22,8 @@ use super::eval::{compile_pattern, fold};
 use super::number::Number;
 use super::quantity::{AGGREGATE_OPERATORS, AggregateTest, Quantifier, aggregates};
 use super::schema::{FieldDef, FieldKind, RecordTypeDef, RecordTypeName, Schema};
+use super::segment::SegmentId;
+use super::segment_test::{Definitions, SegmentCondition, SegmentTest, reached_type, via_text};
 
 /// One problem of a tree, at one node.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,6 +74,13 @@ pub enum ProblemKind {
     NotAggregatable { field: String },
     /// An aggregate compared by an operator aggregates do not offer.
     NotAnAggregateOperator { operator: Operator },
+    /// A segment condition names a segment that does not exist (deleted, or never saved).
+    UnknownSegment { segment: String },
+    /// A segment condition names a segment of another record type than the record it
+    /// tests (the record itself, or the one its lookups reach).
+    SegmentOfOtherType { segment: String, segment_type: String, tested: String },
+    /// Segments that name each other round: their names, first again at the end.
+    SegmentCycle { names: Vec<String> },
 }
 
 impl fmt::Display for ProblemKind {
@@ -110,6 +121,13 @@ impl fmt::Display for ProblemKind {
             ProblemKind::NotAnAggregateOperator { operator } => {
                 write!(f, "an aggregate cannot be compared by {}", operator.label(FieldKind::Decimal))
             }
+            ProblemKind::UnknownSegment { segment } => write!(f, "there is no segment {segment} (was it deleted?)"),
+            ProblemKind::SegmentOfOtherType { segment, segment_type, tested } => {
+                write!(f, "segment \"{segment}\" groups {segment_type}, not {tested}")
+            }
+            ProblemKind::SegmentCycle { names } => {
+                write!(f, "segments use each other in a cycle: {}", names.join(" → "))
+            }
         }
     }
 }
@@ -120,8 +138,26 @@ pub fn validate(schema: &Schema, ty: &RecordTypeDef, root: &Group) -> Vec<Proble
 }
 
 /// Every problem of `root` for records of `ty`, in tree order, at most `max_depth` deep.
+/// No segment is known, so a segment condition is a problem ([`validate_segment`] knows them).
 pub fn validate_with_limit(schema: &Schema, ty: &RecordTypeDef, root: &Group, max_depth: usize) -> Vec<Problem> {
-    let mut validator = Validator { schema, max_depth, problems: Vec::new() };
+    validate_segment(schema, ty, root, max_depth, &Definitions::default(), None)
+}
+
+/// Every problem of `root` (the conditions of segment `this`, `None` for one not saved yet)
+/// for records of `ty`, at most `max_depth` deep, naming the segments of `definitions`: a
+/// segment condition naming an unknown segment or one of another record type, a cycle of
+/// segments naming each other (reported at the node that starts it, with the names round
+/// the cycle), and the nesting a "matches the conditions of" adds (the referenced tree's
+/// own depth, from the node's level).
+pub fn validate_segment(
+    schema: &Schema,
+    ty: &RecordTypeDef,
+    root: &Group,
+    max_depth: usize,
+    definitions: &Definitions,
+    this: Option<SegmentId>,
+) -> Vec<Problem> {
+    let mut validator = Validator { schema, max_depth, definitions, this, problems: Vec::new() };
     validator.group(ty, root, &mut Vec::new(), 1, false);
     validator.problems
 }
@@ -147,6 +183,8 @@ fn always(group: &Group, wanted: bool) -> bool {
 struct Validator<'s> {
     schema: &'s Schema,
     max_depth: usize,
+    definitions: &'s Definitions,
+    this: Option<SegmentId>,
     problems: Vec<Problem>,
 }
 
@@ -172,6 +210,7 @@ impl<'s> Validator<'s> {
                 Node::Condition(condition) => self.condition(ty, condition, path, depth, too_deep),
                 Node::Group(inner) => self.group(ty, inner, path, depth + 1, too_deep),
                 Node::Related(block) => self.related(ty, block, path, depth + 1, too_deep),
+                Node::Segment(node) => self.segment(ty, node, path, depth, too_deep),
             }
             path.pop();
         }
@@ -208,6 +247,45 @@ impl<'s> Validator<'s> {
         // The block's group is part of the block: same path, same level. Its own id is
         // reported only for problems of the group itself (none besides depth, checked above).
         self.group(related_ty, &block.group, path, depth, too_deep);
+    }
+
+    /// A segment node names a known segment of the type its lookups reach, in no cycle,
+    /// and is not nested too deep with the tree a "matches" brings.
+    fn segment(&mut self, ty: &RecordTypeDef, node: &SegmentCondition, path: &[usize], depth: usize, too_deep: bool) {
+        let id = node.id;
+        let Some(reached) = reached_type(self.schema, ty, &node.via) else {
+            let dotted = via_text(&node.via);
+            self.report(id, path, ProblemKind::NotALookup { field: dotted.clone(), path: dotted });
+            return;
+        };
+        let Some(definition) = self.definitions.get(node.segment) else {
+            self.report(id, path, ProblemKind::UnknownSegment { segment: format!("#{}", node.segment.0) });
+            return;
+        };
+        if definition.record_type != reached.name {
+            let segment_type = self
+                .schema
+                .get(&definition.record_type)
+                .map_or_else(|| definition.record_type.to_string(), |t| t.plural_label.to_lowercase());
+            let kind = ProblemKind::SegmentOfOtherType {
+                segment: definition.name.clone(),
+                segment_type,
+                tested: reached.plural_label.to_lowercase(),
+            };
+            self.report(id, path, kind);
+            return;
+        }
+        let single = Group { id, mode: GroupMode::All, negated: false, children: vec![Node::Segment(node.clone())] };
+        if let Some(cycle) = self.definitions.cycle(self.this, &single) {
+            let names = cycle.iter().map(|s| self.definitions.name_of(*s)).collect();
+            self.report(id, path, ProblemKind::SegmentCycle { names });
+            return;
+        }
+        let below = match node.test {
+            SegmentTest::MatchesConditions => self.definitions.nesting(node.segment),
+            SegmentTest::InSegment | SegmentTest::NotInSegment => 0,
+        };
+        self.check_depth(id, path, depth + node.via.len() + below, too_deep);
     }
 
     /// An aggregate names a whole-number or money field of the related type, compares it

@@ -12,18 +12,15 @@
 //! fit the schema is false, a path through an empty or missing lookup reads an empty value,
 //! a related-record block looks at live related records only.
 
-use memchr::memmem;
-use rayon::prelude::*;
-
 use super::EngineError;
 use super::bitset::{Bitset, pack};
 use super::snapshot::{
-    CODE_EMPTY, CODE_FIRST, Codes, Column, DAY_LOWEST, Dictionary, INSTANT_LOWEST, INSTANT_NONE, LINK_EMPTY,
-    LINK_INVALID, Snapshot, TemporalColumn, day_number, instant_number,
+    CODE_EMPTY, CODE_FIRST, Codes, Column, DAY_LOWEST, INSTANT_LOWEST, INSTANT_NONE, LINK_EMPTY, LINK_INVALID,
+    Snapshot, TemporalColumn, day_number, instant_number,
 };
-use crate::domain::eval::{HARD_DEPTH_LIMIT, compile_pattern, fold, shift};
+use crate::domain::eval::{HARD_DEPTH_LIMIT, shift};
 use crate::domain::number::{IntTest, exact_places, int_test};
-use crate::domain::predicate::{Comparison, DateTest, LookupTest, OwnerTest, Predicate, TextTest, predicate};
+use crate::domain::predicate::{Comparison, DateTest, LookupTest, OwnerTest, Predicate, predicate};
 use crate::domain::{
     Condition, DateValue, EvalContext, FieldKind, Group, GroupMode, Node, Operator, RecordId, RecordTypeName,
     RelatedBlock,
@@ -31,11 +28,11 @@ use crate::domain::{
 
 mod numbers;
 mod related;
+mod segments;
+mod text;
 
 use numbers::{ExactTest, decimal_predicate, whole_words};
-
-/// Dictionaries with more entries than this are searched in parallel pieces.
-const PARALLEL_ENTRIES: usize = 1 << 15;
+use text::text_entries;
 
 /// A condition tree compiled for one record type of one snapshot at one clock.
 #[derive(Debug)]
@@ -63,7 +60,7 @@ pub fn compile(
         });
     }
     let position = snapshot.type_position(ty)?;
-    let compiler = Compiler { snapshot, ctx };
+    let compiler = Compiler { snapshot, ctx, expanding: std::cell::RefCell::default() };
     Ok(Compiled {
         record_type: ty.clone(),
         position,
@@ -145,6 +142,8 @@ enum Expr {
         /// day (relative dates); the snapshot keeps results by it.
         key: String,
     },
+    /// Precomputed rows of the type (stored members of a segment, live rows).
+    Rows(Bitset),
 }
 
 #[derive(Debug)]
@@ -215,6 +214,9 @@ enum NumberPredicate {
 struct Compiler<'a> {
     snapshot: &'a Snapshot,
     ctx: &'a EvalContext,
+    /// The segments whose trees are being compiled in ("matches the conditions of"),
+    /// innermost last: one named again is a cycle, false (as in `domain::eval`).
+    expanding: std::cell::RefCell<Vec<crate::domain::SegmentId>>,
 }
 
 impl Compiler<'_> {
@@ -236,6 +238,7 @@ impl Compiler<'_> {
             Node::Condition(condition) => self.condition(t, condition),
             Node::Group(group) => self.group(t, group, depth),
             Node::Related(block) => self.related(t, block, depth),
+            Node::Segment(node) => self.segment(t, node, depth),
         }
     }
 
@@ -496,109 +499,6 @@ fn codes_expr(column: usize, mut table: Vec<bool>, negate: bool) -> Expr {
     Expr::Scan { column, test: Test::Codes(test) }
 }
 
-/// Marks the dictionary entries a positive text test holds for.
-fn text_entries(dictionary: &Dictionary, test: TextTest<'_>, out: &mut [bool]) {
-    match test {
-        TextTest::Equals(wanted) => mark(dictionary, &fold(wanted), Anchor::Whole, out),
-        TextTest::Contains(part) => mark(dictionary, &fold(part), Anchor::Inside, out),
-        TextTest::BeginsWith(start) => mark(dictionary, &fold(start), Anchor::Start, out),
-        TextTest::EndsWith(end) => mark(dictionary, &fold(end), Anchor::End, out),
-        TextTest::AnyOf(options) => {
-            for option in options {
-                mark(dictionary, &fold(option), Anchor::Whole, out);
-            }
-        }
-        TextTest::Pattern(pattern) => {
-            // An invalid pattern matches nothing.
-            if let Ok(regex) = compile_pattern(pattern) {
-                out.par_iter_mut()
-                    .enumerate()
-                    .for_each(|(entry, holds)| *holds = regex.is_match(dictionary.typed(entry)));
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Anchor {
-    Whole,
-    Start,
-    End,
-    Inside,
-}
-
-/// Sets `out[entry]` for every entry whose folded form equals / begins with / ends with /
-/// contains `needle` (already folded): one `memmem` search over the folded arena, where
-/// `\0` marks both ends of every entry.
-fn mark(dictionary: &Dictionary, needle: &str, anchor: Anchor, out: &mut [bool]) {
-    let entries = dictionary.len();
-    if entries == 0 {
-        return;
-    }
-    if dictionary.has_nul() || needle.contains('\0') {
-        for (entry, holds) in out.iter_mut().enumerate() {
-            let text = dictionary.folded(entry);
-            *holds |= match anchor {
-                Anchor::Whole => text == needle,
-                Anchor::Start => text.starts_with(needle),
-                Anchor::End => text.ends_with(needle),
-                Anchor::Inside => text.contains(needle),
-            };
-        }
-        return;
-    }
-    let mut pattern = Vec::with_capacity(needle.len() + 2);
-    if matches!(anchor, Anchor::Whole | Anchor::Start) {
-        pattern.push(0);
-    }
-    pattern.extend_from_slice(needle.as_bytes());
-    if matches!(anchor, Anchor::Whole | Anchor::End) {
-        pattern.push(0);
-    }
-    let finder = memmem::Finder::new(&pattern);
-    if entries > PARALLEL_ENTRIES {
-        let piece = entries.div_ceil(rayon::current_num_threads() * 4).max(1024);
-        out.par_chunks_mut(piece).enumerate().for_each(|(i, out)| {
-            let first = i * piece;
-            search(dictionary, &finder, first, first + out.len(), out);
-        });
-    } else {
-        search(dictionary, &finder, 0, entries, out);
-    }
-}
-
-/// The search of [`mark`] over entries `first .. end`; `out[i]` is entry `first + i`.
-fn search(dictionary: &Dictionary, finder: &memmem::Finder<'_>, first: usize, end: usize, out: &mut [bool]) {
-    let arena = dictionary.folded_arena();
-    let starts = dictionary.starts();
-    // The `\0` after entry `i`.
-    let end_of = |i: usize| starts.get(i + 1).map_or(arena.len(), |&next| next as usize) - 1;
-    let limit = end_of(end - 1) + 1;
-    let mut position = starts[first] as usize - 1;
-    let mut entry = first;
-    while let Some(offset) = finder.find(&arena[position..limit]) {
-        let hit = position + offset;
-        // The entry of a hit is the last one starting at or before `hit + 1` (a hit may
-        // begin on the `\0` before its entry).
-        entry = gallop(starts, entry, hit + 1);
-        out[entry - first] = true;
-        if entry + 1 >= end {
-            break;
-        }
-        position = end_of(entry);
-    }
-}
-
-/// The last `i >= from` with `starts[i] <= target`, given `starts[from] <= target`.
-fn gallop(starts: &[u32], from: usize, target: usize) -> usize {
-    let mut bound = 1;
-    while from + bound < starts.len() && starts[from + bound] as usize <= target {
-        bound *= 2;
-    }
-    let end = (from + bound + 1).min(starts.len());
-    from + starts[from..end].partition_point(|&start| start as usize <= target).saturating_sub(1)
-}
-
 /// The rows of type `t` where `expr` holds. With a `mask`, only rows in the mask are
 /// exact (`result ∩ mask = truth ∩ mask`): words the mask leaves empty are skipped.
 fn eval(snapshot: &Snapshot, expr: &Expr, t: usize, mask: Option<&Bitset>) -> Bitset {
@@ -665,6 +565,7 @@ fn eval(snapshot: &Snapshot, expr: &Expr, t: usize, mask: Option<&Bitset>) -> Bi
             snapshot.keep_related_rows(key.clone(), std::sync::Arc::new(found.clone()));
             found
         }
+        Expr::Rows(set) => set.clone(),
     }
 }
 

@@ -96,6 +96,28 @@ impl MemberColumn {
     pub fn heap_bytes(&self) -> usize {
         self.codes.capacity() * 4 + self.segments.capacity() * 8
     }
+
+    /// The rows of each segment's members, `len` long.
+    fn rows_by_segment(&self, len: usize) -> HashMap<SegmentId, Bitset> {
+        let mut by_code: Vec<Option<Bitset>> = vec![None; self.segments.len()];
+        for (row, &code) in self.codes.iter().enumerate().take(len) {
+            if code != NONE
+                && let Some(slot) = by_code.get_mut(code as usize)
+            {
+                slot.get_or_insert_with(|| Bitset::empty(len)).insert(row);
+            }
+        }
+        self.segments.iter().copied().zip(by_code).filter_map(|(id, rows)| Some((id, rows?))).collect()
+    }
+}
+
+/// Gives the snapshot the stored memberships of `ty` in `column`, which segment conditions
+/// read ("is in segment X"): after loading them and after every change written.
+pub fn share_members(snapshot: &mut Snapshot, ty: &RecordTypeName, column: &MemberColumn) {
+    if let Ok(t) = snapshot.type_position(ty) {
+        let len = snapshot.types()[t].rows();
+        snapshot.set_member_rows(t, column.rows_by_segment(len));
+    }
 }
 
 /// The memberships of every record type.
@@ -115,6 +137,13 @@ impl Memberships {
 
     pub fn set_column(&mut self, ty: RecordTypeName, column: MemberColumn) {
         self.by_type.insert(ty, column);
+    }
+
+    /// Gives the snapshot every type's memberships ([`share_members`]).
+    pub fn share_all(&self, snapshot: &mut Snapshot) {
+        for (ty, column) in &self.by_type {
+            share_members(snapshot, ty, column);
+        }
     }
 }
 

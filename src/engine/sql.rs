@@ -60,6 +60,11 @@
 //! | owner | is a member of team | `v IN (SELECT "seller_id" FROM "team_member" WHERE "team_id" = ?team)` |
 //! | every kind | is empty | `v IS NULL` (not wrapped) |
 //!
+//! Segment conditions (`segments`): "is in segment X" is `EXISTS (SELECT 1 FROM
+//! "membership" AS m<n> WHERE … "record_id" = t0."id" AND "segment_id" = ?x)`, "is not in"
+//! its `NOT`, "matches the conditions of X" is X's tree inlined; through lookups both sit in
+//! an `EXISTS` over the joined lookups.
+//!
 //! Related-record blocks are `EXISTS (SELECT 1 FROM "deal" AS r<n> WHERE r<n>."thing" =
 //! t0."id" AND (<group over r<n>>))`, and "has no" is `NOT EXISTS (…)`; at least / at most /
 //! exactly N is `(SELECT COUNT(*) FROM … WHERE …) BETWEEN ?low AND ?high`; an aggregate is
@@ -97,6 +102,9 @@ use crate::domain::predicate::{
 };
 use crate::domain::quantity::{AGGREGATE_OPERATORS, QuantityTest, Tally, aggregate_spec, aggregates};
 use crate::domain::schema::{FieldKind, RecordTypeDef, Schema};
+use crate::domain::segment_test::Definitions;
+
+mod segments;
 
 /// The alias of the record type's table in [`CompiledSql::where_sql`].
 pub const ROOT_ALIAS: &str = "t0";
@@ -120,8 +128,20 @@ pub enum SqlParam {
 
 /// Compiles the tree `root` over records of `ty` (a type of `schema`) into a `WHERE` clause
 /// that selects exactly the records the reference evaluator matches at `ctx`.
+/// No segment is known: a segment condition is `0` ([`compile_sql_in`] knows them).
 pub fn compile_sql(schema: &Schema, ty: &RecordTypeDef, root: &Group, ctx: &EvalContext) -> CompiledSql {
-    let mut compiler = Compiler { schema, ctx, params: Vec::new(), aliases: 0 };
+    compile_sql_in(schema, &Definitions::default(), ty, root, ctx)
+}
+
+/// [`compile_sql`] with the segments a tree may name (`segments` module).
+pub fn compile_sql_in(
+    schema: &Schema,
+    definitions: &Definitions,
+    ty: &RecordTypeDef,
+    root: &Group,
+    ctx: &EvalContext,
+) -> CompiledSql {
+    let mut compiler = Compiler { schema, definitions, ctx, params: Vec::new(), aliases: 0, expanding: Vec::new() };
     let where_sql = compiler.group(ty, ROOT_ALIAS, root, 0);
     CompiledSql { where_sql, params: compiler.params }
 }
@@ -145,7 +165,11 @@ enum Pred {
 
 struct Compiler<'a> {
     schema: &'a Schema,
+    definitions: &'a Definitions,
     ctx: &'a EvalContext,
+    /// The segments whose trees are being inlined, innermost last: one named again is a
+    /// cycle, `0` (as in `domain::eval`).
+    expanding: Vec<crate::domain::SegmentId>,
     params: Vec<SqlParam>,
     /// The number of aliases handed out so far (for lookup hops and related blocks).
     aliases: usize,
@@ -194,6 +218,7 @@ impl<'a> Compiler<'a> {
             Node::Condition(condition) => self.condition(ty, alias, condition),
             Node::Group(group) => self.group(ty, alias, group, depth),
             Node::Related(block) => self.related(ty, alias, block, depth),
+            Node::Segment(node) => self.segment(ty, alias, node, depth),
         }
     }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::assignment::{AssignmentRule, AttributeValue, Distribution, Target};
 use crate::domain::condition_format::ron_message;
-use crate::domain::condition_format::v1::GroupDto;
+use crate::domain::condition_format::v1::{GroupDto, SegmentKeyDto};
 use crate::domain::{
     AttributeDefinition, FieldKind, RecordTypeDef, Schema, Segment, SegmentId, Seller, SellerId, Sequence, Status,
     StepKind, Team,
@@ -331,7 +331,7 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
                     .sequence
                     .and_then(|id| definitions.sequences.iter().find(|q| q.id == id))
                     .map(|q| q.name.clone()),
-                conditions: GroupDto::from(&s.conditions),
+                conditions: named_conditions(&s.conditions, definitions.segments),
                 rules: definitions
                     .rules
                     .get(&s.id)
@@ -340,6 +340,19 @@ pub fn bundle(definitions: &Definitions<'_>) -> Bundle {
             })
             .collect(),
     }
+}
+
+/// The conditions as the bundle writes them: segments by name, not by id ("#id" for one
+/// the workspace does not have).
+fn named_conditions(conditions: &crate::domain::Group, segments: &[Segment]) -> GroupDto {
+    let mut dto = GroupDto::from(conditions);
+    dto.rename_segments(&mut |key, _| match key {
+        SegmentKeyDto::Id(id) => Some(SegmentKeyDto::Name(
+            segments.iter().find(|s| s.id.0 == *id).map_or_else(|| format!("#{id}"), |s| s.name.clone()),
+        )),
+        SegmentKeyDto::Name(_) => None,
+    });
+    dto
 }
 
 fn rule_entry(rule: &AssignmentRule, definitions: &Definitions<'_>) -> RuleEntry {

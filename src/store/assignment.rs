@@ -208,7 +208,7 @@ fn reads_other_records(group: &Group) -> bool {
     group.children.iter().any(|node| match node {
         Node::Condition(condition) => !condition.path.via.is_empty(),
         Node::Group(group) => reads_other_records(group),
-        Node::Related(_) => true,
+        Node::Related(_) | Node::Segment(_) => true,
     })
 }
 

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use super::people::{write_definition_values, write_seller, write_team_members};
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{AssignmentRule, Target};
+use crate::domain::segment_test::{named, visit_segments_mut};
 use crate::domain::{
     AttributeDefinition, Schema, Segment, SegmentId, Seller, SellerId, Sequence, SequenceId, Team, TeamId,
 };
@@ -127,17 +128,33 @@ impl Workspace {
                 sequence.id.0
             });
         }
+        // A segment naming one the import creates is written as a draft without conditions
+        // first, and with them once every segment has its id.
+        let mut segment_ids = Vec::with_capacity(plan.segments.len());
+        let mut later = Vec::new();
         for planned in &plan.segments {
             let mut segment = planned.segment.clone();
             segment.sequence =
                 segment.sequence.map(|s| resolve(s.0, &sequences, "sequence").map(SequenceId)).transpose()?;
+            let names_new = named(&segment.conditions).iter().any(|s| placeholder_index(s.0).is_some());
+            let mut first = segment.clone();
+            if names_new {
+                first.conditions = crate::domain::Group::all(crate::domain::NodeId(0));
+                if placeholder_index(segment.id.0).is_some() && first.status == crate::domain::Status::Active {
+                    first.status = crate::domain::Status::Draft;
+                }
+            }
             let id = if placeholder_index(segment.id.0).is_some() {
-                self.insert_segment(&segment)?
+                self.insert_segment(&first)?
             } else {
-                segment.modified_on = now;
-                self.update_segment(&segment)?;
+                first.modified_on = now;
+                self.update_segment(&first)?;
                 segment.id
             };
+            segment_ids.push(id.0);
+            if names_new {
+                later.push(Segment { id, modified_on: now, ..segment });
+            }
             let mut existing = self.rules(id)?.into_iter();
             for rule in &planned.rules {
                 let mut rule = rule.clone();
@@ -158,6 +175,25 @@ impl Workspace {
             for surplus in existing {
                 self.delete_rule(surplus.id, now)?;
             }
+        }
+        for mut segment in later {
+            let ty = segment.record_type.clone();
+            let mut failed = None;
+            let schema = self.schema.clone();
+            if let Some(def) = schema.get(&ty) {
+                visit_segments_mut(&schema, def, &mut segment.conditions, &mut |_, node, _| match resolve(
+                    node.segment.0,
+                    &segment_ids,
+                    "segment",
+                ) {
+                    Ok(id) => node.segment = SegmentId(id),
+                    Err(error) => failed = Some(error),
+                });
+            }
+            if let Some(error) = failed {
+                return Err(error);
+            }
+            self.update_segment(&segment)?;
         }
         if let Some(settings) = &plan.settings {
             self.set_settings(settings)?;

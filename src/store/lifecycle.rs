@@ -72,6 +72,19 @@ impl Workspace {
                 segment.name
             )));
         }
+        let users: Vec<String> = self
+            .all_segments()?
+            .into_iter()
+            .filter(|s| s.id != id && crate::domain::segment_test::named(&s.conditions).contains(&id))
+            .map(|s| format!("\"{}\"", s.name))
+            .collect();
+        if !users.is_empty() {
+            return Err(StoreError::Invalid(format!(
+                "segment {} cannot be deleted: the conditions of {} use it; change them first",
+                segment.name,
+                users.join(", ")
+            )));
+        }
         let context = format!("deleting segment {}", segment.name);
         let tx = self.write_scope().with_context(|| context.clone())?;
         let at = now.to_string();
@@ -89,6 +102,20 @@ impl Workspace {
         tx.execute("DELETE FROM assignment_rule WHERE segment_id = ?1", [id.0]).with_context(|| context.clone())?;
         tx.execute("DELETE FROM segment WHERE id = ?1", [id.0]).with_context(|| context.clone())?;
         tx.commit().with_context(|| context.clone())
+    }
+
+    /// Every segment of every record type (each type's in priority order).
+    pub fn all_segments(&self) -> Result<Vec<Segment>> {
+        let mut all = Vec::new();
+        for def in &self.schema.types {
+            all.extend(self.segments(&def.name)?);
+        }
+        Ok(all)
+    }
+
+    /// What segment conditions may name: every segment's name, type and conditions.
+    pub fn segment_definitions(&self) -> Result<crate::domain::Definitions> {
+        Ok(crate::domain::Definitions::of(&self.all_segments()?))
     }
 
     /// The history of a segment (also a deleted one), newest first.
@@ -175,7 +202,15 @@ impl Workspace {
                 segment.name, segment.record_type
             ))
         })?;
-        let problems = crate::domain::validate::validate_with_limit(&self.schema, def, &segment.conditions, limit);
+        let definitions = self.segment_definitions()?;
+        let problems = crate::domain::validate::validate_segment(
+            &self.schema,
+            def,
+            &segment.conditions,
+            limit,
+            &definitions,
+            Some(segment.id),
+        );
         match problems.first() {
             None => Ok(()),
             Some(problem) => Err(StoreError::Invalid(format!(

@@ -20,9 +20,11 @@ use crate::state::{AppState, Command};
 use super::theme;
 
 mod quantity;
+mod segment;
 mod values;
 
 use quantity::quantity_ui;
+use segment::{segment_options_ui, segment_ui};
 use values::value_ui;
 
 /// The node being dragged by its handle, and the builder it belongs to.
@@ -270,6 +272,7 @@ fn group_ui(
                         Node::Condition(condition) => condition_ui(ui, ctx, def, condition, place, commands),
                         Node::Group(inner) => group_ui(ui, ctx, def, inner, Some(place), commands),
                         Node::Related(block) => related_ui(ui, ctx, def, block, place, commands),
+                        Node::Segment(node) => segment_ui(ui, ctx, def, node, place, commands),
                     }
                 }
             });
@@ -430,7 +433,7 @@ fn condition_ui(
                 node_menu_ui(ui, ctx, condition.id, place, None, commands);
                 let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
                 ui.with_layout(wrapping, |ui| {
-                    field_picker_ui(ui, ctx.target, schema, def, condition, commands);
+                    field_picker_ui(ui, ctx, def, condition, commands);
                     if let Some(field) = field {
                         operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
                     }
@@ -506,12 +509,12 @@ fn field_options(schema: &Schema, def: &RecordTypeDef) -> Vec<FieldOption> {
 
 fn field_picker_ui(
     ui: &mut egui::Ui,
-    target: BuilderTarget,
-    schema: &Schema,
+    ctx: &Ctx<'_>,
     def: &RecordTypeDef,
     condition: &Condition,
     commands: &mut Vec<Command>,
 ) {
+    let (target, schema) = (ctx.target, &ctx.view.schema);
     let (label, _) = describe::path_label(&condition.path, def, schema);
     let search_id = ui.scope_id().with("field_search");
     egui::ComboBox::from_id_salt("field")
@@ -573,6 +576,11 @@ fn field_picker_ui(
                 }
                 if shown == 0 {
                     ui.label(RichText::new("No field matches").weak());
+                }
+                // Rules are evaluated as a record joins, without the segments' memberships.
+                if target == BuilderTarget::Segment {
+                    let shows = |label: &str| needle.is_empty() || crate::domain::eval::fold(label).contains(&needle);
+                    segment_options_ui(ui, target, ctx.view, def, condition.id, &shows, commands);
                 }
             });
         });
@@ -654,7 +662,10 @@ fn group_summary(ctx: &Ctx<'_>, def: &RecordTypeDef, group: &Group) -> String {
         group,
         def,
         &ctx.view.schema,
-        &describe::PeopleNames { sellers: &ctx.view.sellers, teams: &ctx.view.teams },
+        &describe::WithSegments {
+            names: &describe::PeopleNames { sellers: &ctx.view.sellers, teams: &ctx.view.teams },
+            segments: &ctx.view.segments.values().flatten().cloned().collect::<Vec<_>>(),
+        },
     );
     let parts: Vec<String> = lines.into_iter().skip(1).filter(|l| l.depth == 1).map(|l| l.text).collect();
     if parts.is_empty() { "(empty)".to_owned() } else { parts.join("; ") }

@@ -322,6 +322,36 @@ fn segment_form_ui(ui: &mut egui::Ui, state: &AppState, form: &SegmentForm, comm
 
 /// The impact of a lifecycle action and the choice of applying it to existing records now
 /// or only to records created or updated from now on.
+/// The active segments whose conditions name a segment this changes (directly or through
+/// others), which are evaluated again in the same run.
+fn dependents_ui(ui: &mut egui::Ui, view: &crate::state::WorkspaceView, action: &LifecycleAction, impact: &Impact) {
+    let all: Vec<&crate::domain::Segment> = view.segments.values().flatten().collect();
+    let definitions = crate::domain::Definitions::of(all.iter().copied());
+    let mut changed: std::collections::BTreeSet<SegmentId> =
+        impact.joins.keys().chain(impact.leaves.keys()).copied().collect();
+    changed.extend(impact.moves.keys().flat_map(|(from, to)| [*from, *to]));
+    match action {
+        LifecycleAction::Activate(id) | LifecycleAction::Reevaluate(id) => {
+            changed.insert(*id);
+        }
+        LifecycleAction::Save(segment) => {
+            changed.insert(segment.id);
+        }
+        LifecycleAction::Reorder { .. } => {}
+    }
+    let mut names: Vec<&str> = changed
+        .iter()
+        .flat_map(|id| definitions.users_of(*id))
+        .filter_map(|id| all.iter().find(|s| s.id == id && s.status == crate::domain::Status::Active))
+        .map(|s| s.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if !names.is_empty() {
+        ui.label(format!("Segments that use it are evaluated again in the same run: {}", names.join(", ")));
+    }
+}
+
 fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, commands: &mut Vec<Command>) {
     let Some(view) = &state.view else { return };
     let name_of = |id: SegmentId| view.segment(id).map_or_else(|| format!("#{}", id.0), |s| s.name.clone());
@@ -352,6 +382,7 @@ fn impact_ui(ui: &mut egui::Ui, state: &AppState, dialog: &ImpactDialog, command
                     theme::thousands(impact.claimed_by_higher)
                 ));
             }
+            dependents_ui(ui, view, &dialog.action, impact);
         }
         Loadable::Pending { .. } => {
             ui.horizontal(|ui| {

@@ -152,7 +152,7 @@ pub fn finish_pending_at(path: &Path, now: Timestamp) -> Result<u64, WorkerError
 fn finish_pending_once(path: &Path, now: Timestamp) -> Result<u64, WorkerError> {
     let Some(marks) = pending_upto(path)? else { return Ok(0) };
     let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
-    let mut memberships = load_memberships(&reader, &snapshot)?;
+    let mut memberships = load_memberships(&reader, &mut snapshot)?;
     let (_job, completion) = Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(super::NoWaker));
     let mut writer = None;
     let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };

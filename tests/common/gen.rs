@@ -17,8 +17,9 @@ use segment_builder::domain::quantity::{AGGREGATE_OPERATORS, Aggregate, Aggregat
 use segment_builder::domain::{
     Condition, DateUnit, DateValue, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode, MemoryDataset, Node,
     NodeId, NodeIds, Number, Operand, OperandKind, Operator, Quantifier, Record, RecordId, RecordTypeName,
-    RelatedBlock, Schema, SellerId, TeamId, Value, operators_for,
+    RelatedBlock, Schema, SegmentCondition, SegmentId, SegmentTest, SellerId, TeamId, Value, operators_for,
 };
+use segment_builder::domain::{Definition, Definitions};
 
 /// How many records of each type a generated world holds (ids 1..=RECORDS).
 pub const RECORDS: i64 = 6;
@@ -238,17 +239,26 @@ pub fn arb_quantifier(fields: Vec<FieldName>, misfits: bool) -> BoxedStrategy<Qu
 /// A valid group over `ty`, nested at most `depth` more levels (groups and related blocks),
 /// with 0 to 4 children. Ids are all 0: see [`arb_tree`].
 pub fn arb_group(schema: Arc<Schema>, ty: RecordTypeName, depth: u32) -> BoxedStrategy<Group> {
-    let leaf = arb_condition(&schema, &ty);
+    arb_group_with(schema, ty, depth, false)
+}
+
+/// [`arb_group`], with segment conditions among the leaves when `segments` ([`arb_segment_node`]).
+fn arb_group_with(schema: Arc<Schema>, ty: RecordTypeName, depth: u32, segments: bool) -> BoxedStrategy<Group> {
+    let leaf = if segments {
+        prop_oneof![3 => arb_condition(&schema, &ty), 1 => arb_segment_node(&schema, &ty)].boxed()
+    } else {
+        arb_condition(&schema, &ty)
+    };
     let node = if depth == 0 {
         leaf
     } else {
-        let inner = arb_group(schema.clone(), ty.clone(), depth - 1).prop_map(Node::Group);
+        let inner = arb_group_with(schema.clone(), ty.clone(), depth - 1, segments).prop_map(Node::Group);
         let blocks: Vec<(RecordTypeName, FieldName)> =
             schema.lookups_into(&ty).map(|(t, f)| (t.name.clone(), f.name.clone())).collect();
         let related = blocks
             .into_iter()
             .map(|(record_type, via)| {
-                let group = arb_group(schema.clone(), record_type.clone(), depth - 1);
+                let group = arb_group_with(schema.clone(), record_type.clone(), depth - 1, segments);
                 let numbers: Vec<FieldName> = schema
                     .get(&record_type)
                     .map(|t| t.fields.iter().filter(|f| aggregates(f.kind)).map(|f| f.name.clone()).collect())
@@ -283,6 +293,78 @@ pub fn arb_tree(schema: &Schema, ty: &str) -> BoxedStrategy<Group> {
         .prop_map(|mut root| {
             root.renumber(&mut NodeIds::default());
             root
+        })
+        .boxed()
+}
+
+/// Segments 1..=SEGMENTS exist in a world made with [`arb_segments`]; SEGMENTS + 1 does not.
+pub const SEGMENTS: i64 = 6;
+
+/// The record type of segment `k` of [`arb_segments`]: two segments per type, in order.
+pub fn segment_type(schema: &Schema, k: i64) -> RecordTypeName {
+    schema.types[usize::try_from((k - 1) / 2).unwrap_or(0) % schema.types.len()].name.clone()
+}
+
+/// "is in / is not in / matches the conditions of segment k" of the record, or of the
+/// record one or two lookups away; k may be of another type, or not exist.
+pub fn arb_segment_node(schema: &Schema, ty: &RecordTypeName) -> BoxedStrategy<Node> {
+    let mut ways: Vec<Vec<FieldName>> = vec![Vec::new()];
+    for (path, field) in reachable_fields(schema, ty) {
+        if field.kind == FieldKind::Lookup && path.via.len() < 2 {
+            let mut via = path.via.clone();
+            via.push(path.field.clone());
+            ways.push(via);
+        }
+    }
+    (select(ways), select(SegmentTest::ALL.to_vec()), 1..=SEGMENTS + 1)
+        .prop_map(|(via, test, k)| Node::Segment(SegmentCondition { id: NodeId(0), via, test, segment: SegmentId(k) }))
+        .boxed()
+}
+
+/// A valid tree over `ty` as [`arb_tree`], with segment conditions among its leaves.
+pub fn arb_segment_tree(schema: &Schema, ty: &str) -> BoxedStrategy<Group> {
+    arb_group_with(Arc::new(schema.clone()), RecordTypeName::new(ty), 3, true)
+        .prop_map(|mut root| {
+            root.renumber(&mut NodeIds::default());
+            root
+        })
+        .boxed()
+}
+
+/// The segments' definitions, and the stored members as (type, record, segment).
+pub type Segments = (Definitions, Vec<(RecordTypeName, RecordId, SegmentId)>);
+
+/// Segments 1..=SEGMENTS (named "S1"…, of [`segment_type`], with random valid conditions
+/// without segment conditions) and their stored members: every record of each type is in
+/// one of its type's two segments, or in none.
+pub fn arb_segments(schema: &Schema) -> BoxedStrategy<Segments> {
+    let schema = Arc::new(schema.clone());
+    let trees: Vec<_> = (1..=SEGMENTS)
+        .map(|k| {
+            arb_group(schema.clone(), segment_type(&schema, k), 1).prop_map(|mut root| {
+                root.renumber(&mut NodeIds::default());
+                root
+            })
+        })
+        .collect();
+    let members = prop::collection::vec(prop::collection::vec(0u8..3, RECORDS as usize), schema.types.len());
+    (trees, members)
+        .prop_map(move |(trees, members)| {
+            let mut definitions = Definitions::default();
+            for (k, conditions) in (1..=SEGMENTS).zip(trees) {
+                let record_type = segment_type(&schema, k);
+                definitions.insert(SegmentId(k), Definition { name: format!("S{k}"), record_type, conditions });
+            }
+            let mut pairs = Vec::new();
+            for (def, picks) in schema.types.iter().zip(members) {
+                let of_type: Vec<i64> = (1..=SEGMENTS).filter(|k| segment_type(&schema, *k) == def.name).collect();
+                for (index, pick) in picks.into_iter().enumerate() {
+                    if let Some(k) = of_type.get(usize::from(pick)) {
+                        pairs.push((def.name.clone(), RecordId(index as i64 + 1), SegmentId(*k)));
+                    }
+                }
+            }
+            (definitions, pairs)
         })
         .boxed()
 }

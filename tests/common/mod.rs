@@ -221,6 +221,17 @@ pub fn aggregate(
     })
 }
 
+/// "is in / is not in / matches the conditions of segment `id`" of the record the dotted
+/// lookups `via` reach ("" for the record itself).
+pub fn seg(via: &str, test: segment_builder::domain::SegmentTest, id: i64) -> Node {
+    Node::Segment(segment_builder::domain::SegmentCondition {
+        id: NodeId(0),
+        via: if via.is_empty() { Vec::new() } else { via.split('.').map(FieldName::new).collect() },
+        test,
+        segment: segment_builder::domain::SegmentId(id),
+    })
+}
+
 fn related(quantifier: Quantifier, record_type: &str, via: &str, group: Group) -> Node {
     Node::Related(RelatedBlock {
         id: NodeId(0),

@@ -10,7 +10,7 @@ use segment_builder::domain::{
     Dataset, EvalContext, FieldKind, Group, MemoryDataset, Record, RecordId, RecordTypeName, Seller, SellerId, Team,
     TeamId, Value,
 };
-use segment_builder::engine::sql::compile_sql;
+use segment_builder::engine::sql::compile_sql_in;
 use segment_builder::store::Workspace;
 
 /// Sellers 1..=SELLERS exist in every workspace made here.
@@ -94,7 +94,9 @@ pub fn workspace_of(ds: &MemoryDataset) -> (Workspace, MemoryDataset) {
 pub fn sql_matching(ws: &Workspace, ctx: &EvalContext, ty: &RecordTypeName, root: &Group) -> Vec<RecordId> {
     let schema = ws.schema();
     let def = schema.get(ty).unwrap_or_else(|| panic!("no type {ty}"));
-    let sql = compile_sql(schema, def, root, ctx);
+    // The segments the workspace holds, for segment conditions.
+    let definitions = ws.segment_definitions().expect("segments");
+    let sql = compile_sql_in(schema, &definitions, def, root, ctx);
     let ids = ws.matching_ids(ty, &sql).unwrap_or_else(|e| panic!("{e}\n{}\n{:?}", sql.where_sql, sql.params));
     let count = ws.count_matching(ty, &sql).unwrap_or_else(|e| panic!("{e}\n{}", sql.where_sql));
     assert_eq!(count, ids.len() as u64, "count_matching disagrees with matching_ids");
@@ -113,4 +115,35 @@ pub fn seller(n: i64) -> Seller {
         time_off: Vec::new(),
         assign_records: true,
     }
+}
+
+/// Puts the segments of `definitions` (ids 1.. in order, as `common::r#gen::arb_segments`
+/// makes them) into a workspace that has none, active, with the members `pairs`; and the
+/// same into the reference dataset `stored`.
+pub fn add_segments(
+    ws: &mut Workspace,
+    stored: &mut MemoryDataset,
+    definitions: &segment_builder::domain::Definitions,
+    pairs: &[(RecordTypeName, RecordId, segment_builder::domain::SegmentId)],
+) {
+    let now = super::ctx().now;
+    for (id, definition) in definitions.iter() {
+        let made = super::routing::active_segment(
+            ws,
+            &definition.record_type,
+            &definition.name,
+            definition.conditions.clone(),
+            now,
+        );
+        assert_eq!(made, id, "segments get the ids of the definitions");
+    }
+    let mut joins: BTreeMap<(RecordTypeName, segment_builder::domain::SegmentId), Vec<RecordId>> = BTreeMap::new();
+    for (ty, record, segment) in pairs {
+        joins.entry((ty.clone(), *segment)).or_default().push(*record);
+        stored.set_membership(ty, *record, Some(*segment));
+    }
+    for ((ty, segment), records) in joins {
+        super::routing::join(ws, &ty, segment, &records, now);
+    }
+    stored.set_definitions(ws.segment_definitions().expect("segments"));
 }

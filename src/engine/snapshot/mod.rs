@@ -36,6 +36,7 @@ use crate::domain::{Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, 
 mod column;
 mod dictionary;
 mod persist;
+mod segments;
 mod table;
 
 pub(crate) use column::*;
@@ -59,6 +60,8 @@ pub struct Snapshot {
     /// Results of related-record blocks by their compiled key ([`Snapshot::related_rows`]),
     /// emptied on every change: editing elsewhere in a tree evaluates a block once.
     related_cache: RelatedCache,
+    /// Segment definitions and stored memberships, for segment conditions (not persisted).
+    segments: segments::SegmentState,
 }
 
 /// At most this many related-block results are kept (each a bitset of the tested type).
@@ -158,6 +161,7 @@ impl Snapshot {
             types,
             teams: teams.into_iter().collect(),
             related_cache: RelatedCache::default(),
+            segments: segments::SegmentState::default(),
         };
         // Lookups become rows once every type has its rows (placeholders for missing ids).
         for (t, links) in raw_links.into_iter().enumerate() {
@@ -313,6 +317,13 @@ impl Snapshot {
         if let Some(Column::Lookup(column)) = self.types[t].columns.get_mut(f) {
             column.rows[row] = target_row as u32;
         }
+    }
+
+    /// A change of what trees read besides the columns: nothing compiled or cached before
+    /// it is used after it.
+    fn bump(&mut self) {
+        self.version += 1;
+        self.related_cache.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     fn changed(&mut self, t: usize) {

@@ -125,6 +125,7 @@ impl Snapshot {
             types,
             teams: teams.into_iter().collect(),
             related_cache: super::RelatedCache::default(),
+            segments: super::segments::SegmentState::default(),
         })
     }
 }

@@ -19,19 +19,22 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::Serialize;
 
+mod checks;
 mod people;
+mod references;
 mod settings;
+
+use checks::{field_problem, type_problem};
 
 use super::definitions::{
     AttributeValueEntry, Bundle, Definitions, RecordTypeEntry, RuleEntry, SegmentEntry, TargetEntry, seller_key,
 };
 use crate::domain::assignment::{AssignmentRule, AttributeCondition, AttributeValue, RuleId, Target, validate_rule};
 use crate::domain::eval::fold;
-use crate::domain::schema::{RESERVED_TYPE_NAMES, check_logical_name};
 use crate::domain::segment::{DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 use crate::domain::{
     AttributeDefinition, FieldDef, FieldKind, FieldName, Group, RecordTypeDef, RecordTypeName, Schema, Segment,
-    SegmentId, Seller, SellerId, Sequence, SequenceId, SequenceOptions, Step, StepKind, Team, TeamId, validate,
+    SegmentId, Seller, SellerId, Sequence, SequenceId, SequenceOptions, Step, StepKind, Team, TeamId,
 };
 
 /// The longest wait step: 30 days.
@@ -208,6 +211,7 @@ pub fn plan(
         seller_ids: HashMap::new(),
         team_ids: HashMap::new(),
         sequence_ids: HashMap::new(),
+        segment_ids: crate::domain::Definitions::default(),
     };
     planner.record_types(&bundle.record_types);
     planner.attributes(bundle);
@@ -302,6 +306,9 @@ struct Planner<'a> {
     team_ids: HashMap<String, TeamId>,
     /// (record type, folded name) → id.
     sequence_ids: HashMap<(String, String), SequenceId>,
+    /// What segment conditions may name: the workspace's segments and the bundle's (by
+    /// the id each will have; `references`).
+    segment_ids: crate::domain::Definitions,
 }
 
 impl Planner<'_> {
@@ -532,6 +539,7 @@ impl Planner<'_> {
     // ----- segments and rules -----
 
     fn segments(&mut self, bundle: &Bundle) {
+        self.segment_ids = self.segment_ids(bundle);
         let mut seen = HashSet::new();
         let mut taken: HashSet<(String, String)> =
             self.current.segments.iter().map(|s| (s.record_type.to_string(), fold(&s.name))).collect();
@@ -622,8 +630,12 @@ impl Planner<'_> {
             }
             found
         });
-        let conditions = Group::from(entry.conditions.clone());
-        for problem in validate(&self.schema, def, &conditions) {
+        let (conditions, unnamed) = self.named_segments(entry, def, at);
+        let limit = crate::domain::DEFAULT_MAX_DEPTH;
+        let definitions = &self.segment_ids;
+        let problems =
+            crate::domain::validate::validate_segment(&self.schema, def, &conditions, limit, definitions, None);
+        for problem in problems.iter().filter(|p| !unnamed.contains(&p.path)) {
             self.problem(at, format!("condition {}: {problem}", tree_place(&problem.path)));
         }
         Segment {
@@ -742,59 +754,4 @@ fn minutes(text: &str) -> Option<u16> {
     let (h, m) = text.split_once(':')?;
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
     (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
-}
-
-/// What is wrong with a new field, as the store would refuse it.
-fn field_problem(field: &FieldDef, known_types: &HashSet<String>) -> Option<String> {
-    if let Err(e) = check_logical_name(field.name.as_str()) {
-        return Some(e.to_string());
-    }
-    if field.label.trim().is_empty() {
-        return Some("the label is required".into());
-    }
-    if field.kind == FieldKind::Choice {
-        if field.choices.is_empty() {
-            return Some("a choice field needs at least one option".into());
-        }
-        let mut seen = HashSet::new();
-        for option in &field.choices {
-            if option.trim().is_empty() {
-                return Some("an option is blank".into());
-            }
-            if !seen.insert(option.as_str()) {
-                return Some(format!("the option \"{option}\" appears twice"));
-            }
-        }
-    } else if !field.choices.is_empty() {
-        return Some(format!("a {} field has no options", field.kind));
-    }
-    match (field.kind, &field.lookup_target) {
-        (FieldKind::Lookup, None) => Some("a lookup field needs a lookup_target".into()),
-        (FieldKind::Lookup, Some(target)) if !known_types.contains(target.as_str()) => {
-            Some(format!("the lookup target \"{target}\" is not a record type of the bundle or the workspace"))
-        }
-        (FieldKind::Lookup, Some(_)) | (_, None) => None,
-        (kind, Some(_)) => Some(format!("a {kind} field has no lookup target")),
-    }
-}
-
-/// What is wrong with a new record type itself (its fields are checked one by one).
-fn type_problem(entry: &RecordTypeEntry, fields: &[(String, FieldDef)]) -> Option<String> {
-    if let Err(e) = check_logical_name(&entry.name) {
-        return Some(format!("name: {e}"));
-    }
-    if RESERVED_TYPE_NAMES.contains(&entry.name.as_str()) {
-        return Some("the name is used by the workspace itself".into());
-    }
-    if entry.label.trim().is_empty() || entry.plural_label.trim().is_empty() {
-        return Some("the label and plural label are required".into());
-    }
-    if entry.fields.is_empty() {
-        return Some("a record type needs at least one field".into());
-    }
-    match fields.iter().find(|(_, f)| f.name.as_str() == entry.primary_field) {
-        Some((_, f)) if f.kind == FieldKind::Text => None,
-        Some((_, f)) => Some(format!("the primary field {} must be a text field, not {}", f.name, f.kind)),
-        None => Some(format!("the primary field \"{}\" is not one of its fields", entry.primary_field)),
-    }
 }

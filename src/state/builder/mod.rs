@@ -8,12 +8,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::civil::Date;
 
+use crate::domain::Definitions;
 use crate::domain::edit;
 use crate::domain::eval::resolve_path;
-use crate::domain::validate::validate_with_limit;
+use crate::domain::validate::validate_segment;
 use crate::domain::{
     DateValue, FieldDef, FieldName, FieldPath, Group, GroupMode, Node, NodeId, NodeIds, Operand, Operator, Quantifier,
-    RecordId, RecordTypeDef, RecordTypeName, RelatedBlock, Schema, SegmentId, SellerId, TeamId, matches_everything,
+    RecordId, RecordTypeDef, RecordTypeName, RelatedBlock, Schema, SegmentCondition, SegmentId, SegmentTest, SellerId,
+    TeamId, matches_everything,
 };
 
 /// How many builder edits Undo remembers.
@@ -100,6 +102,14 @@ pub enum BuilderEdit {
         record_type: RecordTypeName,
         via: FieldName,
     },
+    /// Makes the node (a condition or a segment condition) "is in / is not in / matches
+    /// the conditions of segment X" of the record `via` reaches.
+    SetSegmentCondition {
+        id: NodeId,
+        via: Vec<FieldName>,
+        test: SegmentTest,
+        segment: SegmentId,
+    },
     ToggleCollapsed(NodeId),
     ToggleSelected(NodeId),
 }
@@ -136,6 +146,8 @@ pub struct Builder {
     pub fresh: BTreeSet<NodeId>,
     /// How deep groups may nest: the workspace's setting (activation refuses deeper trees).
     pub nesting_limit: usize,
+    /// The segments segment conditions may name (for validation: unknown ones, cycles).
+    pub definitions: Definitions,
     undo: Vec<Version>,
     redo: Vec<Version>,
     /// The value box the newest undo step is for: more typing there joins that step.
@@ -165,6 +177,7 @@ impl Builder {
             save_error: None,
             fresh: BTreeSet::new(),
             nesting_limit: crate::domain::DEFAULT_MAX_DEPTH,
+            definitions: Definitions::default(),
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
@@ -177,6 +190,14 @@ impl Builder {
     #[must_use]
     pub fn with_nesting_limit(mut self, limit: usize, schema: &Schema) -> Self {
         self.set_nesting_limit(limit, schema);
+        self
+    }
+
+    /// The builder knowing the workspace's segments (segment conditions name them).
+    #[must_use]
+    pub fn with_definitions(mut self, definitions: Definitions, schema: &Schema) -> Self {
+        self.definitions = definitions;
+        self.check(schema);
         self
     }
 
@@ -481,6 +502,14 @@ impl Builder {
                 }
                 _ => false,
             },
+            BuilderEdit::SetSegmentCondition { id, via, test, segment } => match edit::node_mut(&mut self.draft, id) {
+                Some(node @ (Node::Condition(_) | Node::Segment(_))) => {
+                    *node = Node::Segment(SegmentCondition { id, via, test, segment });
+                    self.inputs.retain(|(node, _), _| *node != id);
+                    true
+                }
+                _ => false,
+            },
             BuilderEdit::ToggleCollapsed(_) | BuilderEdit::ToggleSelected(_) => false,
         }
     }
@@ -489,7 +518,9 @@ impl Builder {
     fn check(&mut self, schema: &Schema) {
         let mut problems: BTreeMap<NodeId, Vec<String>> = BTreeMap::new();
         if let Some(def) = schema.get(&self.record_type) {
-            for problem in validate_with_limit(schema, def, &self.draft, self.nesting_limit) {
+            let this = Some(self.segment).filter(|id| id.0 > 0);
+            let found = validate_segment(schema, def, &self.draft, self.nesting_limit, &self.definitions, this);
+            for problem in found {
                 problems.entry(problem.node).or_default().push(problem.kind.to_string());
             }
         } else {
@@ -551,7 +582,7 @@ fn type_of_group<'s>(
             let related = schema.get(&block.record_type)?;
             type_of_group(schema, related, &block.group, id)
         }
-        Node::Condition(_) => None,
+        Node::Condition(_) | Node::Segment(_) => None,
     })
 }
 
@@ -581,6 +612,7 @@ pub fn records_named(
                     records_named(schema, related, &r.group, out);
                 }
             }
+            Node::Segment(_) => {}
         }
     }
 }
@@ -597,6 +629,7 @@ fn collect_unchosen(group: &Group, out: &mut Vec<(NodeId, &'static str)>) {
             },
             Node::Group(g) => collect_unchosen(g, out),
             Node::Related(r) => collect_unchosen(&r.group, out),
+            Node::Segment(_) => {}
         }
     }
 }

@@ -23,6 +23,12 @@ impl Builder {
                 let Some(field) = resolve_path(schema, def, &path) else { return false };
                 let field = field.clone();
                 let today = ctx.today;
+                // A segment condition becomes a condition on the field.
+                if let Some(node @ Node::Segment(_)) = edit::node_mut(&mut self.draft, id) {
+                    let operator = operators_for(field.kind).first().copied().unwrap_or(Operator::IsEmpty);
+                    let value = default_operand(operator, &field, today);
+                    *node = Node::Condition(Condition { id, path: path.clone(), operator, value });
+                }
                 let Some(Node::Condition(condition)) = edit::node_mut(&mut self.draft, id) else { return false };
                 let old_kind = condition.operator.operand_kind(field.kind) == condition.value.kind() && {
                     // Keep operator and value when the new field offers both.

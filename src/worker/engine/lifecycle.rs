@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::engine::Bitset;
 use crate::engine::EngineError;
 use crate::engine::fast::compile;
-use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships};
+use crate::engine::membership::{MemberColumn, Memberships, evaluate_memberships, share_members};
 use crate::engine::snapshot::Snapshot;
 use crate::store::{ApplyOutcome, Workspace};
 use crate::worker::WorkerError;
@@ -160,7 +160,26 @@ impl Lifecycle<'_> {
         Ok(self.applied(record_type, ApplyOutcome::Applied(total), started))
     }
 
+    /// Writes `edit` and `changes`, then evaluates again the active segments that name a
+    /// segment the edit or the changes touched ([`Lifecycle::dependents`]), in the same run.
     pub(super) fn write(
+        &mut self,
+        edit: &crate::domain::SegmentEdit,
+        changes: &crate::domain::MembershipChanges,
+        reason: MembershipReason,
+        now: Timestamp,
+        reporter: &Reporter,
+    ) -> Result<ApplyOutcome, WorkerError> {
+        let outcome = self.write_one(edit, changes, reason, now, reporter)?;
+        if let ApplyOutcome::Applied(_) = outcome {
+            self.dependents(super::dependents::touched(edit, changes), now, reporter)?;
+        }
+        Ok(outcome)
+    }
+
+    /// Writes `edit` and `changes` in one transaction and takes them into the memberships
+    /// and the snapshot.
+    pub(super) fn write_one(
         &mut self,
         edit: &crate::domain::SegmentEdit,
         changes: &crate::domain::MembershipChanges,
@@ -175,7 +194,9 @@ impl Lifecycle<'_> {
         };
         let outcome = writer.apply_lifecycle(edit, changes, reason, now, &mut progress)?;
         if let ApplyOutcome::Applied(_) = outcome {
-            self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
+            let column = self.memberships.column_mut(&changes.record_type);
+            column.apply(self.snapshot, changes);
+            share_members(self.snapshot, &changes.record_type, column);
             reporter.report(None, "Reading the owners assignment set");
             let Some(writer) = self.writer.as_ref() else { return Err(WorkerError::WriterClosed) };
             sync_owners(writer, self.snapshot, changes)?;

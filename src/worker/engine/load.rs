@@ -177,12 +177,15 @@ pub(super) fn read_into_snapshot(
     Ok(())
 }
 
-/// The memberships of every record type, as columns over `snapshot`.
-pub fn load_memberships(reader: &Workspace, snapshot: &Snapshot) -> Result<Memberships, WorkerError> {
+/// The memberships of every record type, as columns over `snapshot`; the snapshot gets
+/// them too, with every segment's definition, for segment conditions ("is in segment X").
+pub fn load_memberships(reader: &Workspace, snapshot: &mut Snapshot) -> Result<Memberships, WorkerError> {
     let mut memberships = Memberships::default();
     for def in &snapshot.schema().types {
         let pairs = reader.memberships(&def.name)?;
         memberships.set_column(def.name.clone(), MemberColumn::load(snapshot, &def.name, &pairs));
     }
+    memberships.share_all(snapshot);
+    snapshot.set_definitions(reader.segment_definitions()?);
     Ok(memberships)
 }

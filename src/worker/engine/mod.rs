@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use crate::domain::query::RecordQuery;
 use crate::domain::{EvalContext, Group, Impact, LifecyclePlan, Record, RecordId, RecordTypeName, Segment, SegmentId};
 use crate::engine::EngineError;
-use crate::engine::membership::{MemberColumn, Memberships};
+use crate::engine::membership::{MemberColumn, Memberships, share_members};
 use crate::engine::priority::SortKey;
 use crate::engine::snapshot::Snapshot;
 use crate::store::{ApplyOutcome, PendingMarks, Workspace};
@@ -30,6 +30,7 @@ use super::Waker;
 use super::jobs::{Completion, Job, Progress};
 use super::pending::pending_upto;
 
+mod dependents;
 mod lifecycle;
 mod load;
 mod preview;
@@ -376,8 +377,8 @@ impl Engine {
         let started = Instant::now();
         // The marks first: every record they name is then in the snapshot.
         let loaded = pending_upto(&path).and_then(|marks| Ok((marks, load::load(&path, shared, waker.as_ref())?)));
-        let loaded = loaded.and_then(|(marks, (reader, snapshot))| {
-            let memberships = load_memberships(&reader, &snapshot)?;
+        let loaded = loaded.and_then(|(marks, (reader, mut snapshot))| {
+            let memberships = load_memberships(&reader, &mut snapshot)?;
             Ok((marks, reader, snapshot, memberships))
         });
         let (marks, reader, snapshot, memberships) = match loaded {
@@ -443,6 +444,11 @@ impl Engine {
     /// Answers the requests that arrived together. Record changes and applies run in order;
     /// of the previews and of the impacts only the newest is answered, after them.
     fn answer(&mut self, batch: Vec<EngineRequest>) -> Result<(), Gone> {
+        // Segment conditions read the stored segments as they are now (unchanged ones keep
+        // the snapshot's version). A failed read keeps the last ones.
+        if let Ok(definitions) = self.reader.segment_definitions() {
+            self.snapshot.set_definitions(definitions);
+        }
         let newest_preview = batch.iter().rposition(|r| matches!(r, EngineRequest::Preview { .. }));
         let newest_impact = batch.iter().rposition(|r| matches!(r, EngineRequest::Impact { .. }));
         let newest_ids = batch.iter().rposition(|r| matches!(r, EngineRequest::RecordIds { .. }));
@@ -494,6 +500,7 @@ impl Engine {
                 let row = self.snapshot.type_snapshot(&record_type).and_then(|t| t.row_of(id));
                 if let Some(row) = row {
                     self.memberships.column_mut(&record_type).set(row, None);
+                    share_members(&mut self.snapshot, &record_type, self.memberships.column_mut(&record_type));
                 }
                 if let Err(error) = self.snapshot.remove(&record_type, id) {
                     self.send(EngineResponse::OutOfDate(error))?;
@@ -562,6 +569,7 @@ impl Engine {
             EngineRequest::ReloadMemberships { record_type, reply } => {
                 let result = self.reader.memberships(&record_type).map_err(WorkerError::from).map(|pairs| {
                     let column = MemberColumn::load(&self.snapshot, &record_type, &pairs);
+                    share_members(&mut self.snapshot, &record_type, &column);
                     self.memberships.set_column(record_type.clone(), column);
                 });
                 reply.finish(result);

@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 
-use crate::domain::timing::depends_on_clock;
+use crate::domain::Definitions;
+use crate::domain::timing::depends_on_clock_in;
 use crate::domain::{
     EvalContext, MembershipChanges, MembershipReason, RecordTypeName, Scope, Segment, SegmentId, Status,
 };
@@ -48,8 +49,10 @@ pub enum Since {
 }
 
 /// The ids of the segments among `segments` whose conditions read the clock.
-pub fn clock_segments(segments: &[Segment]) -> HashSet<SegmentId> {
-    segments.iter().filter(|s| depends_on_clock(&s.conditions)).map(|s| s.id).collect()
+/// A segment that matches the conditions of one that reads the clock reads it too (when
+/// `definitions` has that one).
+pub fn clock_segments(segments: &[Segment], definitions: &Definitions) -> HashSet<SegmentId> {
+    segments.iter().filter(|s| depends_on_clock_in(&s.conditions, definitions)).map(|s| s.id).collect()
 }
 
 /// The changes time passing `since` the last evaluation makes to the records of `ty` at
@@ -66,7 +69,7 @@ pub fn time_changes(
     since: Since,
     ctx: &EvalContext,
 ) -> Result<MembershipChanges, EngineError> {
-    let dated = clock_segments(segments);
+    let dated = clock_segments(segments, snapshot.definitions());
     let Some(records) = snapshot.type_snapshot(ty) else { return Ok(MembershipChanges::new(ty.clone())) };
     let before = match since {
         _ if dated.is_empty() => return Ok(MembershipChanges::new(ty.clone())),
@@ -115,19 +118,25 @@ pub fn zone_impact(
     zone: &jiff::tz::TimeZone,
     reporter: &Reporter,
 ) -> Result<super::ZoneImpacts, WorkerError> {
-    let dated: Vec<RecordTypeName> =
-        segments.iter().filter(|(_, of_type)| !clock_segments(of_type).is_empty()).map(|(ty, _)| ty.clone()).collect();
+    let definitions = Definitions::of(segments.iter().flat_map(|(_, of_type)| of_type));
+    let dated: Vec<RecordTypeName> = segments
+        .iter()
+        .filter(|(_, of_type)| !clock_segments(of_type, &definitions).is_empty())
+        .map(|(ty, _)| ty.clone())
+        .collect();
     if dated.is_empty() {
         return Ok(Vec::new());
     }
     let progress = |fraction: f32| {
         reporter.report(Some(fraction), "Reading the records in the new time zone");
     };
-    let (reader, snapshot) = super::load::load_types_in_zone(path, Some(&dated), Some(zone.clone()), &progress)?;
+    let (reader, mut snapshot) = super::load::load_types_in_zone(path, Some(&dated), Some(zone.clone()), &progress)?;
     let mut memberships = Memberships::default();
     for ty in &dated {
         memberships.set_column(ty.clone(), MemberColumn::load(&snapshot, ty, &reader.memberships(ty)?));
     }
+    memberships.share_all(&mut snapshot);
+    snapshot.set_definitions(definitions);
     let ctx = EvalContext::new(now, zone.clone());
     let mut impacts = Vec::new();
     for (ty, of_type) in segments.iter().filter(|(ty, _)| dated.contains(ty)) {
@@ -161,7 +170,7 @@ impl Lifecycle<'_> {
         };
         let mut per_type = Vec::new();
         for (ty, of_type) in segments {
-            if clock_segments(of_type).is_empty() {
+            if clock_segments(of_type, self.snapshot.definitions()).is_empty() {
                 continue;
             }
             let started = Instant::now();
