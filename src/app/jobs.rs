@@ -72,6 +72,9 @@ pub(super) struct Generations {
     pub search: u64,
     pub members: u64,
     pub history: u64,
+    pub sizes: u64,
+    /// Member counts may have changed since the size charts were read.
+    pub sizes_due: bool,
 }
 
 /// Pages asked of the records worker that have not been answered yet.
@@ -82,4 +85,6 @@ pub(super) struct Pages {
     /// Member pages (by offset) asked for in this generation, and those not answered yet.
     pub members_requested: HashSet<u64>,
     pub members_pending: HashSet<u64>,
+    /// The day the size charts asked for end on.
+    pub sizes_today: Option<jiff::civil::Date>,
 }

@@ -197,6 +197,7 @@ impl App {
 
     /// Member counts of a record type's segments after an apply (absent means none).
     pub(super) fn set_member_counts(&mut self, record_type: &RecordTypeName, applied: &Applied) {
+        self.sizes_due();
         let Some(view) = &mut self.state.view else { return };
         let ids: Vec<SegmentId> = view.segments_of(record_type).iter().map(|s| s.id).collect();
         for id in ids {

@@ -29,6 +29,7 @@ mod segments;
 pub mod sellers;
 pub mod sequences;
 pub mod settings;
+mod sizes;
 mod view;
 mod watch;
 pub mod worklist;
@@ -275,6 +276,7 @@ impl App {
         for response in responses {
             self.take_records_response(response);
         }
+        self.request_sizes();
         let mut engine_responses = Vec::new();
         if let Some(worker) = &self.engine_worker {
             if let Some(progress) = worker.progress() {

@@ -70,6 +70,8 @@ impl App {
         let first_type = view.schema.types.first().map(|t| t.name.clone());
         let keep_type = self.state.record_type.as_ref().filter(|t| view.schema.get(t).is_some()).cloned();
         self.state.view = Some(view);
+        self.state.sizes = crate::state::Loadable::default();
+        self.sizes_due();
         self.state.record_type = keep_type.or(first_type);
         self.state.selected_segment = None;
         self.state.records = RecordsState::default();

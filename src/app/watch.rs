@@ -106,6 +106,7 @@ impl App {
             }
         };
         self.replace_view(view);
+        self.sizes_due();
         let line = if changes.reload_all {
             self.reload_everything();
             "Updated: the workspace was changed by another program and has been reloaded".to_owned()

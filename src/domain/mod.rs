@@ -28,6 +28,7 @@ pub mod schema;
 pub mod segment;
 pub mod segment_test;
 pub mod sequence;
+pub mod size;
 pub mod timing;
 pub mod validate;
 pub mod value;

@@ -105,6 +105,22 @@ impl DetailTab {
     }
 }
 
+/// What the size charts draw from: joins and leaves per segment and day up to `today`
+/// (sizes are counted back from the member counts, `domain::size`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SegmentSizes {
+    pub changes: crate::domain::size::ChangesByDay,
+    pub today: jiff::civil::Date,
+}
+
+impl SegmentSizes {
+    /// The series of `segment`, which has `members` members today.
+    pub fn series(&self, segment: crate::domain::SegmentId, members: u64) -> crate::domain::size::SizeSeries {
+        use crate::domain::size::{SIZE_DAYS, size_series};
+        size_series(segment, members, &self.changes, self.today, SIZE_DAYS)
+    }
+}
+
 /// A value that is computed in the background. The last good value stays visible while a
 /// newer one is pending, so screens never blank or flicker.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,6 +236,8 @@ pub struct AppState {
     pub known_titles: HashMap<(RecordTypeName, RecordId), String>,
     pub members: MembersState,
     pub history: HistoryState,
+    /// Every segment's joins and leaves per day, for the size charts.
+    pub sizes: Loadable<SegmentSizes>,
     /// The Sequences screen and the segment's Sequence tab.
     pub sequences: sequences::SequencesState,
     /// The Work list: due steps of running enrolments.

@@ -480,3 +480,56 @@ fn stale(conn: &Connection, ty: &str, ids: &str, from: Option<SegmentId>) -> Sto
 fn sql_error(source: rusqlite::Error, context: &str) -> StoreError {
     super::sqlite_error(context.to_owned(), source)
 }
+
+impl Workspace {
+    /// Per segment and day (in `zone`) since `since`, how many records joined it (a move
+    /// into it included) and how many left it (a move out of it included), from
+    /// `membership_history`. Counted by the hour in SQL, then put on the zone's days.
+    pub fn membership_changes_by_day(
+        &self,
+        since: Timestamp,
+        zone: &jiff::tz::TimeZone,
+    ) -> Result<crate::domain::size::ChangesByDay> {
+        let context = "reading how segments grew and shrank";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT substr(at, 1, 13), kind, from_segment, to_segment, count(*) FROM membership_history
+                 WHERE at >= ?1 GROUP BY 1, 2, 3, 4",
+            )
+            .context(context)?;
+        let rows = stmt
+            .query_map([since.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, i64>(4)?,
+                ))
+            })
+            .context(context)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context(context)?;
+        let mut changes = crate::domain::size::ChangesByDay::new();
+        for (hour, kind, from, to, count) in rows {
+            let at: Timestamp = format!("{hour}:00:00Z").parse().map_err(|e| {
+                self.corrupt(format!("membership history: \"{hour}\" is not the start of a time ({e})"))
+            })?;
+            let day = at.to_zoned(zone.clone()).date();
+            let count = u64::try_from(count).unwrap_or(0);
+            let (joined, left) = match kind.as_str() {
+                "join" => (to, None),
+                "leave" => (None, from),
+                _ => (to, from),
+            };
+            if let Some(to) = joined {
+                changes.entry((SegmentId(to), day)).or_default().joins += count;
+            }
+            if let Some(from) = left {
+                changes.entry((SegmentId(from), day)).or_default().leaves += count;
+            }
+        }
+        Ok(changes)
+    }
+}

@@ -12,6 +12,7 @@ mod segments;
 mod sellers;
 mod sequences;
 mod settings;
+mod sizes;
 pub mod theme;
 mod worklist;
 

@@ -85,7 +85,14 @@ fn segment_list_ui(
                 }
                 shown += 1;
                 ui.push_id(segment.id, |ui| {
-                    let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: false };
+                    let row = RowContext {
+                        view,
+                        sizes: state.sizes.latest(),
+                        unsaved,
+                        position,
+                        count: segments.len(),
+                        reorderable: false,
+                    };
                     segment_row_ui(ui, &row, segment, state.selected_segment == Some(segment.id), commands);
                 });
             }
@@ -105,7 +112,14 @@ fn segment_list_ui(
                 iter.next(ui, item_id, position, false, |ui, item| {
                     item.ui(ui, |ui, handle, item_state| {
                         handle.ui(ui, |ui| {
-                            let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: true };
+                            let row = RowContext {
+                                view,
+                                sizes: state.sizes.latest(),
+                                unsaved,
+                                position,
+                                count: segments.len(),
+                                reorderable: true,
+                            };
                             if item_state.dragged {
                                 // Floating over the other rows: opaque, outlined.
                                 egui::Frame::new()
@@ -223,6 +237,8 @@ fn reorder_shortcuts(
 /// Where a row sits in the list, for its context menu.
 struct RowContext<'a> {
     view: &'a WorkspaceView,
+    /// What the size sparklines draw from, once read.
+    sizes: Option<&'a crate::state::SegmentSizes>,
     /// The segment whose conditions have unsaved edits, if any.
     unsaved: Option<crate::domain::SegmentId>,
     position: usize,
@@ -276,6 +292,9 @@ fn segment_row_ui(
         ui.horizontal(|ui| {
             let small = |text: String| RichText::new(text).small().weak();
             ui.label(small(format!("{} members", thousands(members))));
+            if let Some(sizes) = row.sizes {
+                super::sizes::sparkline_ui(ui, &sizes.series(segment.id, members), egui::vec2(36.0, 10.0));
+            }
             if let Some(unassigned) = view.unassigned_counts.get(&segment.id).filter(|n| **n > 0) {
                 ui.label(small("·".into()));
                 ui.label(small(format!("{} unassigned", thousands(*unassigned))))
@@ -402,7 +421,12 @@ fn segment_ui(
         DetailTab::Members => members_ui(ui, state, view, def, segment, commands),
         tab => {
             ScrollArea::vertical().id_salt("detail_tab").show(ui, |ui| match tab {
-                DetailTab::Details => details_ui(ui, view, segment, commands),
+                DetailTab::Details => {
+                    details_ui(ui, view, segment, commands);
+                    ui.add_space(12.0);
+                    let members = view.member_counts.get(&segment.id).copied().unwrap_or(0);
+                    super::sizes::size_chart_ui(ui, state, segment.id, members);
+                }
                 DetailTab::Sequence => super::sequences::segment_sequence_ui(ui, view, segment, commands),
                 DetailTab::AssignmentRules => super::rules::rules_tab_ui(ui, state, view, segment, commands),
                 _ => history_ui(ui, state, view, segment),

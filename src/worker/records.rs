@@ -25,6 +25,9 @@ pub enum Request {
     Members { generation: u64, segment: SegmentId, record_type: RecordTypeName, offset: u64, limit: u64 },
     /// A segment's history, newest first. Only the newest is answered.
     History { generation: u64, segment: SegmentId },
+    /// Every segment's joins and leaves per day since `since`, on the days of `zone`, for
+    /// the size charts. Only the newest is answered.
+    Sizes { generation: u64, since: jiff::Timestamp, zone: jiff::tz::TimeZone },
 }
 
 pub enum Response {
@@ -33,6 +36,7 @@ pub enum Response {
     Found { generation: u64, result: Result<Vec<(RecordId, String)>, WorkerError> },
     Members { generation: u64, offset: u64, result: Result<Vec<MemberRow>, WorkerError> },
     History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, WorkerError> },
+    Sizes { generation: u64, result: Result<crate::domain::size::ChangesByDay, WorkerError> },
 }
 
 pub use crate::domain::preview::MemberRow;
@@ -85,6 +89,7 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
         let newest_query = batch.iter().rposition(|r| matches!(r, Request::Query { .. }));
         let newest_search = batch.iter().rposition(|r| matches!(r, Request::Search { .. }));
         let newest_history = batch.iter().rposition(|r| matches!(r, Request::History { .. }));
+        let newest_sizes = batch.iter().rposition(|r| matches!(r, Request::Sizes { .. }));
         let newest_generation = batch
             .iter()
             .filter_map(|r| match r {
@@ -150,6 +155,16 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                         .map_err(opening_failed)
                         .and_then(|ws| ws.segment_history(segment).map_err(WorkerError::from));
                     Response::History { generation, result }
+                }
+                Request::Sizes { generation, since, zone } => {
+                    if Some(index) != newest_sizes {
+                        continue;
+                    }
+                    let result = workspace
+                        .as_ref()
+                        .map_err(opening_failed)
+                        .and_then(|ws| ws.membership_changes_by_day(since, &zone).map_err(WorkerError::from));
+                    Response::Sizes { generation, result }
                 }
             };
             if responses.send(response).is_err() {
