@@ -85,7 +85,7 @@ fn segment_list_ui(
                 }
                 shown += 1;
                 ui.push_id(segment.id, |ui| {
-                    let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: false };
+                    let row = RowContext { state, view, unsaved, position, count: segments.len(), reorderable: false };
                     segment_row_ui(ui, &row, segment, state.selected_segment == Some(segment.id), commands);
                 });
             }
@@ -105,7 +105,8 @@ fn segment_list_ui(
                 iter.next(ui, item_id, position, false, |ui, item| {
                     item.ui(ui, |ui, handle, item_state| {
                         handle.ui(ui, |ui| {
-                            let row = RowContext { view, unsaved, position, count: segments.len(), reorderable: true };
+                            let row =
+                                RowContext { state, view, unsaved, position, count: segments.len(), reorderable: true };
                             if item_state.dragged {
                                 // Floating over the other rows: opaque, outlined.
                                 egui::Frame::new()
@@ -222,6 +223,7 @@ fn reorder_shortcuts(
 
 /// Where a row sits in the list, for its context menu.
 struct RowContext<'a> {
+    state: &'a AppState,
     view: &'a WorkspaceView,
     /// The segment whose conditions have unsaved edits, if any.
     unsaved: Option<crate::domain::SegmentId>,
@@ -284,6 +286,7 @@ fn segment_row_ui(
             ui.label(small("·".into()));
             ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
         });
+        super::lint::segment_lint_ui(ui, row.state, segment.id);
     });
 }
 
