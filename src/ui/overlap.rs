@@ -11,8 +11,10 @@ use crate::domain::{RecordTypeDef, Status};
 use crate::state::overlap::OverlapCommand;
 use crate::state::{AppState, Command, Loadable, WorkspaceView};
 
-/// A cell of the heat map.
-const CELL: Vec2 = Vec2::new(64.0, 30.0);
+/// The height of a row of the heat map, and the narrowest and widest a cell gets.
+const CELL_HEIGHT: f32 = 30.0;
+const CELL_LEAST: f32 = 44.0;
+const CELL_MOST: f32 = 72.0;
 /// The widest the row labels (segment names) get.
 const LABEL_MOST: f32 = 240.0;
 
@@ -82,7 +84,7 @@ fn header_ui(
     let plural = def.plural_label.to_lowercase();
     ui.label(
         RichText::new(format!(
-            "How many {plural} each pair of segments both match, highest priority first; the diagonal is what each matches. Click a cell to list them"
+            "How many {plural} each pair of segments both match, highest priority first; the diagonal is what each matches. Click a cell to list them. Grey names are drafts and inactive segments, which claim no records"
         ))
         .weak(),
     );
@@ -112,17 +114,25 @@ fn matrix_ui(
 ) {
     let count = analysis.segments.len();
     let label = label_width(ui, analysis);
-    let size = Vec2::new(label + CELL.x * count as f32, CELL.y * (count as f32 + 1.0));
+    let body = egui::TextStyle::Body.resolve(ui.style());
+    let small = FontId::proportional(body.size * 0.9);
+    // As wide as the widest count needs, so more segments fit before the map scrolls.
+    let widest = analysis
+        .shared
+        .iter()
+        .flatten()
+        .map(|n| ui.painter().layout_no_wrap(compact(*n as u64), small.clone(), egui::Color32::WHITE).size().x)
+        .fold(0.0, f32::max);
+    let cell_size = Vec2::new((widest + 18.0).clamp(CELL_LEAST, CELL_MOST), CELL_HEIGHT);
+    let size = Vec2::new(label + cell_size.x * count as f32, CELL_HEIGHT * (count as f32 + 1.0));
     let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals().clone();
-    let body = egui::TextStyle::Body.resolve(ui.style());
-    let small = FontId::proportional(body.size * 0.9);
     let largest = analysis.largest_shared().max(1) as f32;
     let plural = def.plural_label.to_lowercase();
     // Column headings: the priority number (the name on hover).
     for (j, segment) in analysis.segments.iter().enumerate() {
-        let cell = egui::Rect::from_min_size(rect.min + Vec2::new(label + CELL.x * j as f32, 0.0), CELL);
+        let cell = egui::Rect::from_min_size(rect.min + Vec2::new(label + cell_size.x * j as f32, 0.0), cell_size);
         painter.text(
             cell.center(),
             Align2::CENTER_CENTER,
@@ -134,8 +144,8 @@ fn matrix_ui(
         response.on_hover_text(format!("{}. {}", j + 1, segment.name));
     }
     for (i, row) in analysis.segments.iter().enumerate() {
-        let top = rect.min.y + CELL.y * (i as f32 + 1.0);
-        let label_rect = egui::Rect::from_min_size(egui::pos2(rect.min.x, top), Vec2::new(label - 8.0, CELL.y));
+        let top = rect.min.y + CELL_HEIGHT * (i as f32 + 1.0);
+        let label_rect = egui::Rect::from_min_size(egui::pos2(rect.min.x, top), Vec2::new(label - 8.0, CELL_HEIGHT));
         let text_colour = if row.status == Status::Active { visuals.text_color() } else { visuals.weak_text_color() };
         let mut job =
             egui::text::LayoutJob::simple_singleline(format!("{}. {}", i + 1, row.name), body.clone(), text_colour);
@@ -150,7 +160,8 @@ fn matrix_ui(
             row.status
         ));
         for (j, column) in analysis.segments.iter().enumerate() {
-            let cell = egui::Rect::from_min_size(egui::pos2(rect.min.x + label + CELL.x * j as f32, top), CELL);
+            let cell =
+                egui::Rect::from_min_size(egui::pos2(rect.min.x + label + cell_size.x * j as f32, top), cell_size);
             let shared = analysis.shared_by(i, j);
             let (fill, ink) = if i == j {
                 (theme::heat_diagonal(&visuals), visuals.strong_text_color())
@@ -250,24 +261,31 @@ fn shared_ui(
     }
 }
 
-/// Every segment's lint, in priority order.
+/// Every segment's lint, in priority order: its name, then what is wrong with it.
 fn findings_ui(ui: &mut egui::Ui, analysis: &Analysis) {
     ui.label(RichText::new("Findings").strong());
     let mut any = false;
-    for (i, lint) in analysis.lints.iter().enumerate() {
+    for (i, lint) in analysis.lints.iter().enumerate().filter(|(_, l)| !l.verdicts.is_empty()) {
+        any = true;
+        ui.add_space(4.0);
+        ui.add(egui::Label::new(RichText::new(format!("{}. {}", i + 1, lint.name)).strong()).truncate());
         for verdict in &lint.verdicts {
-            any = true;
             let colour = match verdict {
                 Verdict::CanNeverMatch { .. } | Verdict::Shadowed { .. } => ui.visuals().warn_fg_color,
                 _ => ui.visuals().text_color(),
             };
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(format!("{}. {}", i + 1, lint.name)).strong());
-                ui.label(RichText::new(verdict.message()).color(colour));
+            ui.horizontal(|ui| {
+                ui.add_space(theme::INDENT);
+                ui.add(egui::Label::new(RichText::new(verdict.message()).color(colour)).wrap());
             });
         }
     }
     if !any {
-        ui.label(RichText::new("Nothing to report: no segment is shadowed, contradictory, a duplicate or has a condition that changes nothing").weak());
+        ui.label(
+            RichText::new(
+                "Nothing to report: no segment is shadowed, contradictory, a duplicate or has a condition that changes nothing",
+            )
+            .weak(),
+        );
     }
 }

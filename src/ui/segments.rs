@@ -370,7 +370,13 @@ fn segment_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        ui.add(egui::Label::new(RichText::new(&segment.name).heading()).truncate());
+        // The name is cut so the badge still fits: past the edge it would widen the whole
+        // panel under the preview, and the builder's buttons with it.
+        let room = (ui.available_width() - 80.0).max(60.0);
+        ui.scope(|ui| {
+            ui.set_max_width(room);
+            ui.add(egui::Label::new(RichText::new(&segment.name).heading()).truncate()).on_hover_text(&segment.name);
+        });
         theme::status_badge(ui, segment.status);
     });
     // The actions on their own row: a long name never pushes them off the panel.
@@ -545,9 +551,14 @@ fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment
 
 fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, commands: &mut Vec<Command>) {
     let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
+    // A long name is cut to the panel (whole on hover) instead of widening it under the preview.
+    let name_room = (ui.available_width() - 160.0).max(80.0);
     egui::Grid::new("segment_details").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         ui.label("Name");
-        ui.label(&segment.name);
+        ui.scope(|ui| {
+            ui.set_max_width(name_room);
+            ui.add(egui::Label::new(&segment.name).truncate()).on_hover_text(&segment.name);
+        });
         ui.end_row();
         ui.label("Status");
         ui.label(segment.status.to_string());
