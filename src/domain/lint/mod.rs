@@ -201,10 +201,16 @@ impl Checker<'_> {
         None
     }
 
-    /// What the condition's positive operator (its twin, for a negative one) lets through.
+    /// What the condition's positive operator (its twin, for a negative one) lets through;
+    /// `None` for a condition that does not fit the schema (false everywhere, even under a
+    /// "None of", so it is left out rather than reasoned about).
     fn values(&self, condition: &Condition) -> Option<Values> {
         let field = resolve_path(self.schema, self.def, &condition.path)?;
-        let positive = condition.operator.positive_twin().unwrap_or(condition.operator);
+        let operator = condition.operator;
+        if !operator.applies_to(field.kind) || condition.value.kind() != operator.operand_kind(field.kind) {
+            return None;
+        }
+        let positive = operator.positive_twin().unwrap_or(operator);
         Values::of(field.kind, &predicate(field.kind, positive, &condition.value))
     }
 
