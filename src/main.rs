@@ -186,7 +186,7 @@ enum Cmd {
         #[arg(long)]
         now: Option<jiff::Timestamp>,
         /// Print JSON: {"`record_type`", "segments": [{"priority", "name", "status",
-        /// "matches"}], "shared": [[count, …], …]}.
+        /// "matches"}], "shared": [[count, …], …], "`elapsed_ms`"}.
         #[arg(long)]
         json: bool,
     },

@@ -470,3 +470,80 @@ fn thousands(n: usize) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------
+// The screen's pure command handling.
+
+/// A window state with these lead segments (in priority order) and nothing else.
+fn window_with(segments: Vec<Segment>) -> segment_builder::state::AppState {
+    use segment_builder::state::{AppState, WorkspaceView};
+    let lead = RecordTypeName::new("lead");
+    let segments: Vec<Segment> = segments.into_iter().map(|s| Segment { record_type: lead.clone(), ..s }).collect();
+    let view = WorkspaceView {
+        path: std::path::PathBuf::from("in-memory.sqlite"),
+        schema: segment_builder::domain::Schema::built_in(),
+        time_zone: TimeZone::UTC,
+        time_zone_name: "UTC".to_owned(),
+        segments: [(lead.clone(), segments)].into_iter().collect(),
+        member_counts: std::collections::HashMap::new(),
+        unassigned_counts: std::collections::HashMap::new(),
+        sequences: Vec::new(),
+        sellers: Vec::new(),
+        teams: Vec::new(),
+        record_counts: [(lead.clone(), 10)].into_iter().collect(),
+    };
+    AppState { view: Some(view), record_type: Some(lead), ..AppState::default() }
+}
+
+fn overlap_effects(
+    effects: Vec<segment_builder::state::effect::Effect>,
+) -> Vec<segment_builder::state::overlap::OverlapEffect> {
+    effects
+        .into_iter()
+        .map(|effect| match effect {
+            segment_builder::state::effect::Effect::Overlap(effect) => effect,
+            other => panic!("expected an Overlap effect, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_analysis_is_asked_again_only_when_what_the_window_shows_changes() {
+    use segment_builder::state::effect::Context;
+    use segment_builder::state::overlap::{OverlapCommand, OverlapEffect, apply, refresh_if_stale};
+    let now = instant("2026-03-01T00:00:00Z");
+    let ctx = Context { now };
+    let hot =
+        Segment { priority: 0, ..segment(1, "Hot", Status::Active, Group::all(segment_builder::domain::NodeId(0))) };
+    let cold =
+        Segment { priority: 1, ..segment(2, "Cold", Status::Draft, Group::all(segment_builder::domain::NodeId(0))) };
+    let mut state = window_with(vec![hot, cold]);
+    let asked = overlap_effects(refresh_if_stale(&mut state, now));
+    assert!(
+        matches!(&asked[..], [OverlapEffect::Analyse { segments, .. }] if segments.len() == 2),
+        "the first look asks: {asked:?}"
+    );
+    assert!(refresh_if_stale(&mut state, now).is_empty(), "nothing changed, nothing asked");
+    state.view.as_mut().unwrap().member_counts.insert(SegmentId(1), 4);
+    assert_eq!(overlap_effects(refresh_if_stale(&mut state, now)).len(), 1, "new member counts ask again");
+    assert!(state.overlap.analysis.is_pending());
+
+    // A cell names its segments higher priority first, whichever way it was clicked.
+    let shown = overlap_effects(apply(
+        &mut state,
+        OverlapCommand::ShowCell { first: SegmentId(2), second: SegmentId(1) },
+        &ctx,
+    ));
+    assert!(
+        matches!(&shown[..], [OverlapEffect::Shared { first, second, .. }] if first.0 == SegmentId(1) && second.0 == SegmentId(2)),
+        "{shown:?}"
+    );
+    assert_eq!(state.overlap.cell, Some((SegmentId(1), SegmentId(2))));
+    // A segment of the cell deleted: the cell closes with the next analysis.
+    state.view.as_mut().unwrap().segments.values_mut().for_each(|s| s.retain(|s| s.id != SegmentId(2)));
+    assert_eq!(overlap_effects(refresh_if_stale(&mut state, now)).len(), 1);
+    assert_eq!(state.overlap.cell, None);
+    // Refresh asks even when nothing changed.
+    assert_eq!(overlap_effects(apply(&mut state, OverlapCommand::Refresh, &ctx)).len(), 1);
+    assert!(overlap_effects(apply(&mut state, OverlapCommand::CloseCell, &ctx)).is_empty());
+}

@@ -25,12 +25,14 @@ pub struct OverlapLine {
 }
 
 /// The answer of `overlap` (`--json` prints exactly this).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverlapReport {
     pub record_type: String,
     pub segments: Vec<OverlapLine>,
     /// `shared[i][j]`: records segments `i` and `j` (in the order of `segments`) both match.
     pub shared: Vec<Vec<usize>>,
+    /// How long the engine took for the matrix and the lint (not loading the records).
+    pub elapsed_ms: f64,
 }
 
 impl OverlapReport {
@@ -49,6 +51,7 @@ impl OverlapReport {
                 })
                 .collect(),
             shared: analysis.shared.clone(),
+            elapsed_ms: analysis.elapsed_ms,
         }
     }
 
@@ -73,6 +76,7 @@ impl OverlapReport {
             }
             out.push('\n');
         }
+        out.push_str(&format!("computed in {:.0} ms\n", self.elapsed_ms));
         out
     }
 }

@@ -75,7 +75,7 @@ fn header_ui(
             ui.spinner();
         }
         if let Some(analysis) = analysis {
-            ui.label(RichText::new(format!("{:.0} ms", analysis.elapsed_ms)).small().weak());
+            ui.label(RichText::new(format!("Computed in {:.0} ms", analysis.elapsed_ms)).small().weak());
         }
         if let Loadable::Failed { error, .. } = &overlap.analysis {
             ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
