@@ -9,7 +9,7 @@ use crate::domain::lint::Verdict;
 use crate::domain::overlap::Analysis;
 use crate::domain::{RecordTypeDef, Status};
 use crate::state::overlap::OverlapCommand;
-use crate::state::{AppState, Command, Loadable, WorkspaceView};
+use crate::state::{AppState, Command, EngineStatus, Loadable, WorkspaceView};
 
 /// The height of a row of the heat map, and the narrowest and widest a cell gets.
 const CELL_HEIGHT: f32 = 30.0;
@@ -38,7 +38,12 @@ pub fn screen_ui(ui: &mut egui::Ui, state: &AppState, _view: &WorkspaceView, com
         header_ui(ui, state, def, analysis, commands);
         ui.separator();
         let Some(analysis) = analysis else {
-            if overlap.analysis.is_pending() {
+            if let EngineStatus::Failed(error) = &state.engine {
+                ui.label(
+                    RichText::new(format!("The records could not be loaded: {error}"))
+                        .color(theme::error_colour(ui.visuals())),
+                );
+            } else if overlap.analysis.is_pending() {
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label(RichText::new("Comparing the segments…").weak());
