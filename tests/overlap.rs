@@ -547,3 +547,100 @@ fn the_analysis_is_asked_again_only_when_what_the_window_shows_changes() {
     assert_eq!(overlap_effects(apply(&mut state, OverlapCommand::Refresh, &ctx)).len(), 1);
     assert!(overlap_effects(apply(&mut state, OverlapCommand::CloseCell, &ctx)).is_empty());
 }
+
+/// Every pair of many conditions on one field, both held and the second failed (in a
+/// "None of" group), on records whose values cover each condition's edges: whatever the
+/// tree alone calls contradictory, no record matches.
+#[test]
+fn contradictions_hold_on_a_dense_world() {
+    let schema = schema();
+    let thing = type_def(&schema, "thing");
+    let mut ds = MemoryDataset::new(schema.clone());
+    let ratios = [-1.5, 0.0, 0.5, 1.5, 2.0, 10.0];
+    let names = ["alpha", "Alpha", "beta", "gamma", "delta", "ph", ""];
+    let sizes = ["Small", "Medium", "Large", ""];
+    let base = date("2026-03-01");
+    for i in 0..240_i64 {
+        let text = |s: &str| if s.is_empty() { Value::Empty } else { Value::Text(s.to_owned()) };
+        let size = sizes[(i % 4) as usize];
+        let values = [
+            ("count", if i % 17 == 16 { Value::Empty } else { Value::WholeNumber(i % 17 - 3) }),
+            ("ratio", Value::Decimal(ratios[(i % 6) as usize])),
+            ("due", Value::Date(base.checked_add(jiff::Span::new().days(i % 45 - 5)).unwrap())),
+            ("name", text(names[(i % 7) as usize])),
+            ("size", if size.is_empty() { Value::Empty } else { Value::Choice(size.to_owned()) }),
+        ];
+        ds.insert(&thing.name, record(thing, i, &values));
+    }
+    let by_field: Vec<Vec<segment_builder::domain::Node>> = vec![
+        vec![
+            cond("count", Op::Equals, w(3)),
+            cond("count", Op::NotEquals, w(3)),
+            cond("count", Op::LessThan, w(0)),
+            cond("count", Op::LessOrEqual, w(5)),
+            cond("count", Op::GreaterThan, w(5)),
+            cond("count", Op::GreaterOrEqual, w(12)),
+            cond("count", Op::Between, nr(2.0, 4.0)),
+            cond("count", Op::AnyOf, nl(&[1.0, 7.0])),
+            cond("count", Op::IsEmpty, NONE),
+            cond("count", Op::IsNotEmpty, NONE),
+        ],
+        vec![
+            cond("ratio", Op::Equals, n(1.5)),
+            cond("ratio", Op::LessThan, n(1.5)),
+            cond("ratio", Op::GreaterThan, n(1.5)),
+            cond("ratio", Op::LessOrEqual, n(0.5)),
+            cond("ratio", Op::GreaterOrEqual, n(2.0)),
+            cond("ratio", Op::Between, nr(0.0, 1.0)),
+            cond("ratio", Op::AnyOf, nl(&[0.5, 10.0])),
+        ],
+        vec![
+            cond("due", Op::On, d("2026-03-01")),
+            cond("due", Op::Before, d("2026-03-05")),
+            cond("due", Op::After, d("2026-03-30")),
+            cond("due", Op::OnOrAfter, d("2026-03-30")),
+            cond("due", Op::Between, dr("2026-03-01", "2026-03-03")),
+            cond("due", Op::Today, NONE),
+            cond("due", Op::ThisWeek, NONE),
+            cond("due", Op::LastMonth, NONE),
+            cond("due", Op::InLast, rel(3, segment_builder::domain::DateUnit::Days)),
+        ],
+        vec![
+            cond("name", Op::Equals, t("alpha")),
+            cond("name", Op::Equals, t("BETA")),
+            cond("name", Op::BeginsWith, t("al")),
+            cond("name", Op::BeginsWith, t("be")),
+            cond("name", Op::EndsWith, t("ta")),
+            cond("name", Op::Contains, t("ph")),
+            cond("name", Op::NotContains, t("a")),
+            cond("name", Op::AnyOf, tl(&["beta", "gamma"])),
+            cond("name", Op::NoneOf, tl(&["alpha"])),
+            cond("name", Op::IsEmpty, NONE),
+            cond("name", Op::MatchesPattern, t("^a")),
+        ],
+        vec![
+            cond("size", Op::AnyOf, choices(&["Small"])),
+            cond("size", Op::AnyOf, choices(&["Small", "Large"])),
+            cond("size", Op::NoneOf, choices(&["Small"])),
+            cond("size", Op::IsEmpty, NONE),
+            cond("size", Op::IsNotEmpty, NONE),
+        ],
+    ];
+    let ctx = ctx();
+    let mut found = 0;
+    for conditions in &by_field {
+        for a in conditions {
+            for b in conditions {
+                for root in [all(vec![a.clone(), b.clone()]), all(vec![a.clone(), group(not(any(vec![b.clone()])))])] {
+                    let root = tree(root);
+                    if let Some(contradiction) = segment_builder::domain::lint::contradiction(&schema, thing, &root) {
+                        found += 1;
+                        let matching = ds.matching(&ctx, &thing.name, &root);
+                        assert!(matching.is_empty(), "{} but {matching:?} match {root:?}", contradiction.reason);
+                    }
+                }
+            }
+        }
+    }
+    assert!(found > 40, "the check finds contradictions among these pairs ({found})");
+}
