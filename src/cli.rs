@@ -23,6 +23,11 @@ pub use settings::{SettingsChange, settings_command, settings_text};
 mod check;
 pub use check::check_command;
 
+mod lint;
+mod overlap;
+pub use lint::{LintReport, SegmentLintLine, TypeLint, VerdictLine, lint_command};
+pub use overlap::{OverlapLine, OverlapReport, overlap_command};
+
 mod worklist;
 pub use worklist::{CompleteStepReport, WorkListReport, WorkRow, complete_step_command, work_list_command};
 

@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
     PreviewTarget, apply_command, check_command, complete_step_command, explain_command, export_definitions_command,
-    import_definitions_command, import_records_command, preview_command, work_list_command,
+    import_definitions_command, import_records_command, lint_command, overlap_command, preview_command,
+    work_list_command,
 };
 use segment_builder::demo::DemoSpec;
 use segment_builder::domain::format::DecimalMark;
@@ -173,6 +174,39 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// How many records each pair of a record type's segments both match, in priority
+    /// order (the diagonal: what each matches).
+    Overlap {
+        /// The workspace.
+        path: PathBuf,
+        /// The record type, by its logical name (lead, account, …).
+        #[arg(long = "type")]
+        record_type: String,
+        /// Evaluate at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON: {"`record_type`", "segments": [{"priority", "name", "status",
+        /// "matches"}], "shared": [[count, …], …], "`elapsed_ms`"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What is wrong with the segments: shadowed by higher ones, conditions that can never
+    /// hold together, matching no record today, the same definition or records as another,
+    /// a condition that changes nothing.
+    Lint {
+        /// The workspace.
+        path: PathBuf,
+        /// Only this record type (every type with segments without it).
+        #[arg(long = "type")]
+        record_type: Option<String>,
+        /// Evaluate at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON: {"`record_types`": [{"`record_type`", "segments": [{"priority",
+        /// "segment", "status", "verdicts": [{"kind", "message", …}]}]}]}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the whole workspace file for damage (`PRAGMA quick_check`) without changing it.
     Check {
         /// The workspace.
@@ -304,6 +338,14 @@ fn main() -> ExitCode {
             finish(preview_command(&path, target, now, limit), json, segment_builder::cli::PreviewReport::to_text)
         }
         Some(Cmd::Check { path }) => finish(check_command(&path), false, String::clone),
+        Some(Cmd::Overlap { path, record_type, now, json }) => {
+            let now = now.unwrap_or_else(segment_builder::clock::now);
+            finish(overlap_command(&path, &record_type, now), json, segment_builder::cli::OverlapReport::to_text)
+        }
+        Some(Cmd::Lint { path, record_type, now, json }) => {
+            let now = now.unwrap_or_else(segment_builder::clock::now);
+            finish(lint_command(&path, record_type.as_deref(), now), json, segment_builder::cli::LintReport::to_text)
+        }
         Some(Cmd::WorkList { path, seller, due_before, limit, json }) => {
             let now = segment_builder::clock::now();
             let report = work_list_command(&path, seller.as_deref(), due_before, now, limit);
@@ -335,6 +377,8 @@ fn warn_of_network_share(command: Option<&Cmd>) {
             | Cmd::ExportDefinitions { path, .. }
             | Cmd::ImportDefinitions { path, .. }
             | Cmd::Preview { path, .. }
+            | Cmd::Overlap { path, .. }
+            | Cmd::Lint { path, .. }
             | Cmd::Check { path }
             | Cmd::WorkList { path, .. }
             | Cmd::CompleteStep { path, .. },

@@ -594,7 +594,7 @@ fn every_screen_in_the_registry_opens_from_its_tab() {
     let labels: Vec<&str> = Screen::ALL.iter().map(|s| s.label()).collect();
     assert_eq!(
         labels,
-        ["Segments", "Records", "Sequences", "Work list", "Sellers & teams", "Monitor"],
+        ["Segments", "Records", "Sequences", "Work list", "Sellers & teams", "Monitor", "Overlap"],
         "the tabs, in order"
     );
     // Away from the first screen and back, so every tab is clicked from another screen.

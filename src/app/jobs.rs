@@ -36,6 +36,8 @@ pub(super) struct Jobs {
     pub time: Option<Job<Result<crate::worker::engine::TimeEvaluated, WorkerError>>>,
     /// What a new time zone would move, shown before it is stored.
     pub zone_impact: Option<Job<Result<crate::worker::engine::ZoneImpacts, WorkerError>>>,
+    /// The overlap and lint of the current record type, and a cell's shared records.
+    pub overlap: super::overlap::OverlapJobs,
     /// The Work list being read.
     pub work_list: Option<Job<Result<crate::domain::sequence::WorkList, crate::store::StoreError>>>,
 }

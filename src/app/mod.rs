@@ -23,6 +23,7 @@ mod jobs;
 mod lifecycle;
 pub mod monitor;
 mod open;
+mod overlap;
 mod records;
 pub mod rules;
 mod segments;

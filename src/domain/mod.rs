@@ -1,10 +1,10 @@
 //! The pure domain: record types and fields, values, the condition tree, segments,
 //! sequences, sellers and teams, assignment rules and the choice of a seller (`assignment`),
 //! membership and its priority rule (`membership`), segment
-//! history (`history`), the reference evaluator that defines what a condition
+//! history (`history`), the lint of segment definitions (`lint`), the reference evaluator that defines what a condition
 //! means (`eval`) and the validation of condition trees against the schema (`validate`).
 //! Also the plain data the store and the workers hand to the screens: the Monitor's rows
-//! (`monitor`), previews and impacts (`preview`), list queries (`query`).
+//! (`monitor`), previews and impacts (`preview`), the overlap of segments (`overlap`), list queries (`query`).
 //! No egui, no rusqlite, no threads, no IO.
 
 pub mod assignment;
@@ -16,9 +16,11 @@ pub mod edit;
 pub mod eval;
 pub mod format;
 pub mod history;
+pub mod lint;
 pub mod membership;
 pub mod monitor;
 pub mod number;
+pub mod overlap;
 pub mod people;
 pub mod predicate;
 pub mod preview;

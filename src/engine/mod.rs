@@ -1,7 +1,8 @@
 //! Fast evaluation: condition trees compiled against columnar snapshots of the records
 //! ([`snapshot`], [`fast`]), evaluated into bitsets ([`bitset`]), and the priority
 //! resolution the live preview and membership use ([`priority`]), and the memberships of
-//! every record with the evaluation that decides what an action changes ([`membership`]).
+//! every record with the evaluation that decides what an action changes ([`membership`]),
+//! how segments overlap ([`overlap`]) and the lint that needs their records ([`lint`]).
 //!
 //! The meaning of a tree is the reference evaluator's (`domain::eval`); a property test
 //! (`tests/fast_engine.rs`) checks both give the same records. No egui, no rusqlite: the
@@ -13,7 +14,9 @@
 pub mod bitset;
 pub mod cache;
 pub mod fast;
+pub mod lint;
 pub mod membership;
+pub mod overlap;
 pub mod priority;
 pub mod records;
 pub mod snapshot;

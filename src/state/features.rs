@@ -22,6 +22,7 @@ macro_rules! for_each_feature {
             WorkList(worklist, WorkListCommand, WorkListEffect, screen "Work list"),
             Sellers(sellers, SellersCommand, SellersEffect, screen "Sellers & teams"),
             Monitor(monitor, MonitorCommand, MonitorEffect, screen "Monitor"),
+            Overlap(overlap, OverlapCommand, OverlapEffect, screen "Overlap"),
             Rules(rules, RulesCommand, RulesEffect),
             Definitions(definitions, DefinitionsCommand, DefinitionsEffect),
             Import(import, ImportCommand, ImportEffect),

@@ -15,6 +15,7 @@ pub mod effect;
 mod features;
 pub mod import;
 pub mod monitor;
+pub mod overlap;
 pub mod records;
 pub mod rules;
 mod segment;
@@ -248,6 +249,8 @@ pub struct AppState {
     pub rules: rules::RulesState,
     /// The Monitor screen and "Why this seller?".
     pub monitor: monitor::MonitorState,
+    /// The Overlap screen, and the lint the segment list and the builder show.
+    pub overlap: overlap::OverlapState,
     /// The workspace settings, their dialog, and the evaluation of date-based segments.
     pub settings: settings::SettingsState,
     pub dialog: Option<Dialog>,

@@ -91,6 +91,9 @@ pub fn builder_for_ui(
             .color(ui.visuals().warn_fg_color),
         );
     }
+    if target == BuilderTarget::Segment {
+        super::lint::builder_lint_ui(ui, state, view, def, builder);
+    }
     if let Some(error) = &builder.save_error {
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
     }
@@ -459,6 +462,9 @@ fn condition_ui(
         });
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, condition.id);
+        if ctx.target == BuilderTarget::Segment {
+            super::lint::condition_lint_ui(ui, ctx.state, ctx.view, def, ctx.builder, condition.id);
+        }
     });
 }
 

@@ -4,7 +4,9 @@
 mod builder;
 mod definitions;
 mod dialogs;
+mod lint;
 mod monitor;
+mod overlap;
 mod preview;
 mod records;
 mod rules;

@@ -85,14 +85,7 @@ fn segment_list_ui(
                 }
                 shown += 1;
                 ui.push_id(segment.id, |ui| {
-                    let row = RowContext {
-                        view,
-                        sizes: state.sizes.latest(),
-                        unsaved,
-                        position,
-                        count: segments.len(),
-                        reorderable: false,
-                    };
+                    let row = RowContext { state, view, unsaved, position, count: segments.len(), reorderable: false };
                     segment_row_ui(ui, &row, segment, state.selected_segment == Some(segment.id), commands);
                 });
             }
@@ -112,14 +105,8 @@ fn segment_list_ui(
                 iter.next(ui, item_id, position, false, |ui, item| {
                     item.ui(ui, |ui, handle, item_state| {
                         handle.ui(ui, |ui| {
-                            let row = RowContext {
-                                view,
-                                sizes: state.sizes.latest(),
-                                unsaved,
-                                position,
-                                count: segments.len(),
-                                reorderable: true,
-                            };
+                            let row =
+                                RowContext { state, view, unsaved, position, count: segments.len(), reorderable: true };
                             if item_state.dragged {
                                 // Floating over the other rows: opaque, outlined.
                                 egui::Frame::new()
@@ -236,9 +223,8 @@ fn reorder_shortcuts(
 
 /// Where a row sits in the list, for its context menu.
 struct RowContext<'a> {
+    state: &'a AppState,
     view: &'a WorkspaceView,
-    /// What the size sparklines draw from, once read.
-    sizes: Option<&'a crate::state::SegmentSizes>,
     /// The segment whose conditions have unsaved edits, if any.
     unsaved: Option<crate::domain::SegmentId>,
     position: usize,
@@ -292,7 +278,7 @@ fn segment_row_ui(
         ui.horizontal(|ui| {
             let small = |text: String| RichText::new(text).small().weak();
             ui.label(small(format!("{} members", thousands(members))));
-            if let Some(sizes) = row.sizes {
+            if let Some(sizes) = row.state.sizes.latest() {
                 super::sizes::sparkline_ui(ui, &sizes.series(segment.id, members), egui::vec2(36.0, 10.0));
             }
             if let Some(unassigned) = view.unassigned_counts.get(&segment.id).filter(|n| **n > 0) {
@@ -303,6 +289,7 @@ fn segment_row_ui(
             ui.label(small("·".into()));
             ui.add(egui::Label::new(small(sequence.map_or("No sequence".into(), str::to_owned))).truncate());
         });
+        super::lint::segment_lint_ui(ui, row.state, segment.id);
     });
 }
 
@@ -386,7 +373,13 @@ fn segment_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.horizontal(|ui| {
-        ui.add(egui::Label::new(RichText::new(&segment.name).heading()).truncate());
+        // The name is cut so the badge still fits: past the edge it would widen the whole
+        // panel under the preview, and the builder's buttons with it.
+        let room = (ui.available_width() - 80.0).max(60.0);
+        ui.scope(|ui| {
+            ui.set_max_width(room);
+            ui.add(egui::Label::new(RichText::new(&segment.name).heading()).truncate()).on_hover_text(&segment.name);
+        });
         theme::status_badge(ui, segment.status);
     });
     // The actions on their own row: a long name never pushes them off the panel.
@@ -566,9 +559,14 @@ fn history_ui(ui: &mut egui::Ui, state: &AppState, view: &WorkspaceView, segment
 
 fn details_ui(ui: &mut egui::Ui, view: &WorkspaceView, segment: &Segment, commands: &mut Vec<Command>) {
     let when = |t: jiff::Timestamp| crate::domain::format::format_timestamp(t, &view.time_zone);
+    // A long name is cut to the panel (whole on hover) instead of widening it under the preview.
+    let name_room = (ui.available_width() - 160.0).max(80.0);
     egui::Grid::new("segment_details").num_columns(2).spacing([16.0, 6.0]).show(ui, |ui| {
         ui.label("Name");
-        ui.label(&segment.name);
+        ui.scope(|ui| {
+            ui.set_max_width(name_room);
+            ui.add(egui::Label::new(&segment.name).truncate()).on_hover_text(&segment.name);
+        });
         ui.end_row();
         ui.label("Status");
         ui.label(segment.status.to_string());

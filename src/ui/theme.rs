@@ -37,6 +37,39 @@ pub fn status_badge(ui: &mut egui::Ui, status: Status) -> egui::Response {
         .inner
 }
 
+/// The fill of a heat map cell at `intensity` (0 = nothing shared, 1 = the most shared),
+/// and the text colour readable on it, in the light or the dark theme.
+pub fn heat_colours(intensity: f32, visuals: &Visuals) -> (Color32, Color32) {
+    let t = intensity.clamp(0.0, 1.0);
+    let (low, high) = if visuals.dark_mode {
+        (Color32::from_rgb(0x2a, 0x2e, 0x35), Color32::from_rgb(0xf0, 0x8a, 0x3c))
+    } else {
+        (Color32::from_rgb(0xf3, 0xf5, 0xf8), Color32::from_rgb(0xc2, 0x41, 0x0c))
+    };
+    let fill = low.lerp_to_gamma(high, t);
+    let text = match (visuals.dark_mode, t > 0.55) {
+        (false, false) => Color32::from_rgb(0x1f, 0x23, 0x28),
+        (false, true) => Color32::WHITE,
+        (true, false) => Color32::from_rgb(0xe6, 0xe8, 0xeb),
+        (true, true) => Color32::from_rgb(0x14, 0x14, 0x14),
+    };
+    (fill, text)
+}
+
+/// The fill of a heat map's diagonal (a segment with itself), apart from the scale.
+pub fn heat_diagonal(visuals: &Visuals) -> Color32 {
+    if visuals.dark_mode { Color32::from_rgb(0x3a, 0x44, 0x55) } else { Color32::from_rgb(0xdc, 0xe4, 0xf0) }
+}
+
+/// Counts in at most five characters: 999, 12,345, 123k, 1.2M.
+pub fn compact(n: u64) -> String {
+    match n {
+        0..=99_999 => thousands(n),
+        100_000..=999_999 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
 /// Thousands separators: 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -30,12 +30,14 @@ use super::Waker;
 use super::jobs::{Completion, Job, Progress};
 use super::pending::pending_upto;
 
+mod analysis;
 mod dependents;
 mod lifecycle;
 mod load;
 mod preview;
 mod time;
 
+pub use analysis::SharedAsked;
 pub use lifecycle::{Lifecycle, run_impact};
 pub(super) use lifecycle::{add_impact, sync_owners};
 use load::read_into_snapshot;
@@ -106,6 +108,16 @@ pub enum EngineRequest {
     /// Read the memberships of a type again from the workspace: after a change made
     /// elsewhere (a segment deleted). Sent by [`EngineWorker::reload_memberships`].
     ReloadMemberships { record_type: RecordTypeName, reply: Completion<Result<(), WorkerError>> },
+    /// The overlap matrix and lint of a record type's segments. Sent by
+    /// [`EngineWorker::analyse`].
+    Analyse {
+        record_type: RecordTypeName,
+        segments: Vec<Segment>,
+        now: Timestamp,
+        reply: Completion<Result<crate::domain::overlap::Analysis, WorkerError>>,
+    },
+    /// The records two segments share. Sent by [`EngineWorker::shared`].
+    Shared { asked: SharedAsked, reply: Completion<Result<crate::domain::overlap::SharedRecords, WorkerError>> },
     /// Time passed: evaluate the segments that read the clock again at `now` and write what
     /// changed. `segments` are every segment of each record type. Sent by
     /// [`EngineWorker::time_passed`].
@@ -312,6 +324,8 @@ impl EngineWorker {
                 EngineRequest::ChangedElsewhere { reply, .. } => reply.finish(Err(busy("changed records"))),
                 EngineRequest::ReloadMemberships { reply, .. } => reply.finish(Err(busy("membership reload"))),
                 EngineRequest::TimePassed { reply, .. } => reply.finish(Err(busy("evaluation of date-based segments"))),
+                EngineRequest::Analyse { reply, .. } => reply.finish(Err(busy("comparison of segments"))),
+                EngineRequest::Shared { reply, .. } => reply.finish(Err(busy("shared records"))),
                 _ => {}
             },
         }
@@ -565,6 +579,12 @@ impl Engine {
                 let result = self.lifecycle().0.time_passed(&segments, now, zone_changed, reply.reporter());
                 reply.finish(result);
                 self.checkpoint();
+            }
+            EngineRequest::Analyse { record_type, segments, now, reply } => {
+                reply.finish(analysis::run_analysis(&self.snapshot, &record_type, &segments, now));
+            }
+            EngineRequest::Shared { asked, reply } => {
+                reply.finish(analysis::run_shared(&self.snapshot, &self.reader, &asked));
             }
             EngineRequest::ReloadMemberships { record_type, reply } => {
                 let result = self.reader.memberships(&record_type).map_err(WorkerError::from).map(|pairs| {
