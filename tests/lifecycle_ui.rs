@@ -402,3 +402,61 @@ fn re_evaluating_a_segment_re_evaluates_the_segments_that_use_it() {
     assert!(!expected.is_empty());
     assert_eq!(members_of(&harness, outside), expected);
 }
+
+/// Saving new conditions of a draft that an active segment "matches the conditions of"
+/// changes who belongs to the active one: the impact is shown first (naming it), and the
+/// apply evaluates it again with the draft's new conditions.
+#[test]
+fn saving_a_draft_that_an_active_segment_matches_shows_and_applies_the_impact() {
+    use segment_builder::app::Command;
+    use segment_builder::domain::{Node, SegmentCondition, SegmentTest};
+    use segment_builder::state::builder::BuilderEdit;
+    use segment_builder::state::{ConditionsCommand, SegmentsCommand};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_path(&dir, "demo.sqlite");
+    let now = segment_builder::clock::now();
+    let spec = segment_builder::demo::DemoSpec::standard(now);
+    segment_builder::demo::create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
+    let mut ws = Workspace::open(&path).expect("open");
+    let segments = ws.segments(&lead()).expect("segments");
+    let draft = segments.iter().find(|s| s.status == Status::Draft).expect("a draft in the demo").clone();
+    assert!(draft.conditions.children.len() >= 2, "a condition can be removed and one stays");
+    let mut conditions = Group::all(NodeId(0));
+    conditions.children.push(Node::Segment(SegmentCondition {
+        id: NodeId(1),
+        via: Vec::new(),
+        test: SegmentTest::MatchesConditions,
+        segment: draft.id,
+    }));
+    let user = Segment { id: SegmentId(0), name: "Like the pipeline".into(), conditions, ..draft.clone() };
+    let user = ws.insert_segment(&Segment { status: Status::Draft, ..user }).expect("segment");
+    ws.set_segment_status(user, Status::Active, now).expect("activate");
+    drop(ws);
+
+    let mut harness = open_app(&path);
+    harness.state_mut().apply(Command::Segments(SegmentsCommand::Select(draft.id)));
+    harness.run_steps(3);
+    let removed = draft.conditions.children[0].id();
+    harness.state_mut().apply(Command::Conditions(ConditionsCommand::Edit(BuilderEdit::Remove(removed))));
+    harness.run_steps(3);
+    click(&mut harness, "Save");
+    run_until(&mut harness, "the impact", impact_ready);
+    harness.get_by_label("Segments that use it are evaluated again in the same run: Like the pipeline");
+    apply_impact(&mut harness);
+
+    let stored = stored_segments(&harness);
+    let saved = stored.iter().find(|s| s.id == draft.id).expect("the draft");
+    assert_eq!(saved.status, Status::Draft);
+    assert_eq!(saved.conditions.children.len(), draft.conditions.children.len() - 1, "saved without the condition");
+    let (dataset, time_zone) = reference_dataset(&path);
+    let ctx = EvalContext::new(segment_builder::clock::now(), time_zone);
+    let higher: BTreeSet<RecordId> = stored
+        .iter()
+        .filter(|s| s.status == Status::Active && s.id != user)
+        .flat_map(|s| dataset.matching(&ctx, &lead(), &s.conditions))
+        .collect();
+    let expected: BTreeSet<RecordId> =
+        dataset.matching(&ctx, &lead(), &saved.conditions).into_iter().filter(|id| !higher.contains(id)).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(members_of(&harness, user), expected, "the active segment follows the draft's new conditions");
+}

@@ -389,7 +389,13 @@ impl App {
             return SaveOutcome::Failed;
         };
         let updated = Segment { conditions: builder.draft.clone(), modified_on: self.clock.now(), ..segment.clone() };
-        if segment.status == Status::Active && segment.conditions != updated.conditions {
+        // An active segment that uses this one ("matches the conditions of", also through
+        // others) changes with it, whatever this one's status: its impact is shown first.
+        let all: Vec<Segment> = view.segments.values().flatten().cloned().collect();
+        let definitions = crate::domain::Definitions::of(&all);
+        let used_by_active =
+            all.iter().any(|s| s.status == Status::Active && definitions.named_from(s.id).contains(&segment.id));
+        if (segment.status == Status::Active || used_by_active) && segment.conditions != updated.conditions {
             self.show_impact(LifecycleAction::Save(updated), then);
             return SaveOutcome::Asked;
         }
