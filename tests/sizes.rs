@@ -1,6 +1,6 @@
-//! A segment's size over time (issue 14): the joins and leaves per day the store reads from
-//! the membership history, the sizes counted back from today's members, the chart on the
-//! Details tab, on a lived-in demo.
+//! The charts (issue 14), on a lived-in demo: a segment's size over time (the joins and
+//! leaves per day the store reads from the membership history, the sizes counted back from
+//! today's members, the chart on the Details tab) and the sellers' load against capacity.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test helpers fail loudly, like the tests")]
 
@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use common::harness::{lead, open_app, run_until, wait_for_label};
 use segment_builder::demo::DemoSpec;
@@ -105,4 +105,42 @@ fn the_details_tab_draws_the_size_chart() {
     let members = harness.state().state().view.as_ref().expect("view").member_counts.get(&first.id).copied();
     let series = sizes.series(first.id, members.unwrap_or(0));
     assert!(series.changed() && series.members[0] == 0, "{series:?}");
+}
+
+#[test]
+fn the_sellers_screen_shows_each_sellers_load_against_capacity() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = lived_demo(&dir);
+    let sql = rusqlite::Connection::open(&path).expect("plain SQLite");
+    let mut stmt = sql
+        .prepare(
+            "SELECT seller_id, count(*) FROM assignment WHERE status = 'assigned' AND seller_id IS NOT NULL GROUP BY 1",
+        )
+        .expect("query");
+    let expected: HashMap<segment_builder::domain::SellerId, u64> = stmt
+        .query_map([], |r| Ok((segment_builder::domain::SellerId(r.get(0)?), r.get::<_, i64>(1)?.unsigned_abs())))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(!expected.is_empty(), "the demo's rules assigned records");
+    let sellers = Workspace::open(&path).expect("open").sellers().expect("sellers");
+    let full = sellers
+        .iter()
+        .filter_map(|s| s.capacity.map(|c| expected.get(&s.id).copied().unwrap_or(0) >= u64::from(c)))
+        .filter(|full| *full)
+        .count();
+    let capped = sellers.iter().filter(|s| s.capacity.is_some()).count();
+
+    let mut harness = open_app(&path);
+    harness.get_by_label("Sellers & teams").click();
+    wait_for_label(&mut harness, "Open records against capacity");
+    run_until(&mut harness, "the open records", |app| !app.state().sellers.open.is_empty());
+    harness.run_steps(2);
+    assert_eq!(harness.state().state().sellers.open, expected, "the chart's counts are the assignments");
+    // A small label: its text is the node's value.
+    let found: Vec<String> = harness
+        .query_all_by_label_contains("sellers with a limit")
+        .filter_map(|n| n.accesskit_node().value())
+        .collect();
+    assert_eq!(found, [format!("{full} of {capped} sellers with a limit are at or over it")]);
 }

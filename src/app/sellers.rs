@@ -44,10 +44,12 @@ impl App {
         let Some(workspace) = &self.workspace else { return };
         let read = workspace
             .sellers()
-            .and_then(|sellers| Ok((sellers, workspace.teams()?, workspace.attribute_definitions()?)));
+            .and_then(|sellers| Ok((sellers, workspace.teams()?, workspace.attribute_definitions()?)))
+            .and_then(|read| Ok((read, workspace.open_records_by_seller()?)));
         match read {
-            Ok((sellers, teams, definitions)) => {
+            Ok(((sellers, teams, definitions), open)) => {
                 let state = &mut self.state.sellers;
+                state.open = open;
                 state.loaded_for = self.state.view.as_ref().map(|v| v.path.clone());
                 state.selected.retain(|id| sellers.iter().any(|s| s.id == *id));
                 if state.editor.as_ref().and_then(|e| e.id()).is_some_and(|id| !sellers.iter().any(|s| s.id == id)) {

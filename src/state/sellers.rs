@@ -54,6 +54,8 @@ pub struct SellersState {
     pub team: Option<TeamForm>,
     pub attribute: Option<AttributeForm>,
     pub confirm: Option<SellersConfirm>,
+    /// Open records per seller (by assignment), read with the sellers: the load chart.
+    pub open: std::collections::HashMap<SellerId, u64>,
 }
 
 impl SellersState {

@@ -5,6 +5,7 @@ mod builder;
 mod definitions;
 mod dialogs;
 mod lint;
+mod load;
 mod monitor;
 mod overlap;
 mod preview;

@@ -80,6 +80,8 @@ fn sellers_tab_ui(ui: &mut egui::Ui, sellers: &SellersState, view: &WorkspaceVie
                 bulk_ui(ui, sellers, &sellers.bulk, commands);
             } else {
                 empty_note(ui, &["Select a seller to edit it", "Ctrl- or Shift-click to change several at once"]);
+                ui.add_space(16.0);
+                super::load::seller_load_ui(ui, sellers, view);
             }
         });
     });
