@@ -514,3 +514,17 @@ fn segment_conditions_travel_by_name() {
         ],
     );
 }
+
+/// Segments of a bundle that name each other in a cycle, even as drafts, are refused with
+/// the path of the cycle, and nothing is imported.
+#[test]
+fn a_bundle_whose_segments_name_each_other_in_a_cycle_is_refused() {
+    check_refused(
+        r#"(version: 2, segments: [
+            (record_type: "lead", name: "Alpha", status: Draft,
+                conditions: (mode: All, children: [Segment(test: Matches, segment: Name("Beta"))])),
+            (record_type: "lead", name: "Beta", status: Draft,
+                conditions: (mode: All, children: [Segment(test: In, segment: Name("Alpha"))]))])"#,
+        &["segments[1] \"Beta\"", "Beta → Alpha → Beta"],
+    );
+}

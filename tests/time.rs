@@ -137,6 +137,22 @@ fn settings_are_stored_checked_and_a_wrong_one_changes_nothing() {
         }
         assert_eq!(ws.settings().unwrap(), wanted, "a refused setting changes nothing");
     }
+    drop(ws);
+    // Another program stores settings out of range: reading them says which, and where.
+    for (key, value, says) in
+        [("nesting_limit", "0", "nesting_limit is 0"), ("evaluation_interval_minutes", "99999", "99999")]
+    {
+        let sql = rusqlite::Connection::open(&path).unwrap();
+        sql.execute("UPDATE setting SET value = ?2 WHERE key = ?1", [key, value]).unwrap();
+        drop(sql);
+        let ws = Workspace::open(&path).unwrap();
+        let error = ws.settings().expect_err("out of range").to_string();
+        assert!(error.contains(says) && error.contains("ws.sqlite"), "{error}");
+        drop(ws);
+        let sql = rusqlite::Connection::open(&path).unwrap();
+        let good = if key == "nesting_limit" { "6" } else { "60" };
+        sql.execute("UPDATE setting SET value = ?2 WHERE key = ?1", [key, good]).unwrap();
+    }
 }
 
 /// The operators that read the clock, with an operand each takes.

@@ -28,6 +28,21 @@ impl Workspace {
                 self.corrupt(format!("the setting {NESTING_KEY} is \"{text}\", not a number of levels"))
             })?,
         };
+        // Written by another program out of range: said, not used.
+        if !crate::domain::timing::NESTING_LIMIT_RANGE.contains(&nesting_limit) {
+            return Err(self.corrupt(format!(
+                "the setting {NESTING_KEY} is {nesting_limit}, outside {} to {} levels",
+                crate::domain::timing::NESTING_LIMIT_RANGE.start(),
+                crate::domain::timing::NESTING_LIMIT_RANGE.end()
+            )));
+        }
+        if !crate::domain::timing::INTERVAL_MINUTES_RANGE.contains(&interval) {
+            return Err(self.corrupt(format!(
+                "the setting {INTERVAL_KEY} is {interval}, outside {} to {} minutes",
+                crate::domain::timing::INTERVAL_MINUTES_RANGE.start(),
+                crate::domain::timing::INTERVAL_MINUTES_RANGE.end()
+            )));
+        }
         Ok(WorkspaceSettings { time_zone: self.time_zone().to_owned(), interval_minutes: interval, nesting_limit })
     }
 

@@ -212,6 +212,7 @@ pub fn plan(
         team_ids: HashMap::new(),
         sequence_ids: HashMap::new(),
         segment_ids: crate::domain::Definitions::default(),
+        entry_ids: Vec::new(),
     };
     planner.record_types(&bundle.record_types);
     planner.attributes(bundle);
@@ -309,6 +310,8 @@ struct Planner<'a> {
     /// What segment conditions may name: the workspace's segments and the bundle's (by
     /// the id each will have; `references`).
     segment_ids: crate::domain::Definitions,
+    /// The id each bundle segment will have, in the bundle's order.
+    entry_ids: Vec<SegmentId>,
 }
 
 impl Planner<'_> {
@@ -539,7 +542,7 @@ impl Planner<'_> {
     // ----- segments and rules -----
 
     fn segments(&mut self, bundle: &Bundle) {
-        self.segment_ids = self.segment_ids(bundle);
+        (self.segment_ids, self.entry_ids) = self.segment_ids(bundle);
         let mut seen = HashSet::new();
         let mut taken: HashSet<(String, String)> =
             self.current.segments.iter().map(|s| (s.record_type.to_string(), fold(&s.name))).collect();
@@ -563,7 +566,7 @@ impl Planner<'_> {
                 continue;
             }
             let before = self.problems.len();
-            let segment = self.segment(entry, &def, &at);
+            let segment = self.segment(entry, &def, &at, self.entry_ids.get(i).copied());
             let rules: Vec<AssignmentRule> =
                 entry.rules.iter().enumerate().filter_map(|(k, rule)| self.rule(rule, &def, &at, k)).collect();
             if self.problems.len() > before {
@@ -609,7 +612,9 @@ impl Planner<'_> {
         }
     }
 
-    fn segment(&mut self, entry: &SegmentEntry, def: &RecordTypeDef, at: &str) -> Segment {
+    /// `id`: the id the segment will have, so segments of the bundle naming each other in a
+    /// cycle are caught (at the second of them, once the first one's names are read).
+    fn segment(&mut self, entry: &SegmentEntry, def: &RecordTypeDef, at: &str, id: Option<SegmentId>) -> Segment {
         if let Some(message) = name_problem(&entry.name, &entry.description) {
             self.problem(at, message);
         }
@@ -632,9 +637,17 @@ impl Planner<'_> {
         });
         let (conditions, unnamed) = self.named_segments(entry, def, at);
         let limit = crate::domain::DEFAULT_MAX_DEPTH;
+        if let Some(id) = id {
+            let definition = crate::domain::Definition {
+                name: entry.name.clone(),
+                record_type: def.name.clone(),
+                conditions: conditions.clone(),
+            };
+            self.segment_ids.insert(id, definition);
+        }
         let definitions = &self.segment_ids;
         let problems =
-            crate::domain::validate::validate_segment(&self.schema, def, &conditions, limit, definitions, None);
+            crate::domain::validate::validate_segment(&self.schema, def, &conditions, limit, definitions, id);
         for problem in problems.iter().filter(|p| !unnamed.contains(&p.path)) {
             self.problem(at, format!("condition {}: {problem}", tree_place(&problem.path)));
         }

@@ -19,8 +19,10 @@ const NAMED: i64 = i64::MIN;
 impl Planner<'_> {
     /// Every segment a condition may name once the bundle is imported, with the id it will
     /// have (as [`Planner::segments`] hands them out; skipped ones keep the workspace's).
-    pub(super) fn segment_ids(&self, bundle: &Bundle) -> Definitions {
+    /// Also the id of each bundle entry, in the bundle's order.
+    pub(super) fn segment_ids(&self, bundle: &Bundle) -> (Definitions, Vec<SegmentId>) {
         let mut definitions = Definitions::of(self.current.segments);
+        let mut ids = Vec::with_capacity(bundle.segments.len());
         // The position in the plan's segments, which a created segment's placeholder is.
         let mut planned = 0;
         for entry in &bundle.segments {
@@ -41,8 +43,9 @@ impl Planner<'_> {
             // Conditions as the workspace has them (a bundle segment's own are not read yet).
             let conditions = existing.map_or_else(|| Group::all(crate::domain::NodeId(0)), |s| s.conditions.clone());
             definitions.insert(id, Definition { name: entry.name.clone(), record_type: ty, conditions });
+            ids.push(id);
         }
-        definitions
+        (definitions, ids)
     }
 
     /// The entry's conditions with every segment named by its id; a name no segment of the
