@@ -439,25 +439,6 @@ impl Workspace {
     /// Every seller's open records (records assigned to it) and last assignment, from the
     /// `assignment` table; order numbers are `assignment_history` ids, so the ledger's next
     /// order follows every stored one.
-    /// How many records each seller owns by assignment now (what capacity counts); sellers
-    /// with none are absent.
-    pub fn open_records_by_seller(&self) -> Result<HashMap<SellerId, u64>> {
-        let context = "counting the sellers' open records";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seller_id, count(*) FROM assignment WHERE status = 'assigned' AND seller_id IS NOT NULL
-                 GROUP BY seller_id",
-            )
-            .context(context)?;
-        let rows = stmt
-            .query_map([], |r| Ok((SellerId(r.get(0)?), u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0))))
-            .context(context)?
-            .collect::<rusqlite::Result<HashMap<_, _>>>()
-            .context(context)?;
-        Ok(rows)
-    }
-
     pub fn ledger(&self) -> Result<SellerLedger> {
         let context = "reading the sellers' assignments";
         let mut ledger = SellerLedger::default();
