@@ -163,6 +163,15 @@ enum Pred {
     Sql(String),
 }
 
+/// Lookups as joins: `FROM <t1> AS l1 JOIN <t2> AS l2 ON …` (`from`), the condition that
+/// links the first to the record (`link`), the alias of the last (`last`) and its type.
+pub(super) struct Joins<'t> {
+    pub(super) from: String,
+    pub(super) link: String,
+    pub(super) last: String,
+    pub(super) reached: &'t RecordTypeDef,
+}
+
 struct Compiler<'a> {
     schema: &'a Schema,
     definitions: &'a Definitions,
@@ -297,37 +306,45 @@ impl<'a> Compiler<'a> {
     /// The SQL of the value at the end of `path`: a column, or a correlated subquery through
     /// the lookups. `None` where the path does not fit the schema.
     fn value(&mut self, ty: &RecordTypeDef, alias: &str, path: &FieldPath) -> Option<String> {
-        let schema = self.schema;
-        let mut current = ty;
-        let mut from = String::new();
-        let mut link = String::new();
-        let mut last = alias.to_owned();
-        for (index, hop) in path.via.iter().enumerate() {
-            let field = current.field(hop)?;
-            if field.kind != FieldKind::Lookup {
-                return None;
-            }
-            let target = schema.get(field.lookup_target.as_ref()?)?;
-            let hop_alias = self.alias("l");
-            let table = quote(target.name.as_str());
-            if index == 0 {
-                from = format!("{table} AS {hop_alias}");
-                link = format!("{hop_alias}.\"id\" = {alias}.{}", quote(hop.as_str()));
-            } else {
-                from.push_str(&format!(
-                    " JOIN {table} AS {hop_alias} ON {hop_alias}.\"id\" = {last}.{}",
-                    quote(hop.as_str())
-                ));
-            }
-            last = hop_alias;
-            current = target;
-        }
-        let column = quote(current.field(&path.field)?.name.as_str());
+        let joins = self.lookup_joins(ty, alias, &path.via)?;
+        let column = quote(joins.reached.field(&path.field)?.name.as_str());
+        let Joins { from, link, last, .. } = joins;
         Some(if path.via.is_empty() {
             format!("{alias}.{column}")
         } else {
             format!("(SELECT {last}.{column} FROM {from} WHERE {link})")
         })
+    }
+
+    /// The lookups `via` from `alias` (a record of `ty`) as joins; `None` where a hop is not
+    /// a lookup into a known type.
+    pub(super) fn lookup_joins<'t>(
+        &mut self,
+        ty: &'t RecordTypeDef,
+        alias: &str,
+        via: &[crate::domain::FieldName],
+    ) -> Option<Joins<'t>>
+    where
+        'a: 't,
+    {
+        let schema: &'t Schema = self.schema;
+        let mut joins = Joins { from: String::new(), link: String::new(), last: alias.to_owned(), reached: ty };
+        for (index, hop) in via.iter().enumerate() {
+            let field = joins.reached.field(hop).filter(|f| f.kind == FieldKind::Lookup)?;
+            let target = schema.get(field.lookup_target.as_ref()?)?;
+            let hop_alias = self.alias("l");
+            let table = quote(target.name.as_str());
+            if index == 0 {
+                joins.from = format!("{table} AS {hop_alias}");
+                joins.link = format!("{hop_alias}.\"id\" = {alias}.{}", quote(hop.as_str()));
+            } else {
+                let on = format!("{hop_alias}.\"id\" = {}.{}", joins.last, quote(hop.as_str()));
+                joins.from.push_str(&format!(" JOIN {table} AS {hop_alias} ON {on}"));
+            }
+            joins.last = hop_alias;
+            joins.reached = target;
+        }
+        Some(joins)
     }
 
     /// A positive test of `value`, as `0`/`1`: false on an empty value (except is empty).

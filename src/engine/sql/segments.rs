@@ -3,8 +3,8 @@
 //! record (or over the record its lookups reach, inside an `EXISTS` that joins them, so an
 //! empty or dangling link gives no row: false). The meaning is `domain::eval`'s.
 
-use super::{Compiler, FALSE, SqlParam, quote};
-use crate::domain::schema::{FieldKind, RecordTypeDef};
+use super::{Compiler, FALSE, Joins, SqlParam};
+use crate::domain::schema::RecordTypeDef;
 use crate::domain::{SegmentCondition, SegmentTest};
 
 impl<'a> Compiler<'a> {
@@ -15,35 +15,10 @@ impl<'a> Compiler<'a> {
         node: &SegmentCondition,
         depth: usize,
     ) -> String {
-        let schema = self.schema;
         let definitions = self.definitions;
         let Some(definition) = definitions.get(node.segment) else { return FALSE.to_owned() };
-        // The lookups as joins: `FROM <t1> AS l1 JOIN <t2> AS l2 ON …`, linked to `alias`.
-        let mut current = ty;
-        let mut from = String::new();
-        let mut link = String::new();
-        let mut last = alias.to_owned();
-        for (index, hop) in node.via.iter().enumerate() {
-            let Some(field) = current.field(hop).filter(|f| f.kind == FieldKind::Lookup) else {
-                return FALSE.to_owned();
-            };
-            let Some(target) = field.lookup_target.as_ref().and_then(|t| schema.get(t)) else {
-                return FALSE.to_owned();
-            };
-            let hop_alias = self.alias("l");
-            let table = quote(target.name.as_str());
-            if index == 0 {
-                from = format!("{table} AS {hop_alias}");
-                link = format!("{hop_alias}.\"id\" = {alias}.{}", quote(hop.as_str()));
-            } else {
-                from.push_str(&format!(
-                    " JOIN {table} AS {hop_alias} ON {hop_alias}.\"id\" = {last}.{}",
-                    quote(hop.as_str())
-                ));
-            }
-            last = hop_alias;
-            current = target;
-        }
+        let Some(joins) = self.lookup_joins(ty, alias, &node.via) else { return FALSE.to_owned() };
+        let Joins { from, link, last, reached: current } = joins;
         if current.name != definition.record_type {
             return FALSE.to_owned();
         }
