@@ -75,6 +75,7 @@ pub(super) struct Generations {
     pub members: u64,
     pub history: u64,
     pub sizes: u64,
+    pub sellers_open: u64,
     /// Member counts may have changed since the size charts were read.
     pub sizes_due: bool,
 }

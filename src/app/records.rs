@@ -129,6 +129,7 @@ impl App {
             }
             Response::Members { generation, offset, result } => self.take_members(generation, offset, result),
             Response::Sizes { generation, result } => self.take_sizes(generation, result),
+            Response::OpenBySeller { generation, result } => self.take_open_by_seller(generation, result),
             Response::History { generation, result } if generation == self.generations.history => match result {
                 Ok(entries) => self.state.history.entries = Loadable::Ready(entries),
                 Err(error) => self.state.history.entries.fail(error.to_string()),

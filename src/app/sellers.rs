@@ -17,6 +17,7 @@ use crate::domain::{AttributeDefinition, Seller, SellerBulkChange, SellerId, Tea
 use crate::state::EngineStatus;
 use crate::state::NoticeLevel;
 use crate::worker::engine::EngineWorker;
+use crate::worker::records::Request;
 
 impl Runner<SellersEffect> for App {
     /// Carries out what the Sellers & teams screen asked for, and what follows from it.
@@ -44,12 +45,17 @@ impl App {
         let Some(workspace) = &self.workspace else { return };
         let read = workspace
             .sellers()
-            .and_then(|sellers| Ok((sellers, workspace.teams()?, workspace.attribute_definitions()?)))
-            .and_then(|read| Ok((read, workspace.open_records_by_seller()?)));
+            .and_then(|sellers| Ok((sellers, workspace.teams()?, workspace.attribute_definitions()?)));
+        // The load chart's counts scan every assignment (a third of a second at a million
+        // records): read in the background.
+        self.generations.sellers_open += 1;
+        let request = Request::OpenBySeller { generation: self.generations.sellers_open };
+        if let Some(worker) = &self.records_worker {
+            worker.send(request);
+        }
         match read {
-            Ok(((sellers, teams, definitions), open)) => {
+            Ok((sellers, teams, definitions)) => {
                 let state = &mut self.state.sellers;
-                state.open = open;
                 state.loaded_for = self.state.view.as_ref().map(|v| v.path.clone());
                 state.selected.retain(|id| sellers.iter().any(|s| s.id == *id));
                 if state.editor.as_ref().and_then(|e| e.id()).is_some_and(|id| !sellers.iter().any(|s| s.id == id)) {
@@ -247,6 +253,23 @@ impl App {
                 self.notify(NoticeLevel::Info, format!("Attribute {name} deleted"));
             }
             Err(error) => self.notify(NoticeLevel::Error, error.to_string()),
+        }
+    }
+}
+
+impl App {
+    /// The open records per seller the records worker read for the load chart.
+    pub(super) fn take_open_by_seller(
+        &mut self,
+        generation: u64,
+        result: Result<std::collections::HashMap<crate::domain::SellerId, u64>, crate::worker::WorkerError>,
+    ) {
+        if generation != self.generations.sellers_open {
+            return;
+        }
+        match result {
+            Ok(open) => self.state.sellers.open = open,
+            Err(error) => self.notify(NoticeLevel::Error, format!("Reading the sellers' open records: {error}")),
         }
     }
 }

@@ -442,20 +442,8 @@ impl Workspace {
     pub fn ledger(&self) -> Result<SellerLedger> {
         let context = "reading the sellers' assignments";
         let mut ledger = SellerLedger::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT seller_id, count(*) FROM assignment WHERE status = 'assigned' AND seller_id IS NOT NULL
-                 GROUP BY seller_id",
-            )
-            .context(context)?;
-        let open = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-            .context(context)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .context(context)?;
-        for (seller, count) in open {
-            ledger.sellers.entry(SellerId(seller)).or_default().open = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
+        for (seller, count) in self.open_records_by_seller()? {
+            ledger.sellers.entry(seller).or_default().open = u32::try_from(count).unwrap_or(u32::MAX);
         }
         // The latest assignment of each seller: the latest `at`, then the latest row.
         let mut stmt = self

@@ -28,6 +28,8 @@ pub enum Request {
     /// Every segment's joins and leaves per day since `since`, on the days of `zone`, for
     /// the size charts. Only the newest is answered.
     Sizes { generation: u64, since: jiff::Timestamp, zone: jiff::tz::TimeZone },
+    /// Each seller's open records (by assignment), for the load chart.
+    OpenBySeller { generation: u64 },
 }
 
 pub enum Response {
@@ -37,6 +39,7 @@ pub enum Response {
     Members { generation: u64, offset: u64, result: Result<Vec<MemberRow>, WorkerError> },
     History { generation: u64, result: Result<Vec<SegmentHistoryEntry>, WorkerError> },
     Sizes { generation: u64, result: Result<crate::domain::size::ChangesByDay, WorkerError> },
+    OpenBySeller { generation: u64, result: Result<HashMap<crate::domain::SellerId, u64>, WorkerError> },
 }
 
 pub use crate::domain::preview::MemberRow;
@@ -165,6 +168,13 @@ fn run(path: PathBuf, requests: Receiver<Request>, responses: SyncSender<Respons
                         .map_err(opening_failed)
                         .and_then(|ws| ws.membership_changes_by_day(since, &zone).map_err(WorkerError::from));
                     Response::Sizes { generation, result }
+                }
+                Request::OpenBySeller { generation } => {
+                    let result = workspace
+                        .as_ref()
+                        .map_err(opening_failed)
+                        .and_then(|ws| ws.open_records_by_seller().map_err(WorkerError::from));
+                    Response::OpenBySeller { generation, result }
                 }
             };
             if responses.send(response).is_err() {
