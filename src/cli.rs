@@ -35,6 +35,7 @@ mod demo;
 pub use demo::{BRIEF_EVALUATED_AGO, LIVED_IN_MAX_LEADS, create_briefly_lived_demo, create_lived_in_demo};
 
 mod error;
+pub use crate::domain::explain::{AssignmentExplained, ExplainReport, SegmentExplained};
 pub use error::CliError;
 use error::{in_workspace, refused};
 
@@ -279,103 +280,10 @@ pub struct ImportReport {
     pub joined: u64,
 }
 
-/// The answer of `explain` for one segment.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SegmentExplained {
-    pub segment: String,
-    pub status: String,
-    pub priority: u32,
-    pub matches: bool,
-    pub conditions: Vec<crate::domain::eval::Explained>,
-}
-
-/// The answer of `explain`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ExplainReport {
-    pub record_type: String,
-    pub record: i64,
-    pub title: String,
-    /// The highest-priority active segment it matches, which it would join when evaluated.
-    pub winner: Option<String>,
-    /// The segment it is a member of now, if any.
-    pub member_of: Option<String>,
-    pub segments: Vec<SegmentExplained>,
-    /// The rule and seller choice in the segment it is a member of.
-    pub assignment: AssignmentExplained,
-}
-
-/// The rule and seller part of `explain` ("Why this seller?").
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct AssignmentExplained {
-    /// The segment whose rules apply (the one it is a member of).
-    pub segment: Option<String>,
-    /// `replayed`: the stored assignment a rule made, decided again at its time with the
-    /// sellers' load then; `now`: what the rules decide at the clock's now.
-    pub decided: &'static str,
-    pub at: String,
-    /// The rule that fired.
-    pub rule: Option<String>,
-    pub rules: Vec<crate::store::RuleLine>,
-    /// The last link of the segment's fallback chain, when it has one: what it did.
-    pub default_route: Option<String>,
-    /// The chosen seller.
-    pub seller: Option<String>,
-    /// Why it stays unassigned.
-    pub reason: Option<String>,
-    pub candidates: Vec<crate::store::CandidateLine>,
-    /// What is stored: "assigned to NAME by rule", "assigned to NAME by hand", "unassigned:
-    /// REASON", or none.
-    pub stored: Option<String>,
-}
-
-impl ExplainReport {
-    pub fn to_text(&self) -> String {
-        let mut out = format!("{} #{} \"{}\"\n", self.record_type, self.record, self.title);
-        out.push_str(&format!("member of: {}\n", self.member_of.as_deref().unwrap_or("no segment")));
-        out.push_str(&format!("would join: {}\n", self.winner.as_deref().unwrap_or("no active segment matches")));
-        for s in &self.segments {
-            let verdict = if s.matches { "matches" } else { "does not match" };
-            out.push_str(&format!("\n{}. {} ({}): {verdict}\n", s.priority + 1, s.segment, s.status));
-            for line in &s.conditions {
-                let mark = if line.holds { "yes" } else { "no " };
-                let value = line.value.as_ref().map(|v| format!("   [{v}]")).unwrap_or_default();
-                out.push_str(&format!("  {mark} {}{}{value}\n", "  ".repeat(line.depth), line.text));
-            }
-        }
-        let a = &self.assignment;
-        out.push_str("\nassignment\n");
-        out.push_str(&format!("stored: {}\n", a.stored.as_deref().unwrap_or("never assigned")));
-        let Some(segment) = &a.segment else {
-            out.push_str("in no segment: no assignment rules apply\n");
-            return out;
-        };
-        let when = if a.decided == "replayed" { "as decided" } else { "as the rules decide" };
-        out.push_str(&format!("rules of {segment} ({when} at {}):\n", a.at));
-        if a.rules.is_empty() {
-            out.push_str("  the segment has no assignment rules\n");
-        }
-        for (position, line) in a.rules.iter().enumerate() {
-            out.push_str(&format!("  {}. {}: {}\n", position + 1, line.name, line.text));
-        }
-        match (&a.seller, &a.reason) {
-            (Some(seller), _) => out.push_str(&format!("seller: {seller}\n")),
-            (None, Some(reason)) => out.push_str(&format!("unassigned: {reason}\n")),
-            (None, None) => {}
-        }
-        for line in &a.candidates {
-            out.push_str(&format!("  {}: {}\n", line.name, line.text));
-        }
-        out
-    }
-}
-
 /// `explain`: for one record, every segment of its type in priority order with each
 /// condition's result and the record's value there, the segment it would join and the one
 /// it is in.
 pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timestamp) -> Result<ExplainReport, CliError> {
-    use crate::domain::{Condition, Dataset, FieldPath, MemoryDataset, Node, NodeId, Operand, Operator, RecordId};
-    use crate::engine::sql::compile_sql;
-
     if !path.exists() {
         return Err(refused(format!("{}: no such workspace", path.display())));
     }
@@ -388,154 +296,9 @@ pub fn explain_command(path: &Path, record_type: &str, record: i64, now: Timesta
             known.join(", ")
         )));
     };
-    let id = RecordId(record);
-    let Some(subject) = workspace.record(&def.name, id)? else {
-        return Err(refused(format!("there is no {} #{record}", def.label.to_lowercase())));
-    };
-    let tz = jiff::tz::TimeZone::get(workspace.time_zone()).unwrap_or(jiff::tz::TimeZone::UTC);
-    let ctx = EvalContext::new(now, tz);
-    let segments = workspace.segments(&def.name)?;
-
-    // Only what the trees can reach: the record, what its lookups point at (two hops), and
-    // the records pointing at it through the lookups the related blocks name.
-    let mut dataset = MemoryDataset::new(schema.clone());
-    dataset.set_definitions(workspace.segment_definitions()?);
-    let mut frontier = vec![(def.name.clone(), subject.clone())];
-    for _ in 0..=crate::domain::DEFAULT_MAX_DEPTH.min(3) {
-        let mut next = Vec::new();
-        for (ty, found) in frontier.drain(..) {
-            let Some(ty_def) = schema.get(&ty) else { continue };
-            for (index, field) in ty_def.fields.iter().enumerate() {
-                if let (Some(crate::domain::Value::Lookup(target_id)), Some(target)) =
-                    (found.values.get(index), &field.lookup_target)
-                    && dataset.record(target, *target_id).is_none()
-                    && let Ok(Some(target_record)) = workspace.record(target, *target_id)
-                {
-                    next.push((target.clone(), target_record));
-                }
-            }
-            dataset.set_membership(&ty, found.id, workspace.membership_of(&ty, found.id)?);
-            dataset.insert(&ty, found);
-        }
-        frontier = next;
-    }
-    let mut related_ways = Vec::new();
-    for segment in &segments {
-        collect_related(&segment.conditions, &mut related_ways);
-    }
-    related_ways.sort();
-    related_ways.dedup();
-    for (related_type, via) in related_ways {
-        let Some(related_def) = schema.get(&related_type) else { continue };
-        let pointing = Group {
-            children: vec![Node::Condition(Condition {
-                id: NodeId(1),
-                path: FieldPath { via: Vec::new(), field: via.clone() },
-                operator: Operator::Is,
-                value: Operand::Record(id),
-            })],
-            ..Group::all(NodeId(0))
-        };
-        let sql = compile_sql(&schema, related_def, &pointing, &ctx);
-        let ids = workspace.matching_ids(&related_type, &sql)?;
-        for found in workspace.records_by_id(&related_type, &ids)? {
-            dataset.insert(&related_type, found);
-        }
-    }
-    let sellers = workspace.sellers()?;
-    let teams = workspace.teams()?;
-    for team in &teams {
-        dataset.set_team(team.id, team.members.clone());
-    }
-    let names = crate::domain::describe::PeopleNames { sellers: &sellers, teams: &teams };
-
-    let mut report_segments = Vec::new();
-    let mut winner = None;
-    for segment in &segments {
-        let conditions = crate::domain::eval::explain(&dataset, &ctx, def, &subject, &segment.conditions, &names);
-        let matches = conditions.first().is_some_and(|l| l.holds);
-        if matches && segment.status == Status::Active && winner.is_none() {
-            winner = Some(segment.name.clone());
-        }
-        report_segments.push(SegmentExplained {
-            segment: segment.name.clone(),
-            status: segment.status.to_string(),
-            priority: segment.priority,
-            matches,
-            conditions,
-        });
-    }
-    let member_of = workspace
-        .membership_of(&def.name, id)?
-        .and_then(|member| segments.iter().find(|s| s.id == member).map(|s| s.name.clone()));
-    let title = workspace.record_titles(&def.name, &[id])?.remove(&id).unwrap_or_default();
-    let assignment = explain_assignment(&workspace, &def.name, id, now, &sellers)?;
-    Ok(ExplainReport {
-        record_type: def.name.to_string(),
-        record,
-        title,
-        winner,
-        member_of,
-        segments: report_segments,
-        assignment,
-    })
-}
-
-/// The rule and seller part of `explain`, from `Workspace::explain_assignment`.
-fn explain_assignment(
-    workspace: &Workspace,
-    ty: &RecordTypeName,
-    record: crate::domain::RecordId,
-    now: Timestamp,
-    sellers: &[crate::domain::Seller],
-) -> Result<AssignmentExplained, CliError> {
-    let explanation = workspace.explain_assignment(ty, record, now)?;
-    let seller_name = |id: crate::domain::SellerId| {
-        sellers.iter().find(|s| s.id == id).map_or_else(|| format!("seller {}", id.0), |s| s.name.clone())
-    };
-    let segment = match explanation.segment {
-        Some(id) => Some(workspace.segment(id)?.name),
-        None => None,
-    };
-    let stored = explanation.stored.as_ref().map(|row| match (row.seller, row.rule, row.reason) {
-        (Some(seller), None, _) if row.by_default => {
-            format!("assigned to {} by the default route", seller_name(seller))
-        }
-        (Some(seller), Some(_), _) => format!("assigned to {} by rule", seller_name(seller)),
-        (Some(seller), None, _) => format!("assigned to {} by hand", seller_name(seller)),
-        (None, _, Some(reason)) => format!("unassigned: {reason}"),
-        (None, _, None) => "unassigned".to_owned(),
-    });
-    Ok(AssignmentExplained {
-        segment,
-        decided: if explanation.replayed { "replayed" } else { "now" },
-        at: explanation.at.to_string(),
-        rule: explanation.fired_rule().map(|r| r.name.clone()),
-        rules: explanation.rule_lines(),
-        default_route: explanation.default_line(&|route| match route {
-            crate::domain::assignment::DefaultRoute::Seller(id) => format!("seller {}", seller_name(id)),
-            crate::domain::assignment::DefaultRoute::Team(id) => format!("team #{}", id.0),
-            crate::domain::assignment::DefaultRoute::LeaveUnassigned => "leave unassigned".to_owned(),
-        }),
-        seller: explanation.decision.as_ref().and_then(|d| d.seller()).map(seller_name),
-        reason: explanation.decision.as_ref().and_then(|d| d.reason()).map(|r| r.to_string()),
-        candidates: explanation.candidate_lines(sellers),
-        stored,
-    })
-}
-
-/// The (record type, lookup) of every related-record block in a tree.
-fn collect_related(group: &Group, out: &mut Vec<(RecordTypeName, crate::domain::FieldName)>) {
-    for child in &group.children {
-        match child {
-            crate::domain::Node::Group(inner) => collect_related(inner, out),
-            crate::domain::Node::Segment(_) => {}
-            crate::domain::Node::Related(block) => {
-                out.push((block.record_type.clone(), block.via.clone()));
-                collect_related(&block.group, out);
-            }
-            crate::domain::Node::Condition(_) => {}
-        }
+    match workspace.explain_record(def, crate::domain::RecordId(record), now, None)? {
+        Some(report) => Ok(report),
+        None => Err(refused(format!("there is no {} #{record}", def.label.to_lowercase()))),
     }
 }
 

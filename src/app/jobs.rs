@@ -38,6 +38,8 @@ pub(super) struct Jobs {
     pub zone_impact: Option<Job<Result<crate::worker::engine::ZoneImpacts, WorkerError>>>,
     /// The overlap and lint of the current record type, and a cell's shared records.
     pub overlap: super::overlap::OverlapJobs,
+    /// The record the Explain panel shows, being explained.
+    pub explain: Option<Job<Result<crate::state::explain::Explained, crate::store::StoreError>>>,
     /// The Work list being read.
     pub work_list: Option<Job<Result<crate::domain::sequence::WorkList, crate::store::StoreError>>>,
 }

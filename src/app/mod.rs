@@ -17,6 +17,7 @@ mod access;
 mod check;
 mod conditions;
 pub mod definitions;
+mod explain;
 mod features;
 mod import;
 mod jobs;

@@ -14,6 +14,7 @@ pub mod condition_format;
 pub mod describe;
 pub mod edit;
 pub mod eval;
+pub mod explain;
 pub mod format;
 pub mod history;
 pub mod lint;

@@ -23,6 +23,7 @@ macro_rules! for_each_feature {
             Sellers(sellers, SellersCommand, SellersEffect, screen "Sellers & teams"),
             Monitor(monitor, MonitorCommand, MonitorEffect, screen "Monitor"),
             Overlap(overlap, OverlapCommand, OverlapEffect, screen "Overlap"),
+            Explain(explain, ExplainCommand, ExplainEffect),
             Rules(rules, RulesCommand, RulesEffect),
             Definitions(definitions, DefinitionsCommand, DefinitionsEffect),
             Import(import, ImportCommand, ImportEffect),

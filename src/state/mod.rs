@@ -12,6 +12,7 @@ pub mod conditions;
 pub mod definitions;
 mod dialogs;
 pub mod effect;
+pub mod explain;
 mod features;
 pub mod import;
 pub mod monitor;
@@ -251,6 +252,8 @@ pub struct AppState {
     pub monitor: monitor::MonitorState,
     /// The Overlap screen, and the lint the segment list and the builder show.
     pub overlap: overlap::OverlapState,
+    /// The Explain side panel.
+    pub explain: explain::ExplainState,
     /// The workspace settings, their dialog, and the evaluation of date-based segments.
     pub settings: settings::SettingsState,
     pub dialog: Option<Dialog>,

@@ -47,6 +47,7 @@ mod assignment;
 mod cache_log;
 mod changes;
 mod definitions;
+mod explain;
 mod held;
 mod lifecycle;
 mod membership;

@@ -4,6 +4,7 @@
 mod builder;
 mod definitions;
 mod dialogs;
+mod explain;
 mod lint;
 mod load;
 mod monitor;
@@ -56,6 +57,7 @@ pub fn root_ui(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>)
             egui::CentralPanel::default().show(ui, |ui| welcome_ui(ui, state, commands));
         }
         Some(view) => {
+            explain::panel_ui(ui, state, view, commands);
             screen_ui(ui, state, view, commands);
             records::record_form_ui(ui, state, view, commands);
         }

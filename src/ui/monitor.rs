@@ -169,6 +169,9 @@ fn unassigned_ui(
                                 record: member.record,
                             }));
                         }
+                        if let Some(ty) = &monitor.record_type {
+                            super::explain::explain_button(ui, ty, member.record, commands);
+                        }
                     });
                 });
             });
@@ -245,6 +248,9 @@ fn processed_ui(
                                 record_type: ty.clone(),
                                 record: done.record,
                             }));
+                        }
+                        if let Some(ty) = &state.monitor.record_type {
+                            super::explain::explain_button(ui, ty, done.record, commands);
                         }
                     });
                 });

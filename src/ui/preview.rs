@@ -214,10 +214,18 @@ fn table_ui(
                 if claims && fields.len() == 1 {
                     claimed_cell(&mut row);
                 }
-                let response = row.response().on_hover_text(format!("#{id} · click to open"));
+                let response = row.response().on_hover_text(format!("#{id} · click to open · right-click to explain"));
                 if response.clicked() {
                     commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
                 }
+                response.context_menu(|ui| {
+                    if ui.button("Open").clicked() {
+                        commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
+                    }
+                    if let Some(record_type) = &state.record_type {
+                        super::explain::explain_button(ui, record_type, id, commands);
+                    }
+                });
             });
         });
     if visible.0 <= visible.1 {

@@ -97,6 +97,14 @@ fn toolbar_ui(
                 record: id,
             }));
         }
+        if ui
+            .add_enabled(selected.is_some(), egui::Button::new(super::explain::EXPLAIN))
+            .on_hover_text("Why the selected record is or is not in each segment, its seller, and its history")
+            .clicked()
+            && let Some(id) = selected
+        {
+            commands.push(Command::Explain(crate::state::explain::ExplainCommand::Open(def.name.clone(), id)));
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let total = view.record_count(&def.name);
             let text = match state.records.ids.latest() {

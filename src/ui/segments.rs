@@ -460,11 +460,13 @@ fn members_ui(
     TableBuilder::new(ui)
         .id_salt(("members", segment.id))
         .striped(true)
+        // The Explain button first: it stays in view when the Explain panel narrows the table.
+        .column(Column::auto())
         .column(Column::remainder().at_least(160.0).clip(true))
         .column(Column::auto().at_least(120.0))
         .column(Column::remainder().at_least(160.0).clip(true))
         .header(theme::ROW_HEIGHT, |mut header| {
-            for title in ["Title", "Member since", "Reason"] {
+            for title in ["", "Title", "Member since", "Reason"] {
                 header.col(|ui| {
                     ui.strong(title);
                 });
@@ -475,6 +477,7 @@ fn members_ui(
             body.rows(theme::ROW_HEIGHT, rows, |mut row| {
                 let position = row.index() as u64;
                 if let Some(member) = state.members.rows.get(&position) {
+                    row.col(|ui| super::explain::explain_button(ui, &def.name, member.member.record, commands));
                     row.col(|ui| {
                         let title = ui.add(egui::Label::new(&member.title).truncate().sense(egui::Sense::click()));
                         if title
@@ -497,6 +500,7 @@ fn members_ui(
                     });
                 } else {
                     wanted.insert(position / page * page);
+                    row.col(|_| {});
                     row.col(|ui| {
                         ui.label(RichText::new("Loading").weak());
                     });

@@ -238,4 +238,5 @@ fn actions_ui(ui: &mut egui::Ui, state: &AppState, item: &WorkItem, commands: &m
         }
         commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(item.record)));
     }
+    super::explain::explain_button(ui, &item.record_type, item.record, commands);
 }
