@@ -214,18 +214,7 @@ fn table_ui(
                 if claims && fields.len() == 1 {
                     claimed_cell(&mut row);
                 }
-                let response = row.response().on_hover_text(format!("#{id} · click to open · right-click to explain"));
-                if response.clicked() {
-                    commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
-                }
-                response.context_menu(|ui| {
-                    if ui.button("Open").clicked() {
-                        commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
-                    }
-                    if let Some(record_type) = &state.record_type {
-                        super::explain::explain_button(ui, record_type, id, commands);
-                    }
-                });
+                row_actions(&row.response(), state, id, commands);
             });
         });
     if visible.0 <= visible.1 {
@@ -242,4 +231,20 @@ fn table_ui(
             commands.push(Command::from(RecordsCommand::FetchRows(missing)));
         }
     }
+}
+
+/// A preview row opens its record on a click; its context menu also explains it.
+fn row_actions(response: &egui::Response, state: &AppState, id: RecordId, commands: &mut Vec<Command>) {
+    let response = response.clone().on_hover_text(format!("#{id} · click to open · right-click to explain"));
+    if response.clicked() {
+        commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
+    }
+    response.context_menu(|ui| {
+        if ui.button("Open").clicked() {
+            commands.push(Command::Conditions(ConditionsCommand::OpenPreviewRecord(id)));
+        }
+        if let Some(record_type) = &state.record_type {
+            super::explain::explain_button(ui, record_type, id, commands);
+        }
+    });
 }
