@@ -81,6 +81,51 @@ impl App {
             },
             EngineResponse::Preview { .. } => {}
             EngineResponse::RecordIds { generation, result } => self.take_record_ids(generation, result),
+            EngineResponse::Funnel { generation, result } => self.take_funnel(generation, result),
+        }
+    }
+
+    /// Keeps the funnel's figures if they answer the builder's newest question. A failure
+    /// shows nothing: the preview, asked together, says what went wrong.
+    fn take_funnel(
+        &mut self,
+        generation: u64,
+        result: Result<crate::engine::funnel::Funnel, crate::worker::WorkerError>,
+    ) {
+        let Some(builder) = &mut self.state.builder else { return };
+        match result {
+            Ok(funnel) => {
+                let nodes = funnel
+                    .nodes
+                    .iter()
+                    .map(|(id, f)| (*id, builder::NodeFigures { alone: f.alone, without: f.without }))
+                    .collect();
+                let answer = builder::FunnelAnswer {
+                    generation,
+                    nodes,
+                    top_gain: funnel.top_gain,
+                    elapsed_ms: funnel.elapsed_ms,
+                };
+                builder.funnel.take(answer);
+            }
+            Err(_) => builder.funnel.clear(),
+        }
+    }
+
+    /// Asks the engine for the funnel of the builder's draft with the preview's
+    /// `generation`, after the preview (the engine answers it second).
+    fn request_funnel(&mut self, generation: u64) {
+        let (Some(builder), Some(worker)) = (&mut self.state.builder, &self.engine_worker) else { return };
+        let request = EngineRequest::Funnel {
+            generation,
+            record_type: builder.record_type.clone(),
+            conditions: builder.draft.clone(),
+            now: self.clock.now(),
+        };
+        if worker.send(request) {
+            builder.funnel.ask(generation);
+        } else {
+            builder.funnel.clear();
         }
     }
 
@@ -97,9 +142,10 @@ impl App {
         }
         self.state.preview.segment = Some(segment.id);
         // While the builder edits this segment, the preview follows its draft.
-        let conditions = match &self.state.builder {
+        let conditions = match &mut self.state.builder {
             Some(builder) if builder.segment == segment.id && builder.has_problems() => {
                 let problems = builder.problems_phrase();
+                builder.funnel.clear();
                 self.state.preview.stale_because =
                     Some(format!("Fix {problems} in the conditions to update the preview"));
                 return;
@@ -110,8 +156,12 @@ impl App {
         self.state.preview.stale_because = None;
         let Some(worker) = &self.engine_worker else { return };
         if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
+            if let Some(builder) = &mut self.state.builder {
+                builder.funnel.clear();
+            }
             return;
         }
+        let for_builder = self.state.builder.as_ref().is_some_and(|b| b.segment == segment.id);
         let higher: Vec<(SegmentId, Group)> = self
             .state
             .view
@@ -139,6 +189,9 @@ impl App {
         };
         if !worker.send(request) {
             self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
+        }
+        if for_builder {
+            self.request_funnel(self.generations.preview);
         }
     }
 
