@@ -311,6 +311,16 @@ mod window {
         let first = expected.nodes[&draft.children[0].id()];
         assert!(after[0].0.starts_with(&thousands(first.alone as u64)), "{after:?} vs {first:?}");
         harness.get_by_label_contains("Top gain: ");
+
+        // Another segment, selected after the edit is discarded, gets its own figures.
+        harness.get_by_label("Discard").click();
+        harness.run_steps(3);
+        harness.get_by_role_and_label(Role::Button, &segments[1].name).click();
+        harness.run_steps(3);
+        assert_eq!(harness.state().state().selected_segment, Some(segments[1].id));
+        wait_for_funnel(&mut harness);
+        let other = figures(&harness);
+        assert_eq!(other.len(), segments[1].conditions.children.len(), "{other:?}");
     }
 
     /// "1,234,567".

@@ -112,10 +112,18 @@ impl App {
         }
     }
 
-    /// Asks the engine for the funnel of the builder's draft with the preview's
-    /// `generation`, after the preview (the engine answers it second).
-    fn request_funnel(&mut self, generation: u64) {
-        let (Some(builder), Some(worker)) = (&mut self.state.builder, &self.engine_worker) else { return };
+    /// Asks the engine for the funnel of the segment builder's draft, when it has no
+    /// problems and the engine is ready (nothing is shown otherwise). Asked after the
+    /// preview, which the engine answers first.
+    fn request_funnel(&mut self) {
+        let Some(builder) = &mut self.state.builder else { return };
+        let ready = matches!(self.state.engine, EngineStatus::Ready { .. });
+        let Some(worker) = self.engine_worker.as_ref().filter(|_| ready && !builder.has_problems()) else {
+            builder.funnel.clear();
+            return;
+        };
+        self.generations.funnel += 1;
+        let generation = self.generations.funnel;
         let request = EngineRequest::Funnel {
             generation,
             record_type: builder.record_type.clone(),
@@ -156,9 +164,7 @@ impl App {
         self.state.preview.stale_because = None;
         let Some(worker) = &self.engine_worker else { return };
         if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
-            if let Some(builder) = &mut self.state.builder {
-                builder.funnel.clear();
-            }
+            self.request_funnel();
             return;
         }
         let for_builder = self.state.builder.as_ref().is_some_and(|b| b.segment == segment.id);
@@ -191,7 +197,7 @@ impl App {
             self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
         }
         if for_builder {
-            self.request_funnel(self.generations.preview);
+            self.request_funnel();
         }
     }
 
@@ -231,6 +237,8 @@ impl App {
         });
         self.state.record_picker = None;
         self.learn_titles();
+        // The preview of a newly selected segment was asked before its builder existed.
+        self.request_funnel();
     }
 
     /// Reads the titles of the records the builder's conditions name (a few rows by id).

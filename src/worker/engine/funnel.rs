@@ -1,10 +1,13 @@
 //! Answering the builder's funnel: what each node of the draft matches on its own and what
 //! the tree gains without it ([`crate::engine::funnel`]). Asked with every preview of a
-//! draft without problems, answered after the preview; of several pending, the newest.
+//! draft without problems; of several pending, the newest is answered, and only when no
+//! other request waits, so the preview of the next edit never waits behind it.
+
+use std::sync::mpsc::{Receiver, TryRecvError};
 
 use jiff::Timestamp;
 
-use super::{EngineRequest, EngineResponse};
+use super::{Engine, EngineRequest, EngineResponse};
 use crate::domain::{EvalContext, Group, RecordTypeName};
 use crate::engine::funnel::{Funnel, funnel};
 use crate::engine::snapshot::Snapshot;
@@ -25,4 +28,26 @@ pub(super) fn run_funnel(
 pub(super) fn answer(snapshot: &Snapshot, request: EngineRequest) -> Option<EngineResponse> {
     let EngineRequest::Funnel { generation, record_type, conditions, now } = request else { return None };
     Some(EngineResponse::Funnel { generation, result: run_funnel(snapshot, &record_type, &conditions, now) })
+}
+
+/// The next batch of requests, like [`crate::worker::next_batch`]; while a funnel waits, it
+/// is answered first if nothing else is waiting. `None` once the app has gone.
+pub(super) fn next_batch(engine: &mut Engine, requests: &Receiver<EngineRequest>) -> Option<Vec<EngineRequest>> {
+    loop {
+        let Some(waiting) = engine.funnel.take() else { return super::super::next_batch(requests) };
+        match requests.try_recv() {
+            Ok(first) => {
+                engine.funnel = Some(waiting);
+                let mut batch = vec![first];
+                batch.extend(requests.try_iter());
+                return Some(batch);
+            }
+            Err(TryRecvError::Empty) => {
+                if let Some(response) = answer(&engine.snapshot, waiting) {
+                    engine.send(response).ok()?;
+                }
+            }
+            Err(TryRecvError::Disconnected) => return None,
+        }
+    }
 }

@@ -365,7 +365,7 @@ fn run(
     waker: Arc<dyn Waker>,
 ) {
     let Some(mut engine) = Engine::start(path, responses, &shared, waker) else { return };
-    while let Some(batch) = super::next_batch(&requests) {
+    while let Some(batch) = funnel::next_batch(&mut engine, &requests) {
         if engine.answer(batch).is_err() {
             return;
         }
@@ -386,6 +386,8 @@ struct Engine {
     writer: Option<Workspace>,
     responses: SyncSender<EngineResponse>,
     waker: Arc<dyn Waker>,
+    /// The newest funnel asked, answered once no other request waits.
+    funnel: Option<EngineRequest>,
 }
 
 impl Engine {
@@ -414,7 +416,7 @@ impl Engine {
                 return None;
             }
         };
-        let mut engine = Engine { path, reader, snapshot, memberships, writer: None, responses, waker };
+        let mut engine = Engine { path, reader, snapshot, memberships, writer: None, responses, waker, funnel: None };
         // Before anything else: the records an interrupted import left unevaluated.
         if let Some(marks) = marks {
             let message = "Evaluating imported records".to_owned();
@@ -505,8 +507,8 @@ impl Engine {
             let result = run_preview(&self.snapshot, &self.reader, &asked);
             self.send(EngineResponse::Preview { generation, result })?;
         }
-        if let Some(answer) = funnel.and_then(|request| funnel::answer(&self.snapshot, request)) {
-            self.send(answer)?;
+        if funnel.is_some() {
+            self.funnel = funnel;
         }
         if let Some(EngineRequest::RecordIds { generation, record_type, query }) = ids {
             let ctx = EvalContext::new(crate::clock::now(), self.snapshot.time_zone().clone());
