@@ -431,7 +431,7 @@ fn condition_ui(
         let row = egui::Frame::new()
             .fill(fill)
             .show(ui, |ui| {
-                ui.horizontal(|ui| {
+                let row = ui.horizontal(|ui| {
                     let mut ticked = ctx.builder.selection.contains(&condition.id);
                     let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
                     tick.widget_info(|| {
@@ -445,7 +445,6 @@ fn condition_ui(
                     // what is left, the value as one block that keeps its chips together.
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         node_menu_ui(ui, ctx, condition.id, place, None, commands);
-                        funnel::figures_ui(ui, ctx, def, condition.id);
                         let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
                         ui.with_layout(wrapping, |ui| {
                             field_picker_ui(ui, ctx, def, condition, commands);
@@ -471,7 +470,10 @@ fn condition_ui(
                             });
                         });
                     });
-                })
+                });
+                // Under the row, at its right: the row itself has no room to spare.
+                funnel::figures_line_ui(ui, ctx, def, condition.id);
+                row
             })
             .inner;
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
@@ -666,9 +668,9 @@ fn related_ui(
             ui.label("where");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 node_menu_ui(ui, ctx, block.id, place, None, commands);
-                funnel::figures_ui(ui, ctx, def, block.id);
             });
         });
+        funnel::figures_line_ui(ui, ctx, def, block.id);
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, block.id);
         if let Some(related) = related {

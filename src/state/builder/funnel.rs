@@ -56,6 +56,11 @@ impl FunnelState {
         true
     }
 
+    /// Whether figures are asked for (or shown): the window keeps their room while they come.
+    pub fn is_asked(&self) -> bool {
+        self.asked.is_some()
+    }
+
     /// Whether the figures shown are of an older draft than the one being edited.
     pub fn is_pending(&self) -> bool {
         self.asked.is_some() && self.asked != self.answer.as_ref().map(|a| a.generation)

@@ -25,9 +25,14 @@ fn signed(n: i64) -> String {
     }
 }
 
+/// Whether the builder shows figures: a segment's, without problems, asked of the engine.
+fn active(ctx: &Ctx<'_>) -> bool {
+    ctx.target == BuilderTarget::Segment && !ctx.builder.has_problems() && ctx.builder.funnel.is_asked()
+}
+
 /// The figures of `id` when the builder shows them.
 fn shown(ctx: &Ctx<'_>, id: NodeId) -> Option<NodeFigures> {
-    if ctx.target != BuilderTarget::Segment || ctx.builder.has_problems() {
+    if !active(ctx) {
         return None;
     }
     ctx.builder.funnel.figures(id)
@@ -79,6 +84,22 @@ pub(super) fn figures_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef, 
     ui.add(egui::Label::new(rich).selectable(false)).on_hover_text(hover);
 }
 
+/// The figures on a line of their own under a row, at its right.
+pub(super) fn figures_line_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef, id: NodeId) {
+    if !active(ctx) {
+        return;
+    }
+    // The line keeps its room while the figures come, so rows do not jump.
+    ui.with_layout(egui::Layout::right_to_left(egui::Align::TOP), |ui| {
+        ui.add_space(ui.spacing().item_spacing.x);
+        if shown(ctx, id).is_some() {
+            figures_ui(ui, ctx, def, id);
+        } else {
+            ui.label(RichText::new(" ").small());
+        }
+    });
+}
+
 /// How wide [`figures_ui`] draws for `id` (0 when it draws nothing).
 pub(super) fn figures_width(ui: &egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef, id: NodeId) -> f32 {
     let Some((text, _)) = figures_text(ctx, def, id) else { return 0.0 };
@@ -95,11 +116,21 @@ pub(super) fn top_gain_fill(ui: &egui::Ui, ctx: &Ctx<'_>, id: NodeId) -> egui::C
 
 /// "Top gain: Country equals France (+1,204 without it)" above the tree.
 pub(super) fn top_gain_ui(ui: &mut egui::Ui, ctx: &Ctx<'_>, def: &RecordTypeDef) {
-    let Some((id, gain)) = ctx.builder.funnel.top_gain() else { return };
-    if shown(ctx, id).is_none() {
+    if !active(ctx) {
         return;
     }
-    let Some(what) = node_text(ctx, &ctx.builder.draft, def, id) else { return };
+    let top = ctx.builder.funnel.top_gain().filter(|(id, _)| shown(ctx, *id).is_some());
+    let found = top.and_then(|(id, gain)| Some((node_text(ctx, &ctx.builder.draft, def, id)?, gain)));
+    let Some((what, gain)) = found else {
+        // The line keeps its room: the tree below does not jump when an answer comes.
+        let text = if ctx.builder.funnel.answer().is_some() && !ctx.builder.funnel.is_pending() {
+            "Top gain: none (removing any one condition adds no records)"
+        } else {
+            "Top gain: counting…"
+        };
+        ui.add(egui::Label::new(RichText::new(text).weak()).truncate());
+        return;
+    };
     let text = format!("Top gain: {what} ({} without it)", signed(gain));
     let segment_type = def.plural_label.to_lowercase();
     ui.add(egui::Label::new(RichText::new(text).weak()).truncate()).on_hover_text(format!(

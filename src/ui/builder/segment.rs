@@ -118,9 +118,9 @@ pub(super) fn segment_ui(
             });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 node_menu_ui(ui, ctx, node.id, place, None, commands);
-                super::funnel::figures_ui(ui, ctx, def, node.id);
             });
         });
+        super::funnel::figures_line_ui(ui, ctx, def, node.id);
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, node.id);
     });
