@@ -81,6 +81,59 @@ impl App {
             },
             EngineResponse::Preview { .. } => {}
             EngineResponse::RecordIds { generation, result } => self.take_record_ids(generation, result),
+            EngineResponse::Funnel { generation, result } => self.take_funnel(generation, result),
+        }
+    }
+
+    /// Keeps the funnel's figures if they answer the builder's newest question. A failure
+    /// shows nothing: the preview, asked together, says what went wrong.
+    fn take_funnel(
+        &mut self,
+        generation: u64,
+        result: Result<crate::engine::funnel::Funnel, crate::worker::WorkerError>,
+    ) {
+        let Some(builder) = &mut self.state.builder else { return };
+        match result {
+            Ok(funnel) => {
+                let nodes = funnel
+                    .nodes
+                    .iter()
+                    .map(|(id, f)| (*id, builder::NodeFigures { alone: f.alone, without: f.without }))
+                    .collect();
+                let answer = builder::FunnelAnswer {
+                    generation,
+                    nodes,
+                    top_gain: funnel.top_gain,
+                    elapsed_ms: funnel.elapsed_ms,
+                };
+                builder.funnel.take(answer);
+            }
+            Err(_) => builder.funnel.clear(),
+        }
+    }
+
+    /// Asks the engine for the funnel of the segment builder's draft, when it has no
+    /// problems and the engine is ready (nothing is shown otherwise). Asked after the
+    /// preview, which the engine answers first.
+    fn request_funnel(&mut self) {
+        let Some(builder) = &mut self.state.builder else { return };
+        let ready = matches!(self.state.engine, EngineStatus::Ready { .. });
+        let Some(worker) = self.engine_worker.as_ref().filter(|_| ready && !builder.has_problems()) else {
+            builder.funnel.clear();
+            return;
+        };
+        self.generations.funnel += 1;
+        let generation = self.generations.funnel;
+        let request = EngineRequest::Funnel {
+            generation,
+            record_type: builder.record_type.clone(),
+            conditions: builder.draft.clone(),
+            now: self.clock.now(),
+        };
+        if worker.send(request) {
+            builder.funnel.ask(generation);
+        } else {
+            builder.funnel.clear();
         }
     }
 
@@ -97,9 +150,10 @@ impl App {
         }
         self.state.preview.segment = Some(segment.id);
         // While the builder edits this segment, the preview follows its draft.
-        let conditions = match &self.state.builder {
+        let conditions = match &mut self.state.builder {
             Some(builder) if builder.segment == segment.id && builder.has_problems() => {
                 let problems = builder.problems_phrase();
+                builder.funnel.clear();
                 self.state.preview.stale_because =
                     Some(format!("Fix {problems} in the conditions to update the preview"));
                 return;
@@ -110,8 +164,10 @@ impl App {
         self.state.preview.stale_because = None;
         let Some(worker) = &self.engine_worker else { return };
         if !matches!(self.state.engine, EngineStatus::Ready { .. }) {
+            self.request_funnel();
             return;
         }
+        let for_builder = self.state.builder.as_ref().is_some_and(|b| b.segment == segment.id);
         let higher: Vec<(SegmentId, Group)> = self
             .state
             .view
@@ -139,6 +195,9 @@ impl App {
         };
         if !worker.send(request) {
             self.state.preview.result.fail("The preview engine is busy or stopped; select the segment again".into());
+        }
+        if for_builder {
+            self.request_funnel();
         }
     }
 
@@ -178,6 +237,8 @@ impl App {
         });
         self.state.record_picker = None;
         self.learn_titles();
+        // The preview of a newly selected segment was asked before its builder existed.
+        self.request_funnel();
     }
 
     /// Reads the titles of the records the builder's conditions name (a few rows by id).

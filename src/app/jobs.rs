@@ -73,6 +73,8 @@ impl Jobs {
 pub(super) struct Generations {
     pub records: u64,
     pub preview: u64,
+    /// The builder's funnel ([`crate::state::builder::FunnelState`]), asked after the preview.
+    pub funnel: u64,
     pub search: u64,
     pub members: u64,
     pub history: u64,

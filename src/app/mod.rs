@@ -161,6 +161,7 @@ impl App {
             || self.features_busy()
             || matches!(self.state.engine, EngineStatus::Loading { .. })
             || self.state.preview.segment.is_some() && self.state.preview.result.is_pending()
+            || self.state.builder.as_ref().is_some_and(|b| b.funnel.is_pending())
             || !self.pages.members_pending.is_empty()
             || self.state.history.segment.is_some() && self.state.history.entries.is_pending()
     }

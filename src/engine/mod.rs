@@ -2,7 +2,8 @@
 //! ([`snapshot`], [`fast`]), evaluated into bitsets ([`bitset`]), and the priority
 //! resolution the live preview and membership use ([`priority`]), and the memberships of
 //! every record with the evaluation that decides what an action changes ([`membership`]),
-//! how segments overlap ([`overlap`]) and the lint that needs their records ([`lint`]).
+//! how segments overlap ([`overlap`]) and the lint that needs their records ([`lint`]),
+//! what each condition of a tree costs ([`funnel`]).
 //!
 //! The meaning of a tree is the reference evaluator's (`domain::eval`); a property test
 //! (`tests/fast_engine.rs`) checks both give the same records. No egui, no rusqlite: the
@@ -14,6 +15,7 @@
 pub mod bitset;
 pub mod cache;
 pub mod fast;
+pub mod funnel;
 pub mod lint;
 pub mod membership;
 pub mod overlap;

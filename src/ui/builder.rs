@@ -19,6 +19,7 @@ use crate::state::{AppState, Command};
 
 use super::theme;
 
+mod funnel;
 mod quantity;
 mod segment;
 mod values;
@@ -93,6 +94,7 @@ pub fn builder_for_ui(
     }
     if target == BuilderTarget::Segment {
         super::lint::builder_lint_ui(ui, state, view, def, builder);
+        funnel::top_gain_ui(ui, &ctx, def);
     }
     if let Some(error) = &builder.save_error {
         ui.label(RichText::new(error).color(theme::error_colour(ui.visuals())));
@@ -233,7 +235,9 @@ fn group_ui(
             // The add buttons keep their room at the right; the words give way (at a large
             // zoom they ran under "+ Condition").
             let has_related = ctx.view.schema.lookups_into(&def.name).next().is_some();
-            let buttons = if has_related { 300.0 } else { 170.0 } + if place.is_some() { 60.0 } else { 0.0 };
+            let buttons = if has_related { 300.0 } else { 170.0 }
+                + if place.is_some() { 60.0 } else { 0.0 }
+                + funnel::figures_width(ui, ctx, def, group.id);
             let room = ui.available_width() - buttons;
             if room > 24.0 {
                 let words = if group.mode == GroupMode::All { "of these hold" } else { "of these holds" };
@@ -247,6 +251,7 @@ fn group_ui(
                     node_menu_ui(ui, ctx, group.id, place, Some(group), commands);
                 }
                 add_menu_ui(ui, ctx, def, group.id, commands);
+                funnel::figures_ui(ui, ctx, def, group.id);
             });
         });
         problems_ui(ui, ctx.builder, group.id);
@@ -422,44 +427,55 @@ fn condition_ui(
         let field = resolve_path(schema, def, &condition.path);
         // Three columns that never overlap: the tick, handle and pickers; the value, which
         // wraps within its own column; and the row's buttons, in a column of their own.
-        let row = ui.horizontal(|ui| {
-            let mut ticked = ctx.builder.selection.contains(&condition.id);
-            let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
-            tick.widget_info(|| egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, "Select condition"));
-            if tick.changed() {
-                commands.push(ctx.edit(BuilderEdit::ToggleSelected(condition.id)));
-            }
-            drag_handle_ui(ui, ctx.target, condition.id);
-            // The buttons first, from the right edge; the pickers and the value then wrap in
-            // what is left, the value as one block that keeps its chips together.
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                node_menu_ui(ui, ctx, condition.id, place, None, commands);
-                let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
-                ui.with_layout(wrapping, |ui| {
-                    field_picker_ui(ui, ctx, def, condition, commands);
-                    if let Some(field) = field {
-                        operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
+        let fill = funnel::top_gain_fill(ui, ctx, condition.id);
+        let row = egui::Frame::new()
+            .fill(fill)
+            .show(ui, |ui| {
+                let row = ui.horizontal(|ui| {
+                    let mut ticked = ctx.builder.selection.contains(&condition.id);
+                    let tick = ui.checkbox(&mut ticked, "").on_hover_text("Tick to wrap in a group");
+                    tick.widget_info(|| {
+                        egui::WidgetInfo::selected(egui::Role::CheckBox, true, ticked, "Select condition")
+                    });
+                    if tick.changed() {
+                        commands.push(ctx.edit(BuilderEdit::ToggleSelected(condition.id)));
                     }
-                    // What is left of this line, not the width the line would have after wrapping.
-                    if ui.available_size_before_wrap().x < MIN_VALUE_WIDTH {
-                        ui.end_row();
-                    }
-                    ui.with_layout(wrapping, |ui| {
-                        // A chip or a value that does not fit moves down whole, never letter by letter.
-                        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
-                        match field {
-                            Some(field) => value_ui(ui, ctx, condition, field, commands),
-                            None => {
-                                ui.label(
-                                    RichText::new(format!("{} (unknown field)", condition.path))
-                                        .color(theme::error_colour(ui.visuals())),
-                                );
+                    drag_handle_ui(ui, ctx.target, condition.id);
+                    // The buttons first, from the right edge; the pickers and the value then wrap in
+                    // what is left, the value as one block that keeps its chips together.
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        node_menu_ui(ui, ctx, condition.id, place, None, commands);
+                        let wrapping = egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
+                        ui.with_layout(wrapping, |ui| {
+                            field_picker_ui(ui, ctx, def, condition, commands);
+                            if let Some(field) = field {
+                                operator_picker_ui(ui, ctx.target, condition, field.kind, commands);
                             }
-                        }
+                            // What is left of this line, not the width the line would have after wrapping.
+                            if ui.available_size_before_wrap().x < MIN_VALUE_WIDTH {
+                                ui.end_row();
+                            }
+                            ui.with_layout(wrapping, |ui| {
+                                // A chip or a value that does not fit moves down whole, never letter by letter.
+                                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                                match field {
+                                    Some(field) => value_ui(ui, ctx, condition, field, commands),
+                                    None => {
+                                        ui.label(
+                                            RichText::new(format!("{} (unknown field)", condition.path))
+                                                .color(theme::error_colour(ui.visuals())),
+                                        );
+                                    }
+                                }
+                            });
+                        });
                     });
                 });
-            });
-        });
+                // Under the row, at its right: the row itself has no room to spare.
+                funnel::figures_line_ui(ui, ctx, def, condition.id);
+                row
+            })
+            .inner;
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, condition.id);
         if ctx.target == BuilderTarget::Segment {
@@ -654,6 +670,7 @@ fn related_ui(
                 node_menu_ui(ui, ctx, block.id, place, None, commands);
             });
         });
+        funnel::figures_line_ui(ui, ctx, def, block.id);
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, block.id);
         if let Some(related) = related {

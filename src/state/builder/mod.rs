@@ -148,6 +148,8 @@ pub struct Builder {
     pub nesting_limit: usize,
     /// The segments segment conditions may name (for validation: unknown ones, cycles).
     pub definitions: Definitions,
+    /// What each node matches and what the tree gains without it (segments only).
+    pub funnel: FunnelState,
     undo: Vec<Version>,
     redo: Vec<Version>,
     /// The value box the newest undo step is for: more typing there joins that step.
@@ -178,6 +180,7 @@ impl Builder {
             fresh: BTreeSet::new(),
             nesting_limit: crate::domain::DEFAULT_MAX_DEPTH,
             definitions: Definitions::default(),
+            funnel: FunnelState::default(),
             undo: Vec::new(),
             redo: Vec::new(),
             typing: None,
@@ -634,9 +637,11 @@ fn collect_unchosen(group: &Group, out: &mut Vec<(NodeId, &'static str)>) {
     }
 }
 
+mod funnel;
 mod operand;
 #[cfg(test)]
 mod tests;
 
+pub use funnel::{FunnelAnswer, FunnelState, NodeFigures};
 pub use operand::{convert_operand, default_operand, number_text, parse_number, split_list};
 use operand::{new_condition, parse_input};

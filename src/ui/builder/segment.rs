@@ -120,6 +120,7 @@ pub(super) fn segment_ui(
                 node_menu_ui(ui, ctx, node.id, place, None, commands);
             });
         });
+        super::funnel::figures_line_ui(ui, ctx, def, node.id);
         drop_target(ui, ctx.target, &row.response, place.parent, place.index, commands);
         problems_ui(ui, ctx.builder, node.id);
     });

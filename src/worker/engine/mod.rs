@@ -32,6 +32,7 @@ use super::pending::pending_upto;
 
 mod analysis;
 mod dependents;
+mod funnel;
 mod lifecycle;
 mod load;
 mod preview;
@@ -57,6 +58,10 @@ pub enum EngineRequest {
         now: Timestamp,
         limit: usize,
     },
+    /// What each node of `conditions` matches alone and what the tree gains without it
+    /// ([`crate::engine::funnel`]); of several pending, only the newest is answered, after
+    /// the preview.
+    Funnel { generation: u64, record_type: RecordTypeName, conditions: Group, now: Timestamp },
     /// The ids of the records of `record_type` that pass the Records screen's `query`, in
     /// its order ([`crate::engine::records::query_ids`]). Of several pending, only the newest
     /// is answered, after the record changes that came before it.
@@ -175,6 +180,10 @@ pub enum EngineResponse {
     RecordIds {
         generation: u64,
         result: Result<Vec<RecordId>, WorkerError>,
+    },
+    Funnel {
+        generation: u64,
+        result: Result<crate::engine::funnel::Funnel, WorkerError>,
     },
 }
 
@@ -356,7 +365,7 @@ fn run(
     waker: Arc<dyn Waker>,
 ) {
     let Some(mut engine) = Engine::start(path, responses, &shared, waker) else { return };
-    while let Some(batch) = super::next_batch(&requests) {
+    while let Some(batch) = funnel::next_batch(&mut engine, &requests) {
         if engine.answer(batch).is_err() {
             return;
         }
@@ -377,6 +386,8 @@ struct Engine {
     writer: Option<Workspace>,
     responses: SyncSender<EngineResponse>,
     waker: Arc<dyn Waker>,
+    /// The newest funnel asked, answered once no other request waits.
+    funnel: Option<EngineRequest>,
 }
 
 impl Engine {
@@ -405,7 +416,7 @@ impl Engine {
                 return None;
             }
         };
-        let mut engine = Engine { path, reader, snapshot, memberships, writer: None, responses, waker };
+        let mut engine = Engine { path, reader, snapshot, memberships, writer: None, responses, waker, funnel: None };
         // Before anything else: the records an interrupted import left unevaluated.
         if let Some(marks) = marks {
             let message = "Evaluating imported records".to_owned();
@@ -466,6 +477,8 @@ impl Engine {
         let newest_preview = batch.iter().rposition(|r| matches!(r, EngineRequest::Preview { .. }));
         let newest_impact = batch.iter().rposition(|r| matches!(r, EngineRequest::Impact { .. }));
         let newest_ids = batch.iter().rposition(|r| matches!(r, EngineRequest::RecordIds { .. }));
+        let newest_funnel = batch.iter().rposition(|r| matches!(r, EngineRequest::Funnel { .. }));
+        let mut funnel = None;
         let mut preview = None;
         let mut impact = None;
         let mut ids = None;
@@ -473,7 +486,8 @@ impl Engine {
             match request {
                 request @ EngineRequest::Preview { .. } if Some(index) == newest_preview => preview = Some(request),
                 request @ EngineRequest::RecordIds { .. } if Some(index) == newest_ids => ids = Some(request),
-                EngineRequest::Preview { .. } | EngineRequest::RecordIds { .. } => {}
+                request @ EngineRequest::Funnel { .. } if Some(index) == newest_funnel => funnel = Some(request),
+                EngineRequest::Preview { .. } | EngineRequest::RecordIds { .. } | EngineRequest::Funnel { .. } => {}
                 EngineRequest::Impact { plan, reply } if Some(index) == newest_impact => impact = Some((plan, reply)),
                 EngineRequest::Impact { reply, .. } => {
                     reply.finish(Err(WorkerError::Replaced("impact")));
@@ -492,6 +506,9 @@ impl Engine {
                 Asked { record_type: &record_type, conditions: &conditions, higher: &higher, sort: &sort, now, limit };
             let result = run_preview(&self.snapshot, &self.reader, &asked);
             self.send(EngineResponse::Preview { generation, result })?;
+        }
+        if funnel.is_some() {
+            self.funnel = funnel;
         }
         if let Some(EngineRequest::RecordIds { generation, record_type, query }) = ids {
             let ctx = EvalContext::new(crate::clock::now(), self.snapshot.time_zone().clone());
@@ -521,7 +538,10 @@ impl Engine {
                 }
             }
             // Answered by `answer`, newest only.
-            EngineRequest::Preview { .. } | EngineRequest::Impact { .. } | EngineRequest::RecordIds { .. } => {}
+            EngineRequest::Preview { .. }
+            | EngineRequest::Impact { .. }
+            | EngineRequest::RecordIds { .. }
+            | EngineRequest::Funnel { .. } => {}
             EngineRequest::Apply { plan, reply } => {
                 let result = self.lifecycle().0.apply(&plan, reply.reporter());
                 reply.finish(result);
