@@ -38,6 +38,8 @@ pub(super) struct Jobs {
     pub zone_impact: Option<Job<Result<crate::worker::engine::ZoneImpacts, WorkerError>>>,
     /// The overlap and lint of the current record type, and a cell's shared records.
     pub overlap: super::overlap::OverlapJobs,
+    /// The distribution simulator's run.
+    pub simulate: Option<super::simulate::SimulateJob>,
     /// The Work list being read.
     pub work_list: Option<Job<Result<crate::domain::sequence::WorkList, crate::store::StoreError>>>,
 }

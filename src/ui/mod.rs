@@ -15,6 +15,7 @@ mod segments;
 mod sellers;
 mod sequences;
 mod settings;
+mod simulate;
 mod sizes;
 pub mod theme;
 mod worklist;
