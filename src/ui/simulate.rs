@@ -67,7 +67,7 @@ pub fn simulate_ui(
         }
         return;
     };
-    result_ui(ui, view, result, commands);
+    result_ui(ui, view, sim, result, commands);
 }
 
 /// The set picker and the buttons.
@@ -115,7 +115,13 @@ fn controls_ui(ui: &mut egui::Ui, sim: &SimulateState, commands: &mut Vec<Comman
     });
 }
 
-fn result_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, commands: &mut Vec<Command>) {
+fn result_ui(
+    ui: &mut egui::Ui,
+    view: &WorkspaceView,
+    sim: &SimulateState,
+    result: &Simulation,
+    commands: &mut Vec<Command>,
+) {
     let total = result.records.len() as u64;
     let summary = format!(
         "{} records ({}): {} would be assigned, {} stay unassigned",
@@ -142,7 +148,7 @@ fn result_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, comma
         return;
     }
     chart_ui(ui, &result.sellers);
-    table_ui(ui, view, result, commands);
+    table_ui(ui, view, sim, result, commands);
 }
 
 /// A bar per seller: open records before (grey) and the records given (blue) stacked, a
@@ -167,7 +173,7 @@ fn chart_ui(ui: &mut egui::Ui, sellers: &[SellerLoad]) {
         .map(|(i, s)| {
             let capacity = s.capacity.map_or_else(|| "no limit".to_owned(), |c| format!("capacity {c}"));
             Bar::new(at(i), f64::from(s.given)).width(0.7).fill(GIVEN_COLOUR).name(format!(
-                "{}: +{} → {} open ({capacity})",
+                "{}: +{}, then {} open ({capacity})",
                 s.name,
                 thousands(u64::from(s.given)),
                 thousands(u64::from(s.open_after()))
@@ -214,8 +220,14 @@ fn chart_ui(ui: &mut egui::Ui, sellers: &[SellerLoad]) {
         });
 }
 
-/// A row per seller: records given, open before → after, capacity (a what-if) and Away.
-fn table_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, commands: &mut Vec<Command>) {
+/// A row per seller: records given, open before and after, capacity (a what-if) and Away.
+fn table_ui(
+    ui: &mut egui::Ui,
+    view: &WorkspaceView,
+    sim: &SimulateState,
+    result: &Simulation,
+    commands: &mut Vec<Command>,
+) {
     ui.label(
         RichText::new(
             "Change a capacity or mark a seller away to simulate again; the sellers themselves are not changed",
@@ -223,8 +235,8 @@ fn table_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, comman
         .small()
         .weak(),
     );
-    egui::Grid::new("simulated_sellers").striped(true).num_columns(5).spacing([14.0, 4.0]).show(ui, |ui| {
-        for heading in ["Seller", "Records", "Open before → after", "Capacity", ""] {
+    egui::Grid::new("simulated_sellers").striped(true).num_columns(6).spacing([14.0, 4.0]).show(ui, |ui| {
+        for heading in ["Seller", "Records", "Open before", "Open after", "Capacity", ""] {
             ui.label(RichText::new(heading).small().strong());
         }
         ui.end_row();
@@ -239,13 +251,12 @@ fn table_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, comman
                 "Gets no records of this segment: not named by a rule, assign records off, or away"
             });
             ui.label(thousands(u64::from(load.given)));
-            ui.label(format!(
-                "{} → {}",
-                thousands(u64::from(load.open_before)),
-                thousands(u64::from(load.open_after()))
-            ));
-            capacity_ui(ui, view, load, commands);
-            let mut away = load.away;
+            ui.label(thousands(u64::from(load.open_before)));
+            ui.label(thousands(u64::from(load.open_after())));
+            capacity_ui(ui, view, sim, load, commands);
+            // The what-ifs as asked, not as the shown result had them: a newer run may be
+            // under way.
+            let mut away = sim.what_if.away.contains(&load.seller);
             if ui
                 .checkbox(&mut away, "Away")
                 .on_hover_text("In the simulation only: the seller takes no records")
@@ -260,16 +271,24 @@ fn table_ui(ui: &mut egui::Ui, view: &WorkspaceView, result: &Simulation, comman
 
 /// The capacity the simulation uses, editable: a limit on or off and its number; back at
 /// the stored value the what-if is dropped.
-fn capacity_ui(ui: &mut egui::Ui, view: &WorkspaceView, load: &SellerLoad, commands: &mut Vec<Command>) {
+fn capacity_ui(
+    ui: &mut egui::Ui,
+    view: &WorkspaceView,
+    sim: &SimulateState,
+    load: &SellerLoad,
+    commands: &mut Vec<Command>,
+) {
     let stored = view.seller(load.seller).and_then(|s| s.capacity);
-    let mut limited = load.capacity.is_some();
-    let mut value = load.capacity.or(stored).unwrap_or(10);
+    let asked = sim.what_if.capacity.get(&load.seller).copied();
+    let capacity = asked.unwrap_or(stored);
+    let mut limited = capacity.is_some();
+    let mut value = capacity.or(stored).unwrap_or(10);
     ui.horizontal(|ui| {
         let drag = ui.add_enabled(limited, egui::DragValue::new(&mut value).range(0..=1_000_000));
         let name = format!("Capacity of {}", load.name);
         drag.widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, name.as_str()));
         let toggle = ui.checkbox(&mut limited, "Limit").on_hover_text("Without a limit the seller takes any number");
-        if load.capacity_changed {
+        if asked.is_some() {
             ui.label(RichText::new("what-if").small().color(ui.visuals().warn_fg_color))
                 .on_hover_text(format!("Saved: {}", stored.map_or_else(|| "no limit".to_owned(), |c| c.to_string())));
         }
