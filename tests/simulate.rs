@@ -382,3 +382,50 @@ fn simulate_on_the_rules_tab_then_change_a_capacity_and_see_the_result_follow() 
     let stored = harness.state().workspace().unwrap().sellers().unwrap();
     assert_eq!(stored.iter().find(|s| s.id == cleo).unwrap().capacity, Some(1), "the seller is not changed");
 }
+
+#[test]
+fn a_what_if_simulates_again_only_while_a_result_of_the_segment_is_shown() {
+    use segment_builder::domain::assignment::simulate::WhatIf;
+    use segment_builder::state::AppState;
+    use segment_builder::state::effect::{Context, Effect};
+    use segment_builder::state::simulate::{SimulateCommand, SimulateEffect, apply};
+
+    let ctx = Context { now: t1() };
+    let mut state = AppState { selected_segment: Some(SegmentId(4)), ..AppState::default() };
+    let capacity = SimulateCommand::SetCapacity { seller: SellerId(2), capacity: Some(Some(7)) };
+    assert!(apply(&mut state, capacity.clone(), &ctx).is_empty(), "nothing shown: nothing to run");
+    assert_eq!(state.rules.simulate.what_if.capacity.get(&SellerId(2)), Some(&Some(7)), "kept for the next run");
+
+    let effects = apply(&mut state, SimulateCommand::Run, &ctx);
+    let [Effect::Simulate(SimulateEffect::Run { request, now })] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!((request.segment, request.set, *now), (SegmentId(4), SimulationSet::Unassigned, t1()));
+    assert_eq!(request.what_if.capacity.get(&SellerId(2)), Some(&Some(7)));
+    assert!(request.rules.is_none(), "the stored rules");
+    state.rules.simulate.result = Some(Simulation {
+        segment: SegmentId(4),
+        set: SimulationSet::Unassigned,
+        at: t1(),
+        edited_rules: false,
+        what_if: request.what_if.clone(),
+        records: Vec::new(),
+        sellers: Vec::new(),
+        unassigned: Vec::new(),
+        fairness: None,
+    });
+    state.rules.simulate.running = None;
+
+    let away = SimulateCommand::SetAway { seller: SellerId(3), away: true };
+    let effects = apply(&mut state, away, &ctx);
+    let [Effect::Simulate(SimulateEffect::Run { request, .. })] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(request.what_if.away.contains(&SellerId(3)));
+    let effects = apply(&mut state, SimulateCommand::ResetWhatIfs, &ctx);
+    let [Effect::Simulate(SimulateEffect::Run { request, .. })] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(request.what_if, WhatIf::default());
+
+    // Another segment selected: its result is not shown, so nothing runs.
+    state.selected_segment = Some(SegmentId(5));
+    assert!(apply(&mut state, capacity, &ctx).is_empty());
+    state.selected_segment = Some(SegmentId(4));
+    let effects = apply(&mut state, SimulateCommand::Cancel, &ctx);
+    assert_eq!(effects, vec![Effect::Simulate(SimulateEffect::Cancel)]);
+}

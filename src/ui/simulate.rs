@@ -147,7 +147,14 @@ fn result_ui(
         ui.label(RichText::new("No sellers yet").weak());
         return;
     }
-    chart_ui(ui, &result.sellers);
+    // The chart keeps to the sellers this segment can give records to (and any that got
+    // some); the table lists every seller.
+    let charted: Vec<SellerLoad> = result.sellers.iter().filter(|s| s.eligible || s.given > 0).cloned().collect();
+    if charted.is_empty() {
+        ui.label(RichText::new("No seller can get records of this segment").weak());
+    } else {
+        chart_ui(ui, &charted);
+    }
     table_ui(ui, view, sim, result, commands);
 }
 
@@ -282,17 +289,24 @@ fn capacity_ui(
     let asked = sim.what_if.capacity.get(&load.seller).copied();
     let capacity = asked.unwrap_or(stored);
     let mut limited = capacity.is_some();
-    let mut value = capacity.or(stored).unwrap_or(10);
+    // A new limit starts at what the seller holds now.
+    let mut value = capacity.or(stored).unwrap_or(load.open_before.max(1));
     ui.horizontal(|ui| {
-        let drag = ui.add_enabled(limited, egui::DragValue::new(&mut value).range(0..=1_000_000));
-        let name = format!("Capacity of {}", load.name);
-        drag.widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, name.as_str()));
+        let changed = if limited {
+            let drag = ui.add(egui::DragValue::new(&mut value).range(0..=1_000_000));
+            let name = format!("Capacity of {}", load.name);
+            drag.widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, name.as_str()));
+            drag.changed()
+        } else {
+            ui.label(RichText::new("no limit").weak());
+            false
+        };
         let toggle = ui.checkbox(&mut limited, "Limit").on_hover_text("Without a limit the seller takes any number");
         if asked.is_some() {
             ui.label(RichText::new("what-if").small().color(ui.visuals().warn_fg_color))
                 .on_hover_text(format!("Saved: {}", stored.map_or_else(|| "no limit".to_owned(), |c| c.to_string())));
         }
-        if drag.changed() || toggle.changed() {
+        if changed || toggle.changed() {
             let capacity = limited.then_some(value);
             let what_if = (capacity != stored).then_some(capacity);
             commands.push(simulate(SimulateCommand::SetCapacity { seller: load.seller, capacity: what_if }));
