@@ -73,7 +73,7 @@ pub fn simulate_ui(
 /// The set picker and the buttons.
 fn controls_ui(ui: &mut egui::Ui, sim: &SimulateState, commands: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        let label = ui.label("Records");
+        let label = ui.label("Members to simulate");
         let days = sim.days;
         let choices = [SimulationSet::Unassigned, SimulationSet::Members, SimulationSet::CreatedWithin { days }];
         let shown = match sim.set {
