@@ -28,6 +28,11 @@ mod overlap;
 pub use lint::{LintReport, SegmentLintLine, TypeLint, VerdictLine, lint_command};
 pub use overlap::{OverlapLine, OverlapReport, overlap_command};
 
+mod simulate;
+pub use simulate::{
+    SimulateArgs, SimulateReport, SimulatedFairness, SimulatedReason, SimulatedSeller, simulate_command, simulation_set,
+};
+
 mod worklist;
 pub use worklist::{CompleteStepReport, WorkListReport, WorkRow, complete_step_command, work_list_command};
 

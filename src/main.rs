@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand};
 
 use segment_builder::app::{App, Startup, default_demo_path};
 use segment_builder::cli::{
-    PreviewTarget, apply_command, check_command, complete_step_command, explain_command, export_definitions_command,
-    import_definitions_command, import_records_command, lint_command, overlap_command, preview_command,
-    work_list_command,
+    PreviewTarget, SimulateArgs, apply_command, check_command, complete_step_command, explain_command,
+    export_definitions_command, import_definitions_command, import_records_command, lint_command, overlap_command,
+    preview_command, simulate_command, work_list_command,
 };
 use segment_builder::demo::DemoSpec;
 use segment_builder::domain::format::DecimalMark;
@@ -207,6 +207,38 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run a segment's assignment rules over a set of its members without writing anything:
+    /// per seller the records they would get and their load against capacity, the
+    /// unassigned by reason, and how fair the split is (see docs/simulator.md).
+    Simulate {
+        /// The workspace.
+        path: PathBuf,
+        /// The segment, by name.
+        #[arg(long)]
+        segment: String,
+        /// members (all, decided again from scratch), unassigned, or recent (created in the
+        /// last --days N days, from scratch).
+        #[arg(long, default_value = "unassigned")]
+        set: String,
+        /// With --set recent: how many days back.
+        #[arg(long)]
+        days: Option<u32>,
+        /// A what-if capacity, SELLER=N (name or id; N or none), repeatable.
+        #[arg(long = "capacity")]
+        capacities: Vec<String>,
+        /// A seller (name or id) taken as away: gets no records, repeatable.
+        #[arg(long)]
+        away: Vec<String>,
+        /// Decide at this time (RFC 3339) instead of now.
+        #[arg(long)]
+        now: Option<jiff::Timestamp>,
+        /// Print JSON: the segment, set, days, now and counts (records, assigned,
+        /// unassigned), a line per seller (id, name, records, `open_before`, `open_after`,
+        /// capacity, eligible, away), `unassigned_by_reason` (reason, text, records) and
+        /// fairness (`eligible_sellers`, min, max, `max_min_ratio`, gini).
+        #[arg(long)]
+        json: bool,
+    },
     /// Check the whole workspace file for damage (`PRAGMA quick_check`) without changing it.
     Check {
         /// The workspace.
@@ -346,6 +378,14 @@ fn main() -> ExitCode {
             let now = now.unwrap_or_else(segment_builder::clock::now);
             finish(lint_command(&path, record_type.as_deref(), now), json, segment_builder::cli::LintReport::to_text)
         }
+        Some(Cmd::Simulate { path, segment, set, days, capacities, away, now, json }) => {
+            let now = now.unwrap_or_else(segment_builder::clock::now);
+            let report = segment_builder::cli::simulation_set(&set, days).and_then(|set| {
+                let args = SimulateArgs { segment: &segment, set, capacities: &capacities, away: &away };
+                simulate_command(&path, &args, now)
+            });
+            finish(report, json, segment_builder::cli::SimulateReport::to_text)
+        }
         Some(Cmd::WorkList { path, seller, due_before, limit, json }) => {
             let now = segment_builder::clock::now();
             let report = work_list_command(&path, seller.as_deref(), due_before, now, limit);
@@ -379,6 +419,7 @@ fn warn_of_network_share(command: Option<&Cmd>) {
             | Cmd::Preview { path, .. }
             | Cmd::Overlap { path, .. }
             | Cmd::Lint { path, .. }
+            | Cmd::Simulate { path, .. }
             | Cmd::Check { path }
             | Cmd::WorkList { path, .. }
             | Cmd::CompleteStep { path, .. },

@@ -40,6 +40,8 @@ pub(super) struct Jobs {
     pub overlap: super::overlap::OverlapJobs,
     /// The record the Explain panel shows, being explained.
     pub explain: Option<Job<Result<crate::state::explain::Explained, crate::store::StoreError>>>,
+    /// The distribution simulator's run.
+    pub simulate: Option<super::simulate::SimulateJob>,
     /// The Work list being read.
     pub work_list: Option<Job<Result<crate::domain::sequence::WorkList, crate::store::StoreError>>>,
 }

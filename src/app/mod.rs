@@ -31,6 +31,7 @@ mod segments;
 pub mod sellers;
 pub mod sequences;
 pub mod settings;
+mod simulate;
 mod sizes;
 mod view;
 mod watch;

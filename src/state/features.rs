@@ -28,6 +28,7 @@ macro_rules! for_each_feature {
             Definitions(definitions, DefinitionsCommand, DefinitionsEffect),
             Import(import, ImportCommand, ImportEffect),
             Settings(settings, SettingsCommand, SettingsEffect),
+            Simulate(simulate, SimulateCommand, SimulateEffect),
         }
     };
 }

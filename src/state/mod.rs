@@ -24,6 +24,7 @@ pub mod segments;
 pub mod sellers;
 pub mod sequences;
 pub mod settings;
+pub mod simulate;
 mod view;
 pub mod window;
 pub mod worklist;

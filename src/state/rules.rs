@@ -34,6 +34,8 @@ pub struct RulesState {
     pub editor: Option<RuleEditor>,
     /// "Delete rule?" asked for this rule (id and name).
     pub confirm_delete: Option<(RuleId, String)>,
+    /// The distribution simulator of the tab.
+    pub simulate: super::simulate::SimulateState,
 }
 
 /// Who a rule assigns to, as the editor's radio buttons offer it.

@@ -18,6 +18,8 @@
 //! - `sequences`: saving, copying, activating sequences, connecting them to segments, and
 //!   the enrolments the apply writes for joining records (in its transaction);
 //! - `monitor`: the Monitor's lists, "Run now" and the explanation of an assignment;
+//! - `simulate`: the distribution simulator (the assignment path over a copy of the ledger,
+//!   nothing written);
 //! - `routing`: each segment's fallback chain after its rules (version 9);
 //! - `cache_log`: the workspace's identity (version 7) and the records changed since a
 //!   point of the change log, for the column cache;
@@ -64,6 +66,7 @@ mod schema;
 mod segments;
 mod sequences;
 mod settings;
+mod simulate;
 mod touched;
 mod worklist;
 mod write;
@@ -72,6 +75,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+pub use crate::domain::assignment::simulate::SimulationRequest;
 pub use crate::domain::query::{RecordQuery, SortDirection};
 pub use assignment::{AssignmentFilter, AssignmentRow, RULE_FORMAT_VERSION, reason_key};
 pub use cache_log::{LogPosition, LoggedChanges};

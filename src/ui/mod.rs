@@ -16,6 +16,7 @@ mod segments;
 mod sellers;
 mod sequences;
 mod settings;
+mod simulate;
 mod sizes;
 pub mod theme;
 mod worklist;

@@ -49,6 +49,7 @@ pub fn rules_tab_ui(
         });
         ui.add_space(12.0);
         routing_ui(ui, state, view, commands);
+        super::simulate::simulate_ui(ui, state, view, segment, commands);
         return;
     }
     // The button first, at the right; the explanation wraps in what is left (it was cut
@@ -96,6 +97,7 @@ pub fn rules_tab_ui(
     }
     ui.add_space(6.0);
     routing_ui(ui, state, view, commands);
+    super::simulate::simulate_ui(ui, state, view, segment, commands);
 }
 
 /// The fallback chain after the rules: "try the next matching rule" and the default route.
@@ -378,6 +380,7 @@ fn editor_ui(
         if ui.button(close).on_hover_text("Close without saving").clicked() {
             commands.push(rules(RulesCommand::Close));
         }
+        super::simulate::simulate_edit_ui(ui, state, editor, commands);
         if count > 0 {
             let text = if count == 1 { "1 problem to fix".to_owned() } else { format!("{count} problems to fix") };
             ui.label(RichText::new(text).color(theme::error_colour(ui.visuals())));

@@ -37,6 +37,7 @@
 //!   round robin order.
 
 mod assigner;
+pub mod simulate;
 
 pub use assigner::*;
 
