@@ -103,8 +103,7 @@ pub fn draft(state: &AppState) -> Option<(SegmentId, &Group)> {
 pub fn wanted(state: &AppState) -> Option<ExplainKey> {
     let target = state.explain.target.clone()?;
     let view = state.view.as_ref()?;
-    let segments = view.segments_of(&target.record_type).to_vec();
-    let members = segments.iter().map(|s| view.member_counts.get(&s.id).copied().unwrap_or(0)).collect();
+    let (segments, members) = view.segments_with_members(&target.record_type);
     let records = view.record_count(&target.record_type);
     let draft = draft(state).map(|(id, tree)| (id, tree.clone()));
     Some(ExplainKey { target, draft, segments, members, records })

@@ -109,8 +109,7 @@ fn show_cell(state: &mut AppState, first: SegmentId, second: SegmentId, now: Tim
 pub fn wanted(state: &AppState) -> Option<AnalysisKey> {
     let view = state.view.as_ref()?;
     let record_type = state.record_type.clone()?;
-    let segments = view.segments_of(&record_type).to_vec();
-    let members = segments.iter().map(|s| view.member_counts.get(&s.id).copied().unwrap_or(0)).collect();
+    let (segments, members) = view.segments_with_members(&record_type);
     Some(AnalysisKey { records: view.record_count(&record_type), record_type, segments, members })
 }
 

@@ -75,4 +75,12 @@ impl WorkspaceView {
     pub fn record_count(&self, name: &RecordTypeName) -> u64 {
         self.record_counts.get(name).copied().unwrap_or(0)
     }
+
+    /// The segments of a type in priority order with their member counts: what an
+    /// analysis of them depends on, besides the record count.
+    pub fn segments_with_members(&self, name: &RecordTypeName) -> (Vec<Segment>, Vec<u64>) {
+        let segments = self.segments_of(name).to_vec();
+        let members = segments.iter().map(|s| self.member_counts.get(&s.id).copied().unwrap_or(0)).collect();
+        (segments, members)
+    }
 }

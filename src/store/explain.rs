@@ -311,11 +311,8 @@ impl Workspace {
 
     /// Every segment's name by id, all record types.
     fn segment_names(&self) -> Result<HashMap<i64, String>> {
-        self.id_names("SELECT id, name FROM segment", "reading segment names")
-    }
-
-    fn id_names(&self, sql: &str, context: &str) -> Result<HashMap<i64, String>> {
-        let mut stmt = self.conn.prepare_cached(sql).context(context)?;
+        let context = "reading segment names";
+        let mut stmt = self.conn.prepare_cached("SELECT id, name FROM segment").context(context)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
             .context(context)?
