@@ -95,14 +95,9 @@ impl App {
         let Some(builder) = &mut self.state.builder else { return };
         match result {
             Ok(funnel) => {
-                let nodes = funnel
-                    .nodes
-                    .iter()
-                    .map(|(id, f)| (*id, builder::NodeFigures { alone: f.alone, without: f.without }))
-                    .collect();
                 let answer = builder::FunnelAnswer {
                     generation,
-                    nodes,
+                    nodes: funnel.nodes,
                     top_gain: funnel.top_gain,
                     elapsed_ms: funnel.elapsed_ms,
                 };

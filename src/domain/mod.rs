@@ -16,6 +16,7 @@ pub mod edit;
 pub mod eval;
 pub mod explain;
 pub mod format;
+pub mod funnel;
 pub mod history;
 pub mod lint;
 pub mod membership;

@@ -23,17 +23,7 @@ use super::snapshot::Snapshot;
 use crate::domain::edit::remove;
 use crate::domain::{EvalContext, Group, GroupMode, Node, NodeId, RecordTypeName, RelatedBlock};
 
-/// The figures of one node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NodeFigures {
-    /// The records the node matches on its own: of the segment's record type, or, inside
-    /// a related-record block, of the block's related type.
-    pub alone: usize,
-    /// How many more records the whole tree matches without this node: 0 when it narrows
-    /// nothing, negative when it widens (a child of an `Any` group, or of a negated group).
-    /// `None` for the root and a related block's own group, which cannot be removed.
-    pub without: Option<i64>,
-}
+pub use crate::domain::funnel::NodeFigures;
 
 /// The figures of every node of a tree.
 #[derive(Clone, Debug, PartialEq)]

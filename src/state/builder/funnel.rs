@@ -7,15 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::NodeId;
 
-/// The figures of one node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NodeFigures {
-    /// The records it matches on its own (inside a related block: of the related type).
-    pub alone: usize,
-    /// How many more records the whole tree matches without it (negative: fewer); `None`
-    /// for a group that cannot be removed (the root, a related block's own group).
-    pub without: Option<i64>,
-}
+pub use crate::domain::funnel::NodeFigures;
 
 /// One answer of the engine.
 #[derive(Clone, Debug, PartialEq)]
