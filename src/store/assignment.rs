@@ -15,6 +15,7 @@ use jiff::tz::TimeZone;
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
+use super::assignment_write::{Decided, Placement};
 use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
@@ -25,8 +26,8 @@ use crate::domain::condition::{Group, Node};
 use crate::domain::describe::PeopleNames;
 use crate::domain::history::rules_text;
 use crate::domain::{
-    Dataset, EvalContext, FieldKind, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef,
-    RecordTypeName, Segment, SegmentChange, SegmentHistoryKind, SegmentId, SellerId, TeamId, Value, condition_format,
+    Dataset, EvalContext, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef, RecordTypeName,
+    Segment, SegmentChange, SegmentHistoryKind, SegmentId, SellerId, TeamId, Value, condition_format,
 };
 
 /// The version of the rule definition text this build writes (and the newest it reads).
@@ -49,20 +50,6 @@ pub enum AssignmentFilter {
 pub(super) enum Unplaced {
     Write,
     Skip,
-}
-
-/// What placed a record: the rule that fired, or the segment's default route (neither: by
-/// hand, or unassigned).
-#[derive(Clone, Copy, Debug)]
-struct Placement {
-    rule: Option<RuleId>,
-    by_default: bool,
-}
-
-impl Placement {
-    fn by(rule: Option<RuleId>, by_default: bool) -> Self {
-        Self { rule, by_default }
-    }
 }
 
 /// The stored key of a reason.
@@ -571,66 +558,9 @@ impl Workspace {
         let segment = self.membership_of(ty, record)?;
         let context = format!("assigning {ty} {} to seller {} by hand", record.0, seller.0);
         let tx = self.write_scope().with_context(|| context.clone())?;
-        self.write_assignment(&def, record, segment, Placement::by(None, false), Ok(seller), now)?;
+        let decided = Decided { record, segment, placement: Placement::by(None, false), outcome: Ok(seller) };
+        self.write_assignments(&def, &[decided], now)?;
         tx.commit().with_context(|| context.clone())
-    }
-
-    /// One assignment decision: the `assignment` row, its history, and the owner field.
-    fn write_assignment(
-        &self,
-        def: &RecordTypeDef,
-        record: RecordId,
-        segment: Option<SegmentId>,
-        placement: Placement,
-        outcome: std::result::Result<SellerId, UnassignedReason>,
-        now: Timestamp,
-    ) -> Result<()> {
-        let context = || format!("writing the assignment of {} {}", def.name, record.0);
-        let (seller, status, reason) = match outcome {
-            Ok(seller) => (Some(seller.0), "assigned", None),
-            Err(reason) => (None, "unassigned", Some(reason_key(reason))),
-        };
-        let at = now.to_string();
-        let via = (placement.by_default && outcome.is_ok()).then_some(super::routing::VIA_DEFAULT);
-        let params = rusqlite::params![
-            def.name.as_str(),
-            record.0,
-            segment.map(|s| s.0),
-            placement.rule.map(|r| r.0),
-            seller,
-            status,
-            reason,
-            at,
-            via
-        ];
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO assignment
-                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut stmt| stmt.execute(params))
-            .with_context(context)?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO assignment_history
-                 (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut stmt| stmt.execute(params))
-            .with_context(context)?;
-        if let (Some(seller), Some(owner)) = (seller, def.fields.iter().find(|f| f.kind == FieldKind::Owner)) {
-            let sql = format!(
-                "UPDATE {} SET {} = ?2 WHERE \"id\" = ?1",
-                super::quote(def.name.as_str()),
-                super::quote(owner.name.as_str())
-            );
-            self.conn
-                .prepare_cached(&sql)
-                .and_then(|mut stmt| stmt.execute(rusqlite::params![record.0, seller]))
-                .with_context(context)?;
-        }
-        Ok(())
     }
 
     /// Assigns the records `changes` brings into segments (plain joins, and moves whose
@@ -669,7 +599,6 @@ impl Workspace {
         let sellers = self.sellers()?;
         let teams = self.teams()?;
         let ctx = self.assignment_context(now)?;
-        let mut ledger = self.ledger()?;
         let mut rules_of: HashMap<SegmentId, (Vec<AssignmentRule>, Routing)> = HashMap::new();
         for &segment in by_segment.keys() {
             let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
@@ -685,11 +614,14 @@ impl Workspace {
         if by_segment.is_empty() {
             return Ok(Some(Vec::new()));
         }
+        // Read only now: a type whose segments have no rules (most of them) needs no ledger.
+        let mut ledger = self.ledger()?;
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
         let ds = self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids)?;
         let total = ids.len() as u64;
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
+        let mut decided = Vec::with_capacity(ids.len());
         for (segment, ids) in &by_segment {
             let (rules, routing) =
                 rules_of.get(segment).map_or((&[][..], Routing::default()), |(r, c)| (r.as_slice(), *c));
@@ -703,7 +635,7 @@ impl Workspace {
                     Decision::Unassigned { reason, .. } => (Placement::by(None, false), Err(reason)),
                 };
                 if outcome.is_ok() || unplaced == Unplaced::Write {
-                    self.write_assignment(&def, record.id, Some(*segment), placement, outcome, now)?;
+                    decided.push(Decided { record: record.id, segment: Some(*segment), placement, outcome });
                 }
                 placed.push(Placed { record: (*record).clone(), outcome });
                 done += 1;
@@ -715,6 +647,7 @@ impl Workspace {
         if !progress(total, total) {
             return Ok(None);
         }
+        self.write_assignments(&def, &decided, now)?;
         Ok(Some(placed))
     }
 

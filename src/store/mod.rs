@@ -46,6 +46,7 @@
 //! id without foreign keys, so they outlive what they name.
 
 mod assignment;
+mod assignment_write;
 mod cache_log;
 mod changes;
 mod definitions;
