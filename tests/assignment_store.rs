@@ -341,8 +341,9 @@ fn a_fallback_chain_is_stored_used_on_join_and_its_default_is_marked() {
     assert_eq!(world.ws.routing(segment).unwrap(), chain);
 }
 
-#[test]
-fn stranded_records_are_placed_by_the_retry_once_capacity_frees_up() {
+/// A segment whose only rule gives a record to anyone with room, and its one seller Ana
+/// (with the seller, to change her capacity) taking at most one record.
+fn one_seller_with_room_for_one() -> (World, SegmentId, SellerId, Seller) {
     let mut world = World::new();
     let segment = world.segment("Germany", "Germany");
     let ana = world.seller("Ana");
@@ -352,6 +353,12 @@ fn stranded_records_are_placed_by_the_retry_once_capacity_frees_up() {
     let mut rule = any_seller_rule("Everyone");
     rule.honour_capacity = true;
     world.ws.insert_rule(segment, &rule, now()).unwrap();
+    (world, segment, ana, seller)
+}
+
+#[test]
+fn stranded_records_are_placed_by_the_retry_once_capacity_frees_up() {
+    let (mut world, segment, ana, mut seller) = one_seller_with_room_for_one();
     let leads: Vec<RecordId> = (0..3).map(|i| world.lead("Germany", &format!("lead {i}"))).collect();
     world.join(segment, &leads);
     assert_eq!(world.owner(leads[0]), Value::Owner(ana));
@@ -367,4 +374,27 @@ fn stranded_records_are_placed_by_the_retry_once_capacity_frees_up() {
     assert_eq!(world.ws.retry_stranded(&lead_type(), now()).unwrap(), [leads[1]]);
     assert_eq!(world.owner(leads[1]), Value::Owner(ana));
     assert_eq!(world.reason(leads[2]), Some(UnassignedReason::NoCapacity));
+}
+
+#[test]
+fn a_run_retries_only_what_earlier_runs_stranded() {
+    let (mut world, segment, ana, mut seller) = one_seller_with_room_for_one();
+    let earlier: Vec<RecordId> = (0..2).map(|i| world.lead("Germany", &format!("earlier {i}"))).collect();
+    world.join(segment, &earlier);
+    assert_eq!(world.reason(earlier[1]), Some(UnassignedReason::NoCapacity));
+    // A run begins (`mark`); a record joins while Ana is still full and is stranded at once.
+    let mark = world.ws.assignment_mark().unwrap();
+    let late = world.lead("Germany", "this run");
+    world.join(segment, &[late]);
+    assert_eq!(world.reason(late), Some(UnassignedReason::NoCapacity));
+    // Then Ana has room for two more. The run's retry places the record stranded earlier
+    // and leaves the one it just decided for the next run, though there is room for it.
+    seller.capacity = Some(3);
+    world.ws.update_seller(&seller).unwrap();
+    assert_eq!(world.ws.retry_stranded_before(&lead_type(), now(), mark).unwrap(), [earlier[1]]);
+    assert_eq!(world.owner(earlier[1]), Value::Owner(ana));
+    assert_eq!(world.reason(late), Some(UnassignedReason::NoCapacity));
+    // The next run retries it like any other.
+    assert_eq!(world.ws.retry_stranded(&lead_type(), now()).unwrap(), [late]);
+    assert_eq!(world.owner(late), Value::Owner(ana));
 }

@@ -202,7 +202,8 @@ pub(crate) fn apply_opened_by(
     // Then the members still stranded from earlier runs, written only when placed.
     for report in &mut record_types {
         let ty = crate::domain::RecordTypeName::new(&report.record_type);
-        report.retried = workspace.retry_stranded(&ty, now).map_err(|e| CliError::workspace(path, e))?.len() as u64;
+        report.retried =
+            workspace.retry_stranded_before(&ty, now, mark).map_err(|e| CliError::workspace(path, e))?.len() as u64;
     }
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
 }
