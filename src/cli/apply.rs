@@ -108,19 +108,25 @@ impl ApplyReport {
 /// or the records an interrupted import left: the report lists every change that would be
 /// made, and the file stays byte for byte as it was.
 pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
-    apply_opened_by(path, now, dry_run, Workspace::open)
+    apply_opened_by(path, now, dry_run, Workspace::open, |path| load_snapshot(path, &|_| {}))
 }
 
 /// How [`apply_command`] opens the workspace to write: [`Workspace::open`] checks the whole
 /// file first; a caller that just made the file itself (the demo) may skip that check.
 pub(crate) type Opener = fn(&Path) -> Result<Workspace, crate::store::StoreError>;
 
-/// [`apply_command`], opening the workspace with `open`.
+/// How [`apply_command`] reads the records into the engine: through the column cache
+/// ([`load_snapshot`]); the demo, whose file is new and whose cache the apply's own writes
+/// would make stale at once, builds them from SQL without writing one.
+pub(crate) type Loader = fn(&Path) -> Result<(Workspace, crate::engine::Snapshot), crate::worker::WorkerError>;
+
+/// [`apply_command`], opening the workspace with `open` and reading its records with `load`.
 pub(crate) fn apply_opened_by(
     path: &Path,
     now: Timestamp,
     dry_run: bool,
     open: Opener,
+    load: Loader,
 ) -> Result<ApplyReport, CliError> {
     use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
     use crate::engine::membership::{MemberColumn, evaluate_memberships};
@@ -139,7 +145,7 @@ pub(crate) fn apply_opened_by(
             refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
         })?;
     }
-    let (reader, mut snapshot) = load_snapshot(path, &|_| {})?;
+    let (reader, mut snapshot) = load(path)?;
     let mut memberships = load_memberships(&reader, &mut snapshot)?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     // Per record type with active segments: how many records, and the changes.

@@ -82,13 +82,19 @@ fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -
         }
     }
     let evaluated = days_ago(spec, BRIEF_EVALUATED_AGO)?;
-    super::apply::apply_opened_by(path, evaluated, false, Workspace::open_checked_later)
+    super::apply::apply_opened_by(path, evaluated, false, Workspace::open_checked_later, load_without_cache)
         .map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut ws = Workspace::open_checked_later(path)?;
     for ago in (1..BRIEF_EVALUATED_AGO).rev() {
         work_steps(&mut ws, days_ago(spec, ago)?, STEPS_WORKED_PER_BRIEF_DAY)?;
     }
     Ok(())
+}
+
+/// The demo's records read into the engine from SQL: a column cache beside the file being
+/// made would be stale after each apply and is removed with the temporary name anyway.
+fn load_without_cache(path: &Path) -> Result<(Workspace, crate::engine::Snapshot), crate::worker::WorkerError> {
+    crate::worker::engine::load_types(path, None, &|_| {})
 }
 
 fn days_ago(spec: &DemoSpec, ago: i64) -> Result<jiff::Timestamp, StoreError> {
@@ -147,7 +153,7 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
             edit_leads(&mut ws, spec, ago)?;
         }
         drop(ws);
-        super::apply::apply_opened_by(path, at, false, Workspace::open_checked_later)
+        super::apply::apply_opened_by(path, at, false, Workspace::open_checked_later, load_without_cache)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         if ago > 0 {
             work_steps(&mut Workspace::open_checked_later(path)?, at, STEPS_WORKED_PER_DAY)?;
@@ -167,7 +173,7 @@ const STEPS_WORKED_PER_BRIEF_DAY: usize = 120;
 fn work_steps(ws: &mut Workspace, at: jiff::Timestamp, most: usize) -> Result<(), StoreError> {
     use crate::domain::sequence::{StepOutcome, WorkFilter};
     let filter = WorkFilter { due_before: Some(at), ..WorkFilter::default() };
-    let due = ws.work_list(&filter, at, most)?;
+    let due = ws.first_work(&filter, at, most)?;
     // One transaction for the day: a commit per step would cost more than the step.
     ws.atomically(|ws| {
         for (i, item) in due.items.iter().enumerate() {
