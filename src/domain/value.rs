@@ -56,8 +56,10 @@ impl Value {
     /// Text and choice values that are empty or only whitespace become `Empty`.
     #[must_use]
     pub fn normalized(self) -> Self {
+        // A text starting with a visible ASCII character (most) is not blank: no trim.
+        let blank = |s: &str| !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty();
         match self {
-            Value::Text(s) | Value::Choice(s) if s.trim().is_empty() => Value::Empty,
+            Value::Text(s) | Value::Choice(s) if blank(&s) => Value::Empty,
             Value::Decimal(x) | Value::Money(x) if !x.is_finite() => Value::Empty,
             other => other,
         }

@@ -9,6 +9,31 @@ fn date_times_are_fixed_width_utc() {
 }
 
 #[test]
+fn dates_and_times_are_written_as_format_would() {
+    let old_date = |d: Date| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    for (year, month, day) in [(1, 1, 1), (999, 12, 31), (1970, 1, 1), (2026, 2, 28), (9999, 12, 31), (-44, 3, 15)] {
+        let date = jiff::civil::date(year, month, day);
+        assert_eq!(format_date(date), old_date(date), "{date}");
+    }
+    let mut second = -62_135_596_800_i64; // 0001-01-01T00:00:00Z
+    while second < 253_402_300_799 {
+        let at = Timestamp::from_second(second).unwrap();
+        let t = Offset::UTC.to_datetime(at);
+        let expected = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        );
+        assert_eq!(format_date_time(at), expected);
+        second += 7_777_777_777 / 1_000 + 3_601;
+    }
+}
+
+#[test]
 fn decode_refuses_what_a_field_cannot_hold() {
     assert_eq!(decode(FieldKind::YesNo, ValueRef::Integer(1)), Ok(Value::YesNo(true)));
     assert!(decode(FieldKind::YesNo, ValueRef::Integer(2)).is_err());
