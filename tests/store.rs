@@ -620,6 +620,43 @@ fn bulk_insert_reports_progress_and_commits_once() {
     assert_eq!(ws.count_records(&ty("lead")).unwrap(), 25_000);
 }
 
+/// A bulk insert names the first row that points at a record that does not exist and
+/// writes nothing, on its own and inside another change; the checks hold for later writes.
+#[test]
+fn bulk_insert_names_the_first_row_pointing_nowhere_and_keeps_references_checked() {
+    let dir = temp();
+    let mut ws = Workspace::create(&dir.path().join("refs.sqlite")).unwrap();
+    let account = ws.insert_record(&ty("account"), values(&ws, "account", &[("name", text("Acme"))])).unwrap();
+    let good = values(&ws, "lead", &[("topic", text("ok")), ("account", Value::Lookup(account))]);
+    let broken = values(&ws, "lead", &[("topic", text("bad")), ("account", Value::Lookup(RecordId(999)))]);
+    let expected = "row 3: Lead: Account: there is no account with id 999";
+
+    let mut rows = vec![good.clone(), good.clone(), broken.clone(), broken.clone()].into_iter();
+    let message = invalid_message(ws.insert_records(&ty("lead"), &mut rows, &mut |_| true));
+    assert_eq!(message, expected);
+    assert_eq!(ws.count_records(&ty("lead")).unwrap(), 0);
+
+    // A single write that points nowhere is refused too.
+    let message = invalid_message(ws.insert_record(&ty("lead"), broken.clone()));
+    assert!(message.contains("there is no account with id 999"), "{message}");
+    assert_eq!(ws.count_records(&ty("lead")).unwrap(), 0);
+
+    // Inside another change: the same message, and that change is rolled back.
+    let result = ws.atomically(|ws| {
+        let mut rows = vec![good.clone(), good.clone(), broken.clone()].into_iter();
+        ws.insert_records(&ty("lead"), &mut rows, &mut |_| true)
+    });
+    assert_eq!(invalid_message(result), expected);
+    assert_eq!(ws.count_records(&ty("lead")).unwrap(), 0);
+
+    // Good rows are kept, with their references.
+    let mut rows = vec![good.clone(), good].into_iter();
+    assert_eq!(ws.insert_records(&ty("lead"), &mut rows, &mut |_| true).unwrap(), 2);
+    assert_eq!(ws.count_records(&ty("lead")).unwrap(), 2);
+    let message = invalid_message(ws.insert_record(&ty("lead"), broken));
+    assert!(message.contains("there is no account with id 999"), "{message}");
+}
+
 #[test]
 #[ignore = "timing: run alone with --release -- --ignored"]
 fn bulk_insert_of_a_million_leads() {
