@@ -52,6 +52,15 @@ pub(super) enum Unplaced {
     Skip,
 }
 
+/// Whether [`Workspace::assign_in_segments`] hands back each decided record as it was
+/// ("Run now" reports the owners it changed) or only its id (a copy of every record an
+/// activation assigns costs most of a second at a million).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Keep {
+    Records,
+    Ids,
+}
+
 /// The stored key of a reason.
 pub fn reason_key(reason: UnassignedReason) -> &'static str {
     match reason {
@@ -571,7 +580,7 @@ impl Workspace {
         for joined in changes.joined().filter(|j| j.runs_assignment()) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
-        self.assign_in_segments(&changes.record_type, by_segment, now, Unplaced::Write, &mut |_, _| true)?;
+        self.assign_in_segments(&changes.record_type, by_segment, now, Unplaced::Write, Keep::Ids, &mut |_, _| true)?;
         Ok(())
     }
 
@@ -589,6 +598,7 @@ impl Workspace {
         mut by_segment: BTreeMap<SegmentId, Vec<RecordId>>,
         now: Timestamp,
         unplaced: Unplaced,
+        keep: Keep,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Option<Vec<Placed>>> {
         by_segment.retain(|_, ids| !ids.is_empty());
@@ -637,7 +647,8 @@ impl Workspace {
                 if outcome.is_ok() || unplaced == Unplaced::Write {
                     decided.push(Decided { record: record.id, segment: Some(*segment), placement, outcome });
                 }
-                placed.push(Placed { record: (*record).clone(), outcome });
+                let before = (keep == Keep::Records).then(|| (*record).clone());
+                placed.push(Placed { record: record.id, before, outcome });
                 done += 1;
                 if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {
                     return Ok(None);
@@ -687,11 +698,13 @@ impl Workspace {
     }
 }
 
-/// One record [`Workspace::assign_in_segments`] decided on: the record as it was before
-/// (its owner not yet set), and the seller or the reason.
+/// One record [`Workspace::assign_in_segments`] decided on: its id, the record as it was
+/// before (its owner not yet set) when asked for ([`Keep::Records`]), and the seller or the
+/// reason.
 #[derive(Clone, Debug)]
 pub(super) struct Placed {
-    pub record: Record,
+    pub record: RecordId,
+    pub before: Option<Record>,
     pub outcome: std::result::Result<SellerId, UnassignedReason>,
 }
 

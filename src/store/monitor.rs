@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
-use super::assignment::{Unplaced, created_on};
+use super::assignment::{Keep, Unplaced, created_on};
 use super::{AssignmentRow, Result, SqlContext, Workspace};
 use crate::domain::assignment::{Assigner, RuleId, SellerLedger, SellerState, Stamp, UnassignedReason};
 use crate::domain::{Dataset, FieldKind, Record, RecordId, RecordTypeName, SegmentId, SellerId, Value};
@@ -195,7 +195,8 @@ impl Workspace {
         let tx = self.write_scope().with_context(|| context.clone())?;
         let by_segment = self.unassigned_members_by_segment(ty, records)?;
         let considered = by_segment.values().map(Vec::len).sum();
-        let Some(placed) = self.assign_in_segments(ty, by_segment, now, Unplaced::Write, progress)? else {
+        let Some(placed) = self.assign_in_segments(ty, by_segment, now, Unplaced::Write, Keep::Records, progress)?
+        else {
             // Dropping `tx` rolls back every row written so far.
             return Ok(RunOutcome { cancelled: true, considered, ..RunOutcome::default() });
         };
@@ -206,12 +207,12 @@ impl Workspace {
             match placed.outcome {
                 Ok(seller) => {
                     outcome.assigned += 1;
-                    if let Some(index) = owner {
-                        let mut after = placed.record.clone();
+                    if let (Some(index), Some(before)) = (owner, placed.before) {
+                        let mut after = before.clone();
                         if let Some(value) = after.values.get_mut(index) {
                             *value = Value::Owner(seller);
                         }
-                        outcome.owner_changes.push((placed.record, after));
+                        outcome.owner_changes.push((before, after));
                     }
                 }
                 Err(_) => outcome.unassigned += 1,
@@ -258,8 +259,8 @@ impl Workspace {
                 records.retain(|r| !decided.contains(&r.0));
             }
         }
-        let placed = self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, &mut |_, _| true)?;
-        let ids = placed.unwrap_or_default().iter().filter(|p| p.outcome.is_ok()).map(|p| p.record.id).collect();
+        let placed = self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, &mut |_, _| true)?;
+        let ids = placed.unwrap_or_default().iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
         tx.commit().with_context(|| context.clone())?;
         Ok(ids)
     }
