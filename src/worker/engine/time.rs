@@ -168,6 +168,8 @@ impl Lifecycle<'_> {
             Some((at, _)) => Since::Evaluated(at),
             None => Since::Never,
         };
+        // What this run decides after here waits for the next run's retry.
+        let mark = writer.assignment_mark()?;
         let mut per_type = Vec::new();
         for (ty, of_type) in segments {
             if clock_segments(of_type, self.snapshot.definitions()).is_empty() {
@@ -205,10 +207,11 @@ impl Lifecycle<'_> {
         let mut placed = Vec::new();
         if !cancelled {
             // Stranded records are retried on every scheduled run: capacity frees up and
-            // sellers come back, with no edit to tell.
+            // sellers come back, with no edit to tell. Those this run just decided wait for
+            // the next one, as in `apply`.
             for (ty, _) in segments {
                 reporter.report(None, format!("Retrying unassigned {ty} records"));
-                let ids = self.writer()?.retry_stranded(ty, now)?;
+                let ids = self.writer()?.retry_stranded_before(ty, now, mark)?;
                 if !ids.is_empty() {
                     let Some(writer) = self.writer.as_ref() else { return Err(WorkerError::WriterClosed) };
                     super::lifecycle::read_into_snapshot(writer, self.snapshot, ty, &ids)?;
