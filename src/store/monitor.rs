@@ -227,7 +227,8 @@ impl Workspace {
     /// seller may be back from time off), in one transaction; only the records now placed are
     /// written. Returns the records placed.
     pub fn retry_stranded(&mut self, ty: &RecordTypeName, now: Timestamp) -> Result<Vec<RecordId>> {
-        self.retry_stranded_since(ty, now, None)
+        // No decision comes after the last possible one: every stranded record is retried.
+        self.retry_stranded_before(ty, now, i64::MAX)
     }
 
     /// [`Workspace::retry_stranded`] of the records stranded by earlier runs: those decided
@@ -236,28 +237,17 @@ impl Workspace {
     /// per run (and a million-record activation, which strands many, does not decide them
     /// all twice).
     pub fn retry_stranded_before(&mut self, ty: &RecordTypeName, now: Timestamp, mark: i64) -> Result<Vec<RecordId>> {
-        self.retry_stranded_since(ty, now, Some(mark))
-    }
-
-    fn retry_stranded_since(
-        &mut self,
-        ty: &RecordTypeName,
-        now: Timestamp,
-        mark: Option<i64>,
-    ) -> Result<Vec<RecordId>> {
         self.check_writable()?;
         let context = format!("retrying the stranded {ty} records");
         let tx = self.write_scope().with_context(|| context.clone())?;
         let mut by_segment = self.unassigned_members_by_segment(ty, None)?;
-        if let Some(mark) = mark {
-            let decided: HashSet<i64> = self
-                .conn
-                .prepare_cached("SELECT record_id FROM assignment_history WHERE id > ?1 AND record_type = ?2")
-                .and_then(|mut stmt| stmt.query_map(rusqlite::params![mark, ty.as_str()], |r| r.get(0))?.collect())
-                .with_context(|| context.clone())?;
-            for records in by_segment.values_mut() {
-                records.retain(|r| !decided.contains(&r.0));
-            }
+        let decided: HashSet<i64> = self
+            .conn
+            .prepare_cached("SELECT record_id FROM assignment_history WHERE id > ?1 AND record_type = ?2")
+            .and_then(|mut stmt| stmt.query_map(rusqlite::params![mark, ty.as_str()], |r| r.get(0))?.collect())
+            .with_context(|| context.clone())?;
+        for records in by_segment.values_mut() {
+            records.retain(|r| !decided.contains(&r.0));
         }
         let placed = self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, &mut |_, _| true)?;
         let ids = placed.unwrap_or_default().iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
