@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use segment_builder::domain::assignment::{
-    AssignmentRule, DefaultRoute, Distribution, Routing, Target, UnassignedReason,
+    AssignmentRule, AttributeCondition, AttributeValue, DefaultRoute, Distribution, Routing, Target, UnassignedReason,
 };
 use segment_builder::domain::condition::Group;
 use segment_builder::domain::{
-    MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName, SegmentHistoryKind, SegmentId, Seller,
-    SellerId, Status, TeamId, Value,
+    AttributeDefinition, FieldName, MembershipChanges, MembershipReason, Record, RecordId, RecordTypeName,
+    SegmentHistoryKind, SegmentId, Seller, SellerId, Status, TeamId, Value,
 };
 mod common;
 use common::routing::{active_segment, any_seller_rule, join, joins, text_equals};
@@ -210,6 +210,60 @@ fn a_record_no_rule_matches_stays_unassigned_with_no_rule_matched() {
     let unassigned = world.ws.assignments(&lead_type(), AssignmentFilter::Unassigned).unwrap();
     assert_eq!(unassigned.len(), 1);
     assert_eq!((unassigned[0].record, unassigned[0].seller, unassigned[0].at), (lead, None, now()));
+}
+
+/// The apply decides on records read only partly (the fields its rules read): a condition
+/// on the topic, the seller's language taken from the record's, and "created in the last
+/// 24 hours" each still see their field.
+#[test]
+fn a_joining_record_is_decided_on_every_field_its_rules_read() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let language = AttributeDefinition { name: "Language".into(), values: vec!["German".into(), "French".into()] };
+    world.ws.insert_attribute_definition(&language).unwrap();
+    let mut speakers = BTreeMap::new();
+    for (name, speaks) in [("Ana", "German"), ("Ben", "French")] {
+        let id = world.seller(name);
+        let mut seller = world.ws.sellers().unwrap().into_iter().find(|s| s.id == id).unwrap();
+        seller.attributes.insert("Language".into(), vec![speaks.into()]);
+        world.ws.update_seller(&seller).unwrap();
+        speakers.insert(speaks, id);
+    }
+    let rule = AssignmentRule {
+        created_within_hours: Some(24),
+        target: Target::SellersMatching(vec![AttributeCondition {
+            attribute: "Language".into(),
+            values: AttributeValue::FromRecord(FieldName::new("language")),
+        }]),
+        ..rule_with("Recent sales by language", text_equals("topic", "sales"))
+    };
+    world.ws.insert_rule(segment, &rule, now()).unwrap();
+    let def = world.ws.schema().get(&lead_type()).unwrap().clone();
+    let mut lead = |topic: &str, language: &str, hours_ago: i64| {
+        let mut record = Record::empty(RecordId(0), &def);
+        let created = now().checked_sub(jiff::SignedDuration::from_hours(hours_ago)).unwrap();
+        for (field, value) in [
+            ("country", Value::Text("Germany".into())),
+            ("topic", Value::Text(topic.into())),
+            ("language", Value::Text(language.into())),
+            ("created_on", Value::DateTime(created)),
+        ] {
+            assert!(record.set(&def, field, value));
+        }
+        world.ws.insert_record(&lead_type(), record.values).unwrap()
+    };
+    let french = lead("sales", "French", 1);
+    let german = lead("sales", "German", 2);
+    let old = lead("sales", "French", 48);
+    let support = lead("support", "French", 1);
+    world.join(segment, &[french, german, old, support]);
+    assert_eq!(world.owner(french), Value::Owner(speakers["French"]));
+    assert_eq!(world.owner(german), Value::Owner(speakers["German"]));
+    assert_eq!(world.reason(old), Some(UnassignedReason::TooOld));
+    assert_eq!(world.reason(support), Some(UnassignedReason::NoRuleMatched));
+    // The records themselves are whole as before: only the owner changed.
+    let stored = world.ws.record(&lead_type(), french).unwrap().unwrap();
+    assert_eq!(stored.get(&def, "language"), &Value::Text("French".into()));
 }
 
 #[test]

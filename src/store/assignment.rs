@@ -8,7 +8,7 @@
 //! `assignment` table, then one `assignment` row (current state) and one
 //! `assignment_history` row per record, and the record's owner field when assigned.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -627,7 +627,21 @@ impl Workspace {
         // Read only now: a type whose segments have no rules (most of them) needs no ledger.
         let mut ledger = self.ledger()?;
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-        let ds = self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids)?;
+        // Only "Run now" keeps the records as they were, whole; deciding reads only what
+        // the rules read.
+        let reading = (keep == Keep::Ids).then(|| {
+            let mut fields: BTreeSet<FieldName> =
+                rules_of.values().flat_map(|(rules, _)| rules).flat_map(AssignmentRule::fields_read).collect();
+            fields.insert(FieldName::new(CREATED_ON));
+            fields
+        });
+        let ds = self.assignment_dataset(
+            ty,
+            rules_of.values().flat_map(|(rules, _)| rules),
+            &teams,
+            &ids,
+            reading.as_ref(),
+        )?;
         let total = ids.len() as u64;
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
@@ -671,12 +685,15 @@ impl Workspace {
 
     /// What rule conditions are evaluated over: the records `ids` of `ty`, or every record
     /// when a rule's conditions read other records; teams for "owner is a member of team".
+    /// With `reading`, the records `ids` hold only those fields (see
+    /// [`Workspace::records_by_id_reading`]); every record is read whole regardless.
     pub(super) fn assignment_dataset<'r>(
         &self,
         ty: &RecordTypeName,
         rules: impl IntoIterator<Item = &'r AssignmentRule>,
         teams: &[crate::domain::Team],
         ids: &[RecordId],
+        reading: Option<&BTreeSet<FieldName>>,
     ) -> Result<MemoryDataset> {
         let whole = rules.into_iter().any(|r| reads_other_records(&r.conditions));
         let mut ds = MemoryDataset::new(self.schema.clone());
@@ -690,7 +707,11 @@ impl Workspace {
                 }
             }
         } else {
-            for record in self.records_by_id(ty, ids)? {
+            let records = match reading {
+                Some(fields) => self.records_by_id_reading(ty, ids, fields)?,
+                None => self.records_by_id(ty, ids)?,
+            };
+            for record in records {
                 ds.insert(ty, record);
             }
         }
@@ -708,9 +729,12 @@ pub(super) struct Placed {
     pub outcome: std::result::Result<SellerId, UnassignedReason>,
 }
 
+/// The field of a record's creation time.
+const CREATED_ON: &str = "created_on";
+
 /// The record's creation time, for "created in the last N hours".
 pub(super) fn created_on(def: &RecordTypeDef, record: &Record) -> Option<Timestamp> {
-    match def.field_index(&FieldName::new("created_on")).and_then(|i| record.values.get(i)) {
+    match def.field_index(&FieldName::new(CREATED_ON)).and_then(|i| record.values.get(i)) {
         Some(Value::DateTime(at)) => Some(*at),
         _ => None,
     }

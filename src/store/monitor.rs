@@ -300,7 +300,7 @@ impl Workspace {
         let sellers = self.sellers()?;
         let teams = self.teams()?;
         let ctx = self.assignment_context(at)?;
-        let mut ds = self.assignment_dataset(ty, &explanation.rules, &teams, &[record])?;
+        let mut ds = self.assignment_dataset(ty, &explanation.rules, &teams, &[record], None)?;
         if ds.record(ty, record).is_none() {
             ds.insert(ty, subject.clone());
         }

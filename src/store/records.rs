@@ -316,6 +316,43 @@ impl Workspace {
         Ok(records)
     }
 
+    /// Like [`Workspace::records_by_id`], but only the fields in `fields` are read: every
+    /// other field of the records is `Empty`. For work that provably reads no other field
+    /// (an assignment at a million records reads two of twenty).
+    pub fn records_by_id_reading(
+        &self,
+        ty: &RecordTypeName,
+        ids: &[RecordId],
+        fields: &std::collections::BTreeSet<crate::domain::FieldName>,
+    ) -> Result<Vec<Record>> {
+        let def = self.type_def(ty)?;
+        let read: Vec<(usize, &crate::domain::FieldDef)> =
+            def.fields.iter().enumerate().filter(|(_, f)| fields.contains(&f.name)).collect();
+        let mut columns = vec!["\"id\"".to_owned()];
+        columns.extend(read.iter().map(|(_, f)| quote(f.name.as_str())));
+        let sql = format!("SELECT {} FROM {} WHERE \"id\" = ?1", columns.join(", "), quote(def.name.as_str()));
+        let context = || format!("reading {}", def.plural_label);
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+        let mut records = Vec::with_capacity(ids.len());
+        let decode_row = |row: &Row<'_>| -> Result<Record> {
+            let id = RecordId(row.get(0).with_context(context)?);
+            let mut values = vec![Value::Empty; def.fields.len()];
+            for (column, &(i, field)) in read.iter().enumerate() {
+                let raw = row.get_ref(column + 1).with_context(context)?;
+                values[i] = decode(field.kind, raw)
+                    .map_err(|p| self.corrupt(format!("{} {id}, field {}: {p}", def.name, field.name)))?;
+            }
+            Ok(Record { id, values })
+        };
+        for id in ids {
+            let row = stmt.query_row([id.0], |row| Ok(decode_row(row))).optional().with_context(context)?;
+            if let Some(record) = row.transpose()? {
+                records.push(record);
+            }
+        }
+        Ok(records)
+    }
+
     /// Every record of the type, by id.
     pub fn all_records(&self, ty: &RecordTypeName) -> Result<Vec<Record>> {
         let def = self.type_def(ty)?;

@@ -71,7 +71,7 @@ impl Workspace {
 
         let members = self.simulated_members(&ty, request.segment, request.set)?;
         let ds_ids: Vec<RecordId> = members.iter().map(|(id, _)| *id).collect();
-        let mut ds = self.assignment_dataset(&ty, &rules, &teams, &ds_ids)?;
+        let mut ds = self.assignment_dataset(&ty, &rules, &teams, &ds_ids, None)?;
         let cutoff = match request.set {
             SimulationSet::CreatedWithin { days } => Some(
                 now.checked_sub(jiff::SignedDuration::from_hours(i64::from(days) * 24))

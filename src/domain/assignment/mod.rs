@@ -126,6 +126,23 @@ pub struct AssignmentRule {
     pub available_within_hours: Option<u32>,
 }
 
+impl AssignmentRule {
+    /// The fields of the record being assigned that deciding by this rule reads: those
+    /// of its conditions ([`Group::fields_used`]) and those its seller attributes take
+    /// their values from. The record's creation time is read besides, when it has one.
+    pub fn fields_read(&self) -> std::collections::BTreeSet<FieldName> {
+        let mut fields = self.conditions.fields_used();
+        if let Target::SellersMatching(conditions) = &self.target {
+            for condition in conditions {
+                if let AttributeValue::FromRecord(field) = &condition.values {
+                    fields.insert(field.clone());
+                }
+            }
+        }
+        fields
+    }
+}
+
 /// Who a rule may assign to.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
