@@ -502,6 +502,11 @@ fn the_lived_in_demo_has_ninety_days_of_history() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["lived.sqlite"], "nothing but the workspace is left behind");
+    let journal: String = rusqlite::Connection::open(&path)
+        .expect("plain SQLite")
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal");
+    assert_eq!(journal, "wal", "made as scratch, handed out as a workspace like any other");
 
     let ws = Workspace::open(&path).expect("open");
     let lead = segment_builder::domain::RecordTypeName::new("lead");
@@ -560,6 +565,11 @@ fn a_large_demo_lives_briefly_but_really() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["brief.sqlite"], "nothing but the workspace is left behind");
+    let journal: String = rusqlite::Connection::open(&path)
+        .expect("plain SQLite")
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal");
+    assert_eq!(journal, "wal", "made as scratch, handed out as a workspace like any other");
 
     let ws = Workspace::open(&path).expect("open");
     let lead = segment_builder::domain::RecordTypeName::new("lead");

@@ -212,6 +212,34 @@ fn create_then_open_round_trip() {
     }
 }
 
+/// A file made as scratch (the demo's, before it is renamed into place) journals without
+/// WAL while it is made, keeps every write across opens, and is a workspace like any other
+/// once finished.
+#[test]
+fn a_scratch_workspace_is_an_ordinary_one_once_finished() {
+    let dir = temp();
+    let path = dir.path().join("scratch.sqlite");
+    let journal = |path: &Path| -> String { raw(path).query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap() };
+    let first = {
+        let mut ws = Workspace::create_scratch(&path).unwrap();
+        assert_eq!(journal(&path), "delete");
+        lead(&mut ws, &[("topic", text("Made first"))])
+    };
+    let second = {
+        let mut ws = Workspace::open_scratch(&path).unwrap();
+        assert_eq!(journal(&path), "delete");
+        lead(&mut ws, &[("topic", text("Made second"))])
+    };
+    Workspace::finish_scratch(&path).unwrap();
+    assert_eq!(journal(&path), "wal");
+    let names: HashSet<String> =
+        fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, HashSet::from(["scratch.sqlite".to_owned()]), "no journal or log is left beside it");
+    let ws = Workspace::open(&path).unwrap();
+    assert_eq!(get(&ws, "lead", first, "topic"), text("Made first"));
+    assert_eq!(get(&ws, "lead", second, "topic"), text("Made second"));
+}
+
 #[test]
 fn create_refuses_an_existing_file() {
     let dir = temp();

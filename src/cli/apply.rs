@@ -108,25 +108,40 @@ impl ApplyReport {
 /// or the records an interrupted import left: the report lists every change that would be
 /// made, and the file stays byte for byte as it was.
 pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
-    apply_opened_by(path, now, dry_run, Workspace::open, |path| load_snapshot(path, &|_| {}))
+    let access = Access {
+        check: Workspace::open,
+        write: Workspace::open_checked_later,
+        load: |path| load_snapshot(path, &|_| {}),
+    };
+    apply_opened_by(path, now, dry_run, &access)
 }
 
-/// How [`apply_command`] opens the workspace to write: [`Workspace::open`] checks the whole
-/// file first; a caller that just made the file itself (the demo) may skip that check.
+/// How [`apply_command`] opens the workspace.
 pub(crate) type Opener = fn(&Path) -> Result<Workspace, crate::store::StoreError>;
+
+/// How [`apply_command`] opens and reads the workspace: a user's is checked whole first
+/// ([`Workspace::open`]), written through [`Workspace::open_checked_later`] and read
+/// through the column cache; the demo's file in the making is none of the user's
+/// (see [`Workspace::create_scratch`]).
+pub(crate) struct Access {
+    /// The first open, which checks the file and upgrades an older workspace.
+    pub check: Opener,
+    /// The open that writes the changes.
+    pub write: Opener,
+    pub load: Loader,
+}
 
 /// How [`apply_command`] reads the records into the engine: through the column cache
 /// ([`load_snapshot`]); the demo, whose file is new and whose cache the apply's own writes
 /// would make stale at once, builds them from SQL without writing one.
 pub(crate) type Loader = fn(&Path) -> Result<(Workspace, crate::engine::Snapshot), crate::worker::WorkerError>;
 
-/// [`apply_command`], opening the workspace with `open` and reading its records with `load`.
+/// [`apply_command`], opening and reading the workspace as `access` says.
 pub(crate) fn apply_opened_by(
     path: &Path,
     now: Timestamp,
     dry_run: bool,
-    open: Opener,
-    load: Loader,
+    access: &Access,
 ) -> Result<ApplyReport, CliError> {
     use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
     use crate::engine::membership::{MemberColumn, evaluate_memberships};
@@ -139,13 +154,13 @@ pub(crate) fn apply_opened_by(
         drop(Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))?);
     } else {
         // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-        refuse_read_only(open(path).map_err(|e| CliError::workspace(path, e))?)?;
+        refuse_read_only((access.check)(path).map_err(|e| CliError::workspace(path, e))?)?;
         // First the records an interrupted import left unevaluated, with their own reasons.
         crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
             refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
         })?;
     }
-    let (reader, mut snapshot) = load(path)?;
+    let (reader, mut snapshot) = (access.load)(path)?;
     let mut memberships = load_memberships(&reader, &mut snapshot)?;
     let ctx = EvalContext::new(now, snapshot.time_zone().clone());
     // Per record type with active segments: how many records, and the changes.
@@ -181,7 +196,7 @@ pub(crate) fn apply_opened_by(
     }
 
     // The whole file was checked by the first open of this command.
-    let mut workspace = Workspace::open_checked_later(path).map_err(|e| CliError::workspace(path, e))?;
+    let mut workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = workspace
         .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)

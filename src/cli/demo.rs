@@ -68,9 +68,9 @@ pub const BRIEF_EVALUATED_AGO: i64 = 10;
 fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result<(), StoreError> {
     let days = plan_days(planned);
     let first = days.keys().next_back().copied().unwrap_or(0) + 2;
-    add_rules(&mut Workspace::open_checked_later(path)?, planned, days_ago(spec, first)?)?;
+    add_rules(&mut Workspace::open_scratch(path)?, planned, days_ago(spec, first)?)?;
     {
-        let mut ws = Workspace::open_checked_later(path)?;
+        let mut ws = Workspace::open_scratch(path)?;
         for (&ago, day) in days.iter().rev() {
             let at = days_ago(spec, ago)?;
             for id in &day.activate {
@@ -82,14 +82,18 @@ fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -
         }
     }
     let evaluated = days_ago(spec, BRIEF_EVALUATED_AGO)?;
-    super::apply::apply_opened_by(path, evaluated, false, Workspace::open_checked_later, load_without_cache)
-        .map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let mut ws = Workspace::open_checked_later(path)?;
+    super::apply::apply_opened_by(path, evaluated, false, &SCRATCH).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut ws = Workspace::open_scratch(path)?;
     for ago in (1..BRIEF_EVALUATED_AGO).rev() {
         work_steps(&mut ws, days_ago(spec, ago)?, STEPS_WORKED_PER_BRIEF_DAY)?;
     }
     Ok(())
 }
+
+/// How the demo's applies open its file in the making (see [`Workspace::create_scratch`])
+/// and read it.
+const SCRATCH: super::apply::Access =
+    super::apply::Access { check: Workspace::open_scratch, write: Workspace::open_scratch, load: load_without_cache };
 
 /// The demo's records read into the engine from SQL: a column cache beside the file being
 /// made would be stale after each apply and is removed with the temporary name anyway.
@@ -138,11 +142,11 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
     // Today, everything is evaluated once more.
     days.entry(0).or_default();
     let first = days.keys().next_back().copied().unwrap_or(0) + 2;
-    add_rules(&mut Workspace::open_checked_later(path)?, planned, days_ago(spec, first)?)?;
+    add_rules(&mut Workspace::open_scratch(path)?, planned, days_ago(spec, first)?)?;
     // From the oldest day to today.
     for (&ago, day) in days.iter().rev() {
         let at = days_ago(spec, ago)?;
-        let mut ws = Workspace::open_checked_later(path)?;
+        let mut ws = Workspace::open_scratch(path)?;
         for id in &day.activate {
             ws.set_segment_status(*id, Status::Active, at)?;
         }
@@ -153,10 +157,9 @@ fn live(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -> Result
             edit_leads(&mut ws, spec, ago)?;
         }
         drop(ws);
-        super::apply::apply_opened_by(path, at, false, Workspace::open_checked_later, load_without_cache)
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        super::apply::apply_opened_by(path, at, false, &SCRATCH).map_err(|e| StoreError::Invalid(e.to_string()))?;
         if ago > 0 {
-            work_steps(&mut Workspace::open_checked_later(path)?, at, STEPS_WORKED_PER_DAY)?;
+            work_steps(&mut Workspace::open_scratch(path)?, at, STEPS_WORKED_PER_DAY)?;
         }
     }
     Ok(())

@@ -19,7 +19,8 @@ pub fn create_demo_workspace(
 
 /// What brings a freshly written demo to life: called on the complete file (still under its
 /// temporary name) with the segments stored as drafts and the statuses they are meant to
-/// reach; a failure leaves nothing behind, like any other.
+/// reach; a failure leaves nothing behind, like any other. `life` opens the file with
+/// [`Workspace::open_scratch`].
 pub type Life<'a> = &'a mut dyn FnMut(&Path, &[(SegmentId, Status)]) -> Result<(), StoreError>;
 
 /// Like [`create_demo_workspace`], but with `life` every segment is stored as a draft and
@@ -40,10 +41,14 @@ pub fn create_demo_workspace_living(
     let temp = temp_path(path);
     remove_workspace_files(&temp);
     let as_drafts = life.is_some();
-    let result = fill(&temp, spec, progress, as_drafts).and_then(|planned| match life {
-        Some(life) => life(&temp, &planned),
-        None => Ok(()),
-    });
+    // Made as scratch (no WAL, no syncs: nobody else sees the file until it is renamed),
+    // then made a workspace like any other.
+    let result = fill(&temp, spec, progress, as_drafts)
+        .and_then(|planned| match life {
+            Some(life) => life(&temp, &planned),
+            None => Ok(()),
+        })
+        .and_then(|()| Workspace::finish_scratch(&temp));
     match result {
         Ok(()) => std::fs::rename(&temp, path).map(|()| remove_workspace_files(&temp)).map_err(|source| {
             remove_workspace_files(&temp);
@@ -84,7 +89,7 @@ fn fill(
     progress: &mut dyn FnMut(f32, &str) -> bool,
     as_drafts: bool,
 ) -> Result<Vec<(SegmentId, Status)>, StoreError> {
-    let mut ws = Workspace::create(path)?;
+    let mut ws = Workspace::create_scratch(path)?;
     let now = spec.now;
     if !progress(0.0, "Sellers and teams") {
         return Err(cancelled());
