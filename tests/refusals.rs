@@ -686,6 +686,43 @@ fn refusing_a_foreign_newer_or_damaged_file_leaves_nothing_behind() {
     check_file_refused(&corrupt, "is damaged");
 }
 
+/// `apply` checks the whole file while it reads and evaluates, and writes only once the
+/// check passed: a page of records it never reads (the column cache holds them) damaged
+/// by another program still refuses it, and nothing is written.
+#[test]
+fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("work.sqlite");
+    let spec = DemoSpec::with_leads(3_000, 3, segment_builder::clock::now());
+    create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
+    // The first apply writes the joins and the column cache; the second reads the records
+    // from the cache and writes nothing.
+    for _ in 0..2 {
+        let output = binary().arg("apply").arg(&path).output().expect("run");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    assert!(segment_builder::engine::cache::cache_path(&path).exists(), "the records are read from the cache");
+    let root: u32 = rusqlite::Connection::open(&path)
+        .expect("plain SQLite")
+        .query_row("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'lead'", [], |r| r.get(0))
+        .expect("the leads' root page");
+    let mut damaged = bytes(&path);
+    let page_size = match u16::from_be_bytes([damaged[16], damaged[17]]) {
+        1 => 65_536,
+        size => usize::from(size),
+    };
+    let at = |page: u32| (page as usize - 1) * page_size;
+    assert_eq!(damaged[at(root)], 0x05, "the leads' root is an interior page");
+    // Its first child (the first cell's pointer): a leaf of the lowest ids.
+    let first_cell = usize::from(u16::from_be_bytes([damaged[at(root) + 12], damaged[at(root) + 13]]));
+    let cell = at(root) + first_cell;
+    let leaf = u32::from_be_bytes(damaged[cell..cell + 4].try_into().expect("four bytes"));
+    assert_eq!(damaged[at(leaf)], 0x0D, "a leaf page of leads");
+    damaged[at(leaf) + 8..at(leaf) + page_size].fill(0xA5);
+    std::fs::write(&path, &damaged).expect("damage");
+    check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn new_workspaces_the_demo_and_their_side_files_are_private_and_existing_modes_stay() {

@@ -109,7 +109,8 @@ impl ApplyReport {
 /// made, and the file stays byte for byte as it was.
 pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
     let access = Access {
-        check: Workspace::open,
+        open: Workspace::open_checked_later,
+        check: Some(Workspace::check),
         write: Workspace::open_checked_later,
         load: |path| load_snapshot(path, &|_| {}),
     };
@@ -119,16 +120,56 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
 /// How [`apply_command`] opens the workspace.
 pub(crate) type Opener = fn(&Path) -> Result<Workspace, crate::store::StoreError>;
 
-/// How [`apply_command`] opens and reads the workspace: a user's is checked whole first
-/// ([`Workspace::open`]), written through [`Workspace::open_checked_later`] and read
-/// through the column cache; the demo's file in the making is none of the user's
-/// (see [`Workspace::create_scratch`]).
+/// How [`apply_command`] checks the whole file ([`Workspace::check`]).
+pub(crate) type Checker = fn(&Path) -> Result<(), crate::store::StoreError>;
+
+/// How [`apply_command`] opens, checks and reads the workspace: a user's is opened with
+/// its header, identity and schema checked (an older one is checked whole before its
+/// upgrade), checked whole on a thread of its own while its records are read and
+/// evaluated, written once that check passed, and read through the column cache. The
+/// demo's file in the making is none of the user's (see [`Workspace::create_scratch`]).
 pub(crate) struct Access {
-    /// The first open, which checks the file and upgrades an older workspace.
-    pub check: Opener,
+    /// The first open, which upgrades an older workspace.
+    pub open: Opener,
+    /// The whole-file check, which every write waits for; none for a file this process made.
+    pub check: Option<Checker>,
     /// The open that writes the changes.
     pub write: Opener,
     pub load: Loader,
+}
+
+/// The whole-file check of an apply, running beside its reading and evaluating (at a
+/// million records each takes about as long as the other). Dropped, it waits for the
+/// check, so no thread outlives the apply.
+struct Checking(Option<std::thread::JoinHandle<Result<(), crate::store::StoreError>>>);
+
+impl Checking {
+    fn start(check: Option<Checker>, path: &Path) -> Self {
+        Self(check.map(|check| {
+            let path = path.to_owned();
+            std::thread::spawn(move || check(&path))
+        }))
+    }
+
+    /// Waits for the check: a damaged file refuses the apply before anything is written.
+    fn passed(&mut self, path: &Path) -> Result<(), CliError> {
+        match self.0.take().map(std::thread::JoinHandle::join) {
+            None | Some(Ok(Ok(()))) => Ok(()),
+            Some(Ok(Err(error))) => Err(CliError::workspace(path, error)),
+            Some(Err(_)) => {
+                Err(refused(format!("{}: checking the workspace failed; nothing was changed", path.display())))
+            }
+        }
+    }
+}
+
+impl Drop for Checking {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            // Only waited for here: the apply already failed or finished.
+            handle.join().ok();
+        }
+    }
 }
 
 /// How [`apply_command`] reads the records into the engine: through the column cache
@@ -150,15 +191,21 @@ pub(crate) fn apply_opened_by(
     if !path.exists() {
         return Err(refused(format!("{}: no such workspace", path.display())));
     }
+    let mut checking = Checking(None);
     if dry_run {
         drop(Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))?);
     } else {
         // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
-        refuse_read_only((access.check)(path).map_err(|e| CliError::workspace(path, e))?)?;
+        refuse_read_only((access.open)(path).map_err(|e| CliError::workspace(path, e))?)?;
+        checking = Checking::start(access.check, path);
         // First the records an interrupted import left unevaluated, with their own reasons.
-        crate::worker::pending::finish_pending_at(path, now).map_err(|e| {
+        let pending = |e: crate::worker::WorkerError| {
             refused(format!("{}: evaluating the records an import left unevaluated: {e}", path.display()))
-        })?;
+        };
+        if crate::worker::pending::pending_upto(path).map_err(pending)?.is_some() {
+            checking.passed(path)?;
+            crate::worker::pending::finish_pending_at(path, now).map_err(pending)?;
+        }
     }
     let (reader, mut snapshot) = (access.load)(path)?;
     let mut memberships = load_memberships(&reader, &mut snapshot)?;
@@ -195,7 +242,7 @@ pub(crate) fn apply_opened_by(
         return Ok(dry_run_report(now, &evaluated, &all, &names));
     }
 
-    // The whole file was checked by the first open of this command.
+    checking.passed(path)?;
     let mut workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = workspace

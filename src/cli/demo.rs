@@ -92,8 +92,12 @@ fn live_briefly(path: &Path, spec: &DemoSpec, planned: &[(SegmentId, Status)]) -
 
 /// How the demo's applies open its file in the making (see [`Workspace::create_scratch`])
 /// and read it.
-const SCRATCH: super::apply::Access =
-    super::apply::Access { check: Workspace::open_scratch, write: Workspace::open_scratch, load: load_without_cache };
+const SCRATCH: super::apply::Access = super::apply::Access {
+    open: Workspace::open_scratch,
+    check: None,
+    write: Workspace::open_scratch,
+    load: load_without_cache,
+};
 
 /// The demo's records read into the engine from SQL: a column cache beside the file being
 /// made would be stale after each apply and is removed with the temporary name anyway.
