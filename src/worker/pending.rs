@@ -25,13 +25,25 @@ impl Lifecycle<'_> {
     /// in the snapshot already: read the marks before the records) against the active
     /// segments of their type as stored, and writes what changes with the marks cleared, in
     /// one transaction. Per record type with marks: what was applied. A cancel changes
-    /// nothing and keeps the marks.
+    /// nothing and keeps the marks. The snapshot and memberships are kept in step, the
+    /// owners the assignment set included.
     pub fn finish_pending(
         &mut self,
         reader: &Workspace,
         marks: PendingMarks,
         now: Timestamp,
         reporter: &Reporter,
+    ) -> Result<Vec<(RecordTypeName, Applied)>, WorkerError> {
+        self.finish_pending_then(reader, marks, now, reporter, Then::KeepAnswering)
+    }
+
+    fn finish_pending_then(
+        &mut self,
+        reader: &Workspace,
+        marks: PendingMarks,
+        now: Timestamp,
+        reporter: &Reporter,
+        then: Then,
     ) -> Result<Vec<(RecordTypeName, Applied)>, WorkerError> {
         let started = Instant::now();
         reporter.report(None, "Evaluating imported records");
@@ -108,7 +120,9 @@ impl Lifecycle<'_> {
             pending.iter().map(|p| (p.record_type.clone(), Impact::default())).collect();
         for (changes, _) in &writes {
             self.memberships.column_mut(&changes.record_type).apply(self.snapshot, changes);
-            sync_owners(writer, self.snapshot, changes)?;
+            if then == Then::KeepAnswering {
+                sync_owners(writer, self.snapshot, changes)?;
+            }
             if let Some((_, impact)) = impacts.iter_mut().find(|(ty, _)| *ty == changes.record_type) {
                 add_impact(impact, &changes.impact());
             }
@@ -121,6 +135,17 @@ impl Lifecycle<'_> {
             })
             .collect())
     }
+}
+
+/// What becomes of the snapshot after the marks are finished.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Then {
+    /// It goes on answering (the window's engine): the owners the assignment set are read
+    /// back into it.
+    KeepAnswering,
+    /// It is dropped (a command): that read, every assigned record read whole, is skipped;
+    /// it took 7 s of a million-lead import.
+    Drop,
 }
 
 /// The newest mark "still to evaluate" of the workspace at `path`, read through a reader of
@@ -156,7 +181,7 @@ fn finish_pending_once(path: &Path, now: Timestamp) -> Result<u64, WorkerError> 
     let (_job, completion) = Job::<()>::pending("Evaluating imported records", std::sync::Arc::new(super::NoWaker));
     let mut writer = None;
     let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
-    let finished = lifecycle.finish_pending(&reader, marks, now, completion.reporter())?;
+    let finished = lifecycle.finish_pending_then(&reader, marks, now, completion.reporter(), Then::Drop)?;
     if let Some(writer) = &writer {
         // Committed already; a checkpoint that cannot run now is made by the next one.
         writer.checkpoint().ok();
