@@ -302,18 +302,7 @@ impl Workspace {
 
     /// The records with these ids, in the order of `ids`; ids with no record are skipped.
     pub fn records_by_id(&self, ty: &RecordTypeName, ids: &[RecordId]) -> Result<Vec<Record>> {
-        let def = self.type_def(ty)?;
-        let sql = format!("{} WHERE \"id\" = ?1", select_sql(def));
-        let context = || format!("reading {}", def.plural_label);
-        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
-        let mut records = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = stmt.query_row([id.0], |row| Ok(self.read_record(def, row))).optional().with_context(context)?;
-            if let Some(record) = row.transpose()? {
-                records.push(record);
-            }
-        }
-        Ok(records)
+        self.records_by_id_of(ty, ids, &|_| true)
     }
 
     /// Like [`Workspace::records_by_id`], but only the fields in `fields` are read: every
@@ -325,9 +314,20 @@ impl Workspace {
         ids: &[RecordId],
         fields: &std::collections::BTreeSet<crate::domain::FieldName>,
     ) -> Result<Vec<Record>> {
+        self.records_by_id_of(ty, ids, &|field| fields.contains(&field.name))
+    }
+
+    /// The records with these ids, in the order of `ids`, with the fields `read` accepts
+    /// (the others `Empty`).
+    fn records_by_id_of(
+        &self,
+        ty: &RecordTypeName,
+        ids: &[RecordId],
+        read: &dyn Fn(&crate::domain::FieldDef) -> bool,
+    ) -> Result<Vec<Record>> {
         let def = self.type_def(ty)?;
         let read: Vec<(usize, &crate::domain::FieldDef)> =
-            def.fields.iter().enumerate().filter(|(_, f)| fields.contains(&f.name)).collect();
+            def.fields.iter().enumerate().filter(|(_, f)| read(f)).collect();
         let mut columns = vec!["\"id\"".to_owned()];
         columns.extend(read.iter().map(|(_, f)| quote(f.name.as_str())));
         let sql = format!("SELECT {} FROM {} WHERE \"id\" = ?1", columns.join(", "), quote(def.name.as_str()));
