@@ -21,7 +21,8 @@ use segment_builder::domain::{
     Dataset, DateUnit, EvalContext, FieldDef, FieldKind, FieldName, Group, MemoryDataset, Operand, Operator, Record,
     RecordId, RecordTypeName, Schema, SellerId, TeamId, Value, operators_for,
 };
-use segment_builder::engine::priority::{first_matching, ordered_rows};
+use segment_builder::engine::priority::{first_matching, keep_order, ordered_rows};
+use segment_builder::engine::radix::order_by_keys;
 use segment_builder::engine::{Compiled, NO_SEGMENT, Snapshot, SortKey, compile, preview_against, winners};
 
 /// Teams of the generated worlds and of `common::world`; 9 does not exist.
@@ -635,38 +636,79 @@ fn priority_and_preview() {
 }
 
 #[test]
-fn the_first_few_matches_are_the_same_selected_alone_or_from_the_whole_order() {
+fn matches_are_ordered_alike_sorted_alone_or_from_the_whole_order() {
     let schema = schema();
     let thing = type_def(&schema, "thing");
     let mut ds = MemoryDataset::new(schema.clone());
     let start = instant("2026-03-01T12:00:00Z");
+    // What each record holds, by id (row = id - 1): count, done, minutes after `start`.
+    let count = |id: i64| (id % 7 != 0).then_some(id * 37 % 50);
+    let done = |id: i64| (id % 7 != 0).then_some(i64::from(id % 3 == 0));
+    let minutes = |id: i64| (id % 5 != 0).then_some(id * 7919 % 1000);
     for id in 1..=400i64 {
         let mut values = Vec::new();
-        if id % 7 != 0 {
-            values.push(("count", Value::WholeNumber(id * 37 % 50)));
-            values.push(("done", Value::YesNo(id % 3 == 0)));
+        if let (Some(count), Some(done)) = (count(id), done(id)) {
+            values.push(("count", Value::WholeNumber(count)));
+            values.push(("done", Value::YesNo(done == 1)));
         }
-        if id % 5 != 0 {
-            let at = start.checked_add(SignedDuration::from_mins(id * 7919 % 1000)).unwrap_or(start);
+        if let Some(minutes) = minutes(id) {
+            let at = start.checked_add(SignedDuration::from_mins(minutes)).unwrap_or(start);
             values.push(("at", Value::DateTime(at)));
         }
         ds.insert(&thing.name, record(thing, id, &values));
     }
     let ctx = ctx();
-    for field in ["count", "at", "done", "nope"] {
+    let value_of: [(&str, &ValueOf); 4] = [("count", &count), ("at", &minutes), ("done", &done), ("nope", &Some)];
+    for (field, value) in value_of {
         for descending in [false, true] {
             let sort = SortKey { field: FieldName::new(field), descending };
             // Fresh snapshots: nothing ordered and kept yet.
-            let (few, many) = (snapshot_of(&ds, &ctx.time_zone), snapshot_of(&ds, &ctx.time_zone));
-            let sparse = segment_builder::engine::Bitset::from_fn(400, |row| row % 13 == 4);
-            let selected = first_matching(&few, &name("thing"), &sparse, &sort, 10);
-            // The whole order first (kept), then the same question.
-            let whole = ordered_rows(&many, &name("thing"), &sparse, &sort);
-            let from_order = first_matching(&many, &name("thing"), &sparse, &sort, 10);
-            assert_eq!(selected, from_order, "{field} descending {descending}");
-            assert_eq!(whole.len(), sparse.count());
-            assert_eq!(selected.len(), 10);
+            let (alone, kept) = (snapshot_of(&ds, &ctx.time_zone), snapshot_of(&ds, &ctx.time_zone));
+            assert!(keep_order(&kept, &name("thing"), &sort), "{field}: the whole order is made once");
+            assert!(!keep_order(&kept, &name("thing"), &sort), "{field}: and then kept");
+            // Few rows (sorted alone in a fresh snapshot) and every row (the whole order).
+            for rows in [segment_builder::engine::Bitset::from_fn(400, |row| row % 13 == 4), every_row(&kept)] {
+                let mut expected: Vec<u32> = rows.ones().map(|row| row as u32).collect();
+                expected.sort_by_key(|&row| {
+                    let value = value(i64::from(row) + 1);
+                    (value.is_none(), value.map(|v| if descending { -v } else { v }), row)
+                });
+                let label = format!("{field} descending {descending}, {} rows", rows.count());
+                assert_eq!(ordered_rows(&alone, &name("thing"), &rows, &sort), expected, "{label}, alone");
+                assert_eq!(ordered_rows(&kept, &name("thing"), &rows, &sort), expected, "{label}, kept");
+                let first = |snapshot: &Snapshot| first_matching(snapshot, &name("thing"), &rows, &sort, 10);
+                let ids: Vec<RecordId> = expected.iter().take(10).map(|&row| RecordId(i64::from(row) + 1)).collect();
+                assert_eq!(first(&alone), ids, "{label}, first ten alone");
+                assert_eq!(first(&kept), ids, "{label}, first ten kept");
+            }
         }
+    }
+}
+
+/// A record's sort value by its id (`None`: empty).
+type ValueOf = dyn Fn(i64) -> Option<i64>;
+
+fn every_row(snapshot: &Snapshot) -> segment_builder::engine::Bitset {
+    segment_builder::engine::Bitset::from_fn(snapshot.type_snapshot(&name("thing")).map_or(0, |t| t.rows()), |_| true)
+}
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// The radix order is a stable sort by key, whatever bytes the keys share or differ in.
+    #[test]
+    fn the_radix_order_is_a_stable_sort_by_key(
+        keys in prop::collection::vec(
+            (prop::num::u64::ANY, select(vec![0u64, 0xff, 0xff00, 0xffff, 0xff_0000_00ff, u64::MAX]), 0u64..4)
+                .prop_map(|(key, mask, bucket)| (key & mask) | (bucket << 62)),
+            0..2000,
+        )
+    ) {
+        let rows: Vec<u32> = (0..keys.len() as u32).rev().collect();
+        let mut expected: Vec<(u64, u32)> = keys.iter().copied().zip(rows.iter().copied()).collect();
+        expected.sort_by_key(|&(key, _)| key);
+        let expected: Vec<u32> = expected.into_iter().map(|(_, row)| row).collect();
+        prop_assert_eq!(order_by_keys(keys, rows), expected);
     }
 }
 

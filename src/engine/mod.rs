@@ -20,6 +20,7 @@ pub mod lint;
 pub mod membership;
 pub mod overlap;
 pub mod priority;
+pub mod radix;
 pub mod records;
 pub mod snapshot;
 pub mod sql;

@@ -136,8 +136,17 @@ pub fn first_matching(
 pub fn ordered_rows(snapshot: &Snapshot, ty: &RecordTypeName, rows: &Bitset, sort: &SortKey) -> Vec<u32> {
     let Some(records) = snapshot.type_snapshot(ty) else { return Vec::new() };
     let field = snapshot.schema().get(ty).and_then(|def| def.field_index(&sort.field));
-    let order = records.sorted_rows(field, sort.descending);
-    let mut out = Vec::with_capacity(rows.count());
-    out.extend(order.iter().copied().filter(|&row| rows.contains(row as usize)));
-    out
+    records.ordered_rows(rows, field, sort.descending)
+}
+
+/// Keeps the whole order `sort` of `ty`'s records, so that later previews of any segment
+/// filter it instead of sorting their matches; `true` when that took work (it was not kept).
+pub fn keep_order(snapshot: &Snapshot, ty: &RecordTypeName, sort: &SortKey) -> bool {
+    let Some(records) = snapshot.type_snapshot(ty) else { return false };
+    let field = snapshot.schema().get(ty).and_then(|def| def.field_index(&sort.field));
+    if records.has_order(field, sort.descending) {
+        return false;
+    }
+    records.sorted_rows(field, sort.descending);
+    true
 }

@@ -5,6 +5,8 @@
 //! million records: the filter is one dictionary search per field (the fast engine's
 //! `contains`), the order the snapshot's kept order of the column.
 
+use rayon::prelude::*;
+
 use crate::domain::query::{RecordQuery, SortDirection};
 use crate::domain::{
     Condition, EvalContext, FieldKind, FieldPath, Group, GroupMode, Node, NodeId, Operand, Operator, RecordId,
@@ -62,21 +64,19 @@ pub fn query_ids(
     })
 }
 
-/// `rows` in the kept order of column `field`; ties in id order (the kept order breaks
-/// them by row, which is not always the id's order).
+/// `rows` in the order of column `field`; ties in id order (the order breaks them by row,
+/// which is the id's order unless records were added out of it).
 fn ordered_ids(table: &TypeSnapshot, rows: &Bitset, field: usize, descending: bool) -> Vec<RecordId> {
-    let order = table.sorted_rows(Some(field), descending);
-    let keyed: Vec<(u32, RecordId)> = order
-        .iter()
-        .filter(|&&row| rows.contains(row as usize))
-        .filter_map(|&row| table.id_of(row as usize).map(|id| (row, id)))
-        .collect();
-    let mut ids: Vec<RecordId> = keyed.iter().map(|(_, id)| *id).collect();
+    let order = table.ordered_rows(rows, Some(field), descending);
+    let mut ids: Vec<RecordId> = order.par_iter().filter_map(|&row| table.id_of(row as usize)).collect();
+    if table.rows_in_id_order() {
+        return ids;
+    }
     // Runs of equal keys are next to each other in the order: sort each run by id.
     let mut start = 0;
-    while start < keyed.len() {
+    while start < order.len() {
         let mut end = start + 1;
-        while end < keyed.len() && table.same_key(field, keyed[start].0 as usize, keyed[end].0 as usize) {
+        while end < order.len() && table.same_key(field, order[start] as usize, order[end] as usize) {
             end += 1;
         }
         if end - start > 1 {

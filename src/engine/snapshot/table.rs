@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
 
-use super::column::{CODE_FIRST, Column, DAY_NONE, INSTANT_NONE, LINK_INVALID};
+use super::column::{CODE_FIRST, Column, DAY_NONE, INSTANT_NONE, LINK_INVALID, TextColumn};
 use super::dictionary::tag_of;
 use crate::domain::{FieldKind, Record, RecordBatch, RecordId, RecordTypeName, Schema, Value, ValueView};
 use crate::engine::bitset::Bitset;
+use crate::engine::radix::order_by_keys;
 
 /// Finds the row of a record id: binary search over the ids appended in ascending order,
 /// a map for the rest.
@@ -96,6 +97,12 @@ impl TypeSnapshot {
         self.index.find(id)
     }
 
+    /// Whether every row's id is greater than the ids of the rows before it: then ties
+    /// broken by row are broken by id.
+    pub fn rows_in_id_order(&self) -> bool {
+        self.index.sorted_len == self.index.ids.len()
+    }
+
     /// The record ids of the set rows of `rows`, in row order.
     pub fn ids_of(&self, rows: &Bitset) -> Vec<RecordId> {
         rows.ones().filter_map(|row| self.id_of(row)).collect()
@@ -129,41 +136,60 @@ impl TypeSnapshot {
     }
 
     pub(super) fn compute_order(&self, field: Option<usize>, descending: bool) -> Vec<u32> {
-        let rows = self.rows();
-        let Some(column) = field.and_then(|f| self.columns.get(f)) else {
-            let mut order: Vec<u32> = (0..rows as u32).collect();
-            if descending {
-                order.reverse();
-            }
-            return order;
-        };
-        // Sort keys: `None` for an empty value, else an order-preserving u64.
-        let keys: Vec<Option<u64>> = match column {
-            Column::Text(c) => {
-                let mut entries: Vec<u32> = (0..c.dictionary.len() as u32).collect();
-                entries.par_sort_by(|&a, &b| {
-                    let (a, b) = (a as usize, b as usize);
-                    c.dictionary
-                        .folded(a)
-                        .cmp(c.dictionary.folded(b))
-                        .then(c.dictionary.typed(a).cmp(c.dictionary.typed(b)))
-                });
-                let mut rank = vec![0u64; entries.len()];
-                for (position, &entry) in entries.iter().enumerate() {
-                    rank[entry as usize] = position as u64;
-                }
-                (0..rows)
-                    .map(|row| {
-                        let code = c.codes.get(row);
-                        (code >= CODE_FIRST).then(|| rank[(code - CODE_FIRST) as usize])
-                    })
-                    .collect()
-            }
-            _ => (0..rows).map(|row| plain_key(column, row)).collect(),
-        };
-        let mut order: Vec<u32> = (0..rows as u32).collect();
-        order.par_sort_unstable_by_key(|&row| order_key(keys[row as usize], descending, row));
-        order
+        let rows = self.rows() as u32;
+        match self.sort_keys(field, descending) {
+            Some(keys) => keys.order_all(rows),
+            None if descending => (0..rows).rev().collect(),
+            None => (0..rows).collect(),
+        }
+    }
+
+    /// The sort keys of column `field` (`None`: no column, rows keep their order). Text ranks
+    /// by its dictionary's order: the folded form, then the typed one.
+    fn sort_keys(&self, field: Option<usize>, descending: bool) -> Option<SortKeys<'_>> {
+        let column = field.and_then(|f| self.columns.get(f))?;
+        let Column::Text(c) = column else { return Some(SortKeys::Plain { column, descending }) };
+        let mut entries: Vec<u32> = (0..c.dictionary.len() as u32).collect();
+        entries.par_sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            c.dictionary.folded(a).cmp(c.dictionary.folded(b)).then(c.dictionary.typed(a).cmp(c.dictionary.typed(b)))
+        });
+        let mut rank = vec![0u64; entries.len()];
+        for (position, &entry) in entries.iter().enumerate() {
+            rank[entry as usize] = position as u64;
+        }
+        Some(SortKeys::Text { column: c, rank, descending })
+    }
+
+    /// The sort keys of column `field` when they need no ordering of their own: not text,
+    /// which ranks its whole dictionary first (as costly as ordering every row when most
+    /// values differ).
+    fn plain_keys(&self, field: Option<usize>, descending: bool) -> Option<SortKeys<'_>> {
+        let column = field.and_then(|f| self.columns.get(f))?;
+        (!matches!(column, Column::Text(_))).then_some(SortKeys::Plain { column, descending })
+    }
+
+    /// Whether the order of column `field` in this direction is kept: then
+    /// [`TypeSnapshot::sorted_rows`] answers at once.
+    pub(crate) fn has_order(&self, field: Option<usize>, descending: bool) -> bool {
+        self.sort_cache.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&(field, descending))
+    }
+
+    /// The set rows of `rows` in the order [`TypeSnapshot::sorted_rows`] gives. Without a
+    /// kept order, few set rows are sorted alone (the first preview at ten million records
+    /// would otherwise wait for every row's order); the whole order is then left to
+    /// [`TypeSnapshot::sorted_rows`] when there is time (see `has_order`).
+    pub(crate) fn ordered_rows(&self, rows: &Bitset, field: Option<usize>, descending: bool) -> Vec<u32> {
+        if !self.has_order(field, descending)
+            && rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows()
+            && let Some(keys) = self.plain_keys(field, descending)
+        {
+            return keys.order(rows.ones().map(|row| row as u32));
+        }
+        let order = self.sorted_rows(field, descending);
+        let mut out = Vec::with_capacity(rows.count());
+        out.extend(order.iter().copied().filter(|&row| rows.contains(row as usize)));
+        out
     }
 
     /// Whether rows `a` and `b` sort alike by column `field` in [`TypeSnapshot::sorted_rows`]
@@ -188,23 +214,20 @@ impl TypeSnapshot {
     /// text), by selecting among the set rows alone (a one-shot preview at a million
     /// records would otherwise sort them all for twenty).
     pub(crate) fn first_rows(&self, rows: &Bitset, field: Option<usize>, descending: bool, n: usize) -> Vec<u32> {
-        let kept = self.sort_cache.lock().unwrap_or_else(PoisonError::into_inner).get(&(field, descending)).cloned();
-        let column = field.and_then(|f| self.columns.get(f)).filter(|c| !matches!(c, Column::Text(_)));
         let few = || rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows();
-        let order = match (kept, column) {
-            (Some(order), _) => order,
-            (None, Some(column)) if few() => {
-                let mut keyed: Vec<_> =
-                    rows.ones().map(|row| order_key(plain_key(column, row), descending, row as u32)).collect();
-                if keyed.len() > n {
-                    keyed.select_nth_unstable(n);
-                    keyed.truncate(n);
-                }
-                keyed.sort_unstable();
-                return keyed.into_iter().map(|(_, _, row)| row).collect();
+        if !self.has_order(field, descending)
+            && few()
+            && let Some(keys) = self.plain_keys(field, descending)
+        {
+            let mut packed: Vec<u128> = rows.ones().map(|row| keys.packed(row as u32)).collect();
+            if packed.len() > n {
+                packed.select_nth_unstable(n);
+                packed.truncate(n);
             }
-            (None, _) => self.sorted_rows(field, descending),
-        };
+            packed.sort_unstable();
+            return packed.into_iter().map(|key| key as u32).collect();
+        }
+        let order = self.sorted_rows(field, descending);
         order.iter().copied().filter(|&row| rows.contains(row as usize)).take(n).collect()
     }
 
@@ -368,10 +391,68 @@ impl TypeBuilder {
 /// many is set; more set rows are served from the whole order, kept for the next time.
 const FEW_ROWS_PER: usize = 8;
 
-/// The order of a row: empty values last in either direction, ties by row.
-fn order_key(key: Option<u64>, descending: bool, row: u32) -> (bool, u64, u32) {
-    let value = key.map_or(0, |k| if descending { !k } else { k });
-    (key.is_none(), value, row)
+/// How the rows of one column sort (see [`TypeSnapshot::sorted_rows`]): empty values last
+/// in either direction, then by value (flipped when descending), ties by row.
+enum SortKeys<'a> {
+    Text { column: &'a TextColumn, rank: Vec<u64>, descending: bool },
+    Plain { column: &'a Column, descending: bool },
+}
+
+impl SortKeys<'_> {
+    /// The key of `row`, flipped when descending; `None` when its value is empty.
+    fn key(&self, row: u32) -> Option<u64> {
+        let (key, descending) = match self {
+            SortKeys::Text { column, rank, descending } => {
+                let code = column.codes.get(row as usize);
+                ((code >= CODE_FIRST).then(|| rank[(code - CODE_FIRST) as usize]), *descending)
+            }
+            SortKeys::Plain { column, descending } => (plain_key(column, row as usize), *descending),
+        };
+        key.map(|k| if descending { !k } else { k })
+    }
+
+    /// `rows` (ascending) in this order: by key, empty values last, ties by row.
+    fn order(&self, rows: impl Iterator<Item = u32>) -> Vec<u32> {
+        let (keys, keyed, empty) = self.keyed(rows);
+        let mut order = order_by_keys(keys, keyed);
+        order.extend(empty);
+        order
+    }
+
+    /// Every row of `0..rows` in this order; the keys are read across cores. An empty
+    /// value's key is `u64::MAX`, which sorts it last (ties by row) unless some value's key
+    /// is `u64::MAX` too: then the empty rows are set apart first.
+    fn order_all(&self, rows: u32) -> Vec<u32> {
+        let keys: Vec<u64> = (0..rows).into_par_iter().map(|row| self.key(row).unwrap_or(u64::MAX)).collect();
+        let clash = keys.par_iter().enumerate().any(|(row, &key)| key == u64::MAX && self.key(row as u32).is_some());
+        if clash {
+            return self.order(0..rows);
+        }
+        order_by_keys(keys, (0..rows).collect())
+    }
+
+    /// The keys of `rows` with their rows, and apart the rows whose value is empty.
+    fn keyed(&self, rows: impl Iterator<Item = u32>) -> (Vec<u64>, Vec<u32>, Vec<u32>) {
+        let (mut keys, mut keyed, mut empty) = (Vec::new(), Vec::new(), Vec::new());
+        keys.reserve(rows.size_hint().0);
+        keyed.reserve(rows.size_hint().0);
+        for row in rows {
+            match self.key(row) {
+                Some(key) => {
+                    keys.push(key);
+                    keyed.push(row);
+                }
+                None => empty.push(row),
+            }
+        }
+        (keys, keyed, empty)
+    }
+
+    /// The same order packed into one integer: empty last, the key, the row.
+    fn packed(&self, row: u32) -> u128 {
+        let key = self.key(row);
+        (u128::from(key.is_none()) << 96) | (u128::from(key.unwrap_or(0)) << 32) | u128::from(row)
+    }
 }
 
 /// The sort key of `row` in a column that is not text (text ranks by its dictionary's

@@ -388,6 +388,9 @@ struct Engine {
     waker: Arc<dyn Waker>,
     /// The newest funnel asked, answered once no other request waits.
     funnel: Option<EngineRequest>,
+    /// Orders a preview or the Records list asked for and may not be kept yet: kept once no
+    /// other request waits (see [`crate::engine::priority::keep_order`]).
+    orders: Vec<(RecordTypeName, SortKey)>,
 }
 
 impl Engine {
@@ -416,7 +419,17 @@ impl Engine {
                 return None;
             }
         };
-        let mut engine = Engine { path, reader, snapshot, memberships, writer: None, responses, waker, funnel: None };
+        let mut engine = Engine {
+            path,
+            reader,
+            snapshot,
+            memberships,
+            writer: None,
+            responses,
+            waker,
+            funnel: None,
+            orders: Vec::new(),
+        };
         // Before anything else: the records an interrupted import left unevaluated.
         if let Some(marks) = marks {
             let message = "Evaluating imported records".to_owned();
@@ -443,6 +456,13 @@ impl Engine {
         };
         engine.send(ready).ok()?;
         Some(engine)
+    }
+
+    /// Asks for `sort` of `ty` to be kept once the worker is idle.
+    fn keep_order_later(&mut self, ty: RecordTypeName, sort: SortKey) {
+        if !self.orders.iter().any(|(t, s)| *t == ty && *s == sort) {
+            self.orders.push((ty, sort));
+        }
     }
 
     fn send(&self, response: EngineResponse) -> Result<(), Gone> {
@@ -506,6 +526,7 @@ impl Engine {
                 Asked { record_type: &record_type, conditions: &conditions, higher: &higher, sort: &sort, now, limit };
             let result = run_preview(&self.snapshot, &self.reader, &asked);
             self.send(EngineResponse::Preview { generation, result })?;
+            self.keep_order_later(record_type, sort);
         }
         if funnel.is_some() {
             self.funnel = funnel;
@@ -515,6 +536,10 @@ impl Engine {
             let result = crate::engine::records::query_ids(&self.snapshot, &record_type, &query, &ctx)
                 .map_err(|e| WorkerError::Message(e.to_string()));
             self.send(EngineResponse::RecordIds { generation, result })?;
+            if let Some((field, direction)) = query.sort {
+                let sort = SortKey { field, descending: direction == crate::domain::query::SortDirection::Descending };
+                self.keep_order_later(record_type, sort);
+            }
         }
         Ok(())
     }
