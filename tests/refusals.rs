@@ -723,6 +723,61 @@ fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
 }
 
+#[test]
+fn an_apply_that_changes_no_membership_retries_beside_the_check_and_writes_only_once_it_passed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("work.sqlite");
+    // The demo with its rules and sellers: the applies strand members for want of capacity.
+    let demo = binary().arg("demo").arg(&path).args(["--records", "3000"]).output().expect("run");
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    for _ in 0..2 {
+        let output = binary().arg("apply").arg(&path).output().expect("run");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    // Room and time for every seller: the next apply changes no membership but places the
+    // members earlier runs stranded.
+    let mut ws = Workspace::open(&path).expect("open");
+    for seller in ws.sellers().expect("sellers") {
+        let free = segment_builder::domain::Seller {
+            capacity: None,
+            work_hours: Vec::new(),
+            time_off: Vec::new(),
+            assign_records: true,
+            ..seller
+        };
+        ws.update_seller(&free).expect("free the seller");
+    }
+    drop(ws);
+    let intact = dir.path().join("intact.sqlite");
+    std::fs::copy(&path, &intact).expect("copy");
+    let output = binary().arg("apply").arg(&intact).output().expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("no membership changed"), "{stdout}");
+    assert!(stdout.contains("stranded lead records placed"), "{stdout}");
+
+    // The same apply on the same file damaged where neither it nor its retry reads.
+    let root: u32 = rusqlite::Connection::open(&path)
+        .expect("plain SQLite")
+        .query_row("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'contact'", [], |r| r.get(0))
+        .expect("the contacts' root page");
+    let mut damaged = bytes(&path);
+    let page_size = match u16::from_be_bytes([damaged[16], damaged[17]]) {
+        1 => 65_536,
+        size => usize::from(size),
+    };
+    let at = |page: u32| (page as usize - 1) * page_size;
+    assert_eq!(damaged[at(root)], 0x05, "the contacts' root is an interior page");
+    let first_cell = usize::from(u16::from_be_bytes([damaged[at(root) + 12], damaged[at(root) + 13]]));
+    let cell = at(root) + first_cell;
+    let leaf = u32::from_be_bytes(damaged[cell..cell + 4].try_into().expect("four bytes"));
+    assert_eq!(damaged[at(leaf)], 0x0D, "a leaf page of contacts");
+    damaged[at(leaf) + 8..at(leaf) + page_size].fill(0xA5);
+    std::fs::write(&path, &damaged).expect("damage");
+    std::fs::remove_file(&intact).expect("remove the copy");
+    check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn new_workspaces_the_demo_and_their_side_files_are_private_and_existing_modes_stay() {

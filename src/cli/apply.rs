@@ -242,8 +242,15 @@ pub(crate) fn apply_opened_by(
         return Ok(dry_run_report(now, &evaluated, &all, &names));
     }
 
-    checking.passed(path)?;
     let mut workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
+    // No membership changes: the stranded members are as the last run left them, so they
+    // are retried now, beside the check, which the retry waits for only before writing.
+    let retried_early = if all.iter().all(MembershipChanges::is_empty) {
+        Some(retry_while_checking(&mut workspace, &all, now, &mut checking, path)?)
+    } else {
+        None
+    };
+    checking.passed(path)?;
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = workspace
         .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
@@ -268,12 +275,51 @@ pub(crate) fn apply_opened_by(
         });
     }
     // Then the members still stranded from earlier runs, written only when placed.
-    for report in &mut record_types {
-        let ty = crate::domain::RecordTypeName::new(&report.record_type);
-        report.retried =
-            workspace.retry_stranded_before(&ty, now, mark).map_err(|e| CliError::workspace(path, e))?.len() as u64;
+    for (index, report) in record_types.iter_mut().enumerate() {
+        report.retried = if let Some(early) = &retried_early {
+            early.get(index).copied().unwrap_or(0)
+        } else {
+            let ty = crate::domain::RecordTypeName::new(&report.record_type);
+            workspace.retry_stranded_before(&ty, now, mark).map_err(|e| CliError::workspace(path, e))?.len() as u64
+        };
     }
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
+}
+
+/// The retry of the stranded members of each type of `all` (in its order), its reading and
+/// deciding beside the whole-file check; it waits for the check before its first write. A
+/// failed check refuses the apply with nothing written, and is what a read of a damaged
+/// page reports too.
+fn retry_while_checking(
+    workspace: &mut Workspace,
+    all: &[crate::domain::MembershipChanges],
+    now: Timestamp,
+    checking: &mut Checking,
+    path: &Path,
+) -> Result<Vec<u64>, CliError> {
+    let mut retried = Vec::with_capacity(all.len());
+    for changes in all {
+        let mut failed = None;
+        let mut may_write = || match checking.passed(path) {
+            Ok(()) => true,
+            Err(error) => {
+                failed = Some(error);
+                false
+            }
+        };
+        let placed = workspace.retry_stranded_when(&changes.record_type, now, i64::MAX, &mut may_write);
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        match placed {
+            Ok(placed) => retried.push(placed.map_or(0, |ids| ids.len() as u64)),
+            Err(error) => {
+                checking.passed(path)?;
+                return Err(CliError::workspace(path, error));
+            }
+        }
+    }
+    Ok(retried)
 }
 
 /// What a dry run found: the counts per record type and every change, segments by name.

@@ -593,7 +593,8 @@ impl Workspace {
     /// segment without active rules writes nothing: its members stay unassigned with "no
     /// rules on the segment", read from membership and the empty owner
     /// (`unassigned_reason`). `progress(done, total)` returning false stops (`None`; the
-    /// caller rolls back). Used by the apply's join hook and by "Run now".
+    /// caller rolls back); `progress(total, total)` comes after every read and decision and
+    /// before the first write. Used by the apply's join hook, the retry and "Run now".
     pub(super) fn assign_in_segments(
         &self,
         ty: &RecordTypeName,

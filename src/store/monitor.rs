@@ -237,6 +237,20 @@ impl Workspace {
     /// per run (and a million-record activation, which strands many, does not decide them
     /// all twice).
     pub fn retry_stranded_before(&mut self, ty: &RecordTypeName, now: Timestamp, mark: i64) -> Result<Vec<RecordId>> {
+        Ok(self.retry_stranded_when(ty, now, mark, &mut || true)?.unwrap_or_default())
+    }
+
+    /// [`Workspace::retry_stranded_before`] that asks `may_write` once it has read and
+    /// decided, before its first write: `false` leaves everything as it was (`None`). An
+    /// apply that changes no membership retries while the file's check still runs, and
+    /// waits for the check only here.
+    pub fn retry_stranded_when(
+        &mut self,
+        ty: &RecordTypeName,
+        now: Timestamp,
+        mark: i64,
+        may_write: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<Vec<RecordId>>> {
         self.check_writable()?;
         let context = format!("retrying the stranded {ty} records");
         let tx = self.write_scope().with_context(|| context.clone())?;
@@ -249,10 +263,16 @@ impl Workspace {
         for records in by_segment.values_mut() {
             records.retain(|r| !decided.contains(&r.0));
         }
-        let placed = self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, &mut |_, _| true)?;
-        let ids = placed.unwrap_or_default().iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
+        // Deciding reports its progress last with everything decided, right before writing.
+        let mut before_writing = |done: u64, total: u64| done < total || may_write();
+        let Some(placed) =
+            self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, &mut before_writing)?
+        else {
+            return Ok(None);
+        };
+        let ids = placed.iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
         tx.commit().with_context(|| context.clone())?;
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     /// "Why this seller?": the record's segment and its rules, what they decide and each
