@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
+use segment_builder::cli::PreviewTarget;
 use segment_builder::domain::condition::{Condition, FieldPath, Group, Node, NodeId, Operand, Operator};
 use segment_builder::domain::describe::{NoNames, WithSegments, describe};
 use segment_builder::domain::{
@@ -233,4 +234,42 @@ fn one_apply_run_settles_a_segment_and_the_segments_that_use_it() {
     assert_eq!(world.member_of("account", world.accounts[0]), Some(world.strategic_accounts));
     assert_eq!(world.member_of("lead", world.leads[0]), Some(world.strategic_leads));
     assert_eq!(world.member_of("lead", world.leads[1]), None);
+}
+
+#[test]
+fn a_preview_reads_the_stored_memberships_its_conditions_name_directly_or_through_others() {
+    let world = World::new();
+    let mut ws = Workspace::open(&world.path).unwrap();
+    ws.set_segment_status(world.strategic_accounts, Status::Active, now()).unwrap();
+    drop(ws);
+    segment_builder::cli::apply_command(&world.path, now(), false).unwrap();
+    // Acme moves to France; until the next apply its stored membership stays.
+    let mut ws = Workspace::open(&world.path).unwrap();
+    let def = ws.schema().get(&ty("account")).unwrap().clone();
+    let mut acme = ws.record(&ty("account"), world.accounts[0]).unwrap().unwrap();
+    assert!(acme.set(&def, "country", Value::Text("France".to_owned())));
+    ws.update_record(&ty("account"), &acme).unwrap();
+    drop(ws);
+    let preview = |target| segment_builder::cli::preview_command(&world.path, target, now(), 10).unwrap().ids;
+    // "The account is in segment Strategic accounts": the stored member, Acme's lead.
+    assert_eq!(preview(PreviewTarget::Segment("Strategic leads")), [world.leads[0].0]);
+    // A tree that only "matches the conditions of" Strategic leads reads the same memberships.
+    let matches = one(Node::Segment(SegmentCondition {
+        id: NodeId(1),
+        via: Vec::new(),
+        test: SegmentTest::MatchesConditions,
+        segment: world.strategic_leads,
+    }));
+    let file = world.path.with_file_name("matches.ron");
+    std::fs::write(&file, segment_builder::domain::condition_format::to_ron(&matches)).unwrap();
+    assert_eq!(preview(PreviewTarget::Conditions { record_type: "lead", file: &file }), [world.leads[0].0]);
+    // Live conditions see the move: no lead's account is in Germany now.
+    let live = one(Node::Condition(Condition {
+        id: NodeId(1),
+        path: FieldPath { via: vec![FieldName::new("account")], field: FieldName::new("country") },
+        operator: Operator::Equals,
+        value: Operand::Text("Germany".to_owned()),
+    }));
+    std::fs::write(&file, segment_builder::domain::condition_format::to_ron(&live)).unwrap();
+    assert!(preview(PreviewTarget::Conditions { record_type: "lead", file: &file }).is_empty());
 }
