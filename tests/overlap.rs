@@ -172,6 +172,14 @@ fn contradictions_are_found_on_the_tree() {
     check(all(vec![cond("name", Op::Equals, t("abc")), cond("name", Op::NotContains, t("B"))]), never);
     check(all(vec![cond("name", Op::IsEmpty, NONE), cond("name", Op::MatchesPattern, t("^$"))]), never);
     check(all(vec![cond("name", Op::MatchesPattern, t("a")), cond("name", Op::MatchesPattern, t("b"))]), !never);
+    // What the check cannot reason about is never alike: one pattern or team says nothing of another.
+    let none_of = |node| group(not(any(vec![node])));
+    let (pattern, team) = (
+        |p: &str| cond("name", Op::MatchesPattern, t(p)),
+        |id| cond("owner", Op::MemberOfTeam, segment_builder::domain::Operand::Team(TeamId(id))),
+    );
+    check(all(vec![pattern("a"), none_of(pattern("b"))]), !never);
+    check(all(vec![team(7), none_of(team(8))]), !never);
     check(
         all(vec![
             cond("size", Op::AnyOf, choices(&["Small"])),

@@ -117,7 +117,8 @@ impl Values {
     /// Whether every value `self` lets through, `other` lets through too.
     pub(super) fn within(&self, other: &Values) -> bool {
         use Values as V;
-        if self == other {
+        // Two unknowns are not alike: "member of team 7" is not within "member of team 8".
+        if self == other && *self != V::Unknown {
             return true;
         }
         match (self, other) {
