@@ -389,43 +389,51 @@ impl Workspace {
     /// rows before it.
     fn ledger_before(&self, before: i64) -> Result<SellerLedger> {
         let context = "reading the sellers' past assignments";
+        // One pass over the history before `before` in order, instead of two windows that
+        // sorted it (1.2 s for a record assigned last of half a million): each record's
+        // latest row says whether it was open with a seller, and each seller's latest
+        // assigned row (by `at` as text, then by row) is its last assignment.
+        let mut latest: HashMap<(usize, i64), Option<i64>> = HashMap::new();
+        let mut last: HashMap<i64, (String, i64)> = HashMap::new();
+        let mut types: Vec<String> = Vec::new();
+        let mut scan = || -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, record_type, record_id, seller_id, status = 'assigned', at
+                 FROM assignment_history WHERE id < ?1 ORDER BY id",
+            )?;
+            let mut rows = stmt.query([before])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let ty: &str = row.get_ref(1)?.as_str().map_err(|e| text_error(1, e))?;
+                let ty = types.iter().position(|t| t == ty).unwrap_or_else(|| {
+                    types.push(ty.to_owned());
+                    types.len() - 1
+                });
+                let seller = row.get::<_, Option<i64>>(3)?.filter(|_| row.get::<_, bool>(4).unwrap_or(false));
+                latest.insert((ty, row.get(2)?), seller);
+                let Some(seller) = seller else { continue };
+                let at = row.get_ref(5)?.as_str().map_err(|e| text_error(5, e))?;
+                match last.get_mut(&seller) {
+                    Some((latest_at, latest_id)) if at >= latest_at.as_str() => {
+                        latest_at.clear();
+                        latest_at.push_str(at);
+                        *latest_id = id;
+                    }
+                    Some(_) => {}
+                    None => {
+                        last.insert(seller, (at.to_owned(), id));
+                    }
+                }
+            }
+            Ok(())
+        };
+        scan().context(context)?;
         let mut ledger = SellerLedger::default();
-        let open = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT seller_id, count(*) FROM (
-                         SELECT seller_id, status, row_number() OVER
-                             (PARTITION BY record_type, record_id ORDER BY id DESC) AS n
-                         FROM assignment_history WHERE id < ?1)
-                     WHERE n = 1 AND status = 'assigned' AND seller_id IS NOT NULL GROUP BY seller_id",
-                )
-                .context(context)?;
-            stmt.query_map([before], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-                .context(context)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .context(context)?
-        };
-        for (seller, count) in open {
-            ledger.sellers.entry(SellerId(seller)).or_default().open = u32::try_from(count.max(0)).unwrap_or(u32::MAX);
+        for seller in latest.into_values().flatten() {
+            let state = ledger.sellers.entry(SellerId(seller)).or_default();
+            state.open = state.open.saturating_add(1);
         }
-        let last = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT seller_id, at, id FROM (
-                         SELECT seller_id, at, id, row_number() OVER
-                             (PARTITION BY seller_id ORDER BY at DESC, id DESC) AS n
-                         FROM assignment_history WHERE id < ?1 AND status = 'assigned' AND seller_id IS NOT NULL)
-                     WHERE n = 1",
-                )
-                .context(context)?;
-            stmt.query_map([before], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
-                .context(context)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-                .context(context)?
-        };
-        for (seller, at, id) in last {
+        for (seller, (at, id)) in last {
             let at = self.time_of(&at, &format!("the assignment history of seller {seller}"))?;
             let state: &mut SellerState = ledger.sellers.entry(SellerId(seller)).or_default();
             state.last_assigned = Some(Stamp { at, order: u64::try_from(id).unwrap_or_default() });
@@ -470,4 +478,9 @@ impl Workspace {
             .context(context)?;
         Ok(rows)
     }
+}
+
+/// A text column that holds something else, as rusqlite reports it.
+fn text_error(column: usize, error: rusqlite::types::FromSqlError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
 }
