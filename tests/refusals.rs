@@ -689,6 +689,29 @@ fn refusing_a_foreign_newer_or_damaged_file_leaves_nothing_behind() {
 /// `apply` checks the whole file while it reads and evaluates, and writes only once the
 /// check passed: a page of records it never reads (the column cache holds them) damaged
 /// by another program still refuses it, and nothing is written.
+/// Overwrites the first leaf page of `table` (the child of its interior root holding the
+/// lowest ids) with garbage, as a failing disk or another program might.
+fn damage_a_leaf_of(path: &Path, table: &str) {
+    let root: u32 = rusqlite::Connection::open(path)
+        .expect("plain SQLite")
+        .query_row("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))
+        .expect("the table's root page");
+    let mut damaged = bytes(path);
+    let page_size = match u16::from_be_bytes([damaged[16], damaged[17]]) {
+        1 => 65_536,
+        size => usize::from(size),
+    };
+    let at = |page: u32| (page as usize - 1) * page_size;
+    assert_eq!(damaged[at(root)], 0x05, "the root of {table} is an interior page");
+    // Its first child (the first cell's pointer): a leaf of the lowest ids.
+    let first_cell = usize::from(u16::from_be_bytes([damaged[at(root) + 12], damaged[at(root) + 13]]));
+    let cell = at(root) + first_cell;
+    let leaf = u32::from_be_bytes(damaged[cell..cell + 4].try_into().expect("four bytes"));
+    assert_eq!(damaged[at(leaf)], 0x0D, "a leaf page of {table}");
+    damaged[at(leaf) + 8..at(leaf) + page_size].fill(0xA5);
+    std::fs::write(path, &damaged).expect("damage");
+}
+
 #[test]
 fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -702,24 +725,7 @@ fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
     assert!(segment_builder::engine::cache::cache_path(&path).exists(), "the records are read from the cache");
-    let root: u32 = rusqlite::Connection::open(&path)
-        .expect("plain SQLite")
-        .query_row("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'lead'", [], |r| r.get(0))
-        .expect("the leads' root page");
-    let mut damaged = bytes(&path);
-    let page_size = match u16::from_be_bytes([damaged[16], damaged[17]]) {
-        1 => 65_536,
-        size => usize::from(size),
-    };
-    let at = |page: u32| (page as usize - 1) * page_size;
-    assert_eq!(damaged[at(root)], 0x05, "the leads' root is an interior page");
-    // Its first child (the first cell's pointer): a leaf of the lowest ids.
-    let first_cell = usize::from(u16::from_be_bytes([damaged[at(root) + 12], damaged[at(root) + 13]]));
-    let cell = at(root) + first_cell;
-    let leaf = u32::from_be_bytes(damaged[cell..cell + 4].try_into().expect("four bytes"));
-    assert_eq!(damaged[at(leaf)], 0x0D, "a leaf page of leads");
-    damaged[at(leaf) + 8..at(leaf) + page_size].fill(0xA5);
-    std::fs::write(&path, &damaged).expect("damage");
+    damage_a_leaf_of(&path, "lead");
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
 }
 
@@ -757,23 +763,7 @@ fn an_apply_that_changes_no_membership_retries_beside_the_check_and_writes_only_
     assert!(stdout.contains("stranded lead records placed"), "{stdout}");
 
     // The same apply on the same file damaged where neither it nor its retry reads.
-    let root: u32 = rusqlite::Connection::open(&path)
-        .expect("plain SQLite")
-        .query_row("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'contact'", [], |r| r.get(0))
-        .expect("the contacts' root page");
-    let mut damaged = bytes(&path);
-    let page_size = match u16::from_be_bytes([damaged[16], damaged[17]]) {
-        1 => 65_536,
-        size => usize::from(size),
-    };
-    let at = |page: u32| (page as usize - 1) * page_size;
-    assert_eq!(damaged[at(root)], 0x05, "the contacts' root is an interior page");
-    let first_cell = usize::from(u16::from_be_bytes([damaged[at(root) + 12], damaged[at(root) + 13]]));
-    let cell = at(root) + first_cell;
-    let leaf = u32::from_be_bytes(damaged[cell..cell + 4].try_into().expect("four bytes"));
-    assert_eq!(damaged[at(leaf)], 0x0D, "a leaf page of contacts");
-    damaged[at(leaf) + 8..at(leaf) + page_size].fill(0xA5);
-    std::fs::write(&path, &damaged).expect("damage");
+    damage_a_leaf_of(&path, "contact");
     std::fs::remove_file(&intact).expect("remove the copy");
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
 }
