@@ -161,12 +161,14 @@ impl TypeSnapshot {
         Some(SortKeys::Text { column: c, rank, descending })
     }
 
-    /// The sort keys of column `field` when they need no ordering of their own: not text,
-    /// which ranks its whole dictionary first (as costly as ordering every row when most
-    /// values differ).
-    fn plain_keys(&self, field: Option<usize>, descending: bool) -> Option<SortKeys<'_>> {
+    /// The sort keys to order the set rows of `rows` by alone: when no order is kept, few
+    /// rows are set, and the keys need no ordering of their own (not text, which ranks its
+    /// whole dictionary first, as costly as ordering every row when most values differ).
+    fn keys_alone(&self, rows: &Bitset, field: Option<usize>, descending: bool) -> Option<SortKeys<'_>> {
         let column = field.and_then(|f| self.columns.get(f))?;
-        (!matches!(column, Column::Text(_))).then_some(SortKeys::Plain { column, descending })
+        let few = rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows();
+        (few && !matches!(column, Column::Text(_)) && !self.has_order(field, descending))
+            .then_some(SortKeys::Plain { column, descending })
     }
 
     /// Whether the order of column `field` in this direction is kept: then
@@ -180,10 +182,7 @@ impl TypeSnapshot {
     /// would otherwise wait for every row's order); the whole order is then left to
     /// [`TypeSnapshot::sorted_rows`] when there is time (see `has_order`).
     pub(crate) fn ordered_rows(&self, rows: &Bitset, field: Option<usize>, descending: bool) -> Vec<u32> {
-        if !self.has_order(field, descending)
-            && rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows()
-            && let Some(keys) = self.plain_keys(field, descending)
-        {
+        if let Some(keys) = self.keys_alone(rows, field, descending) {
             return keys.order(rows.ones().map(|row| row as u32));
         }
         let order = self.sorted_rows(field, descending);
@@ -214,11 +213,7 @@ impl TypeSnapshot {
     /// text), by selecting among the set rows alone (a one-shot preview at a million
     /// records would otherwise sort them all for twenty).
     pub(crate) fn first_rows(&self, rows: &Bitset, field: Option<usize>, descending: bool, n: usize) -> Vec<u32> {
-        let few = || rows.count().saturating_mul(FEW_ROWS_PER) <= self.rows();
-        if !self.has_order(field, descending)
-            && few()
-            && let Some(keys) = self.plain_keys(field, descending)
-        {
+        if let Some(keys) = self.keys_alone(rows, field, descending) {
             let mut packed: Vec<u128> = rows.ones().map(|row| keys.packed(row as u32)).collect();
             if packed.len() > n {
                 packed.select_nth_unstable(n);
