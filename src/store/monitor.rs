@@ -409,7 +409,8 @@ impl Workspace {
                     types.push(ty.to_owned());
                     types.len() - 1
                 });
-                let seller = row.get::<_, Option<i64>>(3)?.filter(|_| row.get::<_, bool>(4).unwrap_or(false));
+                let assigned: bool = row.get(4)?;
+                let seller = row.get::<_, Option<i64>>(3)?.filter(|_| assigned);
                 latest.insert((ty, row.get(2)?), seller);
                 let Some(seller) = seller else { continue };
                 let at = row.get_ref(5)?.as_str().map_err(|e| text_error(5, e))?;
