@@ -27,7 +27,7 @@ use segment_builder::app::{App, Startup};
 use segment_builder::domain::{EvalContext, RecordTypeName};
 use segment_builder::engine::cache::cache_path;
 use segment_builder::engine::sql::{ROOT_ALIAS, SqlParam, compile_sql};
-use segment_builder::state::Loadable;
+use segment_builder::state::{EngineStatus, Loadable};
 use segment_builder::store::Workspace;
 
 /// Every answer is computed at this instant (`--now`): the same dates for both sides.
@@ -38,8 +38,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == WINDOW_ONCE) {
         let path = PathBuf::from(&args[at + 1]);
-        let took = window_open_to_first_preview(&path);
-        println!("{} {}", took.as_secs_f64(), memory());
+        let (took, snapshot) = window_open_to_first_preview(&path);
+        println!("{} {}, snapshot {:.0} MB", took.as_secs_f64(), memory(), snapshot as f64 / 1e6);
         return;
     }
     let records: u64 = env_or("FIRST_ANSWER_RECORDS", 1_000_000);
@@ -210,8 +210,9 @@ fn window_in_fresh_process(path: &Path) -> (Duration, Duration, String) {
 }
 
 /// Opens `path` as the window does (the app's open job, its workers) and waits for the
-/// first preview number of the segment it selects.
-fn window_open_to_first_preview(path: &Path) -> Duration {
+/// first preview number of the segment it selects; with the heap bytes of the engine's
+/// snapshot (what the engine reported when it was ready), the bulk of the window's memory.
+fn window_open_to_first_preview(path: &Path) -> (Duration, usize) {
     let started = Instant::now();
     let mut app = App::new(Startup::Open(path.to_owned()), Vec::new());
     loop {
@@ -223,7 +224,11 @@ fn window_open_to_first_preview(path: &Path) -> Duration {
         if state.preview.segment.is_some()
             && let Loadable::Ready(_) = state.preview.result
         {
-            return started.elapsed();
+            let snapshot = match state.engine {
+                EngineStatus::Ready { heap_bytes, .. } => heap_bytes,
+                _ => 0,
+            };
+            return (started.elapsed(), snapshot);
         }
         assert!(started.elapsed() < Duration::from_mins(10), "no preview after ten minutes");
         std::thread::sleep(Duration::from_millis(1));
