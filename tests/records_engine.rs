@@ -17,7 +17,7 @@ fn lead() -> RecordTypeName {
 }
 
 /// A demo workspace of 1,500 leads, plus leads whose texts differ only by case or folding,
-/// share a sort key, or are empty.
+/// share a sort key, or are empty, and leads with money amounts off the cent.
 fn workspace(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("records.sqlite");
     let now: jiff::Timestamp = "2026-11-24T12:00:00Z".parse().expect("a time");
@@ -39,6 +39,18 @@ fn workspace(dir: &std::path::Path) -> std::path::PathBuf {
                     *value = Value::Empty;
                 }
             }
+        }
+        ws.insert_record(&lead(), values).expect("insert");
+    }
+    // Money amounts whose cents do not give them back, in an order their ids do not
+    // share: the same cents (1.004 and 1.001) must still sort by amount.
+    let money: Vec<usize> =
+        def.fields.iter().enumerate().filter(|(_, f)| f.kind == FieldKind::Money).map(|(i, _)| i).collect();
+    assert!(!money.is_empty(), "the demo's leads hold money");
+    for amount in [1.004, 0.1 + 0.2, 1.001, 0.3, 2.675] {
+        let mut values = template.values.clone();
+        for &field in &money {
+            values[field] = Value::Money(amount);
         }
         ws.insert_record(&lead(), values).expect("insert");
     }

@@ -37,11 +37,11 @@ use jiff::tz::TimeZone;
 use super::snapshot::{DecodeError, Snapshot};
 use crate::domain::{Schema, SellerId, TeamId};
 
-/// The first bytes of a cache file: the format (its last byte the version). Version 3:
-/// dictionaries hold texts under full case folding (version 2 held them lowercased) and
-/// whole-number and money columns their exact integers, so an older file is refused and
-/// rebuilt.
-const MAGIC: &[u8; 8] = b"SBCOLS\0\x03";
+/// The first bytes of a cache file: the format (its last byte the version). Version 4:
+/// whole-number and money columns keep only their exact integers (version 3 kept an `f64`
+/// beside each, and before it dictionaries held texts lowercased), so an older file is
+/// refused and rebuilt.
+const MAGIC: &[u8; 8] = b"SBCOLS\0\x04";
 
 /// What a cache was made from; it is used only for a workspace that matches all of it.
 #[derive(Clone, Debug, PartialEq, Eq)]

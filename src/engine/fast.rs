@@ -608,15 +608,14 @@ fn scan(column: &Column, test: &Test, rows: usize, mask: Option<&Bitset>) -> Bit
         }
         (Column::Number(c), Test::Whole { test, negate }) => {
             let Some(exact) = &c.exact else { return Bitset::empty(rows) };
-            // A row holds a number where its `f64` is not NaN (empty rows are NaN).
             match test {
                 IntTest::Range(low, high) => {
                     let (low, high) = (*low as i64, *high as i64);
-                    whole_words(&c.values, exact, rows, mask, *negate, |v| (low <= v) && (v <= high))
+                    whole_words(&c.none, exact, rows, mask, *negate, |v| (low <= v) && (v <= high))
                 }
                 IntTest::AnyOf(options) => {
                     let options: Vec<i64> = options.iter().map(|x| *x as i64).collect();
-                    whole_words(&c.values, exact, rows, mask, *negate, |v| options.binary_search(&v).is_ok())
+                    whole_words(&c.none, exact, rows, mask, *negate, |v| options.binary_search(&v).is_ok())
                 }
             }
         }

@@ -62,10 +62,10 @@ pub(super) fn decimal_predicate(test: NumberTest<'_>) -> NumberPredicate {
     plain.unwrap_or_else(|| NumberPredicate::Exact(ExactTest::of(test)))
 }
 
-/// The rows whose exact value passes `holds` (among rows holding a number), flipped when
-/// `negate`.
+/// The rows whose exact value passes `holds` (among the rows not in `none`, which hold no
+/// number), flipped when `negate`.
 pub(super) fn whole_words(
-    values: &[f64],
+    none: &Bitset,
     exact: &[i64],
     rows: usize,
     mask: Option<&Bitset>,
@@ -76,9 +76,9 @@ pub(super) fn whole_words(
         let base = w * 64;
         let end = (base + 64).min(rows);
         let mut bits = 0u64;
-        for (i, (&x, &v)) in values[base..end].iter().zip(&exact[base..end]).enumerate() {
-            bits |= u64::from(!x.is_nan() && holds(v)) << i;
+        for (i, &v) in exact[base..end].iter().enumerate() {
+            bits |= u64::from(holds(v)) << i;
         }
-        flip(bits, negate)
+        flip(bits & !none.words()[w], negate)
     })
 }

@@ -68,14 +68,14 @@ impl Measure {
             return counted_rows(test, links, matching, rows);
         }
         let values = match column.and_then(|c| related.columns.get(c)) {
-            Some(Column::Number(c)) => c.exact.as_ref().map(|exact| (&c.values, exact)),
+            Some(Column::Number(c)) => c.exact.as_ref().map(|exact| (&c.none, exact)),
             _ => None,
         };
-        let Some((floats, exact)) = values else {
+        let Some((none, exact)) = values else {
             // No such column: every related value is empty.
             return if test.holds(&Tally::default()) { Bitset::full(rows) } else { Bitset::empty(rows) };
         };
-        aggregated_rows(test, links, matching, floats, exact, rows)
+        aggregated_rows(test, links, matching, none, exact, rows)
     }
 }
 
@@ -86,7 +86,7 @@ fn aggregated_rows(
     test: &QuantityTest,
     links: &LookupColumn,
     matching: &Bitset,
-    floats: &[f64],
+    none: &Bitset,
     exact: &[i64],
     rows: usize,
 ) -> Bitset {
@@ -102,7 +102,7 @@ fn aggregated_rows(
     for row in matching.ones() {
         let target = links.rows[row] as usize;
         let Some((slot, count)) = gathered.get_mut(target) else { continue };
-        if floats[row].is_nan() {
+        if none.contains(row) {
             continue;
         }
         let value = exact[row];
@@ -118,7 +118,7 @@ fn aggregated_rows(
         *count = count.saturating_add(1);
     }
     if overflow {
-        return tallied_rows(test, links, matching, floats, exact, rows);
+        return tallied_rows(test, links, matching, none, exact, rows);
     }
     let empty = test.holds(&Tally::default());
     // A sum, minimum or maximum tested by a range of `i64`: compared directly.
@@ -157,14 +157,14 @@ fn tallied_rows(
     test: &QuantityTest,
     links: &LookupColumn,
     matching: &Bitset,
-    floats: &[f64],
+    none: &Bitset,
     exact: &[i64],
     rows: usize,
 ) -> Bitset {
     let mut tallies = vec![Tally::default(); rows];
     for row in matching.ones() {
         if let Some(tally) = tallies.get_mut(links.rows[row] as usize) {
-            tally.add((!floats[row].is_nan()).then_some(exact[row]));
+            tally.add((!none.contains(row)).then_some(exact[row]));
         }
     }
     let empty = test.holds(&Tally::default());

@@ -169,18 +169,37 @@ pub(crate) struct OwnerColumn {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NumberColumn {
-    /// NaN where empty or not a number of the column's kind (a decimal's value, and the
-    /// order of every kind).
+    /// A decimal column's values, NaN where a row holds no decimal. Empty for whole numbers
+    /// and money: their `f64` is their exact integer's ([`NumberColumn::float`]), so they
+    /// are not kept twice.
     pub(crate) values: Vec<f64>,
-    /// Whole numbers as they are and money in cents ([`cents`]), 0 where `values` is NaN:
-    /// what their conditions compare. `None` for a decimal column.
+    /// Whole numbers as they are and money in cents ([`cents`]), 0 where a row holds no
+    /// number of the column's kind: what their conditions compare. `None` for a decimal
+    /// column.
     pub(crate) exact: Option<Vec<i64>>,
+    /// Money amounts their cents do not give back (a fraction of a cent, `-0`): their
+    /// `f64` by row, which their order follows.
+    pub(crate) off_cent: HashMap<usize, f64>,
     /// Whether the column holds money (its `exact` values are cents).
     pub(crate) money: bool,
+    /// Rows holding no number of the column's kind: empty, or a value of another kind.
+    pub(crate) none: Bitset,
     pub(crate) empty: Bitset,
 }
 
 impl NumberColumn {
+    fn new(kind: FieldKind, len: usize) -> Self {
+        let decimal = kind == FieldKind::Decimal;
+        NumberColumn {
+            values: if decimal { vec![f64::NAN; len] } else { Vec::new() },
+            exact: (!decimal).then(|| vec![0; len]),
+            off_cent: HashMap::new(),
+            money: kind == FieldKind::Money,
+            none: Bitset::full(len),
+            empty: Bitset::full(len),
+        }
+    }
+
     /// The value as this column keeps it: its `f64` (NaN unless it is a number of the
     /// column's kind) and its exact integer.
     fn of(&self, value: ValueView<'_>) -> (f64, i64) {
@@ -191,13 +210,59 @@ impl NumberColumn {
             _ => (f64::NAN, 0),
         }
     }
+
+    pub(super) fn len(&self) -> usize {
+        self.none.len()
+    }
+
+    /// Stores `value` at `row`, or appends it when `row` is the length.
+    fn put(&mut self, row: usize, value: ValueView<'_>) {
+        let (x, exact_value) = self.of(value);
+        let append = row == self.len();
+        match &mut self.exact {
+            None if append => self.values.push(x),
+            None => self.values[row] = x,
+            Some(exact) => {
+                if append {
+                    exact.push(exact_value);
+                } else {
+                    exact[row] = exact_value;
+                    self.off_cent.remove(&row);
+                }
+                if self.money && !x.is_nan() && (exact_value as f64 / 100.0).to_bits() != x.to_bits() {
+                    self.off_cent.insert(row, x);
+                }
+            }
+        }
+        if append {
+            push_bit(&mut self.none, x.is_nan());
+            push_bit(&mut self.empty, value.is_empty());
+        } else {
+            set_bit(&mut self.none, row, x.is_nan());
+            set_bit(&mut self.empty, row, value.is_empty());
+        }
+    }
+
+    /// The `f64` of `row`'s value (NaN where it holds none): a decimal's value, and the
+    /// order of every kind.
+    pub(crate) fn float(&self, row: usize) -> f64 {
+        match &self.exact {
+            None => self.values[row],
+            Some(_) if self.none.contains(row) => f64::NAN,
+            Some(exact) if self.money => self.off_cent.get(&row).copied().unwrap_or_else(|| exact[row] as f64 / 100.0),
+            Some(exact) => exact[row] as f64,
+        }
+    }
 }
 
 /// The same values (any NaN equal to any NaN) and the same empty rows.
 impl PartialEq for NumberColumn {
     fn eq(&self, other: &Self) -> bool {
         self.empty == other.empty
+            && self.none == other.none
             && self.exact == other.exact
+            && self.off_cent.len() == other.off_cent.len()
+            && self.off_cent.iter().all(|(row, x)| other.off_cent.get(row).is_some_and(|y| x.to_bits() == y.to_bits()))
             && self.values.len() == other.values.len()
             && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
     }
@@ -247,12 +312,9 @@ impl Column {
             FieldKind::Text | FieldKind::Choice => {
                 Column::Text(TextColumn { dictionary: Dictionary::default(), codes: Codes::with_len(len) })
             }
-            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => Column::Number(NumberColumn {
-                values: vec![f64::NAN; len],
-                exact: (kind != FieldKind::Decimal).then(|| vec![0; len]),
-                money: kind == FieldKind::Money,
-                empty: Bitset::full(len),
-            }),
+            FieldKind::WholeNumber | FieldKind::Decimal | FieldKind::Money => {
+                Column::Number(NumberColumn::new(kind, len))
+            }
             FieldKind::Date | FieldKind::DateTime => {
                 Column::Temporal(TemporalColumn { days: vec![DAY_NONE; len], instants: None, empty: Bitset::full(len) })
             }
@@ -270,14 +332,7 @@ impl Column {
         match self {
             Column::Text(c) => c.codes.push_empty(),
             Column::Owner(c) => c.codes.push_empty(),
-            Column::Number(c) => {
-                c.values.push(f64::NAN);
-                if let Some(exact) = &mut c.exact {
-                    exact.push(0);
-                }
-                c.empty.resize(c.values.len());
-                c.empty.insert(c.values.len() - 1);
-            }
+            Column::Number(c) => c.put(c.len(), ValueView::Empty),
             Column::Temporal(c) => {
                 c.days.push(DAY_NONE);
                 if let Some(instants) = &mut c.instants {
@@ -309,14 +364,7 @@ impl Column {
                 let code = c.code_of(value);
                 c.codes.push(code);
             }
-            Column::Number(c) => {
-                let (x, exact_value) = c.of(value);
-                c.values.push(x);
-                if let Some(exact) = &mut c.exact {
-                    exact.push(exact_value);
-                }
-                push_bit(&mut c.empty, value.is_empty());
-            }
+            Column::Number(c) => c.put(c.len(), value),
             Column::Temporal(c) => {
                 let (day, instant) = temporal_of(value, zone);
                 c.days.push(day);
@@ -339,7 +387,7 @@ impl Column {
         match self {
             Column::Text(c) => c.codes.len(),
             Column::Owner(c) => c.codes.len(),
-            Column::Number(c) => c.values.len(),
+            Column::Number(c) => c.len(),
             Column::Temporal(c) => c.days.len(),
             Column::YesNo(c) => c.empty.len(),
             Column::Lookup(c) => c.rows.len(),
@@ -357,14 +405,7 @@ impl Column {
                 let code = c.code_of(value);
                 c.codes.set(row, code);
             }
-            Column::Number(c) => {
-                let (x, exact_value) = c.of(value);
-                c.values[row] = x;
-                if let Some(exact) = &mut c.exact {
-                    exact[row] = exact_value;
-                }
-                set_bit(&mut c.empty, row, value.is_empty());
-            }
+            Column::Number(c) => c.put(row, value),
             Column::Temporal(c) => {
                 let (day, instant) = temporal_of(value, zone);
                 c.days[row] = day;
@@ -407,6 +448,8 @@ impl Column {
                 if let Some(exact) = &mut c.exact {
                     exact.shrink_to_fit();
                 }
+                c.off_cent.shrink_to_fit();
+                c.none.shrink_to_fit();
                 c.empty.shrink_to_fit();
             }
             Column::Temporal(c) => {
@@ -431,10 +474,11 @@ impl Column {
             Column::Text(c) => c.codes.reserve(additional),
             Column::Owner(c) => c.codes.reserve(additional),
             Column::Number(c) => {
-                c.values.reserve(additional);
-                if let Some(exact) = &mut c.exact {
-                    exact.reserve(additional);
+                match &mut c.exact {
+                    None => c.values.reserve(additional),
+                    Some(exact) => exact.reserve(additional),
                 }
+                c.none.reserve(additional);
                 c.empty.reserve(additional);
             }
             Column::Temporal(c) => {
@@ -458,7 +502,11 @@ impl Column {
             Column::Text(c) => c.dictionary.heap_bytes() + c.codes.heap_bytes(),
             Column::Owner(c) => c.codes.heap_bytes() + c.sellers.capacity() * 8 + c.index.capacity() * (8 + 4 + 1),
             Column::Number(c) => {
-                c.values.capacity() * 8 + c.exact.as_ref().map_or(0, |e| e.capacity() * 8) + c.empty.heap_bytes()
+                c.values.capacity() * 8
+                    + c.exact.as_ref().map_or(0, |e| e.capacity() * 8)
+                    + c.off_cent.capacity() * 17
+                    + c.none.heap_bytes()
+                    + c.empty.heap_bytes()
             }
             Column::Temporal(c) => {
                 c.days.capacity() * 4 + c.instants.as_ref().map_or(0, |i| i.capacity() * 8) + c.empty.heap_bytes()

@@ -183,6 +183,11 @@ fn encode_column(out: &mut Vec<u8>, column: &Column) {
             if let Some(exact) = &c.exact {
                 put_i64s(out, exact.iter().copied());
             }
+            let mut off_cent: Vec<(usize, f64)> = c.off_cent.iter().map(|(&row, &x)| (row, x)).collect();
+            off_cent.sort_unstable_by_key(|&(row, _)| row);
+            put_u64s(out, off_cent.iter().map(|&(row, _)| row as u64));
+            put_u64s(out, off_cent.iter().map(|&(_, x)| x.to_bits()));
+            put_bitset(out, &c.none);
             put_bitset(out, &c.empty);
         }
         Column::Temporal(c) => {
@@ -243,16 +248,30 @@ fn decode_column(
         }
         NUMBER => {
             let values: Vec<f64> = input.u64s()?.into_iter().map(f64::from_bits).collect();
-            length(values.len())?;
             let exact = if input.u8()? == 1 { Some(input.i64s()?) } else { None };
             if exact.is_some() != (kind != FieldKind::Decimal) {
                 return bad("a number column of another kind");
             }
-            if let Some(exact) = &exact {
-                length(exact.len())?;
+            match &exact {
+                // Whole numbers and money keep no `f64` of their own.
+                Some(exact) if values.is_empty() => length(exact.len())?,
+                Some(_) => return bad("a number column of another kind"),
+                None => length(values.len())?,
             }
-            let money = kind == FieldKind::Money;
-            Column::Number(NumberColumn { values, exact, money, empty: input.bitset(rows)? })
+            let off_rows = input.u64s()?;
+            let off_values = input.u64s()?;
+            if off_rows.len() != off_values.len() || off_rows.iter().any(|&row| row >= rows as u64) {
+                return bad("a money column's amounts off the cent");
+            }
+            let off_cent = off_rows.into_iter().map(|r| r as usize).zip(off_values.into_iter().map(f64::from_bits));
+            Column::Number(NumberColumn {
+                values,
+                exact,
+                off_cent: off_cent.collect(),
+                money: kind == FieldKind::Money,
+                none: input.bitset(rows)?,
+                empty: input.bitset(rows)?,
+            })
         }
         TEMPORAL => {
             let days: Vec<i32> = input.u32s()?.into_iter().map(|d| d as i32).collect();

@@ -461,7 +461,7 @@ fn plain_key(column: &Column, row: usize) -> Option<u64> {
             (code >= CODE_FIRST).then(|| flip_i64(c.sellers[(code - CODE_FIRST) as usize].0))
         }
         Column::Number(c) => {
-            let x = c.values[row];
+            let x = c.float(row);
             (!x.is_nan()).then(|| {
                 let bits = x.to_bits();
                 if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
