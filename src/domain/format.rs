@@ -1,6 +1,8 @@
 //! Values as people read and type them: one formatting and one parsing rule per field kind,
 //! shared by the record editor, the tables and (later) CSV import and export.
 
+use std::borrow::Cow;
+
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
@@ -84,7 +86,12 @@ pub fn parse_value_with(field: &FieldDef, input: &str, tz: &TimeZone, mark: Deci
         FieldKind::Choice => field
             .choices
             .iter()
-            .find(|option| option.to_lowercase() == text.to_lowercase())
+            // As typed first: most files write their options exactly (and no lowercasing).
+            .find(|option| *option == text)
+            .or_else(|| {
+                let text = text.to_lowercase();
+                field.choices.iter().find(|option| option.to_lowercase() == text)
+            })
             .map(|option| Value::Choice(option.clone()))
             .ok_or_else(|| format!("\"{text}\" is not one of {}", field.choices.join(", "))),
         FieldKind::Lookup => parse_id(text).map(|id| Value::Lookup(RecordId(id))),
@@ -111,9 +118,14 @@ pub fn parse_number(text: &str, mark: DecimalMark) -> Result<f64, String> {
 
 /// The number as Rust parses it: sign, digits, `.` and exponent, separators checked and
 /// removed.
-fn plain_number(text: &str, mark: DecimalMark) -> Result<String, String> {
+fn plain_number(text: &str, mark: DecimalMark) -> Result<Cow<'_, str>, String> {
     let (decimal, group) = mark.characters();
     let shown = text.trim();
+    // Digits with a sign and at most one decimal point are already plain (most numbers).
+    let plain_byte = |b: u8| b.is_ascii_digit() || b == b'-' || b == b'+' || (b == b'.' && decimal == '.');
+    if shown.bytes().all(plain_byte) && shown.bytes().filter(|&b| b == b'.').count() <= 1 {
+        return Ok(Cow::Borrowed(shown));
+    }
     let compact: String = shown.chars().filter(|c| !matches!(c, ' ' | '_' | '\u{a0}' | '\u{202f}')).collect();
     let misplaced = || match mark {
         DecimalMark::Point => {
@@ -158,7 +170,7 @@ fn plain_number(text: &str, mark: DecimalMark) -> Result<String, String> {
         plain.push_str(fraction);
     }
     plain.push_str(exponent);
-    Ok(plain)
+    Ok(Cow::Owned(plain))
 }
 
 fn parse_id(text: &str) -> Result<i64, String> {
@@ -236,6 +248,8 @@ mod tests {
         check(FieldKind::YesNo, "YES", Ok("Yes"));
         check(FieldKind::YesNo, "maybe", Err("not yes or no"));
         check(FieldKind::Choice, "hot", Ok("Hot"));
+        check(FieldKind::Choice, "Warm", Ok("Warm"));
+        check(FieldKind::Choice, "WARM", Ok("Warm"));
         check(FieldKind::Choice, "Cold", Err("not one of Hot, Warm"));
         check(FieldKind::Lookup, "#12", Ok("12"));
         check(FieldKind::Lookup, "-1", Err("not a record id"));
@@ -263,6 +277,15 @@ mod tests {
         check_with(Point, Decimal, "1,,000", Err(POINT_ONLY));
         check_with(Point, Decimal, "1,000,", Err(POINT_ONLY));
         check_with(Point, Decimal, "1.2.3", Err("not a number"));
+        // Digits, signs and one point read as they are (without the separator rules).
+        check_with(Point, WholeNumber, "+5", Ok("5"));
+        check_with(Point, WholeNumber, "007", Ok("7"));
+        check_with(Point, Decimal, "-0.125", Ok("-0.125"));
+        check_with(Point, Decimal, "1-2", Err("not a number"));
+        check_with(Point, Decimal, ".", Err("not a number"));
+        check_with(Point, WholeNumber, "-", Err("not a whole number"));
+        check_with(Comma, WholeNumber, "-12", Ok("-12"));
+        check_with(Comma, Decimal, "12.5", Err(COMMA_ONLY));
         check_with(Point, Money, "1,5", Err(POINT_ONLY));
         check_with(Point, WholeNumber, "1,5", Err(POINT_ONLY));
         check_with(Point, WholeNumber, "-1,234,567", Ok("-1234567"));

@@ -107,26 +107,57 @@ impl<R> QuoteCheck<R> {
         }
     }
 
-    fn scan(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            if self.bom_seen < BOM.len() {
-                if byte == BOM[self.bom_seen] && self.offset == self.bom_seen as u64 {
-                    self.bom_seen += 1;
-                    self.offset += 1;
-                    continue;
-                }
-                self.bom_seen = BOM.len();
+    fn scan(&mut self, mut bytes: &[u8]) {
+        while let Some((&byte, rest)) = bytes.split_first() {
+            // Within a cell, the bytes that cannot end it (or quote) only move the place:
+            // passed over in bulk, which is most of a file.
+            let plain = match self.state {
+                _ if self.bom_seen < BOM.len() => 0,
+                State::Quoted => memchr::memchr(b'"', bytes).unwrap_or(bytes.len()),
+                State::Unquoted => memchr::memchr3(b',', b'\n', b'\r', bytes).unwrap_or(bytes.len()),
+                State::CellStart | State::QuoteInQuoted => 0,
+            };
+            if plain > 0 {
+                self.pass(&bytes[..plain]);
+                bytes = &bytes[plain..];
+            } else {
+                self.scan_byte(byte);
+                bytes = rest;
             }
-            // A character starts at every byte that is not a UTF-8 continuation byte.
-            if byte & 0xC0 != 0x80 {
-                self.character += 1;
+        }
+    }
+
+    /// Moves the place over `run`, bytes that change no state.
+    fn pass(&mut self, run: &[u8]) {
+        // A character starts at every byte that is not a UTF-8 continuation byte.
+        let characters = |bytes: &[u8]| bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        self.offset += run.len() as u64;
+        match memchr::memrchr(b'\n', run) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', run).count() as u64;
+                self.character = characters(&run[last + 1..]);
             }
-            self.step(byte);
-            self.offset += 1;
-            if byte == b'\n' {
-                self.line += 1;
-                self.character = 0;
+            None => self.character += characters(run),
+        }
+    }
+
+    fn scan_byte(&mut self, byte: u8) {
+        if self.bom_seen < BOM.len() {
+            if byte == BOM[self.bom_seen] && self.offset == self.bom_seen as u64 {
+                self.bom_seen += 1;
+                self.offset += 1;
+                return;
             }
+            self.bom_seen = BOM.len();
+        }
+        if byte & 0xC0 != 0x80 {
+            self.character += 1;
+        }
+        self.step(byte);
+        self.offset += 1;
+        if byte == b'\n' {
+            self.line += 1;
+            self.character = 0;
         }
     }
 
@@ -203,6 +234,8 @@ mod tests {
         check("a,b\n\"x\"y,2\n", Some((2, 4, 0, TextAfterQuote)));
         check("a,b\n1,\"x\" \n", Some((2, 6, 1, TextAfterQuote)));
         check("a,b\n1,\"é\"z\n", Some((2, 6, 1, TextAfterQuote)));
+        check("a,b\n\"é\nü\"x,2\n", Some((3, 3, 0, TextAfterQuote)));
+        check("a,b\nüü,\"x\ny\"\r\n1,\"Grüße\" ,2\n", Some((4, 10, 1, TextAfterQuote)));
         check("a,b\n1,2\n3,\"open\n4,5\n6,7\n", Some((3, 3, 1, Unclosed)));
         check("\"a,b\n1,2\n", Some((1, 1, 0, Unclosed)));
     }
