@@ -516,8 +516,20 @@ fn a_big_csv_streams_in_with_progress_and_a_cancel_changes_nothing() {
     let utc = jiff::tz::TimeZone::UTC;
     let request = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
 
-    // Cancelled while writing: the workspace is byte-for-byte as before.
+    // Cancelled while checking (the reading runs ahead on its own thread, and stops).
     let before = file_hash(&path);
+    let (mut refused, mut asked_after) = (false, 0);
+    let outcome = import_csv(&request, &mut |fraction, _| {
+        asked_after += usize::from(refused);
+        refused = fraction.is_some_and(|f| f >= 0.2);
+        !refused
+    })
+    .expect("no problems");
+    assert!(outcome.summary.cancelled && outcome.created.is_empty(), "{outcome:?}");
+    assert_eq!(asked_after, 0, "the check stopped at the cancel");
+    assert_eq!(file_hash(&path), before, "a cancelled check writes nothing");
+
+    // Cancelled while writing: the workspace is byte-for-byte as before.
     let mut calls = 0;
     let outcome = import_csv(&request, &mut |fraction, _| {
         calls += 1;
@@ -549,6 +561,40 @@ fn a_big_csv_streams_in_with_progress_and_a_cancel_changes_nothing() {
     );
     let ws = Workspace::open(&path).expect("open");
     assert_eq!(ws.count_records(&lead).expect("count"), before_count + rows as u64);
+}
+
+#[test]
+fn a_row_the_store_refuses_early_in_a_big_file_stops_the_import_and_names_its_line() {
+    use segment_builder::interchange::csv_records::{auto_map, headers};
+    use segment_builder::worker::import::import_csv;
+    use std::fmt::Write as _;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = small_demo(&dir);
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    drop(ws);
+    // Line 4 points at an account that does not exist; tens of thousands of rows follow,
+    // far more than the converting thread may run ahead.
+    let mut text = String::from("Topic,Account\n");
+    for n in 0..40_000 {
+        let account = if n == 2 { "999999" } else { "" };
+        writeln!(text, "Lead {n},{account}").expect("write");
+    }
+    let csv = dir.path().join("refused.csv");
+    std::fs::write(&csv, text).expect("write");
+    let mapping = auto_map(&def, &headers(b"Topic,Account\n").expect("headers"));
+    let used = std::collections::BTreeSet::new();
+    let utc = jiff::tz::TimeZone::UTC;
+    let request = import_request(&path, &csv, &def, &mapping, false, &used, &utc);
+    let before = file_hash(&path);
+    let failure = import_csv(&request, &mut |_, _| true).expect_err("refused");
+    assert!(
+        failure.len() == 1 && failure[0].contains("nothing was imported") && failure[0].contains("line 4"),
+        "{failure:?}"
+    );
+    assert_eq!(file_hash(&path), before, "nothing was written");
 }
 
 #[test]

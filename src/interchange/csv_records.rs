@@ -182,16 +182,27 @@ impl Problems {
 /// Reading the same input twice gives the same rows and problems (an id seen twice is a
 /// problem of its second row both times).
 pub struct RowReader<'a, R: std::io::Read> {
+    source: RecordSource<'a, R>,
+    converter: RowConverter<'a>,
+    record: csv::ByteRecord,
+}
+
+/// The reading half of a [`RowReader`]: the cells of each record, quoting checked.
+pub struct RecordSource<'a, R: std::io::Read> {
+    mapping: &'a [ColumnMapping],
+    reader: csv::Reader<QuoteCheck<R>>,
+    finished: bool,
+}
+
+/// The converting half of a [`RowReader`]: a record's cells as a row of its type.
+pub struct RowConverter<'a> {
     def: &'a RecordTypeDef,
     mapping: &'a [ColumnMapping],
     tz: &'a TimeZone,
     mark: DecimalMark,
-    reader: csv::Reader<QuoteCheck<R>>,
     /// (column, field index; `None` = the id)
     columns: Vec<(usize, Option<usize>)>,
     seen_ids: std::collections::HashMap<i64, u64>,
-    record: csv::ByteRecord,
-    finished: bool,
 }
 
 impl<'a, R: std::io::Read> RowReader<'a, R> {
@@ -234,23 +245,57 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
         }
         let reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(QuoteCheck::new(input));
         Ok(Self {
-            def,
-            mapping,
-            tz,
-            mark: DecimalMark::Point,
-            reader,
-            columns,
-            seen_ids: std::collections::HashMap::new(),
+            source: RecordSource { mapping, reader, finished: false },
+            converter: RowConverter {
+                def,
+                mapping,
+                tz,
+                mark: DecimalMark::Point,
+                columns,
+                seen_ids: std::collections::HashMap::new(),
+            },
             record: csv::ByteRecord::new(),
-            finished: false,
         })
     }
 
     /// Numbers written with `mark` (`1.234,5` with a decimal comma) instead of a point.
     #[must_use]
     pub fn with_decimal_mark(mut self, mark: DecimalMark) -> Self {
-        self.mark = mark;
+        self.converter.mark = mark;
         self
+    }
+
+    /// How far into the input the reader is, in bytes.
+    pub fn bytes_read(&self) -> u64 {
+        self.source.bytes_read()
+    }
+
+    /// The next row that is not blank, converted, or its problems; `None` at the end. A
+    /// file that cannot be read on (broken quoting: an unclosed quote, text after a closing
+    /// quote; a read error) gives its problem once, then `None`.
+    pub fn next_row(&mut self) -> Option<Result<CsvRow, Vec<CsvProblem>>> {
+        loop {
+            if let Err(problems) = self.source.next_record(&mut self.record)? {
+                return Some(Err(problems));
+            }
+            if let Some(row) = self.converter.convert(&self.record) {
+                return Some(row);
+            }
+        }
+    }
+
+    /// The reading and the converting apart, to run on two threads: what
+    /// [`RowReader::next_row`] gives is each record of the source through the converter,
+    /// in order.
+    pub fn split(self) -> (RecordSource<'a, R>, RowConverter<'a>) {
+        (self.source, self.converter)
+    }
+}
+
+impl<R: std::io::Read> RecordSource<'_, R> {
+    /// How far into the input the reader is, in bytes.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
     }
 
     /// A quoting mistake in the bytes read so far, up to the end of the last record.
@@ -261,93 +306,86 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
         Some(vec![quote_problem(problem, self.mapping)])
     }
 
-    /// How far into the input the reader is, in bytes.
-    pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
+    /// Reads the next record's cells into `record`; `None` at the end. A file that cannot
+    /// be read on gives its problem once, then `None`.
+    pub fn next_record(&mut self, record: &mut csv::ByteRecord) -> Option<Result<(), Vec<CsvProblem>>> {
+        if self.finished {
+            return None;
+        }
+        match self.reader.read_byte_record(record) {
+            Ok(false) => {
+                self.finished = true;
+                self.quoting_problem().map(Err)
+            }
+            Ok(true) => Some(self.quoting_problem().map_or(Ok(()), Err)),
+            Err(error) => {
+                self.finished = true;
+                let line = error.position().map_or(0, |p| p.line());
+                Some(Err(vec![CsvProblem { line, column: None, reason: describe(&error) }]))
+            }
+        }
     }
+}
 
-    /// The next row that is not blank, converted, or its problems; `None` at the end. A
-    /// file that cannot be read on (broken quoting: an unclosed quote, text after a closing
-    /// quote; a read error) gives its problem once, then `None`.
-    pub fn next_row(&mut self) -> Option<Result<CsvRow, Vec<CsvProblem>>> {
+impl RowConverter<'_> {
+    /// `record` converted, or its problems; `None` for a blank record, which is no row.
+    pub fn convert(&mut self, record: &csv::ByteRecord) -> Option<Result<CsvRow, Vec<CsvProblem>>> {
         let def = self.def;
         let width = self.mapping.len();
-        loop {
-            if self.finished {
-                return None;
-            }
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => {
-                    self.finished = true;
-                    return self.quoting_problem().map(Err);
-                }
-                Ok(true) => {
-                    if let Some(problems) = self.quoting_problem() {
-                        return Some(Err(problems));
-                    }
-                }
-                Err(error) => {
-                    self.finished = true;
-                    let line = error.position().map_or(0, |p| p.line());
-                    return Some(Err(vec![CsvProblem { line, column: None, reason: describe(&error) }]));
-                }
-            }
-            let record = &self.record;
-            let line = record.position().map_or(0, |p| p.line());
-            if record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
-                continue;
-            }
-            if record.len() != width {
-                let reason = format!("has {} cells but the header has {width}", record.len());
-                return Some(Err(vec![CsvProblem { line, column: None, reason }]));
-            }
-            let mut problems = Vec::new();
-            let mut row = CsvRow {
-                line,
-                id: None,
-                values: vec![Value::Empty; def.fields.len()],
-                given: vec![false; def.fields.len()],
-            };
-            for &(column, field) in &self.columns {
-                let header = || Some(self.mapping[column].header.clone());
-                let Ok(text) = std::str::from_utf8(&record[column]) else {
-                    problems.push(CsvProblem { line, column: header(), reason: "is not valid UTF-8 text".to_owned() });
-                    continue;
-                };
-                match field {
-                    None => {
-                        let text = text.trim().trim_start_matches('#');
-                        if text.is_empty() {
-                            continue;
-                        }
-                        match text.parse::<i64>() {
-                            Ok(id) if id > 0 => {
-                                if let Some(first) = self.seen_ids.insert(id, line) {
-                                    // The first line stays the one named.
-                                    self.seen_ids.insert(id, first);
-                                    let reason = format!("the id {id} was already on line {first}");
-                                    problems.push(CsvProblem { line, column: header(), reason });
-                                }
-                                row.id = Some(RecordId(id));
-                            }
-                            _ => problems.push(CsvProblem {
-                                line,
-                                column: header(),
-                                reason: format!("\"{text}\" is not a record id"),
-                            }),
-                        }
-                    }
-                    Some(index) => match parse_value_with(&def.fields[index], text, self.tz, self.mark) {
-                        Ok(value) => {
-                            row.values[index] = value;
-                            row.given[index] = true;
-                        }
-                        Err(reason) => problems.push(CsvProblem { line, column: header(), reason }),
-                    },
-                }
-            }
-            return Some(if problems.is_empty() { Ok(row) } else { Err(problems) });
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|cell| cell.iter().all(u8::is_ascii_whitespace)) {
+            return None;
         }
+        if record.len() != width {
+            let reason = format!("has {} cells but the header has {width}", record.len());
+            return Some(Err(vec![CsvProblem { line, column: None, reason }]));
+        }
+        let mut problems = Vec::new();
+        let mut row = CsvRow {
+            line,
+            id: None,
+            values: vec![Value::Empty; def.fields.len()],
+            given: vec![false; def.fields.len()],
+        };
+        for &(column, field) in &self.columns {
+            let header = || Some(self.mapping[column].header.clone());
+            let Ok(text) = std::str::from_utf8(&record[column]) else {
+                problems.push(CsvProblem { line, column: header(), reason: "is not valid UTF-8 text".to_owned() });
+                continue;
+            };
+            match field {
+                None => {
+                    let text = text.trim().trim_start_matches('#');
+                    if text.is_empty() {
+                        continue;
+                    }
+                    match text.parse::<i64>() {
+                        Ok(id) if id > 0 => {
+                            if let Some(first) = self.seen_ids.insert(id, line) {
+                                // The first line stays the one named.
+                                self.seen_ids.insert(id, first);
+                                let reason = format!("the id {id} was already on line {first}");
+                                problems.push(CsvProblem { line, column: header(), reason });
+                            }
+                            row.id = Some(RecordId(id));
+                        }
+                        _ => problems.push(CsvProblem {
+                            line,
+                            column: header(),
+                            reason: format!("\"{text}\" is not a record id"),
+                        }),
+                    }
+                }
+                Some(index) => match parse_value_with(&def.fields[index], text, self.tz, self.mark) {
+                    Ok(value) => {
+                        row.values[index] = value;
+                        row.given[index] = true;
+                    }
+                    Err(reason) => problems.push(CsvProblem { line, column: header(), reason }),
+                },
+            }
+        }
+        Some(if problems.is_empty() { Ok(row) } else { Err(problems) })
     }
 }
 

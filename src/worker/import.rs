@@ -2,8 +2,10 @@
 //! command line's `import-records` both run [`import_csv`]. The file is read twice, never
 //! held in memory: a first pass converts every row and collects the problems (a capped
 //! list and their number); only when there are none (or "only the valid rows" was chosen)
-//! a second pass converts the rows again and writes them in ONE transaction. Progress is
-//! by bytes of the file; a cancel in either pass leaves the workspace as it was.
+//! a second pass converts the rows again and writes them in ONE transaction. Each pass
+//! uses both cores: the first reads beside its converting, the second converts beside its
+//! writing. Progress is by bytes of the file; a cancel in either pass leaves the workspace
+//! as it was.
 //!
 //! What segment evaluation needs afterwards is kept as record ids only (8 bytes a record):
 //! the records added, and the updated ones whose change touches a field an active segment
@@ -13,12 +15,13 @@ use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::Path;
 
+use csv::ByteRecord;
 use jiff::tz::TimeZone;
 
 use crate::domain::format::DecimalMark;
 use crate::domain::membership::update_matters;
 use crate::domain::{FieldName, RecordId, RecordTypeDef};
-use crate::interchange::csv_records::{ColumnMapping, CsvRow, Problems, RowReader};
+use crate::interchange::csv_records::{ColumnMapping, CsvProblem, CsvRow, Problems, RecordSource, RowReader};
 use crate::store::{ImportSummary, OnExisting, PendingMarks, StoreError, Workspace, WrittenRecord};
 
 /// What to import.
@@ -75,34 +78,39 @@ pub fn import_csv(
     }
     let open = || std::fs::File::open(file).map(|f| BufReader::with_capacity(1 << 16, f));
     let size = std::fs::metadata(file).map_err(|e| in_file(e.to_string()))?.len().max(1) as f32;
-    let lines = |problems: Vec<crate::interchange::csv_records::CsvProblem>| {
-        problems.iter().map(ToString::to_string).collect::<Vec<_>>()
-    };
+    let lines = |problems: Vec<CsvProblem>| problems.iter().map(ToString::to_string).collect::<Vec<_>>();
     let cancelled =
         || Imported { summary: ImportSummary { cancelled: true, ..ImportSummary::default() }, ..Imported::default() };
 
-    // First pass: every row converted, problems collected, nothing kept.
+    // First pass: every row converted, problems collected, nothing kept. The reading and
+    // quote checking run beside the converting.
     let input = open().map_err(|e| in_file(e.to_string()))?;
-    let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
+    let reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
         .map_err(lines)?
         .with_decimal_mark(request.decimal_mark);
+    let (source, mut converter) = reader.split();
     let mut problems = Problems::default();
     let mut rows = 0_u64;
     let mut valid = 0_u64;
-    while let Some(row) = reader.next_row() {
+    let checked = each_record_read_beside(source, &mut |read, bytes| {
+        let row = match read {
+            Ok(record) => match converter.convert(record) {
+                Some(row) => row,
+                None => return true,
+            },
+            Err(found) => Err(found),
+        };
         rows += 1;
         match row {
             Ok(_) => valid += 1,
             Err(found) => problems.extend(found),
         }
-        if rows.is_multiple_of(CHECK_PROGRESS_EVERY_ROWS) {
-            let fraction = 0.5 * reader.bytes_read() as f32 / size;
-            if !progress(Some(fraction), format!("Checking row {rows}")) {
-                return Ok(cancelled());
-            }
-        }
+        !rows.is_multiple_of(CHECK_PROGRESS_EVERY_ROWS)
+            || progress(Some(0.5 * bytes as f32 / size), format!("Checking row {rows}"))
+    });
+    if !checked {
+        return Ok(cancelled());
     }
-    drop(reader);
     let left_out_problems = problems.total();
     if !problems.is_empty() && !request.only_valid {
         return Err(lines(problems.into_list()));
@@ -118,44 +126,51 @@ pub fn import_csv(
         .map_err(lines)?
         .with_decimal_mark(request.decimal_mark);
     let bytes_read = std::cell::Cell::new(0_u64);
-    let mut next_row = || -> Option<Result<CsvRow, String>> {
-        loop {
-            let row = reader.next_row();
-            bytes_read.set(reader.bytes_read());
-            match row {
-                None => return None,
-                Some(Ok(row)) => return Some(Ok(row)),
-                // Left out: the first pass counted its problems.
-                Some(Err(_)) => {}
-            }
-        }
-    };
     let mut report = |done: u64| {
         let fraction = 0.5 + 0.5 * bytes_read.get() as f32 / size;
         progress(Some(fraction.min(1.0)), format!("Writing row {done} of {valid}"))
     };
-    // The records and their marks "still to evaluate" in ONE transaction: killed after it,
-    // the next open or apply evaluates them (see `store::pending`).
     let ty = &request.def.name;
-    let written = workspace.atomically(|workspace| {
-        let mut imported = Imported { left_out_problems, ..Imported::default() };
-        let (created, updated, to_evaluate) = (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
-        let mut written = |record: WrittenRecord| match &record.before {
-            None => created.push(record.after.id),
-            Some(before) => {
-                updated.push(record.after.id);
-                if update_matters(request.def, Some(before), &record.after, request.used_fields) {
-                    to_evaluate.push(record.after.id);
+    // The rows are converted on a thread of their own while this one writes them: on two
+    // cores the pass takes about as long as the slower of the two instead of both.
+    let written = std::thread::scope(|scope| {
+        let mut rows = made_beside(scope, move || {
+            loop {
+                // Rows with problems are left out: the first pass counted them.
+                if let Ok(row) = reader.next_row()? {
+                    return Some((row, reader.bytes_read()));
                 }
             }
+        });
+        let mut next_row = || -> Option<Result<CsvRow, String>> {
+            let (row, bytes) = rows.next()?;
+            bytes_read.set(bytes);
+            Some(Ok(row))
         };
-        let summary = workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
-        if summary.cancelled {
-            return Err(StoreError::Cancelled);
-        }
-        imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
-        imported.summary = summary;
-        Ok(imported)
+        // The records and their marks "still to evaluate" in ONE transaction: killed after
+        // it, the next open or apply evaluates them (see `store::pending`).
+        workspace.atomically(|workspace| {
+            let mut imported = Imported { left_out_problems, ..Imported::default() };
+            let (created, updated, to_evaluate) =
+                (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
+            let mut written = |record: WrittenRecord| match &record.before {
+                None => created.push(record.after.id),
+                Some(before) => {
+                    updated.push(record.after.id);
+                    if update_matters(request.def, Some(before), &record.after, request.used_fields) {
+                        to_evaluate.push(record.after.id);
+                    }
+                }
+            };
+            let summary =
+                workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
+            if summary.cancelled {
+                return Err(StoreError::Cancelled);
+            }
+            imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
+            imported.summary = summary;
+            Ok(imported)
+        })
     });
     match written {
         Ok(imported) => Ok(imported),
@@ -182,3 +197,84 @@ fn workspace_failure(workspace: &Path, file: &Path, error: &StoreError) -> Strin
 
 /// The first pass reports progress (and checks for a cancel) after every this many rows.
 const CHECK_PROGRESS_EVERY_ROWS: u64 = 10_000;
+
+/// What `next` yields (with how far into the file it was), made on a thread of `scope`
+/// and taken here in order. The thread works ahead by at most a few batches, and stops
+/// once what this returns is dropped.
+fn made_beside<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    mut next: impl FnMut() -> Option<(T, u64)> + Send + 'scope,
+) -> impl Iterator<Item = (T, u64)> + 'scope {
+    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<(T, u64)>>(BATCHES_AHEAD);
+    scope.spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(made) = next() {
+            batch.push(made);
+            if batch.len() == BATCH && sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                // The taker stopped (a cancel, a problem, a row the store refused).
+                return;
+            }
+        }
+        sender.send(batch).ok();
+    });
+    batches.into_iter().flatten()
+}
+
+/// Rows handed from one thread to the other in batches of this many…
+const BATCH: usize = 1024;
+/// …with at most this many batches waiting (a few MB).
+const BATCHES_AHEAD: usize = 4;
+
+/// A record's cells, or the problem that ended the file.
+type RecordRead<'r> = Result<&'r ByteRecord, Vec<CsvProblem>>;
+
+/// A batch of records [`each_record_read_beside`] read: the first `filled`, then the
+/// problem that ended the file, if one did.
+struct Read {
+    records: Vec<ByteRecord>,
+    filled: usize,
+    problem: Option<Vec<CsvProblem>>,
+    bytes: u64,
+}
+
+/// Gives `each` the records of `source` in order (with how far into the file each was),
+/// read and quote checked on a thread of their own, until it returns false (then false).
+/// Batches of records go back and forth, so their buffers are reused, not made anew.
+fn each_record_read_beside<R: std::io::Read + Send>(
+    mut source: RecordSource<'_, R>,
+    each: &mut dyn FnMut(RecordRead<'_>, u64) -> bool,
+) -> bool {
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Read>(BATCHES_AHEAD);
+        let (give_back, returned) = std::sync::mpsc::channel::<Vec<ByteRecord>>();
+        scope.spawn(move || {
+            loop {
+                let mut records = returned.try_recv().unwrap_or_else(|_| vec![ByteRecord::new(); BATCH]);
+                let (mut filled, mut problem, mut end) = (0, None, false);
+                while filled < BATCH && !end {
+                    match source.next_record(&mut records[filled]) {
+                        Some(Ok(())) => filled += 1,
+                        Some(Err(found)) => (problem, end) = (Some(found), true),
+                        None => end = true,
+                    }
+                }
+                // Stopped when the taker is gone (a cancel).
+                if sender.send(Read { records, filled, problem, bytes: source.bytes_read() }).is_err() || end {
+                    return;
+                }
+            }
+        });
+        for read in batches {
+            for record in &read.records[..read.filled] {
+                if !each(Ok(record), read.bytes) {
+                    return false;
+                }
+            }
+            if let Some(problem) = read.problem {
+                return each(Err(problem), read.bytes);
+            }
+            give_back.send(read.records).ok();
+        }
+        true
+    })
+}
