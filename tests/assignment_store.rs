@@ -197,6 +197,48 @@ fn a_joining_record_gets_a_seller_by_round_robin_and_its_owner_is_set() {
     assert_eq!(world.ws.ledger().unwrap().state(ana).open, 3);
 }
 
+/// Hundreds of decisions are written in several statements of many rows each: every row,
+/// owner and reason lands with its record, and the history keeps the decision order.
+#[test]
+fn many_decisions_are_written_whole_and_in_decision_order() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let sellers = [world.seller("Ana"), world.seller("Ben"), world.seller("Cy")];
+    world.ws.insert_rule(segment, &rule_with("Topic x", text_equals("topic", "x")), now()).unwrap();
+    // 301 leads: more than two full statements and a short one; every fourth matches no rule.
+    let leads: Vec<RecordId> =
+        (0..301).map(|n| world.lead("Germany", if n % 4 == 3 { "other" } else { "x" })).collect();
+    world.join(segment, &leads);
+    let mut assigned = 0;
+    for (n, &lead) in leads.iter().enumerate() {
+        if n % 4 == 3 {
+            assert_eq!(world.owner(lead), Value::Empty, "lead {n}");
+            assert_eq!(world.reason(lead), Some(UnassignedReason::NoRuleMatched), "lead {n}");
+        } else {
+            assert_eq!(world.owner(lead), Value::Owner(sellers[assigned % 3]), "lead {n}: round robin");
+            assigned += 1;
+        }
+    }
+    assert_eq!(world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().len(), leads.len());
+    let history: Vec<(i64, Option<i64>)> = raw(&world.path)
+        .prepare("SELECT record_id, seller_id FROM assignment_history ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let decided: Vec<i64> = history.iter().map(|(record, _)| *record).collect();
+    assert_eq!(decided, leads.iter().map(|l| l.0).collect::<Vec<_>>(), "the history in decision order");
+    let owners: Vec<Option<i64>> = leads
+        .iter()
+        .map(|&l| match world.owner(l) {
+            Value::Owner(seller) => Some(seller.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(history.into_iter().map(|(_, seller)| seller).collect::<Vec<_>>(), owners);
+}
+
 #[test]
 fn a_record_no_rule_matches_stays_unassigned_with_no_rule_matched() {
     let mut world = World::new();

@@ -1,8 +1,9 @@
 //! Writing assignment decisions: the `assignment` row (current state), one
 //! `assignment_history` row per decision, and the record's owner field when assigned.
 //!
-//! Decisions are written in chunks, each as a few statements over a JSON array of rows
-//! (`json_each`) instead of three statements per record. What made a million-record
+//! Decisions are written in chunks: the rows as one insert of many bound rows each, the
+//! owners as one update per seller over a JSON array of records (`json_each`), instead
+//! of three statements per record. What made a million-record
 //! activation slow was less the statements than their order: owners set in decision order
 //! (segment by segment) rewrote every page of the record table once per chunk. The owners
 //! and the current state are therefore written in record order, while the history rows keep
@@ -61,16 +62,20 @@ impl Workspace {
         for (table, rows) in
             [("INSERT OR REPLACE INTO assignment", by_record), ("INSERT INTO assignment_history", history)]
         {
-            // `value ->> n` is the n-th item of a row; `ORDER BY key` keeps the array's order.
-            let sql = format!(
-                "{table} (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via)
-                 SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?2, value ->> 6
-                 FROM json_each(?3) ORDER BY key"
-            );
-            for chunk in rows.chunks(WRITE_CHUNK) {
+            // Rows go in as they are listed: the history's ids follow the decisions.
+            let (whole, last) = (insert_sql(table, ROWS_PER_INSERT), insert_sql(table, rows.len() % ROWS_PER_INSERT));
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                let sql = if chunk.len() == ROWS_PER_INSERT { &whole } else { &last };
                 self.conn
-                    .prepare_cached(&sql)
-                    .and_then(|mut stmt| stmt.execute(rusqlite::params![def.name.as_str(), at, rows_json(chunk)]))
+                    .prepare_cached(sql)
+                    .and_then(|mut stmt| {
+                        stmt.raw_bind_parameter(1, def.name.as_str())?;
+                        stmt.raw_bind_parameter(2, &at)?;
+                        for (i, d) in chunk.iter().enumerate() {
+                            bind_row(&mut stmt, 3 + i * ROW_VALUES, d)?;
+                        }
+                        stmt.raw_execute()
+                    })
                     .with_context(context)?;
             }
         }
@@ -103,32 +108,47 @@ impl Workspace {
     }
 }
 
-/// The decisions as a JSON array of rows `[record, segment, rule, seller, status, reason,
-/// via]`, `null` where there is none. Every text is a fixed key, never user text.
-fn rows_json(decisions: &[&Decided]) -> String {
-    let number = |n: Option<i64>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
-    let text = |t: Option<&str>| t.map_or_else(|| "null".to_owned(), |t| format!("\"{t}\""));
-    let mut json = String::with_capacity(decisions.len() * 48 + 2);
-    json.push('[');
-    for (i, d) in decisions.iter().enumerate() {
-        let (seller, status, reason) = match d.outcome {
-            Ok(seller) => (Some(seller.0), "assigned", None),
-            Err(reason) => (None, "unassigned", Some(reason_key(reason))),
-        };
-        let via = (d.placement.by_default && d.outcome.is_ok()).then_some(super::routing::VIA_DEFAULT);
-        let separator = if i == 0 { "" } else { "," };
+/// Decisions one insert statement carries.
+const ROWS_PER_INSERT: usize = 128;
+/// Values bound per decision: record, segment, rule, seller, status, reason, via.
+const ROW_VALUES: usize = 7;
+
+/// `insert` (`INSERT … INTO table`) of `rows` decisions as bound values: `?1` the record
+/// type and `?2` the time for all, then [`ROW_VALUES`] for each (see [`bind_row`]).
+fn insert_sql(insert: &str, rows: usize) -> String {
+    let mut sql =
+        format!("{insert} (record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via) VALUES ");
+    for row in 0..rows {
+        let p = 3 + row * ROW_VALUES;
+        let separator = if row == 0 { "" } else { ", " };
         // Writing to a String cannot fail.
         let _ = write!(
-            json,
-            "{separator}[{},{},{},{},\"{status}\",{},{}]",
-            d.record.0,
-            number(d.segment.map(|s| s.0)),
-            number(d.placement.rule.map(|r| r.0)),
-            number(seller),
-            text(reason),
-            text(via)
+            sql,
+            "{separator}(?1, ?{p}, ?{}, ?{}, ?{}, ?{}, ?{}, ?2, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6
         );
     }
-    json.push(']');
-    json
+    sql
+}
+
+/// Binds decision `d` from parameter `first` on: record, segment, rule, seller, status,
+/// reason and via, `NULL` where there is none. Every text is a fixed key, never user text.
+fn bind_row(stmt: &mut rusqlite::Statement<'_>, first: usize, d: &Decided) -> rusqlite::Result<()> {
+    let (seller, status, reason) = match d.outcome {
+        Ok(seller) => (Some(seller.0), "assigned", None),
+        Err(reason) => (None, "unassigned", Some(reason_key(reason))),
+    };
+    let via = (d.placement.by_default && d.outcome.is_ok()).then_some(super::routing::VIA_DEFAULT);
+    stmt.raw_bind_parameter(first, d.record.0)?;
+    stmt.raw_bind_parameter(first + 1, d.segment.map(|s| s.0))?;
+    stmt.raw_bind_parameter(first + 2, d.placement.rule.map(|r| r.0))?;
+    stmt.raw_bind_parameter(first + 3, seller)?;
+    stmt.raw_bind_parameter(first + 4, status)?;
+    stmt.raw_bind_parameter(first + 5, reason)?;
+    stmt.raw_bind_parameter(first + 6, via)
 }
