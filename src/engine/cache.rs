@@ -37,11 +37,12 @@ use jiff::tz::TimeZone;
 use super::snapshot::{DecodeError, Snapshot};
 use crate::domain::{Schema, SellerId, TeamId};
 
-/// The first bytes of a cache file: the format (its last byte the version). Version 4:
-/// whole-number and money columns keep only their exact integers (version 3 kept an `f64`
-/// beside each, and before it dictionaries held texts lowercased), so an older file is
-/// refused and rebuilt.
-const MAGIC: &[u8; 8] = b"SBCOLS\0\x04";
+/// The first bytes of a cache file: the format (its last byte the version). Version 5:
+/// whole-number and money columns keep only their exact integers, each as narrow as the
+/// column's values allow (version 4 kept eight bytes each, version 3 an `f64` beside
+/// each, and before it dictionaries held texts lowercased), so an older file is refused
+/// and rebuilt.
+const MAGIC: &[u8; 8] = b"SBCOLS\0\x05";
 
 /// What a cache was made from; it is used only for a workspace that matches all of it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use super::{Comparison, NumberPredicate, flip, masked_words};
 use crate::domain::number::{Number, f64_holds};
 use crate::domain::predicate::NumberTest;
 use crate::engine::bitset::Bitset;
+use crate::engine::snapshot::{Ints, each_width};
 
 /// A [`NumberTest`] that owns its numbers.
 #[derive(Debug)]
@@ -66,18 +67,30 @@ pub(super) fn decimal_predicate(test: NumberTest<'_>) -> NumberPredicate {
 /// number), flipped when `negate`.
 pub(super) fn whole_words(
     none: &Bitset,
-    exact: &[i64],
+    exact: &Ints,
     rows: usize,
     mask: Option<&Bitset>,
     negate: bool,
     holds: impl Fn(i64) -> bool + Sync,
+) -> Bitset {
+    each_width!(exact, values => words_of(none, values, rows, mask, negate, &holds))
+}
+
+/// [`whole_words`] over integers of one width.
+fn words_of<T: Copy + Into<i64> + Sync>(
+    none: &Bitset,
+    exact: &[T],
+    rows: usize,
+    mask: Option<&Bitset>,
+    negate: bool,
+    holds: &(impl Fn(i64) -> bool + Sync),
 ) -> Bitset {
     masked_words(rows, mask, |w| {
         let base = w * 64;
         let end = (base + 64).min(rows);
         let mut bits = 0u64;
         for (i, &v) in exact[base..end].iter().enumerate() {
-            bits |= u64::from(holds(v)) << i;
+            bits |= u64::from(holds(v.into())) << i;
         }
         flip(bits & !none.words()[w], negate)
     })

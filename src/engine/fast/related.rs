@@ -7,7 +7,7 @@ use crate::domain::number::IntTest;
 use crate::domain::quantity::{Measured, QuantityTest, Tally};
 use crate::domain::{Quantifier, RecordTypeDef};
 use crate::engine::bitset::Bitset;
-use crate::engine::snapshot::{Column, LINK_INVALID, LookupColumn, TypeSnapshot};
+use crate::engine::snapshot::{Column, Ints, LINK_INVALID, LookupColumn, TypeSnapshot};
 
 /// What a related block asks of the related rows that match it.
 #[derive(Debug)]
@@ -87,7 +87,7 @@ fn aggregated_rows(
     links: &LookupColumn,
     matching: &Bitset,
     none: &Bitset,
-    exact: &[i64],
+    exact: &Ints,
     rows: usize,
 ) -> Bitset {
     let kind = match test {
@@ -105,7 +105,7 @@ fn aggregated_rows(
         if none.contains(row) {
             continue;
         }
-        let value = exact[row];
+        let value = exact.get(row);
         *slot = match kind {
             Measured::Sum(_) | Measured::Average(..) => slot.checked_add(value).unwrap_or_else(|| {
                 overflow = true;
@@ -158,13 +158,13 @@ fn tallied_rows(
     links: &LookupColumn,
     matching: &Bitset,
     none: &Bitset,
-    exact: &[i64],
+    exact: &Ints,
     rows: usize,
 ) -> Bitset {
     let mut tallies = vec![Tally::default(); rows];
     for row in matching.ones() {
         if let Some(tally) = tallies.get_mut(links.rows[row] as usize) {
-            tally.add((!none.contains(row)).then_some(exact[row]));
+            tally.add((!none.contains(row)).then(|| exact.get(row)));
         }
     }
     let empty = test.holds(&Tally::default());

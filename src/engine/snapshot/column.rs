@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use super::dictionary::Dictionary;
+use super::ints::Ints;
 use crate::domain::number::cents;
 use crate::domain::{FieldKind, RecordId, SellerId, ValueView};
 use crate::engine::bitset::Bitset;
@@ -176,7 +177,7 @@ pub(crate) struct NumberColumn {
     /// Whole numbers as they are and money in cents ([`cents`]), 0 where a row holds no
     /// number of the column's kind: what their conditions compare. `None` for a decimal
     /// column.
-    pub(crate) exact: Option<Vec<i64>>,
+    pub(crate) exact: Option<Ints>,
     /// Money amounts their cents do not give back (a fraction of a cent, `-0`): their
     /// `f64` by row, which their order follows.
     pub(crate) off_cent: HashMap<usize, f64>,
@@ -192,7 +193,7 @@ impl NumberColumn {
         let decimal = kind == FieldKind::Decimal;
         NumberColumn {
             values: if decimal { vec![f64::NAN; len] } else { Vec::new() },
-            exact: (!decimal).then(|| vec![0; len]),
+            exact: (!decimal).then(|| Ints::with_len(len)),
             off_cent: HashMap::new(),
             money: kind == FieldKind::Money,
             none: Bitset::full(len),
@@ -226,7 +227,7 @@ impl NumberColumn {
                 if append {
                     exact.push(exact_value);
                 } else {
-                    exact[row] = exact_value;
+                    exact.set(row, exact_value);
                     self.off_cent.remove(&row);
                 }
                 if self.money && !x.is_nan() && (exact_value as f64 / 100.0).to_bits() != x.to_bits() {
@@ -249,8 +250,10 @@ impl NumberColumn {
         match &self.exact {
             None => self.values[row],
             Some(_) if self.none.contains(row) => f64::NAN,
-            Some(exact) if self.money => self.off_cent.get(&row).copied().unwrap_or_else(|| exact[row] as f64 / 100.0),
-            Some(exact) => exact[row] as f64,
+            Some(exact) if self.money => {
+                self.off_cent.get(&row).copied().unwrap_or_else(|| exact.get(row) as f64 / 100.0)
+            }
+            Some(exact) => exact.get(row) as f64,
         }
     }
 }
@@ -446,7 +449,7 @@ impl Column {
             Column::Number(c) => {
                 c.values.shrink_to_fit();
                 if let Some(exact) = &mut c.exact {
-                    exact.shrink_to_fit();
+                    exact.shrink();
                 }
                 c.off_cent.shrink_to_fit();
                 c.none.shrink_to_fit();
@@ -503,7 +506,7 @@ impl Column {
             Column::Owner(c) => c.codes.heap_bytes() + c.sellers.capacity() * 8 + c.index.capacity() * (8 + 4 + 1),
             Column::Number(c) => {
                 c.values.capacity() * 8
-                    + c.exact.as_ref().map_or(0, |e| e.capacity() * 8)
+                    + c.exact.as_ref().map_or(0, Ints::heap_bytes)
                     + c.off_cent.capacity() * 17
                     + c.none.heap_bytes()
                     + c.empty.heap_bytes()

@@ -35,12 +35,14 @@ use crate::domain::{Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, 
 
 mod column;
 mod dictionary;
+mod ints;
 mod persist;
 mod segments;
 mod table;
 
 pub(crate) use column::*;
 pub(crate) use dictionary::*;
+pub(crate) use ints::{Ints, each_width};
 pub use persist::DecodeError;
 use table::SortCache;
 pub use table::{TypeBuilder, TypeSnapshot};

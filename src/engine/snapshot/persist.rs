@@ -18,6 +18,7 @@ use super::column::{
     YesNoColumn,
 };
 use super::dictionary::Dictionary;
+use super::ints::Ints;
 use super::table::{RowIndex, SortCache, TypeSnapshot};
 use super::{NEXT_SNAPSHOT, Snapshot};
 use crate::domain::{FieldKind, RecordId, Schema, SellerId, TeamId};
@@ -181,7 +182,8 @@ fn encode_column(out: &mut Vec<u8>, column: &Column) {
             put_u64s(out, c.values.iter().map(|v| v.to_bits()));
             out.push(u8::from(c.exact.is_some()));
             if let Some(exact) = &c.exact {
-                put_i64s(out, exact.iter().copied());
+                out.push(exact.width() as u8);
+                put_bytes(out, &exact.to_le_bytes());
             }
             let mut off_cent: Vec<(usize, f64)> = c.off_cent.iter().map(|(&row, &x)| (row, x)).collect();
             off_cent.sort_unstable_by_key(|&(row, _)| row);
@@ -248,7 +250,16 @@ fn decode_column(
         }
         NUMBER => {
             let values: Vec<f64> = input.u64s()?.into_iter().map(f64::from_bits).collect();
-            let exact = if input.u8()? == 1 { Some(input.i64s()?) } else { None };
+            let exact = match input.u8()? {
+                1 => {
+                    let width = input.u8()?;
+                    Some(
+                        Ints::from_le_bytes(width, input.bytes()?)
+                            .ok_or(DecodeError("a number column's width".into()))?,
+                    )
+                }
+                _ => None,
+            };
             if exact.is_some() != (kind != FieldKind::Decimal) {
                 return bad("a number column of another kind");
             }
