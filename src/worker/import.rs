@@ -143,9 +143,14 @@ pub fn import_csv(
             }
         });
         let mut next_row = || -> Option<Result<CsvRow, String>> {
-            let (row, bytes) = rows.next()?;
-            bytes_read.set(bytes);
-            Some(Ok(row))
+            match rows.next()? {
+                Ok((row, bytes)) => {
+                    bytes_read.set(bytes);
+                    Some(Ok(row))
+                }
+                // Stops the import, which writes nothing.
+                Err(CutShort) => Some(Err("the file's rows stopped coming before its end".to_owned())),
+            }
         };
         // The records and their marks "still to evaluate" in ONE transaction: killed after
         // it, the next open or apply evaluates them (see `store::pending`).
@@ -200,25 +205,50 @@ const CHECK_PROGRESS_EVERY_ROWS: u64 = 10_000;
 
 /// What `next` yields (with how far into the file it was), made on a thread of `scope`
 /// and taken here in order. The thread works ahead by at most a few batches, and stops
-/// once what this returns is dropped.
+/// once what this returns is dropped. `Err` (then nothing more) when the thread ended
+/// before `next` did, which only a panic there does: the taker must not take that for
+/// the end of the file.
 fn made_beside<'scope, T: Send + 'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     mut next: impl FnMut() -> Option<(T, u64)> + Send + 'scope,
-) -> impl Iterator<Item = (T, u64)> + 'scope {
-    let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<(T, u64)>>(BATCHES_AHEAD);
+) -> impl Iterator<Item = Result<(T, u64), CutShort>> + 'scope {
+    // Each batch says whether it is the last.
+    let (sender, batches) = std::sync::mpsc::sync_channel::<(Vec<(T, u64)>, bool)>(BATCHES_AHEAD);
     scope.spawn(move || {
         let mut batch = Vec::with_capacity(BATCH);
         while let Some(made) = next() {
             batch.push(made);
-            if batch.len() == BATCH && sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+            if batch.len() == BATCH
+                && sender.send((std::mem::replace(&mut batch, Vec::with_capacity(BATCH)), false)).is_err()
+            {
                 // The taker stopped (a cancel, a problem, a row the store refused).
                 return;
             }
         }
-        sender.send(batch).ok();
+        sender.send((batch, true)).ok();
     });
-    batches.into_iter().flatten()
+    let mut batch = Vec::new().into_iter();
+    let mut ended = false;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(made) = batch.next() {
+                return Some(Ok(made));
+            }
+            if ended {
+                return None;
+            }
+            let Ok((next, last)) = batches.recv() else {
+                ended = true;
+                return Some(Err(CutShort));
+            };
+            (batch, ended) = (next.into_iter(), last);
+        }
+    })
 }
+
+/// The thread making what [`made_beside`] yields ended before its work did.
+#[derive(Debug)]
+struct CutShort;
 
 /// Rows handed from one thread to the other in batches of this many…
 const BATCH: usize = 1024;
@@ -277,4 +307,40 @@ fn each_record_read_beside<R: std::io::Read + Send>(
         }
         true
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything made, in order, then `Err` when the making thread died before its end.
+    fn taken(items: u64, dies_after: Option<u64>) -> (Vec<Result<u64, ()>>, bool) {
+        let mut seen = Vec::new();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|scope| {
+                let mut n = 0;
+                let made = made_beside(scope, move || {
+                    n += 1;
+                    assert!(dies_after.is_none_or(|last| n <= last), "broken on purpose");
+                    (n <= items).then_some((n, n))
+                });
+                seen.extend(made.map(|item| item.map(|(n, _)| n).map_err(|CutShort| ())));
+            });
+        }))
+        .is_err();
+        (seen, panicked)
+    }
+
+    #[test]
+    fn a_making_thread_that_dies_is_not_taken_for_the_end_of_the_file() {
+        let whole: Vec<Result<u64, ()>> = (1..=3000).map(Ok).collect();
+        assert_eq!(taken(3000, None), (whole, false));
+        // Dies making item 3001 of 5000: the two full batches sent, then the cut.
+        let (seen, panicked) = taken(5000, Some(3000));
+        assert!(panicked, "the panic still reaches the caller");
+        let sent = 3000 - 3000 % BATCH as u64;
+        assert_eq!(seen.len() as u64, sent + 1);
+        assert!(seen[..seen.len() - 1].iter().zip(1..).all(|(item, n)| *item == Ok(n)));
+        assert_eq!(seen.last(), Some(&Err(())));
+    }
 }
