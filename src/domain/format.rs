@@ -86,11 +86,13 @@ pub fn parse_value_with(field: &FieldDef, input: &str, tz: &TimeZone, mark: Deci
         FieldKind::Choice => field
             .choices
             .iter()
-            // As typed first: most files write their options exactly (and no lowercasing).
-            .find(|option| *option == text)
-            .or_else(|| {
-                let text = text.to_lowercase();
-                field.choices.iter().find(|option| option.to_lowercase() == text)
+            // ASCII text lowercases as ASCII: compared without making lowercase copies.
+            .find(|option| {
+                if option.is_ascii() && text.is_ascii() {
+                    option.eq_ignore_ascii_case(text)
+                } else {
+                    option.to_lowercase() == text.to_lowercase()
+                }
             })
             .map(|option| Value::Choice(option.clone()))
             .ok_or_else(|| format!("\"{text}\" is not one of {}", field.choices.join(", "))),
@@ -250,6 +252,11 @@ mod tests {
         check(FieldKind::Choice, "hot", Ok("Hot"));
         check(FieldKind::Choice, "Warm", Ok("Warm"));
         check(FieldKind::Choice, "WARM", Ok("Warm"));
+        // The first option that matches regardless of case, as typed or not.
+        let twins = FieldDef::choice("c", "C", &["HOT", "Hot", "K"]);
+        let parsed = |input| parse_value(&twins, input, &TimeZone::UTC);
+        assert_eq!(parsed("Hot"), Ok(Value::Choice("HOT".to_owned())));
+        assert_eq!(parsed("\u{212a}"), Ok(Value::Choice("K".to_owned())), "the Kelvin sign lowercases to k");
         check(FieldKind::Choice, "Cold", Err("not one of Hot, Warm"));
         check(FieldKind::Lookup, "#12", Ok("12"));
         check(FieldKind::Lookup, "-1", Err("not a record id"));
