@@ -181,6 +181,9 @@ pub(crate) struct NumberColumn {
     /// Money amounts their cents do not give back (a fraction of a cent, `-0`): their
     /// `f64` by row, which their order follows.
     pub(crate) off_cent: HashMap<usize, f64>,
+    /// The rows of `off_cent`: a sort reads every row's value, and one amount off the cent
+    /// must not make each of them a hash lookup.
+    pub(crate) off_cent_rows: Bitset,
     /// Whether the column holds money (its `exact` values are cents).
     pub(crate) money: bool,
     /// Rows holding no number of the column's kind: empty, or a value of another kind.
@@ -195,6 +198,7 @@ impl NumberColumn {
             values: if decimal { vec![f64::NAN; len] } else { Vec::new() },
             exact: (!decimal).then(|| Ints::with_len(len)),
             off_cent: HashMap::new(),
+            off_cent_rows: Bitset::empty(len),
             money: kind == FieldKind::Money,
             none: Bitset::full(len),
             empty: Bitset::full(len),
@@ -220,6 +224,7 @@ impl NumberColumn {
     fn put(&mut self, row: usize, value: ValueView<'_>) {
         let (x, exact_value) = self.of(value);
         let append = row == self.len();
+        let off = self.money && !x.is_nan() && (exact_value as f64 / 100.0).to_bits() != x.to_bits();
         match &mut self.exact {
             None if append => self.values.push(x),
             None => self.values[row] = x,
@@ -230,7 +235,7 @@ impl NumberColumn {
                     exact.set(row, exact_value);
                     self.off_cent.remove(&row);
                 }
-                if self.money && !x.is_nan() && (exact_value as f64 / 100.0).to_bits() != x.to_bits() {
+                if off {
                     self.off_cent.insert(row, x);
                 }
             }
@@ -238,9 +243,11 @@ impl NumberColumn {
         if append {
             push_bit(&mut self.none, x.is_nan());
             push_bit(&mut self.empty, value.is_empty());
+            push_bit(&mut self.off_cent_rows, off);
         } else {
             set_bit(&mut self.none, row, x.is_nan());
             set_bit(&mut self.empty, row, value.is_empty());
+            set_bit(&mut self.off_cent_rows, row, off);
         }
     }
 
@@ -250,9 +257,8 @@ impl NumberColumn {
         match &self.exact {
             None => self.values[row],
             Some(_) if self.none.contains(row) => f64::NAN,
-            Some(exact) if self.money => {
-                self.off_cent.get(&row).copied().unwrap_or_else(|| exact.get(row) as f64 / 100.0)
-            }
+            Some(_) if self.off_cent_rows.contains(row) => self.off_cent.get(&row).copied().unwrap_or(f64::NAN),
+            Some(exact) if self.money => exact.get(row) as f64 / 100.0,
             Some(exact) => exact.get(row) as f64,
         }
     }
@@ -452,6 +458,7 @@ impl Column {
                     exact.shrink();
                 }
                 c.off_cent.shrink_to_fit();
+                c.off_cent_rows.shrink_to_fit();
                 c.none.shrink_to_fit();
                 c.empty.shrink_to_fit();
             }
@@ -483,6 +490,7 @@ impl Column {
                 }
                 c.none.reserve(additional);
                 c.empty.reserve(additional);
+                c.off_cent_rows.reserve(additional);
             }
             Column::Temporal(c) => {
                 c.days.reserve(additional);
@@ -508,6 +516,7 @@ impl Column {
                 c.values.capacity() * 8
                     + c.exact.as_ref().map_or(0, Ints::heap_bytes)
                     + c.off_cent.capacity() * 17
+                    + c.off_cent_rows.heap_bytes()
                     + c.none.heap_bytes()
                     + c.empty.heap_bytes()
             }
@@ -578,5 +587,31 @@ impl OwnerColumn {
             }
             _ => CODE_INVALID,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_off_the_cent_keeps_its_amount_until_it_is_overwritten() {
+        let zone = TimeZone::UTC;
+        let mut column = Column::new(FieldKind::Money, None, 0);
+        for amount in [1.004, 2.0, -0.0] {
+            column.push(ValueView::Money(amount), &zone);
+        }
+        column.push_empty();
+        let floats = |column: &Column| match column {
+            Column::Number(c) => (0..c.len()).map(|row| c.float(row).to_bits()).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        assert_eq!(floats(&column), [1.004f64, 2.0, -0.0, f64::NAN].map(f64::to_bits));
+        column.set(0, ValueView::Money(3.0), &zone);
+        column.set(1, ValueView::Money(0.1 + 0.2), &zone);
+        column.set(3, ValueView::Money(7.25), &zone);
+        assert_eq!(floats(&column), [3.0f64, 0.1 + 0.2, -0.0, 7.25].map(f64::to_bits));
+        let Column::Number(c) = &column else { panic!("a number column") };
+        assert_eq!(c.off_cent.len(), 2, "0.1 + 0.2 and -0 only");
     }
 }

@@ -274,11 +274,17 @@ fn decode_column(
             if off_rows.len() != off_values.len() || off_rows.iter().any(|&row| row >= rows as u64) {
                 return bad("a money column's amounts off the cent");
             }
-            let off_cent = off_rows.into_iter().map(|r| r as usize).zip(off_values.into_iter().map(f64::from_bits));
+            let off_cent: HashMap<usize, f64> =
+                off_rows.into_iter().map(|r| r as usize).zip(off_values.into_iter().map(f64::from_bits)).collect();
+            let mut off_cent_rows = Bitset::empty(rows);
+            for &row in off_cent.keys() {
+                off_cent_rows.insert(row);
+            }
             Column::Number(NumberColumn {
                 values,
                 exact,
-                off_cent: off_cent.collect(),
+                off_cent,
+                off_cent_rows,
                 money: kind == FieldKind::Money,
                 none: input.bitset(rows)?,
                 empty: input.bitset(rows)?,
