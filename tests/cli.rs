@@ -474,6 +474,17 @@ fn leads_csv(dir: &tempfile::TempDir, rows: usize, bad_every: Option<usize>) -> 
     path
 }
 
+/// [`small_demo`] with its lead type and how many leads it holds.
+fn small_demo_leads(dir: &tempfile::TempDir) -> (std::path::PathBuf, segment_builder::domain::RecordTypeDef, u64) {
+    let path = small_demo(dir);
+    let lead = RecordTypeName::new("lead");
+    let ws = Workspace::open(&path).expect("open");
+    let def = ws.schema().get(&lead).expect("lead").clone();
+    let count = ws.count_records(&lead).expect("count");
+    drop(ws);
+    (path, def, count)
+}
+
 fn import_request<'a>(
     path: &'a std::path::Path,
     csv: &'a std::path::Path,
@@ -502,12 +513,8 @@ fn a_big_csv_streams_in_with_progress_and_a_cancel_changes_nothing() {
     use segment_builder::worker::import::import_csv;
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = small_demo(&dir);
+    let (path, def, before_count) = small_demo_leads(&dir);
     let lead = RecordTypeName::new("lead");
-    let ws = Workspace::open(&path).expect("open");
-    let def = ws.schema().get(&lead).expect("lead").clone();
-    let before_count = ws.count_records(&lead).expect("count");
-    drop(ws);
     let rows = 50_000;
     let csv = leads_csv(&dir, rows, None);
     let start = std::fs::read(&csv).expect("read");
@@ -570,11 +577,7 @@ fn a_row_the_store_refuses_early_in_a_big_file_stops_the_import_and_names_its_li
     use std::fmt::Write as _;
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = small_demo(&dir);
-    let lead = RecordTypeName::new("lead");
-    let ws = Workspace::open(&path).expect("open");
-    let def = ws.schema().get(&lead).expect("lead").clone();
-    drop(ws);
+    let (path, def, _) = small_demo_leads(&dir);
     // Line 4 points at an account that does not exist; tens of thousands of rows follow,
     // far more than the converting thread may run ahead.
     let mut text = String::from("Topic,Account\n");
@@ -603,12 +606,8 @@ fn a_csv_with_many_problems_lists_the_first_and_counts_the_rest_or_imports_its_v
     use segment_builder::worker::import::import_csv;
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = small_demo(&dir);
+    let (path, def, before_count) = small_demo_leads(&dir);
     let lead = RecordTypeName::new("lead");
-    let ws = Workspace::open(&path).expect("open");
-    let def = ws.schema().get(&lead).expect("lead").clone();
-    let before_count = ws.count_records(&lead).expect("count");
-    drop(ws);
     // Every second row of 1,000 has a bad score: 500 problems.
     let csv = leads_csv(&dir, 1_000, Some(2));
     let mapping = auto_map(&def, &headers(&std::fs::read(&csv).expect("read")).expect("headers"));
