@@ -67,12 +67,17 @@ impl Bitset {
     /// A set of `len` rows from its words (as [`Bitset::words`] gives them); `None` when
     /// the count of words does not fit `len` or a bit past `len` is set.
     pub fn from_raw(words: Vec<u64>, len: usize) -> Option<Self> {
-        if words.len() != len.div_ceil(64) {
-            return None;
+        Self::fits(words.len(), words.last().copied(), len).then_some(Self { words, len })
+    }
+
+    /// Whether `count` words, the last of them `last`, are a set of `len` bits (none set
+    /// beyond them): what [`Bitset::from_raw`] takes.
+    pub fn fits(count: usize, last: Option<u64>, len: usize) -> bool {
+        if count != len.div_ceil(64) {
+            return false;
         }
-        let extra = words.len() * 64 - len;
-        let clean = extra == 0 || words.last().is_none_or(|&last| last & !(u64::MAX >> extra) == 0);
-        clean.then_some(Self { words, len })
+        let extra = count * 64 - len;
+        extra == 0 || last.is_none_or(|last| last & !(u64::MAX >> extra) == 0)
     }
 
     pub fn contains(&self, row: usize) -> bool {

@@ -9,12 +9,14 @@
 //! workspace) it is written without touching the workspace or its locks — never through a
 //! descriptor on the workspace file itself.
 //!
-//! **Mapped, then copied into columns.** The file is memory-mapped (pages prefaulted from
-//! the page cache) instead of read into a buffer: at a million records that buffer was
-//! 200 MB of fresh pages to fault and fill, about a quarter of a cold preview. The columns
-//! are still copied out of the map (checked on the way), so nothing borrows from it and
-//! it is unmapped once the snapshot is built. The one `unsafe` block of the crate says
-//! why the mapped bytes cannot change under the reader.
+//! **Mapped, checked whole, decoded column by column when first read.** The file is
+//! memory-mapped (pages prefaulted from the page cache) instead of read into a buffer: at
+//! a million records that buffer was 200 MB of fresh pages to fault and fill. Every column
+//! is checked when the file is read (lengths, codes, rows), but copied out of the map only
+//! when something reads it (`snapshot::Columns`): a one-shot preview decodes the few its
+//! conditions name. The map lives until no column waits for it; the window decodes them
+//! all at once. The one `unsafe` block of the crate says why the mapped bytes cannot
+//! change under the reader.
 //!
 //! **The rule that keeps it true.** SQLite stays the one source of truth. The file carries
 //! what it was made from — the workspace's identity (`workspace_identity`, version 7), the
@@ -34,7 +36,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::tz::TimeZone;
 
-use super::snapshot::{DecodeError, Snapshot};
+use super::snapshot::{DecodeError, SharedBytes, Snapshot};
 use crate::domain::{Schema, SellerId, TeamId};
 
 /// The first bytes of a cache file: the format (its last byte the version). Version 5:
@@ -83,7 +85,7 @@ pub enum CacheError {
 /// A cache file read and checked (magic, length, checksum), its columns not decoded yet.
 pub struct CacheFile {
     pub key: CacheKey,
-    bytes: Bytes,
+    bytes: std::sync::Arc<Bytes>,
     columns_at: usize,
 }
 
@@ -91,6 +93,12 @@ pub struct CacheFile {
 enum Bytes {
     Mapped(memmap2::Mmap),
     Read(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
 }
 
 impl std::ops::Deref for Bytes {
@@ -129,7 +137,9 @@ fn file_bytes(path: &Path) -> std::io::Result<Option<Bytes>> {
 }
 
 impl CacheFile {
-    /// The snapshot the file holds, for `schema` and `time_zone` (those of [`CacheFile::key`]).
+    /// The snapshot the file holds, for `schema` and `time_zone` (those of [`CacheFile::key`]),
+    /// every column checked; each is decoded from the file's bytes when first read
+    /// ([`Snapshot::settle`] decodes them all).
     pub fn snapshot(
         &self,
         schema: &Schema,
@@ -137,7 +147,8 @@ impl CacheFile {
         teams: impl IntoIterator<Item = (TeamId, Vec<SellerId>)>,
     ) -> Result<Snapshot, CacheError> {
         let end = self.bytes.len() - 8;
-        Ok(Snapshot::decode_columns(schema, time_zone, &self.bytes[self.columns_at..end], teams)?)
+        let bytes: SharedBytes = self.bytes.clone();
+        Ok(Snapshot::decode_columns(schema, time_zone, bytes, self.columns_at..end, teams)?)
     }
 }
 
@@ -177,7 +188,7 @@ pub fn read(path: &Path) -> Result<Option<CacheFile>, CacheError> {
     let schema = text()?;
     let time_zone = text()?;
     let key = CacheKey { workspace, seq, schema, time_zone };
-    Ok(Some(CacheFile { key, bytes, columns_at: at }))
+    Ok(Some(CacheFile { key, bytes: std::sync::Arc::new(bytes), columns_at: at }))
 }
 
 /// Writes `snapshot`'s columns with `key` to `path`: under a temporary name beside it,

@@ -124,13 +124,18 @@ impl Ints {
         each_width!(self, v => v.iter().flat_map(|x| x.to_le_bytes()).collect())
     }
 
+    /// How many values of `width` bytes `len` bytes hold: what [`Ints::from_le_bytes`]
+    /// takes (`None` for another width or a length that is not a whole number of values).
+    pub(super) fn len_of(width: u8, len: usize) -> Option<usize> {
+        let width = usize::from(width);
+        ([1, 2, 4, 8].contains(&width) && len.is_multiple_of(width)).then(|| len / width)
+    }
+
     /// Values of `width` bytes each, little endian; `None` for another width or a length
     /// that is not a whole number of values.
     pub(super) fn from_le_bytes(width: u8, bytes: &[u8]) -> Option<Self> {
+        Self::len_of(width, bytes.len())?;
         let width = usize::from(width);
-        if ![1, 2, 4, 8].contains(&width) || !bytes.len().is_multiple_of(width) {
-            return None;
-        }
         let mut values = bytes.chunks_exact(width).map(|b| {
             let mut word = [if b[width - 1] & 0x80 == 0 { 0 } else { 0xFF }; 8];
             word[..width].copy_from_slice(b);

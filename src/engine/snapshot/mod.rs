@@ -34,6 +34,7 @@ use super::bitset::Bitset;
 use crate::domain::{Record, RecordId, RecordTypeName, Schema, SellerId, TeamId, Value, ValueView};
 
 mod column;
+mod columns;
 mod dictionary;
 mod ints;
 mod persist;
@@ -41,6 +42,8 @@ mod segments;
 mod table;
 
 pub(crate) use column::*;
+pub(crate) use columns::Columns;
+pub use columns::SharedBytes;
 pub(crate) use dictionary::*;
 pub(crate) use ints::{Ints, each_width};
 pub use persist::DecodeError;
@@ -151,7 +154,7 @@ impl Snapshot {
                 name: def.name.clone(),
                 index: builder.index,
                 live: Bitset::full(len),
-                columns: builder.columns,
+                columns: Columns::ready(builder.columns),
                 sort_cache: SortCache::default(),
             });
         }
@@ -187,9 +190,10 @@ impl Snapshot {
         };
         for f in 0..self.types[t].columns.len() {
             let value = record.values.get(f).map_or(ValueView::Empty, Value::view);
-            self.types[t].columns[f].set(row, value, &self.time_zone);
+            let Some(column) = self.types[t].columns.get_mut(f) else { continue };
+            column.set(row, value, &self.time_zone);
             if let ValueView::Lookup(id) = value
-                && matches!(self.types[t].columns[f], Column::Lookup(_))
+                && matches!(column, Column::Lookup(_))
             {
                 self.store_link(t, f, row, id);
             }
@@ -227,7 +231,7 @@ impl Snapshot {
         let mut found = Vec::new();
         for referrer in &self.types {
             let mut rows = Bitset::empty(referrer.rows());
-            for column in &referrer.columns {
+            for column in referrer.columns.iter() {
                 if let Column::Lookup(LookupColumn { target: Some(target), rows: links, .. }) = column
                     && *target == t
                 {
@@ -283,7 +287,22 @@ impl Snapshot {
         self.teams.get(&team).map_or(&[][..], Vec::as_slice)
     }
 
-    /// Total heap memory held by the columns, indexes and cached sort orders, in bytes.
+    /// Decodes every column still waiting in the column cache's bytes (in parallel), so
+    /// no later read waits for one and the cache file is let go.
+    pub fn settle(&self) {
+        self.types.par_iter().for_each(|ty| ty.columns.settle());
+    }
+
+    /// The fields of `ty` whose columns are decoded: all of them, except after a read from
+    /// the column cache, where only those read since (or all, after [`Snapshot::settle`]).
+    pub fn decoded_fields(&self, ty: &RecordTypeName) -> Vec<usize> {
+        let Ok(t) = self.type_position(ty) else { return Vec::new() };
+        let columns = &self.types[t].columns;
+        (0..columns.len()).filter(|&f| columns.is_decoded(f)).collect()
+    }
+
+    /// Total heap memory held by the decoded columns, indexes and cached sort orders, in
+    /// bytes.
     pub fn heap_bytes(&self) -> usize {
         self.types.iter().map(TypeSnapshot::heap_bytes).sum::<usize>()
             + self.teams.values().map(|m| m.capacity() * 8 + 32).sum::<usize>()

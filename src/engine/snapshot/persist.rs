@@ -4,11 +4,15 @@
 //! sort orders and interning tables are not kept (teams are read from the workspace, the
 //! others are rebuilt on demand).
 //!
-//! Decoding checks everything a later read indexes with (lengths, codes, lookup rows,
-//! dictionary offsets) against the schema it is given, so bytes that pass the cache's
-//! checksum but do not fit (a bug, a hand-made file) are refused, never a panic.
+//! Reading checks everything a later read indexes with (lengths, codes, lookup rows,
+//! dictionary offsets) against the schema it is given, for every column at once, so bytes
+//! that pass the cache's checksum but do not fit (a bug, a hand-made file) are refused,
+//! never a panic. What it keeps of a column is where its checked parts lie ([`Parts`]);
+//! building the column from them ([`build_column`]) cannot fail, so it is left until the
+//! column is first read (`columns::Columns`).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
@@ -17,6 +21,7 @@ use super::column::{
     CODE_FIRST, Codes, Column, LINK_INVALID, LookupColumn, NumberColumn, OwnerColumn, TemporalColumn, TextColumn,
     YesNoColumn,
 };
+use super::columns::{Columns, SharedBytes, Waiting};
 use super::dictionary::Dictionary;
 use super::ints::Ints;
 use super::table::{RowIndex, SortCache, TypeSnapshot};
@@ -43,7 +48,7 @@ impl Snapshot {
             put_u64(out, ty.index.sorted_len as u64);
             put_bitset(out, &ty.live);
             put_u64(out, ty.columns.len() as u64);
-            for column in &ty.columns {
+            for column in ty.columns.iter() {
                 let at = out.len();
                 put_u64(out, 0);
                 encode_column(out, column);
@@ -53,21 +58,27 @@ impl Snapshot {
         }
     }
 
-    /// The snapshot [`Snapshot::encode_columns`] wrote, for `schema` and `time_zone` (the
-    /// ones it was built for: the caller checks that), with `teams`.
+    /// The snapshot [`Snapshot::encode_columns`] wrote into `bytes[range]`, for `schema`
+    /// and `time_zone` (the ones it was built for: the caller checks that), with `teams`.
+    /// Every column is checked now, in parallel; each is decoded when first read (see
+    /// [`Columns`]), from `bytes`, which are kept until then.
     pub fn decode_columns(
         schema: &Schema,
         time_zone: TimeZone,
-        bytes: &[u8],
+        bytes: SharedBytes,
+        range: Range<usize>,
         teams: impl IntoIterator<Item = (TeamId, Vec<SellerId>)>,
     ) -> Result<Self, DecodeError> {
-        let mut input = Input { bytes, at: 0 };
+        let all: &[u8] = (*bytes).as_ref();
+        let Some(within) = all.get(..range.end) else { return bad("cut short") };
+        let mut input = Input { bytes: within, at: range.start };
         let count = input.len()?;
         if count != schema.types.len() {
             return bad("another number of record types");
         }
         let mut types = Vec::with_capacity(count);
-        for def in &schema.types {
+        let mut encoded = Vec::new();
+        for (t, def) in schema.types.iter().enumerate() {
             let name = input.bytes()?;
             if name != def.name.as_str().as_bytes() {
                 return bad(format!("record type {} expected", def.name));
@@ -80,44 +91,33 @@ impl Snapshot {
             if input.len()? != def.fields.len() {
                 return bad(format!("another number of fields in {}", def.name));
             }
-            let mut columns = Vec::with_capacity(def.fields.len());
             for field in &def.fields {
                 let target = field.lookup_target.as_ref().and_then(|t| schema.types.iter().position(|d| &d.name == t));
-                columns.push((input.bytes()?, field.kind, target, rows));
+                encoded.push((t, input.bytes_at()?, field.kind, target));
             }
-            types.push((
-                TypeSnapshot {
-                    name: def.name.clone(),
-                    index,
-                    live,
-                    columns: Vec::new(),
-                    sort_cache: SortCache::default(),
-                },
-                columns,
-            ));
+            let columns = Columns::default();
+            types.push(TypeSnapshot { name: def.name.clone(), index, live, columns, sort_cache: SortCache::default() });
         }
-        if input.at != bytes.len() {
+        if input.at != within.len() {
             return bad("bytes after the last column");
         }
-        // Every column of every type at once: the bulk of the work.
-        let encoded: Vec<_> = types.iter().flat_map(|(_, columns)| columns.iter().copied()).collect();
-        let mut decoded = encoded
+        // Every column of every type checked at once (the codes and rows of each are read
+        // through), without building any.
+        let rows: Vec<usize> = types.iter().map(TypeSnapshot::rows).collect();
+        let mut parts = encoded
             .into_par_iter()
-            .map(|(bytes, kind, target, rows)| {
-                let mut input = Input { bytes, at: 0 };
-                let column = decode_column(&mut input, kind, target, rows)?;
-                if input.at == bytes.len() { Ok(column) } else { bad("bytes after a column") }
+            .map(|(t, at, kind, target)| {
+                let mut input = Input { bytes: &within[..at.end], at: at.start };
+                let target_rows = target.and_then(|target| rows.get(target).copied()).unwrap_or(0);
+                let parts = parse_column(&mut input, kind, rows[t], (target, target_rows))?;
+                if input.at == at.end { Ok(parts) } else { bad("bytes after a column") }
             })
-            .collect::<Result<Vec<Column>, DecodeError>>()?
+            .collect::<Result<Vec<Parts>, DecodeError>>()?
             .into_iter();
-        let types: Vec<TypeSnapshot> = types
-            .into_iter()
-            .map(|(mut ty, columns)| {
-                ty.columns = decoded.by_ref().take(columns.len()).collect();
-                ty
-            })
-            .collect();
-        check_lookups(schema, &types)?;
+        for (ty, def) in types.iter_mut().zip(&schema.types) {
+            let waiting = parts.by_ref().take(def.fields.len()).map(|parts| Waiting { bytes: bytes.clone(), parts });
+            ty.columns = Columns::waiting(waiting.collect());
+        }
         Ok(Snapshot {
             uid: NEXT_SNAPSHOT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             version: 0,
@@ -144,23 +144,6 @@ fn row_index(ids: Vec<RecordId>, sorted_len: usize) -> Result<RowIndex, DecodeEr
         }
     }
     Ok(RowIndex { ids, sorted_len, others })
-}
-
-/// Lookup columns point at rows their target type has.
-fn check_lookups(schema: &Schema, types: &[TypeSnapshot]) -> Result<(), DecodeError> {
-    for (def, ty) in schema.types.iter().zip(types) {
-        for (field, column) in def.fields.iter().zip(&ty.columns) {
-            let Column::Lookup(c) = column else { continue };
-            let target_rows = c.target.and_then(|t| types.get(t)).map_or(0, TypeSnapshot::rows);
-            if c.rows.iter().any(|&row| row < LINK_INVALID && row as usize >= target_rows) {
-                return bad(format!("a row of {}.{}", def.name, field.name));
-            }
-            if c.untargeted.keys().any(|&row| row >= ty.rows()) {
-                return bad(format!("a row of {}.{}", def.name, field.name));
-            }
-        }
-    }
-    Ok(())
 }
 
 const TEXT: u8 = 1;
@@ -223,12 +206,70 @@ fn encode_column(out: &mut Vec<u8>, column: &Column) {
     }
 }
 
-fn decode_column(
+/// Where a checked column's parts lie in the cache's bytes: building the column from
+/// them ([`build_column`]) cannot fail.
+pub(super) enum Parts {
+    Text {
+        dictionary: DictionaryParts,
+        codes: CodeParts,
+    },
+    Number {
+        values: Range<usize>,
+        exact: Option<(u8, Range<usize>)>,
+        off_cent: (Range<usize>, Range<usize>),
+        money: bool,
+        none: BitParts,
+        empty: BitParts,
+    },
+    Temporal {
+        days: Range<usize>,
+        instants: Option<Range<usize>>,
+        empty: BitParts,
+    },
+    YesNo {
+        yes: BitParts,
+        no: BitParts,
+        empty: BitParts,
+    },
+    Lookup {
+        target: Option<usize>,
+        rows: Range<usize>,
+        untargeted: (Range<usize>, Range<usize>),
+    },
+    Owner {
+        sellers: Range<usize>,
+        codes: CodeParts,
+    },
+}
+
+pub(super) struct DictionaryParts {
+    folded: Range<usize>,
+    starts: Range<usize>,
+    typed: Range<usize>,
+    typed_at: Range<usize>,
+    has_nul: bool,
+}
+
+/// Codes `width` bytes wide.
+pub(super) struct CodeParts {
+    width: u8,
+    raw: Range<usize>,
+}
+
+/// A bitset of `len` bits.
+pub(super) struct BitParts {
+    len: usize,
+    words: Range<usize>,
+}
+
+/// Checks a column of `kind` with `rows` rows (a lookup's `target` type has `target.1`
+/// rows): every length, code and row a read of it indexes with.
+fn parse_column(
     input: &mut Input<'_>,
     kind: FieldKind,
-    target: Option<usize>,
     rows: usize,
-) -> Result<Column, DecodeError> {
+    (target, target_rows): (Option<usize>, usize),
+) -> Result<Parts, DecodeError> {
     let tag = input.u8()?;
     let expected = match kind {
         FieldKind::Text | FieldKind::Choice => TEXT,
@@ -242,21 +283,20 @@ fn decode_column(
         return bad("a column of another kind");
     }
     let length = |len: usize| if len == rows { Ok(()) } else { bad("a column of another length") };
-    let column = match tag {
+    let parts = match tag {
         TEXT => {
-            let dictionary = decode_dictionary(input)?;
-            let codes = decode_codes(input, rows, CODE_FIRST as usize + dictionary.len())?;
-            Column::Text(TextColumn { dictionary, codes })
+            let (dictionary, entries) = parse_dictionary(input)?;
+            let codes = input.codes(rows, CODE_FIRST as usize + entries)?;
+            Parts::Text { dictionary, codes }
         }
         NUMBER => {
-            let values: Vec<f64> = input.u64s()?.into_iter().map(f64::from_bits).collect();
+            let values = input.words_at(8)?;
             let exact = match input.u8()? {
                 1 => {
                     let width = input.u8()?;
-                    Some(
-                        Ints::from_le_bytes(width, input.bytes()?)
-                            .ok_or(DecodeError("a number column's width".into()))?,
-                    )
+                    let raw = input.bytes_at()?;
+                    let Some(len) = Ints::len_of(width, raw.len()) else { return bad("a number column's width") };
+                    Some((width, raw, len))
                 }
                 _ => None,
             };
@@ -265,66 +305,142 @@ fn decode_column(
             }
             match &exact {
                 // Whole numbers and money keep no `f64` of their own.
-                Some(exact) if values.is_empty() => length(exact.len())?,
+                Some((_, _, len)) if values.is_empty() => length(*len)?,
                 Some(_) => return bad("a number column of another kind"),
-                None => length(values.len())?,
+                None => length(values.len() / 8)?,
             }
-            let off_rows = input.u64s()?;
-            let off_values = input.u64s()?;
-            if off_rows.len() != off_values.len() || off_rows.iter().any(|&row| row >= rows as u64) {
+            let off_rows = input.words_at(8)?;
+            let off_values = input.words_at(8)?;
+            if off_rows.len() != off_values.len() || words(input.bytes, &off_rows).any(|row| row >= rows as u64) {
                 return bad("a money column's amounts off the cent");
             }
-            let off_cent: HashMap<usize, f64> =
-                off_rows.into_iter().map(|r| r as usize).zip(off_values.into_iter().map(f64::from_bits)).collect();
-            let mut off_cent_rows = Bitset::empty(rows);
+            Parts::Number {
+                values,
+                exact: exact.map(|(width, raw, _)| (width, raw)),
+                off_cent: (off_rows, off_values),
+                money: kind == FieldKind::Money,
+                none: input.bits(rows)?,
+                empty: input.bits(rows)?,
+            }
+        }
+        TEMPORAL => {
+            let days = input.words_at(4)?;
+            length(days.len() / 4)?;
+            let instants = if input.u8()? == 1 { Some(input.words_at(8)?) } else { None };
+            if let Some(instants) = &instants {
+                length(instants.len() / 8)?;
+            }
+            Parts::Temporal { days, instants, empty: input.bits(rows)? }
+        }
+        YES_NO => Parts::YesNo { yes: input.bits(rows)?, no: input.bits(rows)?, empty: input.bits(rows)? },
+        LOOKUP => {
+            let links = input.words_at(4)?;
+            length(links.len() / 4)?;
+            // A link points at a row its target type has.
+            if quads(input.bytes, &links).any(|row| row < LINK_INVALID && row as usize >= target_rows) {
+                return bad("a lookup's row");
+            }
+            let untargeted_rows = input.words_at(8)?;
+            let untargeted_ids = input.words_at(8)?;
+            if untargeted_rows.len() != untargeted_ids.len()
+                || words(input.bytes, &untargeted_rows).any(|row| row >= rows as u64)
+            {
+                return bad("a lookup's ids");
+            }
+            Parts::Lookup { target, rows: links, untargeted: (untargeted_rows, untargeted_ids) }
+        }
+        _ => {
+            let sellers = input.words_at(8)?;
+            let distinct: std::collections::HashSet<u64> = words(input.bytes, &sellers).collect();
+            if distinct.len() != sellers.len() / 8 {
+                return bad("a seller twice");
+            }
+            let codes = input.codes(rows, CODE_FIRST as usize + distinct.len())?;
+            Parts::Owner { sellers, codes }
+        }
+    };
+    Ok(parts)
+}
+
+/// The column `parts` (checked by [`parse_column`] in these `bytes`) describe.
+pub(super) fn build_column(bytes: &[u8], parts: &Parts) -> Column {
+    let at = |range: &Range<usize>| bytes.get(range.clone()).unwrap_or_default();
+    let bits = |parts: &BitParts| {
+        Bitset::from_raw(words(bytes, &parts.words).collect(), parts.len).unwrap_or_else(|| Bitset::empty(parts.len))
+    };
+    let codes = |parts: &CodeParts| {
+        let raw = at(&parts.raw);
+        match parts.width {
+            1 => Codes::U8(raw.to_vec()),
+            2 => Codes::U16(raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect()),
+            _ => Codes::U32(quads(bytes, &parts.raw).collect()),
+        }
+    };
+    match parts {
+        Parts::Text { dictionary: d, codes: c } => {
+            let dictionary = Dictionary {
+                folded: at(&d.folded).to_vec(),
+                starts: quads(bytes, &d.starts).collect(),
+                typed: at(&d.typed).to_vec(),
+                typed_at: quads(bytes, &d.typed_at).collect(),
+                has_nul: d.has_nul,
+                slots: Vec::new(),
+            };
+            Column::Text(TextColumn { dictionary, codes: codes(c) })
+        }
+        Parts::Number { values, exact, off_cent: (off_rows, off_values), money, none, empty } => {
+            let off_cent: HashMap<usize, f64> = words(bytes, off_rows)
+                .map(|row| row as usize)
+                .zip(words(bytes, off_values).map(f64::from_bits))
+                .collect();
+            let mut off_cent_rows = Bitset::empty(none.len);
             for &row in off_cent.keys() {
                 off_cent_rows.insert(row);
             }
             Column::Number(NumberColumn {
-                values,
-                exact,
+                values: words(bytes, values).map(f64::from_bits).collect(),
+                exact: exact.as_ref().and_then(|(width, raw)| Ints::from_le_bytes(*width, at(raw))),
                 off_cent,
                 off_cent_rows,
-                money: kind == FieldKind::Money,
-                none: input.bitset(rows)?,
-                empty: input.bitset(rows)?,
+                money: *money,
+                none: bits(none),
+                empty: bits(empty),
             })
         }
-        TEMPORAL => {
-            let days: Vec<i32> = input.u32s()?.into_iter().map(|d| d as i32).collect();
-            length(days.len())?;
-            let instants = if input.u8()? == 1 { Some(input.i64s()?) } else { None };
-            if let Some(instants) = &instants {
-                length(instants.len())?;
-            }
-            Column::Temporal(TemporalColumn { days, instants, empty: input.bitset(rows)? })
+        Parts::Temporal { days, instants, empty } => Column::Temporal(TemporalColumn {
+            days: quads(bytes, days).map(|d| d as i32).collect(),
+            instants: instants.as_ref().map(|instants| words(bytes, instants).map(|i| i as i64).collect()),
+            empty: bits(empty),
+        }),
+        Parts::YesNo { yes, no, empty } => {
+            Column::YesNo(YesNoColumn { yes: bits(yes), no: bits(no), empty: bits(empty) })
         }
-        YES_NO => {
-            Column::YesNo(YesNoColumn { yes: input.bitset(rows)?, no: input.bitset(rows)?, empty: input.bitset(rows)? })
+        Parts::Lookup { target, rows, untargeted: (untargeted_rows, untargeted_ids) } => Column::Lookup(LookupColumn {
+            target: *target,
+            rows: quads(bytes, rows).collect(),
+            untargeted: words(bytes, untargeted_rows)
+                .map(|row| row as usize)
+                .zip(words(bytes, untargeted_ids).map(|id| RecordId(id as i64)))
+                .collect(),
+        }),
+        Parts::Owner { sellers, codes: c } => {
+            let sellers: Vec<SellerId> = words(bytes, sellers).map(|s| SellerId(s as i64)).collect();
+            let index = sellers.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
+            Column::Owner(OwnerColumn { sellers, index, codes: codes(c) })
         }
-        LOOKUP => {
-            let link_rows = input.u32s()?;
-            length(link_rows.len())?;
-            let untargeted_rows = input.u64s()?;
-            let untargeted_ids = input.i64s()?;
-            if untargeted_rows.len() != untargeted_ids.len() {
-                return bad("a lookup's ids");
-            }
-            let untargeted =
-                untargeted_rows.into_iter().map(|r| r as usize).zip(untargeted_ids.into_iter().map(RecordId));
-            Column::Lookup(LookupColumn { target, rows: link_rows, untargeted: untargeted.collect() })
-        }
-        _ => {
-            let sellers: Vec<SellerId> = input.i64s()?.into_iter().map(SellerId).collect();
-            let index: HashMap<SellerId, u32> = sellers.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
-            if index.len() != sellers.len() {
-                return bad("a seller twice");
-            }
-            let codes = decode_codes(input, rows, CODE_FIRST as usize + sellers.len())?;
-            Column::Owner(OwnerColumn { sellers, index, codes })
-        }
-    };
-    Ok(column)
+    }
+}
+
+/// The little-endian `u64`s at `range` of `bytes`.
+fn words<'b>(bytes: &'b [u8], range: &Range<usize>) -> impl Iterator<Item = u64> + 'b {
+    let raw = bytes.get(range.clone()).unwrap_or_default();
+    raw.chunks_exact(8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+}
+
+/// The little-endian `u32`s at `range` of `bytes`.
+fn quads<'b>(bytes: &'b [u8], range: &Range<usize>) -> impl Iterator<Item = u32> + 'b {
+    let raw = bytes.get(range.clone()).unwrap_or_default();
+    raw.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn encode_dictionary(out: &mut Vec<u8>, dictionary: &Dictionary) {
@@ -335,32 +451,36 @@ fn encode_dictionary(out: &mut Vec<u8>, dictionary: &Dictionary) {
     out.push(u8::from(dictionary.has_nul));
 }
 
-fn decode_dictionary(input: &mut Input<'_>) -> Result<Dictionary, DecodeError> {
-    let folded = input.bytes()?.to_vec();
-    let starts = input.u32s()?;
-    let typed = input.bytes()?.to_vec();
-    let typed_at = input.u32s()?;
+/// A dictionary's parts and its number of entries.
+fn parse_dictionary(input: &mut Input<'_>) -> Result<(DictionaryParts, usize), DecodeError> {
+    let folded_at = input.bytes_at()?;
+    let starts_at = input.words_at(4)?;
+    let typed_bytes_at = input.bytes_at()?;
+    let typed_at = input.words_at(4)?;
     let has_nul = input.u8()? == 1;
+    let bytes = input.bytes;
+    let (folded, typed) = (&bytes[folded_at.clone()], &bytes[typed_bytes_at.clone()]);
     // Entry i is `folded[starts[i]..next - 1]` with a `\0` before it and after it.
-    if folded.first() != Some(&0) || folded.last() != Some(&0) || typed_at.len() != starts.len() {
+    if folded.first() != Some(&0) || folded.last() != Some(&0) || typed_at.len() != starts_at.len() {
         return bad("a dictionary");
     }
     let mut previous = 0usize;
-    for &start in &starts {
+    for start in quads(bytes, &starts_at) {
         let start = start as usize;
         if start <= previous || start > folded.len() || folded[start - 1] != 0 {
             return bad("a dictionary");
         }
         previous = start;
     }
-    for &at in typed_at.iter().filter(|&&at| at != u32::MAX) {
+    for at in quads(bytes, &typed_at).filter(|&at| at != u32::MAX) {
         let at = at as usize;
         let len = typed.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
         if len.is_none_or(|len| at + 4 + len > typed.len()) {
             return bad("a dictionary");
         }
     }
-    Ok(Dictionary { folded, starts, typed, typed_at, has_nul, slots: Vec::new() })
+    let entries = starts_at.len() / 4;
+    Ok((DictionaryParts { folded: folded_at, starts: starts_at, typed: typed_bytes_at, typed_at, has_nul }, entries))
 }
 
 fn encode_codes(out: &mut Vec<u8>, codes: &Codes) {
@@ -379,29 +499,6 @@ fn encode_codes(out: &mut Vec<u8>, codes: &Codes) {
             put_u32s(out, v.iter().copied());
         }
     }
-}
-
-/// Codes of `rows` rows, each below `limit`.
-fn decode_codes(input: &mut Input<'_>, rows: usize, limit: usize) -> Result<Codes, DecodeError> {
-    let codes = match input.u8()? {
-        1 => Codes::U8(input.bytes()?.to_vec()),
-        2 => {
-            let len = input.len()?;
-            let raw = input.take(len.checked_mul(2).ok_or(DecodeError("a length".into()))?)?;
-            Codes::U16(raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect())
-        }
-        4 => Codes::U32(input.u32s()?),
-        _ => return bad("codes"),
-    };
-    let highest = match &codes {
-        Codes::U8(v) => v.iter().max().map(|&c| u32::from(c)),
-        Codes::U16(v) => v.iter().max().map(|&c| u32::from(c)),
-        Codes::U32(v) => v.iter().max().copied(),
-    };
-    if codes.len() != rows || highest.is_some_and(|c| c as usize >= limit) {
-        return bad("codes");
-    }
-    Ok(codes)
 }
 
 fn put_u64(out: &mut Vec<u8>, value: u64) {
@@ -478,28 +575,61 @@ impl<'b> Input<'b> {
         self.take(len)
     }
 
-    fn u64s(&mut self) -> Result<Vec<u64>, DecodeError> {
+    /// Where the bytes preceded by their length lie.
+    fn bytes_at(&mut self) -> Result<Range<usize>, DecodeError> {
         let len = self.len()?;
-        let raw = self.take(len.checked_mul(8).ok_or(DecodeError("a length".into()))?)?;
-        Ok(raw.chunks_exact(8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])).collect())
+        let start = self.at;
+        self.take(len)?;
+        Ok(start..self.at)
+    }
+
+    /// Where the values, `size` bytes each, preceded by their count lie.
+    fn words_at(&mut self, size: usize) -> Result<Range<usize>, DecodeError> {
+        let len = self.len()?;
+        let start = self.at;
+        self.take(len.checked_mul(size).ok_or(DecodeError("a length".into()))?)?;
+        Ok(start..self.at)
     }
 
     fn i64s(&mut self) -> Result<Vec<i64>, DecodeError> {
-        Ok(self.u64s()?.into_iter().map(|v| v as i64).collect())
+        let at = self.words_at(8)?;
+        Ok(words(self.bytes, &at).map(|v| v as i64).collect())
     }
 
-    fn u32s(&mut self) -> Result<Vec<u32>, DecodeError> {
-        let len = self.len()?;
-        let raw = self.take(len.checked_mul(4).ok_or(DecodeError("a length".into()))?)?;
-        Ok(raw.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+    /// A bitset of `rows` bits.
+    fn bits(&mut self, rows: usize) -> Result<BitParts, DecodeError> {
+        let len = self.number()?;
+        let words_at = self.words_at(8)?;
+        let last = words(self.bytes, &words_at).last();
+        if len != rows || !Bitset::fits(words_at.len() / 8, last, len) {
+            return bad("a set of another length");
+        }
+        Ok(BitParts { len, words: words_at })
     }
 
     fn bitset(&mut self, rows: usize) -> Result<Bitset, DecodeError> {
-        let len = self.number()?;
-        let words = self.u64s()?;
-        if len != rows {
-            return bad("a set of another length");
+        let parts = self.bits(rows)?;
+        Bitset::from_raw(words(self.bytes, &parts.words).collect(), parts.len).ok_or(DecodeError("a set".into()))
+    }
+
+    /// Codes of `rows` rows, each below `limit`.
+    fn codes(&mut self, rows: usize, limit: usize) -> Result<CodeParts, DecodeError> {
+        let width = self.u8()?;
+        let raw = match width {
+            1 => self.bytes_at()?,
+            2 => self.words_at(2)?,
+            4 => self.words_at(4)?,
+            _ => return bad("codes"),
+        };
+        let bytes = &self.bytes[raw.clone()];
+        let highest = match width {
+            1 => bytes.iter().max().map(|&c| u32::from(c)),
+            2 => bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).max().map(u32::from),
+            _ => quads(self.bytes, &raw).max(),
+        };
+        if raw.len() / usize::from(width) != rows || highest.is_some_and(|c| c as usize >= limit) {
+            return bad("codes");
         }
-        Bitset::from_raw(words, len).ok_or(DecodeError("a set".into()))
+        Ok(CodeParts { width, raw })
     }
 }

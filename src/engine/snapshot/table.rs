@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 use rayon::prelude::*;
 
 use super::column::{CODE_FIRST, Column, DAY_NONE, INSTANT_NONE, LINK_INVALID, TextColumn};
+use super::columns::Columns;
 use super::dictionary::tag_of;
 use crate::domain::{FieldKind, Record, RecordBatch, RecordId, RecordTypeName, Schema, Value, ValueView};
 use crate::engine::bitset::Bitset;
@@ -56,7 +57,7 @@ pub struct TypeSnapshot {
     pub(super) name: RecordTypeName,
     pub(super) index: RowIndex,
     pub(super) live: Bitset,
-    pub(crate) columns: Vec<Column>,
+    pub(crate) columns: Columns,
     pub(super) sort_cache: SortCache,
 }
 
@@ -116,10 +117,7 @@ impl TypeSnapshot {
             .values()
             .map(|order| order.capacity() * 4)
             .sum();
-        self.index.heap_bytes()
-            + self.live.heap_bytes()
-            + self.columns.iter().map(Column::heap_bytes).sum::<usize>()
-            + sorts
+        self.index.heap_bytes() + self.live.heap_bytes() + self.columns.heap_bytes() + sorts
     }
 
     /// The rows ordered by column `field` (`None`: by row), empty values last in either
@@ -229,14 +227,14 @@ impl TypeSnapshot {
     pub(super) fn push_row(&mut self, id: RecordId) -> usize {
         let row = self.index.add(id);
         self.live.resize(row + 1);
-        for column in &mut self.columns {
+        for column in self.columns.iter_mut() {
             column.push_empty();
         }
         row
     }
 
     pub(super) fn clear_row(&mut self, row: usize, zone: &TimeZone) {
-        for column in &mut self.columns {
+        for column in self.columns.iter_mut() {
             column.set(row, ValueView::Empty, zone);
         }
     }

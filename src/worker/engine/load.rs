@@ -42,13 +42,15 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Opens a reader on the workspace at `path` and gives the snapshot of its records: from
 /// the column cache beside it when that matches the file (`worker::column_cache`), else
-/// built by [`load_types`]. `progress` gets the fraction of records built so far.
+/// built by [`load_types`]. `progress` gets the fraction of records built so far. Every
+/// column is decoded before it returns (what it loads is kept and read for long).
 pub fn load_snapshot(
     path: &std::path::Path,
     progress: &(dyn Fn(f32) + Sync),
 ) -> Result<(Workspace, Snapshot), WorkerError> {
-    crate::worker::column_cache::load_with_cache(path, progress, &|| Ok(()))
-        .map(|(reader, snapshot, _)| (reader, snapshot))
+    let (reader, snapshot, _) = crate::worker::column_cache::load_with_cache(path, progress, &|| Ok(()))?;
+    snapshot.settle();
+    Ok((reader, snapshot))
 }
 
 /// Opens a reader on the workspace at `path` and builds the snapshot of the types in `only`
