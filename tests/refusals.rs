@@ -768,6 +768,46 @@ fn an_apply_that_changes_no_membership_retries_beside_the_check_and_writes_only_
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
 }
 
+#[test]
+fn an_apply_that_changes_memberships_writes_beside_the_check_and_commits_only_once_it_passed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("work.sqlite");
+    let demo = binary().arg("demo").arg(&path).args(["--records", "3000"]).output().expect("run");
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    // The column cache, so the apply reads no record from the file.
+    let preview = binary().arg("preview").arg(&path).args(["--segment", "Hot leads in Germany"]).output().expect("run");
+    assert!(preview.status.success(), "{}", String::from_utf8_lossy(&preview.stderr));
+    let cache = segment_builder::engine::cache::cache_path(&path);
+    assert!(cache.exists(), "the preview wrote the column cache");
+    // Two months on, records have left and joined the segments that go by dates.
+    let later = (segment_builder::clock::now() + jiff::SignedDuration::from_hours(24 * 60)).to_string();
+    let apply = |p: &Path| binary().arg("apply").arg(p).args(["--now", &later]).output().expect("run");
+    // On an intact copy (with its cache) the same apply changes memberships and writes them.
+    let intact = dir.path().join("intact.sqlite");
+    std::fs::copy(&path, &intact).expect("copy");
+    std::fs::copy(&cache, segment_builder::engine::cache::cache_path(&intact)).expect("copy the cache");
+    let history = |p: &Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .expect("plain SQLite")
+            .query_row("SELECT count(*) FROM membership_history", [], |r| r.get(0))
+            .expect("count")
+    };
+    let before = history(&intact);
+    let output = apply(&intact);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(!stdout.contains("no membership changed"), "{stdout}");
+    assert!(history(&intact) > before, "the apply wrote its changes");
+    std::fs::remove_file(&intact).expect("remove the copy");
+    std::fs::remove_file(segment_builder::engine::cache::cache_path(&intact)).expect("remove its cache");
+
+    // Damaged where the apply does not read: its writes are made while the file is
+    // checked, and never committed.
+    damage_a_leaf_of(&path, "contact");
+    let args = [OsStr::new("apply"), path.as_os_str(), OsStr::new("--now"), OsStr::new(&later)];
+    check_refused(&path, None, &args, &["is damaged"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn new_workspaces_the_demo_and_their_side_files_are_private_and_existing_modes_stay() {

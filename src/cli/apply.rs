@@ -125,21 +125,21 @@ pub(crate) type Checker = fn(&Path) -> Result<(), crate::store::StoreError>;
 
 /// How [`apply_command`] opens, checks and reads the workspace: a user's is opened with
 /// its header, identity and schema checked (an older one is checked whole before its
-/// upgrade), checked whole on a thread of its own while its records are read and
-/// evaluated, written once that check passed, and read through the column cache. The
+/// upgrade), checked whole on a thread of its own while its records are read, evaluated
+/// and written, committed once that check passed, and read through the column cache. The
 /// demo's file in the making is none of the user's (see [`Workspace::create_scratch`]).
 pub(crate) struct Access {
     /// The first open, which upgrades an older workspace.
     pub open: Opener,
-    /// The whole-file check, which every write waits for; none for a file this process made.
+    /// The whole-file check, which every commit waits for; none for a file this process made.
     pub check: Option<Checker>,
     /// The open that writes the changes.
     pub write: Opener,
     pub load: Loader,
 }
 
-/// The whole-file check of an apply, running beside its reading and evaluating (at a
-/// million records each takes about as long as the other). Dropped, it waits for the
+/// The whole-file check of an apply, running beside its reading, evaluating and writing (at
+/// a million records each takes about as long as the check). Dropped, it waits for the
 /// check, so no thread outlives the apply.
 struct Checking(Option<std::thread::JoinHandle<Result<(), crate::store::StoreError>>>);
 
@@ -250,12 +250,36 @@ pub(crate) fn apply_opened_by(
     } else {
         None
     };
-    checking.passed(path)?;
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
-    let impacts = workspace
-        .apply_membership_changes_of_types(&all, MembershipReason::Reevaluation, now, &mut |_, _| true)
-        .map_err(|e| refused(format!("{}: nothing was changed: {e}", path.display())))?
-        .ok_or_else(|| refused(format!("{}: the apply was cancelled; nothing was changed", path.display())))?;
+    // Written beside the whole-file check, committed only once it passed: a damaged file
+    // is refused with nothing changed (the uncommitted pages never reach the file).
+    let mut failed = None;
+    let mut may_commit = || match checking.passed(path) {
+        Ok(()) => true,
+        Err(error) => {
+            failed = Some(error);
+            false
+        }
+    };
+    let written = workspace.apply_membership_changes_of_types(
+        &all,
+        MembershipReason::Reevaluation,
+        now,
+        &mut |_, _| true,
+        &mut may_commit,
+    );
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    let impacts = match written {
+        Ok(Some(impacts)) => impacts,
+        Ok(None) => return Err(refused(format!("{}: the apply was cancelled; nothing was changed", path.display()))),
+        // A read of a damaged page fails the writing: the check says what is wrong.
+        Err(e) => {
+            checking.passed(path)?;
+            return Err(refused(format!("{}: nothing was changed: {e}", path.display())));
+        }
+    };
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());

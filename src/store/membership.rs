@@ -145,13 +145,17 @@ impl Workspace {
     /// segment on every record) with their history, assignment and the rest of the joins'
     /// hook, in ONE transaction: as [`Workspace::apply_membership_changes`] for each, but a
     /// cancel or an error anywhere leaves every type as it was. `progress(done, total)`
-    /// counts the changes of all types. `None` when cancelled; else the impact of each.
+    /// counts the changes of all types. `may_commit` is asked once everything is written,
+    /// right before the commit (an apply waits there for the whole-file check that ran
+    /// beside the writing): false rolls it all back. `None` when cancelled or rolled back;
+    /// else the impact of each.
     pub fn apply_membership_changes_of_types(
         &mut self,
         all: &[MembershipChanges],
         reason: MembershipReason,
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64) -> bool,
+        may_commit: &mut dyn FnMut() -> bool,
     ) -> Result<Option<Vec<Impact>>> {
         self.check_writable()?;
         for changes in all {
@@ -171,6 +175,9 @@ impl Workspace {
             self.after_joins(changes, now)?;
             self.record_evaluation(changes, reason, now)?;
             before += changes.changes.len() as u64;
+        }
+        if !may_commit() {
+            return Ok(None);
         }
         tx.commit().context(context)?;
         Ok(Some(all.iter().map(MembershipChanges::impact).collect()))
