@@ -494,3 +494,75 @@ fn a_run_retries_only_what_earlier_runs_stranded() {
     assert_eq!(world.ws.retry_stranded(&lead_type(), now()).unwrap(), [late]);
     assert_eq!(world.owner(late), Value::Owner(ana));
 }
+
+/// The sellers' latest assignments are read from the history once per connection, then
+/// only as far as it grew: after this connection's own commits, another program's insert
+/// and delete, and a change rolled back, the ledger is what a fresh connection reads.
+#[test]
+fn the_ledger_read_again_is_what_a_fresh_read_gives_after_every_kind_of_write() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let ben = world.seller("Ben");
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
+    let fresh = |path: &Path| Workspace::open(path).unwrap().ledger().unwrap();
+    let leads: Vec<RecordId> = (0..4).map(|_| world.lead("Germany", "x")).collect();
+    world.join(segment, &leads[..2]);
+    assert_eq!(world.ws.ledger().unwrap(), fresh(&world.path));
+    // This connection's own commit.
+    world.join(segment, &leads[2..3]);
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!(ledger, fresh(&world.path));
+    assert_eq!((ledger.state(ana).open, ledger.state(ben).open), (2, 1));
+
+    // Another program assigns to Ben later, then takes that row away again.
+    let later = "2030-01-01T00:00:00Z";
+    raw(&world.path)
+        .execute(
+            "INSERT INTO assignment_history (at, record_type, record_id, seller_id, status)
+             VALUES (?1, 'lead', ?2, ?3, 'assigned')",
+            rusqlite::params![later, leads[3].0, ben.0],
+        )
+        .unwrap();
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!(ledger.state(ben).last_assigned.map(|s| s.at), Some(later.parse().unwrap()));
+    assert_eq!(ledger, fresh(&world.path));
+    // … and moves an earlier row of Ana's later still: no new row, only a change.
+    let latest_of_ana = ledger.state(ana).last_assigned.unwrap().order as i64;
+    raw(&world.path)
+        .execute("UPDATE assignment_history SET at = '2031-01-01T00:00:00Z' WHERE id = ?1", [latest_of_ana - 2])
+        .unwrap();
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!(ledger.state(ana).last_assigned.map(|s| s.order as i64), Some(latest_of_ana - 2));
+    assert_eq!(ledger, fresh(&world.path));
+    raw(&world.path).execute("DELETE FROM assignment_history WHERE at = ?1", [later]).unwrap();
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!(ledger.state(ben).last_assigned.map(|s| s.at), Some(now()));
+    assert_eq!(ledger, fresh(&world.path));
+    raw(&world.path)
+        .execute(
+            "UPDATE assignment_history SET at = ?1 WHERE id = ?2",
+            rusqlite::params![now().to_string(), latest_of_ana - 2],
+        )
+        .unwrap();
+    assert_eq!(world.ws.ledger().unwrap(), fresh(&world.path));
+
+    // A change that assigns (seen inside it), then rolls back.
+    let before = world.ws.ledger().unwrap();
+    let mut inside = None;
+    let undone = world.ws.atomically(|ws| {
+        common::routing::join(ws, &lead_type(), segment, &leads[3..], now());
+        inside = Some(ws.ledger()?);
+        Err::<(), _>(StoreError::Invalid("undone".to_owned()))
+    });
+    assert!(undone.is_err());
+    let inside = inside.unwrap();
+    assert_ne!(inside, before, "the change's own assignment is seen inside it");
+    assert_eq!(inside.state(ben).open, 2);
+    assert_eq!(fresh(&world.path), before, "and gone with it");
+    // The next commit writes its history row where the undone one was.
+    world.ws.assign_manually(&lead_type(), leads[3], ana, now()).unwrap();
+    let ledger = world.ws.ledger().unwrap();
+    assert_eq!(ledger.state(ana).open, 3);
+    assert_eq!(ledger, fresh(&world.path));
+}

@@ -441,27 +441,10 @@ impl Workspace {
         for (seller, count) in self.open_records_by_seller()? {
             ledger.sellers.entry(seller).or_default().open = u32::try_from(count).unwrap_or(u32::MAX);
         }
-        // The latest assignment of each seller: the latest `at`, then the latest row.
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                // Two scans without a sort: each seller's latest `at`, then the newest row
-                // at that `at`. A subquery per row was quadratic in the history (seconds
-                // once a few thousand records had been assigned); a window sorting the whole
-                // history took 0.85 s at half a million rows, this 0.3 s.
-                "SELECT seller_id, at, max(id) FROM assignment_history NOT INDEXED
-                 WHERE status = 'assigned' AND (seller_id, at) IN (
-                     SELECT seller_id, max(at) FROM assignment_history NOT INDEXED
-                     WHERE status = 'assigned' AND seller_id IS NOT NULL GROUP BY seller_id)
-                 GROUP BY seller_id",
-            )
-            .context(context)?;
-        let last = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
-            .context(context)?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .context(context)?;
-        for (seller, at, id) in last {
+        // The latest assignment of each seller: the latest `at`, then the latest row, read
+        // once and then only as far as the history grew (see `last_assigned`).
+        let last = self.last_assigned.latest(&self.conn).context(context)?;
+        for (seller, (at, id)) in last {
             let at: Timestamp = at.parse().map_err(|e| {
                 self.corrupt(format!(
                     "the assignment history of seller {seller}: \"{at}\" is not an RFC 3339 time ({e})"

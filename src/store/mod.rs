@@ -52,6 +52,7 @@ mod changes;
 mod definitions;
 mod explain;
 mod held;
+mod last_assigned;
 mod lifecycle;
 mod membership;
 mod migrate;
@@ -178,6 +179,8 @@ pub struct Workspace {
     read_only: bool,
     /// Watching other writers (off unless asked for).
     watch: changes::Watch,
+    /// The sellers' latest assignments read so far (see `last_assigned`).
+    last_assigned: last_assigned::LastAssigned,
     /// This process's registration of the file (see `held`): LAST, so it is released only
     /// after the connection has closed.
     #[allow(dead_code)]

@@ -161,7 +161,17 @@ impl Workspace {
         tx.commit().context("committing the workspace upgrade")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, watch, held })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: true,
+            read_only: false,
+            watch,
+            last_assigned: super::last_assigned::LastAssigned::default(),
+            held,
+        })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -180,6 +190,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
+            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         })
     }
@@ -210,6 +221,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
+            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         }))
     }
@@ -252,6 +264,7 @@ impl Workspace {
             writable: false,
             read_only: true,
             watch: Watch::default(),
+            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         })
     }
@@ -273,7 +286,17 @@ impl Workspace {
         tx.commit().context("committing the new workspace")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch, held })
+        Ok(Self {
+            conn,
+            path,
+            schema,
+            time_zone,
+            writable: true,
+            read_only: false,
+            watch,
+            last_assigned: super::last_assigned::LastAssigned::default(),
+            held,
+        })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
