@@ -151,6 +151,18 @@ impl Checking {
         }))
     }
 
+    /// [`Checking::passed`] for a store function that asks before it writes or commits:
+    /// whether it may, a failure kept in `failed` to be reported once it has stopped.
+    fn passed_or_keep(&mut self, path: &Path, failed: &mut Option<CliError>) -> bool {
+        match self.passed(path) {
+            Ok(()) => true,
+            Err(error) => {
+                *failed = Some(error);
+                false
+            }
+        }
+    }
+
     /// Waits for the check: a damaged file refuses the apply before anything is written.
     fn passed(&mut self, path: &Path) -> Result<(), CliError> {
         match self.0.take().map(std::thread::JoinHandle::join) {
@@ -184,7 +196,7 @@ pub(crate) fn apply_opened_by(
     dry_run: bool,
     access: &Access,
 ) -> Result<ApplyReport, CliError> {
-    use crate::domain::{LifecyclePlan, MembershipChanges, MembershipReason};
+    use crate::domain::{LifecyclePlan, MembershipChanges};
     use crate::engine::membership::{MemberColumn, evaluate_memberships};
     use crate::worker::engine::load_memberships;
 
@@ -251,35 +263,7 @@ pub(crate) fn apply_opened_by(
         None
     };
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
-    // Written beside the whole-file check, committed only once it passed: a damaged file
-    // is refused with nothing changed (the uncommitted pages never reach the file).
-    let mut failed = None;
-    let mut may_commit = || match checking.passed(path) {
-        Ok(()) => true,
-        Err(error) => {
-            failed = Some(error);
-            false
-        }
-    };
-    let written = workspace.apply_membership_changes_of_types(
-        &all,
-        MembershipReason::Reevaluation,
-        now,
-        &mut |_, _| true,
-        &mut may_commit,
-    );
-    if let Some(error) = failed {
-        return Err(error);
-    }
-    let impacts = match written {
-        Ok(Some(impacts)) => impacts,
-        Ok(None) => return Err(refused(format!("{}: the apply was cancelled; nothing was changed", path.display()))),
-        // A read of a damaged page fails the writing: the check says what is wrong.
-        Err(e) => {
-            checking.passed(path)?;
-            return Err(refused(format!("{}: nothing was changed: {e}", path.display())));
-        }
-    };
+    let impacts = write_once_checked(&mut workspace, &all, now, &mut checking, path)?;
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
@@ -310,6 +294,34 @@ pub(crate) fn apply_opened_by(
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
 }
 
+/// The membership changes `all` written beside the whole-file check and committed only once
+/// it passed: a damaged file is refused with nothing changed (the uncommitted pages never
+/// reach the file).
+fn write_once_checked(
+    workspace: &mut Workspace,
+    all: &[crate::domain::MembershipChanges],
+    now: Timestamp,
+    checking: &mut Checking,
+    path: &Path,
+) -> Result<Vec<crate::domain::Impact>, CliError> {
+    let mut failed = None;
+    let mut may_commit = || checking.passed_or_keep(path, &mut failed);
+    let reason = crate::domain::MembershipReason::Reevaluation;
+    let written = workspace.apply_membership_changes_of_types(all, reason, now, &mut |_, _| true, &mut may_commit);
+    if let Some(error) = failed {
+        return Err(error);
+    }
+    match written {
+        Ok(Some(impacts)) => Ok(impacts),
+        Ok(None) => Err(refused(format!("{}: the apply was cancelled; nothing was changed", path.display()))),
+        // A read of a damaged page fails the writing: the check says what is wrong.
+        Err(e) => {
+            checking.passed(path)?;
+            Err(refused(format!("{}: nothing was changed: {e}", path.display())))
+        }
+    }
+}
+
 /// The retry of the stranded members of each type of `all` (in its order), its reading and
 /// deciding beside the whole-file check; it waits for the check before its first write. A
 /// failed check refuses the apply with nothing written, and is what a read of a damaged
@@ -324,13 +336,7 @@ fn retry_while_checking(
     let mut retried = Vec::with_capacity(all.len());
     for changes in all {
         let mut failed = None;
-        let mut may_write = || match checking.passed(path) {
-            Ok(()) => true,
-            Err(error) => {
-                failed = Some(error);
-                false
-            }
-        };
+        let mut may_write = || checking.passed_or_keep(path, &mut failed);
         let placed = workspace.retry_stranded_when(&changes.record_type, now, i64::MAX, &mut may_write);
         if let Some(error) = failed {
             return Err(error);

@@ -21,9 +21,11 @@ pub(super) type Latest = (String, i64);
 /// What this connection has read of the committed history.
 #[derive(Default)]
 pub(super) struct LastAssigned {
-    /// The newest history row committed when this connection's open transaction began
-    /// (rows above it may be its own, uncommitted); 0 when unknown.
-    floor: Cell<i64>,
+    /// The newest history row committed when this connection's last transaction began
+    /// (rows above it may be its own, uncommitted; 0 when unknown), and `PRAGMA
+    /// data_version` then: a floor noted before another connection's commit (which may
+    /// have removed rows) is not this transaction's.
+    floor: Cell<(i64, i64)>,
     read: RefCell<Option<Read>>,
 }
 
@@ -39,15 +41,21 @@ impl LastAssigned {
     /// Notes where the committed history ends, as a transaction begins on `conn` (0 when
     /// it cannot be read, say before a migration made the table: then nothing is kept).
     pub(super) fn transaction_begins(&self, conn: &Connection) {
-        self.floor.set(newest_row(conn).unwrap_or(0));
+        let floor = newest_row(conn).and_then(|newest| Ok((newest, data_version(conn)?)));
+        self.floor.set(floor.unwrap_or((0, 0)));
     }
 
     /// Every seller's latest assignment (the latest `at`, then the newest row), this
     /// transaction's own included.
     pub(super) fn latest(&self, conn: &Connection) -> rusqlite::Result<HashMap<i64, Latest>> {
-        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        // Outside a transaction everything is committed; inside, only what was before it.
-        let committed = if conn.is_autocommit() { newest_row(conn)? } else { self.floor.get() };
+        let data_version = data_version(conn)?;
+        // Outside a transaction everything is committed; inside, only what was before it
+        // (nothing, when the floor is not this transaction's).
+        let committed = match self.floor.get() {
+            _ if conn.is_autocommit() => newest_row(conn)?,
+            (floor, noted) if noted == data_version => floor,
+            _ => 0,
+        };
         let kept = self.read.borrow_mut().take();
         let mut read = kept.filter(|r| r.data_version == data_version && r.upto <= committed).unwrap_or(Read {
             data_version,
@@ -61,6 +69,10 @@ impl LastAssigned {
         *self.read.borrow_mut() = Some(read);
         Ok(latest)
     }
+}
+
+fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
 }
 
 fn newest_row(conn: &Connection) -> rusqlite::Result<i64> {
