@@ -441,9 +441,30 @@ impl Workspace {
         for (seller, count) in self.open_records_by_seller()? {
             ledger.sellers.entry(seller).or_default().open = u32::try_from(count).unwrap_or(u32::MAX);
         }
-        // The latest assignment of each seller: the latest `at`, then the latest row, read
-        // once and then only as far as the history grew (see `last_assigned`).
-        let last = self.last_assigned.latest(&self.conn).context(context)?;
+        // The latest assignment of each seller: the latest `at`, then the newest row. From
+        // the index of assigned rows (version 10), seller by seller: the next seller is the
+        // smallest above the last, its latest row the index's last for it. A scan of the
+        // whole history took 0.3-0.4 s at half a million rows, for every batch of decisions.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "WITH RECURSIVE seller(id) AS (
+                     SELECT (SELECT min(seller_id) FROM assignment_history
+                             WHERE status = 'assigned' AND seller_id IS NOT NULL)
+                     UNION ALL
+                     SELECT (SELECT min(seller_id) FROM assignment_history
+                             WHERE status = 'assigned' AND seller_id > seller.id)
+                     FROM seller WHERE seller.id IS NOT NULL)
+                 SELECT seller.id, h.at, h.id FROM seller JOIN assignment_history h ON h.id = (
+                     SELECT id FROM assignment_history
+                     WHERE status = 'assigned' AND seller_id = seller.id ORDER BY at DESC, id DESC LIMIT 1)",
+            )
+            .context(context)?;
+        let last = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, i64>(2)?))))
+            .context(context)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .context(context)?;
         for (seller, (at, id)) in last {
             let at: Timestamp = at.parse().map_err(|e| {
                 self.corrupt(format!(

@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[
     v7_identity,
     v8_cadence,
     v9_routing,
+    v10_seller_load,
 ];
 
 /// The time zone of a new workspace.
@@ -407,6 +408,20 @@ fn v8_cadence(tx: &Transaction<'_>) -> Result<()> {
     tx.execute_batch(V8_DUE).context("making running enrolments due")?;
     tx.execute_batch(V8_TABLES).context("creating the table of finished steps")
 }
+
+/// Version 10: the sellers' load read from indexes of the assigned rows. Round robin and
+/// "Why this seller?" need each seller's open records and latest assignment: a count over
+/// every assignment and two scans of the whole history (0.5 s at half a million rows,
+/// for every batch of decisions), now an index-only count and one seek per seller.
+fn v10_seller_load(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute_batch(V10_INDEXES).context("indexing the sellers' assignments")
+}
+
+const V10_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS "ix:assignment:assigned" ON assignment (seller_id) WHERE status = 'assigned';
+CREATE INDEX IF NOT EXISTS "ix:assignment_history:assigned"
+    ON assignment_history (seller_id, at) WHERE status = 'assigned';
+"#;
 
 /// Adds a column unless it is there (tests rebuild older versions by lowering
 /// `user_version` of a current file).

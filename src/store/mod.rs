@@ -52,7 +52,6 @@ mod changes;
 mod definitions;
 mod explain;
 mod held;
-mod last_assigned;
 mod lifecycle;
 mod membership;
 mod migrate;
@@ -99,7 +98,7 @@ use crate::domain::{RecordTypeDef, RecordTypeName, Schema};
 /// `PRAGMA application_id` of every workspace: "SGB1".
 pub const APPLICATION_ID: i32 = 0x5347_4231;
 /// `PRAGMA user_version` this build writes and the newest it can open.
-pub const SCHEMA_VERSION: i32 = 9;
+pub const SCHEMA_VERSION: i32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -179,8 +178,6 @@ pub struct Workspace {
     read_only: bool,
     /// Watching other writers (off unless asked for).
     watch: changes::Watch,
-    /// The sellers' latest assignments read so far (see `last_assigned`).
-    last_assigned: last_assigned::LastAssigned,
     /// This process's registration of the file (see `held`): LAST, so it is released only
     /// after the connection has closed.
     #[allow(dead_code)]

@@ -161,17 +161,7 @@ impl Workspace {
         tx.commit().context("committing the workspace upgrade")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self {
-            conn,
-            path: Some(path.to_owned()),
-            schema,
-            time_zone,
-            writable: true,
-            read_only: false,
-            watch,
-            last_assigned: super::last_assigned::LastAssigned::default(),
-            held,
-        })
+        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, watch, held })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -190,7 +180,6 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
-            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         })
     }
@@ -221,7 +210,6 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
-            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         }))
     }
@@ -264,7 +252,6 @@ impl Workspace {
             writable: false,
             read_only: true,
             watch: Watch::default(),
-            last_assigned: super::last_assigned::LastAssigned::default(),
             held,
         })
     }
@@ -286,17 +273,7 @@ impl Workspace {
         tx.commit().context("committing the new workspace")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self {
-            conn,
-            path,
-            schema,
-            time_zone,
-            writable: true,
-            read_only: false,
-            watch,
-            last_assigned: super::last_assigned::LastAssigned::default(),
-            held,
-        })
+        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch, held })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record

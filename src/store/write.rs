@@ -63,9 +63,6 @@ impl Workspace {
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
         self.conn.execute_batch(&begin_sql(SCOPE, outermost)).inspect_err(|_| abandon(&self.conn, outermost))?;
-        if outermost {
-            self.last_assigned.transaction_begins(&self.conn);
-        }
         let marker = self.marker_from(outermost);
         Ok(WriteScope { conn: &self.conn, touched: &self.watch.touched, outermost, marker, done: false })
     }
@@ -81,9 +78,6 @@ impl Workspace {
             .execute_batch(&begin_sql(ATOMIC, outermost))
             .inspect_err(|_| abandon(&self.conn, outermost))
             .context("starting a change")?;
-        if outermost {
-            self.last_assigned.transaction_begins(&self.conn);
-        }
         let marker = self.marker_from(outermost);
         let result = change(self).and_then(|value| {
             log_marker(&self.conn, &self.watch.touched, marker).context("committing a change")?;
