@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::routing::text_equals;
+
 use segment_builder::domain::query::{RecordQuery, SortDirection};
-use segment_builder::domain::{
-    Condition, EvalContext, FieldDef, FieldKind, FieldName, FieldPath, Group, GroupMode, Node, NodeId, Operand,
-    Operator, RecordId, RecordTypeName, Status, Value,
-};
+use segment_builder::domain::{EvalContext, FieldDef, FieldKind, FieldName, RecordId, RecordTypeName, Status, Value};
 use segment_builder::engine::cache::cache_path;
 use segment_builder::engine::records::query_ids;
 use segment_builder::engine::{PreviewResult, Snapshot, SortKey, compile, preview_against};
@@ -40,6 +40,16 @@ fn demo(dir: &Path, name: &str, records: u32, seed: u32) -> PathBuf {
         .expect("run");
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     path
+}
+
+/// A demo workspace in `dir` with its column cache written: its path, the cache's path and
+/// the cache's bytes.
+fn cached_demo(dir: &Path, records: u32, seed: u32) -> (PathBuf, PathBuf, Vec<u8>) {
+    let path = demo(dir, "work.sqlite", records, seed);
+    cached(&path);
+    let file = cache_path(&path);
+    let good = std::fs::read(&file).expect("read");
+    (path, file, good)
 }
 
 /// The snapshot through the cache, and how it was obtained.
@@ -177,17 +187,7 @@ fn a_cache_hit_decodes_only_the_columns_its_answers_read() {
     // A tree naming the country, previewed newest first: those two columns, no other.
     let def = Workspace::open(&path).expect("open").schema().get(&lead()).expect("lead").clone();
     let field = |name: &str| def.fields.iter().position(|f| f.name.as_str() == name).expect(name);
-    let tree = Group {
-        id: NodeId(0),
-        mode: GroupMode::All,
-        negated: false,
-        children: vec![Node::Condition(Condition {
-            id: NodeId(1),
-            path: FieldPath { via: Vec::new(), field: FieldName::new("country") },
-            operator: Operator::Equals,
-            value: Operand::Text("Germany".into()),
-        })],
-    };
+    let tree = text_equals("country", "Germany");
     let ctx = EvalContext::new(NOW.parse().expect("now"), snapshot.time_zone().clone());
     let compiled = compile(&snapshot, &lead(), &tree, &ctx).expect("compile");
     let result = preview_against(&snapshot, &compiled, &[], &SortKey::newest_first(), 20);
@@ -211,10 +211,7 @@ fn a_cache_hit_decodes_only_the_columns_its_answers_read() {
 #[test]
 fn cache_bytes_that_pass_the_checksum_but_do_not_fit_never_panic() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = demo(dir.path(), "work.sqlite", 300, 5);
-    cached(&path);
-    let file = cache_path(&path);
-    let good = std::fs::read(&file).expect("read");
+    let (path, file, good) = cached_demo(dir.path(), 300, 5);
     let body = good.len() - 8;
     let (mut refused, mut read) = (0, 0);
     for step in 0..120 {
@@ -419,10 +416,7 @@ fn another_programs_inserts_updates_and_deletes_are_seen_by_preview_and_explain(
 #[test]
 fn a_damaged_or_cut_cache_is_ignored_and_rebuilt() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = demo(dir.path(), "work.sqlite", 1500, 6);
-    cached(&path);
-    let file = cache_path(&path);
-    let good = std::fs::read(&file).expect("read");
+    let (path, file, good) = cached_demo(dir.path(), 1500, 6);
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0x10;

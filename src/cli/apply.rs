@@ -163,7 +163,7 @@ impl Checking {
         }
     }
 
-    /// Waits for the check: a damaged file refuses the apply before anything is written.
+    /// Waits for the check: a damaged file refuses the apply before anything is committed.
     fn passed(&mut self, path: &Path) -> Result<(), CliError> {
         match self.0.take().map(std::thread::JoinHandle::join) {
             None | Some(Ok(Ok(()))) => Ok(()),

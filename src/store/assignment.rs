@@ -461,11 +461,11 @@ impl Workspace {
             )
             .context(context)?;
         let last = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get::<_, i64>(2)?))))
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
             .context(context)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .context(context)?;
-        for (seller, (at, id)) in last {
+        for (seller, at, id) in last {
             let at: Timestamp = at.parse().map_err(|e| {
                 self.corrupt(format!(
                     "the assignment history of seller {seller}: \"{at}\" is not an RFC 3339 time ({e})"

@@ -368,13 +368,10 @@ pub(super) fn build_column(bytes: &[u8], parts: &Parts) -> Column {
     let bits = |parts: &BitParts| {
         Bitset::from_raw(words(bytes, &parts.words).collect(), parts.len).unwrap_or_else(|| Bitset::empty(parts.len))
     };
-    let codes = |parts: &CodeParts| {
-        let raw = at(&parts.raw);
-        match parts.width {
-            1 => Codes::U8(raw.to_vec()),
-            2 => Codes::U16(raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).collect()),
-            _ => Codes::U32(quads(bytes, &parts.raw).collect()),
-        }
+    let codes = |parts: &CodeParts| match parts.width {
+        1 => Codes::U8(at(&parts.raw).to_vec()),
+        2 => Codes::U16(pairs(bytes, &parts.raw).collect()),
+        _ => Codes::U32(quads(bytes, &parts.raw).collect()),
     };
     match parts {
         Parts::Text { dictionary: d, codes: c } => {
@@ -435,6 +432,12 @@ pub(super) fn build_column(bytes: &[u8], parts: &Parts) -> Column {
 fn words<'b>(bytes: &'b [u8], range: &Range<usize>) -> impl Iterator<Item = u64> + 'b {
     let raw = bytes.get(range.clone()).unwrap_or_default();
     raw.chunks_exact(8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+}
+
+/// The little-endian `u16`s at `range` of `bytes`.
+fn pairs<'b>(bytes: &'b [u8], range: &Range<usize>) -> impl Iterator<Item = u16> + 'b {
+    let raw = bytes.get(range.clone()).unwrap_or_default();
+    raw.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]]))
 }
 
 /// The little-endian `u32`s at `range` of `bytes`.
@@ -624,7 +627,7 @@ impl<'b> Input<'b> {
         let bytes = &self.bytes[raw.clone()];
         let highest = match width {
             1 => bytes.iter().max().map(|&c| u32::from(c)),
-            2 => bytes.chunks_exact(2).map(|b| u16::from_le_bytes([b[0], b[1]])).max().map(u32::from),
+            2 => pairs(self.bytes, &raw).max().map(u32::from),
             _ => quads(self.bytes, &raw).max(),
         };
         if raw.len() / usize::from(width) != rows || highest.is_some_and(|c| c as usize >= limit) {
