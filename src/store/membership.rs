@@ -358,7 +358,17 @@ impl Workspace {
         super::open::check_can_write(path, &conn)?;
         let (schema, time_zone) = super::schema::load(&conn, path)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, held, watch })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: true,
+            read_only: false,
+            held,
+            watch,
+            atomic: super::write::Atomic::default(),
+        })
     }
 }
 

@@ -178,6 +178,8 @@ pub struct Workspace {
     read_only: bool,
     /// Watching other writers (off unless asked for).
     watch: changes::Watch,
+    /// Inside [`Workspace::atomically`] (see `write`).
+    atomic: write::Atomic,
     /// This process's registration of the file (see `held`): LAST, so it is released only
     /// after the connection has closed.
     #[allow(dead_code)]

@@ -161,7 +161,17 @@ impl Workspace {
         tx.commit().context("committing the workspace upgrade")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self { conn, path: Some(path.to_owned()), schema, time_zone, writable: true, read_only: false, watch, held })
+        Ok(Self {
+            conn,
+            path: Some(path.to_owned()),
+            schema,
+            time_zone,
+            writable: true,
+            read_only: false,
+            watch,
+            held,
+            atomic: super::write::Atomic::default(),
+        })
     }
 
     /// Opens a read-only connection for background workers: no migrations, no
@@ -180,6 +190,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
+            atomic: super::write::Atomic::default(),
             held,
         })
     }
@@ -210,6 +221,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
+            atomic: super::write::Atomic::default(),
             held,
         }))
     }
@@ -252,6 +264,7 @@ impl Workspace {
             writable: false,
             read_only: true,
             watch: Watch::default(),
+            atomic: super::write::Atomic::default(),
             held,
         })
     }
@@ -273,7 +286,17 @@ impl Workspace {
         tx.commit().context("committing the new workspace")?;
         use_journal(&conn, journal)?;
         let watch = Watch::tracking(&mut conn)?;
-        Ok(Self { conn, path, schema, time_zone, writable: true, read_only: false, watch, held })
+        Ok(Self {
+            conn,
+            path,
+            schema,
+            time_zone,
+            writable: true,
+            read_only: false,
+            watch,
+            held,
+            atomic: super::write::Atomic::default(),
+        })
     }
 
     /// Loads the schema and settings again from the file: a reader calls it to see record
@@ -537,6 +560,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", true).context("turning on foreign keys")?;
     // A 64 MiB page cache (negative: KiB) keeps bulk imports from thrashing the default 2 MiB.
     conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB).context("setting the page cache size")?;
+    conn.pragma_update(None, "temp_store", "MEMORY").context("keeping temporary data in memory")?;
     Ok(())
 }
 
