@@ -113,6 +113,7 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
         check: Some(Workspace::check),
         write: Workspace::open_checked_later,
         load: |path| load_snapshot(path, &|_| {}),
+        checkpoint_beside: true,
     };
     apply_opened_by(path, now, dry_run, &access)
 }
@@ -136,6 +137,34 @@ pub(crate) struct Access {
     /// The open that writes the changes.
     pub write: Opener,
     pub load: Loader,
+    /// Whether the write-ahead log is copied back into the file beside the retry of the
+    /// stranded members, instead of in the commit of the changes (a file in WAL mode).
+    pub checkpoint_beside: bool,
+}
+
+/// The copy of an apply's committed changes from the write-ahead log back into the file,
+/// on a connection and thread of its own while the apply goes on; joined when dropped.
+/// One that cannot run loses nothing: the changes are committed, and the next checkpoint
+/// (at the latest the last connection's close) copies them.
+struct Checkpointing(Option<std::thread::JoinHandle<()>>);
+
+impl Checkpointing {
+    fn start(path: &Path) -> Self {
+        let path = path.to_owned();
+        Self(Some(std::thread::spawn(move || {
+            if let Ok(writer) = Workspace::open_worker_writer(&path) {
+                writer.checkpoint().ok();
+            }
+        })))
+    }
+}
+
+impl Drop for Checkpointing {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.join().ok();
+        }
+    }
 }
 
 /// The whole-file check of an apply, running beside its reading, evaluating and writing (at
@@ -255,6 +284,9 @@ pub(crate) fn apply_opened_by(
     }
 
     let mut workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
+    if access.checkpoint_beside {
+        workspace.defer_checkpoints().map_err(|e| CliError::workspace(path, e))?;
+    }
     // No membership changes: the stranded members are as the last run left them, so they
     // are retried now, beside the check, which the retry waits for only before writing.
     let retried_early = if all.iter().all(MembershipChanges::is_empty) {
@@ -264,6 +296,7 @@ pub(crate) fn apply_opened_by(
     };
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = write_once_checked(&mut workspace, &all, now, &mut checking, path)?;
+    let _checkpointing = access.checkpoint_beside.then(|| Checkpointing::start(path));
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());

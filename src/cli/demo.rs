@@ -97,6 +97,7 @@ const SCRATCH: super::apply::Access = super::apply::Access {
     check: None,
     write: Workspace::open_scratch,
     load: load_without_cache,
+    checkpoint_beside: false,
 };
 
 /// The demo's records read into the engine from SQL: a column cache beside the file being

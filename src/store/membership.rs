@@ -344,6 +344,13 @@ impl Workspace {
         self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).context("checkpointing the workspace")
     }
 
+    /// Leaves copying the write-ahead log back into the file to [`Workspace::checkpoint`]:
+    /// a large commit then returns without copying every page it wrote (an `apply` has
+    /// them copied beside its retry, by a connection of its own).
+    pub fn defer_checkpoints(&self) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0).context("deferring checkpoints")
+    }
+
     /// A second read-write connection for a background worker that applies memberships:
     /// no migrations and no integrity check (the app's [`Workspace::open`] did both), so a
     /// workspace that is not current is refused like [`Workspace::open_reader`] refuses it.
