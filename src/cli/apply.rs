@@ -152,9 +152,7 @@ impl Checkpointing {
     fn start(path: &Path) -> Self {
         let path = path.to_owned();
         Self(Some(std::thread::spawn(move || {
-            if let Ok(writer) = Workspace::open_worker_writer(&path) {
-                writer.checkpoint().ok();
-            }
+            Workspace::checkpoint_beside(&path).ok();
         })))
     }
 }

@@ -351,6 +351,15 @@ impl Workspace {
         self.conn.pragma_update(None, "wal_autocheckpoint", 0).context("deferring checkpoints")
     }
 
+    /// [`Workspace::checkpoint`] of the workspace at `path` through a connection of its own
+    /// that takes no lock a writer waits for, for an owner that defers checkpoints: it runs
+    /// beside that owner's next transaction.
+    pub fn checkpoint_beside(path: &Path) -> Result<()> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .context("opening the workspace to copy its log back")?;
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).context("checkpointing the workspace")
+    }
+
     /// A second read-write connection for a background worker that applies memberships:
     /// no migrations and no integrity check (the app's [`Workspace::open`] did both), so a
     /// workspace that is not current is refused like [`Workspace::open_reader`] refuses it.
@@ -374,7 +383,7 @@ impl Workspace {
             read_only: false,
             held,
             watch,
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
         })
     }
 }

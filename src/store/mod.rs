@@ -179,7 +179,7 @@ pub struct Workspace {
     /// Watching other writers (off unless asked for).
     watch: changes::Watch,
     /// Inside [`Workspace::atomically`] (see `write`).
-    atomic: write::Atomic,
+    atomic: std::sync::Arc<write::Atomic>,
     /// This process's registration of the file (see `held`): LAST, so it is released only
     /// after the connection has closed.
     #[allow(dead_code)]

@@ -170,7 +170,7 @@ impl Workspace {
             read_only: false,
             watch,
             held,
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
         })
     }
 
@@ -190,7 +190,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
             held,
         })
     }
@@ -221,7 +221,7 @@ impl Workspace {
             writable: false,
             read_only: false,
             watch: Watch::default(),
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
             held,
         }))
     }
@@ -264,7 +264,7 @@ impl Workspace {
             writable: false,
             read_only: true,
             watch: Watch::default(),
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
             held,
         })
     }
@@ -295,7 +295,7 @@ impl Workspace {
             read_only: false,
             watch,
             held,
-            atomic: super::write::Atomic::default(),
+            atomic: std::sync::Arc::default(),
         })
     }
 

@@ -1,9 +1,9 @@
-//! Write scopes that nest: every store write runs in a [`WriteScope`], an SQLite savepoint.
-//! At the top level the scope first begins an IMMEDIATE transaction (the write lock is
-//! taken at once, waiting for another writer under the busy timeout; a deferred one that
-//! read first would fail with `SQLITE_BUSY` when another process wrote meanwhile, which no
-//! busy timeout retries); inside another scope it nests, so [`Workspace::atomically`] can
-//! run many store writes as one all-or-nothing change.
+//! Write scopes that nest: every store write runs in a [`WriteScope`]. At the top level the
+//! scope begins an IMMEDIATE transaction (the write lock is taken at once, waiting for
+//! another writer under the busy timeout; a deferred one that read first would fail with
+//! `SQLITE_BUSY` when another process wrote meanwhile, which no busy timeout retries);
+//! inside another scope it is a savepoint, so [`Workspace::atomically`] can run many store
+//! writes as one all-or-nothing change.
 //!
 //! Store functions that write call `self.write_scope()` (never `unchecked_transaction`,
 //! which cannot nest), and `commit` it when done; dropping it uncommitted rolls back.
@@ -11,11 +11,13 @@
 //! Inside [`Workspace::atomically`] a scope opens no savepoint: SQLite copies every page a
 //! savepoint's writes change into a sub-journal, to undo them on their own (gigabytes for
 //! an import's evaluation at a million records), while an atomic change is undone whole.
-//! A scope there that fails marks the change failed, and the change then keeps nothing
-//! even if its closure went on.
+//! A scope there dropped uncommitted after it wrote marks the change failed, and the change
+//! then keeps nothing even if its closure went on; so does a write after SQLite rolled the
+//! change back itself (a full disk does), which is refused instead of committing alone.
 
-use std::cell::Cell;
 use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use rusqlite::Connection;
 
@@ -27,10 +29,35 @@ const ATOMIC: &str = "sb_atomic";
 
 /// Whether the connection is inside [`Workspace::atomically`], and whether a write scope
 /// there failed.
+/// Shared with the [`Inside`] guard of the change.
 #[derive(Debug, Default)]
 pub(super) struct Atomic {
-    inside: Cell<bool>,
-    failed: Cell<bool>,
+    inside: AtomicBool,
+    failed: AtomicBool,
+}
+
+/// The time a change is atomic: [`Atomic`] says so until [`Inside::leave`], or until it
+/// is dropped (a panic in the change), which leaves it as it was before.
+struct Inside(Arc<Atomic>);
+
+impl Inside {
+    fn enter(atomic: &Arc<Atomic>) -> Self {
+        atomic.inside.store(true, Relaxed);
+        atomic.failed.store(false, Relaxed);
+        Self(Arc::clone(atomic))
+    }
+
+    /// Whether a write of the change failed.
+    fn leave(self) -> bool {
+        self.0.failed.load(Relaxed)
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        self.0.inside.store(false, Relaxed);
+        self.0.failed.store(false, Relaxed);
+    }
 }
 
 /// An open write scope on the workspace connection; derefs to the connection.
@@ -40,16 +67,18 @@ pub(super) struct WriteScope<'c> {
     touched: &'c Touched,
     /// Whether it began the transaction (no other scope was open).
     outermost: bool,
-    /// `Some` inside an atomic change: it has no savepoint of its own and marks the change
-    /// failed when dropped uncommitted.
-    atomic: Option<&'c Atomic>,
+    /// `Some((change, total changes at the start))` inside an atomic change: it has no
+    /// savepoint of its own and marks the change failed when dropped uncommitted after it
+    /// wrote.
+    atomic: Option<(&'c Atomic, u64)>,
     /// `Some(total changes at the start)` when its commit logs a marker for other writers.
     marker: Option<u64>,
     done: bool,
 }
 
 impl WriteScope<'_> {
-    /// Releases the savepoint: at the top level this commits.
+    /// Releases the savepoint, or at the top level commits; inside an atomic change the
+    /// change's end commits.
     pub(super) fn commit(mut self) -> rusqlite::Result<()> {
         if self.atomic.is_some() {
             self.done = true;
@@ -76,8 +105,12 @@ impl Drop for WriteScope<'_> {
         if self.done {
             return;
         }
-        if let Some(atomic) = self.atomic {
-            atomic.failed.set(true);
+        if let Some((atomic, changes_at_start)) = self.atomic {
+            // Nothing written (a write that found nothing to do, or stopped before it
+            // wrote) is nothing to undo.
+            if self.conn.total_changes() != changes_at_start {
+                atomic.failed.store(true, Relaxed);
+            }
         } else {
             // Nothing to report to: the caller already returns the error that made it drop.
             self.conn.execute_batch(&rollback_sql(SCOPE, self.outermost)).ok();
@@ -90,8 +123,16 @@ impl Workspace {
     /// another scope, or inside an atomic change nothing of its own.
     pub(super) fn write_scope(&self) -> rusqlite::Result<WriteScope<'_>> {
         let outermost = self.conn.is_autocommit();
-        if !outermost && self.atomic.inside.get() {
-            let atomic = Some(&self.atomic);
+        if self.atomic.inside.load(Relaxed) {
+            if outermost {
+                // SQLite rolled the change back itself: a write now would commit alone.
+                self.atomic.failed.store(true, Relaxed);
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT_ROLLBACK),
+                    Some("the change was rolled back".to_owned()),
+                ));
+            }
+            let atomic = Some((&*self.atomic, self.conn.total_changes()));
             return Ok(WriteScope {
                 conn: &self.conn,
                 touched: &self.watch.touched,
@@ -112,9 +153,9 @@ impl Workspace {
     /// both as they were.
     pub fn atomically<T>(&mut self, change: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         self.check_writable()?;
-        if self.atomic.inside.get() {
+        if self.atomic.inside.load(Relaxed) {
             // Part of the change already running, undone with it.
-            return change(self).inspect_err(|_| self.atomic.failed.set(true));
+            return change(self).inspect_err(|_| self.atomic.failed.store(true, Relaxed));
         }
         let outermost = self.conn.is_autocommit();
         self.conn
@@ -122,18 +163,17 @@ impl Workspace {
             .inspect_err(|_| abandon(&self.conn, outermost))
             .context("starting a change")?;
         let marker = self.marker_from(outermost);
-        self.atomic.inside.set(true);
+        let inside = Inside::enter(&self.atomic);
         let result = change(self);
-        self.atomic.inside.set(false);
+        let failed = inside.leave();
         let result = result.and_then(|value| {
-            if self.atomic.failed.get() {
+            if failed {
                 return Err(StoreError::Invalid("a write of the change failed, so none of it was kept".to_owned()));
             }
             log_marker(&self.conn, &self.watch.touched, marker).context("committing a change")?;
             self.conn.execute_batch(&release_sql(ATOMIC, outermost)).context("committing a change")?;
             Ok(value)
         });
-        self.atomic.failed.set(false);
         if result.is_err() {
             // SQLite may have rolled the whole transaction back itself (a full disk does).
             let rolled_back = if self.conn.is_autocommit() {
@@ -221,7 +261,9 @@ mod tests {
 
     /// Inside an atomic change a store write has no savepoint of its own: one that fails
     /// after writing fails the whole change, even when the change drops its error and goes
-    /// on, and so does an atomic change nested in it that fails. The next change is whole.
+    /// on, and so does an atomic change nested in it that fails, or a write after SQLite
+    /// rolled the change back. One that wrote nothing is no failure. The next change is
+    /// whole.
     #[test]
     fn a_write_that_fails_inside_an_atomic_change_fails_all_of_it_even_when_its_error_is_dropped() {
         let mut ws = Workspace::in_memory().unwrap();
@@ -236,6 +278,21 @@ mod tests {
             Ok(())
         });
         assert!(dropped.is_err(), "a change one of whose writes failed is not kept");
+        // A scope dropped before it wrote anything (a write that found nothing to do) is
+        // no failure.
+        ws.atomically(|ws| {
+            drop(ws.write_scope().context("a write")?);
+            ws.add_seller(&seller("Ed")).map(drop)
+        })
+        .unwrap();
+        // After SQLite rolled the change back itself, a write is refused, not committed alone.
+        let rolled_back: Result<()> = ws.atomically(|ws| {
+            ws.add_seller(&seller("Fay"))?;
+            ws.conn.execute_batch("ROLLBACK").context("rolling back as SQLite may")?;
+            assert!(ws.add_seller(&seller("Gus")).is_err(), "a write after the rollback is refused");
+            Ok(())
+        });
+        assert!(rolled_back.is_err());
         let nested: Result<()> = ws.atomically(|ws| {
             ws.add_seller(&seller("Cy"))?;
             ws.atomically(|_| Err::<(), _>(StoreError::Invalid("no".to_owned()))).ok();
@@ -243,10 +300,10 @@ mod tests {
         });
         assert!(nested.is_err(), "nor one whose nested change failed");
         let names = |ws: &Workspace| ws.sellers().unwrap().into_iter().map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(names(&ws), ["Ana"], "nothing of either was kept");
+        assert_eq!(names(&ws), ["Ana", "Ed"], "nothing of the failed changes was kept");
         ws.atomically(|ws| ws.update_seller(&Seller { id: ana, capacity: Some(3), ..seller("Ana") })).unwrap();
         ws.atomically(|ws| ws.add_seller(&seller("Di"))).unwrap();
-        assert_eq!(names(&ws), ["Ana", "Di"], "later changes are kept");
+        assert_eq!(names(&ws), ["Ana", "Ed", "Di"], "later changes are kept");
         assert_eq!(ws.sellers().unwrap()[0].capacity, Some(3));
     }
 }
