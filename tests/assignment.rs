@@ -829,6 +829,45 @@ proptest! {
         prop_assert_eq!(batch_ledger, ledger);
     }
 
+    /// `may_place_any` (which lets the retry of stranded records skip reading them) says
+    /// "no" only where no record is placed, with or without a default route; without one it
+    /// says "yes" exactly when some seller passes the rule's filters but the record's own.
+    #[test]
+    fn where_no_seller_may_take_a_record_none_is_placed(
+        (w, records) in arb_world(),
+        default in prop::sample::select(vec![
+            DefaultRoute::LeaveUnassigned,
+            DefaultRoute::Seller(SellerId(3)),
+            DefaultRoute::Team(TeamId(1)),
+        ]),
+        try_next_rule in any::<bool>(),
+    ) {
+        let schema = schema();
+        let ds = MemoryDataset::new(schema.clone());
+        let ctx = ctx();
+        let assigner = Assigner::new(&ds, &ctx, lead_def(&schema), &w.rules, &w.sellers, &w.teams)
+            .with_routing(Routing { try_next_rule, default });
+        let placed = records.iter().filter(|r| assigner.assign(r, None, &w.ledger).seller().is_some()).count();
+        let may = assigner.may_place_any(&w.ledger);
+        prop_assert!(may || placed == 0, "{placed} placed where no seller may take a record");
+        // A seller who may take one under the rule as drawn, with nothing else asked of it.
+        let anyone = Assigner::new(&ds, &ctx, lead_def(&schema), &w.rules, &w.sellers, &w.teams);
+        let rule = &w.rules[0];
+        let takes = |s: &Seller| {
+            s.assign_records
+                && (!rule.honour_capacity || s.capacity.is_none_or(|c| w.ledger.state(s.id).open < c))
+                && rule.available_within_hours.is_none_or(|h| {
+                    bucket(first_available(s, ctx.now, &ctx.time_zone, 120), ctx.now, h).is_some()
+                })
+                && match &rule.target {
+                    Target::Sellers(ids) => ids.contains(&s.id),
+                    Target::Team(team) => w.teams.iter().any(|t| t.id == *team && t.members.contains(&s.id)),
+                    Target::AnySeller | Target::SellersMatching(_) => true,
+                }
+        };
+        prop_assert_eq!(anyone.may_place_any(&w.ledger), rule.active && w.sellers.iter().any(takes));
+    }
+
     /// Round robin over k always-available sellers of unlimited capacity: counts differ by at
     /// most 1.
     #[test]

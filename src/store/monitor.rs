@@ -153,9 +153,12 @@ impl Workspace {
         &self,
         ty: &RecordTypeName,
         records: Option<&[RecordId]>,
+        segments: Option<&[SegmentId]>,
     ) -> Result<BTreeMap<SegmentId, Vec<RecordId>>> {
         let context = format!("reading the unassigned members of {ty}");
         let wanted = records.map(super::membership::json_ids);
+        let segments = segments.map(|ids| serde_json::to_string(&ids.iter().map(|s| s.0).collect::<Vec<_>>()));
+        let segments = segments.transpose().map_err(|e| super::StoreError::Invalid(e.to_string()))?;
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -163,11 +166,14 @@ impl Workspace {
                  LEFT JOIN assignment a ON a.record_type = m.record_type AND a.record_id = m.record_id
                  WHERE m.record_type = ?1 AND (a.status IS NULL OR a.status = 'unassigned')
                  AND (?2 IS NULL OR m.record_id IN (SELECT value FROM json_each(?2)))
+                 AND (?3 IS NULL OR m.segment_id IN (SELECT value FROM json_each(?3)))
                  ORDER BY m.record_id",
             )
             .with_context(|| context.clone())?;
         let rows = stmt
-            .query_map(rusqlite::params![ty.as_str(), wanted], |r| Ok((RecordId(r.get(0)?), SegmentId(r.get(1)?))))
+            .query_map(rusqlite::params![ty.as_str(), wanted, segments], |r| {
+                Ok((RecordId(r.get(0)?), SegmentId(r.get(1)?)))
+            })
             .with_context(|| context.clone())?
             .collect::<rusqlite::Result<Vec<_>>>()
             .with_context(|| context.clone())?;
@@ -194,7 +200,7 @@ impl Workspace {
         let def = self.type_def(ty)?.clone();
         let context = format!("running assignment for {}", def.plural_label.to_lowercase());
         let tx = self.write_scope().with_context(|| context.clone())?;
-        let by_segment = self.unassigned_members_by_segment(ty, records)?;
+        let by_segment = self.unassigned_members_by_segment(ty, records, None)?;
         let considered = by_segment.values().map(Vec::len).sum();
         let Some(placed) = self.assign_in_segments(ty, by_segment, now, Unplaced::Write, Keep::Records, progress)?
         else {
@@ -255,7 +261,15 @@ impl Workspace {
         self.check_writable()?;
         let context = format!("retrying the stranded {ty} records");
         let tx = self.write_scope().with_context(|| context.clone())?;
-        let mut by_segment = self.unassigned_members_by_segment(ty, None)?;
+        // Only placements are written: the members of segments where no seller could take
+        // a record now are not read (at a million records most are stranded for want of
+        // capacity, and reading them took a second).
+        let may_place = self.segments_that_may_place(ty, now)?;
+        let mut by_segment = if may_place.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.unassigned_members_by_segment(ty, None, Some(&may_place))?
+        };
         let decided: HashSet<i64> = self
             .conn
             .prepare_cached("SELECT record_id FROM assignment_history WHERE id > ?1 AND record_type = ?2")
@@ -274,6 +288,27 @@ impl Workspace {
         let ids = placed.iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
         tx.commit().with_context(|| context.clone())?;
         Ok(Some(ids))
+    }
+
+    /// The segments of `ty` where assignment at `now` may place a record at all against the
+    /// current load ([`Assigner::may_place_any`]).
+    fn segments_that_may_place(&self, ty: &RecordTypeName, now: Timestamp) -> Result<Vec<SegmentId>> {
+        let def = self.type_def(ty)?.clone();
+        let (sellers, teams) = (self.sellers()?, self.teams()?);
+        let ctx = self.assignment_context(now)?;
+        let ledger = self.ledger()?;
+        // No rule condition is evaluated: the question is about the sellers alone.
+        let nothing = crate::domain::eval::MemoryDataset::new(self.schema.clone());
+        let mut may_place = Vec::new();
+        for segment in self.segments(ty)? {
+            let rules: Vec<_> = self.rules(segment.id)?.into_iter().filter(|r| r.active).collect();
+            let assigner =
+                Assigner::new(&nothing, &ctx, &def, &rules, &sellers, &teams).with_routing(self.routing(segment.id)?);
+            if assigner.may_place_any(&ledger) {
+                may_place.push(segment.id);
+            }
+        }
+        Ok(may_place)
     }
 
     /// "Why this seller?": the record's segment and its rules, what they decide and each

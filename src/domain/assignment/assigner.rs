@@ -535,23 +535,7 @@ impl<'a> Assigner<'a> {
             }
             _ => (&[], Vec::new()),
         };
-        let in_target: Option<Vec<bool>> = match &rule.target {
-            Target::AnySeller | Target::SellersMatching(_) => None,
-            Target::Sellers(ids) => {
-                let mut flags = vec![false; self.sellers.len()];
-                for i in ids.iter().filter_map(|id| self.index.get(id)) {
-                    flags[*i] = true;
-                }
-                Some(flags)
-            }
-            Target::Team(team) => {
-                let mut flags = vec![false; self.sellers.len()];
-                for &i in self.teams.get(team).map_or(&[][..], Vec::as_slice) {
-                    flags[i] = true;
-                }
-                Some(flags)
-            }
-        };
+        let in_target = self.in_target(&rule.target);
         let within = rule.available_within_hours.map(|h| h.min(MAX_AVAILABILITY_HOURS));
         let mut matched = 0usize;
         let mut with_capacity = 0usize;
@@ -572,20 +556,15 @@ impl<'a> Assigner<'a> {
                 }
                 matched += 1;
                 let state = states.get(index, seller.id);
-                if rule.honour_capacity
-                    && let Some(capacity) = seller.capacity
-                    && state.open >= capacity
-                {
-                    break 'filter Some(Verdict::NoCapacity { open: state.open, capacity });
-                }
-                with_capacity += 1;
-                let bucket = match within {
-                    None => 0,
-                    Some(hours) => match bucket(prepared.availability, self.ctx.now, hours) {
-                        Some(b) => b,
-                        None => break 'filter Some(Verdict::NotAvailable),
-                    },
+                let bucket = match self.room(rule, prepared, state, within) {
+                    Ok(bucket) => bucket,
+                    Err(verdict @ Verdict::NoCapacity { .. }) => break 'filter Some(verdict),
+                    Err(verdict) => {
+                        with_capacity += 1;
+                        break 'filter Some(verdict);
+                    }
                 };
+                with_capacity += 1;
                 let free = seller.capacity.map_or(u64::MAX, |c| u64::from(c.saturating_sub(state.open)));
                 eligible.push(Eligible { index, bucket, free, last: state.last_assigned, id: seller.id });
                 None
@@ -637,6 +616,60 @@ impl<'a> Assigner<'a> {
             eligible: count,
         };
         Ok((winner.index, winner.id, pick))
+    }
+
+    /// Whether any record could be placed now: some active rule, or the default route, has
+    /// a seller in its target who takes records, has room where the rule honours capacity,
+    /// and is available within the rule's hours. A record's conditions and the attribute
+    /// conditions only narrow that, so `false` means every decision leaves its record
+    /// unassigned (the retry of stranded records, which writes only placements, then
+    /// reads none of them).
+    pub fn may_place_any(&self, ledger: &SellerLedger) -> bool {
+        self.rules.iter().filter(|rule| rule.active).chain(self.default_rule.as_ref()).any(|rule| {
+            let in_target = self.in_target(&rule.target);
+            let within = rule.available_within_hours.map(|h| h.min(MAX_AVAILABILITY_HOURS));
+            self.sellers.iter().enumerate().any(|(index, prepared)| {
+                in_target.as_ref().is_none_or(|flags| flags[index])
+                    && prepared.seller.assign_records
+                    && self.room(rule, prepared, ledger.state(prepared.seller.id), within).is_ok()
+            })
+        })
+    }
+
+    /// Which prepared sellers a target names (`None`: every seller, attribute conditions
+    /// aside).
+    fn in_target(&self, target: &Target) -> Option<Vec<bool>> {
+        let named: &mut dyn Iterator<Item = usize> = match target {
+            Target::AnySeller | Target::SellersMatching(_) => return None,
+            Target::Sellers(ids) => &mut ids.iter().filter_map(|id| self.index.get(id).copied()),
+            Target::Team(team) => &mut self.teams.get(team).map_or(&[][..], Vec::as_slice).iter().copied(),
+        };
+        let mut flags = vec![false; self.sellers.len()];
+        for i in named {
+            flags[i] = true;
+        }
+        Some(flags)
+    }
+
+    /// A seller in the target who takes records: its availability bucket under `rule`
+    /// (`within` its hours), or why it cannot take one now (no capacity, not available).
+    fn room(
+        &self,
+        rule: &AssignmentRule,
+        prepared: &Prepared<'_>,
+        state: SellerState,
+        within: Option<u32>,
+    ) -> Result<u32, Verdict> {
+        if rule.honour_capacity
+            && let Some(capacity) = prepared.seller.capacity
+            && state.open >= capacity
+        {
+            return Err(Verdict::NoCapacity { open: state.open, capacity });
+        }
+        match within {
+            None => Ok(0),
+            Some(hours) => bucket(prepared.availability, self.ctx.now, hours).ok_or(Verdict::NotAvailable),
+        }
     }
 
     /// The ids of the (attribute, value) pairs an attribute condition accepts for `record`;
