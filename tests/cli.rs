@@ -179,6 +179,11 @@ fn import_records_adds_updates_and_skips_all_or_nothing() {
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     // The hot German lead joins the top segment ("Hot leads in Germany") at once.
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "added 2, updated 0, skipped 0; 1 joined a segment");
+    // Its last connection wrote: the log went back into the file and is gone, not left
+    // beside it as large as the import until the next open.
+    for side in ["-wal", "-shm"] {
+        assert!(!std::path::Path::new(&format!("{}{side}", path.display())).exists(), "{side} left beside the file");
+    }
     let ws = Workspace::open(&path).expect("open");
     assert_eq!(ws.count_records(&lead).expect("count"), before + 2);
     let def = ws.schema().get(&lead).expect("lead").clone();

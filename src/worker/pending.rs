@@ -182,6 +182,10 @@ fn finish_pending_once(path: &Path, now: Timestamp) -> Result<u64, WorkerError> 
     let mut writer = None;
     let mut lifecycle = Lifecycle { path, snapshot: &mut snapshot, memberships: &mut memberships, writer: &mut writer };
     let finished = lifecycle.finish_pending_then(&reader, marks, now, completion.reporter(), Then::Drop)?;
+    // The reader cannot write: closed after the writer, as the last connection of the
+    // process, it would leave the write-ahead log beside the file (`import-records` left a
+    // log as large as the import), so a copy of the file alone would miss the import.
+    drop(reader);
     if let Some(writer) = &writer {
         // Committed already; a checkpoint that cannot run now is made by the next one.
         writer.checkpoint().ok();
