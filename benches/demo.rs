@@ -10,13 +10,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark fails loudly")]
 
+#[path = "shared/child.rs"]
+mod child;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TARGET: Duration = Duration::from_secs(30);
-/// How often the child's peak memory is read while it runs.
-const MEMORY_EVERY: Duration = Duration::from_millis(100);
 
 fn main() {
     let records: u64 = env_or("DEMO_RECORDS", 1_000_000);
@@ -45,31 +46,16 @@ fn main() {
 /// One run of the demo generator: its wall time and peak resident memory in MB.
 fn demo(path: &Path, records: u64) -> (Duration, f64) {
     let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+    let child = Command::new(env!("CARGO_BIN_EXE_segment-builder"))
         .arg("demo")
         .arg(path)
         .args(["--records", &records.to_string()])
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("run the demo generator");
-    let mut peak_mb = 0.0_f64;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the demo generator") {
-            break status;
-        }
-        peak_mb = peak_mb.max(peak_of(child.id()));
-        std::thread::sleep(MEMORY_EVERY);
-    };
-    let took = started.elapsed();
+    let (status, took, peak_mb) = child::wait_sampling_peak(child, started);
     assert!(status.success(), "the demo generator failed");
     (took, peak_mb)
-}
-
-/// The peak resident memory of process `pid` so far, in MB (0 when it cannot be read).
-fn peak_of(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap_or("");
-    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()).map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Removes a workspace file and the files SQLite keeps beside it; missing files are fine.
