@@ -28,6 +28,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use segment_builder::engine::cache::cache_path;
+use segment_builder::store::Workspace;
 
 /// Every apply and import evaluates at this instant (`--now`).
 const NOW: &str = "2026-12-17T02:00:00Z";
@@ -118,12 +119,14 @@ fn median(runs: &[Run]) -> Run {
     sorted[sorted.len() / 2]
 }
 
-/// The demo workspace of `records` leads at `path`, written once by the binary.
+/// The demo workspace of `records` leads at `path`, written once by the binary (and
+/// upgraded once when an older build wrote it: every copy would be upgraded otherwise).
 fn demo(path: &Path, records: u64) -> PathBuf {
     if !path.exists() {
         remove(path);
         run(Command::new(exe()).arg("demo").arg(path).args(["--records", &records.to_string()]));
     }
+    drop(Workspace::open(path).expect("open the workspace"));
     path.to_owned()
 }
 
