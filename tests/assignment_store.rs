@@ -495,6 +495,25 @@ fn a_run_retries_only_what_earlier_runs_stranded() {
     assert_eq!(world.owner(late), Value::Owner(ana));
 }
 
+/// Members that joined while their segment had no rule have no assignment row at all:
+/// the retry places them too once a rule can, and leaves the assigned alone.
+#[test]
+fn members_that_joined_before_any_rule_are_placed_by_the_retry() {
+    let mut world = World::new();
+    let segment = world.segment("Germany", "Germany");
+    let ana = world.seller("Ana");
+    let leads: Vec<RecordId> = (0..3).map(|i| world.lead("Germany", &format!("lead {i}"))).collect();
+    world.join(segment, &leads[..2]);
+    let rows = |world: &World| world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap().len();
+    assert_eq!(rows(&world), 0, "no rule, no decision");
+    world.ws.insert_rule(segment, &any_seller_rule("Everyone"), now()).unwrap();
+    world.join(segment, &leads[2..]);
+    assert_eq!(world.owner(leads[2]), Value::Owner(ana));
+    assert_eq!(world.ws.retry_stranded(&lead_type(), now()).unwrap(), leads[..2]);
+    assert!(leads.iter().all(|l| world.owner(*l) == Value::Owner(ana)));
+    assert_eq!(rows(&world), 3);
+}
+
 /// The ledger one connection reads stays what a fresh connection reads after this
 /// connection's own commits, another program's insert, update and delete of history
 /// rows, and a change rolled back whose history row id is then used again.
