@@ -586,7 +586,15 @@ impl Workspace {
         for joined in changes.joined().filter(|j| j.runs_assignment()) {
             by_segment.entry(joined.segment).or_default().push(joined.record);
         }
-        self.assign_in_segments(&changes.record_type, by_segment, now, Unplaced::Write, Keep::Ids, &mut |_, _| true)?;
+        self.assign_in_segments(
+            &changes.record_type,
+            by_segment,
+            now,
+            Unplaced::Write,
+            Keep::Ids,
+            None,
+            &mut |_, _| true,
+        )?;
         Ok(())
     }
 
@@ -596,9 +604,11 @@ impl Workspace {
     /// `assignment` row plus history per record, and the owner field when assigned. A
     /// segment without active rules writes nothing: its members stay unassigned with "no
     /// rules on the segment", read from membership and the empty owner
-    /// (`unassigned_reason`). `progress(done, total)` returning false stops (`None`; the
+    /// (`unassigned_reason`). `read_ledger`: the sellers' load as the caller read it in this
+    /// transaction, not read again. `progress(done, total)` returning false stops (`None`; the
     /// caller rolls back); `progress(total, total)` comes after every read and decision and
     /// before the first write. Used by the apply's join hook, the retry and "Run now".
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn assign_in_segments(
         &self,
         ty: &RecordTypeName,
@@ -606,6 +616,7 @@ impl Workspace {
         now: Timestamp,
         unplaced: Unplaced,
         keep: Keep,
+        read_ledger: Option<SellerLedger>,
         progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<Option<Vec<Placed>>> {
         by_segment.retain(|_, ids| !ids.is_empty());
@@ -632,7 +643,10 @@ impl Workspace {
             return Ok(Some(Vec::new()));
         }
         // Read only now: a type whose segments have no rules (most of them) needs no ledger.
-        let mut ledger = self.ledger()?;
+        let mut ledger = match read_ledger {
+            Some(ledger) => ledger,
+            None => self.ledger()?,
+        };
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
         // Only "Run now" keeps the records as they were, whole; deciding reads only what
         // the rules read.

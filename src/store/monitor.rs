@@ -242,7 +242,8 @@ impl Workspace {
         let tx = self.write_scope().with_context(|| context.clone())?;
         let by_segment = self.unassigned_members_by_segment(ty, records)?;
         let considered = by_segment.values().map(Vec::len).sum();
-        let Some(placed) = self.assign_in_segments(ty, by_segment, now, Unplaced::Write, Keep::Records, progress)?
+        let Some(placed) =
+            self.assign_in_segments(ty, by_segment, now, Unplaced::Write, Keep::Records, None, progress)?
         else {
             // Dropping `tx` rolls back every row written so far.
             return Ok(RunOutcome { cancelled: true, considered, ..RunOutcome::default() });
@@ -304,7 +305,7 @@ impl Workspace {
         // Only placements are written: the members of segments where no seller could take
         // a record now are not read (at a million records most are stranded for want of
         // capacity, and reading them took a second).
-        let may_place = self.segments_that_may_place(ty, now)?;
+        let (may_place, ledger) = self.segments_that_may_place(ty, now)?;
         let mut by_segment = self.unassigned_members_of(ty, &may_place)?;
         let decided: HashSet<i64> = self
             .conn
@@ -317,7 +318,7 @@ impl Workspace {
         // Deciding reports its progress last with everything decided, right before writing.
         let mut before_writing = |done: u64, total: u64| done < total || may_write();
         let Some(placed) =
-            self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, &mut before_writing)?
+            self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, Some(ledger), &mut before_writing)?
         else {
             return Ok(None);
         };
@@ -327,8 +328,8 @@ impl Workspace {
     }
 
     /// The segments of `ty` where assignment at `now` may place a record at all against the
-    /// current load ([`Assigner::may_place_any`]).
-    fn segments_that_may_place(&self, ty: &RecordTypeName, now: Timestamp) -> Result<Vec<SegmentId>> {
+    /// current load ([`Assigner::may_place_any`]), and that load, for the deciding.
+    fn segments_that_may_place(&self, ty: &RecordTypeName, now: Timestamp) -> Result<(Vec<SegmentId>, SellerLedger)> {
         let def = self.type_def(ty)?.clone();
         let (sellers, teams) = (self.sellers()?, self.teams()?);
         let ctx = self.assignment_context(now)?;
@@ -344,7 +345,7 @@ impl Workspace {
                 may_place.push(segment.id);
             }
         }
-        Ok(may_place)
+        Ok((may_place, ledger))
     }
 
     /// "Why this seller?": the record's segment and its rules, what they decide and each
