@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use segment_builder::domain::assignment::{AssignmentRule, UnassignedReason};
+use segment_builder::domain::assignment::{AssignmentRule, SellerLedger, Stamp, UnassignedReason};
 use segment_builder::domain::condition::Group;
 use segment_builder::domain::{Record, RecordId, RecordTypeName, SegmentId, Seller, SellerId, Value};
 mod common;
@@ -32,7 +32,7 @@ fn rule_with(name: &str, conditions: Group) -> AssignmentRule {
 }
 
 struct World {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     ws: Workspace,
 }
 
@@ -40,7 +40,7 @@ impl World {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let ws = Workspace::create(&dir.path().join("ws.sqlite")).unwrap();
-        Self { _dir: dir, ws }
+        Self { dir, ws }
     }
 
     fn seller(&mut self, name: &str, capacity: Option<u32>, assign_records: bool) -> SellerId {
@@ -286,4 +286,106 @@ fn explain_of_a_record_in_no_segment_says_so() {
     assert!(explanation.decision.is_none() && explanation.rule_lines().is_empty());
     let error = world.ws.explain_assignment(&lead_type(), RecordId(999), now()).unwrap_err();
     assert!(error.to_string().contains("there is no lead #999"), "{error}");
+}
+
+/// What a step of the history test does: a lead joins (and is assigned or left without a
+/// seller), an existing lead goes to a seller by hand, or "Run now" retries the unassigned;
+/// each at the test's clock moved by some minutes, backwards too.
+#[derive(Clone, Debug)]
+enum Step {
+    Join(i64),
+    ByHand { lead: usize, seller: usize, minutes: i64 },
+    RunNow(i64),
+}
+
+fn arb_steps() -> impl proptest::strategy::Strategy<Value = Vec<Step>> {
+    use proptest::prelude::*;
+    let step = prop_oneof![
+        4 => (-30i64..30).prop_map(Step::Join),
+        2 => (0usize..64, 0usize..4, -30i64..30).prop_map(|(lead, seller, minutes)| Step::ByHand { lead, seller, minutes }),
+        1 => (-30i64..30).prop_map(Step::RunNow),
+    ];
+    proptest::collection::vec(step, 1..40)
+}
+
+/// An assignment history row: id, record type and id, seller, assigned, time.
+type HistoryRow = (i64, String, i64, Option<i64>, bool, String);
+
+/// The sellers' ledger before history row `before`, straight from its definition: each
+/// record's latest row before it says whose open record it is, each seller's last
+/// assignment is its assigned row before it with the latest time, then the highest id.
+fn ledger_by_definition(rows: &[HistoryRow], before: i64) -> SellerLedger {
+    let mut latest: BTreeMap<(String, i64), Option<i64>> = BTreeMap::new();
+    let mut ledger = SellerLedger { next_order: u64::try_from(before).unwrap(), ..SellerLedger::default() };
+    for (id, ty, record, seller, assigned, at) in rows.iter().filter(|row| row.0 < before) {
+        let seller = seller.filter(|_| *assigned);
+        latest.insert((ty.clone(), *record), seller);
+        let Some(seller) = seller else { continue };
+        let stamp = Stamp { at: at.parse().unwrap(), order: u64::try_from(*id).unwrap() };
+        let state = ledger.sellers.entry(SellerId(seller)).or_default();
+        if state.last_assigned.is_none_or(|last| (last.at, last.order) <= (stamp.at, stamp.order)) {
+            state.last_assigned = Some(stamp);
+        }
+    }
+    for seller in latest.into_values().flatten() {
+        ledger.sellers.entry(SellerId(seller)).or_default().open += 1;
+    }
+    ledger
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+
+    /// "Why this seller?" replays a decision against the load just before it, read forward
+    /// from the first row or taken back from the current load: both agree with the
+    /// definition before every row of any history, whatever order its clock went in.
+    #[test]
+    fn the_load_before_any_history_row_is_the_load_its_rows_define(steps in arb_steps()) {
+        let mut world = World::new();
+        let segment = world.segment("Germany", "Germany");
+        let sellers =
+            [world.seller("Ana", Some(2), true), world.seller("Ben", Some(3), true), world.seller("Cleo", None, true)];
+        let off = world.seller("Off", None, false);
+        let mut capacity = any_seller_rule("With room");
+        capacity.honour_capacity = true;
+        world.ws.insert_rule(segment, &capacity, now()).unwrap();
+        let mut leads = Vec::new();
+        for step in steps {
+            match step {
+                Step::Join(minutes) => {
+                    let lead = world.lead("Germany");
+                    join(&mut world.ws, &lead_type(), segment, &[lead], now() + jiff::SignedDuration::from_mins(minutes));
+                    leads.push(lead);
+                }
+                Step::ByHand { lead, seller, minutes } if !leads.is_empty() => {
+                    let seller = sellers.get(seller).copied().unwrap_or(off);
+                    let at = now() + jiff::SignedDuration::from_mins(minutes);
+                    world.ws.assign_manually(&lead_type(), leads[lead % leads.len()], seller, at).unwrap();
+                }
+                Step::ByHand { .. } => {}
+                Step::RunNow(minutes) => {
+                    let at = now() + jiff::SignedDuration::from_mins(minutes);
+                    world.ws.run_assignment(&lead_type(), None, at, &mut |_, _| true).unwrap();
+                }
+            }
+        }
+        let raw = rusqlite::Connection::open(world.dir.path().join("ws.sqlite")).unwrap();
+        let rows: Vec<HistoryRow> = raw
+            .prepare("SELECT id, record_type, record_id, seller_id, status = 'assigned', at FROM assignment_history ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let newest = rows.last().map_or(0, |row| row.0);
+        for before in 1..=newest + 2 {
+            proptest::prop_assert_eq!(
+                world.ws.ledger_before(before).unwrap(),
+                ledger_by_definition(&rows, before),
+                "before row {}", before
+            );
+        }
+        // After the last row, the load is the current one.
+        proptest::prop_assert_eq!(world.ws.ledger_before(newest + 1).unwrap(), world.ws.ledger().unwrap());
+    }
 }

@@ -20,7 +20,7 @@ use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
     AssignmentRule, AttributeCondition, AttributeValue, Decision, DefaultRoute, Distribution, Routing, RuleId,
-    SellerLedger, SellerState, Stamp, Target, UnassignedReason, validate_rule,
+    SellerLedger, Stamp, Target, UnassignedReason, validate_rule,
 };
 use crate::domain::condition::{Group, Node};
 use crate::domain::describe::PeopleNames;
@@ -441,10 +441,22 @@ impl Workspace {
         for (seller, count) in self.open_records_by_seller()? {
             ledger.sellers.entry(seller).or_default().open = u32::try_from(count).unwrap_or(u32::MAX);
         }
-        // The latest assignment of each seller: the latest `at`, then the newest row. From
-        // the index of assigned rows (version 10), seller by seller: the next seller is the
-        // smallest above the last, its latest row the index's last for it. A scan of the
-        // whole history took 0.3-0.4 s at half a million rows, for every batch of decisions.
+        for (seller, stamp) in self.last_assignments_before(i64::MAX)? {
+            ledger.sellers.entry(seller).or_default().last_assigned = Some(stamp);
+        }
+        let max_id: Option<i64> =
+            self.conn.query_row("SELECT max(id) FROM assignment_history", [], |r| r.get(0)).context(context)?;
+        ledger.next_order = u64::try_from(max_id.unwrap_or(0)).unwrap_or_default() + 1;
+        Ok(ledger)
+    }
+
+    /// Each seller's last assignment among the history rows before `before`: its latest
+    /// `at`, then the newest row. From the index of assigned rows (version 10), seller by
+    /// seller: the next seller is the smallest above the last, its latest row the index's
+    /// last for it below `before`. A scan of the whole history took 0.3-0.4 s at half a
+    /// million rows, for every batch of decisions.
+    pub(super) fn last_assignments_before(&self, before: i64) -> Result<Vec<(SellerId, Stamp)>> {
+        let context = "reading the sellers' assignments";
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -456,28 +468,26 @@ impl Workspace {
                              WHERE status = 'assigned' AND seller_id > seller.id)
                      FROM seller WHERE seller.id IS NOT NULL)
                  SELECT seller.id, h.at, h.id FROM seller JOIN assignment_history h ON h.id = (
-                     SELECT id FROM assignment_history
-                     WHERE status = 'assigned' AND seller_id = seller.id ORDER BY at DESC, id DESC LIMIT 1)",
+                     SELECT id FROM assignment_history INDEXED BY \"ix:assignment_history:assigned\"
+                     WHERE status = 'assigned' AND seller_id = seller.id AND id < ?1
+                     ORDER BY at DESC, id DESC LIMIT 1)",
             )
             .context(context)?;
         let last = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+            .query_map([before], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
             .context(context)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .context(context)?;
-        for (seller, at, id) in last {
-            let at: Timestamp = at.parse().map_err(|e| {
-                self.corrupt(format!(
-                    "the assignment history of seller {seller}: \"{at}\" is not an RFC 3339 time ({e})"
-                ))
-            })?;
-            let state: &mut SellerState = ledger.sellers.entry(SellerId(seller)).or_default();
-            state.last_assigned = Some(Stamp { at, order: u64::try_from(id).unwrap_or_default() });
-        }
-        let max_id: Option<i64> =
-            self.conn.query_row("SELECT max(id) FROM assignment_history", [], |r| r.get(0)).context(context)?;
-        ledger.next_order = u64::try_from(max_id.unwrap_or(0)).unwrap_or_default() + 1;
-        Ok(ledger)
+        last.into_iter()
+            .map(|(seller, at, id)| {
+                let at: Timestamp = at.parse().map_err(|e| {
+                    self.corrupt(format!(
+                        "the assignment history of seller {seller}: \"{at}\" is not an RFC 3339 time ({e})"
+                    ))
+                })?;
+                Ok((SellerId(seller), Stamp { at, order: u64::try_from(id).unwrap_or_default() }))
+            })
+            .collect()
     }
 
     /// Why a record has no seller: its assignment's reason, or — for a member of a segment
