@@ -498,6 +498,12 @@ fn a_record_of_every_field_kind_round_trips() {
     assert_eq!(ws.record(&ty("gadget"), RecordId(999)).unwrap(), None);
     let picked = ws.records_by_id(&ty("gadget"), &[empty_id, RecordId(999), full_id]).unwrap();
     assert_eq!(picked, vec![expected[2].clone(), expected[0].clone()]);
+    // In the order asked, repeats repeated; ascending ids come back as they are.
+    let again = ws.records_by_id(&ty("gadget"), &[child_id, full_id, child_id, RecordId(999)]).unwrap();
+    assert_eq!(again, vec![expected[1].clone(), expected[0].clone(), expected[1].clone()]);
+    let ascending = ws.records_by_id(&ty("gadget"), &[full_id, child_id, empty_id, RecordId(999)]).unwrap();
+    assert_eq!(ascending, expected);
+    assert!(ws.records_by_id(&ty("gadget"), &[]).unwrap().is_empty());
     assert_eq!(ws.count_records(&ty("gadget")).unwrap(), 3);
     drop(ws);
 
