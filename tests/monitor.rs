@@ -107,6 +107,7 @@ fn run_now_assigns_the_unassigned_members_and_leaves_assigned_ones_alone() {
     world.join(segment, &[fourth]);
     assert_eq!(world.owner(fourth), Value::Owner(ana));
     let history_before = world.ws.assignments(&lead_type(), AssignmentFilter::All).unwrap();
+    let stored = world.ws.records_by_id(&lead_type(), &leads).unwrap();
 
     let outcome = world.run(None);
     assert!(!outcome.cancelled);
@@ -123,6 +124,12 @@ fn run_now_assigns_the_unassigned_members_and_leaves_assigned_ones_alone() {
     assert!(
         outcome.owner_changes.iter().all(|(before, _)| before.values.iter().all(|v| !matches!(v, Value::Owner(_))))
     );
+    // Each as it was, whole, and then with its owner.
+    let befores: Vec<_> = outcome.owner_changes.iter().map(|(before, _)| before.clone()).collect();
+    assert_eq!(befores, stored);
+    for (record, (_, after)) in leads.iter().zip(&outcome.owner_changes) {
+        assert_eq!(after, &world.ws.record(&lead_type(), *record).unwrap().unwrap());
+    }
     let lists = world.ws.monitor_lists(&lead_type(), 100).unwrap();
     assert_eq!(lists.unassigned_total, 0);
     assert_eq!(lists.processed_total, 4);

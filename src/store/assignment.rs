@@ -52,8 +52,8 @@ pub(super) enum Unplaced {
     Skip,
 }
 
-/// Whether [`Workspace::assign_in_segments`] hands back each decided record as it was
-/// ("Run now" reports the owners it changed) or only its id (a copy of every record an
+/// Whether [`Workspace::assign_in_segments`] hands back each record it assigned as it was,
+/// whole ("Run now" reports the owners it changed), or only ids (a copy of every record an
 /// activation assigns costs most of a second at a million).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Keep {
@@ -658,21 +658,14 @@ impl Workspace {
             None => self.ledger()?,
         };
         let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-        // Only "Run now" keeps the records as they were, whole; deciding reads only what
-        // the rules read.
-        let reading = (keep == Keep::Ids).then(|| {
-            let mut fields: BTreeSet<FieldName> =
-                rules_of.values().flat_map(|(rules, _)| rules).flat_map(AssignmentRule::fields_read).collect();
-            fields.insert(FieldName::new(CREATED_ON));
-            fields
-        });
-        let ds = self.assignment_dataset(
-            ty,
-            rules_of.values().flat_map(|(rules, _)| rules),
-            &teams,
-            &ids,
-            reading.as_ref(),
-        )?;
+        // Deciding reads only what the rules read; "Run now" reads the records it assigned
+        // whole once decided (reading all 157k unassigned members of a million leads whole
+        // was a third of a run that assigned none).
+        let mut reading: BTreeSet<FieldName> =
+            rules_of.values().flat_map(|(rules, _)| rules).flat_map(AssignmentRule::fields_read).collect();
+        reading.insert(FieldName::new(CREATED_ON));
+        let ds =
+            self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids, Some(&reading))?;
         let total = ids.len() as u64;
         let mut done = 0u64;
         let mut placed = Vec::with_capacity(ids.len());
@@ -692,8 +685,7 @@ impl Workspace {
                 if outcome.is_ok() || unplaced == Unplaced::Write {
                     decided.push(Decided { record: record.id, segment: Some(*segment), placement, outcome });
                 }
-                let before = (keep == Keep::Records).then(|| (*record).clone());
-                placed.push(Placed { record: record.id, before, outcome });
+                placed.push(Placed { record: record.id, before: None, outcome });
                 done += 1;
                 if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {
                     return Ok(None);
@@ -702,6 +694,14 @@ impl Workspace {
         }
         if !progress(total, total) {
             return Ok(None);
+        }
+        if keep == Keep::Records {
+            let assigned: Vec<RecordId> = placed.iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
+            let mut whole: HashMap<RecordId, Record> =
+                self.records_by_id(ty, &assigned)?.into_iter().map(|record| (record.id, record)).collect();
+            for placed in placed.iter_mut().filter(|p| p.outcome.is_ok()) {
+                placed.before = whole.remove(&placed.record);
+            }
         }
         self.write_assignments(&def, &decided, now)?;
         Ok(Some(placed))
@@ -751,8 +751,8 @@ impl Workspace {
 }
 
 /// One record [`Workspace::assign_in_segments`] decided on: its id, the record as it was
-/// before (its owner not yet set) when asked for ([`Keep::Records`]), and the seller or the
-/// reason.
+/// before (its owner not yet set) when it was assigned and that was asked for
+/// ([`Keep::Records`]), and the seller or the reason.
 #[derive(Clone, Debug)]
 pub(super) struct Placed {
     pub record: RecordId,
