@@ -484,18 +484,16 @@ impl Workspace {
     }
 
     /// [`Self::ledger_before`] from the current load ([`Self::ledger`]) with the rows from
-    /// `before` on taken back. Each record those rows changed counts for its seller in the
-    /// `assignment` table (what the current load counted) and instead for the seller of
-    /// its latest row before `before`. The store writes a record's
-    /// `assignment` row with each of its history rows, so the rows before `before` give
-    /// what the table said then.
+    /// `before` on taken back: each record those rows changed no longer counts for the
+    /// seller of its newest row, and counts instead for the seller of its latest row before
+    /// `before`. The store writes a record's `assignment` row (what the current load
+    /// counts) with each of its history rows, so its newest row says what that row holds.
     fn ledger_undone_to(&self, before: i64) -> Result<SellerLedger> {
         let context = "reading the sellers' past assignments";
         let mut ledger = self.ledger()?;
-        // Each record the rows from `before` on changed: its seller by its newest row (what
-        // its `assignment` row says, which the current load counted) and by its latest row
-        // before them. One pass over those rows with a lookup each; a DISTINCT over them and
-        // a lookup of the `assignment` row took four times as long.
+        // Each record the rows from `before` on changed: its seller by its newest row and by
+        // its latest row before them. One pass over those rows with a lookup each; a DISTINCT
+        // over them and a lookup of the `assignment` row took four times as long.
         let mut changed: ByRecord<(Option<i64>, Option<i64>)> = HashMap::default();
         let mut types: Vec<Vec<u8>> = Vec::new();
         let mut scan = || -> rusqlite::Result<()> {
