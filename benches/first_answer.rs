@@ -9,9 +9,12 @@
 //!   (the store's SQL compiler's `WHERE`, its parameters written in, `sb_fold` read as
 //!   `lower`: the demo's texts are ASCII, and the counts are checked equal);
 //!
-//! and reports each pair, the medians and their ratio. Then the window: a fresh process
-//! opens the workspace as the app does (`App` driven without a window) and waits for the
-//! first preview number. Before the pairs, the first preview (which builds the column cache
+//! and reports each pair, the medians and their ratio. Then `explain` of three leads a rule
+//! assigned (replayed against the sellers' load just before: the last decision, one at
+//! about 69% of the assignment history, where replaying forward and undoing back cost the
+//! most, and one at 10%), each paired the same way with that `sqlite3` count. Then the
+//! window: a fresh process opens the workspace as the app does (`App` driven without a
+//! window) and waits for the first preview number. Before the pairs, the first preview (which builds the column cache
 //! when there is none) is timed once on its own.
 //!
 //! Run: `cargo bench --bench first_answer` (`FIRST_ANSWER_ROUNDS`, default 7;
@@ -75,6 +78,24 @@ fn main() {
         ms(theirs_median),
         ours_median.as_secs_f64() / theirs_median.as_secs_f64()
     );
+
+    for (label, fraction) in [("the last decision", 1.0), ("a decision at 69%", 0.69), ("a decision at 10%", 0.1)] {
+        let (record, row) = replayed_lead(&path, fraction);
+        let mut pairs = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            pairs.push((explain(&path, record), sqlite3(&path, &sql).0));
+        }
+        let ours_median = median(pairs.iter().map(|p| p.0).collect());
+        let theirs_median = median(pairs.iter().map(|p| p.1).collect());
+        eprintln!(
+            "explain of lead #{record}, {label} (history row {row}), pairs: {}; medians: segment-builder {:.1} ms, \
+             sqlite3 {:.1} ms, ratio {:.2}",
+            pairs.iter().map(|(a, b)| format!("{:.0}/{:.0}", ms(*a), ms(*b))).collect::<Vec<_>>().join(" "),
+            ms(ours_median),
+            ms(theirs_median),
+            ours_median.as_secs_f64() / theirs_median.as_secs_f64()
+        );
+    }
 
     let mut window = Vec::with_capacity(rounds);
     for round in 1..=rounds {
@@ -173,6 +194,51 @@ fn ours(path: &Path, segment: &str) -> (Duration, u64) {
     assert!(output.status.success(), "preview failed: {}", String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     (took, json["matches"].as_u64().expect("matches"))
+}
+
+/// A lead a rule assigned, whose newest assignment history row is the first at or after
+/// `fraction` of the history (the last row for 1.0) and whose explanation replays it: the
+/// lead and that row.
+fn replayed_lead(path: &Path, fraction: f64) -> (i64, i64) {
+    let sql = format!(
+        "SELECT h.record_id, h.id FROM assignment_history h
+         WHERE h.record_type = 'lead' AND h.status = 'assigned' AND h.rule_id IS NOT NULL
+         AND h.id >= (SELECT CAST(max(id) * {fraction} AS INTEGER) FROM assignment_history) - 100
+         AND h.id = (SELECT max(id) FROM assignment_history WHERE record_type = 'lead' AND record_id = h.record_id)
+         ORDER BY h.id {} LIMIT 50;",
+        if fraction >= 1.0 { "DESC" } else { "ASC" }
+    );
+    let output = Command::new("sqlite3").arg("-readonly").arg(path).arg(&sql).output().expect("run sqlite3");
+    assert!(output.status.success(), "sqlite3 failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once('|'))
+        .filter_map(|(record, row)| Some((record.parse::<i64>().ok()?, row.parse::<i64>().ok()?)))
+        .find(|&(record, _)| {
+            let output = Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+                .arg("explain")
+                .arg(path)
+                .args(["--type", "lead", "--record", &record.to_string(), "--now", NOW, "--json"])
+                .output()
+                .expect("run segment-builder");
+            let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            json["assignment"]["decided"] == "replayed"
+        })
+        .unwrap_or_else(|| panic!("no lead assigned by a rule near {fraction} of the history replays"))
+}
+
+/// A cold `segment-builder explain` of a lead: its time.
+fn explain(path: &Path, record: i64) -> Duration {
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+        .arg("explain")
+        .arg(path)
+        .args(["--type", "lead", "--record", &record.to_string(), "--now", NOW])
+        .output()
+        .expect("run segment-builder");
+    let took = started.elapsed();
+    assert!(output.status.success(), "explain failed: {}", String::from_utf8_lossy(&output.stderr));
+    took
 }
 
 /// A cold `sqlite3` counting with `sql`: its time and the count it printed.
