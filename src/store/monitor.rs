@@ -495,7 +495,7 @@ impl Workspace {
         // its latest row before them. One pass over those rows with a lookup each; a DISTINCT
         // over them and a lookup of the `assignment` row took four times as long.
         let mut changed: ByRecord<(Option<i64>, Option<i64>)> = HashMap::default();
-        let mut types: Vec<Vec<u8>> = Vec::new();
+        let mut types = RecordTypes::default();
         let mut scan = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT t.record_type, t.record_id, CASE WHEN t.status = 'assigned' THEN t.seller_id END,
@@ -507,11 +507,7 @@ impl Workspace {
             )?;
             let mut rows = stmt.query([before])?;
             while let Some(row) = rows.next()? {
-                let ty = row.get_ref(0)?.as_bytes().map_err(|e| text_error(0, e))?;
-                let ty = types.iter().position(|t| t == ty).unwrap_or_else(|| {
-                    types.push(ty.to_owned());
-                    types.len() - 1
-                });
+                let ty = types.of(row, 0)?;
                 let now: Option<i64> = row.get(2)?;
                 changed.entry((ty, row.get(1)?)).or_insert((None, row.get(3)?)).0 = now;
             }
@@ -549,25 +545,17 @@ impl Workspace {
         // from the index of assigned rows.
         // Half a million records hashed with SipHash was a third of the replay: ids need
         // no protection from chosen collisions, only speed. Room for the rows up front.
-        // Record types are told apart by their bytes: checking them as UTF-8 row by row
-        // was a tenth of the replay, and a type is only ever compared.
         let rows = usize::try_from(before).unwrap_or_default().min(1 << 20);
         let mut latest: ByRecord<Option<i64>> = HashMap::with_capacity_and_hasher(rows, BuildHasherDefault::default());
-        let mut types: Vec<Vec<u8>> = Vec::new();
+        let mut types = RecordTypes::default();
         let mut scan = || -> rusqlite::Result<()> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT record_type, record_id, seller_id, status = 'assigned'
+                "SELECT record_type, record_id, CASE WHEN status = 'assigned' THEN seller_id END
                  FROM assignment_history WHERE id < ?1 ORDER BY id",
             )?;
             let mut rows = stmt.query([before])?;
             while let Some(row) = rows.next()? {
-                let ty = row.get_ref(0)?.as_bytes().map_err(|e| text_error(0, e))?;
-                let ty = types.iter().position(|t| t == ty).unwrap_or_else(|| {
-                    types.push(ty.to_owned());
-                    types.len() - 1
-                });
-                let assigned: bool = row.get(3)?;
-                latest.insert((ty, row.get(1)?), row.get::<_, Option<i64>>(2)?.filter(|_| assigned));
+                latest.insert((types.of(row, 0)?, row.get(1)?), row.get(2)?);
             }
             Ok(())
         };
@@ -625,6 +613,22 @@ impl Workspace {
 /// A text column that holds something else, as rusqlite reports it.
 fn text_error(column: usize, error: rusqlite::types::FromSqlError) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(error))
+}
+
+/// The record types of the history rows a pass reads, told apart by their bytes: a type is
+/// only ever compared, and checking each as UTF-8 row by row was a tenth of the replay.
+#[derive(Default)]
+struct RecordTypes(Vec<Vec<u8>>);
+
+impl RecordTypes {
+    /// The place in the list of the type in `column` of `row`.
+    fn of(&mut self, row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<usize> {
+        let ty = row.get_ref(column)?.as_bytes().map_err(|e| text_error(column, e))?;
+        Ok(self.0.iter().position(|t| t == ty).unwrap_or_else(|| {
+            self.0.push(ty.to_owned());
+            self.0.len() - 1
+        }))
+    }
 }
 
 /// Something for each record of the history, by its type's place in a list and its id.
