@@ -437,16 +437,24 @@ impl Workspace {
     /// order follows every stored one.
     pub fn ledger(&self) -> Result<SellerLedger> {
         let context = "reading the sellers' assignments";
+        let mut ledger = self.open_load_with_last_before(i64::MAX)?;
+        let max_id: Option<i64> =
+            self.conn.query_row("SELECT max(id) FROM assignment_history", [], |r| r.get(0)).context(context)?;
+        ledger.next_order = u64::try_from(max_id.unwrap_or(0)).unwrap_or_default() + 1;
+        Ok(ledger)
+    }
+
+    /// Each seller's open records now, with its last assignment among the history rows
+    /// before `before` ([`Workspace::last_assignments_before`]); the next order is left to
+    /// the caller.
+    pub(super) fn open_load_with_last_before(&self, before: i64) -> Result<SellerLedger> {
         let mut ledger = SellerLedger::default();
         for (seller, count) in self.open_records_by_seller()? {
             ledger.sellers.entry(seller).or_default().open = u32::try_from(count).unwrap_or(u32::MAX);
         }
-        for (seller, stamp) in self.last_assignments_before(i64::MAX)? {
+        for (seller, stamp) in self.last_assignments_before(before)? {
             ledger.sellers.entry(seller).or_default().last_assigned = Some(stamp);
         }
-        let max_id: Option<i64> =
-            self.conn.query_row("SELECT max(id) FROM assignment_history", [], |r| r.get(0)).context(context)?;
-        ledger.next_order = u64::try_from(max_id.unwrap_or(0)).unwrap_or_default() + 1;
         Ok(ledger)
     }
 

@@ -483,14 +483,14 @@ impl Workspace {
         }
     }
 
-    /// [`Self::ledger_before`] from the current load ([`Self::ledger`]) with the rows from
-    /// `before` on taken back: each record those rows changed no longer counts for the
+    /// [`Self::ledger_before`] from the open records now, with the rows from `before` on
+    /// taken back (the last assignments are read below `before`): each record those rows changed no longer counts for the
     /// seller of its newest row, and counts instead for the seller of its latest row before
     /// `before`. The store writes a record's `assignment` row (what the current load
     /// counts) with each of its history rows, so its newest row says what that row holds.
     fn ledger_undone_to(&self, before: i64) -> Result<SellerLedger> {
         let context = "reading the sellers' past assignments";
-        let mut ledger = self.ledger()?;
+        let mut ledger = self.open_load_with_last_before(before)?;
         // Each record the rows from `before` on changed: its seller by its newest row and by
         // its latest row before them. One pass over those rows with a lookup each; a DISTINCT
         // over them and a lookup of the `assignment` row took four times as long.
@@ -523,12 +523,6 @@ impl Workspace {
                 let state = ledger.sellers.entry(SellerId(seller)).or_default();
                 state.open = state.open.saturating_add(1);
             }
-        }
-        for state in ledger.sellers.values_mut() {
-            state.last_assigned = None;
-        }
-        for (seller, stamp) in self.last_assignments_before(before)? {
-            ledger.sellers.entry(seller).or_default().last_assigned = Some(stamp);
         }
         // Absent means no open records and never assigned, as in a replayed ledger.
         ledger.sellers.retain(|_, state| *state != SellerState::default());
