@@ -2,6 +2,7 @@
 //! SQLite workspace file. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod checksum;
 pub mod cli;
 pub mod clock;
 pub mod demo;

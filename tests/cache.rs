@@ -219,7 +219,7 @@ fn cache_bytes_that_pass_the_checksum_but_do_not_fit_never_panic() {
         // Spread over the whole file, the header included, each byte changed two ways.
         let at = step * body / 120 + step % 7;
         bytes[at.min(body - 1)] ^= if step % 2 == 0 { 0x01 } else { 0xff };
-        let sum = segment_builder::engine::cache::checksum(&bytes[..body]);
+        let sum = segment_builder::checksum::checksum(&bytes[..body]);
         bytes[body..].copy_from_slice(&sum.to_le_bytes());
         std::fs::write(&file, &bytes).expect("write");
         let (snapshot, used) = cached(&path);
