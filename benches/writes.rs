@@ -2,9 +2,10 @@
 //! `import-records` of 1M leads ≤ 5 s including evaluation, peak memory stated), each
 //! beside what `sqlite3` needs for the nearest work on the same machine in the same run:
 //! - `segment-builder apply COPY --now …` on a fresh copy of a demo workspace (with its
-//!   column cache, as every apply after the first finds it), paired with `sqlite3 COPY
-//!   "PRAGMA quick_check"` on the same copy: the whole-file check the apply runs beside its
-//!   work and waits for before it commits, so its floor;
+//!   column cache and the receipt of its last check, as every apply after the first finds
+//!   them), paired with `sqlite3 COPY "PRAGMA quick_check"` on the same copy: the
+//!   whole-file check an apply ran beside its work and waited for before it committed,
+//!   which the receipt now spares it;
 //! - `segment-builder import-records --type lead SMALL CSV` of every lead of that workspace
 //!   (all fields but id, owner and account) into a fresh copy of a demo of 1,000 records,
 //!   paired with `sqlite3 SMALL ".import --csv CSV new_table"` (rows only: no evaluation,
@@ -28,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use segment_builder::engine::cache::cache_path;
-use segment_builder::store::Workspace;
+use segment_builder::store::{Workspace, receipt_path};
 
 /// Every apply and import evaluates at this instant (`--now`).
 const NOW: &str = "2026-12-17T02:00:00Z";
@@ -40,8 +41,9 @@ fn main() {
     let rounds: usize = env_or("WRITES_ROUNDS", 3);
     let dir = target_dir();
     let base = demo(&dir.join(format!("writes-{records}.sqlite")), records);
-    // The column cache, as the first preview leaves it.
+    // The column cache, as the first preview leaves it, and the receipt of a whole check.
     run(Command::new(exe()).arg("preview").arg(&base).args(["--segment", "Hot leads in Germany", "--now", NOW]));
+    run(Command::new(exe()).arg("check").arg(&base));
     let small = demo(&dir.join("writes-small.sqlite"), 1_000);
     let csv = leads_csv(&base, &dir.join(format!("writes-{records}-leads.csv")));
     let copy = dir.join("writes-copy.sqlite");
@@ -154,13 +156,14 @@ fn leads_csv(workspace: &Path, path: &Path) -> PathBuf {
     path.to_owned()
 }
 
-/// A fresh copy of `from` and its column cache at `to`, nothing else beside it.
+/// A fresh copy of `from`, its column cache and its receipt at `to`, nothing else beside it.
 fn copy_workspace(from: &Path, to: &Path) {
     remove(to);
     std::fs::copy(from, to).expect("copy the workspace");
-    let cache = cache_path(from);
-    if cache.exists() {
-        std::fs::copy(cache, cache_path(to)).expect("copy the column cache");
+    for beside in [cache_path, receipt_path] {
+        if beside(from).exists() {
+            std::fs::copy(beside(from), beside(to)).expect("copy what is kept beside the workspace");
+        }
     }
 }
 
@@ -175,9 +178,11 @@ fn run(command: &mut Command) {
     assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
 }
 
-/// Removes a workspace file, its column cache and the files SQLite keeps beside it.
+/// Removes a workspace file, its column cache, its receipt and the files SQLite keeps
+/// beside it.
 fn remove(path: &Path) {
     std::fs::remove_file(cache_path(path)).ok();
+    std::fs::remove_file(receipt_path(path)).ok();
     for suffix in ["", "-wal", "-shm", "-journal", ".partial", ".partial-journal"] {
         let mut name = path.as_os_str().to_os_string();
         name.push(suffix);

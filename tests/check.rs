@@ -11,6 +11,7 @@ use egui_kittest::kittest::Queryable;
 use segment_builder::app::{App, Startup};
 use segment_builder::demo::{DemoSpec, create_demo_workspace};
 use segment_builder::state::NoticeLevel;
+use segment_builder::store::{Checked, Workspace, receipt_path};
 
 mod common;
 use common::harness::*;
@@ -95,4 +96,95 @@ fn a_damaged_workspace_opens_and_is_said_damaged_once_the_first_answer_is_in() {
     let state = harness.state().state();
     assert!(state.view.is_some(), "the workspace opened first");
     assert!(!state.preview.result.is_pending(), "the first answer came first");
+}
+
+/// The receipt beside `path`, as text (empty when there is none).
+fn receipt(path: &Path) -> String {
+    std::fs::read_to_string(receipt_path(path)).unwrap_or_default()
+}
+
+fn apply(path: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_segment-builder"))
+        .arg("apply")
+        .arg(path)
+        .args(["--now", "2026-12-17T02:00:00Z"])
+        .output()
+        .expect("run")
+}
+
+/// A lead changed by a plain SQLite connection, as another program would.
+fn write_elsewhere(path: &Path) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let changed = conn.execute("UPDATE lead SET city = 'Elsewhere' WHERE id = (SELECT min(id) FROM lead)", []);
+    assert_eq!(changed.expect("update"), 1);
+}
+
+#[test]
+fn a_receipt_vouches_only_for_the_pages_it_was_taken_of() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(&dir);
+    let check = || Workspace::check_unless_unchanged(&path);
+    assert_eq!(check().expect("checked"), Checked::Whole, "no receipt yet");
+    assert!(receipt(&path).starts_with("Segment Builder check receipt"), "the passed check left one");
+    assert_eq!(check().expect("checked"), Checked::Unchanged);
+
+    write_elsewhere(&path);
+    assert_eq!(check().expect("checked"), Checked::Whole, "another program's write");
+    assert_eq!(check().expect("checked"), Checked::Unchanged, "and its receipt renewed");
+
+    // A receipt of other pages, a cut one, one that is not a receipt: the whole check.
+    let good = receipt(&path);
+    let last = good.trim_end().chars().last().expect("a digest");
+    let other = format!("{}{}\n", &good.trim_end()[..good.trim_end().len() - 1], if last == '0' { '1' } else { '0' });
+    for bad in [other, good[..good.len() / 2].to_owned(), "pages 1\ndigest 0\n".to_owned(), String::new()] {
+        std::fs::write(receipt_path(&path), &bad).expect("write the receipt");
+        assert_eq!(check().expect("checked"), Checked::Whole, "{bad:?}");
+        assert_eq!(receipt(&path), good, "the receipt is taken again");
+    }
+
+    // Damage made after a receipt was left is found: the pages are no longer the same.
+    damage_history(&path);
+    let found = check().expect_err("a damaged file");
+    assert!(found.to_string().contains("is damaged"), "{found}");
+    assert_eq!(receipt(&path), good, "no receipt for a damaged file");
+    assert!(!receipt_path(&path).with_extension("checked.partial").exists());
+}
+
+#[test]
+fn an_apply_leaves_the_receipt_of_what_it_wrote_and_the_next_one_trusts_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(&dir);
+    assert!(check(&path).status.success());
+    let checked = receipt(&path);
+    let output = apply(&path);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let applied = receipt(&path);
+    assert_ne!(applied, checked, "the apply changed the file and took its receipt");
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Unchanged);
+
+    // Damaged after the apply: the next apply checks the whole file, refuses it and
+    // changes nothing.
+    damage_history(&path);
+    let before = std::fs::read(&path).expect("read");
+    let output = apply(&path);
+    assert!(!output.status.success(), "a damaged file is refused");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is damaged"));
+    assert_eq!(std::fs::read(&path).expect("read"), before, "the file is unchanged");
+    assert_eq!(receipt(&path), applied);
+}
+
+#[test]
+fn no_receipt_is_left_when_another_connection_committed_while_this_one_wrote() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(&dir);
+    let workspace = Workspace::open(&path).expect("open");
+    let seen = workspace.commits_seen().expect("version");
+    write_elsewhere(&path);
+    assert!(!workspace.leave_receipt(seen).expect("asked"), "another program wrote meanwhile");
+    assert_eq!(receipt(&path), "");
+
+    let seen = workspace.commits_seen().expect("version");
+    assert!(workspace.leave_receipt(seen).expect("asked"));
+    drop(workspace);
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Unchanged);
 }

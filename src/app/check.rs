@@ -1,7 +1,8 @@
 //! Checking the whole workspace file (`PRAGMA quick_check`, [`Workspace::check`]) in the
 //! background: once after every open, when the first preview has answered (the window
-//! opens without it, see [`Workspace::open_checked_later`]), and on demand from the File
-//! menu's "Check workspace". A damaged file is said in an error notice; a check asked for
+//! opens without it, see [`Workspace::open_checked_later`]; pages a receipt vouches for are
+//! not checked again, see [`Workspace::check_unless_unchanged`]), and on demand from the
+//! File menu's "Check workspace", always whole. A damaged file is said in an error notice; a check asked for
 //! says its result either way.
 
 use std::path::PathBuf;
@@ -56,7 +57,10 @@ impl App {
 
     fn start_check(&mut self, path: PathBuf, asked: bool) {
         let checked = path.clone();
-        let job = Job::spawn("Checking the workspace", self.waker(), move |_| Workspace::check(&checked));
+        // The check after opening trusts a receipt of the same pages; one asked for does not.
+        let job = Job::spawn("Checking the workspace", self.waker(), move |_| {
+            if asked { Workspace::check(&checked) } else { Workspace::check_unless_unchanged(&checked).map(drop) }
+        });
         self.jobs.check.running = Some(Running { path, asked, job });
     }
 

@@ -107,10 +107,14 @@ impl ApplyReport {
 /// With `dry_run` nothing is written, not even an upgrade (an older workspace is refused)
 /// or the records an interrupted import left: the report lists every change that would be
 /// made, and the file stays byte for byte as it was.
+///
+/// The whole-file check is skipped when the file's pages are the ones the last check or
+/// apply left a receipt of (see [`Workspace::check_unless_unchanged`]); an apply leaves the
+/// receipt of what it wrote when nothing else wrote meanwhile.
 pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<ApplyReport, CliError> {
     let access = Access {
         open: Workspace::open_checked_later,
-        check: Some(Workspace::check),
+        check: Some(|path| Workspace::check_unless_unchanged(path).map(drop)),
         write: Workspace::open_checked_later,
         load: |path| load_snapshot(path, &|_| {}),
         checkpoint_beside: true,
@@ -121,7 +125,7 @@ pub fn apply_command(path: &Path, now: Timestamp, dry_run: bool) -> Result<Apply
 /// How [`apply_command`] opens the workspace.
 pub(crate) type Opener = fn(&Path) -> Result<Workspace, crate::store::StoreError>;
 
-/// How [`apply_command`] checks the whole file ([`Workspace::check`]).
+/// How [`apply_command`] checks the whole file ([`Workspace::check_unless_unchanged`]).
 pub(crate) type Checker = fn(&Path) -> Result<(), crate::store::StoreError>;
 
 /// How [`apply_command`] opens, checks and reads the workspace: a user's is opened with
@@ -132,7 +136,8 @@ pub(crate) type Checker = fn(&Path) -> Result<(), crate::store::StoreError>;
 pub(crate) struct Access {
     /// The first open, which upgrades an older workspace.
     pub open: Opener,
-    /// The whole-file check, which every commit waits for; none for a file this process made.
+    /// The whole-file check, which every commit waits for; none for a file this process
+    /// made. With one, the apply leaves the receipt of what it wrote.
     pub check: Option<Checker>,
     /// The open that writes the changes.
     pub write: Opener,
@@ -285,6 +290,8 @@ pub(crate) fn apply_opened_by(
     if access.checkpoint_beside {
         workspace.defer_checkpoints().map_err(|e| CliError::workspace(path, e))?;
     }
+    // Before the first write: a commit of another connection after it means no receipt.
+    let seen = workspace.commits_seen().map_err(|e| CliError::workspace(path, e))?;
     // No membership changes: the stranded members are as the last run left them, so they
     // are retried now, beside the check, which the retry waits for only before writing.
     let retried_early = if all.iter().all(MembershipChanges::is_empty) {
@@ -321,6 +328,11 @@ pub(crate) fn apply_opened_by(
             let ty = crate::domain::RecordTypeName::new(&report.record_type);
             workspace.retry_stranded_before(&ty, now, mark).map_err(|e| CliError::workspace(path, e))?.len() as u64
         };
+    }
+    if access.check.is_some() {
+        // What was checked plus what this apply wrote. Committed already: without a
+        // receipt the next apply checks the whole file again, nothing is lost.
+        workspace.leave_receipt(seen).ok();
     }
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
 }

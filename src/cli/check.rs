@@ -10,7 +10,8 @@ use super::CliError;
 use super::error::refused;
 
 /// Checks the workspace at `path` without changing a byte of it: `Ok` with a line to print
-/// when it has no problems, else what is damaged (or why it is not a workspace).
+/// when it has no problems, else what is damaged (or why it is not a workspace). Always the
+/// whole file; a passed check leaves its receipt beside it (see `store::receipt`).
 pub fn check_command(path: &Path) -> Result<String, CliError> {
     if !path.exists() {
         return Err(refused(format!("{}: no such workspace", path.display())));
