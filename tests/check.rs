@@ -147,7 +147,42 @@ fn a_receipt_vouches_only_for_the_pages_it_was_taken_of() {
     let found = check().expect_err("a damaged file");
     assert!(found.to_string().contains("is damaged"), "{found}");
     assert_eq!(receipt(&path), good, "no receipt for a damaged file");
-    assert!(!receipt_path(&path).with_extension("checked.partial").exists());
+}
+
+/// A receipt vouching for the pages of `path` as they are, made as `store::receipt` makes
+/// one, whatever they hold: what a receipt left before damage nobody can see would be.
+fn forge_receipt(path: &Path) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut stmt = conn.prepare("SELECT data FROM sqlite_dbpage").expect("pages");
+    let mut sums = Vec::new();
+    let mut rows = stmt.query([]).expect("read");
+    while let Some(row) = rows.next().expect("a page") {
+        let page: Vec<u8> = row.get(0).expect("bytes");
+        sums.extend_from_slice(&segment_builder::checksum::part_checksum(&page).to_le_bytes());
+    }
+    let (pages, sum) = (sums.len() / 8, segment_builder::checksum::checksum(&sums));
+    let text = format!("Segment Builder check receipt 1\npages {pages}\ndigest {sum:016x}\n");
+    std::fs::write(receipt_path(path), text).expect("write the receipt");
+}
+
+#[test]
+fn a_check_asked_for_is_whole_even_when_a_receipt_vouches_for_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(&dir);
+    damage_history(&path);
+    forge_receipt(&path);
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("vouched for"), Checked::Unchanged);
+    let found = Workspace::check(&path).expect_err("the whole check");
+    assert!(found.to_string().contains("is damaged"), "{found}");
+    let output = check(&path);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is damaged"), "the check command is whole too");
+
+    let mut harness = open_app(&path);
+    assert!(error_notices(harness.state()).is_empty(), "the check after opening trusts the receipt");
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Check workspace").click();
+    run_until(&mut harness, "the damage to be said", |app| error_notices(app).iter().any(|n| n.contains("is damaged")));
 }
 
 #[test]
@@ -183,7 +218,10 @@ fn no_receipt_is_left_when_another_connection_committed_while_this_one_wrote() {
     assert!(!workspace.leave_receipt(seen).expect("asked"), "another program wrote meanwhile");
     assert_eq!(receipt(&path), "");
 
+    // Read before the check began, as an apply reads it.
     let seen = workspace.commits_seen().expect("version");
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Whole);
+    std::fs::remove_file(receipt_path(&path)).expect("remove the check's receipt");
     assert!(workspace.leave_receipt(seen).expect("asked"));
     drop(workspace);
     assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Unchanged);

@@ -236,11 +236,17 @@ pub(crate) fn apply_opened_by(
         return Err(refused(format!("{}: no such workspace", path.display())));
     }
     let mut checking = Checking(None);
+    // The connection that writes, and how many commits of others it had seen before the
+    // check began: one more by the end means no receipt.
+    let mut writer = None;
     if dry_run {
         drop(Workspace::open_reader(path).map_err(|e| CliError::workspace(path, e))?);
     } else {
         // Upgrades an older workspace; a foreign, corrupt or newer one is refused unchanged.
         refuse_read_only((access.open)(path).map_err(|e| CliError::workspace(path, e))?)?;
+        let workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
+        let seen = workspace.commits_seen().map_err(|e| CliError::workspace(path, e))?;
+        writer = Some((workspace, seen));
         checking = Checking::start(access.check, path);
         // First the records an interrupted import left unevaluated, with their own reasons.
         let pending = |e: crate::worker::WorkerError| {
@@ -282,16 +288,13 @@ pub(crate) fn apply_opened_by(
     drop(reader);
     drop(memberships);
     drop(snapshot);
-    if dry_run {
+    // Only an apply that writes opened its writer.
+    let Some((mut workspace, seen)) = writer else {
         return Ok(dry_run_report(now, &evaluated, &all, &names));
-    }
-
-    let mut workspace = (access.write)(path).map_err(|e| CliError::workspace(path, e))?;
+    };
     if access.checkpoint_beside {
         workspace.defer_checkpoints().map_err(|e| CliError::workspace(path, e))?;
     }
-    // Before the first write: a commit of another connection after it means no receipt.
-    let seen = workspace.commits_seen().map_err(|e| CliError::workspace(path, e))?;
     // No membership changes: the stranded members are as the last run left them, so they
     // are retried now, beside the check, which the retry waits for only before writing.
     let retried_early = if all.iter().all(MembershipChanges::is_empty) {

@@ -147,6 +147,8 @@ impl Workspace {
         // One read transaction: the digest is of the pages the check reads.
         conn.execute_batch("BEGIN").map_err(|e| classify(path, e, "checking the workspace"))?;
         let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;
+        // Read again inside the transaction: another process may have upgraded it.
+        check_identity(path, identity)?;
         // A digest that cannot be taken only means the whole check.
         let digest = receipt::digest(&conn).ok();
         let checked = if trust_receipt && digest.is_some() && receipt::read(path) == digest {

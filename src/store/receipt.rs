@@ -103,10 +103,12 @@ impl Workspace {
         self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).context("reading the file's version")
     }
 
-    /// After this connection's writes to a file checked whole (or vouched for by a
-    /// receipt) before they began: the receipt of the file as it is now, unless another
-    /// connection committed since `seen` ([`Workspace::commits_seen`]) — then what it
-    /// wrote was not checked, and no receipt is left. Whether one was.
+    /// After this connection's writes: the receipt of the file as it is now, unless another
+    /// connection committed since `seen` ([`Workspace::commits_seen`]). Whether one was
+    /// left. The caller read `seen` before a check (whole, or vouched for by a receipt)
+    /// began, so the pages are the checked ones plus what SQLite wrote for this connection
+    /// and for no other; a byte changed behind SQLite's back meanwhile is found by the next
+    /// whole check, not by this one.
     pub fn leave_receipt(&self, seen: i64) -> Result<bool> {
         // Nothing is made beside a workspace that cannot be written.
         if self.path.is_none() || self.read_only_reason().is_some() {
@@ -123,9 +125,9 @@ impl Workspace {
             }
             digest(&self.conn).map(Some).context(context)
         })();
-        // Ending a read transaction cannot lose anything.
-        self.conn.execute_batch("COMMIT").ok();
-        let (Some(digest), Some(path)) = (taken?, self.path.as_deref()) else { return Ok(false) };
+        let ended = self.conn.execute_batch("COMMIT").context(context);
+        let (Some(digest), Some(path)) = (taken?, self.path.as_deref()) else { return ended.map(|()| false) };
+        ended?;
         write(path, digest).map_err(|source| StoreError::Io { path: receipt_path(path), source })?;
         Ok(true)
     }
