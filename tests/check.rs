@@ -215,14 +215,43 @@ fn no_receipt_is_left_when_another_connection_committed_while_this_one_wrote() {
     let workspace = Workspace::open(&path).expect("open");
     let seen = workspace.commits_seen().expect("version");
     write_elsewhere(&path);
-    assert!(!workspace.leave_receipt(seen).expect("asked"), "another program wrote meanwhile");
+    assert!(!workspace.leave_receipt(seen, None).expect("asked"), "another program wrote meanwhile");
     assert_eq!(receipt(&path), "");
 
     // Read before the check began, as an apply reads it.
     let seen = workspace.commits_seen().expect("version");
     assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Whole);
     std::fs::remove_file(receipt_path(&path)).expect("remove the check's receipt");
-    assert!(workspace.leave_receipt(seen).expect("asked"));
+    assert!(workspace.leave_receipt(seen, None).expect("asked"));
+    drop(workspace);
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Unchanged);
+}
+
+#[test]
+fn a_digest_taken_beside_is_not_the_receipt_once_the_writer_wrote_after_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = demo(&dir);
+    let mut workspace = Workspace::open(&path).expect("open");
+    let seen = workspace.commits_seen().expect("version");
+    assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Whole);
+    let beside = workspace.digest_beside();
+    assert!(beside.is_some());
+    let leads = segment_builder::domain::RecordTypeName::new("lead");
+    let fields = workspace.schema().get(&leads).expect("lead").fields.len();
+    workspace.insert_record(&leads, vec![segment_builder::domain::Value::Empty; fields]).expect("insert");
+    assert!(workspace.leave_receipt(seen, beside).expect("asked"));
+    drop(workspace);
+    assert_eq!(
+        Workspace::check_unless_unchanged(&path).expect("checked"),
+        Checked::Unchanged,
+        "the receipt is of the pages after the write"
+    );
+
+    // Nothing written after it: the digest taken beside is the receipt.
+    let workspace = Workspace::open(&path).expect("open");
+    let seen = workspace.commits_seen().expect("version");
+    std::fs::remove_file(receipt_path(&path)).expect("remove the receipt");
+    assert!(workspace.leave_receipt(seen, workspace.digest_beside()).expect("asked"));
     drop(workspace);
     assert_eq!(Workspace::check_unless_unchanged(&path).expect("checked"), Checked::Unchanged);
 }

@@ -305,6 +305,8 @@ pub(crate) fn apply_opened_by(
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
     let impacts = write_once_checked(&mut workspace, &all, now, &mut checking, path)?;
     let _checkpointing = access.checkpoint_beside.then(|| Checkpointing::start(path));
+    // The receipt's digest, beside the retry: good unless the retry writes.
+    let digest = access.check.and_then(|_| workspace.digest_beside());
     let mut record_types = Vec::new();
     for ((records, changes), impact) in evaluated.iter().zip(&all).zip(impacts) {
         let (joined, moved, left) = (impact.join_count(), impact.move_count(), impact.leave_count());
@@ -335,7 +337,7 @@ pub(crate) fn apply_opened_by(
     if access.check.is_some() {
         // What was checked plus what this apply wrote. Committed already: without a
         // receipt the next apply checks the whole file again, nothing is lost.
-        workspace.leave_receipt(seen).ok();
+        workspace.leave_receipt(seen, digest).ok();
     }
     Ok(ApplyReport { now: now.to_string(), dry_run: false, record_types, changes: Vec::new() })
 }

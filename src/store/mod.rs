@@ -90,7 +90,7 @@ pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, Rul
 pub use mounts::{network_filesystem, network_share_warning};
 pub use open::create_private_dir;
 pub use pending::{PendingEvaluation, PendingMarks};
-pub use receipt::{Checked, receipt_path};
+pub use receipt::{Checked, DigestBeside, receipt_path};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
 pub use touched::LOGGED_PER_TRANSACTION;

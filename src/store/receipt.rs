@@ -15,7 +15,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::checksum::{checksum, part_checksum};
@@ -103,18 +103,48 @@ impl Workspace {
         self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).context("reading the file's version")
     }
 
+    /// Starts taking the digest of the file's pages as they are now, on a connection and
+    /// thread of its own, while this connection goes on reading (an apply's retry of its
+    /// stranded members): [`Workspace::leave_receipt`] uses it unless this connection
+    /// wrote since. `None` where no receipt is left anyway.
+    pub fn digest_beside(&self) -> Option<DigestBeside> {
+        let path = self.path.as_deref().filter(|_| self.read_only_reason().is_none())?;
+        let changes = self.conn.total_changes();
+        // The read transaction starts here, so the pages are the ones of now.
+        let reading = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|conn| {
+            conn.execute_batch("BEGIN")?;
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+            Ok(conn)
+        });
+        let taking = std::thread::spawn(move || {
+            let conn = reading?;
+            let taken = digest(&conn);
+            conn.execute_batch("COMMIT")?;
+            taken
+        });
+        Some(DigestBeside { taking, changes })
+    }
+
     /// After this connection's writes: the receipt of the file as it is now, unless another
     /// connection committed since `seen` ([`Workspace::commits_seen`]). Whether one was
     /// left. The caller read `seen` before a check (whole, or vouched for by a receipt)
     /// began, so the pages are the checked ones plus what SQLite wrote for this connection
     /// and for no other; a byte changed behind SQLite's back meanwhile is found by the next
-    /// whole check, not by this one.
-    pub fn leave_receipt(&self, seen: i64) -> Result<bool> {
+    /// whole check, not by this one. The digest `beside` is taken when this connection
+    /// changed no row since it began (every commit of a write scope logs one); otherwise
+    /// the pages are read here.
+    pub fn leave_receipt(&self, seen: i64, beside: Option<DigestBeside>) -> Result<bool> {
         // Nothing is made beside a workspace that cannot be written.
         if self.path.is_none() || self.read_only_reason().is_some() {
             return Ok(false);
         }
         let context = "taking the receipt of the workspace";
+        // Always waited for, so no thread outlives the caller; a digest it could not take,
+        // or took before this connection wrote, is taken here.
+        let taken_beside = beside.and_then(|b| {
+            let taken = b.taking.join().ok().and_then(std::result::Result::ok);
+            taken.filter(|_| b.changes == self.conn.total_changes())
+        });
         // One read transaction, which starts with its first read: the version and the
         // digest are of the same pages.
         self.conn.execute_batch("BEGIN").context(context)?;
@@ -123,7 +153,10 @@ impl Workspace {
             if self.commits_seen()? != seen {
                 return Ok(None);
             }
-            digest(&self.conn).map(Some).context(context)
+            match taken_beside {
+                Some(digest) => Ok(Some(digest)),
+                None => digest(&self.conn).map(Some).context(context),
+            }
         })();
         let ended = self.conn.execute_batch("COMMIT").context(context);
         let (Some(digest), Some(path)) = (taken?, self.path.as_deref()) else { return ended.map(|()| false) };
@@ -131,4 +164,11 @@ impl Workspace {
         write(path, digest).map_err(|source| StoreError::Io { path: receipt_path(path), source })?;
         Ok(true)
     }
+}
+
+/// The digest of a workspace's pages being taken beside ([`Workspace::digest_beside`]), and
+/// how many rows the connection that asked had changed then.
+pub struct DigestBeside {
+    taking: std::thread::JoinHandle<rusqlite::Result<Digest>>,
+    changes: u64,
 }
