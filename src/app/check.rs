@@ -2,8 +2,8 @@
 //! background: once after every open, when the first preview has answered (the window
 //! opens without it, see [`Workspace::open_checked_later`]; pages a receipt vouches for are
 //! not checked again, see [`Workspace::check_unless_unchanged`]), and on demand from the
-//! File menu's "Check workspace", always whole. A damaged file is said in an error notice; a check asked for
-//! says its result either way.
+//! File menu's "Check workspace", always whole. A damaged file is said in an error notice;
+//! a check asked for says its result either way.
 
 use std::path::PathBuf;
 
