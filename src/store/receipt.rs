@@ -9,8 +9,8 @@
 //! The digest is taken over the pages as SQLite reads them in one read transaction
 //! (`sqlite_dbpage`, through the write-ahead log and under SQLite's locks), so it is the
 //! content a check in the same transaction checks. An apply, which checks, then writes,
-//! leaves the receipt of what it wrote when no other connection committed since it began
-//! writing (`PRAGMA data_version`): its own writes go through SQLite.
+//! leaves the receipt of what it wrote when no other connection committed since before its
+//! check began (`PRAGMA data_version`): its own writes go through SQLite.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
