@@ -108,14 +108,11 @@ impl Workspace {
     /// stranded members): [`Workspace::leave_receipt`] uses it unless this connection
     /// wrote since. `None` where no receipt is left anyway.
     pub fn digest_beside(&self) -> Option<DigestBeside> {
-        let path = self.path.as_deref().filter(|_| self.read_only_reason().is_none())?;
+        let path = self.receipt_target()?;
         let changes = self.conn.total_changes();
         // The read transaction starts here, so the pages are the ones of now.
-        let reading = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|conn| {
-            conn.execute_batch("BEGIN")?;
-            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
-            Ok(conn)
-        });
+        let reading = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|conn| begin_read(&conn).map(|()| conn));
         let taking = std::thread::spawn(move || {
             let conn = reading?;
             let taken = digest(&conn);
@@ -134,10 +131,7 @@ impl Workspace {
     /// changed no row since it began (every commit of a write scope logs one); otherwise
     /// the pages are read here.
     pub fn leave_receipt(&self, seen: i64, beside: Option<DigestBeside>) -> Result<bool> {
-        // Nothing is made beside a workspace that cannot be written.
-        if self.path.is_none() || self.read_only_reason().is_some() {
-            return Ok(false);
-        }
+        let Some(path) = self.receipt_target() else { return Ok(false) };
         let context = "taking the receipt of the workspace";
         // Always waited for, so no thread outlives the caller; a digest it could not take,
         // or took before this connection wrote, is taken here.
@@ -145,11 +139,9 @@ impl Workspace {
             let taken = b.taking.join().ok().and_then(std::result::Result::ok);
             taken.filter(|_| b.changes == self.conn.total_changes())
         });
-        // One read transaction, which starts with its first read: the version and the
-        // digest are of the same pages.
-        self.conn.execute_batch("BEGIN").context(context)?;
+        // One read transaction: the version and the digest are of the same pages.
+        begin_read(&self.conn).context(context)?;
         let taken = (|| {
-            self.conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).context(context)?;
             if self.commits_seen()? != seen {
                 return Ok(None);
             }
@@ -159,11 +151,29 @@ impl Workspace {
             }
         })();
         let ended = self.conn.execute_batch("COMMIT").context(context);
-        let (Some(digest), Some(path)) = (taken?, self.path.as_deref()) else { return ended.map(|()| false) };
+        let Some(digest) = taken? else { return ended.map(|()| false) };
         ended?;
         write(path, digest).map_err(|source| StoreError::Io { path: receipt_path(path), source })?;
         Ok(true)
     }
+}
+
+impl Workspace {
+    /// The file a receipt is left beside: none in memory, nor beside a workspace that
+    /// cannot be written.
+    fn receipt_target(&self) -> Option<&Path> {
+        self.path.as_deref().filter(|_| self.read_only_reason().is_none())
+    }
+}
+
+/// Begins a read transaction on `conn` and reads, which is when it takes its snapshot; on
+/// an error no transaction is left open.
+fn begin_read(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN")?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).inspect_err(|_| {
+        // Ending a transaction that only read loses nothing.
+        conn.execute_batch("COMMIT").ok();
+    })
 }
 
 /// The digest of a workspace's pages being taken beside ([`Workspace::digest_beside`]), and
