@@ -1019,6 +1019,46 @@ fn people_are_checked() {
 // Segments and sequences
 
 #[test]
+fn memberships_of_several_types_in_one_pass_are_each_types_own_in_record_order() {
+    let dir = temp();
+    let path = dir.path().join("ws.sqlite");
+    let mut ws = Workspace::create(&path).unwrap();
+    let (leads, contacts, accounts) = (
+        ws.insert_segment(&segment("lead", "L")).unwrap(),
+        ws.insert_segment(&segment("contact", "C")).unwrap(),
+        ws.insert_segment(&segment("account", "A")).unwrap(),
+    );
+    drop(ws);
+    // Ids shared across types and rows out of order: the table's key begins with the id.
+    let rows = [
+        ("lead", 7, leads),
+        ("contact", 7, contacts),
+        ("lead", 1, leads),
+        ("account", 2, accounts),
+        ("contact", 2, contacts),
+        ("lead", 3, leads),
+        ("contact", 1, contacts),
+    ];
+    let conn = raw(&path);
+    for (ty, id, segment) in rows {
+        conn.execute(
+            "INSERT INTO membership (record_type, record_id, segment_id, since, reason) VALUES (?1, ?2, ?3, 'x', 'x')",
+            rusqlite::params![ty, id, segment.0],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let ws = Workspace::open(&path).unwrap();
+    let asked = [ty("contact"), ty("lead"), ty("opportunity")];
+    let each: Vec<_> = asked.iter().map(|t| ws.memberships(t).unwrap()).collect();
+    assert_eq!(each[0], [(RecordId(1), contacts), (RecordId(2), contacts), (RecordId(7), contacts)]);
+    assert_eq!(each[1], [(RecordId(1), leads), (RecordId(3), leads), (RecordId(7), leads)]);
+    assert_eq!(each[2], []);
+    // The account's row belongs to no type asked for.
+    assert_eq!(ws.memberships_of_types(&asked).unwrap(), each);
+}
+
+#[test]
 fn segments_insert_update_and_list_in_priority_order() {
     let dir = temp();
     let path = dir.path().join("ws.sqlite");

@@ -219,6 +219,30 @@ impl Workspace {
         Ok(rows)
     }
 
+    /// Every membership of each of `types`, as [`Workspace::memberships`] gives them, in one
+    /// pass over the table: its key begins with the record, so each type asked apart read
+    /// all of it (a tenth of a second per type at a million records). Rows of other types
+    /// are skipped.
+    pub fn memberships_of_types(&self, types: &[RecordTypeName]) -> Result<Vec<Vec<(RecordId, SegmentId)>>> {
+        let context = "reading memberships";
+        let mut by_type = vec![Vec::new(); types.len()];
+        let mut stmt = self
+            .conn
+            .prepare("SELECT record_type, record_id, segment_id FROM membership ORDER BY record_id, record_type")
+            .context(context)?;
+        let mut rows = stmt.query([]).context(context)?;
+        while let Some(row) = rows.next().context(context)? {
+            let ty = row.get_ref(0).context(context)?;
+            // Compared as bytes: a type name is checked as text only when it is kept.
+            let Some(place) = ty.as_bytes().ok().and_then(|ty| types.iter().position(|t| t.as_str().as_bytes() == ty))
+            else {
+                continue;
+            };
+            by_type[place].push((RecordId(row.get(1).context(context)?), SegmentId(row.get(2).context(context)?)));
+        }
+        Ok(by_type)
+    }
+
     /// The segment a record is in, if any.
     pub fn membership_of(&self, ty: &RecordTypeName, record: RecordId) -> Result<Option<SegmentId>> {
         self.conn

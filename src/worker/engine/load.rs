@@ -183,9 +183,9 @@ pub(super) fn read_into_snapshot(
 /// them too, with every segment's definition, for segment conditions ("is in segment X").
 pub fn load_memberships(reader: &Workspace, snapshot: &mut Snapshot) -> Result<Memberships, WorkerError> {
     let mut memberships = Memberships::default();
-    for def in &snapshot.schema().types {
-        let pairs = reader.memberships(&def.name)?;
-        memberships.set_column(def.name.clone(), MemberColumn::load(snapshot, &def.name, &pairs));
+    let types: Vec<_> = snapshot.schema().types.iter().map(|def| def.name.clone()).collect();
+    for (ty, pairs) in types.iter().zip(reader.memberships_of_types(&types)?) {
+        memberships.set_column(ty.clone(), MemberColumn::load(snapshot, ty, &pairs));
     }
     memberships.share_all(snapshot);
     snapshot.set_definitions(reader.segment_definitions()?);
