@@ -666,3 +666,91 @@ fn the_ledger_has_each_sellers_latest_assignment_and_version_9_gets_its_indexes(
     assert_eq!(indexes(&path), ["ix:assignment:assigned", "ix:assignment_history:assigned"]);
     assert_eq!(ws.ledger().unwrap(), ledger);
 }
+
+/// What an apply of several record types writes (memberships, assignments with their
+/// history, owners), as rows to compare.
+fn written(path: &Path) -> Vec<String> {
+    let conn = raw(path);
+    let queries = [
+        "SELECT record_type, record_id, segment_id FROM membership ORDER BY 1, 2",
+        "SELECT record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via FROM assignment
+         ORDER BY 1, 2",
+        "SELECT id, record_type, record_id, segment_id, rule_id, seller_id, status, reason, at, via
+         FROM assignment_history ORDER BY id",
+        "SELECT 'lead', id, owner FROM lead UNION ALL SELECT 'contact', id, owner FROM contact ORDER BY 1, 2",
+    ];
+    let mut rows = Vec::new();
+    for sql in queries {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let columns = stmt.column_count();
+        let found = stmt
+            .query_map([], |r| {
+                (0..columns).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect()
+            })
+            .unwrap()
+            .collect::<Result<Vec<Vec<String>>, _>>()
+            .unwrap();
+        rows.extend(found.into_iter().map(|row| row.join("|")));
+    }
+    rows
+}
+
+/// An apply of several record types has the first joins' assignments decided on a reader
+/// beside its writer: it writes exactly what deciding in the writer writes, for that type
+/// (against the load earlier runs left) and for the next, which sees its assignments. A
+/// type before them whose segment has no rule decides nothing either way.
+#[test]
+fn assignments_decided_beside_the_writer_are_those_the_writer_decides() {
+    let mut world = World::new();
+    let contact_type = RecordTypeName::new("contact");
+    let account_type = RecordTypeName::new("account");
+    let germany = world.segment("Germany", "Germany");
+    let sellers = [world.seller("Ana"), world.seller("Ben"), world.seller("Cy")];
+    world.ws.insert_rule(germany, &rule_with("Topic x", text_equals("topic", "x")), now()).unwrap();
+    // Earlier runs: Ana and Ben have open records, Ben the latest.
+    let earlier: Vec<RecordId> = (0..5).map(|_| world.lead("Germany", "x")).collect();
+    world.join(germany, &earlier);
+    let mut record_of = |ty: &RecordTypeName, text: &str| {
+        let def = world.ws.schema().get(ty).unwrap().clone();
+        let mut record = Record::empty(RecordId(0), &def);
+        let primary = def.primary_field.as_str().to_owned();
+        assert!(record.set(&def, &primary, Value::Text(text.to_owned())));
+        world.ws.insert_record(ty, record.values).unwrap()
+    };
+    let contacts: Vec<RecordId> = (0..7).map(|n| record_of(&contact_type, &format!("Contact {n}"))).collect();
+    let accounts: Vec<RecordId> = (0..3).map(|n| record_of(&account_type, &format!("Account {n}"))).collect();
+    let leads: Vec<RecordId> = (0..40).map(|n| world.lead("Germany", if n % 3 == 0 { "other" } else { "x" })).collect();
+    let everyone = Group::all(segment_builder::domain::condition::NodeId(0));
+    let people = active_segment(&mut world.ws, &contact_type, "People", everyone.clone(), now());
+    world.ws.insert_rule(people, &any_seller_rule("Everyone"), now()).unwrap();
+    let firms = active_segment(&mut world.ws, &account_type, "Firms", everyone, now());
+    let all = [
+        joins(&account_type, firms, &accounts),
+        World::joins(germany, &leads),
+        joins(&contact_type, people, &contacts),
+    ];
+    let dir = world.path.parent().unwrap().to_owned();
+    drop(world.ws);
+    let (beside, within) = (dir.join("beside.sqlite"), dir.join("within.sqlite"));
+    for copy in [&beside, &within] {
+        std::fs::copy(&world.path, copy).unwrap();
+    }
+    let apply = |path: &Path, reader: Option<Workspace>| {
+        let mut ws = Workspace::open(path).unwrap();
+        let reason = MembershipReason::Reevaluation;
+        let done = ws.apply_membership_changes_of_types(&all, reason, now(), &mut |_, _| true, &mut || true, reader);
+        assert!(done.unwrap().is_some(), "applied");
+    };
+    apply(&beside, Some(Workspace::open_reader(&beside).unwrap()));
+    apply(&within, None);
+    let rows = written(&beside);
+    assert_eq!(rows, written(&within));
+    // Not vacuous: leads and contacts were decided, and the contacts' rotation goes on from
+    // the leads' last seller.
+    let ws = Workspace::open_reader(&beside).unwrap();
+    let assigned = |ty: &RecordTypeName| ws.assignments(ty, AssignmentFilter::Assigned).unwrap();
+    assert_eq!(assigned(&lead_type()).len(), earlier.len() + (0..40).filter(|n| n % 3 != 0).count());
+    let first_contact = assigned(&contact_type).into_iter().find(|r| r.record == contacts[0]).unwrap();
+    assert_ne!(first_contact.seller, Some(sellers[0]), "the rotation does not start over");
+    assert!(ws.assignments(&account_type, AssignmentFilter::All).unwrap().is_empty());
+}

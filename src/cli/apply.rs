@@ -285,7 +285,6 @@ pub(crate) fn apply_opened_by(
         crate::engine::membership::share_members(&mut snapshot, name, column);
         all.push(found.changes);
     }
-    drop(reader);
     drop(memberships);
     drop(snapshot);
     // Only an apply that writes opened its writer.
@@ -303,7 +302,7 @@ pub(crate) fn apply_opened_by(
         None
     };
     let mark = workspace.assignment_mark().map_err(|e| CliError::workspace(path, e))?;
-    let impacts = write_once_checked(&mut workspace, &all, now, &mut checking, path)?;
+    let impacts = write_once_checked(&mut workspace, &all, now, &mut checking, path, reader)?;
     let _checkpointing = access.checkpoint_beside.then(|| Checkpointing::start(path));
     // The receipt's digest, beside the retry: good unless the retry writes.
     let digest = access.check.and_then(|_| workspace.digest_beside());
@@ -344,18 +343,21 @@ pub(crate) fn apply_opened_by(
 
 /// The membership changes `all` written beside the whole-file check and committed only once
 /// it passed: a damaged file is refused with nothing changed (the uncommitted pages never
-/// reach the file).
+/// reach the file). `beside`, the apply's reader, decides the first joins' assignments
+/// while the memberships are written.
 fn write_once_checked(
     workspace: &mut Workspace,
     all: &[crate::domain::MembershipChanges],
     now: Timestamp,
     checking: &mut Checking,
     path: &Path,
+    beside: Workspace,
 ) -> Result<Vec<crate::domain::Impact>, CliError> {
     let mut failed = None;
     let mut may_commit = || checking.passed_or_keep(path, &mut failed);
     let reason = crate::domain::MembershipReason::Reevaluation;
-    let written = workspace.apply_membership_changes_of_types(all, reason, now, &mut |_, _| true, &mut may_commit);
+    let written =
+        workspace.apply_membership_changes_of_types(all, reason, now, &mut |_, _| true, &mut may_commit, Some(beside));
     if let Some(error) = failed {
         return Err(error);
     }

@@ -3,31 +3,27 @@
 //! Rules are stored per segment in order (`position`), the conditions as
 //! `domain::condition_format` RON and the rest of the rule as versioned RON
 //! ([`RULE_FORMAT_VERSION`]). When records join a segment, [`Workspace::assign_joined`]
-//! runs inside the apply's transaction: the segment's active rules through
+//! (`assign`) runs inside the apply's transaction: the segment's active rules through
 //! `domain::assignment::Assigner::assign_many` against the [`SellerLedger`] read from the
 //! `assignment` table, then one `assignment` row (current state) and one
 //! `assignment_history` row per record, and the record's owner field when assigned.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use rusqlite::OptionalExtension;
 use serde::Deserialize;
 
 use super::assignment_write::{Decided, Placement};
-use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::{
-    AssignmentRule, AttributeCondition, AttributeValue, Decision, DefaultRoute, Distribution, Routing, RuleId,
-    SellerLedger, Stamp, Target, UnassignedReason, validate_rule,
+    AssignmentRule, AttributeCondition, AttributeValue, Distribution, RuleId, SellerLedger, Stamp, Target,
+    UnassignedReason, validate_rule,
 };
 use crate::domain::condition::{Group, Node};
 use crate::domain::describe::PeopleNames;
 use crate::domain::history::rules_text;
 use crate::domain::{
-    Dataset, EvalContext, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef, RecordTypeName,
-    Segment, SegmentChange, SegmentHistoryKind, SegmentId, SellerId, TeamId, Value, condition_format,
+    FieldName, RecordId, RecordTypeDef, RecordTypeName, Segment, SegmentChange, SegmentHistoryKind, SegmentId,
+    SellerId, TeamId, condition_format,
 };
 
 /// The version of the rule definition text this build writes (and the newest it reads).
@@ -41,24 +37,6 @@ pub enum AssignmentFilter {
     All,
     Assigned,
     Unassigned,
-}
-
-/// Whether [`Workspace::assign_in_segments`] writes a decision that placed no seller: yes
-/// on join and for "Run now"; not for the scheduled retry of stranded records, which would
-/// otherwise write a row per stranded record on every run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Unplaced {
-    Write,
-    Skip,
-}
-
-/// Whether [`Workspace::assign_in_segments`] hands back each record it assigned as it was,
-/// whole ("Run now" reports the owners it changed), or only ids (a copy of every record an
-/// activation assigns costs most of a second at a million).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Keep {
-    Records,
-    Ids,
 }
 
 /// The stored key of a reason.
@@ -200,7 +178,7 @@ fn definition_from_ron(text: &str, rule: &mut AssignmentRule) -> Result<(), Stri
 
 /// Whether a tree reads other records than the one evaluated (a path through a lookup or a
 /// related-records block), so evaluating it needs the whole workspace.
-fn reads_other_records(group: &Group) -> bool {
+pub(super) fn reads_other_records(group: &Group) -> bool {
     group.children.iter().any(|node| match node {
         Node::Condition(condition) => !condition.path.via.is_empty(),
         Node::Group(group) => reads_other_records(group),
@@ -594,187 +572,5 @@ impl Workspace {
         let decided = Decided { record, segment, placement: Placement::by(None, false), outcome: Ok(seller) };
         self.write_assignments(&def, &[decided], now)?;
         tx.commit().with_context(|| context.clone())
-    }
-
-    /// Assigns the records `changes` brings into segments (plain joins, and moves whose
-    /// segment asks to rerun assignment), at `now`, inside the caller's transaction, through
-    /// [`Workspace::assign_in_segments`]. Deterministic for the same workspace and `now`.
-    pub(super) fn assign_joined(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
-        let mut by_segment: BTreeMap<SegmentId, Vec<RecordId>> = BTreeMap::new();
-        for joined in changes.joined().filter(|j| j.runs_assignment()) {
-            by_segment.entry(joined.segment).or_default().push(joined.record);
-        }
-        self.assign_in_segments(
-            &changes.record_type,
-            by_segment,
-            now,
-            Unplaced::Write,
-            Keep::Ids,
-            None,
-            &mut |_, _| true,
-        )?;
-        Ok(())
-    }
-
-    /// Assigns records of `ty` in the segments they are in, at `now`, inside the caller's
-    /// transaction: per segment (ascending id) its active rules over its records (ascending
-    /// id, as given) with one `Assigner` per segment and one ledger for the whole call; an
-    /// `assignment` row plus history per record, and the owner field when assigned. A
-    /// segment without active rules writes nothing: its members stay unassigned with "no
-    /// rules on the segment", read from membership and the empty owner
-    /// (`unassigned_reason`). `read_ledger`: the sellers' load as the caller read it in this
-    /// transaction, not read again. `progress(done, total)` returning false stops (`None`; the
-    /// caller rolls back); `progress(total, total)` comes after every read and decision and
-    /// before the first write. Used by the apply's join hook, the retry and "Run now".
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn assign_in_segments(
-        &self,
-        ty: &RecordTypeName,
-        mut by_segment: BTreeMap<SegmentId, Vec<RecordId>>,
-        now: Timestamp,
-        unplaced: Unplaced,
-        keep: Keep,
-        read_ledger: Option<SellerLedger>,
-        progress: &mut dyn FnMut(u64, u64) -> bool,
-    ) -> Result<Option<Vec<Placed>>> {
-        by_segment.retain(|_, ids| !ids.is_empty());
-        if by_segment.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        let def = self.type_def(ty)?.clone();
-        let sellers = self.sellers()?;
-        let teams = self.teams()?;
-        let ctx = self.assignment_context(now)?;
-        let mut rules_of: HashMap<SegmentId, (Vec<AssignmentRule>, Routing)> = HashMap::new();
-        for &segment in by_segment.keys() {
-            let rules: Vec<AssignmentRule> = self.rules(segment)?.into_iter().filter(|r| r.active).collect();
-            rules_of.insert(segment, (rules, self.routing(segment)?));
-        }
-        // Writing a row per member of a segment without rules would cost seconds on a
-        // million-record activation; a default route places records without rules.
-        by_segment.retain(|segment, _| {
-            rules_of
-                .get(segment)
-                .is_some_and(|(rules, routing)| !rules.is_empty() || routing.default != DefaultRoute::LeaveUnassigned)
-        });
-        if by_segment.is_empty() {
-            return Ok(Some(Vec::new()));
-        }
-        // Read only now: a type whose segments have no rules (most of them) needs no ledger.
-        let mut ledger = match read_ledger {
-            Some(ledger) => ledger,
-            None => self.ledger()?,
-        };
-        let ids: Vec<RecordId> = by_segment.values().flatten().copied().collect();
-        // Deciding reads only what the rules read; "Run now" reads the records it assigned
-        // whole once decided (reading all 157k unassigned members of a million leads whole
-        // was a third of a run that assigned none).
-        let mut reading: BTreeSet<FieldName> =
-            rules_of.values().flat_map(|(rules, _)| rules).flat_map(AssignmentRule::fields_read).collect();
-        reading.insert(FieldName::new(CREATED_ON));
-        let ds =
-            self.assignment_dataset(ty, rules_of.values().flat_map(|(rules, _)| rules), &teams, &ids, Some(&reading))?;
-        let total = ids.len() as u64;
-        let mut done = 0u64;
-        let mut placed = Vec::with_capacity(ids.len());
-        let mut decided = Vec::with_capacity(ids.len());
-        for (segment, ids) in &by_segment {
-            let (rules, routing) =
-                rules_of.get(segment).map_or((&[][..], Routing::default()), |(r, c)| (r.as_slice(), *c));
-            let assigner = crate::domain::assignment::Assigner::new(&ds, &ctx, &def, rules, &sellers, &teams)
-                .with_routing(routing);
-            let records: Vec<&Record> = ids.iter().filter_map(|id| ds.record(ty, *id)).collect();
-            let decisions = assigner.assign_many(records.iter().map(|r| (*r, created_on(&def, r))), &mut ledger);
-            for (record, decision) in records.iter().zip(decisions) {
-                let (placement, outcome) = match decision {
-                    Decision::Assigned { rule, seller, .. } => (Placement::by(rule, rule.is_none()), Ok(seller)),
-                    Decision::Unassigned { reason, .. } => (Placement::by(None, false), Err(reason)),
-                };
-                if outcome.is_ok() || unplaced == Unplaced::Write {
-                    decided.push(Decided { record: record.id, segment: Some(*segment), placement, outcome });
-                }
-                placed.push(Placed { record: record.id, before: None, outcome });
-                done += 1;
-                if done.is_multiple_of(APPLY_PROGRESS_EVERY) && !progress(done, total) {
-                    return Ok(None);
-                }
-            }
-        }
-        if !progress(total, total) {
-            return Ok(None);
-        }
-        if keep == Keep::Records {
-            let assigned: Vec<RecordId> = placed.iter().filter(|p| p.outcome.is_ok()).map(|p| p.record).collect();
-            let mut whole: HashMap<RecordId, Record> =
-                self.records_by_id(ty, &assigned)?.into_iter().map(|record| (record.id, record)).collect();
-            for placed in placed.iter_mut().filter(|p| p.outcome.is_ok()) {
-                placed.before = whole.remove(&placed.record);
-            }
-        }
-        self.write_assignments(&def, &decided, now)?;
-        Ok(Some(placed))
-    }
-
-    /// The clock and zone rule conditions are evaluated with.
-    pub(super) fn assignment_context(&self, now: Timestamp) -> Result<EvalContext> {
-        let time_zone = TimeZone::get(&self.time_zone)
-            .map_err(|e| self.corrupt(format!("the workspace time zone \"{}\" is unknown ({e})", self.time_zone)))?;
-        Ok(EvalContext::new(now, time_zone))
-    }
-
-    /// What rule conditions are evaluated over: the records `ids` of `ty`, or every record
-    /// when a rule's conditions read other records; teams for "owner is a member of team".
-    /// With `reading`, the records `ids` hold only those fields (see
-    /// [`Workspace::records_by_id_reading`]); every record is read whole regardless.
-    pub(super) fn assignment_dataset<'r>(
-        &self,
-        ty: &RecordTypeName,
-        rules: impl IntoIterator<Item = &'r AssignmentRule>,
-        teams: &[crate::domain::Team],
-        ids: &[RecordId],
-        reading: Option<&BTreeSet<FieldName>>,
-    ) -> Result<MemoryDataset> {
-        let whole = rules.into_iter().any(|r| reads_other_records(&r.conditions));
-        let mut ds = MemoryDataset::new(self.schema.clone());
-        for team in teams {
-            ds.set_team(team.id, team.members.clone());
-        }
-        if whole {
-            for def in &self.schema.types {
-                for record in self.all_records(&def.name)? {
-                    ds.insert(&def.name, record);
-                }
-            }
-        } else {
-            let records = match reading {
-                Some(fields) => self.records_by_id_reading(ty, ids, fields)?,
-                None => self.records_by_id(ty, ids)?,
-            };
-            for record in records {
-                ds.insert(ty, record);
-            }
-        }
-        Ok(ds)
-    }
-}
-
-/// One record [`Workspace::assign_in_segments`] decided on: its id, the record as it was
-/// before (its owner not yet set) when it was assigned and that was asked for
-/// ([`Keep::Records`]), and the seller or the reason.
-#[derive(Clone, Debug)]
-pub(super) struct Placed {
-    pub record: RecordId,
-    pub before: Option<Record>,
-    pub outcome: std::result::Result<SellerId, UnassignedReason>,
-}
-
-/// The field of a record's creation time.
-const CREATED_ON: &str = "created_on";
-
-/// The record's creation time, for "created in the last N hours".
-pub(super) fn created_on(def: &RecordTypeDef, record: &Record) -> Option<Timestamp> {
-    match def.field_index(&FieldName::new(CREATED_ON)).and_then(|i| record.values.get(i)) {
-        Some(Value::DateTime(at)) => Some(*at),
-        _ => None,
     }
 }

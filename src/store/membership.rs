@@ -11,6 +11,7 @@ use std::path::Path;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::assign::Decisions;
 use super::changes::Watch;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::history::{evaluation_text, is_evaluation};
@@ -75,7 +76,7 @@ impl Workspace {
             // Dropping `tx` rolls back the edit and every change written so far.
             return Ok(ApplyOutcome::Cancelled);
         }
-        self.after_joins(changes, now)?;
+        self.after_joins(changes, now, None)?;
         self.record_evaluation(changes, reason, now)?;
         tx.commit().with_context(|| context.clone())?;
         Ok(ApplyOutcome::Applied(changes.impact()))
@@ -84,8 +85,9 @@ impl Workspace {
     /// The hook of joins and moves in, inside the apply's transaction: assignment of the
     /// joining records (`assignment`), and enrolment in the segment's sequence
     /// (`sequences`), from `changes.joined()`; an error rolls the whole apply back.
-    fn after_joins(&self, changes: &MembershipChanges, now: Timestamp) -> Result<()> {
-        self.assign_joined(changes, now)?;
+    /// With `ahead`, the assignment is what was decided ahead for these changes.
+    fn after_joins(&self, changes: &MembershipChanges, now: Timestamp, ahead: Option<Decisions>) -> Result<()> {
+        self.assign_joined(changes, now, ahead)?;
         self.enrol_joined(changes, now)
     }
 
@@ -156,6 +158,7 @@ impl Workspace {
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64) -> bool,
         may_commit: &mut dyn FnMut() -> bool,
+        beside: Option<Workspace>,
     ) -> Result<Option<Vec<Impact>>> {
         self.check_writable()?;
         for changes in all {
@@ -165,18 +168,31 @@ impl Workspace {
         let tx = self.write_scope().context(context)?;
         let total: u64 = all.iter().map(|c| c.changes.len() as u64).sum();
         let mut before = 0;
-        for changes in all {
-            self.check_targets(changes)?;
-            let mut within = |done: u64, _: u64| progress(before + done, total);
-            if !write_changes(&self.conn, changes, reason, now, &mut within)? {
-                // Dropping `tx` rolls back every type written so far.
-                return Ok(None);
+        let written = std::thread::scope(|scope| {
+            // Begun only now: its read must come after this writer's transaction began.
+            let mut deciding = beside.map(|reader| scope.spawn(move || reader.decide_first_joins(all, now)));
+            let mut ahead = None;
+            for (place, changes) in all.iter().enumerate() {
+                self.check_targets(changes)?;
+                let mut within = |done: u64, _: u64| progress(before + done, total);
+                if !write_changes(&self.conn, changes, reason, now, &mut within)? {
+                    return Ok(false);
+                }
+                // Waited for at the first type whose joins may be assigned.
+                if changes.joined().any(|j| j.runs_assignment())
+                    && let Some(handle) = deciding.take()
+                {
+                    ahead = handle.join().ok().and_then(Result::ok).flatten();
+                }
+                let mine = ahead.take_if(|(first, _)| *first == place).map(|(_, decisions)| decisions);
+                self.after_joins(changes, now, mine)?;
+                self.record_evaluation(changes, reason, now)?;
+                before += changes.changes.len() as u64;
             }
-            self.after_joins(changes, now)?;
-            self.record_evaluation(changes, reason, now)?;
-            before += changes.changes.len() as u64;
-        }
-        if !may_commit() {
+            Ok(true)
+        });
+        // Dropping `tx` rolls back every type written so far.
+        if !written? || !may_commit() {
             return Ok(None);
         }
         tx.commit().context(context)?;

@@ -45,6 +45,7 @@
 //! `change_log` and `pending_evaluation`. History rows name segments, rules and sellers by
 //! id without foreign keys, so they outlive what they name.
 
+mod assign;
 mod assignment;
 mod assignment_write;
 mod cache_log;
@@ -243,6 +244,16 @@ impl Workspace {
 /// doubling any `"`) keeps them identifiers whatever they are.
 pub(crate) fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Begins a read transaction on `conn` and reads, which is when it takes its snapshot; on
+/// an error no transaction is left open.
+fn begin_read(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN")?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).inspect_err(|_| {
+        // Ending a transaction that only read loses nothing.
+        conn.execute_batch("COMMIT").ok();
+    })
 }
 
 /// Adds "what was being done" to rusqlite errors.

@@ -12,7 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
-use super::assignment::{Keep, Unplaced, created_on};
+use super::assign::{Keep, Unplaced, created_on};
 use super::{AssignmentRow, Result, SqlContext, Workspace};
 use crate::domain::assignment::{Assigner, RuleId, SellerLedger, SellerState, UnassignedReason};
 use crate::domain::{Dataset, FieldKind, Record, RecordId, RecordTypeName, SegmentId, SellerId, Value};

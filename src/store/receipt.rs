@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Result, SqlContext, StoreError, Workspace};
+use super::{Result, SqlContext, StoreError, Workspace, begin_read};
 use crate::checksum::{checksum, part_checksum};
 
 /// What the pages of a workspace hold, in 64 bits (see the module documentation).
@@ -164,16 +164,6 @@ impl Workspace {
     fn receipt_target(&self) -> Option<&Path> {
         self.path.as_deref().filter(|_| self.read_only_reason().is_none())
     }
-}
-
-/// Begins a read transaction on `conn` and reads, which is when it takes its snapshot; on
-/// an error no transaction is left open.
-fn begin_read(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch("BEGIN")?;
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).inspect_err(|_| {
-        // Ending a transaction that only read loses nothing.
-        conn.execute_batch("COMMIT").ok();
-    })
 }
 
 /// The digest of a workspace's pages being taken beside ([`Workspace::digest_beside`]), and

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use super::assignment::created_on;
+use super::assign::created_on;
 use super::{Result, SqlContext, StoreError, Workspace};
 use crate::domain::assignment::simulate::{
     SimulatedRecord, Simulation, SimulationInput, SimulationRequest, SimulationSet, summarize,
