@@ -324,7 +324,7 @@ impl Workspace {
         // Deciding reports its progress last with everything decided, right before writing.
         let mut before_writing = |done: u64, total: u64| done < total || may_write();
         let Some(placed) =
-            self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, Some(ledger), &mut before_writing)?
+            self.assign_in_segments(ty, by_segment, now, Unplaced::Skip, Keep::Ids, ledger, &mut before_writing)?
         else {
             return Ok(None);
         };
@@ -334,12 +334,17 @@ impl Workspace {
     }
 
     /// The segments of `ty` where assignment at `now` may place a record at all against the
-    /// current load ([`Assigner::may_place_any`]), and that load, for the deciding.
-    fn segments_that_may_place(&self, ty: &RecordTypeName, now: Timestamp) -> Result<(Vec<SegmentId>, SellerLedger)> {
+    /// current load ([`Assigner::may_place_any`]), and that load, for the deciding: read
+    /// only when a segment has a rule or a default route (most record types have none).
+    fn segments_that_may_place(
+        &self,
+        ty: &RecordTypeName,
+        now: Timestamp,
+    ) -> Result<(Vec<SegmentId>, Option<SellerLedger>)> {
         let def = self.type_def(ty)?.clone();
         let (sellers, teams) = (self.sellers()?, self.teams()?);
         let ctx = self.assignment_context(now)?;
-        let ledger = self.ledger()?;
+        let mut ledger = None;
         // No rule condition is evaluated: the question is about the sellers alone.
         let nothing = crate::domain::eval::MemoryDataset::new(self.schema.clone());
         let mut may_place = Vec::new();
@@ -347,7 +352,14 @@ impl Workspace {
             let rules: Vec<_> = self.rules(segment.id)?.into_iter().filter(|r| r.active).collect();
             let assigner =
                 Assigner::new(&nothing, &ctx, &def, &rules, &sellers, &teams).with_routing(self.routing(segment.id)?);
-            if assigner.may_place_any(&ledger) {
+            if !assigner.places_by_any_rule() {
+                continue;
+            }
+            let ledger = match &mut ledger {
+                Some(ledger) => ledger,
+                None => ledger.insert(self.ledger()?),
+            };
+            if assigner.may_place_any(ledger) {
                 may_place.push(segment.id);
             }
         }

@@ -625,6 +625,16 @@ impl<'a> Assigner<'a> {
     /// unassigned (the retry of stranded records, which writes only placements, then
     /// reads none of them).
     pub fn may_place_any(&self, ledger: &SellerLedger) -> bool {
+        self.places_by_any_rule() && self.may_place_by_rules(ledger)
+    }
+
+    /// Whether any active rule or the default route could place a record at all, whoever
+    /// the sellers are: without, [`Assigner::may_place_any`] is false whatever the load.
+    pub fn places_by_any_rule(&self) -> bool {
+        self.rules.iter().any(|rule| rule.active) || self.default_rule.is_some()
+    }
+
+    fn may_place_by_rules(&self, ledger: &SellerLedger) -> bool {
         self.rules.iter().filter(|rule| rule.active).chain(self.default_rule.as_ref()).any(|rule| {
             let in_target = self.in_target(&rule.target);
             let within = rule.available_within_hours.map(|h| h.min(MAX_AVAILABILITY_HOURS));
