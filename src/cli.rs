@@ -222,7 +222,10 @@ pub fn import_records_command(
     std::fs::File::open(file)
         .and_then(|f| f.take(HEADER_BYTES).read_to_end(&mut start))
         .map_err(|e| in_file(e.to_string()))?;
-    let workspace = Workspace::open(path).map_err(|e| CliError::workspace(path, e))?;
+    // Checked whole once, by the import's own open before it writes (`import_csv`): this
+    // one reads the schema and segments only (a second `quick_check` was 3 s at a million
+    // records). An older workspace is still checked whole before its upgrade.
+    let workspace = Workspace::open_checked_later(path).map_err(|e| CliError::workspace(path, e))?;
     if let Some(reason) = workspace.read_only_reason() {
         return Err(refused(reason));
     }
@@ -264,7 +267,12 @@ pub fn import_records_command(
         used_fields: &used_fields,
     };
     let imported = import_csv(&request, progress).map_err(|lines| match lines.as_slice() {
-        [one] if one.starts_with(&file.display().to_string()) || one.starts_with("nothing was imported") => {
+        // What is wrong with the file, the workspace (its check: it is damaged) or both.
+        [one]
+            if one.starts_with(&file.display().to_string())
+                || one.starts_with(&path.display().to_string())
+                || one.starts_with("nothing was imported") =>
+        {
             refused(one.clone())
         }
         _ => {

@@ -688,9 +688,6 @@ fn refusing_a_foreign_newer_or_damaged_file_leaves_nothing_behind() {
     check_file_refused(&corrupt, "is damaged");
 }
 
-/// `apply` checks the whole file while it reads and evaluates, and writes only once the
-/// check passed: a page of records it never reads (the column cache holds them) damaged
-/// by another program still refuses it, and nothing is written.
 /// Overwrites the first leaf page of `table` (the child of its interior root holding the
 /// lowest ids) with garbage, as a failing disk or another program might.
 fn damage_a_leaf_of(path: &Path, table: &str) {
@@ -714,6 +711,9 @@ fn damage_a_leaf_of(path: &Path, table: &str) {
     std::fs::write(path, &damaged).expect("damage");
 }
 
+/// `apply` checks the whole file while it reads and evaluates, and writes only once the
+/// check passed: a page of records it never reads (the column cache holds them) damaged
+/// by another program still refuses it, and nothing is written.
 #[test]
 fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -729,6 +729,25 @@ fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
     assert!(segment_builder::engine::cache::cache_path(&path).exists(), "the records are read from the cache");
     damage_a_leaf_of(&path, "lead");
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
+}
+
+/// `import-records` checks the whole workspace once, before it writes: a leaf of records it
+/// never reads, damaged by another program, refuses it with a message naming the
+/// workspace, and nothing is written.
+#[test]
+fn import_records_refuses_a_workspace_damaged_where_it_does_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("work.sqlite");
+    let spec = DemoSpec::with_leads(3_000, 3, segment_builder::clock::now());
+    create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
+    let csv = dir.path().join("new.csv");
+    std::fs::write(&csv, "Topic\nNew\n").expect("write");
+    damage_a_leaf_of(&path, "lead");
+    // The workspace's own message, not one about the file.
+    let shown = format!("error: {}: ", path.display());
+    let args =
+        [OsStr::new("import-records"), path.as_os_str(), OsStr::new("--type"), OsStr::new("lead"), csv.as_os_str()];
+    check_refused(&path, Some(&csv), &args, &[&shown, "is damaged"]);
 }
 
 #[test]
