@@ -222,9 +222,9 @@ pub fn import_records_command(
     std::fs::File::open(file)
         .and_then(|f| f.take(HEADER_BYTES).read_to_end(&mut start))
         .map_err(|e| in_file(e.to_string()))?;
-    // Checked whole once, by the import's own open before it writes (`import_csv`): this
-    // one reads the schema and segments only (a second `quick_check` was 3 s at a million
-    // records). An older workspace is still checked whole before its upgrade.
+    // Checked once, by the import itself before it writes (`import_csv`): this open reads
+    // the schema and segments only (a second `quick_check` was 3 s at a million records).
+    // An older workspace is still checked whole before its upgrade.
     let workspace = Workspace::open_checked_later(path).map_err(|e| CliError::workspace(path, e))?;
     if let Some(reason) = workspace.read_only_reason() {
         return Err(refused(reason));

@@ -731,9 +731,9 @@ fn apply_refuses_a_workspace_damaged_where_it_does_not_read() {
     check_refused(&path, None, &[OsStr::new("apply"), path.as_os_str()], &["is damaged"]);
 }
 
-/// `import-records` checks the whole workspace once, before it writes: a leaf of records it
-/// never reads, damaged by another program, refuses it with a message naming the
-/// workspace, and nothing is written.
+/// `import-records` checks the workspace once, before it writes, trusting a receipt only for
+/// the pages it vouches for: a leaf of records it never reads, damaged by another program
+/// after a check, refuses it with a message naming the workspace, and nothing is written.
 #[test]
 fn import_records_refuses_a_workspace_damaged_where_it_does_not_read() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -742,6 +742,10 @@ fn import_records_refuses_a_workspace_damaged_where_it_does_not_read() {
     create_demo_workspace(&path, &spec, &mut |_, _| true).expect("demo");
     let csv = dir.path().join("new.csv");
     std::fs::write(&csv, "Topic\nNew\n").expect("write");
+    // A passed check's receipt: it vouches for the pages before the damage, not after.
+    let check = binary().arg("check").arg(&path).output().expect("run");
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(segment_builder::store::receipt_path(&path).exists(), "the check left its receipt");
     damage_a_leaf_of(&path, "lead");
     // The workspace's own message, not one about the file.
     let shown = format!("error: {}: ", path.display());
