@@ -732,7 +732,8 @@ fn assignments_decided_beside_the_writer_are_those_the_writer_decides() {
     let dir = world.path.parent().unwrap().to_owned();
     drop(world.ws);
     let (beside, within) = (dir.join("beside.sqlite"), dir.join("within.sqlite"));
-    for copy in [&beside, &within] {
+    let (elsewhere, lived) = (dir.join("elsewhere.sqlite"), dir.join("lived.sqlite"));
+    for copy in [&beside, &within, &elsewhere, &lived] {
         std::fs::copy(&world.path, copy).unwrap();
     }
     let apply = |path: &Path, reader: Option<Workspace>| {
@@ -753,4 +754,17 @@ fn assignments_decided_beside_the_writer_are_those_the_writer_decides() {
     let first_contact = assigned(&contact_type).into_iter().find(|r| r.record == contacts[0]).unwrap();
     assert_ne!(first_contact.seller, Some(sellers[0]), "the rotation does not start over");
     assert!(ws.assignments(&account_type, AssignmentFilter::All).unwrap().is_empty());
+    assert!(assigned(&lead_type()).iter().any(|r| r.seller == Some(sellers[0]) && leads.contains(&r.record)));
+    // The decisions written are the reader's: shown by a reader of a copy where Ana takes
+    // no records (never done outside this test: the reader reads the writer's file).
+    let mut other = Workspace::open(&elsewhere).unwrap();
+    let ana = other.sellers().unwrap().into_iter().find(|s| s.id == sellers[0]).unwrap();
+    other.update_seller(&segment_builder::domain::Seller { assign_records: false, ..ana }).unwrap();
+    drop(other);
+    apply(&lived, Some(Workspace::open_reader(&elsewhere).unwrap()));
+    let ws = Workspace::open_reader(&lived).unwrap();
+    let leads_assigned = ws.assignments(&lead_type(), AssignmentFilter::Assigned).unwrap();
+    let new_leads: Vec<_> = leads_assigned.iter().filter(|r| leads.contains(&r.record)).collect();
+    assert_eq!(new_leads.len(), (0..40).filter(|n| n % 3 != 0).count());
+    assert!(new_leads.iter().all(|r| r.seller != Some(sellers[0])), "decided by the reader, without Ana");
 }

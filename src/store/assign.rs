@@ -1,8 +1,10 @@
 //! Assigning records in segments: deciding (reading the records, rules, sellers and their
 //! load, then `domain::assignment::Assigner`) and writing the decisions
 //! (`assignment_write`). The apply's joins, the retry of stranded members and "Run now"
-//! all come through [`Workspace::assign_in_segments`]; an apply may decide its first joins
-//! on its reader beside the writer ([`Workspace::decide_first_joins`]).
+//! are decided by [`Workspace::decide_in_segments`] and written by
+//! [`Workspace::write_decisions`], in the writer's transaction, except that an apply may
+//! decide its first joins on its reader beside the writer
+//! ([`Workspace::decide_first_joins`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -64,13 +66,14 @@ impl Workspace {
         Ok(())
     }
 
-    /// What [`Workspace::assign_joined`] decides for the first of `all` (in order) whose
-    /// joins it writes anything for, and that one's place in `all`, read in a read
-    /// transaction of this workspace's own, while the apply's writer writes the memberships.
-    /// The same as deciding in the writer's transaction when that transaction began before
-    /// this read did: no other connection can commit meanwhile, the writer's writes before
-    /// are memberships alone, which deciding does not read, and no record type before this
-    /// one assigned anyone (so the sellers' load and every owner are as they were).
+    /// What [`Workspace::assign_joined`] decides for the first of `all` (in order) with
+    /// joins in segments that have a rule or a default route, and that one's place in
+    /// `all`, read in a read transaction of this workspace's own while the apply's writer
+    /// writes the memberships. The same as deciding in the writer's transaction when that
+    /// transaction began before this read did: no other connection can commit meanwhile;
+    /// the writer's writes before are memberships and their history, enrolments and segment
+    /// history, none of which deciding reads; and no record type before this one had
+    /// anyone to decide on (so the sellers' load and every owner are as they were).
     pub(super) fn decide_first_joins(
         &self,
         all: &[MembershipChanges],

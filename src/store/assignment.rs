@@ -5,7 +5,8 @@
 //! ([`RULE_FORMAT_VERSION`]). When records join a segment, [`Workspace::assign_joined`]
 //! (`assign`) runs inside the apply's transaction: the segment's active rules through
 //! `domain::assignment::Assigner::assign_many` against the [`SellerLedger`] read from the
-//! `assignment` table, then one `assignment` row (current state) and one
+//! `assignment` table (for an apply's first joins, possibly by its reader beside, in a read
+//! that sees the same), then one `assignment` row (current state) and one
 //! `assignment_history` row per record, and the record's owner field when assigned.
 
 use jiff::Timestamp;

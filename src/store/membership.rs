@@ -83,7 +83,7 @@ impl Workspace {
     }
 
     /// The hook of joins and moves in, inside the apply's transaction: assignment of the
-    /// joining records (`assignment`), and enrolment in the segment's sequence
+    /// joining records (`assign`), and enrolment in the segment's sequence
     /// (`sequences`), from `changes.joined()`; an error rolls the whole apply back.
     /// With `ahead`, the assignment is what was decided ahead for these changes.
     fn after_joins(&self, changes: &MembershipChanges, now: Timestamp, ahead: Option<Decisions>) -> Result<()> {
@@ -151,6 +151,13 @@ impl Workspace {
     /// right before the commit (an apply waits there for the whole-file check that ran
     /// beside the writing): false rolls it all back. `None` when cancelled or rolled back;
     /// else the impact of each.
+    ///
+    /// `beside`: a read-only workspace of the same file, with no transaction open, decides
+    /// the assignments of the first joins on a thread of its own while this one writes the
+    /// memberships ([`Workspace::decide_first_joins`]; a third of a second at a million
+    /// records). It is used only when this call begins the transaction (not inside an
+    /// atomic change, whose earlier writes the reader could not see); should it fail, the
+    /// joins are decided here, as without it.
     pub fn apply_membership_changes_of_types(
         &mut self,
         all: &[MembershipChanges],
@@ -165,6 +172,8 @@ impl Workspace {
             self.type_def(&changes.record_type)?;
         }
         let context = "updating the memberships of every record type";
+        // A transaction begun by this call, so that nothing it has not written is unseen.
+        let beside = beside.filter(|_| self.conn.is_autocommit());
         let tx = self.write_scope().context(context)?;
         let total: u64 = all.iter().map(|c| c.changes.len() as u64).sum();
         let mut before = 0;
@@ -172,24 +181,32 @@ impl Workspace {
             // Begun only now: its read must come after this writer's transaction began.
             let mut deciding = beside.map(|reader| scope.spawn(move || reader.decide_first_joins(all, now)));
             let mut ahead = None;
-            for (place, changes) in all.iter().enumerate() {
-                self.check_targets(changes)?;
-                let mut within = |done: u64, _: u64| progress(before + done, total);
-                if !write_changes(&self.conn, changes, reason, now, &mut within)? {
-                    return Ok(false);
+            let mut write_all = || {
+                for (place, changes) in all.iter().enumerate() {
+                    self.check_targets(changes)?;
+                    let mut within = |done: u64, _: u64| progress(before + done, total);
+                    if !write_changes(&self.conn, changes, reason, now, &mut within)? {
+                        return Ok(false);
+                    }
+                    // Waited for at the first type whose joins may be assigned.
+                    if changes.joined().any(|j| j.runs_assignment())
+                        && let Some(handle) = deciding.take()
+                    {
+                        ahead = handle.join().ok().and_then(Result::ok).flatten();
+                    }
+                    let mine = ahead.take_if(|(first, _)| *first == place).map(|(_, decisions)| decisions);
+                    self.after_joins(changes, now, mine)?;
+                    self.record_evaluation(changes, reason, now)?;
+                    before += changes.changes.len() as u64;
                 }
-                // Waited for at the first type whose joins may be assigned.
-                if changes.joined().any(|j| j.runs_assignment())
-                    && let Some(handle) = deciding.take()
-                {
-                    ahead = handle.join().ok().and_then(Result::ok).flatten();
-                }
-                let mine = ahead.take_if(|(first, _)| *first == place).map(|(_, decisions)| decisions);
-                self.after_joins(changes, now, mine)?;
-                self.record_evaluation(changes, reason, now)?;
-                before += changes.changes.len() as u64;
+                Ok(true)
+            };
+            let written = write_all();
+            // Not left to the scope, which would raise a panic of the reader's here.
+            if let Some(handle) = deciding.take() {
+                handle.join().ok();
             }
-            Ok(true)
+            written
         });
         // Dropping `tx` rolls back every type written so far.
         if !written? || !may_commit() {
