@@ -63,6 +63,15 @@ pub struct Imported {
 /// one message).
 pub type ImportFailure = Vec<String>;
 
+/// The workspace to import into, checked whole, unless its pages are still those a passed
+/// check or an apply left a receipt of (`quick_check` was 3 s of importing into a million
+/// records, the digest a tenth of that).
+fn open_checked(path: &Path) -> Result<Workspace, StoreError> {
+    let workspace = Workspace::open_checked_later(path)?;
+    Workspace::check_unless_unchanged(path)?;
+    Ok(workspace)
+}
+
 /// Reads, checks and imports the file as [`ImportRequest`] says. `progress(fraction,
 /// message)` may cancel (false): nothing is written then and the summary says cancelled.
 pub fn import_csv(
@@ -120,11 +129,7 @@ pub fn import_csv(
     }
 
     // Second pass: the valid rows again, written as they come.
-    // Checked whole before anything is written, unless its pages are still those a passed
-    // check or an apply left a receipt of (`quick_check` was 3 s of importing into a
-    // million records, the digest a tenth of that).
-    let mut workspace = Workspace::open_checked_later(request.workspace).map_err(|e| vec![e.to_string()])?;
-    Workspace::check_unless_unchanged(request.workspace).map_err(|e| vec![e.to_string()])?;
+    let mut workspace = open_checked(request.workspace).map_err(|e| vec![e.to_string()])?;
     let input = open().map_err(|e| in_file(e.to_string()))?;
     let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
         .map_err(lines)?
