@@ -176,8 +176,10 @@ pub fn preview_command(
     }
     let read: std::collections::BTreeSet<&RecordTypeName> =
         named.iter().filter_map(|&id| definitions.get(id)).map(|d| &d.record_type).collect();
-    for ty in schema.types.iter().filter(|t| read.contains(&t.name)) {
-        snapshot.set_memberships(&ty.name, workspace.memberships(&ty.name)?)?;
+    let read: Vec<RecordTypeName> =
+        schema.types.iter().filter(|t| read.contains(&t.name)).map(|t| t.name.clone()).collect();
+    for (ty, pairs) in read.iter().zip(workspace.memberships_of_types(&read)?) {
+        snapshot.set_memberships(ty, pairs)?;
     }
     snapshot.set_definitions(definitions);
     drop(workspace);

@@ -132,8 +132,8 @@ pub fn zone_impact(
     };
     let (reader, mut snapshot) = super::load::load_types_in_zone(path, Some(&dated), Some(zone.clone()), &progress)?;
     let mut memberships = Memberships::default();
-    for ty in &dated {
-        memberships.set_column(ty.clone(), MemberColumn::load(&snapshot, ty, &reader.memberships(ty)?));
+    for (ty, pairs) in dated.iter().zip(reader.memberships_of_types(&dated)?) {
+        memberships.set_column(ty.clone(), MemberColumn::load(&snapshot, ty, &pairs));
     }
     memberships.share_all(&mut snapshot);
     snapshot.set_definitions(definitions);
