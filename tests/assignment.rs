@@ -831,7 +831,9 @@ proptest! {
 
     /// `may_place_any` (which lets the retry of stranded records skip reading them) says
     /// "no" only where no record is placed, with or without a default route; without one it
-    /// says "yes" exactly when some seller passes the rule's filters but the record's own.
+    /// says "yes" exactly when some seller passes the rule's filters but the record's own
+    /// (holding one of the fixed values asked for, and some value where the record's is
+    /// asked for).
     #[test]
     fn where_no_seller_may_take_a_record_none_is_placed(
         (w, records) in arb_world(),
@@ -862,7 +864,13 @@ proptest! {
                 && match &rule.target {
                     Target::Sellers(ids) => ids.contains(&s.id),
                     Target::Team(team) => w.teams.iter().any(|t| t.id == *team && t.members.contains(&s.id)),
-                    Target::AnySeller | Target::SellersMatching(_) => true,
+                    Target::AnySeller => true,
+                    Target::SellersMatching(conditions) => match &conditions[0].values {
+                        AttributeValue::Fixed(values) => {
+                            values.iter().any(|v| s.attributes.get("Language").is_some_and(|l| l.contains(v)))
+                        }
+                        AttributeValue::FromRecord(_) => s.attributes.get("Language").is_some_and(|l| !l.is_empty()),
+                    },
                 }
         };
         prop_assert_eq!(anyone.may_place_any(&w.ledger), rule.active && w.sellers.iter().any(takes));

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::error::refused;
 use super::{CliError, refuse_read_only};
 use crate::domain::{EvalContext, EventKind, SegmentId, Status};
-use crate::store::Workspace;
+use crate::store::{StoreError, Workspace};
 use crate::worker::engine::load_snapshot;
 
 /// What `apply` did to one record type (`--json` prints exactly these keys).
@@ -285,9 +285,8 @@ pub(crate) fn apply_opened_by(
         crate::engine::membership::share_members(&mut snapshot, name, column);
         all.push(found.changes);
     }
-    drop(memberships);
-    drop(snapshot);
-    // Only an apply that writes opened its writer.
+    // Only an apply that writes opened its writer. It keeps the engine: the retry of the
+    // stranded members finds there those a seller could take.
     let Some((mut workspace, seen)) = writer else {
         return Ok(dry_run_report(now, &evaluated, &all, &names));
     };
@@ -296,8 +295,9 @@ pub(crate) fn apply_opened_by(
     }
     // No membership changes: the stranded members are as the last run left them, so they
     // are retried now, beside the check, which the retry waits for only before writing.
+    let engine = Evaluation { snapshot: &snapshot, memberships: &memberships, ctx: &ctx };
     let retried_early = if all.iter().all(MembershipChanges::is_empty) {
-        Some(retry_while_checking(&mut workspace, &all, now, &mut checking, path)?)
+        Some(retry_while_checking(&mut workspace, &all, now, &mut checking, path, &engine)?)
     } else {
         None
     };
@@ -326,11 +326,11 @@ pub(crate) fn apply_opened_by(
     }
     // Then the members still stranded from earlier runs, written only when placed.
     for (index, report) in record_types.iter_mut().enumerate() {
-        report.retried = if let Some(early) = &retried_early {
-            early.get(index).copied().unwrap_or(0)
-        } else {
-            let ty = crate::domain::RecordTypeName::new(&report.record_type);
-            workspace.retry_stranded_before(&ty, now, mark).map_err(|e| CliError::workspace(path, e))?.len() as u64
+        report.retried = match &retried_early {
+            Some(early) => early.get(index).copied().unwrap_or(0),
+            None => engine
+                .retry(&mut workspace, &report.record_type, now, mark)
+                .map_err(|e| CliError::workspace(path, e))?,
         };
     }
     if access.check.is_some() {
@@ -372,6 +372,35 @@ fn write_once_checked(
     }
 }
 
+/// The records and memberships an apply evaluated, as it wrote them.
+struct Evaluation<'a> {
+    snapshot: &'a crate::engine::Snapshot,
+    memberships: &'a crate::engine::Memberships,
+    ctx: &'a EvalContext,
+}
+
+impl Evaluation<'_> {
+    /// The members of `segment` that `placeable` admits ([`crate::engine::placeable`]).
+    fn placeable_members(
+        &self,
+        ty: &crate::domain::RecordTypeName,
+        segment: SegmentId,
+        placeable: &crate::domain::assignment::Placeable,
+    ) -> Option<Vec<crate::domain::RecordId>> {
+        let members = self.memberships.column(ty)?;
+        crate::engine::placeable::placeable_members(self.snapshot, ty, members, segment, placeable, self.ctx)
+    }
+
+    /// The retry of the stranded members of `ty` decided before `mark`, narrowed to those
+    /// a seller with room could take: how many it placed.
+    fn retry(&self, workspace: &mut Workspace, ty: &str, now: Timestamp, mark: i64) -> Result<u64, StoreError> {
+        let ty = crate::domain::RecordTypeName::new(ty);
+        let narrow = |segment, placeable: &_| self.placeable_members(&ty, segment, placeable);
+        let placed = workspace.retry_stranded_when(&ty, now, mark, &mut || true, Some(&narrow))?;
+        Ok(placed.map_or(0, |placed| placed.len() as u64))
+    }
+}
+
 /// The retry of the stranded members of each type of `all` (in its order), its reading and
 /// deciding beside the whole-file check; it waits for the check before its first write. A
 /// failed check refuses the apply with nothing written, and is what a read of a damaged
@@ -382,12 +411,15 @@ fn retry_while_checking(
     now: Timestamp,
     checking: &mut Checking,
     path: &Path,
+    engine: &Evaluation<'_>,
 ) -> Result<Vec<u64>, CliError> {
     let mut retried = Vec::with_capacity(all.len());
     for changes in all {
         let mut failed = None;
         let mut may_write = || checking.passed_or_keep(path, &mut failed);
-        let placed = workspace.retry_stranded_when(&changes.record_type, now, i64::MAX, &mut may_write);
+        let ty = &changes.record_type;
+        let narrow = |segment, placeable: &_| engine.placeable_members(ty, segment, placeable);
+        let placed = workspace.retry_stranded_when(ty, now, i64::MAX, &mut may_write, Some(&narrow));
         if let Some(error) = failed {
             return Err(error);
         }

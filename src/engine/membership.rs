@@ -83,7 +83,7 @@ impl MemberColumn {
     }
 
     /// The rows whose segment is `segment`, `len` long.
-    fn rows_of(&self, segment: SegmentId, len: usize) -> Bitset {
+    pub fn rows_of(&self, segment: SegmentId, len: usize) -> Bitset {
         let mut rows = Bitset::empty(len);
         if let Some(&code) = self.index.get(&segment) {
             for (row, _) in self.codes.iter().enumerate().filter(|(row, c)| **c == code && *row < len) {

@@ -19,6 +19,7 @@ pub mod funnel;
 pub mod lint;
 pub mod membership;
 pub mod overlap;
+pub mod placeable;
 pub mod priority;
 pub mod radix;
 pub mod records;

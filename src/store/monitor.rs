@@ -14,12 +14,24 @@ use rusqlite::OptionalExtension;
 
 use super::assign::{Keep, Unplaced, created_on};
 use super::{AssignmentRow, Result, SqlContext, Workspace};
-use crate::domain::assignment::{Assigner, RuleId, SellerLedger, SellerState, UnassignedReason};
+use crate::domain::assignment::{Assigner, Placeable, RuleId, SellerLedger, SellerState, UnassignedReason};
 use crate::domain::{Dataset, FieldKind, Record, RecordId, RecordTypeName, SegmentId, SellerId, Value};
 
 pub use crate::domain::monitor::{
     CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, UnassignedMember,
 };
+
+/// The segments where assignment may place a record, with which records it may place.
+type MayPlace = Vec<(SegmentId, Placeable)>;
+
+/// At most how many members, in all, narrowed segments have for them to be looked up one
+/// by one rather than read by scans ([`Workspace::unassigned_members_of`]): a lookup costs
+/// about ten rows of a scan.
+const LOOKED_UP: usize = 50_000;
+
+/// Given a segment and the records assignment may place in it, the members of that
+/// segment among which are all it may place, by ascending id; `None`: not known.
+pub type Narrowing<'a> = &'a dyn Fn(SegmentId, &Placeable) -> Option<Vec<RecordId>>;
 
 /// What "Run now" did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -157,7 +169,8 @@ impl Workspace {
         records: Option<&[RecordId]>,
     ) -> Result<BTreeMap<SegmentId, Vec<RecordId>>> {
         let Some(records) = records else {
-            let segments: Vec<SegmentId> = self.segments(ty)?.iter().map(|segment| segment.id).collect();
+            let segments: Vec<(SegmentId, Option<Vec<RecordId>>)> =
+                self.segments(ty)?.iter().map(|segment| (segment.id, None)).collect();
             return self.unassigned_members_of(ty, &segments);
         };
         let context = format!("reading the unassigned members of {ty}");
@@ -184,18 +197,30 @@ impl Workspace {
         Ok(by_segment)
     }
 
-    /// [`Workspace::unassigned_members_by_segment`] of these segments only, read as
-    /// sequential scans instead of a lookup of the assignment per member (8 s of a retry
-    /// at ten million records): the assigned records of `ty` from the assignment table as
-    /// it lies, then each segment's members through the memberships' index by segment (in
-    /// ascending record id already), the assigned ones left out.
+    /// [`Workspace::unassigned_members_by_segment`] of these segments only, each with
+    /// the members it is narrowed to, if any. Read as sequential scans instead of a lookup
+    /// of the assignment per member (8 s of a retry at ten million records): the assigned
+    /// records of `ty` from the assignment table as it lies, then each segment's members
+    /// through the memberships' index by segment (in ascending record id already), the
+    /// assigned ones left out. Only when every segment is narrowed, to few members in all,
+    /// are those looked up one by one instead.
     fn unassigned_members_of(
         &self,
         ty: &RecordTypeName,
-        segments: &[SegmentId],
+        segments: &[(SegmentId, Option<Vec<RecordId>>)],
     ) -> Result<BTreeMap<SegmentId, Vec<RecordId>>> {
         let mut by_segment = BTreeMap::new();
-        if segments.is_empty() {
+        let narrowed: Option<usize> = segments.iter().map(|(_, among)| among.as_ref().map(Vec::len)).sum();
+        if narrowed.is_some_and(|members| members <= LOOKED_UP) {
+            for (segment, among) in segments {
+                let among = among.as_deref().unwrap_or_default();
+                if among.is_empty() {
+                    continue;
+                }
+                if let Some(members) = self.unassigned_members_by_segment(ty, Some(among))?.remove(segment) {
+                    by_segment.insert(*segment, members);
+                }
+            }
             return Ok(by_segment);
         }
         let context = format!("reading the unassigned members of {ty}");
@@ -214,12 +239,16 @@ impl Workspace {
                 "SELECT record_id FROM membership WHERE segment_id = ?2 AND record_type = ?1 ORDER BY record_id",
             )
             .with_context(|| context.clone())?;
-        for segment in segments {
+        for (segment, among) in segments {
+            if among.as_ref().is_some_and(Vec::is_empty) {
+                continue;
+            }
             let mut members = Vec::new();
             let mut rows = stmt.query(rusqlite::params![ty.as_str(), segment.0]).with_context(|| context.clone())?;
             while let Some(row) = rows.next().with_context(|| context.clone())? {
                 let record: i64 = row.get(0).with_context(|| context.clone())?;
-                if assigned.binary_search(&record).is_err() {
+                let kept = among.as_ref().is_none_or(|among| among.binary_search(&RecordId(record)).is_ok());
+                if kept && assigned.binary_search(&record).is_err() {
                     members.push(RecordId(record));
                 }
             }
@@ -291,19 +320,25 @@ impl Workspace {
     /// per run (and a million-record activation, which strands many, does not decide them
     /// all twice).
     pub fn retry_stranded_before(&mut self, ty: &RecordTypeName, now: Timestamp, mark: i64) -> Result<Vec<RecordId>> {
-        Ok(self.retry_stranded_when(ty, now, mark, &mut || true)?.unwrap_or_default())
+        Ok(self.retry_stranded_when(ty, now, mark, &mut || true, None)?.unwrap_or_default())
     }
 
     /// [`Workspace::retry_stranded_before`] that asks `may_write` once it has read and
     /// decided, before its first write: `false` leaves everything as it was (`None`). An
     /// apply that changes no membership retries while the file's check still runs, and
     /// waits for the check only here.
+    ///
+    /// `narrow`, given a segment and the records it may place ([`Assigner::placeable`]),
+    /// may name the members of that segment among which every member it may place is
+    /// found (ascending ids): only those are read and decided. An apply, which holds the
+    /// records and memberships in its engine, finds them there without reading a record.
     pub fn retry_stranded_when(
         &mut self,
         ty: &RecordTypeName,
         now: Timestamp,
         mark: i64,
         may_write: &mut dyn FnMut() -> bool,
+        narrow: Option<Narrowing<'_>>,
     ) -> Result<Option<Vec<RecordId>>> {
         self.check_writable()?;
         let context = format!("retrying the stranded {ty} records");
@@ -312,6 +347,10 @@ impl Workspace {
         // a record now are not read (at a million records most are stranded for want of
         // capacity, and reading them took a second).
         let (may_place, ledger) = self.segments_that_may_place(ty, now)?;
+        let may_place: Vec<(SegmentId, Option<Vec<RecordId>>)> = may_place
+            .into_iter()
+            .map(|(segment, placeable)| (segment, narrow.and_then(|narrow| narrow(segment, &placeable))))
+            .collect();
         let mut by_segment = self.unassigned_members_of(ty, &may_place)?;
         let decided: HashSet<i64> = self
             .conn
@@ -334,13 +373,10 @@ impl Workspace {
     }
 
     /// The segments of `ty` where assignment at `now` may place a record at all against the
-    /// current load ([`Assigner::may_place_any`]), and that load, for the deciding: read
-    /// only when a segment has a rule or a default route (most record types have none).
-    fn segments_that_may_place(
-        &self,
-        ty: &RecordTypeName,
-        now: Timestamp,
-    ) -> Result<(Vec<SegmentId>, Option<SellerLedger>)> {
+    /// current load, with which records it may place ([`Assigner::placeable`]), and that
+    /// load, for the deciding: read only when a segment has a rule or a default route (most
+    /// record types have none).
+    fn segments_that_may_place(&self, ty: &RecordTypeName, now: Timestamp) -> Result<(MayPlace, Option<SellerLedger>)> {
         let def = self.type_def(ty)?.clone();
         let (sellers, teams) = (self.sellers()?, self.teams()?);
         let ctx = self.assignment_context(now)?;
@@ -359,8 +395,9 @@ impl Workspace {
                 Some(ledger) => ledger,
                 None => ledger.insert(self.ledger()?),
             };
-            if assigner.may_place_any(ledger) {
-                may_place.push(segment.id);
+            match assigner.placeable(ledger) {
+                Placeable::Nobody => {}
+                placeable => may_place.push((segment.id, placeable)),
             }
         }
         Ok((may_place, ledger))

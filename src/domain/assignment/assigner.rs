@@ -8,12 +8,12 @@ use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 
 use super::{
-    AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR, Routing,
-    RuleId, Target, fmt,
+    AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR,
+    Placeable, Routing, RuleId, Target, Way, fmt, merged,
 };
 use crate::domain::eval::{Dataset, EvalContext, fold, matches};
 use crate::domain::people::{Seller, Team};
-use crate::domain::schema::RecordTypeDef;
+use crate::domain::schema::{FieldName, RecordTypeDef};
 use crate::domain::value::{Record, SellerId, TeamId, Value};
 
 /// When a seller was last assigned a record: the instant, then an order number that breaks
@@ -618,14 +618,11 @@ impl<'a> Assigner<'a> {
         Ok((winner.index, winner.id, pick))
     }
 
-    /// Whether any record could be placed now: some active rule, or the default route, has
-    /// a seller in its target who takes records, has room where the rule honours capacity,
-    /// and is available within the rule's hours. A record's conditions and the attribute
-    /// conditions only narrow that, so `false` means every decision leaves its record
-    /// unassigned (the retry of stranded records, which writes only placements, then
-    /// reads none of them).
+    /// Whether any record could be placed now ([`Assigner::placeable`] is not
+    /// [`Placeable::Nobody`]): `false` means every decision leaves its record unassigned
+    /// (the retry of stranded records, which writes only placements, then reads none).
     pub fn may_place_any(&self, ledger: &SellerLedger) -> bool {
-        self.places_by_any_rule() && self.may_place_by_rules(ledger)
+        self.placeable(ledger) != Placeable::Nobody
     }
 
     /// Whether any active rule or the default route could place a record at all, whoever
@@ -634,16 +631,74 @@ impl<'a> Assigner<'a> {
         self.rules.iter().any(|rule| rule.active) || self.default_rule.is_some()
     }
 
-    fn may_place_by_rules(&self, ledger: &SellerLedger) -> bool {
-        self.rules.iter().filter(|rule| rule.active).chain(self.default_rule.as_ref()).any(|rule| {
+    /// Which records a decision could place against `ledger`, from the sellers' side:
+    /// every active rule and the default route, with the sellers in its target who take
+    /// records, have room where it honours capacity, are available within its hours and
+    /// hold one of the values of each of its fixed attribute conditions. A rule whose
+    /// attribute conditions take values from the record admits only the records one of
+    /// those sellers matches. Rule conditions and the record's age are not looked at, so
+    /// this admits every record a decision places and maybe more.
+    pub fn placeable(&self, ledger: &SellerLedger) -> Placeable {
+        let mut ways = Vec::new();
+        for rule in self.rules.iter().filter(|rule| rule.active).chain(self.default_rule.as_ref()) {
+            let conditions = match &rule.target {
+                Target::SellersMatching(conditions) => conditions.as_slice(),
+                _ => &[],
+            };
+            let from_record: Vec<(&FieldName, &str)> = conditions
+                .iter()
+                .filter_map(|c| match &c.values {
+                    AttributeValue::FromRecord(field) => Some((field, c.attribute.as_str())),
+                    AttributeValue::Fixed(_) => None,
+                })
+                .collect();
+            let fixed: Vec<Vec<u32>> = conditions
+                .iter()
+                .filter_map(|c| match &c.values {
+                    AttributeValue::Fixed(values) => Some(self.fixed_ids(&c.attribute, values)),
+                    AttributeValue::FromRecord(_) => None,
+                })
+                .collect();
             let in_target = self.in_target(&rule.target);
             let within = rule.available_within_hours.map(|h| h.min(MAX_AVAILABILITY_HOURS));
-            self.sellers.iter().enumerate().any(|(index, prepared)| {
-                in_target.as_ref().is_none_or(|flags| flags[index])
+            for (index, prepared) in self.sellers.iter().enumerate() {
+                let takes = in_target.as_ref().is_none_or(|flags| flags[index])
                     && prepared.seller.assign_records
-                    && self.room(rule, prepared, ledger.state(prepared.seller.id), within).is_ok()
-            })
-        })
+                    && fixed.iter().all(|ids| ids.iter().any(|id| prepared.values.contains(id)))
+                    && self.room(rule, prepared, ledger.state(prepared.seller.id), within).is_ok();
+                if !takes {
+                    continue;
+                }
+                if from_record.is_empty() {
+                    return Placeable::Anyone;
+                }
+                // The records this seller could take: one of its values for each attribute
+                // the record names (a seller without one matches no record).
+                let way: Way = from_record
+                    .iter()
+                    .map(|(field, attribute)| ((*field).clone(), self.values_held(prepared, attribute)))
+                    .collect();
+                if way.iter().all(|(_, values)| !values.is_empty()) {
+                    ways.push(way);
+                }
+            }
+        }
+        if ways.is_empty() { Placeable::Nobody } else { Placeable::Only(merged(ways)) }
+    }
+
+    /// The ids of the (attribute, value) pairs among `values` some seller holds.
+    fn fixed_ids(&self, attribute: &str, values: &[String]) -> Vec<u32> {
+        let Some(ids) = self.value_ids.get(&fold(attribute)) else { return Vec::new() };
+        values.iter().filter_map(|v| ids.get(&fold(v)).copied()).collect()
+    }
+
+    /// The values (folded) `prepared` holds of `attribute`, ascending.
+    fn values_held(&self, prepared: &Prepared<'_>, attribute: &str) -> Vec<String> {
+        let Some(ids) = self.value_ids.get(&fold(attribute)) else { return Vec::new() };
+        let mut held: Vec<String> =
+            ids.iter().filter(|(_, id)| prepared.values.contains(id)).map(|(value, _)| value.clone()).collect();
+        held.sort_unstable();
+        held
     }
 
     /// Which prepared sellers a target names (`None`: every seller, attribute conditions
@@ -687,7 +742,7 @@ impl<'a> Assigner<'a> {
     fn wanted_ids(&self, condition: &AttributeCondition, record: &Record) -> Vec<u32> {
         let Some(ids) = self.value_ids.get(&fold(&condition.attribute)) else { return Vec::new() };
         match &condition.values {
-            AttributeValue::Fixed(values) => values.iter().filter_map(|v| ids.get(&fold(v)).copied()).collect(),
+            AttributeValue::Fixed(values) => self.fixed_ids(&condition.attribute, values),
             AttributeValue::FromRecord(field) => {
                 let value = self.ty.field_index(field).and_then(|i| record.values.get(i));
                 match value {

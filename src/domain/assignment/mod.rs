@@ -37,9 +37,12 @@
 //!   round robin order.
 
 mod assigner;
+mod placeable;
 pub mod simulate;
 
 pub use assigner::*;
+use placeable::merged;
+pub use placeable::{Placeable, Way};
 
 use std::fmt;
 
