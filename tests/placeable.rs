@@ -21,10 +21,10 @@ use segment_builder::domain::{
 };
 use segment_builder::engine::placeable::placeable_members;
 use segment_builder::engine::{MemberColumn, Snapshot};
-use segment_builder::store::Workspace;
+use segment_builder::store::{Narrowing, Workspace};
 
 mod common;
-use common::routing::{active_segment, join, text_equals};
+use common::routing::{active_segment, any_seller_rule, join, text_equals};
 
 fn ctx() -> EvalContext {
     let now: Timestamp = "2026-03-31T10:00:00Z".parse().unwrap();
@@ -407,4 +407,82 @@ fn an_apply_places_the_stranded_members_a_seller_with_room_speaks_the_language_o
     let ws = Workspace::open(&path).unwrap();
     assert_eq!(owner(&ws, leads[1]), Value::Owner(ana));
     assert_eq!((owner(&ws, leads[3]), owner(&ws, polish)), (Value::Empty, Value::Empty));
+}
+
+/// The store's retry reads and decides only the members a narrowing names: through the
+/// scans when some segment is not narrowed, one by one when every one is; and it asks no
+/// narrowing once another program committed since what answers it was read.
+#[test]
+fn a_narrowed_retry_decides_only_the_members_named_unless_another_program_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("narrowed.sqlite");
+    let mut ws = Workspace::create(&path).unwrap();
+    let t0: Timestamp = "2026-03-10T12:00:00Z".parse().unwrap();
+    let ana = ws.insert_seller(&seller(1, None, true, vec![], vec![])).unwrap();
+    let def = ws.schema().get(&lead_type()).unwrap().clone();
+    let mut members = BTreeMap::new();
+    for country in ["Germany", "France"] {
+        let segment = active_segment(&mut ws, &lead_type(), country, text_equals("country", country), t0);
+        let leads: Vec<RecordId> = (0..3)
+            .map(|i| {
+                let mut record = Record::empty(RecordId(0), &def);
+                assert!(record.set(&def, "country", Value::Text(country.into())));
+                assert!(record.set(&def, "topic", Value::Text(format!("{country} {i}"))));
+                ws.insert_record(&lead_type(), record.values).unwrap()
+            })
+            .collect();
+        // Joined before any rule: stranded, without an assignment row.
+        join(&mut ws, &lead_type(), segment, &leads, t0);
+        members.insert(country, (segment, leads));
+    }
+    for (segment, _) in members.values() {
+        ws.insert_rule(*segment, &any_seller_rule("Anyone"), t0).unwrap();
+    }
+    let (germany, de) = members["Germany"].clone();
+    let (france, fr) = members["France"].clone();
+    let retry = |ws: &mut Workspace, named: &dyn Fn(SegmentId) -> Option<Vec<RecordId>>, seen: i64| {
+        let members = |segment, placeable: &Placeable| {
+            assert_eq!(*placeable, Placeable::Anyone);
+            named(segment)
+        };
+        let narrowing = Narrowing { members: &members, seen };
+        ws.retry_stranded_when(&lead_type(), t0, i64::MAX, &mut || true, Some(narrowing)).unwrap().unwrap()
+    };
+
+    // France is not narrowed: both are read by the scans, Germany's members kept to one.
+    let seen = ws.commits_seen().unwrap();
+    let named = |segment| (segment == germany).then(|| vec![de[1]]);
+    assert_eq!(retry(&mut ws, &named, seen), [de[1], fr[0], fr[1], fr[2]]);
+    // Both narrowed, France to nobody: Germany's one member is looked up.
+    let named = |segment| Some(if segment == germany { vec![de[2], fr[0]] } else { Vec::new() });
+    assert_eq!(retry(&mut ws, &named, seen), [de[2]], "a member of another segment is not taken for Germany's");
+    assert_eq!(ws.retry_stranded_when(&lead_type(), t0, i64::MAX, &mut || true, None).unwrap(), Some(vec![de[0]]));
+    assert!(
+        de.iter()
+            .chain(&fr)
+            .all(|l| { ws.record(&lead_type(), *l).unwrap().unwrap().get(&def, "owner") == &Value::Owner(ana) })
+    );
+
+    // A member stranded while Ana took no record: a narrowing to nobody leaves it there…
+    let switch = |ws: &mut Workspace, on: bool| {
+        let mut stored = ws.sellers().unwrap().remove(0);
+        stored.assign_records = on;
+        ws.update_seller(&stored).unwrap();
+    };
+    switch(&mut ws, false);
+    let mut record = Record::empty(RecordId(0), &def);
+    assert!(record.set(&def, "country", Value::Text("France".into())));
+    assert!(record.set(&def, "topic", Value::Text("late".into())));
+    let late = ws.insert_record(&lead_type(), record.values).unwrap();
+    join(&mut ws, &lead_type(), france, &[late], t0);
+    assert_eq!(ws.assignment_of(&lead_type(), late).unwrap().and_then(|row| row.seller), None);
+    switch(&mut ws, true);
+    let seen = ws.commits_seen().unwrap();
+    let nobody = |_| Some(Vec::new());
+    assert!(retry(&mut ws, &nobody, seen).is_empty());
+    // …until another program commits: a narrowing read before is not asked.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute("UPDATE lead SET city = 'Lyon' WHERE id = ?1", [late.0]).unwrap();
+    drop(other);
+    assert_eq!(retry(&mut ws, &nobody, seen), [late]);
 }

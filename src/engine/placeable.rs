@@ -12,8 +12,9 @@ use crate::engine::fast::compile;
 use crate::engine::membership::MemberColumn;
 
 /// The records of `ty` whose segment in `members` is `segment` and that `placeable`
-/// admits ([`Placeable::admits`]), by ascending id; `None` when it admits any record, or
-/// asks what the engine does not answer as deciding does (an empty value).
+/// admits ([`Placeable::admits`]), by ascending id. `None` when it admits any record,
+/// asks what the engine does not answer as deciding does (an empty value), or names a
+/// record type or field the snapshot does not have.
 pub fn placeable_members(
     snapshot: &Snapshot,
     ty: &RecordTypeName,
@@ -22,13 +23,12 @@ pub fn placeable_members(
     placeable: &Placeable,
     ctx: &EvalContext,
 ) -> Option<Vec<RecordId>> {
-    let records = snapshot.type_snapshot(ty)?;
-    let in_segment = members.rows_of(segment, records.rows());
     let ways = match placeable {
         Placeable::Nobody => return Some(Vec::new()),
         Placeable::Anyone => return None,
         Placeable::Only(ways) => ways,
     };
+    let records = snapshot.type_snapshot(ty)?;
     let def = snapshot.schema().get(ty)?;
     let mut ids = NodeIds::default();
     let mut root = Group { id: ids.next_id(), mode: GroupMode::Any, negated: false, children: Vec::new() };
@@ -39,9 +39,9 @@ pub fn placeable_members(
             if values.iter().any(String::is_empty) {
                 return None;
             }
-            let value = match def.field(field).map(|f| f.kind) {
-                Some(FieldKind::Text) => Operand::TextList(values.clone()),
-                Some(FieldKind::Choice) => Operand::Choices(values.clone()),
+            let value = match def.field(field)?.kind {
+                FieldKind::Text => Operand::TextList(values.clone()),
+                FieldKind::Choice => Operand::Choices(values.clone()),
                 // Deciding reads text and choice values only: no record holds one of these.
                 _ => {
                     all.children.clear();
@@ -54,6 +54,7 @@ pub fn placeable_members(
         }
         root.children.push(Node::Group(all));
     }
+    let in_segment = members.rows_of(segment, records.rows());
     let rows = compile(snapshot, ty, &root, ctx).ok()?.evaluate_within(snapshot, &in_segment);
     let mut found = records.ids_of(&rows);
     found.sort_unstable();

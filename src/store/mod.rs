@@ -87,7 +87,9 @@ pub use definitions::AllDefinitions;
 pub use held::{is_held_workspace, is_same_file};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
-pub use monitor::{CandidateLine, Explanation, MonitorLists, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember};
+pub use monitor::{
+    CandidateLine, Explanation, MonitorLists, Narrowing, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember,
+};
 pub use mounts::{network_filesystem, network_share_warning};
 pub use open::create_private_dir;
 pub use pending::{PendingEvaluation, PendingMarks};

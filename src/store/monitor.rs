@@ -29,9 +29,17 @@ type MayPlace = Vec<(SegmentId, Placeable)>;
 /// about ten rows of a scan.
 const LOOKED_UP: usize = 50_000;
 
-/// Given a segment and the records assignment may place in it, the members of that
-/// segment among which are all it may place, by ascending id; `None`: not known.
-pub type Narrowing<'a> = &'a dyn Fn(SegmentId, &Placeable) -> Option<Vec<RecordId>>;
+/// What narrows a retry of stranded members ([`Workspace::retry_stranded_when`]).
+#[derive(Clone, Copy)]
+pub struct Narrowing<'a> {
+    /// Given a segment and the records assignment may place in it, the members of that
+    /// segment among which are all it may place, by ascending id; `None`: not known.
+    pub members: &'a dyn Fn(SegmentId, &Placeable) -> Option<Vec<RecordId>>,
+    /// The retrying connection's [`Workspace::commits_seen`] before the records and
+    /// memberships `members` answers from were read: once another connection committed,
+    /// the answer may miss a member, and is not asked.
+    pub seen: i64,
+}
 
 /// What "Run now" did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -331,7 +339,8 @@ impl Workspace {
     /// `narrow`, given a segment and the records it may place ([`Assigner::placeable`]),
     /// may name the members of that segment among which every member it may place is
     /// found (ascending ids): only those are read and decided. An apply, which holds the
-    /// records and memberships in its engine, finds them there without reading a record.
+    /// records and memberships in its engine, finds them there without reading a record;
+    /// it is not asked once another program committed since they were read.
     pub fn retry_stranded_when(
         &mut self,
         ty: &RecordTypeName,
@@ -347,6 +356,10 @@ impl Workspace {
         // a record now are not read (at a million records most are stranded for want of
         // capacity, and reading them took a second).
         let (may_place, ledger) = self.segments_that_may_place(ty, now)?;
+        let narrow = match narrow {
+            Some(narrow) if self.commits_seen()? == narrow.seen => Some(narrow.members),
+            _ => None,
+        };
         let may_place: Vec<(SegmentId, Option<Vec<RecordId>>)> = may_place
             .into_iter()
             .map(|(segment, placeable)| (segment, narrow.and_then(|narrow| narrow(segment, &placeable))))

@@ -122,6 +122,24 @@ impl Workspace {
         Some(DigestBeside { taking, changes })
     }
 
+    /// [`Workspace::digest_beside`] that first runs `first` on its thread (the copy of a
+    /// long write-ahead log back into the file, after which a reader reads the file alone
+    /// instead of looking every page up in the log), then reads the pages as they are
+    /// then. Should this connection write meanwhile, the digest is not used, as there.
+    pub fn digest_after(&self, first: impl FnOnce() + Send + 'static) -> Option<DigestBeside> {
+        let path = self.receipt_target()?.to_owned();
+        let changes = self.conn.total_changes();
+        let taking = std::thread::spawn(move || {
+            first();
+            let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            begin_read(&conn)?;
+            let taken = digest(&conn);
+            conn.execute_batch("COMMIT")?;
+            taken
+        });
+        Some(DigestBeside { taking, changes })
+    }
+
     /// After this connection's writes: the receipt of the file as it is now, unless another
     /// connection committed since `seen` ([`Workspace::commits_seen`]). Whether one was
     /// left. The caller read `seen` before a check (whole, or vouched for by a receipt)

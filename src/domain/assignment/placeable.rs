@@ -16,7 +16,7 @@ pub type Way = Vec<(FieldName, Vec<String>)>;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Placeable {
     /// None: no active rule or default route has a seller in its target who takes
-    /// records and has room.
+    /// records, has room, is available in time and holds the attribute values asked for.
     Nobody,
     /// Any record, as far as the sellers tell.
     Anyone,
@@ -62,7 +62,12 @@ pub(super) fn merged(ways: Vec<Way>) -> Vec<Way> {
                     several.push(way);
                 }
             }
-            None => {}
+            // Asking nothing of the record: any record.
+            None => {
+                if !several.contains(&way) {
+                    several.push(way);
+                }
+            }
         }
     }
     for (_, values) in &mut single {
