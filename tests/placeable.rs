@@ -114,6 +114,33 @@ fn arb_rule(id: i64) -> impl Strategy<Value = AssignmentRule> {
     })
 }
 
+/// "A seller speaking the lead's language", capacity honoured.
+fn speaks_the_leads_language() -> AssignmentRule {
+    AssignmentRule {
+        id: RuleId(1),
+        name: "Speaks the lead's language".into(),
+        active: true,
+        conditions: Group::all(NodeId(0)),
+        created_within_hours: None,
+        target: Target::SellersMatching(vec![from_record("Language", "language")]),
+        distribution: Distribution::RoundRobin,
+        honour_capacity: true,
+        available_within_hours: None,
+    }
+}
+
+/// A lead in `country` with `topic` and, if given, `language`, stored in `ws`.
+fn stored_lead(ws: &mut Workspace, country: &str, topic: &str, language: Option<&str>) -> RecordId {
+    let def = ws.schema().get(&lead_type()).unwrap().clone();
+    let mut record = Record::empty(RecordId(0), &def);
+    assert!(record.set(&def, "country", Value::Text(country.into())));
+    assert!(record.set(&def, "topic", Value::Text(topic.into())));
+    if let Some(language) = language {
+        assert!(record.set(&def, "language", Value::Text(language.into())));
+    }
+    ws.insert_record(&lead_type(), record.values).unwrap()
+}
+
 fn lead(id: i64, language: &str, product: &str, employees: Option<i64>) -> Record {
     let schema = Schema::built_in();
     let def = schema.get(&lead_type()).unwrap();
@@ -311,17 +338,7 @@ fn placeable_names_the_values_of_the_sellers_who_could_take_a_record() {
         seller(3, None, false, vec!["French"], vec![]),
         seller(4, Some(1), true, vec!["Polish"], vec![]),
     ];
-    let rule = AssignmentRule {
-        id: RuleId(1),
-        name: "Speaks the lead's language".into(),
-        active: true,
-        conditions: Group::all(NodeId(0)),
-        created_within_hours: None,
-        target: Target::SellersMatching(vec![from_record("Language", "language")]),
-        distribution: Distribution::RoundRobin,
-        honour_capacity: true,
-        available_within_hours: None,
-    };
+    let rule = speaks_the_leads_language();
     let full = SellerLedger {
         sellers: HashMap::from([(SellerId(4), SellerState { open: 1, last_assigned: None })]),
         next_order: 0,
@@ -355,26 +372,10 @@ fn an_apply_places_the_stranded_members_a_seller_with_room_speaks_the_language_o
     let ana = ws.insert_seller(&seller(1, Some(1), true, vec!["German"], vec![])).unwrap();
     let ben = ws.insert_seller(&seller(2, Some(0), true, vec!["French"], vec![])).unwrap();
     let germany = active_segment(&mut ws, &lead_type(), "Germany", text_equals("country", "Germany"), t0);
-    let rule = AssignmentRule {
-        id: RuleId(0),
-        name: "Speaks the lead's language".into(),
-        active: true,
-        conditions: Group::all(NodeId(0)),
-        created_within_hours: None,
-        target: Target::SellersMatching(vec![from_record("Language", "language")]),
-        distribution: Distribution::RoundRobin,
-        honour_capacity: true,
-        available_within_hours: None,
-    };
+    let rule = speaks_the_leads_language();
     ws.insert_rule(germany, &rule, t0).unwrap();
     let def = ws.schema().get(&lead_type()).unwrap().clone();
-    let new_lead = |ws: &mut Workspace, language: &str| {
-        let mut record = Record::empty(RecordId(0), &def);
-        assert!(record.set(&def, "country", Value::Text("Germany".into())));
-        assert!(record.set(&def, "topic", Value::Text(format!("{language} lead"))));
-        assert!(record.set(&def, "language", Value::Text(language.into())));
-        ws.insert_record(&lead_type(), record.values).unwrap()
-    };
+    let new_lead = |ws: &mut Workspace, language: &str| stored_lead(ws, "Germany", "lead", Some(language));
     let leads: Vec<RecordId> = ["German", "gERMAN", "FRENCH", "Dutch"].iter().map(|l| new_lead(&mut ws, l)).collect();
     join(&mut ws, &lead_type(), germany, &leads, t0);
     let owner = |ws: &Workspace, id: RecordId| ws.record(&lead_type(), id).unwrap().unwrap().get(&def, "owner").clone();
@@ -423,14 +424,7 @@ fn a_narrowed_retry_decides_only_the_members_named_unless_another_program_wrote(
     let mut members = BTreeMap::new();
     for country in ["Germany", "France"] {
         let segment = active_segment(&mut ws, &lead_type(), country, text_equals("country", country), t0);
-        let leads: Vec<RecordId> = (0..3)
-            .map(|i| {
-                let mut record = Record::empty(RecordId(0), &def);
-                assert!(record.set(&def, "country", Value::Text(country.into())));
-                assert!(record.set(&def, "topic", Value::Text(format!("{country} {i}"))));
-                ws.insert_record(&lead_type(), record.values).unwrap()
-            })
-            .collect();
+        let leads: Vec<RecordId> = (0..3).map(|i| stored_lead(&mut ws, country, &format!("{i}"), None)).collect();
         // Joined before any rule: stranded, without an assignment row.
         join(&mut ws, &lead_type(), segment, &leads, t0);
         members.insert(country, (segment, leads));
@@ -470,10 +464,7 @@ fn a_narrowed_retry_decides_only_the_members_named_unless_another_program_wrote(
         ws.update_seller(&stored).unwrap();
     };
     switch(&mut ws, false);
-    let mut record = Record::empty(RecordId(0), &def);
-    assert!(record.set(&def, "country", Value::Text("France".into())));
-    assert!(record.set(&def, "topic", Value::Text("late".into())));
-    let late = ws.insert_record(&lead_type(), record.values).unwrap();
+    let late = stored_lead(&mut ws, "France", "late", None);
     join(&mut ws, &lead_type(), france, &[late], t0);
     assert_eq!(ws.assignment_of(&lead_type(), late).unwrap().and_then(|row| row.seller), None);
     switch(&mut ws, true);
