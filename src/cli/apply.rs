@@ -177,14 +177,6 @@ impl Drop for Checkpointing {
 /// records (170 MB) beside is quicker.
 const LONG_LOG_BYTES: u64 = 512 << 20;
 
-/// Whether the write-ahead log beside `path` is longer than [`LONG_LOG_BYTES`] (the file's
-/// length: at least what the last transaction wrote to it).
-fn log_is_long(path: &Path) -> bool {
-    let mut log = path.as_os_str().to_owned();
-    log.push("-wal");
-    std::fs::metadata(log).is_ok_and(|meta| meta.len() > LONG_LOG_BYTES)
-}
-
 /// After an apply's commit, on threads of their own beside the retry: the copy of the
 /// write-ahead log back into the file, when the apply defers it, and the receipt's digest
 /// of the pages (good unless the retry writes), when it leaves one. After a long log the
@@ -194,7 +186,8 @@ fn copy_and_digest_beside(
     access: &Access,
     path: &Path,
 ) -> (Option<Checkpointing>, Option<crate::store::DigestBeside>) {
-    let copy_first = access.checkpoint_beside && access.check.is_some() && log_is_long(path);
+    let copy_first =
+        access.checkpoint_beside && access.check.is_some() && crate::store::log_bytes(path) > LONG_LOG_BYTES;
     let checkpointing = (access.checkpoint_beside && !copy_first).then(|| Checkpointing::start(path));
     let digest = match access.check {
         None => None,

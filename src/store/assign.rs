@@ -15,7 +15,7 @@ use super::assignment::reads_other_records;
 use super::assignment_write::{Decided, Placement};
 use super::membership::APPLY_PROGRESS_EVERY;
 use super::{Result, SqlContext, Workspace};
-use crate::domain::assignment::{AssignmentRule, Decision, DefaultRoute, Routing, SellerLedger, UnassignedReason};
+use crate::domain::assignment::{AssignmentRule, Decision, Routing, SellerLedger, UnassignedReason, places_any};
 use crate::domain::{
     Dataset, EvalContext, FieldName, MembershipChanges, MemoryDataset, Record, RecordId, RecordTypeDef, RecordTypeName,
     SegmentId, SellerId, Value,
@@ -156,11 +156,8 @@ impl Workspace {
         }
         // Writing a row per member of a segment without rules would cost seconds on a
         // million-record activation; a default route places records without rules.
-        by_segment.retain(|segment, _| {
-            rules_of
-                .get(segment)
-                .is_some_and(|(rules, routing)| !rules.is_empty() || routing.default != DefaultRoute::LeaveUnassigned)
-        });
+        by_segment
+            .retain(|segment, _| rules_of.get(segment).is_some_and(|(rules, routing)| places_any(rules, *routing)));
         if by_segment.is_empty() {
             return Ok(Some(Decisions::default()));
         }

@@ -91,7 +91,7 @@ pub use monitor::{
     CandidateLine, Explanation, MonitorLists, Narrowing, ProcessedRecord, RuleLine, RunOutcome, UnassignedMember,
 };
 pub use mounts::{network_filesystem, network_share_warning};
-pub use open::create_private_dir;
+pub use open::{create_private_dir, log_bytes};
 pub use pending::{PendingEvaluation, PendingMarks};
 pub use receipt::{Checked, DigestBeside, receipt_path};
 pub use records::{ImportSummary, OnExisting, WrittenRecord};

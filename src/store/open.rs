@@ -536,9 +536,15 @@ fn cannot_write(error: &rusqlite::Error) -> bool {
 
 /// Whether a `-wal` with content is beside `path` (read through metadata: no descriptor).
 fn wal_has_changes(path: &Path) -> bool {
+    log_bytes(path) > 0
+}
+
+/// The length of the write-ahead log beside `path` (0 without one), read through
+/// metadata: no descriptor. At least what the last transaction wrote to it.
+pub fn log_bytes(path: &Path) -> u64 {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    std::fs::metadata(PathBuf::from(wal)).is_ok_and(|m| m.len() > 0)
+    std::fs::metadata(PathBuf::from(wal)).map_or(0, |m| m.len())
 }
 
 /// `file:PATH?immutable=1`, the path percent-encoded where a URI needs it.

@@ -45,6 +45,13 @@ pub(super) fn digest(conn: &Connection) -> rusqlite::Result<Digest> {
     Ok(Digest { pages, sum: checksum(&sums) })
 }
 
+/// [`digest`] in the read transaction open on `conn`, which it then ends.
+fn digest_and_end(conn: &Connection) -> rusqlite::Result<Digest> {
+    let taken = digest(conn);
+    conn.execute_batch("COMMIT")?;
+    taken
+}
+
 /// Where the receipt of the workspace at `path` is kept: beside it, `WORKSPACE.checked`.
 pub fn receipt_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -113,12 +120,7 @@ impl Workspace {
         // The read transaction starts here, so the pages are the ones of now.
         let reading = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .and_then(|conn| begin_read(&conn).map(|()| conn));
-        let taking = std::thread::spawn(move || {
-            let conn = reading?;
-            let taken = digest(&conn);
-            conn.execute_batch("COMMIT")?;
-            taken
-        });
+        let taking = std::thread::spawn(move || digest_and_end(&reading?));
         Some(DigestBeside { taking, changes })
     }
 
@@ -133,9 +135,7 @@ impl Workspace {
             first();
             let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             begin_read(&conn)?;
-            let taken = digest(&conn);
-            conn.execute_batch("COMMIT")?;
-            taken
+            digest_and_end(&conn)
         });
         Some(DigestBeside { taking, changes })
     }

@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 
 use super::{
     AssignmentRule, AttributeCondition, AttributeValue, Distribution, MAX_AVAILABILITY_HOURS, NANOS_PER_HOUR,
-    Placeable, Routing, RuleId, Target, Way, fmt, merged,
+    Placeable, Routing, RuleId, Target, Way, fmt, merged, places_any,
 };
 use crate::domain::eval::{Dataset, EvalContext, fold, matches};
 use crate::domain::people::{Seller, Team};
@@ -628,7 +628,7 @@ impl<'a> Assigner<'a> {
     /// Whether any active rule or the default route could place a record at all, whoever
     /// the sellers are: without, [`Assigner::may_place_any`] is false whatever the load.
     pub fn places_by_any_rule(&self) -> bool {
-        self.rules.iter().any(|rule| rule.active) || self.default_rule.is_some()
+        places_any(self.rules, self.routing)
     }
 
     /// Which records a decision could place against `ledger`, from the sellers' side:

@@ -89,6 +89,12 @@ pub enum DefaultRoute {
     Team(TeamId),
 }
 
+/// Whether a segment with these rules and routing could place a record at all, whoever
+/// the sellers are: an active rule, or a default route other than "leave unassigned".
+pub fn places_any(rules: &[AssignmentRule], routing: Routing) -> bool {
+    rules.iter().any(|rule| rule.active) || routing.default != DefaultRoute::LeaveUnassigned
+}
+
 impl Routing {
     /// A rule-shaped stand-in for the default route: the target, round robin, no capacity
     /// or availability asked; `None` for "leave unassigned".
