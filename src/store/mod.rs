@@ -53,6 +53,7 @@ mod changes;
 mod definitions;
 mod explain;
 mod held;
+mod import;
 mod lifecycle;
 mod membership;
 mod migrate;
@@ -85,6 +86,7 @@ pub use cache_log::{LogPosition, LoggedChanges};
 pub use changes::{OtherChanges, STALE_MESSAGE, writer_token};
 pub use definitions::AllDefinitions;
 pub use held::{is_held_workspace, is_same_file};
+pub use import::{ImportSummary, OnExisting, WrittenRecord};
 pub use lifecycle::SegmentOptions;
 pub use membership::{APPLY_PROGRESS_EVERY, ApplyOutcome};
 pub use monitor::{
@@ -94,7 +96,6 @@ pub use mounts::{network_filesystem, network_share_warning};
 pub use open::{create_private_dir, log_bytes};
 pub use pending::{PendingEvaluation, PendingMarks};
 pub use receipt::{Checked, DigestBeside, receipt_path};
-pub use records::{ImportSummary, OnExisting, WrittenRecord};
 pub use sequences::{EnrolmentCounts, EnrolmentRow};
 pub use touched::LOGGED_PER_TRANSACTION;
 

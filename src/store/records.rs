@@ -21,26 +21,6 @@ use crate::domain::{
     FieldKind, MembershipReason, Record, RecordBatch, RecordId, RecordTypeDef, RecordTypeName, Value, ValueView,
 };
 
-pub use crate::domain::query::OnExisting;
-
-/// What an import did.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ImportSummary {
-    pub inserted: u64,
-    pub updated: u64,
-    pub skipped: u64,
-    /// Cancelled midway: nothing was written.
-    pub cancelled: bool,
-}
-
-/// One record an import wrote, as it was and as it is: what segment evaluation needs
-/// ("only when a field an active segment uses changed").
-#[derive(Clone, Debug, PartialEq)]
-pub struct WrittenRecord {
-    pub before: Option<Record>,
-    pub after: Record,
-}
-
 /// [`Workspace::insert_records`] calls its `progress` after every this many rows.
 pub const PROGRESS_EVERY_ROWS: u64 = 10_000;
 
@@ -105,95 +85,6 @@ impl Workspace {
         }
         tx.commit().with_context(|| context.clone())?;
         Ok(count)
-    }
-
-    /// Stores imported rows in ONE transaction, taking them one at a time from `next_row`
-    /// (`None` at the end, `Err` to stop with that message), so a file of any size streams
-    /// through: rows without an id are added; a row whose id exists updates the fields the
-    /// file gave (`OnExisting::Update`) or is left alone (`Skip`); a row with a new id is
-    /// added with that id. The first row the store refuses (a lookup to a record that does
-    /// not exist, say) rolls everything back and is named by its line. `written` sees each
-    /// record added or updated, as it was and as it is, and keeps what it needs.
-    /// `progress(rows_done)` runs every [`PROGRESS_EVERY_ROWS`] rows and at the end and may
-    /// cancel (false): nothing is written then.
-    pub fn import_records(
-        &mut self,
-        ty: &RecordTypeName,
-        next_row: &mut dyn FnMut() -> Option<std::result::Result<crate::interchange::csv_records::CsvRow, String>>,
-        on_existing: OnExisting,
-        progress: &mut dyn FnMut(u64) -> bool,
-        written: &mut dyn FnMut(WrittenRecord),
-    ) -> Result<ImportSummary> {
-        self.check_writable()?;
-        let def = self.type_def(ty)?.clone();
-        let context = format!("importing {}", def.plural_label);
-        let tx = self.write_scope().with_context(|| context.clone())?;
-        let mut summary = ImportSummary::default();
-        let mut done = 0_u64;
-        {
-            let mut insert = tx.prepare(&insert_sql(&def)).with_context(|| context.clone())?;
-            let mut insert_with_id = tx.prepare(&insert_with_id_sql(&def)).with_context(|| context.clone())?;
-            let mut read =
-                tx.prepare(&format!("{} WHERE \"id\" = ?1", select_sql(&def))).with_context(|| context.clone())?;
-            let mut update = tx.prepare(&update_sql(&def)).with_context(|| context.clone())?;
-            while let Some(row) = next_row() {
-                done += 1;
-                if done.is_multiple_of(PROGRESS_EVERY_ROWS) && !progress(done) {
-                    return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
-                }
-                let row = row.map_err(StoreError::Invalid)?;
-                let at = |message: String| StoreError::Invalid(format!("line {}: {message}", row.line));
-                let existing = match row.id {
-                    Some(id) => read
-                        .query_row([id.0], |r| Ok(self.read_record(&def, r)))
-                        .optional()
-                        .with_context(|| context.clone())?
-                        .transpose()?,
-                    None => None,
-                };
-                let mut before = None;
-                let (values, statement, id) = match (existing, on_existing) {
-                    (Some(_), OnExisting::Skip) => {
-                        summary.skipped += 1;
-                        continue;
-                    }
-                    (Some(record), OnExisting::Update) => {
-                        let merged = record
-                            .values
-                            .iter()
-                            .zip(row.values)
-                            .zip(&row.given)
-                            .map(|((old, new), given)| if *given { new } else { old.clone() })
-                            .collect();
-                        summary.updated += 1;
-                        let id = record.id;
-                        before = Some(record);
-                        (merged, &mut update, Some(id))
-                    }
-                    (None, _) => {
-                        summary.inserted += 1;
-                        match row.id {
-                            Some(id) => (row.values, &mut insert_with_id, Some(id)),
-                            None => (row.values, &mut insert, None),
-                        }
-                    }
-                };
-                let values = prepare_values(&def, values).map_err(at)?;
-                execute_with(statement, &values, id).map_err(|e| {
-                    match reference_error(&tx, &def, &values, e, &context) {
-                        StoreError::Invalid(message) => at(message),
-                        other => other,
-                    }
-                })?;
-                let id = id.unwrap_or_else(|| RecordId(tx.last_insert_rowid()));
-                written(WrittenRecord { before, after: Record { id, values } });
-            }
-        }
-        if !progress(done) {
-            return Ok(ImportSummary { cancelled: true, ..ImportSummary::default() });
-        }
-        tx.commit().with_context(|| context.clone())?;
-        Ok(summary)
     }
 
     /// Puts back a record with its own id (undoing its deletion). `Invalid` if a record
@@ -530,7 +421,7 @@ impl Workspace {
     }
 
     /// Reads a row of `select_sql(def)`.
-    fn read_record(&self, def: &RecordTypeDef, row: &Row<'_>) -> Result<Record> {
+    pub(super) fn read_record(&self, def: &RecordTypeDef, row: &Row<'_>) -> Result<Record> {
         let id = RecordId(row.get(0).with_context(|| format!("reading a {}", def.name))?);
         let mut values = Vec::with_capacity(def.fields.len());
         for (i, field) in def.fields.iter().enumerate() {
@@ -543,7 +434,7 @@ impl Workspace {
     }
 }
 
-fn insert_sql(def: &RecordTypeDef) -> String {
+pub(super) fn insert_sql(def: &RecordTypeDef) -> String {
     let columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
     let placeholders: Vec<String> = (1..=def.fields.len()).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO {} ({}) VALUES ({})", quote(def.name.as_str()), columns.join(", "), placeholders.join(", "))
@@ -552,7 +443,7 @@ fn insert_sql(def: &RecordTypeDef) -> String {
 /// `insert_sql` with the id as the last parameter.
 /// `UPDATE` of every field by id: the fields as ?1…?n, the id as ?n+1 (as `execute_with`
 /// binds them).
-fn update_sql(def: &RecordTypeDef) -> String {
+pub(super) fn update_sql(def: &RecordTypeDef) -> String {
     let assignments: Vec<String> =
         def.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", quote(f.name.as_str()), i + 1)).collect();
     format!(
@@ -563,21 +454,21 @@ fn update_sql(def: &RecordTypeDef) -> String {
     )
 }
 
-fn insert_with_id_sql(def: &RecordTypeDef) -> String {
+pub(super) fn insert_with_id_sql(def: &RecordTypeDef) -> String {
     let mut columns: Vec<String> = def.fields.iter().map(|f| quote(f.name.as_str())).collect();
     columns.push("\"id\"".to_owned());
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
     format!("INSERT INTO {} ({}) VALUES ({})", quote(def.name.as_str()), columns.join(", "), placeholders.join(", "))
 }
 
-fn select_sql(def: &RecordTypeDef) -> String {
+pub(super) fn select_sql(def: &RecordTypeDef) -> String {
     let mut columns = vec!["\"id\"".to_owned()];
     columns.extend(def.fields.iter().map(|f| quote(f.name.as_str())));
     format!("SELECT {} FROM {}", columns.join(", "), quote(def.name.as_str()))
 }
 
 /// Normalises and checks the values of one record; the error names every bad field.
-fn prepare_values(def: &RecordTypeDef, values: Vec<Value>) -> std::result::Result<Vec<Value>, String> {
+pub(super) fn prepare_values(def: &RecordTypeDef, values: Vec<Value>) -> std::result::Result<Vec<Value>, String> {
     let record = Record { id: RecordId(0), values: values.into_iter().map(Value::normalized).collect() };
     let mut problems = check_record(def, &record);
     if problems.is_empty() {
@@ -606,7 +497,11 @@ fn out_of_range(value: &Value) -> Option<String> {
 }
 
 /// Binds the values (and a trailing id for updates) and runs the statement.
-fn execute_with(stmt: &mut Statement<'_>, values: &[Value], id: Option<RecordId>) -> rusqlite::Result<usize> {
+pub(super) fn execute_with(
+    stmt: &mut Statement<'_>,
+    values: &[Value],
+    id: Option<RecordId>,
+) -> rusqlite::Result<usize> {
     for (i, value) in values.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, SqlValue(value))?;
     }
@@ -617,7 +512,7 @@ fn execute_with(stmt: &mut Statement<'_>, values: &[Value], id: Option<RecordId>
 }
 
 /// A foreign key failure becomes `Invalid` naming the field that points nowhere.
-fn reference_error(
+pub(super) fn reference_error(
     conn: &Connection,
     def: &RecordTypeDef,
     values: &[Value],
