@@ -447,6 +447,38 @@ fn a_reader_needs_an_upgraded_workspace() {
 // Records and field kinds
 
 #[test]
+fn many_records_read_by_id_at_once_are_those_read_one_by_one() {
+    let dir = temp();
+    let mut ws = Workspace::create(&dir.path().join("ws.sqlite")).unwrap();
+    let lead = ty("lead");
+    let made: Vec<Vec<Value>> =
+        (0..15_000).map(|n| values(&ws, "lead", &[("topic", text(&format!("Lead {n}")))])).collect();
+    ws.insert_records(&lead, &mut made.into_iter(), &mut |_| true).unwrap();
+    let all: Vec<RecordId> = ws.all_records(&lead).unwrap().iter().map(|r| r.id).collect();
+    for gone in [all[3], all[500], all[14_000]] {
+        ws.delete_record(&lead, gone).unwrap();
+    }
+    let after_last = RecordId(all[all.len() - 1].0 + 5);
+    let one_by_one =
+        |ids: &[RecordId]| -> Vec<Record> { ids.iter().filter_map(|id| ws.record(&lead, *id).unwrap()).collect() };
+    // Close together (one walk over their range): descending, every seventh asked twice,
+    // deleted ones and one past the last among them.
+    let mut close: Vec<RecordId> = all.iter().rev().copied().collect();
+    close.extend(all.iter().step_by(7).copied());
+    close.push(after_last);
+    // Spread out (a lookup each): every third.
+    let spread: Vec<RecordId> = all.iter().step_by(3).copied().chain([after_last]).collect();
+    for ids in [close, spread] {
+        let read = ws.records_by_id(&lead, &ids).unwrap();
+        assert_eq!(
+            read.len(),
+            ids.len() - ids.iter().filter(|id| [all[3], all[500], all[14_000], after_last].contains(id)).count()
+        );
+        assert!(read == one_by_one(&ids), "the same records in the same order");
+    }
+}
+
+#[test]
 fn a_record_of_every_field_kind_round_trips() {
     let dir = temp();
     let path = dir.path().join("ws.sqlite");

@@ -221,10 +221,7 @@ impl Workspace {
             def.fields.iter().enumerate().filter(|(_, f)| read(f)).collect();
         let mut columns = vec!["\"id\"".to_owned()];
         columns.extend(read.iter().map(|(_, f)| quote(f.name.as_str())));
-        let sql = format!("SELECT {} FROM {} WHERE \"id\" = ?1", columns.join(", "), quote(def.name.as_str()));
         let context = || format!("reading {}", def.plural_label);
-        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
-        let mut records = Vec::with_capacity(ids.len());
         let decode_row = |row: &Row<'_>| -> Result<Record> {
             let id = RecordId(row.get(0).with_context(context)?);
             let mut values = vec![Value::Empty; def.fields.len()];
@@ -235,6 +232,29 @@ impl Workspace {
             }
             Ok(Record { id, values })
         };
+        let select = format!("SELECT {} FROM {}", columns.join(", "), quote(def.name.as_str()));
+        if let Some(dense) = Dense::of(ids) {
+            // Many ids close together (the records an import added): one walk over their
+            // range, instead of a lookup each (2.7 µs a record).
+            let sql = format!("{select} WHERE \"id\" BETWEEN ?1 AND ?2 ORDER BY \"id\"");
+            let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+            let mut rows = stmt.query(dense.range()).with_context(context)?;
+            let mut found: Vec<Option<Record>> = vec![None; dense.sorted.len()];
+            let mut at = 0;
+            while let Some(row) = rows.next().with_context(context)? {
+                let id: i64 = row.get(0).with_context(context)?;
+                while dense.sorted.get(at).is_some_and(|wanted| *wanted < id) {
+                    at += 1;
+                }
+                if dense.sorted.get(at) == Some(&id) {
+                    found[at] = Some(decode_row(row)?);
+                }
+            }
+            return Ok(dense.in_order_of(ids, found));
+        }
+        let sql = format!("{select} WHERE \"id\" = ?1");
+        let mut stmt = self.conn.prepare_cached(&sql).with_context(context)?;
+        let mut records = Vec::with_capacity(ids.len());
         for id in ids {
             let row = stmt.query_row([id.0], |row| Ok(decode_row(row))).optional().with_context(context)?;
             if let Some(record) = row.transpose()? {
@@ -431,6 +451,46 @@ impl Workspace {
             values.push(value);
         }
         Ok(Record { id, values })
+    }
+}
+
+/// Record ids to read by one walk over their range rather than one lookup each: at least
+/// [`Dense::AT_LEAST`] distinct ids, spread over at most twice as many.
+struct Dense {
+    /// The distinct ids, ascending.
+    sorted: Vec<i64>,
+}
+
+impl Dense {
+    const AT_LEAST: usize = 10_000;
+
+    fn of(ids: &[RecordId]) -> Option<Self> {
+        if ids.len() < Self::AT_LEAST {
+            return None;
+        }
+        let mut sorted: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let (first, last) = (*sorted.first()?, *sorted.last()?);
+        let span = u64::try_from(i128::from(last) - i128::from(first)).unwrap_or(u64::MAX);
+        (sorted.len() >= Self::AT_LEAST && span < 2 * sorted.len() as u64).then_some(Self { sorted })
+    }
+
+    fn range(&self) -> [i64; 2] {
+        [self.sorted.first().copied().unwrap_or(0), self.sorted.last().copied().unwrap_or(-1)]
+    }
+
+    /// The records `found` (by place in `sorted`) in the order of `ids`, repeats included;
+    /// ids without a record are left out.
+    fn in_order_of(&self, ids: &[RecordId], mut found: Vec<Option<Record>>) -> Vec<Record> {
+        let unique = self.sorted.len() == ids.len();
+        let mut records = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Ok(at) = self.sorted.binary_search(&id.0) else { continue };
+            let record = if unique { found[at].take() } else { found[at].clone() };
+            records.extend(record);
+        }
+        records
     }
 }
 
