@@ -130,21 +130,26 @@ impl Workspace {
     /// `Corrupt` names what is damaged. Works beside the app's own connections.
     /// The check passed leaves its receipt beside the file (see `store::receipt`).
     pub fn check(path: &Path) -> Result<()> {
-        Self::check_trusting(path, false).map(drop)
+        Self::check_trusting(path, false, true).map(drop)
     }
 
     /// [`Workspace::check`], but a file whose pages are the ones a passed check or an apply
     /// left a receipt of is taken as checked without `PRAGMA quick_check` (a tenth of the
     /// time): what the check did.
     pub fn check_unless_unchanged(path: &Path) -> Result<Checked> {
-        Self::check_trusting(path, true)
+        Self::check_trusting(path, true, true)
     }
 
-    fn check_trusting(path: &Path, trust_receipt: bool) -> Result<Checked> {
+    /// [`Workspace::check_unless_unchanged`] before a write (an import): no receipt is left.
+    pub fn check_before_writing(path: &Path) -> Result<Checked> {
+        Self::check_trusting(path, true, false)
+    }
+
+    fn check_trusting(path: &Path, trust_receipt: bool, receipt_wanted: bool) -> Result<Checked> {
         let _held = hold(path)?;
         let (conn, immutable) = probe(path, Probe::Unverified)?;
         // Nothing is made beside a workspace that cannot be written.
-        let leaves_receipt = !immutable && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
+        let leaves_receipt = receipt_wanted && !immutable && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
         // One read transaction: the digest is of the pages the check reads.
         conn.execute_batch("BEGIN").map_err(|e| classify(path, e, "checking the workspace"))?;
         let identity = read_identity(&conn).map_err(|e| classify(path, e, "reading the workspace header"))?;

@@ -64,10 +64,11 @@ pub type ImportFailure = Vec<String>;
 
 /// The workspace to import into, checked whole, unless its pages are still those a passed
 /// check or an apply left a receipt of (`quick_check` was 3 s of importing into a million
-/// records, the digest a tenth of that).
+/// records, the digest a tenth of that). It leaves no receipt: the import changes the pages,
+/// and one refused (a problem in the file) must leave no file behind.
 fn open_checked(path: &Path) -> Result<Workspace, StoreError> {
     let workspace = Workspace::open_checked_later(path)?;
-    Workspace::check_unless_unchanged(path)?;
+    Workspace::check_before_writing(path)?;
     Ok(workspace)
 }
 
