@@ -479,6 +479,39 @@ fn many_records_read_by_id_at_once_are_those_read_one_by_one() {
 }
 
 #[test]
+fn marks_still_to_evaluate_are_read_per_type_each_record_once() {
+    use segment_builder::store::PendingMarks;
+    let dir = temp();
+    let mut ws = Workspace::create(&dir.path().join("ws.sqlite")).unwrap();
+    let ids = |list: &[i64]| -> Vec<RecordId> { list.iter().copied().map(RecordId).collect() };
+    // Two imports of leads with a contact import between them: a lead created twice (a
+    // kill between an import and its evaluation), a lead created and then updated, an
+    // update out of order and repeated.
+    let first = ws.mark_pending(&ty("lead"), &ids(&[5, 6, 7]), &ids(&[2])).unwrap().unwrap();
+    ws.mark_pending(&ty("contact"), &ids(&[1]), &ids(&[])).unwrap();
+    let last = ws.mark_pending(&ty("lead"), &ids(&[7, 8]), &ids(&[9, 6, 3, 9])).unwrap().unwrap();
+    let read = ws.pending_evaluations(PendingMarks { first: first.first, last: last.last }).unwrap();
+    let as_lists: Vec<(String, Vec<i64>, Vec<i64>)> = read
+        .iter()
+        .map(|p| {
+            (
+                p.record_type.to_string(),
+                p.created.iter().map(|r| r.0).collect(),
+                p.updated.iter().map(|r| r.0).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        as_lists,
+        [("contact".to_owned(), vec![1], vec![]), ("lead".to_owned(), vec![5, 6, 7, 8], vec![2, 9, 3]),]
+    );
+    // Only the marks asked for.
+    let read = ws.pending_evaluations(last).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!((read[0].created.len(), read[0].updated.len()), (2, 3));
+}
+
+#[test]
 fn a_record_of_every_field_kind_round_trips() {
     let dir = temp();
     let path = dir.path().join("ws.sqlite");
