@@ -648,10 +648,75 @@ fn a_problem_late_in_a_big_file_undoes_the_rows_written_before_it_and_the_rest_i
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].starts_with("line 2,") && problems[1].starts_with("line 40001,"), "{problems:?}");
     // …and that listing can be cancelled.
-    let outcome = import_csv(&request, &mut |_, message| !message.starts_with("Checking the rest"))
-        .expect("cancelled, not refused");
+    let outcome =
+        import_csv(&request, &mut |_, message| !message.starts_with("Checking row")).expect("cancelled, not refused");
     assert!(outcome.summary.cancelled, "{outcome:?}");
     assert_eq!(file_hash(&path), before, "nothing was written");
+    let ws = Workspace::open(&path).expect("open");
+    assert_eq!(ws.count_records(&lead).expect("count"), before_count);
+}
+
+#[test]
+fn an_import_lists_the_files_problems_before_what_the_store_refuses_and_a_bad_start_before_the_workspace() {
+    use segment_builder::interchange::csv_records::{auto_map, headers};
+    use segment_builder::worker::import::import_csv;
+    use std::fmt::Write as _;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (path, def, before_count) = small_demo_leads(&dir);
+    let lead = RecordTypeName::new("lead");
+    // 40,000 rows: `account` on line `missing_account` points nowhere (the store refuses
+    // it), the score on line `bad_score` is no number (a problem of the file).
+    let csv = |name: &str, missing_account: Option<usize>, bad_score: &[usize]| {
+        let mut text = String::from("Topic,Account,Lead score\n");
+        for line in 2..40_002 {
+            let account = if missing_account == Some(line) { "999999" } else { "" };
+            let score = if bad_score.contains(&line) { "lots" } else { "5" };
+            writeln!(text, "Lead {line},{account},{score}").expect("write");
+        }
+        let csv = dir.path().join(name);
+        std::fs::write(&csv, text).expect("write");
+        csv
+    };
+    let mapping = auto_map(&def, &headers(b"Topic,Account,Lead score\n").expect("headers"));
+    let used = std::collections::BTreeSet::new();
+    let utc = jiff::tz::TimeZone::UTC;
+    let before = file_hash(&path);
+
+    // The store refuses line 4, the file has a problem on line 30,000: as when the whole
+    // file was checked first, the file's problem is what the user sees.
+    let both = csv("both.csv", Some(4), &[30_000]);
+    let request = import_request(&path, &both, &def, &mapping, false, &used, &utc);
+    let failure = import_csv(&request, &mut |_, _| true).expect_err("refused");
+    assert_eq!(failure, ["line 30000, column \"Lead score\": \"lots\" is not a whole number"]);
+    // Without it, the store's refusal.
+    let refused = csv("refused.csv", Some(4), &[]);
+    let request = import_request(&path, &refused, &def, &mapping, false, &used, &utc);
+    let failure = import_csv(&request, &mut |_, _| true).expect_err("refused");
+    assert!(failure.len() == 1 && failure[0].contains("line 4"), "{failure:?}");
+    assert_eq!(file_hash(&path), before, "nothing was written");
+
+    // A file whose first row is bad is listed without the workspace being opened: even
+    // where there is no workspace at all.
+    let not_a_workspace = dir.path().join("garbage.sqlite");
+    std::fs::write(&not_a_workspace, vec![7_u8; 8192]).expect("write");
+    let starts_badly = csv("starts-badly.csv", None, &[2]);
+    let request = import_request(&not_a_workspace, &starts_badly, &def, &mapping, false, &used, &utc);
+    let failure = import_csv(&request, &mut |_, _| true).expect_err("refused");
+    assert_eq!(failure, ["line 2, column \"Lead score\": \"lots\" is not a whole number"]);
+
+    // With "only the valid rows", rows left out still report progress and can be cancelled.
+    let all_bad: Vec<usize> = (3..40_002).collect();
+    let mostly_bad = csv("mostly-bad.csv", None, &all_bad);
+    let request = import_request(&path, &mostly_bad, &def, &mapping, true, &used, &utc);
+    let mut asked = 0;
+    let outcome = import_csv(&request, &mut |_, _| {
+        asked += 1;
+        asked < 3
+    })
+    .expect("cancelled");
+    assert!(outcome.summary.cancelled && asked == 3, "{outcome:?}, asked {asked} times");
+    assert_eq!(file_hash(&path), before, "a cancel writes nothing");
     let ws = Workspace::open(&path).expect("open");
     assert_eq!(ws.count_records(&lead).expect("count"), before_count);
 }

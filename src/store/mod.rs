@@ -9,6 +9,7 @@
 //! - `schema`: loading the schema from its metadata tables, custom types and fields, the time zone;
 //! - `settings`: the workspace settings (time zone, evaluation interval, nesting limit);
 //! - `records`: records of every record type (one table per type, one column per field);
+//! - `import`: the rows of an imported file, written in one transaction;
 //! - `people`: sellers, teams and seller attribute definitions;
 //! - `segments`: segments (priority order, conditions as RON), member counts and sequences;
 //! - `lifecycle`: activate / deactivate / delete segments, their options, segment history;

@@ -118,9 +118,8 @@ impl Workspace {
     /// [`Workspace::open`] without `PRAGMA quick_check` over the whole file for a current
     /// workspace (≈ 1 s a million records), so the window answers first: the header,
     /// identity and schema are checked as `open` checks them, and the caller checks the
-    /// whole file itself ([`Workspace::check_unless_unchanged`]): the window in the
-    /// background right after, an import before it writes. An older workspace is checked
-    /// whole before its upgrade writes to it.
+    /// whole file itself: the window in the background right after, an import before it
+    /// writes ([`Workspace::check_before_writing`]). An older one is checked before its upgrade.
     pub fn open_checked_later(path: &Path) -> Result<Self> {
         Self::open_probed(path, Probe::FullUnlessCurrent, Journal::Wal)
     }

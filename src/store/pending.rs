@@ -86,12 +86,13 @@ impl Workspace {
     /// The records marked in `marks`, per record type (in name order).
     pub fn pending_evaluations(&self, marks: PendingMarks) -> Result<Vec<PendingEvaluation>> {
         let context = "reading the records still to evaluate";
-        // In the order of the marks (the table's own): sorting a million marks by type
+        // In the order of the marks (the table's own, no sort): sorting a million marks by type
         // first, and a text per row for the type and the kind, were most of a second.
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT record_type, record_id, kind = 'created' FROM pending_evaluation WHERE id BETWEEN ?1 AND ?2",
+                "SELECT record_type, record_id, kind = 'created' FROM pending_evaluation WHERE id BETWEEN ?1 AND ?2
+                 ORDER BY id",
             )
             .context(context)?;
         let mut rows = stmt.query([marks.first, marks.last]).context(context)?;

@@ -10,7 +10,7 @@
 //! the records added, and the updated ones whose change touches a field an active segment
 //! uses. The evaluation then reads the records from the workspace.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeSet;
 use std::io::BufReader;
 use std::path::Path;
@@ -95,13 +95,18 @@ pub fn import_csv(
     let mut reader = RowReader::new(request.def, input, request.mapping, request.time_zone)
         .map_err(lines)?
         .with_decimal_mark(request.decimal_mark);
-    let mut workspace = open_checked(request.workspace).map_err(|e| vec![e.to_string()])?;
     let only_valid = request.only_valid;
     let ty = &request.def.name;
-    let bytes_read = Cell::new(0_u64);
+    let progress = RefCell::new(progress);
+    // Progress and a cancel, told from the writing and from the rows it skips (never both
+    // at once: the store asks for a row, then reports).
+    let tell = |fraction: f32, message: String| (*progress.borrow_mut())(Some(fraction.min(1.0)), message);
+    // How far into the file the rows taken are, and how many were taken, good or bad.
+    let (bytes_read, taken) = (Cell::new(0_u64), Cell::new(0_u64));
     let mut problems = Problems::default();
-    // Set when a problem stopped the writing (with "only the valid rows", none does).
-    let stopped = Cell::new(false);
+    // Set when a problem stopped the writing (with "only the valid rows", none does), or a
+    // cancel came while rows with problems were being left out.
+    let (stopped, cancelled_skipping) = (Cell::new(false), Cell::new(false));
     // ONE pass: each row is converted once, on a thread of its own, while this one writes
     // the rows before it, all in ONE transaction. The first problem rolls the writing back;
     // the rest of the file is then still converted, only to list its problems. (Checking
@@ -111,76 +116,95 @@ pub fn import_csv(
         let mut rows = made_beside(scope, move || {
             let row = reader.next_row()?;
             Some((row, reader.bytes_read()))
-        });
-        let mut report = |done: u64| {
-            let fraction = bytes_read.get() as f32 / size;
-            progress(Some(fraction.min(1.0)), format!("Importing row {done}"))
-        };
-        let mut next_row = || -> Option<Result<CsvRow, String>> {
-            loop {
-                match rows.next()? {
-                    Ok((row, bytes)) => {
-                        bytes_read.set(bytes);
-                        match row {
-                            Ok(row) => return Some(Ok(row)),
-                            Err(found) => problems.extend(found),
-                        }
-                        if !only_valid {
-                            stopped.set(true);
-                            return Some(Err("the file has problems".to_owned()));
-                        }
+        })
+        .peekable();
+        // A file whose first row has problems is listed without opening the workspace (a
+        // wrong file, a wrong decimal mark): no check of it, no wait for its lock.
+        let starts_badly = !only_valid && matches!(rows.peek(), Some(Ok((Err(_), _))));
+        // What the store refused, when it refused a row before any problem of the file.
+        let refused = if starts_badly {
+            None
+        } else {
+            // Checked while the first rows are converted.
+            let mut workspace = open_checked(request.workspace).map_err(|e| vec![e.to_string()])?;
+            let mut report = |_: u64| tell(bytes_read.get() as f32 / size, format!("Importing row {}", taken.get()));
+            let mut next_row = || -> Option<Result<CsvRow, String>> {
+                loop {
+                    let Ok((row, bytes)) = rows.next()? else {
+                        // Stops the import, which writes nothing.
+                        return Some(Err("the file's rows stopped coming before its end".to_owned()));
+                    };
+                    bytes_read.set(bytes);
+                    taken.set(taken.get() + 1);
+                    match row {
+                        Ok(row) => return Some(Ok(row)),
+                        Err(found) => problems.extend(found),
                     }
-                    // Stops the import, which writes nothing.
-                    Err(CutShort) => return Some(Err("the file's rows stopped coming before its end".to_owned())),
-                }
-            }
-        };
-        // The records and their marks "still to evaluate" in ONE transaction: killed after
-        // it, the next open or apply evaluates them (see `store::pending`).
-        let written = workspace.atomically(|workspace| {
-            let mut imported = Imported::default();
-            let (created, updated, to_evaluate) =
-                (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
-            let mut written = |record: WrittenRecord| match &record.before {
-                None => created.push(record.after.id),
-                Some(before) => {
-                    updated.push(record.after.id);
-                    if update_matters(request.def, Some(before), &record.after, request.used_fields) {
-                        to_evaluate.push(record.after.id);
+                    if !only_valid {
+                        stopped.set(true);
+                        return Some(Err("the file has problems".to_owned()));
+                    }
+                    if taken.get().is_multiple_of(CHECK_PROGRESS_EVERY_ROWS)
+                        && !tell(bytes as f32 / size, format!("Importing row {}", taken.get()))
+                    {
+                        cancelled_skipping.set(true);
+                        return Some(Err("cancelled".to_owned()));
                     }
                 }
             };
-            let summary =
-                workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
-            if summary.cancelled {
-                return Err(StoreError::Cancelled);
+            // The records and their marks "still to evaluate" in ONE transaction: killed
+            // after it, the next open or apply evaluates them (see `store::pending`).
+            let written = workspace.atomically(|workspace| {
+                let mut imported = Imported::default();
+                let (created, updated, to_evaluate) =
+                    (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
+                let mut written = |record: WrittenRecord| match &record.before {
+                    None => created.push(record.after.id),
+                    Some(before) => {
+                        updated.push(record.after.id);
+                        if update_matters(request.def, Some(before), &record.after, request.used_fields) {
+                            to_evaluate.push(record.after.id);
+                        }
+                    }
+                };
+                let summary =
+                    workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
+                if summary.cancelled {
+                    return Err(StoreError::Cancelled);
+                }
+                imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
+                imported.summary = summary;
+                Ok(imported)
+            });
+            match written {
+                Ok(imported) => return Ok(Imported { left_out_problems: problems.total(), ..imported }),
+                Err(StoreError::Cancelled) => return Ok(cancelled()),
+                Err(_) if cancelled_skipping.get() => return Ok(cancelled()),
+                // A problem of the file, or a row the store refused while all rows before it
+                // were fine: the file's own problems, if it has any, come first.
+                Err(refusal @ StoreError::Invalid(_)) if stopped.get() || !only_valid => Some(refusal),
+                Err(e) => return Err(vec![workspace_failure(request.workspace, request.file, &e)]),
             }
-            imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
-            imported.summary = summary;
-            Ok(imported)
-        });
-        if !stopped.get() {
-            return match written {
-                Ok(imported) => Ok(Imported { left_out_problems: problems.total(), ..imported }),
-                Err(StoreError::Cancelled) => Ok(cancelled()),
-                Err(e) => Err(vec![workspace_failure(request.workspace, request.file, &e)]),
-            };
-        }
+        };
         // Nothing was written: the rest of the rows only add their problems to the list.
-        let mut checked = 0_u64;
         for read in rows {
             let Ok((row, bytes)) = read else { break };
+            taken.set(taken.get() + 1);
             if let Err(found) = row {
                 problems.extend(found);
             }
-            checked += 1;
-            if checked.is_multiple_of(CHECK_PROGRESS_EVERY_ROWS)
-                && !progress(Some(bytes as f32 / size), format!("Checking the rest of the file, row {checked}"))
+            if taken.get().is_multiple_of(CHECK_PROGRESS_EVERY_ROWS)
+                && !tell(bytes as f32 / size, format!("Checking row {}", taken.get()))
             {
                 return Ok(cancelled());
             }
         }
-        Err(lines(problems.into_list()))
+        match refused {
+            Some(refusal) if problems.is_empty() => {
+                Err(vec![workspace_failure(request.workspace, request.file, &refusal)])
+            }
+            _ => Err(lines(problems.into_list())),
+        }
     })
 }
 
@@ -200,8 +224,8 @@ fn workspace_failure(workspace: &Path, file: &Path, error: &StoreError) -> Strin
     }
 }
 
-/// Once a problem stopped the writing, the listing of the rest reports progress (and checks
-/// for a cancel) after every this many rows.
+/// Rows with problems left out, and the rows listed once a problem stopped the writing,
+/// report progress (and check for a cancel) after every this many rows.
 const CHECK_PROGRESS_EVERY_ROWS: u64 = 10_000;
 
 /// What `next` yields (with how far into the file it was), made on a thread of `scope`

@@ -110,3 +110,26 @@ fn decode_view_borrows_and_normalizes() {
     assert_eq!(decode_view(FieldKind::Text, ValueRef::Text(b"\xff")), Err("the text is not valid UTF-8".to_owned()));
     assert!(decode_view(FieldKind::Text, ValueRef::Integer(3)).is_err());
 }
+
+#[test]
+fn ids_are_read_by_one_walk_only_when_many_lie_close_together() {
+    let ids = |list: &mut dyn Iterator<Item = i64>| -> Vec<RecordId> { list.map(RecordId).collect() };
+    let at_least = i64::try_from(Dense::AT_LEAST).unwrap();
+    // Too few, or spread over more than twice their number: a lookup each.
+    assert!(Dense::of(&ids(&mut (1..at_least))).is_none());
+    assert!(Dense::of(&ids(&mut (0..at_least).map(|n| n * 3))).is_none());
+    // The widest span there is: no overflow, and no walk.
+    let extremes = ids(&mut [i64::MIN, i64::MAX].into_iter().chain(0..at_least));
+    assert!(Dense::of(&extremes).is_none());
+    // Close together, below zero, asked in any order and with repeats: one walk over
+    // exactly their range, and back in the order asked.
+    let close = ids(&mut (-at_least..0).rev().chain([-5, -5]));
+    let dense = Dense::of(&close).expect("close together");
+    assert_eq!(dense.range(), [-at_least, -1]);
+    assert_eq!(dense.sorted.len(), Dense::AT_LEAST);
+    let found: Vec<Option<Record>> =
+        dense.sorted.iter().map(|id| (id % 2 == 0).then(|| Record { id: RecordId(*id), values: Vec::new() })).collect();
+    let read: Vec<i64> = dense.in_order_of(&close, found).iter().map(|r| r.id.0).collect();
+    let expected: Vec<i64> = close.iter().map(|id| id.0).filter(|id| id % 2 == 0).collect();
+    assert_eq!(read, expected, "missing ones left out, repeats repeated");
+}
