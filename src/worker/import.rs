@@ -96,7 +96,6 @@ pub fn import_csv(
         .map_err(lines)?
         .with_decimal_mark(request.decimal_mark);
     let only_valid = request.only_valid;
-    let ty = &request.def.name;
     let progress = RefCell::new(progress);
     // Progress and a cancel, told from the writing and from the rows it skips (never both
     // at once: the store asks for a row, then reports).
@@ -152,30 +151,7 @@ pub fn import_csv(
                     }
                 }
             };
-            // The records and their marks "still to evaluate" in ONE transaction: killed
-            // after it, the next open or apply evaluates them (see `store::pending`).
-            let written = workspace.atomically(|workspace| {
-                let mut imported = Imported::default();
-                let (created, updated, to_evaluate) =
-                    (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
-                let mut written = |record: WrittenRecord| match &record.before {
-                    None => created.push(record.after.id),
-                    Some(before) => {
-                        updated.push(record.after.id);
-                        if update_matters(request.def, Some(before), &record.after, request.used_fields) {
-                            to_evaluate.push(record.after.id);
-                        }
-                    }
-                };
-                let summary =
-                    workspace.import_records(ty, &mut next_row, request.on_existing, &mut report, &mut written)?;
-                if summary.cancelled {
-                    return Err(StoreError::Cancelled);
-                }
-                imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
-                imported.summary = summary;
-                Ok(imported)
-            });
+            let written = write_rows(&mut workspace, request, &mut next_row, &mut report);
             match written {
                 Ok(imported) => return Ok(Imported { left_out_problems: problems.total(), ..imported }),
                 Err(StoreError::Cancelled) => return Ok(cancelled()),
@@ -205,6 +181,38 @@ pub fn import_csv(
             }
             _ => Err(lines(problems.into_list())),
         }
+    })
+}
+
+/// Writes the rows `next_row` gives and their marks "still to evaluate" in ONE transaction:
+/// killed after it, the next open or apply evaluates them (see `store::pending`). A cancel
+/// (`report` false) is `Cancelled`, and writes nothing.
+fn write_rows(
+    workspace: &mut Workspace,
+    request: &ImportRequest<'_>,
+    next_row: &mut dyn FnMut() -> Option<Result<CsvRow, String>>,
+    report: &mut dyn FnMut(u64) -> bool,
+) -> Result<Imported, StoreError> {
+    let ty = &request.def.name;
+    workspace.atomically(|workspace| {
+        let mut imported = Imported::default();
+        let (created, updated, to_evaluate) = (&mut imported.created, &mut imported.updated, &mut imported.to_evaluate);
+        let mut written = |record: WrittenRecord| match &record.before {
+            None => created.push(record.after.id),
+            Some(before) => {
+                updated.push(record.after.id);
+                if update_matters(request.def, Some(before), &record.after, request.used_fields) {
+                    to_evaluate.push(record.after.id);
+                }
+            }
+        };
+        let summary = workspace.import_records(ty, next_row, request.on_existing, report, &mut written)?;
+        if summary.cancelled {
+            return Err(StoreError::Cancelled);
+        }
+        imported.pending = workspace.mark_pending(ty, &imported.created, &imported.to_evaluate)?;
+        imported.summary = summary;
+        Ok(imported)
     })
 }
 
