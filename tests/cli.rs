@@ -465,6 +465,19 @@ fn apply_refuses_what_it_cannot_open_and_leaves_it_unchanged() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--now"));
 }
 
+/// A CSV file `name` in `dir`: `header`, then 40,000 rows, each `row(its line number)`
+/// (the first is line 2): far more than the converting thread of an import runs ahead.
+fn lines_csv(dir: &tempfile::TempDir, name: &str, header: &str, row: impl Fn(usize) -> String) -> std::path::PathBuf {
+    let mut text = format!("{header}\n");
+    for line in 2..40_002 {
+        text.push_str(&row(line));
+        text.push('\n');
+    }
+    let csv = dir.path().join(name);
+    std::fs::write(&csv, text).expect("write");
+    csv
+}
+
 /// A CSV of `rows` leads (every fifth one hot and German), and the lead type of `path`.
 fn leads_csv(dir: &tempfile::TempDir, rows: usize, bad_every: Option<usize>) -> std::path::PathBuf {
     use std::fmt::Write as _;
@@ -607,7 +620,6 @@ fn a_row_the_store_refuses_early_in_a_big_file_stops_the_import_and_names_its_li
 fn a_problem_late_in_a_big_file_undoes_the_rows_written_before_it_and_the_rest_is_still_listed() {
     use segment_builder::interchange::csv_records::{auto_map, headers};
     use segment_builder::worker::import::import_csv;
-    use std::fmt::Write as _;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let (path, def, before_count) = small_demo_leads(&dir);
@@ -615,14 +627,10 @@ fn a_problem_late_in_a_big_file_undoes_the_rows_written_before_it_and_the_rest_i
     // 40,000 rows, far more than the converting thread runs ahead of the writing: the rows
     // before a bad score on the last line are written (uncommitted) before it is read.
     let csv_with_bad_lines = |name: &str, bad: &[usize]| {
-        let mut text = String::from("Topic,Lead score\n");
-        for n in 0..40_000 {
-            let score = if bad.contains(&n) { "lots" } else { "5" };
-            writeln!(text, "Lead {n},{score}").expect("write");
-        }
-        let csv = dir.path().join(name);
-        std::fs::write(&csv, text).expect("write");
-        csv
+        lines_csv(&dir, name, "Topic,Lead score", |line| {
+            let n = line - 2;
+            format!("Lead {n},{}", if bad.contains(&n) { "lots" } else { "5" })
+        })
     };
     let mapping = auto_map(&def, &headers(b"Topic,Lead score\n").expect("headers"));
     let used = std::collections::BTreeSet::new();
@@ -660,7 +668,6 @@ fn a_problem_late_in_a_big_file_undoes_the_rows_written_before_it_and_the_rest_i
 fn an_import_lists_the_files_problems_before_what_the_store_refuses_and_a_bad_start_before_the_workspace() {
     use segment_builder::interchange::csv_records::{auto_map, headers};
     use segment_builder::worker::import::import_csv;
-    use std::fmt::Write as _;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let (path, def, before_count) = small_demo_leads(&dir);
@@ -668,15 +675,11 @@ fn an_import_lists_the_files_problems_before_what_the_store_refuses_and_a_bad_st
     // 40,000 rows: `account` on line `missing_account` points nowhere (the store refuses
     // it), the score on line `bad_score` is no number (a problem of the file).
     let csv = |name: &str, missing_account: Option<usize>, bad_score: &[usize]| {
-        let mut text = String::from("Topic,Account,Lead score\n");
-        for line in 2..40_002 {
+        lines_csv(&dir, name, "Topic,Account,Lead score", |line| {
             let account = if missing_account == Some(line) { "999999" } else { "" };
             let score = if bad_score.contains(&line) { "lots" } else { "5" };
-            writeln!(text, "Lead {line},{account},{score}").expect("write");
-        }
-        let csv = dir.path().join(name);
-        std::fs::write(&csv, text).expect("write");
-        csv
+            format!("Lead {line},{account},{score}")
+        })
     };
     let mapping = auto_map(&def, &headers(b"Topic,Account,Lead score\n").expect("headers"));
     let used = std::collections::BTreeSet::new();
