@@ -283,13 +283,6 @@ impl<'a, R: std::io::Read> RowReader<'a, R> {
             }
         }
     }
-
-    /// The reading and the converting apart, to run on two threads: what
-    /// [`RowReader::next_row`] gives is each record of the source through the converter,
-    /// in order.
-    pub fn split(self) -> (RecordSource<'a, R>, RowConverter<'a>) {
-        (self.source, self.converter)
-    }
 }
 
 impl<R: std::io::Read> RecordSource<'_, R> {
